@@ -1,0 +1,601 @@
+/*
+ * store_lmdb.c - store.h on LMDB; the only file that includes lmdb.h.
+ *
+ * Layout: one environment in the data directory with two named databases,
+ * "meta" and "items".
+ *
+ * Long keys. Debian's liblmdb caps a key at 511 bytes (mdb_env_get_maxkeysize)
+ * and rejects empty keys, while a logical item key can reach
+ * 13 + 2 * 2048 + 2 * 1024 + 4 bytes. Keys of at most DIRECT_MAX bytes are
+ * stored as they are. A longer key K is stored inside a *bucket*: the LMDB
+ * record whose key is K[0..DIRECT_MAX) followed by one 0x00 byte, whose value
+ * is every long record sharing those first DIRECT_MAX bytes, sorted by
+ * full key:
+ *
+ *   bucket value := entry*      entry := klen(u32 BE) key vlen(u32 BE) value
+ *
+ * Order is preserved: a bucket key B = Q||0x00 (length DIRECT_MAX + 1, never
+ * used by a direct key) sorts after the direct key Q and before every key
+ * greater than all of Q's extensions, which are exactly its entries. So a
+ * cursor walking LMDB in order and expanding buckets in place visits the
+ * logical keys in byte order. Invariant: no bucket is empty.
+ *
+ * Threading: MDB_NOTLS, so read transactions are not bound to threads.
+ * Nothing returned to callers points into LMDB pages after a call returns,
+ * except cursor results (valid until the next cursor call, inside the
+ * transaction), as store.h documents.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DIRECT_MAX 500
+#define MAP_SIZE ((size_t)64 << 30) /* address space only; the file grows as needed */
+
+struct store {
+  MDB_env *env;
+  MDB_dbi meta;
+  MDB_dbi items;
+};
+
+struct store_txn {
+  struct store *s;
+  MDB_txn *txn;
+  int write;
+};
+
+static int map_rc(int rc) {
+  if (rc == 0)
+    return STORE_OK;
+  if (rc == MDB_NOTFOUND)
+    return STORE_NOT_FOUND;
+  if (rc == MDB_MAP_FULL)
+    return STORE_FULL;
+  return STORE_ERROR;
+}
+
+int store_open(const char *dir, int no_sync, struct store **out, char *err, size_t cap) {
+  struct store *s = calloc(1, sizeof(*s));
+  MDB_txn *txn = NULL;
+  int rc;
+
+  *out = NULL;
+  if (!s)
+    return STORE_ERROR;
+  if ((rc = mdb_env_create(&s->env)) != 0 || (rc = mdb_env_set_maxdbs(s->env, 4)) != 0 ||
+      (rc = mdb_env_set_maxreaders(s->env, 4096)) != 0 ||
+      (rc = mdb_env_set_mapsize(s->env, MAP_SIZE)) != 0 ||
+      (rc = mdb_env_open(s->env, dir, MDB_NOTLS | (no_sync ? MDB_NOSYNC : 0), 0600)) != 0 ||
+      (rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0 ||
+      (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) != 0 ||
+      (rc = mdb_dbi_open(txn, "items", MDB_CREATE, &s->items)) != 0 ||
+      (rc = mdb_txn_commit(txn)) != 0) {
+    snprintf(err, cap, "cannot open the LMDB store in %s: %s", dir, mdb_strerror(rc));
+    if (txn && rc != 0)
+      mdb_txn_abort(txn);
+    if (s->env)
+      mdb_env_close(s->env);
+    free(s);
+    return STORE_ERROR;
+  }
+  if (mdb_env_get_maxkeysize(s->env) < DIRECT_MAX + 1) {
+    snprintf(err, cap, "this liblmdb allows keys of only %d bytes", mdb_env_get_maxkeysize(s->env));
+    mdb_env_close(s->env);
+    free(s);
+    return STORE_ERROR;
+  }
+  *out = s;
+  return STORE_OK;
+}
+
+void store_close(struct store *s) {
+  if (!s)
+    return;
+  mdb_env_close(s->env);
+  free(s);
+}
+
+int store_txn_begin(struct store *s, int write, struct store_txn **out) {
+  struct store_txn *t = calloc(1, sizeof(*t));
+  int rc;
+
+  *out = NULL;
+  if (!t)
+    return STORE_ERROR;
+  rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+  if (rc != 0) {
+    free(t);
+    return map_rc(rc);
+  }
+  t->s = s;
+  t->write = write;
+  *out = t;
+  return STORE_OK;
+}
+
+int store_txn_commit(struct store_txn *t) {
+  int rc = mdb_txn_commit(t->txn);
+
+  free(t);
+  return map_rc(rc);
+}
+
+void store_txn_abort(struct store_txn *t) {
+  if (!t)
+    return;
+  mdb_txn_abort(t->txn);
+  free(t);
+}
+
+/* ---- meta --------------------------------------------------------------- */
+
+int store_meta_get(struct store_txn *t, const char *name, struct emu_buf *val) {
+  MDB_val k = {strlen(name), (void *)name}, v;
+  int rc = mdb_get(t->txn, t->s->meta, &k, &v);
+
+  if (rc != 0)
+    return map_rc(rc);
+  emu_buf_reset(val);
+  return emu_buf_append(val, v.mv_data, v.mv_size) == 0 ? STORE_OK : STORE_ERROR;
+}
+
+int store_meta_put(struct store_txn *t, const char *name, const void *val, size_t len) {
+  MDB_val k = {strlen(name), (void *)name}, v = {len, (void *)val};
+
+  return map_rc(mdb_put(t->txn, t->s->meta, &k, &v, 0));
+}
+
+int store_meta_del(struct store_txn *t, const char *name) {
+  MDB_val k = {strlen(name), (void *)name};
+
+  return map_rc(mdb_del(t->txn, t->s->meta, &k, NULL));
+}
+
+int store_meta_next(struct store_txn *t, const char *prefix, const char *after,
+                    struct emu_buf *name) {
+  size_t plen = strlen(prefix);
+  MDB_cursor *mc;
+  MDB_val k, v;
+  int rc;
+
+  if (mdb_cursor_open(t->txn, t->s->meta, &mc) != 0)
+    return STORE_ERROR;
+  k.mv_data = (void *)(after ? after : prefix);
+  k.mv_size = strlen(after ? after : prefix);
+  rc = mdb_cursor_get(mc, &k, &v, MDB_SET_RANGE);
+  if (rc == 0 && after && k.mv_size == strlen(after) && memcmp(k.mv_data, after, k.mv_size) == 0)
+    rc = mdb_cursor_get(mc, &k, &v, MDB_NEXT);
+  if (rc == 0 && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0))
+    rc = MDB_NOTFOUND;
+  if (rc == 0) {
+    emu_buf_reset(name);
+    if (emu_buf_append(name, k.mv_data, k.mv_size) != 0)
+      rc = EINVAL;
+  }
+  mdb_cursor_close(mc);
+  return map_rc(rc);
+}
+
+int store_meta_counter(struct store_txn *t, const char *name, uint32_t *value) {
+  MDB_val k = {strlen(name), (void *)name}, v;
+  unsigned char b[4];
+  uint32_t n = 0;
+  int rc = mdb_get(t->txn, t->s->meta, &k, &v);
+
+  if (rc == 0 && v.mv_size == 4) {
+    memcpy(b, v.mv_data, 4);
+    n = ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
+  } else if (rc != MDB_NOTFOUND && rc != 0) {
+    return map_rc(rc);
+  }
+  n++;
+  b[0] = (unsigned char)(n >> 24);
+  b[1] = (unsigned char)(n >> 16);
+  b[2] = (unsigned char)(n >> 8);
+  b[3] = (unsigned char)n;
+  v.mv_size = 4;
+  v.mv_data = b;
+  *value = n;
+  return map_rc(mdb_put(t->txn, t->s->meta, &k, &v, 0));
+}
+
+/* ---- buckets -------------------------------------------------------------- */
+
+static uint32_t get_u32(const unsigned char *p) {
+  return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+static void put_u32(unsigned char *p, uint32_t n) {
+  p[0] = (unsigned char)(n >> 24);
+  p[1] = (unsigned char)(n >> 16);
+  p[2] = (unsigned char)(n >> 8);
+  p[3] = (unsigned char)n;
+}
+
+/* Compares byte strings as LMDB does (memcmp, then shorter first). */
+static int key_cmp(const void *a, size_t alen, const void *b, size_t blen) {
+  int c = memcmp(a, b, alen < blen ? alen : blen);
+
+  if (c)
+    return c;
+  return alen < blen ? -1 : alen > blen;
+}
+
+struct bucket_entry {
+  const unsigned char *key;
+  size_t klen;
+  const unsigned char *val;
+  size_t vlen;
+};
+
+/* Parses a bucket into entries (malloc'd array). Returns the count, or -1
+ * when the bucket is malformed. */
+static long bucket_parse(const unsigned char *p, size_t len, struct bucket_entry **out) {
+  size_t off = 0, n = 0, cap = 8;
+  struct bucket_entry *e = malloc(cap * sizeof(*e));
+
+  while (e && off < len) {
+    if (n == cap) {
+      struct bucket_entry *ne = realloc(e, (cap *= 2) * sizeof(*e));
+      if (!ne)
+        break;
+      e = ne;
+    }
+    if (len - off < 4)
+      break;
+    e[n].klen = get_u32(p + off);
+    off += 4;
+    if (len - off < e[n].klen + 4)
+      break;
+    e[n].key = p + off;
+    off += e[n].klen;
+    e[n].vlen = get_u32(p + off);
+    off += 4;
+    if (len - off < e[n].vlen)
+      break;
+    e[n].val = p + off;
+    off += e[n].vlen;
+    n++;
+  }
+  if (!e || off != len) {
+    free(e);
+    return -1;
+  }
+  *out = e;
+  return (long)n;
+}
+
+static void bucket_key(const void *key, unsigned char out[DIRECT_MAX + 1]) {
+  memcpy(out, key, DIRECT_MAX);
+  out[DIRECT_MAX] = 0x00;
+}
+
+/* Read-modify-write of the bucket holding a long key: replaces (val != NULL)
+ * or removes (val == NULL) the entry for key. */
+static int bucket_update(struct store_txn *t, const void *key, size_t klen, const void *val,
+                         size_t vlen) {
+  unsigned char bk[DIRECT_MAX + 1], len4[4];
+  MDB_val k = {sizeof(bk), bk}, v;
+  struct bucket_entry *e = NULL;
+  struct emu_buf nb;
+  long n = 0, i;
+  int rc, found = 0, inserted = 0;
+
+  bucket_key(key, bk);
+  rc = mdb_get(t->txn, t->s->items, &k, &v);
+  if (rc == 0) {
+    n = bucket_parse(v.mv_data, v.mv_size, &e);
+    if (n < 0)
+      return STORE_ERROR;
+  } else if (rc != MDB_NOTFOUND) {
+    return map_rc(rc);
+  }
+  emu_buf_init(&nb, (size_t)1 << 31);
+  for (i = 0; i <= n; i++) {
+    int c = i < n ? key_cmp(e[i].key, e[i].klen, key, klen) : 1;
+    if (c == 0)
+      found = 1;
+    if (c >= 0 && val && !inserted) {
+      put_u32(len4, (uint32_t)klen);
+      emu_buf_append(&nb, len4, 4);
+      emu_buf_append(&nb, key, klen);
+      put_u32(len4, (uint32_t)vlen);
+      emu_buf_append(&nb, len4, 4);
+      emu_buf_append(&nb, val, vlen);
+      inserted = 1;
+    }
+    if (i < n && c != 0) {
+      put_u32(len4, (uint32_t)e[i].klen);
+      emu_buf_append(&nb, len4, 4);
+      emu_buf_append(&nb, e[i].key, e[i].klen);
+      put_u32(len4, (uint32_t)e[i].vlen);
+      emu_buf_append(&nb, len4, 4);
+      emu_buf_append(&nb, e[i].val, e[i].vlen);
+    }
+  }
+  free(e);
+  if (!val && !found) {
+    emu_buf_free(&nb);
+    return STORE_NOT_FOUND;
+  }
+  if (nb.len == 0) {
+    rc = mdb_del(t->txn, t->s->items, &k, NULL);
+  } else {
+    v.mv_size = nb.len;
+    v.mv_data = nb.data;
+    rc = mdb_put(t->txn, t->s->items, &k, &v, 0);
+  }
+  emu_buf_free(&nb);
+  return map_rc(rc);
+}
+
+/* ---- items ---------------------------------------------------------------- */
+
+int store_get(struct store_txn *t, const void *key, size_t klen, struct emu_buf *val) {
+  MDB_val k, v;
+  int rc;
+
+  if (klen == 0)
+    return STORE_ERROR;
+  emu_buf_reset(val);
+  if (klen <= DIRECT_MAX) {
+    k.mv_size = klen;
+    k.mv_data = (void *)key;
+    rc = mdb_get(t->txn, t->s->items, &k, &v);
+    if (rc != 0)
+      return map_rc(rc);
+    return emu_buf_append(val, v.mv_data, v.mv_size) == 0 ? STORE_OK : STORE_ERROR;
+  } else {
+    unsigned char bk[DIRECT_MAX + 1];
+    struct bucket_entry *e;
+    long n, i;
+    bucket_key(key, bk);
+    k.mv_size = sizeof(bk);
+    k.mv_data = bk;
+    rc = mdb_get(t->txn, t->s->items, &k, &v);
+    if (rc != 0)
+      return map_rc(rc);
+    n = bucket_parse(v.mv_data, v.mv_size, &e);
+    if (n < 0)
+      return STORE_ERROR;
+    rc = STORE_NOT_FOUND;
+    for (i = 0; i < n; i++)
+      if (key_cmp(e[i].key, e[i].klen, key, klen) == 0) {
+        rc = emu_buf_append(val, e[i].val, e[i].vlen) == 0 ? STORE_OK : STORE_ERROR;
+        break;
+      }
+    free(e);
+    return rc;
+  }
+}
+
+int store_put(struct store_txn *t, const void *key, size_t klen, const void *val, size_t vlen) {
+  MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
+
+  if (klen == 0)
+    return STORE_ERROR;
+  if (klen > DIRECT_MAX)
+    return bucket_update(t, key, klen, val, vlen);
+  return map_rc(mdb_put(t->txn, t->s->items, &k, &v, 0));
+}
+
+int store_del(struct store_txn *t, const void *key, size_t klen) {
+  MDB_val k = {klen, (void *)key};
+
+  if (klen == 0)
+    return STORE_ERROR;
+  if (klen > DIRECT_MAX)
+    return bucket_update(t, key, klen, NULL, 0);
+  return map_rc(mdb_del(t->txn, t->s->items, &k, NULL));
+}
+
+/* ---- cursors -------------------------------------------------------------- */
+
+struct store_cursor {
+  struct store_txn *t;
+  MDB_cursor *mc;
+  unsigned char *prefix; /* the full prefix */
+  size_t plen;
+  size_t tlen;           /* min(plen, DIRECT_MAX): what LMDB keys must start with */
+  unsigned char *start;  /* exclusive bound, or NULL */
+  size_t slen;
+  int reverse;
+  int positioned;        /* the LMDB cursor is on a record not yet consumed */
+  int done;
+  struct bucket_entry *bucket; /* expansion of the current bucket */
+  long nbucket;
+  long bpos;             /* next entry to look at */
+};
+
+static int entry_wanted(const struct store_cursor *c, const void *key, size_t klen) {
+  if (klen < c->plen || memcmp(key, c->prefix, c->plen) != 0)
+    return 0;
+  if (c->start) {
+    int cmp = key_cmp(key, klen, c->start, c->slen);
+    if (c->reverse ? cmp >= 0 : cmp <= 0)
+      return 0;
+  }
+  return 1;
+}
+
+int store_cursor_open(struct store_txn *t, const void *prefix, size_t plen, int reverse,
+                      const void *start, size_t slen, struct store_cursor **out) {
+  struct store_cursor *c = calloc(1, sizeof(*c));
+  unsigned char seek[DIRECT_MAX + 1];
+  MDB_val k, v;
+  size_t seek_len;
+  int rc;
+
+  *out = NULL;
+  if (!c)
+    return STORE_ERROR;
+  c->t = t;
+  c->reverse = reverse;
+  c->prefix = malloc(plen ? plen : 1);
+  memcpy(c->prefix, prefix, plen);
+  c->plen = plen;
+  c->tlen = plen < DIRECT_MAX ? plen : DIRECT_MAX;
+  if (start) {
+    c->start = malloc(slen ? slen : 1);
+    memcpy(c->start, start, slen);
+    c->slen = slen;
+  }
+  if (mdb_cursor_open(t->txn, t->s->items, &c->mc) != 0) {
+    store_cursor_close(c);
+    return STORE_ERROR;
+  }
+  /* Where to seek: the start bound, else the prefix (forward) or just past
+   * every key with the prefix (reverse). Keys longer than DIRECT_MAX are
+   * sought through their bucket key. */
+  if (start) {
+    if (slen <= DIRECT_MAX) {
+      memcpy(seek, start, slen);
+      seek_len = slen;
+    } else {
+      bucket_key(start, seek);
+      seek_len = sizeof(seek);
+    }
+  } else if (!reverse) {
+    memcpy(seek, prefix, c->tlen);
+    seek_len = c->tlen;
+  } else {
+    /* The successor of the truncated prefix: increment its last byte that
+     * is not 0xFF. */
+    seek_len = c->tlen;
+    memcpy(seek, prefix, seek_len);
+    while (seek_len > 0 && seek[seek_len - 1] == 0xFF)
+      seek_len--;
+    if (seek_len > 0)
+      seek[seek_len - 1]++;
+  }
+  if (seek_len == 0) {
+    rc = mdb_cursor_get(c->mc, &k, &v, reverse ? MDB_LAST : MDB_FIRST);
+  } else {
+    k.mv_size = seek_len;
+    k.mv_data = seek;
+    rc = mdb_cursor_get(c->mc, &k, &v, MDB_SET_RANGE);
+    if (reverse) {
+      if (rc == MDB_NOTFOUND)
+        rc = mdb_cursor_get(c->mc, &k, &v, MDB_LAST);
+      else if (rc == 0 && key_cmp(k.mv_data, k.mv_size, seek, seek_len) != 0)
+        rc = mdb_cursor_get(c->mc, &k, &v, MDB_PREV);
+      else if (rc == 0 && !start)
+        rc = mdb_cursor_get(c->mc, &k, &v, MDB_PREV);
+    }
+  }
+  if (rc == MDB_NOTFOUND)
+    c->done = 1;
+  else if (rc != 0) {
+    store_cursor_close(c);
+    return map_rc(rc);
+  }
+  c->positioned = 1;
+  *out = c;
+  return STORE_OK;
+}
+
+int store_cursor_next(struct store_cursor *c, const void **key, size_t *klen, const void **val,
+                      size_t *vlen) {
+  MDB_val k, v;
+  int rc;
+
+  for (;;) {
+    /* Entries of an expanded bucket first. */
+    while (c->bucket && c->bpos >= 0 && c->bpos < c->nbucket) {
+      struct bucket_entry *e = &c->bucket[c->bpos];
+      c->bpos += c->reverse ? -1 : 1;
+      if (entry_wanted(c, e->key, e->klen)) {
+        *key = e->key;
+        *klen = e->klen;
+        *val = e->val;
+        *vlen = e->vlen;
+        return STORE_OK;
+      }
+    }
+    free(c->bucket);
+    c->bucket = NULL;
+    if (c->done)
+      return STORE_NOT_FOUND;
+    if (c->positioned) {
+      rc = mdb_cursor_get(c->mc, &k, &v, MDB_GET_CURRENT);
+      c->positioned = 0;
+    } else {
+      rc = mdb_cursor_get(c->mc, &k, &v, c->reverse ? MDB_PREV : MDB_NEXT);
+    }
+    if (rc == MDB_NOTFOUND) {
+      c->done = 1;
+      return STORE_NOT_FOUND;
+    }
+    if (rc != 0)
+      return map_rc(rc);
+    /* Past the prefix range: every later key (earlier, in reverse) is too. */
+    if (k.mv_size < c->tlen || memcmp(k.mv_data, c->prefix, c->tlen) != 0) {
+      c->done = 1;
+      return STORE_NOT_FOUND;
+    }
+    if (k.mv_size == DIRECT_MAX + 1) {
+      long n = bucket_parse(v.mv_data, v.mv_size, &c->bucket);
+      if (n < 0)
+        return STORE_ERROR;
+      c->nbucket = n;
+      c->bpos = c->reverse ? n - 1 : 0;
+      continue;
+    }
+    if (entry_wanted(c, k.mv_data, k.mv_size)) {
+      *key = k.mv_data;
+      *klen = k.mv_size;
+      *val = v.mv_data;
+      *vlen = v.mv_size;
+      return STORE_OK;
+    }
+  }
+}
+
+void store_cursor_close(struct store_cursor *c) {
+  if (!c)
+    return;
+  if (c->mc)
+    mdb_cursor_close(c->mc);
+  free(c->bucket);
+  free(c->prefix);
+  free(c->start);
+  free(c);
+}
+
+int store_del_prefix(struct store_txn *t, const void *prefix, size_t plen) {
+  struct store_cursor *c;
+  struct emu_buf keys; /* klen(u32) key ... */
+  const void *k, *v;
+  size_t kl, vl, off;
+  unsigned char len4[4];
+  int rc;
+
+  rc = store_cursor_open(t, prefix, plen, 0, NULL, 0, &c);
+  if (rc != STORE_OK)
+    return rc;
+  emu_buf_init(&keys, (size_t)1 << 34);
+  while ((rc = store_cursor_next(c, &k, &kl, &v, &vl)) == STORE_OK) {
+    put_u32(len4, (uint32_t)kl);
+    if (emu_buf_append(&keys, len4, 4) != 0 || emu_buf_append(&keys, k, kl) != 0) {
+      rc = STORE_ERROR;
+      break;
+    }
+  }
+  store_cursor_close(c);
+  if (rc != STORE_NOT_FOUND) {
+    emu_buf_free(&keys);
+    return rc;
+  }
+  rc = STORE_OK;
+  for (off = 0; off < keys.len && rc == STORE_OK;) {
+    uint32_t n = get_u32((const unsigned char *)keys.data + off);
+    rc = store_del(t, keys.data + off + 4, n);
+    off += 4 + n;
+  }
+  emu_buf_free(&keys);
+  return rc == STORE_NOT_FOUND ? STORE_OK : rc;
+}
