@@ -1,0 +1,171 @@
+/*
+ * connections_api.c - @connections POST/GET/DELETE (see connections_api.h).
+ *
+ * SPEC apigw-websocket.md 7: PostToConnection 200 empty body;
+ * GetConnection 200 {connectedAt, identity, lastActiveAt} (ISO-8601);
+ * DeleteConnection 204. Unknown/closed id, a connection whose $connect has
+ * not completed, and a connection after DELETE -> 410 with
+ * x-amzn-ErrorType: GoneException (the header is what the SDKs read).
+ */
+#include "connections_api.h"
+
+#include <civetweb.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "emu_id.h"
+#include "emu_server.h"
+#include "emu_time.h"
+#include "http_util.h"
+#include "ws_registry.h"
+
+/* SPEC apigw-websocket.md 6: PostToConnection Data max 131072 bytes -> 413. */
+#define POST_MAX_BYTES 131072
+
+static const char segment[] = "@connections";
+
+int connections_api_matches(const char *path) {
+  const char *p = strstr(path, "/@connections");
+
+  return p && (p[sizeof(segment)] == '/' || p[sizeof(segment)] == '\0');
+}
+
+static void respond(struct connections_api_response *out, int status, const char *type,
+                    const char *body) {
+  out->status = status;
+  out->error_type = type;
+  if (body)
+    emu_buf_puts(&out->body, body);
+}
+
+void connections_api_handle(struct emu *emu, const char *method, const char *path,
+                            const char *body, size_t len, struct connections_api_response *out) {
+  const char *at = strstr(path, "/@connections");
+  const char *id = at ? at + 1 + strlen(segment) : NULL;
+  const struct emu_api *api = NULL;
+  struct ws_conn *c;
+
+  emu_buf_init(&out->body, 64 * 1024);
+  if (!at) {
+    respond(out, 403, "ForbiddenException", "{\"message\":\"Forbidden\"}");
+    return;
+  }
+  /* The stage is the path before /@connections; the root form has none. */
+  if (at != path) {
+    const char *stage = path + 1;
+    api = emu_server_api(emu, stage, (size_t)(at - stage), NULL);
+    if (!api) {
+      /* SPEC apigw-websocket.md 1: a wrong stage on the execute-api host
+       * answers 403 {"message":"Forbidden"} (SDK: ForbiddenException). */
+      respond(out, 403, "ForbiddenException", "{\"message\":\"Forbidden\"}");
+      return;
+    }
+  }
+  if (*id == '/')
+    id++;
+  if (*id == '\0' || strchr(id, '/') ||
+      (strcmp(method, "POST") && strcmp(method, "GET") && strcmp(method, "DELETE"))) {
+    /* SPEC apigw-websocket.md 1: an empty id matches no route: "No method
+     * found matching route @connections/ for http method GET." [obs];
+     * DEVIATION: the status (404) is not recorded in the sources. */
+    char msg[512];
+    snprintf(msg, sizeof(msg),
+             "{\"message\":\"No method found matching route @connections/%.200s for http method %.16s.\"}",
+             id, method);
+    respond(out, 404, "NotFoundException", msg);
+    return;
+  }
+  if (strcmp(method, "POST") == 0 && len > POST_MAX_BYTES) {
+    respond(out, 413, "PayloadTooLargeException",
+            "{\"message\":\"Request entity too large\"}");
+    return;
+  }
+  c = ws_registry_get(emu->registry, id, strlen(id));
+  /* DEVIATION: whether a connection is reachable through another stage's
+   * path is [unverified]; we answer 410, as for an unknown id. */
+  if (c && api && c->api != api) {
+    ws_registry_conn_unref(c);
+    c = NULL;
+  }
+  if (!c) {
+    respond(out, 410, "GoneException", NULL);
+    return;
+  }
+  if (strcmp(method, "POST") == 0) {
+    /* SPEC apigw-websocket.md 7: the body is the raw bytes, delivered as a
+     * text frame, never JSON-wrapped. */
+    if (ws_registry_send(c, MG_WEBSOCKET_OPCODE_TEXT, body, len) == 0)
+      respond(out, 200, NULL, NULL);
+    else
+      respond(out, 410, "GoneException", NULL);
+  } else if (strcmp(method, "DELETE") == 0) {
+    /* SPEC apigw-websocket.md 8: DeleteConnection -> $disconnect with 1000
+     * "Connection Closed Normally". */
+    if (ws_registry_close(c, 1000, "Connection Closed Normally") == 0)
+      respond(out, 204, NULL, NULL);
+    else
+      respond(out, 410, "GoneException", NULL);
+  } else {
+    cJSON *o, *identity;
+    char iso[40];
+    char *text;
+    int open;
+    pthread_mutex_lock(&c->lock);
+    open = c->state == WS_CONN_OPEN;
+    pthread_mutex_unlock(&c->lock);
+    if (!open) {
+      respond(out, 410, "GoneException", NULL);
+    } else {
+      o = cJSON_CreateObject();
+      emu_time_iso8601(c->connected_at_ms, iso, sizeof(iso));
+      cJSON_AddStringToObject(o, "connectedAt", iso);
+      identity = cJSON_AddObjectToObject(o, "identity");
+      cJSON_AddStringToObject(identity, "sourceIp", c->source_ip);
+      if (c->user_agent)
+        cJSON_AddStringToObject(identity, "userAgent", c->user_agent);
+      else
+        cJSON_AddNullToObject(identity, "userAgent");
+      emu_time_iso8601(atomic_load(&c->last_active_ms), iso, sizeof(iso));
+      cJSON_AddStringToObject(o, "lastActiveAt", iso);
+      text = cJSON_PrintUnformatted(o);
+      respond(out, 200, NULL, text);
+      cJSON_free(text);
+      cJSON_Delete(o);
+    }
+  }
+  ws_registry_conn_unref(c);
+}
+
+void connections_api_serve(struct emu *emu, struct mg_connection *conn) {
+  const struct mg_request_info *ri = mg_get_request_info(conn);
+  struct connections_api_response resp;
+  struct http_header headers[2];
+  char request_id[EMU_UUID_LEN + 1];
+  struct emu_buf body;
+  size_t nh = 0;
+  int rc;
+
+  emu_buf_init(&body, POST_MAX_BYTES);
+  rc = http_util_read_body(conn, &body);
+  emu_id_uuid(request_id);
+  headers[nh].name = "x-amzn-RequestId";
+  headers[nh++].value = request_id;
+  if (rc == 1) {
+    static const char msg[] = "{\"message\":\"Request entity too large\"}";
+    headers[nh].name = "x-amzn-ErrorType";
+    headers[nh++].value = "PayloadTooLargeException";
+    http_util_send(conn, 413, "application/json", headers, nh, msg, sizeof(msg) - 1);
+    emu_buf_free(&body);
+    return;
+  }
+  connections_api_handle(emu, ri->request_method, ri->local_uri, body.data ? body.data : "",
+                         body.len, &resp);
+  if (resp.error_type) {
+    headers[nh].name = "x-amzn-ErrorType";
+    headers[nh++].value = resp.error_type;
+  }
+  http_util_send(conn, resp.status, resp.body.len ? "application/json" : NULL, headers, nh,
+                 resp.body.data, resp.body.len);
+  emu_buf_free(&resp.body);
+  emu_buf_free(&body);
+}

@@ -1,0 +1,643 @@
+/*
+ * emu_config.c - loads and validates the `--config` file (see emu_config.h).
+ *
+ * Validation walks the cJSON tree with a path stack (apis[0].routes.echo...)
+ * so that every error names the field. cJSON keeps no source positions, so
+ * a small scanner (config_locate) finds the offending value's line and
+ * column in the original text by following the same path.
+ *
+ * Unknown fields are errors: a misspelt "routeSelectionExpresion" must not
+ * silently fall back to a default.
+ * Threading: single-threaded, at start-up.
+ */
+#include "emu_config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu_id.h"
+
+#define CONFIG_MAX_BYTES (4 * 1024 * 1024)
+#define PATH_MAX_DEPTH 16
+
+struct path_seg {
+  const char *key; /* member name, or NULL for an array index */
+  int index;
+};
+
+struct config_ctx {
+  const char *text;
+  size_t len;
+  const char *source;
+  struct path_seg path[PATH_MAX_DEPTH];
+  int depth;
+  char *err;
+  size_t cap;
+};
+
+/* ---- Locating a path in the source text ------------------------------ */
+
+static const char *skip_ws(const char *p, const char *end) {
+  while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+    p++;
+  return p;
+}
+
+/* Skips a JSON string starting at '"'; returns the position after it. */
+static const char *skip_string(const char *p, const char *end) {
+  for (p++; p < end; p++) {
+    if (*p == '\\')
+      p++;
+    else if (*p == '"')
+      return p + 1;
+  }
+  return end;
+}
+
+/* Skips one value without recursion (brackets are counted). The text was
+ * already parsed by cJSON, so it is well formed. */
+static const char *skip_value(const char *p, const char *end) {
+  int nest = 0;
+
+  p = skip_ws(p, end);
+  do {
+    if (p >= end)
+      return end;
+    if (*p == '"') {
+      p = skip_string(p, end);
+      continue;
+    }
+    if (*p == '{' || *p == '[')
+      nest++;
+    else if (*p == '}' || *p == ']')
+      nest--;
+    else if (nest == 0 && (*p == ',' || *p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+      return p;
+    p++;
+  } while (nest > 0 || (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ' &&
+                        *p != '\n' && *p != '\r' && *p != '\t'));
+  return p;
+}
+
+/* Finds the start of the value at path[0..n) below the value at p. */
+static const char *config_locate(const char *p, const char *end, const struct path_seg *path,
+                                 int n) {
+  int i;
+
+  for (i = 0; i < n; i++) {
+    p = skip_ws(p, end);
+    if (p >= end)
+      return NULL;
+    if (path[i].key && *p == '{') {
+      size_t klen = strlen(path[i].key);
+      p++;
+      for (;;) {
+        const char *kstart, *kend;
+        p = skip_ws(p, end);
+        if (p >= end || *p != '"')
+          return NULL;
+        kstart = p + 1;
+        kend = skip_string(p, end) - 1;
+        p = skip_ws(kend + 1, end);
+        if (p < end && *p == ':')
+          p++;
+        if ((size_t)(kend - kstart) == klen && memcmp(kstart, path[i].key, klen) == 0)
+          break;
+        p = skip_ws(skip_value(p, end), end);
+        if (p >= end || *p != ',')
+          return NULL;
+        p++;
+      }
+    } else if (!path[i].key && *p == '[') {
+      int k;
+      p++;
+      for (k = 0; k < path[i].index; k++) {
+        p = skip_ws(skip_value(p, end), end);
+        if (p >= end || *p != ',')
+          return NULL;
+        p++;
+      }
+    } else {
+      return NULL;
+    }
+  }
+  return skip_ws(p, end);
+}
+
+static void line_col(const char *text, const char *at, int *line, int *col) {
+  const char *p;
+
+  *line = 1;
+  *col = 1;
+  for (p = text; p < at; p++) {
+    if (*p == '\n') {
+      (*line)++;
+      *col = 1;
+    } else {
+      (*col)++;
+    }
+  }
+}
+
+static int config_fail(struct config_ctx *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int config_fail(struct config_ctx *c, const char *fmt, ...) {
+  char path[512] = "", msg[512];
+  size_t used = 0;
+  int i, line = 0, col = 0;
+  const char *at;
+  va_list ap;
+
+  for (i = 0; i < c->depth && used < sizeof(path); i++) {
+    int n;
+    if (c->path[i].key)
+      n = snprintf(path + used, sizeof(path) - used, "%s%s", i ? "." : "", c->path[i].key);
+    else
+      n = snprintf(path + used, sizeof(path) - used, "[%d]", c->path[i].index);
+    if (n < 0)
+      break;
+    used += (size_t)n;
+  }
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  /* A missing field has no position: point at the nearest enclosing value. */
+  for (i = c->depth < PATH_MAX_DEPTH ? c->depth : PATH_MAX_DEPTH, at = NULL; i >= 0 && !at; i--)
+    at = config_locate(c->text, c->text + c->len, c->path, i);
+  if (at)
+    line_col(c->text, at, &line, &col);
+  if (at)
+    snprintf(c->err, c->cap, "%s:%d:%d: %s: %s", c->source, line, col,
+             used ? path : "(top level)", msg);
+  else
+    snprintf(c->err, c->cap, "%s: %s: %s", c->source, used ? path : "(top level)", msg);
+  return -1;
+}
+
+static void push_key(struct config_ctx *c, const char *key) {
+  if (c->depth < PATH_MAX_DEPTH) {
+    c->path[c->depth].key = key;
+    c->path[c->depth].index = 0;
+  }
+  c->depth++;
+}
+
+static void push_index(struct config_ctx *c, int index) {
+  if (c->depth < PATH_MAX_DEPTH) {
+    c->path[c->depth].key = NULL;
+    c->path[c->depth].index = index;
+  }
+  c->depth++;
+}
+
+static void pop(struct config_ctx *c) { c->depth--; }
+
+/* ---- Field checks ----------------------------------------------------- */
+
+/* Fails on any member of obj whose name is not in allowed (NULL-ended). */
+static int check_members(struct config_ctx *c, const cJSON *obj, const char *const *allowed) {
+  const cJSON *it;
+
+  cJSON_ArrayForEach(it, obj) {
+    const char *const *a;
+    for (a = allowed; *a; a++)
+      if (strcmp(*a, it->string) == 0)
+        break;
+    if (!*a) {
+      char list[256] = "";
+      size_t used = 0;
+      for (a = allowed; *a && used < sizeof(list); a++) {
+        int n = snprintf(list + used, sizeof(list) - used, "%s%s", a == allowed ? "" : ", ", *a);
+        if (n < 0)
+          break;
+        used += (size_t)n;
+      }
+      push_key(c, it->string);
+      return config_fail(c, "unknown field (expected one of: %s)", list);
+    }
+  }
+  return 0;
+}
+
+static int get_string(struct config_ctx *c, const cJSON *obj, const char *name,
+                      const char *dflt, char **out) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+  int rc = 0;
+
+  if (!v) {
+    if (!dflt) {
+      push_key(c, name);
+      rc = config_fail(c, "required field is missing");
+      pop(c);
+      return rc;
+    }
+    *out = strdup(dflt);
+    return 0;
+  }
+  push_key(c, name);
+  if (!cJSON_IsString(v) || !v->valuestring[0])
+    rc = config_fail(c, "expected a non-empty string");
+  else
+    *out = strdup(v->valuestring);
+  pop(c);
+  return rc;
+}
+
+/* SST takes a timeout as seconds or as "N seconds"/"N minutes". */
+static int parse_timeout(struct config_ctx *c, const cJSON *v, int *ms) {
+  double secs = -1;
+
+  if (cJSON_IsNumber(v)) {
+    secs = v->valuedouble;
+  } else if (cJSON_IsString(v)) {
+    char unit[16] = "";
+    double n;
+    if (sscanf(v->valuestring, "%lf %15s", &n, unit) >= 1) {
+      if (!unit[0] || !strcmp(unit, "second") || !strcmp(unit, "seconds"))
+        secs = n;
+      else if (!strcmp(unit, "minute") || !strcmp(unit, "minutes"))
+        secs = n * 60;
+    }
+  }
+  if (!(secs > 0) || secs > 900)
+    return config_fail(c, "expected a timeout in seconds between 0 and 900 (a number, or \"N seconds\")");
+  *ms = (int)(secs * 1000 + 0.5);
+  if (*ms < 1)
+    *ms = 1;
+  return 0;
+}
+
+static int check_environment(struct config_ctx *c, const cJSON *env) {
+  const cJSON *it;
+
+  if (!cJSON_IsObject(env))
+    return config_fail(c, "expected an object of string values");
+  cJSON_ArrayForEach(it, env) {
+    if (!cJSON_IsString(it)) {
+      int rc;
+      push_key(c, it->string);
+      rc = config_fail(c, "expected a string value");
+      pop(c);
+      return rc;
+    }
+  }
+  return 0;
+}
+
+/* Reads a `function` value (a handler name, or an object) into fn, on top
+ * of the defaults already in fn. */
+static int parse_function(struct config_ctx *c, const cJSON *v, struct emu_function *fn) {
+  static const char *const fields[] = {"handler", "timeout", "environment", NULL};
+  const cJSON *f;
+
+  if (cJSON_IsString(v)) {
+    if (!v->valuestring[0])
+      return config_fail(c, "expected a handler name");
+    free(fn->handler);
+    fn->handler = strdup(v->valuestring);
+    return 0;
+  }
+  if (!cJSON_IsObject(v))
+    return config_fail(c, "expected a handler name or an object with \"handler\"");
+  if (check_members(c, v, fields) != 0)
+    return -1;
+  if ((f = cJSON_GetObjectItemCaseSensitive(v, "handler")) != NULL) {
+    char *h = NULL;
+    if (get_string(c, v, "handler", NULL, &h) != 0)
+      return -1;
+    free(fn->handler);
+    fn->handler = h;
+  }
+  if ((f = cJSON_GetObjectItemCaseSensitive(v, "timeout")) != NULL) {
+    int rc;
+    push_key(c, "timeout");
+    rc = parse_timeout(c, f, &fn->timeout_ms);
+    pop(c);
+    if (rc)
+      return -1;
+  }
+  if ((f = cJSON_GetObjectItemCaseSensitive(v, "environment")) != NULL) {
+    const cJSON *it;
+    int rc;
+    push_key(c, "environment");
+    rc = check_environment(c, f);
+    pop(c);
+    if (rc)
+      return -1;
+    cJSON_ArrayForEach(it, f) {
+      cJSON_DeleteItemFromObjectCaseSensitive(fn->environment, it->string);
+      cJSON_AddStringToObject(fn->environment, it->string, it->valuestring);
+    }
+  }
+  return 0;
+}
+
+static void function_free(struct emu_function *fn) {
+  free(fn->handler);
+  cJSON_Delete(fn->environment);
+  memset(fn, 0, sizeof(*fn));
+}
+
+static int copy_function(const struct emu_function *src, struct emu_function *dst) {
+  dst->handler = src->handler ? strdup(src->handler) : NULL;
+  dst->timeout_ms = src->timeout_ms;
+  dst->environment = cJSON_Duplicate(src->environment, 1);
+  return dst->environment ? 0 : -1;
+}
+
+/* SPEC apigw-websocket.md 3: custom route keys must not start with '$'
+ * (reserved); $connect, $disconnect and $default are the predefined ones. */
+static int check_route_key(struct config_ctx *c, const char *key) {
+  if (!key[0])
+    return config_fail(c, "a route key cannot be empty");
+  if (key[0] == '$' && strcmp(key, "$connect") && strcmp(key, "$disconnect") &&
+      strcmp(key, "$default"))
+    return config_fail(c, "route keys starting with '$' are reserved: use $connect, "
+                          "$disconnect or $default");
+  return 0;
+}
+
+static int parse_route(struct config_ctx *c, const cJSON *v, const struct emu_function *defaults,
+                       struct emu_route *r) {
+  static const char *const fields[] = {"function", "returnResponse", NULL};
+  const cJSON *f;
+
+  if (copy_function(defaults, &r->fn) != 0)
+    return config_fail(c, "out of memory");
+  if (cJSON_IsString(v))
+    return parse_function(c, v, &r->fn);
+  if (!cJSON_IsObject(v))
+    return config_fail(c, "expected a handler name or an object with \"function\"");
+  if (check_members(c, v, fields) != 0)
+    return -1;
+  f = cJSON_GetObjectItemCaseSensitive(v, "function");
+  if (!f)
+    return config_fail(c, "a route object needs \"function\"");
+  push_key(c, "function");
+  if (parse_function(c, f, &r->fn) != 0)
+    return -1;
+  pop(c);
+  if ((f = cJSON_GetObjectItemCaseSensitive(v, "returnResponse")) != NULL) {
+    push_key(c, "returnResponse");
+    if (!cJSON_IsBool(f))
+      return config_fail(c, "expected true or false");
+    pop(c);
+    r->return_response = cJSON_IsTrue(f);
+  }
+  if (!r->fn.handler)
+    return config_fail(c, "the route's function has no \"handler\"");
+  return 0;
+}
+
+static int parse_api(struct config_ctx *c, const cJSON *v, struct emu_api *api) {
+  static const char *const fields[] = {"name", "stage", "routeSelectionExpression",
+                                       "defaults", "routes", NULL};
+  struct emu_function defaults = {NULL, EMU_CONFIG_DEFAULT_TIMEOUT_MS, cJSON_CreateObject()};
+  const cJSON *routes, *d, *it;
+  size_t n;
+  int rc = -1;
+
+  if (!cJSON_IsObject(v)) {
+    config_fail(c, "expected an API object");
+    goto out;
+  }
+  if (check_members(c, v, fields) != 0 || get_string(c, v, "name", NULL, &api->name) != 0 ||
+      get_string(c, v, "stage", "dev", &api->stage) != 0 ||
+      get_string(c, v, "routeSelectionExpression", "$request.body.action",
+                 &api->route_selection_expression) != 0)
+    goto out;
+  emu_id_api_id(api->name, api->api_id);
+  if (strchr(api->stage, '/') || strchr(api->stage, '@')) {
+    push_key(c, "stage");
+    config_fail(c, "a stage name cannot contain '/' or '@'");
+    goto out;
+  }
+  if ((d = cJSON_GetObjectItemCaseSensitive(v, "defaults")) != NULL) {
+    static const char *const dfields[] = {"function", NULL};
+    const cJSON *df;
+    push_key(c, "defaults");
+    if (!cJSON_IsObject(d)) {
+      config_fail(c, "expected an object");
+      goto out;
+    }
+    if (check_members(c, d, dfields) != 0)
+      goto out;
+    if ((df = cJSON_GetObjectItemCaseSensitive(d, "function")) != NULL) {
+      push_key(c, "function");
+      if (!cJSON_IsObject(df)) {
+        config_fail(c, "expected an object with timeout, environment or handler");
+        goto out;
+      }
+      if (parse_function(c, df, &defaults) != 0)
+        goto out;
+      pop(c);
+    }
+    pop(c);
+  }
+  routes = cJSON_GetObjectItemCaseSensitive(v, "routes");
+  push_key(c, "routes");
+  if (!routes) {
+    config_fail(c, "required field is missing");
+    goto out;
+  }
+  if (!cJSON_IsObject(routes)) {
+    config_fail(c, "expected an object mapping route keys to handlers");
+    goto out;
+  }
+  n = (size_t)cJSON_GetArraySize(routes);
+  if (n > EMU_CONFIG_MAX_ROUTES) {
+    config_fail(c, "at most %d routes per API (AWS quota)", EMU_CONFIG_MAX_ROUTES);
+    goto out;
+  }
+  api->routes = calloc(n ? n : 1, sizeof(*api->routes));
+  cJSON_ArrayForEach(it, routes) {
+    struct emu_route *r = &api->routes[api->nroutes++];
+    push_key(c, it->string);
+    r->key = strdup(it->string);
+    if (check_route_key(c, it->string) != 0 || parse_route(c, it, &defaults, r) != 0)
+      goto out;
+    pop(c);
+  }
+  pop(c);
+  rc = 0;
+out:
+  function_free(&defaults);
+  return rc;
+}
+
+static int config_parse(struct config_ctx *c, struct emu_config *cfg) {
+  static const char *const fields[] = {"region", "apis", "tables", NULL};
+  const char *end = NULL;
+  cJSON *root;
+  const cJSON *apis, *tables, *it;
+  size_t i, j;
+  int rc = -1;
+
+  root = cJSON_ParseWithLengthOpts(c->text, c->len, &end, 0);
+  if (!root) {
+    int line, col;
+    const char *at = end ? end : cJSON_GetErrorPtr();
+    if (!at || at < c->text || at > c->text + c->len)
+      at = c->text;
+    line_col(c->text, at, &line, &col);
+    snprintf(c->err, c->cap, "%s:%d:%d: invalid JSON", c->source, line, col);
+    return -1;
+  }
+  if (!cJSON_IsObject(root)) {
+    config_fail(c, "expected a JSON object");
+    goto out;
+  }
+  if (check_members(c, root, fields) != 0 || get_string(c, root, "region", "us-east-1", &cfg->region) != 0)
+    goto out;
+  apis = cJSON_GetObjectItemCaseSensitive(root, "apis");
+  if (apis) {
+    push_key(c, "apis");
+    if (!cJSON_IsArray(apis)) {
+      config_fail(c, "expected an array of APIs");
+      goto out;
+    }
+    cfg->apis = calloc((size_t)cJSON_GetArraySize(apis) + 1, sizeof(*cfg->apis));
+    cJSON_ArrayForEach(it, apis) {
+      push_index(c, (int)cfg->napis);
+      if (parse_api(c, it, &cfg->apis[cfg->napis++]) != 0)
+        goto out;
+      pop(c);
+    }
+    pop(c);
+  }
+  /* SPEC apigw-websocket.md 11: an emulator serving several APIs on one port
+   * separates them by path, so stages must be unique across APIs. */
+  for (i = 0; i < cfg->napis; i++)
+    for (j = 0; j < i; j++)
+      if (strcmp(cfg->apis[i].stage, cfg->apis[j].stage) == 0) {
+        push_key(c, "apis");
+        push_index(c, (int)i);
+        push_key(c, "stage");
+        config_fail(c, "stage \"%s\" is already served by API \"%s\"", cfg->apis[i].stage,
+                    cfg->apis[j].name);
+        goto out;
+      }
+  tables = cJSON_GetObjectItemCaseSensitive(root, "tables");
+  if (tables) {
+    push_key(c, "tables");
+    if (!cJSON_IsArray(tables)) {
+      config_fail(c, "expected an array of CreateTable requests");
+      goto out;
+    }
+    i = 0;
+    cJSON_ArrayForEach(it, tables) {
+      push_index(c, (int)i++);
+      if (!cJSON_IsObject(it) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(it, "TableName"))) {
+        config_fail(c, "expected a CreateTable request with a TableName");
+        goto out;
+      }
+      pop(c);
+    }
+    pop(c);
+    cfg->tables = cJSON_Duplicate(tables, 1);
+  } else {
+    cfg->tables = cJSON_CreateArray();
+  }
+  rc = 0;
+out:
+  cJSON_Delete(root);
+  return rc;
+}
+
+int emu_config_load_string(const char *text, const char *source, struct emu_config *out,
+                           char *err, size_t cap) {
+  struct config_ctx c;
+
+  memset(out, 0, sizeof(*out));
+  memset(&c, 0, sizeof(c));
+  c.text = text;
+  c.len = strlen(text);
+  c.source = source ? source : "<string>";
+  c.err = err;
+  c.cap = cap;
+  out->source = strdup(c.source);
+  if (config_parse(&c, out) != 0) {
+    emu_config_free(out);
+    return -1;
+  }
+  return 0;
+}
+
+int emu_config_load_file(const char *path, struct emu_config *out, char *err, size_t cap) {
+  FILE *f = fopen(path, "rb");
+  char *text;
+  size_t n;
+  int rc;
+
+  if (!f) {
+    snprintf(err, cap, "%s: cannot open the config file", path);
+    return -1;
+  }
+  text = malloc(CONFIG_MAX_BYTES + 1);
+  n = text ? fread(text, 1, CONFIG_MAX_BYTES + 1, f) : 0;
+  fclose(f);
+  if (!text || n > CONFIG_MAX_BYTES) {
+    free(text);
+    snprintf(err, cap, "%s: the config file is larger than %d bytes", path, CONFIG_MAX_BYTES);
+    return -1;
+  }
+  text[n] = '\0';
+  if (strlen(text) != n) {
+    free(text);
+    snprintf(err, cap, "%s: the config file contains a NUL byte", path);
+    return -1;
+  }
+  rc = emu_config_load_string(text, path, out, err, cap);
+  free(text);
+  return rc;
+}
+
+void emu_config_empty(struct emu_config *out) {
+  memset(out, 0, sizeof(*out));
+  out->source = strdup("<empty>");
+  out->region = strdup("us-east-1");
+  out->tables = cJSON_CreateArray();
+}
+
+void emu_config_free(struct emu_config *cfg) {
+  size_t i, j;
+
+  for (i = 0; i < cfg->napis; i++) {
+    struct emu_api *a = &cfg->apis[i];
+    for (j = 0; j < a->nroutes; j++) {
+      free(a->routes[j].key);
+      function_free(&a->routes[j].fn);
+    }
+    free(a->routes);
+    free(a->name);
+    free(a->stage);
+    free(a->route_selection_expression);
+  }
+  free(cfg->apis);
+  free(cfg->region);
+  free(cfg->source);
+  cJSON_Delete(cfg->tables);
+  memset(cfg, 0, sizeof(*cfg));
+}
+
+const struct emu_route *emu_api_route(const struct emu_api *api, const char *key) {
+  size_t i;
+
+  for (i = 0; i < api->nroutes; i++)
+    if (strcmp(api->routes[i].key, key) == 0)
+      return &api->routes[i];
+  return NULL;
+}
+
+const struct emu_api *emu_config_api_for_stage(const struct emu_config *cfg, const char *stage,
+                                               size_t len) {
+  size_t i;
+
+  for (i = 0; i < cfg->napis; i++)
+    if (strlen(cfg->apis[i].stage) == len && memcmp(cfg->apis[i].stage, stage, len) == 0)
+      return &cfg->apis[i];
+  return NULL;
+}

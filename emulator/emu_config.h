@@ -1,0 +1,75 @@
+/*
+ * emu_config.h - the `--config` file: APIs, routes, functions and tables.
+ *
+ * Shape (SST WebSocketApi-like, plus DynamoDB CreateTable requests as-is):
+ *   { "region": "us-east-1",
+ *     "apis": [{ "name": "chat", "stage": "dev",
+ *                "routeSelectionExpression": "$request.body.action",
+ *                "defaults": { "function": { "timeout": 20, "environment": {...} } },
+ *                "routes": { "$connect": "chat.connect",
+ *                            "echo": { "function": { "handler": "diag.echo" },
+ *                                      "returnResponse": true } } }],
+ *     "tables": [ { "TableName": ..., "KeySchema": ..., ... } ] }
+ * A route's `function` props override defaults.function, except
+ * `environment`, which is merged (as SST does).
+ *
+ * Errors: one line, "FILE:LINE:COL: PATH: what was expected", e.g.
+ *   fixtures/chat.json:7:18: apis[0].routes.echo.function.timeout: expected a positive number of seconds
+ * Ownership: emu_config owns everything reachable from it; emu_config_free
+ * releases it. A loaded config is immutable and shared read-only by all
+ * threads of the server.
+ */
+#ifndef EMU_CONFIG_H
+#define EMU_CONFIG_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+/* SPEC apigw-websocket.md 6: integration timeout 50 ms - 29 s. Functions may
+ * declare more (Lambda allows 900 s); the gateway gives up at 29 s. */
+#define EMU_CONFIG_DEFAULT_TIMEOUT_MS 20000 /* SST's default function timeout */
+#define EMU_CONFIG_MAX_ROUTES 300           /* SPEC: routes per API 300 */
+
+struct emu_function {
+  char *handler;      /* registered handler name, e.g. "chat.connect" */
+  int timeout_ms;     /* the function's timeout */
+  cJSON *environment; /* object of string values (merged with defaults) */
+};
+
+struct emu_route {
+  char *key;             /* "$connect", "$default", "sendmessage", ... */
+  struct emu_function fn;
+  int return_response;   /* two-way route: the body is sent back */
+};
+
+struct emu_api {
+  char *name;
+  char *stage;
+  char *route_selection_expression;
+  char api_id[11];         /* 10 lowercase alphanumerics, stable per name */
+  struct emu_route *routes;
+  size_t nroutes;
+};
+
+struct emu_config {
+  char *source;      /* file name, or "<string>" */
+  char *region;
+  struct emu_api *apis;
+  size_t napis;
+  cJSON *tables;     /* array of CreateTable requests (owned), never NULL */
+};
+
+/* Loads and validates. On failure returns -1 and writes one line into err. */
+int emu_config_load_file(const char *path, struct emu_config *out, char *err, size_t cap);
+int emu_config_load_string(const char *text, const char *source, struct emu_config *out,
+                           char *err, size_t cap);
+/* A config with no APIs and no tables (region us-east-1). */
+void emu_config_empty(struct emu_config *out);
+void emu_config_free(struct emu_config *cfg);
+
+const struct emu_route *emu_api_route(const struct emu_api *api, const char *key);
+/* The API serving a stage name, or NULL. */
+const struct emu_api *emu_config_api_for_stage(const struct emu_config *cfg,
+                                               const char *stage, size_t len);
+
+#endif

@@ -1,0 +1,331 @@
+/*
+ * emu_server.c - one emulator on one port (see emu_server.h).
+ *
+ * Routing of plain HTTP requests (websocket upgrades go to ws_gateway):
+ *   .../@connections/...    -> connections_api
+ *   POST / , OPTIONS /      -> dynamo_api
+ *   GET /                   -> health check
+ *   GET /{stage}            -> 426 Upgrade Required
+ *   anything else           -> 403 {"message":"Forbidden"}
+ *
+ * Threads: civetweb's worker pool. One WebSocket connection holds one worker
+ * for its lifetime, so the pool is max_connections plus workers for HTTP.
+ */
+/* nftw() is an XSI function. */
+#define _XOPEN_SOURCE 700
+#include "emu_server.h"
+
+#include <civetweb.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "connections_api.h"
+#include "dynamo_api.h"
+#include "emu_log.h"
+#include "http_util.h"
+#include "ws_gateway.h"
+#include "ws_registry.h"
+#include "ws_routes.h"
+
+#define HTTP_WORKERS 16
+
+wsgw_handler_fn *emu_server_find_handler(const struct emu *emu, const char *name) {
+  const struct wsgw_handler_def *d;
+
+  for (d = emu->extra_handlers; d && d->name; d++)
+    if (strcmp(d->name, name) == 0)
+      return d->fn;
+  for (d = emu->handlers; d && d->name; d++)
+    if (strcmp(d->name, name) == 0)
+      return d->fn;
+  return NULL;
+}
+
+const struct emu_api *emu_server_api(const struct emu *emu, const char *stage, size_t len,
+                                     const struct ws_route_expr **expr) {
+  size_t i;
+
+  for (i = 0; i < emu->config.napis; i++) {
+    const struct emu_api *a = &emu->config.apis[i];
+    if (strlen(a->stage) == len && memcmp(a->stage, stage, len) == 0) {
+      if (expr)
+        *expr = emu->route_exprs[i];
+      return a;
+    }
+  }
+  return NULL;
+}
+
+static void send_text(struct mg_connection *conn, int status, const char *type, const char *body) {
+  http_util_send(conn, status, type, NULL, 0, body, strlen(body));
+}
+
+static int http_route(struct mg_connection *conn, void *cbdata) {
+  struct emu *emu = cbdata;
+  const struct mg_request_info *ri = mg_get_request_info(conn);
+  const char *uri = ri->local_uri ? ri->local_uri : "/";
+  const char *method = ri->request_method;
+
+  if (connections_api_matches(uri)) {
+    connections_api_serve(emu, conn);
+  } else if (strcmp(uri, "/") == 0) {
+    if (strcmp(method, "GET") == 0) {
+      /* SPEC dynamodb.md 2.1: GET / is the health check, "healthy: <host>". */
+      char body[300];
+      snprintf(body, sizeof(body), "healthy: dynamodb.%s.amazonaws.com", emu->config.region);
+      send_text(conn, 200, "text/plain", body);
+    } else {
+      dynamo_api_serve(emu->dynamo, conn);
+    }
+  } else if (uri[0] == '/' && emu_server_api(emu, uri + 1, strlen(uri + 1), NULL) &&
+             strcmp(method, "GET") == 0) {
+    /* DEVIATION: AWS's answer to a plain GET of the stage URL is
+     * [unverified]; we answer 426 as serverless-offline does. */
+    send_text(conn, 426, "application/json", "{\"message\":\"Upgrade Required\"}");
+  } else {
+    send_text(conn, 403, "application/json", "{\"message\":\"Forbidden\"}");
+  }
+  return 1;
+}
+
+static int log_civetweb(const struct mg_connection *conn, const char *message) {
+  (void)conn;
+  emu_log_debug("http", "%s", message);
+  return 1;
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+  (void)sb;
+  (void)flag;
+  (void)ftw;
+  return remove(path);
+}
+
+static int make_dirs(const char *dir) {
+  char tmp[PATH_MAX];
+  char *p;
+
+  if (snprintf(tmp, sizeof(tmp), "%s", dir) >= (int)sizeof(tmp))
+    return -1;
+  for (p = tmp + 1; *p; p++) {
+    if (*p == '/') {
+      *p = '\0';
+      if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+        return -1;
+      *p = '/';
+    }
+  }
+  return mkdir(tmp, 0700) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+static int choose_data_dir(struct emu *emu, const struct emu_options *opts, char *err,
+                           size_t cap) {
+  if (opts->in_memory) {
+    const char *tmp = getenv("TMPDIR");
+    snprintf(emu->data_dir, sizeof(emu->data_dir), "%s/wsgw-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(emu->data_dir)) {
+      snprintf(err, cap, "cannot create a temporary data directory: %s", strerror(errno));
+      return -1;
+    }
+    emu->remove_data_dir = 1;
+    return 0;
+  }
+  if (opts->data_dir) {
+    snprintf(emu->data_dir, sizeof(emu->data_dir), "%s", opts->data_dir);
+  } else {
+    /* The per-user default: $XDG_DATA_HOME/wsgw, else ~/.local/share/wsgw. */
+    const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+    if (xdg && *xdg)
+      snprintf(emu->data_dir, sizeof(emu->data_dir), "%s/wsgw", xdg);
+    else
+      snprintf(emu->data_dir, sizeof(emu->data_dir), "%s/.local/share/wsgw",
+               home && *home ? home : ".");
+  }
+  if (make_dirs(emu->data_dir) != 0) {
+    snprintf(err, cap, "cannot create the data directory %s: %s", emu->data_dir, strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+/* Tables listed in the config are created when they do not exist yet. */
+static int create_config_tables(struct emu *emu, char *err, size_t cap) {
+  const cJSON *t;
+  int i = 0;
+
+  cJSON_ArrayForEach(t, emu->config.tables) {
+    struct emu_buf out;
+    char *body = cJSON_PrintUnformatted(t);
+    int status;
+    emu_buf_init(&out, 1 << 20);
+    status = dynamo_api_call(emu->dynamo, "CreateTable", body, strlen(body), &out);
+    cJSON_free(body);
+    if (status != 200 && !(out.data && strstr(out.data, "ResourceInUseException"))) {
+      cJSON *e = cJSON_ParseWithLength(out.data ? out.data : "", out.len);
+      const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
+      snprintf(err, cap, "%s: tables[%d]: CreateTable failed: %s", emu->config.source, i,
+               cJSON_IsString(m) ? m->valuestring : (out.data ? out.data : "unknown error"));
+      cJSON_Delete(e);
+      emu_buf_free(&out);
+      return -1;
+    }
+    emu_buf_free(&out);
+    i++;
+  }
+  return 0;
+}
+
+static int prepare_apis(struct emu *emu, char *err, size_t cap) {
+  size_t i, j;
+
+  emu->route_exprs = calloc(emu->config.napis + 1, sizeof(*emu->route_exprs));
+  for (i = 0; i < emu->config.napis; i++) {
+    const struct emu_api *a = &emu->config.apis[i];
+    char why[256] = "";
+    emu->route_exprs[i] = ws_routes_compile(a->route_selection_expression, why, sizeof(why));
+    if (!emu->route_exprs[i]) {
+      snprintf(err, cap, "%s: apis[%zu].routeSelectionExpression: %s", emu->config.source, i, why);
+      return -1;
+    }
+    for (j = 0; j < a->nroutes; j++) {
+      if (!emu_server_find_handler(emu, a->routes[j].fn.handler)) {
+        snprintf(err, cap, "%s: apis[%zu].routes.%s: unknown handler \"%s\"", emu->config.source,
+                 i, a->routes[j].key, a->routes[j].fn.handler);
+        return -1;
+      }
+    }
+  }
+  return 0;
+}
+
+static int start_civetweb(struct emu *emu, const struct emu_options *opts, char *err,
+                          size_t cap) {
+  struct mg_callbacks callbacks;
+  struct mg_init_data init;
+  struct mg_error_data error;
+  struct mg_server_port ports[4];
+  char listen[128], threads[16], errtext[256] = "";
+  int max_conn = opts->max_connections > 0 ? opts->max_connections : EMU_DEFAULT_MAX_CONNECTIONS;
+  const char *options[] = {
+      "listening_ports", listen,
+      "num_threads", threads,
+      "enable_keep_alive", "yes",
+      "keep_alive_timeout_ms", "5000",
+      "request_timeout_ms", "30000",
+      "enable_websocket_ping_pong", "no",
+      "decode_url", "yes",
+      NULL,
+  };
+  int n;
+
+  snprintf(listen, sizeof(listen), "%s:%d", emu->host, opts->port);
+  snprintf(threads, sizeof(threads), "%d", max_conn + HTTP_WORKERS);
+  memset(&callbacks, 0, sizeof(callbacks));
+  callbacks.log_message = log_civetweb;
+  memset(&init, 0, sizeof(init));
+  init.callbacks = &callbacks;
+  init.user_data = emu;
+  init.configuration_options = options;
+  memset(&error, 0, sizeof(error));
+  error.text = errtext;
+  error.text_buffer_size = sizeof(errtext);
+  emu->mg = mg_start2(&init, &error);
+  if (!emu->mg) {
+    snprintf(err, cap, "cannot listen on %s: %s", listen, errtext[0] ? errtext : "unknown error");
+    return -1;
+  }
+  n = mg_get_server_ports(emu->mg, 4, ports);
+  if (n < 1) {
+    snprintf(err, cap, "cannot read the listening port");
+    return -1;
+  }
+  emu->port = ports[0].port;
+  mg_set_request_handler(emu->mg, "**", http_route, emu);
+  ws_gateway_register(emu, emu->mg);
+  return 0;
+}
+
+struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *config,
+                             char *err, size_t cap) {
+  struct emu *emu = calloc(1, sizeof(*emu));
+  const char *host = opts->host && *opts->host ? opts->host : "127.0.0.1";
+
+  if (!emu) {
+    emu_config_free(config);
+    snprintf(err, cap, "out of memory");
+    return NULL;
+  }
+  emu->config = *config;
+  memset(config, 0, sizeof(*config));
+  emu->handlers = opts->handlers;
+  emu->extra_handlers = opts->extra_handlers;
+  snprintf(emu->host, sizeof(emu->host), "%s", host);
+  mg_init_library(0);
+  if (choose_data_dir(emu, opts, err, cap) != 0)
+    goto fail;
+  emu->dynamo = dynamo_open(emu->data_dir, emu->config.region, opts->no_sync, err, cap);
+  if (!emu->dynamo || create_config_tables(emu, err, cap) != 0 || prepare_apis(emu, err, cap) != 0)
+    goto fail;
+  emu->registry = ws_registry_new();
+  if (start_civetweb(emu, opts, err, cap) != 0)
+    goto fail;
+  /* What handlers build https://{domainName}/{stage} from. */
+  snprintf(emu->domain_name, sizeof(emu->domain_name), "%s:%d",
+           strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1" : host, emu->port);
+  snprintf(emu->base_url, sizeof(emu->base_url), "http://%s", emu->domain_name);
+  return emu;
+fail:
+  emu_server_stop(emu);
+  return NULL;
+}
+
+void emu_server_stop(struct emu *emu) {
+  size_t i;
+
+  if (!emu)
+    return;
+  atomic_store(&emu->stopping, 1);
+  if (emu->mg) {
+    ws_gateway_close_all(emu);
+    /* Stops the workers; each open connection's close callback runs
+     * $disconnect before the store is closed below. */
+    mg_stop(emu->mg);
+  }
+  ws_registry_free(emu->registry);
+  dynamo_close(emu->dynamo);
+  for (i = 0; emu->route_exprs && i < emu->config.napis; i++)
+    ws_routes_free(emu->route_exprs[i]);
+  free(emu->route_exprs);
+  if (emu->remove_data_dir)
+    nftw(emu->data_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+  emu_config_free(&emu->config);
+  free(emu);
+}
+
+void emu_server_print_banner(const struct emu *emu, FILE *out) {
+  size_t i;
+
+  fprintf(out, "wsgw %s ready on %s\n", WSGW_VERSION, emu->base_url);
+  for (i = 0; i < emu->config.napis; i++) {
+    const struct emu_api *a = &emu->config.apis[i];
+    fprintf(out, "  WebSocket (%s):   ws://%s/%s\n", a->name, emu->domain_name, a->stage);
+    fprintf(out, "  @connections:     %s/%s/@connections/{connectionId}\n", emu->base_url,
+            a->stage);
+  }
+  fprintf(out, "  DynamoDB:         %s\n", emu->base_url);
+  fprintf(out, "  data directory:   %s%s\n", emu->data_dir,
+          emu->remove_data_dir ? " (in memory: removed at exit)" : "");
+  fprintf(out, "Environment for clients:\n");
+  fprintf(out, "  export AWS_ENDPOINT_URL_DYNAMODB=%s\n", emu->base_url);
+  for (i = 0; i < emu->config.napis && i < 1; i++)
+    fprintf(out, "  export AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI=%s/%s\n", emu->base_url,
+            emu->config.apis[i].stage);
+  fprintf(out, "  export AWS_REGION=%s\n", emu->config.region);
+  fprintf(out, "  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local\n");
+  fflush(out);
+}

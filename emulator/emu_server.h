@@ -1,0 +1,73 @@
+/*
+ * emu_server.h - one emulator instance: the civetweb server on one port,
+ * the WebSocket gateway, @connections, and the DynamoDB API.
+ *
+ * struct emu is the context passed explicitly to every module (there is no
+ * global state). Its fields are set during emu_server_start and read-only
+ * afterwards, except where a field says otherwise; the mutable parts (the
+ * connection registry, the store) carry their own locks.
+ * Lifecycle: emu_server_start -> serve -> emu_server_stop (closes every
+ * connection with 1001 "Going away", runs $disconnect, closes LMDB, removes
+ * an --in-memory directory).
+ */
+#ifndef EMU_SERVER_H
+#define EMU_SERVER_H
+
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdio.h>
+
+#include "emu_config.h"
+#include "wsgw_handler.h"
+
+struct ws_registry;
+struct ws_route_expr;
+struct dynamo;
+struct mg_context;
+
+#define EMU_DEFAULT_MAX_CONNECTIONS 200
+
+struct emu_options {
+  const char *host;         /* default 127.0.0.1 */
+  int port;                 /* 0 picks a free port */
+  const char *data_dir;     /* NULL: the per-user default, unless in_memory */
+  int in_memory;            /* a temporary data directory removed at stop */
+  int max_connections;      /* concurrent WebSocket connections (worker threads) */
+  int no_sync;              /* LMDB without fsync per commit (faster, not durable) */
+  /* Handlers, NULL-terminated tables; `extra_handlers` is searched first. */
+  const struct wsgw_handler_def *handlers;
+  const struct wsgw_handler_def *extra_handlers;
+};
+
+struct emu {
+  struct emu_config config;        /* owned */
+  struct ws_route_expr **route_exprs; /* one per config.apis[i] */
+  const struct wsgw_handler_def *handlers;
+  const struct wsgw_handler_def *extra_handlers;
+  struct ws_registry *registry;
+  struct dynamo *dynamo;
+  struct mg_context *mg;
+  int port;
+  char host[64];
+  char domain_name[96];            /* "127.0.0.1:PORT" */
+  char base_url[128];              /* "http://127.0.0.1:PORT" */
+  char data_dir[PATH_MAX];
+  int remove_data_dir;
+  atomic_int stopping;
+};
+
+/* Starts an emulator. Takes ownership of *config (it is moved, and zeroed in
+ * the caller) whether or not the start succeeds. Returns NULL and one line
+ * in err on failure. */
+struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *config,
+                             char *err, size_t cap);
+void emu_server_stop(struct emu *emu);
+/* Prints the endpoints and the environment a client would export. */
+void emu_server_print_banner(const struct emu *emu, FILE *out);
+/* The handler registered under name, or NULL. */
+wsgw_handler_fn *emu_server_find_handler(const struct emu *emu, const char *name);
+/* The API serving a stage, with its compiled route expression. */
+const struct emu_api *emu_server_api(const struct emu *emu, const char *stage, size_t len,
+                                     const struct ws_route_expr **expr);
+
+#endif

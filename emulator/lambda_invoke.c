@@ -1,0 +1,226 @@
+/*
+ * lambda_invoke.c - in-process Lambda invocation and the handler context
+ * (the runtime side of handlers/wsgw_handler.h).
+ *
+ * The AWS clients given to handlers do not open sockets: wsgw_dynamodb
+ * serializes the request to JSON text and calls dynamo_api_call, the code
+ * behind POST / ; the management API calls connections_api_handle, the code
+ * behind /{stage}/@connections/{id}. So a handler sees exactly the wire
+ * behaviour an SDK sees over HTTP.
+ *
+ * Threading: the context lives on the invoking thread's stack.
+ */
+#include "lambda_invoke.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "connections_api.h"
+#include "dynamo_api.h"
+#include "emu_log.h"
+#include "emu_server.h"
+#include "emu_time.h"
+#include "wsgw_handler.h"
+
+struct wsgw_ctx {
+  struct emu *emu;
+  const struct emu_function *fn;
+  int failed;
+  char error[512];
+  char last_error_type[96];
+};
+
+const char *wsgw_env(struct wsgw_ctx *ctx, const char *name) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(ctx->fn->environment, name);
+
+  return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+cJSON *wsgw_fail(struct wsgw_ctx *ctx, const char *fmt, ...) {
+  va_list ap;
+
+  ctx->failed = 1;
+  va_start(ap, fmt);
+  vsnprintf(ctx->error, sizeof(ctx->error), fmt, ap);
+  va_end(ap);
+  return NULL;
+}
+
+cJSON *wsgw_response(int status, const char *body) {
+  cJSON *r = cJSON_CreateObject();
+
+  cJSON_AddNumberToObject(r, "statusCode", status);
+  if (body)
+    cJSON_AddStringToObject(r, "body", body);
+  return r;
+}
+
+int wsgw_dynamodb(struct wsgw_ctx *ctx, const char *operation, const cJSON *request,
+                  cJSON **response) {
+  struct emu_buf out;
+  char *text = cJSON_PrintUnformatted(request);
+  int status;
+
+  *response = NULL;
+  ctx->last_error_type[0] = '\0';
+  if (!text)
+    return -1;
+  emu_buf_init(&out, (size_t)64 * 1024 * 1024);
+  status = dynamo_api_call(ctx->emu->dynamo, operation, text, strlen(text), &out);
+  cJSON_free(text);
+  *response = cJSON_ParseWithLength(out.data ? out.data : "{}", out.len ? out.len : 2);
+  if (status != 200) {
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(*response, "__type");
+    if (cJSON_IsString(type)) {
+      const char *hash = strrchr(type->valuestring, '#');
+      snprintf(ctx->last_error_type, sizeof(ctx->last_error_type), "%s",
+               hash ? hash + 1 : type->valuestring);
+    }
+  }
+  emu_buf_free(&out);
+  return status;
+}
+
+/* Turns "https://host[:port]/stage[/more]" + id into the decoded management
+ * path "/stage[/more]/@connections/id". The host is not checked: in process
+ * every endpoint means this emulator. */
+static int management_path(const char *endpoint, const char *id, char *buf, size_t cap) {
+  const char *p = strstr(endpoint, "://");
+  size_t plen;
+  int n;
+
+  p = p ? p + 3 : endpoint;
+  p = strchr(p, '/');
+  if (!p)
+    p = "";
+  plen = strlen(p);
+  while (plen > 0 && p[plen - 1] == '/')
+    plen--;
+  n = snprintf(buf, cap, "%.*s/@connections/%s", (int)plen, p, id);
+  return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+static int management_call(struct wsgw_ctx *ctx, const char *method, const char *endpoint,
+                           const char *id, const char *data, size_t len, cJSON **response) {
+  struct connections_api_response resp;
+  char path[1024];
+  int status;
+
+  ctx->last_error_type[0] = '\0';
+  if (response)
+    *response = NULL;
+  if (!endpoint || !id || management_path(endpoint, id, path, sizeof(path)) != 0)
+    return -1;
+  connections_api_handle(ctx->emu, method, path, data ? data : "", len, &resp);
+  status = resp.status;
+  if (resp.error_type)
+    snprintf(ctx->last_error_type, sizeof(ctx->last_error_type), "%s", resp.error_type);
+  if (response && status == 200 && resp.body.len)
+    *response = cJSON_ParseWithLength(resp.body.data, resp.body.len);
+  emu_buf_free(&resp.body);
+  return status;
+}
+
+int wsgw_post_to_connection(struct wsgw_ctx *ctx, const char *endpoint,
+                            const char *connection_id, const char *data, size_t len) {
+  return management_call(ctx, "POST", endpoint, connection_id, data, len, NULL);
+}
+
+int wsgw_delete_connection(struct wsgw_ctx *ctx, const char *endpoint,
+                           const char *connection_id) {
+  return management_call(ctx, "DELETE", endpoint, connection_id, NULL, 0, NULL);
+}
+
+int wsgw_get_connection(struct wsgw_ctx *ctx, const char *endpoint, const char *connection_id,
+                        cJSON **response) {
+  return management_call(ctx, "GET", endpoint, connection_id, NULL, 0, response);
+}
+
+const char *wsgw_last_error_type(struct wsgw_ctx *ctx) { return ctx->last_error_type; }
+
+int wsgw_management_endpoint(const cJSON *event, char *buf, size_t cap) {
+  const cJSON *rc = cJSON_GetObjectItemCaseSensitive(event, "requestContext");
+  const cJSON *domain = cJSON_GetObjectItemCaseSensitive(rc, "domainName");
+  const cJSON *stage = cJSON_GetObjectItemCaseSensitive(rc, "stage");
+  int n;
+
+  if (!cJSON_IsString(domain) || !cJSON_IsString(stage))
+    return -1;
+  n = snprintf(buf, cap, "https://%s/%s", domain->valuestring, stage->valuestring);
+  return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+void lambda_invoke(struct emu *emu, const struct emu_function *fn, const cJSON *event,
+                   struct lambda_result *out) {
+  struct wsgw_ctx ctx;
+  wsgw_handler_fn *handler = emu_server_find_handler(emu, fn->handler);
+  int64_t start = emu_time_mono_ms();
+  cJSON *resp;
+
+  memset(out, 0, sizeof(*out));
+  memset(&ctx, 0, sizeof(ctx));
+  ctx.emu = emu;
+  ctx.fn = fn;
+  if (!handler) {
+    out->outcome = LAMBDA_ERROR;
+    snprintf(out->error, sizeof(out->error), "handler %s is not registered", fn->handler);
+    return;
+  }
+  resp = handler(event, &ctx);
+  out->duration_ms = emu_time_mono_ms() - start;
+  if (out->duration_ms > fn->timeout_ms) {
+    /* DEVIATION: an in-process handler cannot be preempted; one that ran
+     * past its timeout is reported as timed out when it returns, and its
+     * result is discarded, as AWS would have done at the deadline. */
+    cJSON_Delete(resp);
+    out->outcome = LAMBDA_TIMEOUT;
+    snprintf(out->error, sizeof(out->error), "Task timed out after %.2f seconds",
+             fn->timeout_ms / 1000.0);
+  } else if (ctx.failed || !cJSON_IsObject(resp)) {
+    cJSON_Delete(resp);
+    out->outcome = LAMBDA_ERROR;
+    snprintf(out->error, sizeof(out->error), "%s",
+             ctx.failed ? ctx.error : "the handler returned no response object");
+  } else {
+    out->outcome = LAMBDA_OK;
+    out->response = resp;
+  }
+  if (out->outcome != LAMBDA_OK)
+    emu_log_warn("lambda", "%s: %s", fn->handler, out->error);
+}
+
+void lambda_result_free(struct lambda_result *r) {
+  cJSON_Delete(r->response);
+  r->response = NULL;
+}
+
+int lambda_result_status(const struct lambda_result *r) {
+  const cJSON *s = cJSON_GetObjectItemCaseSensitive(r->response, "statusCode");
+
+  /* DEVIATION: a proxy response without statusCode is taken as 200
+   * ([unverified] for WebSocket APIs). */
+  if (cJSON_IsNumber(s))
+    return s->valueint;
+  if (cJSON_IsString(s))
+    return (int)strtol(s->valuestring, NULL, 10);
+  return 200;
+}
+
+const char *lambda_result_body(const struct lambda_result *r) {
+  const cJSON *b = cJSON_GetObjectItemCaseSensitive(r->response, "body");
+
+  return cJSON_IsString(b) ? b->valuestring : NULL;
+}
+
+const char *lambda_result_header(const struct lambda_result *r, const char *name) {
+  const cJSON *h = cJSON_GetObjectItemCaseSensitive(r->response, "headers"), *it;
+
+  cJSON_ArrayForEach(it, h) {
+    if (strcasecmp(it->string, name) == 0 && cJSON_IsString(it))
+      return it->valuestring;
+  }
+  return NULL;
+}

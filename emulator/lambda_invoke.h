@@ -1,0 +1,44 @@
+/*
+ * lambda_invoke.h - runs a route handler in process, as API Gateway invokes
+ * a Lambda function, and implements wsgw_handler.h's context for it: the
+ * DynamoDB and @connections clients call the same request-handling code the
+ * HTTP endpoints use, with the same wire JSON, without a socket.
+ *
+ * Ownership: the result owns its response. Threading: safe from any thread;
+ * a context lives on the invoking thread's stack.
+ */
+#ifndef LAMBDA_INVOKE_H
+#define LAMBDA_INVOKE_H
+
+#include <cjson/cJSON.h>
+#include <stdint.h>
+
+#include "emu_config.h"
+
+struct emu;
+
+enum lambda_outcome {
+  LAMBDA_OK,       /* response holds the proxy response object */
+  LAMBDA_ERROR,    /* function error: the handler failed or returned nothing */
+  LAMBDA_TIMEOUT,  /* the function ran longer than its timeout */
+};
+
+struct lambda_result {
+  enum lambda_outcome outcome;
+  cJSON *response;     /* owned; NULL unless LAMBDA_OK */
+  char error[512];     /* the function error message */
+  int64_t duration_ms;
+};
+
+void lambda_invoke(struct emu *emu, const struct emu_function *fn, const cJSON *event,
+                   struct lambda_result *out);
+void lambda_result_free(struct lambda_result *r);
+/* The response's statusCode (200 when absent, see the DEVIATION at the
+ * definition). */
+int lambda_result_status(const struct lambda_result *r);
+/* The response's body string, or NULL. */
+const char *lambda_result_body(const struct lambda_result *r);
+/* A response header (case-insensitive name), or NULL. */
+const char *lambda_result_header(const struct lambda_result *r, const char *name);
+
+#endif

@@ -1,0 +1,159 @@
+/*
+ * main.c - the `wsgw` command: parse arguments, start one emulator, wait for
+ * SIGINT/SIGTERM, stop it cleanly. Nothing else lives here.
+ *
+ *   wsgw serve [--config FILE] [--host H] [--port N] [--data-dir DIR |
+ *               --in-memory] [--max-connections N] [--no-sync] [--log-level L]
+ *   wsgw --help | --version
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu_config.h"
+#include "emu_log.h"
+#include "emu_server.h"
+#include "wsgw_builtin.h"
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "usage: wsgw serve [options]\n"
+          "       wsgw --help | --version\n"
+          "\n"
+          "Serves an API Gateway WebSocket API (ws://HOST:PORT/{stage}), its @connections\n"
+          "management API and a DynamoDB JSON API on one port.\n"
+          "\n"
+          "options:\n"
+          "  --config FILE          APIs, routes and tables (JSON; see README)\n"
+          "  --host HOST            address to listen on (default 127.0.0.1)\n"
+          "  --port N               port (default 8080; 0 picks a free port)\n"
+          "  --data-dir DIR         LMDB data directory (default $XDG_DATA_HOME/wsgw\n"
+          "                         or ~/.local/share/wsgw)\n"
+          "  --in-memory            use a temporary data directory, removed at exit\n"
+          "  --max-connections N    concurrent WebSocket connections (default %d)\n"
+          "  --no-sync              do not fsync each write (faster; not crash-safe)\n"
+          "  --log-level LEVEL      error, warn (default), info or debug\n",
+          EMU_DEFAULT_MAX_CONNECTIONS);
+}
+
+static int parse_int(const char *s, int lo, int hi, int *out) {
+  char *end;
+  long v = strtol(s, &end, 10);
+
+  if (!*s || *end || v < lo || v > hi)
+    return -1;
+  *out = (int)v;
+  return 0;
+}
+
+static int serve(int argc, char **argv) {
+  struct emu_options opts;
+  struct emu_config config;
+  const char *config_path = NULL;
+  char err[1024] = "";
+  struct emu *emu;
+  sigset_t set;
+  int i, sig;
+
+  memset(&opts, 0, sizeof(opts));
+  opts.port = 8080;
+  opts.handlers = wsgw_builtin_handlers;
+  for (i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(a, "--in-memory")) {
+      opts.in_memory = 1;
+      continue;
+    }
+    if (!strcmp(a, "--no-sync")) {
+      opts.no_sync = 1;
+      continue;
+    }
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      usage(stdout);
+      return 0;
+    }
+    if (!v) {
+      fprintf(stderr, "wsgw: %s: %s\n", a,
+              strncmp(a, "--", 2) ? "unknown argument" : "unknown option or missing value");
+      return 2;
+    }
+    i++;
+    if (!strcmp(a, "--config"))
+      config_path = v;
+    else if (!strcmp(a, "--host"))
+      opts.host = v;
+    else if (!strcmp(a, "--data-dir"))
+      opts.data_dir = v;
+    else if (!strcmp(a, "--port")) {
+      if (parse_int(v, 0, 65535, &opts.port) != 0) {
+        fprintf(stderr, "wsgw: --port: expected 0..65535, got \"%s\"\n", v);
+        return 2;
+      }
+    } else if (!strcmp(a, "--max-connections")) {
+      if (parse_int(v, 1, 100000, &opts.max_connections) != 0) {
+        fprintf(stderr, "wsgw: --max-connections: expected 1..100000, got \"%s\"\n", v);
+        return 2;
+      }
+    } else if (!strcmp(a, "--log-level")) {
+      static const char *const levels[] = {"error", "warn", "info", "debug"};
+      int l;
+      for (l = 0; l < 4 && strcmp(v, levels[l]); l++)
+        ;
+      if (l == 4) {
+        fprintf(stderr, "wsgw: --log-level: expected error, warn, info or debug\n");
+        return 2;
+      }
+      emu_log_set_level((enum emu_log_level)l);
+    } else {
+      fprintf(stderr, "wsgw: %s: unknown option (see wsgw --help)\n", a);
+      return 2;
+    }
+  }
+  if (opts.in_memory && opts.data_dir) {
+    fprintf(stderr, "wsgw: --in-memory and --data-dir exclude each other\n");
+    return 2;
+  }
+  if (config_path) {
+    if (emu_config_load_file(config_path, &config, err, sizeof(err)) != 0) {
+      fprintf(stderr, "wsgw: config error: %s\n", err);
+      return 1;
+    }
+  } else {
+    emu_config_empty(&config);
+  }
+  /* Signals are taken synchronously by this thread only; the server's
+   * threads inherit the blocked mask. */
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, NULL);
+  signal(SIGPIPE, SIG_IGN);
+  emu = emu_server_start(&opts, &config, err, sizeof(err));
+  if (!emu) {
+    fprintf(stderr, "wsgw: %s\n", err);
+    return 1;
+  }
+  emu_server_print_banner(emu, stdout);
+  sigwait(&set, &sig);
+  fprintf(stderr, "wsgw: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  emu_server_stop(emu);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version"))) {
+    printf("wsgw %s\n", WSGW_VERSION);
+    return 0;
+  }
+  if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+                    !strcmp(argv[1], "help"))) {
+    usage(stdout);
+    return 0;
+  }
+  if (argc >= 2 && !strcmp(argv[1], "serve"))
+    return serve(argc - 2, argv + 2);
+  usage(stderr);
+  return 2;
+}

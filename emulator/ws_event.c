@@ -1,0 +1,199 @@
+/*
+ * ws_event.c - Lambda-proxy event builders (see ws_event.h).
+ *
+ * SPEC apigw-websocket.md 2.4 (field reference): routeKey, eventType,
+ * extendedRequestId == requestId, requestTime (CLF), messageDirection "IN",
+ * stage, connectedAt, requestTimeEpoch, identity {sourceIp[,userAgent]},
+ * domainName, connectionId, apiId on every event; messageId on MESSAGE only;
+ * disconnectStatusCode/disconnectReason on DISCONNECT only.
+ */
+#include "ws_event.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "emu_id.h"
+#include "emu_time.h"
+
+static cJSON *request_context(const struct ws_event_conn *c, const char *route_key,
+                              const char *event_type, int64_t now_ms) {
+  cJSON *rc = cJSON_CreateObject(), *identity;
+  char request_id[EMU_ID_LEN + 1], clf[40];
+
+  emu_id_new(request_id);
+  emu_time_clf(now_ms, clf, sizeof(clf));
+  cJSON_AddStringToObject(rc, "routeKey", route_key);
+  cJSON_AddStringToObject(rc, "eventType", event_type);
+  if (strcmp(event_type, "MESSAGE") == 0) {
+    char message_id[EMU_ID_LEN + 1];
+    emu_id_new(message_id);
+    cJSON_AddStringToObject(rc, "messageId", message_id);
+  }
+  /* SPEC apigw-websocket.md 2.4: requestId is "Same as extendedRequestId". */
+  cJSON_AddStringToObject(rc, "extendedRequestId", request_id);
+  cJSON_AddStringToObject(rc, "requestTime", clf);
+  cJSON_AddStringToObject(rc, "messageDirection", "IN");
+  cJSON_AddStringToObject(rc, "stage", c->api->stage);
+  cJSON_AddNumberToObject(rc, "connectedAt", (double)c->connected_at_ms);
+  cJSON_AddNumberToObject(rc, "requestTimeEpoch", (double)now_ms);
+  identity = cJSON_AddObjectToObject(rc, "identity");
+  cJSON_AddStringToObject(identity, "sourceIp", c->source_ip);
+  if (c->user_agent)
+    cJSON_AddStringToObject(identity, "userAgent", c->user_agent);
+  cJSON_AddStringToObject(rc, "requestId", request_id);
+  cJSON_AddStringToObject(rc, "domainName", c->domain_name);
+  cJSON_AddStringToObject(rc, "connectionId", c->connection_id);
+  cJSON_AddStringToObject(rc, "apiId", c->api->api_id);
+  if (c->authorizer)
+    cJSON_AddItemToObject(rc, "authorizer", cJSON_Duplicate(c->authorizer, 1));
+  return rc;
+}
+
+static void add_header(cJSON *single, cJSON *multi, const char *name, const char *value) {
+  cJSON *arr = cJSON_GetObjectItemCaseSensitive(multi, name);
+
+  /* Header-name case is kept as received [obs]; a repeated header keeps its
+   * last value in the single-valued map. */
+  cJSON_DeleteItemFromObjectCaseSensitive(single, name);
+  cJSON_AddStringToObject(single, name, value);
+  if (!arr)
+    arr = cJSON_AddArrayToObject(multi, name);
+  cJSON_AddItemToArray(arr, cJSON_CreateString(value));
+}
+
+static int hex_value(char ch) {
+  if (ch >= '0' && ch <= '9')
+    return ch - '0';
+  if (ch >= 'a' && ch <= 'f')
+    return ch - 'a' + 10;
+  if (ch >= 'A' && ch <= 'F')
+    return ch - 'A' + 10;
+  return -1;
+}
+
+/* Form-style decoding of one query component: %XX and '+' as space; a '%'
+ * not followed by two hex digits stays as it is. out holds len + 1 bytes. */
+static void url_decode(const char *in, size_t len, char *out) {
+  size_t i, o = 0;
+
+  for (i = 0; i < len; i++) {
+    int hi, lo;
+    if (in[i] == '%' && i + 2 < len &&
+        (hi = hex_value(in[i + 1])) >= 0 && (lo = hex_value(in[i + 2])) >= 0) {
+      out[o++] = (char)(hi * 16 + lo);
+      i += 2;
+    } else {
+      out[o++] = in[i] == '+' ? ' ' : in[i];
+    }
+  }
+  out[o] = '\0';
+}
+
+int ws_event_parse_query(const char *query, cJSON **single, cJSON **multi) {
+  const char *p = query;
+
+  if (!query || !*query)
+    return -1;
+  *single = cJSON_CreateObject();
+  *multi = cJSON_CreateObject();
+  while (*p) {
+    const char *amp = strchr(p, '&');
+    size_t n = amp ? (size_t)(amp - p) : strlen(p);
+    if (n > 0) {
+      const char *eq = memchr(p, '=', n);
+      size_t klen = eq ? (size_t)(eq - p) : n;
+      char *key = malloc(klen + 1), *val = malloc(n + 1);
+      url_decode(p, klen, key);
+      if (eq)
+        url_decode(eq + 1, n - klen - 1, val);
+      else
+        val[0] = '\0';
+      add_header(*single, *multi, key, val);
+      free(key);
+      free(val);
+    }
+    p += n;
+    if (*p == '&')
+      p++;
+  }
+  return 0;
+}
+
+cJSON *ws_event_connect(const struct ws_event_conn *c, const struct ws_event_header *headers,
+                        size_t nheaders, const char *query, int is_tls, int64_t now_ms) {
+  cJSON *ev = cJSON_CreateObject();
+  cJSON *h = cJSON_AddObjectToObject(ev, "headers");
+  cJSON *mh = cJSON_AddObjectToObject(ev, "multiValueHeaders");
+  cJSON *qs = NULL, *mqs = NULL;
+  char trace[64];
+  size_t i;
+
+  for (i = 0; i < nheaders; i++) {
+    /* SPEC apigw-websocket.md 2.1: Connection and Upgrade are absent from
+     * the integration event. */
+    if (strcasecmp(headers[i].name, "Connection") == 0 ||
+        strcasecmp(headers[i].name, "Upgrade") == 0)
+      continue;
+    add_header(h, mh, headers[i].name, headers[i].value);
+  }
+  /* SPEC apigw-websocket.md 2.1: API Gateway adds X-Amzn-Trace-Id,
+   * X-Forwarded-For, X-Forwarded-Port and X-Forwarded-Proto. DEVIATION:
+   * the port is the one the emulator listens on, not always 443. */
+  snprintf(trace, sizeof(trace), "Root=1-%08llx-%016llx%08llx",
+           (unsigned long long)(now_ms / 1000), (unsigned long long)emu_id_random64(),
+           (unsigned long long)(emu_id_random64() & 0xFFFFFFFFull));
+  add_header(h, mh, "X-Amzn-Trace-Id", trace);
+  add_header(h, mh, "X-Forwarded-For", c->source_ip);
+  {
+    const char *colon = strrchr(c->domain_name, ':');
+    add_header(h, mh, "X-Forwarded-Port", colon ? colon + 1 : (is_tls ? "443" : "80"));
+  }
+  add_header(h, mh, "X-Forwarded-Proto", is_tls ? "https" : "http");
+  /* SPEC apigw-websocket.md 2.1: query parameters appear only when the URL
+   * has a query string (absent otherwise, not null). */
+  if (ws_event_parse_query(query, &qs, &mqs) == 0) {
+    cJSON_AddItemToObject(ev, "queryStringParameters", qs);
+    cJSON_AddItemToObject(ev, "multiValueQueryStringParameters", mqs);
+  }
+  cJSON_AddItemToObject(ev, "requestContext", request_context(c, "$connect", "CONNECT", now_ms));
+  cJSON_AddBoolToObject(ev, "isBase64Encoded", 0);
+  return ev;
+}
+
+cJSON *ws_event_message(const struct ws_event_conn *c, const char *route_key,
+                        const char *body, size_t len, int64_t now_ms) {
+  cJSON *ev = cJSON_CreateObject();
+  char *copy = malloc(len + 1);
+
+  cJSON_AddItemToObject(ev, "requestContext", request_context(c, route_key, "MESSAGE", now_ms));
+  /* SPEC apigw-websocket.md 2.2: body is the client's text verbatim. */
+  memcpy(copy, body, len);
+  copy[len] = '\0';
+  cJSON_AddStringToObject(ev, "body", copy);
+  free(copy);
+  cJSON_AddBoolToObject(ev, "isBase64Encoded", 0);
+  return ev;
+}
+
+cJSON *ws_event_disconnect(const struct ws_event_conn *c, int status_code, const char *reason,
+                           int64_t now_ms) {
+  cJSON *ev = cJSON_CreateObject();
+  cJSON *h = cJSON_AddObjectToObject(ev, "headers");
+  cJSON *mh = cJSON_AddObjectToObject(ev, "multiValueHeaders");
+  cJSON *rc;
+
+  /* SPEC apigw-websocket.md 2.3: the fixed header set (Host, empty
+   * x-api-key, empty X-Forwarded-For, empty x-restapi). */
+  add_header(h, mh, "Host", c->domain_name);
+  add_header(h, mh, "x-api-key", "");
+  add_header(h, mh, "X-Forwarded-For", "");
+  add_header(h, mh, "x-restapi", "");
+  rc = request_context(c, "$disconnect", "DISCONNECT", now_ms);
+  cJSON_AddNumberToObject(rc, "disconnectStatusCode", status_code);
+  cJSON_AddStringToObject(rc, "disconnectReason", reason ? reason : "");
+  cJSON_AddItemToObject(ev, "requestContext", rc);
+  cJSON_AddBoolToObject(ev, "isBase64Encoded", 0);
+  return ev;
+}

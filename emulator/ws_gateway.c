@@ -1,0 +1,363 @@
+/*
+ * ws_gateway.c - civetweb websocket callbacks -> API Gateway behaviour.
+ *
+ * connect  (worker, before the 101): mint the connectionId, run $connect,
+ *          accept (2xx), or reject with the handler's status (502 on a
+ *          function error, 504 on a timeout). Subprotocol: only what
+ *          $connect returns in Sec-WebSocket-Protocol is accepted.
+ * ready    (after the 101): register the connection (posts now work).
+ * data     (per frame): control frames handled here, never passed to
+ *          handlers; text messages reassembled, routed, invoked.
+ * close    (socket gone): unregister, then run $disconnect with the code
+ *          and reason of how it ended.
+ *
+ * The limits and close codes quote apigw-websocket.md sections 5, 6 and 8.
+ */
+#include "ws_gateway.h"
+
+#include <civetweb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "emu_id.h"
+#include "emu_log.h"
+#include "emu_server.h"
+#include "emu_time.h"
+#include "lambda_invoke.h"
+#include "ws_event.h"
+#include "ws_registry.h"
+#include "ws_routes.h"
+
+/* SPEC apigw-websocket.md 6: "WebSocket frame size 32 KB ... bigger -> close
+ * 1009"; "Message payload 128 KB ... bigger -> close 1009". */
+#define WS_MAX_FRAME (32 * 1024)
+#define WS_MAX_MESSAGE (128 * 1024)
+
+static void event_conn(const struct emu *emu, const struct ws_conn *c,
+                       struct ws_event_conn *ec) {
+  ec->api = c->api;
+  ec->domain_name = emu->domain_name;
+  ec->connection_id = c->id;
+  ec->connected_at_ms = c->connected_at_ms;
+  ec->source_ip = c->source_ip;
+  ec->user_agent = c->user_agent;
+  ec->authorizer = c->authorizer;
+}
+
+/* The stage named by a handshake path "/{stage}" (a trailing slash is
+ * tolerated). */
+static const struct emu_api *stage_of_path(struct emu *emu, const char *path,
+                                           const struct ws_route_expr **expr) {
+  size_t len;
+
+  if (path[0] != '/')
+    return NULL;
+  path++;
+  len = strlen(path);
+  if (len > 0 && path[len - 1] == '/')
+    len--;
+  if (memchr(path, '/', len))
+    return NULL;
+  return emu_server_api(emu, path, len, expr);
+}
+
+static int reject(const struct mg_connection *conn, int status, const char *body) {
+  /* The handshake is still plain HTTP here, so a normal response works. */
+  mg_send_http_error((struct mg_connection *)conn, status, "%s", body);
+  return 1;
+}
+
+static int on_connect(const struct mg_connection *conn, void *cbdata) {
+  struct emu *emu = cbdata;
+  const struct mg_request_info *ri = mg_get_request_info(conn);
+  const struct emu_api *api = stage_of_path(emu, ri->local_uri, NULL);
+  const struct emu_route *route;
+  struct ws_event_header headers[MG_MAX_HEADERS];
+  struct ws_event_conn ec;
+  struct lambda_result res;
+  struct ws_conn *c;
+  cJSON *event;
+  int i, status;
+
+  if (!api || atomic_load(&emu->stopping))
+    /* DEVIATION: AWS's answer for an unknown stage is [unverified]; a 403
+     * {"message":"Forbidden"} is what its other endpoints answer. */
+    return reject(conn, 403, "{\"message\":\"Forbidden\"}");
+  c = ws_registry_conn_new(api, ri->remote_addr, mg_get_header(conn, "User-Agent"));
+  if (!c)
+    return reject(conn, 500, "{\"message\": \"Internal server error\"}");
+  route = emu_api_route(api, "$connect");
+  if (route) {
+    for (i = 0; i < ri->num_headers; i++) {
+      headers[i].name = ri->http_headers[i].name;
+      headers[i].value = ri->http_headers[i].value;
+    }
+    event_conn(emu, c, &ec);
+    event = ws_event_connect(&ec, headers, (size_t)ri->num_headers, ri->query_string,
+                             ri->is_ssl, emu_time_now_ms());
+    lambda_invoke(emu, &route->fn, event, &res);
+    cJSON_Delete(event);
+    if (res.outcome != LAMBDA_OK) {
+      /* SPEC apigw-websocket.md 4.1: a function error rejects the handshake
+       * with 502; a timeout "presumably 504" [unverified]. */
+      status = res.outcome == LAMBDA_TIMEOUT ? 504 : 502;
+      lambda_result_free(&res);
+      ws_registry_conn_unref(c);
+      return reject(conn, status, status == 504 ? "{\"message\": \"Endpoint request timed out\"}"
+                                                : "{\"message\": \"Internal server error\"}");
+    }
+    status = lambda_result_status(&res);
+    if (status < 200 || status > 299) {
+      /* SPEC apigw-websocket.md 4.1: any other status is passed through as
+       * the HTTP status of the rejected handshake. */
+      lambda_result_free(&res);
+      ws_registry_conn_unref(c);
+      if (status < 100 || status > 599)
+        status = 502;
+      return reject(conn, status, "");
+    }
+    {
+      /* SPEC apigw-websocket.md 4.1: only Sec-WebSocket-Protocol is
+       * propagated into the 101; body and other headers are dropped. */
+      const char *proto = lambda_result_header(&res, "Sec-WebSocket-Protocol");
+      if (proto)
+        c->subprotocol = strdup(proto);
+    }
+    lambda_result_free(&res);
+  }
+  /* SPEC apigw-websocket.md 5: API Gateway does not echo the subprotocol;
+   * the 101 carries only what $connect returned. civetweb writes this field
+   * into the handshake (the handler list registered is empty, so civetweb
+   * itself accepted none). */
+  ((struct mg_request_info *)ri)->acceptedWebSocketSubprotocol = c->subprotocol;
+  mg_set_user_connection_data(conn, c);
+  return 0;
+}
+
+static void on_ready(struct mg_connection *conn, void *cbdata) {
+  struct emu *emu = cbdata;
+  struct ws_conn *c = mg_get_user_connection_data(conn);
+
+  if (c)
+    ws_registry_add(emu->registry, c, conn);
+}
+
+static void send_error_frame(struct ws_conn *c, const char *message) {
+  char frame[256], request_id[EMU_ID_LEN + 1];
+  int n;
+
+  emu_id_new(request_id);
+  /* SPEC apigw-websocket.md 3 and 4.2: the exact byte layout, e.g.
+   * {"message": "Forbidden", "connectionId":"XDmENcnwIE0CFEQ=", "requestId":"XDmGEE2RoE0FRdQ="}
+   * (space after "message": and after each comma, none after the other
+   * colons); requestId is fresh per message. */
+  n = snprintf(frame, sizeof(frame),
+               "{\"message\": \"%s\", \"connectionId\":\"%s\", \"requestId\":\"%s\"}", message,
+               c->id, request_id);
+  ws_registry_send(c, MG_WEBSOCKET_OPCODE_TEXT, frame, (size_t)n);
+}
+
+static void dispatch_message(struct emu *emu, struct ws_conn *c, const char *body,
+                             size_t len) {
+  const struct ws_route_expr *expr = NULL;
+  const struct emu_route *route;
+  struct ws_event_conn ec;
+  struct lambda_result res;
+  cJSON *event;
+
+  atomic_store(&c->last_active_ms, emu_time_now_ms());
+  emu_server_api(emu, c->api->stage, strlen(c->api->stage), &expr);
+  route = ws_routes_select(c->api, expr, body, len);
+  if (!route) {
+    /* SPEC apigw-websocket.md 3: no match and no $default -> the Forbidden
+     * frame; the connection stays open. */
+    send_error_frame(c, "Forbidden");
+    return;
+  }
+  event_conn(emu, c, &ec);
+  event = ws_event_message(&ec, route->key, body, len, emu_time_now_ms());
+  lambda_invoke(emu, &route->fn, event, &res);
+  cJSON_Delete(event);
+  if (res.outcome == LAMBDA_ERROR) {
+    /* SPEC apigw-websocket.md 4.2: function error -> "Internal server error"
+     * frame, connection stays open (one-way routes too). */
+    send_error_frame(c, "Internal server error");
+  } else if (res.outcome == LAMBDA_TIMEOUT) {
+    send_error_frame(c, "Endpoint request timed out");
+  } else if (route->return_response) {
+    /* SPEC apigw-websocket.md 4.2: two-way routes send the returned body as
+     * one text frame; nothing when the body is missing or empty [peer]. */
+    const char *out = lambda_result_body(&res);
+    if (out && *out)
+      ws_registry_send(c, MG_WEBSOCKET_OPCODE_TEXT, out, strlen(out));
+  }
+  lambda_result_free(&res);
+}
+
+/* RFC 3629 well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
+static int utf8_valid(const unsigned char *s, size_t n) {
+  size_t i = 0;
+
+  while (i < n) {
+    unsigned char b = s[i];
+    size_t k;
+    unsigned cp;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    if (b >= 0xC2 && b <= 0xDF) {
+      k = 1;
+      cp = b & 0x1F;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      k = 2;
+      cp = b & 0x0F;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      k = 3;
+      cp = b & 0x07;
+    } else {
+      return 0;
+    }
+    if (k >= n - i)
+      return 0;
+    for (size_t j = 1; j <= k; j++) {
+      if ((s[i + j] & 0xC0) != 0x80)
+        return 0;
+      cp = (cp << 6) | (s[i + j] & 0x3F);
+    }
+    if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      return 0;
+    i += k + 1;
+  }
+  return 1;
+}
+
+static int close_with(struct ws_conn *c, int code, const char *reason) {
+  ws_registry_close(c, code, reason);
+  return 0; /* civetweb closes the socket */
+}
+
+static int on_data(struct mg_connection *conn, int bits, char *data, size_t len, void *cbdata) {
+  struct emu *emu = cbdata;
+  struct ws_conn *c = mg_get_user_connection_data(conn);
+  int opcode = bits & 0x0F, fin = (bits & 0x80) != 0;
+
+  if (!c)
+    return 0;
+  switch (opcode) {
+  case MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE: {
+    int code = 1005;
+    char reason[124] = "Client-side close frame status not set";
+    /* SPEC apigw-websocket.md 8: a close frame without a status code ->
+     * 1005 "Client-side close frame status not set"; with a code -> that
+     * code and the client's reason [unverified]. */
+    if (len >= 2) {
+      size_t rlen = len - 2 < sizeof(reason) - 1 ? len - 2 : sizeof(reason) - 1;
+      code = ((unsigned char)data[0] << 8) | (unsigned char)data[1];
+      memcpy(reason, data + 2, rlen);
+      reason[rlen] = '\0';
+    }
+    /* Answer the close (RFC 6455 5.5.1) unless we started it. */
+    ws_registry_close(c, code, reason);
+    return 0;
+  }
+  case MG_WEBSOCKET_OPCODE_PING:
+    /* SPEC apigw-websocket.md 5: Ping gets Pong; control frames never reach
+     * handlers. */
+    ws_registry_send(c, MG_WEBSOCKET_OPCODE_PONG, data, len);
+    return 1;
+  case MG_WEBSOCKET_OPCODE_PONG:
+    return 1;
+  case MG_WEBSOCKET_OPCODE_BINARY:
+    /* SPEC apigw-websocket.md 5: "If a client app sends a binary frame, API
+     * Gateway rejects it and disconnects the client with code 1003." */
+    return close_with(c, 1003, "Binary frames are not supported");
+  case MG_WEBSOCKET_OPCODE_TEXT:
+  case MG_WEBSOCKET_OPCODE_CONTINUATION:
+    break;
+  default:
+    return close_with(c, 1002, "Protocol error");
+  }
+  if (len > WS_MAX_FRAME)
+    /* DEVIATION: civetweb reads a whole frame before we see it, so an
+     * oversized frame is refused after it arrived, not while it streams. */
+    return close_with(c, 1009, "Message too big");
+  if ((opcode == MG_WEBSOCKET_OPCODE_CONTINUATION) != (c->in_message != 0))
+    return close_with(c, 1002, "Protocol error");
+  if (c->message.len + len > WS_MAX_MESSAGE)
+    return close_with(c, 1009, "Message too big");
+  if (!fin || c->in_message) {
+    emu_buf_append(&c->message, data, len);
+    c->in_message = !fin;
+    if (!fin)
+      return 1;
+    data = c->message.data ? c->message.data : (char *)"";
+    len = c->message.len;
+  }
+  if (!utf8_valid((const unsigned char *)data, len)) {
+    emu_buf_reset(&c->message);
+    /* RFC 6455 8.1: invalid UTF-8 in a text message fails the connection
+     * with 1007. */
+    return close_with(c, 1007, "Invalid UTF-8 in text frame");
+  }
+  dispatch_message(emu, c, data, len);
+  emu_buf_reset(&c->message);
+  return 1;
+}
+
+static void on_close(const struct mg_connection *conn, void *cbdata) {
+  struct emu *emu = cbdata;
+  struct ws_conn *c = mg_get_user_connection_data(conn);
+  const struct emu_route *route;
+
+  if (!c)
+    return;
+  mg_set_user_connection_data(conn, NULL);
+  /* SPEC apigw-websocket.md 8: a TCP drop without a close frame -> 1006
+   * (reason text [unverified]). */
+  ws_registry_remove(emu->registry, c, 1006, "");
+  /* SPEC apigw-websocket.md 8: $disconnect runs after the connection is
+   * closed (posting to it now gets 410). */
+  route = emu_api_route(c->api, "$disconnect");
+  if (route) {
+    struct ws_event_conn ec;
+    struct lambda_result res;
+    cJSON *event;
+    int code;
+    char reason[128];
+    pthread_mutex_lock(&c->lock);
+    code = c->close_code;
+    snprintf(reason, sizeof(reason), "%s", c->close_reason);
+    pthread_mutex_unlock(&c->lock);
+    event_conn(emu, c, &ec);
+    event = ws_event_disconnect(&ec, code, reason, emu_time_now_ms());
+    /* SPEC apigw-websocket.md 4.2: $disconnect's return value is ignored. */
+    lambda_invoke(emu, &route->fn, event, &res);
+    lambda_result_free(&res);
+    cJSON_Delete(event);
+  }
+  ws_registry_conn_unref(c);
+}
+
+void ws_gateway_register(struct emu *emu, struct mg_context *ctx) {
+  /* An empty list makes civetweb accept no subprotocol by itself. */
+  static struct mg_websocket_subprotocols none = {0, NULL};
+
+  mg_set_websocket_handler_with_subprotocols(ctx, "**", &none, on_connect, on_ready, on_data,
+                                             on_close, emu);
+}
+
+void ws_gateway_close_all(struct emu *emu) {
+  struct ws_conn **all = NULL;
+  size_t i, n = ws_registry_snapshot(emu->registry, &all);
+
+  for (i = 0; i < n; i++) {
+    /* SPEC apigw-websocket.md 6: server-side ends use 1001 "Going away". */
+    ws_registry_close(all[i], 1001, "Going away");
+    ws_registry_conn_unref(all[i]);
+  }
+  free(all);
+}

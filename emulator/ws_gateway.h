@@ -1,0 +1,22 @@
+/*
+ * ws_gateway.h - the client-facing WebSocket endpoint ws://HOST:PORT/{stage}:
+ * civetweb's websocket callbacks turned into API Gateway's pipeline
+ * ($connect -> messages routed by the selection expression -> $disconnect).
+ *
+ * Threading: civetweb runs each connection's callbacks on the one worker
+ * thread that owns the socket; handlers run synchronously there. Other
+ * threads reach a connection only through ws_registry.
+ */
+#ifndef WS_GATEWAY_H
+#define WS_GATEWAY_H
+
+struct emu;
+struct mg_context;
+
+/* Registers the callbacks for every path ("**"); the stage is checked in the
+ * connect callback. */
+void ws_gateway_register(struct emu *emu, struct mg_context *ctx);
+/* Server shutdown: closes every open connection with 1001 "Going away". */
+void ws_gateway_close_all(struct emu *emu);
+
+#endif

@@ -1,0 +1,19 @@
+/*
+ * builtin.c - the table of bundled handlers (see wsgw_builtin.h).
+ */
+#include "wsgw_builtin.h"
+
+#include <stddef.h>
+
+const struct wsgw_handler_def wsgw_builtin_handlers[] = {
+    {"chat.connect", chat_connect},
+    {"chat.disconnect", chat_disconnect},
+    {"chat.sendmessage", chat_sendmessage},
+    {"diag.echo", diag_echo},
+    {"diag.status", diag_status},
+    {"diag.fail", diag_fail},
+    {"diag.sleep", diag_sleep},
+    {"diag.subprotocol", diag_subprotocol},
+    {"diag.record", diag_record},
+    {NULL, NULL},
+};

@@ -1,0 +1,17 @@
+/*
+ * wsgw_builtin.h - the handlers bundled with wsgw: the seed chat app
+ * (chat.*) and the diagnostic handlers (diag.*) used by smoke tests and the
+ * regression suites. The names are part of the public interface.
+ */
+#ifndef WSGW_BUILTIN_H
+#define WSGW_BUILTIN_H
+
+#include "wsgw_handler.h"
+
+/* NULL-terminated table of every bundled handler. */
+extern const struct wsgw_handler_def wsgw_builtin_handlers[];
+
+wsgw_handler_fn chat_connect, chat_disconnect, chat_sendmessage;
+wsgw_handler_fn diag_echo, diag_status, diag_fail, diag_sleep, diag_subprotocol, diag_record;
+
+#endif

@@ -1,0 +1,86 @@
+/*
+ * wsgw_handler.h - the contract between a route handler and its runtime.
+ *
+ * A handler is a Lambda function written in C. It receives the API Gateway
+ * Lambda-proxy event (the exact JSON AWS sends) and returns the proxy
+ * response object ({"statusCode": 200, "headers": {...}, "body": "..."}).
+ * Under `wsgw serve` it runs in process; the same source is meant to build
+ * as a Lambda custom runtime, where these functions are implemented over
+ * HTTPS. That is why every AWS call takes and returns the service's wire
+ * JSON, and why the management endpoint is passed explicitly, built from
+ * the event as on AWS: https://{requestContext.domainName}/{stage}.
+ *
+ * Handler rules:
+ *   - `event` is read-only and lives for the duration of the call.
+ *   - Return a new cJSON object (ownership passes to the runtime), or
+ *     return wsgw_fail(ctx, ...) to report a function error (AWS: the
+ *     Lambda threw). Returning NULL without wsgw_fail is a function error too.
+ *   - Handlers may run concurrently on several threads; keep no unlocked
+ *     global state.
+ *
+ * Ownership: every cJSON handed back through an out-parameter belongs to
+ * the caller (cJSON_Delete it). Strings returned by wsgw_env and
+ * wsgw_last_error_type live as long as the context.
+ */
+#ifndef WSGW_HANDLER_H
+#define WSGW_HANDLER_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct wsgw_ctx; /* opaque: one per invocation */
+
+typedef cJSON *wsgw_handler_fn(const cJSON *event, struct wsgw_ctx *ctx);
+
+struct wsgw_handler_def {
+  const char *name; /* "chat.connect": the name routes use in the config */
+  wsgw_handler_fn *fn;
+};
+
+/* The function's environment variable (config `environment`), or NULL. */
+const char *wsgw_env(struct wsgw_ctx *ctx, const char *name);
+
+/* Records a function error (the message appears in the invocation log) and
+ * returns NULL, so that `return wsgw_fail(ctx, "bad input: %s", why);`. */
+cJSON *wsgw_fail(struct wsgw_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Builds {"statusCode": status, "body": body} (body may be NULL). */
+cJSON *wsgw_response(int status, const char *body);
+
+/* DynamoDB: `operation` is the X-Amz-Target operation ("PutItem"); `request`
+ * is the JSON request body. Returns the HTTP status (200 on success) and
+ * stores the parsed response body in *response (the error JSON, with
+ * "__type" and "message", on failure). Returns -1 when the call could not
+ * be made at all. */
+int wsgw_dynamodb(struct wsgw_ctx *ctx, const char *operation, const cJSON *request,
+                  cJSON **response);
+
+/* The ApiGatewayManagementApi. `endpoint` is the management endpoint as the
+ * AWS SDKs take it ("https://{domainName}/{stage}"). Each returns the HTTP
+ * status: PostToConnection 200, DeleteConnection 204, GetConnection 200 (with
+ * *response the JSON body); 410 when the connection is gone; -1 when the
+ * call could not be made. After an error status, wsgw_last_error_type()
+ * names the exception as the SDKs do ("GoneException"). */
+int wsgw_post_to_connection(struct wsgw_ctx *ctx, const char *endpoint,
+                            const char *connection_id, const char *data, size_t len);
+int wsgw_delete_connection(struct wsgw_ctx *ctx, const char *endpoint,
+                           const char *connection_id);
+int wsgw_get_connection(struct wsgw_ctx *ctx, const char *endpoint,
+                        const char *connection_id, cJSON **response);
+const char *wsgw_last_error_type(struct wsgw_ctx *ctx);
+
+/* Convenience for the AWS recipe: writes "https://{domainName}/{stage}" from
+ * event.requestContext into buf. Returns 0, or -1 if the fields are missing
+ * or buf is too small. */
+int wsgw_management_endpoint(const cJSON *event, char *buf, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
