@@ -1,0 +1,259 @@
+/*
+ * dynamo_api.c - HTTP entry of the DynamoDB JSON API: framing checks,
+ * X-Amz-Target dispatch through dynamo_ops.def, AWS's error envelope.
+ * The only place that turns a struct dynamo_error into HTTP.
+ *
+ * Order of checks (SPEC dynamodb.md 2.1, as dynalite reproduces DynamoDB):
+ * content type (404 <UnknownOperationException/>), body size (413), JSON
+ * (SerializationException), target (UnknownOperationException),
+ * Authorization (MissingAuthenticationTokenException), then the operation.
+ */
+#include "dynamo_api.h"
+
+#include <civetweb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dynamo_int.h"
+#include "emu_id.h"
+#include "emu_log.h"
+#include "http_util.h"
+
+typedef int op_fn(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err);
+
+struct op_row {
+  const char *name;
+  op_fn *fn;
+};
+
+static const struct op_row op_rows[] = {
+#define XX(op, fn, doc) {#op, fn},
+#include "dynamo_ops.def"
+#undef XX
+    {NULL, NULL},
+};
+
+static const char *const op_names[] = {
+#define XX(op, fn, doc) #op,
+#include "dynamo_ops.def"
+#undef XX
+    NULL,
+};
+
+const char *const *dynamo_api_operations(void) { return op_names; }
+
+struct dynamo *dynamo_open(const char *dir, const char *region, int no_sync, char *err,
+                           size_t cap) {
+  struct dynamo *db = calloc(1, sizeof(*db));
+
+  if (!db) {
+    snprintf(err, cap, "out of memory");
+    return NULL;
+  }
+  if (store_open(dir, no_sync, &db->store, err, cap) != STORE_OK) {
+    free(db);
+    return NULL;
+  }
+  snprintf(db->region, sizeof(db->region), "%s", region ? region : "us-east-1");
+  /* DEVIATION: one fixed account id, as DynamoDB Local does. */
+  snprintf(db->account, sizeof(db->account), "000000000000");
+  return db;
+}
+
+void dynamo_close(struct dynamo *db) {
+  if (!db)
+    return;
+  store_close(db->store);
+  free(db);
+}
+
+static void write_json(struct emu_buf *out, const cJSON *o) {
+  char *text = cJSON_PrintUnformatted(o);
+
+  emu_buf_reset(out);
+  if (text)
+    emu_buf_puts(out, text);
+  cJSON_free(text);
+}
+
+static int write_error(struct emu_buf *out, const struct dynamo_error *err) {
+  cJSON *o = dynamo_error_to_json(err);
+
+  write_json(out, o);
+  cJSON_Delete(o);
+  return dynamo_error_status(err->code);
+}
+
+/* Runs operation on a parsed request (req is consumed). */
+static int call_parsed(struct dynamo *db, const char *operation, cJSON *req,
+                       struct emu_buf *out) {
+  const struct op_row *row;
+  struct dynamo_error err;
+  cJSON *resp = NULL;
+  int status;
+
+  dynamo_error_init(&err);
+  for (row = op_rows; row->name; row++)
+    if (strcmp(row->name, operation) == 0)
+      break;
+  if (!row->name) {
+    cJSON_Delete(req);
+    dynamo_error_set(&err, DYNAMO_ERR_UNKNOWN_OPERATION, NULL);
+    return write_error(out, &err);
+  }
+  if (row->fn(db, req, &resp, &err) != 0) {
+    if (err.code == DYNAMO_OK)
+      dynamo_error_set(&err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "Internal server error");
+    status = write_error(out, &err);
+    if (status >= 500)
+      emu_log_error("dynamodb", "%s: %s", operation, err.message);
+    dynamo_error_clear(&err);
+  } else {
+    status = 200;
+    if (resp)
+      write_json(out, resp);
+    else
+      emu_buf_puts(out, "{}");
+  }
+  cJSON_Delete(resp);
+  cJSON_Delete(req);
+  return status;
+}
+
+/* SPEC dynamodb.md 2.1: an empty or unparseable body ->
+ * SerializationException (no message). Returns NULL after writing it. */
+static cJSON *parse_request(const char *body, size_t len, struct emu_buf *out, int *status) {
+  cJSON *req = len ? cJSON_ParseWithLength(body, len) : NULL;
+  struct dynamo_error err;
+
+  if (cJSON_IsObject(req))
+    return req;
+  cJSON_Delete(req);
+  dynamo_error_init(&err);
+  dynamo_error_set(&err, DYNAMO_ERR_SERIALIZATION, NULL);
+  *status = write_error(out, &err);
+  return NULL;
+}
+
+int dynamo_api_call(struct dynamo *db, const char *operation, const char *body, size_t len,
+                    struct emu_buf *out) {
+  int status = 400;
+  cJSON *req = parse_request(body, len, out, &status);
+
+  return req ? call_parsed(db, operation, req, out) : status;
+}
+
+/* dynalite's 52 upper-case characters; any unique token is accepted. */
+static void request_id(char out[53]) {
+  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  int i;
+
+  for (i = 0; i < 52; i++)
+    out[i] = alphabet[emu_id_random64() % 36];
+  out[52] = '\0';
+}
+
+static void send_response(struct mg_connection *conn, int status, const char *body, size_t len,
+                          const char *content_type) {
+  struct http_header h[3];
+  char rid[53], crc[16];
+  size_t n = 0;
+
+  request_id(rid);
+  /* SPEC dynamodb.md 2.2: x-amz-crc32 is the CRC-32 of the body bytes, as
+   * an unsigned decimal, on errors too. */
+  snprintf(crc, sizeof(crc), "%u", http_util_crc32(body, len));
+  h[n].name = "x-amzn-RequestId";
+  h[n++].value = rid;
+  h[n].name = "x-amz-crc32";
+  h[n++].value = crc;
+  if (http_util_header(conn, "Origin")) {
+    h[n].name = "Access-Control-Allow-Origin";
+    h[n++].value = "*";
+  }
+  http_util_send(conn, status, content_type, h, n, body, len);
+}
+
+static void serve_preflight(struct mg_connection *conn) {
+  const char *req_headers = http_util_header(conn, "Access-Control-Request-Headers");
+  struct http_header h[5];
+  char rid[53];
+  size_t n = 0;
+
+  request_id(rid);
+  h[n].name = "x-amzn-RequestId";
+  h[n++].value = rid;
+  /* SPEC dynamodb.md 2.1: OPTIONS with an Origin header gets a CORS
+   * preflight answer (200, Access-Control-Allow-*, max-age 172800). */
+  h[n].name = "Access-Control-Allow-Origin";
+  h[n++].value = "*";
+  h[n].name = "Access-Control-Max-Age";
+  h[n++].value = "172800";
+  h[n].name = "Access-Control-Allow-Methods";
+  h[n++].value = "GET, POST, OPTIONS";
+  if (req_headers) {
+    h[n].name = "Access-Control-Allow-Headers";
+    h[n++].value = req_headers;
+  }
+  http_util_send(conn, 200, NULL, h, n, "", 0);
+}
+
+void dynamo_api_serve(struct dynamo *db, struct mg_connection *conn) {
+  static const char not_found[] = "<UnknownOperationException/>\n";
+  static const char json10[] = "application/x-amz-json-1.0";
+  const struct mg_request_info *ri = mg_get_request_info(conn);
+  const char *ctype = http_util_header(conn, "Content-Type");
+  const char *target = http_util_header(conn, "X-Amz-Target");
+  const char *dot;
+  struct dynamo_error err;
+  struct emu_buf body, out;
+  int status, rc;
+
+  if (strcmp(ri->request_method, "OPTIONS") == 0 && http_util_header(conn, "Origin")) {
+    serve_preflight(conn);
+    return;
+  }
+  /* SPEC dynamodb.md 2.1: non-POST, or a missing/other content type ->
+   * 404 with body <UnknownOperationException/>. */
+  if (strcmp(ri->request_method, "POST") != 0 || !ctype ||
+      (strncasecmp(ctype, json10, sizeof(json10) - 1) != 0 &&
+       strncasecmp(ctype, "application/json", 16) != 0)) {
+    send_response(conn, 404, not_found, sizeof(not_found) - 1, "text/plain");
+    return;
+  }
+  emu_buf_init(&body, DYNAMO_MAX_REQUEST_BYTES);
+  emu_buf_init(&out, (size_t)64 * 1024 * 1024);
+  dynamo_error_init(&err);
+  rc = http_util_read_body(conn, &body);
+  if (rc != 0) {
+    /* SPEC dynamodb.md 2.1: request body limit 16 MB -> HTTP 413. */
+    dynamo_error_set(&err, DYNAMO_ERR_REQUEST_TOO_LARGE, "Request must be smaller than %d bytes",
+                     DYNAMO_MAX_REQUEST_BYTES);
+    status = write_error(&out, &err);
+  } else {
+    cJSON *req = parse_request(body.data, body.len, &out, &status);
+    dot = target ? strchr(target, '.') : NULL;
+    if (!req) {
+      /* the SerializationException is written */
+    } else if (!dot || (strncmp(target, "DynamoDB_20120810.", 18) != 0)) {
+      dynamo_error_set(&err, DYNAMO_ERR_UNKNOWN_OPERATION, NULL);
+      status = write_error(&out, &err);
+    } else if (!http_util_header(conn, "Authorization") &&
+               !(ri->query_string && strstr(ri->query_string, "X-Amz-Algorithm="))) {
+      /* SPEC dynamodb.md 2.1: missing Authorization -> 400
+       * MissingAuthenticationTokenException "Request is missing
+       * Authentication Token". Any signature is accepted. */
+      dynamo_error_set(&err, DYNAMO_ERR_MISSING_AUTH_TOKEN, "Request is missing Authentication Token");
+      status = write_error(&out, &err);
+    } else {
+      status = call_parsed(db, dot + 1, req, &out);
+      req = NULL;
+    }
+    cJSON_Delete(req);
+  }
+  send_response(conn, status, out.data ? out.data : "", out.len, json10);
+  emu_buf_free(&body);
+  emu_buf_free(&out);
+}

@@ -1,0 +1,37 @@
+/*
+ * dynamo_api.h - the DynamoDB JSON API: POST / with
+ * X-Amz-Target: DynamoDB_20120810.<Operation>, a JSON body, and JSON
+ * responses with AWS's error shape. Operations are dispatched from
+ * dynamo_ops.def, the one list of supported operations.
+ *
+ * Threading: every function is safe from any thread; LMDB transactions
+ * serialize writers and give readers snapshots.
+ * Ownership: struct dynamo owns its store; dynamo_close releases it.
+ */
+#ifndef DYNAMO_API_H
+#define DYNAMO_API_H
+
+#include <stddef.h>
+
+#include "emu_buf.h"
+
+struct dynamo;
+struct mg_connection;
+
+/* SPEC dynamodb.md 2.1: request body limit 16 MB -> HTTP 413. */
+#define DYNAMO_MAX_REQUEST_BYTES (16 * 1024 * 1024)
+
+struct dynamo *dynamo_open(const char *dir, const char *region, int no_sync, char *err,
+                           size_t cap);
+void dynamo_close(struct dynamo *db);
+
+/* Runs one operation ("PutItem") on a JSON request body. Writes the response
+ * body (success or error JSON) into out and returns the HTTP status. */
+int dynamo_api_call(struct dynamo *db, const char *operation, const char *body, size_t len,
+                    struct emu_buf *out);
+/* The HTTP endpoint for POST / (and OPTIONS preflights). */
+void dynamo_api_serve(struct dynamo *db, struct mg_connection *conn);
+/* Names of the supported operations, in dispatch-table order (NULL-ended). */
+const char *const *dynamo_api_operations(void);
+
+#endif

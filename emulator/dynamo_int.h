@@ -1,0 +1,95 @@
+/*
+ * dynamo_int.h - internals shared by the dynamo_*.c operation files: the
+ * struct dynamo context, the loaded table schema, request-field getters and
+ * the operation prototypes (from dynamo_ops.def).
+ *
+ * Ownership: a struct dynamo_table owns its description tree; free it with
+ * dynamo_table_free. Threading: operations run concurrently on civetweb
+ * workers; each opens its own store transaction.
+ */
+#ifndef DYNAMO_INT_H
+#define DYNAMO_INT_H
+
+#include <cjson/cJSON.h>
+#include <stdint.h>
+
+#include "dynamo_errors.h"
+#include "dynamo_expr.h"
+#include "emu_buf.h"
+#include "store.h"
+
+struct dynamo {
+  struct store *store;
+  char region[32];
+  char account[13]; /* the fixed local account id */
+};
+
+/* A table's schema, as the item operations need it. */
+struct dynamo_table {
+  uint32_t id;
+  char name[256];
+  char hash_name[256];
+  char hash_type;   /* 'S', 'N' or 'B' */
+  char range_name[256];
+  char range_type;  /* 0 when the table has no sort key */
+  cJSON *desc;      /* the stored TableDescription */
+};
+
+/* Loads a table's schema. Missing: ResourceNotFoundException with
+ * `missing_message` ("Requested resource not found" for item operations). */
+int dynamo_tables_load(struct store_txn *t, const char *name, struct dynamo_table *out,
+                       const char *missing_message, struct dynamo_error *err);
+void dynamo_table_free(struct dynamo_table *tb);
+/* Adds to a table's live ItemCount/TableSizeBytes (in the caller's write
+ * transaction). */
+int dynamo_tables_account(struct store_txn *t, const struct dynamo_table *tb, int64_t items,
+                          int64_t bytes);
+
+/* Request fields, with AWS's errors for wrong types and missing members. */
+int dynamo_req_table_name(const cJSON *req, const char **out, struct dynamo_error *err);
+/* An optional string member: NULL when absent; SerializationException when
+ * not a string. */
+int dynamo_req_string(const cJSON *req, const char *name, const char **out,
+                      struct dynamo_error *err);
+/* An optional object member (may be NULL). */
+int dynamo_req_object(const cJSON *req, const char *name, cJSON **out,
+                      struct dynamo_error *err);
+int dynamo_req_bool(const cJSON *req, const char *name, int *out, struct dynamo_error *err);
+
+/* The expressions of one request (dynamo_request.c). e[kind] is NULL when
+ * the request has no such expression. */
+struct dynamo_exprs {
+  struct dynamo_expr_env env;
+  struct dynamo_expr *e[5]; /* indexed by enum dynamo_expr_kind */
+};
+#define DYNAMO_KIND(k) (1u << (k))
+/* Parses the request's expressions of the kinds in `kinds` (a mask of
+ * DYNAMO_KIND bits), validating ExpressionAttributeNames/Values (values are
+ * normalised in place) and reporting unused placeholders. */
+int dynamo_exprs_prepare(cJSON *req, unsigned kinds, struct dynamo_exprs *x,
+                         struct dynamo_error *err);
+void dynamo_exprs_free(struct dynamo_exprs *x);
+
+/* Keys (dynamo_keys.c). */
+/* The logical store key of an item (PutItem): the key attributes must be
+ * present, of the schema's types, non-empty and within the size limits. */
+int dynamo_keys_of_item(const struct dynamo_table *tb, const cJSON *item, struct emu_buf *key,
+                        struct dynamo_error *err);
+/* The logical store key of a Key map (GetItem/DeleteItem/UpdateItem): it
+ * must hold exactly the key attributes. */
+int dynamo_keys_of_key(const struct dynamo_table *tb, const cJSON *keymap, struct emu_buf *key,
+                       struct dynamo_error *err);
+/* The prefix of every item of the table (space 0). */
+int dynamo_keys_table_prefix(const struct dynamo_table *tb, struct emu_buf *out);
+/* The key attributes of an item, as a new Key map. */
+cJSON *dynamo_keys_extract(const struct dynamo_table *tb, const cJSON *item);
+
+/* Capacity units consumed, in AWS's shape (NULL unless asked for). */
+cJSON *dynamo_consumed_capacity(const cJSON *req, const char *table, double units);
+
+#define XX(op, fn, doc) \
+  int fn(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err);
+#include "dynamo_ops.def"
+#undef XX
+
+#endif

@@ -1,0 +1,162 @@
+/*
+ * dynamo_keys.c - from items and Key maps to logical store keys
+ * (store_keycodec.h), with DynamoDB's key validation.
+ *
+ * SPEC dynamodb.md 2.6: partition key value 1..2048 bytes, sort key
+ * 1..1024 bytes ("Size of hashkey has exceeded the maximum size limit
+ * of2048 bytes", sic); empty string/binary values are illegal in keys.
+ * Threading: pure.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dynamo_int.h"
+#include "dynamo_value.h"
+#include "emu_base64.h"
+#include "store_keycodec.h"
+
+#define HASH_KEY_MAX 2048
+#define RANGE_KEY_MAX 1024
+
+/* The raw bytes of a key value: S text, B decoded, N text. *owned is set
+ * when the bytes were allocated. */
+static int key_bytes(const cJSON *inner, char type, const char **p, size_t *len, char **owned) {
+  *owned = NULL;
+  if (type == 'B') {
+    unsigned char *dec;
+    if (emu_base64_decode(inner->valuestring, strlen(inner->valuestring), &dec, len) != 0)
+      return -1;
+    *owned = (char *)dec;
+    *p = (const char *)dec;
+    return 0;
+  }
+  *p = inner->valuestring;
+  *len = strlen(inner->valuestring);
+  return 0;
+}
+
+enum key_mode { KEY_OF_ITEM, KEY_OF_KEYMAP };
+
+static int one_key(const char *name, char want, const cJSON *av, int is_range, enum key_mode mode,
+                   struct emu_buf *enc, struct dynamo_error *err) {
+  static const char mismatch[] = "The provided key element does not match the schema";
+  const cJSON *inner = NULL;
+  enum dynamo_type t;
+  const char *p;
+  size_t len;
+  char *owned;
+  int rc;
+
+  if (!av) {
+    if (mode == KEY_OF_KEYMAP)
+      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, mismatch);
+    /* SPEC dynamodb.md 2.4: "One or more parameter values were invalid:
+     * Missing the key <attr> in the item". */
+    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                            "One or more parameter values were invalid: Missing the key %s in the item",
+                            name);
+  }
+  t = dynamo_value_type(av, &inner);
+  if (strcmp(dynamo_type_tag(t), (char[]){want, 0}) != 0) {
+    if (mode == KEY_OF_KEYMAP)
+      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, mismatch);
+    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                            "One or more parameter values were invalid: Type mismatch for key %s "
+                            "expected: %c actual: %s",
+                            name, want, dynamo_type_tag(t));
+  }
+  if (key_bytes(inner, want, &p, &len, &owned) != 0)
+    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, mismatch);
+  if (len == 0) {
+    free(owned);
+    /* SPEC dynamodb.md 2.4: empty string/binary key. */
+    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                            "One or more parameter values are not valid. The AttributeValue for a "
+                            "key attribute cannot contain an empty %s value. Key: %s",
+                            want == 'B' ? "binary" : "string", name);
+  }
+  if (!is_range && len > HASH_KEY_MAX && want != 'N') {
+    free(owned);
+    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                            "One or more parameter values were invalid: Size of hashkey has exceeded "
+                            "the maximum size limit of2048 bytes");
+  }
+  if (is_range && len > RANGE_KEY_MAX && want != 'N') {
+    free(owned);
+    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                            "One or more parameter values were invalid: Aggregated size of all range "
+                            "keys has exceeded the size limit of 1024 bytes");
+  }
+  rc = store_keycodec_append(enc, want, p, len);
+  free(owned);
+  if (rc != 0)
+    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, mismatch);
+  return 0;
+}
+
+static int build_key(const struct dynamo_table *tb, const cJSON *map, enum key_mode mode,
+                     struct emu_buf *key, struct dynamo_error *err) {
+  struct emu_buf pk, rk;
+  int rc = -1;
+
+  emu_buf_init(&pk, 8192);
+  emu_buf_init(&rk, 8192);
+  if (mode == KEY_OF_KEYMAP && cJSON_GetArraySize(map) != (tb->range_type ? 2 : 1)) {
+    dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "The provided key element does not match the schema");
+    goto out;
+  }
+  if (one_key(tb->hash_name, tb->hash_type, cJSON_GetObjectItemCaseSensitive(map, tb->hash_name), 0,
+              mode, &pk, err) != 0)
+    goto out;
+  if (tb->range_type &&
+      one_key(tb->range_name, tb->range_type,
+              cJSON_GetObjectItemCaseSensitive(map, tb->range_name), 1, mode, &rk, err) != 0)
+    goto out;
+  emu_buf_reset(key);
+  if (store_keycodec_header(key, tb->id, 0, pk.data, pk.len) != 0 ||
+      emu_buf_append(key, pk.data, pk.len) != 0 || emu_buf_append(key, rk.data, rk.len) != 0) {
+    dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "key too long");
+    goto out;
+  }
+  rc = 0;
+out:
+  emu_buf_free(&pk);
+  emu_buf_free(&rk);
+  return rc;
+}
+
+int dynamo_keys_of_item(const struct dynamo_table *tb, const cJSON *item, struct emu_buf *key,
+                        struct dynamo_error *err) {
+  return build_key(tb, item, KEY_OF_ITEM, key, err);
+}
+
+int dynamo_keys_of_key(const struct dynamo_table *tb, const cJSON *keymap, struct emu_buf *key,
+                       struct dynamo_error *err) {
+  return build_key(tb, keymap, KEY_OF_KEYMAP, key, err);
+}
+
+int dynamo_keys_table_prefix(const struct dynamo_table *tb, struct emu_buf *out) {
+  unsigned char b[5];
+
+  b[0] = (unsigned char)(tb->id >> 24);
+  b[1] = (unsigned char)(tb->id >> 16);
+  b[2] = (unsigned char)(tb->id >> 8);
+  b[3] = (unsigned char)tb->id;
+  b[4] = 0;
+  emu_buf_reset(out);
+  return emu_buf_append(out, b, sizeof(b));
+}
+
+cJSON *dynamo_keys_extract(const struct dynamo_table *tb, const cJSON *item) {
+  cJSON *k = cJSON_CreateObject();
+  const cJSON *h = cJSON_GetObjectItemCaseSensitive(item, tb->hash_name);
+
+  if (h)
+    cJSON_AddItemToObject(k, tb->hash_name, cJSON_Duplicate(h, 1));
+  if (tb->range_type) {
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(item, tb->range_name);
+    if (r)
+      cJSON_AddItemToObject(k, tb->range_name, cJSON_Duplicate(r, 1));
+  }
+  return k;
+}

@@ -1,0 +1,275 @@
+/*
+ * dynamo_scan.c - Scan: every item of a table in hash order, in pages.
+ *
+ * SPEC dynamodb.md 2.6: a page stops at Limit items or 1 MB of data read
+ * (before filtering/projection) and then returns LastEvaluatedKey; the next
+ * call passes it back as ExclusiveStartKey. Count and ScannedCount are per
+ * page. Parallel scan: segment i of N owns the hash range
+ * [i * 2^64 / N, (i + 1) * 2^64 / N), so every item lands in exactly one
+ * segment (store_keycodec.h puts the hash right after the table prefix).
+ * Threading: one read transaction per call (a consistent snapshot).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dynamo_int.h"
+#include "dynamo_value.h"
+#include "store_keycodec.h"
+
+#define PAGE_BYTES (1024 * 1024)
+
+struct scan_args {
+  int limit;          /* 0: none */
+  int count_only;     /* Select COUNT */
+  int segment, total; /* total 0: not parallel */
+  int consistent;
+  cJSON *start;       /* ExclusiveStartKey, or NULL */
+};
+
+static int int_member(const cJSON *req, const char *name, const char *member, int lo, int hi,
+                      int *out, int *present, struct dynamo_error *err) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, name);
+
+  *present = 0;
+  if (!v || cJSON_IsNull(v))
+    return 0;
+  if (!cJSON_IsNumber(v))
+    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "STRING_VALUE cannot be converted to Integer");
+  if (v->valuedouble < lo)
+    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                            "1 validation error detected: Value '%.0f' at '%s' failed to satisfy "
+                            "constraint: Member must have value greater than or equal to %d",
+                            v->valuedouble, member, lo);
+  if (v->valuedouble > hi)
+    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                            "1 validation error detected: Value '%.0f' at '%s' failed to satisfy "
+                            "constraint: Member must have value less than or equal to %d",
+                            v->valuedouble, member, hi);
+  *out = (int)v->valuedouble;
+  *present = 1;
+  return 0;
+}
+
+static int parse_args(cJSON *req, struct scan_args *a, int has_projection, struct dynamo_error *err) {
+  const char *select;
+  int has_seg, has_total;
+
+  memset(a, 0, sizeof(*a));
+  if (int_member(req, "Limit", "limit", 1, 1 << 30, &a->limit, &has_seg, err) != 0 ||
+      int_member(req, "Segment", "segment", 0, 999999, &a->segment, &has_seg, err) != 0 ||
+      int_member(req, "TotalSegments", "totalSegments", 1, 1000000, &a->total, &has_total, err) != 0 ||
+      dynamo_req_bool(req, "ConsistentRead", &a->consistent, err) != 0 ||
+      dynamo_req_object(req, "ExclusiveStartKey", &a->start, err) != 0 ||
+      dynamo_req_string(req, "Select", &select, err) != 0)
+    return -1;
+  /* SPEC dynamodb.md 2.4: the parallel scan parameter messages. */
+  if (has_seg && !has_total)
+    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                            "The TotalSegments parameter is required but was not present in the "
+                            "request when Segment parameter is present");
+  if (has_total && !has_seg)
+    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                            "The Segment parameter is required but was not present in the request "
+                            "when parameter TotalSegments is present");
+  if (has_seg && a->segment >= a->total)
+    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                            "The Segment parameter is zero-based and must be less than parameter "
+                            "TotalSegments: Segment: %d is not less than TotalSegments: %d",
+                            a->segment, a->total);
+  if (select) {
+    if (strcmp(select, "COUNT") == 0)
+      a->count_only = 1;
+    else if (strcmp(select, "ALL_PROJECTED_ATTRIBUTES") == 0)
+      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                              "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
+    else if (strcmp(select, "SPECIFIC_ATTRIBUTES") == 0 && !has_projection)
+      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                              "1 validation error detected: Value 'SPECIFIC_ATTRIBUTES' at 'select' failed "
+                              "to satisfy constraint: Must specify the ProjectionExpression or AttributesToGet");
+    else if (strcmp(select, "ALL_ATTRIBUTES") == 0 && has_projection)
+      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                              "Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES");
+    else if (strcmp(select, "ALL_ATTRIBUTES") && strcmp(select, "SPECIFIC_ATTRIBUTES"))
+      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                              "1 validation error detected: Value '%.64s' at 'select' failed to "
+                              "satisfy constraint: Member must satisfy enum value set: "
+                              "[SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]",
+                              select);
+  }
+  return 0;
+}
+
+static int legacy_refused_scan(const cJSON *req, struct dynamo_error *err) {
+  static const char *const legacy[] = {"ScanFilter", "AttributesToGet", "ConditionalOperator", NULL};
+  int i;
+
+  for (i = 0; legacy[i]; i++)
+    if (cJSON_GetObjectItemCaseSensitive(req, legacy[i]))
+      /* DEVIATION: legacy Scan parameters arrive with the reads milestone. */
+      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                              "wsgw does not support the legacy parameter %s yet", legacy[i]);
+  return 0;
+}
+
+static uint64_t segment_bound(int segment, int total) {
+  /* floor(segment * 2^64 / total) without overflow. */
+  unsigned __int128 b = ((unsigned __int128)segment << 64) / (unsigned)total;
+  return (uint64_t)b;
+}
+
+static uint64_t key_hash(const void *key, size_t len) {
+  const unsigned char *p = key;
+  uint64_t h = 0;
+  int i;
+
+  if (len < STORE_KEY_HEADER)
+    return 0;
+  for (i = 0; i < 8; i++)
+    h = (h << 8) | p[5 + i];
+  return h;
+}
+
+int dynamo_scan(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err) {
+  struct dynamo_exprs x;
+  struct scan_args a;
+  struct dynamo_table tb;
+  struct store_txn *t = NULL;
+  struct store_cursor *cur = NULL;
+  struct emu_buf prefix, start;
+  const char *table;
+  cJSON *items = NULL, *last = NULL, *cc;
+  const void *k, *v;
+  size_t kl, vl, bytes = 0;
+  uint64_t hi = 0;
+  int count = 0, scanned = 0, rc = -1, src, has_hi = 0, loaded = 0;
+
+  if (dynamo_req_table_name(req, &table, err) != 0 ||
+      legacy_refused_scan(req, err) != 0)
+    return -1;
+  if (dynamo_exprs_prepare(req, DYNAMO_KIND(DYNAMO_EXPR_FILTER) | DYNAMO_KIND(DYNAMO_EXPR_PROJECTION),
+                           &x, err) != 0)
+    return -1;
+  emu_buf_init(&prefix, 64);
+  emu_buf_init(&start, 16384);
+  if (parse_args(req, &a, x.e[DYNAMO_EXPR_PROJECTION] != NULL, err) != 0)
+    goto out;
+  if (a.start && dynamo_value_validate_map(a.start, err) != 0)
+    goto out;
+  if (store_txn_begin(db->store, 0, &t) != STORE_OK) {
+    dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store busy");
+    goto out;
+  }
+  if (dynamo_tables_load(t, table, &tb, "Requested resource not found", err) != 0)
+    goto out;
+  loaded = 1;
+  dynamo_keys_table_prefix(&tb, &prefix);
+  if (a.start) {
+    if (dynamo_keys_of_key(&tb, a.start, &start, err) != 0) {
+      snprintf(err->message, sizeof(err->message),
+               "The provided starting key is invalid: The provided key element does not match the schema");
+      goto out;
+    }
+  } else if (a.total > 0 && a.segment > 0) {
+    /* Start just before the segment's first hash: a 13-byte header sorts
+     * before every item key that carries that hash. */
+    unsigned char hdr[STORE_KEY_HEADER];
+    uint64_t lo = segment_bound(a.segment, a.total);
+    int i;
+    memcpy(hdr, prefix.data, 5);
+    for (i = 0; i < 8; i++)
+      hdr[5 + i] = (unsigned char)(lo >> (56 - 8 * i));
+    emu_buf_append(&start, hdr, sizeof(hdr));
+  }
+  if (a.total > 0 && a.segment + 1 < a.total) {
+    hi = segment_bound(a.segment + 1, a.total);
+    has_hi = 1;
+  }
+  if (store_cursor_open(t, prefix.data, prefix.len, 0, start.len ? start.data : NULL, start.len,
+                        &cur) != STORE_OK) {
+    dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store read failed");
+    goto out;
+  }
+  if (!a.count_only)
+    items = cJSON_CreateArray();
+  while ((src = store_cursor_next(cur, &k, &kl, &v, &vl)) == STORE_OK) {
+    cJSON *item;
+    int keep = 1;
+    if (has_hi && key_hash(k, kl) >= hi)
+      break;
+    item = cJSON_ParseWithLength(v, vl);
+    if (!item) {
+      dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "corrupt item");
+      goto out;
+    }
+    scanned++;
+    bytes += dynamo_item_size(item);
+    if (x.e[DYNAMO_EXPR_FILTER]) {
+      keep = dynamo_expr_eval_condition(x.e[DYNAMO_EXPR_FILTER], item, err);
+      if (keep < 0) {
+        cJSON_Delete(item);
+        goto out;
+      }
+    }
+    cJSON_Delete(last);
+    last = dynamo_keys_extract(&tb, item);
+    if (keep) {
+      count++;
+      if (items) {
+        if (x.e[DYNAMO_EXPR_PROJECTION]) {
+          cJSON *p = dynamo_expr_project(x.e[DYNAMO_EXPR_PROJECTION], item);
+          cJSON_Delete(item);
+          item = p;
+        }
+        cJSON_AddItemToArray(items, item);
+        item = NULL;
+      }
+    }
+    cJSON_Delete(item);
+    if ((a.limit && scanned >= a.limit) || bytes >= PAGE_BYTES)
+      break;
+  }
+  if (src != STORE_OK && src != STORE_NOT_FOUND) {
+    dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store read failed");
+    goto out;
+  }
+  *resp = cJSON_CreateObject();
+  if (items) {
+    cJSON_AddItemToObject(*resp, "Items", items);
+    items = NULL;
+  }
+  cJSON_AddNumberToObject(*resp, "Count", count);
+  cJSON_AddNumberToObject(*resp, "ScannedCount", scanned);
+  /* A page cut by Limit or size has a LastEvaluatedKey; the end of the
+   * table has none. */
+  if (src == STORE_OK && last) {
+    int more = 1;
+    if ((a.limit && scanned >= a.limit) || bytes >= PAGE_BYTES) {
+      const void *k2, *v2;
+      size_t kl2, vl2;
+      /* DynamoDB may return a LastEvaluatedKey on an exactly full last
+       * page; we look ahead so the common case ends cleanly. */
+      more = store_cursor_next(cur, &k2, &kl2, &v2, &vl2) == STORE_OK &&
+             !(has_hi && key_hash(k2, kl2) >= hi);
+    }
+    if (more) {
+      cJSON_AddItemToObject(*resp, "LastEvaluatedKey", last);
+      last = NULL;
+    }
+  }
+  if ((cc = dynamo_consumed_capacity(req, table, ceil((double)(bytes ? bytes : 1) / 4096.0) *
+                                                     (a.consistent ? 1.0 : 0.5))) != NULL)
+    cJSON_AddItemToObject(*resp, "ConsumedCapacity", cc);
+  rc = 0;
+out:
+  store_cursor_close(cur);
+  store_txn_abort(t);
+  if (loaded)
+    dynamo_table_free(&tb);
+  cJSON_Delete(items);
+  cJSON_Delete(last);
+  emu_buf_free(&prefix);
+  emu_buf_free(&start);
+  dynamo_exprs_free(&x);
+  return rc;
+}
