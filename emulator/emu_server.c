@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "connections_api.h"
@@ -295,6 +296,12 @@ void emu_server_stop(struct emu *emu) {
     /* Stops the workers; each open connection's close callback runs
      * $disconnect before the store is closed below. */
     mg_stop(emu->mg);
+  }
+  /* Handlers abandoned at their deadline may still run and call into the
+   * store and the registry: wait for them (diag.sleep caps at 60 s). */
+  while (atomic_load(&emu->inflight) > 0) {
+    struct timespec ms = {0, 1000000L};
+    nanosleep(&ms, NULL);
   }
   ws_registry_free(emu->registry);
   dynamo_close(emu->dynamo);

@@ -54,6 +54,7 @@ struct emu {
   char data_dir[PATH_MAX];
   int remove_data_dir;
   atomic_int stopping;
+  atomic_int inflight;             /* handler threads still running */
 };
 
 /* Starts an emulator. Takes ownership of *config (it is moved, and zeroed in

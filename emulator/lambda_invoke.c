@@ -8,15 +8,23 @@
  * behind /{stage}/@connections/{id}. So a handler sees exactly the wire
  * behaviour an SDK sees over HTTP.
  *
- * Threading: the context lives on the invoking thread's stack.
+ * Timeouts: each invocation runs on its own thread; the caller waits until
+ * the deadline. DEVIATION: Lambda kills a function at its timeout; a thread
+ * cannot be killed safely, so a late handler finishes unobserved and its
+ * result is discarded.
+ * Threading: an invocation's context belongs to its handler thread.
  */
 #include "lambda_invoke.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "connections_api.h"
 #include "dynamo_api.h"
@@ -153,41 +161,122 @@ int wsgw_management_endpoint(const cJSON *event, char *buf, size_t cap) {
   return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
 
-void lambda_invoke(struct emu *emu, const struct emu_function *fn, const cJSON *event,
-                   struct lambda_result *out) {
+/* One invocation, shared by the caller and the thread running the handler.
+ * The last of the two to let go frees it (`abandoned` says the caller left
+ * at its deadline). Guarded by `lock`. */
+struct invocation {
+  pthread_mutex_t lock;
+  pthread_cond_t cond;
+  int done;
+  int abandoned;
+  wsgw_handler_fn *handler;
+  cJSON *event; /* owned */
+  cJSON *response;
   struct wsgw_ctx ctx;
+  struct emu *emu;
+};
+
+static void invocation_free(struct invocation *inv) {
+  cJSON_Delete(inv->event);
+  cJSON_Delete(inv->response);
+  pthread_mutex_destroy(&inv->lock);
+  pthread_cond_destroy(&inv->cond);
+  free(inv);
+}
+
+static void *invocation_run(void *arg);
+
+static void invocation_run_inline(struct invocation *inv) { invocation_run(inv); }
+
+static void *invocation_run(void *arg) {
+  struct invocation *inv = arg;
+  struct emu *emu = inv->emu;
+  cJSON *resp = inv->handler(inv->event, &inv->ctx);
+  int abandoned;
+
+  pthread_mutex_lock(&inv->lock);
+  inv->response = resp;
+  inv->done = 1;
+  abandoned = inv->abandoned;
+  pthread_cond_signal(&inv->cond);
+  pthread_mutex_unlock(&inv->lock);
+  if (abandoned)
+    invocation_free(inv);
+  /* Last: emu_server_stop waits for this count before freeing the config. */
+  atomic_fetch_sub(&emu->inflight, 1);
+  return NULL;
+}
+
+/* SPEC apigw-websocket.md 6: integration timeout 50 ms - 29 s: the gateway
+ * stops waiting at 29 s even when the function may run longer. */
+#define INTEGRATION_TIMEOUT_MS 29000
+
+void lambda_invoke(struct emu *emu, const struct emu_function *fn, cJSON *event,
+                   struct lambda_result *out) {
   wsgw_handler_fn *handler = emu_server_find_handler(emu, fn->handler);
+  int timeout_ms = fn->timeout_ms < INTEGRATION_TIMEOUT_MS ? fn->timeout_ms : INTEGRATION_TIMEOUT_MS;
   int64_t start = emu_time_mono_ms();
-  cJSON *resp;
+  struct invocation *inv;
+  struct timespec deadline;
+  pthread_attr_t attr;
+  pthread_t tid;
+  int timed_out = 0;
 
   memset(out, 0, sizeof(*out));
-  memset(&ctx, 0, sizeof(ctx));
-  ctx.emu = emu;
-  ctx.fn = fn;
   if (!handler) {
+    cJSON_Delete(event);
     out->outcome = LAMBDA_ERROR;
     snprintf(out->error, sizeof(out->error), "handler %s is not registered", fn->handler);
     return;
   }
-  resp = handler(event, &ctx);
+  inv = calloc(1, sizeof(*inv));
+  pthread_mutex_init(&inv->lock, NULL);
+  pthread_cond_init(&inv->cond, NULL);
+  inv->handler = handler;
+  inv->event = event;
+  inv->emu = emu;
+  inv->ctx.emu = emu;
+  inv->ctx.fn = fn;
+  atomic_fetch_add(&emu->inflight, 1);
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  if (pthread_create(&tid, &attr, invocation_run, inv) != 0) {
+    /* No thread to spare: run on this one, without a deadline. */
+    invocation_run_inline(inv);
+  }
+  pthread_attr_destroy(&attr);
+  clock_gettime(CLOCK_REALTIME, &deadline);
+  deadline.tv_sec += timeout_ms / 1000;
+  deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+  if (deadline.tv_nsec >= 1000000000L) {
+    deadline.tv_sec++;
+    deadline.tv_nsec -= 1000000000L;
+  }
+  pthread_mutex_lock(&inv->lock);
+  while (!inv->done)
+    if (pthread_cond_timedwait(&inv->cond, &inv->lock, &deadline) == ETIMEDOUT && !inv->done) {
+      /* The function keeps running; its result will be discarded. */
+      inv->abandoned = 1;
+      timed_out = 1;
+      break;
+    }
+  pthread_mutex_unlock(&inv->lock);
   out->duration_ms = emu_time_mono_ms() - start;
-  if (out->duration_ms > fn->timeout_ms) {
-    /* DEVIATION: an in-process handler cannot be preempted; one that ran
-     * past its timeout is reported as timed out when it returns, and its
-     * result is discarded, as AWS would have done at the deadline. */
-    cJSON_Delete(resp);
+  if (timed_out) {
     out->outcome = LAMBDA_TIMEOUT;
     snprintf(out->error, sizeof(out->error), "Task timed out after %.2f seconds",
-             fn->timeout_ms / 1000.0);
-  } else if (ctx.failed || !cJSON_IsObject(resp)) {
-    cJSON_Delete(resp);
+             timeout_ms / 1000.0);
+  } else if (inv->ctx.failed || !cJSON_IsObject(inv->response)) {
     out->outcome = LAMBDA_ERROR;
     snprintf(out->error, sizeof(out->error), "%s",
-             ctx.failed ? ctx.error : "the handler returned no response object");
+             inv->ctx.failed ? inv->ctx.error : "the handler returned no response object");
   } else {
     out->outcome = LAMBDA_OK;
-    out->response = resp;
+    out->response = inv->response;
+    inv->response = NULL;
   }
+  if (!timed_out)
+    invocation_free(inv);
   if (out->outcome != LAMBDA_OK)
     emu_log_warn("lambda", "%s: %s", fn->handler, out->error);
 }

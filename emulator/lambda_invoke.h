@@ -30,7 +30,11 @@ struct lambda_result {
   int64_t duration_ms;
 };
 
-void lambda_invoke(struct emu *emu, const struct emu_function *fn, const cJSON *event,
+/* Runs fn's handler on its own thread and waits until it returns or its
+ * timeout passes (at most 29 s, API Gateway's integration limit). Takes
+ * ownership of event. A handler still running at the deadline finishes in
+ * the background and its result is discarded; emu_server_stop waits for it. */
+void lambda_invoke(struct emu *emu, const struct emu_function *fn, cJSON *event,
                    struct lambda_result *out);
 void lambda_result_free(struct lambda_result *r);
 /* The response's statusCode (200 when absent, see the DEVIATION at the

@@ -98,7 +98,6 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
     event = ws_event_connect(&ec, headers, (size_t)ri->num_headers, ri->query_string,
                              ri->is_ssl, emu_time_now_ms());
     lambda_invoke(emu, &route->fn, event, &res);
-    cJSON_Delete(event);
     if (res.outcome != LAMBDA_OK) {
       /* SPEC apigw-websocket.md 4.1: a function error rejects the handshake
        * with 502; a timeout "presumably 504" [unverified]. */
@@ -179,7 +178,6 @@ static void dispatch_message(struct emu *emu, struct ws_conn *c, const char *bod
   event_conn(emu, c, &ec);
   event = ws_event_message(&ec, route->key, body, len, emu_time_now_ms());
   lambda_invoke(emu, &route->fn, event, &res);
-  cJSON_Delete(event);
   if (res.outcome == LAMBDA_ERROR) {
     /* SPEC apigw-websocket.md 4.2: function error -> "Internal server error"
      * frame, connection stays open (one-way routes too). */
@@ -337,7 +335,6 @@ static void on_close(const struct mg_connection *conn, void *cbdata) {
     /* SPEC apigw-websocket.md 4.2: $disconnect's return value is ignored. */
     lambda_invoke(emu, &route->fn, event, &res);
     lambda_result_free(&res);
-    cJSON_Delete(event);
   }
   ws_registry_conn_unref(c);
 }
