@@ -266,6 +266,8 @@ struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *
   emu->handlers = opts->handlers;
   emu->extra_handlers = opts->extra_handlers;
   snprintf(emu->host, sizeof(emu->host), "%s", host);
+  emu->idle_timeout_ms = opts->idle_timeout_ms > 0 ? opts->idle_timeout_ms : EMU_DEFAULT_IDLE_TIMEOUT_MS;
+  emu->max_duration_ms = opts->max_duration_ms > 0 ? opts->max_duration_ms : EMU_DEFAULT_MAX_DURATION_MS;
   mg_init_library(0);
   if (choose_data_dir(emu, opts, err, cap) != 0)
     goto fail;
@@ -275,6 +277,10 @@ struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *
   emu->registry = ws_registry_new();
   if (start_civetweb(emu, opts, err, cap) != 0)
     goto fail;
+  if (ws_gateway_start_watchdog(emu) != 0) {
+    snprintf(err, cap, "cannot start the timeout thread");
+    goto fail;
+  }
   /* What handlers build https://{domainName}/{stage} from. */
   snprintf(emu->domain_name, sizeof(emu->domain_name), "%s:%d",
            strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1" : host, emu->port);
@@ -291,6 +297,7 @@ void emu_server_stop(struct emu *emu) {
   if (!emu)
     return;
   atomic_store(&emu->stopping, 1);
+  ws_gateway_stop_watchdog(emu);
   if (emu->mg) {
     ws_gateway_close_all(emu);
     /* Stops the workers; each open connection's close callback runs

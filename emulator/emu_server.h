@@ -14,6 +14,8 @@
 #define EMU_SERVER_H
 
 #include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdatomic.h>
 #include <stdio.h>
 
@@ -26,6 +28,10 @@ struct dynamo;
 struct mg_context;
 
 #define EMU_DEFAULT_MAX_CONNECTIONS 200
+/* SPEC apigw-websocket.md 6: idle connection timeout 10 min; connection
+ * duration 2 h. */
+#define EMU_DEFAULT_IDLE_TIMEOUT_MS (10 * 60 * 1000)
+#define EMU_DEFAULT_MAX_DURATION_MS (2 * 60 * 60 * 1000)
 
 struct emu_options {
   const char *host;         /* default 127.0.0.1 */
@@ -34,6 +40,8 @@ struct emu_options {
   int in_memory;            /* a temporary data directory removed at stop */
   int max_connections;      /* concurrent WebSocket connections (worker threads) */
   int no_sync;              /* LMDB without fsync per commit (faster, not durable) */
+  int idle_timeout_ms;      /* 0: AWS's 10 minutes */
+  int max_duration_ms;      /* 0: AWS's 2 hours */
   /* Handlers, NULL-terminated tables; `extra_handlers` is searched first. */
   const struct wsgw_handler_def *handlers;
   const struct wsgw_handler_def *extra_handlers;
@@ -55,6 +63,13 @@ struct emu {
   int remove_data_dir;
   atomic_int stopping;
   atomic_int inflight;             /* handler threads still running */
+  int64_t idle_timeout_ms;
+  int64_t max_duration_ms;
+  pthread_t watchdog;              /* ws_gateway's timeout thread */
+  pthread_mutex_t watchdog_lock;   /* guards watchdog_stop */
+  pthread_cond_t watchdog_cond;
+  int watchdog_stop;
+  int watchdog_running;
 };
 
 /* Starts an emulator. Takes ownership of *config (it is moved, and zeroed in

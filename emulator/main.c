@@ -33,6 +33,9 @@ static void usage(FILE *out) {
           "  --in-memory            use a temporary data directory, removed at exit\n"
           "  --max-connections N    concurrent WebSocket connections (default %d)\n"
           "  --no-sync              do not fsync each write (faster; not crash-safe)\n"
+          "  --idle-timeout SECS    close idle connections (default 600, as AWS)\n"
+          "  --max-connection-duration SECS\n"
+          "                         close connections older than this (default 7200, as AWS)\n"
           "  --log-level LEVEL      error, warn (default), info or debug\n",
           EMU_DEFAULT_MAX_CONNECTIONS);
 }
@@ -96,6 +99,16 @@ static int serve(int argc, char **argv) {
         fprintf(stderr, "wsgw: --max-connections: expected 1..100000, got \"%s\"\n", v);
         return 2;
       }
+    } else if (!strcmp(a, "--idle-timeout") || !strcmp(a, "--max-connection-duration")) {
+      int secs;
+      if (parse_int(v, 1, 7 * 24 * 3600, &secs) != 0) {
+        fprintf(stderr, "wsgw: %s: expected a number of seconds, got \"%s\"\n", a, v);
+        return 2;
+      }
+      if (!strcmp(a, "--idle-timeout"))
+        opts.idle_timeout_ms = secs * 1000;
+      else
+        opts.max_duration_ms = secs * 1000;
     } else if (!strcmp(a, "--log-level")) {
       static const char *const levels[] = {"error", "warn", "info", "debug"};
       int l;

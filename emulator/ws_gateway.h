@@ -19,4 +19,9 @@ void ws_gateway_register(struct emu *emu, struct mg_context *ctx);
 /* Server shutdown: closes every open connection with 1001 "Going away". */
 void ws_gateway_close_all(struct emu *emu);
 
+/* The thread that enforces the idle and maximum-duration timeouts and ends
+ * connections whose clients ignore a close. */
+int ws_gateway_start_watchdog(struct emu *emu);
+void ws_gateway_stop_watchdog(struct emu *emu);
+
 #endif

@@ -7,7 +7,11 @@
  */
 #include "ws_registry.h"
 
+#include <arpa/inet.h>
 #include <civetweb.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +204,7 @@ int ws_registry_close(struct ws_conn *c, int code, const char *reason) {
       snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason ? reason : "");
     }
     c->state = WS_CONN_CLOSING;
+    c->closing_since_ms = emu_time_mono_ms();
     /* RFC 6455 7.4.1: 1005 and 1006 must not be sent in a close frame; the
      * close is echoed without a payload then. */
     mg_websocket_write(c->mg, MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE, (const char *)frame,
@@ -208,4 +213,58 @@ int ws_registry_close(struct ws_conn *c, int code, const char *reason) {
   }
   pthread_mutex_unlock(&c->lock);
   return rc;
+}
+
+/* The socket of our side of the TCP connection to the client's port: found
+ * by peer address among this process's descriptors (civetweb does not
+ * expose it). Only used when a client ignores a close, so the linear scan
+ * is acceptable. */
+static int find_socket(const char *ip, int remote_port, int local_port) {
+  DIR *d = opendir("/proc/self/fd");
+  struct dirent *e;
+  int found = -1;
+
+  if (!d)
+    return -1;
+  while (found < 0 && (e = readdir(d)) != NULL) {
+    struct sockaddr_storage peer, self;
+    socklen_t plen = sizeof(peer), slen = sizeof(self);
+    char host[INET6_ADDRSTRLEN];
+    int fd, pport, sport;
+    char *end;
+    long v = strtol(e->d_name, &end, 10);
+    if (*end || v < 0)
+      continue;
+    fd = (int)v;
+    if (getpeername(fd, (struct sockaddr *)&peer, &plen) != 0 ||
+        getsockname(fd, (struct sockaddr *)&self, &slen) != 0)
+      continue;
+    if (peer.ss_family == AF_INET) {
+      inet_ntop(AF_INET, &((struct sockaddr_in *)&peer)->sin_addr, host, sizeof(host));
+      pport = ntohs(((struct sockaddr_in *)&peer)->sin_port);
+      sport = ntohs(((struct sockaddr_in *)&self)->sin_port);
+    } else if (peer.ss_family == AF_INET6) {
+      inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&peer)->sin6_addr, host, sizeof(host));
+      pport = ntohs(((struct sockaddr_in6 *)&peer)->sin6_port);
+      sport = ntohs(((struct sockaddr_in6 *)&self)->sin6_port);
+    } else {
+      continue;
+    }
+    if (pport == remote_port && sport == local_port && strcmp(host, ip) == 0)
+      found = fd;
+  }
+  closedir(d);
+  return found;
+}
+
+void ws_registry_force_close(struct ws_conn *c) {
+  pthread_mutex_lock(&c->lock);
+  /* Under the lock the close callback has not run, so the descriptor still
+   * belongs to this connection. */
+  if (c->state == WS_CONN_CLOSING && c->mg) {
+    int fd = find_socket(c->source_ip, c->remote_port, c->local_port);
+    if (fd >= 0)
+      shutdown(fd, SHUT_RDWR);
+  }
+  pthread_mutex_unlock(&c->lock);
 }

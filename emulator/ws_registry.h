@@ -50,6 +50,9 @@ struct ws_conn {
   struct mg_connection *mg;         /* guarded by lock; NULL unless OPEN/CLOSING */
   enum ws_conn_state state;         /* guarded by lock */
   int close_code;                   /* guarded by lock; 0 until the end is known */
+  int64_t closing_since_ms;         /* guarded by lock; when CLOSING began */
+  int remote_port;                  /* read-only: the client's TCP port */
+  int local_port;                   /* read-only: the server's TCP port */
   char close_reason[128];           /* guarded by lock */
 
   /* Owned by the socket's worker thread only. */
@@ -91,5 +94,10 @@ int ws_registry_send(struct ws_conn *c, int opcode, const void *data, size_t len
  * sends a close frame and moves to CLOSING. Returns 0, or -1 if the
  * connection was not open. */
 int ws_registry_close(struct ws_conn *c, int code, const char *reason);
+
+/* Ends a connection whose client ignored our close frame: shuts its socket
+ * down so that civetweb's read fails and the close callback runs. Does
+ * nothing unless the connection is CLOSING. */
+void ws_registry_force_close(struct ws_conn *c);
 
 #endif
