@@ -28,6 +28,7 @@
 #include "connections_api.h"
 #include "dynamo_api.h"
 #include "emu_log.h"
+#include "emu_tls.h"
 #include "http_util.h"
 #include "ws_gateway.h"
 #include "ws_registry.h"
@@ -212,8 +213,10 @@ static int start_civetweb(struct emu *emu, const struct emu_options *opts, char 
   struct mg_server_port ports[4];
   char listen[128], threads[16], errtext[256] = "";
   int max_conn = opts->max_connections > 0 ? opts->max_connections : EMU_DEFAULT_MAX_CONNECTIONS;
+  char server_pem[PATH_MAX];
   const char *options[] = {
       "listening_ports", listen,
+      "ssl_certificate", server_pem,
       "num_threads", threads,
       "enable_keep_alive", "yes",
       "keep_alive_timeout_ms", "5000",
@@ -225,6 +228,16 @@ static int start_civetweb(struct emu *emu, const struct emu_options *opts, char 
   int n;
 
   snprintf(listen, sizeof(listen), "%s:%d", emu->host, opts->port);
+  if (opts->tls_port >= 0) {
+    if (emu_tls_prepare(emu->data_dir, opts->tls_cert, opts->tls_key, server_pem,
+                        emu->tls_cert_path, sizeof(server_pem), err, cap) != 0)
+      return -1;
+    snprintf(listen + strlen(listen), sizeof(listen) - strlen(listen), ",%s:%ds", emu->host,
+             opts->tls_port);
+  } else {
+    /* No TLS: drop the ssl_certificate option pair. */
+    options[2] = NULL;
+  }
   snprintf(threads, sizeof(threads), "%d", max_conn + HTTP_WORKERS);
   memset(&callbacks, 0, sizeof(callbacks));
   callbacks.log_message = log_civetweb;
@@ -245,7 +258,12 @@ static int start_civetweb(struct emu *emu, const struct emu_options *opts, char 
     snprintf(err, cap, "cannot read the listening port");
     return -1;
   }
-  emu->port = ports[0].port;
+  for (int i = 0; i < n; i++) {
+    if (ports[i].is_ssl)
+      emu->tls_port = ports[i].port;
+    else
+      emu->port = ports[i].port;
+  }
   mg_set_request_handler(emu->mg, "**", http_route, emu);
   ws_gateway_register(emu, emu->mg);
   return 0;
@@ -268,7 +286,7 @@ struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *
   snprintf(emu->host, sizeof(emu->host), "%s", host);
   emu->idle_timeout_ms = opts->idle_timeout_ms > 0 ? opts->idle_timeout_ms : EMU_DEFAULT_IDLE_TIMEOUT_MS;
   emu->max_duration_ms = opts->max_duration_ms > 0 ? opts->max_duration_ms : EMU_DEFAULT_MAX_DURATION_MS;
-  mg_init_library(0);
+  mg_init_library(opts->tls_port >= 0 ? MG_FEATURES_TLS : 0);
   if (choose_data_dir(emu, opts, err, cap) != 0)
     goto fail;
   emu->dynamo = dynamo_open(emu->data_dir, emu->config.region, opts->no_sync, err, cap);
@@ -285,6 +303,9 @@ struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *
   snprintf(emu->domain_name, sizeof(emu->domain_name), "%s:%d",
            strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1" : host, emu->port);
   snprintf(emu->base_url, sizeof(emu->base_url), "http://%s", emu->domain_name);
+  if (emu->tls_port)
+    snprintf(emu->tls_domain_name, sizeof(emu->tls_domain_name), "%s:%d",
+             strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1" : host, emu->tls_port);
   return emu;
 fail:
   emu_server_stop(emu);
@@ -332,6 +353,10 @@ void emu_server_print_banner(const struct emu *emu, FILE *out) {
             a->stage);
   }
   fprintf(out, "  DynamoDB:         %s\n", emu->base_url);
+  if (emu->tls_port) {
+    fprintf(out, "  TLS:              wss://%s/{stage}, https://%s (certificate: %s)\n",
+            emu->tls_domain_name, emu->tls_domain_name, emu->tls_cert_path);
+  }
   fprintf(out, "  data directory:   %s%s\n", emu->data_dir,
           emu->remove_data_dir ? " (in memory: removed at exit)" : "");
   fprintf(out, "Environment for clients:\n");
@@ -341,5 +366,7 @@ void emu_server_print_banner(const struct emu *emu, FILE *out) {
             emu->config.apis[i].stage);
   fprintf(out, "  export AWS_REGION=%s\n", emu->config.region);
   fprintf(out, "  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local\n");
+  if (emu->tls_port)
+    fprintf(out, "  export NODE_EXTRA_CA_CERTS=%s\n", emu->tls_cert_path);
   fflush(out);
 }

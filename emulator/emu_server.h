@@ -40,6 +40,9 @@ struct emu_options {
   int in_memory;            /* a temporary data directory removed at stop */
   int max_connections;      /* concurrent WebSocket connections (worker threads) */
   int no_sync;              /* LMDB without fsync per commit (faster, not durable) */
+  int tls_port;             /* wss:// and https:// listener; -1: none; 0: a free port */
+  const char *tls_cert;     /* PEM certificate, or NULL: self-signed in the data dir */
+  const char *tls_key;      /* PEM private key (with tls_cert) */
   int idle_timeout_ms;      /* 0: AWS's 10 minutes */
   int max_duration_ms;      /* 0: AWS's 2 hours */
   /* Handlers, NULL-terminated tables; `extra_handlers` is searched first. */
@@ -59,6 +62,9 @@ struct emu {
   char host[64];
   char domain_name[96];            /* "127.0.0.1:PORT" */
   char base_url[128];              /* "http://127.0.0.1:PORT" */
+  int tls_port;                    /* 0 when there is no TLS listener */
+  char tls_domain_name[96];        /* "127.0.0.1:TLSPORT" */
+  char tls_cert_path[PATH_MAX];    /* the certificate clients should trust */
   char data_dir[PATH_MAX];
   int remove_data_dir;
   atomic_int stopping;

@@ -31,6 +31,11 @@ static void usage(FILE *out) {
           "  --data-dir DIR         LMDB data directory (default $XDG_DATA_HOME/wsgw\n"
           "                         or ~/.local/share/wsgw)\n"
           "  --in-memory            use a temporary data directory, removed at exit\n"
+          "  --tls-port N           wss:// and https:// listener (default 8443; 0 picks a\n"
+          "                         free port, and is the default with --port 0)\n"
+          "  --tls-cert FILE        PEM certificate (default: self-signed, generated in the\n"
+          "  --tls-key FILE         data directory at first start) and its private key\n"
+          "  --no-tls               no TLS listener\n"
           "  --max-connections N    concurrent WebSocket connections (default %d)\n"
           "  --no-sync              do not fsync each write (faster; not crash-safe)\n"
           "  --idle-timeout SECS    close idle connections (default 600, as AWS)\n"
@@ -61,12 +66,17 @@ static int serve(int argc, char **argv) {
 
   memset(&opts, 0, sizeof(opts));
   opts.port = 8080;
+  opts.tls_port = -2; /* not given: 8443, or a free port when --port is 0 */
   opts.handlers = wsgw_builtin_handlers;
   for (i = 0; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--in-memory")) {
       opts.in_memory = 1;
+      continue;
+    }
+    if (!strcmp(a, "--no-tls")) {
+      opts.tls_port = -1;
       continue;
     }
     if (!strcmp(a, "--no-sync")) {
@@ -89,6 +99,16 @@ static int serve(int argc, char **argv) {
       opts.host = v;
     else if (!strcmp(a, "--data-dir"))
       opts.data_dir = v;
+    else if (!strcmp(a, "--tls-cert"))
+      opts.tls_cert = v;
+    else if (!strcmp(a, "--tls-key"))
+      opts.tls_key = v;
+    else if (!strcmp(a, "--tls-port")) {
+      if (parse_int(v, 0, 65535, &opts.tls_port) != 0) {
+        fprintf(stderr, "wsgw: --tls-port: expected 0..65535, got \"%s\"\n", v);
+        return 2;
+      }
+    }
     else if (!strcmp(a, "--port")) {
       if (parse_int(v, 0, 65535, &opts.port) != 0) {
         fprintf(stderr, "wsgw: --port: expected 0..65535, got \"%s\"\n", v);
@@ -124,6 +144,8 @@ static int serve(int argc, char **argv) {
       return 2;
     }
   }
+  if (opts.tls_port == -2)
+    opts.tls_port = opts.port == 0 ? 0 : 8443;
   if (opts.in_memory && opts.data_dir) {
     fprintf(stderr, "wsgw: --in-memory and --data-dir exclude each other\n");
     return 2;

@@ -1,0 +1,37 @@
+#!/bin/sh
+# install-deps.sh - installs the Debian packages wsgw needs to build and test,
+# if any are missing. Uses sudo when not run as root. Idempotent and quiet
+# when everything is present.
+set -eu
+
+# Build: compiler, CMake, pkg-config and the four libraries. `civetweb`
+# (the server binary) is needed because Debian's civetweb CMake config
+# references /usr/bin/civetweb. Tests: Node.js and npm for the AWS SDK clients.
+packages="gcc make cmake pkg-config libcivetweb-dev civetweb libcjson-dev liblmdb-dev libcmocka-dev libssl-dev"
+if ! command -v node >/dev/null 2>&1; then
+  packages="$packages nodejs"
+fi
+if ! command -v npm >/dev/null 2>&1; then
+  packages="$packages npm"
+fi
+
+missing=""
+for p in $packages; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing="$missing $p"
+  fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing:$missing"
+if [ "$(id -u)" -eq 0 ]; then
+  sudo=""
+elif command -v sudo >/dev/null 2>&1; then
+  sudo="sudo"
+else
+  echo "install-deps: need root or sudo to install:$missing" >&2
+  exit 1
+fi
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
