@@ -21,6 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -269,6 +272,55 @@ static int start_civetweb(struct emu *emu, const struct emu_options *opts, char 
   return 0;
 }
 
+struct stopper {
+  struct mg_context *mg;
+  atomic_int done;
+};
+
+static void *stopper_main(void *arg) {
+  struct stopper *s = arg;
+
+  mg_stop(s->mg);
+  atomic_store(&s->done, 1);
+  return NULL;
+}
+
+/* Wakes civetweb's master thread, which polls its listening sockets in 2 s
+ * quanta (SOCKET_TIMEOUT_QUANTUM) and only then sees the stop flag. */
+static void poke_listener(int port) {
+  struct sockaddr_in a;
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+  if (fd < 0)
+    return;
+  memset(&a, 0, sizeof(a));
+  a.sin_family = AF_INET;
+  a.sin_port = htons((unsigned short)port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  connect(fd, (struct sockaddr *)&a, sizeof(a));
+  close(fd);
+}
+
+/* mg_stop, without waiting out the master thread's poll quantum. */
+static void stop_civetweb(struct emu *emu) {
+  struct stopper s = {emu->mg, 0};
+  pthread_t tid;
+  int i;
+
+  if (pthread_create(&tid, NULL, stopper_main, &s) != 0) {
+    mg_stop(emu->mg);
+    return;
+  }
+  for (i = 0; i < 1000 && !atomic_load(&s.done); i++) {
+    struct timespec ms = {0, 5000000L};
+    if (emu->port && (strcmp(emu->host, "127.0.0.1") == 0 || strcmp(emu->host, "0.0.0.0") == 0 ||
+                      strcmp(emu->host, "localhost") == 0))
+      poke_listener(emu->port);
+    nanosleep(&ms, NULL);
+  }
+  pthread_join(tid, NULL);
+}
+
 struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *config,
                              char *err, size_t cap) {
   struct emu *emu = calloc(1, sizeof(*emu));
@@ -323,7 +375,7 @@ void emu_server_stop(struct emu *emu) {
     ws_gateway_close_all(emu);
     /* Stops the workers; each open connection's close callback runs
      * $disconnect before the store is closed below. */
-    mg_stop(emu->mg);
+    stop_civetweb(emu);
   }
   /* Handlers abandoned at their deadline may still run and call into the
    * store and the registry: wait for them (diag.sleep caps at 60 s). */
