@@ -65,8 +65,13 @@ static const struct emu_api *stage_of_path(struct emu *emu, const char *path,
 }
 
 static int reject(const struct mg_connection *conn, int status, const char *body) {
-  /* The handshake is still plain HTTP here, so a normal response works. */
-  mg_send_http_error((struct mg_connection *)conn, status, "%s", body);
+  /* The handshake is still plain HTTP on the wire, but civetweb already
+   * treats the connection as a websocket and refuses its response-header
+   * API, so the response is written by hand. */
+  mg_printf((struct mg_connection *)conn,
+            "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+            "Connection: close\r\n\r\n%s",
+            status, mg_get_response_code_text(conn, status), strlen(body), body);
   return 1;
 }
 

@@ -1,0 +1,310 @@
+/*
+ * test_dynamo_api.c - the DynamoDB JSON API through dynamo_api_call: every
+ * operation of the foundation (CreateTable, DescribeTable, ListTables,
+ * DeleteTable, PutItem, GetItem, DeleteItem, Scan) and their AWS errors,
+ * against a fresh LMDB directory per test.
+ *
+ * Cases are rows: operation, request, expected status, the expected
+ * "__type" (or NULL for success), a substring the body must contain, and
+ * the reason the row exists. Rows run in order within one table of rows.
+ */
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <cjson/cJSON.h>
+
+#include "dynamo_api.h"
+
+struct row {
+  const char *op;
+  const char *request;
+  int status;
+  const char *type;     /* full __type, or NULL on success */
+  const char *contains; /* substring of the response body, or NULL */
+  const char *reason;
+};
+
+struct fixture {
+  char dir[64];
+  struct dynamo *db;
+};
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+  (void)sb;
+  (void)flag;
+  (void)ftw;
+  return remove(path);
+}
+
+static int setup(void **state) {
+  struct fixture *f = calloc(1, sizeof(*f));
+  char err[256];
+
+  snprintf(f->dir, sizeof(f->dir), "/tmp/wsgw-test-XXXXXX");
+  assert_non_null(mkdtemp(f->dir));
+  f->db = dynamo_open(f->dir, "us-east-1", 1, err, sizeof(err));
+  assert_non_null(f->db);
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state) {
+  struct fixture *f = *state;
+
+  dynamo_close(f->db);
+  nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+  free(f);
+  return 0;
+}
+
+static void run_rows(struct dynamo *db, const struct row *rows, size_t n) {
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    struct emu_buf out;
+    int status;
+    emu_buf_init(&out, 1 << 24);
+    status = dynamo_api_call(db, rows[i].op, rows[i].request, strlen(rows[i].request), &out);
+    if (status != rows[i].status ||
+        (rows[i].type && (!out.data || !strstr(out.data, rows[i].type))) ||
+        (!rows[i].type && out.data && strstr(out.data, "__type")) ||
+        (rows[i].contains && (!out.data || !strstr(out.data, rows[i].contains)))) {
+      char body[1024];
+      snprintf(body, sizeof(body), "%s", out.data ? out.data : "");
+      emu_buf_free(&out);
+      fail_msg("row %zu (%s): %s\n  request: %s\n  status %d, body: %s", i, rows[i].op,
+               rows[i].reason, rows[i].request, status, body);
+    }
+    emu_buf_free(&out);
+  }
+}
+
+#define VALIDATION "com.amazon.coral.validate#ValidationException"
+#define NOT_FOUND "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"
+#define IN_USE "com.amazonaws.dynamodb.v20120810#ResourceInUseException"
+#define SERIALIZATION "com.amazon.coral.service#SerializationException"
+#define CONDITION "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException"
+
+static const char create_conn[] =
+    "{\"TableName\":\"Connections\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\","
+    "\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}],"
+    "\"BillingMode\":\"PAY_PER_REQUEST\"}";
+
+static void table_operations_follow_aws(void **state) {
+  struct fixture *f = *state;
+  static const struct row rows[] = {
+      {"ListTables", "{}", 200, NULL, "\"TableNames\":[]", "no tables yet"},
+      {"CreateTable", create_conn, 200, NULL, "\"TableStatus\":\"ACTIVE\"", "tables are ACTIVE at once"},
+      {"CreateTable", create_conn, 400, IN_USE, "Table already exists: Connections", "a second create is refused"},
+      {"DescribeTable", "{\"TableName\":\"Connections\"}", 200, NULL,
+       "\"TableArn\":\"arn:aws:dynamodb:us-east-1:000000000000:table/Connections\"", "ARN shape"},
+      {"DescribeTable", "{\"TableName\":\"Connections\"}", 200, NULL,
+       "\"BillingModeSummary\":{\"BillingMode\":\"PAY_PER_REQUEST\"", "on-demand summary"},
+      {"DescribeTable", "{\"TableName\":\"Nope\"}", 400, NOT_FOUND,
+       "Requested resource not found: Table: Nope not found", "DescribeTable names the table"},
+      {"DescribeTable", "{}", 400, VALIDATION,
+       "The parameter 'TableName' is required but was not present in the request", "missing name"},
+      {"DescribeTable", "{\"TableName\":\"ab\"}", 400, VALIDATION,
+       "Member must have length greater than or equal to 3", "name too short"},
+      {"DescribeTable", "{\"TableName\":\"a b c\"}", 400, VALIDATION,
+       "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+", "bad characters"},
+      {"DescribeTable", "{\"TableName\":5}", 400, SERIALIZATION,
+       "NUMBER_VALUE cannot be converted to String", "wrong JSON type"},
+      {"CreateTable",
+       "{\"TableName\":\"Tab2\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"}],"
+       "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}]}",
+       400, VALIDATION, "ReadCapacityUnits and WriteCapacityUnits must both be specified",
+       "PROVISIONED needs throughput"},
+      {"CreateTable",
+       "{\"TableName\":\"Tab2\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"X\"}],"
+       "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}",
+       400, VALIDATION, "Member must satisfy enum value set: [B, N, S]", "attribute type enum"},
+      {"CreateTable",
+       "{\"TableName\":\"Tab2\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"}],"
+       "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"RANGE\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}",
+       400, VALIDATION, "The first KeySchemaElement is not a HASH key type", "first key must be HASH"},
+      {"CreateTable",
+       "{\"TableName\":\"Tab2\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"},"
+       "{\"AttributeName\":\"x\",\"AttributeType\":\"S\"}],"
+       "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}",
+       400, VALIDATION, "Number of attributes in KeySchema does not exactly match", "unused definition"},
+      {"CreateTable",
+       "{\"TableName\":\"Prov\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"N\"},"
+       "{\"AttributeName\":\"sk\",\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"pk\","
+       "\"KeyType\":\"HASH\"},{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}],"
+       "\"ProvisionedThroughput\":{\"ReadCapacityUnits\":5,\"WriteCapacityUnits\":7}}",
+       200, NULL, "\"WriteCapacityUnits\":7", "provisioned table with a sort key"},
+      {"ListTables", "{\"Limit\":1}", 200, NULL, "\"LastEvaluatedTableName\":\"Connections\"",
+       "paging: first page of one"},
+      {"ListTables", "{\"ExclusiveStartTableName\":\"Connections\"}", 200, NULL,
+       "\"TableNames\":[\"Prov\"]}", "paging: the rest, no more pages"},
+      {"ListTables", "{\"Limit\":0}", 400, VALIDATION, "greater than or equal to 1", "limit bounds"},
+      {"DeleteTable", "{\"TableName\":\"Prov\"}", 200, NULL, "\"TableStatus\":\"DELETING\"",
+       "DeleteTable returns DELETING"},
+      {"DeleteTable", "{\"TableName\":\"Prov\"}", 400, NOT_FOUND,
+       "Requested resource not found: Table: Prov not found", "already gone"},
+      {"ListTables", "{}", 200, NULL, "{\"TableNames\":[\"Connections\"]}", "deleted table is not listed"},
+  };
+  run_rows(f->db, rows, sizeof(rows) / sizeof(rows[0]));
+}
+
+static void item_operations_follow_aws(void **state) {
+  struct fixture *f = *state;
+  static const struct row rows[] = {
+      {"CreateTable", create_conn, 200, NULL, NULL, "set-up"},
+      {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"},\"n\":{\"N\":\"001.50\"}}}",
+       200, NULL, "{}", "a put answers {}"},
+      {"GetItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"a\"}}}", 200, NULL,
+       "\"n\":{\"N\":\"1.5\"}", "numbers come back normalised"},
+      {"GetItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"zz\"}}}", 200, NULL, "{}",
+       "a missing item is an empty object"},
+      {"GetItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"N\":\"1\"}}}", 400, VALIDATION,
+       "The provided key element does not match the schema", "wrong key type"},
+      {"GetItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"a\"},\"x\":{\"S\":\"b\"}}}", 400,
+       VALIDATION, "The provided key element does not match the schema", "extra key attribute"},
+      {"GetItem", "{\"TableName\":\"Nope\",\"Key\":{\"id\":{\"S\":\"a\"}}}", 400, NOT_FOUND,
+       "\"message\":\"Requested resource not found\"", "item operations say only this"},
+      {"GetItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"a\"}},\"ProjectionExpression\":\"n\"}",
+       200, NULL, "{\"Item\":{\"n\":{\"N\":\"1.5\"}}}", "projection"},
+      {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"x\":{\"S\":\"a\"}}}", 400, VALIDATION,
+       "One or more parameter values were invalid: Missing the key id in the item", "missing key"},
+      {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"N\":\"1\"}}}", 400, VALIDATION,
+       "Type mismatch for key id expected: S actual: N", "key type"},
+      {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"\"}}}", 400, VALIDATION,
+       "The AttributeValue for a key attribute cannot contain an empty string value. Key: id", "empty key"},
+      {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"b\"},\"s\":{\"SS\":[]}}}", 400,
+       VALIDATION, "An string set  may not be empty", "empty set"},
+      {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"b\"},\"v\":{}}}", 400, VALIDATION,
+       "Supplied AttributeValue is empty", "empty AttributeValue"},
+      {"PutItem", "{\"TableName\":\"Connections\"}", 400, VALIDATION, "Value null at 'item'", "no Item"},
+      {"PutItem",
+       "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"}},\"ConditionExpression\":\"attribute_not_exists(id)\"}",
+       400, CONDITION, "The conditional request failed", "condition on an existing item"},
+      {"PutItem",
+       "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"}},\"ConditionExpression\":\"attribute_not_exists(id)\","
+       "\"ReturnValuesOnConditionCheckFailure\":\"ALL_OLD\"}",
+       400, CONDITION, "\"Item\":{\"id\":{\"S\":\"a\"}", "the failure carries the old item"},
+      {"PutItem",
+       "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"},\"n\":{\"N\":\"2\"}},\"ReturnValues\":\"ALL_OLD\"}",
+       200, NULL, "\"Attributes\":{\"id\":{\"S\":\"a\"},\"n\":{\"N\":\"1.5\"}}", "ALL_OLD returns the replaced item"},
+      {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"}},\"ReturnValues\":\"ALL_NEW\"}",
+       400, VALIDATION, "ReturnValues can only be ALL_OLD or NONE", "PutItem return values"},
+      {"PutItem",
+       "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"c\"}},\"ExpressionAttributeValues\":{\":v\":{\"S\":\"x\"}}}",
+       400, VALIDATION, "ExpressionAttributeValues can only be specified when using expressions", "EAV alone"},
+      {"PutItem",
+       "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"c\"}},\"ConditionExpression\":\"attribute_not_exists(id)\","
+       "\"ExpressionAttributeValues\":{\":v\":{\"S\":\"x\"}}}",
+       400, VALIDATION, "unused in expressions: keys: {:v}", "unused placeholder"},
+      {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"}},\"ReturnConsumedCapacity\":\"TOTAL\"}",
+       200, NULL, "\"ConsumedCapacity\":{\"TableName\":\"Connections\",\"CapacityUnits\":1}", "capacity"},
+      {"DeleteItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"a\"}},\"ReturnValues\":\"ALL_OLD\"}",
+       200, NULL, "\"Attributes\":{\"id\":{\"S\":\"a\"}}", "delete returns the old item"},
+      {"DeleteItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"a\"}},\"ConditionExpression\":\"attribute_exists(id)\"}",
+       400, CONDITION, "The conditional request failed", "conditional delete of a missing item"},
+      {"DeleteItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"a\"}}}", 200, NULL, "{}",
+       "deleting a missing item is fine"},
+      {"DescribeTable", "{\"TableName\":\"Connections\"}", 200, NULL, "\"ItemCount\":0", "count back to zero"},
+  };
+  run_rows(f->db, rows, sizeof(rows) / sizeof(rows[0]));
+}
+
+static void scan_pages_through_every_item_once(void **state) {
+  struct fixture *f = *state;
+  struct emu_buf out;
+  char req[256], *start = NULL;
+  int i, seen = 0, pages = 0;
+
+  emu_buf_init(&out, 1 << 24);
+  assert_int_equal(dynamo_api_call(f->db, "CreateTable", create_conn, strlen(create_conn), &out), 200);
+  for (i = 0; i < 25; i++) {
+    snprintf(req, sizeof(req), "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"id%02d\"},\"p\":{\"N\":\"%d\"}}}", i, i);
+    emu_buf_reset(&out);
+    assert_int_equal(dynamo_api_call(f->db, "PutItem", req, strlen(req), &out), 200);
+  }
+  do {
+    cJSON *resp, *items, *lek;
+    if (start)
+      snprintf(req, sizeof(req), "{\"TableName\":\"Connections\",\"Limit\":10,\"ProjectionExpression\":\"id\",\"ExclusiveStartKey\":%s}", start);
+    else
+      snprintf(req, sizeof(req), "{\"TableName\":\"Connections\",\"Limit\":10,\"ProjectionExpression\":\"id\"}");
+    free(start);
+    start = NULL;
+    emu_buf_reset(&out);
+    assert_int_equal(dynamo_api_call(f->db, "Scan", req, strlen(req), &out), 200);
+    resp = cJSON_Parse(out.data);
+    items = cJSON_GetObjectItemCaseSensitive(resp, "Items");
+    seen += cJSON_GetArraySize(items);
+    assert_null(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(items, 0), "p"));
+    lek = cJSON_GetObjectItemCaseSensitive(resp, "LastEvaluatedKey");
+    if (lek)
+      start = cJSON_PrintUnformatted(lek);
+    cJSON_Delete(resp);
+    pages++;
+  } while (start && pages < 10);
+  assert_int_equal(seen, 25);
+  assert_int_equal(pages, 3);
+  emu_buf_free(&out);
+}
+
+static void parallel_scan_segments_partition_the_table(void **state) {
+  struct fixture *f = *state;
+  struct emu_buf out;
+  char req[256];
+  int i, seg, total = 0;
+
+  emu_buf_init(&out, 1 << 24);
+  assert_int_equal(dynamo_api_call(f->db, "CreateTable", create_conn, strlen(create_conn), &out), 200);
+  for (i = 0; i < 100; i++) {
+    snprintf(req, sizeof(req), "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"k%d\"}}}", i);
+    emu_buf_reset(&out);
+    assert_int_equal(dynamo_api_call(f->db, "PutItem", req, strlen(req), &out), 200);
+  }
+  for (seg = 0; seg < 4; seg++) {
+    cJSON *resp;
+    snprintf(req, sizeof(req), "{\"TableName\":\"Connections\",\"Segment\":%d,\"TotalSegments\":4,\"Select\":\"COUNT\"}", seg);
+    emu_buf_reset(&out);
+    assert_int_equal(dynamo_api_call(f->db, "Scan", req, strlen(req), &out), 200);
+    resp = cJSON_Parse(out.data);
+    total += cJSON_GetObjectItemCaseSensitive(resp, "Count")->valueint;
+    assert_null(cJSON_GetObjectItemCaseSensitive(resp, "Items"));
+    cJSON_Delete(resp);
+  }
+  assert_int_equal(total, 100);
+  emu_buf_reset(&out);
+  snprintf(req, sizeof(req), "{\"TableName\":\"Connections\",\"Segment\":4,\"TotalSegments\":4}");
+  assert_int_equal(dynamo_api_call(f->db, "Scan", req, strlen(req), &out), 400);
+  assert_non_null(strstr(out.data, "Segment: 4 is not less than TotalSegments: 4"));
+  emu_buf_free(&out);
+}
+
+static void unknown_operations_and_bad_json_get_coral_errors(void **state) {
+  struct fixture *f = *state;
+  static const struct row rows[] = {
+      {"Frobnicate", "{}", 400, "com.amazon.coral.service#UnknownOperationException", NULL, "unknown op"},
+      {"ListTables", "{not json", 400, SERIALIZATION, NULL, "malformed JSON"},
+      {"ListTables", "", 400, SERIALIZATION, NULL, "empty body"},
+      {"ListTables", "[1]", 400, SERIALIZATION, NULL, "not an object"},
+  };
+  run_rows(f->db, rows, sizeof(rows) / sizeof(rows[0]));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(table_operations_follow_aws, setup, teardown),
+      cmocka_unit_test_setup_teardown(item_operations_follow_aws, setup, teardown),
+      cmocka_unit_test_setup_teardown(scan_pages_through_every_item_once, setup, teardown),
+      cmocka_unit_test_setup_teardown(parallel_scan_segments_partition_the_table, setup, teardown),
+      cmocka_unit_test_setup_teardown(unknown_operations_and_bad_json_get_coral_errors, setup, teardown),
+  };
+  return cmocka_run_group_tests_name("dynamo_api", tests, NULL, NULL);
+}
