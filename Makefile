@@ -1,0 +1,37 @@
+# Thin wrapper over CMake/ctest. The two commands a new user needs:
+#   make run    install what is missing, build, start the chat example app
+#   make test   the same set-up, then every test (warnings as errors, ASan/UBSan)
+BUILD      ?= build
+TEST_BUILD ?= build-test
+PORT       ?= 8080
+DATA_DIR   ?= .wsgw/data
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all deps build run test node-deps clean
+
+all: build
+
+deps:
+	@sh scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWSGW_TESTS=OFF >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+run: build
+	$(BUILD)/wsgw serve --config fixtures/chat-app.json --port $(PORT) --data-dir $(DATA_DIR)
+
+# npm ci only when the lockfile changed since the last install.
+tests/clients/node_modules/.wsgw-stamp: tests/clients/package-lock.json
+	cd tests/clients && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+node-deps: deps tests/clients/node_modules/.wsgw-stamp
+
+test: deps node-deps
+	@cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DWSGW_WERROR=ON -DWSGW_SANITIZE=ON >/dev/null
+	@cmake --build $(TEST_BUILD) -j$(JOBS)
+	cd $(TEST_BUILD) && ctest --output-on-failure -j$(JOBS)
+
+clean:
+	rm -rf $(BUILD) $(TEST_BUILD)
