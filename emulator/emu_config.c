@@ -392,9 +392,122 @@ static int parse_route(struct config_ctx *c, const cJSON *v, const struct emu_fu
   return 0;
 }
 
+static int check_string_map(struct config_ctx *c, const cJSON *v) {
+  return check_environment(c, v);
+}
+
+static int parse_authorizer(struct config_ctx *c, const cJSON *v, const struct emu_function *defaults,
+                            struct emu_api *api) {
+  static const char *const fields[] = {"type", "name", "function", "identitySource", NULL};
+  const cJSON *type, *fn, *ids, *it;
+  struct emu_authorizer *a;
+
+  if (!cJSON_IsObject(v))
+    return config_fail(c, "expected an object {\"type\": \"lambda\", \"function\": ..., \"identitySource\": [...]}");
+  if (check_members(c, v, fields) != 0)
+    return -1;
+  type = cJSON_GetObjectItemCaseSensitive(v, "type");
+  if (!cJSON_IsString(type) || strcmp(type->valuestring, "lambda") != 0) {
+    push_key(c, "type");
+    return config_fail(c, "only \"lambda\" (a REQUEST authorizer) is supported");
+  }
+  a = calloc(1, sizeof(*a));
+  api->authorizer = a;
+  if (copy_function(defaults, &a->fn) != 0)
+    return config_fail(c, "out of memory");
+  fn = cJSON_GetObjectItemCaseSensitive(v, "function");
+  push_key(c, "function");
+  if (!fn)
+    return config_fail(c, "required field is missing");
+  if (parse_function(c, fn, &a->fn) != 0)
+    return -1;
+  if (!a->fn.handler)
+    return config_fail(c, "the authorizer's function has no \"handler\"");
+  pop(c);
+  ids = cJSON_GetObjectItemCaseSensitive(v, "identitySource");
+  if (ids) {
+    push_key(c, "identitySource");
+    if (cJSON_IsString(ids)) {
+      a->identity_source = cJSON_CreateArray();
+      cJSON_AddItemToArray(a->identity_source, cJSON_CreateString(ids->valuestring));
+    } else if (cJSON_IsArray(ids)) {
+      a->identity_source = cJSON_Duplicate(ids, 1);
+    } else {
+      return config_fail(c, "expected an array of identity sources");
+    }
+    cJSON_ArrayForEach(it, a->identity_source) {
+      /* SPEC apigw-websocket.md 9: identity sources name a header or a
+       * query string parameter of the $connect request. */
+      if (!cJSON_IsString(it) || (strncmp(it->valuestring, "route.request.header.", 21) != 0 &&
+                                  strncmp(it->valuestring, "route.request.querystring.", 26) != 0))
+        return config_fail(c, "each identity source must be route.request.header.<Name> or "
+                              "route.request.querystring.<Name>");
+    }
+    pop(c);
+  } else {
+    a->identity_source = cJSON_CreateArray();
+  }
+  return 0;
+}
+
+static int parse_access_log(struct config_ctx *c, const cJSON *v, struct emu_api *api) {
+  static const char *const fields[] = {"format", "destination", NULL};
+  const cJSON *f;
+
+  if (cJSON_IsBool(v)) {
+    api->access_log = cJSON_IsTrue(v);
+    return 0;
+  }
+  if (cJSON_IsString(v)) {
+    api->access_log = 1;
+    api->access_log_format = strdup(v->valuestring);
+    return 0;
+  }
+  if (!cJSON_IsObject(v))
+    return config_fail(c, "expected true, a $context format string, or {\"format\", \"destination\"}");
+  if (check_members(c, v, fields) != 0)
+    return -1;
+  api->access_log = 1;
+  if ((f = cJSON_GetObjectItemCaseSensitive(v, "format")) != NULL &&
+      get_string(c, v, "format", NULL, &api->access_log_format) != 0)
+    return -1;
+  if ((f = cJSON_GetObjectItemCaseSensitive(v, "destination")) != NULL &&
+      get_string(c, v, "destination", NULL, &api->access_log_destination) != 0)
+    return -1;
+  return 0;
+}
+
+static int parse_custom_domain(struct config_ctx *c, const cJSON *v, struct emu_api *api) {
+  static const char *const fields[] = {"domainName", "path", NULL};
+  const char *p;
+
+  if (!cJSON_IsObject(v))
+    return config_fail(c, "expected an object {\"domainName\", \"path\"}");
+  if (check_members(c, v, fields) != 0 ||
+      get_string(c, v, "domainName", NULL, &api->domain_name) != 0)
+    return -1;
+  if (cJSON_GetObjectItemCaseSensitive(v, "path") &&
+      get_string(c, v, "path", NULL, &api->base_path) != 0)
+    return -1;
+  /* SPEC apigw-websocket.md 1: mapping keys may contain letters, digits and
+   * $-_.+!*'(), max 300 chars (one level here). */
+  for (p = api->base_path; p && *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+          strchr("$-_.+!*'()", *p))) {
+      push_key(c, "path");
+      return config_fail(c, "a mapping path may contain only letters, digits and $-_.+!*'()");
+    }
+  if (api->base_path && strlen(api->base_path) > 300) {
+    push_key(c, "path");
+    return config_fail(c, "a mapping path has at most 300 characters");
+  }
+  return 0;
+}
+
 static int parse_api(struct config_ctx *c, const cJSON *v, struct emu_api *api) {
   static const char *const fields[] = {"name", "stage", "routeSelectionExpression",
-                                       "defaults", "routes", NULL};
+                                       "defaults", "routes", "stageVariables", "authorizer",
+                                       "accessLog", "customDomain", NULL};
   struct emu_function defaults = {NULL, EMU_CONFIG_DEFAULT_TIMEOUT_MS, cJSON_CreateObject()};
   const cJSON *routes, *d, *it;
   size_t n;
@@ -462,6 +575,31 @@ static int parse_api(struct config_ctx *c, const cJSON *v, struct emu_api *api) 
     pop(c);
   }
   pop(c);
+  if ((d = cJSON_GetObjectItemCaseSensitive(v, "stageVariables")) != NULL) {
+    push_key(c, "stageVariables");
+    if (check_string_map(c, d) != 0)
+      goto out;
+    api->stage_variables = cJSON_Duplicate(d, 1);
+    pop(c);
+  }
+  if ((d = cJSON_GetObjectItemCaseSensitive(v, "authorizer")) != NULL) {
+    push_key(c, "authorizer");
+    if (parse_authorizer(c, d, &defaults, api) != 0)
+      goto out;
+    pop(c);
+  }
+  if ((d = cJSON_GetObjectItemCaseSensitive(v, "accessLog")) != NULL) {
+    push_key(c, "accessLog");
+    if (parse_access_log(c, d, api) != 0)
+      goto out;
+    pop(c);
+  }
+  if ((d = cJSON_GetObjectItemCaseSensitive(v, "customDomain")) != NULL) {
+    push_key(c, "customDomain");
+    if (parse_custom_domain(c, d, api) != 0)
+      goto out;
+    pop(c);
+  }
   rc = 0;
 out:
   function_free(&defaults);
@@ -477,6 +615,13 @@ static int config_parse(struct config_ctx *c, struct emu_config *cfg) {
   int rc = -1;
 
   root = cJSON_ParseWithLengthOpts(c->text, c->len, &end, 0);
+  if (root && end && skip_ws(end, c->text + c->len) != c->text + c->len) {
+    /* cJSON stops after the first value: anything but whitespace after it
+     * is an error, at its position. */
+    cJSON_Delete(root);
+    root = NULL;
+    end = skip_ws(end, c->text + c->len);
+  }
   if (!root) {
     int line, col;
     const char *at = end ? end : cJSON_GetErrorPtr();
@@ -510,6 +655,23 @@ static int config_parse(struct config_ctx *c, struct emu_config *cfg) {
   }
   /* SPEC apigw-websocket.md 11: an emulator serving several APIs on one port
    * separates them by path, so stages must be unique across APIs. */
+  /* Stages and mapping paths share one path space: each names one API. */
+  for (i = 0; i < cfg->napis; i++) {
+    const char *bp = cfg->apis[i].base_path;
+    for (j = 0; bp && j < cfg->napis; j++) {
+      if (j == i)
+        continue;
+      if (strcmp(bp, cfg->apis[j].stage) == 0 ||
+          (cfg->apis[j].base_path && j < i && strcmp(bp, cfg->apis[j].base_path) == 0)) {
+        push_key(c, "apis");
+        push_index(c, (int)i);
+        push_key(c, "customDomain");
+        push_key(c, "path");
+        config_fail(c, "path \"%s\" already names API \"%s\"", bp, cfg->apis[j].name);
+        goto out;
+      }
+    }
+  }
   for (i = 0; i < cfg->napis; i++)
     for (j = 0; j < i; j++)
       if (strcmp(cfg->apis[i].stage, cfg->apis[j].stage) == 0) {
@@ -612,6 +774,16 @@ void emu_config_free(struct emu_config *cfg) {
       function_free(&a->routes[j].fn);
     }
     free(a->routes);
+    cJSON_Delete(a->stage_variables);
+    if (a->authorizer) {
+      function_free(&a->authorizer->fn);
+      cJSON_Delete(a->authorizer->identity_source);
+      free(a->authorizer);
+    }
+    free(a->access_log_format);
+    free(a->access_log_destination);
+    free(a->domain_name);
+    free(a->base_path);
     free(a->name);
     free(a->stage);
     free(a->route_selection_expression);

@@ -10,6 +10,10 @@
  *                            "echo": { "function": { "handler": "diag.echo" },
  *                                      "returnResponse": true } } }],
  *     "tables": [ { "TableName": ..., "KeySchema": ..., ... } ] }
+ * An API may also hold "stageVariables" {name: value}, "authorizer"
+ * {"type": "lambda", "function": ..., "identitySource": [...]}, "accessLog"
+ * (true, a format string, or {"format", "destination"}) and "customDomain"
+ * {"domainName", "path"} (an API mapping: clients also connect at /{path}).
  * A route's `function` props override defaults.function, except
  * `environment`, which is merged (as SST does).
  *
@@ -42,6 +46,12 @@ struct emu_route {
   int return_response;   /* two-way route: the body is sent back */
 };
 
+/* A Lambda REQUEST authorizer on $connect (SST: authorizer {type: "lambda"}). */
+struct emu_authorizer {
+  struct emu_function fn;
+  cJSON *identity_source; /* array of "route.request.header.X" / "route.request.querystring.X" */
+};
+
 struct emu_api {
   char *name;
   char *stage;
@@ -49,6 +59,13 @@ struct emu_api {
   char api_id[11];         /* 10 lowercase alphanumerics, stable per name */
   struct emu_route *routes;
   size_t nroutes;
+  cJSON *stage_variables;  /* object of strings, or NULL */
+  struct emu_authorizer *authorizer; /* or NULL */
+  int access_log;          /* write access log lines */
+  char *access_log_format; /* NULL: the default format */
+  char *access_log_destination; /* "stderr" (default), "stdout" or a file */
+  char *domain_name;       /* customDomain.domainName, or NULL */
+  char *base_path;         /* customDomain.path: the API mapping, or NULL */
 };
 
 struct emu_config {

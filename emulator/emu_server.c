@@ -33,6 +33,7 @@
 #include "emu_log.h"
 #include "emu_tls.h"
 #include "http_util.h"
+#include "ws_access_log.h"
 #include "ws_gateway.h"
 #include "ws_registry.h"
 #include "ws_routes.h"
@@ -57,7 +58,10 @@ const struct emu_api *emu_server_api(const struct emu *emu, const char *stage, s
 
   for (i = 0; i < emu->config.napis; i++) {
     const struct emu_api *a = &emu->config.apis[i];
-    if (strlen(a->stage) == len && memcmp(a->stage, stage, len) == 0) {
+    /* SPEC apigw-websocket.md 1: an API mapping binds (api, stage, path);
+     * the API answers at its stage path and at its mapping path. */
+    if ((strlen(a->stage) == len && memcmp(a->stage, stage, len) == 0) ||
+        (a->base_path && strlen(a->base_path) == len && memcmp(a->base_path, stage, len) == 0)) {
       if (expr)
         *expr = emu->route_exprs[i];
       return a;
@@ -189,6 +193,7 @@ static int prepare_apis(struct emu *emu, char *err, size_t cap) {
   size_t i, j;
 
   emu->route_exprs = calloc(emu->config.napis + 1, sizeof(*emu->route_exprs));
+  emu->access_logs = calloc(emu->config.napis + 1, sizeof(*emu->access_logs));
   for (i = 0; i < emu->config.napis; i++) {
     const struct emu_api *a = &emu->config.apis[i];
     char why[256] = "";
@@ -196,6 +201,19 @@ static int prepare_apis(struct emu *emu, char *err, size_t cap) {
     if (!emu->route_exprs[i]) {
       snprintf(err, cap, "%s: apis[%zu].routeSelectionExpression: %s", emu->config.source, i, why);
       return -1;
+    }
+    if (a->authorizer && !emu_server_find_handler(emu, a->authorizer->fn.handler)) {
+      snprintf(err, cap, "%s: apis[%zu].authorizer.function: unknown handler \"%s\"",
+               emu->config.source, i, a->authorizer->fn.handler);
+      return -1;
+    }
+    if (a->access_log) {
+      emu->access_logs[i] = ws_access_log_open(a->access_log_format, a->access_log_destination);
+      if (!emu->access_logs[i]) {
+        snprintf(err, cap, "%s: apis[%zu].accessLog: cannot open %s", emu->config.source, i,
+                 a->access_log_destination ? a->access_log_destination : "stderr");
+        return -1;
+      }
     }
     for (j = 0; j < a->nroutes; j++) {
       if (!emu_server_find_handler(emu, a->routes[j].fn.handler)) {
@@ -388,6 +406,9 @@ void emu_server_stop(struct emu *emu) {
   for (i = 0; emu->route_exprs && i < emu->config.napis; i++)
     ws_routes_free(emu->route_exprs[i]);
   free(emu->route_exprs);
+  for (i = 0; emu->access_logs && i < emu->config.napis; i++)
+    ws_access_log_close(emu->access_logs[i]);
+  free(emu->access_logs);
   if (emu->remove_data_dir)
     nftw(emu->data_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
   emu_config_free(&emu->config);
@@ -401,6 +422,9 @@ void emu_server_print_banner(const struct emu *emu, FILE *out) {
   for (i = 0; i < emu->config.napis; i++) {
     const struct emu_api *a = &emu->config.apis[i];
     fprintf(out, "  WebSocket (%s):   ws://%s/%s\n", a->name, emu->domain_name, a->stage);
+    if (a->base_path)
+      fprintf(out, "  mapping (%s):     ws://%s/%s  (domainName %s)\n", a->name, emu->domain_name,
+              a->base_path, a->domain_name);
     fprintf(out, "  @connections:     %s/%s/@connections/{connectionId}\n", emu->base_url,
             a->stage);
   }

@@ -24,6 +24,7 @@
 
 struct ws_registry;
 struct ws_route_expr;
+struct ws_access_log;
 struct dynamo;
 struct mg_context;
 
@@ -53,6 +54,7 @@ struct emu_options {
 struct emu {
   struct emu_config config;        /* owned */
   struct ws_route_expr **route_exprs; /* one per config.apis[i] */
+  struct ws_access_log **access_logs; /* one per config.apis[i], NULL when off */
   const struct wsgw_handler_def *handlers;
   const struct wsgw_handler_def *extra_handlers;
   struct ws_registry *registry;

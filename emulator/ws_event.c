@@ -51,6 +51,15 @@ static cJSON *request_context(const struct ws_event_conn *c, const char *route_k
   return rc;
 }
 
+/* SPEC apigw-websocket.md 2.1: whether the integration event carries
+ * stageVariables when the stage defines variables is [unverified] (likely
+ * yes, REST-style); it is added only then, so plain events keep the sparse
+ * shape of the captures. */
+static void add_stage_variables(cJSON *ev, const struct ws_event_conn *c) {
+  if (c->stage_variables && cJSON_GetArraySize(c->stage_variables) > 0)
+    cJSON_AddItemToObject(ev, "stageVariables", cJSON_Duplicate(c->stage_variables, 1));
+}
+
 static void add_header(cJSON *single, cJSON *multi, const char *name, const char *value) {
   cJSON *arr = cJSON_GetObjectItemCaseSensitive(multi, name);
 
@@ -157,6 +166,7 @@ cJSON *ws_event_connect(const struct ws_event_conn *c, const struct ws_event_hea
     cJSON_AddItemToObject(ev, "queryStringParameters", qs);
     cJSON_AddItemToObject(ev, "multiValueQueryStringParameters", mqs);
   }
+  add_stage_variables(ev, c);
   cJSON_AddItemToObject(ev, "requestContext", request_context(c, "$connect", "CONNECT", now_ms));
   cJSON_AddBoolToObject(ev, "isBase64Encoded", 0);
   return ev;
@@ -167,6 +177,7 @@ cJSON *ws_event_message(const struct ws_event_conn *c, const char *route_key,
   cJSON *ev = cJSON_CreateObject();
   char *copy = malloc(len + 1);
 
+  add_stage_variables(ev, c);
   cJSON_AddItemToObject(ev, "requestContext", request_context(c, route_key, "MESSAGE", now_ms));
   /* SPEC apigw-websocket.md 2.2: body is the client's text verbatim. */
   memcpy(copy, body, len);
@@ -190,6 +201,7 @@ cJSON *ws_event_disconnect(const struct ws_event_conn *c, int status_code, const
   add_header(h, mh, "x-api-key", "");
   add_header(h, mh, "X-Forwarded-For", "");
   add_header(h, mh, "x-restapi", "");
+  add_stage_variables(ev, c);
   rc = request_context(c, "$disconnect", "DISCONNECT", now_ms);
   cJSON_AddNumberToObject(rc, "disconnectStatusCode", status_code);
   cJSON_AddStringToObject(rc, "disconnectReason", reason ? reason : "");

@@ -24,6 +24,7 @@ struct ws_event_conn {
   const char *source_ip;
   const char *user_agent;    /* NULL when the client sent none */
   const cJSON *authorizer;   /* requestContext.authorizer, or NULL */
+  const cJSON *stage_variables; /* the stage's variables, or NULL */
 };
 
 struct ws_event_header {

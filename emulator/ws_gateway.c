@@ -27,6 +27,8 @@
 #include "emu_server.h"
 #include "emu_time.h"
 #include "lambda_invoke.h"
+#include "ws_access_log.h"
+#include "ws_authorizer.h"
 #include "ws_event.h"
 #include "ws_registry.h"
 #include "ws_routes.h"
@@ -39,7 +41,8 @@
 static void event_conn(const struct emu *emu, const struct ws_conn *c,
                        struct ws_event_conn *ec) {
   ec->api = c->api;
-  ec->domain_name = emu->domain_name;
+  ec->domain_name = c->domain_name ? c->domain_name : emu->domain_name;
+  ec->stage_variables = c->api->stage_variables;
   ec->connection_id = c->id;
   ec->connected_at_ms = c->connected_at_ms;
   ec->source_ip = c->source_ip;
@@ -64,6 +67,34 @@ static const struct emu_api *stage_of_path(struct emu *emu, const char *path,
   return emu_server_api(emu, path, len, expr);
 }
 
+/* The API's access log, or NULL. */
+static struct ws_access_log *access_log_of(const struct emu *emu, const struct emu_api *api) {
+  size_t i = (size_t)(api - emu->config.apis);
+
+  return i < emu->config.napis ? emu->access_logs[i] : NULL;
+}
+
+/* A copy of what the access log needs from an event (the event itself is
+ * handed to the invocation), or NULL when the API logs nothing. */
+static cJSON *log_copy(const struct emu *emu, const struct emu_api *api, const cJSON *event) {
+  cJSON *o;
+
+  if (!access_log_of(emu, api))
+    return NULL;
+  o = cJSON_CreateObject();
+  cJSON_AddItemToObject(o, "requestContext",
+                        cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(event, "requestContext"), 1));
+  return o;
+}
+
+static void log_event(const struct emu *emu, const struct emu_api *api, cJSON *copy, int status,
+                      long latency, const char *error) {
+  if (copy)
+    ws_access_log_write(access_log_of(emu, api), copy, status, latency, error,
+                        api->stage_variables);
+  cJSON_Delete(copy);
+}
+
 static int reject(const struct mg_connection *conn, int status, const char *body) {
   /* The handshake is still plain HTTP on the wire, but civetweb already
    * treats the connection as a websocket and refuses its response-header
@@ -73,6 +104,50 @@ static int reject(const struct mg_connection *conn, int status, const char *body
             "Connection: close\r\n\r\n%s",
             status, mg_get_response_code_text(conn, status), strlen(body), body);
   return 1;
+}
+
+/* Runs the API's Lambda REQUEST authorizer. Returns 0 to continue (with
+ * c->authorizer set) or the HTTP status that rejects the handshake. */
+static int authorize(struct emu *emu, const struct emu_api *api, struct ws_conn *c,
+                     const struct ws_event_header *headers, size_t nheaders,
+                     const struct mg_request_info *ri) {
+  struct ws_event_conn ec;
+  struct lambda_result res;
+  char arn[512];
+  cJSON *connect_event, *event, *context = NULL;
+  enum ws_authorizer_decision d;
+
+  /* SPEC apigw-websocket.md 9: a missing identity source gets 401 without
+   * invoking the authorizer [unverified: REST behaviour]. */
+  if (!ws_authorizer_sources_present(api->authorizer->identity_source, headers, nheaders,
+                                     ri->query_string))
+    return 401;
+  /* SPEC apigw-websocket.md 9: methodArn =
+   * arn:aws:execute-api:{region}:{account}:{api-id}/{stage}/$connect. */
+  snprintf(arn, sizeof(arn), "arn:aws:execute-api:%s:000000000000:%s/%s/$connect",
+           emu->config.region, api->api_id, api->stage);
+  event_conn(emu, c, &ec);
+  connect_event = ws_event_connect(&ec, headers, nheaders, ri->query_string, ri->is_ssl,
+                                   emu_time_now_ms());
+  event = ws_authorizer_event(connect_event, headers, nheaders, arn, api->stage_variables);
+  cJSON_Delete(connect_event);
+  lambda_invoke(emu, &api->authorizer->fn, event, &res);
+  if (res.outcome != LAMBDA_OK) {
+    /* SPEC apigw-websocket.md 9: the error "Unauthorized" -> 401; other
+     * authorizer errors -> 500 [unverified]. */
+    int status = res.outcome == LAMBDA_ERROR && strcmp(res.error, "Unauthorized") == 0 ? 401 : 500;
+    lambda_result_free(&res);
+    return status;
+  }
+  d = ws_authorizer_evaluate(res.response, arn, &context);
+  lambda_result_free(&res);
+  if (d == WS_AUTHORIZER_INVALID)
+    return 500;
+  if (d == WS_AUTHORIZER_DENY)
+    return 403;
+  cJSON_AddNumberToObject(context, "integrationLatency", (double)res.duration_ms);
+  c->authorizer = context;
+  return 0;
 }
 
 static int on_connect(const struct mg_connection *conn, void *cbdata) {
@@ -96,26 +171,50 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
     return reject(conn, 500, "{\"message\": \"Internal server error\"}");
   c->remote_port = ri->remote_port;
   c->local_port = ri->server_port;
+  {
+    const char *path = ri->local_uri + 1;
+    size_t plen = strlen(path);
+    if (plen && path[plen - 1] == '/')
+      plen--;
+    /* SPEC apigw-websocket.md 1: through a custom domain, domainName is the
+     * custom domain; stage stays the real stage. Over TLS, the TLS port, so
+     * that https://{domainName}/{stage} reaches this emulator. */
+    if (api->base_path && api->domain_name && strlen(api->base_path) == plen &&
+        memcmp(api->base_path, path, plen) == 0)
+      c->domain_name = api->domain_name;
+    else
+      c->domain_name = ri->is_ssl && emu->tls_port ? emu->tls_domain_name : emu->domain_name;
+  }
+  for (i = 0; i < ri->num_headers; i++) {
+    headers[i].name = ri->http_headers[i].name;
+    headers[i].value = ri->http_headers[i].value;
+  }
+  if (api->authorizer && (status = authorize(emu, api, c, headers, (size_t)ri->num_headers, ri)) != 0) {
+    ws_registry_conn_unref(c);
+    return reject(conn, status, status == 401 ? "{\"message\":\"Unauthorized\"}"
+                               : status == 403 ? "{\"message\":\"Forbidden\"}"
+                                               : "{\"message\": null}");
+  }
   route = emu_api_route(api, "$connect");
   if (route) {
-    for (i = 0; i < ri->num_headers; i++) {
-      headers[i].name = ri->http_headers[i].name;
-      headers[i].value = ri->http_headers[i].value;
-    }
+    cJSON *copy;
     event_conn(emu, c, &ec);
     event = ws_event_connect(&ec, headers, (size_t)ri->num_headers, ri->query_string,
                              ri->is_ssl, emu_time_now_ms());
+    copy = log_copy(emu, api, event);
     lambda_invoke(emu, &route->fn, event, &res);
     if (res.outcome != LAMBDA_OK) {
       /* SPEC apigw-websocket.md 4.1: a function error rejects the handshake
        * with 502; a timeout "presumably 504" [unverified]. */
       status = res.outcome == LAMBDA_TIMEOUT ? 504 : 502;
+      log_event(emu, api, copy, status, (long)res.duration_ms, res.error);
       lambda_result_free(&res);
       ws_registry_conn_unref(c);
       return reject(conn, status, status == 504 ? "{\"message\": \"Endpoint request timed out\"}"
                                                 : "{\"message\": \"Internal server error\"}");
     }
     status = lambda_result_status(&res);
+    log_event(emu, api, copy, status, (long)res.duration_ms, NULL);
     if (status < 200 || status > 299) {
       /* SPEC apigw-websocket.md 4.1: any other status is passed through as
        * the HTTP status of the rejected handshake. */
@@ -172,7 +271,7 @@ static void dispatch_message(struct emu *emu, struct ws_conn *c, const char *bod
   const struct emu_route *route;
   struct ws_event_conn ec;
   struct lambda_result res;
-  cJSON *event;
+  cJSON *event, *copy;
 
   atomic_store(&c->last_active_ms, emu_time_now_ms());
   emu_server_api(emu, c->api->stage, strlen(c->api->stage), &expr);
@@ -185,7 +284,12 @@ static void dispatch_message(struct emu *emu, struct ws_conn *c, const char *bod
   }
   event_conn(emu, c, &ec);
   event = ws_event_message(&ec, route->key, body, len, emu_time_now_ms());
+  copy = log_copy(emu, c->api, event);
   lambda_invoke(emu, &route->fn, event, &res);
+  log_event(emu, c->api, copy,
+            res.outcome == LAMBDA_OK ? lambda_result_status(&res)
+                                     : res.outcome == LAMBDA_TIMEOUT ? 504 : 500,
+            (long)res.duration_ms, res.outcome == LAMBDA_OK ? NULL : res.error);
   if (res.outcome == LAMBDA_ERROR) {
     /* SPEC apigw-websocket.md 4.2: function error -> "Internal server error"
      * frame, connection stays open (one-way routes too). */
@@ -331,7 +435,7 @@ static void on_close(const struct mg_connection *conn, void *cbdata) {
   if (route) {
     struct ws_event_conn ec;
     struct lambda_result res;
-    cJSON *event;
+    cJSON *event, *copy;
     int code;
     char reason[128];
     pthread_mutex_lock(&c->lock);
@@ -340,8 +444,11 @@ static void on_close(const struct mg_connection *conn, void *cbdata) {
     pthread_mutex_unlock(&c->lock);
     event_conn(emu, c, &ec);
     event = ws_event_disconnect(&ec, code, reason, emu_time_now_ms());
+    copy = log_copy(emu, c->api, event);
     /* SPEC apigw-websocket.md 4.2: $disconnect's return value is ignored. */
     lambda_invoke(emu, &route->fn, event, &res);
+    log_event(emu, c->api, copy, res.outcome == LAMBDA_OK ? lambda_result_status(&res) : 500,
+              (long)res.duration_ms, res.outcome == LAMBDA_OK ? NULL : res.error);
     lambda_result_free(&res);
   }
   ws_registry_conn_unref(c);

@@ -40,6 +40,7 @@ enum ws_conn_state {
 struct ws_conn {
   char id[EMU_ID_LEN + 1];          /* read-only after creation */
   const struct emu_api *api;        /* read-only */
+  const char *domain_name;          /* read-only: requestContext.domainName (owned by emu) */
   int64_t connected_at_ms;          /* read-only */
   char source_ip[48];               /* read-only */
   char *user_agent;                 /* read-only, may be NULL */

@@ -15,5 +15,6 @@ const struct wsgw_handler_def wsgw_builtin_handlers[] = {
     {"diag.sleep", diag_sleep},
     {"diag.subprotocol", diag_subprotocol},
     {"diag.record", diag_record},
+    {"diag.authorizer", diag_authorizer},
     {NULL, NULL},
 };

@@ -5,6 +5,12 @@
  *   diag.fail         a function error
  *   diag.sleep        sleeps for `ms` (JSON body, or query on $connect)
  *   diag.subprotocol  on $connect: Sec-WebSocket-Protocol = query `protocol`
+ *   diag.authorizer   a Lambda REQUEST authorizer driven by the token (header
+ *                     Authorization, else query `token`): "allow" -> Allow
+ *                     with context {user: "u1"}, "deny" -> Deny,
+ *                     "unauthorized" -> the error "Unauthorized", "rest" ->
+ *                     an Allow for .../{stage}/(any)/(any), REST style, which does not
+ *                     match $connect), anything else -> a function error
  *   diag.record       appends every event to table Events (env
  *                     EVENTS_TABLE): {id, connectionId, routeKey, eventType,
  *                     at, event (the JSON text)}
@@ -116,4 +122,56 @@ cJSON *diag_record(const cJSON *event, struct wsgw_ctx *ctx) {
   if (status != 200)
     return wsgw_fail(ctx, "diag.record: PutItem failed: %s", wsgw_last_error_type(ctx));
   return wsgw_response(200, NULL);
+}
+
+static const char *header_value(const cJSON *event, const char *name) {
+  const cJSON *h = cJSON_GetObjectItemCaseSensitive(event, "headers"), *it;
+
+  cJSON_ArrayForEach(it, h) {
+    const char *a = it->string, *b = name;
+    while (*a && *b && ((*a | 0x20) == (*b | 0x20)))
+      a++, b++;
+    if (!*a && !*b && cJSON_IsString(it))
+      return it->valuestring;
+  }
+  return NULL;
+}
+
+cJSON *diag_authorizer(const cJSON *event, struct wsgw_ctx *ctx) {
+  const char *token = header_value(event, "Authorization");
+  const cJSON *arn = cJSON_GetObjectItemCaseSensitive(event, "methodArn");
+  cJSON *r, *doc, *st, *stmts, *c;
+  char resource[512];
+  int allow;
+
+  if (!token)
+    token = query_param(event, "token");
+  if (!token || !cJSON_IsString(arn))
+    return wsgw_fail(ctx, "diag.authorizer: no token");
+  if (strcmp(token, "unauthorized") == 0)
+    return wsgw_fail(ctx, "Unauthorized");
+  if (strcmp(token, "allow") && strcmp(token, "deny") && strcmp(token, "rest"))
+    return wsgw_fail(ctx, "diag.authorizer: unexpected token");
+  allow = strcmp(token, "deny") != 0;
+  if (strcmp(token, "rest") == 0) {
+    /* arn:...:{api}/{stage}/$connect -> arn:...:{api}/{stage}/(star)/(star) */
+    const char *last = strrchr(arn->valuestring, '/');
+    snprintf(resource, sizeof(resource), "%.*s/*/*", (int)(last - arn->valuestring), arn->valuestring);
+  } else {
+    snprintf(resource, sizeof(resource), "%s", arn->valuestring);
+  }
+  r = cJSON_CreateObject();
+  cJSON_AddStringToObject(r, "principalId", "user-1");
+  doc = cJSON_AddObjectToObject(r, "policyDocument");
+  cJSON_AddStringToObject(doc, "Version", "2012-10-17");
+  stmts = cJSON_AddArrayToObject(doc, "Statement");
+  st = cJSON_CreateObject();
+  cJSON_AddStringToObject(st, "Action", "execute-api:Invoke");
+  cJSON_AddStringToObject(st, "Effect", allow ? "Allow" : "Deny");
+  cJSON_AddStringToObject(st, "Resource", resource);
+  cJSON_AddItemToArray(stmts, st);
+  c = cJSON_AddObjectToObject(r, "context");
+  cJSON_AddStringToObject(c, "user", "u1");
+  cJSON_AddNumberToObject(c, "level", 3);
+  return r;
 }
