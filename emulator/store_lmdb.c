@@ -439,6 +439,12 @@ int store_cursor_open(struct store_txn *t, const void *prefix, size_t plen, int 
   memcpy(c->prefix, prefix, plen);
   c->plen = plen;
   c->tlen = plen < DIRECT_MAX ? plen : DIRECT_MAX;
+  /* A start bound outside the prefix range, on the side the cursor comes
+   * from, excludes nothing: seeking to it would land outside the range and
+   * end the iteration at once. */
+  if (start && (slen < plen || memcmp(start, prefix, plen) != 0) &&
+      (key_cmp(start, slen, prefix, plen) < 0) == !reverse)
+    start = NULL;
   if (start) {
     c->start = malloc(slen ? slen : 1);
     memcpy(c->start, start, slen);

@@ -120,7 +120,9 @@ struct ws_route_expr *ws_routes_compile(const char *expr, char *err, size_t cap)
       if (add_path(e, start, (size_t)(q - start), err, cap) != 0)
         goto fail;
       p = lit = q;
-    } else if (p[0] == '$' && p != expr) {
+    } else if (p[0] == '$' && (p != expr || strncmp(p, "$request.", 9) == 0)) {
+      /* A '$' is literal only at the start ("$default"); a $request.*
+       * selector other than $request.body.<path> is never literal. */
       snprintf(err, cap, "unsupported selector at \"%s\"", p);
       goto fail;
     } else {
@@ -186,7 +188,17 @@ enum ws_routes_eval ws_routes_evaluate(const struct ws_route_expr *e, const char
 
   emu_buf_reset(out);
   if (e->uses_body) {
-    doc = cJSON_ParseWithLength(body, len);
+    const char *end = NULL;
+    doc = cJSON_ParseWithLengthOpts(body, len, &end, 0);
+    /* cJSON stops after the first value: text after it (other than
+     * whitespace) makes the message not JSON. */
+    while (doc && end && end < body + len &&
+           (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+      end++;
+    if (doc && end != body + len) {
+      cJSON_Delete(doc);
+      doc = NULL;
+    }
     if (!cJSON_IsObject(doc)) {
       /* SPEC apigw-websocket.md 3: non-JSON messages fall through to
        * $default; JSON that is not an object behaves as "path not found"

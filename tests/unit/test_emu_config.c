@@ -1,0 +1,670 @@
+/*
+ * test_emu_config.c - unit tests for emulator/emu_config.c: the example
+ * config (fixtures/chat-app.json) loads; defaults (region, stage,
+ * routeSelectionExpression, timeout); a route's function overrides
+ * defaults.function except `environment`, which merges; timeouts as a
+ * number or as "N seconds"; and every error is one line of the form
+ * "FILE:LINE:COL: PATH: message" pointing at the offending value (wrong
+ * types, unknown fields, reserved route keys, duplicate stages, missing
+ * fields, invalid JSON).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu_config.h"
+
+/* ---- Helpers ------------------------------------------------------------- */
+
+static void load_ok(const char *text, struct emu_config *cfg) {
+  char err[512] = "";
+
+  if (emu_config_load_string(text, "t.json", cfg, err, sizeof(err)) != 0) {
+    print_error("config should load, got: %s\n", err);
+    fail();
+  }
+}
+
+static const char *env_value(const struct emu_function *fn, const char *name) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(fn->environment, name);
+
+  return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static const struct emu_route *route(const struct emu_api *api, const char *key) {
+  const struct emu_route *r = emu_api_route(api, key);
+
+  if (!r) {
+    print_error("route \"%s\" is missing\n", key);
+    fail();
+  }
+  return r;
+}
+
+/* Line and column (1-based) of the first occurrence of needle in text,
+ * computed independently of the module's own scanner. */
+static void position_of(const char *text, const char *needle, int *line, int *col) {
+  const char *at = strstr(text, needle), *p;
+
+  if (!at) {
+    print_error("test bug: \"%s\" not in the config text\n", needle);
+    fail();
+  }
+  *line = 1;
+  *col = 1;
+  for (p = text; p < at; p++) {
+    if (*p == '\n') {
+      (*line)++;
+      *col = 1;
+    } else {
+      (*col)++;
+    }
+  }
+}
+
+/* Loads text expecting failure with exactly "t.json:L:C: path: ..." where
+ * L:C is where `at` occurs, and the message containing `what`. Returns the
+ * number of mismatches (printed). */
+static int check_error(const char *text, const char *at, const char *path, const char *what,
+                       const char *reason) {
+  struct emu_config cfg;
+  char err[512] = "", want[512];
+  int line, col;
+
+  if (emu_config_load_string(text, "t.json", &cfg, err, sizeof(err)) == 0) {
+    print_error("should fail (%s)\n", reason);
+    emu_config_free(&cfg);
+    return 1;
+  }
+  position_of(text, at, &line, &col);
+  snprintf(want, sizeof(want), "t.json:%d:%d: %s: ", line, col, path);
+  if (strncmp(err, want, strlen(want)) != 0) {
+    print_error("expected \"%s...\", got \"%s\" (%s)\n", want, err, reason);
+    return 1;
+  }
+  if (what && !strstr(err + strlen(want), what)) {
+    print_error("expected the message to mention \"%s\", got \"%s\" (%s)\n", what, err, reason);
+    return 1;
+  }
+  if (strchr(err, '\n')) {
+    print_error("the error is not one line: \"%s\" (%s)\n", err, reason);
+    return 1;
+  }
+  return 0;
+}
+
+static char *fixture_path(const char *name) {
+  const char *dir = getenv("WSGW_SOURCE_DIR");
+  char *path = malloc(4096);
+
+  assert_non_null(path);
+  if (dir) {
+    snprintf(path, 4096, "%s/fixtures/%s", dir, name);
+  } else {
+    /* Not run by ctest: find the tree from this file's path. */
+    const char *slash = strstr(__FILE__, "tests/unit/");
+    snprintf(path, 4096, "%.*sfixtures/%s", slash ? (int)(slash - __FILE__) : 0, __FILE__, name);
+  }
+  return path;
+}
+
+/* ---- Loading -------------------------------------------------------------- */
+
+static void example_config_loads(void **state) {
+  struct emu_config cfg;
+  char err[512] = "";
+  char *path = fixture_path("chat-app.json");
+  const struct emu_api *api;
+  const struct emu_route *r;
+  size_t i;
+
+  (void)state;
+  if (emu_config_load_file(path, &cfg, err, sizeof(err)) != 0) {
+    print_error("%s\n", err);
+    fail();
+  }
+  assert_string_equal(cfg.source, path);
+  assert_string_equal(cfg.region, "us-east-1");
+  assert_int_equal(cfg.napis, 1);
+  api = &cfg.apis[0];
+  assert_string_equal(api->name, "chat");
+  assert_string_equal(api->stage, "dev");
+  assert_string_equal(api->route_selection_expression, "$request.body.action");
+  assert_int_equal(strlen(api->api_id), 10);
+  for (i = 0; i < 10; i++)
+    assert_true((api->api_id[i] >= 'a' && api->api_id[i] <= 'z') ||
+                (api->api_id[i] >= '0' && api->api_id[i] <= '9'));
+  assert_int_equal(api->nroutes, 4);
+
+  r = route(api, "$connect");
+  assert_string_equal(r->fn.handler, "chat.connect");
+  assert_int_equal(r->fn.timeout_ms, 20000);
+  assert_string_equal(env_value(&r->fn, "TABLE_NAME"), "Connections");
+  assert_int_equal(r->return_response, 0);
+  assert_string_equal(route(api, "$disconnect")->fn.handler, "chat.disconnect");
+  assert_string_equal(route(api, "sendmessage")->fn.handler, "chat.sendmessage");
+
+  r = route(api, "echo");
+  assert_string_equal(r->fn.handler, "diag.echo");
+  assert_int_equal(r->fn.timeout_ms, 5000);
+  assert_int_equal(r->return_response, 1);
+  assert_string_equal(env_value(&r->fn, "TABLE_NAME"), "Connections");
+  assert_null(emu_api_route(api, "$default"));
+
+  assert_true(cJSON_IsArray(cfg.tables));
+  assert_int_equal(cJSON_GetArraySize(cfg.tables), 1);
+  assert_string_equal(
+      cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(cfg.tables, 0), "TableName")
+          ->valuestring,
+      "Connections");
+
+  assert_ptr_equal(emu_config_api_for_stage(&cfg, "dev", 3), api);
+  assert_ptr_equal(emu_config_api_for_stage(&cfg, "devX", 3), api);
+  assert_null(emu_config_api_for_stage(&cfg, "de", 2));
+  assert_null(emu_config_api_for_stage(&cfg, "prod", 4));
+  emu_config_free(&cfg);
+  free(path);
+}
+
+static void missing_file_is_reported_with_its_name(void **state) {
+  struct emu_config cfg;
+  char err[512] = "";
+
+  (void)state;
+  assert_int_equal(emu_config_load_file("/nonexistent/wsgw.json", &cfg, err, sizeof(err)), -1);
+  assert_non_null(strstr(err, "/nonexistent/wsgw.json"));
+  assert_null(strchr(err, '\n'));
+}
+
+static void omitted_fields_take_their_defaults(void **state) {
+  struct emu_config cfg;
+  const struct emu_route *r;
+
+  (void)state;
+  load_ok("{\"apis\":[{\"name\":\"a\",\"routes\":{\"$default\":\"h\"}}]}", &cfg);
+  assert_string_equal(cfg.source, "t.json");
+  assert_string_equal(cfg.region, "us-east-1");
+  assert_string_equal(cfg.apis[0].stage, "dev");
+  assert_string_equal(cfg.apis[0].route_selection_expression, "$request.body.action");
+  r = route(&cfg.apis[0], "$default");
+  assert_string_equal(r->fn.handler, "h");
+  assert_int_equal(r->fn.timeout_ms, EMU_CONFIG_DEFAULT_TIMEOUT_MS);
+  assert_true(cJSON_IsObject(r->fn.environment));
+  assert_int_equal(cJSON_GetArraySize(r->fn.environment), 0);
+  assert_int_equal(r->return_response, 0);
+  assert_true(cJSON_IsArray(cfg.tables));
+  assert_int_equal(cJSON_GetArraySize(cfg.tables), 0);
+  emu_config_free(&cfg);
+}
+
+static void an_empty_object_is_a_config_without_apis(void **state) {
+  struct emu_config cfg;
+
+  (void)state;
+  load_ok("{}", &cfg);
+  assert_int_equal(cfg.napis, 0);
+  assert_string_equal(cfg.region, "us-east-1");
+  assert_non_null(cfg.tables);
+  assert_int_equal(cJSON_GetArraySize(cfg.tables), 0);
+  emu_config_free(&cfg);
+
+  load_ok("{\"region\":\"eu-west-1\",\"apis\":[]}", &cfg);
+  assert_string_equal(cfg.region, "eu-west-1");
+  assert_int_equal(cfg.napis, 0);
+  emu_config_free(&cfg);
+}
+
+static void empty_config_has_no_apis_and_the_default_region(void **state) {
+  struct emu_config cfg;
+
+  (void)state;
+  emu_config_empty(&cfg);
+  assert_int_equal(cfg.napis, 0);
+  assert_string_equal(cfg.region, "us-east-1");
+  assert_true(cJSON_IsArray(cfg.tables));
+  assert_null(emu_config_api_for_stage(&cfg, "dev", 3));
+  emu_config_free(&cfg);
+}
+
+static void route_function_overrides_defaults_but_merges_environment(void **state) {
+  static const char text[] =
+      "{\"apis\":[{\"name\":\"a\",\"stage\":\"prod\","
+      "\"defaults\":{\"function\":{\"handler\":\"dflt\",\"timeout\":10,"
+      "\"environment\":{\"A\":\"1\",\"B\":\"2\"}}},"
+      "\"routes\":{"
+      "\"r1\":\"h1\","
+      "\"r2\":{\"function\":{\"timeout\":3,\"environment\":{\"B\":\"x\",\"C\":\"3\"}}},"
+      "\"r3\":{\"function\":{\"handler\":\"h3\"},\"returnResponse\":true},"
+      "\"r4\":{\"function\":\"h4\",\"returnResponse\":false}}}]}";
+  struct emu_config cfg;
+  const struct emu_route *r;
+
+  (void)state;
+  load_ok(text, &cfg);
+  assert_string_equal(cfg.apis[0].stage, "prod");
+
+  r = route(&cfg.apis[0], "r1");
+  assert_string_equal(r->fn.handler, "h1");
+  assert_int_equal(r->fn.timeout_ms, 10000);
+  assert_int_equal(cJSON_GetArraySize(r->fn.environment), 2);
+  assert_string_equal(env_value(&r->fn, "A"), "1");
+  assert_string_equal(env_value(&r->fn, "B"), "2");
+
+  r = route(&cfg.apis[0], "r2");
+  assert_string_equal(r->fn.handler, "dflt");
+  assert_int_equal(r->fn.timeout_ms, 3000);
+  assert_int_equal(cJSON_GetArraySize(r->fn.environment), 3);
+  assert_string_equal(env_value(&r->fn, "A"), "1");
+  assert_string_equal(env_value(&r->fn, "B"), "x");
+  assert_string_equal(env_value(&r->fn, "C"), "3");
+
+  /* r2's merge did not leak into the defaults seen by later routes. */
+  r = route(&cfg.apis[0], "r3");
+  assert_string_equal(r->fn.handler, "h3");
+  assert_int_equal(r->fn.timeout_ms, 10000);
+  assert_int_equal(r->return_response, 1);
+  assert_int_equal(cJSON_GetArraySize(r->fn.environment), 2);
+  assert_string_equal(env_value(&r->fn, "B"), "2");
+
+  r = route(&cfg.apis[0], "r4");
+  assert_string_equal(r->fn.handler, "h4");
+  assert_int_equal(r->return_response, 0);
+  emu_config_free(&cfg);
+}
+
+static void timeout_accepts_seconds_as_a_number_or_text(void **state) {
+  static const struct {
+    const char *value; /* JSON text */
+    int ms;
+    const char *reason;
+  } cases[] = {
+      {"5", 5000, "a number of seconds"},
+      {"0.5", 500, "a fraction of a second"},
+      {"29", 29000, "the gateway's maximum"},
+      {"900", 900000, "Lambda's maximum"},
+      {"\"5 seconds\"", 5000, "SST's text form"},
+      {"\"1 second\"", 1000, "singular unit"},
+      {"\"5\"", 5000, "text without a unit"},
+      {"\"2 minutes\"", 120000, "minutes"},
+      {"\"1 minute\"", 60000, "singular minute"},
+      {"\"15 minutes\"", 900000, "minutes up to the maximum"},
+  };
+  size_t i;
+  int failures = 0;
+
+  (void)state;
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    char text[256], err[512] = "";
+    struct emu_config cfg;
+
+    snprintf(text, sizeof(text),
+             "{\"apis\":[{\"name\":\"a\",\"routes\":{\"r\":{\"function\":{\"handler\":\"h\","
+             "\"timeout\":%s}}}}]}",
+             cases[i].value);
+    if (emu_config_load_string(text, "t.json", &cfg, err, sizeof(err)) != 0) {
+      print_error("timeout %s: %s (%s)\n", cases[i].value, err, cases[i].reason);
+      failures++;
+      continue;
+    }
+    if (cfg.apis[0].routes[0].fn.timeout_ms != cases[i].ms) {
+      print_error("timeout %s: expected %d ms, got %d (%s)\n", cases[i].value, cases[i].ms,
+                  cfg.apis[0].routes[0].fn.timeout_ms, cases[i].reason);
+      failures++;
+    }
+    emu_config_free(&cfg);
+  }
+  assert_int_equal(failures, 0);
+}
+
+static void timeout_rejects_anything_else(void **state) {
+  static const struct {
+    const char *value;
+    const char *reason;
+  } cases[] = {
+      {"0", "zero"},
+      {"-1", "negative"},
+      {"901", "above Lambda's 900 s"},
+      {"\"abc\"", "not a number"},
+      {"\"\"", "empty text"},
+      {"\"5 hours\"", "unknown unit"},
+      {"\"5s\"", "abbreviated unit"},
+      {"\"16 minutes\"", "minutes above the maximum"},
+      {"\"nan\"", "not a number in disguise"},
+      {"\"inf seconds\"", "infinity"},
+      {"true", "a boolean"},
+      {"null", "null"},
+      {"[5]", "an array"},
+  };
+  size_t i;
+  int failures = 0;
+
+  (void)state;
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    char text[256];
+
+    snprintf(text, sizeof(text),
+             "{\"apis\":[{\"name\":\"a\",\"routes\":{\"r\":{\"function\":{\"handler\":\"h\","
+             "\"timeout\":%s}}}}]}",
+             cases[i].value);
+    failures += check_error(text, cases[i].value, "apis[0].routes.r.function.timeout",
+                            "timeout", cases[i].reason);
+  }
+  assert_int_equal(failures, 0);
+}
+
+/* ---- Errors ---------------------------------------------------------------- */
+
+static void wrong_typed_timeout_is_reported_at_its_line_and_column(void **state) {
+  static const char text[] = "{\n"
+                             "  \"region\": \"us-east-1\",\n"
+                             "  \"apis\": [{\n"
+                             "    \"name\": \"chat\",\n"
+                             "    \"routes\": {\n"
+                             "      \"$connect\": \"chat.connect\",\n"
+                             "      \"echo\": { \"function\": { \"handler\": \"diag.echo\",\n"
+                             "                                \"timeout\": \"abc\" } }\n"
+                             "    }\n"
+                             "  }]\n"
+                             "}\n";
+  struct emu_config cfg;
+  char err[512] = "";
+
+  (void)state;
+  assert_int_equal(emu_config_load_string(text, "t.json", &cfg, err, sizeof(err)), -1);
+  /* "abc" is on line 8, after 32 spaces and `"timeout": `. */
+  assert_string_equal(err, "t.json:8:44: apis[0].routes.echo.function.timeout: expected a "
+                           "timeout in seconds between 0 and 900 (a number, or \"N seconds\")");
+}
+
+static void file_errors_name_the_file(void **state) {
+  static const char text[] = "{\n  \"apis\": 7\n}\n";
+  char path[] = "/tmp/wsgw-config-XXXXXX";
+  struct emu_config cfg;
+  char err[512] = "", want[600];
+  FILE *f;
+  int fd = mkstemp(path);
+
+  (void)state;
+  assert_true(fd >= 0);
+  f = fdopen(fd, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+  assert_int_equal(emu_config_load_file(path, &cfg, err, sizeof(err)), -1);
+  snprintf(want, sizeof(want), "%s:2:11: apis: expected an array of APIs", path);
+  assert_string_equal(err, want);
+  remove(path);
+}
+
+static void a_file_with_a_nul_byte_is_rejected(void **state) {
+  static const char text[] = "{\"region\":\"us-east-1\"}\0{}";
+  char path[] = "/tmp/wsgw-config-XXXXXX";
+  struct emu_config cfg;
+  char err[512] = "";
+  FILE *f;
+  int fd = mkstemp(path);
+
+  (void)state;
+  assert_true(fd >= 0);
+  f = fdopen(fd, "wb");
+  assert_non_null(f);
+  assert_int_equal(fwrite(text, 1, sizeof(text) - 1, f), sizeof(text) - 1);
+  fclose(f);
+  assert_int_equal(emu_config_load_file(path, &cfg, err, sizeof(err)), -1);
+  assert_non_null(strstr(err, "NUL"));
+  remove(path);
+}
+
+static void errors_point_at_the_offending_value(void **state) {
+  static const struct {
+    const char *text;
+    const char *at;   /* where the error must point */
+    const char *path;
+    const char *what; /* part of the message */
+    const char *reason;
+  } cases[] = {
+      {"{\n  \"region\": 5\n}", "5", "region", "string", "region is not a string"},
+      {"{\n  \"region\": \"\"\n}", "\"\"", "region", "non-empty", "empty region"},
+      {"{\n  \"apis\": {}\n}", "{}", "apis", "array", "apis is not an array"},
+      {"{ \"apis\": [\n  7\n] }", "7", "apis[0]", "API", "an API that is not an object"},
+      {"{ \"apis\": [{ \"name\": 1, \"routes\": {} }] }", "1", "apis[0].name", "string",
+       "name is not a string"},
+      {"{ \"apis\": [{ \"name\": \"a\", \"stage\": true, \"routes\": {} }] }", "true",
+       "apis[0].stage", "string", "stage is not a string"},
+      {"{ \"apis\": [{ \"name\": \"a\", \"stage\": \"x/y\", \"routes\": {} }] }", "\"x/y\"",
+       "apis[0].stage", "'/'", "a stage with a slash"},
+      {"{ \"apis\": [{ \"name\": \"a\", \"stage\": \"@x\", \"routes\": {} }] }", "\"@x\"",
+       "apis[0].stage", "'@'", "a stage with an at sign"},
+      {"{ \"apis\": [{ \"name\": \"a\", \"routeSelectionExpression\": [], \"routes\": {} }] }",
+       "[]", "apis[0].routeSelectionExpression", "string", "expression is not a string"},
+      {"{ \"apis\": [{ \"name\": \"a\", \"routes\": [] }] }", "[]", "apis[0].routes", "object",
+       "routes is not an object"},
+      {"{ \"apis\": [{ \"name\": \"a\", \"routes\": { \"r\": 5 } }] }", "5", "apis[0].routes.r",
+       "handler", "a route that is a number"},
+      {"{ \"apis\": [{ \"name\": \"a\", \"routes\": { \"r\": \"\" } }] }", "\"\"",
+       "apis[0].routes.r", "handler", "an empty handler name"},
+      {"{ \"apis\": [{ \"name\": \"a\", \"routes\": { \"r\": { \"returnResponse\": true } } }] }",
+       "{ \"returnResponse\"", "apis[0].routes.r", "function", "a route without function"},
+      {"{ \"apis\": [{ \"name\": \"a\", \"routes\": { \"r\": { \"function\": { \"timeout\": 3 } "
+       "} } }] }",
+       "{ \"function\"", "apis[0].routes.r", "handler", "no handler and no default handler"},
+      {"{ \"apis\": [{ \"name\": \"a\", \"routes\": { \"r\": { \"function\": \"h\", "
+       "\"returnResponse\": 1 } } }] }",
+       "1 }", "apis[0].routes.r.returnResponse", "true or false", "returnResponse is a number"},
+      {"{ \"apis\": [{ \"name\": \"a\", \"routes\": { \"r\": { \"function\": { \"handler\": 7 } "
+       "} } }] }",
+       "7", "apis[0].routes.r.function.handler", "string", "handler is not a string"},
+      {"{ \"apis\": [{ \"name\": \"a\", \"defaults\": { \"function\": { \"environment\": "
+       "{ \"A\": \"1\", \"N\": 2 } } }, \"routes\": {} }] }",
+       "2 }", "apis[0].defaults.function.environment.N", "string",
+       "an environment value that is not a string"},
+      {"{ \"apis\": [{ \"name\": \"a\", \"defaults\": { \"function\": { \"environment\": [] } }, "
+       "\"routes\": {} }] }",
+       "[]", "apis[0].defaults.function.environment", "object", "environment is not an object"},
+      {"{ \"apis\": [{ \"name\": \"a\", \"defaults\": { \"function\": \"h\" }, \"routes\": {} "
+       "}] }",
+       "\"h\" }", "apis[0].defaults.function", "object", "defaults.function is a string"},
+      {"{ \"apis\": [{ \"name\": \"a\", \"defaults\": 3, \"routes\": {} }] }", "3",
+       "apis[0].defaults", "object", "defaults is not an object"},
+      {"{ \"apis\": [{ \"name\": \"a\", \"routes\": { \"\": \"h\" } }] }", "\"h\"",
+       "apis[0].routes.", "empty", "an empty route key"},
+      {"{ \"tables\": [ { \"KeySchema\": [] } ] }", "{ \"KeySchema\"", "tables[0]", "TableName",
+       "a table without TableName"},
+      {"{ \"tables\": {} }", "{} }", "tables", "array", "tables is not an array"},
+      {"[1, 2]", "[1", "(top level)", "object", "the document is not an object"},
+  };
+  size_t i;
+  int failures = 0;
+
+  (void)state;
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+    failures += check_error(cases[i].text, cases[i].at, cases[i].path, cases[i].what,
+                            cases[i].reason);
+  assert_int_equal(failures, 0);
+}
+
+static void unknown_fields_are_rejected_by_name(void **state) {
+  static const struct {
+    const char *text;
+    const char *at;
+    const char *path;
+    const char *reason;
+  } cases[] = {
+      {"{\n  \"regoin\": \"us-east-1\"\n}", "\"us-east-1\"", "regoin", "top level typo"},
+      {"{ \"apis\": [{ \"name\": \"a\",\n  \"routeSelectionExpresion\": \"x\",\n"
+       "  \"routes\": {} }] }",
+       "\"x\"", "apis[0].routeSelectionExpresion", "misspelt expression must not fall back"},
+      {"{ \"apis\": [{ \"name\": \"a\", \"routes\": { \"r\": { \"function\": \"h\", "
+       "\"return\": true } } }] }",
+       "true", "apis[0].routes.r.return", "route object"},
+      {"{ \"apis\": [{ \"name\": \"a\", \"routes\": { \"r\": { \"function\": { \"handler\": "
+       "\"h\", \"memory\": 128 } } } }] }",
+       "128", "apis[0].routes.r.function.memory", "function object"},
+      {"{ \"apis\": [{ \"name\": \"a\", \"defaults\": { \"fn\": {} }, \"routes\": {} }] }",
+       "{} }", "apis[0].defaults.fn", "defaults object"},
+  };
+  size_t i;
+  int failures = 0;
+
+  (void)state;
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+    failures += check_error(cases[i].text, cases[i].at, cases[i].path, "unknown field",
+                            cases[i].reason);
+  assert_int_equal(failures, 0);
+}
+
+static void invalid_json_gives_line_and_column(void **state) {
+  static const char missing_comma[] = "{\n"
+                                      "  \"region\": \"us-east-1\"\n"
+                                      "  \"apis\": []\n"
+                                      "}\n";
+  struct emu_config cfg;
+  char err[512] = "";
+
+  (void)state;
+  assert_int_equal(emu_config_load_string(missing_comma, "t.json", &cfg, err, sizeof(err)), -1);
+  /* The parser stops at the token where ',' or '}' was expected. */
+  assert_string_equal(err, "t.json:3:3: invalid JSON");
+
+  assert_int_equal(emu_config_load_string("{\"apis\": [1,,2]}", "t.json", &cfg, err,
+                                          sizeof(err)),
+                   -1);
+  assert_string_equal(err, "t.json:1:13: invalid JSON");
+
+  assert_int_equal(emu_config_load_string("", "t.json", &cfg, err, sizeof(err)), -1);
+  assert_string_equal(err, "t.json:1:1: invalid JSON");
+
+  assert_int_equal(emu_config_load_string("{}\n}", "t.json", &cfg, err, sizeof(err)), -1);
+  assert_string_equal(err, "t.json:2:1: invalid JSON");
+}
+
+static void reserved_route_keys_are_rejected(void **state) {
+  static const char text[] =
+      "{ \"apis\": [{ \"name\": \"a\", \"routes\": {\n"
+      "    \"$connect\": \"c\", \"$disconnect\": \"d\", \"$default\": \"x\",\n"
+      "    \"$foo\": \"f\" } }] }";
+  static const char text2[] =
+      "{ \"apis\": [{ \"name\": \"a\", \"routes\": { \"$Default\": \"f\" } }] }";
+
+  (void)state;
+  assert_int_equal(check_error(text, "\"f\"", "apis[0].routes.$foo", "reserved",
+                               "custom keys must not start with '$' (spec 3)"),
+                   0);
+  assert_int_equal(
+      check_error(text2, "\"f\"", "apis[0].routes.$Default", "reserved", "keys are exact"), 0);
+}
+
+static void duplicate_stage_across_apis_is_rejected(void **state) {
+  static const char text[] = "{ \"apis\": [\n"
+                             "  { \"name\": \"one\", \"stage\": \"dev\", \"routes\": {} },\n"
+                             "  { \"name\": \"two\", \"stage\": \"prod\", \"routes\": {} },\n"
+                             "  { \"name\": \"three\", \"stage\": \"prod\", \"routes\": {} }\n"
+                             "] }";
+  static const char defaulted[] = "{ \"apis\": [\n"
+                                  "  { \"name\": \"one\", \"routes\": {} },\n"
+                                  "  { \"name\": \"two\", \"routes\": {} }\n"
+                                  "] }";
+
+  (void)state;
+  /* Points at the second "prod" (line 4). */
+  assert_int_equal(check_error(text, "\"prod\", \"routes\": {} }\n]", "apis[2].stage",
+                               "already served by API \"two\"", "stage used twice"),
+                   0);
+  /* Both default to "dev": the position falls back to the API object. */
+  assert_int_equal(check_error(defaulted, "{ \"name\": \"two\"", "apis[1].stage",
+                               "\"dev\" is already served by API \"one\"",
+                               "default stage used twice"),
+                   0);
+}
+
+static void missing_name_is_rejected(void **state) {
+  static const char text[] = "{ \"apis\": [\n"
+                             "  { \"stage\": \"dev\", \"routes\": {} }\n"
+                             "] }";
+  static const char no_routes[] = "{ \"apis\": [ { \"name\": \"a\" } ] }";
+
+  (void)state;
+  /* A missing field has no position of its own: the enclosing object. */
+  assert_int_equal(
+      check_error(text, "{ \"stage\"", "apis[0].name", "required", "name is required"), 0);
+  assert_int_equal(check_error(no_routes, "{ \"name\"", "apis[0].routes", "required",
+                               "routes is required"),
+                   0);
+}
+
+static void too_many_routes_are_rejected(void **state) {
+  char *text = malloc(64 * 1024);
+  size_t used;
+  int i;
+
+  (void)state;
+  assert_non_null(text);
+  used = (size_t)snprintf(text, 64 * 1024, "{\"apis\":[{\"name\":\"a\",\"routes\":{");
+  for (i = 0; i <= EMU_CONFIG_MAX_ROUTES; i++)
+    used += (size_t)snprintf(text + used, 64 * 1024 - used, "%s\"r%d\":\"h\"", i ? "," : "", i);
+  snprintf(text + used, 64 * 1024 - used, "}}]}");
+  assert_int_equal(check_error(text, "{\"r0\"", "apis[0].routes", "300", "301 routes"), 0);
+  free(text);
+}
+
+static void errors_fit_a_small_buffer(void **state) {
+  struct emu_config cfg;
+  char err[16];
+
+  (void)state;
+  memset(err, 'x', sizeof(err));
+  assert_int_equal(emu_config_load_string("{\"regoin\":1}", "t.json", &cfg, err, sizeof(err)),
+                   -1);
+  assert_int_equal(strlen(err), sizeof(err) - 1);
+  assert_memory_equal(err, "t.json:1:11: re", 15);
+}
+
+static void api_ids_are_stable_per_name(void **state) {
+  static const char text[] = "{ \"apis\": ["
+                             "{ \"name\": \"chat\", \"stage\": \"a\", \"routes\": {} },"
+                             "{ \"name\": \"other\", \"stage\": \"b\", \"routes\": {} } ] }";
+  struct emu_config one, two;
+
+  (void)state;
+  load_ok(text, &one);
+  load_ok(text, &two);
+  assert_string_equal(one.apis[0].api_id, two.apis[0].api_id);
+  assert_string_not_equal(one.apis[0].api_id, one.apis[1].api_id);
+  assert_ptr_equal(emu_config_api_for_stage(&one, "b", 1), &one.apis[1]);
+  emu_config_free(&one);
+  emu_config_free(&two);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(example_config_loads),
+      cmocka_unit_test(missing_file_is_reported_with_its_name),
+      cmocka_unit_test(omitted_fields_take_their_defaults),
+      cmocka_unit_test(an_empty_object_is_a_config_without_apis),
+      cmocka_unit_test(empty_config_has_no_apis_and_the_default_region),
+      cmocka_unit_test(route_function_overrides_defaults_but_merges_environment),
+      cmocka_unit_test(timeout_accepts_seconds_as_a_number_or_text),
+      cmocka_unit_test(timeout_rejects_anything_else),
+      cmocka_unit_test(wrong_typed_timeout_is_reported_at_its_line_and_column),
+      cmocka_unit_test(file_errors_name_the_file),
+      cmocka_unit_test(a_file_with_a_nul_byte_is_rejected),
+      cmocka_unit_test(errors_point_at_the_offending_value),
+      cmocka_unit_test(unknown_fields_are_rejected_by_name),
+      cmocka_unit_test(invalid_json_gives_line_and_column),
+      cmocka_unit_test(reserved_route_keys_are_rejected),
+      cmocka_unit_test(duplicate_stage_across_apis_is_rejected),
+      cmocka_unit_test(missing_name_is_rejected),
+      cmocka_unit_test(too_many_routes_are_rejected),
+      cmocka_unit_test(errors_fit_a_small_buffer),
+      cmocka_unit_test(api_ids_are_stable_per_name),
+  };
+
+  return cmocka_run_group_tests_name("emu_config", tests, NULL, NULL);
+}
