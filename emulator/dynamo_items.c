@@ -118,16 +118,24 @@ static int load_item(struct store_txn *t, const struct emu_buf *key, cJSON **ite
   return 0;
 }
 
-/* Shared by PutItem and DeleteItem: checks the condition against the old
- * item, then writes `item` (or deletes when item is NULL). */
+/* Computes the item to store from the old one (old may be NULL): sets
+ * *item (owned by the caller) or leaves it NULL to delete. */
+typedef int item_mutator(void *arg, const struct dynamo_table *tb, const cJSON *old, cJSON **item,
+                         struct dynamo_error *err);
+
+/* Shared by PutItem, UpdateItem and DeleteItem: in one write transaction,
+ * reads the old item, checks the condition against it, computes the new
+ * item and writes (or deletes) it. The key comes from key_source (an item
+ * for PutItem, a Key map otherwise). */
 static int conditional_write(struct dynamo *db, const cJSON *req, const char *table,
-                             cJSON *keymap, cJSON *item, struct dynamo_exprs *x,
-                             cJSON **old_out, size_t *units_bytes, struct dynamo_error *err) {
+                             const cJSON *key_source, int key_is_item, item_mutator *mutate,
+                             void *arg, struct dynamo_exprs *x, cJSON **old_out, cJSON **new_out,
+                             size_t *units_bytes, struct dynamo_error *err) {
   struct dynamo_table tb;
   struct store_txn *t = NULL;
   struct emu_buf key;
-  cJSON *old = NULL;
-  int fail_old, rc = -1;
+  cJSON *old = NULL, *item = NULL;
+  int fail_old, rc = -1, loaded = 0;
   size_t old_size = 0, new_size = 0;
 
   emu_buf_init(&key, 16384);
@@ -139,60 +147,92 @@ static int conditional_write(struct dynamo *db, const cJSON *req, const char *ta
   }
   if (dynamo_tables_load(t, table, &tb, "Requested resource not found", err) != 0)
     goto out;
-  if ((item ? dynamo_keys_of_item(&tb, item, &key, err) : dynamo_keys_of_key(&tb, keymap, &key, err)) != 0)
-    goto out_table;
-  if (item) {
-    new_size = dynamo_item_size(item);
-    if (new_size > ITEM_MAX_BYTES) {
-      dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "Item size has exceeded the maximum allowed size");
-      goto out_table;
-    }
-  }
+  loaded = 1;
+  if ((key_is_item ? dynamo_keys_of_item(&tb, key_source, &key, err)
+                   : dynamo_keys_of_key(&tb, key_source, &key, err)) != 0)
+    goto out;
   if (load_item(t, &key, &old, err) != 0)
-    goto out_table;
+    goto out;
   if (old)
     old_size = dynamo_item_size(old);
   if (x->e[DYNAMO_EXPR_CONDITION]) {
     int ok = dynamo_expr_eval_condition(x->e[DYNAMO_EXPR_CONDITION], old, err);
     if (ok < 0)
-      goto out_table;
+      goto out;
     if (!ok) {
       condition_failed(old, fail_old, err);
-      goto out_table;
+      goto out;
     }
   }
+  if (mutate(arg, &tb, old, &item, err) != 0)
+    goto out;
   if (item) {
-    char *text = cJSON_PrintUnformatted(item);
-    int src = store_put(t, key.data, key.len, text, strlen(text));
+    char *text;
+    int src;
+    new_size = dynamo_item_size(item);
+    if (new_size > ITEM_MAX_BYTES) {
+      dynamo_error_set(err, DYNAMO_ERR_VALIDATION, key_is_item
+                           ? "Item size has exceeded the maximum allowed size"
+                           : "Item size to update has exceeded the maximum allowed size");
+      goto out;
+    }
+    text = cJSON_PrintUnformatted(item);
+    src = store_put(t, key.data, key.len, text, strlen(text));
     cJSON_free(text);
     if (src != STORE_OK) {
       dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store write failed");
-      goto out_table;
+      goto out;
     }
   } else if (old && store_del(t, key.data, key.len) != STORE_OK) {
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store write failed");
-    goto out_table;
+    goto out;
   }
   if ((item || old) &&
       dynamo_tables_account(t, &tb, (item ? 1 : 0) - (old ? 1 : 0),
                             (int64_t)new_size - (int64_t)old_size) != 0) {
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store write failed");
-    goto out_table;
+    goto out;
   }
-  rc = store_txn_commit(t) == STORE_OK ? 0 : dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "commit failed");
+  rc = store_txn_commit(t) == STORE_OK
+           ? 0
+           : dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "commit failed");
   t = NULL;
   if (rc == 0) {
     *old_out = old;
     old = NULL;
+    if (new_out) {
+      *new_out = item;
+      item = NULL;
+    }
     *units_bytes = new_size > old_size ? new_size : old_size;
   }
-out_table:
-  dynamo_table_free(&tb);
 out:
+  if (loaded)
+    dynamo_table_free(&tb);
   store_txn_abort(t);
   cJSON_Delete(old);
+  cJSON_Delete(item);
   emu_buf_free(&key);
   return rc;
+}
+
+static int mutate_put(void *arg, const struct dynamo_table *tb, const cJSON *old, cJSON **item,
+                      struct dynamo_error *err) {
+  (void)tb;
+  (void)old;
+  (void)err;
+  *item = cJSON_Duplicate(arg, 1);
+  return 0;
+}
+
+static int mutate_delete(void *arg, const struct dynamo_table *tb, const cJSON *old,
+                         cJSON **item, struct dynamo_error *err) {
+  (void)arg;
+  (void)tb;
+  (void)old;
+  (void)err;
+  *item = NULL;
+  return 0;
 }
 
 int dynamo_items_put(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err) {
@@ -213,7 +253,7 @@ int dynamo_items_put(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_
     return -1;
   if (dynamo_exprs_prepare(req, DYNAMO_KIND(DYNAMO_EXPR_CONDITION), &x, err) != 0)
     return -1;
-  rc = conditional_write(db, req, table, NULL, item, &x, &old, &bytes, err);
+  rc = conditional_write(db, req, table, item, 1, mutate_put, item, &x, &old, NULL, &bytes, err);
   dynamo_exprs_free(&x);
   if (rc != 0)
     return -1;
@@ -244,7 +284,7 @@ int dynamo_items_delete(struct dynamo *db, cJSON *req, cJSON **resp, struct dyna
     return -1;
   if (dynamo_exprs_prepare(req, DYNAMO_KIND(DYNAMO_EXPR_CONDITION), &x, err) != 0)
     return -1;
-  rc = conditional_write(db, req, table, key, NULL, &x, &old, &bytes, err);
+  rc = conditional_write(db, req, table, key, 0, mutate_delete, NULL, &x, &old, NULL, &bytes, err);
   dynamo_exprs_free(&x);
   if (rc != 0)
     return -1;
@@ -312,4 +352,150 @@ out:
   emu_buf_free(&key);
   dynamo_exprs_free(&x);
   return rc;
+}
+
+/* ---- UpdateItem ------------------------------------------------------- */
+
+struct update_arg {
+  const cJSON *key;         /* the request's Key */
+  struct dynamo_exprs *x;
+};
+
+static int mutate_update(void *arg, const struct dynamo_table *tb, const cJSON *old,
+                         cJSON **item, struct dynamo_error *err) {
+  struct update_arg *u = arg;
+  const cJSON *k;
+
+  /* SPEC (dynamo_expr.h): a missing item is updated as {} and the key
+   * attributes are added after, as DynamoDB creates the item. */
+  *item = old ? cJSON_Duplicate(old, 1) : cJSON_CreateObject();
+  if (u->x->e[DYNAMO_EXPR_UPDATE] &&
+      dynamo_expr_apply_update(u->x->e[DYNAMO_EXPR_UPDATE], *item, err) != 0)
+    return -1;
+  if (!old) {
+    cJSON_ArrayForEach(k, u->key) {
+      cJSON_DeleteItemFromObjectCaseSensitive(*item, k->string);
+      cJSON_AddItemToObject(*item, k->string, cJSON_Duplicate(k, 1));
+    }
+  }
+  (void)tb;
+  return 0;
+}
+
+/* ReturnValues for UpdateItem: 0 NONE, 1 ALL_OLD, 2 UPDATED_OLD, 3 ALL_NEW,
+ * 4 UPDATED_NEW. */
+static int update_return_values(const cJSON *req, int *rv, struct dynamo_error *err) {
+  static const char *const names[] = {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"};
+  const char *v;
+  int i;
+
+  *rv = 0;
+  if (dynamo_req_string(req, "ReturnValues", &v, err) != 0)
+    return -1;
+  if (!v)
+    return 0;
+  for (i = 0; i < 5; i++)
+    if (strcmp(v, names[i]) == 0) {
+      *rv = i;
+      return 0;
+    }
+  return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                          "1 validation error detected: Value '%.64s' at 'returnValues' failed to "
+                          "satisfy constraint: Member must satisfy enum value set: [ALL_NEW, "
+                          "UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]",
+                          v);
+}
+
+/* The updated top-level attributes of an item. DEVIATION: DynamoDB returns
+ * only the updated nested paths for UPDATED_OLD/UPDATED_NEW; we return the
+ * whole top-level attributes that the update touched. */
+static cJSON *updated_attributes(const struct dynamo_expr *e, const cJSON *item) {
+  const char *names[256];
+  size_t n = e ? dynamo_expr_update_targets(e, names, 256) : 0, i;
+  cJSON *out = cJSON_CreateObject();
+
+  for (i = 0; i < n && i < 256 && item; i++) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, names[i]);
+    if (v)
+      cJSON_AddItemToObject(out, names[i], cJSON_Duplicate(v, 1));
+  }
+  return out;
+}
+
+int dynamo_items_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err) {
+  struct dynamo_exprs x;
+  struct dynamo_table tb;
+  struct store_txn *t;
+  struct update_arg u;
+  const char *table, *targets[256];
+  cJSON *key, *old = NULL, *item = NULL, *cc, *attrs = NULL;
+  size_t bytes = 0, n, i;
+  int rv, rc;
+
+  if (dynamo_req_table_name(req, &table, err) != 0 || dynamo_req_object(req, "Key", &key, err) != 0)
+    return -1;
+  if (!key)
+    return item_required("key", err);
+  if (dynamo_value_validate_map(key, err) != 0 || update_return_values(req, &rv, err) != 0 ||
+      legacy_refused(req, "Expected", "ConditionExpression", err) != 0 ||
+      legacy_refused(req, "AttributeUpdates", "UpdateExpression", err) != 0 ||
+      legacy_refused(req, "ConditionalOperator", "ConditionExpression", err) != 0)
+    return -1;
+  if (dynamo_exprs_prepare(req, DYNAMO_KIND(DYNAMO_EXPR_UPDATE) | DYNAMO_KIND(DYNAMO_EXPR_CONDITION),
+                           &x, err) != 0)
+    return -1;
+  /* SPEC dynamodb.md 2.4: "One or more parameter values were invalid:
+   * Cannot update attribute <attr>. This attribute is part of the key".
+   * The schema is needed for this check, before the write. */
+  if (x.e[DYNAMO_EXPR_UPDATE]) {
+    if (store_txn_begin(db->store, 0, &t) != STORE_OK) {
+      dynamo_exprs_free(&x);
+      return dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store busy");
+    }
+    rc = dynamo_tables_load(t, table, &tb, "Requested resource not found", err);
+    store_txn_abort(t);
+    if (rc != 0) {
+      dynamo_exprs_free(&x);
+      return -1;
+    }
+    n = dynamo_expr_update_targets(x.e[DYNAMO_EXPR_UPDATE], targets, 256);
+    for (i = 0; i < n && i < 256; i++) {
+      if (strcmp(targets[i], tb.hash_name) == 0 || (tb.range_type && strcmp(targets[i], tb.range_name) == 0)) {
+        dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                         "One or more parameter values were invalid: Cannot update attribute %s. "
+                         "This attribute is part of the key",
+                         targets[i]);
+        dynamo_table_free(&tb);
+        dynamo_exprs_free(&x);
+        return -1;
+      }
+    }
+    dynamo_table_free(&tb);
+  }
+  u.key = key;
+  u.x = &x;
+  rc = conditional_write(db, req, table, key, 0, mutate_update, &u, &x, &old, &item, &bytes, err);
+  if (rc == 0) {
+    if (rv == 1 && old)
+      attrs = cJSON_Duplicate(old, 1);
+    else if (rv == 2 && old)
+      attrs = updated_attributes(x.e[DYNAMO_EXPR_UPDATE], old);
+    else if (rv == 3)
+      attrs = cJSON_Duplicate(item, 1);
+    else if (rv == 4)
+      attrs = updated_attributes(x.e[DYNAMO_EXPR_UPDATE], item);
+  }
+  dynamo_exprs_free(&x);
+  cJSON_Delete(old);
+  cJSON_Delete(item);
+  if (rc != 0)
+    return -1;
+  *resp = cJSON_CreateObject();
+  if (attrs && attrs->child)
+    cJSON_AddItemToObject(*resp, "Attributes", attrs);
+  else
+    cJSON_Delete(attrs);
+  if ((cc = dynamo_consumed_capacity(req, table, write_units(bytes))) != NULL)
+    cJSON_AddItemToObject(*resp, "ConsumedCapacity", cc);
+  return 0;
 }

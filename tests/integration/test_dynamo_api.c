@@ -218,6 +218,56 @@ static void item_operations_follow_aws(void **state) {
   run_rows(f->db, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
+static void update_item_follows_aws(void **state) {
+  struct fixture *f = *state;
+  static const struct row rows[] = {
+      {"CreateTable", create_conn, 200, NULL, NULL, "set-up"},
+      {"UpdateItem",
+       "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}},\"UpdateExpression\":\"SET n = :one, l = :l\","
+       "\"ExpressionAttributeValues\":{\":one\":{\"N\":\"1\"},\":l\":{\"L\":[{\"S\":\"a\"}]}},\"ReturnValues\":\"ALL_NEW\"}",
+       200, NULL, "\"Attributes\":{\"n\":{\"N\":\"1\"},\"l\":{\"L\":[{\"S\":\"a\"}]},\"id\":{\"S\":\"u\"}}",
+       "an update creates the item with its key"},
+      {"UpdateItem",
+       "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}},\"UpdateExpression\":\"SET n = n + :big\","
+       "\"ExpressionAttributeValues\":{\":big\":{\"N\":\"99999999999999999999999999999999999998\"}},\"ReturnValues\":\"UPDATED_NEW\"}",
+       200, NULL, "{\"Attributes\":{\"n\":{\"N\":\"99999999999999999999999999999999999999\"}}}",
+       "38-digit arithmetic is exact"},
+      {"UpdateItem",
+       "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}},\"UpdateExpression\":\"SET n = n + :one\","
+       "\"ExpressionAttributeValues\":{\":one\":{\"N\":\"0.1\"}}}",
+       400, VALIDATION, "Number overflow", "39 significant digits are refused (reported as overflow)"},
+      {"UpdateItem",
+       "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}},\"UpdateExpression\":\"SET l = list_append(l, :l) REMOVE n\","
+       "\"ExpressionAttributeValues\":{\":l\":{\"L\":[{\"S\":\"b\"}]}},\"ReturnValues\":\"UPDATED_OLD\"}",
+       200, NULL, "\"Attributes\":{\"l\":{\"L\":[{\"S\":\"a\"}]},\"n\":", "UPDATED_OLD holds the old values"},
+      {"UpdateItem",
+       "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}},\"UpdateExpression\":\"ADD s :s\","
+       "\"ExpressionAttributeValues\":{\":s\":{\"SS\":[\"x\",\"y\"]}},\"ReturnValues\":\"ALL_OLD\"}",
+       200, NULL, "\"l\":{\"L\":[{\"S\":\"a\"},{\"S\":\"b\"}]}", "ALL_OLD is the whole old item"},
+      {"UpdateItem",
+       "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}},\"UpdateExpression\":\"SET id = :v\","
+       "\"ExpressionAttributeValues\":{\":v\":{\"S\":\"x\"}}}",
+       400, VALIDATION, "Cannot update attribute id. This attribute is part of the key", "key attributes are fixed"},
+      {"UpdateItem",
+       "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}},\"UpdateExpression\":\"SET a = :v\","
+       "\"ConditionExpression\":\"attribute_not_exists(id)\",\"ExpressionAttributeValues\":{\":v\":{\"S\":\"x\"}}}",
+       400, CONDITION, "The conditional request failed", "conditional update"},
+      {"UpdateItem",
+       "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}},\"UpdateExpression\":\"SET a = :v\"}",
+       400, VALIDATION, "An expression attribute value used in expression is not defined; attribute value: :v",
+       "undefined placeholder"},
+      {"UpdateItem",
+       "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}},\"UpdateExpression\":\"SET a = \"}",
+       400, VALIDATION, "Invalid UpdateExpression: Syntax error; token: \\\"<EOF>\\\"", "syntax error"},
+      {"UpdateItem",
+       "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}},\"ReturnValues\":\"SOME\"}",
+       400, VALIDATION, "Member must satisfy enum value set", "return values enum"},
+      {"GetItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}}}", 200, NULL,
+       "\"s\":{\"SS\":[\"x\",\"y\"]}", "the item after the updates"},
+  };
+  run_rows(f->db, rows, sizeof(rows) / sizeof(rows[0]));
+}
+
 static void scan_pages_through_every_item_once(void **state) {
   struct fixture *f = *state;
   struct emu_buf out;
@@ -302,6 +352,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(table_operations_follow_aws, setup, teardown),
       cmocka_unit_test_setup_teardown(item_operations_follow_aws, setup, teardown),
+      cmocka_unit_test_setup_teardown(update_item_follows_aws, setup, teardown),
       cmocka_unit_test_setup_teardown(scan_pages_through_every_item_once, setup, teardown),
       cmocka_unit_test_setup_teardown(parallel_scan_segments_partition_the_table, setup, teardown),
       cmocka_unit_test_setup_teardown(unknown_operations_and_bad_json_get_coral_errors, setup, teardown),
