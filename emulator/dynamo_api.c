@@ -18,6 +18,7 @@
 
 #include "dynamo_int.h"
 #include "emu_id.h"
+#include "emu_json.h"
 #include "emu_log.h"
 #include "http_util.h"
 
@@ -125,13 +126,23 @@ static int call_parsed(struct dynamo *db, const char *operation, cJSON *req,
 /* SPEC dynamodb.md 2.1: an empty or unparseable body ->
  * SerializationException (no message). Returns NULL after writing it. */
 static cJSON *parse_request(const char *body, size_t len, struct emu_buf *out, int *status) {
-  cJSON *req = len ? cJSON_ParseWithLength(body, len) : NULL;
   struct dynamo_error err;
+  cJSON *req;
 
+  dynamo_error_init(&err);
+  if (emu_json_too_deep(body, len, EMU_JSON_MAX_DEPTH)) {
+    /* SPEC dynamodb.md 2.1: nesting is limited to 32 levels; the server must
+     * not overflow its stack on a 200 000-deep document. */
+    dynamo_error_set(&err, DYNAMO_ERR_VALIDATION,
+                     "Nesting Levels have exceeded supported limits: Attributes in the item have "
+                     "nested levels beyond supported limit");
+    *status = write_error(out, &err);
+    return NULL;
+  }
+  req = len ? cJSON_ParseWithLength(body, len) : NULL;
   if (cJSON_IsObject(req))
     return req;
   cJSON_Delete(req);
-  dynamo_error_init(&err);
   dynamo_error_set(&err, DYNAMO_ERR_SERIALIZATION, NULL);
   *status = write_error(out, &err);
   return NULL;

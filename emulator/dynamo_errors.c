@@ -75,8 +75,12 @@ cJSON *dynamo_error_to_json(const struct dynamo_error *err) {
 
   snprintf(type, sizeof(type), "%s%s", row->prefix, row->name);
   cJSON_AddStringToObject(o, "__type", type);
+  /* SPEC dynamodb.md 2.3: botocore reads `message` or `Message`; DynamoDB
+   * spells SerializationException's member "Message" (as dynalite, tested
+   * against DynamoDB, reproduces) and every other exception's "message". */
   if (err->message[0])
-    cJSON_AddStringToObject(o, "message", err->message);
+    cJSON_AddStringToObject(o, err->code == DYNAMO_ERR_SERIALIZATION ? "Message" : "message",
+                            err->message);
   if (err->extra) {
     cJSON_ArrayForEach(it, err->extra) {
       cJSON_AddItemToObject(o, it->string, cJSON_Duplicate(it, 1));

@@ -197,10 +197,27 @@ static void pop(struct config_ctx *c) { c->depth--; }
 
 /* ---- Field checks ----------------------------------------------------- */
 
+/* JSON allows a name twice and cJSON keeps both; a config must not. */
+static int check_duplicates(struct config_ctx *c, const cJSON *obj) {
+  const cJSON *it, *prev;
+
+  cJSON_ArrayForEach(it, obj) {
+    for (prev = obj->child; prev != it; prev = prev->next) {
+      if (strcmp(prev->string, it->string) == 0) {
+        push_key(c, it->string);
+        return config_fail(c, "this field appears twice");
+      }
+    }
+  }
+  return 0;
+}
+
 /* Fails on any member of obj whose name is not in allowed (NULL-ended). */
 static int check_members(struct config_ctx *c, const cJSON *obj, const char *const *allowed) {
   const cJSON *it;
 
+  if (check_duplicates(c, obj) != 0)
+    return -1;
   cJSON_ArrayForEach(it, obj) {
     const char *const *a;
     for (a = allowed; *a; a++)
@@ -255,11 +272,14 @@ static int parse_timeout(struct config_ctx *c, const cJSON *v, int *ms) {
   } else if (cJSON_IsString(v)) {
     char unit[16] = "";
     double n;
-    if (sscanf(v->valuestring, "%lf %15s", &n, unit) >= 1) {
-      if (!unit[0] || !strcmp(unit, "second") || !strcmp(unit, "seconds"))
+    int used = 0;
+    if (sscanf(v->valuestring, "%lf %15s%n", &n, unit, &used) == 2 && v->valuestring[used] == '\0') {
+      if (!strcmp(unit, "second") || !strcmp(unit, "seconds"))
         secs = n;
       else if (!strcmp(unit, "minute") || !strcmp(unit, "minutes"))
         secs = n * 60;
+    } else if (sscanf(v->valuestring, "%lf%n", &n, &used) == 1 && v->valuestring[used] == '\0') {
+      secs = n;
     }
   }
   if (!(secs > 0) || secs > 900)
@@ -561,6 +581,8 @@ static int parse_api(struct config_ctx *c, const cJSON *v, struct emu_api *api) 
     goto out;
   }
   n = (size_t)cJSON_GetArraySize(routes);
+  if (check_duplicates(c, routes) != 0)
+    goto out;
   if (n > EMU_CONFIG_MAX_ROUTES) {
     config_fail(c, "at most %d routes per API (AWS quota)", EMU_CONFIG_MAX_ROUTES);
     goto out;

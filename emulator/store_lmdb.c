@@ -66,16 +66,29 @@ int store_open(const char *dir, int no_sync, struct store **out, char *err, size
   *out = NULL;
   if (!s)
     return STORE_ERROR;
-  if ((rc = mdb_env_create(&s->env)) != 0 || (rc = mdb_env_set_maxdbs(s->env, 4)) != 0 ||
-      (rc = mdb_env_set_maxreaders(s->env, 4096)) != 0 ||
-      (rc = mdb_env_set_mapsize(s->env, MAP_SIZE)) != 0 ||
-      (rc = mdb_env_open(s->env, dir, MDB_NOTLS | (no_sync ? MDB_NOSYNC : 0), 0600)) != 0 ||
-      (rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0 ||
-      (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) != 0 ||
-      (rc = mdb_dbi_open(txn, "items", MDB_CREATE, &s->items)) != 0 ||
-      (rc = mdb_txn_commit(txn)) != 0) {
+  rc = mdb_env_create(&s->env);
+  if (rc == 0)
+    rc = mdb_env_set_maxdbs(s->env, 4);
+  if (rc == 0)
+    rc = mdb_env_set_maxreaders(s->env, 4096);
+  if (rc == 0)
+    rc = mdb_env_set_mapsize(s->env, MAP_SIZE);
+  if (rc == 0)
+    rc = mdb_env_open(s->env, dir, MDB_NOTLS | (no_sync ? MDB_NOSYNC : 0), 0600);
+  if (rc == 0)
+    rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+  if (rc == 0)
+    rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta);
+  if (rc == 0)
+    rc = mdb_dbi_open(txn, "items", MDB_CREATE, &s->items);
+  if (rc == 0) {
+    /* Commit frees the transaction, whether it succeeds or not. */
+    rc = mdb_txn_commit(txn);
+    txn = NULL;
+  }
+  if (rc != 0) {
     snprintf(err, cap, "cannot open the LMDB store in %s: %s", dir, mdb_strerror(rc));
-    if (txn && rc != 0)
+    if (txn)
       mdb_txn_abort(txn);
     if (s->env)
       mdb_env_close(s->env);

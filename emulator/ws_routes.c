@@ -7,6 +7,8 @@
  */
 #include "ws_routes.h"
 
+#include "emu_json.h"
+
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,7 +191,11 @@ enum ws_routes_eval ws_routes_evaluate(const struct ws_route_expr *e, const char
   emu_buf_reset(out);
   if (e->uses_body) {
     const char *end = NULL;
-    doc = cJSON_ParseWithLengthOpts(body, len, &end, 0);
+    /* DEVIATION: a message nested deeper than EMU_JSON_MAX_DEPTH is routed
+     * as non-JSON ($default): parsing it could overflow the worker's stack
+     * (see emu_json.h). */
+    doc = emu_json_too_deep(body, len, EMU_JSON_MAX_DEPTH) ? NULL
+                                                          : cJSON_ParseWithLengthOpts(body, len, &end, 0);
     /* cJSON stops after the first value: text after it (other than
      * whitespace) makes the message not JSON. */
     while (doc && end && end < body + len &&
