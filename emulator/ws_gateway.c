@@ -114,14 +114,22 @@ static int authorize(struct emu *emu, const struct emu_api *api, struct ws_conn 
   struct ws_event_conn ec;
   struct lambda_result res;
   char arn[512];
-  cJSON *connect_event, *event, *context = NULL;
+  cJSON *connect_event, *event, *context = NULL, *copy;
   enum ws_authorizer_decision d;
 
   /* SPEC apigw-websocket.md 9: a missing identity source gets 401 without
    * invoking the authorizer [unverified: REST behaviour]. */
   if (!ws_authorizer_sources_present(api->authorizer->identity_source, headers, nheaders,
-                                     ri->query_string))
+                                     ri->query_string)) {
+    if (access_log_of(emu, api)) {
+      event_conn(emu, c, &ec);
+      connect_event = ws_event_connect(&ec, headers, nheaders, ri->query_string, ri->is_ssl,
+                                       emu_time_now_ms());
+      log_event(emu, api, log_copy(emu, api, connect_event), 401, 0, "Unauthorized");
+      cJSON_Delete(connect_event);
+    }
     return 401;
+  }
   /* SPEC apigw-websocket.md 9: methodArn =
    * arn:aws:execute-api:{region}:{account}:{api-id}/{stage}/$connect. */
   snprintf(arn, sizeof(arn), "arn:aws:execute-api:%s:000000000000:%s/%s/$connect",
@@ -130,21 +138,25 @@ static int authorize(struct emu *emu, const struct emu_api *api, struct ws_conn 
   connect_event = ws_event_connect(&ec, headers, nheaders, ri->query_string, ri->is_ssl,
                                    emu_time_now_ms());
   event = ws_authorizer_event(connect_event, headers, nheaders, arn, api->stage_variables);
+  copy = log_copy(emu, api, connect_event);
   cJSON_Delete(connect_event);
   lambda_invoke(emu, &api->authorizer->fn, event, &res);
   if (res.outcome != LAMBDA_OK) {
     /* SPEC apigw-websocket.md 9: the error "Unauthorized" -> 401; other
      * authorizer errors -> 500 [unverified]. */
     int status = res.outcome == LAMBDA_ERROR && strcmp(res.error, "Unauthorized") == 0 ? 401 : 500;
+    log_event(emu, api, copy, status, (long)res.duration_ms, res.error);
     lambda_result_free(&res);
     return status;
   }
   d = ws_authorizer_evaluate(res.response, arn, &context);
   lambda_result_free(&res);
-  if (d == WS_AUTHORIZER_INVALID)
-    return 500;
-  if (d == WS_AUTHORIZER_DENY)
-    return 403;
+  if (d != WS_AUTHORIZER_ALLOW) {
+    log_event(emu, api, copy, d == WS_AUTHORIZER_DENY ? 403 : 500, (long)res.duration_ms,
+              d == WS_AUTHORIZER_DENY ? "Forbidden" : "Authorizer response is invalid");
+    return d == WS_AUTHORIZER_DENY ? 403 : 500;
+  }
+  cJSON_Delete(copy);
   cJSON_AddNumberToObject(context, "integrationLatency", (double)res.duration_ms);
   c->authorizer = context;
   return 0;
@@ -280,6 +292,12 @@ static void dispatch_message(struct emu *emu, struct ws_conn *c, const char *bod
     /* SPEC apigw-websocket.md 3: no match and no $default -> the Forbidden
      * frame; the connection stays open. */
     send_error_frame(c, "Forbidden");
+    if (access_log_of(emu, c->api)) {
+      event_conn(emu, c, &ec);
+      event = ws_event_message(&ec, "$default", body, len, emu_time_now_ms());
+      log_event(emu, c->api, log_copy(emu, c->api, event), 403, 0, "Forbidden");
+      cJSON_Delete(event);
+    }
     return;
   }
   event_conn(emu, c, &ec);

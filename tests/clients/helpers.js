@@ -35,6 +35,8 @@ const DEFAULT_DEADLINE_MS = 5000;
 const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 const BANNER_RE = /^wsgw \S+ ready on (http:\/\/127\.0\.0\.1:(\d+))\s*$/m;
+// "  TLS: wss://127.0.0.1:PORT/{stage}, https://127.0.0.1:PORT (certificate: PATH)"
+const TLS_BANNER_RE = /^\s*TLS:\s+wss:\/\/127\.0\.0\.1:(\d+)\/\{stage\}, https:\/\/127\.0\.0\.1:\d+ \(certificate: (.+)\)\s*$/m;
 
 function wsgwBin() {
   const bin = process.env.WSGW_BIN;
@@ -88,9 +90,15 @@ async function waitUntil(fn, { timeoutMs = DEFAULT_DEADLINE_MS, intervalMs = 10,
 // Starts `wsgw serve --config fixtures/chat-app.json --port 0 --in-memory` and
 // resolves once the banner names the port. The returned object's stop()
 // sends SIGTERM and waits for the exit (SIGKILL after a deadline).
-function startServer({ args = [] } = {}) {
+//
+// Options: `args` (extra command-line arguments), `config` (a config file
+// instead of fixtures/chat-app.json), `tls` (also wait for the banner's TLS
+// line; the result then has tlsPort, certPath, httpsUrl and wssBase),
+// `inMemory` (default true; false when `args` names a --data-dir).
+function startServer({ args = [], config, tls = false, inMemory = true } = {}) {
   const bin = wsgwBin();
-  const argv = ['serve', '--config', configPath(), '--port', '0', '--in-memory', ...args];
+  const argv = ['serve', '--config', config || configPath(), '--port', '0',
+                ...(inMemory ? ['--in-memory'] : []), ...args];
   const child = spawn(bin, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -105,8 +113,10 @@ function startServer({ args = [] } = {}) {
     child.stdout.on('data', (d) => {
       stdout += d;
       const m = BANNER_RE.exec(stdout);
-      if (m)
-        resolve({ baseUrl: m[1], port: Number(m[2]) });
+      const t = tls ? TLS_BANNER_RE.exec(stdout) : null;
+      if (m && (!tls || t))
+        resolve({ baseUrl: m[1], port: Number(m[2]),
+                  tls: t ? { port: Number(t[1]), certPath: t[2] } : null });
     });
     child.once('error', (err) => reject(new Error(`cannot start ${bin}: ${err.message}`)));
     exited.then(({ code, signal }) => reject(new Error(
@@ -139,12 +149,18 @@ function startServer({ args = [] } = {}) {
 
   return withDeadline(ready, START_DEADLINE_MS,
                       () => `wsgw banner on stdout (got: ${JSON.stringify(stdout)}, stderr: ${JSON.stringify(stderr)})`)
-    .then(({ baseUrl, port }) => ({
+    .then(({ baseUrl, port, tls: t }) => ({
       child,
       port,
       baseUrl,                                   // DynamoDB endpoint
       wsUrl: `ws://127.0.0.1:${port}/dev`,
       managementEndpoint: `${baseUrl}/dev`,      // the SDK appends /@connections/{id}
+      ...(t ? {
+        tlsPort: t.port,
+        certPath: t.certPath,                    // the certificate to trust
+        httpsUrl: `https://127.0.0.1:${t.port}`,
+        wssBase: `wss://127.0.0.1:${t.port}`,    // append /{stage}
+      } : {}),
       stderr: () => stderr,
       stop,
     }), async (err) => {
@@ -169,8 +185,9 @@ function managementClient(server) {
 
 // A WebSocket that buffers every message (so none is lost between awaits).
 // Resolves once open; rejects on error, a non-101 answer or the deadline.
-function connectWs(url, { timeoutMs = DEFAULT_DEADLINE_MS, headers } = {}) {
-  const ws = new WebSocket(url, { headers });
+// `ca` (a PEM string or Buffer) is the authority to trust for wss://.
+function connectWs(url, { timeoutMs = DEFAULT_DEADLINE_MS, headers, ca } = {}) {
+  const ws = new WebSocket(url, { headers, ...(ca ? { ca } : {}) });
   ws.received = [];        // { data: string, isBinary: boolean }
   const waiters = new Set();
   ws.on('message', (data, isBinary) => {

@@ -38,6 +38,12 @@
 
 struct emu *tsupport_emu_start(const char *config_json,
                                const struct wsgw_handler_def *extra_handlers) {
+  return tsupport_emu_start_opts(config_json, extra_handlers, NULL);
+}
+
+struct emu *tsupport_emu_start_opts(const char *config_json,
+                                    const struct wsgw_handler_def *extra_handlers,
+                                    const struct emu_options *overrides) {
   struct emu_options opts;
   struct emu_config cfg;
   struct emu *emu;
@@ -54,6 +60,19 @@ struct emu *tsupport_emu_start(const char *config_json,
   opts.max_connections = 32;
   opts.handlers = wsgw_builtin_handlers;
   opts.extra_handlers = extra_handlers;
+  if (overrides) {
+    if (overrides->idle_timeout_ms > 0)
+      opts.idle_timeout_ms = overrides->idle_timeout_ms;
+    if (overrides->max_duration_ms > 0)
+      opts.max_duration_ms = overrides->max_duration_ms;
+    if (overrides->max_connections > 0)
+      opts.max_connections = overrides->max_connections;
+    if (overrides->tls_cert)
+      opts.tls_cert = overrides->tls_cert;
+    if (overrides->tls_key)
+      opts.tls_key = overrides->tls_key;
+    opts.tls_port = overrides->tls_port;
+  }
   emu = emu_server_start(&opts, &cfg, err, sizeof(err));
   if (!emu)
     fprintf(stderr, "tsupport_emu_start: %s\n", err);

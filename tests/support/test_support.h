@@ -43,6 +43,16 @@ struct emu *tsupport_emu_start(const char *config_json,
  * tree (tsupport_source_path). */
 struct emu *tsupport_emu_start_file(const char *path,
                                     const struct wsgw_handler_def *extra_handlers);
+/* The same with server options: the non-zero fields of `overrides` among
+ * idle_timeout_ms, max_duration_ms, max_connections, tls_cert and tls_key
+ * replace the defaults, and tls_port is taken as given (0: a free port, as
+ * tsupport_emu_start; -1: no TLS listener). The remaining fields (port,
+ * data directory, handlers) are always the test defaults. `overrides` may
+ * be NULL (then this is tsupport_emu_start). */
+struct emu_options;
+struct emu *tsupport_emu_start_opts(const char *config_json,
+                                    const struct wsgw_handler_def *extra_handlers,
+                                    const struct emu_options *overrides);
 /* Stops it (closes every WebSocket with 1001, runs $disconnect, removes the
  * data directory). NULL is allowed. */
 void tsupport_emu_stop(struct emu *emu);

@@ -1,0 +1,329 @@
+/*
+ * test_handler_results.c - regression: what the gateway does with a
+ * handler's result. On $connect: 2xx -> 101, any other status passed to
+ * the handshake unchanged, function error -> 502, timeout -> 504, only
+ * Sec-WebSocket-Protocol copied from the response headers. On MESSAGE
+ * routes: one-way by default, returnResponse sends the returned body as one
+ * text frame, a function error sends the "Internal server error" frame and
+ * a timeout the "Endpoint request timed out" frame, byte for byte, and the
+ * connection stays open. Each function has its own timeout: the per-route
+ * value, else defaults.function.
+ * SPEC apigw-websocket.md 4 (handler return values) and 6 (timeouts).
+ *
+ * One emulator serves the group; each stage isolates one behaviour.
+ * diag.sleep sleeps for query `ms` on $connect and body `ms` on messages.
+ * Threading: the test thread, plus the emulator's threads running the
+ * stateless handlers below.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <regex.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <cjson/cJSON.h>
+
+#include "test_support.h"
+#include "ws_client.h"
+
+#define ID_LEN 16
+#define WAIT_MS 5000
+#define QUIET_MS 200
+
+static const char *rc_string(const cJSON *event, const char *name) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(event, "requestContext"), name);
+
+  return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static cJSON *whoami(const cJSON *event, struct wsgw_ctx *ctx) {
+  (void)ctx;
+  return wsgw_response(200, rc_string(event, "connectionId"));
+}
+
+/* $connect: 200 with a subprotocol, other headers and a body; only the
+ * subprotocol may reach the client. */
+static cJSON *connect_with_headers(const cJSON *event, struct wsgw_ctx *ctx) {
+  cJSON *r = wsgw_response(200, "body of $connect");
+  cJSON *h = cJSON_AddObjectToObject(r, "headers");
+
+  (void)event;
+  (void)ctx;
+  cJSON_AddStringToObject(h, "Sec-WebSocket-Protocol", "chat");
+  cJSON_AddStringToObject(h, "X-Custom", "from-connect");
+  cJSON_AddStringToObject(h, "Set-Cookie", "session=1");
+  cJSON_AddStringToObject(h, "Access-Control-Allow-Origin", "*");
+  return r;
+}
+
+/* MESSAGE: a body that differs from the input. */
+static cJSON *reply(const cJSON *event, struct wsgw_ctx *ctx) {
+  char text[128];
+
+  (void)ctx;
+  snprintf(text, sizeof(text), "reply to %s", rc_string(event, "routeKey"));
+  return wsgw_response(200, text);
+}
+
+static const struct wsgw_handler_def test_handlers[] = {
+    {"test.whoami", whoami},
+    {"test.connect_with_headers", connect_with_headers},
+    {"test.reply", reply},
+    {NULL, NULL},
+};
+
+static const char config[] =
+    "{\"apis\":["
+    " {\"name\":\"status\",\"stage\":\"status\",\"routes\":{\"$connect\":\"diag.status\"}},"
+    " {\"name\":\"failconn\",\"stage\":\"failconn\",\"routes\":{\"$connect\":\"diag.fail\"}},"
+    " {\"name\":\"slowconn\",\"stage\":\"slowconn\","
+    "  \"routes\":{\"$connect\":{\"function\":{\"handler\":\"diag.sleep\",\"timeout\":0.2}}}},"
+    " {\"name\":\"hdrs\",\"stage\":\"hdrs\","
+    "  \"routes\":{\"$connect\":\"test.connect_with_headers\"}},"
+    " {\"name\":\"msg\",\"stage\":\"msg\","
+    "  \"defaults\":{\"function\":{\"timeout\":0.2}},"
+    "  \"routes\":{"
+    "   \"whoami\":{\"function\":\"test.whoami\",\"returnResponse\":true},"
+    "   \"oneway\":\"test.reply\","
+    "   \"twoway\":{\"function\":\"test.reply\",\"returnResponse\":true},"
+    "   \"fail\":\"diag.fail\","
+    "   \"failtwo\":{\"function\":\"diag.fail\",\"returnResponse\":true},"
+    "   \"slow\":{\"function\":\"diag.sleep\",\"returnResponse\":true},"
+    "   \"slowok\":{\"function\":{\"handler\":\"diag.sleep\",\"timeout\":5},"
+    "               \"returnResponse\":true}}}]}";
+
+struct fixture {
+  struct emu *emu;
+  int port;
+};
+
+static int group_setup(void **state) {
+  struct fixture *f = calloc(1, sizeof(*f));
+
+  assert_non_null(f);
+  f->emu = tsupport_emu_start(config, test_handlers);
+  assert_non_null(f->emu);
+  f->port = tsupport_emu_port(f->emu);
+  *state = f;
+  return 0;
+}
+
+static int group_teardown(void **state) {
+  struct fixture *f = *state;
+
+  tsupport_emu_stop(f->emu);
+  free(f);
+  return 0;
+}
+
+static int handshake_status(const struct fixture *f, const char *path) {
+  struct ws_client *c = ws_client_connect(f->port, path, NULL, NULL, WAIT_MS);
+  int status;
+
+  if (!c)
+    fail_msg("GET %s: no HTTP response", path);
+  status = ws_client_status(c);
+  ws_client_free(c);
+  return status;
+}
+
+static struct ws_client *connect_msg(const struct fixture *f, char id[ID_LEN + 1]) {
+  struct ws_client *c = ws_client_connect(f->port, "/msg", NULL, NULL, WAIT_MS);
+  struct ws_client_frame fr;
+
+  assert_non_null(c);
+  assert_int_equal(ws_client_status(c), 101);
+  assert_int_equal(ws_client_send_text(c, "{\"action\":\"whoami\"}"), 0);
+  assert_int_equal(ws_client_recv_message(c, WAIT_MS, &fr), WS_CLIENT_OK);
+  assert_int_equal(fr.len, ID_LEN);
+  memcpy(id, fr.data, ID_LEN + 1);
+  ws_client_frame_free(&fr);
+  return c;
+}
+
+static void assert_silence(struct ws_client *c) {
+  struct ws_client_frame fr;
+  int rc = ws_client_recv(c, QUIET_MS, &fr);
+
+  if (rc == WS_CLIENT_OK)
+    fail_msg("expected no frame, got opcode %d \"%s\"", fr.opcode, fr.data);
+  assert_int_equal(rc, WS_CLIENT_TIMEOUT);
+}
+
+/* Sends text and expects exactly `want` back as one text frame. */
+static void assert_reply(struct ws_client *c, const char *text, const char *want) {
+  struct ws_client_frame fr;
+
+  assert_int_equal(ws_client_send_text(c, text), 0);
+  assert_int_equal(ws_client_recv(c, WAIT_MS, &fr), WS_CLIENT_OK);
+  assert_int_equal(fr.opcode, WS_CLIENT_TEXT);
+  assert_true(fr.fin);
+  assert_string_equal(fr.data, want);
+  ws_client_frame_free(&fr);
+}
+
+/* Sends text and expects the gateway's error frame for `message`, byte for
+ * byte: {"message": "<message>", "connectionId":"<id>", "requestId":"<16>"}. */
+static void assert_error_frame(struct ws_client *c, const char *text, const char *message,
+                               const char *id) {
+  struct ws_client_frame fr;
+  char prefix[160];
+  regex_t re;
+  int rc;
+
+  snprintf(prefix, sizeof(prefix), "{\"message\": \"%s\", \"connectionId\":\"%s\", \"requestId\":\"",
+           message, id);
+  assert_int_equal(ws_client_send_text(c, text), 0);
+  assert_int_equal(ws_client_recv(c, WAIT_MS, &fr), WS_CLIENT_OK);
+  assert_int_equal(fr.opcode, WS_CLIENT_TEXT);
+  if (fr.len != strlen(prefix) + ID_LEN + 2 || memcmp(fr.data, prefix, strlen(prefix)) != 0)
+    fail_msg("expected %s<requestId>\"}, got %s", prefix, fr.data);
+  assert_int_equal(regcomp(&re, "^[A-Za-z0-9_-]{15}=\"}$", REG_EXTENDED | REG_NOSUB), 0);
+  rc = regexec(&re, fr.data + strlen(prefix), 0, NULL, 0);
+  regfree(&re);
+  if (rc != 0)
+    fail_msg("requestId of %s is not a 16-character id", fr.data);
+  ws_client_frame_free(&fr);
+}
+
+/* ---- $connect ---------------------------------------------------------------- */
+
+static void connect_2xx_gives_101_and_other_statuses_pass_through(void **state) {
+  struct fixture *f = *state;
+  static const struct {
+    int returned, handshake;
+    const char *reason;
+  } rows[] = {
+      {200, 101, "200 accepts"},
+      {201, 101, "any 2xx accepts"},
+      {204, 101, "any 2xx accepts"},
+      {299, 101, "the top of 2xx accepts"},
+      {301, 301, "a redirect is passed through"},
+      {400, 400, "client errors are passed through"},
+      {401, 401, "seen on AWS as 'Unexpected server response: 401'"},
+      {403, 403, "client errors are passed through"},
+      {429, 429, "client errors are passed through"},
+      {500, 500, "server errors are passed through"},
+      {501, 501, "seen on AWS as 'Unexpected server response: 501'"},
+  };
+  size_t i;
+
+  for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+    char path[64];
+    int got;
+    snprintf(path, sizeof(path), "/status?status=%d", rows[i].returned);
+    got = handshake_status(f, path);
+    if (got != rows[i].handshake)
+      fail_msg("$connect returned %d (%s): handshake %d, expected %d", rows[i].returned,
+               rows[i].reason, got, rows[i].handshake);
+  }
+}
+
+static void a_connect_function_error_gives_502(void **state) {
+  struct fixture *f = *state;
+
+  assert_int_equal(handshake_status(f, "/failconn"), 502);
+}
+
+static void a_connect_timeout_gives_504(void **state) {
+  struct fixture *f = *state;
+  long long start = tsupport_now_ms();
+
+  /* The route's timeout is 0.2 s: a 1 s $connect is cut off at 0.2 s. */
+  assert_int_equal(handshake_status(f, "/slowconn?ms=1000"), 504);
+  assert_true(tsupport_now_ms() - start < 900);
+  /* Within the timeout it connects. */
+  assert_int_equal(handshake_status(f, "/slowconn?ms=0"), 101);
+}
+
+static void only_sec_websocket_protocol_is_copied_from_the_connect_response(void **state) {
+  struct fixture *f = *state;
+  struct ws_client *c = ws_client_connect(f->port, "/hdrs", NULL, "chat", WAIT_MS);
+
+  assert_non_null(c);
+  assert_int_equal(ws_client_status(c), 101);
+  assert_non_null(ws_client_protocol(c));
+  assert_string_equal(ws_client_protocol(c), "chat");
+  assert_null(ws_client_header(c, "X-Custom"));
+  assert_null(ws_client_header(c, "Set-Cookie"));
+  assert_null(ws_client_header(c, "Access-Control-Allow-Origin"));
+  /* The body is dropped too: no frame follows the 101. */
+  assert_silence(c);
+  ws_client_free(c);
+}
+
+/* ---- MESSAGE routes ------------------------------------------------------------ */
+
+static void a_route_is_one_way_unless_return_response_is_set(void **state) {
+  struct fixture *f = *state;
+  char id[ID_LEN + 1];
+  struct ws_client *c = connect_msg(f, id);
+
+  /* test.reply returns a body; a one-way route drops it. */
+  assert_int_equal(ws_client_send_text(c, "{\"action\":\"oneway\"}"), 0);
+  assert_silence(c);
+  /* returnResponse: the returned body (not the input) as one text frame. */
+  assert_reply(c, "{\"action\":\"twoway\"}", "reply to twoway");
+  assert_silence(c);
+  ws_client_free(c);
+}
+
+static void a_function_error_sends_the_internal_server_error_frame_and_stays_open(void **state) {
+  struct fixture *f = *state;
+  char id[ID_LEN + 1];
+  struct ws_client *c = connect_msg(f, id);
+
+  assert_error_frame(c, "{\"action\":\"fail\"}", "Internal server error", id);
+  assert_error_frame(c, "{\"action\":\"failtwo\"}", "Internal server error", id);
+  assert_reply(c, "{\"action\":\"twoway\"}", "reply to twoway");
+  ws_client_free(c);
+}
+
+static void a_timeout_sends_the_endpoint_request_timed_out_frame_and_stays_open(void **state) {
+  struct fixture *f = *state;
+  char id[ID_LEN + 1];
+  struct ws_client *c = connect_msg(f, id);
+  long long start = tsupport_now_ms();
+
+  /* "slow" inherits defaults.function.timeout (0.2 s). */
+  assert_error_frame(c, "{\"action\":\"slow\",\"ms\":1000}", "Endpoint request timed out", id);
+  assert_true(tsupport_now_ms() - start < 900);
+  /* The abandoned invocation's result never arrives; the connection works. */
+  assert_reply(c, "{\"action\":\"twoway\"}", "reply to twoway");
+  assert_reply(c, "{\"action\":\"slow\",\"ms\":0}", "slept 0 ms");
+  ws_client_free(c);
+}
+
+static void a_per_route_timeout_overrides_the_default_function_timeout(void **state) {
+  struct fixture *f = *state;
+  char id[ID_LEN + 1];
+  struct ws_client *c = connect_msg(f, id);
+
+  /* 400 ms: past the default 0.2 s, within slowok's own 5 s. */
+  assert_reply(c, "{\"action\":\"slowok\",\"ms\":400}", "slept 400 ms");
+  assert_error_frame(c, "{\"action\":\"slow\",\"ms\":400}", "Endpoint request timed out", id);
+  ws_client_free(c);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(connect_2xx_gives_101_and_other_statuses_pass_through),
+      cmocka_unit_test(a_connect_function_error_gives_502),
+      cmocka_unit_test(a_connect_timeout_gives_504),
+      cmocka_unit_test(only_sec_websocket_protocol_is_copied_from_the_connect_response),
+      cmocka_unit_test(a_route_is_one_way_unless_return_response_is_set),
+      cmocka_unit_test(a_function_error_sends_the_internal_server_error_frame_and_stays_open),
+      cmocka_unit_test(a_timeout_sends_the_endpoint_request_timed_out_frame_and_stays_open),
+      cmocka_unit_test(a_per_route_timeout_overrides_the_default_function_timeout),
+  };
+
+  return cmocka_run_group_tests_name("regression_handler_results", tests, group_setup,
+                                     group_teardown);
+}
