@@ -93,8 +93,10 @@ int wsgw_dynamodb(struct wsgw_ctx *ctx, const char *operation, const cJSON *requ
 }
 
 /* Turns "https://host[:port]/stage[/more]" + id into the decoded management
- * path "/stage[/more]/@connections/id". The host is not checked: in process
- * every endpoint means this emulator. */
+ * path "/stage[/more]/@connections/id". DEVIATION: the host is not checked:
+ * in process every endpoint means this emulator, so a custom domain's
+ * https://{domainName}/{stage} works here although it fails on AWS when the
+ * mapping path is not the stage. */
 static int management_path(const char *endpoint, const char *id, char *buf, size_t cap) {
   const char *p = strstr(endpoint, "://");
   size_t plen;
