@@ -284,6 +284,85 @@ static void update_item_follows_aws(void **state) {
   run_rows(f->db, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
+/* SPEC dynamodb.md 2.6: partition key 1..2048 bytes, sort key 1..1024 bytes,
+ * both far over LMDB's 511-byte key cap (store_lmdb.c's buckets). */
+static void largest_keys_are_stored_read_and_scanned_in_order(void **state) {
+  struct fixture *f = *state;
+  static const char create[] =
+      "{\"TableName\":\"Big\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"},"
+      "{\"AttributeName\":\"sk\",\"AttributeType\":\"B\"}],\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"},"
+      "{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}";
+  char *pk = malloc(2050), *sk_bytes = malloc(1400), *req = malloc(16384);
+  struct emu_buf out;
+  cJSON *resp;
+  int i, n;
+
+  emu_buf_init(&out, 1 << 24);
+  assert_int_equal(dynamo_api_call(f->db, "CreateTable", create, strlen(create), &out), 200);
+  memset(pk, 'p', 2048);
+  pk[2048] = '\0';
+  /* A 1024-byte binary sort key in base64: 1364 '/' (1023 bytes of 0xFF)
+   * and a final group for the last byte. */
+  for (i = 0; i < 1364; i++)
+    sk_bytes[i] = '/';
+  sk_bytes[1364] = '\0';
+  for (n = 0; n < 3; n++) {
+    /* Three items in one 2048-byte partition whose 1024-byte sort keys
+     * differ only in the last byte: "/w==" 0xFF, "/Q==" 0xFD, "/A==" 0xFC. */
+    static const char *const last[] = {"/A==", "/Q==", "/w=="};
+    snprintf(req, 16384,
+             "{\"TableName\":\"Big\",\"Item\":{\"pk\":{\"S\":\"%s\"},\"sk\":{\"B\":\"%s%s\"},\"n\":{\"N\":\"%d\"}}}",
+             pk, sk_bytes, last[2 - n], n);
+    emu_buf_reset(&out);
+    if (dynamo_api_call(f->db, "PutItem", req, strlen(req), &out) != 200)
+      fail_msg("PutItem of a maximal key failed: %s", out.data);
+  }
+  snprintf(req, 16384, "{\"TableName\":\"Big\",\"Key\":{\"pk\":{\"S\":\"%s\"},\"sk\":{\"B\":\"%s/Q==\"}}}", pk, sk_bytes);
+  emu_buf_reset(&out);
+  assert_int_equal(dynamo_api_call(f->db, "GetItem", req, strlen(req), &out), 200);
+  assert_non_null(strstr(out.data, "\"n\":{\"N\":\"1\"}"));
+  /* Scan returns the partition's items in sort-key byte order. */
+  emu_buf_reset(&out);
+  snprintf(req, 16384, "{\"TableName\":\"Big\",\"ProjectionExpression\":\"n\"}");
+  assert_int_equal(dynamo_api_call(f->db, "Scan", req, strlen(req), &out), 200);
+  resp = cJSON_Parse(out.data);
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(resp, "Items")), 3);
+  for (i = 0; i < 3; i++) {
+    const cJSON *it = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(resp, "Items"), i);
+    const cJSON *num = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(it, "n"), "N");
+    assert_string_equal(num->valuestring, i == 0 ? "2" : i == 1 ? "1" : "0");
+  }
+  cJSON_Delete(resp);
+  /* One byte more than the partition key allows. */
+  pk[2048] = 'p';
+  pk[2049] = '\0';
+  snprintf(req, 16384, "{\"TableName\":\"Big\",\"Item\":{\"pk\":{\"S\":\"%s\"},\"sk\":{\"B\":\"AA==\"}}}", pk);
+  emu_buf_reset(&out);
+  assert_int_equal(dynamo_api_call(f->db, "PutItem", req, strlen(req), &out), 400);
+  assert_non_null(strstr(out.data, "Size of hashkey has exceeded the maximum size limit of2048 bytes"));
+  free(pk);
+  free(sk_bytes);
+  free(req);
+  emu_buf_free(&out);
+}
+
+static void number_keys_in_any_spelling_address_one_item(void **state) {
+  struct fixture *f = *state;
+  static const struct row rows[] = {
+      {"CreateTable",
+       "{\"TableName\":\"Nums\",\"AttributeDefinitions\":[{\"AttributeName\":\"k\",\"AttributeType\":\"N\"}],"
+       "\"KeySchema\":[{\"AttributeName\":\"k\",\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}",
+       200, NULL, NULL, "set-up"},
+      {"PutItem", "{\"TableName\":\"Nums\",\"Item\":{\"k\":{\"N\":\"1000.0\"},\"v\":{\"S\":\"a\"}}}", 200, NULL, NULL, "stored as 1000"},
+      {"GetItem", "{\"TableName\":\"Nums\",\"Key\":{\"k\":{\"N\":\"1e3\"}}}", 200, NULL,
+       "{\"Item\":{\"k\":{\"N\":\"1000\"},\"v\":{\"S\":\"a\"}}}", "1e3 is the same key"},
+      {"PutItem", "{\"TableName\":\"Nums\",\"Item\":{\"k\":{\"N\":\"+01000\"},\"v\":{\"S\":\"b\"}},\"ReturnValues\":\"ALL_OLD\"}",
+       200, NULL, "\"v\":{\"S\":\"a\"}", "+01000 replaces it"},
+      {"DescribeTable", "{\"TableName\":\"Nums\"}", 200, NULL, "\"ItemCount\":1", "still one item"},
+  };
+  run_rows(f->db, rows, sizeof(rows) / sizeof(rows[0]));
+}
+
 static void scan_pages_through_every_item_once(void **state) {
   struct fixture *f = *state;
   struct emu_buf out;
@@ -369,6 +448,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(table_operations_follow_aws, setup, teardown),
       cmocka_unit_test_setup_teardown(item_operations_follow_aws, setup, teardown),
       cmocka_unit_test_setup_teardown(update_item_follows_aws, setup, teardown),
+      cmocka_unit_test_setup_teardown(largest_keys_are_stored_read_and_scanned_in_order, setup, teardown),
+      cmocka_unit_test_setup_teardown(number_keys_in_any_spelling_address_one_item, setup, teardown),
       cmocka_unit_test_setup_teardown(scan_pages_through_every_item_once, setup, teardown),
       cmocka_unit_test_setup_teardown(parallel_scan_segments_partition_the_table, setup, teardown),
       cmocka_unit_test_setup_teardown(unknown_operations_and_bad_json_get_coral_errors, setup, teardown),
