@@ -12,7 +12,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 all: build
 
 deps:
-	@sh scripts/install-deps.sh
+	@sh .ci/install-deps.sh
 
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWSGW_TESTS=OFF >/dev/null

@@ -1,9 +1,9 @@
 #!/bin/sh
 # gen-readme-ops.sh - the README's table of supported DynamoDB operations,
 # generated from emulator/dynamo_ops.def (the dispatch table).
-#   scripts/gen-readme-ops.sh           print the table
-#   scripts/gen-readme-ops.sh --write   rewrite it in README.md between the markers
-#   scripts/gen-readme-ops.sh --check   fail if README.md is out of date (a ctest)
+#   .ci/gen-readme-ops.sh           print the table
+#   .ci/gen-readme-ops.sh --write   rewrite it in README.md between the markers
+#   .ci/gen-readme-ops.sh --check   fail if README.md is out of date (a ctest)
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 def="$root/emulator/dynamo_ops.def"
@@ -29,7 +29,7 @@ case "${1:-}" in
       rm -f "$tmp"
     else
       rm -f "$tmp"
-      echo "README.md's operation table is out of date: run scripts/gen-readme-ops.sh --write" >&2
+      echo "README.md's operation table is out of date: run .ci/gen-readme-ops.sh --write" >&2
       exit 1
     fi ;;
   *) echo "usage: $0 [--write|--check]" >&2; exit 2 ;;
