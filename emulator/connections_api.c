@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "emu_faults.h"
 #include "emu_id.h"
 #include "emu_server.h"
 #include "emu_time.h"
@@ -74,6 +75,22 @@ void connections_api_handle(struct emu *emu, const char *method, const char *pat
              id, method);
     respond(out, 404, "NotFoundException", msg);
     return;
+  }
+  {
+    /* Fault injection: @connections answers 410, 429, 403 or 500 for
+     * chosen ids (SPEC apigw-websocket.md 7: GoneException 410,
+     * ForbiddenException 403, LimitExceededException 429). */
+    int status;
+    if (emu_faults_connections(emu->faults, id, &status)) {
+      respond(out, status,
+              status == 410   ? "GoneException"
+              : status == 429 ? "LimitExceededException"
+              : status == 403 ? "ForbiddenException"
+                              : "InternalServerErrorException",
+              status == 403 ? "{\"message\":\"Forbidden\"}"
+              : status == 500 ? "{\"message\":\"Internal server error\"}" : NULL);
+      return;
+    }
   }
   if (strcmp(method, "POST") == 0 && len > POST_MAX_BYTES) {
     respond(out, 413, "PayloadTooLargeException",

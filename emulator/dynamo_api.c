@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "dynamo_int.h"
+#include "emu_faults.h"
 #include "emu_id.h"
 #include "emu_json.h"
 #include "emu_log.h"
@@ -63,6 +64,8 @@ struct dynamo *dynamo_open(const char *dir, const char *region, int no_sync, cha
   return db;
 }
 
+void dynamo_set_faults(struct dynamo *db, struct emu_faults *faults) { db->faults = faults; }
+
 void dynamo_close(struct dynamo *db) {
   if (!db)
     return;
@@ -103,6 +106,25 @@ static int call_parsed(struct dynamo *db, const char *operation, cJSON *req,
     cJSON_Delete(req);
     dynamo_error_set(&err, DYNAMO_ERR_UNKNOWN_OPERATION, NULL);
     return write_error(out, &err);
+  }
+  {
+    /* Fault injection: chosen operations or tables fail as DynamoDB does
+     * under load (SPEC dynamodb.md 2.3: SDKs retry 5xx, ThrottlingException
+     * and ProvisionedThroughputExceededException). */
+    const cJSON *tn = cJSON_GetObjectItemCaseSensitive(req, "TableName");
+    enum dynamo_error_code code;
+    if (emu_faults_dynamodb(db->faults, operation, cJSON_IsString(tn) ? tn->valuestring : NULL,
+                            &code)) {
+      cJSON_Delete(req);
+      dynamo_error_set(&err, code, "%s",
+                       code == DYNAMO_ERR_PROVISIONED_THROUGHPUT_EXCEEDED
+                           ? "The level of configured provisioned throughput for the table was "
+                             "exceeded. Consider increasing your provisioning level with the "
+                             "UpdateTable API."
+                       : code == DYNAMO_ERR_THROTTLING ? "Rate of requests exceeds the allowed throughput."
+                                                       : "Internal server error");
+      return write_error(out, &err);
+    }
   }
   if (row->fn(db, req, &resp, &err) != 0) {
     if (err.code == DYNAMO_OK)

@@ -24,6 +24,9 @@ struct mg_connection;
 struct dynamo *dynamo_open(const char *dir, const char *region, int no_sync, char *err,
                            size_t cap);
 void dynamo_close(struct dynamo *db);
+/* Lets fault injection reach the operations (may be NULL). */
+struct emu_faults;
+void dynamo_set_faults(struct dynamo *db, struct emu_faults *faults);
 
 /* Runs one operation ("PutItem") on a JSON request body. Writes the response
  * body (success or error JSON) into out and returns the HTTP status. */

@@ -18,10 +18,13 @@
 #include "emu_buf.h"
 #include "store.h"
 
+struct emu_faults;
+
 struct dynamo {
   struct store *store;
   char region[32];
   char account[13]; /* the fixed local account id */
+  struct emu_faults *faults; /* fault injection, or NULL */
 };
 
 /* A table's schema, as the item operations need it. */

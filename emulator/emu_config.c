@@ -629,7 +629,7 @@ out:
 }
 
 static int config_parse(struct config_ctx *c, struct emu_config *cfg) {
-  static const char *const fields[] = {"region", "apis", "tables", NULL};
+  static const char *const fields[] = {"region", "apis", "tables", "faults", NULL};
   const char *end = NULL;
   cJSON *root;
   const cJSON *apis, *tables, *it;
@@ -725,6 +725,15 @@ static int config_parse(struct config_ctx *c, struct emu_config *cfg) {
   } else {
     cfg->tables = cJSON_CreateArray();
   }
+  if ((tables = cJSON_GetObjectItemCaseSensitive(root, "faults")) != NULL) {
+    push_key(c, "faults");
+    if (!cJSON_IsArray(tables)) {
+      config_fail(c, "expected an array of faults (see emu_faults.h)");
+      goto out;
+    }
+    cfg->faults = cJSON_Duplicate(tables, 1);
+    pop(c);
+  }
   rc = 0;
 out:
   cJSON_Delete(root);
@@ -814,6 +823,7 @@ void emu_config_free(struct emu_config *cfg) {
   free(cfg->region);
   free(cfg->source);
   cJSON_Delete(cfg->tables);
+  cJSON_Delete(cfg->faults);
   memset(cfg, 0, sizeof(*cfg));
 }
 

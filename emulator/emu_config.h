@@ -74,6 +74,7 @@ struct emu_config {
   struct emu_api *apis;
   size_t napis;
   cJSON *tables;     /* array of CreateTable requests (owned), never NULL */
+  cJSON *faults;     /* array of faults to inject at start (emu_faults.h), or NULL */
 };
 
 /* Loads and validates. On failure returns -1 and writes one line into err. */

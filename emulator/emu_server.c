@@ -29,7 +29,10 @@
 #include <unistd.h>
 
 #include "connections_api.h"
+#include "control_api.h"
 #include "dynamo_api.h"
+#include "emu_faults.h"
+#include "emu_invocations.h"
 #include "emu_log.h"
 #include "emu_tls.h"
 #include "http_util.h"
@@ -80,7 +83,9 @@ static int http_route(struct mg_connection *conn, void *cbdata) {
   const char *uri = ri->local_uri ? ri->local_uri : "/";
   const char *method = ri->request_method;
 
-  if (connections_api_matches(uri)) {
+  if (strncmp(uri, CONTROL_API_PREFIX, sizeof(CONTROL_API_PREFIX) - 1) == 0) {
+    control_api_serve(emu, conn);
+  } else if (connections_api_matches(uri)) {
     connections_api_serve(emu, conn);
   } else if (strcmp(uri, "/") == 0) {
     if (strcmp(method, "GET") == 0) {
@@ -339,6 +344,27 @@ static void stop_civetweb(struct emu *emu) {
   pthread_join(tid, NULL);
 }
 
+int emu_server_connection_for_port(struct emu *emu, int remote_port, char id[17]) {
+  struct ws_conn *c = ws_registry_find_port(emu->registry, remote_port);
+
+  if (!c)
+    return -1;
+  memcpy(id, c->id, EMU_ID_LEN + 1);
+  ws_registry_conn_unref(c);
+  return 0;
+}
+
+int emu_server_kill_connection(struct emu *emu, const char *connection_id) {
+  struct ws_conn *c = ws_registry_get(emu->registry, connection_id, strlen(connection_id));
+  int rc;
+
+  if (!c)
+    return -1;
+  rc = ws_registry_kill(c);
+  ws_registry_conn_unref(c);
+  return rc;
+}
+
 struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *config,
                              char *err, size_t cap) {
   struct emu *emu = calloc(1, sizeof(*emu));
@@ -363,6 +389,21 @@ struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *
   if (!emu->dynamo || create_config_tables(emu, err, cap) != 0 || prepare_apis(emu, err, cap) != 0)
     goto fail;
   emu->registry = ws_registry_new();
+  emu->faults = emu_faults_new();
+  emu->invocations = emu_invocations_new();
+  dynamo_set_faults(emu->dynamo, emu->faults);
+  {
+    const cJSON *fault;
+    int i = 0;
+    cJSON_ArrayForEach(fault, emu->config.faults) {
+      char why[256];
+      if (emu_faults_add(emu->faults, fault, why, sizeof(why)) < 0) {
+        snprintf(err, cap, "%s: faults[%d]: %s", emu->config.source, i, why);
+        goto fail;
+      }
+      i++;
+    }
+  }
   if (start_civetweb(emu, opts, err, cap) != 0)
     goto fail;
   if (ws_gateway_start_watchdog(emu) != 0) {
@@ -403,6 +444,8 @@ void emu_server_stop(struct emu *emu) {
   }
   ws_registry_free(emu->registry);
   dynamo_close(emu->dynamo);
+  emu_faults_free(emu->faults);
+  emu_invocations_free(emu->invocations);
   for (i = 0; emu->route_exprs && i < emu->config.napis; i++)
     ws_routes_free(emu->route_exprs[i]);
   free(emu->route_exprs);

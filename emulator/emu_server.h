@@ -25,6 +25,8 @@
 struct ws_registry;
 struct ws_route_expr;
 struct ws_access_log;
+struct emu_faults;
+struct emu_invocations;
 struct dynamo;
 struct mg_context;
 
@@ -58,6 +60,8 @@ struct emu {
   const struct wsgw_handler_def *handlers;
   const struct wsgw_handler_def *extra_handlers;
   struct ws_registry *registry;
+  struct emu_faults *faults;           /* fault injection (own lock) */
+  struct emu_invocations *invocations; /* the invocation log (own lock) */
   struct dynamo *dynamo;
   struct mg_context *mg;
   int port;
@@ -90,6 +94,13 @@ void emu_server_stop(struct emu *emu);
 void emu_server_print_banner(const struct emu *emu, FILE *out);
 /* The handler registered under name, or NULL. */
 wsgw_handler_fn *emu_server_find_handler(const struct emu *emu, const char *name);
+/* The connectionId of the live connection whose client uses TCP port
+ * remote_port (the test kit learns its clients' ids this way). 0, or -1. */
+int emu_server_connection_for_port(struct emu *emu, int remote_port, char id[17]);
+/* Cuts a connection's TCP socket without a close frame ($disconnect sees
+ * 1006). 0, or -1 when there is no such open connection. */
+int emu_server_kill_connection(struct emu *emu, const char *connection_id);
+
 /* The API serving a stage, with its compiled route expression. */
 const struct emu_api *emu_server_api(const struct emu *emu, const char *stage, size_t len,
                                      const struct ws_route_expr **expr);

@@ -28,6 +28,8 @@
 
 #include "connections_api.h"
 #include "dynamo_api.h"
+#include "emu_faults.h"
+#include "emu_invocations.h"
 #include "emu_log.h"
 #include "emu_server.h"
 #include "emu_time.h"
@@ -176,6 +178,7 @@ struct invocation {
   cJSON *response;
   struct wsgw_ctx ctx;
   struct emu *emu;
+  int latency_ms; /* injected before the handler runs */
 };
 
 static void invocation_free(struct invocation *inv) {
@@ -193,7 +196,14 @@ static void invocation_run_inline(struct invocation *inv) { invocation_run(inv);
 static void *invocation_run(void *arg) {
   struct invocation *inv = arg;
   struct emu *emu = inv->emu;
-  cJSON *resp = inv->handler(inv->event, &inv->ctx);
+  cJSON *resp;
+
+  if (inv->latency_ms > 0) {
+    struct timespec ts = {inv->latency_ms / 1000, (long)(inv->latency_ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0)
+      ;
+  }
+  resp = inv->handler(inv->event, &inv->ctx);
   int abandoned;
 
   pthread_mutex_lock(&inv->lock);
@@ -222,7 +232,7 @@ void lambda_invoke(struct emu *emu, const struct emu_function *fn, cJSON *event,
   struct timespec deadline;
   pthread_attr_t attr;
   pthread_t tid;
-  int timed_out = 0;
+  int timed_out = 0, inv_latency = 0;
 
   memset(out, 0, sizeof(*out));
   if (!handler) {
@@ -230,6 +240,21 @@ void lambda_invoke(struct emu *emu, const struct emu_function *fn, cJSON *event,
     out->outcome = LAMBDA_ERROR;
     snprintf(out->error, sizeof(out->error), "handler %s is not registered", fn->handler);
     return;
+  }
+  {
+    int latency = 0, force_timeout = 0;
+    emu_faults_handler(emu->faults, fn->handler, &latency, &force_timeout);
+    if (force_timeout) {
+      /* A forced timeout (fault injection) answers at once: the handler
+       * does not run, and the gateway behaves as at a real deadline. */
+      emu_invocations_add(emu->invocations, fn->handler, event, "timeout", NULL,
+                          "forced timeout (fault injection)", 0);
+      cJSON_Delete(event);
+      out->outcome = LAMBDA_TIMEOUT;
+      snprintf(out->error, sizeof(out->error), "Task timed out (fault injection)");
+      return;
+    }
+    inv_latency = latency;
   }
   inv = calloc(1, sizeof(*inv));
   pthread_mutex_init(&inv->lock, NULL);
@@ -239,6 +264,7 @@ void lambda_invoke(struct emu *emu, const struct emu_function *fn, cJSON *event,
   inv->emu = emu;
   inv->ctx.emu = emu;
   inv->ctx.fn = fn;
+  inv->latency_ms = inv_latency;
   atomic_fetch_add(&emu->inflight, 1);
   pthread_attr_init(&attr);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -257,7 +283,10 @@ void lambda_invoke(struct emu *emu, const struct emu_function *fn, cJSON *event,
   pthread_mutex_lock(&inv->lock);
   while (!inv->done)
     if (pthread_cond_timedwait(&inv->cond, &inv->lock, &deadline) == ETIMEDOUT && !inv->done) {
-      /* The function keeps running; its result will be discarded. */
+      /* The function keeps running; its result will be discarded. The log
+       * copies the event now, while the invocation still owns it. */
+      emu_invocations_add(emu->invocations, fn->handler, inv->event, "timeout", NULL,
+                          "timed out", emu_time_mono_ms() - start);
       inv->abandoned = 1;
       timed_out = 1;
       break;
@@ -277,8 +306,12 @@ void lambda_invoke(struct emu *emu, const struct emu_function *fn, cJSON *event,
     out->response = inv->response;
     inv->response = NULL;
   }
-  if (!timed_out)
+  if (!timed_out) {
+    emu_invocations_add(emu->invocations, fn->handler, inv->event,
+                        out->outcome == LAMBDA_OK ? "ok" : "error", out->response,
+                        out->outcome == LAMBDA_OK ? NULL : out->error, out->duration_ms);
     invocation_free(inv);
+  }
   if (out->outcome != LAMBDA_OK)
     emu_log_warn("lambda", "%s: %s", fn->handler, out->error);
 }

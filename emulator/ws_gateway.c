@@ -22,6 +22,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "emu_faults.h"
 #include "emu_id.h"
 #include "emu_log.h"
 #include "emu_server.h"
@@ -450,6 +451,20 @@ static void on_close(const struct mg_connection *conn, void *cbdata) {
   /* SPEC apigw-websocket.md 8: $disconnect runs after the connection is
    * closed (posting to it now gets 410). */
   route = emu_api_route(c->api, "$disconnect");
+  {
+    /* Fault injection: a lost or late $disconnect (SPEC apigw-websocket.md
+     * 8: delivery is best effort), the stale-id case. */
+    int drop = 0, delay_ms = 0;
+    if (route && emu_faults_disconnect(emu->faults, c->id, &drop, &delay_ms)) {
+      if (drop)
+        route = NULL;
+      else if (delay_ms > 0) {
+        struct timespec ts = {delay_ms / 1000, (long)(delay_ms % 1000) * 1000000L};
+        while (nanosleep(&ts, &ts) != 0)
+          ;
+      }
+    }
+  }
   if (route) {
     struct ws_event_conn ec;
     struct lambda_result res;

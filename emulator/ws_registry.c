@@ -268,3 +268,38 @@ void ws_registry_force_close(struct ws_conn *c) {
   }
   pthread_mutex_unlock(&c->lock);
 }
+
+struct ws_conn *ws_registry_find_port(struct ws_registry *reg, int remote_port) {
+  struct ws_conn *c, *found = NULL;
+  size_t i;
+
+  pthread_rwlock_rdlock(&reg->lock);
+  for (i = 0; i < REGISTRY_BUCKETS && !found; i++)
+    for (c = reg->buckets[i]; c && !found; c = c->next)
+      if (c->remote_port == remote_port) {
+        ws_registry_conn_ref(c);
+        found = c;
+      }
+  pthread_rwlock_unlock(&reg->lock);
+  return found;
+}
+
+int ws_registry_kill(struct ws_conn *c) {
+  int rc = -1;
+
+  pthread_mutex_lock(&c->lock);
+  if ((c->state == WS_CONN_OPEN || c->state == WS_CONN_CLOSING) && c->mg) {
+    int fd = find_socket(c->source_ip, c->remote_port, c->local_port);
+    if (fd >= 0) {
+      if (c->close_code == 0) {
+        c->close_code = 1006;
+        c->close_reason[0] = '\0';
+      }
+      c->state = WS_CONN_CLOSING;
+      shutdown(fd, SHUT_RDWR);
+      rc = 0;
+    }
+  }
+  pthread_mutex_unlock(&c->lock);
+  return rc;
+}

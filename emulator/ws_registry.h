@@ -96,6 +96,13 @@ int ws_registry_send(struct ws_conn *c, int opcode, const void *data, size_t len
  * connection was not open. */
 int ws_registry_close(struct ws_conn *c, int code, const char *reason);
 
+/* The connection whose client uses TCP port remote_port (a new reference),
+ * or NULL. */
+struct ws_conn *ws_registry_find_port(struct ws_registry *reg, int remote_port);
+/* Shuts the socket down at once, without a close frame (a silent TCP drop):
+ * records 1006 and returns 0, or -1 when the connection is not open. */
+int ws_registry_kill(struct ws_conn *c);
+
 /* Ends a connection whose client ignored our close frame: shuts its socket
  * down so that civetweb's read fails and the close callback runs. Does
  * nothing unless the connection is CLOSING. */

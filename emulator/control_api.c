@@ -1,0 +1,157 @@
+/*
+ * control_api.c - the /_wsgw/ control endpoint (see control_api.h).
+ */
+#include "control_api.h"
+
+#include <civetweb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu_faults.h"
+#include "emu_invocations.h"
+#include "emu_json.h"
+#include "emu_server.h"
+#include "emu_time.h"
+#include "http_util.h"
+#include "ws_registry.h"
+
+static void send_json(struct mg_connection *conn, int status, cJSON *body) {
+  char *text = cJSON_PrintUnformatted(body);
+
+  http_util_send(conn, status, "application/json", NULL, 0, text, strlen(text));
+  cJSON_free(text);
+  cJSON_Delete(body);
+}
+
+static void send_message(struct mg_connection *conn, int status, const char *message) {
+  cJSON *o = cJSON_CreateObject();
+
+  cJSON_AddStringToObject(o, "message", message);
+  send_json(conn, status, o);
+}
+
+/* A query parameter's decoded value into buf, or NULL. */
+static const char *query_param(const struct mg_request_info *ri, const char *name, char *buf,
+                               size_t cap) {
+  if (!ri->query_string || mg_get_var(ri->query_string, strlen(ri->query_string), name, buf, cap) < 0)
+    return NULL;
+  return buf;
+}
+
+static void faults_add(struct emu *emu, struct mg_connection *conn) {
+  struct emu_buf body;
+  cJSON *spec, *ids = cJSON_CreateArray(), *resp;
+  const cJSON *it;
+  char err[256];
+
+  emu_buf_init(&body, 1 << 20);
+  if (http_util_read_body(conn, &body) != 0 || emu_json_too_deep(body.data ? body.data : "", body.len, 32) ||
+      !(spec = cJSON_ParseWithLength(body.data ? body.data : "", body.len))) {
+    emu_buf_free(&body);
+    cJSON_Delete(ids);
+    send_message(conn, 400, "expected a fault object or an array of them");
+    return;
+  }
+  emu_buf_free(&body);
+  if (cJSON_IsObject(spec)) {
+    int id = emu_faults_add(emu->faults, spec, err, sizeof(err));
+    cJSON_Delete(spec);
+    cJSON_Delete(ids);
+    if (id < 0) {
+      send_message(conn, 400, err);
+      return;
+    }
+    resp = cJSON_CreateObject();
+    cJSON_AddNumberToObject(resp, "id", id);
+    send_json(conn, 200, resp);
+    return;
+  }
+  cJSON_ArrayForEach(it, spec) {
+    int id = emu_faults_add(emu->faults, it, err, sizeof(err));
+    if (id < 0) {
+      cJSON_Delete(spec);
+      cJSON_Delete(ids);
+      send_message(conn, 400, err);
+      return;
+    }
+    cJSON_AddItemToArray(ids, cJSON_CreateNumber(id));
+  }
+  cJSON_Delete(spec);
+  resp = cJSON_CreateObject();
+  cJSON_AddItemToObject(resp, "ids", ids);
+  send_json(conn, 200, resp);
+}
+
+static void connections_list(struct emu *emu, struct mg_connection *conn) {
+  struct ws_conn **all = NULL;
+  size_t i, n = ws_registry_snapshot(emu->registry, &all);
+  cJSON *arr = cJSON_CreateArray();
+  char iso[40];
+
+  for (i = 0; i < n; i++) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "connectionId", all[i]->id);
+    cJSON_AddStringToObject(o, "stage", all[i]->api->stage);
+    cJSON_AddStringToObject(o, "sourceIp", all[i]->source_ip);
+    emu_time_iso8601(all[i]->connected_at_ms, iso, sizeof(iso));
+    cJSON_AddStringToObject(o, "connectedAt", iso);
+    cJSON_AddItemToArray(arr, o);
+    ws_registry_conn_unref(all[i]);
+  }
+  free(all);
+  send_json(conn, 200, arr);
+}
+
+void control_api_serve(struct emu *emu, struct mg_connection *conn) {
+  const struct mg_request_info *ri = mg_get_request_info(conn);
+  const char *path = ri->local_uri + strlen(CONTROL_API_PREFIX);
+  const char *method = ri->request_method;
+
+  if (strcmp(path, "faults") == 0) {
+    if (strcmp(method, "GET") == 0)
+      send_json(conn, 200, emu_faults_list(emu->faults));
+    else if (strcmp(method, "POST") == 0)
+      faults_add(emu, conn);
+    else if (strcmp(method, "DELETE") == 0) {
+      emu_faults_reset(emu->faults);
+      http_util_send(conn, 204, NULL, NULL, 0, "", 0);
+    } else
+      send_message(conn, 404, "use GET, POST or DELETE on /_wsgw/faults");
+  } else if (strncmp(path, "faults/", 7) == 0 && strcmp(method, "DELETE") == 0) {
+    char *end;
+    long id = strtol(path + 7, &end, 10);
+    if (*end || id < 1 || emu_faults_remove(emu->faults, (int)id) != 0)
+      send_message(conn, 404, "no fault with that id");
+    else
+      http_util_send(conn, 204, NULL, NULL, 0, "", 0);
+  } else if (strcmp(path, "invocations") == 0) {
+    if (strcmp(method, "GET") == 0) {
+      char route[256], id[64], handler[256];
+      send_json(conn, 200,
+                emu_invocations_query(emu->invocations, query_param(ri, "routeKey", route, sizeof(route)),
+                                      query_param(ri, "connectionId", id, sizeof(id)),
+                                      query_param(ri, "handler", handler, sizeof(handler))));
+    } else if (strcmp(method, "DELETE") == 0) {
+      emu_invocations_clear(emu->invocations);
+      http_util_send(conn, 204, NULL, NULL, 0, "", 0);
+    } else
+      send_message(conn, 404, "use GET or DELETE on /_wsgw/invocations");
+  } else if (strcmp(path, "connections") == 0 && strcmp(method, "GET") == 0) {
+    connections_list(emu, conn);
+  } else if (strncmp(path, "connections/", 12) == 0 && strcmp(method, "POST") == 0) {
+    char id[64];
+    const char *slash = strchr(path + 12, '/');
+    if (!slash || strcmp(slash, "/kill") != 0 || (size_t)(slash - (path + 12)) >= sizeof(id)) {
+      send_message(conn, 404, "use POST /_wsgw/connections/{id}/kill");
+      return;
+    }
+    snprintf(id, sizeof(id), "%.*s", (int)(slash - (path + 12)), path + 12);
+    if (emu_server_kill_connection(emu, id) != 0)
+      send_message(conn, 404, "no open connection with that id");
+    else
+      http_util_send(conn, 204, NULL, NULL, 0, "", 0);
+  } else {
+    send_message(conn, 404, "unknown control endpoint (see control_api.h: faults, invocations, connections)");
+  }
+}

@@ -1,0 +1,55 @@
+/*
+ * emu_faults.h - fault injection: standing faults that the emulator's hook
+ * points consult, added and removed at run time (test kit API, the config's
+ * "faults", and the HTTP control endpoint /_wsgw/faults).
+ *
+ * A fault is a JSON object (the same shape everywhere):
+ *   {"type": "disconnect.drop",   "connectionId": "<id>|*"}
+ *   {"type": "disconnect.delay",  "connectionId": "<id>|*", "ms": 500}
+ *   {"type": "connections.error", "connectionId": "<id>|*", "status": 410|429|403|500}
+ *   {"type": "dynamodb.error",    "operation": "<Op>|*", "table": "<name>|*",
+ *                                 "error": "ProvisionedThroughputExceededException"
+ *                                        | "ThrottlingException" | "InternalServerError"}
+ *   {"type": "handler.latency",   "handler": "<name>|*", "ms": 200}
+ *   {"type": "handler.timeout",   "handler": "<name>|*"}
+ * plus, on any fault, "count": N (fires N times, then is spent; default
+ * unlimited) and "rate": 0..1 (probability per match, default 1; drawn
+ * from a generator seeded by "seed", default 1, so runs repeat).
+ *
+ * Every fault that fires is logged ("[fault] ...") and counted in its
+ * "hits"; emu_faults_list shows them. emu_faults_reset removes all.
+ * Threading: one mutex guards the list; hooks may run on any thread.
+ */
+#ifndef EMU_FAULTS_H
+#define EMU_FAULTS_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "dynamo_errors.h"
+
+struct emu_faults;
+
+struct emu_faults *emu_faults_new(void);
+void emu_faults_free(struct emu_faults *f);
+
+/* Adds a fault from its JSON description. Returns its id (>= 1), or -1 with
+ * one line in err for an invalid description. */
+int emu_faults_add(struct emu_faults *f, const cJSON *spec, char *err, size_t cap);
+/* Removes one fault (0), or -1 when there is none with that id. */
+int emu_faults_remove(struct emu_faults *f, int id);
+void emu_faults_reset(struct emu_faults *f);
+/* [{"id":1, "hits":0, <the spec>...}, ...] (new tree, caller frees). */
+cJSON *emu_faults_list(struct emu_faults *f);
+
+/* Hooks. Each returns 1 when a fault fires (and fills the out-parameters),
+ * else 0. */
+int emu_faults_disconnect(struct emu_faults *f, const char *connection_id, int *drop,
+                          int *delay_ms);
+int emu_faults_connections(struct emu_faults *f, const char *connection_id, int *status);
+int emu_faults_dynamodb(struct emu_faults *f, const char *operation, const char *table,
+                        enum dynamo_error_code *code);
+int emu_faults_handler(struct emu_faults *f, const char *handler, int *latency_ms,
+                       int *force_timeout);
+
+#endif

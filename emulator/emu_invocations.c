@@ -1,0 +1,151 @@
+/*
+ * emu_invocations.c - the bounded invocation log (see emu_invocations.h).
+ *
+ * A FIFO of entries, each a cJSON object plus its printed size; the oldest
+ * are dropped past the entry or byte budget.
+ */
+#include "emu_invocations.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct entry {
+  cJSON *obj;
+  size_t bytes;
+  struct entry *next;
+};
+
+struct emu_invocations {
+  pthread_mutex_t lock; /* guards everything below */
+  struct entry *head, *tail;
+  int count;
+  size_t bytes;
+  long seq;
+};
+
+struct emu_invocations *emu_invocations_new(void) {
+  struct emu_invocations *log = calloc(1, sizeof(*log));
+
+  if (log)
+    pthread_mutex_init(&log->lock, NULL);
+  return log;
+}
+
+static void drop_oldest(struct emu_invocations *log) {
+  struct entry *e = log->head;
+
+  log->head = e->next;
+  if (!log->head)
+    log->tail = NULL;
+  log->count--;
+  log->bytes -= e->bytes;
+  cJSON_Delete(e->obj);
+  free(e);
+}
+
+void emu_invocations_clear(struct emu_invocations *log) {
+  pthread_mutex_lock(&log->lock);
+  while (log->head)
+    drop_oldest(log);
+  pthread_mutex_unlock(&log->lock);
+}
+
+void emu_invocations_free(struct emu_invocations *log) {
+  if (!log)
+    return;
+  emu_invocations_clear(log);
+  pthread_mutex_destroy(&log->lock);
+  free(log);
+}
+
+static const char *context_string(const cJSON *event, const char *name) {
+  const cJSON *rc = cJSON_GetObjectItemCaseSensitive(event, "requestContext");
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(rc, name);
+
+  return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+void emu_invocations_add(struct emu_invocations *log, const char *handler, const cJSON *event,
+                         const char *outcome, const cJSON *response, const char *error,
+                         int64_t duration_ms) {
+  struct entry *e;
+  cJSON *o;
+  const cJSON *status = cJSON_GetObjectItemCaseSensitive(response, "statusCode");
+  const cJSON *body = cJSON_GetObjectItemCaseSensitive(event, "body");
+
+  if (!log)
+    return;
+  o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "handler", handler);
+  cJSON_AddStringToObject(o, "routeKey", context_string(event, "routeKey"));
+  cJSON_AddStringToObject(o, "eventType", context_string(event, "eventType"));
+  cJSON_AddStringToObject(o, "connectionId", context_string(event, "connectionId"));
+  cJSON_AddStringToObject(o, "outcome", outcome);
+  if (cJSON_IsNumber(status))
+    cJSON_AddNumberToObject(o, "statusCode", status->valuedouble);
+  cJSON_AddNumberToObject(o, "durationMs", (double)duration_ms);
+  if (error && *error)
+    cJSON_AddStringToObject(o, "error", error);
+  cJSON_AddItemToObject(o, "event", cJSON_Duplicate(event, 1));
+  if (response)
+    cJSON_AddItemToObject(o, "response", cJSON_Duplicate(response, 1));
+  e = calloc(1, sizeof(*e));
+  e->obj = o;
+  /* An estimate (printing the entry would cost more than storing it): the
+   * message body plus about 2 KB of context, headers and response. */
+  e->bytes = 2048 + (cJSON_IsString(body) ? strlen(body->valuestring) : 0);
+  pthread_mutex_lock(&log->lock);
+  cJSON_AddNumberToObject(o, "seq", (double)++log->seq);
+  if (log->tail)
+    log->tail->next = e;
+  else
+    log->head = e;
+  log->tail = e;
+  log->count++;
+  log->bytes += e->bytes;
+  while (log->head && log->head != e &&
+         (log->count > EMU_INVOCATIONS_MAX || log->bytes > EMU_INVOCATIONS_MAX_BYTES))
+    drop_oldest(log);
+  pthread_mutex_unlock(&log->lock);
+}
+
+static int field_is(const cJSON *o, const char *name, const char *want) {
+  const cJSON *v;
+
+  if (!want)
+    return 1;
+  v = cJSON_GetObjectItemCaseSensitive(o, name);
+  return cJSON_IsString(v) && strcmp(v->valuestring, want) == 0;
+}
+
+static int entry_matches(const cJSON *o, const char *route_key, const char *connection_id,
+                         const char *handler) {
+  return field_is(o, "routeKey", route_key) && field_is(o, "connectionId", connection_id) &&
+         field_is(o, "handler", handler);
+}
+
+cJSON *emu_invocations_query(struct emu_invocations *log, const char *route_key,
+                             const char *connection_id, const char *handler) {
+  cJSON *arr = cJSON_CreateArray();
+  struct entry *e;
+
+  pthread_mutex_lock(&log->lock);
+  for (e = log->head; e; e = e->next)
+    if (entry_matches(e->obj, route_key, connection_id, handler))
+      cJSON_AddItemToArray(arr, cJSON_Duplicate(e->obj, 1));
+  pthread_mutex_unlock(&log->lock);
+  return arr;
+}
+
+int emu_invocations_count(struct emu_invocations *log, const char *route_key,
+                          const char *connection_id, const char *handler) {
+  struct entry *e;
+  int n = 0;
+
+  pthread_mutex_lock(&log->lock);
+  for (e = log->head; e; e = e->next)
+    n += entry_matches(e->obj, route_key, connection_id, handler);
+  pthread_mutex_unlock(&log->lock);
+  return n;
+}

@@ -1,0 +1,39 @@
+/*
+ * emu_invocations.h - the invocation log: which handler ran, for which
+ * route and connection, with which event and result. The test kit, the
+ * scenario runner and GET /_wsgw/invocations query it.
+ *
+ * Bounded: the oldest entries are dropped past EMU_INVOCATIONS_MAX entries
+ * or EMU_INVOCATIONS_MAX_BYTES of stored JSON.
+ * Threading: one mutex guards the log; entries are copied in and out.
+ */
+#ifndef EMU_INVOCATIONS_H
+#define EMU_INVOCATIONS_H
+
+#include <cjson/cJSON.h>
+#include <stdint.h>
+
+#define EMU_INVOCATIONS_MAX 10000
+#define EMU_INVOCATIONS_MAX_BYTES (32 * 1024 * 1024)
+
+struct emu_invocations;
+
+struct emu_invocations *emu_invocations_new(void);
+void emu_invocations_free(struct emu_invocations *log);
+
+/* Records one invocation. outcome: "ok", "error" or "timeout"; response may
+ * be NULL. The event and response are copied. */
+void emu_invocations_add(struct emu_invocations *log, const char *handler, const cJSON *event,
+                         const char *outcome, const cJSON *response, const char *error,
+                         int64_t duration_ms);
+/* Entries matching every non-NULL filter, oldest first, as a new array:
+ * [{"seq", "handler", "routeKey", "eventType", "connectionId", "outcome",
+ *   "statusCode", "durationMs", "error", "event", "response"}]. */
+cJSON *emu_invocations_query(struct emu_invocations *log, const char *route_key,
+                             const char *connection_id, const char *handler);
+/* How many entries match (same filters), without copying them. */
+int emu_invocations_count(struct emu_invocations *log, const char *route_key,
+                          const char *connection_id, const char *handler);
+void emu_invocations_clear(struct emu_invocations *log);
+
+#endif
