@@ -16,5 +16,6 @@ const struct wsgw_handler_def wsgw_builtin_handlers[] = {
     {"diag.subprotocol", diag_subprotocol},
     {"diag.record", diag_record},
     {"diag.authorizer", diag_authorizer},
+    {"broken.sendmessage", broken_sendmessage},
     {NULL, NULL},
 };

@@ -14,5 +14,7 @@ extern const struct wsgw_handler_def wsgw_builtin_handlers[];
 wsgw_handler_fn chat_connect, chat_disconnect, chat_sendmessage;
 wsgw_handler_fn diag_echo, diag_status, diag_fail, diag_sleep, diag_subprotocol, diag_record,
     diag_authorizer;
+/* Deliberately broken (see broken.c). */
+wsgw_handler_fn broken_sendmessage;
 
 #endif
