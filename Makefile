@@ -4,6 +4,7 @@
 BUILD      ?= build
 TEST_BUILD ?= build-test
 PORT       ?= 8080
+TLS_PORT   ?= 8443
 DATA_DIR   ?= .wsgw/data
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
@@ -19,7 +20,7 @@ build: deps
 	@cmake --build $(BUILD) -j$(JOBS)
 
 run: build
-	$(BUILD)/wsgw serve --config fixtures/chat-app.json --port $(PORT) --data-dir $(DATA_DIR)
+	$(BUILD)/wsgw serve --config fixtures/chat-app.json --port $(PORT) --tls-port $(TLS_PORT) --data-dir $(DATA_DIR)
 
 # npm ci only when the lockfile changed since the last install.
 tests/clients/node_modules/.wsgw-stamp: tests/clients/package-lock.json

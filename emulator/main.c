@@ -31,11 +31,12 @@ static void usage(FILE *out) {
           "  --data-dir DIR         LMDB data directory (default $XDG_DATA_HOME/wsgw\n"
           "                         or ~/.local/share/wsgw)\n"
           "  --in-memory            use a temporary data directory, removed at exit\n"
-          "  --tls-port N           wss:// and https:// listener (default 8443; 0 picks a\n"
-          "                         free port, and is the default with --port 0)\n"
+          "  --tls-port N           also serve wss:// and https:// on port N (0 picks a free\n"
+          "                         port); off by default\n"
           "  --tls-cert FILE        PEM certificate (default: self-signed, generated in the\n"
-          "  --tls-key FILE         data directory at first start) and its private key\n"
-          "  --no-tls               no TLS listener\n"
+          "  --tls-key FILE         data directory at first start) and its private key;\n"
+          "                         alone they turn TLS on at port 8443\n"
+          "  --no-tls               no TLS listener (the default)\n"
           "  --max-connections N    concurrent WebSocket connections (default %d)\n"
           "  --no-sync              do not fsync each write (faster; not crash-safe)\n"
           "  --idle-timeout SECS    close idle connections (default 600, as AWS)\n"
@@ -66,7 +67,11 @@ static int serve(int argc, char **argv) {
 
   memset(&opts, 0, sizeof(opts));
   opts.port = 8080;
-  opts.tls_port = -2; /* not given: 8443, or a free port when --port is 0 */
+  /* TLS is opt-in: OpenSSL's initialisation costs more start-up time and
+   * memory than the rest of wsgw (issue 8's start-up targets are for the
+   * defaults). --tls-cert/--tls-key alone turn it on at 8443 (a free port
+   * with --port 0). */
+  opts.tls_port = -2;
   opts.handlers = wsgw_builtin_handlers;
   for (i = 0; i < argc; i++) {
     const char *a = argv[i];
@@ -145,7 +150,7 @@ static int serve(int argc, char **argv) {
     }
   }
   if (opts.tls_port == -2)
-    opts.tls_port = opts.port == 0 ? 0 : 8443;
+    opts.tls_port = !(opts.tls_cert || opts.tls_key) ? -1 : opts.port == 0 ? 0 : 8443;
   if (opts.in_memory && opts.data_dir) {
     fprintf(stderr, "wsgw: --in-memory and --data-dir exclude each other\n");
     return 2;

@@ -98,7 +98,8 @@ async function waitUntil(fn, { timeoutMs = DEFAULT_DEADLINE_MS, intervalMs = 10,
 function startServer({ args = [], config, tls = false, inMemory = true } = {}) {
   const bin = wsgwBin();
   const argv = ['serve', '--config', config || configPath(), '--port', '0',
-                ...(inMemory ? ['--in-memory'] : []), ...args];
+                ...(inMemory ? ['--in-memory'] : []),
+                ...(tls && !args.includes('--tls-port') ? ['--tls-port', '0'] : []), ...args];
   const child = spawn(bin, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
