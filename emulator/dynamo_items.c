@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "dynamo_int.h"
+#include "dynamo_legacy.h"
 #include "dynamo_value.h"
 
 /* SPEC dynamodb.md 2.6: item size max 400 KB (1 KB = 1024 B). */
@@ -26,21 +27,6 @@ static int item_required(const char *member, struct dynamo_error *err) {
                           member);
 }
 
-static int legacy_refused(const cJSON *req, const char *legacy, const char *expr_member,
-                          struct dynamo_error *err) {
-  if (!cJSON_GetObjectItemCaseSensitive(req, legacy))
-    return 0;
-  if (expr_member && cJSON_GetObjectItemCaseSensitive(req, expr_member))
-    /* SPEC dynamodb.md 2.4: mixing old and new parameter styles. */
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "Can not use both expression and non-expression parameters in the same "
-                            "request: Non-expression parameters: {%s} Expression parameters: {%s}",
-                            legacy, expr_member);
-  /* DEVIATION: the legacy parameter arrives with the DynamoDB core
-   * milestone; refused with a clear message until then. */
-  return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "wsgw does not support the legacy parameter %s yet; use %s",
-                          legacy, expr_member ? expr_member : "expressions");
-}
 
 /* ReturnValues for PutItem/DeleteItem: NONE (0) or ALL_OLD (1). */
 static int return_values_old(const cJSON *req, int *all_old, struct dynamo_error *err) {
@@ -248,8 +234,7 @@ int dynamo_items_put(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_
   if (!item)
     return item_required("item", err);
   if (dynamo_value_validate_map(item, err) != 0 || return_values_old(req, &all_old, err) != 0 ||
-      legacy_refused(req, "Expected", "ConditionExpression", err) != 0 ||
-      legacy_refused(req, "ConditionalOperator", "ConditionExpression", err) != 0)
+      dynamo_legacy_translate(req, DYNAMO_LEGACY_PUT, err) != 0)
     return -1;
   if (dynamo_exprs_prepare(req, DYNAMO_KIND(DYNAMO_EXPR_CONDITION), &x, err) != 0)
     return -1;
@@ -279,8 +264,7 @@ int dynamo_items_delete(struct dynamo *db, cJSON *req, cJSON **resp, struct dyna
   if (!key)
     return item_required("key", err);
   if (dynamo_value_validate_map(key, err) != 0 || return_values_old(req, &all_old, err) != 0 ||
-      legacy_refused(req, "Expected", "ConditionExpression", err) != 0 ||
-      legacy_refused(req, "ConditionalOperator", "ConditionExpression", err) != 0)
+      dynamo_legacy_translate(req, DYNAMO_LEGACY_DELETE, err) != 0)
     return -1;
   if (dynamo_exprs_prepare(req, DYNAMO_KIND(DYNAMO_EXPR_CONDITION), &x, err) != 0)
     return -1;
@@ -314,7 +298,7 @@ int dynamo_items_get(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_
     return item_required("key", err);
   if (dynamo_value_validate_map(keymap, err) != 0 ||
       dynamo_req_bool(req, "ConsistentRead", &consistent, err) != 0 ||
-      legacy_refused(req, "AttributesToGet", "ProjectionExpression", err) != 0)
+      dynamo_legacy_translate(req, DYNAMO_LEGACY_GET, err) != 0)
     return -1;
   if (dynamo_exprs_prepare(req, DYNAMO_KIND(DYNAMO_EXPR_PROJECTION), &x, err) != 0)
     return -1;
@@ -437,9 +421,7 @@ int dynamo_items_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dyna
   if (!key)
     return item_required("key", err);
   if (dynamo_value_validate_map(key, err) != 0 || update_return_values(req, &rv, err) != 0 ||
-      legacy_refused(req, "Expected", "ConditionExpression", err) != 0 ||
-      legacy_refused(req, "AttributeUpdates", "UpdateExpression", err) != 0 ||
-      legacy_refused(req, "ConditionalOperator", "ConditionExpression", err) != 0)
+      dynamo_legacy_translate(req, DYNAMO_LEGACY_UPDATE, err) != 0)
     return -1;
   if (dynamo_exprs_prepare(req, DYNAMO_KIND(DYNAMO_EXPR_UPDATE) | DYNAMO_KIND(DYNAMO_EXPR_CONDITION),
                            &x, err) != 0)

@@ -186,20 +186,27 @@ int dynamo_exprs_prepare(cJSON *req, unsigned kinds, struct dynamo_exprs *x,
   if (names && !any)
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
                             "ExpressionAttributeNames can only be specified when using expressions");
-  if (values && !any_values) {
+  /* An operation whose only expression is a projection reports values as
+   * unused (below); the others say which expressions are missing. */
+  if (values && !any_values && (kinds & ~DYNAMO_KIND(DYNAMO_EXPR_PROJECTION))) {
     /* SPEC dynamodb.md 2.4: "ExpressionAttributeValues can only be specified
      * when using expressions: ConditionExpression is null". */
+    /* dynalite's (DynamoDB's) order: Update, KeyCondition, Condition, Filter. */
+    static const int order[4] = {DYNAMO_EXPR_UPDATE, DYNAMO_EXPR_KEY_CONDITION,
+                                 DYNAMO_EXPR_CONDITION, DYNAMO_EXPR_FILTER};
     char null_list[160] = "";
     size_t used = 0;
-    int listed = 0;
-    for (k = 0; k < 5; k++)
-      if ((kinds & DYNAMO_KIND(k)) && k != DYNAMO_EXPR_PROJECTION) {
-        int n = snprintf(null_list + used, sizeof(null_list) - used, "%s%s",
-                         listed ? " and " : "", kind_members[k]);
-        if (n > 0 && (size_t)n < sizeof(null_list) - used)
-          used += (size_t)n;
-        listed++;
-      }
+    int listed = 0, o;
+    for (o = 0; o < 4; o++) {
+      int n;
+      if (!(kinds & DYNAMO_KIND(order[o])))
+        continue;
+      n = snprintf(null_list + used, sizeof(null_list) - used, "%s%s", listed ? " and " : "",
+                   kind_members[order[o]]);
+      if (n > 0 && (size_t)n < sizeof(null_list) - used)
+        used += (size_t)n;
+      listed++;
+    }
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
                             "ExpressionAttributeValues can only be specified when using "
                             "expressions: %s %s null",

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "dynamo_int.h"
+#include "dynamo_legacy.h"
 #include "dynamo_value.h"
 #include "store_keycodec.h"
 
@@ -100,18 +101,6 @@ static int parse_args(cJSON *req, struct scan_args *a, int has_projection, struc
   return 0;
 }
 
-static int legacy_refused_scan(const cJSON *req, struct dynamo_error *err) {
-  static const char *const legacy[] = {"ScanFilter", "AttributesToGet", "ConditionalOperator", NULL};
-  int i;
-
-  for (i = 0; legacy[i]; i++)
-    if (cJSON_GetObjectItemCaseSensitive(req, legacy[i]))
-      /* DEVIATION: legacy Scan parameters arrive with the reads milestone. */
-      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                              "wsgw does not support the legacy parameter %s yet", legacy[i]);
-  return 0;
-}
-
 static uint64_t segment_bound(int segment, int total) {
   /* floor(segment * 2^64 / total) without overflow. */
   unsigned __int128 b = ((unsigned __int128)segment << 64) / (unsigned)total;
@@ -145,7 +134,7 @@ int dynamo_scan(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error
   int count = 0, scanned = 0, rc = -1, src, has_hi = 0, loaded = 0;
 
   if (dynamo_req_table_name(req, &table, err) != 0 ||
-      legacy_refused_scan(req, err) != 0)
+      dynamo_legacy_translate(req, DYNAMO_LEGACY_SCAN, err) != 0)
     return -1;
   if (dynamo_exprs_prepare(req, DYNAMO_KIND(DYNAMO_EXPR_FILTER) | DYNAMO_KIND(DYNAMO_EXPR_PROJECTION),
                            &x, err) != 0)

@@ -363,6 +363,42 @@ static void number_keys_in_any_spelling_address_one_item(void **state) {
   run_rows(f->db, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
+static void legacy_parameters_work_through_the_operations(void **state) {
+  struct fixture *f = *state;
+  static const struct row rows[] = {
+      {"CreateTable", create_conn, 200, NULL, NULL, "set-up"},
+      {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"},\"n\":{\"N\":\"5\"}}}", 200, NULL, NULL, "set-up"},
+      {"PutItem",
+       "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"}},\"Expected\":{\"id\":{\"Exists\":false}}}",
+       400, CONDITION, "The conditional request failed", "Expected Exists false on an existing item"},
+      {"PutItem",
+       "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"},\"n\":{\"N\":\"5\"}},"
+       "\"Expected\":{\"n\":{\"ComparisonOperator\":\"GE\",\"AttributeValueList\":[{\"N\":\"5\"}]}}}",
+       200, NULL, NULL, "Expected with a comparison operator"},
+      {"PutItem",
+       "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"}},\"Expected\":{\"id\":{\"Exists\":false}},"
+       "\"ConditionExpression\":\"attribute_exists(id)\"}",
+       400, VALIDATION,
+       "Can not use both expression and non-expression parameters in the same request: Non-expression "
+       "parameters: {Expected} Expression parameters: {ConditionExpression}",
+       "mixing styles"},
+      {"GetItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"a\"}},\"AttributesToGet\":[\"n\"]}",
+       200, NULL, "{\"Item\":{\"n\":{\"N\":\"5\"}}}", "AttributesToGet projects"},
+      {"UpdateItem",
+       "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"a\"}},\"AttributeUpdates\":{\"n\":{\"Action\":\"ADD\","
+       "\"Value\":{\"N\":\"2\"}}},\"ReturnValues\":\"UPDATED_NEW\"}",
+       200, NULL, "{\"Attributes\":{\"n\":{\"N\":\"7\"}}}", "AttributeUpdates ADD"},
+      {"Scan",
+       "{\"TableName\":\"Connections\",\"ScanFilter\":{\"n\":{\"ComparisonOperator\":\"GT\",\"AttributeValueList\":[{\"N\":\"6\"}]}}}",
+       200, NULL, "\"Count\":1", "ScanFilter"},
+      {"GetItem",
+       "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"a\"}},\"ExpressionAttributeValues\":{\":v\":{\"S\":\"x\"}}}",
+       400, VALIDATION, "Value provided in ExpressionAttributeValues unused in expressions: keys: {:v}",
+       "GetItem takes no values: they are reported as unused (as dynalite reproduces)"},
+  };
+  run_rows(f->db, rows, sizeof(rows) / sizeof(rows[0]));
+}
+
 static void scan_pages_through_every_item_once(void **state) {
   struct fixture *f = *state;
   struct emu_buf out;
@@ -450,6 +486,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(update_item_follows_aws, setup, teardown),
       cmocka_unit_test_setup_teardown(largest_keys_are_stored_read_and_scanned_in_order, setup, teardown),
       cmocka_unit_test_setup_teardown(number_keys_in_any_spelling_address_one_item, setup, teardown),
+      cmocka_unit_test_setup_teardown(legacy_parameters_work_through_the_operations, setup, teardown),
       cmocka_unit_test_setup_teardown(scan_pages_through_every_item_once, setup, teardown),
       cmocka_unit_test_setup_teardown(parallel_scan_segments_partition_the_table, setup, teardown),
       cmocka_unit_test_setup_teardown(unknown_operations_and_bad_json_get_coral_errors, setup, teardown),
