@@ -6,8 +6,9 @@ set -eu
 
 # Build: compiler, CMake, pkg-config and the four libraries. `civetweb`
 # (the server binary) is needed because Debian's civetweb CMake config
-# references /usr/bin/civetweb. Tests: Node.js and npm for the AWS SDK clients.
-packages="gcc make cmake pkg-config libcivetweb-dev civetweb libcjson-dev liblmdb-dev libcmocka-dev libssl-dev"
+# references /usr/bin/civetweb. Tests: Node.js and npm for the AWS SDK clients,
+# Debian's boto3 and AWS CLI for the Python and CLI client tests.
+packages="gcc make cmake pkg-config libcivetweb-dev civetweb libcjson-dev liblmdb-dev libcmocka-dev libssl-dev python3-boto3 awscli"
 if ! command -v node >/dev/null 2>&1; then
   packages="$packages nodejs"
 fi
