@@ -240,31 +240,40 @@ static int start_civetweb(struct emu *emu, const struct emu_options *opts, char 
   char listen[128], threads[16], errtext[256] = "";
   int max_conn = opts->max_connections > 0 ? opts->max_connections : EMU_DEFAULT_MAX_CONNECTIONS;
   char server_pem[PATH_MAX];
-  const char *options[] = {
-      "listening_ports", listen,
-      "ssl_certificate", server_pem,
-      "num_threads", threads,
-      "enable_keep_alive", "yes",
-      "keep_alive_timeout_ms", "5000",
-      "request_timeout_ms", "30000",
-      "enable_websocket_ping_pong", "no",
-      "decode_url", "yes",
-      NULL,
-  };
+  const char *options[32];
+  size_t o = 0;
   int n;
 
   snprintf(listen, sizeof(listen), "%s:%d", emu->host, opts->port);
+  snprintf(threads, sizeof(threads), "%d", max_conn + HTTP_WORKERS);
+  options[o++] = "listening_ports";
+  options[o++] = listen;
+  options[o++] = "num_threads";
+  options[o++] = threads;
+  options[o++] = "enable_keep_alive";
+  options[o++] = "yes";
+  options[o++] = "keep_alive_timeout_ms";
+  options[o++] = "5000";
+  options[o++] = "request_timeout_ms";
+  options[o++] = "30000";
+  options[o++] = "enable_websocket_ping_pong";
+  options[o++] = "no";
+  options[o++] = "decode_url";
+  options[o++] = "yes";
+  /* Empty: civetweb must not answer CORS preflights itself (with its own
+   * max-age); dynamo_api answers them as DynamoDB does. */
+  options[o++] = "access_control_allow_methods";
+  options[o++] = "";
   if (opts->tls_port >= 0) {
     if (emu_tls_prepare(emu->data_dir, opts->tls_cert, opts->tls_key, server_pem,
                         emu->tls_cert_path, sizeof(server_pem), err, cap) != 0)
       return -1;
     snprintf(listen + strlen(listen), sizeof(listen) - strlen(listen), ",%s:%ds", emu->host,
              opts->tls_port);
-  } else {
-    /* No TLS: drop the ssl_certificate option pair. */
-    options[2] = NULL;
+    options[o++] = "ssl_certificate";
+    options[o++] = server_pem;
   }
-  snprintf(threads, sizeof(threads), "%d", max_conn + HTTP_WORKERS);
+  options[o] = NULL;
   memset(&callbacks, 0, sizeof(callbacks));
   callbacks.log_message = log_civetweb;
   memset(&init, 0, sizeof(init));
