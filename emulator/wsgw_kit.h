@@ -55,6 +55,10 @@ void wsgw_kit_stop(struct wsgw_kit_emu *emu);
 int wsgw_kit_port(const struct wsgw_kit_emu *emu);
 /* "http://127.0.0.1:PORT" (valid until stop). */
 const char *wsgw_kit_base_url(const struct wsgw_kit_emu *emu);
+/* With tls = 1: the wss:// / https:// port and the PEM certificate clients
+ * should trust (a self-signed one in the data directory); else 0 and NULL. */
+int wsgw_kit_tls_port(const struct wsgw_kit_emu *emu);
+const char *wsgw_kit_tls_cert(const struct wsgw_kit_emu *emu);
 
 /* ---- Faults (see emulator/emu_faults.h for the JSON shapes) ------------------ */
 
@@ -62,6 +66,9 @@ const char *wsgw_kit_base_url(const struct wsgw_kit_emu *emu);
 int wsgw_kit_fault(struct wsgw_kit_emu *emu, const char *fault_json);
 int wsgw_kit_fault_remove(struct wsgw_kit_emu *emu, int id);
 void wsgw_kit_faults_reset(struct wsgw_kit_emu *emu);
+/* The faults with their "id", "hits" (times fired) and, for a counted one,
+ * "remaining": [{"id":1,"hits":0,"type":...}, ...] (new tree). */
+cJSON *wsgw_kit_faults(struct wsgw_kit_emu *emu);
 /* Cuts a client's TCP connection from the server side without a close frame
  * ($disconnect then sees 1006). */
 int wsgw_kit_kill_connection(struct wsgw_kit_emu *emu, const char *connection_id);
@@ -82,7 +89,7 @@ int wsgw_kit_wait_invocations(struct wsgw_kit_emu *emu, const char *route_key,
 struct wsgw_kit_ws;
 
 struct wsgw_kit_ws_options {
-  const char *path;                 /* "/dev" or "/dev?token=x" */
+  const char *path;                 /* "/dev" or "/dev?token=x"; NULL: the first API's stage */
   const char *const *headers;       /* NULL-terminated "Name: value" lines, or NULL */
   const char *subprotocols;         /* Sec-WebSocket-Protocol offer, or NULL */
   int timeout_ms;                   /* handshake deadline; 0: 5000 */
@@ -93,7 +100,8 @@ struct wsgw_kit_ws_options {
  * when no HTTP answer came. http_status may be NULL. */
 struct wsgw_kit_ws *wsgw_kit_connect(struct wsgw_kit_emu *emu,
                                      const struct wsgw_kit_ws_options *opts, int *http_status);
-/* The connectionId API Gateway gave this client. */
+/* The connectionId API Gateway gave this client ("" if the emulator no
+ * longer knew the connection by the handshake deadline). */
 const char *wsgw_kit_ws_id(const struct wsgw_kit_ws *ws);
 /* The subprotocol the server accepted, or NULL. */
 const char *wsgw_kit_ws_subprotocol(const struct wsgw_kit_ws *ws);
@@ -111,7 +119,9 @@ int wsgw_kit_expect_regex(struct wsgw_kit_ws *ws, const char *regex, int timeout
 const char *wsgw_kit_last_message(const struct wsgw_kit_ws *ws);
 /* No message arrives for ms milliseconds. */
 int wsgw_kit_expect_silence(struct wsgw_kit_ws *ws, int ms);
-/* The server closes with `code` within the deadline. */
+/* The server closes with `code` within the deadline (data messages before
+ * the close are skipped). Code 1006 expects the TCP connection to end
+ * without a close frame, as after wsgw_kit_kill_connection. */
 int wsgw_kit_expect_close(struct wsgw_kit_ws *ws, int code, int timeout_ms);
 
 /* Sends a close frame (code 0: none) and waits for the server's answer. */
