@@ -8,7 +8,7 @@ set -eu
 # (the server binary) is needed because Debian's civetweb CMake config
 # references /usr/bin/civetweb. Tests: Node.js and npm for the AWS SDK clients,
 # Debian's boto3 and AWS CLI for the Python and CLI client tests.
-packages="gcc make cmake pkg-config libcivetweb-dev civetweb libcjson-dev liblmdb-dev libcmocka-dev libssl-dev python3-boto3 awscli"
+packages="gcc make cmake pkg-config libcivetweb-dev civetweb libcjson-dev liblmdb-dev libcmocka-dev libssl-dev python3-boto3 awscli chromium"
 if ! command -v node >/dev/null 2>&1; then
   packages="$packages nodejs"
 fi

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chat_page.h"
 #include "emu_faults.h"
 #include "emu_invocations.h"
 #include "emu_json.h"
@@ -137,6 +138,8 @@ void control_api_serve(struct emu *emu, struct mg_connection *conn) {
       http_util_send(conn, 204, NULL, NULL, 0, "", 0);
     } else
       send_message(conn, 404, "use GET or DELETE on /_wsgw/invocations");
+  } else if (strcmp(path, CHAT_PAGE_PATH) == 0) {
+    chat_page_serve(emu, conn);
   } else if (strcmp(path, "connections") == 0 && strcmp(method, "GET") == 0) {
     connections_list(emu, conn);
   } else if (strncmp(path, "connections/", 12) == 0 && strcmp(method, "POST") == 0) {
@@ -152,6 +155,6 @@ void control_api_serve(struct emu *emu, struct mg_connection *conn) {
     else
       http_util_send(conn, 204, NULL, NULL, 0, "", 0);
   } else {
-    send_message(conn, 404, "unknown control endpoint (see control_api.h: faults, invocations, connections)");
+    send_message(conn, 404, "unknown control endpoint (see control_api.h: faults, invocations, connections, chat)");
   }
 }
