@@ -1,7 +1,7 @@
 #!/bin/sh
 # awscli_test.sh - the AWS CLI (Debian's awscli, /usr/bin/aws) against a real
 # wsgw process running fixtures/chat-app.json: DynamoDB create-table,
-# put-item, get-item and a scan (Query is not implemented yet), then
+# put-item, get-item, query and scan, then
 # apigatewaymanagementapi post-to-connection to a live WebSocket and to an
 # unknown id (GoneException).
 #
@@ -172,19 +172,23 @@ else
   fail "get-item returns the stored item with its number normalised" "$(cat "$TMP/get.json" "$TMP/err")"
 fi
 
-# Query: switch to aws dynamodb query when the Query operation lands
-# (emulator/dynamo_ops.def has no Query yet), e.g.
-#   ddb query --table-name CliItems --key-condition-expression 'pk = :p' \
-#     --expression-attribute-values '{":p":{"S":"user-1"}}'
-# Until then a scan with the same condition as a filter checks the same items.
-if ddb scan --table-name CliItems --consistent-read \
-     --filter-expression 'pk = :p' --expression-attribute-values '{":p":{"S":"user-1"}}' \
-     >"$TMP/scan.json" 2>"$TMP/err" &&
-   [ "$(jsonget "$TMP/scan.json" 'd["Count"]')" = 3 ] &&
-   [ "$(jsonget "$TMP/scan.json" 'sorted(i["sk"]["N"] for i in d["Items"])')" = "['1', '2', '3']" ]; then
-  pass "scan with a filter finds the three items of one partition"
+# Query: the partition's items in sort-key order (numbers numerically), and a
+# sort-key condition.
+if ddb query --table-name CliItems --key-condition-expression 'pk = :p' \
+     --expression-attribute-values '{":p":{"S":"user-1"}}' >"$TMP/query.json" 2>"$TMP/err" &&
+   [ "$(jsonget "$TMP/query.json" 'd["Count"]')" = 3 ] &&
+   [ "$(jsonget "$TMP/query.json" '[i["sk"]["N"] for i in d["Items"]]')" = "['1', '2', '3']" ]; then
+  pass "query returns one partition in sort-key order"
 else
-  fail "scan with a filter finds the three items of one partition" "$(cat "$TMP/scan.json" "$TMP/err")"
+  fail "query returns one partition in sort-key order" "$(cat "$TMP/query.json" "$TMP/err")"
+fi
+if ddb query --table-name CliItems --key-condition-expression 'pk = :p AND sk >= :s' \
+     --no-scan-index-forward \
+     --expression-attribute-values '{":p":{"S":"user-1"},":s":{"N":"2"}}' >"$TMP/query2.json" 2>"$TMP/err" &&
+   [ "$(jsonget "$TMP/query2.json" '[i["sk"]["N"] for i in d["Items"]]')" = "['3', '2']" ]; then
+  pass "query with a sort-key condition, in reverse"
+else
+  fail "query with a sort-key condition, in reverse" "$(cat "$TMP/query2.json" "$TMP/err")"
 fi
 
 # The CLI paginates by itself: --page-size 1 makes it follow LastEvaluatedKey.
