@@ -4,6 +4,7 @@
  *
  *   wsgw serve [--config FILE] [--host H] [--port N] [--data-dir DIR |
  *               --in-memory] [--max-connections N] [--no-sync] [--log-level L]
+ *   wsgw test [--junit FILE] [--fail-fast] [--jobs N] SCENARIO...  (scenario.c)
  *   wsgw --help | --version
  */
 #include <signal.h>
@@ -14,11 +15,14 @@
 #include "emu_config.h"
 #include "emu_log.h"
 #include "emu_server.h"
+#include "scenario.h"
 #include "wsgw_builtin.h"
 
 static void usage(FILE *out) {
   fprintf(out,
           "usage: wsgw serve [options]\n"
+          "       wsgw test [--junit FILE] [--fail-fast] [--jobs N] SCENARIO...\n"
+          "                 (JSON scenarios, docs/scenarios.md; see wsgw test --help)\n"
           "       wsgw --help | --version\n"
           "\n"
           "Serves an API Gateway WebSocket API (ws://HOST:PORT/{stage}), its @connections\n"
@@ -194,6 +198,8 @@ int main(int argc, char **argv) {
   }
   if (argc >= 2 && !strcmp(argv[1], "serve"))
     return serve(argc - 2, argv + 2);
+  if (argc >= 2 && !strcmp(argv[1], "test"))
+    return scenario_main(argc - 2, argv + 2);
   usage(stderr);
   return 2;
 }

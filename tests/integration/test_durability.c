@@ -315,10 +315,11 @@ static void create_table(struct fixture *f) {
 static cJSON *get_item(struct fixture *f, const char *pk) {
   char req[256];
   cJSON *out, *item;
+  int n = snprintf(req, sizeof(req),
+                   "{\"TableName\":\"" TABLE "\",\"Key\":{\"pk\":{\"S\":\"%s\"}},\"ConsistentRead\":true}",
+                   pk);
 
-  snprintf(req, sizeof(req),
-           "{\"TableName\":\"" TABLE "\",\"Key\":{\"pk\":{\"S\":\"%s\"}},\"ConsistentRead\":true}",
-           pk);
+  assert_true(n > 0 && (size_t)n < sizeof(req)); /* keys here are short */
   out = dynamo_ok(f, "GetItem", req);
   item = cJSON_DetachItemFromObjectCaseSensitive(out, "Item");
   cJSON_Delete(out);
