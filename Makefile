@@ -8,12 +8,15 @@ TLS_PORT   ?= 8443
 DATA_DIR   ?= .wsgw/data
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run test node-deps clean
+.PHONY: all deps test-deps build run test node-deps clean
 
 all: build
 
 deps:
-	@sh .ci/install-deps.sh
+	@sh .ci/install-deps.sh build
+
+test-deps:
+	@sh .ci/install-deps.sh test
 
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWSGW_TESTS=OFF >/dev/null
@@ -27,9 +30,9 @@ tests/clients/node_modules/.wsgw-stamp: tests/clients/package-lock.json
 	cd tests/clients && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-node-deps: deps tests/clients/node_modules/.wsgw-stamp
+node-deps: test-deps tests/clients/node_modules/.wsgw-stamp
 
-test: deps node-deps
+test: test-deps node-deps
 	@cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DWSGW_WERROR=ON -DWSGW_SANITIZE=ON >/dev/null
 	@cmake --build $(TEST_BUILD) -j$(JOBS)
 	cd $(TEST_BUILD) && ctest --output-on-failure -j$(JOBS)

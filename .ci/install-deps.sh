@@ -1,19 +1,26 @@
 #!/bin/sh
-# install-deps.sh - installs the Debian packages wsgw needs to build and test,
-# if any are missing. Uses sudo when not run as root. Idempotent and quiet
-# when everything is present.
+# install-deps.sh [build|test] - installs the Debian packages wsgw needs, if
+# any are missing. Uses sudo when not run as root. Idempotent and quiet when
+# everything is present.
+#   build (default)  what `make run` needs: compiler, CMake, the libraries
+#   test             also what `make test` needs: cmocka, Node.js and npm for
+#                    the AWS SDK for JavaScript, Debian's boto3 and AWS CLI,
+#                    and Chromium for the browser test
 set -eu
 
-# Build: compiler, CMake, pkg-config and the four libraries. `civetweb`
-# (the server binary) is needed because Debian's civetweb CMake config
-# references /usr/bin/civetweb. Tests: Node.js and npm for the AWS SDK clients,
-# Debian's boto3 and AWS CLI for the Python and CLI client tests.
-packages="gcc make cmake pkg-config libcivetweb-dev civetweb libcjson-dev liblmdb-dev libcmocka-dev libssl-dev python3-boto3 awscli chromium"
-if ! command -v node >/dev/null 2>&1; then
-  packages="$packages nodejs"
-fi
-if ! command -v npm >/dev/null 2>&1; then
-  packages="$packages npm"
+# `civetweb` (the server binary) is needed because Debian's civetweb CMake
+# config references /usr/bin/civetweb.
+packages="gcc make cmake pkg-config libcivetweb-dev civetweb libcjson-dev liblmdb-dev libssl-dev"
+# The build configures the tests too (cmocka) unless WSGW_TESTS=OFF; `make
+# run` turns them off, so cmocka is a test package.
+if [ "${1:-build}" = test ]; then
+  packages="$packages libcmocka-dev python3-boto3 awscli chromium"
+  if ! command -v node >/dev/null 2>&1; then
+    packages="$packages nodejs"
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    packages="$packages npm"
+  fi
 fi
 
 missing=""
