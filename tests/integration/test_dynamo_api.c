@@ -24,75 +24,8 @@
 
 #include "dynamo_api.h"
 
-struct row {
-  const char *op;
-  const char *request;
-  int status;
-  const char *type;     /* full __type, or NULL on success */
-  const char *contains; /* substring of the response body, or NULL */
-  const char *reason;
-};
+#include "dynamo_rows.h"
 
-struct fixture {
-  char dir[64];
-  struct dynamo *db;
-};
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
-
-static int setup(void **state) {
-  struct fixture *f = calloc(1, sizeof(*f));
-  char err[256];
-
-  snprintf(f->dir, sizeof(f->dir), "/tmp/wsgw-test-XXXXXX");
-  assert_non_null(mkdtemp(f->dir));
-  f->db = dynamo_open(f->dir, "us-east-1", 1, err, sizeof(err));
-  assert_non_null(f->db);
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  struct fixture *f = *state;
-
-  dynamo_close(f->db);
-  nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-  free(f);
-  return 0;
-}
-
-static void run_rows(struct dynamo *db, const struct row *rows, size_t n) {
-  size_t i;
-
-  for (i = 0; i < n; i++) {
-    struct emu_buf out;
-    int status;
-    emu_buf_init(&out, 1 << 24);
-    status = dynamo_api_call(db, rows[i].op, rows[i].request, strlen(rows[i].request), &out);
-    if (status != rows[i].status ||
-        (rows[i].type && (!out.data || !strstr(out.data, rows[i].type))) ||
-        (!rows[i].type && out.data && strstr(out.data, "__type")) ||
-        (rows[i].contains && (!out.data || !strstr(out.data, rows[i].contains)))) {
-      char body[1024];
-      snprintf(body, sizeof(body), "%s", out.data ? out.data : "");
-      emu_buf_free(&out);
-      fail_msg("row %zu (%s): %s\n  request: %s\n  status %d, body: %s", i, rows[i].op,
-               rows[i].reason, rows[i].request, status, body);
-    }
-    emu_buf_free(&out);
-  }
-}
-
-#define VALIDATION "com.amazon.coral.validate#ValidationException"
-#define NOT_FOUND "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"
-#define IN_USE "com.amazonaws.dynamodb.v20120810#ResourceInUseException"
-#define SERIALIZATION "com.amazon.coral.service#SerializationException"
-#define CONDITION "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException"
 
 static const char create_conn[] =
     "{\"TableName\":\"Connections\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\","
@@ -100,43 +33,43 @@ static const char create_conn[] =
     "\"BillingMode\":\"PAY_PER_REQUEST\"}";
 
 static void table_operations_follow_aws(void **state) {
-  struct fixture *f = *state;
-  static const struct row rows[] = {
+  struct dynamo_fixture *f = *state;
+  static const struct dynamo_row rows[] = {
       {"ListTables", "{}", 200, NULL, "\"TableNames\":[]", "no tables yet"},
       {"CreateTable", create_conn, 200, NULL, "\"TableStatus\":\"ACTIVE\"", "tables are ACTIVE at once"},
-      {"CreateTable", create_conn, 400, IN_USE, "Table already exists: Connections", "a second create is refused"},
+      {"CreateTable", create_conn, 400, DYNAMO_ROWS_IN_USE, "Table already exists: Connections", "a second create is refused"},
       {"DescribeTable", "{\"TableName\":\"Connections\"}", 200, NULL,
        "\"TableArn\":\"arn:aws:dynamodb:us-east-1:000000000000:table/Connections\"", "ARN shape"},
       {"DescribeTable", "{\"TableName\":\"Connections\"}", 200, NULL,
        "\"BillingModeSummary\":{\"BillingMode\":\"PAY_PER_REQUEST\"", "on-demand summary"},
-      {"DescribeTable", "{\"TableName\":\"Nope\"}", 400, NOT_FOUND,
+      {"DescribeTable", "{\"TableName\":\"Nope\"}", 400, DYNAMO_ROWS_NOT_FOUND,
        "Requested resource not found: Table: Nope not found", "DescribeTable names the table"},
-      {"DescribeTable", "{}", 400, VALIDATION,
+      {"DescribeTable", "{}", 400, DYNAMO_ROWS_VALIDATION,
        "The parameter 'TableName' is required but was not present in the request", "missing name"},
-      {"DescribeTable", "{\"TableName\":\"ab\"}", 400, VALIDATION,
+      {"DescribeTable", "{\"TableName\":\"ab\"}", 400, DYNAMO_ROWS_VALIDATION,
        "Member must have length greater than or equal to 3", "name too short"},
-      {"DescribeTable", "{\"TableName\":\"a b c\"}", 400, VALIDATION,
+      {"DescribeTable", "{\"TableName\":\"a b c\"}", 400, DYNAMO_ROWS_VALIDATION,
        "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+", "bad characters"},
-      {"DescribeTable", "{\"TableName\":5}", 400, SERIALIZATION,
+      {"DescribeTable", "{\"TableName\":5}", 400, DYNAMO_ROWS_SERIALIZATION,
        "NUMBER_VALUE cannot be converted to String", "wrong JSON type"},
       {"CreateTable",
        "{\"TableName\":\"Tab2\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"}],"
        "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}]}",
-       400, VALIDATION, "ReadCapacityUnits and WriteCapacityUnits must both be specified",
+       400, DYNAMO_ROWS_VALIDATION, "ReadCapacityUnits and WriteCapacityUnits must both be specified",
        "PROVISIONED needs throughput"},
       {"CreateTable",
        "{\"TableName\":\"Tab2\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"X\"}],"
        "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}",
-       400, VALIDATION, "Member must satisfy enum value set: [B, N, S]", "attribute type enum"},
+       400, DYNAMO_ROWS_VALIDATION, "Member must satisfy enum value set: [B, N, S]", "attribute type enum"},
       {"CreateTable",
        "{\"TableName\":\"Tab2\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"}],"
        "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"RANGE\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}",
-       400, VALIDATION, "The first KeySchemaElement is not a HASH key type", "first key must be HASH"},
+       400, DYNAMO_ROWS_VALIDATION, "The first KeySchemaElement is not a HASH key type", "first key must be HASH"},
       {"CreateTable",
        "{\"TableName\":\"Tab2\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"},"
        "{\"AttributeName\":\"x\",\"AttributeType\":\"S\"}],"
        "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}",
-       400, VALIDATION, "Number of attributes in KeySchema does not exactly match", "unused definition"},
+       400, DYNAMO_ROWS_VALIDATION, "Number of attributes in KeySchema does not exactly match", "unused definition"},
       {"CreateTable",
        "{\"TableName\":\"Prov\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"N\"},"
        "{\"AttributeName\":\"sk\",\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"pk\","
@@ -147,11 +80,11 @@ static void table_operations_follow_aws(void **state) {
        "paging: first page of one"},
       {"ListTables", "{\"ExclusiveStartTableName\":\"Connections\"}", 200, NULL,
        "\"TableNames\":[\"Prov\"]}", "paging: the rest, no more pages"},
-      {"ListTables", "{\"Limit\":0}", 400, VALIDATION, "greater than or equal to 1", "limit bounds"},
-      {"UpdateTable", "{\"TableName\":\"Prov\"}", 400, VALIDATION,
+      {"ListTables", "{\"Limit\":0}", 400, DYNAMO_ROWS_VALIDATION, "greater than or equal to 1", "limit bounds"},
+      {"UpdateTable", "{\"TableName\":\"Prov\"}", 400, DYNAMO_ROWS_VALIDATION,
        "At least one of ProvisionedThroughput, BillingMode", "UpdateTable needs a change"},
       {"UpdateTable", "{\"TableName\":\"Prov\",\"ProvisionedThroughput\":{\"ReadCapacityUnits\":5,\"WriteCapacityUnits\":7}}",
-       400, VALIDATION, "The provisioned throughput for the table will not change", "same throughput"},
+       400, DYNAMO_ROWS_VALIDATION, "The provisioned throughput for the table will not change", "same throughput"},
       {"UpdateTable", "{\"TableName\":\"Prov\",\"ProvisionedThroughput\":{\"ReadCapacityUnits\":9,\"WriteCapacityUnits\":2}}",
        200, NULL, "\"NumberOfDecreasesToday\":1", "a decrease is counted"},
       {"UpdateTable", "{\"TableName\":\"Prov\",\"BillingMode\":\"PAY_PER_REQUEST\"}", 200, NULL,
@@ -160,22 +93,22 @@ static void table_operations_follow_aws(void **state) {
        "on-demand tables report 0 capacity"},
       {"UpdateTable", "{\"TableName\":\"Prov\",\"DeletionProtectionEnabled\":true}", 200, NULL,
        "\"DeletionProtectionEnabled\":true", "protect"},
-      {"DeleteTable", "{\"TableName\":\"Prov\"}", 400, VALIDATION,
+      {"DeleteTable", "{\"TableName\":\"Prov\"}", 400, DYNAMO_ROWS_VALIDATION,
        "Resource cannot be deleted as it is currently protected against deletion", "protected"},
       {"UpdateTable", "{\"TableName\":\"Prov\",\"DeletionProtectionEnabled\":false}", 200, NULL, NULL,
        "unprotect"},
       {"DeleteTable", "{\"TableName\":\"Prov\"}", 200, NULL, "\"TableStatus\":\"DELETING\"",
        "DeleteTable returns DELETING"},
-      {"DeleteTable", "{\"TableName\":\"Prov\"}", 400, NOT_FOUND,
+      {"DeleteTable", "{\"TableName\":\"Prov\"}", 400, DYNAMO_ROWS_NOT_FOUND,
        "Requested resource not found: Table: Prov not found", "already gone"},
       {"ListTables", "{}", 200, NULL, "{\"TableNames\":[\"Connections\"]}", "deleted table is not listed"},
   };
-  run_rows(f->db, rows, sizeof(rows) / sizeof(rows[0]));
+  dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
 static void item_operations_follow_aws(void **state) {
-  struct fixture *f = *state;
-  static const struct row rows[] = {
+  struct dynamo_fixture *f = *state;
+  static const struct dynamo_row rows[] = {
       {"CreateTable", create_conn, 200, NULL, NULL, "set-up"},
       {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"},\"n\":{\"N\":\"001.50\"}}}",
        200, NULL, "{}", "a put answers {}"},
@@ -183,60 +116,60 @@ static void item_operations_follow_aws(void **state) {
        "\"n\":{\"N\":\"1.5\"}", "numbers come back normalised"},
       {"GetItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"zz\"}}}", 200, NULL, "{}",
        "a missing item is an empty object"},
-      {"GetItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"N\":\"1\"}}}", 400, VALIDATION,
+      {"GetItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"N\":\"1\"}}}", 400, DYNAMO_ROWS_VALIDATION,
        "The provided key element does not match the schema", "wrong key type"},
       {"GetItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"a\"},\"x\":{\"S\":\"b\"}}}", 400,
-       VALIDATION, "The provided key element does not match the schema", "extra key attribute"},
-      {"GetItem", "{\"TableName\":\"Nope\",\"Key\":{\"id\":{\"S\":\"a\"}}}", 400, NOT_FOUND,
+       DYNAMO_ROWS_VALIDATION, "The provided key element does not match the schema", "extra key attribute"},
+      {"GetItem", "{\"TableName\":\"Nope\",\"Key\":{\"id\":{\"S\":\"a\"}}}", 400, DYNAMO_ROWS_NOT_FOUND,
        "\"message\":\"Requested resource not found\"", "item operations say only this"},
       {"GetItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"a\"}},\"ProjectionExpression\":\"n\"}",
        200, NULL, "{\"Item\":{\"n\":{\"N\":\"1.5\"}}}", "projection"},
-      {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"x\":{\"S\":\"a\"}}}", 400, VALIDATION,
+      {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"x\":{\"S\":\"a\"}}}", 400, DYNAMO_ROWS_VALIDATION,
        "One or more parameter values were invalid: Missing the key id in the item", "missing key"},
-      {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"N\":\"1\"}}}", 400, VALIDATION,
+      {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"N\":\"1\"}}}", 400, DYNAMO_ROWS_VALIDATION,
        "Type mismatch for key id expected: S actual: N", "key type"},
-      {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"\"}}}", 400, VALIDATION,
+      {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"\"}}}", 400, DYNAMO_ROWS_VALIDATION,
        "The AttributeValue for a key attribute cannot contain an empty string value. Key: id", "empty key"},
       {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"b\"},\"s\":{\"SS\":[]}}}", 400,
-       VALIDATION, "An string set  may not be empty", "empty set"},
-      {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"b\"},\"v\":{}}}", 400, VALIDATION,
+       DYNAMO_ROWS_VALIDATION, "An string set  may not be empty", "empty set"},
+      {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"b\"},\"v\":{}}}", 400, DYNAMO_ROWS_VALIDATION,
        "Supplied AttributeValue is empty", "empty AttributeValue"},
-      {"PutItem", "{\"TableName\":\"Connections\"}", 400, VALIDATION, "Value null at 'item'", "no Item"},
+      {"PutItem", "{\"TableName\":\"Connections\"}", 400, DYNAMO_ROWS_VALIDATION, "Value null at 'item'", "no Item"},
       {"PutItem",
        "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"}},\"ConditionExpression\":\"attribute_not_exists(id)\"}",
-       400, CONDITION, "The conditional request failed", "condition on an existing item"},
+       400, DYNAMO_ROWS_CONDITION, "The conditional request failed", "condition on an existing item"},
       {"PutItem",
        "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"}},\"ConditionExpression\":\"attribute_not_exists(id)\","
        "\"ReturnValuesOnConditionCheckFailure\":\"ALL_OLD\"}",
-       400, CONDITION, "\"Item\":{\"id\":{\"S\":\"a\"}", "the failure carries the old item"},
+       400, DYNAMO_ROWS_CONDITION, "\"Item\":{\"id\":{\"S\":\"a\"}", "the failure carries the old item"},
       {"PutItem",
        "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"},\"n\":{\"N\":\"2\"}},\"ReturnValues\":\"ALL_OLD\"}",
        200, NULL, "\"Attributes\":{\"id\":{\"S\":\"a\"},\"n\":{\"N\":\"1.5\"}}", "ALL_OLD returns the replaced item"},
       {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"}},\"ReturnValues\":\"ALL_NEW\"}",
-       400, VALIDATION, "ReturnValues can only be ALL_OLD or NONE", "PutItem return values"},
+       400, DYNAMO_ROWS_VALIDATION, "ReturnValues can only be ALL_OLD or NONE", "PutItem return values"},
       {"PutItem",
        "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"c\"}},\"ExpressionAttributeValues\":{\":v\":{\"S\":\"x\"}}}",
-       400, VALIDATION, "ExpressionAttributeValues can only be specified when using expressions", "EAV alone"},
+       400, DYNAMO_ROWS_VALIDATION, "ExpressionAttributeValues can only be specified when using expressions", "EAV alone"},
       {"PutItem",
        "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"c\"}},\"ConditionExpression\":\"attribute_not_exists(id)\","
        "\"ExpressionAttributeValues\":{\":v\":{\"S\":\"x\"}}}",
-       400, VALIDATION, "unused in expressions: keys: {:v}", "unused placeholder"},
+       400, DYNAMO_ROWS_VALIDATION, "unused in expressions: keys: {:v}", "unused placeholder"},
       {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"}},\"ReturnConsumedCapacity\":\"TOTAL\"}",
        200, NULL, "\"ConsumedCapacity\":{\"TableName\":\"Connections\",\"CapacityUnits\":1}", "capacity"},
       {"DeleteItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"a\"}},\"ReturnValues\":\"ALL_OLD\"}",
        200, NULL, "\"Attributes\":{\"id\":{\"S\":\"a\"}}", "delete returns the old item"},
       {"DeleteItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"a\"}},\"ConditionExpression\":\"attribute_exists(id)\"}",
-       400, CONDITION, "The conditional request failed", "conditional delete of a missing item"},
+       400, DYNAMO_ROWS_CONDITION, "The conditional request failed", "conditional delete of a missing item"},
       {"DeleteItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"a\"}}}", 200, NULL, "{}",
        "deleting a missing item is fine"},
       {"DescribeTable", "{\"TableName\":\"Connections\"}", 200, NULL, "\"ItemCount\":0", "count back to zero"},
   };
-  run_rows(f->db, rows, sizeof(rows) / sizeof(rows[0]));
+  dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
 static void update_item_follows_aws(void **state) {
-  struct fixture *f = *state;
-  static const struct row rows[] = {
+  struct dynamo_fixture *f = *state;
+  static const struct dynamo_row rows[] = {
       {"CreateTable", create_conn, 200, NULL, NULL, "set-up"},
       {"UpdateItem",
        "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}},\"UpdateExpression\":\"SET n = :one, l = :l\","
@@ -251,7 +184,7 @@ static void update_item_follows_aws(void **state) {
       {"UpdateItem",
        "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}},\"UpdateExpression\":\"SET n = n + :one\","
        "\"ExpressionAttributeValues\":{\":one\":{\"N\":\"0.1\"}}}",
-       400, VALIDATION, "Number overflow", "39 significant digits are refused (reported as overflow)"},
+       400, DYNAMO_ROWS_VALIDATION, "Number overflow", "39 significant digits are refused (reported as overflow)"},
       {"UpdateItem",
        "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}},\"UpdateExpression\":\"SET l = list_append(l, :l) REMOVE n\","
        "\"ExpressionAttributeValues\":{\":l\":{\"L\":[{\"S\":\"b\"}]}},\"ReturnValues\":\"UPDATED_OLD\"}",
@@ -263,31 +196,31 @@ static void update_item_follows_aws(void **state) {
       {"UpdateItem",
        "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}},\"UpdateExpression\":\"SET id = :v\","
        "\"ExpressionAttributeValues\":{\":v\":{\"S\":\"x\"}}}",
-       400, VALIDATION, "Cannot update attribute id. This attribute is part of the key", "key attributes are fixed"},
+       400, DYNAMO_ROWS_VALIDATION, "Cannot update attribute id. This attribute is part of the key", "key attributes are fixed"},
       {"UpdateItem",
        "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}},\"UpdateExpression\":\"SET a = :v\","
        "\"ConditionExpression\":\"attribute_not_exists(id)\",\"ExpressionAttributeValues\":{\":v\":{\"S\":\"x\"}}}",
-       400, CONDITION, "The conditional request failed", "conditional update"},
+       400, DYNAMO_ROWS_CONDITION, "The conditional request failed", "conditional update"},
       {"UpdateItem",
        "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}},\"UpdateExpression\":\"SET a = :v\"}",
-       400, VALIDATION, "An expression attribute value used in expression is not defined; attribute value: :v",
+       400, DYNAMO_ROWS_VALIDATION, "An expression attribute value used in expression is not defined; attribute value: :v",
        "undefined placeholder"},
       {"UpdateItem",
        "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}},\"UpdateExpression\":\"SET a = \"}",
-       400, VALIDATION, "Invalid UpdateExpression: Syntax error; token: \\\"<EOF>\\\"", "syntax error"},
+       400, DYNAMO_ROWS_VALIDATION, "Invalid UpdateExpression: Syntax error; token: \\\"<EOF>\\\"", "syntax error"},
       {"UpdateItem",
        "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}},\"ReturnValues\":\"SOME\"}",
-       400, VALIDATION, "Member must satisfy enum value set", "return values enum"},
+       400, DYNAMO_ROWS_VALIDATION, "Member must satisfy enum value set", "return values enum"},
       {"GetItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}}}", 200, NULL,
        "\"s\":{\"SS\":[\"x\",\"y\"]}", "the item after the updates"},
   };
-  run_rows(f->db, rows, sizeof(rows) / sizeof(rows[0]));
+  dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
 /* SPEC dynamodb.md 2.6: partition key 1..2048 bytes, sort key 1..1024 bytes,
  * both far over LMDB's 511-byte key cap (store_lmdb.c's buckets). */
 static void largest_keys_are_stored_read_and_scanned_in_order(void **state) {
-  struct fixture *f = *state;
+  struct dynamo_fixture *f = *state;
   static const char create[] =
       "{\"TableName\":\"Big\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"},"
       "{\"AttributeName\":\"sk\",\"AttributeType\":\"B\"}],\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"},"
@@ -347,8 +280,8 @@ static void largest_keys_are_stored_read_and_scanned_in_order(void **state) {
 }
 
 static void number_keys_in_any_spelling_address_one_item(void **state) {
-  struct fixture *f = *state;
-  static const struct row rows[] = {
+  struct dynamo_fixture *f = *state;
+  static const struct dynamo_row rows[] = {
       {"CreateTable",
        "{\"TableName\":\"Nums\",\"AttributeDefinitions\":[{\"AttributeName\":\"k\",\"AttributeType\":\"N\"}],"
        "\"KeySchema\":[{\"AttributeName\":\"k\",\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}",
@@ -360,17 +293,17 @@ static void number_keys_in_any_spelling_address_one_item(void **state) {
        200, NULL, "\"v\":{\"S\":\"a\"}", "+01000 replaces it"},
       {"DescribeTable", "{\"TableName\":\"Nums\"}", 200, NULL, "\"ItemCount\":1", "still one item"},
   };
-  run_rows(f->db, rows, sizeof(rows) / sizeof(rows[0]));
+  dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
 static void legacy_parameters_work_through_the_operations(void **state) {
-  struct fixture *f = *state;
-  static const struct row rows[] = {
+  struct dynamo_fixture *f = *state;
+  static const struct dynamo_row rows[] = {
       {"CreateTable", create_conn, 200, NULL, NULL, "set-up"},
       {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"},\"n\":{\"N\":\"5\"}}}", 200, NULL, NULL, "set-up"},
       {"PutItem",
        "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"}},\"Expected\":{\"id\":{\"Exists\":false}}}",
-       400, CONDITION, "The conditional request failed", "Expected Exists false on an existing item"},
+       400, DYNAMO_ROWS_CONDITION, "The conditional request failed", "Expected Exists false on an existing item"},
       {"PutItem",
        "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"},\"n\":{\"N\":\"5\"}},"
        "\"Expected\":{\"n\":{\"ComparisonOperator\":\"GE\",\"AttributeValueList\":[{\"N\":\"5\"}]}}}",
@@ -378,7 +311,7 @@ static void legacy_parameters_work_through_the_operations(void **state) {
       {"PutItem",
        "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"}},\"Expected\":{\"id\":{\"Exists\":false}},"
        "\"ConditionExpression\":\"attribute_exists(id)\"}",
-       400, VALIDATION,
+       400, DYNAMO_ROWS_VALIDATION,
        "Can not use both expression and non-expression parameters in the same request: Non-expression "
        "parameters: {Expected} Expression parameters: {ConditionExpression}",
        "mixing styles"},
@@ -393,14 +326,14 @@ static void legacy_parameters_work_through_the_operations(void **state) {
        200, NULL, "\"Count\":1", "ScanFilter"},
       {"GetItem",
        "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"a\"}},\"ExpressionAttributeValues\":{\":v\":{\"S\":\"x\"}}}",
-       400, VALIDATION, "Value provided in ExpressionAttributeValues unused in expressions: keys: {:v}",
+       400, DYNAMO_ROWS_VALIDATION, "Value provided in ExpressionAttributeValues unused in expressions: keys: {:v}",
        "GetItem takes no values: they are reported as unused (as dynalite reproduces)"},
   };
-  run_rows(f->db, rows, sizeof(rows) / sizeof(rows[0]));
+  dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
 static void scan_pages_through_every_item_once(void **state) {
-  struct fixture *f = *state;
+  struct dynamo_fixture *f = *state;
   struct emu_buf out;
   char req[256], *start = NULL;
   int i, seen = 0, pages = 0;
@@ -438,7 +371,7 @@ static void scan_pages_through_every_item_once(void **state) {
 }
 
 static void parallel_scan_segments_partition_the_table(void **state) {
-  struct fixture *f = *state;
+  struct dynamo_fixture *f = *state;
   struct emu_buf out;
   char req[256];
   int i, seg, total = 0;
@@ -469,27 +402,27 @@ static void parallel_scan_segments_partition_the_table(void **state) {
 }
 
 static void unknown_operations_and_bad_json_get_coral_errors(void **state) {
-  struct fixture *f = *state;
-  static const struct row rows[] = {
+  struct dynamo_fixture *f = *state;
+  static const struct dynamo_row rows[] = {
       {"Frobnicate", "{}", 400, "com.amazon.coral.service#UnknownOperationException", NULL, "unknown op"},
-      {"ListTables", "{not json", 400, SERIALIZATION, NULL, "malformed JSON"},
-      {"ListTables", "", 400, SERIALIZATION, NULL, "empty body"},
-      {"ListTables", "[1]", 400, SERIALIZATION, NULL, "not an object"},
+      {"ListTables", "{not json", 400, DYNAMO_ROWS_SERIALIZATION, NULL, "malformed JSON"},
+      {"ListTables", "", 400, DYNAMO_ROWS_SERIALIZATION, NULL, "empty body"},
+      {"ListTables", "[1]", 400, DYNAMO_ROWS_SERIALIZATION, NULL, "not an object"},
   };
-  run_rows(f->db, rows, sizeof(rows) / sizeof(rows[0]));
+  dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(table_operations_follow_aws, setup, teardown),
-      cmocka_unit_test_setup_teardown(item_operations_follow_aws, setup, teardown),
-      cmocka_unit_test_setup_teardown(update_item_follows_aws, setup, teardown),
-      cmocka_unit_test_setup_teardown(largest_keys_are_stored_read_and_scanned_in_order, setup, teardown),
-      cmocka_unit_test_setup_teardown(number_keys_in_any_spelling_address_one_item, setup, teardown),
-      cmocka_unit_test_setup_teardown(legacy_parameters_work_through_the_operations, setup, teardown),
-      cmocka_unit_test_setup_teardown(scan_pages_through_every_item_once, setup, teardown),
-      cmocka_unit_test_setup_teardown(parallel_scan_segments_partition_the_table, setup, teardown),
-      cmocka_unit_test_setup_teardown(unknown_operations_and_bad_json_get_coral_errors, setup, teardown),
+      cmocka_unit_test_setup_teardown(table_operations_follow_aws, dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(item_operations_follow_aws, dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(update_item_follows_aws, dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(largest_keys_are_stored_read_and_scanned_in_order, dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(number_keys_in_any_spelling_address_one_item, dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(legacy_parameters_work_through_the_operations, dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(scan_pages_through_every_item_once, dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(parallel_scan_segments_partition_the_table, dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(unknown_operations_and_bad_json_get_coral_errors, dynamo_rows_setup, dynamo_rows_teardown),
   };
   return cmocka_run_group_tests_name("dynamo_api", tests, NULL, NULL);
 }

@@ -25,92 +25,9 @@
 
 #include "dynamo_api.h"
 
-struct row {
-  const char *op;
-  const char *request;
-  int status;
-  const char *type;     /* full __type, or NULL on success */
-  const char *contains; /* substring of the response body, or NULL */
-  const char *reason;
-};
+#include "dynamo_rows.h"
 
-struct fixture {
-  char dir[64];
-  struct dynamo *db;
-};
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
-
-static int setup(void **state) {
-  struct fixture *f = calloc(1, sizeof(*f));
-  char err[256];
-
-  snprintf(f->dir, sizeof(f->dir), "/tmp/wsgw-test-XXXXXX");
-  assert_non_null(mkdtemp(f->dir));
-  f->db = dynamo_open(f->dir, "us-east-1", 1, err, sizeof(err));
-  assert_non_null(f->db);
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  struct fixture *f = *state;
-
-  dynamo_close(f->db);
-  nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-  free(f);
-  return 0;
-}
-
-static void run_rows(struct dynamo *db, const struct row *rows, size_t n) {
-  size_t i;
-
-  for (i = 0; i < n; i++) {
-    struct emu_buf out;
-    int status;
-    emu_buf_init(&out, 1 << 24);
-    status = dynamo_api_call(db, rows[i].op, rows[i].request, strlen(rows[i].request), &out);
-    if (status != rows[i].status ||
-        (rows[i].type && (!out.data || !strstr(out.data, rows[i].type))) ||
-        (!rows[i].type && out.data && strstr(out.data, "__type")) ||
-        (rows[i].contains && (!out.data || !strstr(out.data, rows[i].contains)))) {
-      char body[1536];
-      snprintf(body, sizeof(body), "%s", out.data ? out.data : "");
-      emu_buf_free(&out);
-      fail_msg("row %zu (%s): %s\n  request: %.600s\n  status %d, body: %s", i, rows[i].op,
-               rows[i].reason, rows[i].request, status, body);
-    }
-    emu_buf_free(&out);
-  }
-}
-
-static cJSON *call_ok(struct dynamo *db, const char *op, const char *request) {
-  struct emu_buf out;
-  cJSON *resp;
-  int status;
-
-  emu_buf_init(&out, (size_t)1 << 26);
-  status = dynamo_api_call(db, op, request, strlen(request), &out);
-  if (status != 200) {
-    char body[1024];
-    snprintf(body, sizeof(body), "%s", out.data ? out.data : "");
-    emu_buf_free(&out);
-    fail_msg("%s failed (%d): %s\n  request: %.300s", op, status, body, request);
-  }
-  resp = cJSON_Parse(out.data);
-  emu_buf_free(&out);
-  assert_non_null(resp);
-  return resp;
-}
-
-#define VALIDATION "com.amazon.coral.validate#ValidationException"
-#define NOT_FOUND "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"
-#define SERIALIZATION "com.amazon.coral.service#SerializationException"
 
 static const char create_users[] =
     "{\"TableName\":\"Users\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"}],"
@@ -126,8 +43,8 @@ static const char create_events[] =
 #define DEL_E(sk) "{\"DeleteRequest\":{\"Key\":{\"pk\":{\"S\":\"e\"},\"sk\":{\"N\":\"" sk "\"}}}}"
 
 static void batch_write_mixes_puts_and_deletes_across_tables(void **state) {
-  struct fixture *f = *state;
-  static const struct row rows[] = {
+  struct dynamo_fixture *f = *state;
+  static const struct dynamo_row rows[] = {
       {"CreateTable", create_users, 200, NULL, NULL, "set-up"},
       {"CreateTable", create_events, 200, NULL, NULL, "set-up"},
       {"BatchWriteItem",
@@ -156,25 +73,25 @@ static void batch_write_mixes_puts_and_deletes_across_tables(void **state) {
       /* All-or-nothing: one bad request and nothing is written. */
       {"BatchWriteItem",
        "{\"RequestItems\":{\"Users\":[" PUT_U("x1") "],\"Nope\":[" PUT_U("x2") "]}}",
-       400, NOT_FOUND, "\"message\":\"Requested resource not found\"", "a missing table"},
+       400, DYNAMO_ROWS_NOT_FOUND, "\"message\":\"Requested resource not found\"", "a missing table"},
       {"BatchWriteItem",
        "{\"RequestItems\":{\"Users\":[" PUT_U("x1") ",{\"PutRequest\":{\"Item\":{\"name\":{\"S\":\"x\"}}}}]}}",
-       400, VALIDATION, "One or more parameter values were invalid: Missing the key id in the item",
+       400, DYNAMO_ROWS_VALIDATION, "One or more parameter values were invalid: Missing the key id in the item",
        "a put validated like PutItem"},
       {"BatchWriteItem",
        "{\"RequestItems\":{\"Users\":[" PUT_U("x1") ",{\"DeleteRequest\":{\"Key\":{\"id\":{\"N\":\"1\"}}}}]}}",
-       400, VALIDATION, "The provided key element does not match the schema", "a delete validated like DeleteItem"},
+       400, DYNAMO_ROWS_VALIDATION, "The provided key element does not match the schema", "a delete validated like DeleteItem"},
       {"BatchWriteItem",
        "{\"RequestItems\":{\"Users\":[" PUT_U("x1") ",{\"PutRequest\":{\"Item\":{\"id\":{\"S\":\"\"}}}}]}}",
-       400, VALIDATION, "The AttributeValue for a key attribute cannot contain an empty string value. Key: id",
+       400, DYNAMO_ROWS_VALIDATION, "The AttributeValue for a key attribute cannot contain an empty string value. Key: id",
        "empty key"},
       {"BatchWriteItem",
        "{\"RequestItems\":{\"Users\":[" PUT_U("x1") ",{\"PutRequest\":{\"Item\":{\"id\":{\"S\":\"x3\"},\"s\":{\"SS\":[]}}}}]}}",
-       400, VALIDATION, "An string set  may not be empty", "item values validated"},
+       400, DYNAMO_ROWS_VALIDATION, "An string set  may not be empty", "item values validated"},
       {"DescribeTable", "{\"TableName\":\"Users\"}", 200, NULL, "\"ItemCount\":3", "nothing of the failed batches"},
       {"GetItem", "{\"TableName\":\"Users\",\"Key\":{\"id\":{\"S\":\"x1\"}}}", 200, NULL, "{}", "x1 never written"},
   };
-  run_rows(f->db, rows, sizeof(rows) / sizeof(rows[0]));
+  dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
 /* A BatchWriteItem with n1 puts into table t1 and, when n2 > 0, n2 puts
@@ -200,36 +117,36 @@ static char *puts_request(const char *t1, int n1, const char *t2, int n2) {
 }
 
 static void batch_write_limits_and_duplicates_follow_aws(void **state) {
-  struct fixture *f = *state;
-  static const struct row rows[] = {
+  struct dynamo_fixture *f = *state;
+  static const struct dynamo_row rows[] = {
       {"CreateTable", create_users, 200, NULL, NULL, "set-up"},
       {"CreateTable", create_events, 200, NULL, NULL, "set-up"},
-      {"BatchWriteItem", "{}", 400, VALIDATION,
+      {"BatchWriteItem", "{}", 400, DYNAMO_ROWS_VALIDATION,
        "Value null at 'requestItems' failed to satisfy constraint: Member must not be null", "no RequestItems"},
-      {"BatchWriteItem", "{\"RequestItems\":{}}", 400, VALIDATION,
+      {"BatchWriteItem", "{\"RequestItems\":{}}", 400, DYNAMO_ROWS_VALIDATION,
        "The requestItems parameter is required for BatchWriteItem", "empty RequestItems (SPEC 2.4)"},
-      {"BatchWriteItem", "{\"RequestItems\":{\"Users\":[]}}", 400, VALIDATION,
+      {"BatchWriteItem", "{\"RequestItems\":{\"Users\":[]}}", 400, DYNAMO_ROWS_VALIDATION,
        "1 validation error detected: Value '{Users=[]}' at 'requestItems' failed to satisfy constraint: Map value "
        "must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater "
        "than or equal to 1]",
        "an empty list for a table"},
       {"BatchWriteItem", "{\"RequestItems\":{\"Users\":[" PUT_U("a") "]}}", 200, NULL, NULL, "one is fine"},
-      {"BatchWriteItem", "{\"RequestItems\":{\"Users\":[{}]}}", 400, VALIDATION,
+      {"BatchWriteItem", "{\"RequestItems\":{\"Users\":[{}]}}", 400, DYNAMO_ROWS_VALIDATION,
        "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
        "a request with neither put nor delete (DYN-val)"},
       {"BatchWriteItem", "{\"RequestItems\":{\"Users\":[{\"PutRequest\":{\"Item\":{\"id\":{\"S\":\"a\"}}},"
                          "\"DeleteRequest\":{\"Key\":{\"id\":{\"S\":\"a\"}}}}]}}",
-       400, VALIDATION, "Supplied AttributeValue has more than one datatypes set", "a request with both"},
-      {"BatchWriteItem", "{\"RequestItems\":{\"Users\":[{\"PutRequest\":{}}]}}", 400, VALIDATION,
+       400, DYNAMO_ROWS_VALIDATION, "Supplied AttributeValue has more than one datatypes set", "a request with both"},
+      {"BatchWriteItem", "{\"RequestItems\":{\"Users\":[{\"PutRequest\":{}}]}}", 400, DYNAMO_ROWS_VALIDATION,
        "Value null at 'requestItems.Users.member.putRequest.item' failed to satisfy constraint: Member must not be null",
        "a put without an item"},
-      {"BatchWriteItem", "{\"RequestItems\":{\"Users\":{}}}", 400, SERIALIZATION,
+      {"BatchWriteItem", "{\"RequestItems\":{\"Users\":{}}}", 400, DYNAMO_ROWS_SERIALIZATION,
        "Start of structure or map found where not expected.", "a map where a list belongs"},
-      {"BatchWriteItem", "{\"RequestItems\":{\"Users\":[" PUT_U("d") "," PUT_U("d") "]}}", 400, VALIDATION,
+      {"BatchWriteItem", "{\"RequestItems\":{\"Users\":[" PUT_U("d") "," PUT_U("d") "]}}", 400, DYNAMO_ROWS_VALIDATION,
        "Provided list of item keys contains duplicates", "two puts of one key"},
-      {"BatchWriteItem", "{\"RequestItems\":{\"Users\":[" PUT_U("d") "," DEL_U("d") "]}}", 400, VALIDATION,
+      {"BatchWriteItem", "{\"RequestItems\":{\"Users\":[" PUT_U("d") "," DEL_U("d") "]}}", 400, DYNAMO_ROWS_VALIDATION,
        "Provided list of item keys contains duplicates", "a put and a delete of one key"},
-      {"BatchWriteItem", "{\"RequestItems\":{\"Events\":[" PUT_E("1") "," DEL_E("1.00") "]}}", 400, VALIDATION,
+      {"BatchWriteItem", "{\"RequestItems\":{\"Events\":[" PUT_E("1") "," DEL_E("1.00") "]}}", 400, DYNAMO_ROWS_VALIDATION,
        "Provided list of item keys contains duplicates", "one number key in two spellings"},
       {"BatchWriteItem", "{\"RequestItems\":{\"Events\":[" PUT_E("1") "," PUT_E("-1") "]}}", 200, NULL, NULL,
        "different sort keys are not duplicates"},
@@ -241,7 +158,7 @@ static void batch_write_limits_and_duplicates_follow_aws(void **state) {
   char *req;
   struct emu_buf out;
 
-  run_rows(f->db, rows, sizeof(rows) / sizeof(rows[0]));
+  dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
   emu_buf_init(&out, 1 << 24);
   /* 25 in one table is fine; 26 breaks the per-table constraint. */
   req = puts_request("Users", 25, NULL, 0);
@@ -269,8 +186,8 @@ static void batch_write_limits_and_duplicates_follow_aws(void **state) {
 }
 
 static void batch_get_reads_keys_across_tables(void **state) {
-  struct fixture *f = *state;
-  static const struct row rows[] = {
+  struct dynamo_fixture *f = *state;
+  static const struct dynamo_row rows[] = {
       {"CreateTable", create_users, 200, NULL, NULL, "set-up"},
       {"CreateTable", create_events, 200, NULL, NULL, "set-up"},
       {"BatchWriteItem",
@@ -294,37 +211,37 @@ static void batch_get_reads_keys_across_tables(void **state) {
        "names, a consistent read, capacity"},
       {"BatchGetItem", "{\"RequestItems\":{\"Users\":{\"Keys\":[{\"id\":{\"S\":\"a\"}}],\"AttributesToGet\":[\"id\"]}}}",
        200, NULL, "{\"Users\":[{\"id\":{\"S\":\"a\"}}]}", "legacy AttributesToGet"},
-      {"BatchGetItem", "{}", 400, VALIDATION,
+      {"BatchGetItem", "{}", 400, DYNAMO_ROWS_VALIDATION,
        "Value null at 'requestItems' failed to satisfy constraint: Member must not be null", "no RequestItems"},
-      {"BatchGetItem", "{\"RequestItems\":{}}", 400, VALIDATION,
+      {"BatchGetItem", "{\"RequestItems\":{}}", 400, DYNAMO_ROWS_VALIDATION,
        "The requestItems parameter is required for BatchGetItem", "empty RequestItems"},
-      {"BatchGetItem", "{\"RequestItems\":{\"Users\":{}}}", 400, VALIDATION,
+      {"BatchGetItem", "{\"RequestItems\":{\"Users\":{}}}", 400, DYNAMO_ROWS_VALIDATION,
        "Value null at 'requestItems.Users.member.keys' failed to satisfy constraint: Member must not be null",
        "no Keys"},
-      {"BatchGetItem", "{\"RequestItems\":{\"Users\":{\"Keys\":[]}}}", 400, VALIDATION,
+      {"BatchGetItem", "{\"RequestItems\":{\"Users\":{\"Keys\":[]}}}", 400, DYNAMO_ROWS_VALIDATION,
        "1 validation error detected: Value '[]' at 'requestItems.Users.member.keys' failed to satisfy constraint: "
        "Member must have length greater than or equal to 1",
        "empty Keys"},
       {"BatchGetItem", "{\"RequestItems\":{\"Users\":{\"Keys\":[{\"id\":{\"S\":\"a\"}},{\"id\":{\"S\":\"a\"}}]}}}", 400,
-       VALIDATION, "Provided list of item keys contains duplicates", "duplicate keys"},
+       DYNAMO_ROWS_VALIDATION, "Provided list of item keys contains duplicates", "duplicate keys"},
       {"BatchGetItem",
        "{\"RequestItems\":{\"Events\":{\"Keys\":[{\"pk\":{\"S\":\"e\"},\"sk\":{\"N\":\"1\"}},"
        "{\"pk\":{\"S\":\"e\"},\"sk\":{\"N\":\"10e-1\"}}]}}}",
-       400, VALIDATION, "Provided list of item keys contains duplicates", "duplicates in two number spellings"},
+       400, DYNAMO_ROWS_VALIDATION, "Provided list of item keys contains duplicates", "duplicates in two number spellings"},
       {"BatchGetItem",
        "{\"RequestItems\":{\"Users\":{\"Keys\":[{\"id\":{\"S\":\"a\"}}]},\"Nope\":{\"Keys\":[{\"id\":{\"S\":\"a\"}}]}}}",
-       400, NOT_FOUND, "\"message\":\"Requested resource not found\"", "a missing table"},
-      {"BatchGetItem", "{\"RequestItems\":{\"Users\":{\"Keys\":[{\"id\":{\"N\":\"1\"}}]}}}", 400, VALIDATION,
+       400, DYNAMO_ROWS_NOT_FOUND, "\"message\":\"Requested resource not found\"", "a missing table"},
+      {"BatchGetItem", "{\"RequestItems\":{\"Users\":{\"Keys\":[{\"id\":{\"N\":\"1\"}}]}}}", 400, DYNAMO_ROWS_VALIDATION,
        "The provided key element does not match the schema", "a key of the wrong type"},
       {"BatchGetItem", "{\"RequestItems\":{\"Users\":{\"Keys\":[{\"id\":{\"S\":\"a\"},\"n\":{\"N\":\"1\"}}]}}}", 400,
-       VALIDATION, "The provided key element does not match the schema", "a key with an extra attribute"},
+       DYNAMO_ROWS_VALIDATION, "The provided key element does not match the schema", "a key with an extra attribute"},
       {"BatchGetItem", "{\"RequestItems\":{\"Users\":{\"Keys\":[{\"id\":{\"S\":\"a\"}}],\"ProjectionExpression\":\"#x\"}}}",
-       400, VALIDATION, "An expression attribute name used in the document path is not defined; attribute name: #x",
+       400, DYNAMO_ROWS_VALIDATION, "An expression attribute name used in the document path is not defined; attribute name: #x",
        "projection errors per table"},
       {"BatchGetItem", "{\"RequestItems\":{\"Users\":{\"Keys\":[{\"id\":{\"S\":\"a\"}}],\"ConsistentRead\":\"yes\"}}}",
-       400, SERIALIZATION, NULL, "ConsistentRead type"},
+       400, DYNAMO_ROWS_SERIALIZATION, NULL, "ConsistentRead type"},
   };
-  run_rows(f->db, rows, sizeof(rows) / sizeof(rows[0]));
+  dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
 /* A BatchGetItem over n keys: tables Users (ids k0..) and, when split,
@@ -349,7 +266,7 @@ static char *keys_request(int n_users, int n_events) {
 }
 
 static void batch_get_key_limits_follow_aws(void **state) {
-  struct fixture *f = *state;
+  struct dynamo_fixture *f = *state;
   struct emu_buf out;
   char *req;
 
@@ -382,7 +299,7 @@ static void batch_get_key_limits_follow_aws(void **state) {
  * UnprocessedKeys. 45 items of ~400 KB: 41 fit (41 * 409,6xx bytes <
  * 16 MiB), 4 do not. */
 static void batch_get_returns_unprocessed_keys_past_16_megabytes(void **state) {
-  struct fixture *f = *state;
+  struct dynamo_fixture *f = *state;
   size_t len = 409000;
   char *fill = malloc(len + 1), *req = malloc(len + 256), *again;
   cJSON *resp, *left, *keys;
@@ -390,14 +307,14 @@ static void batch_get_returns_unprocessed_keys_past_16_megabytes(void **state) {
 
   memset(fill, 'x', len);
   fill[len] = '\0';
-  cJSON_Delete(call_ok(f->db, "CreateTable", create_users));
+  cJSON_Delete(dynamo_rows_call_ok(f->db, "CreateTable", create_users));
   for (i = 0; i < 45; i++) {
     snprintf(req, len + 256, "{\"TableName\":\"Users\",\"Item\":{\"id\":{\"S\":\"k%d\"},\"d\":{\"S\":\"%s\"}}}", i, fill);
-    cJSON_Delete(call_ok(f->db, "PutItem", req));
+    cJSON_Delete(dynamo_rows_call_ok(f->db, "PutItem", req));
   }
   free(req);
   req = keys_request(45, 0);
-  resp = call_ok(f->db, "BatchGetItem", req);
+  resp = dynamo_rows_call_ok(f->db, "BatchGetItem", req);
   free(req);
   assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
                        cJSON_GetObjectItemCaseSensitive(resp, "Responses"), "Users")),
@@ -417,7 +334,7 @@ static void batch_get_returns_unprocessed_keys_past_16_megabytes(void **state) {
     cJSON_Delete(retry);
   }
   cJSON_Delete(resp);
-  resp = call_ok(f->db, "BatchGetItem", again);
+  resp = dynamo_rows_call_ok(f->db, "BatchGetItem", again);
   cJSON_free(again);
   assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
                        cJSON_GetObjectItemCaseSensitive(resp, "Responses"), "Users")),
@@ -433,11 +350,11 @@ static void batch_get_returns_unprocessed_keys_past_16_megabytes(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(batch_write_mixes_puts_and_deletes_across_tables, setup, teardown),
-      cmocka_unit_test_setup_teardown(batch_write_limits_and_duplicates_follow_aws, setup, teardown),
-      cmocka_unit_test_setup_teardown(batch_get_reads_keys_across_tables, setup, teardown),
-      cmocka_unit_test_setup_teardown(batch_get_key_limits_follow_aws, setup, teardown),
-      cmocka_unit_test_setup_teardown(batch_get_returns_unprocessed_keys_past_16_megabytes, setup, teardown),
+      cmocka_unit_test_setup_teardown(batch_write_mixes_puts_and_deletes_across_tables, dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(batch_write_limits_and_duplicates_follow_aws, dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(batch_get_reads_keys_across_tables, dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(batch_get_key_limits_follow_aws, dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(batch_get_returns_unprocessed_keys_past_16_megabytes, dynamo_rows_setup, dynamo_rows_teardown),
   };
   return cmocka_run_group_tests_name("dynamo_batch", tests, NULL, NULL);
 }

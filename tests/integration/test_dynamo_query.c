@@ -26,14 +26,7 @@
 
 #include "dynamo_api.h"
 
-struct row {
-  const char *op;
-  const char *request;
-  int status;
-  const char *type;     /* full __type, or NULL on success */
-  const char *contains; /* substring of the response body, or NULL */
-  const char *reason;
-};
+#include "dynamo_rows.h"
 
 /* One Query and the sort keys it must return, in order. */
 struct order_row {
@@ -45,84 +38,9 @@ struct order_row {
   const char *reason;
 };
 
-struct fixture {
-  char dir[64];
-  struct dynamo *db;
-};
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
-
-static int setup(void **state) {
-  struct fixture *f = calloc(1, sizeof(*f));
-  char err[256];
-
-  snprintf(f->dir, sizeof(f->dir), "/tmp/wsgw-test-XXXXXX");
-  assert_non_null(mkdtemp(f->dir));
-  f->db = dynamo_open(f->dir, "us-east-1", 1, err, sizeof(err));
-  assert_non_null(f->db);
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  struct fixture *f = *state;
-
-  dynamo_close(f->db);
-  nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-  free(f);
-  return 0;
-}
-
-static void run_rows(struct dynamo *db, const struct row *rows, size_t n) {
-  size_t i;
-
-  for (i = 0; i < n; i++) {
-    struct emu_buf out;
-    int status;
-    emu_buf_init(&out, 1 << 24);
-    status = dynamo_api_call(db, rows[i].op, rows[i].request, strlen(rows[i].request), &out);
-    if (status != rows[i].status ||
-        (rows[i].type && (!out.data || !strstr(out.data, rows[i].type))) ||
-        (!rows[i].type && out.data && strstr(out.data, "__type")) ||
-        (rows[i].contains && (!out.data || !strstr(out.data, rows[i].contains)))) {
-      char body[1024];
-      snprintf(body, sizeof(body), "%s", out.data ? out.data : "");
-      emu_buf_free(&out);
-      fail_msg("row %zu (%s): %s\n  request: %s\n  status %d, body: %s", i, rows[i].op,
-               rows[i].reason, rows[i].request, status, body);
-    }
-    emu_buf_free(&out);
-  }
-}
-
-/* Runs op on a request; fails the test unless the status is 200. Returns
- * the parsed response (caller deletes). */
-static cJSON *call_ok(struct dynamo *db, const char *op, const char *request) {
-  struct emu_buf out;
-  cJSON *resp;
-  int status;
-
-  emu_buf_init(&out, (size_t)1 << 26);
-  status = dynamo_api_call(db, op, request, strlen(request), &out);
-  if (status != 200) {
-    char body[1024];
-    snprintf(body, sizeof(body), "%s", out.data ? out.data : "");
-    emu_buf_free(&out);
-    fail_msg("%s failed (%d): %s\n  request: %.300s", op, status, body, request);
-  }
-  resp = cJSON_Parse(out.data);
-  emu_buf_free(&out);
-  assert_non_null(resp);
-  return resp;
-}
 
 static void put(struct dynamo *db, const char *request) {
-  cJSON_Delete(call_ok(db, "PutItem", request));
+  cJSON_Delete(dynamo_rows_call_ok(db, "PutItem", request));
 }
 
 /* The sort keys (S, N or B text of attribute `attr`) of resp's Items,
@@ -152,7 +70,7 @@ static void run_order_rows(struct dynamo *db, const struct order_row *rows, size
              "{\"TableName\":\"%s\",\"KeyConditionExpression\":\"%s\","
              "\"ExpressionAttributeValues\":{%s},\"ScanIndexForward\":%s}",
              rows[i].table, rows[i].kce, rows[i].values, rows[i].forward ? "true" : "false");
-    resp = call_ok(db, "Query", req);
+    resp = dynamo_rows_call_ok(db, "Query", req);
     join_keys(resp, "sk", got, sizeof(got));
     if (strcmp(got, rows[i].expect) != 0) {
       cJSON_Delete(resp);
@@ -166,9 +84,6 @@ static void run_order_rows(struct dynamo *db, const struct order_row *rows, size
   }
 }
 
-#define VALIDATION "com.amazon.coral.validate#ValidationException"
-#define NOT_FOUND "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"
-#define SERIALIZATION "com.amazon.coral.service#SerializationException"
 
 static void create_table(struct dynamo *db, const char *name, char hash_type, char range_type) {
   char req[1024];
@@ -185,7 +100,7 @@ static void create_table(struct dynamo *db, const char *name, char hash_type, ch
              "{\"TableName\":\"%s\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"%c\"}],"
              "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}",
              name, hash_type);
-  cJSON_Delete(call_ok(db, "CreateTable", req));
+  cJSON_Delete(dynamo_rows_call_ok(db, "CreateTable", req));
 }
 
 /* Table Nums: partition "p" holds sort keys written -10, -1.5, 0, 1e1,
@@ -209,7 +124,7 @@ static void fill_numbers(struct dynamo *db) {
 #define P "\":p\":{\"S\":\"p\"}"
 
 static void number_sort_keys_order_numerically_with_every_operator(void **state) {
-  struct fixture *f = *state;
+  struct dynamo_fixture *f = *state;
   static const struct order_row rows[] = {
       {"Nums", "pk = :p", P, 1, "-10,-1.5,0,2.5,10,100", "whole partition, numeric order"},
       {"Nums", "pk = :p", P, 0, "100,10,2.5,0,-1.5,-10", "ScanIndexForward false reverses"},
@@ -241,7 +156,7 @@ static void number_sort_keys_order_numerically_with_every_operator(void **state)
 }
 
 static void string_sort_keys_order_by_utf8_bytes(void **state) {
-  struct fixture *f = *state;
+  struct dynamo_fixture *f = *state;
   /* Byte order: "B" < "a" < "ab" < "z" < "é" (C3 A9) < "ét" < "日本"
    * (E6 97 A5) < "｡" (U+FF61, EF BD A1) < "😀" (F0 9F 98 80). UTF-16 order
    * would put 😀 (D83D) before ｡ (FF61). */
@@ -278,7 +193,7 @@ static void string_sort_keys_order_by_utf8_bytes(void **state) {
 }
 
 static void binary_sort_keys_order_by_unsigned_bytes(void **state) {
-  struct fixture *f = *state;
+  struct dynamo_fixture *f = *state;
   /* 00 < 00 00 < 01 < 7F < 80 < FF < FF 00 */
   static const char *const keys[] = {"/wA=", "gA==", "AA==", "fw==", "AAA=", "/w==", "AQ=="};
   static const struct order_row rows[] = {
@@ -323,7 +238,7 @@ static int page_through(struct dynamo *db, const char *base, char *seen, size_t 
       snprintf(req, sizeof(req), "%s}", base);
     free(start);
     start = NULL;
-    resp = call_ok(db, "Query", req);
+    resp = dynamo_rows_call_ok(db, "Query", req);
     join_keys(resp, "sk", keys, sizeof(keys));
     if (keys[0]) {
       int n = snprintf(seen + used, cap - used, "%s%s", used ? "," : "", keys);
@@ -341,7 +256,7 @@ static int page_through(struct dynamo *db, const char *base, char *seen, size_t 
 }
 
 static void paging_with_limit_returns_every_item_once(void **state) {
-  struct fixture *f = *state;
+  struct dynamo_fixture *f = *state;
   static const struct {
     const char *base;
     const char *expect;
@@ -388,8 +303,8 @@ static void paging_with_limit_returns_every_item_once(void **state) {
 }
 
 static void filters_count_and_projection_follow_aws(void **state) {
-  struct fixture *f = *state;
-  static const struct row rows[] = {
+  struct dynamo_fixture *f = *state;
+  static const struct dynamo_row rows[] = {
       {"Query",
        "{\"TableName\":\"Nums\",\"KeyConditionExpression\":\"pk = :p\",\"FilterExpression\":\"v = :one\","
        "\"ExpressionAttributeValues\":{" P ",\":one\":{\"N\":\"1\"}}}",
@@ -450,12 +365,12 @@ static void filters_count_and_projection_follow_aws(void **state) {
        200, NULL, "\"Count\":2,", "a start key need not be an existing item"},
   };
   fill_numbers(f->db);
-  run_rows(f->db, rows, sizeof(rows) / sizeof(rows[0]));
+  dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
 static void a_hash_only_table_answers_its_one_item(void **state) {
-  struct fixture *f = *state;
-  static const struct row rows[] = {
+  struct dynamo_fixture *f = *state;
+  static const struct dynamo_row rows[] = {
       {"Query",
        "{\"TableName\":\"Flat\",\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{\":p\":{\"N\":\"1.0\"}}}",
        200, NULL, "{\"Items\":[{\"pk\":{\"N\":\"1\"},\"x\":{\"S\":\"one\"}}],\"Count\":1,\"ScannedCount\":1}",
@@ -466,18 +381,18 @@ static void a_hash_only_table_answers_its_one_item(void **state) {
        200, NULL, "{\"Items\":[],\"Count\":0,\"ScannedCount\":0}", "restarting after the only item"},
       {"Query",
        "{\"TableName\":\"Flat\",\"KeyConditionExpression\":\"pk = :p AND sk = :p\",\"ExpressionAttributeValues\":{\":p\":{\"N\":\"1\"}}}",
-       400, VALIDATION, "Query key condition not supported", "a sort condition on a table without one"},
+       400, DYNAMO_ROWS_VALIDATION, "Query key condition not supported", "a sort condition on a table without one"},
   };
   create_table(f->db, "Flat", 'N', 0);
   put(f->db, "{\"TableName\":\"Flat\",\"Item\":{\"pk\":{\"N\":\"1\"},\"x\":{\"S\":\"one\"}}}");
   put(f->db, "{\"TableName\":\"Flat\",\"Item\":{\"pk\":{\"N\":\"10\"},\"x\":{\"S\":\"ten\"}}}");
-  run_rows(f->db, rows, sizeof(rows) / sizeof(rows[0]));
+  dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
 /* SPEC dynamodb.md 2.6: a page stops at 1 MB of data read. 25 items of
  * ~100 KB: 10 items are 1,024,1xx bytes, the 11th crosses 1 MB. */
 static void a_page_stops_after_one_megabyte_read(void **state) {
-  struct fixture *f = *state;
+  struct dynamo_fixture *f = *state;
   size_t len = 100 * 1024;
   char *req = malloc(len + 512), *fill = malloc(len + 1), seen[1024];
   cJSON *resp;
@@ -491,7 +406,7 @@ static void a_page_stops_after_one_megabyte_read(void **state) {
              i, fill);
     put(f->db, req);
   }
-  resp = call_ok(f->db, "Query",
+  resp = dynamo_rows_call_ok(f->db, "Query",
                  "{\"TableName\":\"Big\",\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{" P "},"
                  "\"Select\":\"COUNT\",\"FilterExpression\":\"attribute_not_exists(d)\"}");
   /* Counted before the filter: 11 read, none kept. */
@@ -516,119 +431,119 @@ static void a_page_stops_after_one_megabyte_read(void **state) {
 #define KP "\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{" P "}"
 
 static void query_errors_carry_aws_messages(void **state) {
-  struct fixture *f = *state;
-  static const struct row rows[] = {
+  struct dynamo_fixture *f = *state;
+  static const struct dynamo_row rows[] = {
       {"Query", Q("\"FilterExpression\":\"v = :v\",\"ExpressionAttributeValues\":{\":v\":{\"N\":\"1\"}}"), 400,
-       VALIDATION, "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
+       DYNAMO_ROWS_VALIDATION, "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
        "no key condition (DYN-val query.js)"},
-      {"Query", "{\"TableName\":\"Nums\"}", 400, VALIDATION,
+      {"Query", "{\"TableName\":\"Nums\"}", 400, DYNAMO_ROWS_VALIDATION,
        "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
        "nothing at all"},
       {"Query", Q("\"KeyConditionExpression\":\"sk = :v\",\"ExpressionAttributeValues\":{\":v\":{\"N\":\"1\"}}"), 400,
-       VALIDATION, "Query condition missed key schema element: pk", "no partition-key condition"},
+       DYNAMO_ROWS_VALIDATION, "Query condition missed key schema element: pk", "no partition-key condition"},
       {"Query", Q("\"KeyConditionExpression\":\"pk = :v\",\"ExpressionAttributeValues\":{\":v\":{\"N\":\"1\"}}"), 400,
-       VALIDATION, "One or more parameter values were invalid: Condition parameter type does not match schema type",
+       DYNAMO_ROWS_VALIDATION, "One or more parameter values were invalid: Condition parameter type does not match schema type",
        "partition value of the wrong type"},
       {"Query", Q("\"KeyConditionExpression\":\"pk = :p AND sk > :v\",\"ExpressionAttributeValues\":{" P
                   ",\":v\":{\"S\":\"1\"}}"),
-       400, VALIDATION, "One or more parameter values were invalid: Condition parameter type does not match schema type",
+       400, DYNAMO_ROWS_VALIDATION, "One or more parameter values were invalid: Condition parameter type does not match schema type",
        "sort value of the wrong type"},
       {"Query", Q("\"KeyConditionExpression\":\"pk = :p AND sk BETWEEN :a AND :b\",\"ExpressionAttributeValues\":{" P
                   ",\":a\":{\"S\":\"1\"},\"b\":{\"S\":\"2\"}}"),
-       400, VALIDATION, "ExpressionAttributeValues contains invalid key", "a malformed placeholder"},
+       400, DYNAMO_ROWS_VALIDATION, "ExpressionAttributeValues contains invalid key", "a malformed placeholder"},
       {"Query", Q("\"KeyConditionExpression\":\"pk = :p AND begins_with(sk, :v)\",\"ExpressionAttributeValues\":{" P
                   ",\":v\":{\"S\":\"1\"}}"),
-       400, VALIDATION, "One or more parameter values were invalid: Condition parameter type does not match schema type",
+       400, DYNAMO_ROWS_VALIDATION, "One or more parameter values were invalid: Condition parameter type does not match schema type",
        "begins_with a string on a number key fails the schema check (CONF tier3)"},
       {"Query", Q("\"KeyConditionExpression\":\"pk = :p AND begins_with(sk, :v)\",\"ExpressionAttributeValues\":{" P
                   ",\":v\":{\"N\":\"1\"}}"),
-       400, VALIDATION,
+       400, DYNAMO_ROWS_VALIDATION,
        "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: "
        "begins_with, operand type: N",
        "begins_with a number (CONF tier3)"},
       {"Query", Q("\"KeyConditionExpression\":\"pk = :p AND sk < :v\",\"ExpressionAttributeValues\":{" P
                   ",\":v\":{\"BOOL\":true}}"),
-       400, VALIDATION,
+       400, DYNAMO_ROWS_VALIDATION,
        "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: <, "
        "operand type: BOOL",
        "ordering a boolean (CONF tier3)"},
       {"Query", Q("\"KeyConditionExpression\":\"pk = :p AND sk BETWEEN :a AND :b\",\"ExpressionAttributeValues\":{" P
                   ",\":a\":{\"N\":\"5\"},\":b\":{\"N\":\"1\"}}"),
-       400, VALIDATION, "The BETWEEN operator requires upper bound to be greater than or equal to lower bound",
+       400, DYNAMO_ROWS_VALIDATION, "The BETWEEN operator requires upper bound to be greater than or equal to lower bound",
        "BETWEEN bounds reversed"},
-      {"Query", Q("\"KeyConditionExpression\":\"pk < :p\",\"ExpressionAttributeValues\":{" P "}"), 400, VALIDATION,
+      {"Query", Q("\"KeyConditionExpression\":\"pk < :p\",\"ExpressionAttributeValues\":{" P "}"), 400, DYNAMO_ROWS_VALIDATION,
        "Query key condition not supported", "partition key needs ="},
       {"Query", Q("\"KeyConditionExpression\":\"pk = :p OR sk = :v\",\"ExpressionAttributeValues\":{" P
                   ",\":v\":{\"N\":\"1\"}}"),
-       400, VALIDATION, "Invalid operator used in KeyConditionExpression: OR", "OR"},
+       400, DYNAMO_ROWS_VALIDATION, "Invalid operator used in KeyConditionExpression: OR", "OR"},
       {"Query", Q("\"KeyConditionExpression\":\"pk = :e\",\"ExpressionAttributeValues\":{\":e\":{\"S\":\"\"}}"), 400,
-       VALIDATION, "The AttributeValue for a key attribute cannot contain an empty string value. Key: pk",
+       DYNAMO_ROWS_VALIDATION, "The AttributeValue for a key attribute cannot contain an empty string value. Key: pk",
        "empty partition value"},
-      {"Query", Q("\"KeyConditionExpression\":\"pk = :p\""), 400, VALIDATION,
+      {"Query", Q("\"KeyConditionExpression\":\"pk = :p\""), 400, DYNAMO_ROWS_VALIDATION,
        "An expression attribute value used in expression is not defined; attribute value: :p", "undefined value"},
       {"Query", Q("\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{" P ",\":x\":{\"N\":\"1\"}}"),
-       400, VALIDATION, "Value provided in ExpressionAttributeValues unused in expressions: keys: {:x}", "unused value"},
-      {"Query", Q("\"KeyConditionExpression\":\"pk = \",\"ExpressionAttributeValues\":{" P "}"), 400, VALIDATION,
+       400, DYNAMO_ROWS_VALIDATION, "Value provided in ExpressionAttributeValues unused in expressions: keys: {:x}", "unused value"},
+      {"Query", Q("\"KeyConditionExpression\":\"pk = \",\"ExpressionAttributeValues\":{" P "}"), 400, DYNAMO_ROWS_VALIDATION,
        "Invalid KeyConditionExpression: Syntax error", "syntax"},
-      {"Query", Q(KP ",\"IndexName\":\"byV\""), 400, VALIDATION, "wsgw does not support IndexName yet",
+      {"Query", Q(KP ",\"IndexName\":\"byV\""), 400, DYNAMO_ROWS_VALIDATION, "wsgw does not support IndexName yet",
        "DEVIATION until indexes"},
-      {"Query", Q(KP ",\"Select\":\"ALL_PROJECTED_ATTRIBUTES\""), 400, VALIDATION,
+      {"Query", Q(KP ",\"Select\":\"ALL_PROJECTED_ATTRIBUTES\""), 400, DYNAMO_ROWS_VALIDATION,
        "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName", "needs an index"},
-      {"Query", Q(KP ",\"Select\":\"SPECIFIC_ATTRIBUTES\""), 400, VALIDATION,
+      {"Query", Q(KP ",\"Select\":\"SPECIFIC_ATTRIBUTES\""), 400, DYNAMO_ROWS_VALIDATION,
        "Must specify the ProjectionExpression or AttributesToGet", "SPECIFIC_ATTRIBUTES needs a projection"},
-      {"Query", Q(KP ",\"Select\":\"ALL_ATTRIBUTES\",\"ProjectionExpression\":\"v\""), 400, VALIDATION,
+      {"Query", Q(KP ",\"Select\":\"ALL_ATTRIBUTES\",\"ProjectionExpression\":\"v\""), 400, DYNAMO_ROWS_VALIDATION,
        "Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES", "ALL_ATTRIBUTES with a projection"},
-      {"Query", Q(KP ",\"Select\":\"SOME\""), 400, VALIDATION,
+      {"Query", Q(KP ",\"Select\":\"SOME\""), 400, DYNAMO_ROWS_VALIDATION,
        "Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]",
        "Select enum"},
-      {"Query", Q(KP ",\"Limit\":0"), 400, VALIDATION,
+      {"Query", Q(KP ",\"Limit\":0"), 400, DYNAMO_ROWS_VALIDATION,
        "Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1",
        "Limit >= 1"},
-      {"Query", Q(KP ",\"Limit\":\"3\""), 400, SERIALIZATION, "STRING_VALUE cannot be converted to Integer",
+      {"Query", Q(KP ",\"Limit\":\"3\""), 400, DYNAMO_ROWS_SERIALIZATION, "STRING_VALUE cannot be converted to Integer",
        "Limit type"},
-      {"Query", Q(KP ",\"ScanIndexForward\":1"), 400, SERIALIZATION, "NUMBER_VALUE cannot be converted to Boolean",
+      {"Query", Q(KP ",\"ScanIndexForward\":1"), 400, DYNAMO_ROWS_SERIALIZATION, "NUMBER_VALUE cannot be converted to Boolean",
        "ScanIndexForward type"},
-      {"Query", "{\"TableName\":\"Nope\"," KP "}", 400, NOT_FOUND, "\"message\":\"Requested resource not found\"",
+      {"Query", "{\"TableName\":\"Nope\"," KP "}", 400, DYNAMO_ROWS_NOT_FOUND, "\"message\":\"Requested resource not found\"",
        "missing table"},
-      {"Query", Q(KP ",\"ExclusiveStartKey\":{\"pk\":{\"S\":\"q\"},\"sk\":{\"N\":\"1\"}}"), 400, VALIDATION,
+      {"Query", Q(KP ",\"ExclusiveStartKey\":{\"pk\":{\"S\":\"q\"},\"sk\":{\"N\":\"1\"}}"), 400, DYNAMO_ROWS_VALIDATION,
        "The provided starting key is outside query boundaries based on provided conditions",
        "start key in another partition (DYN-act query.js)"},
       {"Query", Q("\"KeyConditionExpression\":\"pk = :p AND sk > :z\",\"ExpressionAttributeValues\":{" P
                   ",\":z\":{\"N\":\"0\"}},\"ExclusiveStartKey\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"-1\"}}"),
-       400, VALIDATION, "The provided starting key does not match the range key predicate",
+       400, DYNAMO_ROWS_VALIDATION, "The provided starting key does not match the range key predicate",
        "start key outside the sort-key range (DYN-act query.js)"},
       {"Query", Q("\"KeyConditionExpression\":\"pk = :p AND sk > :z\",\"ExpressionAttributeValues\":{" P
                   ",\":z\":{\"N\":\"0\"}},\"ExclusiveStartKey\":{\"pk\":{\"S\":\"q\"},\"sk\":{\"N\":\"1\"}}"),
-       400, VALIDATION, "The query can return at most one row and cannot be restarted",
+       400, DYNAMO_ROWS_VALIDATION, "The query can return at most one row and cannot be restarted",
        "start key in the range but another partition (DYN-act query.js)"},
-      {"Query", Q(KP ",\"ExclusiveStartKey\":{\"pk\":{\"S\":\"p\"}}"), 400, VALIDATION,
+      {"Query", Q(KP ",\"ExclusiveStartKey\":{\"pk\":{\"S\":\"p\"}}"), 400, DYNAMO_ROWS_VALIDATION,
        "\"message\":\"The provided starting key is invalid\"", "start key without the sort key"},
-      {"Query", Q(KP ",\"ExclusiveStartKey\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"S\":\"1\"}}"), 400, VALIDATION,
+      {"Query", Q(KP ",\"ExclusiveStartKey\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"S\":\"1\"}}"), 400, DYNAMO_ROWS_VALIDATION,
        "The provided key element does not match the schema", "start key of the wrong type"},
-      {"Query", Q(KP ",\"ExclusiveStartKey\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"x\"}}"), 400, VALIDATION,
+      {"Query", Q(KP ",\"ExclusiveStartKey\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"x\"}}"), 400, DYNAMO_ROWS_VALIDATION,
        "The provided starting key is invalid: The parameter cannot be converted to a numeric value: x",
        "start key values are validated"},
       {"Query", Q("\"KeyConditionExpression\":\"pk = :p\",\"KeyConditions\":{\"pk\":{\"ComparisonOperator\":\"EQ\","
                   "\"AttributeValueList\":[{\"S\":\"p\"}]}},\"ExpressionAttributeValues\":{" P "}"),
-       400, VALIDATION,
+       400, DYNAMO_ROWS_VALIDATION,
        "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: "
        "{KeyConditions} Expression parameters: {KeyConditionExpression}",
        "mixing styles"},
   };
   fill_numbers(f->db);
-  run_rows(f->db, rows, sizeof(rows) / sizeof(rows[0]));
+  dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(number_sort_keys_order_numerically_with_every_operator, setup, teardown),
-      cmocka_unit_test_setup_teardown(string_sort_keys_order_by_utf8_bytes, setup, teardown),
-      cmocka_unit_test_setup_teardown(binary_sort_keys_order_by_unsigned_bytes, setup, teardown),
-      cmocka_unit_test_setup_teardown(paging_with_limit_returns_every_item_once, setup, teardown),
-      cmocka_unit_test_setup_teardown(filters_count_and_projection_follow_aws, setup, teardown),
-      cmocka_unit_test_setup_teardown(a_hash_only_table_answers_its_one_item, setup, teardown),
-      cmocka_unit_test_setup_teardown(a_page_stops_after_one_megabyte_read, setup, teardown),
-      cmocka_unit_test_setup_teardown(query_errors_carry_aws_messages, setup, teardown),
+      cmocka_unit_test_setup_teardown(number_sort_keys_order_numerically_with_every_operator, dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(string_sort_keys_order_by_utf8_bytes, dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(binary_sort_keys_order_by_unsigned_bytes, dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(paging_with_limit_returns_every_item_once, dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(filters_count_and_projection_follow_aws, dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(a_hash_only_table_answers_its_one_item, dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(a_page_stops_after_one_megabyte_read, dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(query_errors_carry_aws_messages, dynamo_rows_setup, dynamo_rows_teardown),
   };
   return cmocka_run_group_tests_name("dynamo_query", tests, NULL, NULL);
 }
