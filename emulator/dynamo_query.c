@@ -29,19 +29,16 @@
  * rewritten in place, dynamo_legacy.h); *resp is new and the caller's.
  * Threading: one read transaction per call (a consistent snapshot).
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dynamo_int.h"
+#include "dynamo_page.h"
 #include "dynamo_legacy.h"
 #include "dynamo_value.h"
 #include "emu_base64.h"
 #include "store_keycodec.h"
 
-/* SPEC dynamodb.md 2.6: "A Query/Scan page stops at Limit items or 1 MB of
- * data read (before filtering/projection)". */
-#define PAGE_BYTES (1024 * 1024)
 #define KEY_MAX 8192
 
 static const char schema_mismatch[] =
@@ -375,10 +372,10 @@ int dynamo_query(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_erro
   struct store_cursor *cur = NULL;
   struct emu_buf pk, prefix, start;
   const char *table;
-  cJSON *items = NULL, *last = NULL, *cc;
+  struct dynamo_page page = {0};
   const void *k, *v;
-  size_t kl, vl, bytes = 0;
-  int count = 0, scanned = 0, rc = -1, src, loaded = 0, full = 0, more = 0;
+  size_t kl, vl;
+  int rc = -1, src, loaded = 0, more = 0;
 
   memset(&x, 0, sizeof(x));
   memset(&r, 0, sizeof(r));
@@ -473,86 +470,38 @@ int dynamo_query(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_erro
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store read failed");
     goto out;
   }
-  if (!a.count_only)
-    items = cJSON_CreateArray();
+  dynamo_page_init(&page, &tb, &x, a.limit, a.count_only);
   while ((src = store_cursor_next(cur, &k, &kl, &v, &vl)) == STORE_OK) {
-    cJSON *item;
-    int keep = 1, where = classify(&r, (const unsigned char *)k + prefix.len, kl - prefix.len);
+    int where = classify(&r, (const unsigned char *)k + prefix.len, kl - prefix.len);
     if (where == (a.reverse ? -1 : 1))
       break; /* beyond the range's far end */
     if (where != 0)
       continue; /* between the seek position and the range: not read */
-    if (full) {
+    if (page.full) {
       /* A key after a full page that is still inside the range: there is
        * more, so the page gets its LastEvaluatedKey. */
       more = 1;
       break;
     }
-    item = cJSON_ParseWithLength(v, vl);
-    if (!item) {
-      dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "corrupt item");
+    if (dynamo_page_add(&page, v, vl, err) != 0)
       goto out;
-    }
-    scanned++;
-    bytes += dynamo_item_size(item);
-    if (x.e[DYNAMO_EXPR_FILTER]) {
-      keep = dynamo_expr_eval_condition(x.e[DYNAMO_EXPR_FILTER], item, err);
-      if (keep < 0) {
-        cJSON_Delete(item);
-        goto out;
-      }
-    }
-    cJSON_Delete(last);
-    last = dynamo_keys_extract(&tb, item);
-    if (keep) {
-      count++;
-      if (items) {
-        if (x.e[DYNAMO_EXPR_PROJECTION]) {
-          cJSON *p = dynamo_expr_project(x.e[DYNAMO_EXPR_PROJECTION], item);
-          cJSON_Delete(item);
-          item = p;
-        }
-        cJSON_AddItemToArray(items, item);
-        item = NULL;
-      }
-    }
-    cJSON_Delete(item);
-    /* SPEC dynamodb.md 2.6: Limit items or 1 MB read, whichever first. */
-    if ((a.limit && scanned >= a.limit) || bytes >= PAGE_BYTES)
-      full = 1;
   }
   if (src != STORE_OK && src != STORE_NOT_FOUND) {
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store read failed");
     goto out;
   }
-  *resp = cJSON_CreateObject();
-  if (items) {
-    cJSON_AddItemToObject(*resp, "Items", items);
-    items = NULL;
-  }
-  cJSON_AddNumberToObject(*resp, "Count", count);
-  cJSON_AddNumberToObject(*resp, "ScannedCount", scanned);
   /* A full page followed by more of the range has a LastEvaluatedKey (the
    * table key of the last item read); the end of the range has none.
    * DynamoDB may also return one on an exactly full last page; the look-
    * ahead lets the common case end cleanly, as Scan does. */
-  if (full && more && last) {
-    cJSON_AddItemToObject(*resp, "LastEvaluatedKey", last);
-    last = NULL;
-  }
-  /* SPEC AWS capacity: one read unit per 4 KB read, half for eventually
-   * consistent reads. */
-  if ((cc = dynamo_consumed_capacity(req, table, ceil((double)(bytes ? bytes : 1) / 4096.0) *
-                                                     (a.consistent ? 1.0 : 0.5))) != NULL)
-    cJSON_AddItemToObject(*resp, "ConsumedCapacity", cc);
+  *resp = dynamo_page_response(&page, page.full && more, req, table, a.consistent);
   rc = 0;
 out:
   store_cursor_close(cur);
   store_txn_abort(t);
   if (loaded)
     dynamo_table_free(&tb);
-  cJSON_Delete(items);
-  cJSON_Delete(last);
+  dynamo_page_free(&page);
   emu_buf_free(&pk);
   emu_buf_free(&prefix);
   emu_buf_free(&start);

@@ -9,16 +9,15 @@
  * segment (store_keycodec.h puts the hash right after the table prefix).
  * Threading: one read transaction per call (a consistent snapshot).
  */
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "dynamo_int.h"
+#include "dynamo_page.h"
 #include "dynamo_legacy.h"
 #include "dynamo_value.h"
 #include "store_keycodec.h"
 
-#define PAGE_BYTES (1024 * 1024)
 
 struct scan_args {
   int limit;          /* 0: none */
@@ -127,11 +126,11 @@ int dynamo_scan(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error
   struct store_cursor *cur = NULL;
   struct emu_buf prefix, start;
   const char *table;
-  cJSON *items = NULL, *last = NULL, *cc;
+  struct dynamo_page page = {0};
   const void *k, *v;
-  size_t kl, vl, bytes = 0;
+  size_t kl, vl;
   uint64_t hi = 0;
-  int count = 0, scanned = 0, rc = -1, src, has_hi = 0, loaded = 0;
+  int rc = -1, src = STORE_NOT_FOUND, has_hi = 0, loaded = 0, more = 0;
 
   if (dynamo_req_table_name(req, &table, err) != 0 ||
       dynamo_legacy_translate(req, DYNAMO_LEGACY_SCAN, err) != 0)
@@ -179,84 +178,37 @@ int dynamo_scan(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store read failed");
     goto out;
   }
-  if (!a.count_only)
-    items = cJSON_CreateArray();
-  while ((src = store_cursor_next(cur, &k, &kl, &v, &vl)) == STORE_OK) {
-    cJSON *item;
-    int keep = 1;
-    if (has_hi && key_hash(k, kl) >= hi)
+  dynamo_page_init(&page, &tb, &x, a.limit, a.count_only);
+  while (!page.full && (src = store_cursor_next(cur, &k, &kl, &v, &vl)) == STORE_OK) {
+    if (has_hi && key_hash(k, kl) >= hi) {
+      src = STORE_NOT_FOUND; /* the segment's end */
       break;
-    item = cJSON_ParseWithLength(v, vl);
-    if (!item) {
-      dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "corrupt item");
+    }
+    if (dynamo_page_add(&page, v, vl, err) != 0)
       goto out;
-    }
-    scanned++;
-    bytes += dynamo_item_size(item);
-    if (x.e[DYNAMO_EXPR_FILTER]) {
-      keep = dynamo_expr_eval_condition(x.e[DYNAMO_EXPR_FILTER], item, err);
-      if (keep < 0) {
-        cJSON_Delete(item);
-        goto out;
-      }
-    }
-    cJSON_Delete(last);
-    last = dynamo_keys_extract(&tb, item);
-    if (keep) {
-      count++;
-      if (items) {
-        if (x.e[DYNAMO_EXPR_PROJECTION]) {
-          cJSON *p = dynamo_expr_project(x.e[DYNAMO_EXPR_PROJECTION], item);
-          cJSON_Delete(item);
-          item = p;
-        }
-        cJSON_AddItemToArray(items, item);
-        item = NULL;
-      }
-    }
-    cJSON_Delete(item);
-    if ((a.limit && scanned >= a.limit) || bytes >= PAGE_BYTES)
-      break;
   }
   if (src != STORE_OK && src != STORE_NOT_FOUND) {
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store read failed");
     goto out;
   }
-  *resp = cJSON_CreateObject();
-  if (items) {
-    cJSON_AddItemToObject(*resp, "Items", items);
-    items = NULL;
+  /* A page cut by Limit or size has a LastEvaluatedKey unless nothing
+   * follows (DynamoDB may return one on an exactly full last page; looking
+   * ahead ends the common case cleanly); the end of the table or segment
+   * has none. */
+  if (page.full) {
+    const void *k2, *v2;
+    size_t kl2, vl2;
+    more = store_cursor_next(cur, &k2, &kl2, &v2, &vl2) == STORE_OK &&
+           !(has_hi && key_hash(k2, kl2) >= hi);
   }
-  cJSON_AddNumberToObject(*resp, "Count", count);
-  cJSON_AddNumberToObject(*resp, "ScannedCount", scanned);
-  /* A page cut by Limit or size has a LastEvaluatedKey; the end of the
-   * table has none. */
-  if (src == STORE_OK && last) {
-    int more = 1;
-    if ((a.limit && scanned >= a.limit) || bytes >= PAGE_BYTES) {
-      const void *k2, *v2;
-      size_t kl2, vl2;
-      /* DynamoDB may return a LastEvaluatedKey on an exactly full last
-       * page; we look ahead so the common case ends cleanly. */
-      more = store_cursor_next(cur, &k2, &kl2, &v2, &vl2) == STORE_OK &&
-             !(has_hi && key_hash(k2, kl2) >= hi);
-    }
-    if (more) {
-      cJSON_AddItemToObject(*resp, "LastEvaluatedKey", last);
-      last = NULL;
-    }
-  }
-  if ((cc = dynamo_consumed_capacity(req, table, ceil((double)(bytes ? bytes : 1) / 4096.0) *
-                                                     (a.consistent ? 1.0 : 0.5))) != NULL)
-    cJSON_AddItemToObject(*resp, "ConsumedCapacity", cc);
+  *resp = dynamo_page_response(&page, more, req, table, a.consistent);
   rc = 0;
 out:
   store_cursor_close(cur);
   store_txn_abort(t);
   if (loaded)
     dynamo_table_free(&tb);
-  cJSON_Delete(items);
-  cJSON_Delete(last);
+  dynamo_page_free(&page);
   emu_buf_free(&prefix);
   emu_buf_free(&start);
   dynamo_exprs_free(&x);
