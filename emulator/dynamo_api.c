@@ -58,6 +58,12 @@ struct dynamo *dynamo_open(const char *dir, const char *region, int no_sync, cha
     free(db);
     return NULL;
   }
+  if ((db->tokens = dynamo_tokens_new()) == NULL) {
+    store_close(db->store);
+    free(db);
+    snprintf(err, cap, "out of memory");
+    return NULL;
+  }
   snprintf(db->region, sizeof(db->region), "%s", region ? region : "us-east-1");
   /* DEVIATION: one fixed account id, as DynamoDB Local does. */
   snprintf(db->account, sizeof(db->account), "000000000000");
@@ -70,6 +76,7 @@ void dynamo_close(struct dynamo *db) {
   if (!db)
     return;
   store_close(db->store);
+  dynamo_tokens_free(db->tokens);
   free(db);
 }
 

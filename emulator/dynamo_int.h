@@ -19,12 +19,14 @@
 #include "store.h"
 
 struct emu_faults;
+struct dynamo_tokens;
 
 struct dynamo {
   struct store *store;
   char region[32];
   char account[13]; /* the fixed local account id */
   struct emu_faults *faults; /* fault injection, or NULL */
+  struct dynamo_tokens *tokens; /* TransactWriteItems ClientRequestTokens (dynamo_transact.c) */
 };
 
 /* A table's schema, as the item operations need it. */
@@ -94,5 +96,44 @@ cJSON *dynamo_consumed_capacity(const cJSON *req, const char *table, double unit
   int fn(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err);
 #include "dynamo_ops.def"
 #undef XX
+
+/* ---- One item write inside a caller's write transaction (dynamo_items.c) --
+ * Shared by PutItem, UpdateItem, DeleteItem and TransactWriteItems. */
+enum dynamo_item_action { DYNAMO_ITEM_PUT, DYNAMO_ITEM_UPDATE, DYNAMO_ITEM_DELETE, DYNAMO_ITEM_CHECK };
+struct dynamo_item_write {
+  enum dynamo_item_action action;
+  const cJSON *item;            /* PUT: the new item (validated) */
+  const cJSON *key;             /* UPDATE: the Key map, added to a new item */
+  const struct dynamo_exprs *x; /* the condition (and update) expression */
+  cJSON *old;                   /* out: the item before, or NULL (owned) */
+  cJSON *new_item;              /* out: the item written by PUT/UPDATE (owned) */
+  size_t units_bytes;           /* out: the larger of the old and new sizes */
+};
+/* Loads the item at an encoded key: *item is NULL when absent. */
+int dynamo_items_load(struct store_txn *t, const struct emu_buf *key, cJSON **item,
+                      struct dynamo_error *err);
+/* In the caller's write transaction t: reads the item at key, evaluates the
+ * condition against it and, when it holds, writes the new item (PUT,
+ * UPDATE), deletes (DELETE) or does nothing (CHECK), and accounts the
+ * table. Returns 1 when the condition held (done), 0 when it failed
+ * (nothing written; w->old is the item), -1 on an error (err set; a
+ * ValidationException for a run-time problem such as an item over 400 KB).
+ * Free the outputs with dynamo_item_write_clear. */
+int dynamo_items_apply(struct store_txn *t, const struct dynamo_table *tb, const struct emu_buf *key,
+                       struct dynamo_item_write *w, struct dynamo_error *err);
+void dynamo_item_write_clear(struct dynamo_item_write *w);
+/* ReturnValuesOnConditionCheckFailure: NONE (0, also when absent) or
+ * ALL_OLD (1); anything else is a ValidationException. */
+int dynamo_items_on_failure_all_old(const cJSON *req, int *all_old, struct dynamo_error *err);
+/* "Cannot update attribute <attr>. This attribute is part of the key" when
+ * the update expression writes a key attribute of tb. */
+int dynamo_items_update_key_check(const struct dynamo_table *tb, const struct dynamo_exprs *x,
+                                  struct dynamo_error *err);
+
+/* ClientRequestToken memory of TransactWriteItems (dynamo_transact.c),
+ * created by dynamo_open and freed by dynamo_close. NULL when out of
+ * memory. */
+struct dynamo_tokens *dynamo_tokens_new(void);
+void dynamo_tokens_free(struct dynamo_tokens *tk);
 
 #endif

@@ -1,12 +1,15 @@
 /*
- * dynamo_items.c - PutItem, GetItem and DeleteItem.
+ * dynamo_items.c - PutItem, UpdateItem, GetItem and DeleteItem, and the
+ * single-item write they share with TransactWriteItems (dynamo_items_apply).
  *
  * A conditional write reads the old item, evaluates the condition and
  * writes in one LMDB write transaction, so no other writer can slip in
  * between (SPEC issue 4: "A conditional write is checked and applied in one
- * LMDB write transaction"). Items are stored as their JSON text with
+ * LMDB write transaction"). dynamo_items_apply does that work inside a
+ * transaction the caller owns, so a transaction can apply many writes and
+ * commit or abort them together. Items are stored as their JSON text with
  * numbers normalised.
- * Threading: each call opens its own transaction.
+ * Threading: each operation opens its own transaction.
  */
 #include <math.h>
 #include <stdio.h>
@@ -50,7 +53,7 @@ static int return_values_old(const cJSON *req, int *all_old, struct dynamo_error
   return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "ReturnValues can only be ALL_OLD or NONE");
 }
 
-static int on_failure_all_old(const cJSON *req, int *all_old, struct dynamo_error *err) {
+int dynamo_items_on_failure_all_old(const cJSON *req, int *all_old, struct dynamo_error *err) {
   const char *v;
 
   *all_old = 0;
@@ -85,8 +88,8 @@ static double write_units(size_t bytes) {
 }
 
 /* Loads the item at key (NULL when absent). */
-static int load_item(struct store_txn *t, const struct emu_buf *key, cJSON **item,
-                     struct dynamo_error *err) {
+int dynamo_items_load(struct store_txn *t, const struct emu_buf *key, cJSON **item,
+                      struct dynamo_error *err) {
   struct emu_buf val;
   int rc;
 
@@ -104,28 +107,123 @@ static int load_item(struct store_txn *t, const struct emu_buf *key, cJSON **ite
   return 0;
 }
 
-/* Computes the item to store from the old one (old may be NULL): sets
- * *item (owned by the caller) or leaves it NULL to delete. */
-typedef int item_mutator(void *arg, const struct dynamo_table *tb, const cJSON *old, cJSON **item,
-                         struct dynamo_error *err);
+/* The new item of an UpdateItem (or a transaction's Update): the old item
+ * (or {}) with the update applied. */
+static cJSON *updated_item(const struct dynamo_item_write *w, const cJSON *old,
+                           struct dynamo_error *err) {
+  cJSON *item = old ? cJSON_Duplicate(old, 1) : cJSON_CreateObject();
+  const cJSON *k;
 
-/* Shared by PutItem, UpdateItem and DeleteItem: in one write transaction,
- * reads the old item, checks the condition against it, computes the new
- * item and writes (or deletes) it. The key comes from key_source (an item
- * for PutItem, a Key map otherwise). */
+  /* SPEC (dynamo_expr.h): a missing item is updated as {} and the key
+   * attributes are added after, as DynamoDB creates the item. */
+  if (w->x->e[DYNAMO_EXPR_UPDATE] &&
+      dynamo_expr_apply_update(w->x->e[DYNAMO_EXPR_UPDATE], item, err) != 0) {
+    cJSON_Delete(item);
+    return NULL;
+  }
+  if (!old) {
+    cJSON_ArrayForEach(k, w->key) {
+      cJSON_DeleteItemFromObjectCaseSensitive(item, k->string);
+      cJSON_AddItemToObject(item, k->string, cJSON_Duplicate(k, 1));
+    }
+  }
+  return item;
+}
+
+void dynamo_item_write_clear(struct dynamo_item_write *w) {
+  cJSON_Delete(w->old);
+  cJSON_Delete(w->new_item);
+  w->old = NULL;
+  w->new_item = NULL;
+  w->units_bytes = 0;
+}
+
+int dynamo_items_apply(struct store_txn *t, const struct dynamo_table *tb, const struct emu_buf *key,
+                       struct dynamo_item_write *w, struct dynamo_error *err) {
+  cJSON *old = NULL, *item = NULL;
+  size_t old_size = 0, new_size = 0;
+
+  w->old = w->new_item = NULL;
+  w->units_bytes = 0;
+  if (dynamo_items_load(t, key, &old, err) != 0)
+    return -1;
+  if (old)
+    old_size = dynamo_item_size(old);
+  if (w->x->e[DYNAMO_EXPR_CONDITION]) {
+    int ok = dynamo_expr_eval_condition(w->x->e[DYNAMO_EXPR_CONDITION], old, err);
+    if (ok <= 0) {
+      if (ok == 0)
+        w->old = old;
+      else
+        cJSON_Delete(old);
+      return ok;
+    }
+  }
+  if (w->action == DYNAMO_ITEM_CHECK) {
+    w->old = old;
+    w->units_bytes = old_size;
+    return 1;
+  }
+  if (w->action == DYNAMO_ITEM_PUT) {
+    item = cJSON_Duplicate(w->item, 1);
+  } else if (w->action == DYNAMO_ITEM_UPDATE) {
+    if ((item = updated_item(w, old, err)) == NULL)
+      goto fail;
+  }
+  if (item) {
+    char *text;
+    int src;
+    new_size = dynamo_item_size(item);
+    /* SPEC dynamodb.md 2.6: item size max 400 KB; 2.4: "Item size has
+     * exceeded the maximum allowed size" (UpdateItem: "Item size to update
+     * has exceeded the maximum allowed size"). */
+    if (new_size > ITEM_MAX_BYTES) {
+      dynamo_error_set(err, DYNAMO_ERR_VALIDATION, w->action == DYNAMO_ITEM_PUT
+                           ? "Item size has exceeded the maximum allowed size"
+                           : "Item size to update has exceeded the maximum allowed size");
+      goto fail;
+    }
+    text = cJSON_PrintUnformatted(item);
+    src = store_put(t, key->data, key->len, text, strlen(text));
+    cJSON_free(text);
+    if (src != STORE_OK) {
+      dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store write failed");
+      goto fail;
+    }
+  } else if (old && store_del(t, key->data, key->len) != STORE_OK) {
+    dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store write failed");
+    goto fail;
+  }
+  if ((item || old) &&
+      dynamo_tables_account(t, tb, (item ? 1 : 0) - (old ? 1 : 0),
+                            (int64_t)new_size - (int64_t)old_size) != 0) {
+    dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store write failed");
+    goto fail;
+  }
+  w->old = old;
+  w->new_item = item;
+  w->units_bytes = new_size > old_size ? new_size : old_size;
+  return 1;
+fail:
+  cJSON_Delete(old);
+  cJSON_Delete(item);
+  return -1;
+}
+
+/* PutItem, UpdateItem and DeleteItem: in one write transaction, reads the
+ * old item, checks the condition against it, computes the new item and
+ * writes (or deletes) it (dynamo_items_apply). The key comes from
+ * key_source (the item for a put, the Key map otherwise). */
 static int conditional_write(struct dynamo *db, const cJSON *req, const char *table,
-                             const cJSON *key_source, int key_is_item, item_mutator *mutate,
-                             void *arg, struct dynamo_exprs *x, cJSON **old_out, cJSON **new_out,
-                             size_t *units_bytes, struct dynamo_error *err) {
+                             const cJSON *key_source, struct dynamo_item_write *w,
+                             struct dynamo_error *err) {
   struct dynamo_table tb;
   struct store_txn *t = NULL;
   struct emu_buf key;
-  cJSON *old = NULL, *item = NULL;
-  int fail_old, rc = -1, loaded = 0;
-  size_t old_size = 0, new_size = 0;
+  int fail_old, rc = -1, loaded = 0, applied;
 
   emu_buf_init(&key, 16384);
-  if (on_failure_all_old(req, &fail_old, err) != 0)
+  if (dynamo_items_on_failure_all_old(req, &fail_old, err) != 0)
     goto out;
   if (store_txn_begin(db->store, 1, &t) != STORE_OK) {
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store busy");
@@ -134,98 +232,36 @@ static int conditional_write(struct dynamo *db, const cJSON *req, const char *ta
   if (dynamo_tables_load(t, table, &tb, "Requested resource not found", err) != 0)
     goto out;
   loaded = 1;
-  if ((key_is_item ? dynamo_keys_of_item(&tb, key_source, &key, err)
-                   : dynamo_keys_of_key(&tb, key_source, &key, err)) != 0)
+  if ((w->action == DYNAMO_ITEM_PUT ? dynamo_keys_of_item(&tb, key_source, &key, err)
+                                    : dynamo_keys_of_key(&tb, key_source, &key, err)) != 0)
     goto out;
-  if (load_item(t, &key, &old, err) != 0)
+  applied = dynamo_items_apply(t, &tb, &key, w, err);
+  if (applied < 0)
     goto out;
-  if (old)
-    old_size = dynamo_item_size(old);
-  if (x->e[DYNAMO_EXPR_CONDITION]) {
-    int ok = dynamo_expr_eval_condition(x->e[DYNAMO_EXPR_CONDITION], old, err);
-    if (ok < 0)
-      goto out;
-    if (!ok) {
-      condition_failed(old, fail_old, err);
-      goto out;
-    }
-  }
-  if (mutate(arg, &tb, old, &item, err) != 0)
-    goto out;
-  if (item) {
-    char *text;
-    int src;
-    new_size = dynamo_item_size(item);
-    if (new_size > ITEM_MAX_BYTES) {
-      dynamo_error_set(err, DYNAMO_ERR_VALIDATION, key_is_item
-                           ? "Item size has exceeded the maximum allowed size"
-                           : "Item size to update has exceeded the maximum allowed size");
-      goto out;
-    }
-    text = cJSON_PrintUnformatted(item);
-    src = store_put(t, key.data, key.len, text, strlen(text));
-    cJSON_free(text);
-    if (src != STORE_OK) {
-      dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store write failed");
-      goto out;
-    }
-  } else if (old && store_del(t, key.data, key.len) != STORE_OK) {
-    dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store write failed");
-    goto out;
-  }
-  if ((item || old) &&
-      dynamo_tables_account(t, &tb, (item ? 1 : 0) - (old ? 1 : 0),
-                            (int64_t)new_size - (int64_t)old_size) != 0) {
-    dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store write failed");
+  if (applied == 0) {
+    condition_failed(w->old, fail_old, err);
+    dynamo_item_write_clear(w);
     goto out;
   }
   rc = store_txn_commit(t) == STORE_OK
            ? 0
            : dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "commit failed");
   t = NULL;
-  if (rc == 0) {
-    *old_out = old;
-    old = NULL;
-    if (new_out) {
-      *new_out = item;
-      item = NULL;
-    }
-    *units_bytes = new_size > old_size ? new_size : old_size;
-  }
+  if (rc != 0)
+    dynamo_item_write_clear(w);
 out:
   if (loaded)
     dynamo_table_free(&tb);
   store_txn_abort(t);
-  cJSON_Delete(old);
-  cJSON_Delete(item);
   emu_buf_free(&key);
   return rc;
 }
 
-static int mutate_put(void *arg, const struct dynamo_table *tb, const cJSON *old, cJSON **item,
-                      struct dynamo_error *err) {
-  (void)tb;
-  (void)old;
-  (void)err;
-  *item = cJSON_Duplicate(arg, 1);
-  return 0;
-}
-
-static int mutate_delete(void *arg, const struct dynamo_table *tb, const cJSON *old,
-                         cJSON **item, struct dynamo_error *err) {
-  (void)arg;
-  (void)tb;
-  (void)old;
-  (void)err;
-  *item = NULL;
-  return 0;
-}
-
 int dynamo_items_put(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err) {
+  struct dynamo_item_write w = {0};
   struct dynamo_exprs x;
   const char *table;
-  cJSON *item, *old = NULL, *cc;
-  size_t bytes = 0;
+  cJSON *item, *cc;
   int all_old, rc;
 
   /* Request shape first, then the table (as DynamoDB validates). */
@@ -238,25 +274,30 @@ int dynamo_items_put(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_
     return -1;
   if (dynamo_exprs_prepare(req, DYNAMO_KIND(DYNAMO_EXPR_CONDITION), &x, err) != 0)
     return -1;
-  rc = conditional_write(db, req, table, item, 1, mutate_put, item, &x, &old, NULL, &bytes, err);
+  w.action = DYNAMO_ITEM_PUT;
+  w.item = item;
+  w.x = &x;
+  rc = conditional_write(db, req, table, item, &w, err);
   dynamo_exprs_free(&x);
   if (rc != 0)
     return -1;
   *resp = cJSON_CreateObject();
-  if (all_old && old)
-    cJSON_AddItemToObject(*resp, "Attributes", old);
-  else
-    cJSON_Delete(old);
-  if ((cc = dynamo_consumed_capacity(req, table, write_units(bytes))) != NULL)
+  if (all_old && w.old) {
+    cJSON_AddItemToObject(*resp, "Attributes", w.old);
+    w.old = NULL;
+  }
+  cc = dynamo_consumed_capacity(req, table, write_units(w.units_bytes));
+  dynamo_item_write_clear(&w);
+  if (cc)
     cJSON_AddItemToObject(*resp, "ConsumedCapacity", cc);
   return 0;
 }
 
 int dynamo_items_delete(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err) {
+  struct dynamo_item_write w = {0};
   struct dynamo_exprs x;
   const char *table;
-  cJSON *key, *old = NULL, *cc;
-  size_t bytes = 0;
+  cJSON *key, *cc;
   int all_old, rc;
 
   if (dynamo_req_table_name(req, &table, err) != 0 || dynamo_req_object(req, "Key", &key, err) != 0)
@@ -268,16 +309,20 @@ int dynamo_items_delete(struct dynamo *db, cJSON *req, cJSON **resp, struct dyna
     return -1;
   if (dynamo_exprs_prepare(req, DYNAMO_KIND(DYNAMO_EXPR_CONDITION), &x, err) != 0)
     return -1;
-  rc = conditional_write(db, req, table, key, 0, mutate_delete, NULL, &x, &old, NULL, &bytes, err);
+  w.action = DYNAMO_ITEM_DELETE;
+  w.x = &x;
+  rc = conditional_write(db, req, table, key, &w, err);
   dynamo_exprs_free(&x);
   if (rc != 0)
     return -1;
   *resp = cJSON_CreateObject();
-  if (all_old && old)
-    cJSON_AddItemToObject(*resp, "Attributes", old);
-  else
-    cJSON_Delete(old);
-  if ((cc = dynamo_consumed_capacity(req, table, write_units(bytes))) != NULL)
+  if (all_old && w.old) {
+    cJSON_AddItemToObject(*resp, "Attributes", w.old);
+    w.old = NULL;
+  }
+  cc = dynamo_consumed_capacity(req, table, write_units(w.units_bytes));
+  dynamo_item_write_clear(&w);
+  if (cc)
     cJSON_AddItemToObject(*resp, "ConsumedCapacity", cc);
   return 0;
 }
@@ -309,7 +354,7 @@ int dynamo_items_get(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_
   }
   if (dynamo_tables_load(t, table, &tb, "Requested resource not found", err) != 0)
     goto out;
-  if (dynamo_keys_of_key(&tb, keymap, &key, err) == 0 && load_item(t, &key, &item, err) == 0) {
+  if (dynamo_keys_of_key(&tb, keymap, &key, err) == 0 && dynamo_items_load(t, &key, &item, err) == 0) {
     *resp = cJSON_CreateObject();
     if (item) {
       bytes = dynamo_item_size(item);
@@ -339,32 +384,6 @@ out:
 }
 
 /* ---- UpdateItem ------------------------------------------------------- */
-
-struct update_arg {
-  const cJSON *key;         /* the request's Key */
-  struct dynamo_exprs *x;
-};
-
-static int mutate_update(void *arg, const struct dynamo_table *tb, const cJSON *old,
-                         cJSON **item, struct dynamo_error *err) {
-  struct update_arg *u = arg;
-  const cJSON *k;
-
-  /* SPEC (dynamo_expr.h): a missing item is updated as {} and the key
-   * attributes are added after, as DynamoDB creates the item. */
-  *item = old ? cJSON_Duplicate(old, 1) : cJSON_CreateObject();
-  if (u->x->e[DYNAMO_EXPR_UPDATE] &&
-      dynamo_expr_apply_update(u->x->e[DYNAMO_EXPR_UPDATE], *item, err) != 0)
-    return -1;
-  if (!old) {
-    cJSON_ArrayForEach(k, u->key) {
-      cJSON_DeleteItemFromObjectCaseSensitive(*item, k->string);
-      cJSON_AddItemToObject(*item, k->string, cJSON_Duplicate(k, 1));
-    }
-  }
-  (void)tb;
-  return 0;
-}
 
 /* ReturnValues for UpdateItem: 0 NONE, 1 ALL_OLD, 2 UPDATED_OLD, 3 ALL_NEW,
  * 4 UPDATED_NEW. */
@@ -406,14 +425,31 @@ static cJSON *updated_attributes(const struct dynamo_expr *e, const cJSON *item)
   return out;
 }
 
+int dynamo_items_update_key_check(const struct dynamo_table *tb, const struct dynamo_exprs *x,
+                                  struct dynamo_error *err) {
+  const char *targets[256];
+  size_t n, i;
+
+  if (!x->e[DYNAMO_EXPR_UPDATE])
+    return 0;
+  n = dynamo_expr_update_targets(x->e[DYNAMO_EXPR_UPDATE], targets, 256);
+  for (i = 0; i < n && i < 256; i++)
+    if (strcmp(targets[i], tb->hash_name) == 0 ||
+        (tb->range_type && strcmp(targets[i], tb->range_name) == 0))
+      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                              "One or more parameter values were invalid: Cannot update attribute "
+                              "%s. This attribute is part of the key",
+                              targets[i]);
+  return 0;
+}
+
 int dynamo_items_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err) {
+  struct dynamo_item_write w = {0};
   struct dynamo_exprs x;
   struct dynamo_table tb;
   struct store_txn *t;
-  struct update_arg u;
-  const char *table, *targets[256];
-  cJSON *key, *old = NULL, *item = NULL, *cc, *attrs = NULL;
-  size_t bytes = 0, n, i;
+  const char *table;
+  cJSON *key, *cc, *attrs = NULL;
   int rv, rc;
 
   if (dynamo_req_table_name(req, &table, err) != 0 || dynamo_req_object(req, "Key", &key, err) != 0)
@@ -440,36 +476,30 @@ int dynamo_items_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dyna
       dynamo_exprs_free(&x);
       return -1;
     }
-    n = dynamo_expr_update_targets(x.e[DYNAMO_EXPR_UPDATE], targets, 256);
-    for (i = 0; i < n && i < 256; i++) {
-      if (strcmp(targets[i], tb.hash_name) == 0 || (tb.range_type && strcmp(targets[i], tb.range_name) == 0)) {
-        dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                         "One or more parameter values were invalid: Cannot update attribute %s. "
-                         "This attribute is part of the key",
-                         targets[i]);
-        dynamo_table_free(&tb);
-        dynamo_exprs_free(&x);
-        return -1;
-      }
-    }
+    rc = dynamo_items_update_key_check(&tb, &x, err);
     dynamo_table_free(&tb);
+    if (rc != 0) {
+      dynamo_exprs_free(&x);
+      return -1;
+    }
   }
-  u.key = key;
-  u.x = &x;
-  rc = conditional_write(db, req, table, key, 0, mutate_update, &u, &x, &old, &item, &bytes, err);
+  w.action = DYNAMO_ITEM_UPDATE;
+  w.key = key;
+  w.x = &x;
+  rc = conditional_write(db, req, table, key, &w, err);
   if (rc == 0) {
-    if (rv == 1 && old)
-      attrs = cJSON_Duplicate(old, 1);
-    else if (rv == 2 && old)
-      attrs = updated_attributes(x.e[DYNAMO_EXPR_UPDATE], old);
+    if (rv == 1 && w.old)
+      attrs = cJSON_Duplicate(w.old, 1);
+    else if (rv == 2 && w.old)
+      attrs = updated_attributes(x.e[DYNAMO_EXPR_UPDATE], w.old);
     else if (rv == 3)
-      attrs = cJSON_Duplicate(item, 1);
+      attrs = cJSON_Duplicate(w.new_item, 1);
     else if (rv == 4)
-      attrs = updated_attributes(x.e[DYNAMO_EXPR_UPDATE], item);
+      attrs = updated_attributes(x.e[DYNAMO_EXPR_UPDATE], w.new_item);
   }
   dynamo_exprs_free(&x);
-  cJSON_Delete(old);
-  cJSON_Delete(item);
+  cc = rc == 0 ? dynamo_consumed_capacity(req, table, write_units(w.units_bytes)) : NULL;
+  dynamo_item_write_clear(&w);
   if (rc != 0)
     return -1;
   *resp = cJSON_CreateObject();
@@ -477,7 +507,7 @@ int dynamo_items_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dyna
     cJSON_AddItemToObject(*resp, "Attributes", attrs);
   else
     cJSON_Delete(attrs);
-  if ((cc = dynamo_consumed_capacity(req, table, write_units(bytes))) != NULL)
+  if (cc)
     cJSON_AddItemToObject(*resp, "ConsumedCapacity", cc);
   return 0;
 }

@@ -458,6 +458,13 @@ int dynamo_tables_delete(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
   counter_name(key, sizeof(key), tb.id);
   if (t)
     store_meta_del(t, key);
+  /* The table's TTL setting and tags (dynamo_ttl.c, dynamo_tags.c). */
+  snprintf(key, sizeof(key), "ttl:%u", tb.id);
+  if (t)
+    store_meta_del(t, key);
+  snprintf(key, sizeof(key), "tags:%u", tb.id);
+  if (t)
+    store_meta_del(t, key);
   emu_buf_free(&prefix);
   dynamo_table_free(&tb);
   if (!t || store_txn_commit(t) != STORE_OK) {

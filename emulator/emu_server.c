@@ -31,6 +31,7 @@
 #include "connections_api.h"
 #include "control_api.h"
 #include "dynamo_api.h"
+#include "dynamo_ttl.h"
 #include "emu_faults.h"
 #include "emu_invocations.h"
 #include "emu_log.h"
@@ -419,6 +420,11 @@ struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *
     snprintf(err, cap, "cannot start the timeout thread");
     goto fail;
   }
+  if (opts->ttl_interval_s >= 0 &&
+      !(emu->ttl_sweeper = dynamo_ttl_start(emu->dynamo, opts->ttl_interval_s))) {
+    snprintf(err, cap, "cannot start the TTL thread");
+    goto fail;
+  }
   /* What handlers build https://{domainName}/{stage} from. */
   snprintf(emu->domain_name, sizeof(emu->domain_name), "%s:%d",
            strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1" : host, emu->port);
@@ -439,6 +445,8 @@ void emu_server_stop(struct emu *emu) {
     return;
   atomic_store(&emu->stopping, 1);
   ws_gateway_stop_watchdog(emu);
+  dynamo_ttl_stop(emu->ttl_sweeper);
+  emu->ttl_sweeper = NULL;
   if (emu->mg) {
     ws_gateway_close_all(emu);
     /* Stops the workers; each open connection's close callback runs

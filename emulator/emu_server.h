@@ -28,6 +28,7 @@ struct ws_access_log;
 struct emu_faults;
 struct emu_invocations;
 struct dynamo;
+struct dynamo_ttl_sweeper;
 struct mg_context;
 
 #define EMU_DEFAULT_MAX_CONNECTIONS 200
@@ -48,6 +49,7 @@ struct emu_options {
   const char *tls_key;      /* PEM private key (with tls_cert) */
   int idle_timeout_ms;      /* 0: AWS's 10 minutes */
   int max_duration_ms;      /* 0: AWS's 2 hours */
+  int ttl_interval_s;       /* TTL sweeper period; 0: DYNAMO_TTL_DEFAULT_INTERVAL_S; <0: off */
   /* Handlers, NULL-terminated tables; `extra_handlers` is searched first. */
   const struct wsgw_handler_def *handlers;
   const struct wsgw_handler_def *extra_handlers;
@@ -82,6 +84,7 @@ struct emu {
   pthread_cond_t watchdog_cond;
   int watchdog_stop;
   int watchdog_running;
+  struct dynamo_ttl_sweeper *ttl_sweeper; /* expired-item deletion (dynamo_ttl.h), or NULL */
 };
 
 /* Starts an emulator. Takes ownership of *config (it is moved, and zeroed in

@@ -3,7 +3,8 @@
  * SIGINT/SIGTERM, stop it cleanly. Nothing else lives here.
  *
  *   wsgw serve [--config FILE] [--host H] [--port N] [--data-dir DIR |
- *               --in-memory] [--max-connections N] [--no-sync] [--log-level L]
+ *               --in-memory] [--max-connections N] [--no-sync] [--ttl-interval S]
+ *               [--log-level L]
  *   wsgw test [--junit FILE] [--fail-fast] [--jobs N] SCENARIO...  (scenario.c)
  *   wsgw --help | --version
  */
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dynamo_ttl.h"
 #include "emu_config.h"
 #include "emu_log.h"
 #include "emu_server.h"
@@ -46,8 +48,10 @@ static void usage(FILE *out) {
           "  --idle-timeout SECS    close idle connections (default 600, as AWS)\n"
           "  --max-connection-duration SECS\n"
           "                         close connections older than this (default 7200, as AWS)\n"
+          "  --ttl-interval SECS    delete expired TTL items every SECS seconds (default %d;\n"
+          "                         0: never)\n"
           "  --log-level LEVEL      error, warn (default), info or debug\n",
-          EMU_DEFAULT_MAX_CONNECTIONS);
+          EMU_DEFAULT_MAX_CONNECTIONS, DYNAMO_TTL_DEFAULT_INTERVAL_S);
 }
 
 static int parse_int(const char *s, int lo, int hi, int *out) {
@@ -138,6 +142,13 @@ static int serve(int argc, char **argv) {
         opts.idle_timeout_ms = secs * 1000;
       else
         opts.max_duration_ms = secs * 1000;
+    } else if (!strcmp(a, "--ttl-interval")) {
+      int secs;
+      if (parse_int(v, 0, 24 * 3600, &secs) != 0) {
+        fprintf(stderr, "wsgw: --ttl-interval: expected 0..86400 seconds, got \"%s\"\n", v);
+        return 2;
+      }
+      opts.ttl_interval_s = secs > 0 ? secs : -1;
     } else if (!strcmp(a, "--log-level")) {
       static const char *const levels[] = {"error", "warn", "info", "debug"};
       int l;
