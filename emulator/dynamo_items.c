@@ -257,27 +257,32 @@ out:
   return rc;
 }
 
-int dynamo_items_put(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err) {
+/* PutItem and DeleteItem: the same request shape around a different member
+ * ("Item" or "Key") and action. */
+static int put_or_delete(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err,
+                         int is_put) {
   struct dynamo_item_write w = {0};
   struct dynamo_exprs x;
   const char *table;
-  cJSON *item, *cc;
+  cJSON *target, *cc;
   int all_old, rc;
 
   /* Request shape first, then the table (as DynamoDB validates). */
-  if (dynamo_req_table_name(req, &table, err) != 0 || dynamo_req_object(req, "Item", &item, err) != 0)
+  if (dynamo_req_table_name(req, &table, err) != 0 ||
+      dynamo_req_object(req, is_put ? "Item" : "Key", &target, err) != 0)
     return -1;
-  if (!item)
-    return item_required("item", err);
-  if (dynamo_value_validate_map(item, err) != 0 || return_values_old(req, &all_old, err) != 0 ||
-      dynamo_legacy_translate(req, DYNAMO_LEGACY_PUT, err) != 0)
+  if (!target)
+    return item_required(is_put ? "item" : "key", err);
+  if (dynamo_value_validate_map(target, err) != 0 || return_values_old(req, &all_old, err) != 0 ||
+      dynamo_legacy_translate(req, is_put ? DYNAMO_LEGACY_PUT : DYNAMO_LEGACY_DELETE, err) != 0)
     return -1;
   if (dynamo_exprs_prepare(req, DYNAMO_KIND(DYNAMO_EXPR_CONDITION), &x, err) != 0)
     return -1;
-  w.action = DYNAMO_ITEM_PUT;
-  w.item = item;
+  w.action = is_put ? DYNAMO_ITEM_PUT : DYNAMO_ITEM_DELETE;
+  if (is_put)
+    w.item = target;
   w.x = &x;
-  rc = conditional_write(db, req, table, item, &w, err);
+  rc = conditional_write(db, req, table, target, &w, err);
   dynamo_exprs_free(&x);
   if (rc != 0)
     return -1;
@@ -293,38 +298,12 @@ int dynamo_items_put(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_
   return 0;
 }
 
-int dynamo_items_delete(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err) {
-  struct dynamo_item_write w = {0};
-  struct dynamo_exprs x;
-  const char *table;
-  cJSON *key, *cc;
-  int all_old, rc;
+int dynamo_items_put(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err) {
+  return put_or_delete(db, req, resp, err, 1);
+}
 
-  if (dynamo_req_table_name(req, &table, err) != 0 || dynamo_req_object(req, "Key", &key, err) != 0)
-    return -1;
-  if (!key)
-    return item_required("key", err);
-  if (dynamo_value_validate_map(key, err) != 0 || return_values_old(req, &all_old, err) != 0 ||
-      dynamo_legacy_translate(req, DYNAMO_LEGACY_DELETE, err) != 0)
-    return -1;
-  if (dynamo_exprs_prepare(req, DYNAMO_KIND(DYNAMO_EXPR_CONDITION), &x, err) != 0)
-    return -1;
-  w.action = DYNAMO_ITEM_DELETE;
-  w.x = &x;
-  rc = conditional_write(db, req, table, key, &w, err);
-  dynamo_exprs_free(&x);
-  if (rc != 0)
-    return -1;
-  *resp = cJSON_CreateObject();
-  if (all_old && w.old) {
-    cJSON_AddItemToObject(*resp, "Attributes", w.old);
-    w.old = NULL;
-  }
-  cc = dynamo_consumed_capacity(req, table, write_units(w.units_bytes));
-  dynamo_item_write_clear(&w);
-  if (cc)
-    cJSON_AddItemToObject(*resp, "ConsumedCapacity", cc);
-  return 0;
+int dynamo_items_delete(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err) {
+  return put_or_delete(db, req, resp, err, 0);
 }
 
 int dynamo_items_get(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err) {
