@@ -555,6 +555,22 @@ static int used_in(const cJSON *ks, const char *name) {
   return 0;
 }
 
+/* Appends the attribute names of a KeySchema to names (a string array),
+ * once each. */
+static void add_key_names(cJSON *names, const cJSON *ks) {
+  const cJSON *el, *n;
+
+  cJSON_ArrayForEach(el, ks) {
+    const char *an = cJSON_GetObjectItemCaseSensitive(el, "AttributeName")->valuestring;
+    int seen = 0;
+    cJSON_ArrayForEach(n, names) {
+      seen |= strcmp(n->valuestring, an) == 0;
+    }
+    if (!seen)
+      cJSON_AddItemToArray(names, cJSON_CreateString(an));
+  }
+}
+
 int dynamo_indexes_create(const cJSON *req, const char *billing, const char *table_arn, cJSON *desc,
                           struct dynamo_error *err) {
   const cJSON *ad = cJSON_GetObjectItemCaseSensitive(req, "AttributeDefinitions");
@@ -628,10 +644,22 @@ int dynamo_indexes_create(const cJSON *req, const char *billing, const char *tab
         used |= used_in(cJSON_GetObjectItemCaseSensitive(d, "KeySchema"), an);
       }
     if (!used) {
-      char defs[2400];
+      /* SPEC (real AWS, quoted by aws-cloudformation/cfn-lint#1037): "Some
+       * AttributeDefinitions are not used. AttributeDefinitions: [...],
+       * keys used: [...]". */
+      char defs[2400], keys[2400];
+      cJSON *kl = cJSON_CreateArray();
+      add_key_names(kl, ks);
+      for (l = 0; l < 2; l++)
+        cJSON_ArrayForEach(d, lists[l]) {
+          add_key_names(kl, cJSON_GetObjectItemCaseSensitive(d, "KeySchema"));
+        }
       name_list(ad, "AttributeName", defs, sizeof(defs));
-      return verr(err, "One or more parameter values were invalid: Some AttributeDefinitions are not "
-                       "used. AttributeDefinitions: [%s], unused: [%s]", defs, an);
+      name_list(kl, NULL, keys, sizeof(keys));
+      cJSON_Delete(kl);
+      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                              "One or more parameter values were invalid: Some AttributeDefinitions are "
+                              "not used. AttributeDefinitions: [%s], keys used: [%s]", defs, keys);
     }
   }
   return 0;

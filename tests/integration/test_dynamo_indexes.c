@@ -6,7 +6,9 @@
  * BatchWriteItem, TransactWriteItems and the TTL sweep, paging through an
  * index (every item once), the ConsistentRead and Select errors, UpdateTable
  * creating (with backfill) and deleting a GSI, DescribeTable's shape, and
- * DeleteTable removing every index entry from the store.
+ * DeleteTable removing every index entry from the store; Select
+ * ALL_ATTRIBUTES on a KEYS_ONLY LSI (read from the table) and reverse
+ * index queries over table keys that start with the byte 0xFF.
  * A fresh LMDB directory per test (dynamo_rows fixture).
  */
 #define _XOPEN_SOURCE 700
@@ -167,7 +169,9 @@ static void create_table_validates_indexes(void **state) {
        400, DYNAMO_ROWS_VALIDATION, "ProvisionedThroughput must be specified for index: ix1",
        "provisioned GSI needs throughput"},
       {"CreateTable", "{" T2 ADS "\"GlobalSecondaryIndexes\":[" GSI("ix1", "b", ALL) "]}", 400,
-       DYNAMO_ROWS_VALIDATION, "Some AttributeDefinitions are not used", "every definition must be a key"},
+       DYNAMO_ROWS_VALIDATION,
+       "One or more parameter values were invalid: Some AttributeDefinitions are not used. "
+       "AttributeDefinitions: [a, b, c], keys used: [a, b]", "every definition must be a key"},
       {"CreateTable", "{" T2 ADS "\"GlobalSecondaryIndexes\":[" GSI("ix1", "c", ALL) "]}", 200, NULL,
        "\"IndexArn\":\"arn:aws:dynamodb:", "a valid table with a GSI"},
       {"DescribeTable", "{\"TableName\":\"Tbl\"}", 200, NULL,
@@ -530,6 +534,65 @@ static void describe_and_delete_table(void **state) {
   assert_int_equal(records_of_table(f->db, 1), 0);
 }
 
+/* Select ALL_ATTRIBUTES on a KEYS_ONLY LSI reads the table's items; a
+ * reverse equality query on a GSI finds entries whose table key starts
+ * with the byte 0xFF (right after enc(index sort) in the entry key). */
+static void lsi_fetch_and_reverse_edges(void **state) {
+  struct dynamo_fixture *f = *state;
+  cJSON *resp, *it;
+
+  cJSON_Delete(dynamo_rows_call_ok(
+      f->db, "CreateTable",
+      "{\"TableName\":\"Logs\",\"BillingMode\":\"PAY_PER_REQUEST\",\"AttributeDefinitions\":[" AD("pk", "B") ","
+      AD("sk", "S") "," AD("ls", "S") "," AD("g", "S") "],\"KeySchema\":[" KS("pk", "HASH") "," KS("sk", "RANGE") "],"
+      "\"LocalSecondaryIndexes\":[{\"IndexName\":\"ByLs\",\"KeySchema\":[" KS("pk", "HASH") "," KS("ls", "RANGE") "],"
+      "\"Projection\":{\"ProjectionType\":\"KEYS_ONLY\"}}],"
+      "\"GlobalSecondaryIndexes\":[{\"IndexName\":\"ByG\",\"KeySchema\":[" KS("g", "HASH") "," KS("ls", "RANGE") "],"
+      "\"Projection\":{\"ProjectionType\":\"ALL\"}}]}"));
+  cJSON_Delete(dynamo_rows_call_ok(
+      f->db, "PutItem",
+      "{\"TableName\":\"Logs\",\"Item\":{\"pk\":{\"B\":\"/wE=\"},\"sk\":{\"S\":\"a\"},\"ls\":{\"S\":\"x\"},"
+      "\"g\":{\"S\":\"G\"},\"body\":{\"S\":\"hello\"}}}"));
+  cJSON_Delete(dynamo_rows_call_ok(
+      f->db, "PutItem",
+      "{\"TableName\":\"Logs\",\"Item\":{\"pk\":{\"B\":\"/wE=\"},\"sk\":{\"S\":\"b\"},\"ls\":{\"S\":\"xy\"},"
+      "\"g\":{\"S\":\"G\"}}}"));
+  resp = dynamo_rows_call_ok(f->db, "Query",
+                             "{\"TableName\":\"Logs\",\"IndexName\":\"ByLs\",\"Select\":\"ALL_ATTRIBUTES\","
+                             "\"KeyConditionExpression\":\"pk = :p AND ls = :l\",\"ExpressionAttributeValues\":"
+                             "{\":p\":{\"B\":\"/wE=\"},\":l\":{\"S\":\"x\"}}}");
+  it = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(resp, "Items"), 0);
+  assert_non_null(cJSON_GetObjectItemCaseSensitive(it, "body"));
+  cJSON_Delete(resp);
+  resp = dynamo_rows_call_ok(f->db, "Query",
+                             "{\"TableName\":\"Logs\",\"IndexName\":\"ByLs\","
+                             "\"KeyConditionExpression\":\"pk = :p AND ls = :l\",\"ExpressionAttributeValues\":"
+                             "{\":p\":{\"B\":\"/wE=\"},\":l\":{\"S\":\"x\"}}}");
+  it = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(resp, "Items"), 0);
+  assert_null(cJSON_GetObjectItemCaseSensitive(it, "body"));
+  cJSON_Delete(resp);
+  query_expect(f->db,
+               "{\"TableName\":\"Logs\",\"IndexName\":\"ByG\",\"ScanIndexForward\":false,"
+               "\"KeyConditionExpression\":\"g = :g AND ls = :l\",\"ExpressionAttributeValues\":"
+               "{\":g\":{\"S\":\"G\"},\":l\":{\"S\":\"x\"}}}",
+               "a");
+  query_expect(f->db,
+               "{\"TableName\":\"Logs\",\"IndexName\":\"ByG\",\"ScanIndexForward\":false,"
+               "\"KeyConditionExpression\":\"g = :g AND ls <= :l\",\"ExpressionAttributeValues\":"
+               "{\":g\":{\"S\":\"G\"},\":l\":{\"S\":\"xy\"}}}",
+               "b,a");
+  query_expect(f->db,
+               "{\"TableName\":\"Logs\",\"IndexName\":\"ByG\",\"ScanIndexForward\":false,"
+               "\"KeyConditionExpression\":\"g = :g AND begins_with(ls, :l)\",\"ExpressionAttributeValues\":"
+               "{\":g\":{\"S\":\"G\"},\":l\":{\"S\":\"x\"}}}",
+               "b,a");
+  query_expect(f->db,
+               "{\"TableName\":\"Logs\",\"IndexName\":\"ByG\","
+               "\"KeyConditionExpression\":\"g = :g AND ls > :l\",\"ExpressionAttributeValues\":"
+               "{\":g\":{\"S\":\"G\"},\":l\":{\"S\":\"x\"}}}",
+               "b");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(create_table_validates_indexes, dynamo_rows_setup, dynamo_rows_teardown),
@@ -540,6 +603,7 @@ int main(void) {
                                       dynamo_rows_teardown),
       cmocka_unit_test_setup_teardown(update_table_creates_and_deletes_gsis, dynamo_rows_setup, dynamo_rows_teardown),
       cmocka_unit_test_setup_teardown(describe_and_delete_table, dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(lsi_fetch_and_reverse_edges, dynamo_rows_setup, dynamo_rows_teardown),
   };
   return cmocka_run_group_tests_name("dynamo_indexes", tests, NULL, NULL);
 }
