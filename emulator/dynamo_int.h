@@ -29,7 +29,23 @@ struct dynamo {
   struct dynamo_tokens *tokens; /* TransactWriteItems ClientRequestTokens (dynamo_transact.c) */
 };
 
-/* A table's schema, as the item operations need it. */
+/* A secondary index (dynamo_indexes.c). */
+enum dynamo_projection { DYNAMO_PROJ_KEYS_ONLY, DYNAMO_PROJ_INCLUDE, DYNAMO_PROJ_ALL };
+struct dynamo_index {
+  char name[256];
+  uint8_t space;    /* the key space of its entries (store_keycodec.h), 1.. */
+  int global;       /* GSI (1) or LSI (0) */
+  char hash_name[256];
+  char hash_type;
+  char range_name[256];
+  char range_type;  /* 0: no sort key */
+  enum dynamo_projection projection;
+  const cJSON *non_key; /* INCLUDE: NonKeyAttributes (borrowed from desc) */
+};
+
+/* A table's schema, as the item operations need it. An index view (see
+ * dynamo_indexes_view) has the index's keys in hash/range, space > 0 and
+ * base pointing to the table. */
 struct dynamo_table {
   uint32_t id;
   char name[256];
@@ -38,6 +54,11 @@ struct dynamo_table {
   char range_name[256];
   char range_type;  /* 0 when the table has no sort key */
   cJSON *desc;      /* the stored TableDescription */
+  uint8_t space;    /* 0: the table itself; an index view: the index's */
+  const struct dynamo_table *base;   /* an index view: the table */
+  const struct dynamo_index *index;  /* an index view: the index */
+  struct dynamo_index *indexes;      /* owned; nindexes entries */
+  int nindexes;
 };
 
 /* Loads a table's schema. Missing: ResourceNotFoundException with
@@ -129,6 +150,55 @@ int dynamo_items_on_failure_all_old(const cJSON *req, int *all_old, struct dynam
  * the update expression writes a key attribute of tb. */
 int dynamo_items_update_key_check(const struct dynamo_table *tb, const struct dynamo_exprs *x,
                                   struct dynamo_error *err);
+
+/* ---- Secondary indexes (dynamo_indexes.c) ---------------------------- */
+#define DYNAMO_MAX_LSI 5
+#define DYNAMO_MAX_GSI 20
+/* Fills tb->indexes from tb->desc (its GlobalSecondaryIndexes and
+ * LocalSecondaryIndexes, each with the private space member). */
+int dynamo_indexes_parse(struct dynamo_table *tb);
+/* The index named `name`, or NULL. */
+const struct dynamo_index *dynamo_indexes_find(const struct dynamo_table *tb, const char *name);
+/* An index view of tb (borrows tb; nothing to free). */
+void dynamo_indexes_view(const struct dynamo_table *tb, const struct dynamo_index *ix,
+                         struct dynamo_table *view);
+/* Index maintenance for one item write (old and/or new may be NULL), in
+ * the caller's write transaction: every index's old entry is deleted and
+ * the new one put. Returns 0 or -1. */
+int dynamo_indexes_apply(struct store_txn *t, const struct dynamo_table *tb, const cJSON *old,
+                         const cJSON *item);
+/* Puts the entry of one item in one index (backfill). */
+int dynamo_indexes_put_one(struct store_txn *t, const struct dynamo_table *tb,
+                           const struct dynamo_index *ix, const cJSON *item);
+/* The store key of an index entry for an ExclusiveStartKey map (index keys
+ * plus table keys, exactly). */
+int dynamo_indexes_start_key(const struct dynamo_table *view, const cJSON *map, struct emu_buf *key,
+                             struct dynamo_error *err);
+/* Validates CreateTable's LocalSecondaryIndexes/GlobalSecondaryIndexes and
+ * adds their descriptions to desc (spaces 1..). */
+int dynamo_indexes_create(const cJSON *req, const char *billing, const char *table_arn, cJSON *desc,
+                          struct dynamo_error *err);
+/* UpdateTable GlobalSecondaryIndexUpdates (Create with backfill, Delete) on
+ * desc, in t. */
+int dynamo_indexes_update(struct store_txn *t, const struct dynamo_table *tb, const cJSON *req,
+                          cJSON *desc, struct dynamo_error *err);
+/* Replaces the private members of desc's index descriptions with live
+ * ItemCount/IndexSizeBytes (counted in t; t may be NULL: zero). */
+void dynamo_indexes_describe(struct store_txn *t, const struct dynamo_table *tb, cJSON *desc);
+/* Query/Scan with IndexName (NULL: the table): *q becomes tb or an index
+ * view in `view`. DynamoDB's errors for an unknown index, ConsistentRead
+ * on a GSI and Select ALL_ATTRIBUTES on a GSI that does not project ALL.
+ * *fetch is set when items must be read from the table (Select
+ * ALL_ATTRIBUTES on an LSI that does not project ALL). */
+int dynamo_indexes_target(const struct dynamo_table *tb, const char *index, int consistent,
+                          const char *select, struct dynamo_table *view,
+                          const struct dynamo_table **q, int *fetch, struct dynamo_error *err);
+/* The table item of an index entry's value (its JSON text) into out.
+ * STORE_OK, STORE_NOT_FOUND or an error. */
+int dynamo_indexes_fetch(struct store_txn *t, const struct dynamo_table *tb, const void *v,
+                         size_t vl, struct emu_buf *out);
+/* Deletes the table's items and every index entry. */
+int dynamo_indexes_drop_all(struct store_txn *t, const struct dynamo_table *tb);
 
 /* ClientRequestToken memory of TransactWriteItems (dynamo_transact.c),
  * created by dynamo_open and freed by dynamo_close. NULL when out of

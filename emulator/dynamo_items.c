@@ -194,6 +194,11 @@ int dynamo_items_apply(struct store_txn *t, const struct dynamo_table *tb, const
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store write failed");
     goto fail;
   }
+  /* The indexes, in the same transaction (dynamo_indexes.c). */
+  if ((item || old) && dynamo_indexes_apply(t, tb, old, item) != 0) {
+    dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store write failed");
+    goto fail;
+  }
   if ((item || old) &&
       dynamo_tables_account(t, tb, (item ? 1 : 0) - (old ? 1 : 0),
                             (int64_t)new_size - (int64_t)old_size) != 0) {

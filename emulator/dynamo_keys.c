@@ -99,6 +99,8 @@ static int build_key(const struct dynamo_table *tb, const cJSON *map, enum key_m
   struct emu_buf pk, rk;
   int rc = -1;
 
+  if (tb->base) /* an index view: index keys plus table keys */
+    return dynamo_indexes_start_key(tb, map, key, err);
   emu_buf_init(&pk, 8192);
   emu_buf_init(&rk, 8192);
   if (mode == KEY_OF_KEYMAP && cJSON_GetArraySize(map) != (tb->range_type ? 2 : 1)) {
@@ -113,7 +115,7 @@ static int build_key(const struct dynamo_table *tb, const cJSON *map, enum key_m
               cJSON_GetObjectItemCaseSensitive(map, tb->range_name), 1, mode, &rk, err) != 0)
     goto out;
   emu_buf_reset(key);
-  if (store_keycodec_header(key, tb->id, 0, pk.data, pk.len) != 0 ||
+  if (store_keycodec_header(key, tb->id, tb->space, pk.data, pk.len) != 0 ||
       emu_buf_append(key, pk.data, pk.len) != 0 || emu_buf_append(key, rk.data, rk.len) != 0) {
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "key too long");
     goto out;
@@ -142,7 +144,7 @@ int dynamo_keys_table_prefix(const struct dynamo_table *tb, struct emu_buf *out)
   b[1] = (unsigned char)(tb->id >> 16);
   b[2] = (unsigned char)(tb->id >> 8);
   b[3] = (unsigned char)tb->id;
-  b[4] = 0;
+  b[4] = tb->space;
   emu_buf_reset(out);
   return emu_buf_append(out, b, sizeof(b));
 }
@@ -157,6 +159,18 @@ cJSON *dynamo_keys_extract(const struct dynamo_table *tb, const cJSON *item) {
     const cJSON *r = cJSON_GetObjectItemCaseSensitive(item, tb->range_name);
     if (r)
       cJSON_AddItemToObject(k, tb->range_name, cJSON_Duplicate(r, 1));
+  }
+  if (tb->base) {
+    /* An index's LastEvaluatedKey: index keys plus table keys. */
+    cJSON *tk = dynamo_keys_extract(tb->base, item), *el;
+    while ((el = tk->child) != NULL) {
+      cJSON_DetachItemViaPointer(tk, el);
+      if (cJSON_GetObjectItemCaseSensitive(k, el->string))
+        cJSON_Delete(el);
+      else
+        cJSON_AddItemToObject(k, el->string, el);
+    }
+    cJSON_Delete(tk);
   }
   return k;
 }

@@ -108,12 +108,13 @@ static int parse_args(cJSON *req, struct query_args *a, struct dynamo_error *err
 
 /* Select against the projection (after legacy AttributesToGet became a
  * ProjectionExpression); the messages Scan uses (DYN-val). */
-static int check_select(struct query_args *a, int has_projection, struct dynamo_error *err) {
+static int check_select(struct query_args *a, int has_projection, int has_index,
+                        struct dynamo_error *err) {
   if (!a->select)
     return 0;
   if (strcmp(a->select, "COUNT") == 0)
     a->count_only = 1;
-  else if (strcmp(a->select, "ALL_PROJECTED_ATTRIBUTES") == 0)
+  else if (strcmp(a->select, "ALL_PROJECTED_ATTRIBUTES") == 0 && !has_index)
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
                             "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
   else if (strcmp(a->select, "SPECIFIC_ATTRIBUTES") == 0 && !has_projection)
@@ -228,8 +229,24 @@ static int classify(const struct sort_range *r, const unsigned char *sk, size_t 
  * empty when the range is open at that end (walk from the partition's
  * edge). Any key between `start` and the range's end is skipped by
  * classify(), so the bound need only be on the correct side. */
-static int range_start(const struct sort_range *r, int reverse, const struct emu_buf *prefix,
-                       struct emu_buf *start) {
+/* prefix | the smallest byte string above every extension of b: b's last
+ * byte that is not 0xFF incremented, cut after it. All 0xFF (or empty):
+ * open end (start left empty). */
+static int successor(const struct emu_buf *prefix, const struct emu_buf *b, struct emu_buf *start) {
+  size_t n = b->len;
+
+  while (n > 0 && (unsigned char)b->data[n - 1] == 0xFF)
+    n--;
+  if (n == 0)
+    return 0;
+  if (emu_buf_append(start, prefix->data, prefix->len) != 0 || emu_buf_append(start, b->data, n) != 0)
+    return -1;
+  start->data[start->len - 1] = (char)((unsigned char)start->data[start->len - 1] + 1);
+  return 0;
+}
+
+static int range_start(const struct sort_range *r, int reverse, int suffixed,
+                       const struct emu_buf *prefix, struct emu_buf *start) {
   const struct emu_buf *b = NULL;
   int below = 0; /* forward: start strictly below enc(operand) */
 
@@ -260,23 +277,14 @@ static int range_start(const struct sort_range *r, int reverse, const struct emu
     case DYNAMO_KEY_LT:
       b = &r->lo; /* keys strictly before enc(v) */
       break;
-    case DYNAMO_KEY_BEGINS_WITH: {
-      /* The smallest byte string above every extension of enc(p)-minus-
-       * terminator: increment its last byte that is not 0xFF and cut
-       * after it. All 0xFF (or empty): open end. */
-      size_t n = r->lo.len;
-      while (n > 0 && (unsigned char)r->lo.data[n - 1] == 0xFF)
-        n--;
-      if (n == 0)
-        return 0;
-      if (emu_buf_append(start, prefix->data, prefix->len) != 0 ||
-          emu_buf_append(start, r->lo.data, n) != 0)
-        return -1;
-      start->data[start->len - 1] = (char)((unsigned char)start->data[start->len - 1] + 1);
-      return 0;
-    }
+    case DYNAMO_KEY_BEGINS_WITH:
+      return successor(prefix, &r->lo, start);
     default: /* EQ, LE, BETWEEN: include enc(high end) itself */
       b = r->op == DYNAMO_KEY_BETWEEN ? &r->hi : &r->lo;
+      if (suffixed)
+        /* Index entries carry the table key after enc(sort), which may
+         * start with 0xFF: start above every extension of enc(b). */
+        return successor(prefix, b, start);
       /* enc() is prefix-free, so enc(v) | 0xFF is above enc(v) and below
        * every larger encoding. */
       if (emu_buf_append(start, prefix->data, prefix->len) != 0 ||
@@ -307,14 +315,17 @@ static int check_start_key(const struct dynamo_table *tb, const cJSON *start, co
                            const struct sort_range *r, struct emu_buf *key, struct dynamo_error *err) {
   int in_partition, in_range = 1;
 
-  if (cJSON_GetArraySize(start) != (tb->range_type ? 2 : 1) ||
-      !cJSON_GetObjectItemCaseSensitive(start, tb->hash_name) ||
-      (tb->range_type && !cJSON_GetObjectItemCaseSensitive(start, tb->range_name)))
+  if (!tb->base && (cJSON_GetArraySize(start) != (tb->range_type ? 2 : 1) ||
+                   !cJSON_GetObjectItemCaseSensitive(start, tb->hash_name) ||
+                   (tb->range_type && !cJSON_GetObjectItemCaseSensitive(start, tb->range_name))))
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "The provided starting key is invalid");
-  if (dynamo_keys_of_key(tb, start, key, err) != 0)
+  if (dynamo_keys_of_key(tb, start, key, err) != 0) {
+    if (tb->base) /* an index: index keys plus table keys (SPEC dynamodb.md 2.6) */
+      dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "The provided starting key is invalid");
     return -1;
+  }
   in_partition = key->len >= prefix->len && memcmp(key->data, prefix->data, prefix->len) == 0 &&
-                 (tb->range_type || key->len == prefix->len);
+                 (tb->range_type || tb->base || key->len == prefix->len);
   if (!r->has) {
     if (!in_partition)
       return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
@@ -341,15 +352,9 @@ static int check_start_key(const struct dynamo_table *tb, const cJSON *start, co
   return 0;
 }
 
-static int legacy_and_index(cJSON *req, struct dynamo_error *err) {
-  const char *index;
-
-  if (dynamo_req_string(req, "IndexName", &index, err) != 0)
+static int legacy_and_index(cJSON *req, const char **index, struct dynamo_error *err) {
+  if (dynamo_req_string(req, "IndexName", index, err) != 0)
     return -1;
-  if (index)
-    /* DEVIATION: secondary indexes arrive with the indexes work; until
-     * then a Query on an index is refused. */
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "wsgw does not support IndexName yet");
   return dynamo_legacy_translate(req, DYNAMO_LEGACY_QUERY, err);
 }
 
@@ -359,28 +364,33 @@ static int legacy_and_index(cJSON *req, struct dynamo_error *err) {
  * ProjectionExpression (or AttributesToGet), ExpressionAttributeNames/Values,
  * Select (ALL_ATTRIBUTES, SPECIFIC_ATTRIBUTES, COUNT), Limit,
  * ExclusiveStartKey, ScanIndexForward, ConsistentRead,
- * ReturnConsumedCapacity. Refused: IndexName (not yet),
- * Select ALL_PROJECTED_ATTRIBUTES (needs an index, as in DynamoDB).
+ * ReturnConsumedCapacity, IndexName (the index's key space; Select
+ * ALL_PROJECTED_ATTRIBUTES; dynamo_indexes_target for its errors).
+ * DEVIATION: on an LSI that does not project ALL, only Select
+ * ALL_ATTRIBUTES reads the table's items; a ProjectionExpression naming
+ * unprojected attributes does not.
  */
 int dynamo_query(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err) {
   struct dynamo_exprs x;
   struct query_args a;
-  struct dynamo_table tb;
+  struct dynamo_table tb, view;
+  const struct dynamo_table *q;
   struct dynamo_key_condition kc;
   struct sort_range r;
   struct store_txn *t = NULL;
   struct store_cursor *cur = NULL;
   struct emu_buf pk, prefix, start;
-  const char *table;
+  const char *table, *index = NULL;
   struct dynamo_page page = {0};
+  struct emu_buf full;
   const void *k, *v;
   size_t kl, vl;
-  int rc = -1, src, loaded = 0, more = 0;
+  int rc = -1, src, loaded = 0, more = 0, fetch = 0;
 
   memset(&x, 0, sizeof(x));
   memset(&r, 0, sizeof(r));
   if (dynamo_req_table_name(req, &table, err) != 0 || parse_args(req, &a, err) != 0 ||
-      legacy_and_index(req, err) != 0)
+      legacy_and_index(req, &index, err) != 0)
     return -1;
   /* DYN-val query.js: the start key's values, then the key condition's
    * presence, then the expressions. */
@@ -409,7 +419,8 @@ int dynamo_query(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_erro
   emu_buf_init(&start, KEY_MAX);
   emu_buf_init(&r.lo, KEY_MAX);
   emu_buf_init(&r.hi, KEY_MAX);
-  if (check_select(&a, x.e[DYNAMO_EXPR_PROJECTION] != NULL, err) != 0)
+  emu_buf_init(&full, (size_t)1 << 24);
+  if (check_select(&a, x.e[DYNAMO_EXPR_PROJECTION] != NULL, index != NULL, err) != 0)
     goto out;
   if (store_txn_begin(db->store, 0, &t) != STORE_OK) {
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store busy");
@@ -418,22 +429,24 @@ int dynamo_query(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_erro
   if (dynamo_tables_load(t, table, &tb, "Requested resource not found", err) != 0)
     goto out;
   loaded = 1;
+  if (dynamo_indexes_target(&tb, index, a.consistent, a.select, &view, &q, &fetch, err) != 0)
+    goto out;
   /* SPEC dynamodb.md 2.4: "Query condition missed key schema element:
    * <attr>" and the other key-condition shape errors (dynamo_expr.h). */
-  if (dynamo_expr_key_condition(x.e[DYNAMO_EXPR_KEY_CONDITION], tb.hash_name,
-                                tb.range_type ? tb.range_name : NULL, &kc, err) != 0)
+  if (dynamo_expr_key_condition(x.e[DYNAMO_EXPR_KEY_CONDITION], q->hash_name,
+                                q->range_type ? q->range_name : NULL, &kc, err) != 0)
     goto out;
-  if (check_operand(kc.hash_value, tb.hash_type, tb.hash_name, err) != 0 ||
-      (kc.has_range && (check_operand(kc.range_lo, tb.range_type, tb.range_name, err) != 0 ||
-                        check_operand(kc.range_hi, tb.range_type, tb.range_name, err) != 0)))
+  if (check_operand(kc.hash_value, q->hash_type, q->hash_name, err) != 0 ||
+      (kc.has_range && (check_operand(kc.range_lo, q->range_type, q->range_name, err) != 0 ||
+                        check_operand(kc.range_hi, q->range_type, q->range_name, err) != 0)))
     goto out;
   /* DEVIATION: DynamoDB refuses a FilterExpression naming a key attribute
    * ("Filter Expression can only contain non-primary key attributes:
    * Primary key attribute: <attr>", DYN-act query.js); dynamo_expr.h has no
    * way yet to list a filter's top-level names, so the filter is applied
    * as written. */
-  if (encode_operand(tb.hash_type, kc.hash_value, 1, &pk) != 0 ||
-      store_keycodec_header(&prefix, tb.id, 0, pk.data, pk.len) != 0 ||
+  if (encode_operand(q->hash_type, kc.hash_value, 1, &pk) != 0 ||
+      store_keycodec_header(&prefix, q->id, q->space, pk.data, pk.len) != 0 ||
       emu_buf_append(&prefix, pk.data, pk.len) != 0) {
     dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "%s", schema_mismatch);
     goto out;
@@ -441,8 +454,8 @@ int dynamo_query(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_erro
   if (kc.has_range) {
     r.has = 1;
     r.op = kc.range_op;
-    if (encode_operand(tb.range_type, kc.range_lo, r.op != DYNAMO_KEY_BEGINS_WITH, &r.lo) != 0 ||
-        (kc.range_hi && encode_operand(tb.range_type, kc.range_hi, 1, &r.hi) != 0)) {
+    if (encode_operand(q->range_type, kc.range_lo, r.op != DYNAMO_KEY_BEGINS_WITH, &r.lo) != 0 ||
+        (kc.range_hi && encode_operand(q->range_type, kc.range_hi, 1, &r.hi) != 0)) {
       dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "%s", schema_mismatch);
       goto out;
     }
@@ -450,7 +463,7 @@ int dynamo_query(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_erro
   if (a.start) {
     struct emu_buf sk;
     emu_buf_init(&sk, KEY_MAX);
-    if (check_start_key(&tb, a.start, &prefix, &r, &sk, err) != 0) {
+    if (check_start_key(q, a.start, &prefix, &r, &sk, err) != 0) {
       emu_buf_free(&sk);
       goto out;
     }
@@ -461,7 +474,7 @@ int dynamo_query(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_erro
       dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "key too long");
       goto out;
     }
-  } else if (range_start(&r, a.reverse, &prefix, &start) != 0) {
+  } else if (range_start(&r, a.reverse, q->base != NULL, &prefix, &start) != 0) {
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "key too long");
     goto out;
   }
@@ -470,9 +483,13 @@ int dynamo_query(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_erro
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store read failed");
     goto out;
   }
-  dynamo_page_init(&page, &tb, &x, a.limit, a.count_only);
+  dynamo_page_init(&page, q, &x, a.limit, a.count_only);
   while ((src = store_cursor_next(cur, &k, &kl, &v, &vl)) == STORE_OK) {
-    int where = classify(&r, (const unsigned char *)k + prefix.len, kl - prefix.len);
+    size_t sl = kl - prefix.len;
+    int where;
+    if (q->base && q->range_type) /* an index entry: enc(sort) then the table key */
+      sl = store_keycodec_len(q->range_type, (const unsigned char *)k + prefix.len, sl);
+    where = classify(&r, (const unsigned char *)k + prefix.len, sl);
     if (where == (a.reverse ? -1 : 1))
       break; /* beyond the range's far end */
     if (where != 0)
@@ -482,6 +499,15 @@ int dynamo_query(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_erro
        * more, so the page gets its LastEvaluatedKey. */
       more = 1;
       break;
+    }
+    if (fetch) {
+      /* Select ALL_ATTRIBUTES on an LSI: the table's item. */
+      if (dynamo_indexes_fetch(t, &tb, v, vl, &full) != STORE_OK) {
+        dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store read failed");
+        goto out;
+      }
+      v = full.data;
+      vl = full.len;
     }
     if (dynamo_page_add(&page, v, vl, err) != 0)
       goto out;
@@ -507,6 +533,7 @@ out:
   emu_buf_free(&start);
   emu_buf_free(&r.lo);
   emu_buf_free(&r.hi);
+  emu_buf_free(&full);
   dynamo_exprs_free(&x);
   return rc;
 }

@@ -7,6 +7,8 @@
  * page. Parallel scan: segment i of N owns the hash range
  * [i * 2^64 / N, (i + 1) * 2^64 / N), so every item lands in exactly one
  * segment (store_keycodec.h puts the hash right after the table prefix).
+ * IndexName scans the index's key space (dynamo_indexes.c), with its
+ * LastEvaluatedKey of index and table keys.
  * Threading: one read transaction per call (a consistent snapshot).
  */
 #include <stdio.h>
@@ -25,6 +27,8 @@ struct scan_args {
   int segment, total; /* total 0: not parallel */
   int consistent;
   cJSON *start;       /* ExclusiveStartKey, or NULL */
+  const char *select;
+  const char *index;  /* IndexName, or NULL */
 };
 
 static int int_member(const cJSON *req, const char *name, const char *member, int lo, int hi,
@@ -61,8 +65,10 @@ static int parse_args(cJSON *req, struct scan_args *a, int has_projection, struc
       int_member(req, "TotalSegments", "totalSegments", 1, 1000000, &a->total, &has_total, err) != 0 ||
       dynamo_req_bool(req, "ConsistentRead", &a->consistent, err) != 0 ||
       dynamo_req_object(req, "ExclusiveStartKey", &a->start, err) != 0 ||
-      dynamo_req_string(req, "Select", &select, err) != 0)
+      dynamo_req_string(req, "Select", &select, err) != 0 ||
+      dynamo_req_string(req, "IndexName", &a->index, err) != 0)
     return -1;
+  a->select = select;
   /* SPEC dynamodb.md 2.4: the parallel scan parameter messages. */
   if (has_seg && !has_total)
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
@@ -80,7 +86,7 @@ static int parse_args(cJSON *req, struct scan_args *a, int has_projection, struc
   if (select) {
     if (strcmp(select, "COUNT") == 0)
       a->count_only = 1;
-    else if (strcmp(select, "ALL_PROJECTED_ATTRIBUTES") == 0)
+    else if (strcmp(select, "ALL_PROJECTED_ATTRIBUTES") == 0 && !a->index)
       return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
                               "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
     else if (strcmp(select, "SPECIFIC_ATTRIBUTES") == 0 && !has_projection)
@@ -90,7 +96,8 @@ static int parse_args(cJSON *req, struct scan_args *a, int has_projection, struc
     else if (strcmp(select, "ALL_ATTRIBUTES") == 0 && has_projection)
       return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
                               "Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES");
-    else if (strcmp(select, "ALL_ATTRIBUTES") && strcmp(select, "SPECIFIC_ATTRIBUTES"))
+    else if (strcmp(select, "ALL_ATTRIBUTES") && strcmp(select, "SPECIFIC_ATTRIBUTES") &&
+             strcmp(select, "ALL_PROJECTED_ATTRIBUTES"))
       return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
                               "1 validation error detected: Value '%.64s' at 'select' failed to "
                               "satisfy constraint: Member must satisfy enum value set: "
@@ -121,7 +128,8 @@ static uint64_t key_hash(const void *key, size_t len) {
 int dynamo_scan(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err) {
   struct dynamo_exprs x;
   struct scan_args a;
-  struct dynamo_table tb;
+  struct dynamo_table tb, view;
+  const struct dynamo_table *q;
   struct store_txn *t = NULL;
   struct store_cursor *cur = NULL;
   struct emu_buf prefix, start;
@@ -130,7 +138,8 @@ int dynamo_scan(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error
   const void *k, *v;
   size_t kl, vl;
   uint64_t hi = 0;
-  int rc = -1, src = STORE_NOT_FOUND, has_hi = 0, loaded = 0, more = 0;
+  struct emu_buf full;
+  int rc = -1, src = STORE_NOT_FOUND, has_hi = 0, loaded = 0, more = 0, fetch = 0;
 
   if (dynamo_req_table_name(req, &table, err) != 0 ||
       dynamo_legacy_translate(req, DYNAMO_LEGACY_SCAN, err) != 0)
@@ -140,6 +149,7 @@ int dynamo_scan(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error
     return -1;
   emu_buf_init(&prefix, 64);
   emu_buf_init(&start, 16384);
+  emu_buf_init(&full, (size_t)1 << 24);
   if (parse_args(req, &a, x.e[DYNAMO_EXPR_PROJECTION] != NULL, err) != 0)
     goto out;
   if (a.start && dynamo_value_validate_map(a.start, err) != 0)
@@ -151,9 +161,11 @@ int dynamo_scan(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error
   if (dynamo_tables_load(t, table, &tb, "Requested resource not found", err) != 0)
     goto out;
   loaded = 1;
-  dynamo_keys_table_prefix(&tb, &prefix);
+  if (dynamo_indexes_target(&tb, a.index, a.consistent, a.select, &view, &q, &fetch, err) != 0)
+    goto out;
+  dynamo_keys_table_prefix(q, &prefix);
   if (a.start) {
-    if (dynamo_keys_of_key(&tb, a.start, &start, err) != 0) {
+    if (dynamo_keys_of_key(q, a.start, &start, err) != 0) {
       snprintf(err->message, sizeof(err->message),
                "The provided starting key is invalid: The provided key element does not match the schema");
       goto out;
@@ -178,11 +190,20 @@ int dynamo_scan(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store read failed");
     goto out;
   }
-  dynamo_page_init(&page, &tb, &x, a.limit, a.count_only);
+  dynamo_page_init(&page, q, &x, a.limit, a.count_only);
   while (!page.full && (src = store_cursor_next(cur, &k, &kl, &v, &vl)) == STORE_OK) {
     if (has_hi && key_hash(k, kl) >= hi) {
       src = STORE_NOT_FOUND; /* the segment's end */
       break;
+    }
+    if (fetch) {
+      /* Select ALL_ATTRIBUTES on an LSI: the table's item. */
+      if (dynamo_indexes_fetch(t, &tb, v, vl, &full) != STORE_OK) {
+        dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store read failed");
+        goto out;
+      }
+      v = full.data;
+      vl = full.len;
     }
     if (dynamo_page_add(&page, v, vl, err) != 0)
       goto out;
@@ -211,6 +232,7 @@ out:
   dynamo_page_free(&page);
   emu_buf_free(&prefix);
   emu_buf_free(&start);
+  emu_buf_free(&full);
   dynamo_exprs_free(&x);
   return rc;
 }

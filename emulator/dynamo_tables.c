@@ -30,7 +30,10 @@ static void counter_name(char *buf, size_t cap, uint32_t id) {
 
 void dynamo_table_free(struct dynamo_table *tb) {
   cJSON_Delete(tb->desc);
+  free(tb->indexes);
   tb->desc = NULL;
+  tb->indexes = NULL;
+  tb->nindexes = 0;
 }
 
 static int parse_schema(const cJSON *rec, struct dynamo_table *tb) {
@@ -64,6 +67,8 @@ static int parse_schema(const cJSON *rec, struct dynamo_table *tb) {
     }
   }
   tb->desc = cJSON_Duplicate(desc, 1);
+  if (dynamo_indexes_parse(tb) != 0)
+    return -1;
   return tb->hash_type ? 0 : -1;
 }
 
@@ -187,7 +192,8 @@ static const cJSON *definition_of(const cJSON *ad, const char *name) {
   return NULL;
 }
 
-static int check_key_schema(const cJSON *ks, const cJSON *ad, struct dynamo_error *err) {
+static int check_key_schema(const cJSON *ks, const cJSON *ad, int has_indexes,
+                            struct dynamo_error *err) {
   const cJSON *el;
   int i = 1, n;
 
@@ -235,7 +241,9 @@ static int check_key_schema(const cJSON *ks, const cJSON *ad, struct dynamo_erro
                               "are not defined in AttributeDefinitions. Keys: [%.255s], "
                               "AttributeDefinitions: [...]", name);
   }
-  if (cJSON_GetArraySize(ad) != n)
+  /* With indexes, dynamo_indexes_create checks that every definition is
+   * used. */
+  if (!has_indexes && cJSON_GetArraySize(ad) != n)
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
                             "One or more parameter values were invalid: Number of attributes in "
                             "KeySchema does not exactly match number of attributes defined in "
@@ -292,15 +300,18 @@ int dynamo_tables_create(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
   const cJSON *ks = cJSON_GetObjectItemCaseSensitive(req, "KeySchema");
   struct store_txn *t = NULL;
   struct emu_buf existing;
-  cJSON *desc = NULL, *pt = NULL, *rec;
+  cJSON *desc = NULL, *pt = NULL, *rec, *indexes = NULL, *il;
   char key[300], arn[512], uuid[EMU_UUID_LEN + 1];
   uint32_t id;
   char *text;
   int rc = -1;
+  const cJSON *gsi = cJSON_GetObjectItemCaseSensitive(req, "GlobalSecondaryIndexes");
+  const cJSON *lsi = cJSON_GetObjectItemCaseSensitive(req, "LocalSecondaryIndexes");
+  int has_indexes = (gsi && !cJSON_IsNull(gsi)) || (lsi && !cJSON_IsNull(lsi));
 
   emu_buf_init(&existing, 1 << 20);
   if (dynamo_req_table_name(req, &name, err) != 0 || check_attribute_definitions(ad, err) != 0 ||
-      check_key_schema(ks, ad, err) != 0 || dynamo_req_string(req, "BillingMode", &billing, err) != 0)
+      check_key_schema(ks, ad, has_indexes, err) != 0 || dynamo_req_string(req, "BillingMode", &billing, err) != 0)
     goto out;
   if (!billing)
     billing = "PROVISIONED";
@@ -313,14 +324,12 @@ int dynamo_tables_create(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
   }
   if (check_throughput(req, billing, &pt, err) != 0)
     goto out;
-  if (cJSON_GetObjectItemCaseSensitive(req, "GlobalSecondaryIndexes") ||
-      cJSON_GetObjectItemCaseSensitive(req, "LocalSecondaryIndexes")) {
-    /* DEVIATION: secondary indexes arrive with the indexes milestone; until
-     * then a table that needs them is refused rather than created without. */
-    dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                     "wsgw does not support secondary indexes yet (GlobalSecondaryIndexes, LocalSecondaryIndexes)");
+  snprintf(arn, sizeof(arn), "arn:aws:dynamodb:%s:%s:table/%s", db->region, db->account, name);
+  /* Index descriptions (validated first, as DynamoDB does), added to the
+   * description below. */
+  indexes = cJSON_CreateObject();
+  if (dynamo_indexes_create(req, billing, arn, indexes, err) != 0)
     goto out;
-  }
   if (store_txn_begin(db->store, 1, &t) != STORE_OK) {
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store busy");
     goto out;
@@ -336,7 +345,6 @@ int dynamo_tables_create(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
     goto out;
   }
   emu_id_uuid(uuid);
-  snprintf(arn, sizeof(arn), "arn:aws:dynamodb:%s:%s:table/%s", db->region, db->account, name);
   desc = cJSON_CreateObject();
   cJSON_AddItemToObject(desc, "AttributeDefinitions", cJSON_Duplicate(ad, 1));
   cJSON_AddStringToObject(desc, "TableName", name);
@@ -356,6 +364,8 @@ int dynamo_tables_create(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
                             (double)emu_time_now_ms() / 1000.0);
   }
   cJSON_AddBoolToObject(desc, "DeletionProtectionEnabled", 0);
+  while ((il = indexes->child) != NULL)
+    cJSON_AddItemToObject(desc, il->string, cJSON_DetachItemViaPointer(indexes, il));
   rec = cJSON_CreateObject();
   cJSON_AddNumberToObject(rec, "id", id);
   cJSON_AddItemToObject(rec, "desc", cJSON_Duplicate(desc, 1));
@@ -370,12 +380,14 @@ int dynamo_tables_create(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
   }
   t = NULL;
   *resp = cJSON_CreateObject();
+  dynamo_indexes_describe(NULL, NULL, desc);
   cJSON_AddItemToObject(*resp, "TableDescription", desc);
   desc = NULL;
   rc = 0;
 out:
   store_txn_abort(t);
   cJSON_Delete(desc);
+  cJSON_Delete(indexes);
   cJSON_Delete(pt);
   emu_buf_free(&existing);
   return rc;
@@ -390,6 +402,7 @@ static cJSON *live_description(struct store_txn *t, const struct dynamo_table *t
     cJSON_ReplaceItemInObjectCaseSensitive(desc, "ItemCount", cJSON_CreateNumber((double)count));
     cJSON_ReplaceItemInObjectCaseSensitive(desc, "TableSizeBytes", cJSON_CreateNumber((double)bytes));
   }
+  dynamo_indexes_describe(t, tb, desc);
   return desc;
 }
 
@@ -424,7 +437,6 @@ int dynamo_tables_describe(struct dynamo *db, cJSON *req, cJSON **resp, struct d
 int dynamo_tables_delete(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err) {
   struct dynamo_table tb;
   struct store_txn *t;
-  struct emu_buf prefix;
   const char *name;
   char msg[400], key[300];
   cJSON *desc;
@@ -447,11 +459,9 @@ int dynamo_tables_delete(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
   }
   desc = live_description(t, &tb);
   cJSON_ReplaceItemInObjectCaseSensitive(desc, "TableStatus", cJSON_CreateString("DELETING"));
-  emu_buf_init(&prefix, 64);
   meta_name(key, sizeof(key), name);
-  if (dynamo_keys_table_prefix(&tb, &prefix) != 0 ||
-      store_del_prefix(t, prefix.data, prefix.len) != STORE_OK ||
-      store_meta_del(t, key) != STORE_OK) {
+  /* The items and every index entry. */
+  if (dynamo_indexes_drop_all(t, &tb) != 0 || store_meta_del(t, key) != STORE_OK) {
     store_txn_abort(t);
     t = NULL;
   }
@@ -465,7 +475,6 @@ int dynamo_tables_delete(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
   snprintf(key, sizeof(key), "tags:%u", tb.id);
   if (t)
     store_meta_del(t, key);
-  emu_buf_free(&prefix);
   dynamo_table_free(&tb);
   if (!t || store_txn_commit(t) != STORE_OK) {
     cJSON_Delete(desc);
@@ -538,12 +547,11 @@ static void put_table(struct store_txn *t, const struct dynamo_table *tb, const 
   cJSON_free(text);
 }
 
-/* Supports BillingMode and ProvisionedThroughput. SPEC dynamodb.md 1
- * (dynalite/DynamoDB Local rows): index changes arrive with the indexes
- * milestone. DEVIATION: the table stays ACTIVE (DynamoDB reports UPDATING
+/* Supports BillingMode, ProvisionedThroughput, DeletionProtectionEnabled
+ * and GlobalSecondaryIndexUpdates (dynamo_indexes_update). DEVIATION: the table stays ACTIVE (DynamoDB reports UPDATING
  * for a while), as DynamoDB Local does, so waiters return at once. */
 int dynamo_tables_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err) {
-  static const char *const refused[] = {"GlobalSecondaryIndexUpdates", "StreamSpecification",
+  static const char *const refused[] = {"StreamSpecification",
                                         "SSESpecification", "ReplicaUpdates", NULL};
   const cJSON *pt = cJSON_GetObjectItemCaseSensitive(req, "ProvisionedThroughput");
   const char *name, *billing;
@@ -567,7 +575,8 @@ int dynamo_tables_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
                             "1 validation error detected: Value '%.64s' at 'billingMode' failed to "
                             "satisfy constraint: Member must satisfy enum value set: [PROVISIONED, "
                             "PAY_PER_REQUEST]", billing);
-  if (!billing && !pt && !cJSON_GetObjectItemCaseSensitive(req, "DeletionProtectionEnabled"))
+  if (!billing && !pt && !cJSON_GetObjectItemCaseSensitive(req, "DeletionProtectionEnabled") &&
+      !cJSON_GetObjectItemCaseSensitive(req, "GlobalSecondaryIndexUpdates"))
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
                             "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
                             "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required");
@@ -624,6 +633,9 @@ int dynamo_tables_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
       cJSON_AddNumberToObject(bms, "LastUpdateToPayPerRequestDateTime",
                               (double)emu_time_now_ms() / 1000.0);
   }
+  if (cJSON_GetObjectItemCaseSensitive(req, "GlobalSecondaryIndexUpdates") &&
+      dynamo_indexes_update(t, &tb, req, desc, err) != 0)
+    goto out;
   {
     const cJSON *dp = cJSON_GetObjectItemCaseSensitive(req, "DeletionProtectionEnabled");
     if (cJSON_IsBool(dp))
@@ -644,6 +656,10 @@ int dynamo_tables_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
   dynamo_table_free(&tb);
   tb.desc = desc;
   desc = NULL;
+  if (dynamo_indexes_parse(&tb) != 0) {
+    dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "index description");
+    goto out;
+  }
   if (store_txn_begin(db->store, 0, &t) == STORE_OK) {
     *resp = cJSON_CreateObject();
     cJSON_AddItemToObject(*resp, "TableDescription", live_description(t, &tb));

@@ -484,7 +484,8 @@ static int delete_expired(struct dynamo *db, const struct ttl_target *tg,
     item = cJSON_ParseWithLength(val.data, val.len);
     /* Re-checked: the item may have been rewritten since it was read. */
     if (item && is_expired(item, tg->attr, now, oldest)) {
-      if (store_del(t, key->data, key->len) != STORE_OK) {
+      /* The item and its index entries (dynamo_indexes.c). */
+      if (store_del(t, key->data, key->len) != STORE_OK || dynamo_indexes_apply(t, &tb, item, NULL) != 0) {
         rc = -1;
       } else {
         bytes += (int64_t)dynamo_item_size(item);

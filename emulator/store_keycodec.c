@@ -54,6 +54,31 @@ int store_keycodec_append(struct emu_buf *out, char type, const char *value, siz
   return append_escaped(out, (const unsigned char *)value, len);
 }
 
+size_t store_keycodec_len(char type, const unsigned char *p, size_t len) {
+  size_t i;
+
+  if (type == 'N') {
+    unsigned char term;
+    if (len >= 1 && p[0] == 0x80)
+      return 1;
+    if (len < 4)
+      return 0;
+    term = p[0] == 0x40 ? 0xFF : 0x00; /* negatives are inverted */
+    for (i = 3; i < len; i++)
+      if (p[i] == term)
+        return i + 1;
+    return 0;
+  }
+  for (i = 0; i + 1 < len; i++) {
+    if (p[i] != 0x00)
+      continue;
+    if (p[i + 1] == 0x01)
+      return i + 2;
+    i++; /* 0x00 0xFF: an escaped zero */
+  }
+  return 0;
+}
+
 uint64_t store_keycodec_hash(const void *pk_enc, size_t pk_len) {
   const unsigned char *p = pk_enc;
   uint64_t h = 14695981039346656037ull;

@@ -40,6 +40,9 @@ int store_keycodec_append(struct emu_buf *out, char type, const char *value, siz
 /* Appends the 13-byte header for a partition whose encoding is pk_enc. */
 int store_keycodec_header(struct emu_buf *out, uint32_t table_id, uint8_t space,
                           const void *pk_enc, size_t pk_len);
+/* The length of the encoding of type `type` at the start of p (len bytes
+ * available), or 0 when malformed. */
+size_t store_keycodec_len(char type, const unsigned char *p, size_t len);
 /* The 64-bit hash of an encoded partition key (the header's H). */
 uint64_t store_keycodec_hash(const void *pk_enc, size_t pk_len);
 
