@@ -261,6 +261,11 @@ static int start_civetweb(struct emu *emu, const struct emu_options *opts, char 
   options[o++] = "no";
   options[o++] = "decode_url";
   options[o++] = "yes";
+  /* Responses and frames leave in several writes (headers, body); without
+   * TCP_NODELAY, Nagle holds the last one until the client's delayed ACK,
+   * about 40 ms per reply (docs/benchmarks.md). */
+  options[o++] = "tcp_nodelay";
+  options[o++] = "1";
   /* Empty: civetweb must not answer CORS preflights itself (with its own
    * max-age); dynamo_api answers them as DynamoDB does. */
   options[o++] = "access_control_allow_methods";
