@@ -39,3 +39,9 @@ test: test-deps node-deps
 
 clean:
 	rm -rf $(BUILD) $(TEST_BUILD)
+
+# Benchmarks side by side with dynalite and serverless-offline (npm); rewrites docs/benchmarks.md.
+# Not part of `make test`; about 6 to 8 minutes.
+.PHONY: bench
+bench: deps
+	bash bench/run.sh

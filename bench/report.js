@@ -1,0 +1,152 @@
+"use strict"
+// bench/report.js RESULTS.jsonl OUT.md DATE MACHINE VERSIONS
+// Turns the load generator's JSON lines into the tables of docs/benchmarks.md (also printed).
+const fs = require("fs")
+const [resultsFile, outFile, date, machine, versions] = process.argv.slice(2)
+const rows = fs.readFileSync(resultsFile, "utf8").split("\n").filter((l) => l.startsWith("{"))
+  .map((l) => { try { return JSON.parse(l) } catch { return null } }).filter(Boolean)
+
+const median = (xs) => {
+  const s = xs.filter((x) => typeof x === "number" && x >= 0).sort((a, b) => a - b)
+  return s.length ? s[(s.length - 1) >> 1] : null
+}
+const f = (x, d = 0) => (x === null || x === undefined || x < 0 || Number.isNaN(x) ? "–" :
+  x.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d }))
+const ms = (x) => (x === null || x === undefined || x < 0 ? "–" : x < 10 ? f(x, 2) : f(x, 1))
+const ratio = (a, b) => (a > 0 && b > 0 ? `${f(a / b, a / b < 10 ? 2 : 1)}×` : "–")
+const met = (ok) => (ok === null ? "–" : ok ? "**met**" : "**not met**")
+const find = (pred) => rows.find(pred)
+
+const out = []
+const p = (s = "") => out.push(s)
+
+p("# Benchmarks")
+p()
+p("Written by `make bench` (`bench/run.sh`); do not edit by hand. Raw JSON lines of the last run:")
+p("`build-bench/bench-results.jsonl`.")
+p()
+p(`- **Date:** ${date}`)
+p(`- **Machine:** ${machine}`)
+p(`- **Versions:** ${versions}`)
+p()
+
+// ---------------------------------------------------------------- process
+const st = (label) => rows.filter((r) => r.mode === "startup" && r.label === label)
+const w = st("wsgw"), s = st("serverless-offline")
+const wReady = median(w.map((r) => r.ready_ms)), wRss = median(w.map((r) => r.idle_rss_kb))
+const sReady = median(s.map((r) => r.ready_ms)), sRss = median(s.map((r) => r.idle_rss_kb))
+const sFail = s.filter((r) => r.error).length
+p("## Process: start to ready, idle RSS")
+p()
+p("Ready = the first WebSocket handshake through the chat `$connect` handler (which writes to")
+p("DynamoDB) succeeds, timed from `fork`. RSS 0.5 s later, the process and its children. Medians.")
+p()
+p("| | wsgw (default settings) | serverless-offline | ratio | target (wsgw) |")
+p("|---|---|---|---|---|")
+p(`| start to ready | ${ms(wReady)} ms (${w.length} runs) | ${ms(sReady)} ms (${s.length} runs${sFail ? `, ${sFail} failed` : ""}) | ${ratio(sReady, wReady)} (serverless-offline ÷ wsgw) | ≤ 20 ms: ${met(wReady === null ? null : wReady <= 20)} |`)
+p(`| idle RSS | ${f(wRss / 1024, 1)} MB | ${f(sRss / 1024, 1)} MB | ${ratio(sRss, wRss)} (serverless-offline ÷ wsgw) | ≤ 10 MB: ${met(wRss === null ? null : wRss <= 10240)} |`)
+p()
+
+// --------------------------------------------------------------- DynamoDB
+const dyn = (label, op) => find((r) => r.mode === "dynamo" && r.label === label && r.op === op)
+p("## DynamoDB: 16 keep-alive connections")
+p()
+p("Same requests for every server (seed 42): a table with a hash key `pk` (S) and a range key `sk`")
+p("(N), preloaded with 100 partitions × 10 items of ~100 bytes. PutItem writes new keys; GetItem")
+p("reads a random item; Query reads a whole partition (10 items); Scan reads the first page with")
+p("`Limit: 100`; UpdateItem runs `SET n = n + :one` with the condition")
+p("`attribute_exists(pk) AND n >= :zero`. Warm-up, then the measurement; latency per request.")
+p()
+p("| operation | wsgw durable ops/s (p50 / p99 ms) | wsgw `--no-sync` ops/s (p50 / p99) | dynalite ops/s (p50 / p99) | durable ÷ dynalite | no-sync ÷ dynalite | target |")
+p("|---|---|---|---|---|---|---|")
+const cell = (r) => (!r ? "– (no result)" : `${f(r.ops_per_s)} (${ms(r.p50_ms)} / ${ms(r.p99_ms)})${r.errors ? `, ${f(r.errors)} errors` : ""}`)
+for (const op of ["PutItem", "GetItem", "Query", "Scan", "UpdateItem"]) {
+  const d = dyn("wsgw-durable", op), n = dyn("wsgw-nosync", op), l = dyn("dynalite", op)
+  const tgt = ["PutItem", "GetItem", "Query"].includes(op)
+  const rd = d && l ? d.ops_per_s / l.ops_per_s : null
+  p(`| ${op}${op === "Query" ? " (10 items)" : op === "Scan" ? " (100 items)" : op === "UpdateItem" ? " (condition)" : ""} | ${cell(d)} | ${cell(n)} | ${cell(l)} | ${ratio(d && d.ops_per_s, l && l.ops_per_s)} | ${ratio(n && n.ops_per_s, l && l.ops_per_s)} | ${tgt ? `≥ 5× durable: ${met(rd === null ? null : rd >= 5)}` : "–"} |`)
+}
+p()
+
+// -------------------------------------------------------------- WebSocket
+const ws = (label, pred) => find((r) => r.label === label && pred(r))
+const labels = ["wsgw", "serverless-offline"]
+const echoLow = (l) => ws(l, (r) => r.mode === "echo" && r.clients === 1)
+const echoLoad = (l) => ws(l, (r) => r.mode === "echo" && r.clients > 1)
+const conn = (l) => ws(l, (r) => r.mode === "connect" && r.held !== undefined)
+const fanConn = (l, n) => ws(l, (r) => r.mode === "connect" && r.for === "fanout" && r.clients === n + 1)
+const fan = (l, n) => ws(l, (r) => r.mode === "fanout" && r.clients === n)
+const big = Math.max(0, ...rows.filter((r) => r.mode === "fanout" && r.label === "wsgw").map((r) => r.clients))
+
+p("## WebSocket: the chat app (`fixtures/chat-app.json`) vs the same app on serverless-offline")
+p()
+p("wsgw runs with its defaults (durable writes) and `--max-connections " + f(big) + "`. serverless-offline")
+p("13.10.1 (serverless 3.40.0, `useInProcess: true`) runs the same handlers in Node")
+p("(`build-bench/sls-chat/`, written by `bench/run.sh`), keeping the connections in a dynalite")
+p("table. Handshakes are opened 32 at a time; a handshake that takes more than 10 s (20 s for")
+p("the largest fan-out) counts as a failure.")
+p()
+p("| row | wsgw | serverless-offline | ratio | target (wsgw) |")
+p("|---|---|---|---|---|")
+const echoCell = (r) => (!r ? "– (no result)" : `${f(r.msgs_per_s)} msg/s, p50 ${ms(r.p50_ms)} ms, p99 ${ms(r.p99_ms)} ms${r.errors || r.unanswered > r.clients * r.inflight_per_client ? ` (${f(r.errors)} error frames, ${f(r.unanswered)} unanswered)` : ""}`)
+{
+  const a = echoLow("wsgw"), b = echoLow("serverless-offline")
+  p(`| echo, 1 client, 1 in flight | ${echoCell(a)} | ${echoCell(b)} | p99 ${ratio(b && b.p99_ms, a && a.p99_ms)} (serverless-offline ÷ wsgw) | p99 ≤ 1 ms: ${met(a ? a.p99_ms <= 1 : null)} |`)
+}
+{
+  const a = echoLoad("wsgw"), b = echoLoad("serverless-offline")
+  p(`| echo, 16 clients × 4 in flight | ${echoCell(a)} | ${echoCell(b)} | ${ratio(a && a.msgs_per_s, b && b.msgs_per_s)} msg/s | ≥ 10× msg/s: ${met(a && b ? a.msgs_per_s >= 10 * b.msgs_per_s : null)} |`)
+}
+const connCell = (r) => (!r ? "– (no result)" : `${f(r.connects_per_s)}/s, ${f(r.opened)} of ${f(r.clients)} opened, ${f(r.failed)} failed${r.failed_5xx ? ` (${f(r.failed_5xx)} × 5xx)` : ""}; handshake p50 ${ms(r.handshake_p50_ms)} ms, p99 ${ms(r.handshake_p99_ms)} ms`)
+{
+  const a = conn("wsgw"), b = conn("serverless-offline"), c = conn("wsgw-nosync")
+  p(`| connect rate through \`$connect\` | ${connCell(a)} | ${connCell(b)} | ${ratio(a && a.connects_per_s, b && b.connects_per_s)} | ≥ 2,000/s: ${met(a ? a.connects_per_s >= 2000 && a.failed === 0 : null)} |`)
+  if (c) p(`| connect rate, wsgw \`--no-sync\` | ${connCell(c)} | | ${ratio(c.connects_per_s, b && b.connects_per_s)} | ${met(c.connects_per_s >= 2000 && c.failed === 0)} with \`--no-sync\` |`)
+}
+{
+  const a = fanConn("wsgw", big), b = fanConn("serverless-offline", big)
+  const held = (r) => (!r ? "– (no result)" : `${f(r.opened)} held, ${f(r.failed)} failed, RSS ${f(r.server_rss_kb / 1024)} MB (${f(r.connects_per_s)} connects/s)`)
+  p(`| ${f(big)} concurrent connections (+1 sender) | ${held(a)} | ${held(b)} | | ${f(big)}, 0 failures: ${met(a ? a.opened === a.clients && a.failed === 0 : null)} |`)
+}
+const fanCell = (r) => (!r ? "– (no result)" : r.error ? r.error : `p50 ${ms(r.p50_ms)} ms, p99 ${ms(r.p99_ms)} ms (${r.completed} of ${r.repeats} complete${r.missing_deliveries ? `, ${f(r.missing_deliveries)} deliveries missing` : ""}${r.open < r.clients + 1 ? `, ${f(r.open)} of ${f(r.clients + 1)} connected` : ""})`)
+for (const n of [100, 1000, big].filter((x, i, a) => x && a.indexOf(x) === i)) {
+  const a = fan("wsgw", n), b = fan("serverless-offline", n)
+  const tgt = n === 1000 ? 20 : n === 10000 ? 250 : null
+  p(`| fan-out to ${f(n)} (sendmessage: Scan + PostToConnection per id), time to the last client | ${fanCell(a)} | ${fanCell(b)} | p50 ${ratio(b && b.completed ? b.p50_ms : null, a && a.p50_ms)} (serverless-offline ÷ wsgw) | ${tgt ? `p50 ≤ ${tgt} ms: ${met(a && a.completed ? a.p50_ms <= tgt : a ? false : null)}` : "–"} |`)
+}
+const notes = rows.filter((r) => r.mode === "note" || r.mode === "timeout")
+for (const r of notes) p(`\n- ${r.label || "loadgen"}: ${r.error}`)
+p()
+
+// --------------------------------------------------------------- commands
+p("## How it was run")
+p()
+p("```sh")
+p("make bench                     # = bench/run.sh; QUICK=1 bench/run.sh for a short smoke run")
+p("# what it does:")
+p("cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DWSGW_TESTS=OFF && cmake --build build-bench")
+p("cc -O2 -std=gnu11 -o build-bench/loadgen bench/loadgen.c")
+p("(cd bench/peers && npm ci)      # dynalite, serverless@3.40.0, serverless-offline@13.10.1, AWS SDK v3")
+p("ulimit -n $(ulimit -Hn)")
+p("build-bench/loadgen startup -- build-bench/wsgw serve --config fixtures/chat-app.json --port 0 --data-dir DIR")
+p("build-bench/loadgen startup --port WS --path / -- node node_modules/serverless/bin/serverless.js offline")
+p("wsgw serve --config fixtures/chat-app.json --port 0 --data-dir DIR [--no-sync]")
+p("dynalite --port P --createTableMs 0 --deleteTableMs 0 --updateTableMs 0")
+p("build-bench/loadgen dynamo --port P --op PutItem|GetItem|Query|Scan|UpdateItem --conns 16 --warmup 1 --duration 4 --seed 42")
+p("wsgw serve --config fixtures/chat-app.json --port 0 --data-dir DIR --max-connections 10000")
+p("build-bench/loadgen echo --port P --path /dev --clients 1 --inflight 1 --warmup-count 500 --count 5000 --duration 5")
+p("build-bench/loadgen echo --port P --path /dev --clients 16 --inflight 4 --warmup-count 2000 --count 50000 --duration 5")
+p("build-bench/loadgen connect --port P --path /dev --clients 2000 --connect-inflight 32 --hold 1")
+p("build-bench/loadgen fanout --port P --path /dev --clients 100|1000|10000 --repeats 30|20|5 --ddb-port P")
+p("```")
+p()
+p("The load generator (`bench/loadgen.c`) is one thread on epoll with non-blocking sockets; it")
+p("speaks keep-alive HTTP/1.1 and a minimal WebSocket client, fixes its random seed, runs the")
+p("warm-up before and apart from the measurement, and bounds every phase in count and time.")
+p("Fan-out waits until the `Connections` table holds only the clients of the run (rows left by")
+p("earlier runs would turn into 410s), then times each `sendmessage` from the sender's write to the")
+p("last receiver's frame.")
+
+const text = out.join("\n") + "\n"
+fs.writeFileSync(outFile, text)
+process.stdout.write(text)
