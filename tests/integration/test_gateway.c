@@ -363,7 +363,7 @@ static void a_fragmented_text_message_is_reassembled_and_routed(void **state) {
   ws_client_free(c);
 }
 
-/* {"action":"echo","pad":"xxx..."} of exactly `len` bytes (malloc'd). */
+/* {"action":"echo","pad":"..."} of exactly `len` bytes (malloc'd). */
 static char *echo_message_of(size_t len) {
   static const char head[] = "{\"action\":\"echo\",\"pad\":\"";
   char *m = malloc(len + 1);
