@@ -87,32 +87,12 @@ static const char config[] =
     "  \"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}],"
     "  \"BillingMode\":\"PAY_PER_REQUEST\"}]}";
 
-struct fixture {
-  struct emu *emu;
-  int port;
-};
-
 static int group_setup(void **state) {
-  struct fixture *f = calloc(1, sizeof(*f));
-
-  assert_non_null(f);
-  f->emu = tsupport_emu_start(config, test_handlers);
-  assert_non_null(f->emu);
-  f->port = tsupport_emu_port(f->emu);
-  *state = f;
-  return 0;
-}
-
-static int group_teardown(void **state) {
-  struct fixture *f = *state;
-
-  tsupport_emu_stop(f->emu);
-  free(f);
-  return 0;
+  return tsupport_fixture_setup(state, config, test_handlers);
 }
 
 /* A connected client on /dev and its connectionId. */
-static struct ws_client *connect_dev(const struct fixture *f, char id[ID_LEN + 1]) {
+static struct ws_client *connect_dev(const struct tsupport_fixture *f, char id[ID_LEN + 1]) {
   struct ws_client *c = ws_client_connect(f->port, "/dev", NULL, NULL, WAIT_MS);
   struct ws_client_frame fr;
 
@@ -144,7 +124,7 @@ static void conn_path(char *buf, size_t cap, const char *prefix, const char *id,
   snprintf(buf, cap, "%s/@connections/%s", prefix, enc);
 }
 
-static int http(const struct fixture *f, const char *method, const char *path, const char *body,
+static int http(const struct tsupport_fixture *f, const char *method, const char *path, const char *body,
                 size_t len, struct tsupport_http_response *resp) {
   static const char *const octets[] = {"Content-Type: application/octet-stream", NULL};
 
@@ -172,7 +152,7 @@ static void assert_iso8601(const char *s) {
 }
 
 static void post_delivers_the_raw_body_as_one_text_frame(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   static const char body[] = "not JSON {\"a\": 1} \xc3\xa9 raw bytes";
   struct tsupport_http_response r;
   struct ws_client_frame fr;
@@ -193,7 +173,7 @@ static void post_delivers_the_raw_body_as_one_text_frame(void **state) {
 }
 
 static void get_returns_connected_at_last_active_at_and_source_ip(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   struct tsupport_http_response r;
   char id[ID_LEN + 1], path[128];
   struct ws_client *c = connect_dev(f, id);
@@ -234,7 +214,7 @@ static int disconnect_recorded(void *arg) {
 }
 
 static void delete_closes_with_1000_and_later_calls_are_gone(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   struct tsupport_http_response r;
   char id[ID_LEN + 1], path[128];
   struct ws_client *c = connect_dev(f, id);
@@ -276,7 +256,7 @@ static void delete_closes_with_1000_and_later_calls_are_gone(void **state) {
 }
 
 static void an_unknown_id_is_gone_for_every_method(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   static const char *const methods[] = {"POST", "GET", "DELETE"};
   struct tsupport_http_response r;
   size_t i;
@@ -289,7 +269,7 @@ static void an_unknown_id_is_gone_for_every_method(void **state) {
 }
 
 static void percent_encoded_id_and_at_sign_are_decoded(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   struct tsupport_http_response r;
   struct ws_client_frame fr;
   char id[ID_LEN + 1], path[128];
@@ -320,7 +300,7 @@ static void percent_encoded_id_and_at_sign_are_decoded(void **state) {
 }
 
 static void the_root_form_without_a_stage_works(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   struct tsupport_http_response r;
   struct ws_client_frame fr;
   char id[ID_LEN + 1], path[128];
@@ -338,7 +318,7 @@ static void the_root_form_without_a_stage_works(void **state) {
 }
 
 static void a_wrong_stage_is_forbidden(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   static const char *const methods[] = {"POST", "GET", "DELETE"};
   struct tsupport_http_response r;
   char id[ID_LEN + 1], path[128];
@@ -362,7 +342,7 @@ static void a_wrong_stage_is_forbidden(void **state) {
 }
 
 static void a_post_over_131072_bytes_is_payload_too_large(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   struct tsupport_http_response r;
   struct ws_client_frame fr;
   char id[ID_LEN + 1], path[128];
@@ -393,7 +373,7 @@ static void a_post_over_131072_bytes_is_payload_too_large(void **state) {
 }
 
 static void a_post_from_inside_connect_to_its_own_id_is_gone(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   struct ws_client *c;
   struct ws_client_frame fr;
 
@@ -424,5 +404,6 @@ int main(void) {
       cmocka_unit_test(a_post_from_inside_connect_to_its_own_id_is_gone),
   };
 
-  return cmocka_run_group_tests_name("connections_api", tests, group_setup, group_teardown);
+  return cmocka_run_group_tests_name("connections_api", tests, group_setup,
+                                     tsupport_fixture_teardown);
 }

@@ -87,32 +87,12 @@ static const char config[] =
   "^\\{\"message\": \"" msg "\", \"connectionId\":\"([A-Za-z0-9_-]{15}=)\", "                  \
   "\"requestId\":\"([A-Za-z0-9_-]{15}=)\"\\}$"
 
-struct fixture {
-  struct emu *emu;
-  int port;
-};
-
 static int group_setup(void **state) {
-  struct fixture *f = calloc(1, sizeof(*f));
-
-  assert_non_null(f);
-  f->emu = tsupport_emu_start(config, test_handlers);
-  assert_non_null(f->emu);
-  f->port = tsupport_emu_port(f->emu);
-  *state = f;
-  return 0;
-}
-
-static int group_teardown(void **state) {
-  struct fixture *f = *state;
-
-  tsupport_emu_stop(f->emu);
-  free(f);
-  return 0;
+  return tsupport_fixture_setup(state, config, test_handlers);
 }
 
 /* A client on /open and its connectionId (asked through route whoami). */
-static struct ws_client *connect_open(const struct fixture *f, char id[ID_LEN + 1]) {
+static struct ws_client *connect_open(const struct tsupport_fixture *f, char id[ID_LEN + 1]) {
   struct ws_client *c = ws_client_connect(f->port, "/open", NULL, NULL, WAIT_MS);
   struct ws_client_frame fr;
 
@@ -198,7 +178,7 @@ static int disconnect_recorded(void *arg) {
 
 /* Waits for the DISCONNECT event of `id` and checks its status code (and
  * reason, unless NULL). */
-static void assert_disconnect(const struct fixture *f, const char *id, int code,
+static void assert_disconnect(const struct tsupport_fixture *f, const char *id, int code,
                               const char *reason) {
   struct disconnect d = {f->port, id, 0, ""};
 
@@ -211,7 +191,7 @@ static void assert_disconnect(const struct fixture *f, const char *id, int code,
 
 /* The HTTP status of a handshake on path (101 when upgraded). Fails the
  * test when no HTTP response head came back at all. */
-static int handshake_status(const struct fixture *f, const char *path) {
+static int handshake_status(const struct tsupport_fixture *f, const char *path) {
   struct ws_client *c = ws_client_connect(f->port, path, NULL, NULL, WAIT_MS);
   int status;
 
@@ -225,7 +205,7 @@ static int handshake_status(const struct fixture *f, const char *path) {
 /* ---- Handshake ------------------------------------------------------------ */
 
 static void a_stage_without_connect_route_accepts_the_handshake(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   struct ws_client *c = ws_client_connect(f->port, "/open", NULL, NULL, WAIT_MS);
 
   assert_non_null(c);
@@ -235,7 +215,7 @@ static void a_stage_without_connect_route_accepts_the_handshake(void **state) {
 }
 
 static void connect_status_is_the_handshake_status(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
 
   /* SPEC apigw-websocket.md 4.1: a non-2xx statusCode is the status of the
    * rejected handshake; 2xx gives 101. */
@@ -245,13 +225,13 @@ static void connect_status_is_the_handshake_status(void **state) {
 }
 
 static void a_failing_connect_rejects_the_handshake_with_502(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
 
   assert_int_equal(handshake_status(f, "/failconn"), 502);
 }
 
 static void an_offered_subprotocol_is_not_echoed_unless_connect_returns_it(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   struct ws_client *c = ws_client_connect(f->port, "/plain", NULL, "chat", WAIT_MS);
 
   assert_non_null(c);
@@ -268,7 +248,7 @@ static void an_offered_subprotocol_is_not_echoed_unless_connect_returns_it(void 
 }
 
 static void the_subprotocol_returned_by_connect_is_in_the_101(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   struct ws_client *c =
       ws_client_connect(f->port, "/proto?protocol=chat", NULL, "superchat, chat", WAIT_MS);
 
@@ -280,7 +260,7 @@ static void the_subprotocol_returned_by_connect_is_in_the_101(void **state) {
 }
 
 static void an_unknown_stage_is_forbidden(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
 
   assert_int_equal(handshake_status(f, "/nope"), 403);
   /* Nothing may follow the stage. */
@@ -290,7 +270,7 @@ static void an_unknown_stage_is_forbidden(void **state) {
 /* ---- Messages ------------------------------------------------------------- */
 
 static void an_unrouted_message_gets_the_forbidden_frame_and_stays_open(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   char id[ID_LEN + 1], first[ID_LEN + 1], second[ID_LEN + 1];
   struct ws_client *c = connect_open(f, id);
   struct ws_client_frame fr;
@@ -313,7 +293,7 @@ static void an_unrouted_message_gets_the_forbidden_frame_and_stays_open(void **s
 }
 
 static void a_failing_route_gets_the_internal_server_error_frame_and_stays_open(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   char id[ID_LEN + 1], request_id[ID_LEN + 1];
   struct ws_client *c = connect_open(f, id);
   struct ws_client_frame fr;
@@ -327,7 +307,7 @@ static void a_failing_route_gets_the_internal_server_error_frame_and_stays_open(
 }
 
 static void a_two_way_route_returns_the_body_as_one_text_frame(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   char id[ID_LEN + 1];
   struct ws_client *c = connect_open(f, id);
 
@@ -338,7 +318,7 @@ static void a_two_way_route_returns_the_body_as_one_text_frame(void **state) {
 }
 
 static void a_one_way_route_sends_nothing(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   char id[ID_LEN + 1];
   struct ws_client *c = connect_open(f, id);
 
@@ -349,7 +329,7 @@ static void a_one_way_route_sends_nothing(void **state) {
 }
 
 static void a_fragmented_text_message_is_reassembled_and_routed(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   static const char text[] = "{\"action\":\"echo\",\"fragmented\":\"across several frames\"}";
   char id[ID_LEN + 1];
   struct ws_client *c = connect_open(f, id);
@@ -378,7 +358,7 @@ static char *echo_message_of(size_t len) {
 }
 
 static void a_frame_of_exactly_32_kb_is_accepted(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   char id[ID_LEN + 1];
   struct ws_client *c = connect_open(f, id);
   char *m = echo_message_of(MAX_FRAME);
@@ -394,7 +374,7 @@ static void a_frame_of_exactly_32_kb_is_accepted(void **state) {
 }
 
 static void a_frame_over_32_kb_closes_with_1009(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   char id[ID_LEN + 1];
   struct ws_client *c = connect_open(f, id);
   char *m = echo_message_of(MAX_FRAME + 1);
@@ -409,7 +389,7 @@ static void a_frame_over_32_kb_closes_with_1009(void **state) {
 }
 
 static void a_fragmented_message_over_128_kb_closes_with_1009(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   char id[ID_LEN + 1];
   struct ws_client *c = connect_open(f, id);
   char *m = echo_message_of(MAX_MESSAGE + 1);
@@ -426,7 +406,7 @@ static void a_fragmented_message_over_128_kb_closes_with_1009(void **state) {
 }
 
 static void a_fragmented_message_of_exactly_128_kb_is_routed(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   char id[ID_LEN + 1];
   struct ws_client *c = connect_open(f, id);
   char *m = echo_message_of(MAX_MESSAGE);
@@ -443,7 +423,7 @@ static void a_fragmented_message_of_exactly_128_kb_is_routed(void **state) {
 }
 
 static void a_binary_frame_closes_with_1003(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   char id[ID_LEN + 1];
   struct ws_client *c = connect_open(f, id);
   static const unsigned char bytes[] = {0x7b, 0x00, 0xff, 0x7d};
@@ -457,7 +437,7 @@ static void a_binary_frame_closes_with_1003(void **state) {
 }
 
 static void invalid_utf8_closes_with_1007(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   char id[ID_LEN + 1];
   struct ws_client *c = connect_open(f, id);
   int code = 0;
@@ -469,7 +449,7 @@ static void invalid_utf8_closes_with_1007(void **state) {
 }
 
 static void a_ping_gets_a_pong_with_the_same_payload(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   char id[ID_LEN + 1];
   struct ws_client *c = connect_open(f, id);
   struct ws_client_frame fr;
@@ -488,7 +468,7 @@ static void a_ping_gets_a_pong_with_the_same_payload(void **state) {
 /* ---- $disconnect ---------------------------------------------------------- */
 
 static void a_close_without_code_reaches_disconnect_as_1005(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   char id[ID_LEN + 1];
   struct ws_client *c = connect_open(f, id);
 
@@ -498,7 +478,7 @@ static void a_close_without_code_reaches_disconnect_as_1005(void **state) {
 }
 
 static void a_close_with_code_reaches_disconnect_with_that_code(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   char id[ID_LEN + 1];
   struct ws_client *c = connect_open(f, id);
 
@@ -508,7 +488,7 @@ static void a_close_with_code_reaches_disconnect_with_that_code(void **state) {
 }
 
 static void a_dropped_connection_reaches_disconnect_as_1006(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   char id[ID_LEN + 1];
   struct ws_client *c = connect_open(f, id);
 
@@ -542,5 +522,6 @@ int main(void) {
       cmocka_unit_test(a_dropped_connection_reaches_disconnect_as_1006),
   };
 
-  return cmocka_run_group_tests_name("gateway", tests, group_setup, group_teardown);
+  return cmocka_run_group_tests_name("gateway", tests, group_setup,
+                                     tsupport_fixture_teardown);
 }

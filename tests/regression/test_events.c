@@ -72,35 +72,15 @@ static const char config[] =
     "  \"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}],"
     "  \"BillingMode\":\"PAY_PER_REQUEST\"}]}";
 
-struct fixture {
-  struct emu *emu;
-  int port;
-};
-
 static int group_setup(void **state) {
-  struct fixture *f = calloc(1, sizeof(*f));
-
-  assert_non_null(f);
-  f->emu = tsupport_emu_start(config, test_handlers);
-  assert_non_null(f->emu);
-  f->port = tsupport_emu_port(f->emu);
-  *state = f;
-  return 0;
-}
-
-static int group_teardown(void **state) {
-  struct fixture *f = *state;
-
-  tsupport_emu_stop(f->emu);
-  free(f);
-  return 0;
+  return tsupport_fixture_setup(state, config, test_handlers);
 }
 
 /* ---- Helpers ---------------------------------------------------------------- */
 
 /* Connects to path (with optional extra header lines) and learns the
  * connectionId through route whoami. */
-static struct ws_client *connect_as(const struct fixture *f, const char *path,
+static struct ws_client *connect_as(const struct tsupport_fixture *f, const char *path,
                                     const char *const *headers, char id[ID_LEN + 1]) {
   struct ws_client *c = ws_client_connect(f->port, path, headers, NULL, WAIT_MS);
   struct ws_client_frame fr;
@@ -130,7 +110,7 @@ static int event_recorded(void *arg) {
 }
 
 /* The recorded event of that type for connection id (cJSON_Delete it). */
-static cJSON *wait_event(const struct fixture *f, const char *id, const char *type) {
+static cJSON *wait_event(const struct tsupport_fixture *f, const char *id, const char *type) {
   struct lookup l = {f->port, id, type, NULL};
 
   if (!tsupport_wait_until(WAIT_MS, event_recorded, &l))
@@ -185,7 +165,7 @@ struct three {
   long long before, after;
 };
 
-static void record_three(const struct fixture *f, const char *path, struct three *t) {
+static void record_three(const struct tsupport_fixture *f, const char *path, struct three *t) {
   static const char *const headers[] = {"User-Agent: regression/1.0", NULL};
   struct ws_client *c;
 
@@ -209,7 +189,7 @@ static void free_three(struct three *t) {
 /* ---- CONNECT ------------------------------------------------------------------ */
 
 static void connect_carries_headers_and_multi_value_headers_as_received(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   static const char *const headers[] = {"X-Custom-Header: abc", "Cookie: k=v", "X-Dup: one",
                                         "X-Dup: two", NULL};
   char id[ID_LEN + 1];
@@ -274,7 +254,7 @@ static void connect_carries_headers_and_multi_value_headers_as_received(void **s
 }
 
 static void connect_carries_query_parameters_when_the_url_has_a_query(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   char id[ID_LEN + 1];
   struct ws_client *c = connect_as(f, "/ev?room=lobby&tag=a&tag=b&sp=x%20y", NULL, id);
   cJSON *ev = wait_event(f, id, "CONNECT");
@@ -310,7 +290,7 @@ static void connect_carries_query_parameters_when_the_url_has_a_query(void **sta
 /* ---- Every event -------------------------------------------------------------- */
 
 static void every_event_carries_identity_with_source_ip_and_user_agent(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   struct three t;
   cJSON *events[3];
   char id[ID_LEN + 1];
@@ -345,7 +325,7 @@ static void every_event_carries_identity_with_source_ip_and_user_agent(void **st
 }
 
 static void request_time_is_clf_of_request_time_epoch(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   struct three t;
@@ -381,7 +361,7 @@ static void request_time_is_clf_of_request_time_epoch(void **state) {
 }
 
 static void connected_at_is_constant_across_the_events_of_a_connection(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   struct three t;
   double at;
 
@@ -396,7 +376,7 @@ static void connected_at_is_constant_across_the_events_of_a_connection(void **st
 }
 
 static void request_id_equals_extended_request_id_and_is_fresh_per_event(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   struct three t;
   cJSON *events[3];
   size_t i;
@@ -425,7 +405,7 @@ static void request_id_equals_extended_request_id_and_is_fresh_per_event(void **
 }
 
 static void every_event_names_domain_api_and_stage(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   struct three t;
   cJSON *events[3];
   char domain[64];
@@ -446,7 +426,7 @@ static void every_event_names_domain_api_and_stage(void **state) {
 }
 
 static void every_event_carries_the_stage_variables(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   struct three t;
   cJSON *events[3];
   size_t i;
@@ -471,7 +451,7 @@ static void every_event_carries_the_stage_variables(void **state) {
 }
 
 static void the_authorizer_context_is_on_every_event_of_the_connection(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   struct three t;
   cJSON *events[3];
   size_t i;
@@ -497,7 +477,7 @@ static void the_authorizer_context_is_on_every_event_of_the_connection(void **st
 }
 
 static void an_api_without_authorizer_has_no_authorizer_field(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   struct three t;
 
   record_three(f, "/ev", &t);
@@ -510,7 +490,7 @@ static void an_api_without_authorizer_has_no_authorizer_field(void **state) {
 /* ---- MESSAGE -------------------------------------------------------------------- */
 
 static void message_id_is_on_message_events_only(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   struct three t;
   const cJSON *body;
 
@@ -532,7 +512,7 @@ static void message_id_is_on_message_events_only(void **state) {
 /* ---- DISCONNECT ----------------------------------------------------------------- */
 
 static void disconnect_has_the_aws_header_set(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   static const char *const names[] = {"Host", "x-api-key", "X-Forwarded-For", "x-restapi"};
   struct three t;
   const cJSON *h, *mh, *v;
@@ -576,7 +556,7 @@ struct ending {
   const char *reason; /* NULL: not checked (unverified text) */
 };
 
-static void end_connection(const struct fixture *f, const char *how, struct ws_client *c,
+static void end_connection(const struct tsupport_fixture *f, const char *how, struct ws_client *c,
                            const char *id) {
   if (strcmp(how, "DeleteConnection") == 0) {
     struct tsupport_http_response r;
@@ -600,7 +580,7 @@ static void end_connection(const struct fixture *f, const char *how, struct ws_c
 }
 
 static void disconnect_status_code_and_reason_tell_how_the_connection_ended(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   static const struct ending endings[] = {
       {"DeleteConnection", 1000, "Connection Closed Normally"},
       {"close frame without a code", 1005, "Client-side close frame status not set"},
@@ -644,5 +624,6 @@ int main(void) {
       cmocka_unit_test(disconnect_status_code_and_reason_tell_how_the_connection_ended),
   };
 
-  return cmocka_run_group_tests_name("regression_events", tests, group_setup, group_teardown);
+  return cmocka_run_group_tests_name("regression_events", tests, group_setup,
+                                     tsupport_fixture_teardown);
 }

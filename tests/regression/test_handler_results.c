@@ -101,31 +101,11 @@ static const char config[] =
     "   \"slowok\":{\"function\":{\"handler\":\"diag.sleep\",\"timeout\":5},"
     "               \"returnResponse\":true}}}]}";
 
-struct fixture {
-  struct emu *emu;
-  int port;
-};
-
 static int group_setup(void **state) {
-  struct fixture *f = calloc(1, sizeof(*f));
-
-  assert_non_null(f);
-  f->emu = tsupport_emu_start(config, test_handlers);
-  assert_non_null(f->emu);
-  f->port = tsupport_emu_port(f->emu);
-  *state = f;
-  return 0;
+  return tsupport_fixture_setup(state, config, test_handlers);
 }
 
-static int group_teardown(void **state) {
-  struct fixture *f = *state;
-
-  tsupport_emu_stop(f->emu);
-  free(f);
-  return 0;
-}
-
-static int handshake_status(const struct fixture *f, const char *path) {
+static int handshake_status(const struct tsupport_fixture *f, const char *path) {
   struct ws_client *c = ws_client_connect(f->port, path, NULL, NULL, WAIT_MS);
   int status;
 
@@ -136,7 +116,7 @@ static int handshake_status(const struct fixture *f, const char *path) {
   return status;
 }
 
-static struct ws_client *connect_msg(const struct fixture *f, char id[ID_LEN + 1]) {
+static struct ws_client *connect_msg(const struct tsupport_fixture *f, char id[ID_LEN + 1]) {
   struct ws_client *c = ws_client_connect(f->port, "/msg", NULL, NULL, WAIT_MS);
   struct ws_client_frame fr;
 
@@ -198,7 +178,7 @@ static void assert_error_frame(struct ws_client *c, const char *text, const char
 /* ---- $connect ---------------------------------------------------------------- */
 
 static void connect_2xx_gives_101_and_other_statuses_pass_through(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   static const struct {
     int returned, handshake;
     const char *reason;
@@ -229,13 +209,13 @@ static void connect_2xx_gives_101_and_other_statuses_pass_through(void **state) 
 }
 
 static void a_connect_function_error_gives_502(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
 
   assert_int_equal(handshake_status(f, "/failconn"), 502);
 }
 
 static void a_connect_timeout_gives_504(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   long long start = tsupport_now_ms();
 
   /* The route's timeout is 0.5 s: a 2 s $connect is cut off at 0.5 s. */
@@ -246,7 +226,7 @@ static void a_connect_timeout_gives_504(void **state) {
 }
 
 static void only_sec_websocket_protocol_is_copied_from_the_connect_response(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   struct ws_client *c = ws_client_connect(f->port, "/hdrs", NULL, "chat", WAIT_MS);
 
   assert_non_null(c);
@@ -264,7 +244,7 @@ static void only_sec_websocket_protocol_is_copied_from_the_connect_response(void
 /* ---- MESSAGE routes ------------------------------------------------------------ */
 
 static void a_route_is_one_way_unless_return_response_is_set(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   char id[ID_LEN + 1];
   struct ws_client *c = connect_msg(f, id);
 
@@ -278,7 +258,7 @@ static void a_route_is_one_way_unless_return_response_is_set(void **state) {
 }
 
 static void a_function_error_sends_the_internal_server_error_frame_and_stays_open(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   char id[ID_LEN + 1];
   struct ws_client *c = connect_msg(f, id);
 
@@ -289,7 +269,7 @@ static void a_function_error_sends_the_internal_server_error_frame_and_stays_ope
 }
 
 static void a_timeout_sends_the_endpoint_request_timed_out_frame_and_stays_open(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   char id[ID_LEN + 1];
   struct ws_client *c = connect_msg(f, id);
   long long start = tsupport_now_ms();
@@ -304,7 +284,7 @@ static void a_timeout_sends_the_endpoint_request_timed_out_frame_and_stays_open(
 }
 
 static void a_per_route_timeout_overrides_the_default_function_timeout(void **state) {
-  struct fixture *f = *state;
+  struct tsupport_fixture *f = *state;
   char id[ID_LEN + 1];
   struct ws_client *c = connect_msg(f, id);
 
@@ -327,5 +307,5 @@ int main(void) {
   };
 
   return cmocka_run_group_tests_name("regression_handler_results", tests, group_setup,
-                                     group_teardown);
+                                     tsupport_fixture_teardown);
 }

@@ -103,6 +103,30 @@ int tsupport_emu_port(const struct emu *emu) {
   return emu->port;
 }
 
+int tsupport_fixture_setup(void **state, const char *config_json,
+                           const struct wsgw_handler_def *extra_handlers) {
+  struct tsupport_fixture *f = calloc(1, sizeof(*f));
+
+  if (f == NULL) return -1;
+  f->emu = tsupport_emu_start(config_json, extra_handlers);
+  if (f->emu == NULL) {
+    free(f);
+    return -1;
+  }
+  f->port = tsupport_emu_port(f->emu);
+  *state = f;
+  return 0;
+}
+
+int tsupport_fixture_teardown(void **state) {
+  struct tsupport_fixture *f = *state;
+
+  if (f != NULL) tsupport_emu_stop(f->emu);
+  free(f);
+  *state = NULL;
+  return 0;
+}
+
 /* ---- Files --------------------------------------------------------------- */
 
 const char *tsupport_source_path(const char *relative, char *buf, size_t cap) {

@@ -59,6 +59,18 @@ void tsupport_emu_stop(struct emu *emu);
 /* The port the emulator listens on. */
 int tsupport_emu_port(const struct emu *emu);
 
+/* A cmocka group fixture: one emulator shared by a group's tests. */
+struct tsupport_fixture {
+  struct emu *emu;
+  int port;
+};
+/* Group setup: starts the emulator as tsupport_emu_start and stores a
+ * struct tsupport_fixture in *state. Returns 0, or -1 (the group fails). */
+int tsupport_fixture_setup(void **state, const char *config_json,
+                           const struct wsgw_handler_def *extra_handlers);
+/* Group teardown: stops the emulator and frees the fixture. Returns 0. */
+int tsupport_fixture_teardown(void **state);
+
 /* ---- Files --------------------------------------------------------------- */
 
 /* Writes "$WSGW_SOURCE_DIR/relative" (or "./relative" when the variable is
