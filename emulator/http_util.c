@@ -7,6 +7,8 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 int http_util_read_body(struct mg_connection *conn, struct emu_buf *out) {
   char chunk[16384];
@@ -27,22 +29,60 @@ int http_util_read_body(struct mg_connection *conn, struct emu_buf *out) {
   }
 }
 
+/* The response is formatted here and written with one mg_write: civetweb's
+ * mg_response_header_* write every header line with its own send(), which
+ * with TCP_NODELAY is one packet per line (9 sends for a DynamoDB answer,
+ * two thirds of a GetItem's server time in perf). */
+static int keep_alive(const struct mg_connection *conn, int status) {
+  const struct mg_request_info *ri = mg_get_request_info(conn);
+  const char *hdr = mg_get_header(conn, "Connection");
+
+  /* The same decision as civetweb's own: 401 closes; a Connection header
+   * decides; otherwise HTTP/1.1 keeps the connection. */
+  if (status == 401)
+    return 0;
+  if (hdr) {
+    for (; *hdr; hdr++)
+      if (strncasecmp(hdr, "keep-alive", 10) == 0)
+        return 1;
+    return 0;
+  }
+  return ri && ri->http_version && strcmp(ri->http_version, "1.1") == 0;
+}
+
 void http_util_send(struct mg_connection *conn, int status, const char *content_type,
                     const struct http_header *headers, size_t nheaders, const void *body,
                     size_t len) {
-  char length[32];
+  enum { INLINE_BODY_MAX = 64 * 1024 };
+  const struct mg_request_info *ri = mg_get_request_info(conn);
+  const char *text = mg_get_response_code_text(conn, status);
+  char date[64];
+  struct emu_buf b;
+  struct tm tm;
+  time_t now = time(NULL);
   size_t i;
 
-  mg_response_header_start(conn, status);
+  gmtime_r(&now, &tm);
+  strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  emu_buf_init(&b, (size_t)256 * 1024);
+  emu_buf_printf(&b, "HTTP/%s %d %s\r\n", ri && ri->http_version ? ri->http_version : "1.1",
+                 status, text ? text : "");
   if (content_type)
-    mg_response_header_add(conn, "Content-Type", content_type, -1);
-  snprintf(length, sizeof(length), "%zu", len);
-  mg_response_header_add(conn, "Content-Length", length, -1);
+    emu_buf_printf(&b, "Content-Type: %s\r\n", content_type);
+  emu_buf_printf(&b, "Content-Length: %zu\r\n", len);
   for (i = 0; i < nheaders; i++)
-    mg_response_header_add(conn, headers[i].name, headers[i].value, -1);
-  mg_response_header_send(conn);
+    emu_buf_printf(&b, "%s: %s\r\n", headers[i].name, headers[i].value);
+  emu_buf_printf(&b, "Date: %s\r\nConnection: %s\r\n\r\n", date,
+                 keep_alive(conn, status) ? "keep-alive" : "close");
+  if (len && len <= INLINE_BODY_MAX) {
+    emu_buf_append(&b, body, len);
+    len = 0;
+  }
+  if (b.data)
+    mg_write(conn, b.data, b.len);
   if (len)
     mg_write(conn, body, len);
+  emu_buf_free(&b);
 }
 
 const char *http_util_header(const struct mg_connection *conn, const char *name) {
