@@ -20,15 +20,40 @@
  * cursor walking LMDB in order and expanding buckets in place visits the
  * logical keys in byte order. Invariant: no bucket is empty.
  *
+ * Group commit. A durable LMDB commit costs two fdatasyncs, and LMDB has
+ * one writer at a time, so committing every write transaction on its own
+ * caps writes at one per sync pair whatever the number of clients. Instead
+ * a caller's write transaction is a *nested* LMDB transaction (a child) of
+ * a shared *batch* transaction:
+ *   - the first writer to arrive when no batch is open is the batch's
+ *     leader: it begins the batch (taking LMDB's writer lock), then runs
+ *     its own work in a child like everyone else;
+ *   - later writers join the open batch one at a time (children are
+ *     serialized: one active child at most), each committing or aborting
+ *     only its own child, so a failed condition undoes only its own writes;
+ *   - when its own child is done, the leader waits until no writer is
+ *     waiting to join and no child is active (or GC_MAX_MEMBERS joined),
+ *     closes the batch, commits it (the syncs), and wakes the members with
+ *     the result. Nobody returns from store_txn_commit before its batch is
+ *     on disk, so a reply is only sent for durable data.
+ * The batch is begun and committed by its leader's thread, as LMDB's
+ * writer lock requires; children are begun and ended in their own threads
+ * under gc.mu, which orders all access to the batch. Readers see a batch
+ * only once it is committed, that is, never before its members are told.
+ * Under load the batch grows to the number of concurrent writers, and one
+ * sync pair serves them all; alone, a writer commits at once.
+ *
  * Threading: MDB_NOTLS, so read transactions are not bound to threads.
- * Nothing returned to callers points into LMDB pages after a call returns,
- * except cursor results (valid until the next cursor call, inside the
- * transaction), as store.h documents.
+ * The group-commit state (struct gc) is owned by the store and guarded by
+ * gc.mu. Nothing returned to callers points into LMDB pages after a call
+ * returns, except cursor results (valid until the next cursor call, inside
+ * the transaction), as store.h documents.
  */
 #include "store.h"
 
 #include <errno.h>
 #include <lmdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,16 +61,42 @@
 #define DIRECT_MAX 500
 #define MAP_SIZE ((size_t)64 << 30) /* address space only; the file grows as needed */
 
+/* Children per batch at most: bounds the leader's wait and the batch's
+ * dirty pages. */
+#define GC_MAX_MEMBERS 64
+
+struct gc {
+  pthread_mutex_t mu;
+  pthread_cond_t join_cv;   /* writers waiting to join or lead a batch */
+  pthread_cond_t leader_cv; /* the leader waiting for its members */
+  pthread_cond_t done_cv;   /* members waiting for the batch's commit */
+  int leader_present;       /* a batch is being begun, open or committing */
+  MDB_txn *batch;           /* the open batch, NULL otherwise */
+  int open;                 /* the batch takes members */
+  int child_active;         /* a member's child transaction is running */
+  int waiting;              /* writers in store_txn_begin not yet placed */
+  int members;              /* children begun in the open batch */
+  struct store_txn *done_list; /* members whose writes await the commit */
+  uint64_t batches;         /* batches committed (for tests and tuning) */
+};
+
 struct store {
   MDB_env *env;
   MDB_dbi meta;
   MDB_dbi items;
+  struct gc gc;
+  int group;   /* group commit on (durable mode); off, writes commit alone */
 };
 
 struct store_txn {
   struct store *s;
   MDB_txn *txn;
   int write;
+  int placed;             /* holds the child slot of a batch (write only) */
+  int leader;             /* began that batch */
+  int finished;           /* the batch holding our writes has ended */
+  int result;             /* its commit's LMDB result */
+  struct store_txn *next; /* in gc.done_list */
 };
 
 static int map_rc(int rc) {
@@ -101,6 +152,13 @@ int store_open(const char *dir, int no_sync, struct store **out, char *err, size
     free(s);
     return STORE_ERROR;
   }
+  /* With no_sync a commit costs no sync, and batching would only add
+   * nested-transaction and hand-off costs. */
+  s->group = !no_sync;
+  pthread_mutex_init(&s->gc.mu, NULL);
+  pthread_cond_init(&s->gc.join_cv, NULL);
+  pthread_cond_init(&s->gc.leader_cv, NULL);
+  pthread_cond_init(&s->gc.done_cv, NULL);
   *out = s;
   return STORE_OK;
 }
@@ -109,7 +167,121 @@ void store_close(struct store *s) {
   if (!s)
     return;
   mdb_env_close(s->env);
+  pthread_mutex_destroy(&s->gc.mu);
+  pthread_cond_destroy(&s->gc.join_cv);
+  pthread_cond_destroy(&s->gc.leader_cv);
+  pthread_cond_destroy(&s->gc.done_cv);
   free(s);
+}
+
+/* Places the calling writer in a batch, as its leader or a member, and
+ * begins its child transaction. */
+static int write_begin(struct store *s, struct store_txn *t) {
+  struct gc *g = &s->gc;
+  MDB_txn *batch = NULL;
+  int rc;
+
+  pthread_mutex_lock(&g->mu);
+  g->waiting++;
+  for (;;) {
+    if (g->batch && g->open && !g->child_active && g->members < GC_MAX_MEMBERS)
+      break;
+    if (!g->leader_present) {
+      g->leader_present = 1;
+      t->leader = 1;
+      break;
+    }
+    pthread_cond_wait(&g->join_cv, &g->mu);
+  }
+  g->waiting--;
+  if (t->leader) {
+    pthread_mutex_unlock(&g->mu);
+    rc = mdb_txn_begin(s->env, NULL, 0, &batch);
+    pthread_mutex_lock(&g->mu);
+    if (rc != 0) {
+      g->leader_present = 0;
+      t->leader = 0;
+      pthread_cond_broadcast(&g->join_cv);
+      pthread_mutex_unlock(&g->mu);
+      return rc;
+    }
+    g->batch = batch;
+    g->open = 1;
+    g->members = 0;
+  }
+  g->child_active = 1;
+  g->members++;
+  t->placed = 1;
+  batch = g->batch;
+  pthread_mutex_unlock(&g->mu);
+  rc = mdb_txn_begin(s->env, batch, 0, &t->txn);
+  if (rc != 0)
+    t->txn = NULL;
+  return rc;
+}
+
+/* The leader's end: waits for the members, commits the batch and tells
+ * every member waiting for it. Returns the batch commit's result. Called
+ * with gc.mu held; returns with it released. */
+static int leader_finish(struct store *s) {
+  struct gc *g = &s->gc;
+  struct store_txn *m;
+  MDB_txn *batch;
+  int rc;
+
+  while (g->child_active || (g->waiting > 0 && g->members < GC_MAX_MEMBERS))
+    pthread_cond_wait(&g->leader_cv, &g->mu);
+  g->open = 0;
+  batch = g->batch;
+  pthread_mutex_unlock(&g->mu);
+  rc = mdb_txn_commit(batch); /* the syncs, outside the lock */
+  pthread_mutex_lock(&g->mu);
+  g->batch = NULL;
+  g->leader_present = 0;
+  g->batches++;
+  for (m = g->done_list; m; m = m->next) {
+    m->result = rc;
+    m->finished = 1;
+  }
+  g->done_list = NULL;
+  pthread_cond_broadcast(&g->done_cv);
+  pthread_cond_broadcast(&g->join_cv);
+  pthread_mutex_unlock(&g->mu);
+  return rc;
+}
+
+/* Ends a writer's child (commit = 1: into the batch). Returns the LMDB
+ * result: the child's, or once it is in the batch, the batch's. */
+static int write_end(struct store_txn *t, int commit) {
+  struct gc *g = &t->s->gc;
+  int rc = 0, mine;
+
+  if (t->txn) {
+    if (commit)
+      rc = mdb_txn_commit(t->txn);
+    else
+      mdb_txn_abort(t->txn);
+  } else {
+    rc = EINVAL;
+  }
+  mine = commit && rc == 0; /* writes of ours that the batch must persist */
+  pthread_mutex_lock(&g->mu);
+  g->child_active = 0;
+  pthread_cond_signal(&g->join_cv);
+  pthread_cond_signal(&g->leader_cv);
+  if (t->leader) {
+    int brc = leader_finish(t->s);
+    return mine ? brc : rc;
+  }
+  if (mine) {
+    t->next = g->done_list;
+    g->done_list = t;
+    while (!t->finished)
+      pthread_cond_wait(&g->done_cv, &g->mu);
+    rc = t->result;
+  }
+  pthread_mutex_unlock(&g->mu);
+  return rc;
 }
 
 int store_txn_begin(struct store *s, int write, struct store_txn **out) {
@@ -119,19 +291,29 @@ int store_txn_begin(struct store *s, int write, struct store_txn **out) {
   *out = NULL;
   if (!t)
     return STORE_ERROR;
-  rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
-  if (rc != 0) {
-    free(t);
-    return map_rc(rc);
-  }
   t->s = s;
   t->write = write;
+  if (write && s->group) {
+    rc = write_begin(s, t);
+    if (rc != 0) {
+      if (t->placed)
+        write_end(t, 0); /* gives the slot back (and ends a batch we lead) */
+      free(t);
+      return map_rc(rc);
+    }
+  } else {
+    rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+    if (rc != 0) {
+      free(t);
+      return map_rc(rc);
+    }
+  }
   *out = t;
   return STORE_OK;
 }
 
 int store_txn_commit(struct store_txn *t) {
-  int rc = mdb_txn_commit(t->txn);
+  int rc = t->write && t->s->group ? write_end(t, 1) : mdb_txn_commit(t->txn);
 
   free(t);
   return map_rc(rc);
@@ -140,7 +322,10 @@ int store_txn_commit(struct store_txn *t) {
 void store_txn_abort(struct store_txn *t) {
   if (!t)
     return;
-  mdb_txn_abort(t->txn);
+  if (t->write && t->s->group)
+    write_end(t, 0);
+  else
+    mdb_txn_abort(t->txn);
   free(t);
 }
 
