@@ -34,6 +34,7 @@
 #include "dynamo_ttl.h"
 #include "emu_faults.h"
 #include "emu_invocations.h"
+#include "lambda_pool.h"
 #include "emu_log.h"
 #include "emu_tls.h"
 #include "http_util.h"
@@ -406,6 +407,8 @@ struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *
   emu->registry = ws_registry_new();
   emu->faults = emu_faults_new();
   emu->invocations = emu_invocations_new();
+  /* Parked invoker threads kept for reuse; more run when needed. */
+  emu->invokers = lambda_pool_new(64);
   dynamo_set_faults(emu->dynamo, emu->faults);
   {
     const cJSON *fault;
@@ -464,6 +467,7 @@ void emu_server_stop(struct emu *emu) {
     struct timespec ms = {0, 1000000L};
     nanosleep(&ms, NULL);
   }
+  lambda_pool_free(emu->invokers);
   ws_registry_free(emu->registry);
   dynamo_close(emu->dynamo);
   emu_faults_free(emu->faults);

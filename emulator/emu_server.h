@@ -27,6 +27,7 @@ struct ws_route_expr;
 struct ws_access_log;
 struct emu_faults;
 struct emu_invocations;
+struct lambda_pool;
 struct dynamo;
 struct dynamo_ttl_sweeper;
 struct mg_context;
@@ -64,6 +65,7 @@ struct emu {
   struct ws_registry *registry;
   struct emu_faults *faults;           /* fault injection (own lock) */
   struct emu_invocations *invocations; /* the invocation log (own lock) */
+  struct lambda_pool *invokers;        /* threads for handler invocations (own lock) */
   struct dynamo *dynamo;
   struct mg_context *mg;
   int port;

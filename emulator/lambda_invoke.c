@@ -8,8 +8,9 @@
  * behind /{stage}/@connections/{id}. So a handler sees exactly the wire
  * behaviour an SDK sees over HTTP.
  *
- * Timeouts: each invocation runs on its own thread; the caller waits until
- * the deadline. DEVIATION: Lambda kills a function at its timeout; a thread
+ * Timeouts: each invocation runs on its own thread, taken from the
+ * emulator's lambda_pool (a parked thread, or a new one: never queued); the
+ * caller waits until the deadline. DEVIATION: Lambda kills a function at its timeout; a thread
  * cannot be killed safely, so a late handler finishes unobserved and its
  * result is discarded.
  * Threading: an invocation's context belongs to its handler thread.
@@ -33,6 +34,7 @@
 #include "emu_log.h"
 #include "emu_server.h"
 #include "emu_time.h"
+#include "lambda_pool.h"
 #include "wsgw_handler.h"
 
 struct wsgw_ctx {
@@ -189,11 +191,7 @@ static void invocation_free(struct invocation *inv) {
   free(inv);
 }
 
-static void *invocation_run(void *arg);
-
-static void invocation_run_inline(struct invocation *inv) { invocation_run(inv); }
-
-static void *invocation_run(void *arg) {
+static void invocation_run(void *arg) {
   struct invocation *inv = arg;
   struct emu *emu = inv->emu;
   cJSON *resp;
@@ -216,7 +214,6 @@ static void *invocation_run(void *arg) {
     invocation_free(inv);
   /* Last: emu_server_stop waits for this count before freeing the config. */
   atomic_fetch_sub(&emu->inflight, 1);
-  return NULL;
 }
 
 /* SPEC apigw-websocket.md 6: integration timeout 50 ms - 29 s: the gateway
@@ -230,8 +227,6 @@ void lambda_invoke(struct emu *emu, const struct emu_function *fn, cJSON *event,
   int64_t start = emu_time_mono_ms();
   struct invocation *inv;
   struct timespec deadline;
-  pthread_attr_t attr;
-  pthread_t tid;
   int timed_out = 0, inv_latency = 0;
 
   memset(out, 0, sizeof(*out));
@@ -266,13 +261,10 @@ void lambda_invoke(struct emu *emu, const struct emu_function *fn, cJSON *event,
   inv->ctx.fn = fn;
   inv->latency_ms = inv_latency;
   atomic_fetch_add(&emu->inflight, 1);
-  pthread_attr_init(&attr);
-  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  if (pthread_create(&tid, &attr, invocation_run, inv) != 0) {
+  if (lambda_pool_run(emu->invokers, invocation_run, inv) != 0) {
     /* No thread to spare: run on this one, without a deadline. */
-    invocation_run_inline(inv);
+    invocation_run(inv);
   }
-  pthread_attr_destroy(&attr);
   clock_gettime(CLOCK_REALTIME, &deadline);
   deadline.tv_sec += timeout_ms / 1000;
   deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
