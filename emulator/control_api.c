@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "chat_page.h"
+#include "dynamo_api.h"
 #include "emu_faults.h"
 #include "emu_invocations.h"
 #include "emu_json.h"
@@ -138,6 +139,11 @@ void control_api_serve(struct emu *emu, struct mg_connection *conn) {
       http_util_send(conn, 204, NULL, NULL, 0, "", 0);
     } else
       send_message(conn, 404, "use GET or DELETE on /_wsgw/invocations");
+  } else if (strcmp(path, "stats") == 0 && strcmp(method, "GET") == 0) {
+    /* Counters for benchmarks and tuning: the store's group commit. */
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "store", dynamo_store_stats(emu->dynamo));
+    send_json(conn, 200, o);
   } else if (strcmp(path, CHAT_PAGE_PATH) == 0) {
     chat_page_serve(emu, conn);
   } else if (strcmp(path, "connections") == 0 && strcmp(method, "GET") == 0) {
@@ -155,6 +161,6 @@ void control_api_serve(struct emu *emu, struct mg_connection *conn) {
     else
       http_util_send(conn, 204, NULL, NULL, 0, "", 0);
   } else {
-    send_message(conn, 404, "unknown control endpoint (see control_api.h: faults, invocations, connections, chat)");
+    send_message(conn, 404, "unknown control endpoint (see control_api.h: faults, invocations, connections, stats, chat)");
   }
 }

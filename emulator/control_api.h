@@ -13,6 +13,9 @@
  *   GET    /_wsgw/connections          live connections
  *   POST   /_wsgw/connections/{id}/kill   drop a client's TCP connection
  *                                      silently ($disconnect sees 1006)
+ *   GET    /_wsgw/stats                counters: {"store": {"writes",
+ *                                      "batches", "commitMicros"}} (group
+ *                                      commit; `make bench` reads them)
  *   GET    /_wsgw/chat?stage=S         a browser chat page (chat_page.c)
  *
  * Fault shapes: emu_faults.h. Errors: {"message": "..."} with 400 or 404.

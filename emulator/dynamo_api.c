@@ -72,6 +72,17 @@ struct dynamo *dynamo_open(const char *dir, const char *region, int no_sync, cha
 
 void dynamo_set_faults(struct dynamo *db, struct emu_faults *faults) { db->faults = faults; }
 
+cJSON *dynamo_store_stats(struct dynamo *db) {
+  struct store_stats st;
+  cJSON *o = cJSON_CreateObject();
+
+  store_get_stats(db->store, &st);
+  cJSON_AddNumberToObject(o, "writes", (double)st.writes);
+  cJSON_AddNumberToObject(o, "batches", (double)st.batches);
+  cJSON_AddNumberToObject(o, "commitMicros", (double)st.commit_us);
+  return o;
+}
+
 void dynamo_close(struct dynamo *db) {
   if (!db)
     return;

@@ -11,6 +11,7 @@
 #ifndef DYNAMO_API_H
 #define DYNAMO_API_H
 
+#include <cjson/cJSON.h>
 #include <stddef.h>
 
 #include "emu_buf.h"
@@ -27,6 +28,9 @@ void dynamo_close(struct dynamo *db);
 /* Lets fault injection reach the operations (may be NULL). */
 struct emu_faults;
 void dynamo_set_faults(struct dynamo *db, struct emu_faults *faults);
+/* The store's group-commit counters as JSON: {"writes", "batches",
+ * "commitMicros"} (GET /_wsgw/stats). */
+cJSON *dynamo_store_stats(struct dynamo *db);
 
 /* Runs one operation ("PutItem") on a JSON request body. Writes the response
  * body (success or error JSON) into out and returns the HTTP status. */

@@ -36,7 +36,8 @@ void dynamo_table_free(struct dynamo_table *tb) {
   tb->nindexes = 0;
 }
 
-static int parse_schema(const cJSON *rec, struct dynamo_table *tb) {
+/* Takes the description out of rec (rec keeps the rest): no copy. */
+static int parse_schema(cJSON *rec, struct dynamo_table *tb) {
   const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, "id");
   const cJSON *desc = cJSON_GetObjectItemCaseSensitive(rec, "desc");
   const cJSON *ks = cJSON_GetObjectItemCaseSensitive(desc, "KeySchema");
@@ -66,7 +67,7 @@ static int parse_schema(const cJSON *rec, struct dynamo_table *tb) {
       tb->range_type = attr_type;
     }
   }
-  tb->desc = cJSON_Duplicate(desc, 1);
+  tb->desc = cJSON_DetachItemViaPointer(rec, (cJSON *)desc);
   if (dynamo_indexes_parse(tb) != 0)
     return -1;
   return tb->hash_type ? 0 : -1;

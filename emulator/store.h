@@ -35,6 +35,14 @@ struct store_txn;
 struct store_cursor;
 
 int store_open(const char *dir, int no_sync, struct store **out, char *err, size_t cap);
+
+/* Group-commit counters since open (durable mode; zeros with no_sync). */
+struct store_stats {
+  uint64_t writes;    /* write transactions committed with changes */
+  uint64_t batches;   /* batch commits, each one sync pair */
+  uint64_t commit_us; /* time spent in batch commits (writing and syncing) */
+};
+void store_get_stats(struct store *s, struct store_stats *out);
 void store_close(struct store *s);
 
 int store_txn_begin(struct store *s, int write, struct store_txn **out);

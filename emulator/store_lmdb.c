@@ -57,6 +57,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define DIRECT_MAX 500
 #define MAP_SIZE ((size_t)64 << 30) /* address space only; the file grows as needed */
@@ -78,6 +79,8 @@ struct gc {
   int members;              /* children begun in the open batch */
   struct store_txn *done_list; /* members whose writes await the commit */
   uint64_t batches;         /* batches committed (for tests and tuning) */
+  uint64_t writes;          /* members whose writes went into a batch */
+  uint64_t commit_us;       /* time in batch commits */
 };
 
 struct store {
@@ -226,6 +229,7 @@ static int write_begin(struct store *s, struct store_txn *t) {
 static int leader_finish(struct store *s) {
   struct gc *g = &s->gc;
   struct store_txn *m;
+  struct timespec t0, t1;
   MDB_txn *batch;
   int rc;
 
@@ -234,14 +238,18 @@ static int leader_finish(struct store *s) {
   g->open = 0;
   batch = g->batch;
   pthread_mutex_unlock(&g->mu);
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   rc = mdb_txn_commit(batch); /* the syncs, outside the lock */
+  clock_gettime(CLOCK_MONOTONIC, &t1);
   pthread_mutex_lock(&g->mu);
+  g->commit_us += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000);
   g->batch = NULL;
   g->leader_present = 0;
   g->batches++;
   for (m = g->done_list; m; m = m->next) {
     m->result = rc;
     m->finished = 1;
+    g->writes++;
   }
   g->done_list = NULL;
   pthread_cond_broadcast(&g->done_cv);
@@ -270,7 +278,10 @@ static int write_end(struct store_txn *t, int commit) {
   pthread_cond_signal(&g->join_cv);
   pthread_cond_signal(&g->leader_cv);
   if (t->leader) {
-    int brc = leader_finish(t->s);
+    int brc;
+    if (mine)
+      g->writes++;
+    brc = leader_finish(t->s);
     return mine ? brc : rc;
   }
   if (mine) {
@@ -327,6 +338,14 @@ void store_txn_abort(struct store_txn *t) {
   else
     mdb_txn_abort(t->txn);
   free(t);
+}
+
+void store_get_stats(struct store *s, struct store_stats *out) {
+  pthread_mutex_lock(&s->gc.mu);
+  out->writes = s->gc.writes;
+  out->batches = s->gc.batches;
+  out->commit_us = s->gc.commit_us;
+  pthread_mutex_unlock(&s->gc.mu);
 }
 
 /* ---- meta --------------------------------------------------------------- */

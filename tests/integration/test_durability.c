@@ -468,6 +468,61 @@ static void no_sync_store_stays_consistent_after_sigkill(void **state) {
   kill_rounds(*state, 1);
 }
 
+/* GET /_wsgw/stats -> the "store" counters (cJSON_Delete it). */
+static cJSON *store_stats(struct fixture *f) {
+  struct tsupport_http_response resp;
+  cJSON *all, *store;
+
+  assert_int_equal(tsupport_http(f->srv.port, "GET", "/_wsgw/stats", NULL, NULL, 0, &resp), 200);
+  all = cJSON_ParseWithLength(resp.body, resp.body_len);
+  tsupport_http_response_free(&resp);
+  store = cJSON_DetachItemFromObjectCaseSensitive(all, "store");
+  cJSON_Delete(all);
+  assert_non_null(store);
+  return store;
+}
+
+static double stat_of(const cJSON *store, const char *name) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(store, name);
+
+  assert_true(cJSON_IsNumber(v));
+  return v->valuedouble;
+}
+
+static void durable_writes_are_counted_in_commit_batches(void **state) {
+  struct fixture *f = *state;
+  cJSON *st;
+  int i;
+
+  server_start(f, 0);
+  create_table(f);
+  for (i = 0; i < 5; i++) {
+    char req[160];
+    snprintf(req, sizeof(req), "{\"TableName\":\"" TABLE "\",\"Item\":{\"pk\":{\"S\":\"k%d\"}}}", i);
+    cJSON_Delete(dynamo_ok(f, "PutItem", req));
+  }
+  st = store_stats(f);
+  /* CreateTable and 5 puts, each acknowledged after its batch's commit. */
+  assert_true(stat_of(st, "writes") >= 6);
+  assert_true(stat_of(st, "batches") >= 1 && stat_of(st, "batches") <= stat_of(st, "writes"));
+  assert_true(stat_of(st, "commitMicros") > 0);
+  cJSON_Delete(st);
+  server_stop(&f->srv);
+}
+
+static void no_sync_writes_bypass_group_commit(void **state) {
+  struct fixture *f = *state;
+  cJSON *st;
+
+  server_start(f, 1);
+  create_table(f);
+  cJSON_Delete(dynamo_ok(f, "PutItem", "{\"TableName\":\"" TABLE "\",\"Item\":{\"pk\":{\"S\":\"a\"}}}"));
+  st = store_stats(f);
+  assert_true(stat_of(st, "writes") == 0 && stat_of(st, "batches") == 0);
+  cJSON_Delete(st);
+  server_stop(&f->srv);
+}
+
 static int setup(void **state) {
   struct fixture *f = calloc(1, sizeof(*f));
 
@@ -507,6 +562,8 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(no_sync_store_stays_consistent_after_sigkill, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(durable_writes_are_counted_in_commit_batches, setup, teardown),
+      cmocka_unit_test_setup_teardown(no_sync_writes_bypass_group_commit, setup, teardown),
   };
   return cmocka_run_group_tests_name("durability", tests, NULL, NULL);
 }
