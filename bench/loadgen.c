@@ -18,6 +18,9 @@
  *                   [--warmup-repeats W] [--ddb-port D] [--server-pid PID]
  *   loadgen startup [--port P | banner] [--path /dev] [--rss-delay-ms MS]
  *                   -- COMMAND ARGS...
+ *   loadgen fsync   --path DIR [--duration S]
+ *                   (the disk under a durable commit: pwrite 4 KB + fdatasync
+ *                   in a file in DIR, in a loop; no server)
  * Common: --label L (copied into the output), --seed N, --timeout S (hard
  * limit for the whole run).
  *
@@ -1247,6 +1250,50 @@ static int mode_startup(void) {
   return t_ready ? 0 : 1;
 }
 
+/* ------------------------------------------------------------- mode fsync */
+
+/* What one durable LMDB commit waits for: a page write, then fdatasync.
+ * Overwrites the same 16 pages of a 64 KB file in turn, as a commit's
+ * copy-on-write pages land in an already allocated file. */
+static int mode_fsync(void) {
+  char path[PATH_MAX], page[4096];
+  struct samples lat = {0};
+  uint64_t t0, end, t;
+  long n = 0;
+  int fd, i;
+
+  if (!opt.path || !*opt.path)
+    die("fsync: --path DIR is required");
+  snprintf(path, sizeof path, "%s/loadgen-fsync.tmp", opt.path);
+  fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    die("fsync: cannot open %s: %s", path, strerror(errno));
+  memset(page, 'x', sizeof page);
+  for (i = 0; i < 16; i++)
+    if (pwrite(fd, page, sizeof page, (off_t)i * 4096) != (ssize_t)sizeof page)
+      die("fsync: write failed");
+  fdatasync(fd);
+  t0 = now_ns();
+  end = t0 + (uint64_t)(opt.duration * 1e9);
+  while ((t = now_ns()) < end) {
+    page[0] = (char)n;
+    if (pwrite(fd, page, sizeof page, (off_t)(n % 16) * 4096) != (ssize_t)sizeof page ||
+        fdatasync(fd) != 0)
+      die("fsync: %s", strerror(errno));
+    sample_add(&lat, now_ns() - t);
+    n++;
+  }
+  close(fd);
+  unlink(path);
+  json_head("fsync");
+  printf(",\"syncs\":%ld,\"seconds\":%.3f,\"syncs_per_s\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f}\n", n,
+         (double)(now_ns() - t0) / 1e9, (double)n / ((double)(now_ns() - t0) / 1e9),
+         pct_ms(&lat, 50), pct_ms(&lat, 99));
+  fflush(stdout);
+  free(lat.v);
+  return 0;
+}
+
 /* ------------------------------------------------------------------- main */
 
 static void on_alarm(int sig) {
@@ -1307,6 +1354,8 @@ int main(int argc, char **argv) {
   target.sin_port = htons((uint16_t)opt.port);
   if (!strcmp(opt.mode, "startup"))
     return mode_startup();
+  if (!strcmp(opt.mode, "fsync"))
+    return mode_fsync();
   if (opt.port <= 0)
     die("--port is required");
   if (!strcmp(opt.mode, "mktable"))

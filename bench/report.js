@@ -118,6 +118,40 @@ const notes = rows.filter((r) => r.mode === "note" || r.mode === "timeout")
 for (const r of notes) p(`\n- ${r.label || "loadgen"}: ${r.error}`)
 p()
 
+// ------------------------------------------------------------------ floor
+{
+  const cg = dyn("ceiling", "GetItem"), wg = dyn("wsgw-durable", "GetItem"), lgi = dyn("dynalite", "GetItem")
+  const ce1 = find((r) => r.mode === "echo" && r.label === "ceiling" && r.clients === 1)
+  const ceN = find((r) => r.mode === "echo" && r.label === "ceiling" && r.clients > 1)
+  const we = echoLoad("wsgw"), se = echoLoad("serverless-offline"), we1 = echoLow("wsgw")
+  const disk = find((r) => r.mode === "fsync")
+  const pct = (a, b) => (a > 0 && b > 0 ? `${f((100 * a) / b)} %` : "–")
+  p("## The floor under these figures: civetweb alone, and the disk")
+  p()
+  p("`bench/ceiling.c` is civetweb 1.15 with wsgw's thread model and nothing else: a POST answered with")
+  p("a fixed body in one write, and a WebSocket route that echoes each frame unchanged. The same load")
+  p("generator drives it in the same run. The disk row writes a 4 KB page and calls `fdatasync`, in a")
+  p("loop, in the benchmark's data directory (`loadgen fsync`).")
+  p()
+  p("| measure | civetweb alone / the disk | wsgw | what it shows |")
+  p("|---|---|---|---|")
+  p(`| HTTP POST, 16 keep-alive connections | ${cell(cg)} | GetItem ${cell(wg)} | wsgw reaches ${pct(wg && wg.ops_per_s, cg && cg.ops_per_s)} of civetweb alone; 5× dynalite's GetItem would be ${f(lgi ? 5 * lgi.ops_per_s : -1)}/s, ${pct(lgi && 5 * lgi.ops_per_s, cg && cg.ops_per_s)} of it |`)
+  p(`| WebSocket echo, 16 clients × 4 in flight | ${echoCell(ceN)} | ${echoCell(we)} | wsgw reaches ${pct(we && we.msgs_per_s, ceN && ceN.msgs_per_s)} of civetweb alone; 10× serverless-offline would be ${f(se ? 10 * se.msgs_per_s : -1)} msg/s, ${pct(se && 10 * se.msgs_per_s, ceN && ceN.msgs_per_s)} of what civetweb does with no work at all |`)
+  p(`| WebSocket echo, 1 client | ${echoCell(ce1)} | ${echoCell(we1)} | the handler round trip adds ${ms(we1 && ce1 ? we1.p50_ms - ce1.p50_ms : -1)} ms at p50 |`)
+  p(`| 4 KB write + fdatasync | ${disk ? `p50 ${ms(disk.p50_ms)} ms, p99 ${ms(disk.p99_ms)} ms (${f(disk.syncs_per_s)}/s)` : "– (no result)"} | | one page; an LMDB commit writes every page it touched, then syncs twice |`)
+  for (const op of ["PutItem", "UpdateItem"]) {
+    const g = find((r) => r.mode === "groupcommit" && r.op === op)
+    const d = dyn("wsgw-durable", op)
+    if (!g || !g.before || !g.after || !g.before.store || !g.after.store) continue
+    const w = g.after.store.writes - g.before.store.writes, b = g.after.store.batches - g.before.store.batches
+    const us = g.after.store.commitMicros - g.before.store.commitMicros
+    if (!(b > 0)) continue
+    const size = w / b, commitMs = us / b / 1000
+    p(`| group commit during durable ${op} (warm-up + measurement) | | ${f(w)} writes in ${f(b)} batches: ${f(size, 1)} writes per batch, a batch commit takes ${ms(commitMs)} ms | at most 16 writes are in flight, so durable ${op} stays below 16 ÷ ${ms(commitMs)} ms = ${f(16 / commitMs * 1000)}/s whatever the CPU does (measured: ${f(d ? d.ops_per_s : -1)}/s) |`)
+  }
+  p()
+}
+
 // --------------------------------------------------------------- commands
 p("## How it was run")
 p()
@@ -138,6 +172,10 @@ p("build-bench/loadgen echo --port P --path /dev --clients 1 --inflight 1 --warm
 p("build-bench/loadgen echo --port P --path /dev --clients 16 --inflight 4 --warmup-count 2000 --count 50000 --duration 5")
 p("build-bench/loadgen connect --port P --path /dev --clients 2000 --connect-inflight 32 --hold 1")
 p("build-bench/loadgen fanout --port P --path /dev --clients 100|1000|10000 --repeats 30|20|5 --ddb-port P")
+p("curl http://127.0.0.1:P/_wsgw/stats   # group-commit counters, before and after each durable write row")
+p("cc -O2 -o build-bench/ceiling bench/ceiling.c -lcivetweb && build-bench/ceiling P 64")
+p("build-bench/loadgen dynamo --port P --op GetItem --conns 16 ...; build-bench/loadgen echo --port P --path /ws ...")
+p("build-bench/loadgen fsync --path DIR --duration 2")
 p("```")
 p()
 p("The load generator (`bench/loadgen.c`) is one thread on epoll with non-blocking sockets; it")

@@ -100,6 +100,7 @@ log "building wsgw (Release) and the load generator"
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DWSGW_TESTS=OFF >/dev/null
 cmake --build "$BUILD" -j"$(nproc)" >/dev/null
 cc -O2 -std=gnu11 -Wall -Wextra -o "$LG" bench/loadgen.c
+cc -O2 -std=gnu11 -Wall -Wextra -o "$BUILD/ceiling" bench/ceiling.c -lcivetweb
 
 log "peers from npm (bench/peers, lockfile)"
 RESOLVED=$(grep -c '"resolved"' "$PEERS/package-lock.json" || true)
@@ -257,9 +258,19 @@ dynamo_rows() { # LABEL PORT
       --seed 42 --timeout 60
   done
 }
+stats() { curl -sf "http://127.0.0.1:$1/_wsgw/stats" || echo '{}'; }
 log "DynamoDB: wsgw durable (default)"
 start_wsgw ddb-durable
-dynamo_rows wsgw-durable "$WSGW_PORT"
+for op in $OPS; do
+  # the group-commit counters around the write rows (warm-up included)
+  S0=$(stats "$WSGW_PORT")
+  lg dynamo --label wsgw-durable --port "$WSGW_PORT" --op "$op" --conns 16 --warmup "$WARM" \
+    --duration "$DUR" --seed 42 --timeout 60
+  case $op in PutItem | UpdateItem)
+    echo "{\"mode\":\"groupcommit\",\"label\":\"wsgw-durable\",\"op\":\"$op\",\"before\":$S0,\"after\":$(stats "$WSGW_PORT")}" |
+      tee -a "$RESULTS" ;;
+  esac
+done
 stop "$WSGW_PID"
 log "DynamoDB: wsgw --no-sync"
 start_wsgw ddb-nosync --no-sync
@@ -269,6 +280,22 @@ log "DynamoDB: dynalite"
 start_dynalite dyn-bench
 dynamo_rows dynalite "$DYN_PORT"
 stop "$DYN_PID"
+
+# ------------------------------------------------- the floor: civetweb alone, the disk
+log "floor: civetweb alone (bench/ceiling.c), and the disk under the data directory"
+CEIL_PORT=$(free_port)
+setsid "$BUILD/ceiling" "$CEIL_PORT" 64 >"$WORK/ceiling.log" 2>&1 </dev/null &
+CEIL_PID=$!
+PIDS+=("$CEIL_PID")
+for ((i = 0; i < 100; i++)); do grep -q ready "$WORK/ceiling.log" && break; sleep 0.05; done
+lg dynamo --label ceiling --port "$CEIL_PORT" --op GetItem --conns 16 --warmup "$WARM" \
+  --duration "$DUR" --seed 42 --timeout 60
+lg echo --label ceiling --port "$CEIL_PORT" --path /ws --clients 1 --inflight 1 \
+  --warmup-count 500 --count 5000 --duration 5 --timeout 40
+lg echo --label ceiling --port "$CEIL_PORT" --path /ws --clients 16 --inflight 4 \
+  --warmup-count 2000 --count 200000 --duration 5 --timeout 40
+stop "$CEIL_PID"
+lg fsync --label disk --path "$WORK" --duration 2
 
 # -------------------------------------------------------------- WebSocket
 ws_rows() { # LABEL WS_PORT PATH DDB_PORT SERVER_PID BIG R10K
