@@ -33,7 +33,8 @@
  *     only its own child, so a failed condition undoes only its own writes;
  *   - when its own child is done, the leader waits until no writer is
  *     waiting to join and no child is active (or GC_MAX_MEMBERS joined),
- *     closes the batch, commits it (the syncs), and wakes the members with
+ *     and, after a batch of several writers, until writers stop arriving
+ *     (GC_GAP_US, GC_WINDOW_US); then it closes the batch, commits it (the syncs), and wakes the members with
  *     the result. Nobody returns from store_txn_commit before its batch is
  *     on disk, so a reply is only sent for durable data.
  * The batch is begun and committed by its leader's thread, as LMDB's
@@ -60,11 +61,26 @@
 #include <time.h>
 
 #define DIRECT_MAX 500
+
+static int64_t mono_us(void) {
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 #define MAP_SIZE ((size_t)64 << 30) /* address space only; the file grows as needed */
 
 /* Children per batch at most: bounds the leader's wait and the batch's
  * dirty pages. */
 #define GC_MAX_MEMBERS 64
+/* Commit delay (only after a batch of more than one writer, i.e. when
+ * writers are concurrent): the leader keeps the batch open while writers
+ * keep arriving less than GC_GAP_US apart, for GC_WINDOW_US at most.
+ * Without it, concurrent clients split into two alternating half-size
+ * batches: those answered by one commit send their next write while the
+ * other half's batch is committing. */
+#define GC_GAP_US 60
+#define GC_WINDOW_US 400
 
 struct gc {
   pthread_mutex_t mu;
@@ -77,6 +93,9 @@ struct gc {
   int child_active;         /* a member's child transaction is running */
   int waiting;              /* writers in store_txn_begin not yet placed */
   int members;              /* children begun in the open batch */
+  int last_members;         /* children of the last batch */
+  int64_t opened_us;        /* when the open batch began (monotonic) */
+  int64_t joined_us;        /* when its latest member joined */
   struct store_txn *done_list; /* members whose writes await the commit */
   uint64_t batches;         /* batches committed (for tests and tuning) */
   uint64_t writes;          /* members whose writes went into a batch */
@@ -211,9 +230,11 @@ static int write_begin(struct store *s, struct store_txn *t) {
     g->batch = batch;
     g->open = 1;
     g->members = 0;
+    g->opened_us = mono_us();
   }
   g->child_active = 1;
   g->members++;
+  g->joined_us = mono_us();
   t->placed = 1;
   batch = g->batch;
   pthread_mutex_unlock(&g->mu);
@@ -233,8 +254,32 @@ static int leader_finish(struct store *s) {
   MDB_txn *batch;
   int rc;
 
-  while (g->child_active || (g->waiting > 0 && g->members < GC_MAX_MEMBERS))
-    pthread_cond_wait(&g->leader_cv, &g->mu);
+  for (;;) {
+    int64_t now, until;
+    if (g->child_active || (g->waiting > 0 && g->members < GC_MAX_MEMBERS)) {
+      pthread_cond_wait(&g->leader_cv, &g->mu);
+      continue;
+    }
+    if (g->members >= GC_MAX_MEMBERS || g->last_members <= 1)
+      break;
+    now = mono_us();
+    until = g->joined_us + GC_GAP_US;
+    if (until > g->opened_us + GC_WINDOW_US)
+      until = g->opened_us + GC_WINDOW_US;
+    if (now >= until)
+      break;
+    {
+      struct timespec ts;
+      clock_gettime(CLOCK_REALTIME, &ts);
+      ts.tv_nsec += (long)(until - now) * 1000L;
+      if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+      }
+      pthread_cond_timedwait(&g->leader_cv, &g->mu, &ts);
+    }
+  }
+  g->last_members = g->members;
   g->open = 0;
   batch = g->batch;
   pthread_mutex_unlock(&g->mu);
