@@ -32,7 +32,8 @@ struct emu_invocations *emu_invocations_new(void) {
   return log;
 }
 
-static void drop_oldest(struct emu_invocations *log) {
+/* Takes the oldest entry off the list (the caller frees it). */
+static struct entry *unlink_oldest(struct emu_invocations *log) {
   struct entry *e = log->head;
 
   log->head = e->next;
@@ -40,6 +41,13 @@ static void drop_oldest(struct emu_invocations *log) {
     log->tail = NULL;
   log->count--;
   log->bytes -= e->bytes;
+  e->next = NULL;
+  return e;
+}
+
+static void drop_oldest(struct emu_invocations *log) {
+  struct entry *e = unlink_oldest(log);
+
   cJSON_Delete(e->obj);
   free(e);
 }
@@ -66,16 +74,18 @@ static const char *context_string(const cJSON *event, const char *name) {
   return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-void emu_invocations_add(struct emu_invocations *log, const char *handler, const cJSON *event,
+void emu_invocations_add(struct emu_invocations *log, const char *handler, cJSON *event,
                          const char *outcome, const cJSON *response, const char *error,
                          int64_t duration_ms) {
-  struct entry *e;
+  struct entry *e, *dropped = NULL;
   cJSON *o;
   const cJSON *status = cJSON_GetObjectItemCaseSensitive(response, "statusCode");
   const cJSON *body = cJSON_GetObjectItemCaseSensitive(event, "body");
 
-  if (!log)
+  if (!log) {
+    cJSON_Delete(event);
     return;
+  }
   o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "handler", handler);
   cJSON_AddStringToObject(o, "routeKey", context_string(event, "routeKey"));
@@ -87,14 +97,15 @@ void emu_invocations_add(struct emu_invocations *log, const char *handler, const
   cJSON_AddNumberToObject(o, "durationMs", (double)duration_ms);
   if (error && *error)
     cJSON_AddStringToObject(o, "error", error);
-  cJSON_AddItemToObject(o, "event", cJSON_Duplicate(event, 1));
-  if (response)
-    cJSON_AddItemToObject(o, "response", cJSON_Duplicate(response, 1));
   e = calloc(1, sizeof(*e));
-  e->obj = o;
   /* An estimate (printing the entry would cost more than storing it): the
    * message body plus about 2 KB of context, headers and response. */
   e->bytes = 2048 + (cJSON_IsString(body) ? strlen(body->valuestring) : 0);
+  if (event)
+    cJSON_AddItemToObject(o, "event", event);
+  if (response)
+    cJSON_AddItemToObject(o, "response", cJSON_Duplicate(response, 1));
+  e->obj = o;
   pthread_mutex_lock(&log->lock);
   cJSON_AddNumberToObject(o, "seq", (double)++log->seq);
   if (log->tail)
@@ -105,9 +116,20 @@ void emu_invocations_add(struct emu_invocations *log, const char *handler, const
   log->count++;
   log->bytes += e->bytes;
   while (log->head && log->head != e &&
-         (log->count > EMU_INVOCATIONS_MAX || log->bytes > EMU_INVOCATIONS_MAX_BYTES))
-    drop_oldest(log);
+         (log->count > EMU_INVOCATIONS_MAX || log->bytes > EMU_INVOCATIONS_MAX_BYTES)) {
+    struct entry *old = unlink_oldest(log);
+    old->next = dropped;
+    dropped = old;
+  }
   pthread_mutex_unlock(&log->lock);
+  /* Freeing a dropped entry's JSON is most of an add's work: not under
+   * the lock. */
+  while (dropped) {
+    struct entry *next = dropped->next;
+    cJSON_Delete(dropped->obj);
+    free(dropped);
+    dropped = next;
+  }
 }
 
 static int field_is(const cJSON *o, const char *name, const char *want) {

@@ -5,7 +5,8 @@
  *
  * Bounded: the oldest entries are dropped past EMU_INVOCATIONS_MAX entries
  * or EMU_INVOCATIONS_MAX_BYTES of stored JSON.
- * Threading: one mutex guards the log; entries are copied in and out.
+ * Threading: one mutex guards the log; events are moved in, everything
+ * else is copied in and out; dropped entries are freed outside the lock.
  */
 #ifndef EMU_INVOCATIONS_H
 #define EMU_INVOCATIONS_H
@@ -22,8 +23,9 @@ struct emu_invocations *emu_invocations_new(void);
 void emu_invocations_free(struct emu_invocations *log);
 
 /* Records one invocation. outcome: "ok", "error" or "timeout"; response may
- * be NULL. The event and response are copied. */
-void emu_invocations_add(struct emu_invocations *log, const char *handler, const cJSON *event,
+ * be NULL. The log takes the event (it is freed when the entry is dropped,
+ * or at once when log is NULL); the response is copied. */
+void emu_invocations_add(struct emu_invocations *log, const char *handler, cJSON *event,
                          const char *outcome, const cJSON *response, const char *error,
                          int64_t duration_ms);
 /* Entries matching every non-NULL filter, oldest first, as a new array:

@@ -244,7 +244,6 @@ void lambda_invoke(struct emu *emu, const struct emu_function *fn, cJSON *event,
        * does not run, and the gateway behaves as at a real deadline. */
       emu_invocations_add(emu->invocations, fn->handler, event, "timeout", NULL,
                           "forced timeout (fault injection)", 0);
-      cJSON_Delete(event);
       out->outcome = LAMBDA_TIMEOUT;
       snprintf(out->error, sizeof(out->error), "Task timed out (fault injection)");
       return;
@@ -275,10 +274,11 @@ void lambda_invoke(struct emu *emu, const struct emu_function *fn, cJSON *event,
   pthread_mutex_lock(&inv->lock);
   while (!inv->done)
     if (pthread_cond_timedwait(&inv->cond, &inv->lock, &deadline) == ETIMEDOUT && !inv->done) {
-      /* The function keeps running; its result will be discarded. The log
-       * copies the event now, while the invocation still owns it. */
-      emu_invocations_add(emu->invocations, fn->handler, inv->event, "timeout", NULL,
-                          "timed out", emu_time_mono_ms() - start);
+      /* The function keeps running and still reads its event; its result
+       * will be discarded. The log gets a copy, made now, while the
+       * invocation still owns the event. */
+      emu_invocations_add(emu->invocations, fn->handler, cJSON_Duplicate(inv->event, 1), "timeout",
+                          NULL, "timed out", emu_time_mono_ms() - start);
       inv->abandoned = 1;
       timed_out = 1;
       break;
@@ -299,7 +299,10 @@ void lambda_invoke(struct emu *emu, const struct emu_function *fn, cJSON *event,
     inv->response = NULL;
   }
   if (!timed_out) {
-    emu_invocations_add(emu->invocations, fn->handler, inv->event,
+    /* The handler has returned: the log takes the event itself. */
+    cJSON *event_done = inv->event;
+    inv->event = NULL;
+    emu_invocations_add(emu->invocations, fn->handler, event_done,
                         out->outcome == LAMBDA_OK ? "ok" : "error", out->response,
                         out->outcome == LAMBDA_OK ? NULL : out->error, out->duration_ms);
     invocation_free(inv);
