@@ -58,7 +58,8 @@ struct dynamo *dynamo_open(const char *dir, const char *region, int no_sync, cha
     free(db);
     return NULL;
   }
-  if ((db->tokens = dynamo_tokens_new()) == NULL) {
+  if ((db->tokens = dynamo_tokens_new()) == NULL || (db->tables = dynamo_table_cache_new()) == NULL) {
+    dynamo_tokens_free(db->tokens);
     store_close(db->store);
     free(db);
     snprintf(err, cap, "out of memory");
@@ -88,6 +89,7 @@ void dynamo_close(struct dynamo *db) {
     return;
   store_close(db->store);
   dynamo_tokens_free(db->tokens);
+  dynamo_table_cache_free(db->tables);
   free(db);
 }
 

@@ -283,7 +283,7 @@ int dynamo_batch_get(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_
   for (i = 0; i < n; i++) {
     int k = 0;
     const cJSON *key;
-    if (dynamo_tables_load(t, g[i].name, &g[i].tb, "Requested resource not found", err) != 0)
+    if (dynamo_tables_load(db, t, g[i].name, &g[i].tb, "Requested resource not found", err) != 0)
       goto out;
     g[i].loaded = 1;
     g[i].enc = calloc((size_t)g[i].nkeys, sizeof(*g[i].enc));
@@ -552,7 +552,7 @@ int dynamo_batch_write(struct dynamo *db, cJSON *req, cJSON **resp, struct dynam
     goto out;
   }
   for (i = 0; i < ntables; i++) {
-    if (dynamo_tables_load(t, wt[i].name, &wt[i].tb, "Requested resource not found", err) != 0)
+    if (dynamo_tables_load(db, t, wt[i].name, &wt[i].tb, "Requested resource not found", err) != 0)
       goto out;
     wt[i].loaded = 1;
   }

@@ -27,6 +27,7 @@ struct dynamo {
   char account[13]; /* the fixed local account id */
   struct emu_faults *faults; /* fault injection, or NULL */
   struct dynamo_tokens *tokens; /* TransactWriteItems ClientRequestTokens (dynamo_transact.c) */
+  struct dynamo_table_cache *tables; /* parsed schemas (dynamo_table_cache.c) */
 };
 
 /* A secondary index (dynamo_indexes.c). */
@@ -57,15 +58,35 @@ struct dynamo_table {
   uint8_t space;    /* 0: the table itself; an index view: the index's */
   const struct dynamo_table *base;   /* an index view: the table */
   const struct dynamo_index *index;  /* an index view: the index */
-  struct dynamo_index *indexes;      /* owned; nindexes entries */
+  struct dynamo_index *indexes;      /* owned, unless shared; nindexes entries */
   int nindexes;
+  /* Not NULL: desc and indexes are borrowed, read-only, from the table
+   * cache; dynamo_table_free gives them back. */
+  struct dynamo_table_shared *shared;
 };
 
-/* Loads a table's schema. Missing: ResourceNotFoundException with
- * `missing_message` ("Requested resource not found" for item operations). */
-int dynamo_tables_load(struct store_txn *t, const char *name, struct dynamo_table *out,
-                       const char *missing_message, struct dynamo_error *err);
+/* Loads a table's schema as of t's snapshot. Missing:
+ * ResourceNotFoundException with `missing_message` ("Requested resource
+ * not found" for item operations). The result may be shared with the table
+ * cache: never write its desc or indexes. */
+int dynamo_tables_load(struct dynamo *db, struct store_txn *t, const char *name,
+                       struct dynamo_table *out, const char *missing_message,
+                       struct dynamo_error *err);
 void dynamo_table_free(struct dynamo_table *tb);
+
+/* The table cache (dynamo_table_cache.c). get: when the cache holds the
+ * table parsed from exactly these record bytes, fills *out with a shared
+ * reference and returns 1. put: moves a freshly parsed *tb into the cache
+ * (tb becomes a shared reference). release: gives a reference back. */
+struct dynamo_table_shared;
+struct dynamo_table_cache;
+struct dynamo_table_cache *dynamo_table_cache_new(void);
+void dynamo_table_cache_free(struct dynamo_table_cache *c);
+int dynamo_table_cache_get(struct dynamo_table_cache *c, const char *name, const void *rec,
+                           size_t len, struct dynamo_table *out);
+void dynamo_table_cache_put(struct dynamo_table_cache *c, const void *rec, size_t len,
+                            struct dynamo_table *tb);
+void dynamo_table_cache_release(struct dynamo_table_shared *sh);
 /* Adds to a table's live ItemCount/TableSizeBytes (in the caller's write
  * transaction). */
 int dynamo_tables_account(struct store_txn *t, const struct dynamo_table *tb, int64_t items,

@@ -234,7 +234,7 @@ static int conditional_write(struct dynamo *db, const cJSON *req, const char *ta
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store busy");
     goto out;
   }
-  if (dynamo_tables_load(t, table, &tb, "Requested resource not found", err) != 0)
+  if (dynamo_tables_load(db, t, table, &tb, "Requested resource not found", err) != 0)
     goto out;
   loaded = 1;
   if ((w->action == DYNAMO_ITEM_PUT ? dynamo_keys_of_item(&tb, key_source, &key, err)
@@ -336,7 +336,7 @@ int dynamo_items_get(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store busy");
     goto out;
   }
-  if (dynamo_tables_load(t, table, &tb, "Requested resource not found", err) != 0)
+  if (dynamo_tables_load(db, t, table, &tb, "Requested resource not found", err) != 0)
     goto out;
   if (dynamo_keys_of_key(&tb, keymap, &key, err) == 0 && dynamo_items_load(t, &key, &item, err) == 0) {
     *resp = cJSON_CreateObject();
@@ -454,7 +454,7 @@ int dynamo_items_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dyna
       dynamo_exprs_free(&x);
       return dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store busy");
     }
-    rc = dynamo_tables_load(t, table, &tb, "Requested resource not found", err);
+    rc = dynamo_tables_load(db, t, table, &tb, "Requested resource not found", err);
     store_txn_abort(t);
     if (rc != 0) {
       dynamo_exprs_free(&x);

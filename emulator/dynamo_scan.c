@@ -158,7 +158,7 @@ int dynamo_scan(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store busy");
     goto out;
   }
-  if (dynamo_tables_load(t, table, &tb, "Requested resource not found", err) != 0)
+  if (dynamo_tables_load(db, t, table, &tb, "Requested resource not found", err) != 0)
     goto out;
   loaded = 1;
   if (dynamo_indexes_target(&tb, a.index, a.consistent, a.select, &view, &q, &fetch, err) != 0)

@@ -29,8 +29,13 @@ static void counter_name(char *buf, size_t cap, uint32_t id) {
 }
 
 void dynamo_table_free(struct dynamo_table *tb) {
-  cJSON_Delete(tb->desc);
-  free(tb->indexes);
+  if (tb->shared) {
+    dynamo_table_cache_release(tb->shared);
+    tb->shared = NULL;
+  } else {
+    cJSON_Delete(tb->desc);
+    free(tb->indexes);
+  }
   tb->desc = NULL;
   tb->indexes = NULL;
   tb->nindexes = 0;
@@ -73,8 +78,9 @@ static int parse_schema(cJSON *rec, struct dynamo_table *tb) {
   return tb->hash_type ? 0 : -1;
 }
 
-int dynamo_tables_load(struct store_txn *t, const char *name, struct dynamo_table *out,
-                       const char *missing_message, struct dynamo_error *err) {
+int dynamo_tables_load(struct dynamo *db, struct store_txn *t, const char *name,
+                       struct dynamo_table *out, const char *missing_message,
+                       struct dynamo_error *err) {
   char key[300];
   struct emu_buf val;
   cJSON *rec;
@@ -93,12 +99,21 @@ int dynamo_tables_load(struct store_txn *t, const char *name, struct dynamo_tabl
     emu_buf_free(&val);
     return dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store read failed");
   }
+  /* The record of this snapshot, parsed before: share it. */
+  if (dynamo_table_cache_get(db->tables, name, val.data, val.len, out)) {
+    emu_buf_free(&val);
+    return 0;
+  }
   rec = cJSON_ParseWithLength(val.data, val.len);
-  emu_buf_free(&val);
   rc = parse_schema(rec, out);
   cJSON_Delete(rec);
-  if (rc != 0)
+  if (rc != 0) {
+    emu_buf_free(&val);
+    dynamo_table_free(out);
     return dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "corrupt table record for %s", name);
+  }
+  dynamo_table_cache_put(db->tables, val.data, val.len, out);
+  emu_buf_free(&val);
   return 0;
 }
 
@@ -424,7 +439,7 @@ int dynamo_tables_describe(struct dynamo *db, cJSON *req, cJSON **resp, struct d
   if (store_txn_begin(db->store, 0, &t) != STORE_OK)
     return dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store busy");
   missing_table(name, msg, sizeof(msg));
-  if (dynamo_tables_load(t, name, &tb, msg, err) != 0) {
+  if (dynamo_tables_load(db, t, name, &tb, msg, err) != 0) {
     store_txn_abort(t);
     return -1;
   }
@@ -447,7 +462,7 @@ int dynamo_tables_delete(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
   if (store_txn_begin(db->store, 1, &t) != STORE_OK)
     return dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store busy");
   missing_table(name, msg, sizeof(msg));
-  if (dynamo_tables_load(t, name, &tb, msg, err) != 0) {
+  if (dynamo_tables_load(db, t, name, &tb, msg, err) != 0) {
     store_txn_abort(t);
     return -1;
   }
@@ -584,7 +599,7 @@ int dynamo_tables_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
   if (store_txn_begin(db->store, 1, &t) != STORE_OK)
     return dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store busy");
   missing_table(name, msg, sizeof(msg));
-  if (dynamo_tables_load(t, name, &tb, msg, err) != 0) {
+  if (dynamo_tables_load(db, t, name, &tb, msg, err) != 0) {
     store_txn_abort(t);
     return -1;
   }

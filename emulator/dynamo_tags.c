@@ -232,7 +232,7 @@ static int load_tags(struct dynamo *db, struct store_txn *t, const char *arn, co
   snprintf(msg, sizeof(msg), "Requested resource not found: ResourcArn: %.1300s not found", arn);
   if (!ours)
     return dynamo_error_set(err, DYNAMO_ERR_RESOURCE_NOT_FOUND, "%s", msg);
-  if (dynamo_tables_load(t, name, &tb, msg, err) != 0)
+  if (dynamo_tables_load(db, t, name, &tb, msg, err) != 0)
     return -1;
   *id = tb.id;
   dynamo_table_free(&tb);

@@ -465,11 +465,12 @@ static int get_action_shape(cJSON *el, int index, struct tx_action *a, struct dy
 /* ---- Inside the store transaction ------------------------------------ */
 
 /* Loads every table the actions name (any missing: ResourceNotFound). */
-static int tx_load_tables(struct store_txn *t, struct tx *tx, struct dynamo_error *err) {
+static int tx_load_tables(struct dynamo *db, struct store_txn *t, struct tx *tx,
+                          struct dynamo_error *err) {
   int i;
 
   for (i = 0; i < tx->nt; i++) {
-    if (dynamo_tables_load(t, tx->t[i].name, &tx->t[i].tb, not_found, err) != 0)
+    if (dynamo_tables_load(db, t, tx->t[i].name, &tx->t[i].tb, not_found, err) != 0)
       return -1;
     tx->t[i].loaded = 1;
   }
@@ -764,7 +765,7 @@ int dynamo_transact_write(struct dynamo *db, cJSON *req, cJSON **resp, struct dy
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store busy");
     goto out;
   }
-  if (tx_load_tables(t, &tx, err) != 0)
+  if (tx_load_tables(db, t, &tx, err) != 0)
     goto out;
   for (i = 0; i < n; i++)
     if (tx.a[i].kind == DYNAMO_ITEM_UPDATE &&
@@ -834,7 +835,7 @@ int dynamo_transact_get(struct dynamo *db, cJSON *req, cJSON **resp, struct dyna
   }
   /* CONF transactGetItems.test.ts: "non-existent table: full
    * ResourceNotFoundException message" (not a cancellation). */
-  if (tx_load_tables(t, &tx, err) != 0 || tx_keys(&tx, &bad, &reason, err) != 0)
+  if (tx_load_tables(db, t, &tx, err) != 0 || tx_keys(&tx, &bad, &reason, err) != 0)
     goto out;
   if (bad >= 0) {
     /* CONF transactGetItems.test.ts: "missing key attribute: action-level

@@ -157,7 +157,7 @@ int dynamo_ttl_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo
   if (store_txn_begin(db->store, 1, &t) != STORE_OK)
     return dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store busy");
   missing_table(name, msg, sizeof(msg));
-  if (dynamo_tables_load(t, name, &tb, msg, err) != 0) {
+  if (dynamo_tables_load(db, t, name, &tb, msg, err) != 0) {
     store_txn_abort(t);
     return -1;
   }
@@ -234,7 +234,7 @@ int dynamo_ttl_describe(struct dynamo *db, cJSON *req, cJSON **resp, struct dyna
   if (store_txn_begin(db->store, 0, &t) != STORE_OK)
     return dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store busy");
   missing_table(name, msg, sizeof(msg));
-  if (dynamo_tables_load(t, name, &tb, msg, err) != 0) {
+  if (dynamo_tables_load(db, t, name, &tb, msg, err) != 0) {
     store_txn_abort(t);
     return -1;
   }
@@ -412,7 +412,7 @@ static int find_expired(struct dynamo *db, const struct ttl_target *tg,
   if (store_txn_begin(db->store, 0, &t) != STORE_OK)
     return -1;
   dynamo_error_init(&err);
-  if (dynamo_tables_load(t, tg->name, &tb, "gone", &err) != 0) {
+  if (dynamo_tables_load(db, t, tg->name, &tb, "gone", &err) != 0) {
     /* Deleted since the list was read: nothing to do. */
     store_txn_abort(t);
     dynamo_error_clear(&err);
@@ -460,7 +460,7 @@ static int delete_expired(struct dynamo *db, const struct ttl_target *tg,
   if (store_txn_begin(db->store, 1, &t) != STORE_OK)
     return -1;
   dynamo_error_init(&err);
-  if (dynamo_tables_load(t, tg->name, &tb, "gone", &err) != 0) {
+  if (dynamo_tables_load(db, t, tg->name, &tb, "gone", &err) != 0) {
     store_txn_abort(t);
     dynamo_error_clear(&err);
     return 0;
