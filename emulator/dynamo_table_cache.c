@@ -2,7 +2,7 @@
  * dynamo_table_cache.c - parsed table schemas, shared between requests.
  *
  * Every item operation loads its table's catalogue record (a JSON text of
- * about 1 KB) and parsed it: 15 % of a GetItem's server time. The cache
+ * about 1 KB); parsing it took 15 % of a GetItem's server time. The cache
  * keeps the parsed form of the latest record seen for each table together
  * with the record's bytes. dynamo_tables_load still reads the record in
  * the caller's transaction and uses the cached form only when the bytes
