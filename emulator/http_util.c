@@ -50,30 +50,53 @@ static int keep_alive(const struct mg_connection *conn, int status) {
   return ri && ri->http_version && strcmp(ri->http_version, "1.1") == 0;
 }
 
+/* "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 IMF-fixdate), without
+ * strftime, which consults the time zone files on every call. */
+static void http_date(char out[32]) {
+  static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  time_t now = time(NULL);
+  struct tm tm;
+
+  gmtime_r(&now, &tm);
+  snprintf(out, 32, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday % 7], tm.tm_mday,
+           months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static void put_header(struct emu_buf *b, const char *name, const char *value) {
+  emu_buf_puts(b, name);
+  emu_buf_append(b, ": ", 2);
+  emu_buf_puts(b, value);
+  emu_buf_append(b, "\r\n", 2);
+}
+
 void http_util_send(struct mg_connection *conn, int status, const char *content_type,
                     const struct http_header *headers, size_t nheaders, const void *body,
                     size_t len) {
   enum { INLINE_BODY_MAX = 64 * 1024 };
   const struct mg_request_info *ri = mg_get_request_info(conn);
   const char *text = mg_get_response_code_text(conn, status);
-  char date[64];
+  char date[32], num[64];
   struct emu_buf b;
-  struct tm tm;
-  time_t now = time(NULL);
   size_t i;
 
-  gmtime_r(&now, &tm);
-  strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  http_date(date);
   emu_buf_init(&b, (size_t)256 * 1024);
-  emu_buf_printf(&b, "HTTP/%s %d %s\r\n", ri && ri->http_version ? ri->http_version : "1.1",
-                 status, text ? text : "");
+  snprintf(num, sizeof(num), "HTTP/%s %d ", ri && ri->http_version ? ri->http_version : "1.1",
+           status);
+  emu_buf_puts(&b, num);
+  emu_buf_puts(&b, text ? text : "");
+  emu_buf_append(&b, "\r\n", 2);
   if (content_type)
-    emu_buf_printf(&b, "Content-Type: %s\r\n", content_type);
-  emu_buf_printf(&b, "Content-Length: %zu\r\n", len);
+    put_header(&b, "Content-Type", content_type);
+  snprintf(num, sizeof(num), "%zu", len);
+  put_header(&b, "Content-Length", num);
   for (i = 0; i < nheaders; i++)
-    emu_buf_printf(&b, "%s: %s\r\n", headers[i].name, headers[i].value);
-  emu_buf_printf(&b, "Date: %s\r\nConnection: %s\r\n\r\n", date,
-                 keep_alive(conn, status) ? "keep-alive" : "close");
+    put_header(&b, headers[i].name, headers[i].value);
+  put_header(&b, "Date", date);
+  put_header(&b, "Connection", keep_alive(conn, status) ? "keep-alive" : "close");
+  emu_buf_append(&b, "\r\n", 2);
   if (len && len <= INLINE_BODY_MAX) {
     emu_buf_append(&b, body, len);
     len = 0;
