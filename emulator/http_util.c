@@ -52,7 +52,7 @@ static int keep_alive(const struct mg_connection *conn, int status) {
 
 /* "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 IMF-fixdate), without
  * strftime, which consults the time zone files on every call. */
-static void http_date(char out[32]) {
+static void http_date(char out[64]) {
   static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
@@ -60,7 +60,7 @@ static void http_date(char out[32]) {
   struct tm tm;
 
   gmtime_r(&now, &tm);
-  snprintf(out, 32, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday % 7], tm.tm_mday,
+  snprintf(out, 64, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday % 7], tm.tm_mday,
            months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
@@ -77,7 +77,7 @@ void http_util_send(struct mg_connection *conn, int status, const char *content_
   enum { INLINE_BODY_MAX = 64 * 1024 };
   const struct mg_request_info *ri = mg_get_request_info(conn);
   const char *text = mg_get_response_code_text(conn, status);
-  char date[32], num[64];
+  char date[64], num[64];
   struct emu_buf b;
   size_t i;
 
