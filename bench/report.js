@@ -57,14 +57,21 @@ p("reads a random item; Query reads a whole partition (10 items); Scan reads the
 p("`Limit: 100`; UpdateItem runs `SET n = n + :one` with the condition")
 p("`attribute_exists(pk) AND n >= :zero`. Warm-up, then the measurement; latency per request.")
 p()
-p("| operation | wsgw durable ops/s (p50 / p99 ms) | wsgw `--no-sync` ops/s (p50 / p99) | dynalite ops/s (p50 / p99) | durable ÷ dynalite | no-sync ÷ dynalite | target |")
-p("|---|---|---|---|---|---|---|")
+p("wsgw runs three ways: durable (the default: group commit, each write answered once it is on")
+p("disk), `--no-sync` (a persistent directory, no fsync) and `--in-memory` (a temporary directory")
+p("removed at exit: no fsync, and LMDB writes through a writable map). dynalite keeps its data in")
+p("memory.")
+p()
+p("| operation | wsgw durable ops/s (p50 / p99 ms) | wsgw `--no-sync` | wsgw `--in-memory` | dynalite | durable ÷ dynalite | no-sync ÷ dynalite | in-memory ÷ dynalite | target (≥ 5× dynalite) |")
+p("|---|---|---|---|---|---|---|---|---|")
 const cell = (r) => (!r ? "– (no result)" : `${f(r.ops_per_s)} (${ms(r.p50_ms)} / ${ms(r.p99_ms)})${r.errors ? `, ${f(r.errors)} errors` : ""}`)
 for (const op of ["PutItem", "GetItem", "Query", "Scan", "UpdateItem"]) {
-  const d = dyn("wsgw-durable", op), n = dyn("wsgw-nosync", op), l = dyn("dynalite", op)
+  const d = dyn("wsgw-durable", op), n = dyn("wsgw-nosync", op), m = dyn("wsgw-inmem", op), l = dyn("dynalite", op)
   const tgt = ["PutItem", "GetItem", "Query"].includes(op)
   const rd = d && l ? d.ops_per_s / l.ops_per_s : null
-  p(`| ${op}${op === "Query" ? " (10 items)" : op === "Scan" ? " (100 items)" : op === "UpdateItem" ? " (condition)" : ""} | ${cell(d)} | ${cell(n)} | ${cell(l)} | ${ratio(d && d.ops_per_s, l && l.ops_per_s)} | ${ratio(n && n.ops_per_s, l && l.ops_per_s)} | ${tgt ? `≥ 5× durable: ${met(rd === null ? null : rd >= 5)}` : "–"} |`)
+  const rn = n && l ? n.ops_per_s / l.ops_per_s : null
+  const rm = m && l ? m.ops_per_s / l.ops_per_s : null
+  p(`| ${op}${op === "Query" ? " (10 items)" : op === "Scan" ? " (100 items)" : op === "UpdateItem" ? " (condition)" : ""} | ${cell(d)} | ${cell(n)} | ${cell(m)} | ${cell(l)} | ${ratio(d && d.ops_per_s, l && l.ops_per_s)} | ${ratio(n && n.ops_per_s, l && l.ops_per_s)} | ${ratio(m && m.ops_per_s, l && l.ops_per_s)} | ${tgt ? `durable: ${met(rd === null ? null : rd >= 5)}; no-sync: ${met(rn === null ? null : rn >= 5)}; in-memory: ${met(rm === null ? null : rm >= 5)}` : "–"} |`)
 }
 p()
 
@@ -164,7 +171,7 @@ p("(cd bench/peers && npm ci)      # dynalite, serverless@3.40.0, serverless-off
 p("ulimit -n $(ulimit -Hn)")
 p("build-bench/loadgen startup -- build-bench/wsgw serve --config fixtures/chat-app.json --port 0 --data-dir DIR")
 p("build-bench/loadgen startup --port WS --path / -- node node_modules/serverless/bin/serverless.js offline")
-p("wsgw serve --config fixtures/chat-app.json --port 0 --data-dir DIR [--no-sync]")
+p("wsgw serve --config fixtures/chat-app.json --port 0 --data-dir DIR [--no-sync]   # or --in-memory instead of --data-dir")
 p("dynalite --port P --createTableMs 0 --deleteTableMs 0 --updateTableMs 0")
 p("build-bench/loadgen dynamo --port P --op PutItem|GetItem|Query|Scan|UpdateItem --conns 16 --warmup 1 --duration 4 --seed 42")
 p("wsgw serve --config fixtures/chat-app.json --port 0 --data-dir DIR --max-connections 10000")

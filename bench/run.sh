@@ -53,8 +53,10 @@ free_port() {
 start_wsgw() {
   local name=$1 i
   shift
+  local dd=(--data-dir "$WORK/$name/data") a
+  for a in "$@"; do [ "$a" = --in-memory ] && dd=(); done
   mkdir -p "$WORK/$name"
-  setsid "$BUILD/wsgw" serve --config "$CONFIG" --port 0 --data-dir "$WORK/$name/data" "$@" \
+  TMPDIR="$WORK" setsid "$BUILD/wsgw" serve --config "$CONFIG" --port 0 "${dd[@]}" "$@" \
     >"$WORK/$name.log" 2>&1 </dev/null &
   WSGW_PID=$!
   PIDS+=("$WSGW_PID")
@@ -275,6 +277,10 @@ stop "$WSGW_PID"
 log "DynamoDB: wsgw --no-sync"
 start_wsgw ddb-nosync --no-sync
 dynamo_rows wsgw-nosync "$WSGW_PORT"
+stop "$WSGW_PID"
+log "DynamoDB: wsgw --in-memory (a temporary directory: nothing synced, writes through the map)"
+start_wsgw ddb-inmem --in-memory
+dynamo_rows wsgw-inmem "$WSGW_PORT"
 stop "$WSGW_PID"
 log "DynamoDB: dynalite"
 start_dynalite dyn-bench

@@ -46,7 +46,7 @@ static const char *const op_names[] = {
 
 const char *const *dynamo_api_operations(void) { return op_names; }
 
-struct dynamo *dynamo_open(const char *dir, const char *region, int no_sync, char *err,
+struct dynamo *dynamo_open(const char *dir, const char *region, int mode, char *err,
                            size_t cap) {
   struct dynamo *db = calloc(1, sizeof(*db));
 
@@ -54,7 +54,7 @@ struct dynamo *dynamo_open(const char *dir, const char *region, int no_sync, cha
     snprintf(err, cap, "out of memory");
     return NULL;
   }
-  if (store_open(dir, no_sync, &db->store, err, cap) != STORE_OK) {
+  if (store_open(dir, mode, &db->store, err, cap) != STORE_OK) {
     free(db);
     return NULL;
   }

@@ -22,7 +22,8 @@ struct mg_connection;
 /* SPEC dynamodb.md 2.1: request body limit 16 MB -> HTTP 413. */
 #define DYNAMO_MAX_REQUEST_BYTES (16 * 1024 * 1024)
 
-struct dynamo *dynamo_open(const char *dir, const char *region, int no_sync, char *err,
+/* mode: enum store_mode (store.h). */
+struct dynamo *dynamo_open(const char *dir, const char *region, int mode, char *err,
                            size_t cap);
 void dynamo_close(struct dynamo *db);
 /* Lets fault injection reach the operations (may be NULL). */

@@ -36,6 +36,7 @@
 #include "emu_faults.h"
 #include "emu_invocations.h"
 #include "lambda_pool.h"
+#include "store.h"
 #include "emu_log.h"
 #include "emu_tls.h"
 #include "http_util.h"
@@ -435,7 +436,12 @@ struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *
   mg_init_library(opts->tls_port >= 0 ? MG_FEATURES_TLS : 0);
   if (choose_data_dir(emu, opts, err, cap) != 0)
     goto fail;
-  emu->dynamo = dynamo_open(emu->data_dir, emu->config.region, opts->no_sync, err, cap);
+  /* A temporary directory is removed at exit: nothing in it needs a sync. */
+  emu->dynamo = dynamo_open(emu->data_dir, emu->config.region,
+                            opts->in_memory ? STORE_SCRATCH
+                            : opts->no_sync ? STORE_NO_SYNC
+                                            : STORE_DURABLE,
+                            err, cap);
   if (!emu->dynamo || create_config_tables(emu, err, cap) != 0 || prepare_apis(emu, err, cap) != 0)
     goto fail;
   emu->registry = ws_registry_new();

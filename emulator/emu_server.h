@@ -42,7 +42,7 @@ struct emu_options {
   const char *host;         /* default 127.0.0.1 */
   int port;                 /* 0 picks a free port */
   const char *data_dir;     /* NULL: the per-user default, unless in_memory */
-  int in_memory;            /* a temporary data directory removed at stop */
+  int in_memory;            /* a temporary data directory removed at stop; nothing synced */
   int max_connections;      /* concurrent WebSocket connections (worker threads) */
   int no_sync;              /* LMDB without fsync per commit (faster, not durable) */
   int tls_port;             /* wss:// and https:// listener; -1: none; 0: a free port */

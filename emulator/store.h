@@ -10,8 +10,8 @@
  *
  * Transactions: every read and write happens in a transaction. A write
  * transaction is exclusive (one writer at a time, others wait); reads see
- * a snapshot. Commit of a write is durable (fsync) unless the store was
- * opened with no_sync.
+ * a snapshot. Commit of a write is durable (fsync) when the store was
+ * opened STORE_DURABLE.
  * Ownership: values are copied out into caller buffers, so nothing borrowed
  * from LMDB outlives its transaction. Cursor results point into
  * cursor-owned memory and are valid until the next cursor call.
@@ -34,9 +34,20 @@ struct store;
 struct store_txn;
 struct store_cursor;
 
-int store_open(const char *dir, int no_sync, struct store **out, char *err, size_t cap);
+/* How commits reach the disk. */
+enum store_mode {
+  STORE_DURABLE = 0, /* fsync, with group commit: a commit returns once on disk */
+  STORE_NO_SYNC = 1, /* no fsync: survives a process kill, not a power loss */
+  /* No fsync, and LMDB writes through a writable memory map (MDB_WRITEMAP)
+   * instead of a write call per page. For a directory removed at exit:
+   * the data file is sparse and as large as the map (64 GB) on disk
+   * listings. */
+  STORE_SCRATCH = 2,
+};
 
-/* Group-commit counters since open (durable mode; zeros with no_sync). */
+int store_open(const char *dir, int mode, struct store **out, char *err, size_t cap);
+
+/* Group-commit counters since open (STORE_DURABLE; zeros otherwise). */
 struct store_stats {
   uint64_t writes;    /* write transactions committed with changes */
   uint64_t batches;   /* batch commits, each one sync pair */

@@ -1153,6 +1153,31 @@ static void concurrent_writers_share_batches_and_lose_nothing(void **state) {
   print_message("%ld commits in %llu batches\n", total, (unsigned long long)f->s->gc.batches);
 }
 
+static void a_scratch_store_writes_through_its_map_and_reopens(void **state) {
+  struct fixture *f = *state;
+  struct store_txn *t;
+  char err[512] = "";
+  int i;
+
+  store_close(f->s);
+  assert_int_equal(store_open(f->dir, STORE_SCRATCH, &f->s, err, sizeof(err)), STORE_OK);
+  assert_int_equal(f->s->group, 0);
+  for (i = 0; i < 200; i++) {
+    char k[16];
+    snprintf(k, sizeof(k), "k%03d", i);
+    t = begin(f->s, 1);
+    put(t, k, strlen(k), "v");
+    assert_int_equal(store_txn_commit(t), STORE_OK);
+  }
+  store_close(f->s);
+  f->s = NULL;
+  open_store(f); /* durable mode reads the same file */
+  t = begin(f->s, 0);
+  expect_stored(t, "k000", 4, "v");
+  expect_stored(t, "k199", 4, "v");
+  store_txn_abort(t);
+}
+
 static void open_fails_for_a_missing_directory(void **state) {
   struct fixture *f = *state;
   struct store *s = (struct store *)1;
@@ -1194,6 +1219,7 @@ int main(void) {
       T(del_prefix_handles_long_keys_and_partial_buckets),
       T(a_committed_write_survives_reopening),
       T(concurrent_writers_share_batches_and_lose_nothing),
+      T(a_scratch_store_writes_through_its_map_and_reopens),
       T(open_fails_for_a_missing_directory),
   };
 
