@@ -208,8 +208,36 @@ static void request_id(char out[53]) {
   out[52] = '\0';
 }
 
-static void send_response(struct mg_connection *conn, int status, const char *body, size_t len,
-                          const char *content_type) {
+/* The request headers the API reads, found in one pass (civetweb's
+ * mg_get_header scans every header per call). */
+struct req_headers {
+  const char *content_type, *target, *authorization, *origin, *req_headers;
+};
+
+static void read_headers(const struct mg_request_info *ri, struct req_headers *h) {
+  int i;
+
+  memset(h, 0, sizeof(*h));
+  for (i = 0; i < ri->num_headers; i++) {
+    const char *n = ri->http_headers[i].name, *v = ri->http_headers[i].value;
+    const char **slot = NULL;
+    if (strcasecmp(n, "Content-Type") == 0)
+      slot = &h->content_type;
+    else if (strcasecmp(n, "X-Amz-Target") == 0)
+      slot = &h->target;
+    else if (strcasecmp(n, "Authorization") == 0)
+      slot = &h->authorization;
+    else if (strcasecmp(n, "Origin") == 0)
+      slot = &h->origin;
+    else if (strcasecmp(n, "Access-Control-Request-Headers") == 0)
+      slot = &h->req_headers;
+    if (slot && !*slot) /* the first one, as mg_get_header */
+      *slot = v;
+  }
+}
+
+static void send_response(struct mg_connection *conn, const struct req_headers *rh, int status,
+                          const char *body, size_t len, const char *content_type) {
   struct http_header h[3];
   char rid[53], crc[16];
   size_t n = 0;
@@ -222,15 +250,15 @@ static void send_response(struct mg_connection *conn, int status, const char *bo
   h[n++].value = rid;
   h[n].name = "x-amz-crc32";
   h[n++].value = crc;
-  if (http_util_header(conn, "Origin")) {
+  if (rh->origin) {
     h[n].name = "Access-Control-Allow-Origin";
     h[n++].value = "*";
   }
   http_util_send(conn, status, content_type, h, n, body, len);
 }
 
-static void serve_preflight(struct mg_connection *conn) {
-  const char *req_headers = http_util_header(conn, "Access-Control-Request-Headers");
+static void serve_preflight(struct mg_connection *conn, const struct req_headers *rh) {
+  const char *req_headers = rh->req_headers;
   struct http_header h[5];
   char rid[53];
   size_t n = 0;
@@ -257,15 +285,17 @@ void dynamo_api_serve(struct dynamo *db, struct mg_connection *conn) {
   static const char not_found[] = "<UnknownOperationException/>\n";
   static const char json10[] = "application/x-amz-json-1.0";
   const struct mg_request_info *ri = mg_get_request_info(conn);
-  const char *ctype = http_util_header(conn, "Content-Type");
-  const char *target = http_util_header(conn, "X-Amz-Target");
-  const char *dot;
+  struct req_headers rh;
+  const char *ctype, *target, *dot;
   struct dynamo_error err;
   struct emu_buf body, out;
   int status, rc;
 
-  if (strcmp(ri->request_method, "OPTIONS") == 0 && http_util_header(conn, "Origin")) {
-    serve_preflight(conn);
+  read_headers(ri, &rh);
+  ctype = rh.content_type;
+  target = rh.target;
+  if (strcmp(ri->request_method, "OPTIONS") == 0 && rh.origin) {
+    serve_preflight(conn, &rh);
     return;
   }
   /* SPEC dynamodb.md 2.1: non-POST, or a missing/other content type ->
@@ -273,7 +303,7 @@ void dynamo_api_serve(struct dynamo *db, struct mg_connection *conn) {
   if (strcmp(ri->request_method, "POST") != 0 || !ctype ||
       (strncasecmp(ctype, json10, sizeof(json10) - 1) != 0 &&
        strncasecmp(ctype, "application/json", 16) != 0)) {
-    send_response(conn, 404, not_found, sizeof(not_found) - 1, "text/plain");
+    send_response(conn, &rh, 404, not_found, sizeof(not_found) - 1, "text/plain");
     return;
   }
   emu_buf_init(&body, DYNAMO_MAX_REQUEST_BYTES);
@@ -293,7 +323,7 @@ void dynamo_api_serve(struct dynamo *db, struct mg_connection *conn) {
     } else if (!dot || (strncmp(target, "DynamoDB_20120810.", 18) != 0)) {
       dynamo_error_set(&err, DYNAMO_ERR_UNKNOWN_OPERATION, NULL);
       status = write_error(&out, &err);
-    } else if (!http_util_header(conn, "Authorization") &&
+    } else if (!rh.authorization &&
                !(ri->query_string && strstr(ri->query_string, "X-Amz-Algorithm="))) {
       /* SPEC dynamodb.md 2.1: missing Authorization -> 400
        * MissingAuthenticationTokenException "Request is missing
@@ -306,7 +336,7 @@ void dynamo_api_serve(struct dynamo *db, struct mg_connection *conn) {
     }
     cJSON_Delete(req);
   }
-  send_response(conn, status, out.data ? out.data : "", out.len, json10);
+  send_response(conn, &rh, status, out.data ? out.data : "", out.len, json10);
   emu_buf_free(&body);
   emu_buf_free(&out);
 }

@@ -38,6 +38,8 @@ static int buf_reserve(struct emu_buf *b, size_t extra) {
   return 0;
 }
 
+int emu_buf_reserve(struct emu_buf *b, size_t n) { return buf_reserve(b, n); }
+
 int emu_buf_append(struct emu_buf *b, const void *p, size_t n) {
   if (buf_reserve(b, n) != 0)
     return -1;

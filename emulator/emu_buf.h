@@ -29,6 +29,8 @@ void emu_buf_init(struct emu_buf *b, size_t limit);
 /* Each append returns 0, or -1 when the limit would be exceeded or memory is
  * exhausted (the buffer is then unchanged). */
 int emu_buf_append(struct emu_buf *b, const void *p, size_t n);
+/* Makes room for n more bytes in one allocation (0, or -1 as append). */
+int emu_buf_reserve(struct emu_buf *b, size_t n);
 int emu_buf_putc(struct emu_buf *b, char c);
 int emu_buf_puts(struct emu_buf *b, const char *s);
 int emu_buf_printf(struct emu_buf *b, const char *fmt, ...)

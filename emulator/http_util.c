@@ -83,6 +83,13 @@ void http_util_send(struct mg_connection *conn, int status, const char *content_
 
   http_date(date);
   emu_buf_init(&b, (size_t)256 * 1024);
+  {
+    /* One allocation: the status line and fixed headers take < 200 bytes. */
+    size_t need = 256 + (content_type ? strlen(content_type) : 0) + (len <= INLINE_BODY_MAX ? len : 0);
+    for (i = 0; i < nheaders; i++)
+      need += strlen(headers[i].name) + strlen(headers[i].value) + 4;
+    emu_buf_reserve(&b, need);
+  }
   snprintf(num, sizeof(num), "HTTP/%s %d ", ri && ri->http_version ? ri->http_version : "1.1",
            status);
   emu_buf_puts(&b, num);
