@@ -35,11 +35,11 @@
 #include "dynamo_ttl.h"
 #include "emu_faults.h"
 #include "emu_invocations.h"
-#include "lambda_pool.h"
-#include "store.h"
 #include "emu_log.h"
 #include "emu_tls.h"
 #include "http_util.h"
+#include "lambda_pool.h"
+#include "store.h"
 #include "ws_access_log.h"
 #include "ws_gateway.h"
 #include "ws_registry.h"
@@ -248,6 +248,7 @@ static int prepare_apis(struct emu *emu, char *err, size_t cap) {
 #ifndef PR_FUTEX_HASH
 #define PR_FUTEX_HASH 78
 #define PR_FUTEX_HASH_SET_SLOTS 1
+#define PR_FUTEX_HASH_GET_SLOTS 2
 #endif
 
 /* Linux 6.17 gives each process a private futex hash of 16 slots on a
@@ -255,13 +256,17 @@ static int prepare_apis(struct emu *emu, char *err, size_t cap) {
  * variable, so one slot holds thousands of waiters, and every wake that
  * hashes to it walks them all: with 10,000 workers, futex_wake was 42 % of
  * the server's time in the echo benchmark and halved its throughput. Sizes
- * the hash for the thread count (4 slots per thread, 64 bytes each); older
- * kernels refuse the call and keep their global hash. */
+ * the hash for the thread count (4 slots per thread, 64 bytes each), never
+ * shrinking it (several emulators may share a process); older kernels
+ * refuse the call and keep their global hash. */
 static void size_futex_hash(int threads) {
   unsigned long slots = 64;
+  int current = prctl(PR_FUTEX_HASH, PR_FUTEX_HASH_GET_SLOTS, 0, 0, 0);
 
   while (slots < (unsigned long)threads * 4 && slots < (1ul << 20))
     slots <<= 1;
+  if (current < 0 || (unsigned long)current >= slots)
+    return;
   if (prctl(PR_FUTEX_HASH, PR_FUTEX_HASH_SET_SLOTS, slots, 0, 0) != 0)
     emu_log_debug("server", "private futex hash not resized: %s", strerror(errno));
 }

@@ -10,9 +10,9 @@
  *
  * Timeouts: each invocation runs on its own thread, taken from the
  * emulator's lambda_pool (a parked thread, or a new one: never queued); the
- * caller waits until the deadline. DEVIATION: Lambda kills a function at its timeout; a thread
- * cannot be killed safely, so a late handler finishes unobserved and its
- * result is discarded.
+ * caller waits until the deadline. DEVIATION: Lambda kills a function at
+ * its timeout; a thread cannot be killed safely, so a late handler finishes
+ * unobserved and its result is discarded.
  * Threading: an invocation's context belongs to its handler thread.
  */
 #include "lambda_invoke.h"
