@@ -97,7 +97,8 @@ struct gc {
   int64_t opened_us;        /* when the open batch began (monotonic) */
   int64_t joined_us;        /* when its latest member joined */
   struct store_txn *done_list; /* members whose writes await the commit */
-  uint64_t batches;         /* batches committed (for tests and tuning) */
+  int dirty;                /* members of the open batch that wrote */
+  uint64_t batches;         /* batches committed with writes (for tests and tuning) */
   uint64_t writes;          /* members whose writes went into a batch */
   uint64_t commit_us;       /* time in batch commits */
 };
@@ -237,6 +238,7 @@ static int write_begin(struct store *s, struct store_txn *t) {
     g->batch = batch;
     g->open = 1;
     g->members = 0;
+    g->dirty = 0;
     g->opened_us = mono_us();
   }
   g->child_active = 1;
@@ -294,10 +296,12 @@ static int leader_finish(struct store *s) {
   rc = mdb_txn_commit(batch); /* the syncs, outside the lock */
   clock_gettime(CLOCK_MONOTONIC, &t1);
   pthread_mutex_lock(&g->mu);
-  g->commit_us += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000);
+  if (g->dirty) { /* an empty batch (every member aborted) costs no sync */
+    g->commit_us += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000);
+    g->batches++;
+  }
   g->batch = NULL;
   g->leader_present = 0;
-  g->batches++;
   for (m = g->done_list; m; m = m->next) {
     m->result = rc;
     m->finished = 1;
@@ -327,6 +331,7 @@ static int write_end(struct store_txn *t, int commit) {
   mine = commit && rc == 0; /* writes of ours that the batch must persist */
   pthread_mutex_lock(&g->mu);
   g->child_active = 0;
+  g->dirty += mine;
   pthread_cond_signal(&g->join_cv);
   pthread_cond_signal(&g->leader_cv);
   if (t->leader) {
