@@ -133,6 +133,8 @@ cJSON *dynamo_keys_extract(const struct dynamo_table *tb, const cJSON *item);
 
 /* Capacity units consumed, in AWS's shape (NULL unless asked for). */
 cJSON *dynamo_consumed_capacity(const cJSON *req, const char *table, double units);
+/* Whether the request asks for ConsumedCapacity (not absent, not NONE). */
+int dynamo_wants_capacity(const cJSON *req);
 
 #define XX(op, fn, doc) \
   int fn(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err);

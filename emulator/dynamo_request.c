@@ -117,6 +117,12 @@ int dynamo_req_table_name(const cJSON *req, const char **out, struct dynamo_erro
   return 0;
 }
 
+int dynamo_wants_capacity(const cJSON *req) {
+  const cJSON *rcc = cJSON_GetObjectItemCaseSensitive(req, "ReturnConsumedCapacity");
+
+  return cJSON_IsString(rcc) && strcmp(rcc->valuestring, "NONE") != 0;
+}
+
 cJSON *dynamo_consumed_capacity(const cJSON *req, const char *table, double units) {
   const cJSON *rcc = cJSON_GetObjectItemCaseSensitive(req, "ReturnConsumedCapacity");
   cJSON *cc;
