@@ -3,7 +3,7 @@
 # serverless-offline 13 on serverless 3 (WebSocket rows), in one run. Prints the table and
 # rewrites docs/benchmarks.md. Only 127.0.0.1; every server is killed at exit.
 #
-#   bench/run.sh            the full run (about 6 to 8 minutes on 2 cores)
+#   bench/run.sh            the full run (about 8 to 10 minutes on 2 cores)
 #   QUICK=1 bench/run.sh    shorter phases, smaller counts; does not rewrite docs/benchmarks.md
 set -euo pipefail
 
@@ -224,10 +224,10 @@ log "open files: $(ulimit -n)"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 if [ "$QUICK" = 1 ]; then
-  START_RUNS=3; SLS_START_RUNS=1; WARM=0.5; DUR=1.5; CONNECT_N=500; BIG=2000; R100=10; R1K=5; R10K=2
+  START_RUNS=3; SLS_START_RUNS=1; WARM=0.5; DUR=1.5; ROUNDS=1; CONNECT_N=500; BIG=2000; R100=10; R1K=5; R10K=2
   SLS_BIG=1000
 else
-  START_RUNS=7; SLS_START_RUNS=3; WARM=1; DUR=4; CONNECT_N=2000; BIG=10000; R100=30; R1K=20; R10K=5
+  START_RUNS=7; SLS_START_RUNS=3; WARM=1; DUR=3; ROUNDS=3; CONNECT_N=2000; BIG=10000; R100=30; R1K=20; R10K=5
   SLS_BIG=10000
 fi
 
@@ -252,40 +252,36 @@ done
 stop "$DYN_PID"
 
 # --------------------------------------------------------------- DynamoDB
+# Four servers side by side, measured in interleaved rounds (each op on each server in turn,
+# ROUNDS times; the report takes the median), so that drift on a shared machine hits all alike.
 OPS="PutItem GetItem Query Scan UpdateItem"
-dynamo_rows() { # LABEL PORT
-  local op
-  for op in $OPS; do
-    lg dynamo --label "$1" --port "$2" --op "$op" --conns 16 --warmup "$WARM" --duration "$DUR" \
-      --seed 42 --timeout 60
-  done
-}
 stats() { curl -sf "http://127.0.0.1:$1/_wsgw/stats" || echo '{}'; }
-log "DynamoDB: wsgw durable (default)"
+log "DynamoDB: wsgw durable, --no-sync, --in-memory and dynalite, $ROUNDS interleaved rounds"
 start_wsgw ddb-durable
-for op in $OPS; do
-  # the group-commit counters around the write rows (warm-up included)
-  S0=$(stats "$WSGW_PORT")
-  lg dynamo --label wsgw-durable --port "$WSGW_PORT" --op "$op" --conns 16 --warmup "$WARM" \
-    --duration "$DUR" --seed 42 --timeout 60
-  case $op in PutItem | UpdateItem)
-    echo "{\"mode\":\"groupcommit\",\"label\":\"wsgw-durable\",\"op\":\"$op\",\"before\":$S0,\"after\":$(stats "$WSGW_PORT")}" |
-      tee -a "$RESULTS" ;;
-  esac
-done
-stop "$WSGW_PID"
-log "DynamoDB: wsgw --no-sync"
+D_PORT=$WSGW_PORT; D_PID=$WSGW_PID
 start_wsgw ddb-nosync --no-sync
-dynamo_rows wsgw-nosync "$WSGW_PORT"
-stop "$WSGW_PID"
-log "DynamoDB: wsgw --in-memory (a temporary directory: nothing synced, writes through the map)"
+N_PORT=$WSGW_PORT; N_PID=$WSGW_PID
 start_wsgw ddb-inmem --in-memory
-dynamo_rows wsgw-inmem "$WSGW_PORT"
-stop "$WSGW_PID"
-log "DynamoDB: dynalite"
+M_PORT=$WSGW_PORT; M_PID=$WSGW_PID
 start_dynalite dyn-bench
-dynamo_rows dynalite "$DYN_PORT"
-stop "$DYN_PID"
+for ((r = 0; r < ROUNDS; r++)); do
+  for op in $OPS; do
+    for target in "wsgw-durable $D_PORT" "wsgw-nosync $N_PORT" "wsgw-inmem $M_PORT" "dynalite $DYN_PORT"; do
+      set -- $target
+      # the group-commit counters around the durable write rows (warm-up included)
+      S0=$(stats "$2")
+      lg dynamo --label "$1" --port "$2" --op "$op" --conns 16 --warmup "$WARM" --duration "$DUR" \
+        --seed $((42 + r)) --timeout 60
+      if [ "$1" = wsgw-durable ]; then
+        case $op in PutItem | UpdateItem)
+          echo "{\"mode\":\"groupcommit\",\"label\":\"wsgw-durable\",\"op\":\"$op\",\"before\":$S0,\"after\":$(stats "$2")}" |
+            tee -a "$RESULTS" ;;
+        esac
+      fi
+    done
+  done
+done
+stop "$D_PID"; stop "$N_PID"; stop "$M_PID"; stop "$DYN_PID"
 
 # ------------------------------------------------- the floor: civetweb alone, the disk
 log "floor: civetweb alone (bench/ceiling.c), and the disk under the data directory"
