@@ -34,15 +34,18 @@
  *   - when its own child is done, the leader waits until no writer is
  *     waiting to join and no child is active (or GC_MAX_MEMBERS joined),
  *     and, after a batch of several writers, until writers stop arriving
- *     (GC_GAP_US, GC_WINDOW_US); then it closes the batch, commits it (the syncs), and wakes the members with
- *     the result. Nobody returns from store_txn_commit before its batch is
- *     on disk, so a reply is only sent for durable data.
+ *     (GC_GAP_US, GC_WINDOW_US); then it closes the batch, commits it
+ *     (the syncs), and wakes the members with the result. Nobody returns
+ *     from store_txn_commit before its batch is on disk, so a reply is only
+ *     sent for durable data.
  * The batch is begun and committed by its leader's thread, as LMDB's
  * writer lock requires; children are begun and ended in their own threads
- * under gc.mu, which orders all access to the batch. Readers see a batch
- * only once it is committed, that is, never before its members are told.
- * Under load the batch grows to the number of concurrent writers, and one
- * sync pair serves them all; alone, a writer commits at once.
+ * under gc.mu, which orders all access to the batch. Readers see a batch's
+ * writes once it is committed, before its members are told, so a member's
+ * acknowledged write is visible to its next read. Under load the batch
+ * grows to the number of concurrent writers, and one sync pair serves them
+ * all; alone, a writer commits at once. Only STORE_DURABLE stores batch:
+ * without syncs, a write transaction is a plain one.
  *
  * Threading: MDB_NOTLS, so read transactions are not bound to threads.
  * The group-commit state (struct gc) is owned by the store and guarded by
