@@ -7,9 +7,13 @@
  * Cases are rows: operation, request, expected status, the expected
  * "__type" (or NULL for success), a substring the body must contain, and
  * the reason the row exists. Rows run in order within one table of rows.
+ * One test runs writers on several threads (the fixture's store is
+ * durable, so they meet in group commit): conditional puts and counter
+ * updates keep DynamoDB's semantics.
  */
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -412,6 +416,91 @@ static void unknown_operations_and_bad_json_get_coral_errors(void **state) {
   dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
+/* ---- Concurrent writers ------------------------------------------------- */
+
+#define CW_THREADS 8
+#define CW_KEYS 40
+
+struct cw {
+  struct dynamo *db;
+  int id;
+  int created;  /* conditional puts that succeeded */
+  int counted;  /* increments that succeeded */
+  int failures; /* unexpected answers (cmocka asserts are not thread-safe) */
+};
+
+/* Every thread tries to create every key (attribute_not_exists) and to
+ * increment one shared counter per key. */
+static void *cw_main(void *arg) {
+  struct cw *w = arg;
+  struct emu_buf out;
+  char req[512];
+  int k;
+
+  emu_buf_init(&out, 1 << 20);
+  for (k = 0; k < CW_KEYS; k++) {
+    int st;
+    snprintf(req, sizeof(req),
+             "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"k%02d\"},"
+             "\"owner\":{\"N\":\"%d\"}},\"ConditionExpression\":\"attribute_not_exists(id)\"}",
+             k, w->id);
+    emu_buf_reset(&out);
+    st = dynamo_api_call(w->db, "PutItem", req, strlen(req), &out);
+    if (st == 200)
+      w->created++;
+    else if (st != 400 || !strstr(out.data, "ConditionalCheckFailedException"))
+      w->failures++;
+    snprintf(req, sizeof(req),
+             "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"count\"}},"
+             "\"UpdateExpression\":\"ADD n :one\",\"ExpressionAttributeValues\":{\":one\":{\"N\":\"1\"}}}");
+    emu_buf_reset(&out);
+    if (dynamo_api_call(w->db, "UpdateItem", req, strlen(req), &out) == 200)
+      w->counted++;
+    else
+      w->failures++;
+  }
+  emu_buf_free(&out);
+  return NULL;
+}
+
+static void concurrent_conditional_writes_succeed_exactly_once(void **state) {
+  struct dynamo_fixture *f = *state;
+  struct cw w[CW_THREADS];
+  pthread_t th[CW_THREADS];
+  struct emu_buf out;
+  cJSON *resp;
+  int i, created = 0, counted = 0;
+
+  emu_buf_init(&out, 1 << 20);
+  assert_int_equal(dynamo_api_call(f->db, "CreateTable", create_conn, strlen(create_conn), &out), 200);
+  emu_buf_free(&out);
+  for (i = 0; i < CW_THREADS; i++) {
+    w[i] = (struct cw){f->db, i, 0, 0, 0};
+    assert_int_equal(pthread_create(&th[i], NULL, cw_main, &w[i]), 0);
+  }
+  for (i = 0; i < CW_THREADS; i++) {
+    pthread_join(th[i], NULL);
+    assert_int_equal(w[i].failures, 0);
+    created += w[i].created;
+    counted += w[i].counted;
+  }
+  /* Each key was created by exactly one writer; no increment was lost. */
+  assert_int_equal(created, CW_KEYS);
+  assert_int_equal(counted, CW_THREADS * CW_KEYS);
+  resp = dynamo_rows_call_ok(f->db, "GetItem",
+                             "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"count\"}}}");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(
+                          cJSON_GetObjectItemCaseSensitive(
+                              cJSON_GetObjectItemCaseSensitive(resp, "Item"), "n"),
+                          "N")
+                          ->valuestring,
+                      "320");
+  cJSON_Delete(resp);
+  resp = dynamo_rows_call_ok(f->db, "Scan", "{\"TableName\":\"Connections\",\"Select\":\"COUNT\"}");
+  assert_int_equal(cJSON_GetObjectItemCaseSensitive(resp, "Count")->valueint, CW_KEYS + 1);
+  cJSON_Delete(resp);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(table_operations_follow_aws, dynamo_rows_setup, dynamo_rows_teardown),
@@ -423,6 +512,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(scan_pages_through_every_item_once, dynamo_rows_setup, dynamo_rows_teardown),
       cmocka_unit_test_setup_teardown(parallel_scan_segments_partition_the_table, dynamo_rows_setup, dynamo_rows_teardown),
       cmocka_unit_test_setup_teardown(unknown_operations_and_bad_json_get_coral_errors, dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(concurrent_conditional_writes_succeed_exactly_once, dynamo_rows_setup, dynamo_rows_teardown),
   };
   return cmocka_run_group_tests_name("dynamo_api", tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "dynamo_api.h"
+#include "store.h"
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
   (void)sb;
@@ -30,7 +31,7 @@ int dynamo_rows_setup(void **state) {
 
   snprintf(f->dir, sizeof(f->dir), "/tmp/wsgw-test-XXXXXX");
   assert_non_null(mkdtemp(f->dir));
-  f->db = dynamo_open(f->dir, "us-east-1", 1, err, sizeof(err));
+  f->db = dynamo_open(f->dir, "us-east-1", STORE_DURABLE, err, sizeof(err));
   assert_non_null(f->db);
   *state = f;
   return 0;

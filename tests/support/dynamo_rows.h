@@ -4,7 +4,8 @@
  * on success), a substring the body must contain, and the reason the row
  * exists. Rows run in order against one store, through dynamo_api_call.
  *
- * Ownership: the fixture owns a fresh LMDB directory (removed at teardown).
+ * Ownership: the fixture owns a fresh LMDB directory (removed at teardown),
+ * opened durable, so every write goes through group commit.
  * Threading: one test thread.
  */
 #ifndef DYNAMO_ROWS_H
