@@ -41,7 +41,8 @@ clean:
 	rm -rf $(BUILD) $(TEST_BUILD)
 
 # Benchmarks side by side with dynalite and serverless-offline (npm); rewrites docs/benchmarks.md.
-# Not part of `make test`; about 6 to 8 minutes.
+# Not part of `make test`; about 8 to 10 minutes.
 .PHONY: bench
-bench: deps
+bench:
+	@sh .ci/install-deps.sh bench
 	bash bench/run.sh

@@ -1,11 +1,13 @@
 #!/bin/sh
-# install-deps.sh [build|test] - installs the Debian packages wsgw needs, if
+# install-deps.sh [build|test|bench] - installs the Debian packages wsgw needs, if
 # any are missing. Uses sudo when not run as root. Idempotent and quiet when
 # everything is present.
 #   build (default)  what `make run` needs: compiler, CMake, the libraries
 #   test             also what `make test` needs: cmocka, Node.js and npm for
 #                    the AWS SDK for JavaScript, Debian's boto3 and AWS CLI,
 #                    and Chromium for the browser test
+#   bench            what `make bench` needs besides the build: Node.js and
+#                    npm for the peers, curl
 set -eu
 
 # `civetweb` (the server binary) is needed because Debian's civetweb CMake
@@ -13,8 +15,13 @@ set -eu
 packages="gcc make cmake pkg-config libcivetweb-dev civetweb libcjson-dev liblmdb-dev libssl-dev"
 # The build configures the tests too (cmocka) unless WSGW_TESTS=OFF; `make
 # run` turns them off, so cmocka is a test package.
+if [ "${1:-build}" = bench ]; then
+  packages="$packages curl"
+fi
 if [ "${1:-build}" = test ]; then
   packages="$packages libcmocka-dev python3-boto3 awscli chromium"
+fi
+if [ "${1:-build}" = test ] || [ "${1:-build}" = bench ]; then
   if ! command -v node >/dev/null 2>&1; then
     packages="$packages nodejs"
   fi
