@@ -338,25 +338,25 @@ int dynamo_items_get(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_
   }
   if (dynamo_tables_load(db, t, table, &tb, "Requested resource not found", err) != 0)
     goto out;
-  if (!x.e[DYNAMO_EXPR_PROJECTION] && !dynamo_wants_capacity(req)) {
+  if (dynamo_keys_of_key(&tb, keymap, &key, err) != 0) {
+    /* the key's error is set */
+  } else if (!x.e[DYNAMO_EXPR_PROJECTION] && !dynamo_wants_capacity(req)) {
     /* The whole item, and no size needed: its stored JSON text goes into
      * the answer as it is, without a parse and a print. */
     struct emu_buf val;
+    int src;
     emu_buf_init(&val, (size_t)1 << 24);
-    if (dynamo_keys_of_key(&tb, keymap, &key, err) == 0) {
-      int src = store_get(t, key.data, key.len, &val);
-      if (src == STORE_OK || src == STORE_NOT_FOUND) {
-        *resp = cJSON_CreateObject();
-        if (src == STORE_OK)
-          cJSON_AddRawToObject(*resp, "Item", val.data);
-        rc = 0;
-      } else {
-        dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store read failed");
-      }
+    src = store_get(t, key.data, key.len, &val);
+    if (src == STORE_OK || src == STORE_NOT_FOUND) {
+      *resp = cJSON_CreateObject();
+      if (src == STORE_OK)
+        cJSON_AddRawToObject(*resp, "Item", val.data);
+      rc = 0;
+    } else {
+      dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store read failed");
     }
     emu_buf_free(&val);
-  } else if (dynamo_keys_of_key(&tb, keymap, &key, err) == 0 &&
-             dynamo_items_load(t, &key, &item, err) == 0) {
+  } else if (dynamo_items_load(t, &key, &item, err) == 0) {
     *resp = cJSON_CreateObject();
     if (item) {
       bytes = dynamo_item_size(item);

@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "dynamo_value.h"
+#include "store.h"
 
 void dynamo_page_init(struct dynamo_page *p, const struct dynamo_table *tb,
                       const struct dynamo_exprs *x, int limit, int count_only) {
@@ -55,6 +56,18 @@ int dynamo_page_add(struct dynamo_page *p, const void *value, size_t len,
   if ((p->limit && p->scanned >= p->limit) || p->bytes >= DYNAMO_PAGE_BYTES)
     p->full = 1;
   return 0;
+}
+
+int dynamo_page_add_entry(struct dynamo_page *p, struct store_txn *t,
+                          const struct dynamo_table *tb, int fetch, const void *value,
+                          size_t len, struct emu_buf *full, struct dynamo_error *err) {
+  if (fetch) {
+    if (dynamo_indexes_fetch(t, tb, value, len, full) != STORE_OK)
+      return dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store read failed");
+    value = full->data;
+    len = full->len;
+  }
+  return dynamo_page_add(p, value, len, err);
 }
 
 cJSON *dynamo_page_response(struct dynamo_page *p, int more, const cJSON *req,

@@ -196,16 +196,7 @@ int dynamo_scan(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error
       src = STORE_NOT_FOUND; /* the segment's end */
       break;
     }
-    if (fetch) {
-      /* Select ALL_ATTRIBUTES on an LSI: the table's item. */
-      if (dynamo_indexes_fetch(t, &tb, v, vl, &full) != STORE_OK) {
-        dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store read failed");
-        goto out;
-      }
-      v = full.data;
-      vl = full.len;
-    }
-    if (dynamo_page_add(&page, v, vl, err) != 0)
+    if (dynamo_page_add_entry(&page, t, &tb, fetch, v, vl, &full, err) != 0)
       goto out;
   }
   if (src != STORE_OK && src != STORE_NOT_FOUND) {
