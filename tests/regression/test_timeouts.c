@@ -90,11 +90,17 @@ static int group_teardown(void **state) {
 }
 
 /* Connects to /t and learns the id; the whoami message is the last
- * activity, at *active_at (monotonic ms). */
+ * activity, at *active_at (monotonic ms). *started_at (may be NULL) is
+ * taken before connecting: the server's duration clock starts later, so
+ * time measured from it is never shorter than the server's. */
 static struct ws_client *connect_t(const struct fixture *f, char id[ID_LEN + 1],
-                                   long long *active_at) {
-  struct ws_client *c = ws_client_connect(f->port, "/t", NULL, NULL, WAIT_MS);
+                                   long long *active_at, long long *started_at) {
+  struct ws_client *c;
   struct ws_client_frame fr;
+
+  if (started_at)
+    *started_at = tsupport_now_ms();
+  c = ws_client_connect(f->port, "/t", NULL, NULL, WAIT_MS);
 
   assert_non_null(c);
   assert_int_equal(ws_client_status(c), 101);
@@ -143,7 +149,7 @@ static void an_idle_connection_is_closed_with_1001_going_away(void **state) {
   struct fixture *f = *state;
   char id[ID_LEN + 1];
   long long active_at;
-  struct ws_client *c = connect_t(f, id, &active_at);
+  struct ws_client *c = connect_t(f, id, &active_at, NULL);
   int code = 0;
   long long elapsed;
 
@@ -198,8 +204,8 @@ static void send_ping(struct ws_client *c) {
 static void an_active_connection_is_closed_at_the_maximum_duration_with_1001(void **state) {
   struct fixture *f = *state;
   char id[ID_LEN + 1];
-  long long connected_at;
-  struct ws_client *c = connect_t(f, id, &connected_at);
+  long long connected_at, active_at;
+  struct ws_client *c = connect_t(f, id, &active_at, &connected_at);
   long long elapsed;
   int code = keep_active_until_closed(c, send_echo);
 
@@ -218,7 +224,7 @@ static void a_ping_is_not_activity(void **state) {
   struct fixture *f = *state;
   char id[ID_LEN + 1];
   long long active_at;
-  struct ws_client *c = connect_t(f, id, &active_at);
+  struct ws_client *c = connect_t(f, id, &active_at, NULL);
   long long elapsed;
   int code = keep_active_until_closed(c, send_ping);
 
@@ -237,7 +243,7 @@ static void a_client_that_never_answers_the_close_frame_is_still_disconnected(vo
   struct fixture *f = *state;
   char id[ID_LEN + 1];
   long long active_at;
-  struct ws_client *c = connect_t(f, id, &active_at);
+  struct ws_client *c = connect_t(f, id, &active_at, NULL);
   struct ws_client_frame fr;
   int rc;
 
