@@ -239,13 +239,13 @@ static void read_headers(const struct mg_request_info *ri, struct req_headers *h
 static void send_response(struct mg_connection *conn, const struct req_headers *rh, int status,
                           const char *body, size_t len, const char *content_type) {
   struct http_header h[3];
-  char rid[53], crc[16];
+  char rid[53], crc[24];
   size_t n = 0;
 
   request_id(rid);
   /* SPEC dynamodb.md 2.2: x-amz-crc32 is the CRC-32 of the body bytes, as
    * an unsigned decimal, on errors too. */
-  snprintf(crc, sizeof(crc), "%u", http_util_crc32(body, len));
+  http_util_format_u64(crc, http_util_crc32(body, len));
   h[n].name = "x-amzn-RequestId";
   h[n++].value = rid;
   h[n].name = "x-amz-crc32";

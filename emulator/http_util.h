@@ -34,6 +34,10 @@ void http_util_send(struct mg_connection *conn, int status, const char *content_
 /* CRC-32 (IEEE/zlib polynomial) of a buffer. */
 uint32_t http_util_crc32(const void *data, size_t len);
 
+/* Writes v in decimal with a NUL into out (at least 21 bytes); returns the
+ * length. */
+size_t http_util_format_u64(char *out, uint64_t v);
+
 /* Case-insensitive request header lookup (NULL when absent). */
 const char *http_util_header(const struct mg_connection *conn, const char *name);
 
