@@ -42,7 +42,13 @@ clean:
 
 # Benchmarks side by side with dynalite and serverless-offline (npm); rewrites docs/benchmarks.md.
 # Not part of `make test`; about 8 to 10 minutes.
-.PHONY: bench
+.PHONY: bench profile
 bench:
 	@sh .ci/install-deps.sh bench
 	bash bench/run.sh
+
+# callgrind (and perf, where it works) on the benchmark's requests; rewrites docs/profile.md.
+# About 4 minutes.
+profile:
+	@sh .ci/install-deps.sh profile
+	bash bench/profile.sh

@@ -1,5 +1,5 @@
 #!/bin/sh
-# install-deps.sh [build|test|bench] - installs the Debian packages wsgw needs, if
+# install-deps.sh [build|test|bench|profile] - installs the Debian packages wsgw needs, if
 # any are missing. Uses sudo when not run as root. Idempotent and quiet when
 # everything is present.
 #   build (default)  what `make run` needs: compiler, CMake, the libraries
@@ -8,6 +8,8 @@
 #                    and Chromium for the browser test
 #   bench            what `make bench` needs besides the build: Node.js and
 #                    npm for the peers, curl
+#   profile          what `make profile` needs besides the build: valgrind
+#                    (callgrind) and python3; perf is used if present
 set -eu
 
 # `civetweb` (the server binary) is needed because Debian's civetweb CMake
@@ -17,6 +19,9 @@ packages="gcc make cmake pkg-config libcivetweb-dev civetweb libcjson-dev liblmd
 # run` turns them off, so cmocka is a test package.
 if [ "${1:-build}" = bench ]; then
   packages="$packages curl"
+fi
+if [ "${1:-build}" = profile ]; then
+  packages="$packages valgrind python3"
 fi
 if [ "${1:-build}" = test ]; then
   packages="$packages libcmocka-dev python3-boto3 awscli chromium"

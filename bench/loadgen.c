@@ -22,7 +22,10 @@
  *                   (the disk under a durable commit: pwrite 4 KB + fdatasync
  *                   in a file in DIR, in a loop; no server)
  * Common: --label L (copied into the output), --seed N, --timeout S (hard
- * limit for the whole run).
+ * limit for the whole run). dynamo and echo also take --before-measure CMD
+ * and --after-measure CMD: shell commands run right after the warm-up has
+ * drained and right after the measurement (bench/profile.sh zeroes and
+ * dumps callgrind's counters with them).
  *
  * Built by bench/run.sh (cc -O2); not part of the top-level build.
  */
@@ -53,6 +56,7 @@
 
 static struct {
   const char *mode, *op, *path, *label, *table;
+  const char *before_measure, *after_measure; /* shell commands (bench/profile.sh) */
   int port, ddb_port, conns, clients, inflight, repeats, warmup_repeats, server_pid;
   int connect_inflight;
   double warmup, duration, hold, timeout, repeat_timeout, handshake_timeout;
@@ -175,6 +179,18 @@ static long rss_kb_tree(int root) {
   }
   closedir(d);
   return total;
+}
+
+/* Runs a --before-measure / --after-measure command, if any; nothing is in
+ * flight while it runs. */
+static void run_hook(const char *cmd) {
+  int st;
+  if (!cmd || !*cmd)
+    return;
+  fflush(stdout);
+  st = system(cmd);
+  if (st != 0)
+    fprintf(stderr, "loadgen: '%s' exited with status %d\n", cmd, st);
 }
 
 static void json_head(const char *kind) {
@@ -796,10 +812,12 @@ static int mode_echo(void) {
     open += conns[i].state == C_OPEN;
   /* warm-up, then drain what is still in flight */
   echo_phase(opt.warmup_count, now_ns() + (uint64_t)(opt.warmup * 1e9) + 10000000000ull);
+  run_hook(opt.before_measure);
   em.measuring = 1;
   t0 = now_ns();
   echo_phase(opt.count, t0 + (uint64_t)(opt.duration * 1e9));
   secs = (double)(now_ns() - t0) / 1e9;
+  run_hook(opt.after_measure);
   lost = em.sent - em.recv - em.errors;
   json_head("echo");
   printf(",\"clients\":%d,\"open\":%d,\"inflight_per_client\":%d,\"sent\":%ld,\"received\":%ld,"
@@ -1085,6 +1103,7 @@ static void dyn_setup(void) {
 
 static int mode_dynamo(void) {
   uint64_t t0;
+  long done;
   double secs;
   long errs_warm;
   dm.op = -1;
@@ -1108,6 +1127,7 @@ static int mode_dynamo(void) {
   dyn_stop = 1;
   loop_until(dyn_idle, now_ns() + 10000000000ull);
   errs_warm = dm.errors;
+  run_hook(opt.before_measure);
   /* measurement */
   dyn_stop = 0;
   dm.measuring = 1;
@@ -1119,10 +1139,20 @@ static int mode_dynamo(void) {
       dyn_send(&conns[i]);
   loop_until(dyn_done, t0 + (uint64_t)(opt.duration * 1e9));
   secs = (double)(now_ns() - t0) / 1e9;
+  done = dm.done;
+  if (opt.after_measure) {
+    /* Drain, so that the hook sees no request in flight; "served" counts
+     * every request the server answered since --before-measure. */
+    dyn_stop = 1;
+    loop_until(dyn_idle, now_ns() + 10000000000ull);
+    run_hook(opt.after_measure);
+  }
   json_head("dynamo");
+  if (opt.after_measure)
+    printf(",\"served\":%ld", dm.done + dm.errors);
   printf(",\"op\":\"%s\",\"conns\":%d,\"ops\":%ld,\"errors\":%ld,\"warmup_errors\":%ld,"
          "\"seconds\":%.3f,\"ops_per_s\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f%s%s%s}\n",
-         opt.op, opt.conns, dm.done, dm.errors, errs_warm, secs, dm.done / secs,
+         opt.op, opt.conns, done, dm.errors, errs_warm, secs, done / secs,
          pct_ms(&dm.lat, 50), pct_ms(&dm.lat, 99), dm.lasterr[0] ? ",\"last_error\":\"" : "",
          dm.lasterr, dm.lasterr[0] ? "\"" : "");
   fflush(stdout);
@@ -1322,6 +1352,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--op")) opt.op = v;
     else if (!strcmp(a, "--path")) opt.path = v;
     else if (!strcmp(a, "--label")) opt.label = v;
+    else if (!strcmp(a, "--before-measure")) opt.before_measure = v;
+    else if (!strcmp(a, "--after-measure")) opt.after_measure = v;
     else if (!strcmp(a, "--table")) opt.table = v;
     else if (!strcmp(a, "--conns")) opt.conns = atoi(v);
     else if (!strcmp(a, "--clients")) opt.clients = atoi(v);

@@ -71,7 +71,12 @@ static int64_t mono_us(void) {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
-#define MAP_SIZE ((size_t)64 << 30) /* address space only; the file grows as needed */
+/* Address space only; the file grows as needed. A build for valgrind, which
+ * cannot map 64 GB, passes a smaller one (-DSTORE_MAP_SIZE=...). */
+#ifndef STORE_MAP_SIZE
+#define STORE_MAP_SIZE ((size_t)64 << 30)
+#endif
+#define MAP_SIZE ((size_t)(STORE_MAP_SIZE))
 
 /* Children per batch at most: bounds the leader's wait and the batch's
  * dirty pages. */
