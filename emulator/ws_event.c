@@ -17,6 +17,17 @@
 #include "emu_id.h"
 #include "emu_time.h"
 
+/* Event keys are string literals: they are added with cJSON's "CS" call,
+ * which keeps the pointer instead of a copy (cJSON_Delete and cJSON_Duplicate
+ * honour the flag). Half of a message event's allocations were key copies
+ * (make profile). Returns v, or NULL when v is NULL (nothing added). */
+static cJSON *add_cs(cJSON *o, const char *key, cJSON *v) {
+  if (!v)
+    return NULL;
+  cJSON_AddItemToObjectCS(o, key, v);
+  return v;
+}
+
 static cJSON *request_context(const struct ws_event_conn *c, const char *route_key,
                               const char *event_type, int64_t now_ms) {
   cJSON *rc = cJSON_CreateObject(), *identity;
@@ -24,30 +35,30 @@ static cJSON *request_context(const struct ws_event_conn *c, const char *route_k
 
   emu_id_new(request_id);
   emu_time_clf(now_ms, clf, sizeof(clf));
-  cJSON_AddStringToObject(rc, "routeKey", route_key);
-  cJSON_AddStringToObject(rc, "eventType", event_type);
+  add_cs(rc, "routeKey", cJSON_CreateString(route_key));
+  add_cs(rc, "eventType", cJSON_CreateString(event_type));
   if (strcmp(event_type, "MESSAGE") == 0) {
     char message_id[EMU_ID_LEN + 1];
     emu_id_new(message_id);
-    cJSON_AddStringToObject(rc, "messageId", message_id);
+    add_cs(rc, "messageId", cJSON_CreateString(message_id));
   }
   /* SPEC apigw-websocket.md 2.4: requestId is "Same as extendedRequestId". */
-  cJSON_AddStringToObject(rc, "extendedRequestId", request_id);
-  cJSON_AddStringToObject(rc, "requestTime", clf);
-  cJSON_AddStringToObject(rc, "messageDirection", "IN");
-  cJSON_AddStringToObject(rc, "stage", c->api->stage);
-  cJSON_AddNumberToObject(rc, "connectedAt", (double)c->connected_at_ms);
-  cJSON_AddNumberToObject(rc, "requestTimeEpoch", (double)now_ms);
-  identity = cJSON_AddObjectToObject(rc, "identity");
-  cJSON_AddStringToObject(identity, "sourceIp", c->source_ip);
+  add_cs(rc, "extendedRequestId", cJSON_CreateString(request_id));
+  add_cs(rc, "requestTime", cJSON_CreateString(clf));
+  add_cs(rc, "messageDirection", cJSON_CreateString("IN"));
+  add_cs(rc, "stage", cJSON_CreateString(c->api->stage));
+  add_cs(rc, "connectedAt", cJSON_CreateNumber((double)c->connected_at_ms));
+  add_cs(rc, "requestTimeEpoch", cJSON_CreateNumber((double)now_ms));
+  identity = add_cs(rc, "identity", cJSON_CreateObject());
+  add_cs(identity, "sourceIp", cJSON_CreateString(c->source_ip));
   if (c->user_agent)
-    cJSON_AddStringToObject(identity, "userAgent", c->user_agent);
-  cJSON_AddStringToObject(rc, "requestId", request_id);
-  cJSON_AddStringToObject(rc, "domainName", c->domain_name);
-  cJSON_AddStringToObject(rc, "connectionId", c->connection_id);
-  cJSON_AddStringToObject(rc, "apiId", c->api->api_id);
+    add_cs(identity, "userAgent", cJSON_CreateString(c->user_agent));
+  add_cs(rc, "requestId", cJSON_CreateString(request_id));
+  add_cs(rc, "domainName", cJSON_CreateString(c->domain_name));
+  add_cs(rc, "connectionId", cJSON_CreateString(c->connection_id));
+  add_cs(rc, "apiId", cJSON_CreateString(c->api->api_id));
   if (c->authorizer)
-    cJSON_AddItemToObject(rc, "authorizer", cJSON_Duplicate(c->authorizer, 1));
+    cJSON_AddItemToObjectCS(rc, "authorizer", cJSON_Duplicate(c->authorizer, 1));
   return rc;
 }
 
@@ -57,7 +68,7 @@ static cJSON *request_context(const struct ws_event_conn *c, const char *route_k
  * shape of the captures. */
 static void add_stage_variables(cJSON *ev, const struct ws_event_conn *c) {
   if (c->stage_variables && cJSON_GetArraySize(c->stage_variables) > 0)
-    cJSON_AddItemToObject(ev, "stageVariables", cJSON_Duplicate(c->stage_variables, 1));
+    cJSON_AddItemToObjectCS(ev, "stageVariables", cJSON_Duplicate(c->stage_variables, 1));
 }
 
 static void add_header(cJSON *single, cJSON *multi, const char *name, const char *value) {
@@ -133,8 +144,8 @@ int ws_event_parse_query(const char *query, cJSON **single, cJSON **multi) {
 cJSON *ws_event_connect(const struct ws_event_conn *c, const struct ws_event_header *headers,
                         size_t nheaders, const char *query, int is_tls, int64_t now_ms) {
   cJSON *ev = cJSON_CreateObject();
-  cJSON *h = cJSON_AddObjectToObject(ev, "headers");
-  cJSON *mh = cJSON_AddObjectToObject(ev, "multiValueHeaders");
+  cJSON *h = add_cs(ev, "headers", cJSON_CreateObject());
+  cJSON *mh = add_cs(ev, "multiValueHeaders", cJSON_CreateObject());
   cJSON *qs = NULL, *mqs = NULL;
   char trace[64];
   size_t i;
@@ -163,12 +174,12 @@ cJSON *ws_event_connect(const struct ws_event_conn *c, const struct ws_event_hea
   /* SPEC apigw-websocket.md 2.1: query parameters appear only when the URL
    * has a query string (absent otherwise, not null). */
   if (ws_event_parse_query(query, &qs, &mqs) == 0) {
-    cJSON_AddItemToObject(ev, "queryStringParameters", qs);
-    cJSON_AddItemToObject(ev, "multiValueQueryStringParameters", mqs);
+    cJSON_AddItemToObjectCS(ev, "queryStringParameters", qs);
+    cJSON_AddItemToObjectCS(ev, "multiValueQueryStringParameters", mqs);
   }
   add_stage_variables(ev, c);
-  cJSON_AddItemToObject(ev, "requestContext", request_context(c, "$connect", "CONNECT", now_ms));
-  cJSON_AddBoolToObject(ev, "isBase64Encoded", 0);
+  cJSON_AddItemToObjectCS(ev, "requestContext", request_context(c, "$connect", "CONNECT", now_ms));
+  add_cs(ev, "isBase64Encoded", cJSON_CreateBool(0));
   return ev;
 }
 
@@ -178,21 +189,21 @@ cJSON *ws_event_message(const struct ws_event_conn *c, const char *route_key,
   char *copy = malloc(len + 1);
 
   add_stage_variables(ev, c);
-  cJSON_AddItemToObject(ev, "requestContext", request_context(c, route_key, "MESSAGE", now_ms));
+  cJSON_AddItemToObjectCS(ev, "requestContext", request_context(c, route_key, "MESSAGE", now_ms));
   /* SPEC apigw-websocket.md 2.2: body is the client's text verbatim. */
   memcpy(copy, body, len);
   copy[len] = '\0';
-  cJSON_AddStringToObject(ev, "body", copy);
+  add_cs(ev, "body", cJSON_CreateString(copy));
   free(copy);
-  cJSON_AddBoolToObject(ev, "isBase64Encoded", 0);
+  add_cs(ev, "isBase64Encoded", cJSON_CreateBool(0));
   return ev;
 }
 
 cJSON *ws_event_disconnect(const struct ws_event_conn *c, int status_code, const char *reason,
                            int64_t now_ms) {
   cJSON *ev = cJSON_CreateObject();
-  cJSON *h = cJSON_AddObjectToObject(ev, "headers");
-  cJSON *mh = cJSON_AddObjectToObject(ev, "multiValueHeaders");
+  cJSON *h = add_cs(ev, "headers", cJSON_CreateObject());
+  cJSON *mh = add_cs(ev, "multiValueHeaders", cJSON_CreateObject());
   cJSON *rc;
 
   /* SPEC apigw-websocket.md 2.3: the fixed header set (Host, empty
@@ -203,9 +214,9 @@ cJSON *ws_event_disconnect(const struct ws_event_conn *c, int status_code, const
   add_header(h, mh, "x-restapi", "");
   add_stage_variables(ev, c);
   rc = request_context(c, "$disconnect", "DISCONNECT", now_ms);
-  cJSON_AddNumberToObject(rc, "disconnectStatusCode", status_code);
-  cJSON_AddStringToObject(rc, "disconnectReason", reason ? reason : "");
-  cJSON_AddItemToObject(ev, "requestContext", rc);
-  cJSON_AddBoolToObject(ev, "isBase64Encoded", 0);
+  add_cs(rc, "disconnectStatusCode", cJSON_CreateNumber(status_code));
+  add_cs(rc, "disconnectReason", cJSON_CreateString(reason ? reason : ""));
+  cJSON_AddItemToObjectCS(ev, "requestContext", rc);
+  add_cs(ev, "isBase64Encoded", cJSON_CreateBool(0));
   return ev;
 }
