@@ -74,6 +74,14 @@ static const char *context_string(const cJSON *event, const char *name) {
   return cJSON_IsString(v) ? v->valuestring : "";
 }
 
+/* Entry keys are string literals, added without a copy (cJSON's CS call;
+ * cJSON_Delete and cJSON_Duplicate honour the flag). Nothing is added when
+ * v is NULL. */
+static void add_cs(cJSON *o, const char *key, cJSON *v) {
+  if (v)
+    cJSON_AddItemToObjectCS(o, key, v);
+}
+
 void emu_invocations_add(struct emu_invocations *log, const char *handler, cJSON *event,
                          const char *outcome, const cJSON *response, const char *error,
                          int64_t duration_ms) {
@@ -87,27 +95,27 @@ void emu_invocations_add(struct emu_invocations *log, const char *handler, cJSON
     return;
   }
   o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "handler", handler);
-  cJSON_AddStringToObject(o, "routeKey", context_string(event, "routeKey"));
-  cJSON_AddStringToObject(o, "eventType", context_string(event, "eventType"));
-  cJSON_AddStringToObject(o, "connectionId", context_string(event, "connectionId"));
-  cJSON_AddStringToObject(o, "outcome", outcome);
+  add_cs(o, "handler", cJSON_CreateString(handler));
+  add_cs(o, "routeKey", cJSON_CreateString(context_string(event, "routeKey")));
+  add_cs(o, "eventType", cJSON_CreateString(context_string(event, "eventType")));
+  add_cs(o, "connectionId", cJSON_CreateString(context_string(event, "connectionId")));
+  add_cs(o, "outcome", cJSON_CreateString(outcome));
   if (cJSON_IsNumber(status))
-    cJSON_AddNumberToObject(o, "statusCode", status->valuedouble);
-  cJSON_AddNumberToObject(o, "durationMs", (double)duration_ms);
+    add_cs(o, "statusCode", cJSON_CreateNumber(status->valuedouble));
+  add_cs(o, "durationMs", cJSON_CreateNumber((double)duration_ms));
   if (error && *error)
-    cJSON_AddStringToObject(o, "error", error);
+    add_cs(o, "error", cJSON_CreateString(error));
   e = calloc(1, sizeof(*e));
   /* An estimate (printing the entry would cost more than storing it): the
    * message body plus about 2 KB of context, headers and response. */
   e->bytes = 2048 + (cJSON_IsString(body) ? strlen(body->valuestring) : 0);
   if (event)
-    cJSON_AddItemToObject(o, "event", event);
+    add_cs(o, "event", event);
   if (response)
-    cJSON_AddItemToObject(o, "response", cJSON_Duplicate(response, 1));
+    add_cs(o, "response", cJSON_Duplicate(response, 1));
   e->obj = o;
   pthread_mutex_lock(&log->lock);
-  cJSON_AddNumberToObject(o, "seq", (double)++log->seq);
+  add_cs(o, "seq", cJSON_CreateNumber((double)++log->seq));
   if (log->tail)
     log->tail->next = e;
   else
