@@ -3,24 +3,31 @@
  * lambda_pool.h).
  *
  * Invariants (under pool.mu): a worker is on the idle stack exactly when it
- * has no job and is waiting on its own condition variable; nthreads counts
- * the workers that have not yet left their loop; after `stopping` is set
- * no worker is parked again.
+ * has no job and is waiting, or about to wait, on its own semaphore;
+ * nthreads counts the workers that have not yet left their loop; after
+ * `stopping` is set no worker is parked again.
+ * Hand-off: lambda_pool_run takes a worker off the idle stack and sets its
+ * job under pool.mu, then posts the worker's semaphore after unlocking.
+ * The woken worker never needs pool.mu to start, so it does not sleep a
+ * second time on a mutex its waker still holds (with a condition variable
+ * signalled under pool.mu, that second wake was 12 % of the echo profile).
  * Ownership: a worker's struct belongs to its thread, which frees it on
  * exit; lambda_pool_run only writes the job fields of a worker it took off
- * the idle stack.
+ * the idle stack. glibc's sem_post does not touch the semaphore after
+ * waking its waiter, so the worker may free it as soon as sem_wait returns.
  */
 #include "lambda_pool.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdlib.h>
 
 struct worker {
   struct lambda_pool *pool;
-  pthread_cond_t cv;
+  sem_t go;             /* posted once per job, and once to exit */
   lambda_pool_job *job; /* NULL while parked */
   void *arg;
-  int exit;             /* asked to leave while parked */
   struct worker *next;  /* idle stack */
 };
 
@@ -49,31 +56,33 @@ static void *worker_main(void *arg) {
   struct worker *w = arg;
   struct lambda_pool *p = w->pool;
 
-  pthread_mutex_lock(&p->mu);
   for (;;) {
-    while (!w->job && !w->exit)
-      pthread_cond_wait(&w->cv, &p->mu);
-    if (!w->job)
-      break;
-    {
-      lambda_pool_job *job = w->job;
-      void *jarg = w->arg;
-      pthread_mutex_unlock(&p->mu);
-      job(jarg);
+    lambda_pool_job *job;
+    void *jarg;
+    while (sem_wait(&w->go) != 0 && errno == EINTR)
+      ;
+    /* The post orders these reads after lambda_pool_run's writes. */
+    job = w->job;
+    jarg = w->arg;
+    if (!job) {
       pthread_mutex_lock(&p->mu);
+      break;
     }
+    job(jarg);
+    pthread_mutex_lock(&p->mu);
     w->job = NULL;
     if (p->stopping || p->nidle >= p->max_idle)
       break;
     w->next = p->idle;
     p->idle = w;
     p->nidle++;
+    pthread_mutex_unlock(&p->mu);
   }
   if (--p->nthreads == 0)
     pthread_cond_broadcast(&p->all_gone);
   pthread_mutex_unlock(&p->mu);
   /* p may be freed from here on. */
-  pthread_cond_destroy(&w->cv);
+  sem_destroy(&w->go);
   free(w);
   return NULL;
 }
@@ -96,8 +105,8 @@ int lambda_pool_run(struct lambda_pool *p, lambda_pool_job *job, void *arg) {
     p->nidle--;
     w->job = job;
     w->arg = arg;
-    pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&p->mu);
+    sem_post(&w->go);
     return 0;
   }
   p->nthreads++;
@@ -108,13 +117,13 @@ int lambda_pool_run(struct lambda_pool *p, lambda_pool_job *job, void *arg) {
     w->pool = p;
     w->job = job;
     w->arg = arg;
-    pthread_cond_init(&w->cv, NULL);
+    sem_init(&w->go, 0, 1); /* the first job is already set */
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     rc = pthread_create(&tid, &attr, worker_main, w) == 0 ? 0 : -1;
     pthread_attr_destroy(&attr);
     if (rc != 0) {
-      pthread_cond_destroy(&w->cv);
+      sem_destroy(&w->go);
       free(w);
     }
   }
@@ -143,10 +152,10 @@ void lambda_pool_free(struct lambda_pool *p) {
     return;
   pthread_mutex_lock(&p->mu);
   p->stopping = 1;
-  for (w = p->idle; w; w = w->next) {
-    w->exit = 1;
-    pthread_cond_signal(&w->cv);
-  }
+  /* A parked worker wakes with no job and leaves; it needs mu to do so,
+   * so none frees itself before this loop is done with the list. */
+  for (w = p->idle; w; w = w->next)
+    sem_post(&w->go);
   p->idle = NULL;
   p->nidle = 0;
   while (p->nthreads > 0)
