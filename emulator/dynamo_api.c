@@ -201,10 +201,14 @@ int dynamo_api_call(struct dynamo *db, const char *operation, const char *body, 
 /* dynalite's 52 upper-case characters; any unique token is accepted. */
 static void request_id(char out[53]) {
   static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  int i;
+  int i = 0, k;
 
-  for (i = 0; i < 52; i++)
-    out[i] = alphabet[emu_id_random64() % 36];
+  /* Twelve base-36 digits per 64-bit draw (36^12 < 2^64). */
+  while (i < 52) {
+    uint64_t r = emu_id_random64();
+    for (k = 0; k < 12 && i < 52; k++, i++, r /= 36)
+      out[i] = alphabet[r % 36];
+  }
   out[52] = '\0';
 }
 
