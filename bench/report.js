@@ -19,6 +19,10 @@ const find = (pred) => rows.find(pred)
 
 const out = []
 const p = (s = "") => out.push(s)
+// Figures the floor table computes and the assessment quotes.
+const gc = {} // op -> { size, commitMs, diskBytes } for the durable write rows
+let ceilShare = null // GetItem as a share of civetweb alone
+let echoFloor = null // 10x serverless-offline's echo as a share of civetweb alone
 
 p("# Benchmarks")
 p()
@@ -151,6 +155,8 @@ p()
   p()
   p("| measure | civetweb alone / the disk | wsgw | what it shows |")
   p("|---|---|---|---|")
+  if (wg && cg && cg.ops_per_s > 0) ceilShare = wg.ops_per_s / cg.ops_per_s
+  if (se && ceN && ceN.msgs_per_s > 0) echoFloor = (10 * se.msgs_per_s) / ceN.msgs_per_s
   p(`| HTTP POST, 16 keep-alive connections | ${cell(cg)} | GetItem ${cell(wg)} | wsgw reaches ${pct(wg && wg.ops_per_s, cg && cg.ops_per_s)} of civetweb alone; 5× dynalite's GetItem would be ${f(lgi ? 5 * lgi.ops_per_s : -1)}/s, ${pct(lgi && 5 * lgi.ops_per_s, cg && cg.ops_per_s)} of it |`)
   p(`| WebSocket echo, 16 clients × 4 in flight | ${echoCell(ceN)} | ${echoCell(we)} | wsgw reaches ${pct(we && we.msgs_per_s, ceN && ceN.msgs_per_s)} of civetweb alone; 10× serverless-offline would be ${f(se ? 10 * se.msgs_per_s : -1)} msg/s, ${pct(se && 10 * se.msgs_per_s, ceN && ceN.msgs_per_s)} of what civetweb does with no work at all |`)
   p(`| WebSocket echo, 1 client | ${echoCell(ce1)} | ${echoCell(we1)} | the handler round trip adds ${ms(we1 && ce1 ? we1.p50_ms - ce1.p50_ms : -1)} ms at p50 |`)
@@ -164,16 +170,16 @@ p()
     const w = delta("writes"), b = delta("batches"), us = delta("commitMicros")
     if (!(b > 0)) continue
     const size = w / b, commitMs = us / b / 1000
-    p(`| group commit during durable ${op} (warm-ups + measurements, all rounds) | | ${f(w)} writes in ${f(b)} batches: ${f(size, 1)} writes per batch, a batch commit takes ${ms(commitMs)} ms | at most 16 writes are in flight, so durable ${op} stays below 16 ÷ ${ms(commitMs)} ms = ${f(16 / commitMs * 1000)}/s whatever the CPU does (measured: ${f(d ? d.ops_per_s : -1)}/s) |`)
+    const disk = gs.every((g) => typeof g.disk_bytes === "number") ? gs.reduce((a, g) => a + g.disk_bytes, 0) : null
+    gc[op] = { size, commitMs, diskBytes: disk !== null && disk > 0 ? disk / b : null }
+    const diskText = disk !== null && disk > 0 ? `; the disk takes ${f(disk / b / 1024)} KB per batch (${f(disk / b / 4096)} pages of 4 KB, /proc/PID/io write_bytes)` : ""
+    p(`| group commit during durable ${op} (warm-ups + measurements, all rounds) | | ${f(w)} writes in ${f(b)} batches: ${f(size, 1)} writes per batch, a batch commit takes ${ms(commitMs)} ms${diskText} | at most 16 writes are in flight, so durable ${op} stays below 16 ÷ ${ms(commitMs)} ms = ${f(16 / commitMs * 1000)}/s whatever the CPU does (measured: ${f(d ? d.ops_per_s : -1)}/s) |`)
   }
   p()
 }
 
 // ----------------------------------------------------------- assessment
 p("## Targets not met, or met narrowly: what limits them, and the next step")
-p()
-p("Profiles: `perf record -g -p $(pgrep -f 'wsgw serve')` (and `--call-graph dwarf`) during the")
-p("same `loadgen` rows, on this machine (2026-11-22).")
 p()
 {
   const r = (label, op) => {
@@ -182,30 +188,38 @@ p()
   }
   const x = (v) => (v === null ? "–" : `${f(v, 2)}×`)
   const g = ["wsgw-durable", "wsgw-nosync", "wsgw-inmem"].map((m) => r(m, "GetItem"))
-  p("Between single runs on this shared 2-core VM the ratios moved by about ±10 %; the ranges")
-  p("quoted below come from the session's earlier single (not interleaved) runs.")
+  const put = gc.PutItem || {}
+  p("Ratios move by about ±10 % between runs on this shared 2-core VM; every DynamoDB cell above is")
+  p("the median of the interleaved rounds. Where the time goes is measured by `make profile`")
+  p("([profile.md](profile.md): callgrind instructions per request by library and function, and perf")
+  p("shares with the kernel).")
   p()
-  p("- **Durable writes (PutItem, UpdateItem ≥ 5× dynalite).** Group commit is in: concurrent writers")
-  p("  share one LMDB commit, and each is answered once that commit is on disk (the group-commit rows")
-  p("  above). With 16 clients at most 16 writes can share a commit, and a commit costs about 0.9 ms")
-  p("  (it writes every page the batch touched, ~40 scattered 4 KB pages, and LMDB syncs twice), so")
-  p(`  durable writes stay below 16 ÷ commit time whatever the CPU does: PutItem ${x(r("wsgw-durable", "PutItem"))} here.`)
-  p(`  5× needs a mode without syncs: \`--in-memory\` (no syncs, LMDB's writable map) ${x(r("wsgw-inmem", "PutItem"))}`)
-  p(`  in this run (4.5–5.4× in single runs); \`--no-sync\` (a persistent directory) ${x(r("wsgw-nosync", "PutItem"))},`)
-  p("  because each commit still writes its pages with one `pwrite` each (15 % of its profile).")
-  p("  Next step: a write-ahead log in front of LMDB, so that a durable commit is one sequential")
-  p("  append, not ~40 scattered pages.")
-  p(`- **GetItem ≥ 5× dynalite** (${g.map(x).join(", ")} durable, no-sync, in-memory in this run;`)
-  p("  4.2–5.2× in single runs) is close to the line: wsgw reaches about 70–75 % of civetweb alone,")
-  p("  and the rest of its profile is the kernel's TCP send (~30 %), poll and recv (~15 %), cJSON")
-  p("  (~8 %), LMDB (~3 %). Next step: answer small requests without cJSON.")
+  p("- **Durable writes (PutItem, UpdateItem ≥ 5× dynalite): not reachable on this disk.** Group commit")
+  p("  is in: concurrent writers share one LMDB commit, and each is answered once that commit is on")
+  p(`  disk. With 16 clients at most 16 writes share a commit (${f(put.size, 1)} did on average), and a`)
+  p(`  batch commit takes ${ms(put.commitMs)} ms: LMDB writes every page the batch touched${put.diskBytes ? ` (${f(put.diskBytes / 1024)} KB, ${f(put.diskBytes / 4096)} pages, per batch here)` : ""} and syncs`)
+  p("  twice. So durable writes stay below 16 ÷ commit time whatever the CPU does (the group-commit")
+  p(`  rows): PutItem ${x(r("wsgw-durable", "PutItem"))}, UpdateItem ${x(r("wsgw-durable", "UpdateItem"))} here.`)
+  p(`  5× needs the documented mode without syncs: \`--in-memory\` (no syncs, LMDB's writable map):`)
+  p(`  PutItem ${x(r("wsgw-inmem", "PutItem"))}, UpdateItem ${x(r("wsgw-inmem", "UpdateItem"))}. \`--no-sync\` (a persistent directory) reaches`)
+  p(`  PutItem ${x(r("wsgw-nosync", "PutItem"))}: each commit still copies its pages into the file with \`pwrite\`.`)
+  p("  dynalite, for comparison, keeps its data in memory and syncs nothing. Next step: a write-ahead")
+  p("  log in front of LMDB, so that a durable commit is one sequential append, with LMDB")
+  p("  checkpointed behind it.")
+  p(`- **GetItem ≥ 5× dynalite** (${g.map(x).join(", ")} durable, no-sync, in-memory) is met with a thin`)
+  p(`  margin: wsgw answers ${ceilShare !== null ? f(100 * ceilShare) + " %" : "–"} of what civetweb alone does with a fixed answer (the floor table).`)
+  p("  In profile.md about half of the server's CPU is the kernel (loopback TCP, poll), and a quarter")
+  p("  of its user-space instructions is civetweb reading the request head (`get_http_header_len`")
+  p("  scans it a byte at a time); wsgw, cJSON and LMDB together are about a third. Next step: answer")
+  p("  small requests without cJSON; beyond that only another HTTP server would move the floor.")
 }
-p("- **Echo ≥ 10× serverless-offline.** 10× is above what civetweb alone does on this machine with")
-p("  no work at all (the floor table). In wsgw's profile a message costs a hand-off to an invoker")
-p("  thread and back (futex wake and wait, ~20 %), the invocation log (~19 %: the event kept,")
-p("  the oldest entry freed), the event JSON (~6 %) and the frame send (~29 %). Next step: run")
-p("  message routes on the connection's own thread with the watchdog enforcing the deadline, and")
-p("  keep invocation-log entries as C structs built into JSON only when queried.")
+p(`- **Echo ≥ 10× serverless-offline: not reachable with civetweb on this machine.** 10× would be ${echoFloor !== null ? f(100 * echoFloor) + " %" : "–"} of`)
+p("  what civetweb alone does here with no work at all (the floor table). In profile.md about two")
+p("  thirds of the server's CPU during echo is the kernel (the frame's send and receive, and the")
+p("  futex wake and wait of the hand-off to an invoker thread and back); most of the rest is")
+p("  malloc and free for the event and its invocation-log entry. Next step: run message routes on")
+p("  the connection's own thread with the watchdog enforcing the deadline, and keep")
+p("  invocation-log entries as C structs built into JSON only when queried.")
 p()
 
 // --------------------------------------------------------------- commands
@@ -228,7 +242,7 @@ p("build-bench/loadgen echo --port P --path /dev --clients 1 --inflight 1 --warm
 p("build-bench/loadgen echo --port P --path /dev --clients 16 --inflight 4 --warmup-count 2000 --count 50000 --duration 5")
 p("build-bench/loadgen connect --port P --path /dev --clients 2000 --connect-inflight 32 --hold 1")
 p("build-bench/loadgen fanout --port P --path /dev --clients 100|1000|10000 --repeats 30|20|5 --ddb-port P")
-p("curl http://127.0.0.1:P/_wsgw/stats   # group-commit counters, before and after each durable write row")
+p("curl http://127.0.0.1:P/_wsgw/stats; grep write_bytes /proc/PID/io   # group commit and disk bytes, around each durable write row")
 p("cc -O2 -o build-bench/ceiling bench/ceiling.c -lcivetweb && build-bench/ceiling P 64")
 p("build-bench/loadgen dynamo --port P --op GetItem --conns 16 ...; build-bench/loadgen echo --port P --path /ws ...")
 p("build-bench/loadgen fsync --path DIR --duration 2")

@@ -256,6 +256,8 @@ stop "$DYN_PID"
 # ROUNDS times; the report takes the median), so that drift on a shared machine hits all alike.
 OPS="PutItem GetItem Query Scan UpdateItem"
 stats() { curl -sf "http://127.0.0.1:$1/_wsgw/stats" || echo '{}'; }
+# bytes the process has caused to be written to the disk (Linux /proc/PID/io)
+wbytes() { local v; v=$(awk '/^write_bytes:/ {print $2}' "/proc/$1/io" 2>/dev/null || true); echo "${v:-0}"; }
 log "DynamoDB: wsgw durable, --no-sync, --in-memory and dynalite, $ROUNDS interleaved rounds"
 start_wsgw ddb-durable
 D_PORT=$WSGW_PORT; D_PID=$WSGW_PID
@@ -269,12 +271,12 @@ for ((r = 0; r < ROUNDS; r++)); do
     for target in "wsgw-durable $D_PORT" "wsgw-nosync $N_PORT" "wsgw-inmem $M_PORT" "dynalite $DYN_PORT"; do
       set -- $target
       # the group-commit counters around the durable write rows (warm-up included)
-      S0=$(stats "$2")
+      S0=$(stats "$2"); W0=$(wbytes "$D_PID")
       lg dynamo --label "$1" --port "$2" --op "$op" --conns 16 --warmup "$WARM" --duration "$DUR" \
         --seed $((42 + r)) --timeout 60
       if [ "$1" = wsgw-durable ]; then
         case $op in PutItem | UpdateItem)
-          echo "{\"mode\":\"groupcommit\",\"label\":\"wsgw-durable\",\"op\":\"$op\",\"before\":$S0,\"after\":$(stats "$2")}" |
+          echo "{\"mode\":\"groupcommit\",\"label\":\"wsgw-durable\",\"op\":\"$op\",\"before\":$S0,\"after\":$(stats "$2"),\"disk_bytes\":$(($(wbytes "$D_PID") - ${W0:-0}))}" |
             tee -a "$RESULTS" ;;
         esac
       fi
