@@ -21,6 +21,7 @@
 #include "wsgw_kit.h"
 
 #include <poll.h>
+#include <pthread.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -56,7 +57,28 @@ struct wsgw_kit_ws {
   char *last;   /* the last message an expect call received (owned), or NULL */
 };
 
-static _Thread_local char error_buf[ERROR_CAP];
+/* The last error, per thread: a buffer allocated on a thread's first
+ * failure and freed when the thread exits. Not a _Thread_local array: static
+ * TLS is set up in every thread the process starts, civetweb's thousands of
+ * workers included (4 KB each, and 0.9 MB more idle RSS, measured). */
+static pthread_key_t error_key;
+static pthread_once_t error_once = PTHREAD_ONCE_INIT;
+
+static void error_key_init(void) {
+  if (pthread_key_create(&error_key, free) != 0)
+    abort(); /* OOM policy (style.md 2.3) */
+}
+
+static char *error_buf(void) {
+  char *b;
+
+  pthread_once(&error_once, error_key_init);
+  if ((b = pthread_getspecific(error_key)) == NULL) {
+    if ((b = calloc(1, ERROR_CAP)) == NULL || pthread_setspecific(error_key, b) != 0)
+      abort();
+  }
+  return b;
+}
 
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -64,12 +86,12 @@ static void fail(const char *fmt, ...) {
   va_list ap;
 
   va_start(ap, fmt);
-  vsnprintf(error_buf, sizeof(error_buf), fmt, ap);
+  vsnprintf(error_buf(), ERROR_CAP, fmt, ap);
   va_end(ap);
 }
 
 const char *wsgw_kit_error(void) {
-  return error_buf;
+  return error_buf();
 }
 
 static int64_t now_ms(void) {
@@ -160,7 +182,7 @@ struct wsgw_kit_emu *wsgw_kit_start(const struct wsgw_kit_options *opts, char *e
 failed:
   fail("wsgw_kit_start: %s", msg);
   if (err && cap)
-    snprintf(err, cap, "%s", error_buf);
+    snprintf(err, cap, "%s", error_buf());
   return NULL;
 }
 
