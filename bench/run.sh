@@ -40,6 +40,8 @@ stop() {
   kill -TERM -- "-$pid" 2>/dev/null || return 0
   for ((i = 0; i < grace * 10; i++)); do
     kill -0 "$pid" 2>/dev/null || return 0
+    # an exited child stays a zombie until it is waited for: it is gone
+    case "$(ps -o stat= -p "$pid" 2>/dev/null)" in Z*) wait "$pid" 2>/dev/null || true; return 0 ;; esac
     sleep 0.1
   done
   kill -KILL -- "-$pid" 2>/dev/null || true
