@@ -324,7 +324,9 @@ ws_rows() { # LABEL WS_PORT PATH DDB_PORT SERVER_PID BIG R10K
 log "WebSocket: wsgw durable (default), --max-connections $BIG"
 start_wsgw ws-durable --max-connections "$BIG"
 ws_rows wsgw "$WSGW_PORT" /dev "$WSGW_PORT" "$WSGW_PID" "$BIG" "$R10K"
-stop "$WSGW_PID" 3
+# Its 10,001 connections each run $disconnect, a durable DeleteItem on an invoker thread of
+# its own, before it exits: about 9 s here.
+stop "$WSGW_PID" 20
 
 log "WebSocket: wsgw --no-sync, connect rate only"
 start_wsgw ws-nosync --no-sync --max-connections "$BIG"
