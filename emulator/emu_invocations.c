@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emu_json.h"
+
 struct entry {
   cJSON *obj;
   size_t bytes;
@@ -74,14 +76,6 @@ static const char *context_string(const cJSON *event, const char *name) {
   return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-/* Entry keys are string literals, added without a copy (cJSON's CS call;
- * cJSON_Delete and cJSON_Duplicate honour the flag). Nothing is added when
- * v is NULL. */
-static void add_cs(cJSON *o, const char *key, cJSON *v) {
-  if (v)
-    cJSON_AddItemToObjectCS(o, key, v);
-}
-
 void emu_invocations_add(struct emu_invocations *log, const char *handler, cJSON *event,
                          const char *outcome, const cJSON *response, const char *error,
                          int64_t duration_ms) {
@@ -95,27 +89,27 @@ void emu_invocations_add(struct emu_invocations *log, const char *handler, cJSON
     return;
   }
   o = cJSON_CreateObject();
-  add_cs(o, "handler", cJSON_CreateString(handler));
-  add_cs(o, "routeKey", cJSON_CreateString(context_string(event, "routeKey")));
-  add_cs(o, "eventType", cJSON_CreateString(context_string(event, "eventType")));
-  add_cs(o, "connectionId", cJSON_CreateString(context_string(event, "connectionId")));
-  add_cs(o, "outcome", cJSON_CreateString(outcome));
+  emu_json_add_const(o, "handler", cJSON_CreateString(handler));
+  emu_json_add_const(o, "routeKey", cJSON_CreateString(context_string(event, "routeKey")));
+  emu_json_add_const(o, "eventType", cJSON_CreateString(context_string(event, "eventType")));
+  emu_json_add_const(o, "connectionId", cJSON_CreateString(context_string(event, "connectionId")));
+  emu_json_add_const(o, "outcome", cJSON_CreateString(outcome));
   if (cJSON_IsNumber(status))
-    add_cs(o, "statusCode", cJSON_CreateNumber(status->valuedouble));
-  add_cs(o, "durationMs", cJSON_CreateNumber((double)duration_ms));
+    emu_json_add_const(o, "statusCode", cJSON_CreateNumber(status->valuedouble));
+  emu_json_add_const(o, "durationMs", cJSON_CreateNumber((double)duration_ms));
   if (error && *error)
-    add_cs(o, "error", cJSON_CreateString(error));
+    emu_json_add_const(o, "error", cJSON_CreateString(error));
   e = calloc(1, sizeof(*e));
   /* An estimate (printing the entry would cost more than storing it): the
    * message body plus about 2 KB of context, headers and response. */
   e->bytes = 2048 + (cJSON_IsString(body) ? strlen(body->valuestring) : 0);
   if (event)
-    add_cs(o, "event", event);
+    emu_json_add_const(o, "event", event);
   if (response)
-    add_cs(o, "response", cJSON_Duplicate(response, 1));
+    emu_json_add_const(o, "response", cJSON_Duplicate(response, 1));
   e->obj = o;
   pthread_mutex_lock(&log->lock);
-  add_cs(o, "seq", cJSON_CreateNumber((double)++log->seq));
+  emu_json_add_const(o, "seq", cJSON_CreateNumber((double)++log->seq));
   if (log->tail)
     log->tail->next = e;
   else

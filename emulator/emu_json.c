@@ -1,5 +1,6 @@
 /*
- * emu_json.c - the nesting-depth pre-scan (see emu_json.h).
+ * emu_json.c - the nesting-depth pre-scan and the literal-key adder (see
+ * emu_json.h).
  */
 #include "emu_json.h"
 
@@ -24,4 +25,10 @@ int emu_json_too_deep(const char *p, size_t len, int max) {
     }
   }
   return 0;
+}
+
+cJSON *emu_json_add_const(cJSON *o, const char *key, cJSON *v) {
+  if (v)
+    cJSON_AddItemToObjectCS(o, key, v);
+  return v;
 }

@@ -15,18 +15,8 @@
 #include <strings.h>
 
 #include "emu_id.h"
+#include "emu_json.h"
 #include "emu_time.h"
-
-/* Event keys are string literals: they are added with cJSON's "CS" call,
- * which keeps the pointer instead of a copy (cJSON_Delete and cJSON_Duplicate
- * honour the flag). Half of a message event's allocations were key copies
- * (make profile). Returns v, or NULL when v is NULL (nothing added). */
-static cJSON *add_cs(cJSON *o, const char *key, cJSON *v) {
-  if (!v)
-    return NULL;
-  cJSON_AddItemToObjectCS(o, key, v);
-  return v;
-}
 
 static cJSON *request_context(const struct ws_event_conn *c, const char *route_key,
                               const char *event_type, int64_t now_ms) {
@@ -35,28 +25,28 @@ static cJSON *request_context(const struct ws_event_conn *c, const char *route_k
 
   emu_id_new(request_id);
   emu_time_clf(now_ms, clf, sizeof(clf));
-  add_cs(rc, "routeKey", cJSON_CreateString(route_key));
-  add_cs(rc, "eventType", cJSON_CreateString(event_type));
+  emu_json_add_const(rc, "routeKey", cJSON_CreateString(route_key));
+  emu_json_add_const(rc, "eventType", cJSON_CreateString(event_type));
   if (strcmp(event_type, "MESSAGE") == 0) {
     char message_id[EMU_ID_LEN + 1];
     emu_id_new(message_id);
-    add_cs(rc, "messageId", cJSON_CreateString(message_id));
+    emu_json_add_const(rc, "messageId", cJSON_CreateString(message_id));
   }
   /* SPEC apigw-websocket.md 2.4: requestId is "Same as extendedRequestId". */
-  add_cs(rc, "extendedRequestId", cJSON_CreateString(request_id));
-  add_cs(rc, "requestTime", cJSON_CreateString(clf));
-  add_cs(rc, "messageDirection", cJSON_CreateString("IN"));
-  add_cs(rc, "stage", cJSON_CreateString(c->api->stage));
-  add_cs(rc, "connectedAt", cJSON_CreateNumber((double)c->connected_at_ms));
-  add_cs(rc, "requestTimeEpoch", cJSON_CreateNumber((double)now_ms));
-  identity = add_cs(rc, "identity", cJSON_CreateObject());
-  add_cs(identity, "sourceIp", cJSON_CreateString(c->source_ip));
+  emu_json_add_const(rc, "extendedRequestId", cJSON_CreateString(request_id));
+  emu_json_add_const(rc, "requestTime", cJSON_CreateString(clf));
+  emu_json_add_const(rc, "messageDirection", cJSON_CreateString("IN"));
+  emu_json_add_const(rc, "stage", cJSON_CreateString(c->api->stage));
+  emu_json_add_const(rc, "connectedAt", cJSON_CreateNumber((double)c->connected_at_ms));
+  emu_json_add_const(rc, "requestTimeEpoch", cJSON_CreateNumber((double)now_ms));
+  identity = emu_json_add_const(rc, "identity", cJSON_CreateObject());
+  emu_json_add_const(identity, "sourceIp", cJSON_CreateString(c->source_ip));
   if (c->user_agent)
-    add_cs(identity, "userAgent", cJSON_CreateString(c->user_agent));
-  add_cs(rc, "requestId", cJSON_CreateString(request_id));
-  add_cs(rc, "domainName", cJSON_CreateString(c->domain_name));
-  add_cs(rc, "connectionId", cJSON_CreateString(c->connection_id));
-  add_cs(rc, "apiId", cJSON_CreateString(c->api->api_id));
+    emu_json_add_const(identity, "userAgent", cJSON_CreateString(c->user_agent));
+  emu_json_add_const(rc, "requestId", cJSON_CreateString(request_id));
+  emu_json_add_const(rc, "domainName", cJSON_CreateString(c->domain_name));
+  emu_json_add_const(rc, "connectionId", cJSON_CreateString(c->connection_id));
+  emu_json_add_const(rc, "apiId", cJSON_CreateString(c->api->api_id));
   if (c->authorizer)
     cJSON_AddItemToObjectCS(rc, "authorizer", cJSON_Duplicate(c->authorizer, 1));
   return rc;
@@ -144,8 +134,8 @@ int ws_event_parse_query(const char *query, cJSON **single, cJSON **multi) {
 cJSON *ws_event_connect(const struct ws_event_conn *c, const struct ws_event_header *headers,
                         size_t nheaders, const char *query, int is_tls, int64_t now_ms) {
   cJSON *ev = cJSON_CreateObject();
-  cJSON *h = add_cs(ev, "headers", cJSON_CreateObject());
-  cJSON *mh = add_cs(ev, "multiValueHeaders", cJSON_CreateObject());
+  cJSON *h = emu_json_add_const(ev, "headers", cJSON_CreateObject());
+  cJSON *mh = emu_json_add_const(ev, "multiValueHeaders", cJSON_CreateObject());
   cJSON *qs = NULL, *mqs = NULL;
   char trace[64];
   size_t i;
@@ -179,7 +169,7 @@ cJSON *ws_event_connect(const struct ws_event_conn *c, const struct ws_event_hea
   }
   add_stage_variables(ev, c);
   cJSON_AddItemToObjectCS(ev, "requestContext", request_context(c, "$connect", "CONNECT", now_ms));
-  add_cs(ev, "isBase64Encoded", cJSON_CreateBool(0));
+  emu_json_add_const(ev, "isBase64Encoded", cJSON_CreateBool(0));
   return ev;
 }
 
@@ -193,17 +183,17 @@ cJSON *ws_event_message(const struct ws_event_conn *c, const char *route_key,
   /* SPEC apigw-websocket.md 2.2: body is the client's text verbatim. */
   memcpy(copy, body, len);
   copy[len] = '\0';
-  add_cs(ev, "body", cJSON_CreateString(copy));
+  emu_json_add_const(ev, "body", cJSON_CreateString(copy));
   free(copy);
-  add_cs(ev, "isBase64Encoded", cJSON_CreateBool(0));
+  emu_json_add_const(ev, "isBase64Encoded", cJSON_CreateBool(0));
   return ev;
 }
 
 cJSON *ws_event_disconnect(const struct ws_event_conn *c, int status_code, const char *reason,
                            int64_t now_ms) {
   cJSON *ev = cJSON_CreateObject();
-  cJSON *h = add_cs(ev, "headers", cJSON_CreateObject());
-  cJSON *mh = add_cs(ev, "multiValueHeaders", cJSON_CreateObject());
+  cJSON *h = emu_json_add_const(ev, "headers", cJSON_CreateObject());
+  cJSON *mh = emu_json_add_const(ev, "multiValueHeaders", cJSON_CreateObject());
   cJSON *rc;
 
   /* SPEC apigw-websocket.md 2.3: the fixed header set (Host, empty
@@ -214,9 +204,9 @@ cJSON *ws_event_disconnect(const struct ws_event_conn *c, int status_code, const
   add_header(h, mh, "x-restapi", "");
   add_stage_variables(ev, c);
   rc = request_context(c, "$disconnect", "DISCONNECT", now_ms);
-  add_cs(rc, "disconnectStatusCode", cJSON_CreateNumber(status_code));
-  add_cs(rc, "disconnectReason", cJSON_CreateString(reason ? reason : ""));
+  emu_json_add_const(rc, "disconnectStatusCode", cJSON_CreateNumber(status_code));
+  emu_json_add_const(rc, "disconnectReason", cJSON_CreateString(reason ? reason : ""));
   cJSON_AddItemToObjectCS(ev, "requestContext", rc);
-  add_cs(ev, "isBase64Encoded", cJSON_CreateBool(0));
+  emu_json_add_const(ev, "isBase64Encoded", cJSON_CreateBool(0));
   return ev;
 }
