@@ -292,7 +292,9 @@ else
 fi
 
 if [ -n "$conn_id" ]; then
-  if mgmt post-to-connection --connection-id "$conn_id" --data 'hello from the aws cli' \
+  # "=": connection ids are base64url, and one in 64 starts with "-", which the
+  # CLI's parser would otherwise take for an option (the old intermittent failure).
+  if mgmt post-to-connection --connection-id="$conn_id" --data 'hello from the aws cli' \
        --cli-binary-format raw-in-base64-out >"$TMP/out" 2>"$TMP/err" &&
      poll "$WAIT_DEADLINE_S" ws_done && [ -f "$TMP/ws.msg" ] &&
      [ "$(cat "$TMP/ws.msg")" = "hello from the aws cli" ]; then
