@@ -400,37 +400,16 @@ static int dechunk(const char *raw, size_t len, struct buf *out) {
   }
 }
 
-int tsupport_http(int port, const char *method, const char *path, const char *const *headers,
-                  const void *body, size_t len, struct tsupport_http_response *resp) {
-  long long deadline = tsupport_now_ms() + TSUPPORT_HTTP_TIMEOUT_MS;
-  struct buf req = {NULL, 0, 0, 64 * 1024};
+/* Reads one response from fd into resp (head_only: a HEAD request, no
+ * body). Returns the status, or -1. */
+static int read_response(int fd, int head_only, long long deadline,
+                         struct tsupport_http_response *resp) {
   struct buf in = {NULL, 0, 0, TSUPPORT_HTTP_MAX_HEAD + TSUPPORT_HTTP_MAX_BODY};
   struct buf decoded = {NULL, 0, 0, TSUPPORT_HTTP_MAX_BODY + 1};
-  char line[256];
   const char *te, *cl;
-  size_t head_len = 0, i, want;
-  int fd = -1, rc, chunked, have_length = 0;
+  size_t head_len = 0, want = 0;
+  int rc, chunked, have_length = 0;
 
-  memset(resp, 0, sizeof(*resp));
-  resp->status = -1;
-  snprintf(line, sizeof(line), "Host: 127.0.0.1:%d\r\nContent-Length: %zu\r\n", port, len);
-  if (buf_append(&req, method, strlen(method)) || buf_append(&req, " ", 1) ||
-      buf_append(&req, path, strlen(path)) || buf_append(&req, " HTTP/1.1\r\n", 11) ||
-      buf_append(&req, line, strlen(line)) ||
-      buf_append(&req, "Connection: close\r\n", 19))
-    goto fail;
-  for (i = 0; headers && headers[i]; i++)
-    if (buf_append(&req, headers[i], strlen(headers[i])) || buf_append(&req, "\r\n", 2))
-      goto fail;
-  if (buf_append(&req, "\r\n", 2))
-    goto fail;
-  fd = connect_local(port, deadline);
-  if (fd < 0 || send_all(fd, req.data, req.len, deadline) != 0)
-    goto fail;
-  /* The server may answer before reading the whole body (413); a failed
-   * send is then not an error as long as a response arrives. */
-  if (len)
-    send_all(fd, body, len, deadline);
   /* The head. */
   for (;;) {
     char *end = in.data ? strstr(in.data, "\r\n\r\n") : NULL;
@@ -456,7 +435,7 @@ int tsupport_http(int port, const char *method, const char *path, const char *co
       goto fail;
     have_length = 1;
   }
-  if (strcmp(method, "HEAD") == 0 || resp->status == 204 || resp->status == 304 ||
+  if (head_only || resp->status == 204 || resp->status == 304 ||
       (resp->status >= 100 && resp->status < 200)) {
     have_length = 1;
     want = 0;
@@ -498,19 +477,75 @@ int tsupport_http(int port, const char *method, const char *path, const char *co
   }
   if (!resp->body)
     goto fail;
-  close(fd);
-  free(req.data);
   free(in.data);
   free(decoded.data);
+  return resp->status;
+fail:
+  free(in.data);
+  free(decoded.data);
+  resp->status = -1;
+  return -1;
+}
+
+int tsupport_http(int port, const char *method, const char *path, const char *const *headers,
+                  const void *body, size_t len, struct tsupport_http_response *resp) {
+  long long deadline = tsupport_now_ms() + TSUPPORT_HTTP_TIMEOUT_MS;
+  struct buf req = {NULL, 0, 0, 64 * 1024};
+  char line[256];
+  size_t i;
+  int fd = -1;
+
+  memset(resp, 0, sizeof(*resp));
+  resp->status = -1;
+  snprintf(line, sizeof(line), "Host: 127.0.0.1:%d\r\nContent-Length: %zu\r\n", port, len);
+  if (buf_append(&req, method, strlen(method)) || buf_append(&req, " ", 1) ||
+      buf_append(&req, path, strlen(path)) || buf_append(&req, " HTTP/1.1\r\n", 11) ||
+      buf_append(&req, line, strlen(line)) ||
+      buf_append(&req, "Connection: close\r\n", 19))
+    goto fail;
+  for (i = 0; headers && headers[i]; i++)
+    if (buf_append(&req, headers[i], strlen(headers[i])) || buf_append(&req, "\r\n", 2))
+      goto fail;
+  if (buf_append(&req, "\r\n", 2))
+    goto fail;
+  fd = connect_local(port, deadline);
+  if (fd < 0 || send_all(fd, req.data, req.len, deadline) != 0)
+    goto fail;
+  /* The server may answer before reading the whole body (413); a failed
+   * send is then not an error as long as a response arrives. */
+  if (len)
+    send_all(fd, body, len, deadline);
+  if (read_response(fd, strcmp(method, "HEAD") == 0, deadline, resp) < 0)
+    goto fail;
+  close(fd);
+  free(req.data);
   return resp->status;
 fail:
   if (fd >= 0)
     close(fd);
   free(req.data);
-  free(in.data);
-  free(decoded.data);
   resp->status = -1;
   return -1;
+}
+
+int tsupport_http_raw(int port, const void *request, size_t len, int shut_write, int timeout_ms,
+                      struct tsupport_http_response *resp) {
+  long long deadline = tsupport_now_ms() + timeout_ms;
+  int fd;
+
+  memset(resp, 0, sizeof(*resp));
+  resp->status = -1;
+  fd = connect_local(port, deadline);
+  if (fd < 0)
+    return -1;
+  if (send_all(fd, request, len, deadline) != 0 || (shut_write && shutdown(fd, SHUT_WR) != 0) ||
+      read_response(fd, 0, deadline, resp) < 0) {
+    close(fd);
+    resp->status = -1;
+    return -1;
+  }
+  close(fd);
+  return resp->status;
 }
 
 const char *tsupport_http_header(const struct tsupport_http_response *resp, const char *name) {

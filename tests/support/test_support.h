@@ -108,6 +108,15 @@ struct tsupport_http_response {
  */
 int tsupport_http(int port, const char *method, const char *path, const char *const *headers,
                   const void *body, size_t len, struct tsupport_http_response *resp);
+/*
+ * Raw bytes to 127.0.0.1:port, sent as given (a request line, headers and
+ * any body, possibly malformed or shorter than its Content-Length), then,
+ * when shut_write, a shutdown of the sending side (the server sees EOF).
+ * Reads one response within timeout_ms. Returns the status or -1; *resp as
+ * for tsupport_http.
+ */
+int tsupport_http_raw(int port, const void *request, size_t len, int shut_write, int timeout_ms,
+                      struct tsupport_http_response *resp);
 /* A response header's value (name compared case-insensitively), or NULL. */
 const char *tsupport_http_header(const struct tsupport_http_response *resp, const char *name);
 void tsupport_http_response_free(struct tsupport_http_response *resp);
