@@ -156,18 +156,18 @@ void connections_api_handle(struct emu *emu, const char *method, const char *pat
 void connections_api_serve(struct emu *emu, struct mg_connection *conn) {
   const struct mg_request_info *ri = mg_get_request_info(conn);
   struct connections_api_response resp;
-  struct http_header headers[2];
   char request_id[EMU_UUID_LEN + 1];
+  struct http_header headers[3];
   struct emu_buf body;
   size_t nh = 0;
-  int rc;
+  enum http_body rc;
 
   emu_buf_init(&body, POST_MAX_BYTES);
   rc = http_util_read_body(conn, &body);
   emu_id_uuid(request_id);
   headers[nh].name = "x-amzn-RequestId";
   headers[nh++].value = request_id;
-  if (rc == 1) {
+  if (rc == HTTP_BODY_TOO_LARGE) {
     static const char msg[] = "{\"message\":\"Request entity too large\"}";
     headers[nh].name = "x-amzn-ErrorType";
     headers[nh++].value = "PayloadTooLargeException";
@@ -175,8 +175,32 @@ void connections_api_serve(struct emu *emu, struct mg_connection *conn) {
     emu_buf_free(&body);
     return;
   }
-  connections_api_handle(emu, ri->request_method, ri->local_uri, body.data ? body.data : "",
-                         body.len, &resp);
+  if (rc != HTTP_BODY_OK) {
+    /* A body cut short or badly chunked is never delivered.
+     * DEVIATION: API Gateway's answer is [unverified]; we answer at once,
+     * 400 BadRequestException {"message"} (the shape of API Gateway's
+     * other errors), and close the connection, which is out of step. */
+    char msg[256];
+    int n = snprintf(msg, sizeof(msg), "{\"message\":\"%s\"}", http_util_body_message(rc));
+    headers[nh].name = "x-amzn-ErrorType";
+    headers[nh++].value = "BadRequestException";
+    headers[nh].name = "Connection";
+    headers[nh++].value = "close";
+    http_util_send(conn, 400, "application/json", headers, nh, msg,
+                   n > 0 && (size_t)n < sizeof(msg) ? (size_t)n : 0);
+    emu_buf_free(&body);
+    return;
+  }
+  if (http_util_uri_has_nul(conn)) {
+    /* "/dev/@connections/ID%00junk": civetweb's decoded path ends at the
+     * NUL, so the id would read as "ID". No connection has such an id
+     * (DEVIATION: as for a malformed id above, 410). */
+    emu_buf_init(&resp.body, 16);
+    resp.status = 410;
+    resp.error_type = "GoneException";
+  } else
+    connections_api_handle(emu, ri->request_method, ri->local_uri, body.data ? body.data : "",
+                           body.len, &resp);
   if (resp.error_type) {
     headers[nh].name = "x-amzn-ErrorType";
     headers[nh++].value = resp.error_type;

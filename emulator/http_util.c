@@ -10,23 +10,93 @@
 #include <strings.h>
 #include <time.h>
 
-int http_util_read_body(struct mg_connection *conn, struct emu_buf *out) {
+/* civetweb's mg_read blocks until it has every byte asked for, the request
+ * timeout (request_timeout_ms) passes, or the peer closes; it then returns
+ * what it has (0 or -1 when nothing came). A Content-Length body is read
+ * in pieces no larger than what is still due, so a short piece means the
+ * body stopped: reading on would wait one more timeout per call and, at
+ * the end, hand the handler a truncated body as if it were whole. Chunked
+ * bodies: mg_read returns -1 for bad chunk framing, and also for a chunk
+ * cut short (after up to two timeouts: civetweb retries the chunk). */
+enum http_body http_util_read_body(struct mg_connection *conn, struct emu_buf *out) {
+  const struct mg_request_info *ri = mg_get_request_info(conn);
+  const long long declared = ri ? ri->content_length : -1; /* -1: chunked or none */
+  long long got = 0;
+  int too_large = 0;
   char chunk[16384];
 
   for (;;) {
-    int n = mg_read(conn, chunk, sizeof(chunk));
-    if (n < 0)
-      return -1;
-    if (n == 0)
-      return 0;
-    if (emu_buf_append(out, chunk, (size_t)n) != 0) {
-      /* Too large: drain the rest so that the keep-alive connection stays
-       * in step, then report it. */
-      while (mg_read(conn, chunk, sizeof(chunk)) > 0)
-        ;
-      return 1;
+    size_t want = sizeof(chunk);
+    int n;
+    if (declared >= 0) {
+      if (got >= declared)
+        return too_large ? HTTP_BODY_TOO_LARGE : HTTP_BODY_OK;
+      if ((long long)want > declared - got)
+        want = (size_t)(declared - got);
     }
+    n = mg_read(conn, chunk, want);
+    if (n < 0)
+      return too_large        ? HTTP_BODY_TOO_LARGE
+             : declared >= 0 ? HTTP_BODY_INCOMPLETE
+                             : HTTP_BODY_MALFORMED;
+    if (n == 0 && declared < 0)
+      return too_large ? HTTP_BODY_TOO_LARGE : HTTP_BODY_OK; /* chunked: the last chunk */
+    got += n;
+    /* Too large: keep draining (without storing) so that a keep-alive
+     * connection stays in step, then report it. */
+    if (!too_large && emu_buf_append(out, chunk, (size_t)n) != 0)
+      too_large = 1;
+    if (declared >= 0 && (size_t)n < want)
+      return too_large ? HTTP_BODY_TOO_LARGE : HTTP_BODY_INCOMPLETE;
   }
+}
+
+const char *http_util_body_message(enum http_body status) {
+  switch (status) {
+  case HTTP_BODY_OK:
+    return "";
+  case HTTP_BODY_TOO_LARGE:
+    return "Request body is too large";
+  case HTTP_BODY_INCOMPLETE:
+    return "Request body is shorter than its Content-Length: the rest did not arrive in time";
+  case HTTP_BODY_MALFORMED:
+    break;
+  }
+  return "Request body could not be read: malformed or truncated chunked encoding";
+}
+
+/* civetweb parses the request line in place ("POST <uri> HTTP/1.1": the
+ * spaces become NULs, a '?' becomes the NUL before query_string), then
+ * percent-decodes the path in place, which writes the decoded bytes and a
+ * terminator from the start and leaves the tail of the longer raw text
+ * after it. Between local_uri_raw and the raw path's end there are thus:
+ * one NUL (no escapes), two (escapes: the terminator and the raw end,
+ * with leftover raw bytes, never NUL, between them), or three and more
+ * when a %00 decoded to an embedded NUL. */
+int http_util_uri_has_nul(const struct mg_connection *conn) {
+  const struct mg_request_info *ri = mg_get_request_info(conn);
+  const char *p, *end;
+  int nuls = 0;
+
+  if (!ri || !ri->local_uri_raw || !ri->http_version)
+    return 0;
+  p = ri->local_uri_raw;
+  if (ri->query_string && ri->query_string > p)
+    end = ri->query_string - 1;
+  else {
+    /* http_version points past "HTTP/"; the NULs before it were spaces. */
+    end = ri->http_version - 5;
+    if (end <= p)
+      return 0;
+    while (end > p && end[-1] == '\0')
+      end--;
+  }
+  if (end - p > 65536)
+    return 0;
+  for (; p <= end; p++)
+    if (*p == '\0' && ++nuls >= 3)
+      return 1;
+  return 0;
 }
 
 /* The response is formatted here and written with one mg_write: civetweb's
@@ -127,7 +197,11 @@ void http_util_send(struct mg_connection *conn, int status, const char *content_
   for (i = 0; i < nheaders; i++)
     put_header(&b, headers[i].name, headers[i].value);
   put_header(&b, "Date", date);
-  put_header(&b, "Connection", keep_alive(conn, status) ? "keep-alive" : "close");
+  for (i = 0; i < nheaders; i++)
+    if (strcasecmp(headers[i].name, "Connection") == 0)
+      break;
+  if (i == nheaders)
+    put_header(&b, "Connection", keep_alive(conn, status) ? "keep-alive" : "close");
   emu_buf_append(&b, "\r\n", 2);
   if (len && len <= INLINE_BODY_MAX) {
     emu_buf_append(&b, body, len);

@@ -20,13 +20,32 @@ struct http_header {
   const char *value;
 };
 
-/* Reads the whole request body into out (limit = out->limit). Returns 0,
- * 1 when the body is larger than the limit (the rest is not read), or -1 on
- * a read error. */
-int http_util_read_body(struct mg_connection *conn, struct emu_buf *out);
+/* What http_util_read_body found. Nothing may act on a body that is not
+ * HTTP_BODY_OK. */
+enum http_body {
+  HTTP_BODY_OK = 0,         /* the whole body is in out */
+  HTTP_BODY_TOO_LARGE = 1,  /* larger than out->limit (the rest was drained) */
+  HTTP_BODY_INCOMPLETE = 2, /* fewer bytes than Content-Length arrived before
+                               the request timeout or the client's EOF */
+  HTTP_BODY_MALFORMED = 3,  /* bad chunked encoding, or a chunked body cut
+                               short, or a socket error */
+};
+
+/* Reads the whole request body into out (limit = out->limit). With a
+ * Content-Length it stops at the first short read (a timeout or EOF), so an
+ * incomplete body is reported after at most one request timeout. */
+enum http_body http_util_read_body(struct mg_connection *conn, struct emu_buf *out);
+/* A one-line description of a body status other than HTTP_BODY_OK, for the
+ * endpoints' 400 messages. */
+const char *http_util_body_message(enum http_body status);
+/* Whether the percent-decoded request path held a NUL (%00): civetweb
+ * decodes in place, so local_uri then ends at the NUL and hides the rest. */
+int http_util_uri_has_nul(const struct mg_connection *conn);
 
 /* Sends status, headers (nheaders entries, may be 0) and body. A
- * Content-Length is always sent; content_type may be NULL. */
+ * Content-Length is always sent; content_type may be NULL. A "Connection"
+ * entry in headers replaces the default keep-alive decision (pass
+ * "close" after a body that was not read whole). */
 void http_util_send(struct mg_connection *conn, int status, const char *content_type,
                     const struct http_header *headers, size_t nheaders, const void *body,
                     size_t len);
