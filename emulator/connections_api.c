@@ -76,6 +76,14 @@ void connections_api_handle(struct emu *emu, const char *method, const char *pat
     respond(out, 404, "NotFoundException", msg);
     return;
   }
+  if (!emu_id_is_valid(id, strlen(id))) {
+    /* An id that no connection can have (wrong length or characters: a
+     * decoded control character, say) reaches no connection.
+     * DEVIATION: AWS's answer to a malformed id is [unverified]; we answer
+     * as for an unknown id (SPEC apigw-websocket.md 7: GoneException 410). */
+    respond(out, 410, "GoneException", NULL);
+    return;
+  }
   {
     /* Fault injection: @connections answers 410, 429, 403 or 500 for
      * chosen ids (SPEC apigw-websocket.md 7: GoneException 410,

@@ -48,6 +48,20 @@ uint64_t emu_id_random64(void) {
   return result;
 }
 
+int emu_id_is_valid(const char *id, size_t len) {
+  size_t i;
+
+  if (len != EMU_ID_LEN || id[EMU_ID_LEN - 1] != '=')
+    return 0;
+  for (i = 0; i < EMU_ID_LEN - 1; i++) {
+    unsigned char c = (unsigned char)id[i];
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_'))
+      return 0;
+  }
+  return 1;
+}
+
 void emu_id_new(char out[EMU_ID_LEN + 1]) {
   static const char alphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

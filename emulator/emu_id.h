@@ -21,6 +21,9 @@
 void emu_id_new(char out[EMU_ID_LEN + 1]);        /* "R0oXAdfD0kwCH6w=" */
 void emu_id_uuid(char out[EMU_UUID_LEN + 1]);     /* random version 4 UUID */
 uint64_t emu_id_random64(void);
+/* Whether id[0..len) has the shape emu_id_new mints: 15 base64url
+ * characters and '='. */
+int emu_id_is_valid(const char *id, size_t len);
 /* 10 lowercase alphanumerics derived from a name (a stable API id). */
 void emu_id_api_id(const char *name, char out[11]);
 
