@@ -41,25 +41,46 @@ static const char *query_param(const struct mg_request_info *ri, const char *nam
   return buf;
 }
 
+/* POST /_wsgw/faults: one fault object, or an array of them added all or
+ * nothing (a rejected request changes nothing). */
 static void faults_add(struct emu *emu, struct mg_connection *conn) {
+  static const int body_cap = 1 << 20;
   struct emu_buf body;
-  cJSON *spec, *ids = cJSON_CreateArray(), *resp;
-  const cJSON *it;
-  char err[256];
+  enum http_body rc;
+  cJSON *spec = NULL, *resp;
+  char err[320];
 
-  emu_buf_init(&body, 1 << 20);
-  if (http_util_read_body(conn, &body) != 0 || emu_json_too_deep(body.data ? body.data : "", body.len, 32) ||
-      !(spec = cJSON_ParseWithLength(body.data ? body.data : "", body.len))) {
+  emu_buf_init(&body, (size_t)body_cap);
+  rc = http_util_read_body(conn, &body);
+  if (rc != HTTP_BODY_OK) {
+    static const struct http_header close_hdr = {"Connection", "close"};
+    cJSON *o = cJSON_CreateObject();
+    char *text;
     emu_buf_free(&body);
-    cJSON_Delete(ids);
+    if (rc == HTTP_BODY_TOO_LARGE)
+      snprintf(err, sizeof(err), "request body larger than %d bytes", body_cap);
+    else
+      snprintf(err, sizeof(err), "%s", http_util_body_message(rc));
+    cJSON_AddStringToObject(o, "message", err);
+    text = cJSON_PrintUnformatted(o);
+    http_util_send(conn, rc == HTTP_BODY_TOO_LARGE ? 413 : 400, "application/json",
+                   rc == HTTP_BODY_TOO_LARGE ? NULL : &close_hdr, rc == HTTP_BODY_TOO_LARGE ? 0 : 1,
+                   text, text ? strlen(text) : 0);
+    cJSON_free(text);
+    cJSON_Delete(o);
+    return;
+  }
+  if (!emu_json_too_deep(body.data ? body.data : "", body.len, 32))
+    spec = cJSON_ParseWithLength(body.data ? body.data : "", body.len);
+  emu_buf_free(&body);
+  if (!cJSON_IsObject(spec) && !cJSON_IsArray(spec)) {
+    cJSON_Delete(spec);
     send_message(conn, 400, "expected a fault object or an array of them");
     return;
   }
-  emu_buf_free(&body);
   if (cJSON_IsObject(spec)) {
     int id = emu_faults_add(emu->faults, spec, err, sizeof(err));
     cJSON_Delete(spec);
-    cJSON_Delete(ids);
     if (id < 0) {
       send_message(conn, 400, err);
       return;
@@ -69,20 +90,20 @@ static void faults_add(struct emu *emu, struct mg_connection *conn) {
     send_json(conn, 200, resp);
     return;
   }
-  cJSON_ArrayForEach(it, spec) {
-    int id = emu_faults_add(emu->faults, it, err, sizeof(err));
-    if (id < 0) {
-      cJSON_Delete(spec);
-      cJSON_Delete(ids);
-      send_message(conn, 400, err);
+  {
+    int *ids = calloc(EMU_FAULTS_MAX, sizeof(*ids));
+    int n = ids ? emu_faults_add_all(emu->faults, spec, ids, err, sizeof(err)) : -1;
+    cJSON_Delete(spec);
+    if (n < 0) {
+      free(ids);
+      send_message(conn, 400, ids ? err : "out of memory");
       return;
     }
-    cJSON_AddItemToArray(ids, cJSON_CreateNumber(id));
+    resp = cJSON_CreateObject();
+    cJSON_AddItemToObject(resp, "ids", cJSON_CreateIntArray(ids, n));
+    free(ids);
+    send_json(conn, 200, resp);
   }
-  cJSON_Delete(spec);
-  resp = cJSON_CreateObject();
-  cJSON_AddItemToObject(resp, "ids", ids);
-  send_json(conn, 200, resp);
 }
 
 static void connections_list(struct emu *emu, struct mg_connection *conn) {

@@ -15,8 +15,6 @@
 
 #include "emu_log.h"
 
-#define EMU_FAULTS_MAX 256
-
 enum fault_type {
   FAULT_DISCONNECT_DROP,
   FAULT_DISCONNECT_DELAY,
@@ -98,15 +96,15 @@ static int get_target(const cJSON *spec, const char *name, char *out, size_t cap
   return 0;
 }
 
-int emu_faults_add(struct emu_faults *f, const cJSON *spec, char *err, size_t cap) {
+/* Checks one fault description and fills *out (its spec is left NULL).
+ * Returns 0, or -1 with one line in err. Touches no shared state. */
+static int parse_fault(const cJSON *spec, struct fault *out, char *err, size_t cap) {
   const cJSON *type = cJSON_GetObjectItemCaseSensitive(spec, "type");
   const cJSON *count = cJSON_GetObjectItemCaseSensitive(spec, "count");
   const cJSON *rate = cJSON_GetObjectItemCaseSensitive(spec, "rate");
-  const cJSON *seed = cJSON_GetObjectItemCaseSensitive(spec, "seed");
   const cJSON *ms = cJSON_GetObjectItemCaseSensitive(spec, "ms");
   struct fault ft;
   size_t t;
-  int id;
 
   memset(&ft, 0, sizeof(ft));
   if (!cJSON_IsObject(spec) || !cJSON_IsString(type)) {
@@ -190,22 +188,93 @@ int emu_faults_add(struct emu_faults *f, const cJSON *spec, char *err, size_t ca
       return -1;
     }
   }
-  ft.spec = cJSON_Duplicate(spec, 1);
+  *out = ft;
+  return 0;
+}
+
+/* Installs n parsed faults (specs[i] describes fts[i]) in one step: all of
+ * them, or none when the list would exceed EMU_FAULTS_MAX. */
+static int install(struct emu_faults *f, struct fault *fts, const cJSON *const *specs, size_t n,
+                   int *ids, char *err, size_t cap) {
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    if ((fts[i].spec = cJSON_Duplicate(specs[i], 1)) == NULL) {
+      while (i > 0)
+        cJSON_Delete(fts[--i].spec);
+      snprintf(err, cap, "fault: out of memory");
+      return -1;
+    }
+  }
   pthread_mutex_lock(&f->lock);
-  if (f->n == EMU_FAULTS_MAX) {
+  if ((size_t)f->n + n > EMU_FAULTS_MAX) {
+    int had = f->n;
     pthread_mutex_unlock(&f->lock);
-    cJSON_Delete(ft.spec);
-    snprintf(err, cap, "fault: at most %d faults at once", EMU_FAULTS_MAX);
+    for (i = 0; i < n; i++)
+      cJSON_Delete(fts[i].spec);
+    snprintf(err, cap, "fault: at most %d faults at once (%d installed, %zu more asked); none added",
+             EMU_FAULTS_MAX, had, n);
     return -1;
   }
-  if (cJSON_IsNumber(seed))
-    f->rng = (uint64_t)seed->valuedouble;
-  ft.id = id = f->next_id++;
-  f->items[f->n++] = ft;
+  for (i = 0; i < n; i++) {
+    const cJSON *seed = cJSON_GetObjectItemCaseSensitive(specs[i], "seed");
+    if (cJSON_IsNumber(seed))
+      f->rng = (uint64_t)seed->valuedouble;
+    fts[i].id = ids[i] = f->next_id++;
+    f->items[f->n++] = fts[i];
+  }
   atomic_store(&f->armed, f->n);
   pthread_mutex_unlock(&f->lock);
-  emu_log_info("fault", "added #%d %s", id, type->valuestring);
+  for (i = 0; i < n; i++)
+    emu_log_info("fault", "added #%d %s", ids[i], type_names[fts[i].type]);
+  return 0;
+}
+
+int emu_faults_add(struct emu_faults *f, const cJSON *spec, char *err, size_t cap) {
+  struct fault ft;
+  int id;
+
+  if (parse_fault(spec, &ft, err, cap) != 0 || install(f, &ft, &spec, 1, &id, err, cap) != 0)
+    return -1;
   return id;
+}
+
+int emu_faults_add_all(struct emu_faults *f, const cJSON *specs, int *ids, char *err, size_t cap) {
+  const cJSON *specv[EMU_FAULTS_MAX];
+  struct fault *fts;
+  const cJSON *it;
+  size_t n = 0;
+  int rc;
+
+  if (!cJSON_IsArray(specs)) {
+    snprintf(err, cap, "fault: expected an array of faults");
+    return -1;
+  }
+  /* The size first: a list longer than the registry can never fit. */
+  cJSON_ArrayForEach(it, specs) {
+    if (n == EMU_FAULTS_MAX) {
+      snprintf(err, cap, "fault: at most %d faults at once; none added", EMU_FAULTS_MAX);
+      return -1;
+    }
+    specv[n++] = it;
+  }
+  if (n == 0)
+    return 0;
+  if ((fts = calloc(n, sizeof(*fts))) == NULL) {
+    snprintf(err, cap, "fault: out of memory");
+    return -1;
+  }
+  for (size_t i = 0; i < n; i++) {
+    char why[256];
+    if (parse_fault(specv[i], &fts[i], why, sizeof(why)) != 0) {
+      snprintf(err, cap, "faults[%zu]: %s; none added", i, why);
+      free(fts);
+      return -1;
+    }
+  }
+  rc = install(f, fts, specv, n, ids, err, cap);
+  free(fts);
+  return rc < 0 ? -1 : (int)n;
 }
 
 int emu_faults_remove(struct emu_faults *f, int id) {

@@ -30,12 +30,19 @@
 
 struct emu_faults;
 
+#define EMU_FAULTS_MAX 256 /* faults in force at once */
+
 struct emu_faults *emu_faults_new(void);
 void emu_faults_free(struct emu_faults *f);
 
 /* Adds a fault from its JSON description. Returns its id (>= 1), or -1 with
  * one line in err for an invalid description. */
 int emu_faults_add(struct emu_faults *f, const cJSON *spec, char *err, size_t cap);
+/* Adds every fault of a JSON array, or none: the whole array is checked
+ * (each description and the count against the limit) before any is
+ * installed. Fills ids[i] (room for EMU_FAULTS_MAX) and returns the number
+ * added, or -1 with one line in err. */
+int emu_faults_add_all(struct emu_faults *f, const cJSON *specs, int *ids, char *err, size_t cap);
 /* Removes one fault (0), or -1 when there is none with that id. */
 int emu_faults_remove(struct emu_faults *f, int id);
 void emu_faults_reset(struct emu_faults *f);
