@@ -169,6 +169,7 @@ static int call_parsed(struct dynamo *db, const char *operation, cJSON *req,
  * SerializationException (no message). Returns NULL after writing it. */
 static cJSON *parse_request(const char *body, size_t len, struct emu_buf *out, int *status) {
   struct dynamo_error err;
+  const char *end = NULL;
   cJSON *req;
 
   dynamo_error_init(&err);
@@ -181,7 +182,19 @@ static cJSON *parse_request(const char *body, size_t len, struct emu_buf *out, i
     *status = write_error(out, &err);
     return NULL;
   }
-  req = len ? cJSON_ParseWithLength(body, len) : NULL;
+  req = len ? cJSON_ParseWithLengthOpts(body, len, &end, 0) : NULL;
+  /* SPEC dynamodb.md 2.1: a body that is not one JSON document is a
+   * SerializationException; bytes after the object other than JSON
+   * whitespace ("{} xx") make it not one document. */
+  if (req && end) {
+    const char *stop = body + len;
+    while (end < stop && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+      end++;
+    if (end != stop) {
+      cJSON_Delete(req);
+      req = NULL;
+    }
+  }
   if (cJSON_IsObject(req))
     return req;
   cJSON_Delete(req);

@@ -221,6 +221,8 @@ static int check_condition_map_shape(const cJSON *map, const char *mname, int op
       return too_many(mname, err);
     if (entry_shape(e, err) != 0)
       return -1;
+    if (dynamo_value_check_name(e->string, err) != 0)
+      return -1;
     if (cJSON_IsNull(e))
       continue;
     if (dynamo_req_string(e, "ComparisonOperator", &op, err) != 0 ||
@@ -423,6 +425,8 @@ static int check_updates_shape(const cJSON *map, struct dynamo_error *err) {
       return too_many("AttributeUpdates", err);
     if (entry_shape(e, err) != 0)
       return -1;
+    if (dynamo_value_check_name(e->string, err) != 0)
+      return -1;
     if (cJSON_IsNull(e))
       continue;
     if (dynamo_req_string(e, "Action", &action, err) != 0)
@@ -507,6 +511,9 @@ static int check_attributes_to_get(const cJSON *list, struct dynamo_error *err) 
                             shown, n < 1 ? "greater than or equal to" : "less than or equal to",
                             n < 1 ? 1 : DYNAMO_LEGACY_MAX_ATTRS);
   }
+  cJSON_ArrayForEach(a, list)
+    if (dynamo_value_check_name(a->valuestring, err) != 0)
+      return -1;
   /* DYN-db scan.js/query.js: duplicate names are refused. O(n^2) over at
    * most 255 names. */
   cJSON_ArrayForEach(a, list)

@@ -160,6 +160,13 @@ static int check_placeholder_map(const cJSON *map, const char *member, char lead
     if (lead == '#' && !cJSON_IsString(it))
       return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION,
                               "Start of structure or map found where not expected.");
+    if (lead == '#' && it->valuestring[0] == '\0')
+      /* DynamoDB's text, as applications match it (not in the spec file):
+       * "ExpressionAttributeNames contains invalid value: Empty attribute
+       * name for key #DE". */
+      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                              "%s contains invalid value: Empty attribute name for key %.255s",
+                              member, it->string);
   }
   return 0;
 }

@@ -609,6 +609,15 @@ int dynamo_value_validate(cJSON *av, int depth, struct dynamo_error *err) {
   return validate_value(av, depth, err);
 }
 
+int dynamo_value_check_name(const char *name, struct dynamo_error *err) {
+  if (name && name[0])
+    return 0;
+  /* DynamoDB refuses an empty attribute name (issue 13).
+   * DEVIATION: the wording is [unverified]; ExpressionAttributeNames'
+   * counterpart ("... Empty attribute name for key #k") suggests it. */
+  return val_error(err, "One or more parameter values were invalid: Empty attribute name");
+}
+
 int dynamo_value_validate_map(cJSON *map, struct dynamo_error *err) {
   struct dynamo_error scratch;
   cJSON *member;
@@ -628,7 +637,7 @@ int dynamo_value_validate_map(cJSON *map, struct dynamo_error *err) {
       return -1;
   }
   cJSON_ArrayForEach(member, map) {
-    if (validate_value(member, 1, err) != 0)
+    if (dynamo_value_check_name(member->string, err) != 0 || validate_value(member, 1, err) != 0)
       return -1;
   }
   return 0;

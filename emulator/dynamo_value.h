@@ -42,8 +42,12 @@ enum dynamo_type dynamo_type_from_tag(const char *tag);
  * DYNAMO_VALUE_MAX_DEPTH, so a hostile document cannot overflow the stack. */
 int dynamo_value_validate(cJSON *av, int depth, struct dynamo_error *err);
 /* Validates an attribute map (Item, Key, ExpressionAttributeValues): must be
- * a JSON object; each member validated at depth 1. */
+ * a JSON object; each member validated at depth 1; no member name empty. */
 int dynamo_value_validate_map(cJSON *map, struct dynamo_error *err);
+/* A top-level attribute name (an Item/Key member, an AttributeUpdates or
+ * condition-map member, an AttributesToGet entry): 0, or -1 with a
+ * ValidationException when it is empty. */
+int dynamo_value_check_name(const char *name, struct dynamo_error *err);
 
 /* Deep equality as DynamoDB's '=' sees it: same type, numbers by value, sets
  * as unordered collections, B by decoded bytes. */
