@@ -4,8 +4,9 @@
  * The only place that turns a struct dynamo_error into HTTP.
  *
  * Order of checks (SPEC dynamodb.md 2.1, as dynalite reproduces DynamoDB):
- * content type (404 <UnknownOperationException/>), body size (413), JSON
- * (SerializationException), target (UnknownOperationException),
+ * content type (404 <UnknownOperationException/>), body size (413), a body
+ * cut short or badly chunked (400, never executed), JSON, with nothing but
+ * whitespace after it (SerializationException), target (UnknownOperationException),
  * Authorization (MissingAuthenticationTokenException), then the operation.
  */
 #include "dynamo_api.h"
