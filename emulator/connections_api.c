@@ -161,7 +161,7 @@ void connections_api_handle(struct emu *emu, const char *method, const char *pat
   ws_registry_conn_unref(c);
 }
 
-void connections_api_serve(struct emu *emu, struct mg_connection *conn) {
+void connections_api_serve(struct emu *emu, struct mg_connection *conn, const char *path) {
   const struct mg_request_info *ri = mg_get_request_info(conn);
   struct connections_api_response resp;
   char request_id[EMU_UUID_LEN + 1];
@@ -199,16 +199,8 @@ void connections_api_serve(struct emu *emu, struct mg_connection *conn) {
     emu_buf_free(&body);
     return;
   }
-  if (http_util_uri_has_nul(conn)) {
-    /* "/dev/@connections/ID%00junk": civetweb's decoded path ends at the
-     * NUL, so the id would read as "ID". No connection has such an id
-     * (DEVIATION: as for a malformed id above, 410). */
-    emu_buf_init(&resp.body, 16);
-    resp.status = 410;
-    resp.error_type = "GoneException";
-  } else
-    connections_api_handle(emu, ri->request_method, ri->local_uri, body.data ? body.data : "",
-                           body.len, &resp);
+  connections_api_handle(emu, ri->request_method, path, body.data ? body.data : "", body.len,
+                         &resp);
   if (resp.error_type) {
     headers[nh].name = "x-amzn-ErrorType";
     headers[nh++].value = resp.error_type;

@@ -29,7 +29,8 @@ int connections_api_matches(const char *path);
 /* Handles one request; out->body must be emu_buf_free'd by the caller. */
 void connections_api_handle(struct emu *emu, const char *method, const char *path,
                             const char *body, size_t len, struct connections_api_response *out);
-/* The HTTP endpoint: reads the request, handles it, writes the response. */
-void connections_api_serve(struct emu *emu, struct mg_connection *conn);
+/* The HTTP endpoint: reads the request, handles it, writes the response.
+ * path is the percent-decoded request path (http_util_path). */
+void connections_api_serve(struct emu *emu, struct mg_connection *conn, const char *path);
 
 #endif

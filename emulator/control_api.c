@@ -126,9 +126,9 @@ static void connections_list(struct emu *emu, struct mg_connection *conn) {
   send_json(conn, 200, arr);
 }
 
-void control_api_serve(struct emu *emu, struct mg_connection *conn) {
+void control_api_serve(struct emu *emu, struct mg_connection *conn, const char *uri) {
   const struct mg_request_info *ri = mg_get_request_info(conn);
-  const char *path = ri->local_uri + strlen(CONTROL_API_PREFIX);
+  const char *path = uri + strlen(CONTROL_API_PREFIX);
   const char *method = ri->request_method;
 
   if (strcmp(path, "faults") == 0) {

@@ -29,6 +29,8 @@ struct mg_connection;
 
 #define CONTROL_API_PREFIX "/_wsgw/"
 
-void control_api_serve(struct emu *emu, struct mg_connection *conn);
+/* Serves one /_wsgw/ request; uri is the percent-decoded path
+ * (http_util_path). */
+void control_api_serve(struct emu *emu, struct mg_connection *conn, const char *uri);
 
 #endif

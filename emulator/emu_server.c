@@ -84,13 +84,20 @@ static void send_text(struct mg_connection *conn, int status, const char *type, 
 static int http_route(struct mg_connection *conn, void *cbdata) {
   struct emu *emu = cbdata;
   const struct mg_request_info *ri = mg_get_request_info(conn);
-  const char *uri = ri->local_uri ? ri->local_uri : "/";
+  char pathbuf[HTTP_UTIL_PATH_MAX];
+  const char *uri = http_util_path(conn, pathbuf, sizeof(pathbuf));
   const char *method = ri->request_method;
 
-  if (strncmp(uri, CONTROL_API_PREFIX, sizeof(CONTROL_API_PREFIX) - 1) == 0) {
-    control_api_serve(emu, conn);
+  if (!uri) {
+    /* DEVIATION: API Gateway's and DynamoDB's answer to a path that
+     * percent-decodes to a NUL byte is [unverified]; a 400 is what an HTTP
+     * front end gives a malformed request line. Nothing is routed. */
+    send_text(conn, 400, "application/json",
+              "{\"message\":\"Bad Request: the request path is too long or decodes to a NUL byte\"}");
+  } else if (strncmp(uri, CONTROL_API_PREFIX, sizeof(CONTROL_API_PREFIX) - 1) == 0) {
+    control_api_serve(emu, conn, uri);
   } else if (connections_api_matches(uri)) {
-    connections_api_serve(emu, conn);
+    connections_api_serve(emu, conn, uri);
   } else if (strcmp(uri, "/") == 0) {
     if (strcmp(method, "GET") == 0) {
       /* SPEC dynamodb.md 2.1: GET / is the health check, "healthy: <host>". */
@@ -299,8 +306,10 @@ static int start_civetweb(struct emu *emu, const struct emu_options *opts, char 
   options[o++] = "30000";
   options[o++] = "enable_websocket_ping_pong";
   options[o++] = "no";
+  /* http_util_path decodes the path itself, keeping its length: civetweb's
+   * in-place decoding would end the path at a decoded %00. */
   options[o++] = "decode_url";
-  options[o++] = "yes";
+  options[o++] = "no";
   /* Responses and frames leave in several writes (headers, body); without
    * TCP_NODELAY, Nagle holds the last one until the client's delayed ACK,
    * about 40 ms per reply (docs/benchmarks.md). */

@@ -4,6 +4,7 @@
 #include "http_util.h"
 
 #include <civetweb.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -65,38 +66,21 @@ const char *http_util_body_message(enum http_body status) {
   return "Request body could not be read: malformed or truncated chunked encoding";
 }
 
-/* civetweb parses the request line in place ("POST <uri> HTTP/1.1": the
- * spaces become NULs, a '?' becomes the NUL before query_string), then
- * percent-decodes the path in place, which writes the decoded bytes and a
- * terminator from the start and leaves the tail of the longer raw text
- * after it. Between local_uri_raw and the raw path's end there are thus:
- * one NUL (no escapes), two (escapes: the terminator and the raw end,
- * with leftover raw bytes, never NUL, between them), or three and more
- * when a %00 decoded to an embedded NUL. */
-int http_util_uri_has_nul(const struct mg_connection *conn) {
+const char *http_util_path(const struct mg_connection *conn, char *buf, size_t cap) {
   const struct mg_request_info *ri = mg_get_request_info(conn);
-  const char *p, *end;
-  int nuls = 0;
+  const char *raw = ri && ri->local_uri ? ri->local_uri : "/";
+  size_t rlen = strlen(raw);
+  int n;
 
-  if (!ri || !ri->local_uri_raw || !ri->http_version)
-    return 0;
-  p = ri->local_uri_raw;
-  if (ri->query_string && ri->query_string > p)
-    end = ri->query_string - 1;
-  else {
-    /* http_version points past "HTTP/"; the NULs before it were spaces. */
-    end = ri->http_version - 5;
-    if (end <= p)
-      return 0;
-    while (end > p && end[-1] == '\0')
-      end--;
-  }
-  if (end - p > 65536)
-    return 0;
-  for (; p <= end; p++)
-    if (*p == '\0' && ++nuls >= 3)
-      return 1;
-  return 0;
+  if (!memchr(raw, '%', rlen))
+    return raw;
+  /* Decoding never lengthens the text; the raw length bounds the work. */
+  if (rlen >= cap || rlen > INT_MAX)
+    return NULL;
+  n = mg_url_decode(raw, (int)rlen, buf, (int)cap, 0);
+  if (n < 0 || memchr(buf, '\0', (size_t)n))
+    return NULL;
+  return buf;
 }
 
 /* The response is formatted here and written with one mg_write: civetweb's

@@ -38,9 +38,14 @@ enum http_body http_util_read_body(struct mg_connection *conn, struct emu_buf *o
 /* A one-line description of a body status other than HTTP_BODY_OK, for the
  * endpoints' 400 messages. */
 const char *http_util_body_message(enum http_body status);
-/* Whether the percent-decoded request path held a NUL (%00): civetweb
- * decodes in place, so local_uri then ends at the NUL and hides the rest. */
-int http_util_uri_has_nul(const struct mg_connection *conn);
+/* The longest percent-decoded request path http_util_path accepts. */
+#define HTTP_UTIL_PATH_MAX 2048
+/* The request path, percent-decoded. civetweb runs with decode_url=no so
+ * that the decoded length is known here: a path that decodes to a NUL byte
+ * (%00, which would end the C string early and hide the rest), or that
+ * does not fit buf (cap bytes), is refused with NULL. Without a '%' the
+ * path is returned as civetweb holds it, without a copy. */
+const char *http_util_path(const struct mg_connection *conn, char *buf, size_t cap);
 
 /* Sends status, headers (nheaders entries, may be 0) and body. A
  * Content-Length is always sent; content_type may be NULL. A "Connection"

@@ -27,6 +27,7 @@
 #include "emu_log.h"
 #include "emu_server.h"
 #include "emu_time.h"
+#include "http_util.h"
 #include "lambda_invoke.h"
 #include "ws_access_log.h"
 #include "ws_authorizer.h"
@@ -166,7 +167,9 @@ static int authorize(struct emu *emu, const struct emu_api *api, struct ws_conn 
 static int on_connect(const struct mg_connection *conn, void *cbdata) {
   struct emu *emu = cbdata;
   const struct mg_request_info *ri = mg_get_request_info(conn);
-  const struct emu_api *api = stage_of_path(emu, ri->local_uri, NULL);
+  char pathbuf[HTTP_UTIL_PATH_MAX];
+  const char *uri = http_util_path(conn, pathbuf, sizeof(pathbuf));
+  const struct emu_api *api = uri ? stage_of_path(emu, uri, NULL) : NULL;
   const struct emu_route *route;
   struct ws_event_header headers[MG_MAX_HEADERS];
   struct ws_event_conn ec;
@@ -185,7 +188,7 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
   c->remote_port = ri->remote_port;
   c->local_port = ri->server_port;
   {
-    const char *path = ri->local_uri + 1;
+    const char *path = uri + 1;
     size_t plen = strlen(path);
     if (plen && path[plen - 1] == '/')
       plen--;

@@ -272,27 +272,42 @@ static void a_fault_list_cut_short_is_refused(void **state) {
 
 static void a_nul_or_control_character_in_the_id_is_not_delivered_to_its_prefix(void **state) {
   struct tsupport_fixture *f = *state;
-  static const char *const tails[] = {"%00junk", "%00", "%01", "%0a"};
+  /* A path that decodes to a NUL is refused before routing (400); an id
+   * with a control character is an id no connection has (410). */
+  static const struct {
+    const char *tail;
+    int status;
+    const char *type;
+  } cases[] = {{"%00junk", 400, NULL}, {"%00", 400, NULL}, {"%01", 410, "GoneException"},
+               {"%0a", 410, "GoneException"}};
   struct tsupport_http_response r;
   char id[ID_LEN + 1], path[128];
   struct ws_client *c = connect_dev(f, id);
   size_t i;
 
-  for (i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     const char *type;
-    snprintf(path, sizeof(path), "/dev/@connections/%s%s", id, tails[i]);
+    snprintf(path, sizeof(path), "/dev/@connections/%s%s", id, cases[i].tail);
     tsupport_http(f->port, "POST", path, NULL, "x", 1, &r);
-    if (r.status != 410)
-      fail_msg("POST %s: expected 410, got %d", path, r.status);
+    if (r.status != cases[i].status)
+      fail_msg("POST %s: expected %d, got %d", path, cases[i].status, r.status);
     type = tsupport_http_header(&r, "x-amzn-ErrorType");
-    assert_non_null(type);
-    assert_string_equal(type, "GoneException");
+    if (cases[i].type) {
+      assert_non_null(type);
+      assert_string_equal(type, cases[i].type);
+    }
     tsupport_http_response_free(&r);
     assert_no_frame(c);
   }
   /* GET and DELETE neither: the connection is still there afterwards. */
   snprintf(path, sizeof(path), "/dev/@connections/%s%%00junk", id);
-  assert_int_equal(tsupport_http(f->port, "DELETE", path, NULL, NULL, 0, &r), 410);
+  assert_int_equal(tsupport_http(f->port, "DELETE", path, NULL, NULL, 0, &r), 400);
+  tsupport_http_response_free(&r);
+  snprintf(path, sizeof(path), "/dev/@connections/%s%%01", id);
+  assert_int_equal(tsupport_http(f->port, "GET", path, NULL, NULL, 0, &r), 410);
+  tsupport_http_response_free(&r);
+  /* Any endpoint: /_wsgw/faults%00x is not /_wsgw/faults. */
+  assert_int_equal(tsupport_http(f->port, "DELETE", "/_wsgw/faults%00x", NULL, NULL, 0, &r), 400);
   tsupport_http_response_free(&r);
   snprintf(path, sizeof(path), "/dev/@connections/%s", id);
   assert_int_equal(tsupport_http(f->port, "POST", path, NULL, "y", 1, &r), 200);
