@@ -1,30 +1,93 @@
 /*
- * emu_json.c - the nesting-depth pre-scan and the literal-key adder (see
- * emu_json.h).
+ * emu_json.c - the nesting-depth and U+0000 pre-scan, the \u0000 <-> C0 80
+ * rewrites and the literal-key adder (see emu_json.h).
  */
 #include "emu_json.h"
 
-int emu_json_too_deep(const char *p, size_t len, int max) {
+#include <string.h>
+
+#include "emu_nul.h"
+
+/* p[i] is a backslash inside a string: whether "\u0000" starts there. */
+static int nul_escape_at(const char *p, size_t i, size_t len) {
+  return len - i >= 6 && memcmp(p + i + 1, "u0000", 5) == 0;
+}
+
+unsigned emu_json_scan(const char *p, size_t len, int max) {
+  unsigned found = 0;
   size_t i;
   int depth = 0, in_string = 0;
 
   for (i = 0; i < len; i++) {
-    char ch = p[i];
+    unsigned char ch = (unsigned char)p[i];
     if (in_string) {
-      if (ch == '\\')
+      if (ch == '\\') {
+        if (nul_escape_at(p, i, len))
+          found |= EMU_JSON_NUL_ESCAPE;
         i++;
-      else if (ch == '"')
+      } else if (ch == '"') {
         in_string = 0;
+      } else if ((ch & 0xFE) == EMU_NUL_LEAD) { /* 0xC0 or 0xC1 */
+        found |= EMU_JSON_RAW_C0C1;
+      }
     } else if (ch == '"') {
       in_string = 1;
     } else if (ch == '{' || ch == '[') {
       if (++depth > max)
-        return 1;
+        return found | EMU_JSON_TOO_DEEP;
     } else if ((ch == '}' || ch == ']') && depth > 0) {
       depth--;
     }
   }
-  return 0;
+  return found;
+}
+
+int emu_json_too_deep(const char *p, size_t len, int max) {
+  return (emu_json_scan(p, len, max) & EMU_JSON_TOO_DEEP) != 0;
+}
+
+size_t emu_json_nul_unescape(char *dst, const char *src, size_t len) {
+  size_t i, o = 0;
+  int in_string = 0;
+
+  /* o <= i throughout, so dst == src is safe. */
+  for (i = 0; i < len; i++) {
+    char ch = src[i];
+    if (in_string && ch == '\\') {
+      if (nul_escape_at(src, i, len)) {
+        dst[o++] = (char)EMU_NUL_LEAD;
+        dst[o++] = (char)EMU_NUL_TRAIL;
+        i += 5;
+        continue;
+      }
+      dst[o++] = ch;
+      if (i + 1 < len)
+        dst[o++] = src[++i];
+      continue;
+    }
+    if (ch == '"')
+      in_string = !in_string;
+    dst[o++] = ch;
+  }
+  dst[o] = '\0';
+  return o;
+}
+
+int emu_json_nul_escape(struct emu_buf *out, const char *text, size_t len) {
+  const char *p = text, *end = text + len, *c0;
+
+  while ((c0 = memchr(p, EMU_NUL_LEAD, (size_t)(end - p))) != NULL) {
+    if (c0 + 1 < end && (unsigned char)c0[1] == EMU_NUL_TRAIL) {
+      if (emu_buf_append(out, p, (size_t)(c0 - p)) != 0 || emu_buf_append(out, "\\u0000", 6) != 0)
+        return -1;
+      p = c0 + 2;
+    } else {
+      if (emu_buf_append(out, p, (size_t)(c0 + 1 - p)) != 0)
+        return -1;
+      p = c0 + 1;
+    }
+  }
+  return emu_buf_append(out, p, (size_t)(end - p));
 }
 
 cJSON *emu_json_add_const(cJSON *o, const char *key, cJSON *v) {
