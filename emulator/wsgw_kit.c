@@ -6,7 +6,7 @@
  * Role: a thin layer over the emulator's own API (emu_server.h,
  *   emu_faults.h, emu_invocations.h, dynamo_api.h) and the blocking client
  *   in kit_ws.c. DynamoDB calls go straight to the in-process store
- *   (dynamo_api_call), not over HTTP.
+ *   (dynamo_api_call_internal), not over HTTP.
  * Errors: every failing call writes one readable line, "expected ... got
  *   ...", into a thread-local buffer (wsgw_kit_error); successful calls leave
  *   it alone. Texts quoted into it are cut at QUOTE_MAX bytes.
@@ -610,7 +610,7 @@ int wsgw_kit_db(struct wsgw_kit_emu *emu, const char *operation, const char *req
   int status;
 
   emu_buf_init(&out, DB_RESPONSE_LIMIT);
-  status = dynamo_api_call(emu->emu->dynamo, operation, body, strlen(body), &out);
+  status = dynamo_api_call_internal(emu->emu->dynamo, operation, body, strlen(body), &out);
   if (status != 200)
     fail("DynamoDB %s: expected 200, got %d %.*s", operation, status, QUOTE_MAX,
          out.data ? out.data : "");
