@@ -65,6 +65,9 @@ static void the_scan_finds_nul_escapes_and_raw_c0_c1_only_inside_strings(void **
       {"{\"k\":\"\xc3\xa9\"}", 0, "valid two-byte UTF-8"},
       {"{\"k\":\"\\u0000\xc0\x80\"}", EMU_JSON_NUL_ESCAPE | EMU_JSON_RAW_C0C1, "both"},
       {"[[[\"\\u0000\"]]]", EMU_JSON_TOO_DEEP, "too deep stops the scan"},
+      {"{\"k\":1}\xc0", 0, "a C0 outside any string (cJSON rejects it)"},
+      {"{\"k\":\"\\\\\"} \\u0000", 0, "an escaped backslash, then the closing quote"},
+      {"[\"a\\\"[[[\"]", 0, "brackets in a string after an escaped quote"},
   };
   size_t i;
   int failures = 0;
