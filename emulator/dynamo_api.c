@@ -183,7 +183,6 @@ static cJSON *parse_request(const char *body, size_t len, struct emu_buf *out, i
                             int wire) {
   struct dynamo_error err;
   unsigned found = len ? emu_json_scan(body, len, EMU_JSON_MAX_DEPTH) : 0;
-  char *copy = NULL;
   cJSON *req;
 
   dynamo_error_init(&err);
@@ -206,19 +205,9 @@ static cJSON *parse_request(const char *body, size_t len, struct emu_buf *out, i
     *status = write_error(out, &err, wire);
     return NULL;
   }
-  if (found & EMU_JSON_NUL_ESCAPE) {
-    /* U+0000 in a string: rewritten as C0 80 (emu_nul.h), which cJSON
-     * carries, on a copy (rare; the body is the caller's). */
-    if ((copy = malloc(len + 1)) == NULL) {
-      dynamo_error_set(&err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "out of memory");
-      *status = write_error(out, &err, wire);
-      return NULL;
-    }
-    len = emu_json_nul_unescape(copy, body, len);
-    body = copy;
-  }
-  req = len ? cJSON_ParseWithLength(body, len) : NULL;
-  free(copy);
+  /* U+0000 in a string: rewritten as C0 80 (emu_nul.h), which cJSON
+   * carries, on a copy (rare; the body is the caller's). */
+  req = len ? emu_json_parse_nul(body, len, found) : NULL;
   if (cJSON_IsObject(req))
     return req;
   cJSON_Delete(req);

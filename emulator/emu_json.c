@@ -4,6 +4,7 @@
  */
 #include "emu_json.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "emu_nul.h"
@@ -81,6 +82,20 @@ size_t emu_json_nul_unescape(char *dst, const char *src, size_t len) {
     dst[o++] = ch;
   }
   dst[o] = '\0';
+  return o;
+}
+
+cJSON *emu_json_parse_nul(const char *text, size_t len, unsigned found) {
+  char *copy;
+  cJSON *o;
+
+  if (!(found & EMU_JSON_NUL_ESCAPE))
+    return cJSON_ParseWithLength(text, len);
+  if ((copy = malloc(len + 1)) == NULL)
+    return NULL;
+  len = emu_json_nul_unescape(copy, text, len);
+  o = cJSON_ParseWithLength(copy, len);
+  free(copy);
   return o;
 }
 

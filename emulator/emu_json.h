@@ -49,6 +49,11 @@ unsigned emu_json_scan(const char *text, size_t len, int max);
  * has room for len + 1 bytes (the text never grows; dst == src is allowed).
  * Returns the new length. */
 size_t emu_json_nul_unescape(char *dst, const char *src, size_t len);
+/* Parses len bytes of JSON text with each \u0000 escape inside a string
+ * kept as C0 80. found: emu_json_scan's result for the text; the text is
+ * rewritten (on a copy) only when it has EMU_JSON_NUL_ESCAPE. NULL when the
+ * text is not JSON (or memory runs out). */
+cJSON *emu_json_parse_nul(const char *text, size_t len, unsigned found);
 /* Appends printed JSON text to out with every byte pair C0 80 written as
  * the escape \u0000 (a printed text holds raw bytes only inside strings).
  * Costs a memchr when the text has no 0xC0 byte. 0, or -1 at out's limit. */

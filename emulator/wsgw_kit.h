@@ -134,10 +134,10 @@ void wsgw_kit_ws_free(struct wsgw_kit_ws *ws);
 
 /* Any operation: returns the HTTP status; *response (may be NULL) gets the
  * parsed body. U+0000 in a string: cJSON trees cannot hold a NUL, so in
- * *response (and in every kit result tree) it is the byte pair C0 80, as
- * handlers see it (emu_nul.h); a request may write it as \u0000 or as C0 80.
- * The subsets of wsgw_kit_db_expect_item are parsed by cJSON, so write C0 80
- * ("\xC0\x80" in C) there. */
+ * *response (and in every kit result tree) it is the byte pair C0 80
+ * ("\xC0\x80" in C), as handlers see it (emu_nul.h). The JSON texts given
+ * to the kit's DynamoDB helpers (requests, items, keys, subsets) may write
+ * it as \u0000 or as C0 80. */
 int wsgw_kit_db(struct wsgw_kit_emu *emu, const char *operation, const char *request_json,
                 cJSON **response);
 /* PutItem of an item in DynamoDB JSON ({"id":{"S":"x"}}). */

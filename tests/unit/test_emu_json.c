@@ -130,6 +130,13 @@ static void unescaped_text_parses_with_the_nul_kept_as_c0_80(void **state) {
   assert_string_equal(o->child->string, "k\xc0\x80" "A");
   assert_string_equal(o->child->valuestring, "v\xc0\x80");
   cJSON_Delete(o);
+  /* emu_json_parse_nul does the same from the scan's finding. */
+  o = emu_json_parse_nul(text, sizeof(text) - 1, emu_json_scan(text, sizeof(text) - 1, 8));
+  assert_non_null(o);
+  assert_string_equal(o->child->string, "k\xc0\x80" "A");
+  assert_string_equal(o->child->valuestring, "v\xc0\x80");
+  cJSON_Delete(o);
+  assert_null(emu_json_parse_nul("{\"k\":\"\\u0000", 12, EMU_JSON_NUL_ESCAPE));
 }
 
 static void escape_writes_c0_80_as_the_json_escape(void **state) {
