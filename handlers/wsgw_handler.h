@@ -67,7 +67,8 @@ int wsgw_dynamodb(struct wsgw_ctx *ctx, const char *operation, const cJSON *requ
 
 /* The ApiGatewayManagementApi. `endpoint` is the management endpoint as the
  * AWS SDKs take it ("https://{domainName}/{stage}"). PostToConnection sends
- * the `len` bytes of `data` as they are, NUL bytes included. Each returns the HTTP
+ * the `len` bytes of `data` as they are, NUL bytes included: to send a
+ * U+0000 read from DynamoDB (C0 80 in the tree), write the byte 0x00. Each returns the HTTP
  * status: PostToConnection 200, DeleteConnection 204, GetConnection 200 (with
  * *response the JSON body); 410 when the connection is gone; -1 when the
  * call could not be made. After an error status, wsgw_last_error_type()
