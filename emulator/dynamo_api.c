@@ -8,6 +8,13 @@
  * cut short or badly chunked (400, never executed), JSON, with nothing but
  * whitespace after it (SerializationException), target (UnknownOperationException),
  * Authorization (MissingAuthenticationTokenException), then the operation.
+ *
+ * U+0000 (emu_nul.h): this file is the one edge of the DynamoDB layer. A
+ * request's \u0000 escapes become C0 80 before cJSON parses it, and every
+ * answer is written by write_json, which turns C0 80 back into \u0000 on
+ * the wire. In-process callers (handlers, the test kit) use
+ * dynamo_api_call_internal and keep C0 80 in both directions, since their
+ * cJSON trees cannot hold a NUL.
  */
 #include "dynamo_api.h"
 
@@ -94,26 +101,30 @@ void dynamo_close(struct dynamo *db) {
   free(db);
 }
 
-static void write_json(struct emu_buf *out, const cJSON *o) {
+/* Every answer's JSON text goes out here. wire: C0 80 (U+0000 inside
+ * wsgw) is written as \u0000; the scan is a memchr when there is none. */
+static void write_json(struct emu_buf *out, const cJSON *o, int wire) {
   char *text = cJSON_PrintUnformatted(o);
 
   emu_buf_reset(out);
-  if (text)
+  if (text && wire)
+    emu_json_nul_escape(out, text, strlen(text));
+  else if (text)
     emu_buf_puts(out, text);
   cJSON_free(text);
 }
 
-static int write_error(struct emu_buf *out, const struct dynamo_error *err) {
+static int write_error(struct emu_buf *out, const struct dynamo_error *err, int wire) {
   cJSON *o = dynamo_error_to_json(err);
 
-  write_json(out, o);
+  write_json(out, o, wire);
   cJSON_Delete(o);
   return dynamo_error_status(err->code);
 }
 
 /* Runs operation on a parsed request (req is consumed). */
 static int call_parsed(struct dynamo *db, const char *operation, cJSON *req,
-                       struct emu_buf *out) {
+                       struct emu_buf *out, int wire) {
   const struct op_row *row;
   struct dynamo_error err;
   cJSON *resp = NULL;
@@ -126,7 +137,7 @@ static int call_parsed(struct dynamo *db, const char *operation, cJSON *req,
   if (!row->name) {
     cJSON_Delete(req);
     dynamo_error_set(&err, DYNAMO_ERR_UNKNOWN_OPERATION, NULL);
-    return write_error(out, &err);
+    return write_error(out, &err, wire);
   }
   {
     /* Fault injection: chosen operations or tables fail as DynamoDB does
@@ -144,20 +155,20 @@ static int call_parsed(struct dynamo *db, const char *operation, cJSON *req,
                              "UpdateTable API."
                        : code == DYNAMO_ERR_THROTTLING ? "Rate of requests exceeds the allowed throughput."
                                                        : "Internal server error");
-      return write_error(out, &err);
+      return write_error(out, &err, wire);
     }
   }
   if (row->fn(db, req, &resp, &err) != 0) {
     if (err.code == DYNAMO_OK)
       dynamo_error_set(&err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "Internal server error");
-    status = write_error(out, &err);
+    status = write_error(out, &err, wire);
     if (status >= 500)
       emu_log_error("dynamodb", "%s: %s", operation, err.message);
     dynamo_error_clear(&err);
   } else {
     status = 200;
     if (resp)
-      write_json(out, resp);
+      write_json(out, resp, wire);
     else
       emu_buf_puts(out, "{}");
   }
@@ -167,49 +178,62 @@ static int call_parsed(struct dynamo *db, const char *operation, cJSON *req,
 }
 
 /* SPEC dynamodb.md 2.1: an empty or unparseable body ->
- * SerializationException (no message). Returns NULL after writing it. */
-static cJSON *parse_request(const char *body, size_t len, struct emu_buf *out, int *status) {
+ * SerializationException (no message). Returns NULL after writing it.
+ * wire: the body came from outside the process (see the file header). */
+static cJSON *parse_request(const char *body, size_t len, struct emu_buf *out, int *status,
+                            int wire) {
   struct dynamo_error err;
-  const char *end = NULL;
+  unsigned found = len ? emu_json_scan(body, len, EMU_JSON_MAX_DEPTH) : 0;
   cJSON *req;
 
   dynamo_error_init(&err);
-  if (emu_json_too_deep(body, len, EMU_JSON_MAX_DEPTH)) {
+  if (found & EMU_JSON_TOO_DEEP) {
     /* SPEC dynamodb.md 2.1: nesting is limited to 32 levels; the server must
      * not overflow its stack on a 200 000-deep document. */
     dynamo_error_set(&err, DYNAMO_ERR_VALIDATION,
                      "Nesting Levels have exceeded supported limits: Attributes in the item have "
                      "nested levels beyond supported limit");
-    *status = write_error(out, &err);
+    *status = write_error(out, &err, wire);
     return NULL;
   }
-  req = len ? cJSON_ParseWithLengthOpts(body, len, &end, 0) : NULL;
-  /* SPEC dynamodb.md 2.1: a body that is not one JSON document is a
-   * SerializationException; bytes after the object other than JSON
-   * whitespace ("{} xx") make it not one document. */
-  if (req && end) {
-    const char *stop = body + len;
-    while (end < stop && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
-      end++;
-    if (end != stop) {
-      cJSON_Delete(req);
-      req = NULL;
-    }
+  if (wire && (found & EMU_JSON_RAW_C0C1)) {
+    /* SPEC dynamodb.md 2.1: a body that is not parseable JSON ->
+     * SerializationException. DEVIATION: a raw C0/C1 byte is never valid
+     * UTF-8 and would be read as U+0000 (emu_nul.h), so it is refused as
+     * unparseable; which error DynamoDB gives for invalid UTF-8 is
+     * [unverified], and other invalid UTF-8 is stored as sent. */
+    dynamo_error_set(&err, DYNAMO_ERR_SERIALIZATION, NULL);
+    *status = write_error(out, &err, wire);
+    return NULL;
   }
+  /* U+0000 in a string: rewritten as C0 80 (emu_nul.h), which cJSON
+   * carries, on a copy (rare; the body is the caller's).
+   * SPEC dynamodb.md 2.1: a body that is not one JSON document is a
+   * SerializationException; bytes after the object other than JSON
+   * whitespace ("{} xx") make it not one document (emu_json_parse_nul). */
+  req = len ? emu_json_parse_nul(body, len, found) : NULL;
   if (cJSON_IsObject(req))
     return req;
   cJSON_Delete(req);
   dynamo_error_set(&err, DYNAMO_ERR_SERIALIZATION, NULL);
-  *status = write_error(out, &err);
+  *status = write_error(out, &err, wire);
   return NULL;
 }
 
 int dynamo_api_call(struct dynamo *db, const char *operation, const char *body, size_t len,
                     struct emu_buf *out) {
   int status = 400;
-  cJSON *req = parse_request(body, len, out, &status);
+  cJSON *req = parse_request(body, len, out, &status, 1);
 
-  return req ? call_parsed(db, operation, req, out) : status;
+  return req ? call_parsed(db, operation, req, out, 1) : status;
+}
+
+int dynamo_api_call_internal(struct dynamo *db, const char *operation, const char *body,
+                             size_t len, struct emu_buf *out) {
+  int status = 400;
+  cJSON *req = parse_request(body, len, out, &status, 0);
+
+  return req ? call_parsed(db, operation, req, out, 0) : status;
 }
 
 /* dynalite's 52 upper-case characters; any unique token is accepted. */
@@ -339,7 +363,7 @@ void dynamo_api_serve(struct dynamo *db, struct mg_connection *conn) {
     /* SPEC dynamodb.md 2.1: request body limit 16 MB -> HTTP 413. */
     dynamo_error_set(&err, DYNAMO_ERR_REQUEST_TOO_LARGE, "Request must be smaller than %d bytes",
                      DYNAMO_MAX_REQUEST_BYTES);
-    status = write_error(&out, &err);
+    status = write_error(&out, &err, 1);
   } else if (rc != HTTP_BODY_OK) {
     /* A body cut short (Content-Length not reached before the request
      * timeout or EOF) or bad chunking is never executed.
@@ -347,24 +371,24 @@ void dynamo_api_serve(struct dynamo *db, struct mg_connection *conn) {
      * answer at once, 400 SerializationException (the body is not a JSON
      * document) with a message saying why, and close the connection. */
     dynamo_error_set(&err, DYNAMO_ERR_SERIALIZATION, "%s", http_util_body_message(rc));
-    status = write_error(&out, &err);
+    status = write_error(&out, &err, 1);
   } else {
-    cJSON *req = parse_request(body.data, body.len, &out, &status);
+    cJSON *req = parse_request(body.data, body.len, &out, &status, 1);
     dot = target ? strchr(target, '.') : NULL;
     if (!req) {
       /* the SerializationException is written */
     } else if (!dot || (strncmp(target, "DynamoDB_20120810.", 18) != 0)) {
       dynamo_error_set(&err, DYNAMO_ERR_UNKNOWN_OPERATION, NULL);
-      status = write_error(&out, &err);
+      status = write_error(&out, &err, 1);
     } else if (!rh.authorization &&
                !(ri->query_string && strstr(ri->query_string, "X-Amz-Algorithm="))) {
       /* SPEC dynamodb.md 2.1: missing Authorization -> 400
        * MissingAuthenticationTokenException "Request is missing
        * Authentication Token". Any signature is accepted. */
       dynamo_error_set(&err, DYNAMO_ERR_MISSING_AUTH_TOKEN, "Request is missing Authentication Token");
-      status = write_error(&out, &err);
+      status = write_error(&out, &err, 1);
     } else {
-      status = call_parsed(db, dot + 1, req, &out);
+      status = call_parsed(db, dot + 1, req, &out, 1);
       req = NULL;
     }
     cJSON_Delete(req);

@@ -34,9 +34,16 @@ void dynamo_set_faults(struct dynamo *db, struct emu_faults *faults);
 cJSON *dynamo_store_stats(struct dynamo *db);
 
 /* Runs one operation ("PutItem") on a JSON request body. Writes the response
- * body (success or error JSON) into out and returns the HTTP status. */
+ * body (success or error JSON) into out and returns the HTTP status. The
+ * body and the answer are wire JSON: U+0000 is the escape \u0000, and raw
+ * C0/C1 bytes are refused (SerializationException). */
 int dynamo_api_call(struct dynamo *db, const char *operation, const char *body, size_t len,
                     struct emu_buf *out);
+/* The same for callers inside the process whose cJSON trees cannot hold a
+ * NUL (handlers through wsgw_dynamodb, the test kit): U+0000 is the pair C0
+ * 80 in the answer and may be either form in the body (emu_nul.h). */
+int dynamo_api_call_internal(struct dynamo *db, const char *operation, const char *body,
+                             size_t len, struct emu_buf *out);
 /* The HTTP endpoint for POST / (and OPTIONS preflights). */
 void dynamo_api_serve(struct dynamo *db, struct mg_connection *conn);
 /* Names of the supported operations, in dispatch-table order (NULL-ended). */

@@ -31,6 +31,7 @@
 #include "dynamo_number.h"
 #include "dynamo_value.h"
 #include "emu_base64.h"
+#include "emu_nul.h"
 
 /* DYN-test updateItem.js (messages checked against live DynamoDB; they
  * carry no "Invalid UpdateExpression:" prefix). */
@@ -181,7 +182,7 @@ static int size_of(const cJSON *av, size_t *out) {
 
   switch (t) {
   case DYNAMO_T_S:
-    *out = strlen(inner->valuestring);
+    *out = emu_nul_strlen(inner->valuestring); /* C0 80 (U+0000) is one byte */
     return 0;
   case DYNAMO_T_B:
     *out = b64_decoded_len(inner->valuestring);

@@ -13,6 +13,7 @@
 #include "dynamo_int.h"
 #include "dynamo_value.h"
 #include "emu_base64.h"
+#include "emu_nul.h"
 #include "store_keycodec.h"
 
 #define HASH_KEY_MAX 2048
@@ -43,7 +44,7 @@ static int one_key(const char *name, char want, const cJSON *av, int is_range, e
   const cJSON *inner = NULL;
   enum dynamo_type t;
   const char *p;
-  size_t len;
+  size_t len, size;
   char *owned;
   int rc;
 
@@ -67,6 +68,8 @@ static int one_key(const char *name, char want, const cJSON *av, int is_range, e
   }
   if (key_bytes(inner, want, &p, &len, &owned) != 0)
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, mismatch);
+  /* The size DynamoDB counts: a U+0000 (C0 80 here, emu_nul.h) is one byte. */
+  size = want == 'S' ? len - emu_nul_count(p, len) : len;
   if (len == 0) {
     free(owned);
     /* SPEC dynamodb.md 2.4: empty string/binary key. */
@@ -75,13 +78,13 @@ static int one_key(const char *name, char want, const cJSON *av, int is_range, e
                             "key attribute cannot contain an empty %s value. Key: %s",
                             want == 'B' ? "binary" : "string", name);
   }
-  if (!is_range && len > HASH_KEY_MAX && want != 'N') {
+  if (!is_range && size > HASH_KEY_MAX && want != 'N') {
     free(owned);
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
                             "One or more parameter values were invalid: Size of hashkey has exceeded "
                             "the maximum size limit of2048 bytes");
   }
-  if (is_range && len > RANGE_KEY_MAX && want != 'N') {
+  if (is_range && size > RANGE_KEY_MAX && want != 'N') {
     free(owned);
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
                             "One or more parameter values were invalid: Aggregated size of all range "

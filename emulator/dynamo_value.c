@@ -40,6 +40,7 @@
 
 #include "dynamo_number.h"
 #include "emu_base64.h"
+#include "emu_nul.h"
 
 /* ---------------------------------------------------------------------- */
 /* Messages. ValidationException unless the name says SER_.                */
@@ -681,9 +682,9 @@ static int decode_text(const cJSON *s, struct bytes *b) {
 static int compare_scalar(enum dynamo_type t, const cJSON *a, const cJSON *b, int *ok) {
   *ok = 1;
   if (t == DYNAMO_T_S) {
-    /* SPEC dynamodb.md 2.6: String by UTF-8 bytes (strcmp compares as
-     * unsigned char). */
-    int c = strcmp(a->valuestring, b->valuestring);
+    /* SPEC dynamodb.md 2.6: String by UTF-8 bytes (unsigned, and a U+0000,
+     * the pair C0 80 here, is the byte 0x00: emu_nul.h). */
+    int c = emu_nul_strcmp(a->valuestring, b->valuestring);
 
     return c < 0 ? -1 : c > 0;
   }
@@ -888,7 +889,7 @@ static size_t size_at(const cJSON *av, int depth) {
   /* SPEC AWS-quota "DynamoDB item sizes and formats". */
   switch (t) {
   case DYNAMO_T_S:
-    return strlen(inner->valuestring); /* UTF-8 bytes */
+    return emu_nul_strlen(inner->valuestring); /* UTF-8 bytes (C0 80 is one) */
   case DYNAMO_T_N:
     return number_size(inner->valuestring);
   case DYNAMO_T_B:
@@ -902,7 +903,7 @@ static size_t size_at(const cJSON *av, int depth) {
     cJSON_ArrayForEach(e, inner) {
       if (!cJSON_IsString(e) || !e->valuestring)
         continue;
-      total = add_sat(total, t == DYNAMO_T_SS   ? strlen(e->valuestring)
+      total = add_sat(total, t == DYNAMO_T_SS   ? emu_nul_strlen(e->valuestring)
                              : t == DYNAMO_T_NS ? number_size(e->valuestring)
                                                 : binary_size(e->valuestring));
     }
@@ -915,7 +916,7 @@ static size_t size_at(const cJSON *av, int depth) {
     cJSON_ArrayForEach(e, inner) {
       total = add_sat(total, 1);
       if (t == DYNAMO_T_M)
-        total = add_sat(total, strlen(e->string));
+        total = add_sat(total, emu_nul_strlen(e->string));
       total = add_sat(total, size_at(e, depth + 1));
     }
     return total;
@@ -936,7 +937,7 @@ size_t dynamo_item_size(const cJSON *item) {
   /* SPEC dynamodb.md 2.6: "counting UTF-8 attribute-name lengths plus value
    * lengths". */
   cJSON_ArrayForEach(member, item) {
-    total = add_sat(total, strlen(member->string));
+    total = add_sat(total, emu_nul_strlen(member->string));
     total = add_sat(total, size_at(member, 1));
   }
   return total;

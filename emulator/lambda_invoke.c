@@ -3,10 +3,12 @@
  * (the runtime side of handlers/wsgw_handler.h).
  *
  * The AWS clients given to handlers do not open sockets: wsgw_dynamodb
- * serializes the request to JSON text and calls dynamo_api_call, the code
- * behind POST / ; the management API calls connections_api_handle, the code
- * behind /{stage}/@connections/{id}. So a handler sees exactly the wire
- * behaviour an SDK sees over HTTP.
+ * serializes the request to JSON text and calls dynamo_api_call_internal,
+ * the code behind POST /; the management API calls connections_api_handle,
+ * the code behind /{stage}/@connections/{id}. So a handler sees exactly the
+ * wire behaviour an SDK sees over HTTP, except that a U+0000 inside a
+ * string is the byte pair C0 80 both ways, since cJSON trees cannot hold a
+ * NUL (emu_nul.h).
  *
  * Timeouts: each invocation runs on its own thread, taken from the
  * emulator's lambda_pool (a parked thread, or a new one: never queued); the
@@ -81,7 +83,7 @@ int wsgw_dynamodb(struct wsgw_ctx *ctx, const char *operation, const cJSON *requ
   if (!text)
     return -1;
   emu_buf_init(&out, (size_t)64 * 1024 * 1024);
-  status = dynamo_api_call(ctx->emu->dynamo, operation, text, strlen(text), &out);
+  status = dynamo_api_call_internal(ctx->emu->dynamo, operation, text, strlen(text), &out);
   cJSON_free(text);
   *response = cJSON_ParseWithLength(out.data ? out.data : "{}", out.len ? out.len : 2);
   if (status != 200) {

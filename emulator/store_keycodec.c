@@ -5,15 +5,20 @@
 #include "store_keycodec.h"
 
 #include "dynamo_number.h"
+#include "emu_nul.h"
 
-static int append_escaped(struct emu_buf *out, const unsigned char *p, size_t len) {
+/* text: the value is a string, where the pair C0 80 stands for the byte
+ * 0x00 (emu_nul.h) and is encoded as one. */
+static int append_escaped(struct emu_buf *out, const unsigned char *p, size_t len, int text) {
   static const unsigned char esc[2] = {0x00, 0xFF}, term[2] = {0x00, 0x01};
   size_t i, run = 0;
 
   for (i = 0; i < len; i++) {
-    if (p[i] == 0x00) {
+    if (p[i] == 0x00 || (text && p[i] == EMU_NUL_LEAD && i + 1 < len && p[i + 1] == EMU_NUL_TRAIL)) {
       if (emu_buf_append(out, p + run, i - run) != 0 || emu_buf_append(out, esc, 2) != 0)
         return -1;
+      if (p[i] != 0x00)
+        i++;
       run = i + 1;
     }
   }
@@ -51,7 +56,7 @@ static int append_number(struct emu_buf *out, const char *text, size_t len) {
 int store_keycodec_append(struct emu_buf *out, char type, const char *value, size_t len) {
   if (type == 'N')
     return append_number(out, value, len);
-  return append_escaped(out, (const unsigned char *)value, len);
+  return append_escaped(out, (const unsigned char *)value, len, type == 'S');
 }
 
 size_t store_keycodec_len(char type, const unsigned char *p, size_t len) {

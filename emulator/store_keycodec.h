@@ -15,7 +15,9 @@
  *
  * enc(S) and enc(B): the bytes with 0x00 escaped as 0x00 0xFF, terminated
  * by 0x00 0x01; byte order of encodings equals byte order of values and no
- * encoding is a prefix of another.
+ * encoding is a prefix of another. In an S value the pair C0 80 is U+0000
+ * (emu_nul.h) and is encoded as the byte 0x00 it stands for, so "k\0A"
+ * sorts before "kA" and after "k".
  * enc(N): 0x80 for zero; 0xC0 (positive) or 0x40 (negative), then the
  * exponent + 256 as two bytes, the digits as bytes 1..10 (digit + 1), and a
  * 0x00 terminator; for negatives every byte after the sign is inverted
@@ -35,7 +37,7 @@
 #define STORE_KEY_HEADER 13 /* table id + space + hash */
 
 /* Appends enc(value). type is 'S', 'N' or 'B'; for B, value holds the
- * decoded bytes. Returns 0, or -1 (invalid number, or buffer limit). */
+ * decoded bytes; for S, C0 80 is one 0x00 byte. Returns 0, or -1 (invalid number, or buffer limit). */
 int store_keycodec_append(struct emu_buf *out, char type, const char *value, size_t len);
 /* Appends the 13-byte header for a partition whose encoding is pk_enc. */
 int store_keycodec_header(struct emu_buf *out, uint32_t table_id, uint8_t space,

@@ -6,7 +6,7 @@
  * Role: a thin layer over the emulator's own API (emu_server.h,
  *   emu_faults.h, emu_invocations.h, dynamo_api.h) and the blocking client
  *   in kit_ws.c. DynamoDB calls go straight to the in-process store
- *   (dynamo_api_call), not over HTTP.
+ *   (dynamo_api_call_internal), not over HTTP.
  * Errors: every failing call writes one readable line, "expected ... got
  *   ...", into a thread-local buffer (wsgw_kit_error); successful calls leave
  *   it alone. Texts quoted into it are cut at QUOTE_MAX bytes.
@@ -20,6 +20,7 @@
  */
 #include "wsgw_kit.h"
 
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <regex.h>
@@ -35,6 +36,7 @@
 #include "emu_config.h"
 #include "emu_faults.h"
 #include "emu_invocations.h"
+#include "emu_json.h"
 #include "emu_server.h"
 #include "kit_ws.h"
 #include "wsgw_builtin.h"
@@ -610,7 +612,7 @@ int wsgw_kit_db(struct wsgw_kit_emu *emu, const char *operation, const char *req
   int status;
 
   emu_buf_init(&out, DB_RESPONSE_LIMIT);
-  status = dynamo_api_call(emu->emu->dynamo, operation, body, strlen(body), &out);
+  status = dynamo_api_call_internal(emu->emu->dynamo, operation, body, strlen(body), &out);
   if (status != 200)
     fail("DynamoDB %s: expected 200, got %d %.*s", operation, status, QUOTE_MAX,
          out.data ? out.data : "");
@@ -620,11 +622,19 @@ int wsgw_kit_db(struct wsgw_kit_emu *emu, const char *operation, const char *req
   return status;
 }
 
+/* DynamoDB JSON from a kit user: a \u0000 inside a string becomes C0 80, as
+ * in the trees the kit returns (emu_nul.h), instead of ending the string. */
+static cJSON *parse_nul(const char *text) {
+  size_t len = strlen(text);
+
+  return emu_json_parse_nul(text, len, emu_json_scan(text, len, INT_MAX));
+}
+
 /* {"TableName": table, member: <member_json>} as text (cJSON_free), or NULL
  * with the error set when member_json is not a JSON object. */
 static char *table_request(const char *op, const char *table, const char *member,
                            const char *member_json) {
-  cJSON *req, *value = member_json ? cJSON_Parse(member_json) : NULL;
+  cJSON *req, *value = member_json ? parse_nul(member_json) : NULL;
   char *text;
 
   if (!cJSON_IsObject(value)) {
@@ -716,7 +726,7 @@ int wsgw_kit_db_expect_item(struct wsgw_kit_emu *emu, const char *table, const c
   char path[PATH_CAP] = "";
   char *printed;
 
-  if (subset_json && !(want = cJSON_Parse(subset_json))) {
+  if (subset_json && !(want = parse_nul(subset_json))) {
     fail("wsgw_kit_db_expect_item: expected a JSON subset, got %s", subset_json);
     return -1;
   }

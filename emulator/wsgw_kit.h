@@ -133,7 +133,11 @@ void wsgw_kit_ws_free(struct wsgw_kit_ws *ws);
 /* ---- DynamoDB ------------------------------------------------------------------ */
 
 /* Any operation: returns the HTTP status; *response (may be NULL) gets the
- * parsed body. */
+ * parsed body. U+0000 in a string: cJSON trees cannot hold a NUL, so in
+ * *response (and in every kit result tree) it is the byte pair C0 80
+ * ("\xC0\x80" in C), as handlers see it (emu_nul.h). The JSON texts given
+ * to the kit's DynamoDB helpers (requests, items, keys, subsets) may write
+ * it as \u0000 or as C0 80. */
 int wsgw_kit_db(struct wsgw_kit_emu *emu, const char *operation, const char *request_json,
                 cJSON **response);
 /* PutItem of an item in DynamoDB JSON ({"id":{"S":"x"}}). */

@@ -56,12 +56,19 @@ cJSON *wsgw_response(int status, const char *body);
  * is the JSON request body. Returns the HTTP status (200 on success) and
  * stores the parsed response body in *response (the error JSON, with
  * "__type" and "message", on failure). Returns -1 when the call could not
- * be made at all. */
+ * be made at all.
+ * U+0000: DynamoDB strings may hold it, cJSON strings end at a NUL. In the
+ * trees of `request` and *response, a U+0000 inside a string (value or
+ * attribute name) is the byte pair C0 80 (0xC0 0x80, as in Java's modified
+ * UTF-8); write it so to store one. SDK clients see "\u0000" for the same
+ * data. strlen counts C0 80 as two bytes. */
 int wsgw_dynamodb(struct wsgw_ctx *ctx, const char *operation, const cJSON *request,
                   cJSON **response);
 
 /* The ApiGatewayManagementApi. `endpoint` is the management endpoint as the
- * AWS SDKs take it ("https://{domainName}/{stage}"). Each returns the HTTP
+ * AWS SDKs take it ("https://{domainName}/{stage}"). PostToConnection sends
+ * the `len` bytes of `data` as they are, NUL bytes included: to send a
+ * U+0000 read from DynamoDB (C0 80 in the tree), write the byte 0x00. Each returns the HTTP
  * status: PostToConnection 200, DeleteConnection 204, GetConnection 200 (with
  * *response the JSON body); 410 when the connection is gone; -1 when the
  * call could not be made. After an error status, wsgw_last_error_type()

@@ -13,7 +13,7 @@ const {
   ListTablesCommand, PutItemCommand, GetItemCommand, ScanCommand,
   ResourceNotFoundException, ConditionalCheckFailedException,
 } = require('@aws-sdk/client-dynamodb');
-const { PutCommand, GetCommand } = require('@aws-sdk/lib-dynamodb');
+const { PutCommand, GetCommand, UpdateCommand } = require('@aws-sdk/lib-dynamodb');
 const {
   PostToConnectionCommand, GetConnectionCommand, DeleteConnectionCommand, GoneException,
 } = require('@aws-sdk/client-apigatewaymanagementapi');
@@ -86,6 +86,33 @@ describe('wsgw with the AWS SDK for JavaScript v3', { concurrency: true }, () =>
     const out = await doc.send(new GetCommand({
       TableName: 'Connections', Key: { id: 'doc-1' }, ConsistentRead: true }));
     assert.deepEqual(out.Item, obj);
+  });
+
+  // Issue 13 item 3: DynamoDB strings may hold U+0000. The SDK sends it as
+  // \u0000 in the JSON; keys that differ after it are distinct items.
+  test('DocumentClient keeps U+0000 in keys, values and attribute names', TIMEOUT, async (t) => {
+    const { doc } = await h.setup(t);
+    const a = { id: 'k\u0000A', v: 'one\u0000', 'n\u0000m': 'name with a NUL', n: 'prefix' };
+    const b = { id: 'k\u0000B', v: 'two' };
+    await doc.send(new PutCommand({ TableName: 'Connections', Item: a }));
+    await doc.send(new PutCommand({ TableName: 'Connections', Item: b }));
+
+    const gotA = await doc.send(new GetCommand({
+      TableName: 'Connections', Key: { id: 'k\u0000A' }, ConsistentRead: true }));
+    assert.deepEqual(gotA.Item, a, 'the first item is not overwritten by the second');
+    const gotB = await doc.send(new GetCommand({ TableName: 'Connections', Key: { id: 'k\u0000B' } }));
+    assert.deepEqual(gotB.Item, b);
+    const prefix = await doc.send(new GetCommand({ TableName: 'Connections', Key: { id: 'k' } }));
+    assert.equal(prefix.Item, undefined, '"k" alone is another key');
+
+    const upd = await doc.send(new UpdateCommand({
+      TableName: 'Connections', Key: { id: 'k\u0000B' },
+      UpdateExpression: 'SET #n = :v',
+      ConditionExpression: 'v = :two AND size(v) = :three',
+      ExpressionAttributeNames: { '#n': 'x\u0000y' },
+      ExpressionAttributeValues: { ':v': '\u0000', ':two': 'two', ':three': 3 },
+      ReturnValues: 'ALL_NEW' }));
+    assert.deepEqual(upd.Attributes, { ...b, 'x\u0000y': '\u0000' });
   });
 
   test('errors: missing table, missing key attribute, failed condition', TIMEOUT, async (t) => {

@@ -645,6 +645,36 @@ static void db_helpers_put_get_scan_and_expect(void **state) {
   wsgw_kit_stop(emu);
 }
 
+/* Issue 13 item 3: a \u0000 in the kit's DynamoDB JSON is U+0000, not the end
+ * of the string; result trees hold it as C0 80 (wsgw_kit.h). */
+static void db_helpers_keep_a_nul_in_keys_and_values(void **state) {
+  struct wsgw_kit_emu *emu = start_chat();
+  cJSON *got, *resp = NULL;
+  const cJSON *v;
+
+  (void)state;
+  CHECK(wsgw_kit_db_put(emu, "Connections", "{\"id\":{\"S\":\"k\\u0000A\"},\"v\":{\"S\":\"one\\u0000\"}}"));
+  CHECK(wsgw_kit_db_put(emu, "Connections", "{\"id\":{\"S\":\"k\\u0000B\"},\"v\":{\"S\":\"two\"}}"));
+  got = wsgw_kit_db_get(emu, "Connections", "{\"id\":{\"S\":\"k\\u0000A\"}}");
+  assert_non_null(got);
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(got, "id")->child->valuestring, "k\xC0\x80" "A");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(got, "v")->child->valuestring, "one\xC0\x80");
+  cJSON_Delete(got);
+  CHECK(wsgw_kit_db_expect_item(emu, "Connections", "{\"id\":{\"S\":\"k\\u0000B\"}}",
+                                "{\"v\":{\"S\":\"two\"}}", WAIT_MS));
+  CHECK(wsgw_kit_db_expect_item(emu, "Connections", "{\"id\":{\"S\":\"k\"}}", NULL, 0));
+  /* C0 80 in a request text is U+0000 too. */
+  assert_int_equal(wsgw_kit_db(emu, "GetItem",
+                               "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"k\xC0\x80" "A\"}}}",
+                               &resp),
+                   200);
+  v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(resp, "Item"), "v");
+  assert_non_null(v);
+  assert_string_equal(v->child->valuestring, "one\xC0\x80");
+  cJSON_Delete(resp);
+  wsgw_kit_stop(emu);
+}
+
 /* ---- The documentation ------------------------------------------------------------- */
 
 static char *read_file(const char *path) {
@@ -707,6 +737,7 @@ int main(void) {
       cmocka_unit_test(the_invocation_log_answers_by_route_connection_and_handler),
       cmocka_unit_test(a_killed_connection_ends_the_client_and_disconnect_sees_1006),
       cmocka_unit_test(db_helpers_put_get_scan_and_expect),
+      cmocka_unit_test(db_helpers_keep_a_nul_in_keys_and_values),
       cmocka_unit_test(the_docs_show_the_example_compiled_here),
   };
 

@@ -181,6 +181,71 @@ static void binary_and_string_share_one_encoding(void **state) {
   emu_buf_free(&b);
 }
 
+/* Issue 13 item 3: inside wsgw a U+0000 in a string is the pair C0 80
+ * (emu_nul.h); the S encoding must treat it as the byte 0x00 it stands for,
+ * or "k\0A" would sort after "kA" and the key limits would be off. */
+static void a_c0_80_pair_in_a_string_encodes_as_the_nul_byte(void **state) {
+  static const struct {
+    struct bytes nul, raw;
+    const char *reason;
+  } same[] = {
+      {B("\xc0\x80"), B("\0"), "a lone U+0000"},
+      {B("k\xc0\x80" "A"), B("k\0A"), "a NUL inside"},
+      {B("a\xc0\x80\xc0\x80"), B("a\0\0"), "two NULs at the end"},
+  };
+  static const struct bytes_order_case order[] = {
+      {B("k"), B("k\xc0\x80" "A"), -1, "a prefix before its extension by NUL"},
+      {B("k\xc0\x80" "A"), B("kA"), -1, "NUL before 'A'"},
+      {B("k\xc0\x80" "A"), B("k\xc0\x80" "B"), -1, "the byte after the NUL decides"},
+      {B("a\xc0\x80" "z"), B("a\x01"), -1, "NUL before 0x01, whatever follows"},
+      {B("a\xc0\x80"), B("a\xc0\x80\xc0\x80"), -1, "one NUL before two"},
+      {B("a\xc0"), B("a\xc0\x80"), 1, "a lone C0 is the byte 0xC0, after a NUL"},
+  };
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+    struct emu_buf a, b;
+    encode(&a, 'S', same[i].nul.p, same[i].nul.len);
+    encode(&b, 'S', same[i].raw.p, same[i].raw.len);
+    if (a.len != b.len || memcmp(a.data, b.data, a.len) != 0) {
+      print_error("same %zu: %s\n", i, same[i].reason);
+      print_hex("C0 80", &a);
+      print_hex("NUL", &b);
+      fail();
+    }
+    emu_buf_free(&a);
+    emu_buf_free(&b);
+  }
+  for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+    struct emu_buf a, b;
+    int got;
+    encode(&a, 'S', order[i].a.p, order[i].a.len);
+    encode(&b, 'S', order[i].b.p, order[i].b.len);
+    got = buf_cmp(&a, &b);
+    if (got != order[i].order || is_strict_prefix(&a, &b) || is_strict_prefix(&b, &a)) {
+      print_error("order %zu: expected %d, got %d (%s)\n", i, order[i].order, got, order[i].reason);
+      print_hex("a", &a);
+      print_hex("b", &b);
+      fail();
+    }
+    emu_buf_free(&a);
+    emu_buf_free(&b);
+  }
+}
+
+static void binary_values_keep_c0_80_as_two_bytes(void **state) {
+  static const char data[] = {'k', '\xc0', '\x80'};
+  static const char want[] = {'k', '\xc0', '\x80', '\0', '\1'};
+  struct emu_buf b;
+
+  (void)state;
+  encode(&b, 'B', data, sizeof(data));
+  assert_int_equal(b.len, sizeof(want));
+  assert_memory_equal(b.data, want, sizeof(want));
+  emu_buf_free(&b);
+}
+
 /* ---- Numbers ---------------------------------------------------------------- */
 
 /* Strictly increasing. */
@@ -645,6 +710,8 @@ int main(void) {
       cmocka_unit_test(string_encoding_order_equals_byte_order),
       cmocka_unit_test(string_encoding_escapes_nul_and_terminates),
       cmocka_unit_test(binary_and_string_share_one_encoding),
+      cmocka_unit_test(a_c0_80_pair_in_a_string_encodes_as_the_nul_byte),
+      cmocka_unit_test(binary_values_keep_c0_80_as_two_bytes),
       cmocka_unit_test(number_encoding_order_equals_numeric_order),
       cmocka_unit_test(equal_numbers_in_any_spelling_encode_identically),
       cmocka_unit_test(the_largest_exponent_spelt_out_encodes_like_1e125),

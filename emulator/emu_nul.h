@@ -1,0 +1,36 @@
+/*
+ * emu_nul.h - U+0000 inside C strings: the two-byte form C0 80.
+ *
+ * DynamoDB strings (keys, values, attribute names) may hold U+0000, but
+ * cJSON (Debian's, with no length on strings) ends a string at its first
+ * NUL byte. Inside wsgw a U+0000 is therefore the byte pair C0 80, as in
+ * Java's "modified UTF-8": C0 and C1 never occur in valid UTF-8, so the
+ * pair is unambiguous, and strlen, strcmp, the cJSON getters and LMDB's
+ * stored JSON text all carry it untouched. emu_json.h converts at the
+ * edges (\u0000 in a request -> C0 80; C0 80 -> \u0000 in every answer).
+ *
+ * Where a string's length or order is what DynamoDB defines (key and item
+ * sizes, size(), comparisons, the key codec), C0 80 counts as the one byte
+ * 0x00: these helpers say so.
+ * Invariants: strings are NUL-terminated; a lone 0xC0 (not followed by
+ * 0x80) is an ordinary byte. Threading: pure.
+ */
+#ifndef EMU_NUL_H
+#define EMU_NUL_H
+
+#include <stddef.h>
+
+#define EMU_NUL_LEAD 0xC0u
+#define EMU_NUL_TRAIL 0x80u
+
+/* The number of C0 80 pairs in the first len bytes of s. */
+size_t emu_nul_count(const char *s, size_t len);
+/* The length of s in UTF-8 bytes as DynamoDB counts them: strlen, with each
+ * C0 80 counted as one byte. */
+size_t emu_nul_strlen(const char *s);
+/* strcmp on the UTF-8 bytes the strings stand for: C0 80 is the byte 0x00,
+ * which sorts before every other byte and after the end of the string.
+ * Returns <0, 0 or >0. */
+int emu_nul_strcmp(const char *a, const char *b);
+
+#endif
