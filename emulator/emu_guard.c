@@ -18,6 +18,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "emu_log.h"
 #include "emu_time.h"
 #include "ws_registry.h"
 
@@ -152,8 +153,11 @@ static long scan_frames(const unsigned char *p, long n) {
 static void refuse_frame(void) {
   t.refused = 2;
   atomic_fetch_add(&t.g->frames_refused, 1);
-  if (t.c)
+  if (t.c) {
+    emu_log_info("ws", "%s: a frame over %d bytes: closed with 1009 before it was read", t.c->id,
+                 EMU_GUARD_MAX_FRAME);
     ws_registry_close(t.c, 1009, "Message too big");
+  }
 }
 
 static long after_frames_read(int fd, const unsigned char *p, long n) {
@@ -198,6 +202,8 @@ long emu_guard_after_read(int fd, const void *buf, long n) {
         t.head_cut = 1;
         t.phase = PHASE_NONE;
         atomic_fetch_add(&t.g->head_timeouts, 1);
+        emu_log_info("http", "a request head still incomplete %d ms after its first byte: cut off",
+                     EMU_GUARD_HEAD_BUDGET_MS);
         return 0;
       }
     }

@@ -66,8 +66,8 @@ static void refuse(struct ws_limit *l, const struct mg_connection *conn) {
 int ws_limit_admit(struct ws_limit *l, const struct mg_connection *conn) {
   int held;
 
-  /* A keep-alive connection whose earlier handshake was refused by
-   * $connect still holds its slot. */
+  /* One connection holds one slot, whatever it asks (civetweb closes a
+   * connection after any upgrade request, accepted or not). */
   if (slot_of_thread == l)
     return 1;
   held = atomic_load(&l->held);
