@@ -100,7 +100,7 @@ const big = Math.max(0, ...rows.filter((r) => r.mode === "fanout" && r.label ===
 
 p("## WebSocket: the chat app (`fixtures/chat-app.json`) vs the same app on serverless-offline")
 p()
-p("wsgw runs with its defaults (durable writes) and `--max-connections " + f(big) + "`. serverless-offline")
+p("wsgw runs with its defaults (durable writes) and `--max-connections " + f(big + 1) + "` (the clients and a sender). serverless-offline")
 p("13.10.1 (serverless 3.40.0, `useInProcess: true`) runs the same handlers in Node")
 p("(`build-bench/sls-chat/`, written by `bench/run.sh`), keeping the connections in a dynalite")
 p("table. Handshakes are opened 32 at a time; a handshake that takes more than 10 s (20 s for")

@@ -321,15 +321,16 @@ ws_rows() { # LABEL WS_PORT PATH DDB_PORT SERVER_PID BIG R10K
     --handshake-timeout 20 --timeout 240
 }
 
-log "WebSocket: wsgw durable (default), --max-connections $BIG"
-start_wsgw ws-durable --max-connections "$BIG"
+# --max-connections holds exactly N WebSockets: the fan-out's clients plus its sender.
+log "WebSocket: wsgw durable (default), --max-connections $((BIG + 1))"
+start_wsgw ws-durable --max-connections "$((BIG + 1))"
 ws_rows wsgw "$WSGW_PORT" /dev "$WSGW_PORT" "$WSGW_PID" "$BIG" "$R10K"
 # Its 10,001 connections each run $disconnect, a durable DeleteItem on an invoker thread of
 # its own, before it exits: about 9 s here.
 stop "$WSGW_PID" 20
 
 log "WebSocket: wsgw --no-sync, connect rate only"
-start_wsgw ws-nosync --no-sync --max-connections "$BIG"
+start_wsgw ws-nosync --no-sync --max-connections "$((BIG + 1))"
 lg connect --label wsgw-nosync --port "$WSGW_PORT" --path /dev --clients "$CONNECT_N" \
   --connect-inflight 32 --hold 1 --server-pid "$WSGW_PID" --timeout 60
 stop "$WSGW_PID" 3

@@ -11,11 +11,13 @@
 #include "chat_page.h"
 #include "dynamo_api.h"
 #include "emu_faults.h"
+#include "emu_guard.h"
 #include "emu_invocations.h"
 #include "emu_json.h"
 #include "emu_server.h"
 #include "emu_time.h"
 #include "http_util.h"
+#include "ws_limit.h"
 #include "ws_registry.h"
 
 static void send_json(struct mg_connection *conn, int status, cJSON *body) {
@@ -161,9 +163,13 @@ void control_api_serve(struct emu *emu, struct mg_connection *conn, const char *
     } else
       send_message(conn, 404, "use GET or DELETE on /_wsgw/invocations");
   } else if (strcmp(path, "stats") == 0 && strcmp(method, "GET") == 0) {
-    /* Counters for benchmarks and tuning: the store's group commit. */
-    cJSON *o = cJSON_CreateObject();
+    /* Counters for benchmarks and tuning: the store's group commit; the
+     * connection limits (WebSockets held and refused, request heads cut
+     * off, frames refused). */
+    cJSON *o = cJSON_CreateObject(), *limits = ws_limit_stats(emu->limits);
     cJSON_AddItemToObject(o, "store", dynamo_store_stats(emu->dynamo));
+    emu_guard_stats(emu->guard, limits);
+    cJSON_AddItemToObject(o, "connections", limits);
     send_json(conn, 200, o);
   } else if (strcmp(path, CHAT_PAGE_PATH) == 0) {
     chat_page_serve(emu, conn);

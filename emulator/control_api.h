@@ -15,7 +15,10 @@
  *                                      silently ($disconnect sees 1006)
  *   GET    /_wsgw/stats                counters: {"store": {"writes",
  *                                      "batches", "commitMicros"}} (group
- *                                      commit; `make bench` reads them)
+ *                                      commit; `make bench` reads them),
+ *                                      "connections": {"maxConnections",
+ *                                      "webSockets", "refused",
+ *                                      "headTimeouts", "framesRefused"}}
  *   GET    /_wsgw/chat?stage=S         a browser chat page (chat_page.c)
  *
  * Fault shapes: emu_faults.h. Errors: {"message": "..."} with 400 or 404.

@@ -9,7 +9,9 @@
  *   anything else           -> 403 {"message":"Forbidden"}
  *
  * Threads: civetweb's worker pool. One WebSocket connection holds one worker
- * for its lifetime, so the pool is max_connections plus workers for HTTP.
+ * for its lifetime, so the pool is max_connections plus a reserve for HTTP
+ * that WebSockets cannot take (ws_limit). civetweb's connection callbacks
+ * feed ws_limit (slots) and emu_guard (request heads, frame sizes).
  */
 /* nftw() is an XSI function. */
 #define _XOPEN_SOURCE 700
@@ -34,6 +36,7 @@
 #include "dynamo_api.h"
 #include "dynamo_ttl.h"
 #include "emu_faults.h"
+#include "emu_guard.h"
 #include "emu_invocations.h"
 #include "emu_log.h"
 #include "emu_tls.h"
@@ -42,10 +45,10 @@
 #include "store.h"
 #include "ws_access_log.h"
 #include "ws_gateway.h"
+#include "ws_limit.h"
 #include "ws_registry.h"
 #include "ws_routes.h"
 
-#define HTTP_WORKERS 16
 
 wsgw_handler_fn *emu_server_find_handler(const struct emu *emu, const char *name) {
   const struct wsgw_handler_def *d;
@@ -132,6 +135,43 @@ static int log_civetweb(const struct mg_connection *conn, const char *message) {
   (void)conn;
   emu_log_debug("http", "%s", message);
   return 1;
+}
+
+static struct emu *emu_of(const struct mg_connection *conn) {
+  return mg_get_user_data(mg_get_context(conn));
+}
+
+/* A new connection on this worker: its first request head starts. */
+static int on_init_connection(const struct mg_connection *conn, void **conn_data) {
+  (void)conn_data;
+  emu_guard_connection_start(emu_of(conn)->guard);
+  return 0;
+}
+
+static int on_begin_request(struct mg_connection *conn) {
+  (void)conn;
+  emu_guard_head_done();
+  return 0; /* civetweb goes on with the handlers */
+}
+
+/* A keep-alive connection waits for its next head. */
+static void on_end_request(const struct mg_connection *conn, int status) {
+  (void)status;
+  emu_guard_head_start(emu_of(conn)->guard);
+}
+
+static int on_http_error(struct mg_connection *conn, int status, const char *message) {
+  (void)conn;
+  (void)message;
+  emu_guard_http_error(status);
+  return 1; /* civetweb sends its error page */
+}
+
+/* Runs for every connection, on its worker, also after failed handshakes. */
+static void on_connection_close(const struct mg_connection *conn) {
+  (void)conn;
+  ws_limit_connection_closed();
+  emu_guard_connection_closed();
 }
 
 static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
@@ -284,7 +324,7 @@ static int start_civetweb(struct emu *emu, const struct emu_options *opts, char 
   struct mg_init_data init;
   struct mg_error_data error;
   struct mg_server_port ports[4];
-  char listen[128], threads[16], errtext[256] = "";
+  char listen[128], threads[16], errtext[256] = "", buffer[16], request_timeout[16];
   int max_conn = opts->max_connections > 0 ? opts->max_connections : EMU_DEFAULT_MAX_CONNECTIONS;
   char server_pem[PATH_MAX];
   const char *options[32];
@@ -292,8 +332,14 @@ static int start_civetweb(struct emu *emu, const struct emu_options *opts, char 
   int n;
 
   snprintf(listen, sizeof(listen), "%s:%d", emu->host, opts->port);
-  snprintf(threads, sizeof(threads), "%d", max_conn + HTTP_WORKERS);
-  size_futex_hash(max_conn + HTTP_WORKERS + 64);
+  snprintf(threads, sizeof(threads), "%d", max_conn + WS_LIMIT_HTTP_RESERVE);
+  snprintf(buffer, sizeof(buffer), "%d", EMU_GUARD_READ_BUFFER);
+  snprintf(request_timeout, sizeof(request_timeout), "%d", EMU_GUARD_REQUEST_TIMEOUT_MS);
+  size_futex_hash(max_conn + WS_LIMIT_HTTP_RESERVE + 64);
+  if (!(emu->limits = ws_limit_new(max_conn)) || !(emu->guard = emu_guard_new())) {
+    snprintf(err, cap, "out of memory");
+    return -1;
+  }
   options[o++] = "listening_ports";
   options[o++] = listen;
   options[o++] = "num_threads";
@@ -302,8 +348,25 @@ static int start_civetweb(struct emu *emu, const struct emu_options *opts, char 
   options[o++] = "yes";
   options[o++] = "keep_alive_timeout_ms";
   options[o++] = "5000";
+  /* civetweb reads a request head within this long, and waits this long
+   * for a write to progress and for each piece of a request body. Its
+   * default, 30 s, let silent or trickling clients hold workers for 30 s
+   * (issue 13); emu_guard cuts trickling heads sooner. */
   options[o++] = "request_timeout_ms";
-  options[o++] = "30000";
+  options[o++] = request_timeout;
+  /* How long a WebSocket read waits before it polls again: not a close
+   * (ping/pong is off; idle WebSockets are closed by ws_gateway's
+   * watchdog), so independent of the request timeout above. */
+  options[o++] = "websocket_timeout_ms";
+  options[o++] = "60000";
+  /* civetweb's per-connection read buffer, which emu_guard's frame cap
+   * accounts for (16384 is civetweb's default). */
+  options[o++] = "max_request_size";
+  options[o++] = buffer;
+  /* A burst of handshakes beyond --max-connections must reach a worker to
+   * be refused, not wait in a full accept queue for SYN retries. */
+  options[o++] = "listen_backlog";
+  options[o++] = "1024";
   options[o++] = "enable_websocket_ping_pong";
   options[o++] = "no";
   /* http_util_path decodes the path itself, keeping its length: civetweb's
@@ -331,6 +394,11 @@ static int start_civetweb(struct emu *emu, const struct emu_options *opts, char 
   options[o] = NULL;
   memset(&callbacks, 0, sizeof(callbacks));
   callbacks.log_message = log_civetweb;
+  callbacks.init_connection = on_init_connection;
+  callbacks.begin_request = on_begin_request;
+  callbacks.end_request = on_end_request;
+  callbacks.http_error = on_http_error;
+  callbacks.connection_close = on_connection_close;
   memset(&init, 0, sizeof(init));
   init.callbacks = &callbacks;
   init.user_data = emu;
@@ -523,6 +591,8 @@ void emu_server_stop(struct emu *emu) {
   }
   lambda_pool_free(emu->invokers);
   ws_registry_free(emu->registry);
+  ws_limit_free(emu->limits);
+  emu_guard_free(emu->guard);
   dynamo_close(emu->dynamo);
   emu_faults_free(emu->faults);
   emu_invocations_free(emu->invocations);

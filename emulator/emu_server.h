@@ -31,6 +31,8 @@ struct lambda_pool;
 struct dynamo;
 struct dynamo_ttl_sweeper;
 struct mg_context;
+struct ws_limit;
+struct emu_guard;
 
 #define EMU_DEFAULT_MAX_CONNECTIONS 200
 /* SPEC apigw-websocket.md 6: idle connection timeout 10 min; connection
@@ -43,7 +45,7 @@ struct emu_options {
   int port;                 /* 0 picks a free port */
   const char *data_dir;     /* NULL: the per-user default, unless in_memory */
   int in_memory;            /* a temporary data directory removed at stop; nothing synced */
-  int max_connections;      /* concurrent WebSocket connections (worker threads) */
+  int max_connections;      /* concurrent WebSockets; the pool has WS_LIMIT_HTTP_RESERVE more workers */
   int no_sync;              /* LMDB without fsync per commit (faster, not durable) */
   int tls_port;             /* wss:// and https:// listener; -1: none; 0: a free port */
   const char *tls_cert;     /* PEM certificate, or NULL: self-signed in the data dir */
@@ -63,6 +65,8 @@ struct emu {
   const struct wsgw_handler_def *handlers;
   const struct wsgw_handler_def *extra_handlers;
   struct ws_registry *registry;
+  struct ws_limit *limits;           /* the --max-connections cap (atomics) */
+  struct emu_guard *guard;           /* head budget and frame cap counters (atomics) */
   struct emu_faults *faults;           /* fault injection (own lock) */
   struct emu_invocations *invocations; /* the invocation log (own lock) */
   struct lambda_pool *invokers;        /* threads for handler invocations (own lock) */

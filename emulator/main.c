@@ -19,6 +19,7 @@
 #include "emu_server.h"
 #include "scenario.h"
 #include "wsgw_builtin.h"
+#include "ws_limit.h"
 
 static void usage(FILE *out) {
   fprintf(out,
@@ -43,7 +44,9 @@ static void usage(FILE *out) {
           "  --tls-key FILE         data directory at first start) and its private key;\n"
           "                         alone they turn TLS on at port 8443\n"
           "  --no-tls               no TLS listener (the default)\n"
-          "  --max-connections N    concurrent WebSocket connections (default %d)\n"
+          "  --max-connections N    concurrent WebSockets (default %d); one more handshake\n"
+          "                         is refused with 429. Each holds a worker thread; %d\n"
+          "                         more workers always serve HTTP\n"
           "  --no-sync              do not fsync each write (faster; not crash-safe)\n"
           "  --idle-timeout SECS    close idle connections (default 600, as AWS)\n"
           "  --max-connection-duration SECS\n"
@@ -51,7 +54,7 @@ static void usage(FILE *out) {
           "  --ttl-interval SECS    delete expired TTL items every SECS seconds (default %d;\n"
           "                         0: never)\n"
           "  --log-level LEVEL      error, warn (default), info or debug\n",
-          EMU_DEFAULT_MAX_CONNECTIONS, DYNAMO_TTL_DEFAULT_INTERVAL_S);
+          EMU_DEFAULT_MAX_CONNECTIONS, WS_LIMIT_HTTP_RESERVE, DYNAMO_TTL_DEFAULT_INTERVAL_S);
 }
 
 static int parse_int(const char *s, int lo, int hi, int *out) {
@@ -128,8 +131,9 @@ static int serve(int argc, char **argv) {
         return 2;
       }
     } else if (!strcmp(a, "--max-connections")) {
-      if (parse_int(v, 1, 100000, &opts.max_connections) != 0) {
-        fprintf(stderr, "wsgw: --max-connections: expected 1..100000, got \"%s\"\n", v);
+      /* civetweb starts at most 65536 workers, the reserve included. */
+      if (parse_int(v, 1, WS_LIMIT_MAX, &opts.max_connections) != 0) {
+        fprintf(stderr, "wsgw: --max-connections: expected 1..%d, got \"%s\"\n", WS_LIMIT_MAX, v);
         return 2;
       }
     } else if (!strcmp(a, "--idle-timeout") || !strcmp(a, "--max-connection-duration")) {

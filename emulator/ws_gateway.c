@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "emu_faults.h"
+#include "emu_guard.h"
 #include "emu_id.h"
 #include "emu_log.h"
 #include "emu_server.h"
@@ -32,6 +33,7 @@
 #include "ws_access_log.h"
 #include "ws_authorizer.h"
 #include "ws_event.h"
+#include "ws_limit.h"
 #include "ws_registry.h"
 #include "ws_routes.h"
 
@@ -178,6 +180,8 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
   cJSON *event;
   int i, status;
 
+  if (!ws_limit_admit(emu->limits, conn))
+    return 1;
   if (!api || atomic_load(&emu->stopping))
     /* DEVIATION: AWS's answer for an unknown stage is [unverified]; a 403
      * {"message":"Forbidden"} is what its other endpoints answer. */
@@ -262,8 +266,10 @@ static void on_ready(struct mg_connection *conn, void *cbdata) {
   struct emu *emu = cbdata;
   struct ws_conn *c = mg_get_user_connection_data(conn);
 
-  if (c)
+  if (c) {
     ws_registry_add(emu->registry, c, conn);
+    emu_guard_ws_open(emu->guard, c);
+  }
 }
 
 static void send_error_frame(struct ws_conn *c, const char *message) {
@@ -379,6 +385,7 @@ static int on_data(struct mg_connection *conn, int bits, char *data, size_t len,
 
   if (!c)
     return 0;
+  emu_guard_ws_frame();
   switch (opcode) {
   case MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE: {
     int code = 1005;
@@ -414,8 +421,9 @@ static int on_data(struct mg_connection *conn, int bits, char *data, size_t len,
     return close_with(c, 1002, "Protocol error");
   }
   if (len > WS_MAX_FRAME)
-    /* DEVIATION: civetweb reads a whole frame before we see it, so an
-     * oversized frame is refused after it arrived, not while it streams. */
+    /* DEVIATION: civetweb reads a whole frame before we see it, so a frame
+     * of up to 64 KB is refused after it arrived; a longer one is refused
+     * from its header by emu_guard, before civetweb allocates it. */
     return close_with(c, 1009, "Message too big");
   if ((opcode == MG_WEBSOCKET_OPCODE_CONTINUATION) != (c->in_message != 0))
     return close_with(c, 1002, "Protocol error");
@@ -445,6 +453,7 @@ static void on_close(const struct mg_connection *conn, void *cbdata) {
   struct ws_conn *c = mg_get_user_connection_data(conn);
   const struct emu_route *route;
 
+  emu_guard_ws_closed();
   if (!c)
     return;
   mg_set_user_connection_data(conn, NULL);

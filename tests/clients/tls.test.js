@@ -290,6 +290,68 @@ describe('wsgw over TLS (wss:// and https://)', () => {
       ddb.destroy();
     }
   });
+
+  // Issue 13, items 4 and 6, over TLS: civetweb reads TLS through SSL_read,
+  // which wsgw's libssl shim hands to the same guard as recv on plain sockets.
+  test('a wss frame header declaring 2 GB is refused with close 1009 from its header',
+       TIMEOUT, async () => {
+    const sock = tls.connect({ host: '127.0.0.1', port: server.tlsPort, ca });
+    const got = [];
+    let buffered = Buffer.alloc(0);
+    const closeCode = await h.withDeadline(new Promise((resolve, reject) => {
+      sock.once('error', reject);
+      sock.once('secureConnect', () => {
+        sock.write('GET /dev HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n' +
+                   'Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n' +
+                   'Sec-WebSocket-Version: 13\r\n\r\n');
+      });
+      let upgraded = false;
+      sock.on('data', (d) => {
+        buffered = Buffer.concat([buffered, d]);
+        got.push(d.toString('latin1'));
+        if (!upgraded) {
+          const end = buffered.indexOf('\r\n\r\n');
+          if (end < 0)
+            return;
+          if (!buffered.toString('latin1').startsWith('HTTP/1.1 101 '))
+            return reject(new Error(`no 101: ${got.join('')}`));
+          upgraded = true;
+          buffered = buffered.subarray(end + 4);
+          // FIN + text, masked, 64-bit length 0x7FFF0000, mask 0.
+          const header = Buffer.from([0x81, 0xFF, 0, 0, 0, 0, 0x7F, 0xFF, 0, 0, 0, 0, 0, 0]);
+          sock.write(header);
+        }
+        // A server frame: opcode 8 with a 2-byte code first.
+        if (buffered.length >= 4 && (buffered[0] & 0x0F) === 8)
+          resolve(buffered.readUInt16BE(2));
+      });
+      sock.once('end', () => reject(new Error(`closed without a close frame: ${got.join('')}`)));
+    }), 3000, 'the close frame after a 2 GB frame header over wss').finally(() => sock.destroy());
+    assert.equal(closeCode, 1009);
+  });
+
+  test('an https request head that trickles in is cut off within seconds', TIMEOUT, async () => {
+    const head = 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 0123456789abcdef\r\n\r\n';
+    const sock = tls.connect({ host: '127.0.0.1', port: server.tlsPort, ca });
+    const started = Date.now();
+    let timer;
+    await h.withDeadline(new Promise((resolve, reject) => {
+      let i = 0;
+      sock.once('secureConnect', () => {
+        timer = setInterval(() => {
+          if (i < head.length)
+            sock.write(head[i++]);
+        }, 400);
+      });
+      sock.on('data', () => {});
+      sock.once('close', resolve);
+      sock.once('error', resolve);
+    }), 4500, 'the end of a trickling https head').finally(() => {
+      clearInterval(timer);
+      sock.destroy();
+    });
+    assert.ok(Date.now() - started < 4500);
+  });
 });
 
 describe('TLS certificates', () => {
