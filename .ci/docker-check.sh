@@ -5,12 +5,12 @@
 # (tests/clients/docker_e2e.js) against the published port.
 #
 #   1. the image: build, run with its ports on 127.0.0.1, wait for its
-#      HEALTHCHECK, check the user, /data and the size (< 120 MB), run the
-#      end-to-end check, stop it (SIGTERM must exit 0);
+#      HEALTHCHECK, check the user, /data, its libraries (ldd) and its size
+#      (< 120 MB), run the end-to-end check, stop it (SIGTERM must exit 0);
 #   2. compose: `config -q` from the repository root and from docker/, then
 #      `up -d --build`, wait for healthy, the end-to-end check plus an item
-#      put, `down` and `up` again, the item must still be there (the named
-#      volume), then `down -v`.
+#      put, `down`, `up` again with a config of its own mounted on /config,
+#      the item must still be there (the named volume), then `down -v`.
 #
 # Engine: a Docker engine if `docker info` answers (with `docker compose`, or
 # `docker-compose`). Otherwise Debian's podman, as root, with nothing global
@@ -29,9 +29,8 @@
 #
 # Environment:
 #   WSGW_DOCKER_ENGINE  auto (default), docker or podman
-#   WSGW_DOCKER_CACHE   where the base image tarball is cached (default
-#                       /var/cache/wsgw-docker-check as root, else
-#                       ${XDG_CACHE_HOME:-~/.cache}/wsgw-docker-check)
+#   WSGW_DOCKER_CACHE   where podman's base image tarball is cached (default
+#                       /var/cache/wsgw-docker-check)
 #   WSGW_DOCKER_KEEP    1: keep the scratch directory on failure (debugging)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -77,25 +76,39 @@ COMPOSE=()
 COMPOSE_UP=0
 CHILD=""
 
-# Runs a long step in the background and waits for it, so that a signal
-# reaches the trap at once (bash defers traps until a foreground child ends).
+# Runs a long step in the background, in a process group of its own, and
+# waits for it: a signal then reaches the trap at once (bash defers traps
+# until a foreground child ends), and the trap can stop the whole step.
 bg() {
+  local rc
+  set -m
   "$@" &
   CHILD=$!
-  wait "$CHILD"
-  local rc=$?
+  set +m
+  wait "$CHILD" && rc=0 || rc=$?
   CHILD=""
   return $rc
+}
+
+# Stops the step bg is running: SIGTERM to its group, SIGKILL after 30 s.
+stop_child() {
+  local _
+  [ -n "$CHILD" ] || return 0
+  kill -TERM -- "-$CHILD" 2>/dev/null
+  for _ in $(seq 300); do
+    kill -0 -- "-$CHILD" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL -- "-$CHILD" 2>/dev/null
+  wait "$CHILD" 2>/dev/null
+  CHILD=""
 }
 
 cleanup() {
   local rc=$?
   set +e
   trap - EXIT INT TERM
-  if [ -n "$CHILD" ]; then
-    kill -TERM "$CHILD" 2>/dev/null
-    wait "$CHILD" 2>/dev/null
-  fi
+  stop_child
   if [ "$COMPOSE_UP" = 1 ]; then
     timeout 120 "${COMPOSE[@]}" -p "$PROJECT" -f docker/compose.yaml down -v --remove-orphans \
       --rmi local >/dev/null 2>&1
@@ -299,11 +312,7 @@ EOF
 
   mirror=$(apt_mirror)
   [ -n "$mirror" ] || die "no enabled apt source names a $SUITE main mirror (/etc/apt/sources.list*)"
-  if [ -n "${WSGW_DOCKER_CACHE:-}" ]; then
-    cache=$WSGW_DOCKER_CACHE
-  else
-    cache=/var/cache/wsgw-docker-check
-  fi
+  cache=${WSGW_DOCKER_CACHE:-/var/cache/wsgw-docker-check}
   key=$(printf '%s %s %s' "$mirror" "$SUITE" "$BASE_RECIPE" | sha256sum | cut -c1-16)
   tarball="$cache/debian-$SUITE-slim-$key.tar"
   # A month-old base is rebuilt (security updates come with the mirror).
@@ -354,7 +363,7 @@ docker_state() { "$ENGINE" inspect -f '{{.State.Status}}' "$1" 2>/dev/null || ec
 e2e() {
   local port=$1 tls_port=$2
   shift 2
-  bg timeout 180 node tests/clients/docker_e2e.js --base "http://127.0.0.1:$port" \
+  bg timeout 180 node --no-warnings tests/clients/docker_e2e.js --base "http://127.0.0.1:$port" \
     --tls "https://127.0.0.1:$tls_port" "$@" || die "the end-to-end check failed (port $port)"
 }
 
@@ -382,11 +391,23 @@ fi
 IMAGE="localhost/wsgw-docker-check:$$"
 log "building docker/Dockerfile ($ENGINE)"
 t0=$(date +%s)
-bg timeout 600 "${BUILD[@]}" -f docker/Dockerfile -t "$IMAGE" . >"$SCRATCH/build.log" 2>&1 || {
+# The build's output, each line stamped with the time (shown on failure).
+build_image() {
+  timeout 600 "${BUILD[@]}" -f docker/Dockerfile -t "$IMAGE" . 2>&1 |
+    while IFS= read -r line; do printf '%s %s\n' "$(date +%T)" "$line"; done >"$SCRATCH/build.log"
+}
+bg build_image || {
   tail -n 40 "$SCRATCH/build.log" >&2
   die "the image did not build"
 }
-log "built in $(($(date +%s) - t0))s"
+log "built in $(($(date +%s) - t0))s; the slow steps:"
+# Each build step's duration (from the time stamps), 10 s or more.
+awk '
+  function secs(t) { split(t, a, ":"); return a[1] * 3600 + a[2] * 60 + a[3] }
+  function flush(end) { if (name != "" && end - start >= 10) printf "  %4ds  %s\n", end - start, name }
+  / STEP [0-9]+\/[0-9]+: / { now = secs($1); flush(now); start = now; name = substr($0, index($0, "STEP"), 90) }
+  { last = secs($1) }
+  END { flush(last) }' "$SCRATCH/build.log" >&2
 
 size=$("$ENGINE" image inspect -f '{{.Size}}' "$IMAGE")
 size_mb=$(awk -v s="$size" 'BEGIN { printf "%.1f", s / 1000000 }')
@@ -452,10 +473,11 @@ bg timeout 600 "${DC[@]}" up -d --build >"$SCRATCH/compose.log" 2>&1 || {
   tail -n 40 "$SCRATCH/compose.log" >&2
   die "compose up failed"
 }
+t1=$(date +%s)
 CID=$("${DC[@]}" ps -q wsgw)
 [ -n "$CID" ] || die "compose up started no wsgw container"
 wait_healthy "$CID"
-log "compose: healthy $(($(date +%s) - t0))s after \`up -d --build\`"
+log "compose: healthy $(($(date +%s) - t0))s after \`up -d --build\` (which took $((t1 - t0))s)"
 check_loopback_only "$CID"
 marker="survivor-$$-$(date +%s)"
 e2e "$WSGW_PORT" "$WSGW_TLS_PORT" --put "$marker"
@@ -477,10 +499,11 @@ node -e '
 t0=$(date +%s)
 WSGW_CONFIG_DIR=$app WSGW_CONFIG=team-app.json "${DC[@]}" up -d >"$SCRATCH/compose.log" 2>&1 ||
   { cat "$SCRATCH/compose.log" >&2; die "compose up (again, own config) failed"; }
+t1=$(date +%s)
 CID=$("${DC[@]}" ps -q wsgw)
 [ -n "$CID" ] || die "the second compose up started no wsgw container"
 wait_healthy "$CID"
-log "compose: healthy $(($(date +%s) - t0))s after \`up -d\` (image built)"
+log "compose: healthy $(($(date +%s) - t0))s after \`up -d\` (which took $((t1 - t0))s; image built)"
 e2e "$WSGW_PORT" "$WSGW_TLS_PORT" --expect "$marker" --table TeamItems
 "${DC[@]}" down -v >"$SCRATCH/compose.log" 2>&1 || { cat "$SCRATCH/compose.log" >&2; die "compose down -v failed"; }
 COMPOSE_UP=0
