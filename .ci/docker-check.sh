@@ -25,7 +25,11 @@
 #
 # Everything the check starts (containers, the compose project, its network
 # and volume, the podman service, the scratch storage) is removed by the EXIT
-# trap, also on failure; only the base image tarball is kept.
+# trap, also on failure; only the base image tarball is kept. Outside the
+# scratch directory podman itself still uses two fixed paths that no
+# containers.conf setting moves: /run/containers/networks (rootful netavark's
+# IPAM and DNS run directory, emptied as networks go) and
+# /var/lib/containers/cache (containers/image's blob-info cache).
 #
 # Environment:
 #   WSGW_DOCKER_ENGINE  auto (default), docker or podman
