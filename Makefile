@@ -1,6 +1,7 @@
 # Thin wrapper over CMake/ctest. The two commands a new user needs:
 #   make run    install what is missing, build, start the chat example app
 #   make test   the same set-up, then every test (warnings as errors, ASan/UBSan)
+# and, for CI, `make docker-check`: docker/ built and run for real (after make test).
 BUILD      ?= build
 TEST_BUILD ?= build-test
 PORT       ?= 8080
@@ -8,7 +9,7 @@ TLS_PORT   ?= 8443
 DATA_DIR   ?= .wsgw/data
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps test-deps build run test node-deps clean
+.PHONY: all deps test-deps build run test node-deps clean docker-check
 
 all: build
 
@@ -39,6 +40,12 @@ test: test-deps node-deps
 
 clean:
 	rm -rf $(BUILD) $(TEST_BUILD)
+
+# docker/Dockerfile and docker/compose.yaml, built and run with the chat
+# end-to-end check (.ci/docker-check.sh): a Docker engine if one answers, else
+# Debian's podman (as root). About 6 minutes with a cold base-image cache.
+docker-check: node-deps
+	bash .ci/docker-check.sh
 
 # Benchmarks side by side with dynalite and serverless-offline (npm); rewrites docs/benchmarks.md.
 # Not part of `make test`; about 8 to 10 minutes.

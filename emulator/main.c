@@ -6,6 +6,7 @@
  *               --in-memory] [--max-connections N] [--no-sync] [--ttl-interval S]
  *               [--log-level L]
  *   wsgw test [--junit FILE] [--fail-fast] [--jobs N] SCENARIO...  (scenario.c)
+ *   wsgw health [--timeout SECS] URL  (emu_health.c)
  *   wsgw --help | --version
  */
 #include <signal.h>
@@ -15,6 +16,7 @@
 
 #include "dynamo_ttl.h"
 #include "emu_config.h"
+#include "emu_health.h"
 #include "emu_log.h"
 #include "emu_server.h"
 #include "scenario.h"
@@ -26,6 +28,7 @@ static void usage(FILE *out) {
           "usage: wsgw serve [options]\n"
           "       wsgw test [--junit FILE] [--fail-fast] [--jobs N] SCENARIO...\n"
           "                 (JSON scenarios, docs/scenarios.md; see wsgw test --help)\n"
+          "       wsgw health [--timeout SECS] URL   (exit 0 when GET URL answers 200)\n"
           "       wsgw --help | --version\n"
           "\n"
           "Serves an API Gateway WebSocket API (ws://HOST:PORT/{stage}), its @connections\n"
@@ -215,6 +218,8 @@ int main(int argc, char **argv) {
     return serve(argc - 2, argv + 2);
   if (argc >= 2 && !strcmp(argv[1], "test"))
     return scenario_main(argc - 2, argv + 2);
+  if (argc >= 2 && !strcmp(argv[1], "health"))
+    return emu_health_main(argc - 2, argv + 2);
   usage(stderr);
   return 2;
 }
