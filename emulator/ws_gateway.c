@@ -173,6 +173,31 @@ static int authorize(struct emu *emu, const struct emu_api *api, struct ws_conn 
   return 0;
 }
 
+/* What $connect's return hook needs to register the connection. */
+struct accept {
+  struct emu *emu;
+  struct ws_conn *c;
+  struct mg_connection *mg;
+  int registered; /* set by the hook (under the invocation's lock) */
+};
+
+/* lambda_returned_fn: on the handler's thread, the instant $connect
+ * returned. SPEC apigw-websocket.md 7: once $connect has returned a 2xx the
+ * connection is established: POST/GET/DELETE succeed even before the client
+ * has read the 101. Registering here, rather than when the worker wakes,
+ * leaves the gateway no window of its own in which a post answers 410: a
+ * broadcast that read the id from a table $connect wrote sees 410 only
+ * while $connect really runs, as on AWS. */
+static void accept_on_2xx(const cJSON *response, void *arg) {
+  struct accept *a = arg;
+  int status = lambda_response_status(response);
+
+  if (status >= 200 && status <= 299) {
+    ws_registry_add(a->emu->registry, a->c, a->mg);
+    a->registered = 1;
+  }
+}
+
 static int on_connect(const struct mg_connection *conn, void *cbdata) {
   struct emu *emu = cbdata;
   const struct mg_request_info *ri = mg_get_request_info(conn);
@@ -182,6 +207,7 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
   struct ws_event_conn ec;
   struct lambda_result res;
   struct ws_conn *c;
+  struct accept acc;
   cJSON *event;
   int i, status;
 
@@ -225,7 +251,9 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
     event = ws_event_connect(&ec, headers, (size_t)ri->num_headers, ri->query_string,
                              ri->is_ssl, emu_time_now_ms());
     copy = log_copy(emu, api, event);
-    lambda_invoke(emu, &route->fn, event, &res);
+    acc = (struct accept){emu, c, (struct mg_connection *)conn, 0};
+    lambda_invoke_then(emu, &route->fn, event, &res, accept_on_2xx, &acc);
+    /* The hook registered c only for a 2xx, which is accepted below. */
     if (res.outcome != LAMBDA_OK) {
       /* SPEC apigw-websocket.md 4.1: a function error rejects the handshake
        * with 502; a timeout "presumably 504" [unverified]. */
@@ -262,10 +290,10 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
    * itself accepted none). */
   ((struct mg_request_info *)ri)->acceptedWebSocketSubprotocol = c->subprotocol;
   mg_set_user_connection_data(conn, c);
-  /* SPEC apigw-websocket.md 7: once $connect has returned a 2xx the
-   * connection is established: POST/GET/DELETE succeed even before the
-   * client has read the 101 (frames wait for it, ws_registry_ready). */
-  ws_registry_add(emu->registry, c, (struct mg_connection *)conn);
+  /* Established (accept_on_2xx): frames posted from now on wait for the
+   * 101 (ws_registry_ready). Without a $connect route, from here. */
+  if (!route || !acc.registered)
+    ws_registry_add(emu->registry, c, (struct mg_connection *)conn);
   {
     /* Fault injection: a slow 101 (the established-but-not-yet-upgraded
      * window made wide enough to test). */
