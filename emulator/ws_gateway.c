@@ -549,7 +549,9 @@ void ws_gateway_connection_close(struct emu *emu, const struct mg_connection *co
   /* Only a connection whose handshake civetweb failed after on_connect
    * accepted it (e.g. a 500 for an over-long Sec-WebSocket-Key) still has
    * its ws_conn here: on_close detached every other one. Every connection
-   * that $connect accepted thus gets its $disconnect, as a 1006. */
+   * that $connect accepted thus gets its $disconnect.
+   * DEVIATION: what AWS does when the upgrade fails after $connect is
+   * [unverified]; $disconnect runs with 1006, as for a TCP drop. */
   end_connection(emu, conn);
 }
 
