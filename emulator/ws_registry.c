@@ -9,7 +9,9 @@
  * the connection's writer; it writes with conn->lock released and takes
  * the lock only between frames. Posters that find a writer, or a socket
  * whose 101 is not out yet, queue a copy. Failures end the connection
- * (break_locked): 1006, the queue dropped, the socket shut down.
+ * (break_locked): 1006, no further frame, the queue dropped, the socket
+ * shut down (at once when a writer is stuck; after the watchdog's close
+ * grace when a write already failed, usually because the client is gone).
  */
 #include "ws_registry.h"
 
@@ -279,11 +281,15 @@ static int shutdown_locked(struct ws_conn *c) {
 }
 
 /* c's socket cannot take its data (c->lock held, c OPEN or CLOSING with a
- * socket): records 1006 unless an end was recorded, refuses further
- * frames, drops the queue and shuts the socket down, so that nothing
- * follows a partial frame and the worker's read fails (its close callback
- * then runs $disconnect). Returns shutdown_locked's result. */
-static int break_locked(struct ws_conn *c) {
+ * socket): records 1006 unless an end was recorded, refuses further frames
+ * (nothing follows a partial frame) and drops the queue. With `shut`, also
+ * shuts the socket down, so that a blocked write and the worker's read fail
+ * at once (its close callback then runs $disconnect); returns
+ * shutdown_locked's result. Without (a write that already failed: usually
+ * the client is gone and the read fails anyway), the watchdog shuts it down
+ * after CLOSE_GRACE_MS if the connection is still there, sparing the common
+ * case the descriptor scan. */
+static int break_locked(struct ws_conn *c, int shut) {
   if (c->close_code == 0) {
     /* SPEC apigw-websocket.md 8: an abnormal end without a close frame
      * -> 1006. */
@@ -296,7 +302,7 @@ static int break_locked(struct ws_conn *c) {
     c->closing_since_ms = emu_time_mono_ms();
   }
   drop_queue_locked(c);
-  return shutdown_locked(c);
+  return shut ? shutdown_locked(c) : 0;
 }
 
 /* Appends a copy of a frame to c's queue (c->lock held). Unless `always`,
@@ -307,12 +313,12 @@ static int enqueue_locked(struct ws_conn *c, int opcode, const void *data, size_
   struct ws_out *f;
 
   if (!always && c->out_bytes > 0 && c->out_bytes + len > WS_OUT_QUEUE_MAX) {
-    break_locked(c);
+    break_locked(c, 1); /* the writer is stuck on it */
     return -1;
   }
   f = malloc(sizeof(*f) + len);
   if (!f) {
-    break_locked(c);
+    break_locked(c, 1);
     return -1;
   }
   f->next = NULL;
@@ -358,7 +364,7 @@ static int write_as_writer(struct ws_conn *c, int own, int opcode, const void *d
     rc = write_one(c, mg, opcode, data, len);
     pthread_mutex_lock(&c->lock);
     if (rc != 0 && c->state != WS_CONN_CLOSED)
-      break_locked(c);
+      break_locked(c, 0);
   }
   while (c->out_head && !c->broken && c->state != WS_CONN_CLOSED) {
     struct ws_out *f = c->out_head;
@@ -372,7 +378,7 @@ static int write_as_writer(struct ws_conn *c, int own, int opcode, const void *d
     free(f);
     pthread_mutex_lock(&c->lock);
     if (r != 0 && c->state != WS_CONN_CLOSED)
-      break_locked(c);
+      break_locked(c, 0);
   }
   c->writing = 0;
   pthread_cond_broadcast(&c->writer_done);
@@ -451,7 +457,7 @@ int ws_registry_write_overdue(struct ws_conn *c, int64_t now_ms, int64_t deadlin
   since = atomic_load(&c->write_started_ms);
   if (since != 0 && now_ms - since >= deadline_ms && c->mg &&
       (c->state == WS_CONN_OPEN || c->state == WS_CONN_CLOSING)) {
-    break_locked(c);
+    break_locked(c, 1);
     rc = 1;
   }
   pthread_mutex_unlock(&c->lock);
@@ -487,7 +493,7 @@ int ws_registry_kill(struct ws_conn *c) {
 
   pthread_mutex_lock(&c->lock);
   if ((c->state == WS_CONN_OPEN || c->state == WS_CONN_CLOSING) && c->mg)
-    rc = break_locked(c);
+    rc = break_locked(c, 1);
   pthread_mutex_unlock(&c->lock);
   return rc;
 }

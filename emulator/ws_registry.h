@@ -22,9 +22,11 @@
  * The queue is capped (WS_OUT_QUEUE_MAX) and every write has a deadline
  * (WS_WRITE_DEADLINE_MS, enforced by the gateway's watchdog through
  * ws_registry_write_overdue). A frame that does not go out whole, a queue
- * overflow or a missed deadline ends the connection as 1006: its socket is
- * shut down (never another frame after a partial one), the queue is
- * dropped, and later sends fail (410).
+ * overflow or a missed deadline ends the connection as 1006: no frame is
+ * written after it (never another frame after a partial one), the queue is
+ * dropped, later sends fail (410), and the socket is shut down so that the
+ * worker's read ends (at once for an overflow or a missed deadline; after
+ * the watchdog's close grace for a write that failed by itself).
  *
  * Locks (never held while a handler runs or a socket is written):
  *   registry->lock (rwlock) guards the id -> conn table.
