@@ -118,7 +118,12 @@ void connections_api_handle(struct emu *emu, const char *method, const char *pat
   }
   if (strcmp(method, "POST") == 0) {
     /* SPEC apigw-websocket.md 7: the body is the raw bytes, delivered as a
-     * text frame, never JSON-wrapped. */
+     * text frame, never JSON-wrapped. A connection whose $connect returned
+     * but whose 101 is not out yet queues it (ws_registry_ready).
+     * DEVIATION: AWS buffers for a slow client and answers 429 when its
+     * buffer is full; here 200 means written whole or queued (at most
+     * WS_OUT_QUEUE_MAX), and a frame that could not go out whole (write
+     * deadline, queue full) ends the connection as 1006 and answers 410. */
     if (ws_registry_send(c, MG_WEBSOCKET_OPCODE_TEXT, body, len) == 0)
       respond(out, 200, NULL, NULL);
     else

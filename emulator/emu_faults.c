@@ -22,11 +22,12 @@ enum fault_type {
   FAULT_DYNAMODB_ERROR,
   FAULT_HANDLER_LATENCY,
   FAULT_HANDLER_TIMEOUT,
+  FAULT_HANDSHAKE_DELAY,
 };
 
 static const char *const type_names[] = {
     "disconnect.drop", "disconnect.delay", "connections.error",
-    "dynamodb.error",  "handler.latency",  "handler.timeout",
+    "dynamodb.error",  "handler.latency",  "handler.timeout", "handshake.delay",
 };
 
 struct fault {
@@ -116,7 +117,8 @@ static int parse_fault(const cJSON *spec, struct fault *out, char *err, size_t c
       break;
   if (t == sizeof(type_names) / sizeof(type_names[0])) {
     snprintf(err, cap, "fault: unknown type \"%.64s\" (expected disconnect.drop, disconnect.delay, "
-                       "connections.error, dynamodb.error, handler.latency or handler.timeout)",
+                       "connections.error, dynamodb.error, handler.latency, handler.timeout or "
+                       "handshake.delay)",
              type->valuestring);
     return -1;
   }
@@ -141,6 +143,7 @@ static int parse_fault(const cJSON *spec, struct fault *out, char *err, size_t c
   case FAULT_DISCONNECT_DROP:
   case FAULT_DISCONNECT_DELAY:
   case FAULT_CONNECTIONS_ERROR:
+  case FAULT_HANDSHAKE_DELAY:
     if (get_target(spec, "connectionId", ft.target, sizeof(ft.target), err, cap) != 0)
       return -1;
     break;
@@ -155,7 +158,8 @@ static int parse_fault(const cJSON *spec, struct fault *out, char *err, size_t c
       return -1;
     break;
   }
-  if (ft.type == FAULT_DISCONNECT_DELAY || ft.type == FAULT_HANDLER_LATENCY) {
+  if (ft.type == FAULT_DISCONNECT_DELAY || ft.type == FAULT_HANDLER_LATENCY ||
+      ft.type == FAULT_HANDSHAKE_DELAY) {
     if (!cJSON_IsNumber(ms) || ms->valuedouble < 0 || ms->valuedouble > 600000) {
       snprintf(err, cap, "fault: %s needs \"ms\" from 0 to 600000", type_names[t]);
       return -1;
@@ -411,4 +415,13 @@ int emu_faults_handler(struct emu_faults *f, const char *handler, int *latency_m
     any = 1;
   }
   return any;
+}
+
+int emu_faults_handshake(struct emu_faults *f, const char *connection_id, int *delay_ms) {
+  struct fault ft;
+
+  if (!fire(f, FAULT_HANDSHAKE_DELAY, connection_id, NULL, &ft))
+    return 0;
+  *delay_ms = ft.ms;
+  return 1;
 }

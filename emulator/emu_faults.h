@@ -12,6 +12,10 @@
  *                                        | "ThrottlingException" | "InternalServerError"}
  *   {"type": "handler.latency",   "handler": "<name>|*", "ms": 200}
  *   {"type": "handler.timeout",   "handler": "<name>|*"}
+ *   {"type": "handshake.delay",   "connectionId": "<id>|*", "ms": 300}
+ *       (the 101 leaves ms after $connect accepted the connection: it is
+ *       established meanwhile, so posts are queued and a DELETE closes it
+ *       right after the 101)
  * plus, on any fault, "count": N (fires N times, then is spent; default
  * unlimited) and "rate": 0..1 (probability per match, default 1; drawn
  * from a generator seeded by "seed", default 1, so runs repeat).
@@ -58,5 +62,6 @@ int emu_faults_dynamodb(struct emu_faults *f, const char *operation, const char 
                         enum dynamo_error_code *code);
 int emu_faults_handler(struct emu_faults *f, const char *handler, int *latency_ms,
                        int *force_timeout);
+int emu_faults_handshake(struct emu_faults *f, const char *connection_id, int *delay_ms);
 
 #endif

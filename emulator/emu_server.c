@@ -18,6 +18,7 @@
 #include "emu_server.h"
 
 #include <civetweb.h>
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -39,6 +40,7 @@
 #include "emu_guard.h"
 #include "emu_invocations.h"
 #include "emu_log.h"
+#include "emu_time.h"
 #include "emu_tls.h"
 #include "http_util.h"
 #include "lambda_pool.h"
@@ -167,9 +169,11 @@ static int on_http_error(struct mg_connection *conn, int status, const char *mes
   return 1; /* civetweb sends its error page */
 }
 
-/* Runs for every connection, on its worker, also after failed handshakes. */
+/* Runs for every connection, on its worker, also after failed handshakes:
+ * a handshake civetweb failed after $connect accepted it gets its
+ * $disconnect (ws_gateway), then the worker's slot and guard are let go. */
 static void on_connection_close(const struct mg_connection *conn) {
-  (void)conn;
+  ws_gateway_connection_close(emu_of(conn), conn);
   ws_limit_connection_closed();
   emu_guard_connection_closed();
 }
@@ -428,15 +432,26 @@ static int start_civetweb(struct emu *emu, const struct emu_options *opts, char 
   return 0;
 }
 
+/* How long clients get to answer the 1001 close at shutdown before their
+ * sockets are shut down under them (SIGTERM must end the server within 2 s,
+ * whatever the clients do). */
+#define STOP_GRACE_MS 500
+
 struct stopper {
-  struct mg_context *mg;
+  struct emu *emu;
+  atomic_int stopping_civetweb;
   atomic_int done;
 };
 
+/* Shutdown's blocking part: the 1001 close frames (a client that does not
+ * read can block one), then mg_stop (it joins every worker, and each runs
+ * its connection's $disconnect). */
 static void *stopper_main(void *arg) {
   struct stopper *s = arg;
 
-  mg_stop(s->mg);
+  ws_gateway_close_all(s->emu);
+  atomic_store(&s->stopping_civetweb, 1);
+  mg_stop(s->emu->mg);
   atomic_store(&s->done, 1);
   return NULL;
 }
@@ -457,21 +472,71 @@ static void poke_listener(int port) {
   close(fd);
 }
 
-/* mg_stop, without waiting out the master thread's poll quantum. */
-static void stop_civetweb(struct emu *emu) {
-  struct stopper s = {emu->mg, 0};
-  pthread_t tid;
-  int i;
+static int sockaddr_port(const struct sockaddr_storage *a) {
+  if (a->ss_family == AF_INET)
+    return ntohs(((const struct sockaddr_in *)a)->sin_port);
+  if (a->ss_family == AF_INET6)
+    return ntohs(((const struct sockaddr_in6 *)a)->sin6_port);
+  return -1;
+}
 
+/* Shuts down every connected socket this server accepted (local port: its
+ * HTTP or TLS port), found among the process's descriptors (civetweb does
+ * not expose them). A blocked write or read on one fails at once, where
+ * civetweb itself would notice its stop flag only after its 2 s poll
+ * quantum, or after a client that does not read let the write time out.
+ * Clients in the same process are untouched: their local port is another. */
+static void shutdown_client_sockets(const struct emu *emu) {
+  DIR *d = opendir("/proc/self/fd");
+  struct dirent *e;
+
+  if (!d)
+    return;
+  while ((e = readdir(d)) != NULL) {
+    struct sockaddr_storage self, peer;
+    socklen_t slen = sizeof(self), plen = sizeof(peer);
+    char *end;
+    long v = strtol(e->d_name, &end, 10);
+    int port;
+    if (*end || v < 0 || v == dirfd(d))
+      continue;
+    if (getsockname((int)v, (struct sockaddr *)&self, &slen) != 0 ||
+        getpeername((int)v, (struct sockaddr *)&peer, &plen) != 0)
+      continue;
+    port = sockaddr_port(&self);
+    if (port > 0 && (port == emu->port || port == emu->tls_port))
+      shutdown((int)v, SHUT_RDWR);
+  }
+  closedir(d);
+}
+
+/* ws_gateway_close_all and mg_stop, bounded: after STOP_GRACE_MS the
+ * remaining client sockets are shut down (and again every 250 ms, for any
+ * accepted meanwhile), so that nothing a client does holds the stop up. */
+static void stop_civetweb(struct emu *emu) {
+  struct stopper s;
+  pthread_t tid;
+  int64_t start = emu_time_mono_ms(), last_kill = 0;
+
+  s.emu = emu;
+  atomic_store(&s.stopping_civetweb, 0);
+  atomic_store(&s.done, 0);
   if (pthread_create(&tid, NULL, stopper_main, &s) != 0) {
+    ws_gateway_close_all(emu);
     mg_stop(emu->mg);
     return;
   }
-  for (i = 0; i < 1000 && !atomic_load(&s.done); i++) {
+  while (!atomic_load(&s.done)) {
     struct timespec ms = {0, 5000000L};
-    if (emu->port && (strcmp(emu->host, "127.0.0.1") == 0 || strcmp(emu->host, "0.0.0.0") == 0 ||
-                      strcmp(emu->host, "localhost") == 0))
+    int64_t now = emu_time_mono_ms();
+    if (atomic_load(&s.stopping_civetweb) && emu->port &&
+        (strcmp(emu->host, "127.0.0.1") == 0 || strcmp(emu->host, "0.0.0.0") == 0 ||
+         strcmp(emu->host, "localhost") == 0))
       poke_listener(emu->port);
+    if (now - start >= STOP_GRACE_MS && now - last_kill >= 250) {
+      shutdown_client_sockets(emu);
+      last_kill = now;
+    }
     nanosleep(&ms, NULL);
   }
   pthread_join(tid, NULL);
@@ -578,9 +643,9 @@ void emu_server_stop(struct emu *emu) {
   dynamo_ttl_stop(emu->ttl_sweeper);
   emu->ttl_sweeper = NULL;
   if (emu->mg) {
-    ws_gateway_close_all(emu);
-    /* Stops the workers; each open connection's close callback runs
-     * $disconnect before the store is closed below. */
+    /* Closes every connection (1001) and stops the workers; each open
+     * connection's close callback runs $disconnect before the store is
+     * closed below. */
     stop_civetweb(emu);
   }
   /* Handlers abandoned at their deadline may still run and call into the

@@ -183,6 +183,8 @@ struct invocation {
   struct wsgw_ctx ctx;
   struct emu *emu;
   int latency_ms; /* injected before the handler runs */
+  lambda_returned_fn *on_return; /* may be NULL */
+  void *on_return_arg;
 };
 
 static void invocation_free(struct invocation *inv) {
@@ -210,6 +212,9 @@ static void invocation_run(void *arg) {
   inv->response = resp;
   inv->done = 1;
   abandoned = inv->abandoned;
+  /* Under the lock: the caller has not given up, and cannot meanwhile. */
+  if (!abandoned && inv->on_return && !inv->ctx.failed && cJSON_IsObject(resp))
+    inv->on_return(resp, inv->on_return_arg);
   pthread_cond_signal(&inv->cond);
   pthread_mutex_unlock(&inv->lock);
   if (abandoned)
@@ -224,6 +229,11 @@ static void invocation_run(void *arg) {
 
 void lambda_invoke(struct emu *emu, const struct emu_function *fn, cJSON *event,
                    struct lambda_result *out) {
+  lambda_invoke_then(emu, fn, event, out, NULL, NULL);
+}
+
+void lambda_invoke_then(struct emu *emu, const struct emu_function *fn, cJSON *event,
+                        struct lambda_result *out, lambda_returned_fn *on_return, void *arg) {
   wsgw_handler_fn *handler = emu_server_find_handler(emu, fn->handler);
   int timeout_ms = fn->timeout_ms < INTEGRATION_TIMEOUT_MS ? fn->timeout_ms : INTEGRATION_TIMEOUT_MS;
   int64_t start = emu_time_mono_ms();
@@ -261,6 +271,8 @@ void lambda_invoke(struct emu *emu, const struct emu_function *fn, cJSON *event,
   inv->ctx.emu = emu;
   inv->ctx.fn = fn;
   inv->latency_ms = inv_latency;
+  inv->on_return = on_return;
+  inv->on_return_arg = arg;
   atomic_fetch_add(&emu->inflight, 1);
   if (lambda_pool_run(emu->invokers, invocation_run, inv) != 0) {
     /* No thread to spare: run on this one, without a deadline. */
@@ -319,7 +331,11 @@ void lambda_result_free(struct lambda_result *r) {
 }
 
 int lambda_result_status(const struct lambda_result *r) {
-  const cJSON *s = cJSON_GetObjectItemCaseSensitive(r->response, "statusCode");
+  return lambda_response_status(r->response);
+}
+
+int lambda_response_status(const cJSON *response) {
+  const cJSON *s = cJSON_GetObjectItemCaseSensitive(response, "statusCode");
 
   /* DEVIATION: a proxy response without statusCode is taken as 200
    * ([unverified] for WebSocket APIs). */

@@ -36,10 +36,21 @@ struct lambda_result {
  * the background and its result is discarded; emu_server_stop waits for it. */
 void lambda_invoke(struct emu *emu, const struct emu_function *fn, cJSON *event,
                    struct lambda_result *out);
+/* Called on the handler's thread the moment a handler returned a response
+ * object without failing, before its caller is woken; never once the caller
+ * gave up at the deadline. It runs under the invocation's lock: it must be
+ * short and must not invoke handlers. */
+typedef void lambda_returned_fn(const cJSON *response, void *arg);
+/* lambda_invoke, calling on_return(response, arg) as described above:
+ * $connect registers its connection at the instant the handler returns. */
+void lambda_invoke_then(struct emu *emu, const struct emu_function *fn, cJSON *event,
+                        struct lambda_result *out, lambda_returned_fn *on_return, void *arg);
 void lambda_result_free(struct lambda_result *r);
 /* The response's statusCode (200 when absent, see the DEVIATION at the
  * definition). */
 int lambda_result_status(const struct lambda_result *r);
+/* The same for a response object. */
+int lambda_response_status(const cJSON *response);
 /* The response's body string, or NULL. */
 const char *lambda_result_body(const struct lambda_result *r);
 /* A response header (case-insensitive name), or NULL. */

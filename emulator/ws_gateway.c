@@ -4,12 +4,21 @@
  * connect  (worker, before the 101): mint the connectionId, run $connect,
  *          accept (2xx), or reject with the handler's status (502 on a
  *          function error, 504 on a timeout). Subprotocol: only what
- *          $connect returns in Sec-WebSocket-Protocol is accepted.
- * ready    (after the 101): register the connection (posts now work).
+ *          $connect returns in Sec-WebSocket-Protocol is accepted. An
+ *          accepted connection is registered at once: it is established,
+ *          and posts and DELETEs from then on are queued until the 101 is out.
+ * ready    (after the 101): write what was queued meanwhile, in order.
  * data     (per frame): control frames handled here, never passed to
  *          handlers; text messages reassembled, routed, invoked.
  * close    (socket gone): unregister, then run $disconnect with the code
- *          and reason of how it ended.
+ *          and reason of how it ended. civetweb can still fail a handshake
+ *          after connect accepted it (then neither ready nor close runs):
+ *          its connection_close callback (ws_gateway_connection_close)
+ *          ends such a connection the same way, as 1006.
+ * watchdog (own thread): idle and maximum-duration timeouts, close
+ *          handshakes that never finish, writes past their deadline. It
+ *          never writes to a socket itself (its closes run on lambda_pool
+ *          threads) and never waits for a writer.
  *
  * The limits and close codes quote apigw-websocket.md sections 5, 6 and 8.
  */
@@ -30,6 +39,7 @@
 #include "emu_time.h"
 #include "http_util.h"
 #include "lambda_invoke.h"
+#include "lambda_pool.h"
 #include "ws_access_log.h"
 #include "ws_authorizer.h"
 #include "ws_event.h"
@@ -166,6 +176,31 @@ static int authorize(struct emu *emu, const struct emu_api *api, struct ws_conn 
   return 0;
 }
 
+/* What $connect's return hook needs to register the connection. */
+struct accept {
+  struct emu *emu;
+  struct ws_conn *c;
+  struct mg_connection *mg;
+  int registered; /* set by the hook (under the invocation's lock) */
+};
+
+/* lambda_returned_fn: on the handler's thread, the instant $connect
+ * returned. SPEC apigw-websocket.md 7: once $connect has returned a 2xx the
+ * connection is established: POST/GET/DELETE succeed even before the client
+ * has read the 101. Registering here, rather than when the worker wakes,
+ * leaves the gateway no window of its own in which a post answers 410: a
+ * broadcast that read the id from a table $connect wrote sees 410 only
+ * while $connect really runs, as on AWS. */
+static void accept_on_2xx(const cJSON *response, void *arg) {
+  struct accept *a = arg;
+  int status = lambda_response_status(response);
+
+  if (status >= 200 && status <= 299) {
+    ws_registry_add(a->emu->registry, a->c, a->mg);
+    a->registered = 1;
+  }
+}
+
 static int on_connect(const struct mg_connection *conn, void *cbdata) {
   struct emu *emu = cbdata;
   const struct mg_request_info *ri = mg_get_request_info(conn);
@@ -177,6 +212,7 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
   struct ws_event_conn ec;
   struct lambda_result res;
   struct ws_conn *c;
+  struct accept acc;
   cJSON *event;
   int i, status;
 
@@ -222,7 +258,9 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
     event = ws_event_connect(&ec, headers, (size_t)ri->num_headers, ri->query_string,
                              ri->is_ssl, emu_time_now_ms());
     copy = log_copy(emu, api, event);
-    lambda_invoke(emu, &route->fn, event, &res);
+    acc = (struct accept){emu, c, (struct mg_connection *)conn, 0};
+    lambda_invoke_then(emu, &route->fn, event, &res, accept_on_2xx, &acc);
+    /* The hook registered c only for a 2xx, which is accepted below. */
     if (res.outcome != LAMBDA_OK) {
       /* SPEC apigw-websocket.md 4.1: a function error rejects the handshake
        * with 502; a timeout "presumably 504" [unverified]. */
@@ -259,6 +297,20 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
    * itself accepted none). */
   ((struct mg_request_info *)ri)->acceptedWebSocketSubprotocol = c->subprotocol;
   mg_set_user_connection_data(conn, c);
+  /* Established (accept_on_2xx): frames posted from now on wait for the
+   * 101 (ws_registry_ready). Without a $connect route, from here. */
+  if (!route || !acc.registered)
+    ws_registry_add(emu->registry, c, (struct mg_connection *)conn);
+  {
+    /* Fault injection: a slow 101 (the established-but-not-yet-upgraded
+     * window made wide enough to test). */
+    int delay_ms = 0;
+    if (emu_faults_handshake(emu->faults, c->id, &delay_ms) && delay_ms > 0) {
+      struct timespec ts = {delay_ms / 1000, (long)(delay_ms % 1000) * 1000000L};
+      while (nanosleep(&ts, &ts) != 0)
+        ;
+    }
+  }
   return 0;
 }
 
@@ -267,7 +319,7 @@ static void on_ready(struct mg_connection *conn, void *cbdata) {
   struct ws_conn *c = mg_get_user_connection_data(conn);
 
   if (c) {
-    ws_registry_add(emu->registry, c, conn);
+    ws_registry_ready(c);
     emu_guard_ws_open(emu->guard, c);
   }
 }
@@ -448,8 +500,10 @@ static int on_data(struct mg_connection *conn, int bits, char *data, size_t len,
   return 1;
 }
 
-static void on_close(const struct mg_connection *conn, void *cbdata) {
-  struct emu *emu = cbdata;
+/* The end of an accepted connection: unregister it (posts now get 410),
+ * then run $disconnect. Called once per connection, by whichever callback
+ * finds it attached to the civetweb connection. */
+static void end_connection(struct emu *emu, const struct mg_connection *conn) {
   struct ws_conn *c = mg_get_user_connection_data(conn);
   const struct emu_route *route;
 
@@ -499,6 +553,20 @@ static void on_close(const struct mg_connection *conn, void *cbdata) {
   ws_registry_conn_unref(c);
 }
 
+static void on_close(const struct mg_connection *conn, void *cbdata) {
+  end_connection(cbdata, conn);
+}
+
+void ws_gateway_connection_close(struct emu *emu, const struct mg_connection *conn) {
+  /* Only a connection whose handshake civetweb failed after on_connect
+   * accepted it (e.g. a 500 for an over-long Sec-WebSocket-Key) still has
+   * its ws_conn here: on_close detached every other one. Every connection
+   * that $connect accepted thus gets its $disconnect.
+   * DEVIATION: what AWS does when the upgrade fails after $connect is
+   * [unverified]; $disconnect runs with 1006, as for a TCP drop. */
+  end_connection(emu, conn);
+}
+
 void ws_gateway_register(struct emu *emu, struct mg_context *ctx) {
   /* An empty list makes civetweb accept no subprotocol by itself. */
   static struct mg_websocket_subprotocols none = {0, NULL};
@@ -525,6 +593,16 @@ void ws_gateway_close_all(struct emu *emu) {
  * shut down (the close then counts as it was recorded). */
 #define CLOSE_GRACE_MS 2000
 
+/* A lambda_pool job: the timeout close of one connection (drops the
+ * reference the watchdog handed over). */
+static void timeout_close(void *arg) {
+  struct ws_conn *c = arg;
+
+  /* SPEC apigw-websocket.md 6: server-side ends use 1001 "Going away". */
+  ws_registry_close(c, 1001, "Going away");
+  ws_registry_conn_unref(c);
+}
+
 /* One pass over the connections: SPEC apigw-websocket.md 6: idle 10 min and
  * connection duration 2 h, both closing with 1001 "Going away".
  * SPEC apigw-websocket.md 5: whether pings reset the idle timer is
@@ -536,18 +614,29 @@ static void watchdog_pass(struct emu *emu) {
 
   for (i = 0; i < n; i++) {
     struct ws_conn *c = all[i];
-    int state;
+    int state, ready;
     int64_t closing_since;
+    /* A slow reader: its write ends the connection as 1006. */
+    if (ws_registry_write_overdue(c, mono, WS_WRITE_DEADLINE_MS)) {
+      ws_registry_conn_unref(c);
+      continue;
+    }
+    /* Never held across a socket write (ws_registry.h): a short wait. */
     pthread_mutex_lock(&c->lock);
     state = c->state;
+    ready = c->ready;
     closing_since = c->closing_since_ms;
     pthread_mutex_unlock(&c->lock);
     if (state == WS_CONN_OPEN &&
         (now - atomic_load(&c->last_active_ms) >= emu->idle_timeout_ms ||
-         now - c->connected_at_ms >= emu->max_duration_ms))
-      ws_registry_close(c, 1001, "Going away");
-    else if (state == WS_CONN_CLOSING && mono - closing_since >= CLOSE_GRACE_MS)
+         now - c->connected_at_ms >= emu->max_duration_ms)) {
+      /* The close frame may meet a full socket: it is written on a pool
+       * thread, so that the watchdog itself never blocks. */
+      if (lambda_pool_run(emu->invokers, timeout_close, c) == 0)
+        continue; /* the job drops the reference */
+    } else if (state == WS_CONN_CLOSING && ready && mono - closing_since >= CLOSE_GRACE_MS) {
       ws_registry_force_close(c);
+    }
     ws_registry_conn_unref(c);
   }
   free(all);

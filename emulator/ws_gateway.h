@@ -12,12 +12,20 @@
 
 struct emu;
 struct mg_context;
+struct mg_connection;
 
 /* Registers the callbacks for every path ("**"); the stage is checked in the
  * connect callback. */
 void ws_gateway_register(struct emu *emu, struct mg_context *ctx);
-/* Server shutdown: closes every open connection with 1001 "Going away". */
+/* Server shutdown: closes every open connection with 1001 "Going away".
+ * Its writes may block on clients that do not read: emu_server_stop runs it
+ * on a thread of its own and shuts the sockets down after a grace period. */
 void ws_gateway_close_all(struct emu *emu);
+/* For civetweb's connection_close callback (every connection, on its
+ * worker): a WebSocket connection that $connect accepted but whose
+ * handshake civetweb then failed is unregistered and gets its $disconnect
+ * (1006). Does nothing for any other connection. */
+void ws_gateway_connection_close(struct emu *emu, const struct mg_connection *conn);
 
 /* The thread that enforces the idle and maximum-duration timeouts and ends
  * connections whose clients ignore a close. */

@@ -1,16 +1,39 @@
 /*
- * ws_registry.h - live WebSocket connections by connectionId.
+ * ws_registry.h - live WebSocket connections by connectionId, and the
+ * ordered, bounded delivery of frames to each.
  *
  * A struct ws_conn is created by the gateway when a handshake starts and is
  * shared by three kinds of threads: the civetweb worker that owns the
  * socket (reads frames, runs handlers), any thread posting to it through
- * @connections, and the server at shutdown.
+ * @connections, and the server (watchdog, shutdown).
  *
- * Locks (never held while a handler runs):
+ * Life of a connection: CONNECTING while $connect runs (not registered:
+ * posts get 410), OPEN once $connect returned 2xx (registered; frames posted
+ * before the 101 is on the wire wait in the outbound queue and
+ * ws_registry_ready writes them right after it), CLOSING once a close frame
+ * is queued or the socket failed, CLOSED when the worker's close callback
+ * ran (ws_registry_remove).
+ *
+ * Sending: no lock is ever held across a socket write. A sender appends
+ * its frame to the connection's outbound queue under conn->lock, or, when
+ * the socket is ready and nobody is writing, becomes the connection's only
+ * writer: it drops the lock, writes its frame from its own buffer (no copy),
+ * re-takes the lock and writes whatever others queued meanwhile, in order.
+ * The queue is capped (WS_OUT_QUEUE_MAX) and every write has a deadline
+ * (WS_WRITE_DEADLINE_MS, enforced by the gateway's watchdog through
+ * ws_registry_write_overdue). A frame that does not go out whole, a queue
+ * overflow or a missed deadline ends the connection as 1006: no frame is
+ * written after it (never another frame after a partial one), the queue is
+ * dropped, later sends fail (410), and the socket is shut down so that the
+ * worker's read ends (at once for an overflow or a missed deadline; after
+ * the watchdog's close grace for a write that failed by itself).
+ *
+ * Locks (never held while a handler runs or a socket is written):
  *   registry->lock (rwlock) guards the id -> conn table.
- *   conn->lock (mutex) guards conn->mg, state and the close code/reason; every
- *   frame written to the socket is written under it, so nothing writes
- *   to an mg_connection after the close callback released it.
+ *   conn->lock (mutex) guards mg, state, ready, the writer flag, the queue
+ *   and the close code/reason. ws_registry_remove waits (writer_done) until
+ *   the writer has left, so nothing writes to an mg_connection after the
+ *   close callback released it.
  * Lifetime: reference counted. The registry holds one reference while the
  * connection is registered, the owning worker one until its close callback
  * finishes; ws_registry_get returns a new reference.
@@ -30,11 +53,26 @@
 
 struct mg_connection;
 
+/* Bytes of frames a connection may have waiting behind its writer (at
+ * least one frame is always accepted): four maximum-size messages. */
+#define WS_OUT_QUEUE_MAX (512 * 1024)
+/* A write to a connection still in progress after this long ends it. */
+#define WS_WRITE_DEADLINE_MS 2000
+
 enum ws_conn_state {
-  WS_CONN_CONNECTING, /* $connect running: posts get 410 */
-  WS_CONN_OPEN,
-  WS_CONN_CLOSING,    /* a close frame was sent or received: posts get 410 */
-  WS_CONN_CLOSED,     /* the socket is gone */
+  WS_CONN_CONNECTING, /* $connect running, not registered: posts get 410 */
+  WS_CONN_OPEN,       /* registered: posts are written (or queued until ready) */
+  WS_CONN_CLOSING,    /* a close frame was queued or received, or the socket
+                         failed: posts get 410 */
+  WS_CONN_CLOSED,     /* the close callback ran */
+};
+
+/* A frame waiting in a connection's outbound queue (a copy). */
+struct ws_out {
+  struct ws_out *next;
+  int opcode;
+  size_t len;
+  char data[];
 };
 
 struct ws_conn {
@@ -48,8 +86,16 @@ struct ws_conn {
   atomic_llong last_active_ms;
 
   pthread_mutex_t lock;
+  pthread_cond_t writer_done;       /* signalled (under lock) when the writer leaves */
   struct mg_connection *mg;         /* guarded by lock; NULL unless OPEN/CLOSING */
   enum ws_conn_state state;         /* guarded by lock */
+  int ready;                        /* guarded by lock: the 101 is on the wire */
+  int writing;                      /* guarded by lock: a thread is writing to mg */
+  int broken;                       /* guarded by lock: a write failed or overran */
+  struct ws_out *out_head, *out_tail; /* guarded by lock: frames for the writer */
+  size_t out_bytes;                 /* guarded by lock: their payload bytes */
+  atomic_llong write_started_ms;    /* monotonic start of the write in progress, 0:
+                                       none (read by the watchdog without the lock) */
   int close_code;                   /* guarded by lock; 0 until the end is known */
   int64_t closing_since_ms;         /* guarded by lock; when CLOSING began */
   int remote_port;                  /* read-only: the client's TCP port */
@@ -76,10 +122,17 @@ struct ws_conn *ws_registry_conn_new(const struct emu_api *api, const char *sour
 void ws_registry_conn_ref(struct ws_conn *c);
 void ws_registry_conn_unref(struct ws_conn *c);
 
-/* Marks c OPEN on socket mg and makes it findable (takes a reference). */
+/* Marks c OPEN on socket mg and makes it findable (takes a reference):
+ * called as soon as $connect accepted it, before the 101 is written. Frames
+ * sent until ws_registry_ready are queued. */
 void ws_registry_add(struct ws_registry *reg, struct ws_conn *c, struct mg_connection *mg);
-/* Marks c CLOSED, forgets its socket and removes it (drops that reference).
- * If no close code was recorded, code/reason are recorded. */
+/* The 101 is on the wire: writes the frames queued since ws_registry_add
+ * (a queued close frame last), in order, on the calling thread. */
+void ws_registry_ready(struct ws_conn *c);
+/* Marks c CLOSED and removes it (drops that reference); waits until a
+ * writer still busy with the socket has left (shutting the socket down so
+ * that its write fails at once), then drops the queue and forgets the
+ * socket. If no close code was recorded, code/reason are recorded. */
 void ws_registry_remove(struct ws_registry *reg, struct ws_conn *c, int code,
                         const char *reason);
 /* The connection with that id (a new reference), or NULL. */
@@ -88,13 +141,21 @@ size_t ws_registry_count(struct ws_registry *reg);
 /* New references to every registered connection; *out is malloc'd. */
 size_t ws_registry_snapshot(struct ws_registry *reg, struct ws_conn ***out);
 
-/* Sends one frame if the connection is OPEN. Returns 0, or -1 when it is not
- * open (the caller answers 410) or the write failed. */
+/* Sends one frame if the connection is OPEN: writes it now (as the writer),
+ * or queues a copy behind the writer or until the 101 is out. Returns 0
+ * when the frame was written whole or queued; -1 when the connection is
+ * not open (the caller answers 410), or when this frame could not be
+ * written whole or queued (the connection then ends as 1006). A queued
+ * frame that never goes out because the connection ended is dropped. */
 int ws_registry_send(struct ws_conn *c, int opcode, const void *data, size_t len);
 /* Starts a server-side close: records code/reason (unless already set),
- * sends a close frame and moves to CLOSING. Returns 0, or -1 if the
- * connection was not open. */
+ * sends (or queues, behind the frames already queued) a close frame and
+ * moves to CLOSING. Returns 0, or -1 if the connection was not open. */
 int ws_registry_close(struct ws_conn *c, int code, const char *reason);
+/* For the watchdog: if a write to c has been in progress for deadline_ms
+ * or more at monotonic time now_ms, ends c as 1006 (ws_registry_kill) and
+ * returns 1; else 0. Never waits for the writer. */
+int ws_registry_write_overdue(struct ws_conn *c, int64_t now_ms, int64_t deadline_ms);
 
 /* The connection whose client uses TCP port remote_port (a new reference),
  * or NULL. */
