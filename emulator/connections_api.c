@@ -1,7 +1,7 @@
 /*
  * connections_api.c - @connections POST/GET/DELETE (see connections_api.h).
  *
- * SPEC apigw-websocket.md 7: PostToConnection 200 empty body;
+ * SPEC docs/spec/apigw-websocket.md 7: PostToConnection 200 empty body;
  * GetConnection 200 {connectedAt, identity, lastActiveAt} (ISO-8601);
  * DeleteConnection 204. Unknown/closed id, a connection whose $connect has
  * not completed, and a connection after DELETE -> 410 with
@@ -20,7 +20,7 @@
 #include "http_util.h"
 #include "ws_registry.h"
 
-/* SPEC apigw-websocket.md 6: PostToConnection Data max 131072 bytes -> 413. */
+/* SPEC docs/spec/apigw-websocket.md 6: PostToConnection Data max 131072 bytes -> 413. */
 #define POST_MAX_BYTES 131072
 
 static const char segment[] = "@connections";
@@ -56,7 +56,7 @@ void connections_api_handle(struct emu *emu, const char *method, const char *pat
     const char *stage = path + 1;
     api = emu_server_api(emu, stage, (size_t)(at - stage), NULL);
     if (!api) {
-      /* SPEC apigw-websocket.md 1: a wrong stage on the execute-api host
+      /* SPEC docs/spec/apigw-websocket.md 1: a wrong stage on the execute-api host
        * answers 403 {"message":"Forbidden"} (SDK: ForbiddenException). */
       respond(out, 403, "ForbiddenException", "{\"message\":\"Forbidden\"}");
       return;
@@ -66,7 +66,7 @@ void connections_api_handle(struct emu *emu, const char *method, const char *pat
     id++;
   if (*id == '\0' || strchr(id, '/') ||
       (strcmp(method, "POST") && strcmp(method, "GET") && strcmp(method, "DELETE"))) {
-    /* SPEC apigw-websocket.md 1: an empty id matches no route: "No method
+    /* SPEC docs/spec/apigw-websocket.md 1: an empty id matches no route: "No method
      * found matching route @connections/ for http method GET." [obs];
      * DEVIATION: the status (404) is not recorded in the sources. */
     char msg[512];
@@ -80,13 +80,13 @@ void connections_api_handle(struct emu *emu, const char *method, const char *pat
     /* An id that no connection can have (wrong length or characters: a
      * decoded control character, say) reaches no connection.
      * DEVIATION: AWS's answer to a malformed id is [unverified]; we answer
-     * as for an unknown id (SPEC apigw-websocket.md 7: GoneException 410). */
+     * as for an unknown id (SPEC docs/spec/apigw-websocket.md 7: GoneException 410). */
     respond(out, 410, "GoneException", NULL);
     return;
   }
   {
     /* Fault injection: @connections answers 410, 429, 403 or 500 for
-     * chosen ids (SPEC apigw-websocket.md 7: GoneException 410,
+     * chosen ids (SPEC docs/spec/apigw-websocket.md 7: GoneException 410,
      * ForbiddenException 403, LimitExceededException 429). */
     int status;
     if (emu_faults_connections(emu->faults, id, &status)) {
@@ -117,7 +117,7 @@ void connections_api_handle(struct emu *emu, const char *method, const char *pat
     return;
   }
   if (strcmp(method, "POST") == 0) {
-    /* SPEC apigw-websocket.md 7: the body is the raw bytes, delivered as a
+    /* SPEC docs/spec/apigw-websocket.md 7: the body is the raw bytes, delivered as a
      * text frame, never JSON-wrapped. A connection whose $connect returned
      * but whose 101 is not out yet queues it (ws_registry_ready).
      * DEVIATION: AWS buffers for a slow client and answers 429 when its
@@ -129,7 +129,7 @@ void connections_api_handle(struct emu *emu, const char *method, const char *pat
     else
       respond(out, 410, "GoneException", NULL);
   } else if (strcmp(method, "DELETE") == 0) {
-    /* SPEC apigw-websocket.md 8: DeleteConnection -> $disconnect with 1000
+    /* SPEC docs/spec/apigw-websocket.md 8: DeleteConnection -> $disconnect with 1000
      * "Connection Closed Normally". */
     if (ws_registry_close(c, 1000, "Connection Closed Normally") == 0)
       respond(out, 204, NULL, NULL);

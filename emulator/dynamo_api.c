@@ -3,7 +3,7 @@
  * X-Amz-Target dispatch through dynamo_ops.def, AWS's error envelope.
  * The only place that turns a struct dynamo_error into HTTP.
  *
- * Order of checks (SPEC dynamodb.md 2.1, as dynalite reproduces DynamoDB):
+ * Order of checks (SPEC docs/spec/dynamodb.md 2.1, as dynalite reproduces DynamoDB):
  * content type (404 <UnknownOperationException/>), body size (413), a body
  * cut short or badly chunked (400, never executed), JSON, with nothing but
  * whitespace after it (SerializationException), target (UnknownOperationException),
@@ -141,7 +141,7 @@ static int call_parsed(struct dynamo *db, const char *operation, cJSON *req,
   }
   {
     /* Fault injection: chosen operations or tables fail as DynamoDB does
-     * under load (SPEC dynamodb.md 2.3: SDKs retry 5xx, ThrottlingException
+     * under load (SPEC docs/spec/dynamodb.md 2.3: SDKs retry 5xx, ThrottlingException
      * and ProvisionedThroughputExceededException). */
     const cJSON *tn = cJSON_GetObjectItemCaseSensitive(req, "TableName");
     enum dynamo_error_code code;
@@ -177,7 +177,7 @@ static int call_parsed(struct dynamo *db, const char *operation, cJSON *req,
   return status;
 }
 
-/* SPEC dynamodb.md 2.1: an empty or unparseable body ->
+/* SPEC docs/spec/dynamodb.md 2.1: an empty or unparseable body ->
  * SerializationException (no message). Returns NULL after writing it.
  * wire: the body came from outside the process (see the file header). */
 static cJSON *parse_request(const char *body, size_t len, struct emu_buf *out, int *status,
@@ -188,7 +188,7 @@ static cJSON *parse_request(const char *body, size_t len, struct emu_buf *out, i
 
   dynamo_error_init(&err);
   if (found & EMU_JSON_TOO_DEEP) {
-    /* SPEC dynamodb.md 2.1: nesting is limited to 32 levels; the server must
+    /* SPEC docs/spec/dynamodb.md 2.1: nesting is limited to 32 levels; the server must
      * not overflow its stack on a 200 000-deep document. */
     dynamo_error_set(&err, DYNAMO_ERR_VALIDATION,
                      "Nesting Levels have exceeded supported limits: Attributes in the item have "
@@ -197,7 +197,7 @@ static cJSON *parse_request(const char *body, size_t len, struct emu_buf *out, i
     return NULL;
   }
   if (wire && (found & EMU_JSON_RAW_C0C1)) {
-    /* SPEC dynamodb.md 2.1: a body that is not parseable JSON ->
+    /* SPEC docs/spec/dynamodb.md 2.1: a body that is not parseable JSON ->
      * SerializationException. DEVIATION: a raw C0/C1 byte is never valid
      * UTF-8 and would be read as U+0000 (emu_nul.h), so it is refused as
      * unparseable; which error DynamoDB gives for invalid UTF-8 is
@@ -208,7 +208,7 @@ static cJSON *parse_request(const char *body, size_t len, struct emu_buf *out, i
   }
   /* U+0000 in a string: rewritten as C0 80 (emu_nul.h), which cJSON
    * carries, on a copy (rare; the body is the caller's).
-   * SPEC dynamodb.md 2.1: a body that is not one JSON document is a
+   * SPEC docs/spec/dynamodb.md 2.1: a body that is not one JSON document is a
    * SerializationException; bytes after the object other than JSON
    * whitespace ("{} xx") make it not one document (emu_json_parse_nul). */
   req = len ? emu_json_parse_nul(body, len, found) : NULL;
@@ -287,7 +287,7 @@ static void send_response(struct mg_connection *conn, const struct req_headers *
   size_t n = 0;
 
   request_id(rid);
-  /* SPEC dynamodb.md 2.2: x-amz-crc32 is the CRC-32 of the body bytes, as
+  /* SPEC docs/spec/dynamodb.md 2.2: x-amz-crc32 is the CRC-32 of the body bytes, as
    * an unsigned decimal, on errors too. */
   http_util_format_u64(crc, http_util_crc32(body, len));
   h[n].name = "x-amzn-RequestId";
@@ -314,7 +314,7 @@ static void serve_preflight(struct mg_connection *conn, const struct req_headers
   request_id(rid);
   h[n].name = "x-amzn-RequestId";
   h[n++].value = rid;
-  /* SPEC dynamodb.md 2.1: OPTIONS with an Origin header gets a CORS
+  /* SPEC docs/spec/dynamodb.md 2.1: OPTIONS with an Origin header gets a CORS
    * preflight answer (200, Access-Control-Allow-*, max-age 172800). */
   h[n].name = "Access-Control-Allow-Origin";
   h[n++].value = "*";
@@ -347,7 +347,7 @@ void dynamo_api_serve(struct dynamo *db, struct mg_connection *conn) {
     serve_preflight(conn, &rh);
     return;
   }
-  /* SPEC dynamodb.md 2.1: non-POST, or a missing/other content type ->
+  /* SPEC docs/spec/dynamodb.md 2.1: non-POST, or a missing/other content type ->
    * 404 with body <UnknownOperationException/>. */
   if (strcmp(ri->request_method, "POST") != 0 || !ctype ||
       (strncasecmp(ctype, json10, sizeof(json10) - 1) != 0 &&
@@ -360,7 +360,7 @@ void dynamo_api_serve(struct dynamo *db, struct mg_connection *conn) {
   dynamo_error_init(&err);
   rc = http_util_read_body(conn, &body);
   if (rc == HTTP_BODY_TOO_LARGE) {
-    /* SPEC dynamodb.md 2.1: request body limit 16 MB -> HTTP 413. */
+    /* SPEC docs/spec/dynamodb.md 2.1: request body limit 16 MB -> HTTP 413. */
     dynamo_error_set(&err, DYNAMO_ERR_REQUEST_TOO_LARGE, "Request must be smaller than %d bytes",
                      DYNAMO_MAX_REQUEST_BYTES);
     status = write_error(&out, &err, 1);
@@ -382,7 +382,7 @@ void dynamo_api_serve(struct dynamo *db, struct mg_connection *conn) {
       status = write_error(&out, &err, 1);
     } else if (!rh.authorization &&
                !(ri->query_string && strstr(ri->query_string, "X-Amz-Algorithm="))) {
-      /* SPEC dynamodb.md 2.1: missing Authorization -> 400
+      /* SPEC docs/spec/dynamodb.md 2.1: missing Authorization -> 400
        * MissingAuthenticationTokenException "Request is missing
        * Authentication Token". Any signature is accepted. */
       dynamo_error_set(&err, DYNAMO_ERR_MISSING_AUTH_TOKEN, "Request is missing Authentication Token");

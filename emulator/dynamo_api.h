@@ -19,7 +19,7 @@
 struct dynamo;
 struct mg_connection;
 
-/* SPEC dynamodb.md 2.1: request body limit 16 MB -> HTTP 413. */
+/* SPEC docs/spec/dynamodb.md 2.1: request body limit 16 MB -> HTTP 413. */
 #define DYNAMO_MAX_REQUEST_BYTES (16 * 1024 * 1024)
 
 /* mode: enum store_mode (store.h). */

@@ -10,9 +10,9 @@
  * of a batch and return the rest as UnprocessedItems; we never need to, so
  * UnprocessedItems is always {}).
  *
- * SPEC dynamodb.md 2.6: "BatchWriteItem <= 25 put/delete requests and
+ * SPEC docs/spec/dynamodb.md 2.6: "BatchWriteItem <= 25 put/delete requests and
  * <= 16 MB; BatchGetItem <= 100 keys and <= 16 MB of results (excess
- * returned as UnprocessedKeys)". Messages: SPEC dynamodb.md 2.4 and
+ * returned as UnprocessedKeys)". Messages: SPEC docs/spec/dynamodb.md 2.4 and
  * dynalite's validations/batch{Get,Write}Item.js (DYN-val).
  * Invariants: the table accounting (ItemCount, TableSizeBytes) changes in
  * the same write transaction as the items (dynamo_tables_account).
@@ -33,7 +33,7 @@
 #define BATCH_GET_MAX 100
 #define BATCH_WRITE_MAX 25
 #define BATCH_GET_BYTES (16 * 1024 * 1024)
-/* SPEC dynamodb.md 2.6: item size max 400 KB (1 KB = 1024 B). */
+/* SPEC docs/spec/dynamodb.md 2.6: item size max 400 KB (1 KB = 1024 B). */
 #define ITEM_MAX_BYTES (400 * 1024)
 #define KEY_MAX 8192
 /* The longest echo of a request value inside a constraint message. */
@@ -43,7 +43,7 @@ static const char duplicates[] = "Provided list of item keys contains duplicates
 
 /* ---- Java-style echoes of request values ---------------------------------
  * AWS's constraint messages echo the offending value as Java's toString
- * renders it, e.g. (SPEC dynamodb.md 2.4, CONF captures):
+ * renders it, e.g. (SPEC docs/spec/dynamodb.md 2.4, CONF captures):
  *   {T=[WriteRequest(putRequest=PutRequest(item={pk=com.amazonaws.dynamodb.
  *   v20120810.AttributeValue@483470e1}, workloadProfileName=null),
  *   deleteRequest=null)]}
@@ -120,7 +120,7 @@ static int request_items(cJSON *req, const char *op, cJSON **out, struct dynamo_
   if (!*out)
     return null_member("requestItems", err);
   if (!(*out)->child)
-    /* SPEC dynamodb.md 2.4: "BatchWrite/Get with empty map: The
+    /* SPEC docs/spec/dynamodb.md 2.4: "BatchWrite/Get with empty map: The
      * requestItems parameter is required for BatchWriteItem". */
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "The requestItems parameter is required for %s", op);
   return 0;
@@ -259,7 +259,7 @@ int dynamo_batch_get(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_
     if (get_entry_shape(&g[i], err) != 0)
       goto out;
     total += g[i].nkeys;
-    /* SPEC dynamodb.md 2.4: "BatchGetItem > 100 keys: Too many items
+    /* SPEC docs/spec/dynamodb.md 2.4: "BatchGetItem > 100 keys: Too many items
      * requested for the BatchGetItem call" (counted across tables). */
     if (total > BATCH_GET_MAX) {
       dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "Too many items requested for the BatchGetItem call");
@@ -297,7 +297,7 @@ int dynamo_batch_get(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_
     cJSON_ArrayForEach(key, g[i].keys) {
       if (dynamo_keys_of_key(&g[i].tb, key, &g[i].enc[k], err) != 0)
         goto out;
-      /* SPEC dynamodb.md 2.4: duplicate keys in a batch. */
+      /* SPEC docs/spec/dynamodb.md 2.4: duplicate keys in a batch. */
       if (duplicate_of_earlier(g[i].enc, k)) {
         dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "%s", duplicates);
         goto out;
@@ -320,7 +320,7 @@ int dynamo_batch_get(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_
       if (!over && load_item(t, &g[i].enc[k], &item, err) != 0)
         goto out;
       size = item ? dynamo_item_size(item) : 0;
-      /* SPEC dynamodb.md 2.6: at most 16 MB of results; the rest is
+      /* SPEC docs/spec/dynamodb.md 2.6: at most 16 MB of results; the rest is
        * returned as UnprocessedKeys (in request order, so the retry
        * continues where this call stopped). */
       if (!over && used + size > BATCH_GET_BYTES)
@@ -408,7 +408,7 @@ static int write_map_constraint(const cJSON *items, struct dynamo_error *err) {
   }
   emu_buf_putc(&b, '}');
   echo = echo_finish(&b);
-  /* SPEC dynamodb.md 2.4: "BatchWriteItem > 25 requests: 1 validation error
+  /* SPEC docs/spec/dynamodb.md 2.4: "BatchWriteItem > 25 requests: 1 validation error
    * detected: Value '<rendered map>' at 'requestItems' failed to satisfy
    * constraint: Map value must satisfy constraint: [Member must have length
    * less than or equal to 25, Member must have length greater than or equal
@@ -449,7 +449,7 @@ static int write_request_shape(const char *table, cJSON *wr, struct write_req *o
   if (dynamo_value_validate_map(m, err) != 0)
     return -1;
   if (put && dynamo_item_size(m) > ITEM_MAX_BYTES)
-    /* SPEC dynamodb.md 2.4: "Item size has exceeded the maximum allowed
+    /* SPEC docs/spec/dynamodb.md 2.4: "Item size has exceeded the maximum allowed
      * size". */
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "Item size has exceeded the maximum allowed size");
   out->put_item = put ? m : NULL;
@@ -566,7 +566,7 @@ int dynamo_batch_write(struct dynamo *db, cJSON *req, cJSON **resp, struct dynam
     for (k = 0; k < j; k++)
       if (w[k].wt == w[j].wt && w[k].key.len == w[j].key.len &&
           memcmp(w[k].key.data, w[j].key.data, w[j].key.len) == 0) {
-        /* SPEC dynamodb.md 2.4: duplicate keys in a batch. */
+        /* SPEC docs/spec/dynamodb.md 2.4: duplicate keys in a batch. */
         dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "%s", duplicates);
         goto out;
       }

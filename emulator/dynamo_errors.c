@@ -75,7 +75,7 @@ cJSON *dynamo_error_to_json(const struct dynamo_error *err) {
 
   snprintf(type, sizeof(type), "%s%s", row->prefix, row->name);
   cJSON_AddStringToObject(o, "__type", type);
-  /* SPEC dynamodb.md 2.3: botocore reads `message` or `Message`; DynamoDB
+  /* SPEC docs/spec/dynamodb.md 2.3: botocore reads `message` or `Message`; DynamoDB
    * spells SerializationException's member "Message" (as dynalite, tested
    * against DynamoDB, reproduces) and every other exception's "message". */
   if (err->message[0])

@@ -48,7 +48,7 @@ struct dynamo_expr_env {
 void dynamo_expr_env_init(struct dynamo_expr_env *env, const cJSON *names,
                           const cJSON *values);
 void dynamo_expr_env_free(struct dynamo_expr_env *env);
-/* SPEC dynamodb.md 2.4: "Value provided in ExpressionAttributeValues unused in
+/* SPEC docs/spec/dynamodb.md 2.4: "Value provided in ExpressionAttributeValues unused in
  * expressions: keys: {:unused}" (and the ExpressionAttributeNames variant
  * with {#unused}). Returns 0 when all were used, else -1 with err. */
 int dynamo_expr_env_check_unused(const struct dynamo_expr_env *env,

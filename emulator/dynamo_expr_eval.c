@@ -656,7 +656,7 @@ static cJSON *eval_set_value(const struct expr_node *n, const cJSON *item,
     } else if (ta != DYNAMO_T_N || tb != DYNAMO_T_N) {
       dynamo_error_set(err, DYNAMO_ERR_VALIDATION, MSG_BAD_TYPE);
     } else {
-      /* SPEC dynamodb.md 2.5: "Arithmetic (SET a = a + :v, ADD) must keep
+      /* SPEC docs/spec/dynamodb.md 2.5: "Arithmetic (SET a = a + :v, ADD) must keep
        * full precision; a result outside range/precision fails". */
       struct dynamo_number x, y, z;
       enum dynamo_number_status st = dynamo_number_parse(ia->valuestring, strlen(ia->valuestring), &x);
@@ -836,7 +836,7 @@ static int apply_delete(cJSON *item, const struct expr_action *a, struct dynamo_
       cJSON_Delete(cJSON_DetachItemViaPointer(itt, it));
   }
   /* ALT-tests test_update_expression_delete_sets: emptying a set removes
-   * the attribute (SPEC dynamodb.md 2.6: "empty sets are illegal"). */
+   * the attribute (SPEC docs/spec/dynamodb.md 2.6: "empty sets are illegal"). */
   if (!itt->child)
     cJSON_Delete(cJSON_DetachItemViaPointer(container, target));
   return 0;
@@ -1083,7 +1083,7 @@ int dynamo_expr_key_condition(const struct dynamo_expr *e, const char *hash_name
   }
   if (n > 2)
     return key_error(err, "Conditions can be of length 1 or 2 only", NULL);
-  /* Against the key schema (DYN-act query.js; SPEC dynamodb.md 2.4:
+  /* Against the key schema (DYN-act query.js; SPEC docs/spec/dynamodb.md 2.4:
    * "Query condition missed key schema element: <attr>"). */
   schema[0] = hash_name;
   schema[1] = range_name;

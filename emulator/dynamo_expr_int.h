@@ -52,9 +52,9 @@
 
 #include "dynamo_expr.h"
 
-/* SPEC dynamodb.md 2.6 / AWS-quota: "nesting <= 32 levels" (document paths). */
+/* SPEC docs/spec/dynamodb.md 2.6 / AWS-quota: "nesting <= 32 levels" (document paths). */
 #define DYNAMO_EXPR_MAX_PATH 32
-/* SPEC dynamodb.md 2.6: "<= 100 operands for IN". */
+/* SPEC docs/spec/dynamodb.md 2.6: "<= 100 operands for IN". */
 #define DYNAMO_EXPR_MAX_IN 100
 
 /* ---------------------------------------------------------------- tokens */

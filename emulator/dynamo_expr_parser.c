@@ -166,7 +166,7 @@ static void fatal(struct parser *p, enum dynamo_error_code code, const char *fmt
   dynamo_error_set(p->err, code, "Invalid %s: %s", dynamo_expr__kind_name(p->kind), buf);
 }
 
-/* SPEC dynamodb.md 2.4: "Invalid UpdateExpression: Syntax error; token:
+/* SPEC docs/spec/dynamodb.md 2.4: "Invalid UpdateExpression: Syntax error; token:
  * \"INVALID\", near: \"INVALID SYNTAX\"". The window is the previous token,
  * the offending one and the next one, as written (LowVoltage exploration
  * test against live DynamoDB: "a+:delta<b" -> token "+", near "a+:delta";
@@ -494,7 +494,7 @@ static int parse_path(struct parser *p, struct expr_path *path) {
     } else {
       break;
     }
-    /* SPEC dynamodb.md 2.6: "nesting <= 32 levels".
+    /* SPEC docs/spec/dynamodb.md 2.6: "nesting <= 32 levels".
      * DEVIATION: message wording not verified against DynamoDB. */
     if (path->n > DYNAMO_EXPR_MAX_PATH) {
       fatal(p, DYNAMO_ERR_VALIDATION,
@@ -961,7 +961,7 @@ static struct expr_node *parse_primary(struct parser *p) {
     if (expect(p, EXPR_TOK_RPAREN) < 0)
       return NULL;
     check_misused_args(p, n);
-    /* SPEC dynamodb.md 2.6: "<= 100 operands for IN".
+    /* SPEC docs/spec/dynamodb.md 2.6: "<= 100 operands for IN".
      * DEVIATION: the wording comes from a third-party emulator's tests
      * ("...; number of operands: 101" for 101 candidates), not from a
      * verified DynamoDB capture. */
@@ -1355,7 +1355,7 @@ static int report_unused(const char *what, const cJSON *obj, const unsigned char
   }
   if (!any)
     return 0;
-  /* SPEC dynamodb.md 2.4: "Value provided in ExpressionAttributeValues
+  /* SPEC docs/spec/dynamodb.md 2.4: "Value provided in ExpressionAttributeValues
    * unused in expressions: keys: {:unused}"; several keys are joined by
    * ", " in request order (DYN-val validateExpressions). */
   return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
@@ -1376,14 +1376,14 @@ struct dynamo_expr *dynamo_expr_parse(enum dynamo_expr_kind kind, const char *te
   struct expr_token *toks = NULL;
   size_t ntoks = 0, len = text ? strlen(text) : 0, header, cap;
 
-  /* SPEC dynamodb.md 2.4: "Invalid UpdateExpression: The expression can not
+  /* SPEC docs/spec/dynamodb.md 2.4: "Invalid UpdateExpression: The expression can not
    * be empty;" (same pattern for every kind). */
   if (len == 0) {
     dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "Invalid %s: The expression can not be empty;",
                      dynamo_expr__kind_name(kind));
     return NULL;
   }
-  /* SPEC dynamodb.md 2.6: "expression strings <= 4 KB"; the message is
+  /* SPEC docs/spec/dynamodb.md 2.6: "expression strings <= 4 KB"; the message is
    * DynamoDB's as seen in the wild ("Invalid FilterExpression: Expression
    * size has exceeded the maximum allowed size; expression size: 5872"). */
   if (len > DYNAMO_EXPR_MAX_TEXT) {

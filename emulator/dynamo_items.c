@@ -20,7 +20,7 @@
 #include "dynamo_legacy.h"
 #include "dynamo_value.h"
 
-/* SPEC dynamodb.md 2.6: item size max 400 KB (1 KB = 1024 B). */
+/* SPEC docs/spec/dynamodb.md 2.6: item size max 400 KB (1 KB = 1024 B). */
 #define ITEM_MAX_BYTES (400 * 1024)
 
 static int item_required(const char *member, struct dynamo_error *err) {
@@ -72,7 +72,7 @@ int dynamo_items_on_failure_all_old(const cJSON *req, int *all_old, struct dynam
                           v);
 }
 
-/* SPEC dynamodb.md 2.3: ConditionalCheckFailedException carries "Item" (the
+/* SPEC docs/spec/dynamodb.md 2.3: ConditionalCheckFailedException carries "Item" (the
  * old item) when ReturnValuesOnConditionCheckFailure is ALL_OLD. */
 static int condition_failed(const cJSON *old, int with_item, struct dynamo_error *err) {
   dynamo_error_set(err, DYNAMO_ERR_CONDITIONAL_CHECK_FAILED, "The conditional request failed");
@@ -174,7 +174,7 @@ int dynamo_items_apply(struct store_txn *t, const struct dynamo_table *tb, const
     char *text;
     int src;
     new_size = dynamo_item_size(item);
-    /* SPEC dynamodb.md 2.6: item size max 400 KB; 2.4: "Item size has
+    /* SPEC docs/spec/dynamodb.md 2.6: item size max 400 KB; 2.4: "Item size has
      * exceeded the maximum allowed size" (UpdateItem: "Item size to update
      * has exceeded the maximum allowed size"). */
     if (new_size > ITEM_MAX_BYTES) {
@@ -464,7 +464,7 @@ int dynamo_items_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dyna
   if (dynamo_exprs_prepare(req, DYNAMO_KIND(DYNAMO_EXPR_UPDATE) | DYNAMO_KIND(DYNAMO_EXPR_CONDITION),
                            &x, err) != 0)
     return -1;
-  /* SPEC dynamodb.md 2.4: "One or more parameter values were invalid:
+  /* SPEC docs/spec/dynamodb.md 2.4: "One or more parameter values were invalid:
    * Cannot update attribute <attr>. This attribute is part of the key".
    * The schema is needed for this check, before the write. */
   if (x.e[DYNAMO_EXPR_UPDATE]) {

@@ -2,7 +2,7 @@
  * dynamo_keys.c - from items and Key maps to logical store keys
  * (store_keycodec.h), with DynamoDB's key validation.
  *
- * SPEC dynamodb.md 2.6: partition key value 1..2048 bytes, sort key
+ * SPEC docs/spec/dynamodb.md 2.6: partition key value 1..2048 bytes, sort key
  * 1..1024 bytes ("Size of hashkey has exceeded the maximum size limit
  * of2048 bytes", sic); empty string/binary values are illegal in keys.
  * Threading: pure.
@@ -51,7 +51,7 @@ static int one_key(const char *name, char want, const cJSON *av, int is_range, e
   if (!av) {
     if (mode == KEY_OF_KEYMAP)
       return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, mismatch);
-    /* SPEC dynamodb.md 2.4: "One or more parameter values were invalid:
+    /* SPEC docs/spec/dynamodb.md 2.4: "One or more parameter values were invalid:
      * Missing the key <attr> in the item". */
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
                             "One or more parameter values were invalid: Missing the key %s in the item",
@@ -72,7 +72,7 @@ static int one_key(const char *name, char want, const cJSON *av, int is_range, e
   size = want == 'S' ? len - emu_nul_count(p, len) : len;
   if (len == 0) {
     free(owned);
-    /* SPEC dynamodb.md 2.4: empty string/binary key. */
+    /* SPEC docs/spec/dynamodb.md 2.4: empty string/binary key. */
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
                             "One or more parameter values are not valid. The AttributeValue for a "
                             "key attribute cannot contain an empty %s value. Key: %s",

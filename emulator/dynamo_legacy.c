@@ -922,7 +922,7 @@ static int check_mixing(const cJSON *req, enum dynamo_legacy_op op, struct dynam
   if (!any_legacy)
     return 0;
   if (nexpr && ll)
-    /* SPEC dynamodb.md 2.4 / LegacyConditionalParameters: "DynamoDB does
+    /* SPEC docs/spec/dynamodb.md 2.4 / LegacyConditionalParameters: "DynamoDB does
      * not allow mixing legacy conditional parameters and expression
      * parameters in a single call." Wording recorded live. */
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,

@@ -10,7 +10,7 @@
  * Ownership: plain values and caller buffers; nothing is allocated.
  * Threading: pure functions, no shared state.
  *
- * Spec sources: SPEC dynamodb.md 2.4 (messages), 2.5 (range, spellings,
+ * Spec sources: SPEC docs/spec/dynamodb.md 2.4 (messages), 2.5 (range, spellings,
  * normalisation, arithmetic); paritysuite/dynamodb-conformance
  * tests/tier3/limits/numberExponent.test.ts and
  * tests/tier3/error-messages/valueLayers.test.ts (exponent handling, captured
@@ -22,7 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* SPEC dynamodb.md 2.5: "magnitude 1E-130 .. 9.99...9E+125". These bound the
+/* SPEC docs/spec/dynamodb.md 2.5: "magnitude 1E-130 .. 9.99...9E+125". These bound the
  * scientific exponent (the power of ten of the first significant digit). */
 #define SCI_EXP_MAX 125
 #define SCI_EXP_MIN (-130)
@@ -64,7 +64,7 @@ enum dynamo_number_status dynamo_number_parse(const char *text, size_t len,
   if (!text || len == 0 || len > LEN_LIMIT)
     return DYNAMO_NUMBER_INVALID;
 
-  /* SPEC dynamodb.md 2.5: accepted spellings include "+3", ".123",
+  /* SPEC docs/spec/dynamodb.md 2.5: accepted spellings include "+3", ".123",
    * "0001.23", "1e+5", "-17.4E37"; NaN, Infinity and surrounding spaces are
    * rejected. Grammar: [+-]? (D+ ('.' D*)? | '.' D+) ([eE] [+-]? D+)? */
   if (text[i] == '+' || text[i] == '-') {
@@ -132,7 +132,7 @@ enum dynamo_number_status dynamo_number_parse(const char *text, size_t len,
   }
 
   if (!have_nz) {
-    /* SPEC dynamodb.md 2.5: "DynamoDB rejects 0e126 but accepts 0.0e126";
+    /* SPEC docs/spec/dynamodb.md 2.5: "DynamoDB rejects 0e126 but accepts 0.0e126";
      * numberExponent.test.ts: "Zero is range-checked by the exponent it is
      * written with" (0e126 overflows, 0e-131 underflows, 0e125 is 0). Like
      * Java's BigDecimal, the exponent checked is that of the last written
@@ -149,7 +149,7 @@ enum dynamo_number_status dynamo_number_parse(const char *text, size_t len,
     set_zero(out);
     return st;
   }
-  /* SPEC dynamodb.md 2.5: up to 38 significant digits; trailing zeros do
+  /* SPEC docs/spec/dynamodb.md 2.5: up to 38 significant digits; trailing zeros do
    * not count ("1.000...0 is one digit"). */
   if (last_nz - first_nz + 1 > DYNAMO_NUMBER_MAX_DIGITS) {
     set_zero(out);
@@ -176,7 +176,7 @@ size_t dynamo_number_format(const struct dynamo_number *n, char *buf, size_t cap
   size_t pos = 0;
   int i;
 
-  /* SPEC dynamodb.md 2.5: "no exponent, no leading zeros, no trailing
+  /* SPEC docs/spec/dynamodb.md 2.5: "no exponent, no leading zeros, no trailing
    * fractional zeros, no '+', -0 -> 0". */
   if (n->sign == 0 || n->ndigits == 0) {
     put_char(buf, cap, &pos, '0');
@@ -306,7 +306,7 @@ static enum dynamo_number_status add_signed(const struct dynamo_number *a,
     ;
   /* Digit at index first has power top - 1 - first. */
   sci = (int64_t)top - 1 - first;
-  /* SPEC dynamodb.md 2.5: "a result outside range/precision fails
+  /* SPEC docs/spec/dynamodb.md 2.5: "a result outside range/precision fails
    * (DynamoDB reports even the precision case as 'Number overflow')". */
   if (range_status(sci) != DYNAMO_NUMBER_OK) {
     set_zero(out);
@@ -342,7 +342,7 @@ const char *dynamo_number_message(enum dynamo_number_status st, const char *text
 
   if (cap == 0)
     return buf;
-  /* SPEC dynamodb.md 2.4 "numbers" row, verbatim. An empty text keeps the
+  /* SPEC docs/spec/dynamodb.md 2.4 "numbers" row, verbatim. An empty text keeps the
    * colon and space (valueLayers.test.ts: PutItem answers '' with
    * "The parameter cannot be converted to a numeric value: "). */
   switch (st) {

@@ -1,7 +1,7 @@
 /*
  * dynamo_number.h - DynamoDB Numbers as exact decimals (never via double).
  *
- * SPEC dynamodb.md 2.5: up to 38 significant digits; magnitude 1E-130 ..
+ * SPEC docs/spec/dynamodb.md 2.5: up to 38 significant digits; magnitude 1E-130 ..
  * 9.9999999999999999999999999999999999999E+125, either sign, or zero.
  * Numbers travel as JSON strings; returned values are normalised (no
  * exponent, no leading zeros, no trailing fractional zeros, no '+', -0 -> 0).
@@ -50,7 +50,7 @@ size_t dynamo_number_format(const struct dynamo_number *n, char *buf, size_t cap
 int dynamo_number_compare(const struct dynamo_number *a, const struct dynamo_number *b);
 /* Exact a + b and a - b. Results outside the range, or needing more than 38
  * significant digits, fail; DynamoDB reports both as overflow/underflow
- * (SPEC dynamodb.md 2.5: "DynamoDB reports even the precision case as
+ * (SPEC docs/spec/dynamodb.md 2.5: "DynamoDB reports even the precision case as
  * Number overflow"). */
 enum dynamo_number_status dynamo_number_add(const struct dynamo_number *a,
                                             const struct dynamo_number *b,

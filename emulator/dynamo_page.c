@@ -52,7 +52,7 @@ int dynamo_page_add(struct dynamo_page *p, const void *value, size_t len,
     }
   }
   cJSON_Delete(item);
-  /* SPEC dynamodb.md 2.6: Limit items or 1 MB read, whichever first. */
+  /* SPEC docs/spec/dynamodb.md 2.6: Limit items or 1 MB read, whichever first. */
   if ((p->limit && p->scanned >= p->limit) || p->bytes >= DYNAMO_PAGE_BYTES)
     p->full = 1;
   return 0;

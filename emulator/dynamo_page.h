@@ -3,7 +3,7 @@
  * are counted, filtered, projected and collected here, so that both
  * operations apply DynamoDB's paging rules the same way.
  *
- * SPEC dynamodb.md 2.6: a page stops at Limit items or 1 MB of data read
+ * SPEC docs/spec/dynamodb.md 2.6: a page stops at Limit items or 1 MB of data read
  * (before filtering and projection); Count and ScannedCount are per page;
  * LastEvaluatedKey is the key of the last item read.
  * Ownership: the page owns items and last until dynamo_page_response or

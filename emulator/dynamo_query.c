@@ -17,14 +17,14 @@
  * with the encoded operands (below / inside / above the range), and the
  * walk stops at the first key past the range's far end. Numbers compare
  * numerically because enc(N) is order-preserving over normalised values;
- * strings by UTF-8 bytes; binaries by unsigned bytes (SPEC dynamodb.md 2.6:
+ * strings by UTF-8 bytes; binaries by unsigned bytes (SPEC docs/spec/dynamodb.md 2.6:
  * "Query results are sorted by sort key: Number numerically, String by
  * UTF-8 bytes, Binary by unsigned bytes; ScanIndexForward=false
  * reverses").
  *
  * Invariants: keys the classifier puts outside the range are never parsed,
  * counted or charged (DynamoDB does not read them); Limit and the 1 MB page
- * count the items read, before the filter (SPEC dynamodb.md 2.6).
+ * count the items read, before the filter (SPEC docs/spec/dynamodb.md 2.6).
  * Ownership: the request tree is the caller's (legacy parameters are
  * rewritten in place, dynamo_legacy.h); *resp is new and the caller's.
  * Threading: one read transaction per call (a consistent snapshot).
@@ -166,13 +166,13 @@ static int check_operand(const cJSON *av, char type, const char *attr, struct dy
   if (!av)
     return 0;
   tag = dynamo_type_tag(dynamo_value_type(av, NULL));
-  /* SPEC dynamodb.md 2.4 family; DYN-act query.js: "One or more parameter
+  /* SPEC docs/spec/dynamodb.md 2.4 family; DYN-act query.js: "One or more parameter
    * values were invalid: Condition parameter type does not match schema
    * type" (CONF tier3 query operand-type tests, verified live). */
   if (tag[0] != type || tag[1] != '\0')
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "%s", schema_mismatch);
   if (empty_value(av))
-    /* SPEC dynamodb.md 2.4: empty string/binary key. DEVIATION: the Query
+    /* SPEC docs/spec/dynamodb.md 2.4: empty string/binary key. DEVIATION: the Query
      * wording is assumed to be the item operations' one (unverified). */
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
                             "One or more parameter values are not valid. The AttributeValue for a "
@@ -320,7 +320,7 @@ static int check_start_key(const struct dynamo_table *tb, const cJSON *start, co
                    (tb->range_type && !cJSON_GetObjectItemCaseSensitive(start, tb->range_name))))
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "The provided starting key is invalid");
   if (dynamo_keys_of_key(tb, start, key, err) != 0) {
-    if (tb->base) /* an index: index keys plus table keys (SPEC dynamodb.md 2.6) */
+    if (tb->base) /* an index: index keys plus table keys (SPEC docs/spec/dynamodb.md 2.6) */
       dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "The provided starting key is invalid");
     return -1;
   }
@@ -431,7 +431,7 @@ int dynamo_query(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_erro
   loaded = 1;
   if (dynamo_indexes_target(&tb, index, a.consistent, a.select, &view, &q, &fetch, err) != 0)
     goto out;
-  /* SPEC dynamodb.md 2.4: "Query condition missed key schema element:
+  /* SPEC docs/spec/dynamodb.md 2.4: "Query condition missed key schema element:
    * <attr>" and the other key-condition shape errors (dynamo_expr.h). */
   if (dynamo_expr_key_condition(x.e[DYNAMO_EXPR_KEY_CONDITION], q->hash_name,
                                 q->range_type ? q->range_name : NULL, &kc, err) != 0)

@@ -1,7 +1,7 @@
 /*
  * dynamo_request.c - typed getters for request members with DynamoDB's
  * errors: wrong JSON types are SerializationExceptions with the Java-flavoured
- * texts DynamoDB sends (SPEC dynamodb.md 2.1: "NUMBER_VALUE cannot be
+ * texts DynamoDB sends (SPEC docs/spec/dynamodb.md 2.1: "NUMBER_VALUE cannot be
  * converted to String", "Start of structure or map found where not
  * expected"), missing required members a ValidationException.
  * Also the ConsumedCapacity shape. Threading: pure.
@@ -77,12 +77,12 @@ int dynamo_req_table_name(const cJSON *req, const char **out, struct dynamo_erro
   if (dynamo_req_string(req, "TableName", &name, err) != 0)
     return -1;
   if (!name)
-    /* SPEC dynamodb.md 2.4: "The parameter 'TableName' is required but was
+    /* SPEC docs/spec/dynamodb.md 2.4: "The parameter 'TableName' is required but was
      * not present in the request". */
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
                             "The parameter 'TableName' is required but was not present in the request");
   len = strlen(name);
-  /* SPEC dynamodb.md 2.6: table names 3..255 chars [a-zA-Z0-9_.-]+; the
+  /* SPEC docs/spec/dynamodb.md 2.6: table names 3..255 chars [a-zA-Z0-9_.-]+; the
    * aggregated constraint message of 2.4. */
   for (i = 0; i < len; i++) {
     char ch = name[i];
@@ -202,7 +202,7 @@ int dynamo_exprs_prepare(cJSON *req, unsigned kinds, struct dynamo_exprs *x,
   /* An operation whose only expression is a projection reports values as
    * unused (below); the others say which expressions are missing. */
   if (values && !any_values && (kinds & ~DYNAMO_KIND(DYNAMO_EXPR_PROJECTION))) {
-    /* SPEC dynamodb.md 2.4: "ExpressionAttributeValues can only be specified
+    /* SPEC docs/spec/dynamodb.md 2.4: "ExpressionAttributeValues can only be specified
      * when using expressions: ConditionExpression is null". */
     /* dynalite's (DynamoDB's) order: Update, KeyCondition, Condition, Filter. */
     static const int order[4] = {DYNAMO_EXPR_UPDATE, DYNAMO_EXPR_KEY_CONDITION,

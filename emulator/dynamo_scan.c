@@ -1,7 +1,7 @@
 /*
  * dynamo_scan.c - Scan: every item of a table in hash order, in pages.
  *
- * SPEC dynamodb.md 2.6: a page stops at Limit items or 1 MB of data read
+ * SPEC docs/spec/dynamodb.md 2.6: a page stops at Limit items or 1 MB of data read
  * (before filtering/projection) and then returns LastEvaluatedKey; the next
  * call passes it back as ExclusiveStartKey. Count and ScannedCount are per
  * page. Parallel scan: segment i of N owns the hash range
@@ -69,7 +69,7 @@ static int parse_args(cJSON *req, struct scan_args *a, int has_projection, struc
       dynamo_req_string(req, "IndexName", &a->index, err) != 0)
     return -1;
   a->select = select;
-  /* SPEC dynamodb.md 2.4: the parallel scan parameter messages. */
+  /* SPEC docs/spec/dynamodb.md 2.4: the parallel scan parameter messages. */
   if (has_seg && !has_total)
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
                             "The TotalSegments parameter is required but was not present in the "

@@ -7,7 +7,7 @@
  *   "c:<table id>"   16 bytes: item count, then size in bytes (u64 BE each)
  *   "next_table_id"  counter; ids are never reused, so a re-created table
  *                    never sees the old table's items.
- * SPEC dynamodb.md 2.7: DescribeTable's shape; tables are ACTIVE at once (as
+ * SPEC docs/spec/dynamodb.md 2.7: DescribeTable's shape; tables are ACTIVE at once (as
  * DynamoDB Local does) so waiters return immediately.
  */
 #include <stdio.h>
@@ -282,7 +282,7 @@ static int check_throughput(const cJSON *req, const char *billing, cJSON **out,
                               "One or more parameter values were invalid: Neither ReadCapacityUnits "
                               "nor WriteCapacityUnits can be specified when BillingMode is "
                               "PAY_PER_REQUEST");
-    /* SPEC dynamodb.md 2.7: 0 and 0 for on-demand tables. */
+    /* SPEC docs/spec/dynamodb.md 2.7: 0 and 0 for on-demand tables. */
     cJSON_AddNumberToObject(*out, "ReadCapacityUnits", 0);
     cJSON_AddNumberToObject(*out, "WriteCapacityUnits", 0);
     return 0;
@@ -352,7 +352,7 @@ int dynamo_tables_create(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
   }
   meta_name(key, sizeof(key), name);
   if (store_meta_get(t, key, &existing) == STORE_OK) {
-    /* SPEC dynamodb.md 2.4: ResourceInUseException "Table already exists: <name>". */
+    /* SPEC docs/spec/dynamodb.md 2.4: ResourceInUseException "Table already exists: <name>". */
     dynamo_error_set(err, DYNAMO_ERR_RESOURCE_IN_USE, "Table already exists: %s", name);
     goto out;
   }
@@ -423,7 +423,7 @@ static cJSON *live_description(struct store_txn *t, const struct dynamo_table *t
 }
 
 static int missing_table(const char *name, char *buf, size_t cap) {
-  /* SPEC dynamodb.md 2.4: DescribeTable/DeleteTable say
+  /* SPEC docs/spec/dynamodb.md 2.4: DescribeTable/DeleteTable say
    * "Requested resource not found: Table: <name> not found". */
   return snprintf(buf, cap, "Requested resource not found: Table: %s not found", name);
 }

@@ -55,10 +55,10 @@
 #include "dynamo_value.h"
 #include "emu_time.h"
 
-/* SPEC dynamodb.md 2.6: "Transactions <= 100 actions ... and <= 4 MB". */
+/* SPEC docs/spec/dynamodb.md 2.6: "Transactions <= 100 actions ... and <= 4 MB". */
 #define TRANSACT_MAX 100
 #define TRANSACT_BYTES (4 * 1024 * 1024)
-/* SPEC dynamodb.md 2.6: item size max 400 KB (1 KB = 1024 B). */
+/* SPEC docs/spec/dynamodb.md 2.6: item size max 400 KB (1 KB = 1024 B). */
 #define ITEM_MAX_BYTES (400 * 1024)
 #define KEY_MAX 8192
 /* ClientRequestToken is 1..36 characters (ALT-tests test_transact.py
@@ -70,9 +70,9 @@
 /* The longest echo of the TransactItems list in a constraint message. */
 #define ECHO_MAX 480
 
-/* SPEC dynamodb.md 2.4: "two actions on one item in a transaction". */
+/* SPEC docs/spec/dynamodb.md 2.4: "two actions on one item in a transaction". */
 static const char multiple_ops[] = "Transaction request cannot include multiple operations on one item";
-/* SPEC dynamodb.md 2.4: "table missing, item/batch/query/scan/transaction
+/* SPEC docs/spec/dynamodb.md 2.4: "table missing, item/batch/query/scan/transaction
  * ops (ResourceNotFoundException): Requested resource not found". */
 static const char not_found[] = "Requested resource not found";
 
@@ -275,7 +275,7 @@ static int null_member(const char *path, struct dynamo_error *err) {
 }
 
 /* Java's default toString of each list element, as AWS echoes lists in
- * constraint messages (SPEC dynamodb.md 2.4, the BatchWriteItem row).
+ * constraint messages (SPEC docs/spec/dynamodb.md 2.4, the BatchWriteItem row).
  * DEVIATION: the @hash is an FNV-1a hash of the element, not Java's identity
  * hash; the echo is cut at ECHO_MAX bytes with "...". */
 static int too_many(const cJSON *items, const char *type, struct dynamo_error *err) {
@@ -540,7 +540,7 @@ static cJSON *reason_of(const char *code, const char *message) {
 }
 
 /* TransactionCanceledException with the reasons (consumed), one per action.
- * SPEC dynamodb.md 2.3: "TransactionCanceledException carries
+ * SPEC docs/spec/dynamodb.md 2.3: "TransactionCanceledException carries
  * CancellationReasons ... (one per action, in order) and the message
  * Transaction cancelled, please refer cancellation reasons for specific
  * reasons [ConditionalCheckFailed, None]". The message is sent as
@@ -625,7 +625,7 @@ static int tx_apply(struct store_txn *t, struct tx *tx, struct dynamo_error *err
       tx->t[a->ti].units += 2 * write_units(w.units_bytes);
       cJSON_AddItemToArray(reasons, reason_none());
     } else if (rc == 0) {
-      /* SPEC dynamodb.md 2.3: {"Code":"ConditionalCheckFailed","Message":"The
+      /* SPEC docs/spec/dynamodb.md 2.3: {"Code":"ConditionalCheckFailed","Message":"The
        * conditional request failed"}; ALT-tests test_transact.py: the old
        * item as "Item" when that action asked ALL_OLD; DynamoDB checks every
        * action rather than stopping at the first failure. */
@@ -726,7 +726,7 @@ int dynamo_transact_write(struct dynamo *db, cJSON *req, cJSON **resp, struct dy
     total += tx.a[i].bytes;
     i++;
   }
-  /* SPEC dynamodb.md 2.6: at most 4 MB. ALT-tests test_transact.py: the
+  /* SPEC docs/spec/dynamodb.md 2.6: at most 4 MB. ALT-tests test_transact.py: the
    * limit is on the transaction payload, not on the items it touches ("A
    * delete transaction that deletes 5 MB of items but the transaction
    * itself is small - is allowed"), matching "ValidationException.*size

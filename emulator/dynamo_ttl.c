@@ -7,7 +7,7 @@
  * Keyed by table id (ids are never reused), so a re-created table starts
  * with TTL disabled; DeleteTable removes it. It is a record of its own, not
  * a member of the catalogue record "t:<name>", because UpdateTable rewrites
- * that record, and DescribeTable must not show TTL (SPEC dynamodb.md 2.7
+ * that record, and DescribeTable must not show TTL (SPEC docs/spec/dynamodb.md 2.7
  * lists no TTL member).
  *
  * SPEC (AWS API reference, UpdateTimeToLive): "If the epoch time value
@@ -86,7 +86,7 @@ static int read_setting(struct store_txn *t, uint32_t id, char *attr, size_t cap
 }
 
 static void missing_table(const char *name, char *buf, size_t cap) {
-  /* SPEC dynamodb.md 2.4, as DescribeTable; dynalite describeTimeToLive.js
+  /* SPEC docs/spec/dynamodb.md 2.4, as DescribeTable; dynalite describeTimeToLive.js
    * test: "Requested resource not found: Table: <name> not found". */
   snprintf(buf, cap, "Requested resource not found: Table: %s not found", name);
 }
@@ -102,7 +102,7 @@ static size_t utf8_length(const char *s) {
 }
 
 /* Validates TimeToLiveSpecification; collects the "N validation errors"
- * message as AWS does (SPEC dynamodb.md 2.4 message style; the '' case is
+ * message as AWS does (SPEC docs/spec/dynamodb.md 2.4 message style; the '' case is
  * verbatim in hashicorp/terraform-provider-aws#39195). */
 static int check_spec(const cJSON *req, const char **attr, int *enabled,
                       struct dynamo_error *err) {

@@ -24,7 +24,7 @@
  * tree in place and allocates only temporaries it frees itself.
  * Threading: pure functions over trees owned by the caller.
  *
- * Spec sources: SPEC dynamodb.md 2.4 (messages), 2.5 (numbers), 2.6 (nesting
+ * Spec sources: SPEC docs/spec/dynamodb.md 2.4 (messages), 2.5 (numbers), 2.6 (nesting
  * 32, item size); DYN-val/DYN-test: mhart/dynalite validations/index.js,
  * test/helpers.js assertType (SerializationException texts), test/putItem.js;
  * CONF: paritysuite/dynamodb-conformance tests/tier3/limits/nestingDepth,
@@ -46,7 +46,7 @@
 /* Messages. ValidationException unless the name says SER_.                */
 
 #define MSG_INVALID "One or more parameter values were invalid: "
-/* SPEC dynamodb.md 2.4 "empty AttributeValue {}"; dynalite putItem.js also
+/* SPEC docs/spec/dynamodb.md 2.4 "empty AttributeValue {}"; dynalite putItem.js also
  * sends {a: ''} (an unknown member only) and gets this text. */
 #define MSG_EMPTY "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
 #define MSG_MULTI                                                                          \
@@ -425,7 +425,7 @@ static int normalise_number(cJSON *node, struct dynamo_error *err) {
 
   if (st != DYNAMO_NUMBER_OK)
     return val_error(err, dynamo_number_message(st, raw, msg, sizeof(msg)));
-  /* SPEC dynamodb.md 2.5: returned values are normalised. */
+  /* SPEC docs/spec/dynamodb.md 2.5: returned values are normalised. */
   dynamo_number_format(&n, text, sizeof(text));
   if (strcmp(text, raw) != 0 && !cJSON_SetValuestring(node, text))
     return dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "%s", "out of memory");
@@ -468,7 +468,7 @@ static int append_fits(char *buf, size_t lim, size_t *len, const char *s) {
 }
 
 /* "One or more parameter values were invalid: Input collection [a, a]<tail>",
- * members as sent, joined by ", " (SPEC dynamodb.md 2.4). DEVIATION: a
+ * members as sent, joined by ", " (SPEC docs/spec/dynamodb.md 2.4). DEVIATION: a
  * rendering longer than the error buffer is cut and marked "...", keeping
  * the tail. */
 static int duplicates_error(struct dynamo_error *err, const cJSON *arr, const char *tail) {
@@ -497,7 +497,7 @@ static int validate_set(cJSON *arr, enum dynamo_type t, struct dynamo_error *err
   int dup;
 
   if (cJSON_GetArraySize(arr) == 0) {
-    /* SPEC dynamodb.md 2.4 "empty set" (two spaces in the first two). */
+    /* SPEC docs/spec/dynamodb.md 2.4 "empty set" (two spaces in the first two). */
     return val_error(err, t == DYNAMO_T_SS   ? MSG_SS_EMPTY
                           : t == DYNAMO_T_NS ? MSG_NS_EMPTY
                                              : MSG_BS_EMPTY);
@@ -531,7 +531,7 @@ static int validate_value(cJSON *av, int depth, struct dynamo_error *err) {
   cJSON *child, *next, *e;
   int count = 0;
 
-  /* SPEC dynamodb.md 2.6: nesting <= 32 levels, the attribute itself being
+  /* SPEC docs/spec/dynamodb.md 2.6: nesting <= 32 levels, the attribute itself being
    * level 1 (CONF nestingDepth.test.ts: a leaf at level 32 is accepted, at
    * level 33 refused). */
   if (depth > DYNAMO_VALUE_MAX_DEPTH)
@@ -682,7 +682,7 @@ static int decode_text(const cJSON *s, struct bytes *b) {
 static int compare_scalar(enum dynamo_type t, const cJSON *a, const cJSON *b, int *ok) {
   *ok = 1;
   if (t == DYNAMO_T_S) {
-    /* SPEC dynamodb.md 2.6: String by UTF-8 bytes (unsigned, and a U+0000,
+    /* SPEC docs/spec/dynamodb.md 2.6: String by UTF-8 bytes (unsigned, and a U+0000,
      * the pair C0 80 here, is the byte 0x00: emu_nul.h). */
     int c = emu_nul_strcmp(a->valuestring, b->valuestring);
 
@@ -934,7 +934,7 @@ size_t dynamo_item_size(const cJSON *item) {
 
   if (!cJSON_IsObject(item))
     return 0;
-  /* SPEC dynamodb.md 2.6: "counting UTF-8 attribute-name lengths plus value
+  /* SPEC docs/spec/dynamodb.md 2.6: "counting UTF-8 attribute-name lengths plus value
    * lengths". */
   cJSON_ArrayForEach(member, item) {
     total = add_sat(total, emu_nul_strlen(member->string));

@@ -18,7 +18,7 @@
 
 #include "dynamo_errors.h"
 
-/* SPEC dynamodb.md 2.6 / AWS-quota: nesting <= 32 levels. */
+/* SPEC docs/spec/dynamodb.md 2.6 / AWS-quota: nesting <= 32 levels. */
 #define DYNAMO_VALUE_MAX_DEPTH 32
 
 enum dynamo_type {

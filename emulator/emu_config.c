@@ -368,7 +368,7 @@ static int copy_function(const struct emu_function *src, struct emu_function *ds
   return dst->environment ? 0 : -1;
 }
 
-/* SPEC apigw-websocket.md 3: custom route keys must not start with '$'
+/* SPEC docs/spec/apigw-websocket.md 3: custom route keys must not start with '$'
  * (reserved); $connect, $disconnect and $default are the predefined ones. */
 static int check_route_key(struct config_ctx *c, const char *key) {
   if (!key[0])
@@ -456,7 +456,7 @@ static int parse_authorizer(struct config_ctx *c, const cJSON *v, const struct e
       return config_fail(c, "expected an array of identity sources");
     }
     cJSON_ArrayForEach(it, a->identity_source) {
-      /* SPEC apigw-websocket.md 9: identity sources name a header or a
+      /* SPEC docs/spec/apigw-websocket.md 9: identity sources name a header or a
        * query string parameter of the $connect request. */
       if (!cJSON_IsString(it) || (strncmp(it->valuestring, "route.request.header.", 21) != 0 &&
                                   strncmp(it->valuestring, "route.request.querystring.", 26) != 0))
@@ -509,7 +509,7 @@ static int parse_custom_domain(struct config_ctx *c, const cJSON *v, struct emu_
   if (cJSON_GetObjectItemCaseSensitive(v, "path") &&
       get_string(c, v, "path", NULL, &api->base_path) != 0)
     return -1;
-  /* SPEC apigw-websocket.md 1: mapping keys may contain letters, digits and
+  /* SPEC docs/spec/apigw-websocket.md 1: mapping keys may contain letters, digits and
    * $-_.+!*'(), max 300 chars (one level here). */
   for (p = api->base_path; p && *p; p++)
     if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
@@ -675,7 +675,7 @@ static int config_parse(struct config_ctx *c, struct emu_config *cfg) {
     }
     pop(c);
   }
-  /* SPEC apigw-websocket.md 11: an emulator serving several APIs on one port
+  /* SPEC docs/spec/apigw-websocket.md 11: an emulator serving several APIs on one port
    * separates them by path, so stages must be unique across APIs. */
   /* Stages and mapping paths share one path space: each names one API. */
   for (i = 0; i < cfg->napis; i++) {

@@ -29,7 +29,7 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
-/* SPEC apigw-websocket.md 6: integration timeout 50 ms - 29 s. Functions may
+/* SPEC docs/spec/apigw-websocket.md 6: integration timeout 50 ms - 29 s. Functions may
  * declare more (Lambda allows 900 s); the gateway gives up at 29 s. */
 #define EMU_CONFIG_DEFAULT_TIMEOUT_MS 20000 /* SST's default function timeout */
 #define EMU_CONFIG_MAX_ROUTES 300           /* SPEC: routes per API 300 */

@@ -148,7 +148,7 @@ static long scan_frames(const unsigned char *p, long n) {
   return -1;
 }
 
-/* The refusal: close 1009 (SPEC apigw-websocket.md 6: a frame over 32 KB
+/* The refusal: close 1009 (SPEC docs/spec/apigw-websocket.md 6: a frame over 32 KB
  * closes with 1009), counted once. */
 static void refuse_frame(void) {
   t.refused = 2;

@@ -54,7 +54,7 @@ struct ws_conn;
  * head at all for this long is closed by civetweb, and counted here. */
 #define EMU_GUARD_REQUEST_TIMEOUT_MS 5000
 /* Frames up to this length are read and judged by the gateway (SPEC
- * apigw-websocket.md 6: 32 KB, bigger -> 1009; binary -> 1003); longer
+ * docs/spec/apigw-websocket.md 6: 32 KB, bigger -> 1009; binary -> 1003); longer
  * ones are refused from their header. */
 #define EMU_GUARD_MAX_FRAME (64 * 1024)
 /* civetweb's read buffer (max_request_size, set by emu_server). */

@@ -1,7 +1,7 @@
 /*
  * emu_id.h - identifiers in AWS's shapes.
  *
- * SPEC apigw-websocket.md 2.4 "ID formats": connectionId, requestId and
+ * SPEC docs/spec/apigw-websocket.md 2.4 "ID formats": connectionId, requestId and
  * messageId are 16-char strings ending in one '=': base64 of 11 bytes in a
  * URL-safe alphabet. IDs minted at the same moment share a prefix
  * (time-derived); we mint 11 random bytes.

@@ -70,7 +70,7 @@ const struct emu_api *emu_server_api(const struct emu *emu, const char *stage, s
 
   for (i = 0; i < emu->config.napis; i++) {
     const struct emu_api *a = &emu->config.apis[i];
-    /* SPEC apigw-websocket.md 1: an API mapping binds (api, stage, path);
+    /* SPEC docs/spec/apigw-websocket.md 1: an API mapping binds (api, stage, path);
      * the API answers at its stage path and at its mapping path. */
     if ((strlen(a->stage) == len && memcmp(a->stage, stage, len) == 0) ||
         (a->base_path && strlen(a->base_path) == len && memcmp(a->base_path, stage, len) == 0)) {
@@ -105,7 +105,7 @@ static int http_route(struct mg_connection *conn, void *cbdata) {
     connections_api_serve(emu, conn, uri);
   } else if (strcmp(uri, "/") == 0) {
     if (strcmp(method, "GET") == 0) {
-      /* SPEC dynamodb.md 2.1: GET / is the health check, "healthy: <host>". */
+      /* SPEC docs/spec/dynamodb.md 2.1: GET / is the health check, "healthy: <host>". */
       char body[300];
       snprintf(body, sizeof(body), "healthy: dynamodb.%s.amazonaws.com", emu->config.region);
       send_text(conn, 200, "text/plain", body);

@@ -35,7 +35,7 @@ struct ws_limit;
 struct emu_guard;
 
 #define EMU_DEFAULT_MAX_CONNECTIONS 200
-/* SPEC apigw-websocket.md 6: idle connection timeout 10 min; connection
+/* SPEC docs/spec/apigw-websocket.md 6: idle connection timeout 10 min; connection
  * duration 2 h. */
 #define EMU_DEFAULT_IDLE_TIMEOUT_MS (10 * 60 * 1000)
 #define EMU_DEFAULT_MAX_DURATION_MS (2 * 60 * 60 * 1000)

@@ -223,7 +223,7 @@ static void invocation_run(void *arg) {
   atomic_fetch_sub(&emu->inflight, 1);
 }
 
-/* SPEC apigw-websocket.md 6: integration timeout 50 ms - 29 s: the gateway
+/* SPEC docs/spec/apigw-websocket.md 6: integration timeout 50 ms - 29 s: the gateway
  * stops waiting at 29 s even when the function may run longer. */
 #define INTEGRATION_TIMEOUT_MS 29000
 

@@ -3,7 +3,7 @@
  * rendered from a $context template (JSON, CSV or free text, as in SST's
  * accessLog option), written to stderr or appended to a file.
  *
- * SPEC apigw-websocket.md 10: $context.apiId, connectionId, connectedAt,
+ * SPEC docs/spec/apigw-websocket.md 10: $context.apiId, connectionId, connectedAt,
  * domainName, eventType, messageId, routeKey, requestId,
  * extendedRequestId, stage, status, requestTime, requestTimeEpoch,
  * integrationLatency, identity.sourceIp, identity.userAgent,

@@ -50,7 +50,7 @@ cJSON *ws_authorizer_event(const cJSON *connect_event, const struct ws_event_hea
 
   cJSON_AddStringToObject(ev, "type", "REQUEST");
   cJSON_AddStringToObject(ev, "methodArn", method_arn);
-  /* SPEC apigw-websocket.md 2.1: Connection and Upgrade are present in the
+  /* SPEC docs/spec/apigw-websocket.md 2.1: Connection and Upgrade are present in the
    * authorizer event, which also carries "content-length": "0". */
   h = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(connect_event, "headers"), 1);
   mh = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(connect_event, "multiValueHeaders"), 1);
@@ -72,7 +72,7 @@ cJSON *ws_authorizer_event(const cJSON *connect_event, const struct ws_event_hea
         strcmp(it->string, "requestContext") == 0)
       cJSON_AddItemToObject(ev, it->string, cJSON_Duplicate(it, 1));
   }
-  /* SPEC apigw-websocket.md 2.1: stageVariables is present in the
+  /* SPEC docs/spec/apigw-websocket.md 2.1: stageVariables is present in the
    * authorizer event ({} when none). */
   cJSON_AddItemToObject(ev, "stageVariables",
                         stage_variables ? cJSON_Duplicate(stage_variables, 1) : cJSON_CreateObject());

@@ -1,7 +1,7 @@
 /*
  * ws_authorizer.h - the Lambda REQUEST authorizer on $connect.
  *
- * SPEC apigw-websocket.md 9: identity sources are route.request.header.<Name>
+ * SPEC docs/spec/apigw-websocket.md 9: identity sources are route.request.header.<Name>
  * or route.request.querystring.<Name>; a missing source gets 401 without
  * invoking the authorizer [unverified, REST behaviour]. The authorizer event
  * carries type REQUEST, methodArn

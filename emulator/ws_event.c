@@ -1,7 +1,7 @@
 /*
  * ws_event.c - Lambda-proxy event builders (see ws_event.h).
  *
- * SPEC apigw-websocket.md 2.4 (field reference): routeKey, eventType,
+ * SPEC docs/spec/apigw-websocket.md 2.4 (field reference): routeKey, eventType,
  * extendedRequestId == requestId, requestTime (CLF), messageDirection "IN",
  * stage, connectedAt, requestTimeEpoch, identity {sourceIp[,userAgent]},
  * domainName, connectionId, apiId on every event; messageId on MESSAGE only;
@@ -32,7 +32,7 @@ static cJSON *request_context(const struct ws_event_conn *c, const char *route_k
     emu_id_new(message_id);
     emu_json_add_const(rc, "messageId", cJSON_CreateString(message_id));
   }
-  /* SPEC apigw-websocket.md 2.4: requestId is "Same as extendedRequestId". */
+  /* SPEC docs/spec/apigw-websocket.md 2.4: requestId is "Same as extendedRequestId". */
   emu_json_add_const(rc, "extendedRequestId", cJSON_CreateString(request_id));
   emu_json_add_const(rc, "requestTime", cJSON_CreateString(clf));
   emu_json_add_const(rc, "messageDirection", cJSON_CreateString("IN"));
@@ -52,7 +52,7 @@ static cJSON *request_context(const struct ws_event_conn *c, const char *route_k
   return rc;
 }
 
-/* SPEC apigw-websocket.md 2.1: whether the integration event carries
+/* SPEC docs/spec/apigw-websocket.md 2.1: whether the integration event carries
  * stageVariables when the stage defines variables is [unverified] (likely
  * yes, REST-style); it is added only then, so plain events keep the sparse
  * shape of the captures. */
@@ -141,14 +141,14 @@ cJSON *ws_event_connect(const struct ws_event_conn *c, const struct ws_event_hea
   size_t i;
 
   for (i = 0; i < nheaders; i++) {
-    /* SPEC apigw-websocket.md 2.1: Connection and Upgrade are absent from
+    /* SPEC docs/spec/apigw-websocket.md 2.1: Connection and Upgrade are absent from
      * the integration event. */
     if (strcasecmp(headers[i].name, "Connection") == 0 ||
         strcasecmp(headers[i].name, "Upgrade") == 0)
       continue;
     add_header(h, mh, headers[i].name, headers[i].value);
   }
-  /* SPEC apigw-websocket.md 2.1: API Gateway adds X-Amzn-Trace-Id,
+  /* SPEC docs/spec/apigw-websocket.md 2.1: API Gateway adds X-Amzn-Trace-Id,
    * X-Forwarded-For, X-Forwarded-Port and X-Forwarded-Proto. DEVIATION:
    * the port is the one the emulator listens on, not always 443. */
   snprintf(trace, sizeof(trace), "Root=1-%08llx-%016llx%08llx",
@@ -161,7 +161,7 @@ cJSON *ws_event_connect(const struct ws_event_conn *c, const struct ws_event_hea
     add_header(h, mh, "X-Forwarded-Port", colon ? colon + 1 : (is_tls ? "443" : "80"));
   }
   add_header(h, mh, "X-Forwarded-Proto", is_tls ? "https" : "http");
-  /* SPEC apigw-websocket.md 2.1: query parameters appear only when the URL
+  /* SPEC docs/spec/apigw-websocket.md 2.1: query parameters appear only when the URL
    * has a query string (absent otherwise, not null). */
   if (ws_event_parse_query(query, &qs, &mqs) == 0) {
     cJSON_AddItemToObjectCS(ev, "queryStringParameters", qs);
@@ -180,7 +180,7 @@ cJSON *ws_event_message(const struct ws_event_conn *c, const char *route_key,
 
   add_stage_variables(ev, c);
   cJSON_AddItemToObjectCS(ev, "requestContext", request_context(c, route_key, "MESSAGE", now_ms));
-  /* SPEC apigw-websocket.md 2.2: body is the client's text verbatim. */
+  /* SPEC docs/spec/apigw-websocket.md 2.2: body is the client's text verbatim. */
   memcpy(copy, body, len);
   copy[len] = '\0';
   emu_json_add_const(ev, "body", cJSON_CreateString(copy));
@@ -196,7 +196,7 @@ cJSON *ws_event_disconnect(const struct ws_event_conn *c, int status_code, const
   cJSON *mh = emu_json_add_const(ev, "multiValueHeaders", cJSON_CreateObject());
   cJSON *rc;
 
-  /* SPEC apigw-websocket.md 2.3: the fixed header set (Host, empty
+  /* SPEC docs/spec/apigw-websocket.md 2.3: the fixed header set (Host, empty
    * x-api-key, empty X-Forwarded-For, empty x-restapi). */
   add_header(h, mh, "Host", c->domain_name);
   add_header(h, mh, "x-api-key", "");

@@ -1,7 +1,7 @@
 /*
  * ws_event.h - builds the Lambda-proxy events API Gateway sends to WebSocket
  * route integrations: CONNECT, MESSAGE and DISCONNECT, in the current
- * (sparse) shape of apigw-websocket.md section 2.
+ * (sparse) shape of docs/spec/apigw-websocket.md section 2.
  *
  * Ownership: every builder returns a new cJSON tree owned by the caller.
  * Inputs are borrowed for the duration of the call. Threading: pure.

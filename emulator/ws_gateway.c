@@ -20,7 +20,7 @@
  *          never writes to a socket itself (its closes run on lambda_pool
  *          threads) and never waits for a writer.
  *
- * The limits and close codes quote apigw-websocket.md sections 5, 6 and 8.
+ * The limits and close codes quote docs/spec/apigw-websocket.md sections 5, 6 and 8.
  */
 #include "ws_gateway.h"
 
@@ -47,7 +47,7 @@
 #include "ws_registry.h"
 #include "ws_routes.h"
 
-/* SPEC apigw-websocket.md 6: "WebSocket frame size 32 KB ... bigger -> close
+/* SPEC docs/spec/apigw-websocket.md 6: "WebSocket frame size 32 KB ... bigger -> close
  * 1009"; "Message payload 128 KB ... bigger -> close 1009". */
 #define WS_MAX_FRAME (32 * 1024)
 #define WS_MAX_MESSAGE (128 * 1024)
@@ -131,7 +131,7 @@ static int authorize(struct emu *emu, const struct emu_api *api, struct ws_conn 
   cJSON *connect_event, *event, *context = NULL, *copy;
   enum ws_authorizer_decision d;
 
-  /* SPEC apigw-websocket.md 9: a missing identity source gets 401 without
+  /* SPEC docs/spec/apigw-websocket.md 9: a missing identity source gets 401 without
    * invoking the authorizer [unverified: REST behaviour]. */
   if (!ws_authorizer_sources_present(api->authorizer->identity_source, headers, nheaders,
                                      ri->query_string)) {
@@ -144,7 +144,7 @@ static int authorize(struct emu *emu, const struct emu_api *api, struct ws_conn 
     }
     return 401;
   }
-  /* SPEC apigw-websocket.md 9: methodArn =
+  /* SPEC docs/spec/apigw-websocket.md 9: methodArn =
    * arn:aws:execute-api:{region}:{account}:{api-id}/{stage}/$connect. */
   snprintf(arn, sizeof(arn), "arn:aws:execute-api:%s:000000000000:%s/%s/$connect",
            emu->config.region, api->api_id, api->stage);
@@ -156,7 +156,7 @@ static int authorize(struct emu *emu, const struct emu_api *api, struct ws_conn 
   cJSON_Delete(connect_event);
   lambda_invoke(emu, &api->authorizer->fn, event, &res);
   if (res.outcome != LAMBDA_OK) {
-    /* SPEC apigw-websocket.md 9: the error "Unauthorized" -> 401; other
+    /* SPEC docs/spec/apigw-websocket.md 9: the error "Unauthorized" -> 401; other
      * authorizer errors -> 500 [unverified]. */
     int status = res.outcome == LAMBDA_ERROR && strcmp(res.error, "Unauthorized") == 0 ? 401 : 500;
     log_event(emu, api, copy, status, (long)res.duration_ms, res.error);
@@ -185,7 +185,7 @@ struct accept {
 };
 
 /* lambda_returned_fn: on the handler's thread, the instant $connect
- * returned. SPEC apigw-websocket.md 7: once $connect has returned a 2xx the
+ * returned. SPEC docs/spec/apigw-websocket.md 7: once $connect has returned a 2xx the
  * connection is established: POST/GET/DELETE succeed even before the client
  * has read the 101. Registering here, rather than when the worker wakes,
  * leaves the gateway no window of its own in which a post answers 410: a
@@ -232,7 +232,7 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
     size_t plen = strlen(path);
     if (plen && path[plen - 1] == '/')
       plen--;
-    /* SPEC apigw-websocket.md 1: through a custom domain, domainName is the
+    /* SPEC docs/spec/apigw-websocket.md 1: through a custom domain, domainName is the
      * custom domain; stage stays the real stage. Over TLS, the TLS port, so
      * that https://{domainName}/{stage} reaches this emulator. */
     if (api->base_path && api->domain_name && strlen(api->base_path) == plen &&
@@ -262,7 +262,7 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
     lambda_invoke_then(emu, &route->fn, event, &res, accept_on_2xx, &acc);
     /* The hook registered c only for a 2xx, which is accepted below. */
     if (res.outcome != LAMBDA_OK) {
-      /* SPEC apigw-websocket.md 4.1: a function error rejects the handshake
+      /* SPEC docs/spec/apigw-websocket.md 4.1: a function error rejects the handshake
        * with 502; a timeout "presumably 504" [unverified]. */
       status = res.outcome == LAMBDA_TIMEOUT ? 504 : 502;
       log_event(emu, api, copy, status, (long)res.duration_ms, res.error);
@@ -274,7 +274,7 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
     status = lambda_result_status(&res);
     log_event(emu, api, copy, status, (long)res.duration_ms, NULL);
     if (status < 200 || status > 299) {
-      /* SPEC apigw-websocket.md 4.1: any other status is passed through as
+      /* SPEC docs/spec/apigw-websocket.md 4.1: any other status is passed through as
        * the HTTP status of the rejected handshake. */
       lambda_result_free(&res);
       ws_registry_conn_unref(c);
@@ -283,7 +283,7 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
       return reject(conn, status, "");
     }
     {
-      /* SPEC apigw-websocket.md 4.1: only Sec-WebSocket-Protocol is
+      /* SPEC docs/spec/apigw-websocket.md 4.1: only Sec-WebSocket-Protocol is
        * propagated into the 101; body and other headers are dropped. */
       const char *proto = lambda_result_header(&res, "Sec-WebSocket-Protocol");
       if (proto)
@@ -291,7 +291,7 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
     }
     lambda_result_free(&res);
   }
-  /* SPEC apigw-websocket.md 5: API Gateway does not echo the subprotocol;
+  /* SPEC docs/spec/apigw-websocket.md 5: API Gateway does not echo the subprotocol;
    * the 101 carries only what $connect returned. civetweb writes this field
    * into the handshake (the handler list registered is empty, so civetweb
    * itself accepted none). */
@@ -329,7 +329,7 @@ static void send_error_frame(struct ws_conn *c, const char *message) {
   int n;
 
   emu_id_new(request_id);
-  /* SPEC apigw-websocket.md 3 and 4.2: the exact byte layout, e.g.
+  /* SPEC docs/spec/apigw-websocket.md 3 and 4.2: the exact byte layout, e.g.
    * {"message": "Forbidden", "connectionId":"XDmENcnwIE0CFEQ=", "requestId":"XDmGEE2RoE0FRdQ="}
    * (space after "message": and after each comma, none after the other
    * colons); requestId is fresh per message. */
@@ -351,7 +351,7 @@ static void dispatch_message(struct emu *emu, struct ws_conn *c, const char *bod
   emu_server_api(emu, c->api->stage, strlen(c->api->stage), &expr);
   route = ws_routes_select(c->api, expr, body, len);
   if (!route) {
-    /* SPEC apigw-websocket.md 3: no match and no $default -> the Forbidden
+    /* SPEC docs/spec/apigw-websocket.md 3: no match and no $default -> the Forbidden
      * frame; the connection stays open. */
     send_error_frame(c, "Forbidden");
     if (access_log_of(emu, c->api)) {
@@ -371,13 +371,13 @@ static void dispatch_message(struct emu *emu, struct ws_conn *c, const char *bod
                                      : res.outcome == LAMBDA_TIMEOUT ? 504 : 500,
             (long)res.duration_ms, res.outcome == LAMBDA_OK ? NULL : res.error);
   if (res.outcome == LAMBDA_ERROR) {
-    /* SPEC apigw-websocket.md 4.2: function error -> "Internal server error"
+    /* SPEC docs/spec/apigw-websocket.md 4.2: function error -> "Internal server error"
      * frame, connection stays open (one-way routes too). */
     send_error_frame(c, "Internal server error");
   } else if (res.outcome == LAMBDA_TIMEOUT) {
     send_error_frame(c, "Endpoint request timed out");
   } else if (route->return_response) {
-    /* SPEC apigw-websocket.md 4.2: two-way routes send the returned body as
+    /* SPEC docs/spec/apigw-websocket.md 4.2: two-way routes send the returned body as
      * one text frame; nothing when the body is missing or empty [peer]. */
     const char *out = lambda_result_body(&res);
     if (out && *out)
@@ -442,7 +442,7 @@ static int on_data(struct mg_connection *conn, int bits, char *data, size_t len,
   case MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE: {
     int code = 1005;
     char reason[124] = "Client-side close frame status not set";
-    /* SPEC apigw-websocket.md 8: a close frame without a status code ->
+    /* SPEC docs/spec/apigw-websocket.md 8: a close frame without a status code ->
      * 1005 "Client-side close frame status not set"; with a code -> that
      * code and the client's reason [unverified]. */
     if (len >= 2) {
@@ -456,14 +456,14 @@ static int on_data(struct mg_connection *conn, int bits, char *data, size_t len,
     return 0;
   }
   case MG_WEBSOCKET_OPCODE_PING:
-    /* SPEC apigw-websocket.md 5: Ping gets Pong; control frames never reach
+    /* SPEC docs/spec/apigw-websocket.md 5: Ping gets Pong; control frames never reach
      * handlers. */
     ws_registry_send(c, MG_WEBSOCKET_OPCODE_PONG, data, len);
     return 1;
   case MG_WEBSOCKET_OPCODE_PONG:
     return 1;
   case MG_WEBSOCKET_OPCODE_BINARY:
-    /* SPEC apigw-websocket.md 5: "If a client app sends a binary frame, API
+    /* SPEC docs/spec/apigw-websocket.md 5: "If a client app sends a binary frame, API
      * Gateway rejects it and disconnects the client with code 1003." */
     return close_with(c, 1003, "Binary frames are not supported");
   case MG_WEBSOCKET_OPCODE_TEXT:
@@ -511,14 +511,14 @@ static void end_connection(struct emu *emu, const struct mg_connection *conn) {
   if (!c)
     return;
   mg_set_user_connection_data(conn, NULL);
-  /* SPEC apigw-websocket.md 8: a TCP drop without a close frame -> 1006
+  /* SPEC docs/spec/apigw-websocket.md 8: a TCP drop without a close frame -> 1006
    * (reason text [unverified]). */
   ws_registry_remove(emu->registry, c, 1006, "");
-  /* SPEC apigw-websocket.md 8: $disconnect runs after the connection is
+  /* SPEC docs/spec/apigw-websocket.md 8: $disconnect runs after the connection is
    * closed (posting to it now gets 410). */
   route = emu_api_route(c->api, "$disconnect");
   {
-    /* Fault injection: a lost or late $disconnect (SPEC apigw-websocket.md
+    /* Fault injection: a lost or late $disconnect (SPEC docs/spec/apigw-websocket.md
      * 8: delivery is best effort), the stale-id case. */
     int drop = 0, delay_ms = 0;
     if (route && emu_faults_disconnect(emu->faults, c->id, &drop, &delay_ms)) {
@@ -544,7 +544,7 @@ static void end_connection(struct emu *emu, const struct mg_connection *conn) {
     event_conn(emu, c, &ec);
     event = ws_event_disconnect(&ec, code, reason, emu_time_now_ms());
     copy = log_copy(emu, c->api, event);
-    /* SPEC apigw-websocket.md 4.2: $disconnect's return value is ignored. */
+    /* SPEC docs/spec/apigw-websocket.md 4.2: $disconnect's return value is ignored. */
     lambda_invoke(emu, &route->fn, event, &res);
     log_event(emu, c->api, copy, res.outcome == LAMBDA_OK ? lambda_result_status(&res) : 500,
               (long)res.duration_ms, res.outcome == LAMBDA_OK ? NULL : res.error);
@@ -580,7 +580,7 @@ void ws_gateway_close_all(struct emu *emu) {
   size_t i, n = ws_registry_snapshot(emu->registry, &all);
 
   for (i = 0; i < n; i++) {
-    /* SPEC apigw-websocket.md 6: server-side ends use 1001 "Going away". */
+    /* SPEC docs/spec/apigw-websocket.md 6: server-side ends use 1001 "Going away". */
     ws_registry_close(all[i], 1001, "Going away");
     ws_registry_conn_unref(all[i]);
   }
@@ -598,14 +598,14 @@ void ws_gateway_close_all(struct emu *emu) {
 static void timeout_close(void *arg) {
   struct ws_conn *c = arg;
 
-  /* SPEC apigw-websocket.md 6: server-side ends use 1001 "Going away". */
+  /* SPEC docs/spec/apigw-websocket.md 6: server-side ends use 1001 "Going away". */
   ws_registry_close(c, 1001, "Going away");
   ws_registry_conn_unref(c);
 }
 
-/* One pass over the connections: SPEC apigw-websocket.md 6: idle 10 min and
+/* One pass over the connections: SPEC docs/spec/apigw-websocket.md 6: idle 10 min and
  * connection duration 2 h, both closing with 1001 "Going away".
- * SPEC apigw-websocket.md 5: whether pings reset the idle timer is
+ * SPEC docs/spec/apigw-websocket.md 5: whether pings reset the idle timer is
  * disputed; only data messages from the client count here. */
 static void watchdog_pass(struct emu *emu) {
   struct ws_conn **all = NULL;

@@ -46,10 +46,10 @@ static void refuse(struct ws_limit *l, const struct mg_connection *conn) {
                  "--max-connections %d; raise it to accept more (README, \"Limits\")",
                  held, l->max);
   /* DEVIATION: AWS has no per-API cap on concurrent connections (SPEC
-   * apigw-websocket.md 6: "Concurrent connections: no quota"); wsgw serves
+   * docs/spec/apigw-websocket.md 6: "Concurrent connections: no quota"); wsgw serves
    * each WebSocket on a worker thread, so it caps them and refuses the
    * handshake beyond the cap with 429, AWS's status for its other limits
-   * (SPEC apigw-websocket.md 7: LimitExceededException 429). */
+   * (SPEC docs/spec/apigw-websocket.md 7: LimitExceededException 429). */
   n = snprintf(body, sizeof(body),
                "{\"message\":\"Too Many Requests\",\"limit\":\"--max-connections\","
                "\"maxConnections\":%d}",

@@ -89,7 +89,7 @@ struct ws_conn *ws_registry_conn_new(const struct emu_api *api, const char *sour
   pthread_cond_init(&c->writer_done, NULL);
   atomic_store(&c->write_started_ms, 0);
   c->state = WS_CONN_CONNECTING;
-  /* SPEC apigw-websocket.md 6: message payload 128 KB (the cap of the
+  /* SPEC docs/spec/apigw-websocket.md 6: message payload 128 KB (the cap of the
    * assembly buffer; the gateway checks it before appending). */
   emu_buf_init(&c->message, 128 * 1024);
   atomic_store(&c->refs, 1);
@@ -291,7 +291,7 @@ static int shutdown_locked(struct ws_conn *c) {
  * case the descriptor scan. */
 static int break_locked(struct ws_conn *c, int shut) {
   if (c->close_code == 0) {
-    /* SPEC apigw-websocket.md 8: an abnormal end without a close frame
+    /* SPEC docs/spec/apigw-websocket.md 8: an abnormal end without a close frame
      * -> 1006. */
     c->close_code = 1006;
     c->close_reason[0] = '\0';

@@ -158,7 +158,7 @@ void ws_routes_free(struct ws_route_expr *e) {
   free(e);
 }
 
-/* SPEC apigw-websocket.md 3: "Non-scalar results are stringified (an array
+/* SPEC docs/spec/apigw-websocket.md 3: "Non-scalar results are stringified (an array
  * becomes "[item1, item2]")". DEVIATION: how numbers, booleans and objects
  * stringify is [unverified]; we use their JSON text (objects unformatted). */
 static void stringify(const cJSON *v, struct emu_buf *out, int depth) {
@@ -206,7 +206,7 @@ enum ws_routes_eval ws_routes_evaluate(const struct ws_route_expr *e, const char
       doc = NULL;
     }
     if (!cJSON_IsObject(doc)) {
-      /* SPEC apigw-websocket.md 3: non-JSON messages fall through to
+      /* SPEC docs/spec/apigw-websocket.md 3: non-JSON messages fall through to
        * $default; JSON that is not an object behaves as "path not found"
        * [unverified but implied], which also ends at $default. */
       cJSON_Delete(doc);
@@ -222,7 +222,7 @@ enum ws_routes_eval ws_routes_evaluate(const struct ws_route_expr *e, const char
     }
     for (k = 0; k < s->nkeys && v; k++)
       v = cJSON_IsObject(v) ? cJSON_GetObjectItemCaseSensitive(v, s->keys[k]) : NULL;
-    /* SPEC apigw-websocket.md 3: a JSONPath that is not found resolves to "". */
+    /* SPEC docs/spec/apigw-websocket.md 3: a JSONPath that is not found resolves to "". */
     if (v)
       stringify(v, out, 0);
   }
@@ -242,7 +242,7 @@ const struct emu_route *ws_routes_select(const struct emu_api *api,
       strcmp(key.data, "$disconnect") != 0)
     r = emu_api_route(api, key.data);
   emu_buf_free(&key);
-  /* SPEC apigw-websocket.md 3: fall through to $default when no route key
+  /* SPEC docs/spec/apigw-websocket.md 3: fall through to $default when no route key
    * matches. */
   return r ? r : emu_api_route(api, "$default");
 }

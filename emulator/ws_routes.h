@@ -2,7 +2,7 @@
  * ws_routes.h - route selection: evaluates an API's routeSelectionExpression
  * against a message and picks the route.
  *
- * SPEC apigw-websocket.md 3: forms $request.body.action,
+ * SPEC docs/spec/apigw-websocket.md 3: forms $request.body.action,
  * ${request.body.action}, nested $request.body.data.type, composites
  * ${request.body.service}/${request.body.action}, static values, escaped
  * \$default. A JSONPath that is not found resolves to "". Matching is exact

@@ -3,7 +3,7 @@
 // the headers every response carries (x-amzn-RequestId, a correct
 // x-amz-crc32, Content-Type application/x-amz-json-1.0), the 16 MB request
 // limit (413), a missing Authorization header, the CORS preflight, the
-// content-type check and the health check (spec: dynamodb.md 2.1-2.3); and
+// content-type check and the health check (spec: docs/spec/dynamodb.md 2.1-2.3); and
 // that server options reach civetweb (--max-connections sizes the pool).
 
 const { test, after, before } = require('node:test');

@@ -8,7 +8,7 @@
  * stored id through @connections; a stale id (a lost $disconnect) answers
  * 410 GoneException and is deleted by the handler while live ids stay;
  * $disconnect deletes the id of a closed client.
- * SPEC apigw-websocket.md 4, 7 and 8.
+ * SPEC docs/spec/apigw-websocket.md 4, 7 and 8.
  *
  * Each test starts its own emulator (fresh in-memory store, free port).
  * Threading: the test thread only; the emulator runs on its own threads.

@@ -5,7 +5,7 @@
  * read, percent-encoded paths, the root form, a wrong stage, the 128 KB
  * payload cap, posting from inside $connect, and the code DeleteConnection
  * hands to $disconnect (recorded by diag.record into table Events).
- * SPEC apigw-websocket.md 1 (URL shapes) and 7 (the API and its errors).
+ * SPEC docs/spec/apigw-websocket.md 1 (URL shapes) and 7 (the API and its errors).
  *
  * One emulator serves the whole group (starting one per test costs a
  * second or two); every test opens its own connections, so tests do not
@@ -237,7 +237,7 @@ static void delete_closes_with_1000_and_later_calls_are_gone(void **state) {
   assert_gone(&r);
   tsupport_http_response_free(&r);
 
-  /* SPEC apigw-websocket.md 8: DeleteConnection reaches $disconnect as
+  /* SPEC docs/spec/apigw-websocket.md 8: DeleteConnection reaches $disconnect as
    * 1000 "Connection Closed Normally". */
   {
     struct recorded rec = {f->port, id, NULL};

@@ -221,7 +221,7 @@ static void update_item_follows_aws(void **state) {
   dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
-/* SPEC dynamodb.md 2.6: partition key 1..2048 bytes, sort key 1..1024 bytes,
+/* SPEC docs/spec/dynamodb.md 2.6: partition key 1..2048 bytes, sort key 1..1024 bytes,
  * both far over LMDB's 511-byte key cap (store_lmdb.c's buckets). */
 static void largest_keys_are_stored_read_and_scanned_in_order(void **state) {
   struct dynamo_fixture *f = *state;

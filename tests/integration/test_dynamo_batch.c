@@ -297,7 +297,7 @@ static void batch_get_key_limits_follow_aws(void **state) {
   emu_buf_free(&out);
 }
 
-/* SPEC dynamodb.md 2.6: at most 16 MB of results; the rest comes back as
+/* SPEC docs/spec/dynamodb.md 2.6: at most 16 MB of results; the rest comes back as
  * UnprocessedKeys. 45 items of ~400 KB: 41 fit (41 * 409,6xx bytes <
  * 16 MiB), 4 do not. */
 static void batch_get_returns_unprocessed_keys_past_16_megabytes(void **state) {

@@ -355,7 +355,7 @@ static void sizes_count_a_nul_as_one_byte(void **state) {
   char *req, *body;
   size_t o;
 
-  /* SPEC dynamodb.md 2.6: partition key value 1..2048 bytes. */
+  /* SPEC docs/spec/dynamodb.md 2.6: partition key value 1..2048 bytes. */
   req = long_key_put(2047);
   call_ok(f, "PutItem", req);
   free(req);

@@ -389,7 +389,7 @@ static void a_hash_only_table_answers_its_one_item(void **state) {
   dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
-/* SPEC dynamodb.md 2.6: a page stops at 1 MB of data read. 25 items of
+/* SPEC docs/spec/dynamodb.md 2.6: a page stops at 1 MB of data read. 25 items of
  * ~100 KB: 10 items are 1,024,1xx bytes, the 11th crosses 1 MB. */
 static void a_page_stops_after_one_megabyte_read(void **state) {
   struct dynamo_fixture *f = *state;

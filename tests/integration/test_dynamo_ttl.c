@@ -255,7 +255,7 @@ static void delete_table_forgets_the_setting(void **state) {
   dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
   assert_int_equal(dynamo_ttl_sweep(f->db, 1000, 0), 0);
   assert_true(has_item(f->db, "a"));
-  /* DescribeTable shows no TTL member (SPEC dynamodb.md 2.7). */
+  /* DescribeTable shows no TTL member (SPEC docs/spec/dynamodb.md 2.7). */
   cJSON_Delete(dynamo_rows_call_ok(f->db, "UpdateTimeToLive", TTL_ON("exp")));
   resp = dynamo_rows_call_ok(f->db, "DescribeTable", "{\"TableName\":\"Users\"}");
   {

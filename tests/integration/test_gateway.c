@@ -4,7 +4,7 @@
  * gateway's own error frames, two-way and one-way routes, frame rules
  * (binary, sizes, fragmentation, UTF-8, ping) and the close codes handed to
  * $disconnect.
- * SPEC apigw-websocket.md 3 (route selection, the Forbidden frame), 4
+ * SPEC docs/spec/apigw-websocket.md 3 (route selection, the Forbidden frame), 4
  * (handler return values), 5 (subprotocols, frames), 6 (limits) and 8
  * ($disconnect codes).
  *
@@ -80,7 +80,7 @@ static const char config[] =
     "  \"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}],"
     "  \"BillingMode\":\"PAY_PER_REQUEST\"}]}";
 
-/* SPEC apigw-websocket.md 3: the exact byte layout of the gateway's frames,
+/* SPEC docs/spec/apigw-websocket.md 3: the exact byte layout of the gateway's frames,
  * e.g. {"message": "Forbidden", "connectionId":"XDmENcnwIE0CFEQ=", "requestId":"XDmGEE2RoE0FRdQ="}
  * (ids: 16 chars, base64url of 11 bytes, one '=' of padding). */
 #define ERROR_FRAME_RE(msg)                                                                    \
@@ -217,7 +217,7 @@ static void a_stage_without_connect_route_accepts_the_handshake(void **state) {
 static void connect_status_is_the_handshake_status(void **state) {
   struct tsupport_fixture *f = *state;
 
-  /* SPEC apigw-websocket.md 4.1: a non-2xx statusCode is the status of the
+  /* SPEC docs/spec/apigw-websocket.md 4.1: a non-2xx statusCode is the status of the
    * rejected handshake; 2xx gives 101. */
   assert_int_equal(handshake_status(f, "/status?status=403"), 403);
   assert_int_equal(handshake_status(f, "/status?status=401"), 401);

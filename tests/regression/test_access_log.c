@@ -4,7 +4,7 @@
  * per CONNECT, MESSAGE and DISCONNECT event, to a file or to stderr, with
  * the status, routeKey, connectionId, authorizer values and stage
  * variables filled in.
- * SPEC apigw-websocket.md 10.
+ * SPEC docs/spec/apigw-websocket.md 10.
  *
  * One emulator serves the group with three APIs: "csv" logs a CSV template
  * to one temporary file, "json" (behind diag.authorizer) a JSON template to

@@ -4,7 +4,7 @@
  * (customDomain {domainName, path}): clients connect at /{path}, events
  * show domainName = the custom domain and stage = the real stage, and
  * @connections answers at /{path}/@connections/{id}.
- * SPEC apigw-websocket.md 1 (custom domains, management endpoint) and 11
+ * SPEC docs/spec/apigw-websocket.md 1 (custom domains, management endpoint) and 11
  * (several APIs, stages).
  *
  * One emulator serves the group. Route "whoami" answers

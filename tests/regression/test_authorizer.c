@@ -7,7 +7,7 @@
  * Allow continues with requestContext.authorizer on every later event;
  * Deny or no matching statement -> 403, the error "Unauthorized" -> 401,
  * any other error -> 500.
- * SPEC apigw-websocket.md 9.
+ * SPEC docs/spec/apigw-websocket.md 9.
  *
  * One emulator serves the group. test.auth wraps the builtin
  * diag.authorizer (token "allow", "deny", "rest", "unauthorized", other)

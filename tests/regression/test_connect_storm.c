@@ -11,7 +11,7 @@
  * receive a final broadcast.
  *
  * One race is AWS's own and stays: a broadcast that reads an id while that
- * connection's $connect still runs gets 410 (SPEC apigw-websocket.md 7),
+ * connection's $connect still runs gets 410 (SPEC docs/spec/apigw-websocket.md 7),
  * and chat.sendmessage deletes it. To test the gateway and not that race,
  * $connect and sendmessage run the chat handlers inside a gate: a
  * broadcast starts only once every $connect that stored an id has

@@ -5,7 +5,7 @@
  *   - Once $connect returned 2xx the connection is established: GET and
  *     POST work before the 101 is on the wire; the frames arrive right
  *     after the 101, in order; a DELETE in that window closes right after
- *     the 101 and $disconnect runs (SPEC apigw-websocket.md 7).
+ *     the 101 and $disconnect runs (SPEC docs/spec/apigw-websocket.md 7).
  *   - civetweb failing the handshake after $connect accepted it (a
  *     2,000-byte Sec-WebSocket-Key: 500) leaves no id in the registry, and
  *     $disconnect runs (1006); LeakSanitizer checks nothing leaks.
@@ -53,7 +53,7 @@
 #define ID_LEN 16
 #define WAIT_MS 6000
 #define DELAY_MS 3000     /* the 101 leaves this long after $connect (fault) */
-#define POST_BYTES 131072 /* SPEC apigw-websocket.md 6: the largest PostToConnection */
+#define POST_BYTES 131072 /* SPEC docs/spec/apigw-websocket.md 6: the largest PostToConnection */
 #define MAX_POSTS 64      /* 8 MB: far more than the socket buffers hold */
 #define SMALL_RCVBUF 4096
 #define IDLE_MS 1000
@@ -417,7 +417,7 @@ static void connect_in_window(struct fixture *f, struct delayed_connect *d,
   assert_int_equal(pthread_create(&d->tid, NULL, delayed_connect_main, d), 0);
   if (!tsupport_wait_until(WAIT_MS, noted, id))
     fail_msg("$connect did not run");
-  /* SPEC apigw-websocket.md 7: established once $connect returned 2xx,
+  /* SPEC docs/spec/apigw-websocket.md 7: established once $connect returned 2xx,
    * before the client read the 101. */
   if (!tsupport_wait_until(DELAY_MS / 2, get_answers, &g))
     fail_msg("GET @connections/%s did not answer 200 after $connect returned", id);
@@ -473,13 +473,13 @@ static void a_delete_before_the_101_closes_right_after_it_and_runs_disconnect(vo
   connect_in_window(f, &d, id);
   assert_int_equal(connections_call(f->port, "POST", id, "last words", 10), 200);
   assert_int_equal(connections_call(f->port, "DELETE", id, NULL, 0), 204);
-  /* SPEC apigw-websocket.md 7: after DELETE, calls are 410. */
+  /* SPEC docs/spec/apigw-websocket.md 7: after DELETE, calls are 410. */
   assert_int_equal(connections_call(f->port, "POST", id, "too late", 8), 410);
   assert_false(atomic_load(&d.done));
   c = finish_connect(&d);
   expect_text(c, "last words");
   assert_int_equal(ws_client_expect_close(c, WAIT_MS, &code), WS_CLIENT_OK);
-  /* SPEC apigw-websocket.md 8: DeleteConnection -> 1000. */
+  /* SPEC docs/spec/apigw-websocket.md 8: DeleteConnection -> 1000. */
   assert_int_equal(code, 1000);
   assert_disconnect(f, id, 1000, "Connection Closed Normally");
   gone = (struct get_wait){f->port, id, 410};

@@ -6,7 +6,7 @@
  * connection, requestId == extendedRequestId, domainName/apiId/stage, the
  * stage variables and the authorizer context; messageId only on MESSAGE;
  * DISCONNECT has AWS's fixed header set and disconnectStatusCode/Reason.
- * SPEC apigw-websocket.md 2 (events), 8 ($disconnect), 9 (authorizer).
+ * SPEC docs/spec/apigw-websocket.md 2 (events), 8 ($disconnect), 9 (authorizer).
  *
  * One emulator serves the group. Stage "ev" records every event with
  * diag.record (table Events); stage "auth" does the same behind

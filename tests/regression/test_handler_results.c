@@ -8,7 +8,7 @@
  * a timeout the "Endpoint request timed out" frame, byte for byte, and the
  * connection stays open. Each function has its own timeout: the per-route
  * value, else defaults.function.
- * SPEC apigw-websocket.md 4 (handler return values) and 6 (timeouts).
+ * SPEC docs/spec/apigw-websocket.md 4 (handler return values) and 6 (timeouts).
  *
  * One emulator serves the group; each stage isolates one behaviour.
  * diag.sleep sleeps for query `ms` on $connect and body `ms` on messages.

@@ -4,7 +4,7 @@
  * through emu_options). Both close with 1001 and reach $disconnect as 1001
  * "Going away"; a client that never answers the close frame is still
  * disconnected (and $disconnect runs); a ping is not activity.
- * SPEC apigw-websocket.md 5 (pings), 6 (limits) and 8 ($disconnect codes).
+ * SPEC docs/spec/apigw-websocket.md 5 (pings), 6 (limits) and 8 ($disconnect codes).
  *
  * One emulator with idle 1 s and maximum duration 2 s serves the group;
  * $disconnect runs diag.record (table Events). Every wait polls with a

@@ -187,7 +187,7 @@ static void parse_ignores_trailing_zeros_beyond_38_digits(void **state) {
   char in[300], buf[DYNAMO_NUMBER_TEXT_MAX];
 
   (void)state;
-  /* SPEC dynamodb.md 2.5 / dynamo_number.h: "1.000...0 is one digit". */
+  /* SPEC docs/spec/dynamodb.md 2.5 / dynamo_number.h: "1.000...0 is one digit". */
   assert_string_equal(fmt(repeat(in, sizeof(in), "1.", '0', 120, ""), buf), "1");
   /* 1 followed by 200 zeros, scaled back by 1e-190: 1e10, one digit. */
   assert_string_equal(fmt(repeat(in, sizeof(in), "1", '0', 200, "e-190"), buf), "10000000000");
@@ -200,7 +200,7 @@ static void format_expands_extreme_exponents(void **state) {
   size_t len;
 
   (void)state;
-  /* SPEC dynamodb.md 2.5: "1e125 -> 1 followed by 125 zeros". */
+  /* SPEC docs/spec/dynamodb.md 2.5: "1e125 -> 1 followed by 125 zeros". */
   n = num("1e125");
   len = dynamo_number_format(&n, buf, sizeof(buf));
   assert_string_equal(buf, repeat(want, sizeof(want), "1", '0', 125, ""));
@@ -374,7 +374,7 @@ static void add_reports_overflow_when_the_result_leaves_the_range(void **state) 
 }
 
 static void add_reports_precision_loss_as_overflow(void **state) {
-  /* SPEC dynamodb.md 2.5: "DynamoDB reports even the precision case as
+  /* SPEC docs/spec/dynamodb.md 2.5: "DynamoDB reports even the precision case as
    * Number overflow". 38 nines + 0.1 needs 39 digits. */
   struct dynamo_number a = num("99999999999999999999999999999999999999");
   struct dynamo_number b = num("0.1"), r;

@@ -4,7 +4,7 @@
  * order (strings and binary by unsigned bytes, including embedded NULs,
  * prefixes and UTF-8; numbers numerically, including negatives, zero,
  * fractions and extreme exponents); equal numbers in any spelling encode to
- * identical bytes (SPEC dynamodb.md 2.5); no encoding is a prefix of another
+ * identical bytes (SPEC docs/spec/dynamodb.md 2.5); no encoding is a prefix of another
  * (so composite keys order component by component); the 13-byte header.
  * Table-driven cases plus randomized property tests with a fixed seed.
  */

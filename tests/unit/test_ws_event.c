@@ -1,6 +1,6 @@
 /*
  * test_ws_event.c - unit tests for emulator/ws_event.c: the CONNECT, MESSAGE
- * and DISCONNECT Lambda-proxy events of apigw-websocket.md 2.1-2.4. Checks
+ * and DISCONNECT Lambda-proxy events of docs/spec/apigw-websocket.md 2.1-2.4. Checks
  * the requestContext fields per event type (requestId == extendedRequestId,
  * 16-char ids ending in '=', CLF requestTime, messageId on MESSAGE only,
  * constant connectedAt, userAgent only when sent), the CONNECT headers

@@ -1,6 +1,6 @@
 /*
  * test_ws_routes.c - unit tests for emulator/ws_routes.c: every rule of
- * route selection in apigw-websocket.md section 3. Expression forms
+ * route selection in docs/spec/apigw-websocket.md section 3. Expression forms
  * ($request.body.x, nested paths, ${...}, composites, static values,
  * escaped \$default), "not found" resolving to "", bodies that are not JSON
  * objects, stringification of non-string values, exact case-sensitive

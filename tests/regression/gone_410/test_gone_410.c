@@ -140,7 +140,7 @@ static void a_post_during_connect_gets_410(void **state) {
   (void)state;
   connect_self_post = 0;
   ws = connect_dev(emu);
-  /* SPEC apigw-websocket.md 7: GoneException for any post to a connection
+  /* SPEC docs/spec/apigw-websocket.md 7: GoneException for any post to a connection
    * whose $connect has not completed. */
   assert_int_equal(connect_self_post, 410);
   wsgw_kit_ws_free(ws);
@@ -204,7 +204,7 @@ static void a_post_after_an_idle_timeout_gets_410(void **state) {
 
   (void)state;
   snprintf(id, sizeof(id), "%s", wsgw_kit_ws_id(ws));
-  /* SPEC apigw-websocket.md 6: idle timeout -> close 1001. */
+  /* SPEC docs/spec/apigw-websocket.md 6: idle timeout -> close 1001. */
   assert_int_equal(wsgw_kit_expect_close(ws, 1001, WAIT), 0);
   expect_gone(emu, id, "after an idle timeout");
   wsgw_kit_ws_free(ws);

@@ -5,7 +5,7 @@
  * and non-object JSON (-> $default), exact case-sensitive matching, and the
  * exact Forbidden frame when nothing matches and there is no $default (the
  * connection stays open).
- * SPEC apigw-websocket.md 3.
+ * SPEC docs/spec/apigw-websocket.md 3.
  *
  * One emulator serves the group; each stage has its own expression. Every
  * route runs test.routekey, a two-way handler that answers the routeKey it
