@@ -18,7 +18,6 @@
 #include "emu_server.h"
 
 #include <civetweb.h>
-#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -40,6 +39,7 @@
 #include "emu_guard.h"
 #include "emu_invocations.h"
 #include "emu_log.h"
+#include "emu_sock.h"
 #include "emu_time.h"
 #include "emu_tls.h"
 #include "http_util.h"
@@ -472,42 +472,25 @@ static void poke_listener(int port) {
   close(fd);
 }
 
-static int sockaddr_port(const struct sockaddr_storage *a) {
-  if (a->ss_family == AF_INET)
-    return ntohs(((const struct sockaddr_in *)a)->sin_port);
-  if (a->ss_family == AF_INET6)
-    return ntohs(((const struct sockaddr_in6 *)a)->sin6_port);
-  return -1;
-}
-
 /* Shuts down every connected socket this server accepted (local port: its
  * HTTP or TLS port), found among the process's descriptors (civetweb does
  * not expose them). A blocked write or read on one fails at once, where
  * civetweb itself would notice its stop flag only after its 2 s poll
  * quantum, or after a client that does not read let the write time out.
  * Clients in the same process are untouched: their local port is another. */
-static void shutdown_client_sockets(const struct emu *emu) {
-  DIR *d = opendir("/proc/self/fd");
-  struct dirent *e;
+static int shutdown_if_ours(int fd, const struct sockaddr_storage *self,
+                            const struct sockaddr_storage *peer, void *arg) {
+  const struct emu *emu = arg;
+  int port = emu_sock_port(self);
 
-  if (!d)
-    return;
-  while ((e = readdir(d)) != NULL) {
-    struct sockaddr_storage self, peer;
-    socklen_t slen = sizeof(self), plen = sizeof(peer);
-    char *end;
-    long v = strtol(e->d_name, &end, 10);
-    int port;
-    if (*end || v < 0 || v == dirfd(d))
-      continue;
-    if (getsockname((int)v, (struct sockaddr *)&self, &slen) != 0 ||
-        getpeername((int)v, (struct sockaddr *)&peer, &plen) != 0)
-      continue;
-    port = sockaddr_port(&self);
-    if (port > 0 && (port == emu->port || port == emu->tls_port))
-      shutdown((int)v, SHUT_RDWR);
-  }
-  closedir(d);
+  (void)peer;
+  if (port > 0 && (port == emu->port || port == emu->tls_port))
+    shutdown(fd, SHUT_RDWR);
+  return 0;
+}
+
+static void shutdown_client_sockets(const struct emu *emu) {
+  emu_sock_each(shutdown_if_ours, (void *)emu);
 }
 
 /* ws_gateway_close_all and mg_stop, bounded: after STOP_GRACE_MS the

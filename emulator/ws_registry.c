@@ -15,16 +15,14 @@
  */
 #include "ws_registry.h"
 
-#include <arpa/inet.h>
 #include <civetweb.h>
-#include <dirent.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "emu_sock.h"
 #include "emu_time.h"
 
 #define REGISTRY_BUCKETS 4096
@@ -227,46 +225,33 @@ size_t ws_registry_snapshot(struct ws_registry *reg, struct ws_conn ***out) {
   return n;
 }
 
-/* The socket of our side of the TCP connection to the client's port: found
- * by peer address among this process's descriptors (civetweb does not
- * expose it). Only used when a client ignores a close, so the linear scan
- * is acceptable. */
-static int find_socket(const char *ip, int remote_port, int local_port) {
-  DIR *d = opendir("/proc/self/fd");
-  struct dirent *e;
-  int found = -1;
+/* The connection find_socket looks for, and what it found. */
+struct socket_query {
+  const char *ip;
+  int remote_port, local_port;
+  int fd;
+};
 
-  if (!d)
-    return -1;
-  while (found < 0 && (e = readdir(d)) != NULL) {
-    struct sockaddr_storage peer, self;
-    socklen_t plen = sizeof(peer), slen = sizeof(self);
-    char host[INET6_ADDRSTRLEN];
-    int fd, pport, sport;
-    char *end;
-    long v = strtol(e->d_name, &end, 10);
-    if (*end || v < 0)
-      continue;
-    fd = (int)v;
-    if (getpeername(fd, (struct sockaddr *)&peer, &plen) != 0 ||
-        getsockname(fd, (struct sockaddr *)&self, &slen) != 0)
-      continue;
-    if (peer.ss_family == AF_INET) {
-      inet_ntop(AF_INET, &((struct sockaddr_in *)&peer)->sin_addr, host, sizeof(host));
-      pport = ntohs(((struct sockaddr_in *)&peer)->sin_port);
-      sport = ntohs(((struct sockaddr_in *)&self)->sin_port);
-    } else if (peer.ss_family == AF_INET6) {
-      inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&peer)->sin6_addr, host, sizeof(host));
-      pport = ntohs(((struct sockaddr_in6 *)&peer)->sin6_port);
-      sport = ntohs(((struct sockaddr_in6 *)&self)->sin6_port);
-    } else {
-      continue;
-    }
-    if (pport == remote_port && sport == local_port && strcmp(host, ip) == 0)
-      found = fd;
-  }
-  closedir(d);
-  return found;
+static int socket_matches(int fd, const struct sockaddr_storage *self,
+                          const struct sockaddr_storage *peer, void *arg) {
+  struct socket_query *q = arg;
+  char host[EMU_SOCK_HOST_MAX];
+
+  if (emu_sock_port(peer) != q->remote_port || emu_sock_port(self) != q->local_port ||
+      !emu_sock_host(peer, host, sizeof(host)) || strcmp(host, q->ip) != 0)
+    return 0;
+  q->fd = fd;
+  return 1;
+}
+
+/* The socket of our side of the TCP connection to the client's port, or
+ * -1 (emu_sock: civetweb does not expose it). Only on the rare paths that
+ * shut a socket down, so the linear scan is acceptable. */
+static int find_socket(const char *ip, int remote_port, int local_port) {
+  struct socket_query q = {ip, remote_port, local_port, -1};
+
+  emu_sock_each(socket_matches, &q);
+  return q.fd;
 }
 
 /* Shuts c's socket down (c->lock held, c registered and not CLOSED, so the
