@@ -216,8 +216,11 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
   cJSON *event;
   int i, status;
 
-  if (!ws_limit_admit(emu->limits, conn))
-    return 1;
+  if (!ws_limit_admit(emu->limits)) {
+    char body[160];
+    ws_limit_refusal_body(emu->limits, body, sizeof(body));
+    return reject(conn, 429, body);
+  }
   if (!api || atomic_load(&emu->stopping))
     /* DEVIATION: AWS's answer for an unknown stage is [unverified]; a 403
      * {"message":"Forbidden"} is what its other endpoints answer. */

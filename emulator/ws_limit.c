@@ -4,7 +4,6 @@
  */
 #include "ws_limit.h"
 
-#include <civetweb.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,9 +33,9 @@ struct ws_limit *ws_limit_new(int max_connections) {
 
 void ws_limit_free(struct ws_limit *l) { free(l); }
 
-static void refuse(struct ws_limit *l, const struct mg_connection *conn) {
-  char body[160];
-  int n, held = atomic_load(&l->held);
+/* Counts a refusal; the first of a burst logs one line. */
+static void refuse(struct ws_limit *l) {
+  int held = atomic_load(&l->held);
   int64_t now = emu_time_mono_ms(), last = atomic_exchange(&l->last_refusal, now);
 
   atomic_fetch_add(&l->refused, 1);
@@ -45,25 +44,9 @@ static void refuse(struct ws_limit *l, const struct mg_connection *conn) {
                  "WebSocket handshake refused with 429: %d WebSockets are open, the limit set by "
                  "--max-connections %d; raise it to accept more (README, \"Limits\")",
                  held, l->max);
-  /* DEVIATION: AWS has no per-API cap on concurrent connections (SPEC
-   * docs/spec/apigw-websocket.md 6: "Concurrent connections: no quota"); wsgw serves
-   * each WebSocket on a worker thread, so it caps them and refuses the
-   * handshake beyond the cap with 429, AWS's status for its other limits
-   * (SPEC docs/spec/apigw-websocket.md 7: LimitExceededException 429). */
-  n = snprintf(body, sizeof(body),
-               "{\"message\":\"Too Many Requests\",\"limit\":\"--max-connections\","
-               "\"maxConnections\":%d}",
-               l->max);
-  /* Written by hand: civetweb already treats the connection as a
-   * WebSocket and refuses its response-header API (as ws_gateway's
-   * reject). */
-  mg_printf((struct mg_connection *)conn,
-            "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n"
-            "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
-            n, body);
 }
 
-int ws_limit_admit(struct ws_limit *l, const struct mg_connection *conn) {
+int ws_limit_admit(struct ws_limit *l) {
   int held;
 
   /* One connection holds one slot, whatever it asks (civetweb closes a
@@ -73,12 +56,25 @@ int ws_limit_admit(struct ws_limit *l, const struct mg_connection *conn) {
   held = atomic_load(&l->held);
   do {
     if (held >= l->max) {
-      refuse(l, conn);
+      refuse(l);
       return 0;
     }
   } while (!atomic_compare_exchange_weak(&l->held, &held, held + 1));
   slot_of_thread = l;
   return 1;
+}
+
+size_t ws_limit_refusal_body(const struct ws_limit *l, char *buf, size_t cap) {
+  /* DEVIATION: AWS has no per-API cap on concurrent connections (SPEC
+   * docs/spec/apigw-websocket.md 6: "Concurrent connections: no quota"); wsgw serves
+   * each WebSocket on a worker thread, so it caps them and refuses the
+   * handshake beyond the cap with 429, AWS's status for its other limits
+   * (SPEC docs/spec/apigw-websocket.md 7: LimitExceededException 429). */
+  int n = snprintf(buf, cap,
+                   "{\"message\":\"Too Many Requests\",\"limit\":\"--max-connections\","
+                   "\"maxConnections\":%d}",
+                   l->max);
+  return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
 
 void ws_limit_connection_closed(void) {

@@ -22,8 +22,7 @@
 #define WS_LIMIT_H
 
 #include <cjson/cJSON.h>
-
-struct mg_connection;
+#include <stddef.h>
 
 /* Workers that WebSockets can never take: HTTP requests, and the
  * handshakes that are refused because the cap is reached, run on them. */
@@ -40,10 +39,13 @@ void ws_limit_free(struct ws_limit *l);
 
 /* At the top of the WebSocket connect callback, before anything else.
  * Returns 1 when this worker holds a slot (the handshake may go on), or 0
- * after writing the refusal (429, JSON body, Connection: close); the
- * callback then returns non-zero. The first refusal of a burst logs one
- * warning naming --max-connections and its value. */
-int ws_limit_admit(struct ws_limit *l, const struct mg_connection *conn);
+ * when the cap is reached: the caller refuses the handshake with 429 and
+ * ws_limit_refusal_body. The first refusal of a burst logs one warning
+ * naming --max-connections and its value. */
+int ws_limit_admit(struct ws_limit *l);
+/* The refusal's JSON body, naming the limit, into buf (cap bytes); returns
+ * its length (0 if it did not fit). */
+size_t ws_limit_refusal_body(const struct ws_limit *l, char *buf, size_t cap);
 /* civetweb's connection_close callback: gives back the slot this worker
  * holds, if any. */
 void ws_limit_connection_closed(void);
