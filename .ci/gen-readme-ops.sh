@@ -1,12 +1,12 @@
 #!/bin/sh
 # gen-readme-ops.sh - the README's table of supported DynamoDB operations,
-# generated from emulator/dynamo_ops.def (the dispatch table).
+# generated from emulator/dynamo/dynamo_ops.def (the dispatch table).
 #   .ci/gen-readme-ops.sh           print the table
 #   .ci/gen-readme-ops.sh --write   rewrite it in README.md between the markers
 #   .ci/gen-readme-ops.sh --check   fail if README.md is out of date (a ctest)
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
-def="$root/emulator/dynamo_ops.def"
+def="$root/emulator/dynamo/dynamo_ops.def"
 readme="$root/README.md"
 
 table() {

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-const struct wsgw_handler_def wsgw_builtin_handlers[] = {
+const struct wsgw_handler wsgw_builtin_handlers[] = {
     {"chat.connect", chat_connect},
     {"chat.disconnect", chat_disconnect},
     {"chat.sendmessage", chat_sendmessage},

@@ -6,10 +6,10 @@
 #ifndef WSGW_BUILTIN_H
 #define WSGW_BUILTIN_H
 
-#include "wsgw_handler.h"
+#include <wsgw/handler.h>
 
 /* NULL-terminated table of every bundled handler. */
-extern const struct wsgw_handler_def wsgw_builtin_handlers[];
+extern const struct wsgw_handler wsgw_builtin_handlers[];
 
 wsgw_handler_fn chat_connect, chat_disconnect, chat_sendmessage;
 wsgw_handler_fn diag_echo, diag_status, diag_fail, diag_sleep, diag_subprotocol, diag_record,

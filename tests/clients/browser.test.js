@@ -2,7 +2,7 @@
 // A real browser chats through the emulator (issue 6, "Real browser"):
 // Debian's Chromium (/usr/bin/chromium, package `chromium`), headless, driven
 // by playwright-core (no browser download), loads the emulator's own chat page
-// GET /_wsgw/chat?stage=STAGE[&protocol=P] (emulator/chat_page.c,
+// GET /_wsgw/chat?stage=STAGE[&protocol=P] (emulator/server/chat_page.c,
 // docs/browser.md) and chats:
 //   (a) two pages over ws:// (page loaded over http://);
 //   (b) the same over wss:// (page loaded over https://, the emulator's

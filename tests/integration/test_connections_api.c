@@ -65,7 +65,7 @@ static cJSON *post_to_self(const cJSON *event, struct wsgw_ctx *ctx) {
   return wsgw_response(200, NULL);
 }
 
-static const struct wsgw_handler_def test_handlers[] = {
+static const struct wsgw_handler test_handlers[] = {
     {"test.whoami", whoami},
     {"test.post_to_self", post_to_self},
     {NULL, NULL},

@@ -84,7 +84,7 @@ static cJSON *nul_handler(const cJSON *event, struct wsgw_ctx *ctx) {
   return wsgw_response(200, NULL);
 }
 
-static const struct wsgw_handler_def test_handlers[] = {
+static const struct wsgw_handler test_handlers[] = {
     {"test.whoami", whoami},
     {"test.nul", nul_handler},
     {NULL, NULL},

@@ -1,5 +1,5 @@
 /*
- * test_health.c - `wsgw health URL` (emulator/emu_health.c), the container
+ * test_health.c - `wsgw health URL` (emulator/server/emu_health.c), the container
  * image's HEALTHCHECK: a 200 from the emulator's GET / is healthy; any other
  * status, a closed port or a malformed URL is not, with distinct exit codes.
  *

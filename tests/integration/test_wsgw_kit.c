@@ -1,5 +1,5 @@
 /*
- * test_wsgw_kit.c - the public C test kit (emulator/wsgw_kit.h), every
+ * test_wsgw_kit.c - the public C test kit (include/wsgw/kit.h), every
  * function of it, against the bundled chat app (fixtures/chat-app.json) and
  * the diagnostic handlers, the way a user's own tests would call it.
  *
@@ -30,7 +30,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "wsgw_kit.h"
+#include <wsgw/kit.h>
 
 #define WAIT_MS 5000
 #define SHORT_MS 150
@@ -63,7 +63,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 
-#include "wsgw_kit.h"
+#include <wsgw/kit.h>
 
 #define KIT_OK(call) do { if ((call) != 0) fail_msg("%s", wsgw_kit_error()); } while (0)
 
@@ -132,7 +132,7 @@ static cJSON *kit_upper(const cJSON *event, struct wsgw_ctx *ctx) {
   return r;
 }
 
-static const struct wsgw_handler_def user_handlers[] = {
+static const struct wsgw_handler user_handlers[] = {
     {"kit.upper", kit_upper},
     {NULL, NULL},
 };

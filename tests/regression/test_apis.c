@@ -51,7 +51,7 @@ static cJSON *whoami(const cJSON *event, struct wsgw_ctx *ctx) {
   return wsgw_response(200, text);
 }
 
-static const struct wsgw_handler_def test_handlers[] = {
+static const struct wsgw_handler test_handlers[] = {
     {"test.whoami", whoami},
     {NULL, NULL},
 };

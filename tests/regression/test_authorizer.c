@@ -160,7 +160,7 @@ static cJSON *whoami(const cJSON *event, struct wsgw_ctx *ctx) {
   return wsgw_response(200, rc_string(event, "connectionId"));
 }
 
-static const struct wsgw_handler_def test_handlers[] = {
+static const struct wsgw_handler test_handlers[] = {
     {"test.auth", auth},
     {"test.policy", policy},
     {"test.whoami", whoami},

@@ -136,7 +136,7 @@ static cJSON *gated_sendmessage(const cJSON *event, struct wsgw_ctx *ctx) {
 }
 
 /* Searched before the bundled handlers: the chat app's names, gated. */
-static const struct wsgw_handler_def gated_handlers[] = {
+static const struct wsgw_handler gated_handlers[] = {
     {"chat.connect", gated_connect},
     {"chat.sendmessage", gated_sendmessage},
     {NULL, NULL},

@@ -72,7 +72,7 @@ static cJSON *reply(const cJSON *event, struct wsgw_ctx *ctx) {
   return wsgw_response(200, text);
 }
 
-static const struct wsgw_handler_def test_handlers[] = {
+static const struct wsgw_handler test_handlers[] = {
     {"test.whoami", whoami},
     {"test.connect_with_headers", connect_with_headers},
     {"test.reply", reply},

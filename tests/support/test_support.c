@@ -37,12 +37,12 @@
 /* ---- Emulator lifecycle ------------------------------------------------ */
 
 struct emu *tsupport_emu_start(const char *config_json,
-                               const struct wsgw_handler_def *extra_handlers) {
+                               const struct wsgw_handler *extra_handlers) {
   return tsupport_emu_start_opts(config_json, extra_handlers, NULL);
 }
 
 struct emu *tsupport_emu_start_opts(const char *config_json,
-                                    const struct wsgw_handler_def *extra_handlers,
+                                    const struct wsgw_handler *extra_handlers,
                                     const struct emu_options *overrides) {
   struct emu_options opts;
   struct emu_config cfg;
@@ -80,7 +80,7 @@ struct emu *tsupport_emu_start_opts(const char *config_json,
 }
 
 struct emu *tsupport_emu_start_file(const char *path,
-                                    const struct wsgw_handler_def *extra_handlers) {
+                                    const struct wsgw_handler *extra_handlers) {
   char full[4096];
   const char *p = path[0] == '/' ? path : tsupport_source_path(path, full, sizeof(full));
   char *text = p ? tsupport_read_file(p, NULL) : NULL;
@@ -104,7 +104,7 @@ int tsupport_emu_port(const struct emu *emu) {
 }
 
 int tsupport_fixture_setup(void **state, const char *config_json,
-                           const struct wsgw_handler_def *extra_handlers) {
+                           const struct wsgw_handler *extra_handlers) {
   struct tsupport_fixture *f = calloc(1, sizeof(*f));
 
   if (f == NULL) return -1;

@@ -20,7 +20,7 @@
 
 #include <stddef.h>
 
-#include "wsgw_handler.h"
+#include <wsgw/handler.h>
 
 struct emu;
 
@@ -38,11 +38,11 @@ struct emu;
  * NULL-terminated table, or NULL). Returns the emulator (stop it with
  * tsupport_emu_stop), or NULL after printing the reason to stderr. */
 struct emu *tsupport_emu_start(const char *config_json,
-                               const struct wsgw_handler_def *extra_handlers);
+                               const struct wsgw_handler *extra_handlers);
 /* The same with a config file; a relative path is taken from the source
  * tree (tsupport_source_path). */
 struct emu *tsupport_emu_start_file(const char *path,
-                                    const struct wsgw_handler_def *extra_handlers);
+                                    const struct wsgw_handler *extra_handlers);
 /* The same with server options: the non-zero fields of `overrides` among
  * idle_timeout_ms, max_duration_ms, max_connections, tls_cert and tls_key
  * replace the defaults, and tls_port is taken as given (0: a free port, as
@@ -51,7 +51,7 @@ struct emu *tsupport_emu_start_file(const char *path,
  * be NULL (then this is tsupport_emu_start). */
 struct emu_options;
 struct emu *tsupport_emu_start_opts(const char *config_json,
-                                    const struct wsgw_handler_def *extra_handlers,
+                                    const struct wsgw_handler *extra_handlers,
                                     const struct emu_options *overrides);
 /* Stops it (closes every WebSocket with 1001, runs $disconnect, removes the
  * data directory). NULL is allowed. */
@@ -67,7 +67,7 @@ struct tsupport_fixture {
 /* Group setup: starts the emulator as tsupport_emu_start and stores a
  * struct tsupport_fixture in *state. Returns 0, or -1 (the group fails). */
 int tsupport_fixture_setup(void **state, const char *config_json,
-                           const struct wsgw_handler_def *extra_handlers);
+                           const struct wsgw_handler *extra_handlers);
 /* Group teardown: stops the emulator and frees the fixture. Returns 0. */
 int tsupport_fixture_teardown(void **state);
 

@@ -1,6 +1,6 @@
 /*
  * ws_client.c - nothing left to implement: the test WebSocket client moved
- * into the test kit (emulator/kit_ws.c, in wsgw_core) and ws_client.h only
+ * into the test kit (emulator/kit/kit_ws.c, in wsgw_core) and ws_client.h only
  * maps the old names onto it. This file stays in wsgw_test_support's source
  * list; it checks that the aliases still agree with the client.
  */

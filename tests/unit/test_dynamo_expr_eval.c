@@ -1,5 +1,5 @@
 /*
- * test_dynamo_expr_eval.c - unit tests for emulator/dynamo_expr_eval.c:
+ * test_dynamo_expr_eval.c - unit tests for emulator/dynamo/expr/dynamo_expr_eval.c:
  * condition/filter evaluation, projection, update application, update
  * targets and Query key-condition extraction.
  *

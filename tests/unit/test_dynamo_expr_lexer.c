@@ -1,5 +1,5 @@
 /*
- * test_dynamo_expr_lexer.c - unit tests for emulator/dynamo_expr_lexer.c:
+ * test_dynamo_expr_lexer.c - unit tests for emulator/dynamo/expr/dynamo_expr_lexer.c:
  * token kinds and boundaries, keywords, placeholders, invalid characters
  * and the reserved-word table.
  *

@@ -1,5 +1,5 @@
 /*
- * test_dynamo_expr_parser.c - unit tests for emulator/dynamo_expr_parser.c:
+ * test_dynamo_expr_parser.c - unit tests for emulator/dynamo/expr/dynamo_expr_parser.c:
  * grammar and precedence (checked on the AST), DynamoDB's validation
  * messages, placeholder bookkeeping, bounds.
  *

@@ -1,5 +1,5 @@
 /*
- * test_dynamo_legacy.c - unit tests for emulator/dynamo_legacy.c: the
+ * test_dynamo_legacy.c - unit tests for emulator/dynamo/dynamo_legacy.c: the
  * translation of DynamoDB's legacy parameters (Expected, ConditionalOperator,
  * ScanFilter, QueryFilter, KeyConditions, AttributesToGet, AttributeUpdates)
  * into expressions.

@@ -1,5 +1,5 @@
 /*
- * test_dynamo_number.c - unit tests for emulator/dynamo_number.c: which
+ * test_dynamo_number.c - unit tests for emulator/dynamo/dynamo_number.c: which
  * spellings DynamoDB accepts, how they normalise, range and precision
  * limits, ordering and exact arithmetic.
  */

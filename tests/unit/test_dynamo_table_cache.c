@@ -1,5 +1,5 @@
 /*
- * test_dynamo_table_cache.c - unit tests for emulator/dynamo_table_cache.c:
+ * test_dynamo_table_cache.c - unit tests for emulator/dynamo/dynamo_table_cache.c:
  * a schema parsed from a record is shared when the same record bytes come
  * again, missed when they differ (a changed table), kept alive for its
  * borrowers after it is replaced, and freed with its last reference (the
@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../emulator/dynamo_int.h"
+#include "../../emulator/dynamo/dynamo_int.h"
 
 /* A parsed table as dynamo_tables_load makes it: it owns desc. */
 static void make_table(struct dynamo_table *tb, const char *name, const char *hash) {

@@ -1,5 +1,5 @@
 /*
- * test_dynamo_value.c - unit tests for emulator/dynamo_value.c: which
+ * test_dynamo_value.c - unit tests for emulator/dynamo/dynamo_value.c: which
  * AttributeValues DynamoDB accepts, the exact error it returns for the rest
  * (and which error wins), in-place normalisation, nesting limits, equality,
  * ordering and item size.

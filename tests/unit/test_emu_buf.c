@@ -1,5 +1,5 @@
 /*
- * test_emu_buf.c - unit tests for emulator/emu_buf.c: the hard size cap
+ * test_emu_buf.c - unit tests for emulator/base/emu_buf.c: the hard size cap
  * (appends up to the limit succeed, one byte more fails), a failed append
  * or printf leaves the buffer unchanged and usable, the allocation never
  * exceeds limit + 1, NUL termination, printf formatting, and the

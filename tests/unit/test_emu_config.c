@@ -1,5 +1,5 @@
 /*
- * test_emu_config.c - unit tests for emulator/emu_config.c: the example
+ * test_emu_config.c - unit tests for emulator/base/emu_config.c: the example
  * config (fixtures/chat-app.json) loads; defaults (region, stage,
  * routeSelectionExpression, timeout); a route's function overrides
  * defaults.function except `environment`, which merges; timeouts as a

@@ -1,5 +1,5 @@
 /*
- * test_emu_json.c - unit tests for emulator/emu_json.c: the nesting-depth
+ * test_emu_json.c - unit tests for emulator/base/emu_json.c: the nesting-depth
  * pre-scan (strings and escapes skipped, bounded by the length), the
  * U+0000 pre-pass (\u0000 escapes found and rewritten as C0 80 only inside
  * strings; escaped backslashes, truncated escapes, raw C0/C1 bytes), the

@@ -1,5 +1,5 @@
 /*
- * test_emu_nul.c - unit tests for emulator/emu_nul.c: lengths and order of
+ * test_emu_nul.c - unit tests for emulator/base/emu_nul.c: lengths and order of
  * strings that hold U+0000 as the pair C0 80 (issue 13 item 3). A pair
  * counts as one byte and sorts as 0x00: before every other byte, after the
  * end of the string; a lone C0 is the byte 0xC0.

@@ -1,5 +1,5 @@
 /*
- * test_http_util.c - unit tests for emulator/http_util.c's pure helpers:
+ * test_http_util.c - unit tests for emulator/base/http_util.c's pure helpers:
  * the CRC-32 behind x-amz-crc32 (the standard check value, and the sliced
  * loop against a byte-at-a-time reference at every length and alignment)
  * and decimal formatting of unsigned integers.

@@ -1,5 +1,5 @@
 /*
- * test_lambda_pool.c - unit tests for emulator/lambda_pool.c: jobs run on
+ * test_lambda_pool.c - unit tests for emulator/lambda/lambda_pool.c: jobs run on
  * pooled threads, a finished thread is reused for the next job, jobs never
  * wait behind a busy thread, parked threads are capped, and freeing the
  * pool waits for running jobs.
@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../emulator/lambda_pool.h"
+#include "../../emulator/lambda/lambda_pool.h"
 
 /* A job that records its thread and can be held until released. */
 struct gate {

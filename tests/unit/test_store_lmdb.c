@@ -1,5 +1,5 @@
 /*
- * test_store_lmdb.c - unit tests for emulator/store_lmdb.c (store.h on
+ * test_store_lmdb.c - unit tests for emulator/store/store_lmdb.c (store.h on
  * LMDB): get/put/del, meta records, meta iteration and counters,
  * transactions (snapshots, abort, read-only), prefix cursors forward and
  * reverse with exclusive start keys, and the long-key bucket scheme of the
@@ -32,7 +32,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../emulator/store_lmdb.c"
+#include "../../emulator/store/store_lmdb.c"
 
 /* ---- Fixture ---------------------------------------------------------------- */
 

@@ -1,5 +1,5 @@
 /*
- * test_ws_event.c - unit tests for emulator/ws_event.c: the CONNECT, MESSAGE
+ * test_ws_event.c - unit tests for emulator/gateway/ws_event.c: the CONNECT, MESSAGE
  * and DISCONNECT Lambda-proxy events of docs/spec/apigw-websocket.md 2.1-2.4. Checks
  * the requestContext fields per event type (requestId == extendedRequestId,
  * 16-char ids ending in '=', CLF requestTime, messageId on MESSAGE only,

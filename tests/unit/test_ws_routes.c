@@ -1,5 +1,5 @@
 /*
- * test_ws_routes.c - unit tests for emulator/ws_routes.c: every rule of
+ * test_ws_routes.c - unit tests for emulator/gateway/ws_routes.c: every rule of
  * route selection in docs/spec/apigw-websocket.md section 3. Expression forms
  * ($request.body.x, nested paths, ${...}, composites, static values,
  * escaped \$default), "not found" resolving to "", bodies that are not JSON

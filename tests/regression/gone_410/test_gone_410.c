@@ -19,7 +19,7 @@
 #include <cmocka.h>
 
 #include "test_support.h"
-#include "wsgw_kit.h"
+#include <wsgw/kit.h>
 
 #define WAIT 3000
 #define STALE "StaleStaleStal0="
@@ -39,7 +39,7 @@ static const char *chat_config(const char *sendmessage) {
   return buf;
 }
 
-static struct wsgw_kit_emu *start(const char *config, const struct wsgw_handler_def *handlers,
+static struct wsgw_kit_emu *start(const char *config, const struct wsgw_handler *handlers,
                                   int idle_ms) {
   char err[512];
   struct wsgw_kit_options o = {0};
@@ -130,7 +130,7 @@ static cJSON *connect_posts_to_itself(const cJSON *event, struct wsgw_ctx *ctx) 
 }
 
 static void a_post_during_connect_gets_410(void **state) {
-  static const struct wsgw_handler_def handlers[] = {{"t.connect", connect_posts_to_itself},
+  static const struct wsgw_handler handlers[] = {{"t.connect", connect_posts_to_itself},
                                                      {NULL, NULL}};
   struct wsgw_kit_emu *emu =
       start("{\"apis\":[{\"name\":\"a\",\"stage\":\"dev\",\"routes\":{\"$connect\":\"t.connect\"}}]}",

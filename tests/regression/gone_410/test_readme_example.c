@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "wsgw_kit.h"
+#include <wsgw/kit.h>
 
 #define OK(call) do { if ((call) != 0) fail_msg("%s", wsgw_kit_error()); } while (0)
 #define STALE "{\"id\":{\"S\":\"StaleStaleStal0=\"}}" /* an id whose $disconnect was lost */

@@ -20,7 +20,7 @@
 #include <stdio.h>
 
 #include "emu_config.h"
-#include "wsgw_handler.h"
+#include <wsgw/handler.h>
 
 struct ws_registry;
 struct ws_route_expr;
@@ -54,16 +54,16 @@ struct emu_options {
   int max_duration_ms;      /* 0: AWS's 2 hours */
   int ttl_interval_s;       /* TTL sweeper period; 0: DYNAMO_TTL_DEFAULT_INTERVAL_S; <0: off */
   /* Handlers, NULL-terminated tables; `extra_handlers` is searched first. */
-  const struct wsgw_handler_def *handlers;
-  const struct wsgw_handler_def *extra_handlers;
+  const struct wsgw_handler *handlers;
+  const struct wsgw_handler *extra_handlers;
 };
 
 struct emu {
   struct emu_config config;        /* owned */
   struct ws_route_expr **route_exprs; /* one per config.apis[i] */
   struct ws_access_log **access_logs; /* one per config.apis[i], NULL when off */
-  const struct wsgw_handler_def *handlers;
-  const struct wsgw_handler_def *extra_handlers;
+  const struct wsgw_handler *handlers;
+  const struct wsgw_handler *extra_handlers;
   struct ws_registry *registry;
   struct ws_limit *limits;           /* the --max-connections cap (atomics) */
   struct emu_guard *guard;           /* head budget and frame cap counters (atomics) */

@@ -53,7 +53,7 @@
 
 
 wsgw_handler_fn *emu_server_find_handler(const struct emu *emu, const char *name) {
-  const struct wsgw_handler_def *d;
+  const struct wsgw_handler *d;
 
   for (d = emu->extra_handlers; d && d->name; d++)
     if (strcmp(d->name, name) == 0)

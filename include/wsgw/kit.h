@@ -28,7 +28,7 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
-#include "wsgw_handler.h"
+#include <wsgw/handler.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -42,7 +42,7 @@ struct wsgw_kit_options {
   const char *config_json;  /* the config as text, or */
   const char *config_file;  /* a config file (relative paths: the working directory) */
   /* Your handlers, NULL-terminated; searched before the bundled ones. */
-  const struct wsgw_handler_def *handlers;
+  const struct wsgw_handler *handlers;
   int idle_timeout_ms;      /* 0: AWS's 10 minutes */
   int max_duration_ms;      /* 0: AWS's 2 hours */
   int tls;                  /* also serve wss:// and https:// (on a second free port) */
@@ -60,7 +60,7 @@ const char *wsgw_kit_base_url(const struct wsgw_kit_emu *emu);
 int wsgw_kit_tls_port(const struct wsgw_kit_emu *emu);
 const char *wsgw_kit_tls_cert(const struct wsgw_kit_emu *emu);
 
-/* ---- Faults (see emulator/emu_faults.h for the JSON shapes) ------------------ */
+/* ---- Faults (see emulator/base/emu_faults.h for the JSON shapes) ------------------ */
 
 /* Adds a fault; returns its id, or -1 (wsgw_kit_error() says why). */
 int wsgw_kit_fault(struct wsgw_kit_emu *emu, const char *fault_json);
@@ -76,7 +76,7 @@ int wsgw_kit_kill_connection(struct wsgw_kit_emu *emu, const char *connection_id
 /* ---- The invocation log ------------------------------------------------------ */
 
 /* Invocations matching the non-NULL filters, oldest first (see
- * emulator/emu_invocations.h for the entry shape). */
+ * emulator/base/emu_invocations.h for the entry shape). */
 cJSON *wsgw_kit_invocations(struct wsgw_kit_emu *emu, const char *route_key,
                             const char *connection_id, const char *handler);
 /* Waits until at least `count` invocations match; 0, or -1 at the deadline. */

@@ -37,7 +37,7 @@
 #include "emu_json.h"
 #include "emu_time.h"
 #include "scenario.h"
-#include "wsgw_kit.h"
+#include <wsgw/kit.h>
 
 #define MAX_HEADERS 64
 #define MAX_HTTP_BODY (1 << 20)

@@ -18,7 +18,7 @@
  * Threading: the emulator's parts carry their own locks, so one kit
  *   emulator may be shared by threads; a client belongs to one thread.
  */
-#include "wsgw_kit.h"
+#include <wsgw/kit.h>
 
 #include <limits.h>
 #include <poll.h>

@@ -1,6 +1,6 @@
 /*
  * lambda_invoke.c - in-process Lambda invocation and the handler context
- * (the runtime side of handlers/wsgw_handler.h).
+ * (the runtime side of include/wsgw/handler.h).
  *
  * The AWS clients given to handlers do not open sockets: wsgw_dynamodb
  * serializes the request to JSON text and calls dynamo_api_call_internal,
@@ -37,7 +37,7 @@
 #include "emu_server.h"
 #include "emu_time.h"
 #include "lambda_pool.h"
-#include "wsgw_handler.h"
+#include <wsgw/handler.h>
 
 struct wsgw_ctx {
   struct emu *emu;

@@ -36,7 +36,7 @@ struct wsgw_ctx; /* opaque: one per invocation */
 
 typedef cJSON *wsgw_handler_fn(const cJSON *event, struct wsgw_ctx *ctx);
 
-struct wsgw_handler_def {
+struct wsgw_handler {
   const char *name; /* "chat.connect": the name routes use in the config */
   wsgw_handler_fn *fn;
 };
