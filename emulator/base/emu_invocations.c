@@ -76,20 +76,25 @@ static const char *context_string(const cJSON *event, const char *name) {
   return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-void emu_invocations_add(struct emu_invocations *log, const char *handler, cJSON *event,
-                         const char *outcome, const cJSON *response, const char *error,
-                         int64_t duration_ms) {
+void emu_invocations_add(struct emu_invocations *log, const char *handler, const char *request_id,
+                         cJSON *event, const char *outcome, const cJSON *response,
+                         const char *error, cJSON *logs, int64_t duration_ms) {
   struct entry *e, *dropped = NULL;
+  const cJSON *line;
+  size_t log_bytes = 0;
   cJSON *o;
   const cJSON *status = cJSON_GetObjectItemCaseSensitive(response, "statusCode");
   const cJSON *body = cJSON_GetObjectItemCaseSensitive(event, "body");
 
   if (!log) {
     cJSON_Delete(event);
+    cJSON_Delete(logs);
     return;
   }
   o = cJSON_CreateObject();
   emu_json_add_const(o, "handler", cJSON_CreateString(handler));
+  if (request_id)
+    emu_json_add_const(o, "requestId", cJSON_CreateString(request_id));
   emu_json_add_const(o, "routeKey", cJSON_CreateString(context_string(event, "routeKey")));
   emu_json_add_const(o, "eventType", cJSON_CreateString(context_string(event, "eventType")));
   emu_json_add_const(o, "connectionId", cJSON_CreateString(context_string(event, "connectionId")));
@@ -99,10 +104,17 @@ void emu_invocations_add(struct emu_invocations *log, const char *handler, cJSON
   emu_json_add_const(o, "durationMs", cJSON_CreateNumber((double)duration_ms));
   if (error && *error)
     emu_json_add_const(o, "error", cJSON_CreateString(error));
+  if (logs) {
+    cJSON_ArrayForEach(line, logs) {
+      log_bytes += cJSON_IsString(line) ? strlen(line->valuestring) + 4 : 0;
+    }
+    emu_json_add_const(o, "logs", logs);
+  }
   e = calloc(1, sizeof(*e));
   /* An estimate (printing the entry would cost more than storing it): the
-   * message body plus about 2 KB of context, headers and response. */
-  e->bytes = 2048 + (cJSON_IsString(body) ? strlen(body->valuestring) : 0);
+   * message body and log lines plus about 2 KB of context, headers and
+   * response. */
+  e->bytes = 2048 + (cJSON_IsString(body) ? strlen(body->valuestring) : 0) + log_bytes;
   if (event)
     emu_json_add_const(o, "event", event);
   if (response)

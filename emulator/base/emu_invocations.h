@@ -22,15 +22,18 @@ struct emu_invocations;
 struct emu_invocations *emu_invocations_new(void);
 void emu_invocations_free(struct emu_invocations *log);
 
-/* Records one invocation. outcome: "ok", "error" or "timeout"; response may
- * be NULL. The log takes the event (it is freed when the entry is dropped,
- * or at once when log is NULL); the response is copied. */
-void emu_invocations_add(struct emu_invocations *log, const char *handler, cJSON *event,
-                         const char *outcome, const cJSON *response, const char *error,
-                         int64_t duration_ms);
+/* Records one invocation. request_id: Lambda's awsRequestId (may be NULL).
+ * outcome: "ok", "error" or "timeout"; response may be NULL. The log takes
+ * the event and `logs` (an array of the handler's wsgw_log lines, bounded
+ * by the caller, or NULL): they are freed when the entry is dropped, or at
+ * once when log is NULL. The response is copied. */
+void emu_invocations_add(struct emu_invocations *log, const char *handler, const char *request_id,
+                         cJSON *event, const char *outcome, const cJSON *response,
+                         const char *error, cJSON *logs, int64_t duration_ms);
 /* Entries matching every non-NULL filter, oldest first, as a new array:
- * [{"seq", "handler", "routeKey", "eventType", "connectionId", "outcome",
- *   "statusCode", "durationMs", "error", "event", "response"}]. */
+ * [{"seq", "handler", "requestId", "routeKey", "eventType", "connectionId",
+ *   "outcome", "statusCode", "durationMs", "error", "logs", "event",
+ *   "response"}] ("logs": the wsgw_log lines, only when there were some). */
 cJSON *emu_invocations_query(struct emu_invocations *log, const char *route_key,
                              const char *connection_id, const char *handler);
 /* How many entries match (same filters), without copying them. */

@@ -1,14 +1,6 @@
 /*
- * lambda_invoke.c - in-process Lambda invocation and the handler context
- * (the runtime side of include/wsgw/handler.h).
- *
- * The AWS clients given to handlers do not open sockets: wsgw_dynamodb
- * serializes the request to JSON text and calls dynamo_api_call_internal,
- * the code behind POST /; the management API calls connections_api_handle,
- * the code behind /{stage}/@connections/{id}. So a handler sees exactly the
- * wire behaviour an SDK sees over HTTP, except that a U+0000 inside a
- * string is the byte pair C0 80 both ways, since cJSON trees cannot hold a
- * NUL (emu_nul.h).
+ * lambda_invoke.c - in-process Lambda invocation. The handler API a
+ * handler calls on its context (include/wsgw/handler.h) is wsgw.c's.
  *
  * Timeouts: each invocation runs on its own thread, taken from the
  * emulator's lambda_pool (a parked thread, or a new one: never queued); the
@@ -21,7 +13,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,145 +20,14 @@
 #include <strings.h>
 #include <time.h>
 
-#include "connections_api.h"
-#include "dynamo_api.h"
 #include "emu_faults.h"
 #include "emu_invocations.h"
 #include "emu_log.h"
 #include "emu_server.h"
 #include "emu_time.h"
 #include "lambda_pool.h"
+#include "wsgw_ctx.h"
 #include <wsgw/handler.h>
-
-struct wsgw_ctx {
-  struct emu *emu;
-  const struct emu_function *fn;
-  int failed;
-  char error[512];
-  char last_error_type[96];
-};
-
-const char *wsgw_env(struct wsgw_ctx *ctx, const char *name) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(ctx->fn->environment, name);
-
-  return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-cJSON *wsgw_fail(struct wsgw_ctx *ctx, const char *fmt, ...) {
-  va_list ap;
-
-  ctx->failed = 1;
-  va_start(ap, fmt);
-  vsnprintf(ctx->error, sizeof(ctx->error), fmt, ap);
-  va_end(ap);
-  return NULL;
-}
-
-cJSON *wsgw_response(int status, const char *body) {
-  cJSON *r = cJSON_CreateObject();
-
-  cJSON_AddNumberToObject(r, "statusCode", status);
-  if (body)
-    cJSON_AddStringToObject(r, "body", body);
-  return r;
-}
-
-int wsgw_dynamodb(struct wsgw_ctx *ctx, const char *operation, const cJSON *request,
-                  cJSON **response) {
-  struct emu_buf out;
-  char *text = cJSON_PrintUnformatted(request);
-  int status;
-
-  *response = NULL;
-  ctx->last_error_type[0] = '\0';
-  if (!text)
-    return -1;
-  emu_buf_init(&out, (size_t)64 * 1024 * 1024);
-  status = dynamo_api_call_internal(ctx->emu->dynamo, operation, text, strlen(text), &out);
-  cJSON_free(text);
-  *response = cJSON_ParseWithLength(out.data ? out.data : "{}", out.len ? out.len : 2);
-  if (status != 200) {
-    const cJSON *type = cJSON_GetObjectItemCaseSensitive(*response, "__type");
-    if (cJSON_IsString(type)) {
-      const char *hash = strrchr(type->valuestring, '#');
-      snprintf(ctx->last_error_type, sizeof(ctx->last_error_type), "%s",
-               hash ? hash + 1 : type->valuestring);
-    }
-  }
-  emu_buf_free(&out);
-  return status;
-}
-
-/* Turns "https://host[:port]/stage[/more]" + id into the decoded management
- * path "/stage[/more]/@connections/id". DEVIATION: the host is not checked:
- * in process every endpoint means this emulator, so a custom domain's
- * https://{domainName}/{stage} works here although it fails on AWS when the
- * mapping path is not the stage. */
-static int management_path(const char *endpoint, const char *id, char *buf, size_t cap) {
-  const char *p = strstr(endpoint, "://");
-  size_t plen;
-  int n;
-
-  p = p ? p + 3 : endpoint;
-  p = strchr(p, '/');
-  if (!p)
-    p = "";
-  plen = strlen(p);
-  while (plen > 0 && p[plen - 1] == '/')
-    plen--;
-  n = snprintf(buf, cap, "%.*s/@connections/%s", (int)plen, p, id);
-  return n < 0 || (size_t)n >= cap ? -1 : 0;
-}
-
-static int management_call(struct wsgw_ctx *ctx, const char *method, const char *endpoint,
-                           const char *id, const char *data, size_t len, cJSON **response) {
-  struct connections_api_response resp;
-  char path[1024];
-  int status;
-
-  ctx->last_error_type[0] = '\0';
-  if (response)
-    *response = NULL;
-  if (!endpoint || !id || management_path(endpoint, id, path, sizeof(path)) != 0)
-    return -1;
-  connections_api_handle(ctx->emu, method, path, data ? data : "", len, &resp);
-  status = resp.status;
-  if (resp.error_type)
-    snprintf(ctx->last_error_type, sizeof(ctx->last_error_type), "%s", resp.error_type);
-  if (response && status == 200 && resp.body.len)
-    *response = cJSON_ParseWithLength(resp.body.data, resp.body.len);
-  emu_buf_free(&resp.body);
-  return status;
-}
-
-int wsgw_post_to_connection(struct wsgw_ctx *ctx, const char *endpoint,
-                            const char *connection_id, const char *data, size_t len) {
-  return management_call(ctx, "POST", endpoint, connection_id, data, len, NULL);
-}
-
-int wsgw_delete_connection(struct wsgw_ctx *ctx, const char *endpoint,
-                           const char *connection_id) {
-  return management_call(ctx, "DELETE", endpoint, connection_id, NULL, 0, NULL);
-}
-
-int wsgw_get_connection(struct wsgw_ctx *ctx, const char *endpoint, const char *connection_id,
-                        cJSON **response) {
-  return management_call(ctx, "GET", endpoint, connection_id, NULL, 0, response);
-}
-
-const char *wsgw_last_error_type(struct wsgw_ctx *ctx) { return ctx->last_error_type; }
-
-int wsgw_management_endpoint(const cJSON *event, char *buf, size_t cap) {
-  const cJSON *rc = cJSON_GetObjectItemCaseSensitive(event, "requestContext");
-  const cJSON *domain = cJSON_GetObjectItemCaseSensitive(rc, "domainName");
-  const cJSON *stage = cJSON_GetObjectItemCaseSensitive(rc, "stage");
-  int n;
-
-  if (!cJSON_IsString(domain) || !cJSON_IsString(stage))
-    return -1;
-  n = snprintf(buf, cap, "https://%s/%s", domain->valuestring, stage->valuestring);
-  return n < 0 || (size_t)n >= cap ? -1 : 0;
-}
 
 /* One invocation, shared by the caller and the thread running the handler.
  * The last of the two to let go frees it (`abandoned` says the caller left
@@ -188,6 +48,7 @@ struct invocation {
 };
 
 static void invocation_free(struct invocation *inv) {
+  wsgw_ctx_destroy(&inv->ctx);
   cJSON_Delete(inv->event);
   cJSON_Delete(inv->response);
   pthread_mutex_destroy(&inv->lock);
@@ -254,8 +115,10 @@ void lambda_invoke_then(struct emu *emu, const struct emu_function *fn, cJSON *e
     if (force_timeout) {
       /* A forced timeout (fault injection) answers at once: the handler
        * does not run, and the gateway behaves as at a real deadline. */
-      emu_invocations_add(emu->invocations, fn->handler, event, "timeout", NULL,
-                          "forced timeout (fault injection)", 0);
+      char request_id[EMU_UUID_LEN + 1];
+      emu_id_uuid(request_id);
+      emu_invocations_add(emu->invocations, fn->handler, request_id, event, "timeout", NULL,
+                          "forced timeout (fault injection)", NULL, 0);
       out->outcome = LAMBDA_TIMEOUT;
       snprintf(out->error, sizeof(out->error), "Task timed out (fault injection)");
       return;
@@ -268,8 +131,7 @@ void lambda_invoke_then(struct emu *emu, const struct emu_function *fn, cJSON *e
   inv->handler = handler;
   inv->event = event;
   inv->emu = emu;
-  inv->ctx.emu = emu;
-  inv->ctx.fn = fn;
+  wsgw_ctx_init(&inv->ctx, emu, fn, event, start);
   inv->latency_ms = inv_latency;
   inv->on_return = on_return;
   inv->on_return_arg = arg;
@@ -291,8 +153,9 @@ void lambda_invoke_then(struct emu *emu, const struct emu_function *fn, cJSON *e
       /* The function keeps running and still reads its event; its result
        * will be discarded. The log gets a copy, made now, while the
        * invocation still owns the event. */
-      emu_invocations_add(emu->invocations, fn->handler, cJSON_Duplicate(inv->event, 1), "timeout",
-                          NULL, "timed out", emu_time_mono_ms() - start);
+      emu_invocations_add(emu->invocations, fn->handler, inv->ctx.request_id,
+                          cJSON_Duplicate(inv->event, 1), "timeout", NULL, "timed out",
+                          wsgw_ctx_take_logs(&inv->ctx, 1), emu_time_mono_ms() - start);
       inv->abandoned = 1;
       timed_out = 1;
       break;
@@ -316,9 +179,10 @@ void lambda_invoke_then(struct emu *emu, const struct emu_function *fn, cJSON *e
     /* The handler has returned: the log takes the event itself. */
     cJSON *event_done = inv->event;
     inv->event = NULL;
-    emu_invocations_add(emu->invocations, fn->handler, event_done,
+    emu_invocations_add(emu->invocations, fn->handler, inv->ctx.request_id, event_done,
                         out->outcome == LAMBDA_OK ? "ok" : "error", out->response,
-                        out->outcome == LAMBDA_OK ? NULL : out->error, out->duration_ms);
+                        out->outcome == LAMBDA_OK ? NULL : out->error,
+                        wsgw_ctx_take_logs(&inv->ctx, 0), out->duration_ms);
     invocation_free(inv);
   }
   if (out->outcome != LAMBDA_OK)

@@ -1,5 +1,5 @@
 /*
- * wsgw_handler.h - the contract between a route handler and its runtime.
+ * wsgw/handler.h - the contract between a route handler and its runtime.
  *
  * A handler is a Lambda function written in C. It receives the API Gateway
  * Lambda-proxy event (the exact JSON AWS sends) and returns the proxy
@@ -18,9 +18,22 @@
  *   - Handlers may run concurrently on several threads; keep no unlocked
  *     global state.
  *
+ * A handler library (a shared object for `wsgw serve --handlers lib.so`)
+ * exports its handlers as one NULL-terminated array named `wsgw_handlers`
+ * (write it with WSGW_HANDLERS below). Its rules:
+ *   - Build it with -fPIC as a shared object and link nothing of wsgw: the
+ *     wsgw_* functions below are exported by the wsgw process and bind when
+ *     the library is loaded (cJSON comes from the process too).
+ *   - It may be unloaded (dlclose) after a reload, once no invocation runs
+ *     in it: leave no thread running after a handler returns, register no
+ *     atexit() or destructor that calls into it, and keep no pointer into it
+ *     anywhere else (no callbacks handed to other libraries).
+ *   - Static state is per loaded copy: a reload starts from fresh globals.
+ *
  * Ownership: every cJSON handed back through an out-parameter belongs to
- * the caller (cJSON_Delete it). Strings returned by wsgw_env and
- * wsgw_last_error_type live as long as the context.
+ * the caller (cJSON_Delete it). Strings returned by wsgw_env,
+ * wsgw_last_error_type, wsgw_request_id and wsgw_connection_id live as long
+ * as the context (the invocation).
  */
 #ifndef WSGW_HANDLER_H
 #define WSGW_HANDLER_H
@@ -40,6 +53,31 @@ struct wsgw_handler {
   const char *name; /* "chat.connect": the name routes use in the config */
   wsgw_handler_fn *fn;
 };
+
+/* What a handler library exports: its handlers, ended by {NULL, NULL}.
+ * Names must be unique across the bundled handlers and every library. */
+extern const struct wsgw_handler wsgw_handlers[];
+
+/* Defines wsgw_handlers from {name, function} pairs and adds the end mark:
+ *   WSGW_HANDLERS({"app.connect", app_connect}, {"app.message", app_message});
+ */
+#define WSGW_HANDLERS(...) \
+  const struct wsgw_handler wsgw_handlers[] = {__VA_ARGS__, {NULL, NULL}}
+
+/* Lambda's context object. */
+
+/* The invocation's request id (Lambda's awsRequestId, a UUID); the
+ * invocation log's "requestId" of this invocation. */
+const char *wsgw_request_id(struct wsgw_ctx *ctx);
+/* Milliseconds left before the function's configured timeout (Lambda's
+ * getRemainingTimeInMillis); 0 once it has passed. */
+long wsgw_remaining_ms(struct wsgw_ctx *ctx);
+/* Writes one line to stderr, "<handler> <request id> <message>", and
+ * appends the message to this invocation's "logs" in the invocation log
+ * (GET /_wsgw/invocations; bounded, see emu_invocations.h). */
+void wsgw_log(struct wsgw_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* event.requestContext.connectionId, or NULL (e.g. for an authorizer). */
+const char *wsgw_connection_id(struct wsgw_ctx *ctx);
 
 /* The function's environment variable (config `environment`), or NULL. */
 const char *wsgw_env(struct wsgw_ctx *ctx, const char *name);
