@@ -8,10 +8,11 @@
 
 #include <wsgw/handler.h>
 
+#include "chat.h" /* examples/chat-lib/: chat_connect, chat_disconnect, chat_sendmessage */
+
 /* NULL-terminated table of every bundled handler. */
 extern const struct wsgw_handler wsgw_builtin_handlers[];
 
-wsgw_handler_fn chat_connect, chat_disconnect, chat_sendmessage;
 wsgw_handler_fn diag_echo, diag_status, diag_fail, diag_sleep, diag_subprotocol, diag_record,
     diag_authorizer;
 /* Deliberately broken (see broken.c). */

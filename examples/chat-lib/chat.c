@@ -6,26 +6,22 @@
  *   chat.sendmessage  {"action":"sendmessage","data":...}: scans the table,
  *                     posts data to every id and deletes the ids that
  *                     answer 410 GoneException.
- * Uses only wsgw_handler.h, so the same source runs against AWS. The table
+ * Uses only <wsgw/handler.h>, so the same source runs against AWS. The table
  * name comes from the environment variable TABLE_NAME (default Connections).
+ * Written once, built twice: wsgw bundles these functions as chat.* (handlers/
+ * CMakeLists.txt), and this folder builds them as a handler library that
+ * exports them as chatlib.* (chatlib.c).
  * Threading: no global state.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "wsgw_builtin.h"
+#include "chat.h"
 
 static const char *table_name(struct wsgw_ctx *ctx) {
   const char *t = wsgw_env(ctx, "TABLE_NAME");
 
   return t && *t ? t : "Connections";
-}
-
-static const char *connection_id(const cJSON *event) {
-  const cJSON *rc = cJSON_GetObjectItemCaseSensitive(event, "requestContext");
-  const cJSON *id = cJSON_GetObjectItemCaseSensitive(rc, "connectionId");
-
-  return cJSON_IsString(id) ? id->valuestring : NULL;
 }
 
 /* {"TableName": t, <member>: {"id": {"S": id}}} */
@@ -49,7 +45,7 @@ static int call(struct wsgw_ctx *ctx, const char *op, cJSON *req, cJSON **resp) 
 }
 
 cJSON *chat_connect(const cJSON *event, struct wsgw_ctx *ctx) {
-  const char *id = connection_id(event);
+  const char *id = wsgw_connection_id(ctx);
 
   if (!id)
     return wsgw_fail(ctx, "chat.connect: the event has no connectionId");
@@ -59,7 +55,7 @@ cJSON *chat_connect(const cJSON *event, struct wsgw_ctx *ctx) {
 }
 
 cJSON *chat_disconnect(const cJSON *event, struct wsgw_ctx *ctx) {
-  const char *id = connection_id(event);
+  const char *id = wsgw_connection_id(ctx);
 
   if (!id)
     return wsgw_fail(ctx, "chat.disconnect: the event has no connectionId");

@@ -1,0 +1,138 @@
+#!/bin/sh
+# tests/sdk/run.sh BUILD_DIR WORK_DIR CC: the installed SDK, end to end.
+#   1. installs the SDK from the test build into a scratch prefix;
+#   2. checks what was installed (public headers only) and that the wsgw
+#      binary exports exactly the handler API of <wsgw/handler.h>;
+#   3. builds examples/chat-lib out of tree against the prefix with CMake
+#      (find_package) and with pkg-config and plain cc (its Makefile), and
+#      checks that each .so exports wsgw_handlers and links no wsgw code;
+#      The README's handler example ("Writing handlers") is built the same way;
+#   4. builds tests/sdk/kit/kit_hello.c against the installed kit with
+#      find_package and with pkg-config, and runs both.
+# One function per step, the places in variables, so that steps can be
+# added (serving the library with --handlers). Exits 0, or 1 naming the step.
+set -eu
+
+BUILD=$(cd "$1" && pwd)
+WORK=$2
+CC=${3:-cc}
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+PREFIX=$WORK/prefix
+LIB_CMAKE_BUILD=$WORK/chatlib-cmake
+LIB_PC_BUILD=$WORK/chatlib-pkgconfig
+KIT_CMAKE_BUILD=$WORK/kit-cmake
+KIT_PC_BUILD=$WORK/kit-pkgconfig
+README_BUILD=$WORK/readme-example
+LOG=$WORK/log
+WSGW=$PREFIX/bin/wsgw
+
+fail() {
+  echo "sdk: FAIL: $*" >&2
+  if [ -s "$LOG" ]; then
+    echo "--- last output ---" >&2
+    tail -n 40 "$LOG" >&2
+  fi
+  exit 1
+}
+step() { echo "sdk: $*"; }
+# Runs a command with its output in $LOG (shown on failure).
+quiet() { "$@" >"$LOG" 2>&1; }
+
+install_sdk() {
+  step "install into $PREFIX"
+  rm -rf "$WORK"
+  mkdir -p "$WORK"
+  quiet cmake --install "$BUILD" --prefix "$PREFIX" || fail "cmake --install"
+  for f in bin/wsgw include/wsgw/handler.h include/wsgw/kit.h lib/libwsgw_kit.a \
+           lib/libwsgw_core.a lib/libwsgw_handlers.a lib/wsgw/libssl.so \
+           lib/cmake/wsgw/wsgwConfig.cmake lib/cmake/wsgw/wsgwConfigVersion.cmake \
+           lib/pkgconfig/wsgw.pc; do
+    [ -e "$PREFIX/$f" ] || fail "not installed: $f"
+  done
+  headers=$(cd "$PREFIX/include" && find . -type f | sort | tr '\n' ' ')
+  [ "$headers" = "./wsgw/handler.h ./wsgw/kit.h " ] || fail "installed headers: $headers"
+  "$WSGW" --version >"$LOG" 2>&1 || fail "the installed wsgw does not run"
+}
+
+# The wsgw_* symbols the binary exports are exactly the functions declared in
+# handler.h (and so exactly handler.dynlist); no handler of its own is exported.
+check_exports() {
+  step "wsgw exports the handler API and nothing else of its own"
+  declared=$(sed -n '/^typedef/d; s/^[a-z].*[ *]\(wsgw_[a-z_]*\)(.*/\1/p' "$SRC/include/wsgw/handler.h" | sort -u)
+  exported=$(nm -D --defined-only "$WSGW" | awk '{print $3}' | grep '^wsgw_' | sort -u)
+  [ -n "$declared" ] || fail "no function found in handler.h"
+  [ "$declared" = "$exported" ] ||
+    fail "exported wsgw_* differ from handler.h: declared [$declared] exported [$exported]"
+  if nm -D --defined-only "$WSGW" | awk '{print $3}' | grep -E '^(chat|diag|broken|emu_server|wsgw_kit)_'; then
+    fail "wsgw exports internal symbols"
+  fi
+}
+
+# $1: the .so. It defines wsgw_handlers, leaves the handler API undefined (to
+# bind to the process's) and needs no wsgw library.
+check_library() {
+  nm -D --defined-only "$1" | awk '{print $3}' | grep -qx wsgw_handlers ||
+    fail "$1 does not export wsgw_handlers"
+  nm -D --undefined-only "$1" | awk '{print $2}' | grep -qx wsgw_response ||
+    fail "$1 does not take wsgw_response from the process"
+  if nm -D --defined-only "$1" | awk '{print $3}' | grep -qx wsgw_response; then
+    fail "$1 carries its own copy of the handler API"
+  fi
+}
+
+build_library_cmake() {
+  step "examples/chat-lib with find_package(wsgw)"
+  quiet cmake -S "$SRC/examples/chat-lib" -B "$LIB_CMAKE_BUILD" -DCMAKE_C_COMPILER="$CC" \
+    -DCMAKE_PREFIX_PATH="$PREFIX" || fail "configure examples/chat-lib"
+  quiet cmake --build "$LIB_CMAKE_BUILD" || fail "build examples/chat-lib"
+  check_library "$LIB_CMAKE_BUILD/libchatlib.so"
+}
+
+build_library_pkgconfig() {
+  step "examples/chat-lib with pkg-config (its Makefile, plain cc)"
+  mkdir -p "$LIB_PC_BUILD"
+  PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig quiet make -f "$SRC/examples/chat-lib/Makefile" \
+    -C "$LIB_PC_BUILD" CC="$CC" || fail "make examples/chat-lib"
+  check_library "$LIB_PC_BUILD/libchatlib.so"
+}
+
+# The first C block of the README's "Writing handlers", as a handler library.
+build_readme_example() {
+  step "the README's handler example with pkg-config"
+  mkdir -p "$README_BUILD"
+  awk '/^## Writing handlers/ {in_section = 1} in_section && /^```c$/ {code = 1; next}
+       code && /^```$/ {exit} code {print}' "$SRC/README.md" >"$README_BUILD/app.c"
+  [ -s "$README_BUILD/app.c" ] || fail "no C example under the README's Writing handlers"
+  # shellcheck disable=SC2046 # word splitting of the flags is intended
+  quiet "$CC" -std=c11 -fPIC -shared -Wall -Wextra -Werror -o "$README_BUILD/libapp.so" \
+    "$README_BUILD/app.c" $(PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig pkg-config --cflags wsgw) ||
+    fail "cc the README's handler example"
+  check_library "$README_BUILD/libapp.so"
+}
+
+build_kit_cmake() {
+  step "a kit program with find_package(wsgw)"
+  quiet cmake -S "$SRC/tests/sdk/kit" -B "$KIT_CMAKE_BUILD" -DCMAKE_C_COMPILER="$CC" \
+    -DCMAKE_PREFIX_PATH="$PREFIX" || fail "configure the kit program"
+  quiet cmake --build "$KIT_CMAKE_BUILD" || fail "build the kit program"
+  quiet "$KIT_CMAKE_BUILD/kit_hello" || fail "the kit program (find_package) failed"
+}
+
+build_kit_pkgconfig() {
+  step "a kit program with pkg-config"
+  mkdir -p "$KIT_PC_BUILD"
+  # shellcheck disable=SC2046 # word splitting of the flags is intended
+  PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig quiet "$CC" -std=c11 -o "$KIT_PC_BUILD/kit_hello" \
+    "$SRC/tests/sdk/kit/kit_hello.c" $(PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig pkg-config --cflags --libs wsgw) ||
+    fail "cc the kit program"
+  quiet "$KIT_PC_BUILD/kit_hello" || fail "the kit program (pkg-config) failed"
+}
+
+install_sdk
+check_exports
+build_library_cmake
+build_library_pkgconfig
+build_readme_example
+build_kit_cmake
+build_kit_pkgconfig
+echo "sdk: ok"
