@@ -69,6 +69,9 @@ cJSON *wsgw_ctx_take_logs(struct wsgw_ctx *ctx, int copy) {
 
 const char *wsgw_request_id(struct wsgw_ctx *ctx) { return ctx->request_id; }
 
+/* Lambda's getRemainingTimeInMillis counts down the function's configured
+ * timeout; the gateway's 29 s integration limit (lambda_invoke) does not
+ * shorten it, as on AWS. */
 long wsgw_remaining_ms(struct wsgw_ctx *ctx) {
   int64_t left = ctx->deadline_ms - emu_time_mono_ms();
 
@@ -82,7 +85,10 @@ void wsgw_log(struct wsgw_ctx *ctx, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(line, sizeof(line), fmt, ap);
   va_end(ap);
-  /* One fprintf: stdio locks the stream, so lines do not interleave. */
+  /* DEVIATION: Lambda's log lines go to CloudWatch as "timestamp, request
+   * id, level, message"; here one stderr line names the function and the
+   * request id, and the invocation log keeps the message (bounded).
+   * One fprintf: stdio locks the stream, so lines do not interleave. */
   fprintf(stderr, "%s %s %s\n", ctx->fn->handler, ctx->request_id, line);
   pthread_mutex_lock(&ctx->logs_lock);
   if (!ctx->logs)
