@@ -1,11 +1,11 @@
 /*
  * lambda_invoke.h - runs a route handler in process, as API Gateway invokes
- * a Lambda function, and implements wsgw_handler.h's context for it: the
- * DynamoDB and @connections clients call the same request-handling code the
- * HTTP endpoints use, with the same wire JSON, without a socket.
+ * a Lambda function, with a context (wsgw_ctx.h) on which the handler calls
+ * the handler API of include/wsgw/handler.h (wsgw.c).
  *
  * Ownership: the result owns its response. Threading: safe from any thread;
- * a context lives on the invoking thread's stack.
+ * a context lives in the invocation, freed by the last of the caller and
+ * the handler's thread.
  */
 #ifndef LAMBDA_INVOKE_H
 #define LAMBDA_INVOKE_H
