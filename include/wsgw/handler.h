@@ -58,7 +58,8 @@ struct wsgw_handler {
  * Names must be unique across the bundled handlers and every library. */
 extern const struct wsgw_handler wsgw_handlers[];
 
-/* Defines wsgw_handlers from {name, function} pairs and adds the end mark:
+/* Defines wsgw_handlers from {name, function} pairs (no trailing comma)
+ * and adds the end mark:
  *   WSGW_HANDLERS({"app.connect", app_connect}, {"app.message", app_message});
  */
 #define WSGW_HANDLERS(...) \
@@ -74,9 +75,10 @@ const char *wsgw_request_id(struct wsgw_ctx *ctx);
 long wsgw_remaining_ms(struct wsgw_ctx *ctx);
 /* Writes one line to stderr, "<handler> <request id> <message>", and
  * appends the message to this invocation's "logs" in the invocation log
- * (GET /_wsgw/invocations; bounded, see emu_invocations.h). */
+ * (GET /_wsgw/invocations, wsgw_kit_invocations), which keeps the first 64
+ * lines of at most 1 KB each and then counts the rest. */
 void wsgw_log(struct wsgw_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* event.requestContext.connectionId, or NULL (e.g. for an authorizer). */
+/* event.requestContext.connectionId, or NULL when the event has none. */
 const char *wsgw_connection_id(struct wsgw_ctx *ctx);
 
 /* The function's environment variable (config `environment`), or NULL. */
