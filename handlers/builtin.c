@@ -16,6 +16,7 @@ const struct wsgw_handler wsgw_builtin_handlers[] = {
     {"diag.subprotocol", diag_subprotocol},
     {"diag.record", diag_record},
     {"diag.authorizer", diag_authorizer},
+    {"diag.whoami", diag_whoami},
     {"broken.sendmessage", broken_sendmessage},
     {NULL, NULL},
 };

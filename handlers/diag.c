@@ -14,6 +14,8 @@
  *   diag.record       appends every event to table Events (env
  *                     EVENTS_TABLE): {id, connectionId, routeKey, eventType,
  *                     at, event (the JSON text)}
+ *   diag.whoami       {statusCode: 200, body: the caller's connectionId} (""
+ *                     when the event has none): a client learns its own id
  * Threading: no global state.
  */
 #include <stdio.h>
@@ -42,6 +44,11 @@ cJSON *diag_echo(const cJSON *event, struct wsgw_ctx *ctx) {
 
   (void)ctx;
   return wsgw_response(200, cJSON_IsString(body) ? body->valuestring : NULL);
+}
+
+cJSON *diag_whoami(const cJSON *event, struct wsgw_ctx *ctx) {
+  (void)ctx;
+  return wsgw_response(200, context_string(event, "connectionId"));
 }
 
 cJSON *diag_status(const cJSON *event, struct wsgw_ctx *ctx) {

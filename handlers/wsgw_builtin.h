@@ -14,7 +14,7 @@
 extern const struct wsgw_handler wsgw_builtin_handlers[];
 
 wsgw_handler_fn diag_echo, diag_status, diag_fail, diag_sleep, diag_subprotocol, diag_record,
-    diag_authorizer;
+    diag_authorizer, diag_whoami;
 /* Deliberately broken (see broken.c). */
 wsgw_handler_fn broken_sendmessage;
 

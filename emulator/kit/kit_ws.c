@@ -1,8 +1,8 @@
 /*
  * kit_ws.c - a small blocking RFC 6455 client for tests (see kit_ws.h).
  *
- * Role: the test kit's WebSocket client (moved here from
- *   tests/support/ws_client.c); uses nothing of the emulator.
+ * Role: the test kit's WebSocket client, behind wsgw_kit's raw-frame calls;
+ *   uses nothing of the emulator.
  * Reading: all input goes through one bounded read buffer (rbuf), filled
  *   by recv(2) after poll(2) with the time left until the caller's
  *   deadline; handshake bytes that arrive after the response head stay in

@@ -1,8 +1,8 @@
 /*
  * kit_ws.h - a small blocking RFC 6455 WebSocket client for tests: the
- * client inside the test kit (wsgw_kit.c), also used directly by the
- * project's own integration tests (through tests/support/ws_client.h).
- * Internal: users of the kit call wsgw_kit.h instead.
+ * client inside the test kit (wsgw_kit.c), which exposes what tests need of
+ * it (frames, handshake answers) as wsgw_kit_* in include/wsgw/kit.h.
+ * Internal: tests, the project's own included, call <wsgw/kit.h>.
  *
  * Purpose: drive the emulator's WebSocket endpoint the way a real client
  * would (masked frames, handshake headers, subprotocols), and also the way

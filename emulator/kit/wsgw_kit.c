@@ -47,6 +47,7 @@
 #define DEFAULT_TIMEOUT_MS 5000          /* handshake and close deadline */
 #define DB_RESPONSE_LIMIT (64 * 1024 * 1024)
 #define PATH_CAP 512
+#define READ_FILE_LIMIT (16 * 1024 * 1024)
 
 struct wsgw_kit_emu {
   struct emu *emu;
@@ -171,6 +172,7 @@ struct wsgw_kit_emu *wsgw_kit_start(const struct wsgw_kit_options *opts, char *e
   eo.in_memory = 1;
   eo.no_sync = 1;
   eo.tls_port = opts->tls ? 0 : -1;
+  eo.max_connections = opts->max_connections;
   eo.idle_timeout_ms = opts->idle_timeout_ms;
   eo.max_duration_ms = opts->max_duration_ms;
   eo.handlers = wsgw_builtin_handlers;
@@ -340,6 +342,38 @@ struct wsgw_kit_ws *wsgw_kit_connect(struct wsgw_kit_emu *emu,
   return ws;
 }
 
+struct wsgw_kit_ws *wsgw_kit_ws_open(int port, const struct wsgw_kit_ws_options *opts) {
+  static const struct wsgw_kit_ws_options none = {0};
+  struct wsgw_kit_ws *ws;
+  struct kit_ws *client;
+  const char *path;
+
+  if (!opts)
+    opts = &none;
+  path = opts->path ? opts->path : "/";
+  client = kit_ws_connect(port, path, opts->headers, opts->subprotocols, opts->timeout_ms);
+  if (!client) {
+    fail("wsgw_kit_ws_open %s: expected an HTTP answer from port %d, got none", path, port);
+    return NULL;
+  }
+  ws = calloc(1, sizeof(*ws));
+  if (!ws) {
+    fail("wsgw_kit_ws_open: out of memory");
+    kit_ws_free(client);
+    return NULL;
+  }
+  ws->client = client;
+  return ws;
+}
+
+int wsgw_kit_ws_status(const struct wsgw_kit_ws *ws) {
+  return kit_ws_status(ws->client);
+}
+
+const char *wsgw_kit_ws_header(const struct wsgw_kit_ws *ws, const char *name) {
+  return kit_ws_header(ws->client, name);
+}
+
 const char *wsgw_kit_ws_id(const struct wsgw_kit_ws *ws) {
   return ws->id;
 }
@@ -362,6 +396,72 @@ int wsgw_kit_send_binary(struct wsgw_kit_ws *ws, const void *data, size_t len) {
     return -1;
   }
   return 0;
+}
+
+int wsgw_kit_send_frame(struct wsgw_kit_ws *ws, int opcode, int fin, const void *data,
+                        size_t len) {
+  if (kit_ws_send_frame(ws->client, opcode, fin, data, len) != 0) {
+    fail("wsgw_kit_send_frame %s: the frame could not be sent", ws->id);
+    return -1;
+  }
+  return 0;
+}
+
+int wsgw_kit_send_fragmented(struct wsgw_kit_ws *ws, const char *text, size_t len,
+                             size_t fragment_size) {
+  if (fragment_size == 0 ||
+      kit_ws_send_fragmented_text(ws->client, text, len, fragment_size) != 0) {
+    fail("wsgw_kit_send_fragmented %s: the frames could not be sent", ws->id);
+    return -1;
+  }
+  return 0;
+}
+
+/* The public frame is kit_ws's, field for field. */
+_Static_assert((int)WSGW_KIT_TEXT == (int)KIT_WS_TEXT && (int)WSGW_KIT_CLOSE == (int)KIT_WS_CLOSE &&
+                   (int)WSGW_KIT_PONG == (int)KIT_WS_PONG &&
+                   (int)WSGW_KIT_RECV_EOF == (int)KIT_WS_EOF &&
+                   (int)WSGW_KIT_RECV_TIMEOUT == (int)KIT_WS_TIMEOUT,
+               "kit.h's opcodes and results are kit_ws.h's");
+
+static void take_frame(struct kit_ws_frame *in, struct wsgw_kit_frame *out) {
+  out->opcode = in->opcode;
+  out->fin = in->fin;
+  out->data = in->data; /* ownership moves */
+  out->len = in->len;
+  out->close_code = in->close_code;
+  out->close_reason = in->close_reason;
+}
+
+int wsgw_kit_recv_frame(struct wsgw_kit_ws *ws, int timeout_ms, struct wsgw_kit_frame *out) {
+  struct kit_ws_frame f;
+  int rc = kit_ws_recv(ws->client, timeout_ms, &f);
+
+  memset(out, 0, sizeof(*out));
+  if (rc == KIT_WS_OK)
+    take_frame(&f, out);
+  return rc;
+}
+
+int wsgw_kit_recv_message(struct wsgw_kit_ws *ws, int timeout_ms, struct wsgw_kit_frame *out) {
+  struct kit_ws_frame f;
+  int rc = kit_ws_recv_message(ws->client, timeout_ms, &f);
+
+  memset(out, 0, sizeof(*out));
+  if (rc == KIT_WS_OK)
+    take_frame(&f, out);
+  return rc;
+}
+
+void wsgw_kit_frame_free(struct wsgw_kit_frame *f) {
+  if (!f)
+    return;
+  free(f->data);
+  memset(f, 0, sizeof(*f));
+}
+
+int wsgw_kit_recv_close(struct wsgw_kit_ws *ws, int timeout_ms, int *code) {
+  return kit_ws_expect_close(ws->client, timeout_ms, code);
 }
 
 /* What arrived instead of a message, for an error ("got ..."). */
@@ -765,7 +865,80 @@ int wsgw_kit_db_expect_item(struct wsgw_kit_emu *emu, const char *table, const c
   return -1;
 }
 
+static const char *item_s(const cJSON *item, const char *name) {
+  const cJSON *s = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(item, name),
+                                                    "S");
+
+  return cJSON_IsString(s) ? s->valuestring : NULL;
+}
+
+cJSON *wsgw_kit_recorded_event(struct wsgw_kit_emu *emu, const char *table,
+                               const char *connection_id, const char *event_type) {
+  cJSON *items = wsgw_kit_db_scan(emu, table), *found = NULL;
+  const cJSON *item;
+
+  /* diag.record's items: {id, connectionId, routeKey, eventType, at, event} */
+  cJSON_ArrayForEach(item, items) {
+    const char *conn = item_s(item, "connectionId"), *type = item_s(item, "eventType");
+    const char *event = item_s(item, "event");
+    if (conn && type && event && strcmp(conn, connection_id) == 0 &&
+        strcmp(type, event_type) == 0) {
+      found = cJSON_Parse(event);
+      break;
+    }
+  }
+  cJSON_Delete(items);
+  if (!found)
+    fail("%s: expected a %s event recorded for connection %s, got none", table, event_type,
+         connection_id);
+  return found;
+}
+
 /* ---- Helpers -------------------------------------------------------------------- */
+
+char *wsgw_kit_read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  char *data = NULL;
+  size_t n = 0, cap = 0;
+
+  if (!f) {
+    fail("%s: expected a readable file, got none", path);
+    return NULL;
+  }
+  for (;;) {
+    size_t got;
+    if (n + 4096 + 1 > cap) {
+      char *grown;
+      cap = cap ? cap * 2 : 8192;
+      if (cap > READ_FILE_LIMIT || !(grown = realloc(data, cap))) {
+        fail("%s: expected at most %d bytes", path, READ_FILE_LIMIT);
+        goto failed;
+      }
+      data = grown;
+    }
+    got = fread(data + n, 1, 4096, f);
+    n += got;
+    if (got < 4096)
+      break;
+  }
+  if (ferror(f)) {
+    fail("%s: read error", path);
+    goto failed;
+  }
+  fclose(f);
+  data[n] = '\0';
+  if (len)
+    *len = n;
+  return data;
+failed:
+  free(data);
+  fclose(f);
+  return NULL;
+}
+
+long long wsgw_kit_now_ms(void) {
+  return (long long)now_ms();
+}
 
 int wsgw_kit_wait_until(int (*pred)(void *arg), void *arg, int timeout_ms) {
   int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);

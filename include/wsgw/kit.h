@@ -46,6 +46,7 @@ struct wsgw_kit_options {
   int idle_timeout_ms;      /* 0: AWS's 10 minutes */
   int max_duration_ms;      /* 0: AWS's 2 hours */
   int tls;                  /* also serve wss:// and https:// (on a second free port) */
+  int max_connections;      /* concurrent WebSockets; 0: the server's default */
 };
 
 /* An emulator on 127.0.0.1, a free port, a temporary data directory
@@ -130,6 +131,103 @@ int wsgw_kit_close(struct wsgw_kit_ws *ws, int code, const char *reason);
 void wsgw_kit_drop(struct wsgw_kit_ws *ws);
 void wsgw_kit_ws_free(struct wsgw_kit_ws *ws);
 
+/* ---- Raw WebSocket frames ------------------------------------------------------ */
+/* For protocol tests: any wsgw on 127.0.0.1 (also a `wsgw serve` you started),
+ * any handshake answer, frames as they arrive. */
+
+enum wsgw_kit_opcode { /* RFC 6455 5.2 */
+  WSGW_KIT_CONTINUATION = 0x0,
+  WSGW_KIT_TEXT = 0x1,
+  WSGW_KIT_BINARY = 0x2,
+  WSGW_KIT_CLOSE = 0x8,
+  WSGW_KIT_PING = 0x9,
+  WSGW_KIT_PONG = 0xA,
+};
+
+/* What wsgw_kit_recv_frame / wsgw_kit_recv_message return (0 is success). */
+enum wsgw_kit_recv_result {
+  WSGW_KIT_RECV_OK = 0,
+  WSGW_KIT_RECV_ERROR = -1,   /* I/O or protocol error; the client is unusable */
+  WSGW_KIT_RECV_TIMEOUT = -2, /* nothing (complete) before the deadline */
+  WSGW_KIT_RECV_EOF = -3,     /* the server ended the TCP connection */
+};
+
+struct wsgw_kit_frame {
+  int opcode;               /* enum wsgw_kit_opcode */
+  int fin;                  /* FIN bit (1 for a whole message) */
+  char *data;               /* payload, NUL-terminated (owned; may hold NULs) */
+  size_t len;               /* payload bytes, without the terminator */
+  int close_code;           /* CLOSE: the status code, 1005 when absent */
+  const char *close_reason; /* CLOSE: points into data, "" when absent */
+};
+
+/* Handshakes with 127.0.0.1:port at opts->path (NULL: "/") and returns the
+ * client whatever the answer (101 or a rejection; see wsgw_kit_ws_status),
+ * or NULL when no HTTP answer came within the deadline. Its
+ * wsgw_kit_ws_id is "" (no emulator to ask). */
+struct wsgw_kit_ws *wsgw_kit_ws_open(int port, const struct wsgw_kit_ws_options *opts);
+/* The handshake's HTTP status (101 when upgraded) and a header of its
+ * answer (name case-insensitive; NULL if absent), for either kind of client. */
+int wsgw_kit_ws_status(const struct wsgw_kit_ws *ws);
+const char *wsgw_kit_ws_header(const struct wsgw_kit_ws *ws, const char *name);
+
+/* One masked frame: any opcode, FIN as given (0 starts or continues a
+ * fragmented message). 0, or -1 when it could not be sent. */
+int wsgw_kit_send_frame(struct wsgw_kit_ws *ws, int opcode, int fin, const void *data,
+                        size_t len);
+/* One text message as TEXT, CONTINUATION..., each of at most
+ * fragment_size (> 0) bytes, the last with FIN. */
+int wsgw_kit_send_fragmented(struct wsgw_kit_ws *ws, const char *text, size_t len,
+                             size_t fragment_size);
+/* The next frame, whatever its opcode / the next message (fragments joined,
+ * control frames returned as they arrive; nothing is answered for you).
+ * enum wsgw_kit_recv_result; on WSGW_KIT_RECV_OK free *out with
+ * wsgw_kit_frame_free. */
+int wsgw_kit_recv_frame(struct wsgw_kit_ws *ws, int timeout_ms, struct wsgw_kit_frame *out);
+int wsgw_kit_recv_message(struct wsgw_kit_ws *ws, int timeout_ms, struct wsgw_kit_frame *out);
+void wsgw_kit_frame_free(struct wsgw_kit_frame *f);
+/* Reads frames until a CLOSE (data frames are discarded), answers it as
+ * RFC 6455 5.5.1 asks and stores its code in *code (1005 when it had none).
+ * enum wsgw_kit_recv_result. wsgw_kit_expect_close is the checking form. */
+int wsgw_kit_recv_close(struct wsgw_kit_ws *ws, int timeout_ms, int *code);
+
+/* ---- Plain HTTP ---------------------------------------------------------------- */
+/* One request per connection (Connection: close) to 127.0.0.1:port: the
+ * @connections API, /_wsgw endpoints, DynamoDB's wire format, bad input. */
+
+#define WSGW_KIT_HTTP_MAX_HEADERS 64
+
+struct wsgw_kit_http_response {
+  int status;      /* e.g. 200; -1 when the exchange failed */
+  char *body;      /* NUL-terminated (may also hold NULs); NULL after a failure */
+  size_t body_len;
+  size_t nheaders;
+  struct {
+    const char *name, *value;
+  } headers[WSGW_KIT_HTTP_MAX_HEADERS]; /* as received, first 64 */
+  char *head_;     /* private: storage of the header texts */
+};
+
+/* method path, the "Name: value" lines of `headers` (NULL-terminated, or
+ * NULL), Host, Content-Length and Connection: close, then len bytes of body.
+ * Reads the answer (Content-Length, chunked or until EOF) within 10 s.
+ * Returns the status (also resp->status) or -1; free *resp in both cases
+ * with wsgw_kit_http_free. */
+int wsgw_kit_http(int port, const char *method, const char *path, const char *const *headers,
+                  const void *body, size_t len, struct wsgw_kit_http_response *resp);
+/* The bytes as given (possibly malformed or shorter than their
+ * Content-Length), then, when shut_write, the end of the sending side (the
+ * server sees EOF); one answer within timeout_ms. As wsgw_kit_http. */
+int wsgw_kit_http_raw(int port, const void *request, size_t len, int shut_write, int timeout_ms,
+                      struct wsgw_kit_http_response *resp);
+/* A DynamoDB call over HTTP, as an SDK sends it (X-Amz-Target, the JSON
+ * content type, a dummy SigV4 Authorization). As wsgw_kit_http. */
+int wsgw_kit_http_dynamodb(int port, const char *operation, const char *request_json,
+                           struct wsgw_kit_http_response *resp);
+/* A header of the answer (name case-insensitive), or NULL. */
+const char *wsgw_kit_http_header(const struct wsgw_kit_http_response *resp, const char *name);
+void wsgw_kit_http_free(struct wsgw_kit_http_response *resp);
+
 /* ---- DynamoDB ------------------------------------------------------------------ */
 
 /* Any operation: returns the HTTP status; *response (may be NULL) gets the
@@ -151,8 +249,20 @@ cJSON *wsgw_kit_db_scan(struct wsgw_kit_emu *emu, const char *table);
 int wsgw_kit_db_expect_item(struct wsgw_kit_emu *emu, const char *table, const char *key_json,
                             const char *subset_json, int timeout_ms);
 
+/* The event the bundled handler diag.record stored in `table` for
+ * connection_id and eventType ("CONNECT", "MESSAGE", "DISCONNECT"): the
+ * first match (a new tree), or NULL when there is none yet. diag.record runs
+ * asynchronously to the client: poll it with wsgw_kit_wait_until. */
+cJSON *wsgw_kit_recorded_event(struct wsgw_kit_emu *emu, const char *table,
+                               const char *connection_id, const char *event_type);
+
 /* ---- Helpers -------------------------------------------------------------------- */
 
+/* A whole file (a log your test had wsgw write, a fixture), NUL-terminated
+ * (free() it), or NULL; *len (may be NULL) gets its size. At most 16 MB. */
+char *wsgw_kit_read_file(const char *path, size_t *len);
+/* A monotonic clock in milliseconds, for a test's own deadlines. */
+long long wsgw_kit_now_ms(void);
 /* Polls pred(arg) until it returns non-zero; 0, or -1 at the deadline. */
 int wsgw_kit_wait_until(int (*pred)(void *arg), void *arg, int timeout_ms);
 /* Whether `got` contains the JSON subset `want`; on a difference, the path

@@ -26,8 +26,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "test_support.h"
-#include "ws_client.h"
+#include <wsgw/kit.h>
 
 #define NCLIENTS 3
 #define ID_LEN 16
@@ -35,9 +34,9 @@
 #define STALE_ID "AAAAAAAAAAAAAAA="
 
 struct chat {
-  struct emu *emu;
+  struct wsgw_kit_emu *emu;
   int port;
-  struct ws_client *clients[NCLIENTS];
+  struct wsgw_kit_ws *clients[NCLIENTS];
   char ids[NCLIENTS][ID_LEN + 1];
 };
 
@@ -49,6 +48,7 @@ static int scan_ids(int port, char ids[][ID_LEN + 1], int cap) {
   int n = 0;
 
   do {
+    struct wsgw_kit_http_response http;
     cJSON *resp, *item;
     int status;
     if (start) {
@@ -61,7 +61,9 @@ static int scan_ids(int port, char ids[][ID_LEN + 1], int cap) {
     } else {
       snprintf(request, sizeof(request), "{\"TableName\":\"Connections\"}");
     }
-    resp = tsupport_dynamodb_json(port, "Scan", request, &status);
+    status = wsgw_kit_http_dynamodb(port, "Scan", request, &http);
+    resp = status > 0 ? cJSON_ParseWithLength(http.body, http.body_len) : NULL;
+    wsgw_kit_http_free(&http);
     if (status != 200 || !resp) {
       cJSON_Delete(resp);
       return -1;
@@ -82,6 +84,7 @@ static int scan_ids(int port, char ids[][ID_LEN + 1], int cap) {
 
 /* 1 if the id is an item of Connections, 0 if not, -1 on error. */
 static int stored(int port, const char *id) {
+  struct wsgw_kit_http_response http;
   char request[256];
   cJSON *resp;
   int status, found;
@@ -90,7 +93,9 @@ static int stored(int port, const char *id) {
            "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"%s\"}},"
            "\"ConsistentRead\":true}",
            id);
-  resp = tsupport_dynamodb_json(port, "GetItem", request, &status);
+  status = wsgw_kit_http_dynamodb(port, "GetItem", request, &http);
+  resp = status > 0 ? cJSON_ParseWithLength(http.body, http.body_len) : NULL;
+  wsgw_kit_http_free(&http);
   if (status != 200 || !resp) {
     cJSON_Delete(resp);
     return -1;
@@ -117,15 +122,18 @@ static int setup(void **state) {
   int i, j, k, n;
 
   assert_non_null(t);
-  t->emu = tsupport_emu_start_file("fixtures/chat-app.json", NULL);
-  assert_non_null(t->emu);
-  t->port = tsupport_emu_port(t->emu);
+  t->emu = wsgw_kit_start(&(struct wsgw_kit_options){.config_file = "fixtures/chat-app.json"},
+                          NULL, 0);
+  if (!t->emu)
+    fail_msg("%s", wsgw_kit_error());
+  t->port = wsgw_kit_port(t->emu);
   /* Connect one at a time; $connect stored each id before the 101, so the
    * one new id in the table after each handshake is that client's. */
   for (i = 0; i < NCLIENTS; i++) {
-    t->clients[i] = ws_client_connect(t->port, "/dev", NULL, NULL, WAIT_MS);
+    t->clients[i] = wsgw_kit_ws_open(
+        t->port, &(struct wsgw_kit_ws_options){.path = "/dev", .timeout_ms = WAIT_MS});
     assert_non_null(t->clients[i]);
-    assert_int_equal(ws_client_status(t->clients[i]), 101);
+    assert_int_equal(wsgw_kit_ws_status(t->clients[i]), 101);
     n = scan_ids(t->port, known, NCLIENTS + 1);
     assert_int_equal(n, i + 1);
     for (j = 0; j < n; j++) {
@@ -146,8 +154,8 @@ static int teardown(void **state) {
   int i;
 
   for (i = 0; i < NCLIENTS; i++)
-    ws_client_free(t->clients[i]);
-  tsupport_emu_stop(t->emu);
+    wsgw_kit_ws_free(t->clients[i]);
+  wsgw_kit_stop(t->emu);
   free(t);
   return 0;
 }
@@ -158,16 +166,16 @@ static void assert_all_receive(struct chat *t, const char *text) {
   int i;
 
   for (i = 0; i < NCLIENTS; i++) {
-    struct ws_client_frame f;
-    assert_int_equal(ws_client_recv_message(t->clients[i], WAIT_MS, &f), WS_CLIENT_OK);
-    assert_int_equal(f.opcode, WS_CLIENT_TEXT);
+    struct wsgw_kit_frame f;
+    assert_int_equal(wsgw_kit_recv_message(t->clients[i], WAIT_MS, &f), WSGW_KIT_RECV_OK);
+    assert_int_equal(f.opcode, WSGW_KIT_TEXT);
     assert_int_equal(f.len, strlen(text));
     assert_memory_equal(f.data, text, f.len);
-    ws_client_frame_free(&f);
+    wsgw_kit_frame_free(&f);
   }
   for (i = 0; i < NCLIENTS; i++) {
-    struct ws_client_frame f;
-    assert_int_equal(ws_client_recv(t->clients[i], 100, &f), WS_CLIENT_TIMEOUT);
+    struct wsgw_kit_frame f;
+    assert_int_equal(wsgw_kit_recv_frame(t->clients[i], 100, &f), WSGW_KIT_RECV_TIMEOUT);
   }
 }
 
@@ -175,7 +183,7 @@ static void sendmessage_reaches_every_connected_client(void **state) {
   struct chat *t = *state;
 
   assert_int_equal(
-      ws_client_send_text(t->clients[0], "{\"action\":\"sendmessage\",\"data\":\"hello\"}"), 0);
+      wsgw_kit_send_text(t->clients[0], "{\"action\":\"sendmessage\",\"data\":\"hello\"}"), 0);
   assert_all_receive(t, "hello");
 }
 
@@ -183,26 +191,26 @@ static void broadcast_deletes_a_stale_id_and_keeps_the_live_ones(void **state) {
   struct chat *t = *state;
   struct absent_arg stale = {t->port, STALE_ID};
   char ids[NCLIENTS + 2][ID_LEN + 1];
-  struct tsupport_http_response resp;
+  struct wsgw_kit_http_response resp;
   int i, j, n;
 
   /* A lost $disconnect leaves an id in the table that is not connected. */
-  assert_int_equal(tsupport_dynamodb(t->port, "PutItem",
+  assert_int_equal(wsgw_kit_http_dynamodb(t->port, "PutItem",
                                      "{\"TableName\":\"Connections\","
                                      "\"Item\":{\"id\":{\"S\":\"" STALE_ID "\"}}}",
                                      &resp),
                    200);
-  tsupport_http_response_free(&resp);
+  wsgw_kit_http_free(&resp);
   assert_int_equal(stored(t->port, STALE_ID), 1);
 
   assert_int_equal(
-      ws_client_send_text(t->clients[1], "{\"action\":\"sendmessage\",\"data\":\"hello again\"}"),
+      wsgw_kit_send_text(t->clients[1], "{\"action\":\"sendmessage\",\"data\":\"hello again\"}"),
       0);
   assert_all_receive(t, "hello again");
 
   /* The post to the stale id got 410 GoneException, and the handler deleted
    * it (the fan-out may still be running when the frames arrive). */
-  assert_true(tsupport_wait_until(WAIT_MS, id_absent, &stale));
+  assert_int_equal(wsgw_kit_wait_until(id_absent, &stale, WAIT_MS), 0);
   n = scan_ids(t->port, ids, NCLIENTS + 2);
   assert_int_equal(n, NCLIENTS);
   for (i = 0; i < NCLIENTS; i++) {
@@ -217,22 +225,22 @@ static void broadcast_deletes_a_stale_id_and_keeps_the_live_ones(void **state) {
 static void a_closed_client_is_removed_by_disconnect(void **state) {
   struct chat *t = *state;
   struct absent_arg gone = {t->port, t->ids[2]};
-  struct ws_client_frame f;
+  struct wsgw_kit_frame f;
   int i;
 
-  assert_int_equal(ws_client_close(t->clients[2], 1000, "bye", WAIT_MS), WS_CLIENT_OK);
-  assert_true(tsupport_wait_until(WAIT_MS, id_absent, &gone));
+  assert_int_equal(wsgw_kit_close(t->clients[2], 1000, "bye"), 0);
+  assert_int_equal(wsgw_kit_wait_until(id_absent, &gone, WAIT_MS), 0);
   for (i = 0; i < 2; i++)
     assert_int_equal(stored(t->port, t->ids[i]), 1);
 
   /* The remaining clients still chat. */
   assert_int_equal(
-      ws_client_send_text(t->clients[0], "{\"action\":\"sendmessage\",\"data\":\"still here\"}"),
+      wsgw_kit_send_text(t->clients[0], "{\"action\":\"sendmessage\",\"data\":\"still here\"}"),
       0);
   for (i = 0; i < 2; i++) {
-    assert_int_equal(ws_client_recv_message(t->clients[i], WAIT_MS, &f), WS_CLIENT_OK);
+    assert_int_equal(wsgw_kit_recv_message(t->clients[i], WAIT_MS, &f), WSGW_KIT_RECV_OK);
     assert_string_equal(f.data, "still here");
-    ws_client_frame_free(&f);
+    wsgw_kit_frame_free(&f);
   }
 }
 
@@ -240,8 +248,8 @@ static void a_dropped_client_is_removed_by_disconnect(void **state) {
   struct chat *t = *state;
   struct absent_arg gone = {t->port, t->ids[0]};
 
-  ws_client_drop(t->clients[0]);
-  assert_true(tsupport_wait_until(WAIT_MS, id_absent, &gone));
+  wsgw_kit_drop(t->clients[0]);
+  assert_int_equal(wsgw_kit_wait_until(id_absent, &gone, WAIT_MS), 0);
   assert_int_equal(stored(t->port, t->ids[1]), 1);
   assert_int_equal(stored(t->port, t->ids[2]), 1);
 }

@@ -28,8 +28,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "test_support.h"
-#include "ws_client.h"
+#include <wsgw/kit.h>
 
 #define ID_LEN 16
 #define WAIT_MS 5000
@@ -39,15 +38,6 @@
 /* What the $connect handler of stage "self" saw when posting to itself. */
 static atomic_int self_post_status = -100;
 static atomic_int self_post_gone_type = 0;
-
-/* MESSAGE route "whoami" (two-way): answers the connectionId. */
-static cJSON *whoami(const cJSON *event, struct wsgw_ctx *ctx) {
-  const cJSON *id = cJSON_GetObjectItemCaseSensitive(
-      cJSON_GetObjectItemCaseSensitive(event, "requestContext"), "connectionId");
-
-  (void)ctx;
-  return wsgw_response(200, cJSON_IsString(id) ? id->valuestring : "");
-}
 
 /* $connect of stage "self": posts to its own id, records the status. */
 static cJSON *post_to_self(const cJSON *event, struct wsgw_ctx *ctx) {
@@ -66,7 +56,6 @@ static cJSON *post_to_self(const cJSON *event, struct wsgw_ctx *ctx) {
 }
 
 static const struct wsgw_handler test_handlers[] = {
-    {"test.whoami", whoami},
     {"test.post_to_self", post_to_self},
     {NULL, NULL},
 };
@@ -75,7 +64,7 @@ static const char config[] =
     "{\"apis\":["
     " {\"name\":\"conn\",\"stage\":\"dev\","
     "  \"routeSelectionExpression\":\"$request.body.action\","
-    "  \"routes\":{\"whoami\":{\"function\":{\"handler\":\"test.whoami\"},"
+    "  \"routes\":{\"whoami\":{\"function\":{\"handler\":\"diag.whoami\"},"
     "                          \"returnResponse\":true},"
     "            \"$disconnect\":{\"function\":{\"handler\":\"diag.record\","
     "                             \"environment\":{\"EVENTS_TABLE\":\"Events\"}}}}},"
@@ -88,22 +77,32 @@ static const char config[] =
     "  \"BillingMode\":\"PAY_PER_REQUEST\"}]}";
 
 static int group_setup(void **state) {
-  return tsupport_fixture_setup(state, config, test_handlers);
+  *state = wsgw_kit_start(
+      &(struct wsgw_kit_options){.config_json = config, .handlers = test_handlers}, NULL, 0);
+  if (!*state)
+    print_error("%s\n", wsgw_kit_error());
+  return *state ? 0 : -1;
+}
+
+static int group_teardown(void **state) {
+  wsgw_kit_stop(*state);
+  return 0;
 }
 
 /* A connected client on /dev and its connectionId. */
-static struct ws_client *connect_dev(const struct tsupport_fixture *f, char id[ID_LEN + 1]) {
-  struct ws_client *c = ws_client_connect(f->port, "/dev", NULL, NULL, WAIT_MS);
-  struct ws_client_frame fr;
+static struct wsgw_kit_ws *connect_dev(struct wsgw_kit_emu *f, char id[ID_LEN + 1]) {
+  struct wsgw_kit_ws *c = wsgw_kit_ws_open(
+      wsgw_kit_port(f), &(struct wsgw_kit_ws_options){.path = "/dev", .timeout_ms = WAIT_MS});
+  struct wsgw_kit_frame fr;
 
   assert_non_null(c);
-  assert_int_equal(ws_client_status(c), 101);
-  assert_int_equal(ws_client_send_text(c, "{\"action\":\"whoami\"}"), 0);
-  assert_int_equal(ws_client_recv_message(c, WAIT_MS, &fr), WS_CLIENT_OK);
-  assert_int_equal(fr.opcode, WS_CLIENT_TEXT);
+  assert_int_equal(wsgw_kit_ws_status(c), 101);
+  assert_int_equal(wsgw_kit_send_text(c, "{\"action\":\"whoami\"}"), 0);
+  assert_int_equal(wsgw_kit_recv_message(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
+  assert_int_equal(fr.opcode, WSGW_KIT_TEXT);
   assert_int_equal(fr.len, ID_LEN);
   memcpy(id, fr.data, ID_LEN + 1);
-  ws_client_frame_free(&fr);
+  wsgw_kit_frame_free(&fr);
   return c;
 }
 
@@ -124,15 +123,15 @@ static void conn_path(char *buf, size_t cap, const char *prefix, const char *id,
   snprintf(buf, cap, "%s/@connections/%s", prefix, enc);
 }
 
-static int http(const struct tsupport_fixture *f, const char *method, const char *path, const char *body,
-                size_t len, struct tsupport_http_response *resp) {
+static int http(struct wsgw_kit_emu *f, const char *method, const char *path, const char *body,
+                size_t len, struct wsgw_kit_http_response *resp) {
   static const char *const octets[] = {"Content-Type: application/octet-stream", NULL};
 
-  return tsupport_http(f->port, method, path, body ? octets : NULL, body, len, resp);
+  return wsgw_kit_http(wsgw_kit_port(f), method, path, body ? octets : NULL, body, len, resp);
 }
 
-static void assert_gone(const struct tsupport_http_response *r) {
-  const char *type = tsupport_http_header(r, "x-amzn-ErrorType");
+static void assert_gone(const struct wsgw_kit_http_response *r) {
+  const char *type = wsgw_kit_http_header(r, "x-amzn-ErrorType");
 
   assert_int_equal(r->status, 410);
   assert_non_null(type);
@@ -152,31 +151,31 @@ static void assert_iso8601(const char *s) {
 }
 
 static void post_delivers_the_raw_body_as_one_text_frame(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   static const char body[] = "not JSON {\"a\": 1} \xc3\xa9 raw bytes";
-  struct tsupport_http_response r;
-  struct ws_client_frame fr;
+  struct wsgw_kit_http_response r;
+  struct wsgw_kit_frame fr;
   char id[ID_LEN + 1], path[128];
-  struct ws_client *c = connect_dev(f, id);
+  struct wsgw_kit_ws *c = connect_dev(f, id);
 
   conn_path(path, sizeof(path), "/dev", id, 0);
   assert_int_equal(http(f, "POST", path, body, sizeof(body) - 1, &r), 200);
   assert_int_equal(r.body_len, 0);
-  tsupport_http_response_free(&r);
-  assert_int_equal(ws_client_recv(c, WAIT_MS, &fr), WS_CLIENT_OK);
-  assert_int_equal(fr.opcode, WS_CLIENT_TEXT);
+  wsgw_kit_http_free(&r);
+  assert_int_equal(wsgw_kit_recv_frame(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
+  assert_int_equal(fr.opcode, WSGW_KIT_TEXT);
   assert_true(fr.fin);
   assert_int_equal(fr.len, sizeof(body) - 1);
   assert_memory_equal(fr.data, body, fr.len);
-  ws_client_frame_free(&fr);
-  ws_client_free(c);
+  wsgw_kit_frame_free(&fr);
+  wsgw_kit_ws_free(c);
 }
 
 static void get_returns_connected_at_last_active_at_and_source_ip(void **state) {
-  struct tsupport_fixture *f = *state;
-  struct tsupport_http_response r;
+  struct wsgw_kit_emu *f = *state;
+  struct wsgw_kit_http_response r;
   char id[ID_LEN + 1], path[128];
-  struct ws_client *c = connect_dev(f, id);
+  struct wsgw_kit_ws *c = connect_dev(f, id);
   const cJSON *identity, *v;
   cJSON *o;
 
@@ -196,12 +195,12 @@ static void get_returns_connected_at_last_active_at_and_source_ip(void **state) 
   assert_true(cJSON_IsString(v));
   assert_string_equal(v->valuestring, "127.0.0.1");
   cJSON_Delete(o);
-  tsupport_http_response_free(&r);
-  ws_client_free(c);
+  wsgw_kit_http_free(&r);
+  wsgw_kit_ws_free(c);
 }
 
 struct recorded {
-  int port;
+  struct wsgw_kit_emu *emu;
   const char *id;
   cJSON *event;
 };
@@ -209,40 +208,40 @@ struct recorded {
 static int disconnect_recorded(void *arg) {
   struct recorded *r = arg;
 
-  r->event = tsupport_recorded_event(r->port, "Events", r->id, "DISCONNECT");
+  r->event = wsgw_kit_recorded_event(r->emu, "Events", r->id, "DISCONNECT");
   return r->event != NULL;
 }
 
 static void delete_closes_with_1000_and_later_calls_are_gone(void **state) {
-  struct tsupport_fixture *f = *state;
-  struct tsupport_http_response r;
+  struct wsgw_kit_emu *f = *state;
+  struct wsgw_kit_http_response r;
   char id[ID_LEN + 1], path[128];
-  struct ws_client *c = connect_dev(f, id);
+  struct wsgw_kit_ws *c = connect_dev(f, id);
   int code = 0;
 
   conn_path(path, sizeof(path), "/dev", id, 0);
   assert_int_equal(http(f, "DELETE", path, NULL, 0, &r), 204);
   assert_int_equal(r.body_len, 0);
-  tsupport_http_response_free(&r);
-  assert_int_equal(ws_client_expect_close(c, WAIT_MS, &code), WS_CLIENT_OK);
+  wsgw_kit_http_free(&r);
+  assert_int_equal(wsgw_kit_recv_close(c, WAIT_MS, &code), WSGW_KIT_RECV_OK);
   assert_int_equal(code, 1000);
 
   http(f, "POST", path, "late", 4, &r);
   assert_gone(&r);
-  tsupport_http_response_free(&r);
+  wsgw_kit_http_free(&r);
   http(f, "GET", path, NULL, 0, &r);
   assert_gone(&r);
-  tsupport_http_response_free(&r);
+  wsgw_kit_http_free(&r);
   http(f, "DELETE", path, NULL, 0, &r);
   assert_gone(&r);
-  tsupport_http_response_free(&r);
+  wsgw_kit_http_free(&r);
 
   /* SPEC docs/spec/apigw-websocket.md 8: DeleteConnection reaches $disconnect as
    * 1000 "Connection Closed Normally". */
   {
-    struct recorded rec = {f->port, id, NULL};
+    struct recorded rec = {f, id, NULL};
     const cJSON *rc, *v;
-    assert_true(tsupport_wait_until(WAIT_MS, disconnect_recorded, &rec));
+    assert_int_equal(wsgw_kit_wait_until(disconnect_recorded, &rec, WAIT_MS), 0);
     rc = cJSON_GetObjectItemCaseSensitive(rec.event, "requestContext");
     v = cJSON_GetObjectItemCaseSensitive(rc, "disconnectStatusCode");
     assert_true(cJSON_IsNumber(v));
@@ -252,78 +251,78 @@ static void delete_closes_with_1000_and_later_calls_are_gone(void **state) {
     assert_string_equal(v->valuestring, "Connection Closed Normally");
     cJSON_Delete(rec.event);
   }
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 static void an_unknown_id_is_gone_for_every_method(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   static const char *const methods[] = {"POST", "GET", "DELETE"};
-  struct tsupport_http_response r;
+  struct wsgw_kit_http_response r;
   size_t i;
 
   for (i = 0; i < 3; i++) {
     http(f, methods[i], "/dev/@connections/" UNKNOWN_ID, i == 0 ? "x" : NULL, i == 0, &r);
     assert_gone(&r);
-    tsupport_http_response_free(&r);
+    wsgw_kit_http_free(&r);
   }
 }
 
 static void percent_encoded_id_and_at_sign_are_decoded(void **state) {
-  struct tsupport_fixture *f = *state;
-  struct tsupport_http_response r;
-  struct ws_client_frame fr;
+  struct wsgw_kit_emu *f = *state;
+  struct wsgw_kit_http_response r;
+  struct wsgw_kit_frame fr;
   char id[ID_LEN + 1], path[128];
-  struct ws_client *c = connect_dev(f, id);
+  struct wsgw_kit_ws *c = connect_dev(f, id);
 
   /* The SDKs encode '=' as %3D; AWS's own example also encodes '@'. */
   conn_path(path, sizeof(path), "/dev", id, 1);
   assert_non_null(strstr(path, "%3D"));
   assert_int_equal(http(f, "POST", path, "one", 3, &r), 200);
-  tsupport_http_response_free(&r);
-  assert_int_equal(ws_client_recv(c, WAIT_MS, &fr), WS_CLIENT_OK);
+  wsgw_kit_http_free(&r);
+  assert_int_equal(wsgw_kit_recv_frame(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
   assert_string_equal(fr.data, "one");
-  ws_client_frame_free(&fr);
+  wsgw_kit_frame_free(&fr);
 
   conn_path(path, sizeof(path), "/dev", id, 1);
   memmove(path + 7, path + 5, strlen(path + 5) + 1); /* "/dev/@" -> "/dev/%40" */
   memcpy(path + 5, "%40", 3);
   assert_memory_equal(path, "/dev/%40connections/", 20);
   assert_int_equal(http(f, "POST", path, "two", 3, &r), 200);
-  tsupport_http_response_free(&r);
-  assert_int_equal(ws_client_recv(c, WAIT_MS, &fr), WS_CLIENT_OK);
+  wsgw_kit_http_free(&r);
+  assert_int_equal(wsgw_kit_recv_frame(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
   assert_string_equal(fr.data, "two");
-  ws_client_frame_free(&fr);
+  wsgw_kit_frame_free(&fr);
 
   assert_int_equal(http(f, "GET", path, NULL, 0, &r), 200);
-  tsupport_http_response_free(&r);
-  ws_client_free(c);
+  wsgw_kit_http_free(&r);
+  wsgw_kit_ws_free(c);
 }
 
 static void the_root_form_without_a_stage_works(void **state) {
-  struct tsupport_fixture *f = *state;
-  struct tsupport_http_response r;
-  struct ws_client_frame fr;
+  struct wsgw_kit_emu *f = *state;
+  struct wsgw_kit_http_response r;
+  struct wsgw_kit_frame fr;
   char id[ID_LEN + 1], path[128];
-  struct ws_client *c = connect_dev(f, id);
+  struct wsgw_kit_ws *c = connect_dev(f, id);
 
   conn_path(path, sizeof(path), "", id, 0);
   assert_int_equal(http(f, "POST", path, "root", 4, &r), 200);
-  tsupport_http_response_free(&r);
-  assert_int_equal(ws_client_recv(c, WAIT_MS, &fr), WS_CLIENT_OK);
+  wsgw_kit_http_free(&r);
+  assert_int_equal(wsgw_kit_recv_frame(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
   assert_string_equal(fr.data, "root");
-  ws_client_frame_free(&fr);
+  wsgw_kit_frame_free(&fr);
   assert_int_equal(http(f, "GET", path, NULL, 0, &r), 200);
-  tsupport_http_response_free(&r);
-  ws_client_free(c);
+  wsgw_kit_http_free(&r);
+  wsgw_kit_ws_free(c);
 }
 
 static void a_wrong_stage_is_forbidden(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   static const char *const methods[] = {"POST", "GET", "DELETE"};
-  struct tsupport_http_response r;
+  struct wsgw_kit_http_response r;
   char id[ID_LEN + 1], path[128];
-  struct ws_client *c = connect_dev(f, id);
-  struct ws_client_frame fr;
+  struct wsgw_kit_ws *c = connect_dev(f, id);
+  struct wsgw_kit_frame fr;
   size_t i;
 
   conn_path(path, sizeof(path), "/nope", id, 0);
@@ -331,22 +330,22 @@ static void a_wrong_stage_is_forbidden(void **state) {
     assert_int_equal(http(f, methods[i], path, i == 0 ? "x" : NULL, i == 0, &r), 403);
     assert_int_equal(r.body_len, strlen("{\"message\":\"Forbidden\"}"));
     assert_string_equal(r.body, "{\"message\":\"Forbidden\"}");
-    tsupport_http_response_free(&r);
+    wsgw_kit_http_free(&r);
   }
   /* Nothing was delivered and the connection is still open. */
-  assert_int_equal(ws_client_recv(c, 100, &fr), WS_CLIENT_TIMEOUT);
+  assert_int_equal(wsgw_kit_recv_frame(c, 100, &fr), WSGW_KIT_RECV_TIMEOUT);
   conn_path(path, sizeof(path), "/dev", id, 0);
   assert_int_equal(http(f, "GET", path, NULL, 0, &r), 200);
-  tsupport_http_response_free(&r);
-  ws_client_free(c);
+  wsgw_kit_http_free(&r);
+  wsgw_kit_ws_free(c);
 }
 
 static void a_post_over_131072_bytes_is_payload_too_large(void **state) {
-  struct tsupport_fixture *f = *state;
-  struct tsupport_http_response r;
-  struct ws_client_frame fr;
+  struct wsgw_kit_emu *f = *state;
+  struct wsgw_kit_http_response r;
+  struct wsgw_kit_frame fr;
   char id[ID_LEN + 1], path[128];
-  struct ws_client *c = connect_dev(f, id);
+  struct wsgw_kit_ws *c = connect_dev(f, id);
   char *big = malloc(POST_MAX + 1);
   const char *type;
 
@@ -354,41 +353,42 @@ static void a_post_over_131072_bytes_is_payload_too_large(void **state) {
   memset(big, 'a', POST_MAX + 1);
   conn_path(path, sizeof(path), "/dev", id, 0);
   assert_int_equal(http(f, "POST", path, big, POST_MAX + 1, &r), 413);
-  type = tsupport_http_header(&r, "x-amzn-ErrorType");
+  type = wsgw_kit_http_header(&r, "x-amzn-ErrorType");
   assert_non_null(type);
   assert_string_equal(type, "PayloadTooLargeException");
-  tsupport_http_response_free(&r);
-  assert_int_equal(ws_client_recv(c, 100, &fr), WS_CLIENT_TIMEOUT);
+  wsgw_kit_http_free(&r);
+  assert_int_equal(wsgw_kit_recv_frame(c, 100, &fr), WSGW_KIT_RECV_TIMEOUT);
 
   /* Exactly the limit is accepted and delivered whole. */
   assert_int_equal(http(f, "POST", path, big, POST_MAX, &r), 200);
-  tsupport_http_response_free(&r);
-  assert_int_equal(ws_client_recv_message(c, WAIT_MS, &fr), WS_CLIENT_OK);
-  assert_int_equal(fr.opcode, WS_CLIENT_TEXT);
+  wsgw_kit_http_free(&r);
+  assert_int_equal(wsgw_kit_recv_message(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
+  assert_int_equal(fr.opcode, WSGW_KIT_TEXT);
   assert_int_equal(fr.len, POST_MAX);
   assert_memory_equal(fr.data, big, POST_MAX);
-  ws_client_frame_free(&fr);
+  wsgw_kit_frame_free(&fr);
   free(big);
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 static void a_post_from_inside_connect_to_its_own_id_is_gone(void **state) {
-  struct tsupport_fixture *f = *state;
-  struct ws_client *c;
-  struct ws_client_frame fr;
+  struct wsgw_kit_emu *f = *state;
+  struct wsgw_kit_ws *c;
+  struct wsgw_kit_frame fr;
 
   atomic_store(&self_post_status, -100);
   atomic_store(&self_post_gone_type, 0);
-  c = ws_client_connect(f->port, "/self", NULL, NULL, WAIT_MS);
+  c = wsgw_kit_ws_open(wsgw_kit_port(f),
+                       &(struct wsgw_kit_ws_options){.path = "/self", .timeout_ms = WAIT_MS});
   assert_non_null(c);
   /* The connection exists only once $connect finished: the handler's post
    * was answered 410 GoneException, and the handshake still succeeded. */
-  assert_int_equal(ws_client_status(c), 101);
+  assert_int_equal(wsgw_kit_ws_status(c), 101);
   assert_int_equal(atomic_load(&self_post_status), 410);
   assert_true(atomic_load(&self_post_gone_type));
   /* The early post delivered nothing. */
-  assert_int_equal(ws_client_recv(c, 100, &fr), WS_CLIENT_TIMEOUT);
-  ws_client_free(c);
+  assert_int_equal(wsgw_kit_recv_frame(c, 100, &fr), WSGW_KIT_RECV_TIMEOUT);
+  wsgw_kit_ws_free(c);
 }
 
 int main(void) {
@@ -405,5 +405,5 @@ int main(void) {
   };
 
   return cmocka_run_group_tests_name("connections_api", tests, group_setup,
-                                     tsupport_fixture_teardown);
+                                     group_teardown);
 }

@@ -44,7 +44,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "test_support.h"
+#include <wsgw/kit.h>
 
 #define TABLE "Durable"
 #define ROUNDS 8
@@ -155,7 +155,7 @@ static int item_is_whole(const cJSON *item, const char *pk) {
 /* ---- the wsgw process ------------------------------------------------------ */
 
 static int banner_port(const char *path) {
-  char *text = tsupport_read_file(path, NULL);
+  char *text = wsgw_kit_read_file(path, NULL);
   const char *at = text ? strstr(text, " ready on http://127.0.0.1:") : NULL;
   int port = 0;
 
@@ -179,7 +179,7 @@ static int server_ready_or_gone(void *arg) {
 }
 
 static void print_file(const char *what, const char *path) {
-  char *text = tsupport_read_file(path, NULL);
+  char *text = wsgw_kit_read_file(path, NULL);
 
   print_message("%s (%s):\n%s\n", what, path, text ? text : "(unreadable)");
   free(text);
@@ -216,7 +216,7 @@ static void server_start(struct fixture *f, int no_sync) {
   }
   close(out);
   close(err);
-  if (!tsupport_wait_until(START_MS, server_ready_or_gone, s) || s->port <= 0) {
+  if (wsgw_kit_wait_until(server_ready_or_gone, s, START_MS) != 0 || s->port <= 0) {
     print_file("stdout", s->out_path);
     print_file("stderr", s->err_path);
     fail_msg("wsgw (start %d) %s within %d ms", s->starts,
@@ -247,7 +247,7 @@ static int server_exited(void *arg) {
 /* SIGTERM, and the exit status 0 of a clean stop. */
 static void server_stop(struct server *s) {
   assert_int_equal(kill(s->pid, SIGTERM), 0);
-  if (!tsupport_wait_until(STOP_MS, server_exited, s)) {
+  if (wsgw_kit_wait_until(server_exited, s, STOP_MS) != 0) {
     kill(s->pid, SIGKILL);
     waitpid(s->pid, NULL, 0);
     s->pid = 0;
@@ -262,9 +262,11 @@ static void server_stop(struct server *s) {
 /* ---- requests ---------------------------------------------------------------- */
 
 static cJSON *dynamo_ok(struct fixture *f, const char *op, const char *json) {
-  int status;
-  cJSON *out = tsupport_dynamodb_json(f->srv.port, op, json, &status);
+  struct wsgw_kit_http_response http;
+  int status = wsgw_kit_http_dynamodb(f->srv.port, op, json, &http);
+  cJSON *out = status > 0 ? cJSON_ParseWithLength(http.body, http.body_len) : NULL;
 
+  wsgw_kit_http_free(&http);
   if (status != 200) {
     char *text = out ? cJSON_PrintUnformatted(out) : NULL;
     print_message("%s %s -> %d %s\n", op, json, status, text ? text : "");
@@ -470,12 +472,12 @@ static void no_sync_store_stays_consistent_after_sigkill(void **state) {
 
 /* GET /_wsgw/stats -> the "store" counters (cJSON_Delete it). */
 static cJSON *store_stats(struct fixture *f) {
-  struct tsupport_http_response resp;
+  struct wsgw_kit_http_response resp;
   cJSON *all, *store;
 
-  assert_int_equal(tsupport_http(f->srv.port, "GET", "/_wsgw/stats", NULL, NULL, 0, &resp), 200);
+  assert_int_equal(wsgw_kit_http(f->srv.port, "GET", "/_wsgw/stats", NULL, NULL, 0, &resp), 200);
   all = cJSON_ParseWithLength(resp.body, resp.body_len);
-  tsupport_http_response_free(&resp);
+  wsgw_kit_http_free(&resp);
   store = cJSON_DetachItemFromObjectCaseSensitive(all, "store");
   cJSON_Delete(all);
   assert_non_null(store);

@@ -28,20 +28,10 @@
 
 #include <cjson/cJSON.h>
 
-#include "test_support.h"
-#include "ws_client.h"
+#include <wsgw/kit.h>
 
 #define ID_LEN 16
 #define WAIT_MS 5000
-
-/* MESSAGE route "whoami" (two-way): answers the connectionId. */
-static cJSON *whoami(const cJSON *event, struct wsgw_ctx *ctx) {
-  const cJSON *id = cJSON_GetObjectItemCaseSensitive(
-      cJSON_GetObjectItemCaseSensitive(event, "requestContext"), "connectionId");
-
-  (void)ctx;
-  return wsgw_response(200, cJSON_IsString(id) ? id->valuestring : "");
-}
 
 /* MESSAGE route "nul": stores {"id": "h<NUL>i", "v": "w<NUL>"} through
  * wsgw_dynamodb (writing U+0000 as C0 80, as wsgw_handler.h says), reads it
@@ -85,7 +75,6 @@ static cJSON *nul_handler(const cJSON *event, struct wsgw_ctx *ctx) {
 }
 
 static const struct wsgw_handler test_handlers[] = {
-    {"test.whoami", whoami},
     {"test.nul", nul_handler},
     {NULL, NULL},
 };
@@ -94,7 +83,7 @@ static const char config[] =
     "{\"apis\":["
     " {\"name\":\"nul\",\"stage\":\"dev\","
     "  \"routeSelectionExpression\":\"$request.body.action\","
-    "  \"routes\":{\"whoami\":{\"function\":{\"handler\":\"test.whoami\"},"
+    "  \"routes\":{\"whoami\":{\"function\":{\"handler\":\"diag.whoami\"},"
     "                          \"returnResponse\":true},"
     "            \"nul\":\"test.nul\"}}],"
     " \"tables\":["
@@ -110,7 +99,16 @@ static const char config[] =
     "   \"BillingMode\":\"PAY_PER_REQUEST\"}]}";
 
 static int group_setup(void **state) {
-  return tsupport_fixture_setup(state, config, test_handlers);
+  *state = wsgw_kit_start(
+      &(struct wsgw_kit_options){.config_json = config, .handlers = test_handlers}, NULL, 0);
+  if (!*state)
+    print_error("%s\n", wsgw_kit_error());
+  return *state ? 0 : -1;
+}
+
+static int group_teardown(void **state) {
+  wsgw_kit_stop(*state);
+  return 0;
 }
 
 /* A response quoted in a failure message (copied so that nothing leaks when
@@ -119,31 +117,31 @@ static char shown[4096];
 
 /* Runs op with the raw JSON request; asserts the status and returns the
  * raw response body (free() it). */
-static char *call(const struct tsupport_fixture *f, const char *op, const char *json, int status) {
-  struct tsupport_http_response r;
+static char *call(struct wsgw_kit_emu *f, const char *op, const char *json, int status) {
+  struct wsgw_kit_http_response r;
   char *body;
 
-  tsupport_dynamodb(f->port, op, json, &r);
+  wsgw_kit_http_dynamodb(wsgw_kit_port(f), op, json, &r);
   if (r.status != status) {
     int got = r.status;
     snprintf(shown, sizeof(shown), "%s", r.body ? r.body : "");
-    tsupport_http_response_free(&r);
+    wsgw_kit_http_free(&r);
     fail_msg("%s %s: expected %d, got %d %s", op, json, status, got, shown);
   }
   body = malloc(r.body_len + 1);
   assert_non_null(body);
   memcpy(body, r.body, r.body_len);
   body[r.body_len] = '\0';
-  tsupport_http_response_free(&r);
+  wsgw_kit_http_free(&r);
   return body;
 }
 
-static void call_ok(const struct tsupport_fixture *f, const char *op, const char *json) {
+static void call_ok(struct wsgw_kit_emu *f, const char *op, const char *json) {
   free(call(f, op, json, 200));
 }
 
 /* The raw body equals want exactly. */
-static void expect_body(const struct tsupport_fixture *f, const char *op, const char *json,
+static void expect_body(struct wsgw_kit_emu *f, const char *op, const char *json,
                         const char *want) {
   char *body = call(f, op, json, 200);
   int same = strcmp(body, want) == 0;
@@ -168,7 +166,7 @@ static void expect_in_order(const char *body, const char *const *texts) {
 }
 
 static void keys_that_differ_after_a_nul_are_two_items(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   char *body;
 
   call_ok(f, "PutItem", "{\"TableName\":\"Tnul\",\"Item\":{\"id\":{\"S\":\"k\\u0000A\"},\"v\":{\"S\":\"one\"}}}");
@@ -196,7 +194,7 @@ static void keys_that_differ_after_a_nul_are_two_items(void **state) {
 }
 
 static void an_attribute_name_with_a_nul_is_distinct_from_its_prefix(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
 
   call_ok(f, "PutItem",
           "{\"TableName\":\"Tnul\",\"Item\":{\"id\":{\"S\":\"names\"},"
@@ -220,7 +218,7 @@ struct cond_row {
 };
 
 static void expression_names_and_values_keep_their_nuls(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   static const struct cond_row rows[] = {
       {"#n = :a", "\":a\":{\"S\":\"v\\u0000w\"}", 1},
       {"#n = :a", "\":a\":{\"S\":\"v\\u0000\"}", 0},
@@ -269,7 +267,7 @@ static void expression_names_and_values_keep_their_nuls(void **state) {
 }
 
 /* A Query of partition "p" of table Qnul: its raw body. */
-static char *query(const struct tsupport_fixture *f, const char *condition, const char *values,
+static char *query(struct wsgw_kit_emu *f, const char *condition, const char *values,
                    const char *extra) {
   char req[1024];
 
@@ -281,7 +279,7 @@ static char *query(const struct tsupport_fixture *f, const char *condition, cons
 }
 
 static void a_nul_sorts_before_every_other_byte_in_sort_keys(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   /* Sort keys as sent, in UTF-8 byte order ("a" < "a\0" < "a\0b" < "a\1" < "b"). */
   static const char *const keys[] = {"a", "a\\u0000", "a\\u0000b", "a\\u0001", "b"};
   static const char *const ascending[] = {
@@ -351,7 +349,7 @@ static char *long_key_put(size_t n) {
 }
 
 static void sizes_count_a_nul_as_one_byte(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   char *req, *body;
   size_t o;
 
@@ -379,7 +377,7 @@ static void sizes_count_a_nul_as_one_byte(void **state) {
 }
 
 static void a_raw_c0_byte_is_refused_and_an_escaped_backslash_is_no_nul(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   char *body;
 
   /* C0 80 is how wsgw holds U+0000 inside; from a client it is invalid
@@ -397,52 +395,54 @@ static void a_raw_c0_byte_is_refused_and_an_escaped_backslash_is_no_nul(void **s
 }
 
 /* A connected client on /dev and its connectionId. */
-static struct ws_client *connect_dev(const struct tsupport_fixture *f, char id[ID_LEN + 1]) {
-  struct ws_client *c = ws_client_connect(f->port, "/dev", NULL, NULL, WAIT_MS);
-  struct ws_client_frame fr;
+static struct wsgw_kit_ws *connect_dev(struct wsgw_kit_emu *f, char id[ID_LEN + 1]) {
+  struct wsgw_kit_ws *c = wsgw_kit_ws_open(
+      wsgw_kit_port(f), &(struct wsgw_kit_ws_options){.path = "/dev", .timeout_ms = WAIT_MS});
+  struct wsgw_kit_frame fr;
 
   assert_non_null(c);
-  assert_int_equal(ws_client_status(c), 101);
-  assert_int_equal(ws_client_send_text(c, "{\"action\":\"whoami\"}"), 0);
-  assert_int_equal(ws_client_recv_message(c, WAIT_MS, &fr), WS_CLIENT_OK);
+  assert_int_equal(wsgw_kit_ws_status(c), 101);
+  assert_int_equal(wsgw_kit_send_text(c, "{\"action\":\"whoami\"}"), 0);
+  assert_int_equal(wsgw_kit_recv_message(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
   assert_int_equal(fr.len, ID_LEN);
   memcpy(id, fr.data, ID_LEN);
   id[ID_LEN] = '\0';
-  ws_client_frame_free(&fr);
+  wsgw_kit_frame_free(&fr);
   return c;
 }
 
 static void a_posted_payload_with_a_nul_byte_is_delivered_whole(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   static const char *const octets[] = {"Content-Type: application/octet-stream", NULL};
   static const char payload[] = "before\0after";
-  struct tsupport_http_response r;
-  struct ws_client_frame fr;
+  struct wsgw_kit_http_response r;
+  struct wsgw_kit_frame fr;
   char id[ID_LEN + 1], path[128];
-  struct ws_client *c = connect_dev(f, id);
+  struct wsgw_kit_ws *c = connect_dev(f, id);
 
   snprintf(path, sizeof(path), "/dev/@connections/%s", id);
-  assert_int_equal(tsupport_http(f->port, "POST", path, octets, payload, sizeof(payload) - 1, &r), 200);
-  tsupport_http_response_free(&r);
-  assert_int_equal(ws_client_recv_message(c, WAIT_MS, &fr), WS_CLIENT_OK);
+  assert_int_equal(
+      wsgw_kit_http(wsgw_kit_port(f), "POST", path, octets, payload, sizeof(payload) - 1, &r), 200);
+  wsgw_kit_http_free(&r);
+  assert_int_equal(wsgw_kit_recv_message(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
   assert_int_equal(fr.len, sizeof(payload) - 1);
   assert_memory_equal(fr.data, payload, sizeof(payload) - 1);
-  ws_client_frame_free(&fr);
-  ws_client_free(c);
+  wsgw_kit_frame_free(&fr);
+  wsgw_kit_ws_free(c);
 }
 
 static void a_handler_sees_a_nul_as_c0_80_and_posts_nul_bytes_whole(void **state) {
-  struct tsupport_fixture *f = *state;
-  struct ws_client_frame fr;
+  struct wsgw_kit_emu *f = *state;
+  struct wsgw_kit_frame fr;
   char id[ID_LEN + 1];
-  struct ws_client *c = connect_dev(f, id);
+  struct wsgw_kit_ws *c = connect_dev(f, id);
 
-  assert_int_equal(ws_client_send_text(c, "{\"action\":\"nul\"}"), 0);
-  assert_int_equal(ws_client_recv_message(c, WAIT_MS, &fr), WS_CLIENT_OK);
+  assert_int_equal(wsgw_kit_send_text(c, "{\"action\":\"nul\"}"), 0);
+  assert_int_equal(wsgw_kit_recv_message(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
   assert_int_equal(fr.len, 6);
   assert_memory_equal(fr.data, "ok\0end", 6);
-  ws_client_frame_free(&fr);
-  ws_client_free(c);
+  wsgw_kit_frame_free(&fr);
+  wsgw_kit_ws_free(c);
   /* What the handler stored is U+0000 on the wire. */
   expect_body(f, "GetItem", "{\"TableName\":\"Tnul\",\"Key\":{\"id\":{\"S\":\"h\\u0000i\"}}}",
               "{\"Item\":{\"id\":{\"S\":\"h\\u0000i\"},\"v\":{\"S\":\"w\\u0000\"}}}");
@@ -460,5 +460,5 @@ int main(void) {
       cmocka_unit_test(a_handler_sees_a_nul_as_c0_80_and_posts_nul_bytes_whole),
   };
 
-  return cmocka_run_group_tests(tests, group_setup, tsupport_fixture_teardown);
+  return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

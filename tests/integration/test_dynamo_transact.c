@@ -8,7 +8,7 @@
  * TransactGetItems order, projection and snapshot reads. A fresh LMDB
  * directory per test.
  *
- * Cases are rows (tests/support/dynamo_rows.h): operation, request,
+ * Cases are rows (tests/integration/dynamo_rows.h): operation, request,
  * expected status, __type (NULL on success), a substring of the body, and
  * the reason the row exists. Rows run in order within one table of rows.
  */

@@ -8,7 +8,8 @@
  * every expectation, succeeding and failing with a readable message;
  * faults through the kit (@connections 410, DynamoDB throttling,
  * $disconnect dropped); the invocation log; killing and dropping
- * connections ($disconnect sees 1006); the DynamoDB helpers; and the
+ * connections ($disconnect sees 1006); the DynamoDB helpers; raw clients
+ * (frames, any handshake answer) and plain HTTP against the port; and the
  * example of docs/testkit.md, which is compiled here verbatim (a test
  * checks that the document still shows exactly this code).
  *
@@ -106,6 +107,7 @@ static const char diag_config[] =
     "  \"defaults\": {\"function\": {\"environment\": {\"EVENTS_TABLE\": \"Events\"}}},"
     "  \"routes\": {\"$connect\": \"diag.record\", \"$disconnect\": \"diag.record\","
     "   \"echo\": {\"function\": {\"handler\": \"diag.echo\"}, \"returnResponse\": true},"
+    "   \"who\": {\"function\": {\"handler\": \"diag.whoami\"}, \"returnResponse\": true},"
     "   \"upper\": {\"function\": {\"handler\": \"kit.upper\"}, \"returnResponse\": true}}}],"
     " \"tables\": [{\"TableName\": \"Events\","
     "  \"AttributeDefinitions\": [{\"AttributeName\": \"id\", \"AttributeType\": \"S\"}],"
@@ -677,30 +679,89 @@ static void db_helpers_keep_a_nul_in_keys_and_values(void **state) {
 
 /* ---- The documentation ------------------------------------------------------------- */
 
-static char *read_file(const char *path) {
-  FILE *f = fopen(path, "rb");
-  char *data = NULL;
-  long n;
+struct recorded {
+  struct wsgw_kit_emu *emu;
+  const char *id;
+};
 
-  if (!f)
-    return NULL;
-  if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-      (data = malloc((size_t)n + 1)) != NULL) {
-    if (fread(data, 1, (size_t)n, f) != (size_t)n) {
-      free(data);
-      data = NULL;
-    } else {
-      data[n] = '\0';
-    }
-  }
-  fclose(f);
-  return data;
+static int connect_recorded(void *arg) {
+  struct recorded *r = arg;
+  cJSON *event = wsgw_kit_recorded_event(r->emu, "Events", r->id, "CONNECT");
+  int found = event != NULL;
+
+  cJSON_Delete(event);
+  return found;
+}
+
+/* wsgw_kit_ws_open, frames, wsgw_kit_http*, diag.whoami and diag.record,
+ * through the emulator's port as any client would reach it. */
+static void raw_clients_and_http_reach_the_port_as_sent(void **state) {
+  struct wsgw_kit_emu *emu = start_diag();
+  int port = wsgw_kit_port(emu);
+  struct wsgw_kit_ws *ws, *known;
+  struct wsgw_kit_frame f;
+  struct wsgw_kit_http_response r;
+  struct recorded rec = {emu, NULL};
+  static const char raw[] = "GET /_wsgw/faults HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  static const char who[] = "{\"action\":\"who\"}";
+
+  (void)state;
+  /* A rejected handshake still gives a client with the answer's status. */
+  ws = wsgw_kit_ws_open(port, &(struct wsgw_kit_ws_options){.path = "/status?status=403"});
+  assert_non_null(ws);
+  assert_int_equal(wsgw_kit_ws_status(ws), 403);
+  assert_string_equal(wsgw_kit_ws_id(ws), "");
+  wsgw_kit_ws_free(ws);
+
+  ws = wsgw_kit_ws_open(port, &(struct wsgw_kit_ws_options){.path = "/rec"});
+  assert_non_null(ws);
+  assert_int_equal(wsgw_kit_ws_status(ws), 101);
+  assert_non_null(wsgw_kit_ws_header(ws, "Sec-WebSocket-Accept"));
+  CHECK(wsgw_kit_send_frame(ws, WSGW_KIT_PING, 1, "p1", 2));
+  assert_int_equal(wsgw_kit_recv_frame(ws, WAIT_MS, &f), WSGW_KIT_RECV_OK);
+  assert_int_equal(f.opcode, WSGW_KIT_PONG);
+  assert_int_equal(f.len, 2);
+  assert_memory_equal(f.data, "p1", 2);
+  wsgw_kit_frame_free(&f);
+  /* A fragmented message is one message; diag.whoami answers with the id
+   * diag.record stored at $connect. */
+  CHECK(wsgw_kit_send_fragmented(ws, who, strlen(who), 5));
+  assert_int_equal(wsgw_kit_recv_message(ws, WAIT_MS, &f), WSGW_KIT_RECV_OK);
+  assert_int_equal(f.opcode, WSGW_KIT_TEXT);
+  assert_true(f.len > 0);
+  rec.id = f.data;
+  CHECK(wsgw_kit_wait_until(connect_recorded, &rec, WAIT_MS));
+  wsgw_kit_frame_free(&f);
+  assert_int_equal(wsgw_kit_recv_frame(ws, SHORT_MS, &f), WSGW_KIT_RECV_TIMEOUT);
+  wsgw_kit_ws_free(ws);
+  /* The kit's own clients: whoami is wsgw_kit_ws_id. */
+  known = connect_path(emu, "/rec");
+  CHECK(wsgw_kit_send_text(known, who));
+  CHECK(wsgw_kit_expect_text(known, wsgw_kit_ws_id(known), WAIT_MS));
+  wsgw_kit_ws_free(known);
+
+  assert_int_equal(wsgw_kit_http(port, "GET", "/_wsgw/invocations?routeKey=%24connect", NULL,
+                                 NULL, 0, &r),
+                   200);
+  assert_non_null(strstr(r.body, "diag.record"));
+  assert_non_null(wsgw_kit_http_header(&r, "content-type"));
+  wsgw_kit_http_free(&r);
+  assert_int_equal(wsgw_kit_http_raw(port, raw, strlen(raw), 1, WAIT_MS, &r), 200);
+  assert_true(r.body_len > 0 && r.body[0] == '[');
+  wsgw_kit_http_free(&r);
+  assert_int_equal(wsgw_kit_http_dynamodb(port, "ListTables", "{}", &r), 200);
+  assert_non_null(strstr(r.body, "\"Events\""));
+  wsgw_kit_http_free(&r);
+  assert_int_equal(wsgw_kit_http_dynamodb(port, "NoSuchOperation", "{}", &r), 400);
+  assert_non_null(strstr(r.body, "UnknownOperationException"));
+  wsgw_kit_http_free(&r);
+  wsgw_kit_stop(emu);
 }
 
 /* The example between the markers of this file is in docs/testkit.md as is. */
 static void the_docs_show_the_example_compiled_here(void **state) {
-  char *self = read_file("tests/integration/test_wsgw_kit.c");
-  char *doc = read_file("docs/testkit.md");
+  char *self = wsgw_kit_read_file("tests/integration/test_wsgw_kit.c", NULL);
+  char *doc = wsgw_kit_read_file("docs/testkit.md", NULL);
   const char *begin_mark = "/* docs/testkit.md example: begin */\n";
   char *begin, *end;
 
@@ -738,6 +799,7 @@ int main(void) {
       cmocka_unit_test(a_killed_connection_ends_the_client_and_disconnect_sees_1006),
       cmocka_unit_test(db_helpers_put_get_scan_and_expect),
       cmocka_unit_test(db_helpers_keep_a_nul_in_keys_and_values),
+      cmocka_unit_test(raw_clients_and_http_reach_the_port_as_sent),
       cmocka_unit_test(the_docs_show_the_example_compiled_here),
   };
 

@@ -28,8 +28,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "test_support.h"
-#include "ws_client.h"
+#include <wsgw/kit.h>
 
 #define ID_LEN 16
 #define WAIT_MS 5000
@@ -45,21 +44,8 @@
   "\"user\":\"${context.authorizer.user}\",\"env\":\"${stageVariables.env}\","                 \
   "\"stage\":\"$context.stage\",\"sourceIp\":\"$context.identity.sourceIp\"}"
 
-static cJSON *whoami(const cJSON *event, struct wsgw_ctx *ctx) {
-  const cJSON *id = cJSON_GetObjectItemCaseSensitive(
-      cJSON_GetObjectItemCaseSensitive(event, "requestContext"), "connectionId");
-
-  (void)ctx;
-  return wsgw_response(200, cJSON_IsString(id) ? id->valuestring : "");
-}
-
-static const struct wsgw_handler test_handlers[] = {
-    {"test.whoami", whoami},
-    {NULL, NULL},
-};
-
 struct fixture {
-  struct emu *emu;
+  struct wsgw_kit_emu *emu;
   int port;
   char csv_path[64], json_path[64], err_path[64];
   int saved_stderr;
@@ -98,7 +84,7 @@ static void add_api(cJSON *apis, const char *stage, const char *format, const ch
   cJSON_AddStringToObject(routes, "$disconnect", "diag.echo");
   r = cJSON_AddObjectToObject(routes, "whoami");
   fn = cJSON_AddObjectToObject(r, "function");
-  cJSON_AddStringToObject(fn, "handler", "test.whoami");
+  cJSON_AddStringToObject(fn, "handler", "diag.whoami");
   cJSON_AddBoolToObject(r, "returnResponse", 1);
   r = cJSON_AddObjectToObject(routes, "echo");
   cJSON_AddStringToObject(r, "function", "diag.echo");
@@ -136,10 +122,12 @@ static int group_setup(void **state) {
   text = cJSON_PrintUnformatted(cfg);
   cJSON_Delete(cfg);
   assert_non_null(text);
-  f->emu = tsupport_emu_start(text, test_handlers);
+  f->emu = wsgw_kit_start(&(struct wsgw_kit_options){.config_json = text},
+                          NULL, 0);
   cJSON_free(text);
-  assert_non_null(f->emu);
-  f->port = tsupport_emu_port(f->emu);
+  if (!f->emu)
+    fail_msg("%s", wsgw_kit_error());
+  f->port = wsgw_kit_port(f->emu);
   *state = f;
   return 0;
 }
@@ -147,7 +135,7 @@ static int group_setup(void **state) {
 static int group_teardown(void **state) {
   struct fixture *f = *state;
 
-  tsupport_emu_stop(f->emu);
+  wsgw_kit_stop(f->emu);
   fflush(stderr);
   dup2(f->saved_stderr, STDERR_FILENO);
   close(f->saved_stderr);
@@ -160,21 +148,22 @@ static int group_teardown(void **state) {
 
 /* Connects, learns the id (route whoami), sends one echo, closes. */
 static void one_connection(const struct fixture *f, const char *path, char id[ID_LEN + 1]) {
-  struct ws_client *c = ws_client_connect(f->port, path, NULL, NULL, WAIT_MS);
-  struct ws_client_frame fr;
+  struct wsgw_kit_ws *c =
+      wsgw_kit_ws_open(f->port, &(struct wsgw_kit_ws_options){.path = path, .timeout_ms = WAIT_MS});
+  struct wsgw_kit_frame fr;
 
   assert_non_null(c);
-  assert_int_equal(ws_client_status(c), 101);
-  assert_int_equal(ws_client_send_text(c, "{\"action\":\"whoami\"}"), 0);
-  assert_int_equal(ws_client_recv_message(c, WAIT_MS, &fr), WS_CLIENT_OK);
+  assert_int_equal(wsgw_kit_ws_status(c), 101);
+  assert_int_equal(wsgw_kit_send_text(c, "{\"action\":\"whoami\"}"), 0);
+  assert_int_equal(wsgw_kit_recv_message(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
   assert_int_equal(fr.len, ID_LEN);
   memcpy(id, fr.data, ID_LEN + 1);
-  ws_client_frame_free(&fr);
-  assert_int_equal(ws_client_send_text(c, "{\"action\":\"echo\"}"), 0);
-  assert_int_equal(ws_client_recv_message(c, WAIT_MS, &fr), WS_CLIENT_OK);
-  ws_client_frame_free(&fr);
-  assert_int_equal(ws_client_close(c, 1000, "bye", WAIT_MS), WS_CLIENT_OK);
-  ws_client_free(c);
+  wsgw_kit_frame_free(&fr);
+  assert_int_equal(wsgw_kit_send_text(c, "{\"action\":\"echo\"}"), 0);
+  assert_int_equal(wsgw_kit_recv_message(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
+  wsgw_kit_frame_free(&fr);
+  assert_int_equal(wsgw_kit_close(c, 1000, "bye"), 0);
+  wsgw_kit_ws_free(c);
 }
 
 /* The lines of a file that contain `needle`, copied into lines[]. */
@@ -196,7 +185,7 @@ static void log_lines_free(struct log_lines *l) {
 
 static int log_has_lines(void *arg) {
   struct log_lines *l = arg;
-  char *text = tsupport_read_file(l->path, NULL), *line, *save = NULL;
+  char *text = wsgw_kit_read_file(l->path, NULL), *line, *save = NULL;
 
   log_lines_free(l);
   if (!text)
@@ -209,7 +198,7 @@ static int log_has_lines(void *arg) {
 }
 
 static void wait_lines(struct log_lines *l) {
-  if (!tsupport_wait_until(WAIT_MS, log_has_lines, l))
+  if (wsgw_kit_wait_until(log_has_lines, l, WAIT_MS) != 0)
     fail_msg("%s: %zu lines for %s, expected %zu", l->path, l->n, l->needle, l->want);
   /* No extra line for this connection. */
   assert_int_equal(l->n, l->want);

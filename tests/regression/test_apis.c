@@ -26,8 +26,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "test_support.h"
-#include "ws_client.h"
+#include <wsgw/kit.h>
 
 #define ID_LEN 16
 #define WAIT_MS 5000
@@ -39,7 +38,9 @@ static const char *rc_string(const cJSON *event, const char *name) {
   return cJSON_IsString(v) ? v->valuestring : "-";
 }
 
-static cJSON *whoami(const cJSON *event, struct wsgw_ctx *ctx) {
+/* Not diag.whoami: this suite needs which API and stage answered, so the
+ * reply is "connectionId apiId stage domainName stageVariables.name". */
+static cJSON *api_identity(const cJSON *event, struct wsgw_ctx *ctx) {
   const cJSON *name = cJSON_GetObjectItemCaseSensitive(
       cJSON_GetObjectItemCaseSensitive(event, "stageVariables"), "name");
   char text[512];
@@ -52,11 +53,12 @@ static cJSON *whoami(const cJSON *event, struct wsgw_ctx *ctx) {
 }
 
 static const struct wsgw_handler test_handlers[] = {
-    {"test.whoami", whoami},
+    {"test.api_identity", api_identity},
     {NULL, NULL},
 };
 
-#define ROUTES "\"routes\":{\"whoami\":{\"function\":\"test.whoami\",\"returnResponse\":true}}"
+#define ROUTES \
+  "\"routes\":{\"whoami\":{\"function\":\"test.api_identity\",\"returnResponse\":true}}"
 
 static const char config[] =
     "{\"apis\":["
@@ -66,7 +68,7 @@ static const char config[] =
     " {\"name\":\"gamma\",\"stage\":\"c1\"," ROUTES "}]}";
 
 struct fixture {
-  struct emu *emu;
+  struct wsgw_kit_emu *emu;
   int port;
   char domain[64];
 };
@@ -75,9 +77,11 @@ static int group_setup(void **state) {
   struct fixture *f = calloc(1, sizeof(*f));
 
   assert_non_null(f);
-  f->emu = tsupport_emu_start(config, test_handlers);
-  assert_non_null(f->emu);
-  f->port = tsupport_emu_port(f->emu);
+  f->emu = wsgw_kit_start(
+      &(struct wsgw_kit_options){.config_json = config, .handlers = test_handlers}, NULL, 0);
+  if (!f->emu)
+    fail_msg("%s", wsgw_kit_error());
+  f->port = wsgw_kit_port(f->emu);
   snprintf(f->domain, sizeof(f->domain), "127.0.0.1:%d", f->port);
   *state = f;
   return 0;
@@ -86,7 +90,7 @@ static int group_setup(void **state) {
 static int group_teardown(void **state) {
   struct fixture *f = *state;
 
-  tsupport_emu_stop(f->emu);
+  wsgw_kit_stop(f->emu);
   free(f);
   return 0;
 }
@@ -97,29 +101,30 @@ struct seen {
   char api_id[32], stage[32], domain[96], name[32];
 };
 
-static struct ws_client *connect_and_ask(const struct fixture *f, const char *path,
+static struct wsgw_kit_ws *connect_and_ask(const struct fixture *f, const char *path,
                                          struct seen *s) {
-  struct ws_client *c = ws_client_connect(f->port, path, NULL, NULL, WAIT_MS);
-  struct ws_client_frame fr;
+  struct wsgw_kit_ws *c =
+      wsgw_kit_ws_open(f->port, &(struct wsgw_kit_ws_options){.path = path, .timeout_ms = WAIT_MS});
+  struct wsgw_kit_frame fr;
 
   assert_non_null(c);
-  if (ws_client_status(c) != 101)
-    fail_msg("GET %s: %d instead of 101", path, ws_client_status(c));
-  assert_int_equal(ws_client_send_text(c, "{\"action\":\"whoami\"}"), 0);
-  assert_int_equal(ws_client_recv_message(c, WAIT_MS, &fr), WS_CLIENT_OK);
+  if (wsgw_kit_ws_status(c) != 101)
+    fail_msg("GET %s: %d instead of 101", path, wsgw_kit_ws_status(c));
+  assert_int_equal(wsgw_kit_send_text(c, "{\"action\":\"whoami\"}"), 0);
+  assert_int_equal(wsgw_kit_recv_message(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
   if (sscanf(fr.data, "%16s %31s %31s %95s %31s", s->id, s->api_id, s->stage, s->domain,
              s->name) != 5)
     fail_msg("unexpected answer \"%s\"", fr.data);
-  ws_client_frame_free(&fr);
+  wsgw_kit_frame_free(&fr);
   return c;
 }
 
 static void each_api_has_its_own_stage_api_id_and_stage_variables(void **state) {
   struct fixture *f = *state;
   struct seen a, b, g;
-  struct ws_client *ca = connect_and_ask(f, "/a1", &a);
-  struct ws_client *cb = connect_and_ask(f, "/b1", &b);
-  struct ws_client *cg = connect_and_ask(f, "/c1", &g);
+  struct wsgw_kit_ws *ca = connect_and_ask(f, "/a1", &a);
+  struct wsgw_kit_ws *cb = connect_and_ask(f, "/b1", &b);
+  struct wsgw_kit_ws *cg = connect_and_ask(f, "/c1", &g);
 
   assert_string_equal(a.stage, "a1");
   assert_string_equal(b.stage, "b1");
@@ -134,85 +139,86 @@ static void each_api_has_its_own_stage_api_id_and_stage_variables(void **state) 
   /* At the stage path, domainName is this emulator even for a mapped API. */
   assert_string_equal(a.domain, f->domain);
   assert_string_equal(b.domain, f->domain);
-  ws_client_free(ca);
-  ws_client_free(cb);
-  ws_client_free(cg);
+  wsgw_kit_ws_free(ca);
+  wsgw_kit_ws_free(cb);
+  wsgw_kit_ws_free(cg);
 }
 
 static void the_api_id_is_stable_per_api(void **state) {
   struct fixture *f = *state;
   struct seen first, second;
-  struct ws_client *c1 = connect_and_ask(f, "/a1", &first);
-  struct ws_client *c2 = connect_and_ask(f, "/a1", &second);
+  struct wsgw_kit_ws *c1 = connect_and_ask(f, "/a1", &first);
+  struct wsgw_kit_ws *c2 = connect_and_ask(f, "/a1", &second);
 
   assert_string_equal(first.api_id, second.api_id);
   assert_string_not_equal(first.id, second.id);
-  ws_client_free(c1);
-  ws_client_free(c2);
+  wsgw_kit_ws_free(c1);
+  wsgw_kit_ws_free(c2);
 }
 
 static void a_mapping_path_connects_with_the_custom_domain_and_the_real_stage(void **state) {
   struct fixture *f = *state;
   struct seen direct, mapped;
-  struct ws_client *cd = connect_and_ask(f, "/b1", &direct);
-  struct ws_client *cm = connect_and_ask(f, "/orders", &mapped);
+  struct wsgw_kit_ws *cd = connect_and_ask(f, "/b1", &direct);
+  struct wsgw_kit_ws *cm = connect_and_ask(f, "/orders", &mapped);
 
   assert_string_equal(mapped.domain, "ws.example.test");
   assert_string_equal(mapped.stage, "b1");
   assert_string_equal(mapped.api_id, direct.api_id);
   assert_string_equal(mapped.name, "beta");
-  ws_client_free(cd);
-  ws_client_free(cm);
+  wsgw_kit_ws_free(cd);
+  wsgw_kit_ws_free(cm);
 }
 
 static void connections_answers_at_the_mapping_path(void **state) {
   struct fixture *f = *state;
   struct seen s;
-  struct ws_client *c = connect_and_ask(f, "/orders", &s);
-  struct tsupport_http_response r;
-  struct ws_client_frame fr;
+  struct wsgw_kit_ws *c = connect_and_ask(f, "/orders", &s);
+  struct wsgw_kit_http_response r;
+  struct wsgw_kit_frame fr;
   char path[128];
 
   /* The management endpoint through a custom domain is https://{domain}/{path}. */
   snprintf(path, sizeof(path), "/orders/@connections/%s", s.id);
-  assert_int_equal(tsupport_http(f->port, "POST", path, NULL, "via mapping", 11, &r), 200);
-  tsupport_http_response_free(&r);
-  assert_int_equal(ws_client_recv(c, WAIT_MS, &fr), WS_CLIENT_OK);
+  assert_int_equal(wsgw_kit_http(f->port, "POST", path, NULL, "via mapping", 11, &r), 200);
+  wsgw_kit_http_free(&r);
+  assert_int_equal(wsgw_kit_recv_frame(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
   assert_string_equal(fr.data, "via mapping");
-  ws_client_frame_free(&fr);
-  assert_int_equal(tsupport_http(f->port, "GET", path, NULL, NULL, 0, &r), 200);
-  tsupport_http_response_free(&r);
+  wsgw_kit_frame_free(&fr);
+  assert_int_equal(wsgw_kit_http(f->port, "GET", path, NULL, NULL, 0, &r), 200);
+  wsgw_kit_http_free(&r);
   /* The stage path works for the same connection. */
   snprintf(path, sizeof(path), "/b1/@connections/%s", s.id);
-  assert_int_equal(tsupport_http(f->port, "POST", path, NULL, "via stage", 9, &r), 200);
-  tsupport_http_response_free(&r);
-  assert_int_equal(ws_client_recv(c, WAIT_MS, &fr), WS_CLIENT_OK);
+  assert_int_equal(wsgw_kit_http(f->port, "POST", path, NULL, "via stage", 9, &r), 200);
+  wsgw_kit_http_free(&r);
+  assert_int_equal(wsgw_kit_recv_frame(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
   assert_string_equal(fr.data, "via stage");
-  ws_client_frame_free(&fr);
+  wsgw_kit_frame_free(&fr);
   /* DELETE through the mapping closes it. */
   snprintf(path, sizeof(path), "/orders/@connections/%s", s.id);
-  assert_int_equal(tsupport_http(f->port, "DELETE", path, NULL, NULL, 0, &r), 204);
-  tsupport_http_response_free(&r);
+  assert_int_equal(wsgw_kit_http(f->port, "DELETE", path, NULL, NULL, 0, &r), 204);
+  wsgw_kit_http_free(&r);
   {
     int code = 0;
-    assert_int_equal(ws_client_expect_close(c, WAIT_MS, &code), WS_CLIENT_OK);
+    assert_int_equal(wsgw_kit_recv_close(c, WAIT_MS, &code), WSGW_KIT_RECV_OK);
     assert_int_equal(code, 1000);
   }
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 static void an_unknown_path_is_neither_a_stage_nor_a_mapping(void **state) {
   struct fixture *f = *state;
-  struct ws_client *c = ws_client_connect(f->port, "/ws.example.test", NULL, NULL, WAIT_MS);
-  struct tsupport_http_response r;
+  struct wsgw_kit_ws *c = wsgw_kit_ws_open(
+      f->port, &(struct wsgw_kit_ws_options){.path = "/ws.example.test", .timeout_ms = WAIT_MS});
+  struct wsgw_kit_http_response r;
 
   assert_non_null(c);
-  assert_int_equal(ws_client_status(c), 403);
-  ws_client_free(c);
-  assert_int_equal(tsupport_http(f->port, "GET", "/Orders/@connections/AAAAAAAAAAAAAAA=", NULL,
+  assert_int_equal(wsgw_kit_ws_status(c), 403);
+  wsgw_kit_ws_free(c);
+  assert_int_equal(wsgw_kit_http(f->port, "GET", "/Orders/@connections/AAAAAAAAAAAAAAA=", NULL,
                                  NULL, 0, &r),
                    403);
-  tsupport_http_response_free(&r);
+  wsgw_kit_http_free(&r);
 }
 
 int main(void) {

@@ -30,8 +30,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "test_support.h"
-#include "ws_client.h"
+#include <wsgw/kit.h>
 #include "wsgw_builtin.h"
 
 #define ID_LEN 16
@@ -155,15 +154,9 @@ static const char *rc_string(const cJSON *event, const char *name) {
   return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-static cJSON *whoami(const cJSON *event, struct wsgw_ctx *ctx) {
-  (void)ctx;
-  return wsgw_response(200, rc_string(event, "connectionId"));
-}
-
 static const struct wsgw_handler test_handlers[] = {
     {"test.auth", auth},
     {"test.policy", policy},
-    {"test.whoami", whoami},
     {NULL, NULL},
 };
 
@@ -171,7 +164,7 @@ static const struct wsgw_handler test_handlers[] = {
   "\"defaults\":{\"function\":{\"environment\":{\"EVENTS_TABLE\":\"Events\"}}},"               \
   "\"routes\":{"                                                                               \
   " \"$connect\":\"diag.record\",\"$disconnect\":\"diag.record\",\"$default\":\"diag.record\","\
-  " \"whoami\":{\"function\":{\"handler\":\"test.whoami\"},\"returnResponse\":true}}"
+  " \"whoami\":{\"function\":{\"handler\":\"diag.whoami\"},\"returnResponse\":true}}"
 
 static const char config[] =
     "{\"apis\":["
@@ -187,14 +180,14 @@ static const char config[] =
     " {\"name\":\"policy\",\"stage\":\"policy\","
     "  \"authorizer\":{\"type\":\"lambda\",\"function\":\"test.policy\","
     "                 \"identitySource\":[\"route.request.querystring.policy\"]},"
-    "  \"routes\":{\"whoami\":{\"function\":\"test.whoami\",\"returnResponse\":true}}}],"
+    "  \"routes\":{\"whoami\":{\"function\":\"diag.whoami\",\"returnResponse\":true}}}],"
     " \"tables\":[{\"TableName\":\"Events\","
     "  \"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"}],"
     "  \"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}],"
     "  \"BillingMode\":\"PAY_PER_REQUEST\"}]}";
 
 struct fixture {
-  struct emu *emu;
+  struct wsgw_kit_emu *emu;
   int port;
 };
 
@@ -202,9 +195,11 @@ static int group_setup(void **state) {
   struct fixture *f = calloc(1, sizeof(*f));
 
   assert_non_null(f);
-  f->emu = tsupport_emu_start(config, test_handlers);
-  assert_non_null(f->emu);
-  f->port = tsupport_emu_port(f->emu);
+  f->emu = wsgw_kit_start(
+      &(struct wsgw_kit_options){.config_json = config, .handlers = test_handlers}, NULL, 0);
+  if (!f->emu)
+    fail_msg("%s", wsgw_kit_error());
+  f->port = wsgw_kit_port(f->emu);
   *state = f;
   return 0;
 }
@@ -212,7 +207,7 @@ static int group_setup(void **state) {
 static int group_teardown(void **state) {
   struct fixture *f = *state;
 
-  tsupport_emu_stop(f->emu);
+  wsgw_kit_stop(f->emu);
   free(f);
   pthread_mutex_lock(&seen.lock);
   cJSON_Delete(seen.last_event);
@@ -225,39 +220,43 @@ static int group_teardown(void **state) {
 static int handshake(const struct fixture *f, const char *path, const char *authorization) {
   char line[128];
   const char *headers[] = {line, NULL};
-  struct ws_client *c;
+  struct wsgw_kit_ws *c;
   int status;
 
   snprintf(line, sizeof(line), "Authorization: %s", authorization ? authorization : "");
-  c = ws_client_connect(f->port, path, authorization ? headers : NULL, NULL, WAIT_MS);
+  c = wsgw_kit_ws_open(
+      f->port, &(struct wsgw_kit_ws_options){
+                   .path = path, .headers = authorization ? headers : NULL, .timeout_ms = WAIT_MS});
   if (!c)
     fail_msg("GET %s: no HTTP response", path);
-  status = ws_client_status(c);
-  ws_client_free(c);
+  status = wsgw_kit_ws_status(c);
+  wsgw_kit_ws_free(c);
   return status;
 }
 
-static struct ws_client *connect_allowed(const struct fixture *f, const char *path,
+static struct wsgw_kit_ws *connect_allowed(const struct fixture *f, const char *path,
                                          const char *authorization, char id[ID_LEN + 1]) {
   char line[128];
   const char *headers[] = {line, NULL};
-  struct ws_client *c;
-  struct ws_client_frame fr;
+  struct wsgw_kit_ws *c;
+  struct wsgw_kit_frame fr;
 
   snprintf(line, sizeof(line), "Authorization: %s", authorization ? authorization : "");
-  c = ws_client_connect(f->port, path, authorization ? headers : NULL, NULL, WAIT_MS);
+  c = wsgw_kit_ws_open(
+      f->port, &(struct wsgw_kit_ws_options){
+                   .path = path, .headers = authorization ? headers : NULL, .timeout_ms = WAIT_MS});
   assert_non_null(c);
-  assert_int_equal(ws_client_status(c), 101);
-  assert_int_equal(ws_client_send_text(c, "{\"action\":\"whoami\"}"), 0);
-  assert_int_equal(ws_client_recv_message(c, WAIT_MS, &fr), WS_CLIENT_OK);
+  assert_int_equal(wsgw_kit_ws_status(c), 101);
+  assert_int_equal(wsgw_kit_send_text(c, "{\"action\":\"whoami\"}"), 0);
+  assert_int_equal(wsgw_kit_recv_message(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
   assert_int_equal(fr.len, ID_LEN);
   memcpy(id, fr.data, ID_LEN + 1);
-  ws_client_frame_free(&fr);
+  wsgw_kit_frame_free(&fr);
   return c;
 }
 
 struct lookup {
-  int port;
+  struct wsgw_kit_emu *emu;
   const char *id;
   const char *type;
   cJSON *event;
@@ -266,14 +265,14 @@ struct lookup {
 static int event_recorded(void *arg) {
   struct lookup *l = arg;
 
-  l->event = tsupport_recorded_event(l->port, "Events", l->id, l->type);
+  l->event = wsgw_kit_recorded_event(l->emu, "Events", l->id, l->type);
   return l->event != NULL;
 }
 
 static cJSON *wait_event(const struct fixture *f, const char *id, const char *type) {
-  struct lookup l = {f->port, id, type, NULL};
+  struct lookup l = {f->emu, id, type, NULL};
 
-  if (!tsupport_wait_until(WAIT_MS, event_recorded, &l))
+  if (wsgw_kit_wait_until(event_recorded, &l, WAIT_MS) != 0)
     fail_msg("no %s event recorded for %s", type, id);
   return l.event;
 }
@@ -292,7 +291,7 @@ static void a_header_identity_source_is_passed_to_the_authorizer(void **state) {
   struct fixture *f = *state;
   int before = seen_calls();
   char id[ID_LEN + 1];
-  struct ws_client *c = connect_allowed(f, "/hdr", "allow", id);
+  struct wsgw_kit_ws *c = connect_allowed(f, "/hdr", "allow", id);
   cJSON *ev = seen_event();
 
   assert_int_equal(seen_calls(), before + 1);
@@ -300,14 +299,14 @@ static void a_header_identity_source_is_passed_to_the_authorizer(void **state) {
   assert_string_equal(obj_string(cJSON_GetObjectItemCaseSensitive(ev, "headers"), "Authorization"),
                       "allow");
   cJSON_Delete(ev);
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 static void a_querystring_identity_source_is_passed_to_the_authorizer(void **state) {
   struct fixture *f = *state;
   int before = seen_calls();
   char id[ID_LEN + 1];
-  struct ws_client *c = connect_allowed(f, "/qs?token=allow", NULL, id);
+  struct wsgw_kit_ws *c = connect_allowed(f, "/qs?token=allow", NULL, id);
   cJSON *ev = seen_event();
   const cJSON *mq;
 
@@ -320,7 +319,7 @@ static void a_querystring_identity_source_is_passed_to_the_authorizer(void **sta
   assert_true(cJSON_IsArray(mq));
   assert_string_equal(cJSON_GetArrayItem(mq, 0)->valuestring, "allow");
   cJSON_Delete(ev);
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 static void a_missing_identity_source_gets_401_without_invoking_the_authorizer(void **state) {
@@ -342,7 +341,7 @@ static void a_missing_identity_source_gets_401_without_invoking_the_authorizer(v
 static void the_authorizer_event_carries_type_method_arn_headers_and_stage_variables(void **state) {
   struct fixture *f = *state;
   char id[ID_LEN + 1], arn[256];
-  struct ws_client *c = connect_allowed(f, "/hdr", "allow", id);
+  struct wsgw_kit_ws *c = connect_allowed(f, "/hdr", "allow", id);
   cJSON *ev = seen_event(), *connect = wait_event(f, id, "CONNECT");
   const cJSON *h, *mh, *sv, *rc;
 
@@ -376,20 +375,20 @@ static void the_authorizer_event_carries_type_method_arn_headers_and_stage_varia
   assert_string_equal(obj_string(rc, "stage"), "hdr");
   cJSON_Delete(connect);
   cJSON_Delete(ev);
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 static void the_authorizer_event_has_empty_stage_variables_when_none_are_defined(void **state) {
   struct fixture *f = *state;
   char id[ID_LEN + 1];
-  struct ws_client *c = connect_allowed(f, "/qs?token=allow", NULL, id);
+  struct wsgw_kit_ws *c = connect_allowed(f, "/qs?token=allow", NULL, id);
   cJSON *ev = seen_event();
   const cJSON *sv = cJSON_GetObjectItemCaseSensitive(ev, "stageVariables");
 
   assert_true(cJSON_IsObject(sv));
   assert_int_equal(cJSON_GetArraySize(sv), 0);
   cJSON_Delete(ev);
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 /* ---- Outcomes ------------------------------------------------------------------- */
@@ -397,16 +396,16 @@ static void the_authorizer_event_has_empty_stage_variables_when_none_are_defined
 static void allow_continues_with_the_authorizer_context_on_every_later_event(void **state) {
   struct fixture *f = *state;
   char id[ID_LEN + 1];
-  struct ws_client *c = connect_allowed(f, "/hdr", "allow", id);
+  struct wsgw_kit_ws *c = connect_allowed(f, "/hdr", "allow", id);
   const char *types[] = {"CONNECT", "MESSAGE", "DISCONNECT"};
   size_t i;
 
-  assert_int_equal(ws_client_send_text(c, "to $default"), 0);
+  assert_int_equal(wsgw_kit_send_text(c, "to $default"), 0);
   {
     cJSON *m = wait_event(f, id, "MESSAGE");
     cJSON_Delete(m);
   }
-  assert_int_equal(ws_client_close(c, 1000, "bye", WAIT_MS), WS_CLIENT_OK);
+  assert_int_equal(wsgw_kit_close(c, 1000, "bye"), 0);
   for (i = 0; i < 3; i++) {
     cJSON *ev = wait_event(f, id, types[i]);
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(
@@ -422,7 +421,7 @@ static void allow_continues_with_the_authorizer_context_on_every_later_event(voi
                 (cJSON_IsString(level) && strcmp(level->valuestring, "3") == 0));
     cJSON_Delete(ev);
   }
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 static void authorizer_outcomes_give_the_aws_handshake_statuses(void **state) {

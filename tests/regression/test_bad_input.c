@@ -29,8 +29,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "test_support.h"
-#include "ws_client.h"
+#include <wsgw/kit.h>
 
 #define ID_LEN 16
 #define WAIT_MS 5000
@@ -41,30 +40,26 @@
 #define QUICK_MS 5000 /* answers that need no timeout (EOF, bad framing) */
 #define NO_FRAME_MS 300
 
-static cJSON *whoami(const cJSON *event, struct wsgw_ctx *ctx) {
-  const cJSON *id = cJSON_GetObjectItemCaseSensitive(
-      cJSON_GetObjectItemCaseSensitive(event, "requestContext"), "connectionId");
-
-  (void)ctx;
-  return wsgw_response(200, cJSON_IsString(id) ? id->valuestring : "");
-}
-
-static const struct wsgw_handler test_handlers[] = {
-    {"test.whoami", whoami},
-    {NULL, NULL},
-};
-
 static const char config[] =
     "{\"apis\":[{\"name\":\"bad\",\"stage\":\"dev\","
     "  \"routeSelectionExpression\":\"$request.body.action\","
-    "  \"routes\":{\"whoami\":{\"function\":\"test.whoami\",\"returnResponse\":true}}}],"
+    "  \"routes\":{\"whoami\":{\"function\":\"diag.whoami\",\"returnResponse\":true}}}],"
     " \"tables\":[{\"TableName\":\"Items\","
     "  \"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"}],"
     "  \"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],"
     "  \"BillingMode\":\"PAY_PER_REQUEST\"}]}";
 
 static int group_setup(void **state) {
-  return tsupport_fixture_setup(state, config, test_handlers);
+  *state = wsgw_kit_start(
+      &(struct wsgw_kit_options){.config_json = config}, NULL, 0);
+  if (!*state)
+    print_error("%s\n", wsgw_kit_error());
+  return *state ? 0 : -1;
+}
+
+static int group_teardown(void **state) {
+  wsgw_kit_stop(*state);
+  return 0;
 }
 
 /* ---- helpers --------------------------------------------------------------- */
@@ -89,22 +84,22 @@ static void dynamo_head(char *buf, size_t cap, const char *operation, long conte
 }
 
 /* Whether Items holds an item with pk = key. */
-static int item_exists(int port, const char *key) {
+static int item_exists(struct wsgw_kit_emu *emu, const char *key) {
   char req[256];
   cJSON *resp;
   int status, found;
 
   snprintf(req, sizeof(req), "{\"TableName\":\"Items\",\"Key\":{\"pk\":{\"S\":\"%s\"}},\"ConsistentRead\":true}",
            key);
-  resp = tsupport_dynamodb_json(port, "GetItem", req, &status);
+  status = wsgw_kit_db(emu, "GetItem", req, &resp);
   assert_int_equal(status, 200);
   found = cJSON_GetObjectItemCaseSensitive(resp, "Item") != NULL;
   cJSON_Delete(resp);
   return found;
 }
 
-static void assert_dynamo_error(const struct tsupport_http_response *r, int status, const char *type,
-                                const char *message_part) {
+static void assert_dynamo_error(const struct wsgw_kit_http_response *r, int status,
+                                const char *type, const char *message_part) {
   cJSON *body = cJSON_Parse(r->body ? r->body : "");
   const cJSON *t = cJSON_GetObjectItemCaseSensitive(body, "__type");
   const cJSON *m = cJSON_GetObjectItemCaseSensitive(body, "message");
@@ -121,93 +116,94 @@ static void assert_dynamo_error(const struct tsupport_http_response *r, int stat
 }
 
 /* A connected client on /dev and its connectionId. */
-static struct ws_client *connect_dev(const struct tsupport_fixture *f, char id[ID_LEN + 1]) {
-  struct ws_client *c = ws_client_connect(f->port, "/dev", NULL, NULL, WAIT_MS);
-  struct ws_client_frame fr;
+static struct wsgw_kit_ws *connect_dev(struct wsgw_kit_emu *f, char id[ID_LEN + 1]) {
+  struct wsgw_kit_ws *c = wsgw_kit_ws_open(
+      wsgw_kit_port(f), &(struct wsgw_kit_ws_options){.path = "/dev", .timeout_ms = WAIT_MS});
+  struct wsgw_kit_frame fr;
 
   assert_non_null(c);
-  assert_int_equal(ws_client_status(c), 101);
-  assert_int_equal(ws_client_send_text(c, "{\"action\":\"whoami\"}"), 0);
-  assert_int_equal(ws_client_recv_message(c, WAIT_MS, &fr), WS_CLIENT_OK);
+  assert_int_equal(wsgw_kit_ws_status(c), 101);
+  assert_int_equal(wsgw_kit_send_text(c, "{\"action\":\"whoami\"}"), 0);
+  assert_int_equal(wsgw_kit_recv_message(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
   assert_int_equal(fr.len, ID_LEN);
   memcpy(id, fr.data, ID_LEN + 1);
-  ws_client_frame_free(&fr);
+  wsgw_kit_frame_free(&fr);
   return c;
 }
 
-static void assert_no_frame(struct ws_client *c) {
-  struct ws_client_frame fr;
-  int rc = ws_client_recv_message(c, NO_FRAME_MS, &fr);
+static void assert_no_frame(struct wsgw_kit_ws *c) {
+  struct wsgw_kit_frame fr;
+  int rc = wsgw_kit_recv_message(c, NO_FRAME_MS, &fr);
 
-  if (rc == WS_CLIENT_OK) {
+  if (rc == WSGW_KIT_RECV_OK) {
     char shown[64];
     snprintf(shown, sizeof(shown), "%.*s", (int)(fr.len < 60 ? fr.len : 60), (const char *)fr.data);
-    ws_client_frame_free(&fr);
+    wsgw_kit_frame_free(&fr);
     fail_msg("expected no frame, got \"%s\"", shown);
   }
-  assert_int_equal(rc, WS_CLIENT_TIMEOUT);
+  assert_int_equal(rc, WSGW_KIT_RECV_TIMEOUT);
 }
 
 /* ---- request bodies -------------------------------------------------------- */
 
 static void a_dynamodb_body_shorter_than_its_content_length_is_refused_in_time_and_not_written(
     void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   static const char body[] = "{\"TableName\":\"Items\",\"Item\":{\"pk\":{\"S\":\"short-wait\"}}}";
-  struct tsupport_http_response r;
+  struct wsgw_kit_http_response r;
   char req[1024];
-  long long started = tsupport_now_ms(), took;
+  long long started = wsgw_kit_now_ms(), took;
 
   /* Ten bytes promised that never come; the client keeps its side open. */
   dynamo_head(req, sizeof(req), "PutItem", (long)strlen(body) + 10);
   strcat(req, body);
-  tsupport_http_raw(f->port, req, strlen(req), 0, REQUEST_TIMEOUT_BOUND_MS, &r);
-  took = tsupport_now_ms() - started;
+  wsgw_kit_http_raw(wsgw_kit_port(f), req, strlen(req), 0, REQUEST_TIMEOUT_BOUND_MS, &r);
+  took = wsgw_kit_now_ms() - started;
   if (r.status < 0)
     fail_msg("no answer within %d ms", REQUEST_TIMEOUT_BOUND_MS);
   assert_true(took < REQUEST_TIMEOUT_BOUND_MS);
   assert_dynamo_error(&r, 400, "SerializationException", "shorter than its Content-Length");
-  assert_string_equal(tsupport_http_header(&r, "Connection"), "close");
-  tsupport_http_response_free(&r);
-  assert_false(item_exists(f->port, "short-wait"));
+  assert_string_equal(wsgw_kit_http_header(&r, "Connection"), "close");
+  wsgw_kit_http_free(&r);
+  assert_false(item_exists(f, "short-wait"));
 }
 
 static void a_dynamodb_body_cut_short_by_the_client_is_a_400_not_a_413(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   static const char body[] = "{\"TableName\":\"Items\",\"Item\":{\"pk\":{\"S\":\"short-eof\"}}}";
-  struct tsupport_http_response r;
+  struct wsgw_kit_http_response r;
   char req[1024];
 
   dynamo_head(req, sizeof(req), "PutItem", (long)strlen(body) + 10);
   strcat(req, body);
-  tsupport_http_raw(f->port, req, strlen(req), 1, QUICK_MS, &r);
+  wsgw_kit_http_raw(wsgw_kit_port(f), req, strlen(req), 1, QUICK_MS, &r);
   assert_dynamo_error(&r, 400, "SerializationException", "shorter than its Content-Length");
-  tsupport_http_response_free(&r);
-  assert_false(item_exists(f->port, "short-eof"));
+  wsgw_kit_http_free(&r);
+  assert_false(item_exists(f, "short-eof"));
 }
 
 static void malformed_chunking_is_a_400_not_a_413_and_nothing_runs(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   static const char *const bodies[] = {
       /* a chunk size that is not hex */
       "zz\r\n{\"TableName\":\"Items\",\"Item\":{\"pk\":{\"S\":\"chunk-1\"}}}\r\n0\r\n\r\n",
       /* a chunk longer than its size, no CRLF where one is due */
       "4\r\n{\"TableName\":\"Items\",\"Item\":{\"pk\":{\"S\":\"chunk-2\"}}}\r\n0\r\n\r\n",
   };
-  struct tsupport_http_response r;
+  struct wsgw_kit_http_response r;
   char req[1024];
   size_t i;
 
   for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
     dynamo_head(req, sizeof(req), "PutItem", -1);
     strcat(req, bodies[i]);
-    tsupport_http_raw(f->port, req, strlen(req), 0, QUICK_MS, &r);
+    wsgw_kit_http_raw(wsgw_kit_port(f), req, strlen(req), 0, QUICK_MS, &r);
     assert_dynamo_error(&r, 400, "SerializationException", "chunked");
-    assert_string_equal(tsupport_http_header(&r, "Connection"), "close");
-    tsupport_http_response_free(&r);
+    assert_string_equal(wsgw_kit_http_header(&r, "Connection"), "close");
+    wsgw_kit_http_free(&r);
   }
-  assert_false(item_exists(f->port, "chunk-1"));
-  assert_false(item_exists(f->port, "chunk-2"));
+  assert_false(item_exists(f, "chunk-1"));
+  assert_false(item_exists(f, "chunk-2"));
   /* A well-formed chunked body still works. */
   {
     static const char good[] = "{\"TableName\":\"Items\",\"Item\":{\"pk\":{\"S\":\"chunk-ok\"}}}";
@@ -215,63 +211,63 @@ static void malformed_chunking_is_a_400_not_a_413_and_nothing_runs(void **state)
     snprintf(chunked, sizeof(chunked), "%zx\r\n%s\r\n0\r\n\r\n", strlen(good), good);
     dynamo_head(req, sizeof(req), "PutItem", -1);
     strcat(req, chunked);
-    assert_int_equal(tsupport_http_raw(f->port, req, strlen(req), 0, QUICK_MS, &r), 200);
-    tsupport_http_response_free(&r);
-    assert_true(item_exists(f->port, "chunk-ok"));
+    assert_int_equal(wsgw_kit_http_raw(wsgw_kit_port(f), req, strlen(req), 0, QUICK_MS, &r), 200);
+    wsgw_kit_http_free(&r);
+    assert_true(item_exists(f, "chunk-ok"));
   }
 }
 
 static void a_connections_post_cut_short_is_refused_and_not_delivered(void **state) {
-  struct tsupport_fixture *f = *state;
-  struct tsupport_http_response r;
+  struct wsgw_kit_emu *f = *state;
+  struct wsgw_kit_http_response r;
   char id[ID_LEN + 1], req[512];
-  struct ws_client *c = connect_dev(f, id);
+  struct wsgw_kit_ws *c = connect_dev(f, id);
   const char *type;
 
   snprintf(req, sizeof(req),
            "POST /dev/@connections/%s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 20\r\n\r\nhello",
            id);
-  tsupport_http_raw(f->port, req, strlen(req), 1, QUICK_MS, &r);
+  wsgw_kit_http_raw(wsgw_kit_port(f), req, strlen(req), 1, QUICK_MS, &r);
   assert_int_equal(r.status, 400);
-  type = tsupport_http_header(&r, "x-amzn-ErrorType");
+  type = wsgw_kit_http_header(&r, "x-amzn-ErrorType");
   assert_non_null(type);
   assert_string_equal(type, "BadRequestException");
   assert_non_null(strstr(r.body, "shorter than its Content-Length"));
-  tsupport_http_response_free(&r);
+  wsgw_kit_http_free(&r);
   assert_no_frame(c);
   /* Malformed chunking: also a 400, also not delivered. */
   snprintf(req, sizeof(req),
            "POST /dev/@connections/%s HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
            "q\r\nhello\r\n0\r\n\r\n",
            id);
-  tsupport_http_raw(f->port, req, strlen(req), 0, QUICK_MS, &r);
+  wsgw_kit_http_raw(wsgw_kit_port(f), req, strlen(req), 0, QUICK_MS, &r);
   assert_int_equal(r.status, 400);
   assert_non_null(strstr(r.body, "chunked"));
-  tsupport_http_response_free(&r);
+  wsgw_kit_http_free(&r);
   assert_no_frame(c);
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 static void a_fault_list_cut_short_is_refused(void **state) {
-  struct tsupport_fixture *f = *state;
-  struct tsupport_http_response r;
+  struct wsgw_kit_emu *f = *state;
+  struct wsgw_kit_http_response r;
   static const char req[] =
       "POST /_wsgw/faults HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 80\r\n\r\n"
       "[{\"type\":\"handler.timeout\"}]";
 
-  tsupport_http_raw(f->port, req, strlen(req), 1, QUICK_MS, &r);
+  wsgw_kit_http_raw(wsgw_kit_port(f), req, strlen(req), 1, QUICK_MS, &r);
   assert_int_equal(r.status, 400);
   assert_non_null(strstr(r.body, "shorter than its Content-Length"));
-  tsupport_http_response_free(&r);
-  assert_int_equal(tsupport_http(f->port, "GET", "/_wsgw/faults", NULL, NULL, 0, &r), 200);
+  wsgw_kit_http_free(&r);
+  assert_int_equal(wsgw_kit_http(wsgw_kit_port(f), "GET", "/_wsgw/faults", NULL, NULL, 0, &r), 200);
   assert_string_equal(r.body, "[]");
-  tsupport_http_response_free(&r);
+  wsgw_kit_http_free(&r);
 }
 
 /* ---- @connections ids ------------------------------------------------------ */
 
 static void a_nul_or_control_character_in_the_id_is_not_delivered_to_its_prefix(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   /* A path that decodes to a NUL is refused before routing (400); an id
    * with a control character is an id no connection has (410). */
   static const struct {
@@ -280,61 +276,62 @@ static void a_nul_or_control_character_in_the_id_is_not_delivered_to_its_prefix(
     const char *type;
   } cases[] = {{"%00junk", 400, NULL}, {"%00", 400, NULL}, {"%01", 410, "GoneException"},
                {"%0a", 410, "GoneException"}};
-  struct tsupport_http_response r;
+  struct wsgw_kit_http_response r;
   char id[ID_LEN + 1], path[128];
-  struct ws_client *c = connect_dev(f, id);
+  struct wsgw_kit_ws *c = connect_dev(f, id);
   size_t i;
 
   for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     const char *type;
     snprintf(path, sizeof(path), "/dev/@connections/%s%s", id, cases[i].tail);
-    tsupport_http(f->port, "POST", path, NULL, "x", 1, &r);
+    wsgw_kit_http(wsgw_kit_port(f), "POST", path, NULL, "x", 1, &r);
     if (r.status != cases[i].status)
       fail_msg("POST %s: expected %d, got %d", path, cases[i].status, r.status);
-    type = tsupport_http_header(&r, "x-amzn-ErrorType");
+    type = wsgw_kit_http_header(&r, "x-amzn-ErrorType");
     if (cases[i].type) {
       assert_non_null(type);
       assert_string_equal(type, cases[i].type);
     }
-    tsupport_http_response_free(&r);
+    wsgw_kit_http_free(&r);
     assert_no_frame(c);
   }
   /* GET and DELETE neither: the connection is still there afterwards. */
   snprintf(path, sizeof(path), "/dev/@connections/%s%%00junk", id);
-  assert_int_equal(tsupport_http(f->port, "DELETE", path, NULL, NULL, 0, &r), 400);
-  tsupport_http_response_free(&r);
+  assert_int_equal(wsgw_kit_http(wsgw_kit_port(f), "DELETE", path, NULL, NULL, 0, &r), 400);
+  wsgw_kit_http_free(&r);
   snprintf(path, sizeof(path), "/dev/@connections/%s%%01", id);
-  assert_int_equal(tsupport_http(f->port, "GET", path, NULL, NULL, 0, &r), 410);
-  tsupport_http_response_free(&r);
+  assert_int_equal(wsgw_kit_http(wsgw_kit_port(f), "GET", path, NULL, NULL, 0, &r), 410);
+  wsgw_kit_http_free(&r);
   /* Any endpoint: /_wsgw/faults%00x is not /_wsgw/faults. */
-  assert_int_equal(tsupport_http(f->port, "DELETE", "/_wsgw/faults%00x", NULL, NULL, 0, &r), 400);
-  tsupport_http_response_free(&r);
+  assert_int_equal(
+      wsgw_kit_http(wsgw_kit_port(f), "DELETE", "/_wsgw/faults%00x", NULL, NULL, 0, &r), 400);
+  wsgw_kit_http_free(&r);
   snprintf(path, sizeof(path), "/dev/@connections/%s", id);
-  assert_int_equal(tsupport_http(f->port, "POST", path, NULL, "y", 1, &r), 200);
-  tsupport_http_response_free(&r);
+  assert_int_equal(wsgw_kit_http(wsgw_kit_port(f), "POST", path, NULL, "y", 1, &r), 200);
+  wsgw_kit_http_free(&r);
   {
-    struct ws_client_frame fr;
-    assert_int_equal(ws_client_recv_message(c, WAIT_MS, &fr), WS_CLIENT_OK);
+    struct wsgw_kit_frame fr;
+    assert_int_equal(wsgw_kit_recv_message(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
     assert_int_equal(fr.len, 1);
     assert_memory_equal(fr.data, "y", 1);
-    ws_client_frame_free(&fr);
+    wsgw_kit_frame_free(&fr);
   }
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 /* ---- faults ---------------------------------------------------------------- */
 
 static int fault_count(int port) {
-  struct tsupport_http_response r;
+  struct wsgw_kit_http_response r;
   cJSON *list;
   int n;
 
-  assert_int_equal(tsupport_http(port, "GET", "/_wsgw/faults", NULL, NULL, 0, &r), 200);
+  assert_int_equal(wsgw_kit_http(port, "GET", "/_wsgw/faults", NULL, NULL, 0, &r), 200);
   list = cJSON_Parse(r.body);
   assert_true(cJSON_IsArray(list));
   n = cJSON_GetArraySize(list);
   cJSON_Delete(list);
-  tsupport_http_response_free(&r);
+  wsgw_kit_http_free(&r);
   return n;
 }
 
@@ -354,68 +351,75 @@ static char *fault_array(int n, int bad_at) {
 }
 
 static void a_refused_fault_list_installs_none(void **state) {
-  struct tsupport_fixture *f = *state;
-  struct tsupport_http_response r;
+  struct wsgw_kit_emu *f = *state;
+  struct wsgw_kit_http_response r;
   char *body;
 
-  assert_int_equal(tsupport_http(f->port, "DELETE", "/_wsgw/faults", NULL, NULL, 0, &r), 204);
-  tsupport_http_response_free(&r);
+  assert_int_equal(wsgw_kit_http(wsgw_kit_port(f), "DELETE", "/_wsgw/faults", NULL, NULL, 0, &r),
+                   204);
+  wsgw_kit_http_free(&r);
   /* 300 faults: over the 256 limit. */
   body = fault_array(300, -1);
-  assert_int_equal(tsupport_http(f->port, "POST", "/_wsgw/faults", NULL, body, strlen(body), &r), 400);
+  assert_int_equal(
+      wsgw_kit_http(wsgw_kit_port(f), "POST", "/_wsgw/faults", NULL, body, strlen(body), &r), 400);
   assert_non_null(strstr(r.body, "at most 256"));
-  tsupport_http_response_free(&r);
+  wsgw_kit_http_free(&r);
   free(body);
-  assert_int_equal(fault_count(f->port), 0);
+  assert_int_equal(fault_count(wsgw_kit_port(f)), 0);
   /* 10 faults, the 6th invalid. */
   body = fault_array(10, 5);
-  assert_int_equal(tsupport_http(f->port, "POST", "/_wsgw/faults", NULL, body, strlen(body), &r), 400);
+  assert_int_equal(
+      wsgw_kit_http(wsgw_kit_port(f), "POST", "/_wsgw/faults", NULL, body, strlen(body), &r), 400);
   assert_non_null(strstr(r.body, "faults[5]"));
-  tsupport_http_response_free(&r);
+  wsgw_kit_http_free(&r);
   free(body);
-  assert_int_equal(fault_count(f->port), 0);
+  assert_int_equal(fault_count(wsgw_kit_port(f)), 0);
   /* 200 valid, then 100 more: the second list would pass the limit. */
   body = fault_array(200, -1);
-  assert_int_equal(tsupport_http(f->port, "POST", "/_wsgw/faults", NULL, body, strlen(body), &r), 200);
-  tsupport_http_response_free(&r);
+  assert_int_equal(
+      wsgw_kit_http(wsgw_kit_port(f), "POST", "/_wsgw/faults", NULL, body, strlen(body), &r), 200);
+  wsgw_kit_http_free(&r);
   free(body);
   body = fault_array(100, -1);
-  assert_int_equal(tsupport_http(f->port, "POST", "/_wsgw/faults", NULL, body, strlen(body), &r), 400);
-  tsupport_http_response_free(&r);
+  assert_int_equal(
+      wsgw_kit_http(wsgw_kit_port(f), "POST", "/_wsgw/faults", NULL, body, strlen(body), &r), 400);
+  wsgw_kit_http_free(&r);
   free(body);
-  assert_int_equal(fault_count(f->port), 200);
+  assert_int_equal(fault_count(wsgw_kit_port(f)), 200);
   /* Not a fault or a list of them. */
-  assert_int_equal(tsupport_http(f->port, "POST", "/_wsgw/faults", NULL, "42", 2, &r), 400);
-  tsupport_http_response_free(&r);
-  assert_int_equal(tsupport_http(f->port, "DELETE", "/_wsgw/faults", NULL, NULL, 0, &r), 204);
-  tsupport_http_response_free(&r);
+  assert_int_equal(wsgw_kit_http(wsgw_kit_port(f), "POST", "/_wsgw/faults", NULL, "42", 2, &r),
+                   400);
+  wsgw_kit_http_free(&r);
+  assert_int_equal(wsgw_kit_http(wsgw_kit_port(f), "DELETE", "/_wsgw/faults", NULL, NULL, 0, &r),
+                   204);
+  wsgw_kit_http_free(&r);
 }
 
 /* ---- DynamoDB validation --------------------------------------------------- */
 
 static void trailing_bytes_after_the_json_body_are_a_serialization_exception(void **state) {
-  struct tsupport_fixture *f = *state;
-  struct tsupport_http_response r;
+  struct wsgw_kit_emu *f = *state;
+  struct wsgw_kit_http_response r;
 
-  tsupport_dynamodb(f->port, "ListTables", "{} xx", &r);
+  wsgw_kit_http_dynamodb(wsgw_kit_port(f), "ListTables", "{} xx", &r);
   assert_dynamo_error(&r, 400, "SerializationException", NULL);
-  tsupport_http_response_free(&r);
-  tsupport_dynamodb(f->port, "PutItem",
+  wsgw_kit_http_free(&r);
+  wsgw_kit_http_dynamodb(wsgw_kit_port(f), "PutItem",
                     "{\"TableName\":\"Items\",\"Item\":{\"pk\":{\"S\":\"trail\"}}}{}", &r);
   assert_dynamo_error(&r, 400, "SerializationException", NULL);
-  tsupport_http_response_free(&r);
-  assert_false(item_exists(f->port, "trail"));
+  wsgw_kit_http_free(&r);
+  assert_false(item_exists(f, "trail"));
   /* JSON whitespace after the body is fine. */
-  assert_int_equal(tsupport_dynamodb(f->port, "PutItem",
+  assert_int_equal(wsgw_kit_http_dynamodb(wsgw_kit_port(f), "PutItem",
                                      "{\"TableName\":\"Items\",\"Item\":{\"pk\":{\"S\":\"trail-ws\"}}} \r\n\t",
                                      &r),
                    200);
-  tsupport_http_response_free(&r);
-  assert_true(item_exists(f->port, "trail-ws"));
+  wsgw_kit_http_free(&r);
+  assert_true(item_exists(f, "trail-ws"));
 }
 
 static void empty_attribute_names_are_refused_and_nothing_is_written(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   static const struct {
     const char *op, *body, *message;
   } cases[] = {
@@ -452,18 +456,18 @@ static void empty_attribute_names_are_refused_and_nothing_is_written(void **stat
        "\"ExpressionAttributeNames\":{\"#p\":\"\"}}",
        "ExpressionAttributeNames contains invalid value: Empty attribute name for key #p"},
   };
-  struct tsupport_http_response r;
+  struct wsgw_kit_http_response r;
   size_t i;
 
   for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-    tsupport_dynamodb(f->port, cases[i].op, cases[i].body, &r);
+    wsgw_kit_http_dynamodb(wsgw_kit_port(f), cases[i].op, cases[i].body, &r);
     assert_dynamo_error(&r, 400, "ValidationException", cases[i].message);
-    tsupport_http_response_free(&r);
+    wsgw_kit_http_free(&r);
   }
   for (i = 1; i <= 10; i++) {
     char key[8];
     snprintf(key, sizeof(key), "e%zu", i);
-    assert_false(item_exists(f->port, key));
+    assert_false(item_exists(f, key));
   }
 }
 
@@ -481,5 +485,5 @@ int main(void) {
           a_dynamodb_body_shorter_than_its_content_length_is_refused_in_time_and_not_written),
   };
 
-  return cmocka_run_group_tests(tests, group_setup, tsupport_fixture_teardown);
+  return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -37,10 +37,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "emu_invocations.h"
-#include "emu_server.h"
-#include "test_support.h"
-#include "ws_client.h"
+#include <wsgw/kit.h>
 
 #define STORM_CLIENTS 400
 #define STORM_PARALLEL 20
@@ -52,7 +49,7 @@
 cJSON *chat_connect(const cJSON *event, struct wsgw_ctx *ctx);
 cJSON *chat_sendmessage(const cJSON *event, struct wsgw_ctx *ctx);
 
-static struct emu *gate_emu;
+static struct wsgw_kit_emu *gate_emu;
 static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t gate_open = PTHREAD_COND_INITIALIZER;
 static int gate_broadcasting; /* a broadcast inside or waiting to enter */
@@ -82,7 +79,7 @@ static int pending_returned(void) {
   int i;
 
   for (i = 0; i < gate_npending; i++)
-    if (emu_invocations_count(gate_emu->invocations, "$connect", gate_pending[i], NULL) == 0)
+    if (wsgw_kit_wait_invocations(gate_emu, "$connect", gate_pending[i], NULL, 1, 0) != 0)
       return 0;
   return 1;
 }
@@ -100,7 +97,7 @@ static void forget(struct wsgw_ctx *ctx, const char *id) {
 }
 
 static cJSON *gated_sendmessage(const cJSON *event, struct wsgw_ctx *ctx) {
-  long long deadline = tsupport_now_ms() + WAIT_MS;
+  long long deadline = wsgw_kit_now_ms() + WAIT_MS;
   static char fresh[STORM_CLIENTS + 1][ID_LEN + 1]; /* one broadcast at a time */
   char endpoint[256];
   int i, nfresh;
@@ -111,7 +108,7 @@ static cJSON *gated_sendmessage(const cJSON *event, struct wsgw_ctx *ctx) {
     pthread_cond_wait(&gate_open, &gate_lock);
   gate_broadcasting = 1;
   /* Polls: waking this thread from a returning $connect could pre-empt it. */
-  while (!pending_returned() && tsupport_now_ms() < deadline) {
+  while (!pending_returned() && wsgw_kit_now_ms() < deadline) {
     struct timespec ts = {0, 100 * 1000L};
     pthread_mutex_unlock(&gate_lock);
     nanosleep(&ts, NULL);
@@ -145,14 +142,14 @@ static const struct wsgw_handler gated_handlers[] = {
 /* ---- the storm ------------------------------------------------------------------ */
 
 struct storm {
-  struct emu *emu;
+  struct wsgw_kit_emu *emu;
   int port;
-  struct ws_client *clients[STORM_CLIENTS];
+  struct wsgw_kit_ws *clients[STORM_CLIENTS];
   char ids[STORM_CLIENTS][ID_LEN + 1];
   atomic_int next;           /* the next client to connect */
   atomic_int connect_failed; /* a handshake that did not give 101 */
   /* The broadcaster. */
-  struct ws_client *sender;
+  struct wsgw_kit_ws *sender;
   char sender_id[ID_LEN + 1];
   atomic_int stop;
   int broadcasts;
@@ -161,27 +158,27 @@ struct storm {
 
 /* The next message of c that equals want, skipping others; 0, or -1 at the
  * deadline. */
-static int receive_until(struct ws_client *c, const char *want, int timeout_ms) {
-  long long deadline = tsupport_now_ms() + timeout_ms;
+static int receive_until(struct wsgw_kit_ws *c, const char *want, int timeout_ms) {
+  long long deadline = wsgw_kit_now_ms() + timeout_ms;
 
   for (;;) {
-    struct ws_client_frame fr;
-    long long left = deadline - tsupport_now_ms();
+    struct wsgw_kit_frame fr;
+    long long left = deadline - wsgw_kit_now_ms();
     int match;
-    if (left <= 0 || ws_client_recv_message(c, (int)left, &fr) != WS_CLIENT_OK)
+    if (left <= 0 || wsgw_kit_recv_message(c, (int)left, &fr) != WSGW_KIT_RECV_OK)
       return -1;
-    match = fr.opcode == WS_CLIENT_TEXT && strcmp(fr.data, want) == 0;
-    ws_client_frame_free(&fr);
+    match = fr.opcode == WSGW_KIT_TEXT && strcmp(fr.data, want) == 0;
+    wsgw_kit_frame_free(&fr);
     if (match)
       return 0;
   }
 }
 
-static int broadcast(struct ws_client *sender, const char *data) {
+static int broadcast(struct wsgw_kit_ws *sender, const char *data) {
   char msg[128];
 
   snprintf(msg, sizeof(msg), "{\"action\":\"sendmessage\",\"data\":\"%s\"}", data);
-  if (ws_client_send_text(sender, msg) != 0)
+  if (wsgw_kit_send_text(sender, msg) != 0)
     return -1;
   return receive_until(sender, data, WAIT_MS);
 }
@@ -201,23 +198,19 @@ static void *broadcaster_main(void *arg) {
   return NULL;
 }
 
-struct port_id {
-  struct emu *emu;
-  int port;
-  char *id;
-};
+/* A client of the kit with its connectionId (the kit learns it at the
+ * handshake), or NULL after a handshake without 101 or without an id. */
+static struct wsgw_kit_ws *connect_dev(struct wsgw_kit_emu *emu, char id[ID_LEN + 1]) {
+  struct wsgw_kit_ws *c =
+      wsgw_kit_connect(emu, &(struct wsgw_kit_ws_options){.path = "/dev", .timeout_ms = WAIT_MS},
+                       NULL);
 
-static int id_known(void *arg) {
-  struct port_id *p = arg;
-
-  return emu_server_connection_for_port(p->emu, p->port, p->id) == 0;
-}
-
-/* c's connectionId (the server maps the client's port to it). */
-static int learn_id(struct emu *emu, struct ws_client *c, char id[ID_LEN + 1]) {
-  struct port_id p = {emu, ws_client_local_port(c), id};
-
-  return tsupport_wait_until(WAIT_MS, id_known, &p) ? 0 : -1;
+  if (c && strlen(wsgw_kit_ws_id(c)) == ID_LEN) {
+    memcpy(id, wsgw_kit_ws_id(c), ID_LEN + 1);
+    return c;
+  }
+  wsgw_kit_ws_free(c);
+  return NULL;
 }
 
 static void *connector_main(void *arg) {
@@ -225,11 +218,9 @@ static void *connector_main(void *arg) {
   int i;
 
   while ((i = atomic_fetch_add(&s->next, 1)) < STORM_CLIENTS) {
-    struct ws_client *c = ws_client_connect(s->port, "/dev", NULL, NULL, WAIT_MS);
-    if (!c || ws_client_status(c) != 101 ||
-        learn_id(s->emu, c, s->ids[i]) != 0) {
+    struct wsgw_kit_ws *c = connect_dev(s->emu, s->ids[i]);
+    if (!c) {
       atomic_store(&s->connect_failed, 1);
-      ws_client_free(c);
       continue;
     }
     s->clients[i] = c;
@@ -254,6 +245,7 @@ static cJSON *scan_connections(int port) {
   cJSON *all = cJSON_CreateArray(), *start = NULL;
 
   do {
+    struct wsgw_kit_http_response http;
     cJSON *req = cJSON_CreateObject(), *resp, *items, *item;
     char *text;
     int status;
@@ -262,7 +254,9 @@ static cJSON *scan_connections(int port) {
       cJSON_AddItemToObject(req, "ExclusiveStartKey", start);
     text = cJSON_PrintUnformatted(req);
     cJSON_Delete(req);
-    resp = tsupport_dynamodb_json(port, "Scan", text, &status);
+    status = wsgw_kit_http_dynamodb(port, "Scan", text, &http);
+    resp = status > 0 ? cJSON_ParseWithLength(http.body, http.body_len) : NULL;
+    wsgw_kit_http_free(&http);
     free(text);
     assert_int_equal(status, 200);
     items = cJSON_GetObjectItemCaseSensitive(resp, "Items");
@@ -279,31 +273,21 @@ static void connections_stay_in_the_table_and_get_broadcasts_through_a_connect_s
   /* Static: a failing test must not leave threads writing to its frame. */
   static struct storm s;
   pthread_t connectors[STORM_PARALLEL], sender;
-  struct emu_options o;
-  char config_path[512];
   cJSON *items;
   int i, missing = 0, silent = 0;
 
   (void)state;
   memset(&s, 0, sizeof(s));
-  memset(&o, 0, sizeof(o));
-  o.max_connections = STORM_CLIENTS + 50;
-  o.tls_port = -1;
-  assert_non_null(tsupport_source_path("fixtures/chat-app.json", config_path,
-                                       sizeof(config_path)));
-  {
-    char *config = tsupport_read_file(config_path, NULL);
-    assert_non_null(config);
-    s.emu = tsupport_emu_start_opts(config, gated_handlers, &o);
-    free(config);
-  }
-  assert_non_null(s.emu);
+  s.emu = wsgw_kit_start(&(struct wsgw_kit_options){.config_file = "fixtures/chat-app.json",
+                                                    .handlers = gated_handlers,
+                                                    .max_connections = STORM_CLIENTS + 50},
+                         NULL, 0);
+  if (!s.emu)
+    fail_msg("%s", wsgw_kit_error());
   gate_emu = s.emu;
-  s.port = tsupport_emu_port(s.emu);
-  s.sender = ws_client_connect(s.port, "/dev", NULL, NULL, WAIT_MS);
+  s.port = wsgw_kit_port(s.emu);
+  s.sender = connect_dev(s.emu, s.sender_id);
   assert_non_null(s.sender);
-  assert_int_equal(ws_client_status(s.sender), 101);
-  assert_int_equal(learn_id(s.emu, s.sender, s.sender_id), 0);
   assert_int_equal(pthread_create(&sender, NULL, broadcaster_main, &s), 0);
   for (i = 0; i < STORM_PARALLEL; i++)
     assert_int_equal(pthread_create(&connectors[i], NULL, connector_main, &s), 0);
@@ -338,9 +322,9 @@ static void connections_stay_in_the_table_and_get_broadcasts_through_a_connect_s
   if (silent)
     fail_msg("%d of %d connections did not receive the final broadcast", silent, STORM_CLIENTS);
   for (i = 0; i < STORM_CLIENTS; i++)
-    ws_client_free(s.clients[i]);
-  ws_client_free(s.sender);
-  tsupport_emu_stop(s.emu);
+    wsgw_kit_ws_free(s.clients[i]);
+  wsgw_kit_ws_free(s.sender);
+  wsgw_kit_stop(s.emu);
 }
 
 int main(void) {

@@ -45,10 +45,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "emu_faults.h"
-#include "emu_server.h"
-#include "test_support.h"
-#include "ws_client.h"
+#include <wsgw/kit.h>
 
 #define ID_LEN 16
 #define WAIT_MS 6000
@@ -76,17 +73,8 @@ static cJSON *note_connect(const cJSON *event, struct wsgw_ctx *ctx) {
   return wsgw_response(200, NULL);
 }
 
-static cJSON *whoami(const cJSON *event, struct wsgw_ctx *ctx) {
-  const cJSON *id = cJSON_GetObjectItemCaseSensitive(
-      cJSON_GetObjectItemCaseSensitive(event, "requestContext"), "connectionId");
-
-  (void)ctx;
-  return wsgw_response(200, cJSON_IsString(id) ? id->valuestring : "");
-}
-
 static const struct wsgw_handler test_handlers[] = {
     {"test.note_connect", note_connect},
-    {"test.whoami", whoami},
     {NULL, NULL},
 };
 
@@ -96,28 +84,28 @@ static const char config[] =
     "   \"$connect\":\"test.note_connect\","
     "   \"$disconnect\":{\"function\":{\"handler\":\"diag.record\","
     "                                  \"environment\":{\"EVENTS_TABLE\":\"Events\"}}},"
-    "   \"whoami\":{\"function\":\"test.whoami\",\"returnResponse\":true}}}],"
+    "   \"whoami\":{\"function\":\"diag.whoami\",\"returnResponse\":true}}}],"
     " \"tables\":[{\"TableName\":\"Events\","
     "  \"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"}],"
     "  \"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}],"
     "  \"BillingMode\":\"PAY_PER_REQUEST\"}]}";
 
 struct fixture {
-  struct emu *emu;
+  struct wsgw_kit_emu *emu;
   int port;
 };
 
 static int start_group(void **state, int idle_timeout_ms) {
   struct fixture *f = calloc(1, sizeof(*f));
-  struct emu_options o;
 
   assert_non_null(f);
-  memset(&o, 0, sizeof(o));
-  o.idle_timeout_ms = idle_timeout_ms;
-  o.tls_port = -1;
-  f->emu = tsupport_emu_start_opts(config, test_handlers, &o);
-  assert_non_null(f->emu);
-  f->port = tsupport_emu_port(f->emu);
+  f->emu = wsgw_kit_start(&(struct wsgw_kit_options){.config_json = config,
+                                                     .handlers = test_handlers,
+                                                     .idle_timeout_ms = idle_timeout_ms},
+                          NULL, 0);
+  if (!f->emu)
+    fail_msg("%s", wsgw_kit_error());
+  f->port = wsgw_kit_port(f->emu);
   *state = f;
   return 0;
 }
@@ -128,19 +116,14 @@ static int idle_group_setup(void **state) { return start_group(state, IDLE_MS); 
 static int group_teardown(void **state) {
   struct fixture *f = *state;
 
-  tsupport_emu_stop(f->emu);
+  wsgw_kit_stop(f->emu);
   free(f);
   return 0;
 }
 
 static void add_fault(struct fixture *f, const char *json) {
-  char err[256];
-  cJSON *spec = cJSON_Parse(json);
-  int id = emu_faults_add(f->emu->faults, spec, err, sizeof(err));
-
-  cJSON_Delete(spec);
-  if (id < 0)
-    fail_msg("fault %s: %s", json, err);
+  if (wsgw_kit_fault(f->emu, json) < 0)
+    fail_msg("fault %s: %s", json, wsgw_kit_error());
 }
 
 static void clear_noted(void) {
@@ -164,18 +147,18 @@ static int noted(void *arg) {
  * without x-amzn-ErrorType: GoneException. */
 static int stage_call(int port, const char *stage, const char *method, const char *id,
                       const void *body, size_t len) {
-  struct tsupport_http_response r;
+  struct wsgw_kit_http_response r;
   char path[96];
   int status;
 
   snprintf(path, sizeof(path), "/%s/@connections/%s", stage, id);
-  status = tsupport_http(port, method, path, NULL, body, len, &r);
+  status = wsgw_kit_http(port, method, path, NULL, body, len, &r);
   if (status == 410) {
-    const char *type = tsupport_http_header(&r, "x-amzn-ErrorType");
+    const char *type = wsgw_kit_http_header(&r, "x-amzn-ErrorType");
     if (!type || strcmp(type, "GoneException") != 0)
       status = -410; /* a 410 without the header the SDKs read */
   }
-  tsupport_http_response_free(&r);
+  wsgw_kit_http_free(&r);
   return status;
 }
 
@@ -197,7 +180,7 @@ static int get_answers(void *arg) {
 }
 
 struct disconnect {
-  int port;
+  struct wsgw_kit_emu *emu;
   const char *id;
   int code;
   char reason[128];
@@ -205,7 +188,7 @@ struct disconnect {
 
 static int disconnect_recorded(void *arg) {
   struct disconnect *d = arg;
-  cJSON *event = tsupport_recorded_event(d->port, "Events", d->id, "DISCONNECT");
+  cJSON *event = wsgw_kit_recorded_event(d->emu, "Events", d->id, "DISCONNECT");
   const cJSON *rc = cJSON_GetObjectItemCaseSensitive(event, "requestContext");
   const cJSON *code = cJSON_GetObjectItemCaseSensitive(rc, "disconnectStatusCode");
   const cJSON *reason = cJSON_GetObjectItemCaseSensitive(rc, "disconnectReason");
@@ -221,9 +204,9 @@ static int disconnect_recorded(void *arg) {
 
 static void assert_disconnect(const struct fixture *f, const char *id, int code,
                               const char *reason) {
-  struct disconnect d = {f->port, id, 0, ""};
+  struct disconnect d = {f->emu, id, 0, ""};
 
-  if (!tsupport_wait_until(WAIT_MS, disconnect_recorded, &d))
+  if (wsgw_kit_wait_until(disconnect_recorded, &d, WAIT_MS) != 0)
     fail_msg("no $disconnect ran for %s", id);
   assert_int_equal(d.code, code);
   if (reason)
@@ -239,7 +222,7 @@ static int raw_connect(int port, const char *path, const char *key, int rcvbuf, 
   struct sockaddr_in a;
   size_t cap = strlen(key) + 512, n = 0;
   char *req = malloc(cap), head[4096];
-  long long deadline = tsupport_now_ms() + WAIT_MS;
+  long long deadline = wsgw_kit_now_ms() + WAIT_MS;
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int len;
 
@@ -263,7 +246,7 @@ static int raw_connect(int port, const char *path, const char *key, int rcvbuf, 
   /* Byte by byte: nothing after the head may be consumed. */
   while (n + 1 < sizeof(head) && (n < 4 || memcmp(head + n - 4, "\r\n\r\n", 4) != 0)) {
     struct pollfd p = {fd, POLLIN, 0};
-    long long left = deadline - tsupport_now_ms();
+    long long left = deadline - wsgw_kit_now_ms();
     if (left <= 0 || poll(&p, 1, (int)left) <= 0 || recv(fd, head + n, 1, 0) != 1) {
       close(fd);
       return -1;
@@ -282,7 +265,7 @@ static char *raw_handshake_reply(int port, const char *key) {
   struct sockaddr_in a;
   size_t cap = strlen(key) + 512, len = 0;
   char *req = malloc(cap), *out = calloc(1, 65536);
-  long long deadline = tsupport_now_ms() + WAIT_MS;
+  long long deadline = wsgw_kit_now_ms() + WAIT_MS;
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int n;
 
@@ -301,7 +284,7 @@ static char *raw_handshake_reply(int port, const char *key) {
   free(req);
   while (len + 1 < 65536) {
     struct pollfd p = {fd, POLLIN, 0};
-    long long left = deadline - tsupport_now_ms();
+    long long left = deadline - wsgw_kit_now_ms();
     ssize_t got;
     if (left <= 0 || poll(&p, 1, (int)left) <= 0)
       fail_msg("no end to the answer within %d ms: \"%s\"", WAIT_MS, out);
@@ -314,21 +297,17 @@ static char *raw_handshake_reply(int port, const char *key) {
   return out;
 }
 
-static int local_port(int fd) {
-  struct sockaddr_in a;
-  socklen_t len = sizeof(a);
-
-  assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-  return ntohs(a.sin_port);
-}
-
-/* A client that reads its 101 and nothing else; its id in id. */
+/* A client that reads its 101 and nothing else; its id in id (noted by
+ * its $connect, which ran before the 101). */
 static int slow_reader(struct fixture *f, char id[ID_LEN + 1]) {
-  int status, fd = raw_connect(f->port, "/t", "dGhlIHNhbXBsZSBub25jZQ==", SMALL_RCVBUF, &status);
+  int status, fd;
 
+  clear_noted();
+  fd = raw_connect(f->port, "/t", "dGhlIHNhbXBsZSBub25jZQ==", SMALL_RCVBUF, &status);
   assert_true(fd >= 0);
   assert_int_equal(status, 101);
-  assert_int_equal(emu_server_connection_for_port(f->emu, local_port(fd), id), 0);
+  assert_true(noted(id));
+  assert_int_equal(strlen(id), ID_LEN);
   return fd;
 }
 
@@ -354,7 +333,7 @@ static void *poster_main(void *arg) {
   p->last_status = 200;
   for (k = 0; body && k < MAX_POSTS; k++) {
     memset(body, 'a' + k % 26, POST_BYTES);
-    atomic_store(&p->in_flight_since, tsupport_now_ms());
+    atomic_store(&p->in_flight_since, wsgw_kit_now_ms());
     p->last_status = stage_call(p->port, p->stage, "POST", p->id, body, POST_BYTES);
     atomic_store(&p->in_flight_since, 0);
     if (p->last_status != 200)
@@ -379,14 +358,14 @@ static int poster_blocked(void *arg) {
   struct poster *p = arg;
   long long since = atomic_load(&p->in_flight_since);
 
-  return since != 0 && tsupport_now_ms() - since >= 300;
+  return since != 0 && wsgw_kit_now_ms() - since >= 300;
 }
 
 /* ---- the window between $connect and the 101 --------------------------------------- */
 
 struct delayed_connect {
   int port;
-  struct ws_client *ws;
+  struct wsgw_kit_ws *ws;
   atomic_int done;
   pthread_t tid;
 };
@@ -394,7 +373,8 @@ struct delayed_connect {
 static void *delayed_connect_main(void *arg) {
   struct delayed_connect *d = arg;
 
-  d->ws = ws_client_connect(d->port, "/t", NULL, NULL, DELAY_MS + WAIT_MS);
+  d->ws = wsgw_kit_ws_open(
+      d->port, &(struct wsgw_kit_ws_options){.path = "/t", .timeout_ms = DELAY_MS + WAIT_MS});
   atomic_store(&d->done, 1);
   return NULL;
 }
@@ -415,30 +395,30 @@ static void connect_in_window(struct fixture *f, struct delayed_connect *d,
   d->ws = NULL;
   atomic_store(&d->done, 0);
   assert_int_equal(pthread_create(&d->tid, NULL, delayed_connect_main, d), 0);
-  if (!tsupport_wait_until(WAIT_MS, noted, id))
+  if (wsgw_kit_wait_until(noted, id, WAIT_MS) != 0)
     fail_msg("$connect did not run");
   /* SPEC docs/spec/apigw-websocket.md 7: established once $connect returned 2xx,
    * before the client read the 101. */
-  if (!tsupport_wait_until(DELAY_MS / 2, get_answers, &g))
+  if (wsgw_kit_wait_until(get_answers, &g, DELAY_MS / 2) != 0)
     fail_msg("GET @connections/%s did not answer 200 after $connect returned", id);
   if (atomic_load(&d->done))
     fail_msg("the handshake finished early: the window before the 101 was missed");
 }
 
-static struct ws_client *finish_connect(struct delayed_connect *d) {
+static struct wsgw_kit_ws *finish_connect(struct delayed_connect *d) {
   assert_int_equal(pthread_join(d->tid, NULL), 0);
   assert_non_null(d->ws);
-  assert_int_equal(ws_client_status(d->ws), 101);
+  assert_int_equal(wsgw_kit_ws_status(d->ws), 101);
   return d->ws;
 }
 
-static void expect_text(struct ws_client *c, const char *want) {
-  struct ws_client_frame fr;
+static void expect_text(struct wsgw_kit_ws *c, const char *want) {
+  struct wsgw_kit_frame fr;
 
-  assert_int_equal(ws_client_recv_message(c, WAIT_MS, &fr), WS_CLIENT_OK);
-  assert_int_equal(fr.opcode, WS_CLIENT_TEXT);
+  assert_int_equal(wsgw_kit_recv_message(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
+  assert_int_equal(fr.opcode, WSGW_KIT_TEXT);
   assert_string_equal(fr.data, want);
-  ws_client_frame_free(&fr);
+  wsgw_kit_frame_free(&fr);
 }
 
 static void posts_made_before_the_101_arrive_right_after_it_in_order(void **state) {
@@ -446,7 +426,7 @@ static void posts_made_before_the_101_arrive_right_after_it_in_order(void **stat
   /* Static: a failing test must not leave a thread writing to its frame. */
   static struct delayed_connect d;
   char id[ID_LEN + 1];
-  struct ws_client *c;
+  struct wsgw_kit_ws *c;
 
   connect_in_window(f, &d, id);
   assert_int_equal(connections_call(f->port, "POST", id, "one", 3), 200);
@@ -457,9 +437,9 @@ static void posts_made_before_the_101_arrive_right_after_it_in_order(void **stat
   expect_text(c, "one");
   expect_text(c, "two");
   expect_text(c, "three");
-  assert_int_equal(ws_client_close(c, 1000, "bye", WAIT_MS), WS_CLIENT_OK);
+  assert_int_equal(wsgw_kit_close(c, 1000, "bye"), 0);
   assert_disconnect(f, id, 1000, "bye");
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 static void a_delete_before_the_101_closes_right_after_it_and_runs_disconnect(void **state) {
@@ -467,7 +447,7 @@ static void a_delete_before_the_101_closes_right_after_it_and_runs_disconnect(vo
   static struct delayed_connect d;
   struct get_wait gone;
   char id[ID_LEN + 1];
-  struct ws_client *c;
+  struct wsgw_kit_ws *c;
   int code = 0;
 
   connect_in_window(f, &d, id);
@@ -478,13 +458,13 @@ static void a_delete_before_the_101_closes_right_after_it_and_runs_disconnect(vo
   assert_false(atomic_load(&d.done));
   c = finish_connect(&d);
   expect_text(c, "last words");
-  assert_int_equal(ws_client_expect_close(c, WAIT_MS, &code), WS_CLIENT_OK);
+  assert_int_equal(wsgw_kit_recv_close(c, WAIT_MS, &code), WSGW_KIT_RECV_OK);
   /* SPEC docs/spec/apigw-websocket.md 8: DeleteConnection -> 1000. */
   assert_int_equal(code, 1000);
   assert_disconnect(f, id, 1000, "Connection Closed Normally");
   gone = (struct get_wait){f->port, id, 410};
-  assert_true(tsupport_wait_until(WAIT_MS, get_answers, &gone));
-  ws_client_free(c);
+  assert_int_equal(wsgw_kit_wait_until(get_answers, &gone, WAIT_MS), 0);
+  wsgw_kit_ws_free(c);
 }
 
 /* ---- handshakes civetweb fails after $connect ----------------------------------------- */
@@ -504,11 +484,11 @@ static void a_handshake_failing_after_connect_leaves_no_ghost_and_runs_disconnec
   if (!strstr(reply, "500") || strstr(reply, " 101 "))
     fail_msg("the handshake with a 2,000-byte key was answered \"%s\"", reply);
   free(reply);
-  if (!tsupport_wait_until(WAIT_MS, noted, id))
+  if (wsgw_kit_wait_until(noted, id, WAIT_MS) != 0)
     fail_msg("$connect did not run");
   /* Every connection $connect accepted ends with its $disconnect. */
   assert_disconnect(f, id, 1006, NULL);
-  assert_true(tsupport_wait_until(WAIT_MS, get_answers, &gone));
+  assert_int_equal(wsgw_kit_wait_until(get_answers, &gone, WAIT_MS), 0);
 }
 
 /* ---- a client that does not read -------------------------------------------------------- */
@@ -530,10 +510,10 @@ static void *ticker_main(void *arg) {
 
   while (!atomic_load(&t->stop) && t->sent < 200) {
     char text[32];
-    long long start = tsupport_now_ms(), took;
+    long long start = wsgw_kit_now_ms(), took;
     int n = snprintf(text, sizeof(text), "tick %d", t->sent), status;
     status = connections_call(t->port, "POST", t->id, text, (size_t)n);
-    took = tsupport_now_ms() - start;
+    took = wsgw_kit_now_ms() - start;
     if (took > t->slowest_ms)
       t->slowest_ms = took;
     if (status != 200) {
@@ -553,13 +533,13 @@ static void *ticker_main(void *arg) {
 static int check_frames_on_the_wire(int fd) {
   size_t cap = (size_t)(MAX_POSTS + 1) * (POST_BYTES + 16), len = 0, pos = 0;
   unsigned char *buf = malloc(cap);
-  long long deadline = tsupport_now_ms() + WAIT_MS;
+  long long deadline = wsgw_kit_now_ms() + WAIT_MS;
   int whole = 0;
 
   assert_non_null(buf);
   for (;;) {
     struct pollfd p = {fd, POLLIN, 0};
-    long long left = deadline - tsupport_now_ms();
+    long long left = deadline - wsgw_kit_now_ms();
     ssize_t n;
     if (left <= 0)
       fail_msg("the slow reader's connection did not end within %d ms", WAIT_MS);
@@ -604,17 +584,18 @@ static void a_slow_reader_is_cut_off_as_1006_and_never_sent_a_partial_frame(void
   /* Static: a failing test must not leave threads writing to its frame. */
   static struct poster p;
   static struct ticker t;
-  struct ws_client *other = ws_client_connect(f->port, "/t", NULL, NULL, WAIT_MS);
-  struct ws_client_frame fr;
+  struct wsgw_kit_ws *other =
+      wsgw_kit_ws_open(f->port, &(struct wsgw_kit_ws_options){.path = "/t", .timeout_ms = WAIT_MS});
+  struct wsgw_kit_frame fr;
   int fd, whole, i;
 
   assert_non_null(other);
   memset(&t, 0, sizeof(t));
   t.port = f->port;
-  assert_int_equal(ws_client_send_text(other, "{\"action\":\"whoami\"}"), 0);
-  assert_int_equal(ws_client_recv_message(other, WAIT_MS, &fr), WS_CLIENT_OK);
+  assert_int_equal(wsgw_kit_send_text(other, "{\"action\":\"whoami\"}"), 0);
+  assert_int_equal(wsgw_kit_recv_message(other, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
   snprintf(t.id, sizeof(t.id), "%s", fr.data);
-  ws_client_frame_free(&fr);
+  wsgw_kit_frame_free(&fr);
   fd = slow_reader(f, slow_id);
   atomic_store(&t.stop, 0);
   assert_int_equal(pthread_create(&t.tid, NULL, ticker_main, &t), 0);
@@ -644,8 +625,8 @@ static void a_slow_reader_is_cut_off_as_1006_and_never_sent_a_partial_frame(void
     snprintf(want, sizeof(want), "tick %d", i);
     expect_text(other, want);
   }
-  assert_int_equal(ws_client_close(other, 1000, NULL, WAIT_MS), WS_CLIENT_OK);
-  ws_client_free(other);
+  assert_int_equal(wsgw_kit_close(other, 1000, NULL), 0);
+  wsgw_kit_ws_free(other);
 }
 
 /* Idle clients connected while a write is stuck: the watchdog visits
@@ -657,34 +638,35 @@ static void idle_timeouts_fire_while_a_write_to_a_slow_reader_is_stuck(void **st
   struct fixture *f = *state;
   char slow_id[ID_LEN + 1];
   static struct poster p;
-  struct ws_client *idle[IDLE_CLIENTS];
+  struct wsgw_kit_ws *idle[IDLE_CLIENTS];
   long long connected;
   int fd = slow_reader(f, slow_id), i;
 
   poster_start(&p, f->port, "t", slow_id);
-  if (!tsupport_wait_until(WAIT_MS, poster_blocked, &p))
+  if (wsgw_kit_wait_until(poster_blocked, &p, WAIT_MS) != 0)
     fail_msg("no POST to the slow reader blocked (%d answered 200)", p.posts_ok);
   /* Connected while the write is stuck: their idle timeouts come due while
    * the watchdog must get past the stuck connection. */
   for (i = 0; i < IDLE_CLIENTS; i++) {
-    idle[i] = ws_client_connect(f->port, "/t", NULL, NULL, WAIT_MS);
+    idle[i] = wsgw_kit_ws_open(f->port,
+                               &(struct wsgw_kit_ws_options){.path = "/t", .timeout_ms = WAIT_MS});
     assert_non_null(idle[i]);
   }
-  connected = tsupport_now_ms();
+  connected = wsgw_kit_now_ms();
   for (i = 0; i < IDLE_CLIENTS; i++) {
-    long long left = connected + IDLE_MS + 2500 - tsupport_now_ms();
+    long long left = connected + IDLE_MS + 2500 - wsgw_kit_now_ms();
     int code = 0;
-    if (ws_client_expect_close(idle[i], left > 0 ? (int)left : 0, &code) != WS_CLIENT_OK)
+    if (wsgw_kit_recv_close(idle[i], left > 0 ? (int)left : 0, &code) != WSGW_KIT_RECV_OK)
       fail_msg("idle client %d was not closed within %d ms of its idle timeout", i, 2500);
     assert_int_equal(code, 1001);
   }
-  if (tsupport_now_ms() - connected < IDLE_MS - 50)
+  if (wsgw_kit_now_ms() - connected < IDLE_MS - 50)
     fail_msg("closed before the idle timeout");
   assert_int_equal(pthread_join(p.tid, NULL), 0);
   assert_true(p.last_status != 200);
   close(fd);
   for (i = 0; i < IDLE_CLIENTS; i++)
-    ws_client_free(idle[i]);
+    wsgw_kit_ws_free(idle[i]);
 }
 
 /* ---- SIGTERM, with the real binary ---------------------------------------------------- */
@@ -698,7 +680,7 @@ struct server {
 
 static int banner_seen(void *arg) {
   struct server *s = arg;
-  char *text = tsupport_read_file(s->out_path, NULL);
+  char *text = wsgw_kit_read_file(s->out_path, NULL);
   const char *at = text ? strstr(text, " ready on http://127.0.0.1:") : NULL;
 
   if (at)
@@ -715,10 +697,10 @@ static int server_exited(void *arg) {
 
 static void sigterm_stops_the_server_within_2_s_while_clients_do_not_read(void **state) {
   const char *bin = getenv("WSGW_BIN");
-  char config_path[512], id[ID_LEN + 1];
+  char config_path[] = "fixtures/chat-app.json", id[ID_LEN + 1];
   struct server s;
   static struct poster p;
-  struct tsupport_http_response r;
+  struct wsgw_kit_http_response r;
   cJSON *list;
   int fd, mute, status, out;
   long long sent;
@@ -726,8 +708,6 @@ static void sigterm_stops_the_server_within_2_s_while_clients_do_not_read(void *
   (void)state;
   if (!bin || !*bin)
     fail_msg("WSGW_BIN is not set: run this test through ctest");
-  assert_non_null(tsupport_source_path("fixtures/chat-app.json", config_path,
-                                       sizeof(config_path)));
   memset(&s, 0, sizeof(s));
   snprintf(s.out_path, sizeof(s.out_path), "/tmp/wsgw-lifecycle-%d.out", (int)getpid());
   out = open(s.out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -744,7 +724,7 @@ static void sigterm_stops_the_server_within_2_s_while_clients_do_not_read(void *
     _exit(127);
   }
   close(out);
-  assert_true(tsupport_wait_until(10000, banner_seen, &s));
+  assert_int_equal(wsgw_kit_wait_until(banner_seen, &s, 10000), 0);
   if (s.port <= 0)
     fail_msg("wsgw exited before its banner (status 0x%x)", (unsigned)s.status);
   /* One client that does not read, with a POST stuck on it; one that
@@ -752,9 +732,9 @@ static void sigterm_stops_the_server_within_2_s_while_clients_do_not_read(void *
   fd = raw_connect(s.port, "/dev", "dGhlIHNhbXBsZSBub25jZQ==", SMALL_RCVBUF, &status);
   assert_true(fd >= 0);
   assert_int_equal(status, 101);
-  assert_int_equal(tsupport_http(s.port, "GET", "/_wsgw/connections", NULL, NULL, 0, &r), 200);
+  assert_int_equal(wsgw_kit_http(s.port, "GET", "/_wsgw/connections", NULL, NULL, 0, &r), 200);
   list = cJSON_Parse(r.body);
-  tsupport_http_response_free(&r);
+  wsgw_kit_http_free(&r);
   assert_int_equal(cJSON_GetArraySize(list), 1);
   snprintf(id, sizeof(id), "%s",
            cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(list, 0), "connectionId")
@@ -764,17 +744,17 @@ static void sigterm_stops_the_server_within_2_s_while_clients_do_not_read(void *
   assert_true(mute >= 0);
   assert_int_equal(status, 101);
   poster_start(&p, s.port, "dev", id); /* the chat app's stage */
-  if (!tsupport_wait_until(WAIT_MS, poster_blocked, &p))
+  if (wsgw_kit_wait_until(poster_blocked, &p, WAIT_MS) != 0)
     fail_msg("no POST to the slow reader blocked (%d answered 200)", p.posts_ok);
-  sent = tsupport_now_ms();
+  sent = wsgw_kit_now_ms();
   assert_int_equal(kill(s.pid, SIGTERM), 0);
-  if (!tsupport_wait_until(10000, server_exited, &s)) {
+  if (wsgw_kit_wait_until(server_exited, &s, 10000) != 0) {
     kill(s.pid, SIGKILL);
     waitpid(s.pid, NULL, 0);
     fail_msg("wsgw was still running 10 s after SIGTERM");
   }
-  if (tsupport_now_ms() - sent > STOP_LIMIT_MS)
-    fail_msg("wsgw took %lld ms to stop after SIGTERM (limit %d ms)", tsupport_now_ms() - sent,
+  if (wsgw_kit_now_ms() - sent > STOP_LIMIT_MS)
+    fail_msg("wsgw took %lld ms to stop after SIGTERM (limit %d ms)", wsgw_kit_now_ms() - sent,
              STOP_LIMIT_MS);
   assert_true(WIFEXITED(s.status) && WEXITSTATUS(s.status) == 0);
   pthread_join(p.tid, NULL);

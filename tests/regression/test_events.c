@@ -30,31 +30,16 @@
 
 #include <cjson/cJSON.h>
 
-#include "test_support.h"
-#include "ws_client.h"
+#include <wsgw/kit.h>
 
 #define ID_LEN 16
 #define WAIT_MS 5000
 #define ID_RE "^[A-Za-z0-9_-]{15}=$"
 
-/* MESSAGE route "whoami" (two-way): answers the connectionId. */
-static cJSON *whoami(const cJSON *event, struct wsgw_ctx *ctx) {
-  const cJSON *id = cJSON_GetObjectItemCaseSensitive(
-      cJSON_GetObjectItemCaseSensitive(event, "requestContext"), "connectionId");
-
-  (void)ctx;
-  return wsgw_response(200, cJSON_IsString(id) ? id->valuestring : "");
-}
-
-static const struct wsgw_handler test_handlers[] = {
-    {"test.whoami", whoami},
-    {NULL, NULL},
-};
-
 #define RECORDING_ROUTES                                                                       \
   "\"routes\":{"                                                                               \
   " \"$connect\":\"diag.record\",\"$disconnect\":\"diag.record\",\"$default\":\"diag.record\","\
-  " \"whoami\":{\"function\":{\"handler\":\"test.whoami\"},\"returnResponse\":true}}"
+  " \"whoami\":{\"function\":{\"handler\":\"diag.whoami\"},\"returnResponse\":true}}"
 
 static const char config[] =
     "{\"apis\":["
@@ -73,30 +58,41 @@ static const char config[] =
     "  \"BillingMode\":\"PAY_PER_REQUEST\"}]}";
 
 static int group_setup(void **state) {
-  return tsupport_fixture_setup(state, config, test_handlers);
+  *state = wsgw_kit_start(
+      &(struct wsgw_kit_options){.config_json = config}, NULL, 0);
+  if (!*state)
+    print_error("%s\n", wsgw_kit_error());
+  return *state ? 0 : -1;
+}
+
+static int group_teardown(void **state) {
+  wsgw_kit_stop(*state);
+  return 0;
 }
 
 /* ---- Helpers ---------------------------------------------------------------- */
 
 /* Connects to path (with optional extra header lines) and learns the
  * connectionId through route whoami. */
-static struct ws_client *connect_as(const struct tsupport_fixture *f, const char *path,
+static struct wsgw_kit_ws *connect_as(struct wsgw_kit_emu *f, const char *path,
                                     const char *const *headers, char id[ID_LEN + 1]) {
-  struct ws_client *c = ws_client_connect(f->port, path, headers, NULL, WAIT_MS);
-  struct ws_client_frame fr;
+  struct wsgw_kit_ws *c = wsgw_kit_ws_open(
+      wsgw_kit_port(f),
+      &(struct wsgw_kit_ws_options){.path = path, .headers = headers, .timeout_ms = WAIT_MS});
+  struct wsgw_kit_frame fr;
 
   assert_non_null(c);
-  assert_int_equal(ws_client_status(c), 101);
-  assert_int_equal(ws_client_send_text(c, "{\"action\":\"whoami\"}"), 0);
-  assert_int_equal(ws_client_recv_message(c, WAIT_MS, &fr), WS_CLIENT_OK);
+  assert_int_equal(wsgw_kit_ws_status(c), 101);
+  assert_int_equal(wsgw_kit_send_text(c, "{\"action\":\"whoami\"}"), 0);
+  assert_int_equal(wsgw_kit_recv_message(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
   assert_int_equal(fr.len, ID_LEN);
   memcpy(id, fr.data, ID_LEN + 1);
-  ws_client_frame_free(&fr);
+  wsgw_kit_frame_free(&fr);
   return c;
 }
 
 struct lookup {
-  int port;
+  struct wsgw_kit_emu *emu;
   const char *id;
   const char *type;
   cJSON *event;
@@ -105,15 +101,15 @@ struct lookup {
 static int event_recorded(void *arg) {
   struct lookup *l = arg;
 
-  l->event = tsupport_recorded_event(l->port, "Events", l->id, l->type);
+  l->event = wsgw_kit_recorded_event(l->emu, "Events", l->id, l->type);
   return l->event != NULL;
 }
 
 /* The recorded event of that type for connection id (cJSON_Delete it). */
-static cJSON *wait_event(const struct tsupport_fixture *f, const char *id, const char *type) {
-  struct lookup l = {f->port, id, type, NULL};
+static cJSON *wait_event(struct wsgw_kit_emu *f, const char *id, const char *type) {
+  struct lookup l = {f, id, type, NULL};
 
-  if (!tsupport_wait_until(WAIT_MS, event_recorded, &l))
+  if (wsgw_kit_wait_until(event_recorded, &l, WAIT_MS) != 0)
     fail_msg("no %s event recorded for %s", type, id);
   return l.event;
 }
@@ -165,19 +161,19 @@ struct three {
   long long before, after;
 };
 
-static void record_three(const struct tsupport_fixture *f, const char *path, struct three *t) {
+static void record_three(struct wsgw_kit_emu *f, const char *path, struct three *t) {
   static const char *const headers[] = {"User-Agent: regression/1.0", NULL};
-  struct ws_client *c;
+  struct wsgw_kit_ws *c;
 
   t->before = wall_ms();
   c = connect_as(f, path, headers, t->id);
-  assert_int_equal(ws_client_send_text(c, "not json: goes to $default"), 0);
+  assert_int_equal(wsgw_kit_send_text(c, "not json: goes to $default"), 0);
   t->message = wait_event(f, t->id, "MESSAGE");
-  assert_int_equal(ws_client_close(c, 4000, "done", WAIT_MS), WS_CLIENT_OK);
+  assert_int_equal(wsgw_kit_close(c, 4000, "done"), 0);
   t->disconnect = wait_event(f, t->id, "DISCONNECT");
   t->connect = wait_event(f, t->id, "CONNECT");
   t->after = wall_ms();
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 static void free_three(struct three *t) {
@@ -189,11 +185,11 @@ static void free_three(struct three *t) {
 /* ---- CONNECT ------------------------------------------------------------------ */
 
 static void connect_carries_headers_and_multi_value_headers_as_received(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   static const char *const headers[] = {"X-Custom-Header: abc", "Cookie: k=v", "X-Dup: one",
                                         "X-Dup: two", NULL};
   char id[ID_LEN + 1];
-  struct ws_client *c = connect_as(f, "/ev", headers, id);
+  struct wsgw_kit_ws *c = connect_as(f, "/ev", headers, id);
   cJSON *ev = wait_event(f, id, "CONNECT");
   const cJSON *h = cJSON_GetObjectItemCaseSensitive(ev, "headers");
   const cJSON *mh = cJSON_GetObjectItemCaseSensitive(ev, "multiValueHeaders");
@@ -250,13 +246,13 @@ static void connect_carries_headers_and_multi_value_headers_as_received(void **s
   v = cJSON_GetObjectItemCaseSensitive(ev, "isBase64Encoded");
   assert_true(cJSON_IsFalse(v));
   cJSON_Delete(ev);
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 static void connect_carries_query_parameters_when_the_url_has_a_query(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   char id[ID_LEN + 1];
-  struct ws_client *c = connect_as(f, "/ev?room=lobby&tag=a&tag=b&sp=x%20y", NULL, id);
+  struct wsgw_kit_ws *c = connect_as(f, "/ev?room=lobby&tag=a&tag=b&sp=x%20y", NULL, id);
   cJSON *ev = wait_event(f, id, "CONNECT");
   const cJSON *q = cJSON_GetObjectItemCaseSensitive(ev, "queryStringParameters");
   const cJSON *mq = cJSON_GetObjectItemCaseSensitive(ev, "multiValueQueryStringParameters");
@@ -284,17 +280,17 @@ static void connect_carries_query_parameters_when_the_url_has_a_query(void **sta
   assert_true(cJSON_IsArray(v));
   assert_int_equal(cJSON_GetArraySize(v), 1);
   cJSON_Delete(ev);
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 /* ---- Every event -------------------------------------------------------------- */
 
 static void every_event_carries_identity_with_source_ip_and_user_agent(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   struct three t;
   cJSON *events[3];
   char id[ID_LEN + 1];
-  struct ws_client *c;
+  struct wsgw_kit_ws *c;
   cJSON *ev;
   size_t i;
 
@@ -321,11 +317,11 @@ static void every_event_carries_identity_with_source_ip_and_user_agent(void **st
   assert_null(cJSON_GetObjectItemCaseSensitive(rc_item(ev, "identity"), "userAgent"));
   assert_non_null(cJSON_GetObjectItemCaseSensitive(rc_item(ev, "identity"), "sourceIp"));
   cJSON_Delete(ev);
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 static void request_time_is_clf_of_request_time_epoch(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   struct three t;
@@ -361,7 +357,7 @@ static void request_time_is_clf_of_request_time_epoch(void **state) {
 }
 
 static void connected_at_is_constant_across_the_events_of_a_connection(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   struct three t;
   double at;
 
@@ -376,7 +372,7 @@ static void connected_at_is_constant_across_the_events_of_a_connection(void **st
 }
 
 static void request_id_equals_extended_request_id_and_is_fresh_per_event(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   struct three t;
   cJSON *events[3];
   size_t i;
@@ -405,13 +401,13 @@ static void request_id_equals_extended_request_id_and_is_fresh_per_event(void **
 }
 
 static void every_event_names_domain_api_and_stage(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   struct three t;
   cJSON *events[3];
   char domain[64];
   size_t i;
 
-  snprintf(domain, sizeof(domain), "127.0.0.1:%d", f->port);
+  snprintf(domain, sizeof(domain), "127.0.0.1:%d", wsgw_kit_port(f));
   record_three(f, "/ev", &t);
   events[0] = t.connect;
   events[1] = t.message;
@@ -426,7 +422,7 @@ static void every_event_names_domain_api_and_stage(void **state) {
 }
 
 static void every_event_carries_the_stage_variables(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   struct three t;
   cJSON *events[3];
   size_t i;
@@ -451,7 +447,7 @@ static void every_event_carries_the_stage_variables(void **state) {
 }
 
 static void the_authorizer_context_is_on_every_event_of_the_connection(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   struct three t;
   cJSON *events[3];
   size_t i;
@@ -477,7 +473,7 @@ static void the_authorizer_context_is_on_every_event_of_the_connection(void **st
 }
 
 static void an_api_without_authorizer_has_no_authorizer_field(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   struct three t;
 
   record_three(f, "/ev", &t);
@@ -490,7 +486,7 @@ static void an_api_without_authorizer_has_no_authorizer_field(void **state) {
 /* ---- MESSAGE -------------------------------------------------------------------- */
 
 static void message_id_is_on_message_events_only(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   struct three t;
   const cJSON *body;
 
@@ -512,14 +508,14 @@ static void message_id_is_on_message_events_only(void **state) {
 /* ---- DISCONNECT ----------------------------------------------------------------- */
 
 static void disconnect_has_the_aws_header_set(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   static const char *const names[] = {"Host", "x-api-key", "X-Forwarded-For", "x-restapi"};
   struct three t;
   const cJSON *h, *mh, *v;
   char domain[64];
   size_t i;
 
-  snprintf(domain, sizeof(domain), "127.0.0.1:%d", f->port);
+  snprintf(domain, sizeof(domain), "127.0.0.1:%d", wsgw_kit_port(f));
   record_three(f, "/ev", &t);
   h = cJSON_GetObjectItemCaseSensitive(t.disconnect, "headers");
   mh = cJSON_GetObjectItemCaseSensitive(t.disconnect, "multiValueHeaders");
@@ -556,31 +552,31 @@ struct ending {
   const char *reason; /* NULL: not checked (unverified text) */
 };
 
-static void end_connection(const struct tsupport_fixture *f, const char *how, struct ws_client *c,
+static void end_connection(struct wsgw_kit_emu *f, const char *how, struct wsgw_kit_ws *c,
                            const char *id) {
   if (strcmp(how, "DeleteConnection") == 0) {
-    struct tsupport_http_response r;
+    struct wsgw_kit_http_response r;
     char path[128];
     int code = 0;
     snprintf(path, sizeof(path), "/ev/@connections/%s", id);
-    assert_int_equal(tsupport_http(f->port, "DELETE", path, NULL, NULL, 0, &r), 204);
-    tsupport_http_response_free(&r);
-    assert_int_equal(ws_client_expect_close(c, WAIT_MS, &code), WS_CLIENT_OK);
+    assert_int_equal(wsgw_kit_http(wsgw_kit_port(f), "DELETE", path, NULL, NULL, 0, &r), 204);
+    wsgw_kit_http_free(&r);
+    assert_int_equal(wsgw_kit_recv_close(c, WAIT_MS, &code), WSGW_KIT_RECV_OK);
     /* What the client sees for DeleteConnection. */
     assert_int_equal(code, 1000);
   } else if (strcmp(how, "close frame without a code") == 0) {
-    assert_int_equal(ws_client_close(c, 0, NULL, WAIT_MS), WS_CLIENT_OK);
+    assert_int_equal(wsgw_kit_close(c, 0, NULL), 0);
   } else if (strcmp(how, "close frame with a code") == 0) {
-    assert_int_equal(ws_client_close(c, 4321, "client says bye", WAIT_MS), WS_CLIENT_OK);
+    assert_int_equal(wsgw_kit_close(c, 4321, "client says bye"), 0);
   } else if (strcmp(how, "TCP dropped") == 0) {
-    ws_client_drop(c);
+    wsgw_kit_drop(c);
   } else {
     fail_msg("unknown ending %s", how);
   }
 }
 
 static void disconnect_status_code_and_reason_tell_how_the_connection_ended(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   static const struct ending endings[] = {
       {"DeleteConnection", 1000, "Connection Closed Normally"},
       {"close frame without a code", 1005, "Client-side close frame status not set"},
@@ -591,7 +587,7 @@ static void disconnect_status_code_and_reason_tell_how_the_connection_ended(void
 
   for (i = 0; i < sizeof(endings) / sizeof(endings[0]); i++) {
     char id[ID_LEN + 1];
-    struct ws_client *c = connect_as(f, "/ev", NULL, id);
+    struct wsgw_kit_ws *c = connect_as(f, "/ev", NULL, id);
     cJSON *ev;
     end_connection(f, endings[i].how, c, id);
     ev = wait_event(f, id, "DISCONNECT");
@@ -603,7 +599,7 @@ static void disconnect_status_code_and_reason_tell_how_the_connection_ended(void
     else
       (void)rc_string(ev, "disconnectReason"); /* present, a string */
     cJSON_Delete(ev);
-    ws_client_free(c);
+    wsgw_kit_ws_free(c);
   }
 }
 
@@ -625,5 +621,5 @@ int main(void) {
   };
 
   return cmocka_run_group_tests_name("regression_events", tests, group_setup,
-                                     tsupport_fixture_teardown);
+                                     group_teardown);
 }

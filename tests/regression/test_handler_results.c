@@ -29,8 +29,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "test_support.h"
-#include "ws_client.h"
+#include <wsgw/kit.h>
 
 #define ID_LEN 16
 #define WAIT_MS 5000
@@ -41,11 +40,6 @@ static const char *rc_string(const cJSON *event, const char *name) {
       cJSON_GetObjectItemCaseSensitive(event, "requestContext"), name);
 
   return cJSON_IsString(v) ? v->valuestring : "";
-}
-
-static cJSON *whoami(const cJSON *event, struct wsgw_ctx *ctx) {
-  (void)ctx;
-  return wsgw_response(200, rc_string(event, "connectionId"));
 }
 
 /* $connect: 200 with a subprotocol, other headers and a body; only the
@@ -73,7 +67,6 @@ static cJSON *reply(const cJSON *event, struct wsgw_ctx *ctx) {
 }
 
 static const struct wsgw_handler test_handlers[] = {
-    {"test.whoami", whoami},
     {"test.connect_with_headers", connect_with_headers},
     {"test.reply", reply},
     {NULL, NULL},
@@ -92,7 +85,7 @@ static const char config[] =
     "  \"routes\":{"
     /* Fast handlers get a generous timeout of their own, so a loaded CI
      * machine cannot push them past the 0.2 s default that "slow" tests. */
-    "   \"whoami\":{\"function\":{\"handler\":\"test.whoami\",\"timeout\":10},\"returnResponse\":true},"
+    "   \"whoami\":{\"function\":{\"handler\":\"diag.whoami\",\"timeout\":10},\"returnResponse\":true},"
     "   \"oneway\":{\"function\":{\"handler\":\"test.reply\",\"timeout\":10}},"
     "   \"twoway\":{\"function\":{\"handler\":\"test.reply\",\"timeout\":10},\"returnResponse\":true},"
     "   \"fail\":{\"function\":{\"handler\":\"diag.fail\",\"timeout\":10}},"
@@ -102,69 +95,80 @@ static const char config[] =
     "               \"returnResponse\":true}}}]}";
 
 static int group_setup(void **state) {
-  return tsupport_fixture_setup(state, config, test_handlers);
+  *state = wsgw_kit_start(
+      &(struct wsgw_kit_options){.config_json = config, .handlers = test_handlers}, NULL, 0);
+  if (!*state)
+    print_error("%s\n", wsgw_kit_error());
+  return *state ? 0 : -1;
 }
 
-static int handshake_status(const struct tsupport_fixture *f, const char *path) {
-  struct ws_client *c = ws_client_connect(f->port, path, NULL, NULL, WAIT_MS);
+static int group_teardown(void **state) {
+  wsgw_kit_stop(*state);
+  return 0;
+}
+
+static int handshake_status(struct wsgw_kit_emu *f, const char *path) {
+  struct wsgw_kit_ws *c = wsgw_kit_ws_open(
+      wsgw_kit_port(f), &(struct wsgw_kit_ws_options){.path = path, .timeout_ms = WAIT_MS});
   int status;
 
   if (!c)
     fail_msg("GET %s: no HTTP response", path);
-  status = ws_client_status(c);
-  ws_client_free(c);
+  status = wsgw_kit_ws_status(c);
+  wsgw_kit_ws_free(c);
   return status;
 }
 
-static struct ws_client *connect_msg(const struct tsupport_fixture *f, char id[ID_LEN + 1]) {
-  struct ws_client *c = ws_client_connect(f->port, "/msg", NULL, NULL, WAIT_MS);
-  struct ws_client_frame fr;
+static struct wsgw_kit_ws *connect_msg(struct wsgw_kit_emu *f, char id[ID_LEN + 1]) {
+  struct wsgw_kit_ws *c = wsgw_kit_ws_open(
+      wsgw_kit_port(f), &(struct wsgw_kit_ws_options){.path = "/msg", .timeout_ms = WAIT_MS});
+  struct wsgw_kit_frame fr;
 
   assert_non_null(c);
-  assert_int_equal(ws_client_status(c), 101);
-  assert_int_equal(ws_client_send_text(c, "{\"action\":\"whoami\"}"), 0);
-  assert_int_equal(ws_client_recv_message(c, WAIT_MS, &fr), WS_CLIENT_OK);
+  assert_int_equal(wsgw_kit_ws_status(c), 101);
+  assert_int_equal(wsgw_kit_send_text(c, "{\"action\":\"whoami\"}"), 0);
+  assert_int_equal(wsgw_kit_recv_message(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
   assert_int_equal(fr.len, ID_LEN);
   memcpy(id, fr.data, ID_LEN + 1);
-  ws_client_frame_free(&fr);
+  wsgw_kit_frame_free(&fr);
   return c;
 }
 
-static void assert_silence(struct ws_client *c) {
-  struct ws_client_frame fr;
-  int rc = ws_client_recv(c, QUIET_MS, &fr);
+static void assert_silence(struct wsgw_kit_ws *c) {
+  struct wsgw_kit_frame fr;
+  int rc = wsgw_kit_recv_frame(c, QUIET_MS, &fr);
 
-  if (rc == WS_CLIENT_OK)
+  if (rc == WSGW_KIT_RECV_OK)
     fail_msg("expected no frame, got opcode %d \"%s\"", fr.opcode, fr.data);
-  assert_int_equal(rc, WS_CLIENT_TIMEOUT);
+  assert_int_equal(rc, WSGW_KIT_RECV_TIMEOUT);
 }
 
 /* Sends text and expects exactly `want` back as one text frame. */
-static void assert_reply(struct ws_client *c, const char *text, const char *want) {
-  struct ws_client_frame fr;
+static void assert_reply(struct wsgw_kit_ws *c, const char *text, const char *want) {
+  struct wsgw_kit_frame fr;
 
-  assert_int_equal(ws_client_send_text(c, text), 0);
-  assert_int_equal(ws_client_recv(c, WAIT_MS, &fr), WS_CLIENT_OK);
-  assert_int_equal(fr.opcode, WS_CLIENT_TEXT);
+  assert_int_equal(wsgw_kit_send_text(c, text), 0);
+  assert_int_equal(wsgw_kit_recv_frame(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
+  assert_int_equal(fr.opcode, WSGW_KIT_TEXT);
   assert_true(fr.fin);
   assert_string_equal(fr.data, want);
-  ws_client_frame_free(&fr);
+  wsgw_kit_frame_free(&fr);
 }
 
 /* Sends text and expects the gateway's error frame for `message`, byte for
  * byte: {"message": "<message>", "connectionId":"<id>", "requestId":"<16>"}. */
-static void assert_error_frame(struct ws_client *c, const char *text, const char *message,
+static void assert_error_frame(struct wsgw_kit_ws *c, const char *text, const char *message,
                                const char *id) {
-  struct ws_client_frame fr;
+  struct wsgw_kit_frame fr;
   char prefix[160];
   regex_t re;
   int rc;
 
   snprintf(prefix, sizeof(prefix), "{\"message\": \"%s\", \"connectionId\":\"%s\", \"requestId\":\"",
            message, id);
-  assert_int_equal(ws_client_send_text(c, text), 0);
-  assert_int_equal(ws_client_recv(c, WAIT_MS, &fr), WS_CLIENT_OK);
-  assert_int_equal(fr.opcode, WS_CLIENT_TEXT);
+  assert_int_equal(wsgw_kit_send_text(c, text), 0);
+  assert_int_equal(wsgw_kit_recv_frame(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
+  assert_int_equal(fr.opcode, WSGW_KIT_TEXT);
   if (fr.len != strlen(prefix) + ID_LEN + 2 || memcmp(fr.data, prefix, strlen(prefix)) != 0)
     fail_msg("expected %s<requestId>\"}, got %s", prefix, fr.data);
   assert_int_equal(regcomp(&re, "^[A-Za-z0-9_-]{15}=\"}$", REG_EXTENDED | REG_NOSUB), 0);
@@ -172,13 +176,13 @@ static void assert_error_frame(struct ws_client *c, const char *text, const char
   regfree(&re);
   if (rc != 0)
     fail_msg("requestId of %s is not a 16-character id", fr.data);
-  ws_client_frame_free(&fr);
+  wsgw_kit_frame_free(&fr);
 }
 
 /* ---- $connect ---------------------------------------------------------------- */
 
 static void connect_2xx_gives_101_and_other_statuses_pass_through(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   static const struct {
     int returned, handshake;
     const char *reason;
@@ -209,89 +213,91 @@ static void connect_2xx_gives_101_and_other_statuses_pass_through(void **state) 
 }
 
 static void a_connect_function_error_gives_502(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
 
   assert_int_equal(handshake_status(f, "/failconn"), 502);
 }
 
 static void a_connect_timeout_gives_504(void **state) {
-  struct tsupport_fixture *f = *state;
-  long long start = tsupport_now_ms();
+  struct wsgw_kit_emu *f = *state;
+  long long start = wsgw_kit_now_ms();
 
   /* The route's timeout is 0.5 s: a 2 s $connect is cut off at 0.5 s. */
   assert_int_equal(handshake_status(f, "/slowconn?ms=2000"), 504);
-  assert_true(tsupport_now_ms() - start < 1800);
+  assert_true(wsgw_kit_now_ms() - start < 1800);
   /* Within the timeout it connects. */
   assert_int_equal(handshake_status(f, "/slowconn?ms=0"), 101);
 }
 
 static void only_sec_websocket_protocol_is_copied_from_the_connect_response(void **state) {
-  struct tsupport_fixture *f = *state;
-  struct ws_client *c = ws_client_connect(f->port, "/hdrs", NULL, "chat", WAIT_MS);
+  struct wsgw_kit_emu *f = *state;
+  struct wsgw_kit_ws *c = wsgw_kit_ws_open(
+      wsgw_kit_port(f), &(struct wsgw_kit_ws_options){
+                            .path = "/hdrs", .subprotocols = "chat", .timeout_ms = WAIT_MS});
 
   assert_non_null(c);
-  assert_int_equal(ws_client_status(c), 101);
-  assert_non_null(ws_client_protocol(c));
-  assert_string_equal(ws_client_protocol(c), "chat");
-  assert_null(ws_client_header(c, "X-Custom"));
-  assert_null(ws_client_header(c, "Set-Cookie"));
-  assert_null(ws_client_header(c, "Access-Control-Allow-Origin"));
+  assert_int_equal(wsgw_kit_ws_status(c), 101);
+  assert_non_null(wsgw_kit_ws_subprotocol(c));
+  assert_string_equal(wsgw_kit_ws_subprotocol(c), "chat");
+  assert_null(wsgw_kit_ws_header(c, "X-Custom"));
+  assert_null(wsgw_kit_ws_header(c, "Set-Cookie"));
+  assert_null(wsgw_kit_ws_header(c, "Access-Control-Allow-Origin"));
   /* The body is dropped too: no frame follows the 101. */
   assert_silence(c);
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 /* ---- MESSAGE routes ------------------------------------------------------------ */
 
 static void a_route_is_one_way_unless_return_response_is_set(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   char id[ID_LEN + 1];
-  struct ws_client *c = connect_msg(f, id);
+  struct wsgw_kit_ws *c = connect_msg(f, id);
 
   /* test.reply returns a body; a one-way route drops it. */
-  assert_int_equal(ws_client_send_text(c, "{\"action\":\"oneway\"}"), 0);
+  assert_int_equal(wsgw_kit_send_text(c, "{\"action\":\"oneway\"}"), 0);
   assert_silence(c);
   /* returnResponse: the returned body (not the input) as one text frame. */
   assert_reply(c, "{\"action\":\"twoway\"}", "reply to twoway");
   assert_silence(c);
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 static void a_function_error_sends_the_internal_server_error_frame_and_stays_open(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   char id[ID_LEN + 1];
-  struct ws_client *c = connect_msg(f, id);
+  struct wsgw_kit_ws *c = connect_msg(f, id);
 
   assert_error_frame(c, "{\"action\":\"fail\"}", "Internal server error", id);
   assert_error_frame(c, "{\"action\":\"failtwo\"}", "Internal server error", id);
   assert_reply(c, "{\"action\":\"twoway\"}", "reply to twoway");
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 static void a_timeout_sends_the_endpoint_request_timed_out_frame_and_stays_open(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   char id[ID_LEN + 1];
-  struct ws_client *c = connect_msg(f, id);
-  long long start = tsupport_now_ms();
+  struct wsgw_kit_ws *c = connect_msg(f, id);
+  long long start = wsgw_kit_now_ms();
 
   /* "slow" inherits defaults.function.timeout (0.2 s). */
   assert_error_frame(c, "{\"action\":\"slow\",\"ms\":1000}", "Endpoint request timed out", id);
-  assert_true(tsupport_now_ms() - start < 900);
+  assert_true(wsgw_kit_now_ms() - start < 900);
   /* The abandoned invocation's result never arrives; the connection works. */
   assert_reply(c, "{\"action\":\"twoway\"}", "reply to twoway");
   assert_reply(c, "{\"action\":\"slow\",\"ms\":0}", "slept 0 ms");
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 static void a_per_route_timeout_overrides_the_default_function_timeout(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   char id[ID_LEN + 1];
-  struct ws_client *c = connect_msg(f, id);
+  struct wsgw_kit_ws *c = connect_msg(f, id);
 
   /* 400 ms: past the default 0.2 s, within slowok's own 5 s. */
   assert_reply(c, "{\"action\":\"slowok\",\"ms\":400}", "slept 400 ms");
   assert_error_frame(c, "{\"action\":\"slow\",\"ms\":400}", "Endpoint request timed out", id);
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 int main(void) {
@@ -307,5 +313,5 @@ int main(void) {
   };
 
   return cmocka_run_group_tests_name("regression_handler_results", tests, group_setup,
-                                     tsupport_fixture_teardown);
+                                     group_teardown);
 }

@@ -38,9 +38,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "emu_server.h"
-#include "test_support.h"
-#include "ws_client.h"
+#include <wsgw/kit.h>
 
 #define MAX_CONN 4
 #define WAIT_MS 5000
@@ -49,22 +47,31 @@ static const char config[] =
     "{\"apis\":[{\"name\":\"t\",\"stage\":\"t\","
     "  \"routes\":{\"echo\":{\"function\":\"diag.echo\",\"returnResponse\":true}}}]}";
 
+struct fixture {
+  struct wsgw_kit_emu *emu;
+  int port;
+};
+
 static int setup(void **state) {
-  struct tsupport_fixture *f = calloc(1, sizeof(*f));
-  struct emu_options o;
+  struct fixture *f = calloc(1, sizeof(*f));
 
   assert_non_null(f);
-  memset(&o, 0, sizeof(o));
-  o.max_connections = MAX_CONN;
-  o.tls_port = -1;
-  f->emu = tsupport_emu_start_opts(config, NULL, &o);
-  assert_non_null(f->emu);
-  f->port = tsupport_emu_port(f->emu);
+  f->emu = wsgw_kit_start(
+      &(struct wsgw_kit_options){.config_json = config, .max_connections = MAX_CONN}, NULL, 0);
+  if (!f->emu)
+    fail_msg("%s", wsgw_kit_error());
+  f->port = wsgw_kit_port(f->emu);
   *state = f;
   return 0;
 }
 
-static int teardown(void **state) { return tsupport_fixture_teardown(state); }
+static int teardown(void **state) {
+  struct fixture *f = *state;
+
+  wsgw_kit_stop(f->emu);
+  free(f);
+  return 0;
+}
 
 /* ---- raw sockets ------------------------------------------------------- */
 
@@ -86,14 +93,14 @@ static int raw_connect(int port) {
  * deadline. Returns the bytes read; *eof says whether the server closed. */
 static size_t raw_read(int fd, char *buf, size_t cap, const char *until, int timeout_ms,
                        int *eof) {
-  long long deadline = tsupport_now_ms() + timeout_ms;
+  long long deadline = wsgw_kit_now_ms() + timeout_ms;
   size_t len = 0;
 
   *eof = 0;
   buf[0] = '\0';
   while (len + 1 < cap && !(until && strstr(buf, until))) {
     struct pollfd p = {fd, POLLIN, 0};
-    long long left = deadline - tsupport_now_ms();
+    long long left = deadline - wsgw_kit_now_ms();
     ssize_t n;
     if (left <= 0 || poll(&p, 1, (int)left) <= 0)
       break;
@@ -127,12 +134,12 @@ static long rss_kb(void) {
 }
 
 static cJSON *stats(int port) {
-  struct tsupport_http_response r;
+  struct wsgw_kit_http_response r;
   cJSON *o, *c;
 
-  assert_int_equal(tsupport_http(port, "GET", "/_wsgw/stats", NULL, NULL, 0, &r), 200);
+  assert_int_equal(wsgw_kit_http(port, "GET", "/_wsgw/stats", NULL, NULL, 0, &r), 200);
   o = cJSON_Parse(r.body);
-  tsupport_http_response_free(&r);
+  wsgw_kit_http_free(&r);
   assert_non_null(o);
   c = cJSON_DetachItemFromObjectCaseSensitive(o, "connections");
   cJSON_Delete(o);
@@ -152,25 +159,27 @@ static long long stat_of(int port, const char *name) {
 }
 
 static void assert_http_answers(int port) {
-  struct tsupport_http_response r;
+  struct wsgw_kit_http_response r;
   cJSON *tables;
   int status;
 
-  assert_int_equal(tsupport_http(port, "GET", "/", NULL, NULL, 0, &r), 200);
-  tsupport_http_response_free(&r);
-  tables = tsupport_dynamodb_json(port, "ListTables", "{}", &status);
+  assert_int_equal(wsgw_kit_http(port, "GET", "/", NULL, NULL, 0, &r), 200);
+  wsgw_kit_http_free(&r);
+  status = wsgw_kit_http_dynamodb(port, "ListTables", "{}", &r);
+  tables = status > 0 ? cJSON_ParseWithLength(r.body, r.body_len) : NULL;
+  wsgw_kit_http_free(&r);
   assert_int_equal(status, 200);
   cJSON_Delete(tables);
-  assert_int_equal(tsupport_http(port, "GET", "/_wsgw/connections", NULL, NULL, 0, &r), 200);
-  tsupport_http_response_free(&r);
+  assert_int_equal(wsgw_kit_http(port, "GET", "/_wsgw/connections", NULL, NULL, 0, &r), 200);
+  wsgw_kit_http_free(&r);
 }
 
 /* ---- --max-connections --------------------------------------------------- */
 
 static void max_connections_n_holds_exactly_n_websockets_and_refuses_the_next_within_50_ms(
     void **state) {
-  struct tsupport_fixture *f = *state;
-  struct ws_client *open[MAX_CONN + 1];
+  struct fixture *f = *state;
+  struct wsgw_kit_ws *open[MAX_CONN + 1];
   char resp[2048];
   const char *body;
   cJSON *json;
@@ -178,15 +187,16 @@ static void max_connections_n_holds_exactly_n_websockets_and_refuses_the_next_wi
   int i, fd, eof;
 
   for (i = 0; i < MAX_CONN; i++) {
-    open[i] = ws_client_connect(f->port, "/t", NULL, NULL, WAIT_MS);
+    open[i] = wsgw_kit_ws_open(f->port,
+                               &(struct wsgw_kit_ws_options){.path = "/t", .timeout_ms = WAIT_MS});
     assert_non_null(open[i]);
-    assert_int_equal(ws_client_status(open[i]), 101);
+    assert_int_equal(wsgw_kit_ws_status(open[i]), 101);
   }
-  t0 = tsupport_now_ms();
+  t0 = wsgw_kit_now_ms();
   fd = raw_connect(f->port);
   assert_int_equal(send(fd, handshake, strlen(handshake), MSG_NOSIGNAL), (ssize_t)strlen(handshake));
   raw_read(fd, resp, sizeof(resp), NULL, WAIT_MS, &eof);
-  took = tsupport_now_ms() - t0;
+  took = wsgw_kit_now_ms() - t0;
   close(fd);
   if (strncmp(resp, "HTTP/1.1 429 ", 13) != 0)
     fail_msg("handshake %d of %d was answered \"%.40s\"", MAX_CONN + 1, MAX_CONN, resp);
@@ -204,36 +214,39 @@ static void max_connections_n_holds_exactly_n_websockets_and_refuses_the_next_wi
   assert_int_equal(stat_of(f->port, "webSockets"), MAX_CONN);
 
   /* A closed WebSocket gives its slot back. */
-  assert_int_equal(ws_client_close(open[0], 1000, NULL, WAIT_MS), WS_CLIENT_OK);
-  ws_client_free(open[0]);
+  assert_int_equal(wsgw_kit_close(open[0], 1000, NULL), 0);
+  wsgw_kit_ws_free(open[0]);
   open[0] = NULL;
-  for (long long deadline = tsupport_now_ms() + WAIT_MS;;) {
-    struct ws_client *c = ws_client_connect(f->port, "/t", NULL, NULL, WAIT_MS);
+  for (long long deadline = wsgw_kit_now_ms() + WAIT_MS;;) {
+    struct wsgw_kit_ws *c = wsgw_kit_ws_open(
+        f->port, &(struct wsgw_kit_ws_options){.path = "/t", .timeout_ms = WAIT_MS});
     assert_non_null(c);
-    if (ws_client_status(c) == 101) {
+    if (wsgw_kit_ws_status(c) == 101) {
       open[0] = c;
       break;
     }
-    ws_client_free(c);
-    if (tsupport_now_ms() > deadline)
+    wsgw_kit_ws_free(c);
+    if (wsgw_kit_now_ms() > deadline)
       fail_msg("the slot of a closed WebSocket was not given back");
   }
-  open[MAX_CONN] = ws_client_connect(f->port, "/t", NULL, NULL, WAIT_MS);
+  open[MAX_CONN] =
+      wsgw_kit_ws_open(f->port, &(struct wsgw_kit_ws_options){.path = "/t", .timeout_ms = WAIT_MS});
   assert_non_null(open[MAX_CONN]);
-  assert_int_equal(ws_client_status(open[MAX_CONN]), 429);
+  assert_int_equal(wsgw_kit_ws_status(open[MAX_CONN]), 429);
   for (i = 0; i <= MAX_CONN; i++)
-    ws_client_free(open[i]);
+    wsgw_kit_ws_free(open[i]);
 }
 
 static void the_first_refusal_of_a_burst_logs_one_line_naming_max_connections(void **state) {
-  struct tsupport_fixture *f = *state;
-  struct ws_client *open[MAX_CONN];
+  struct fixture *f = *state;
+  struct wsgw_kit_ws *open[MAX_CONN];
   char path[] = "/tmp/wsgw-limits-log-XXXXXX", *log, *p, expect[64];
   int i, saved, tmp, lines = 0, named = 0;
 
   for (i = 0; i < MAX_CONN; i++) {
-    open[i] = ws_client_connect(f->port, "/t", NULL, NULL, WAIT_MS);
-    assert_int_equal(ws_client_status(open[i]), 101);
+    open[i] = wsgw_kit_ws_open(f->port,
+                               &(struct wsgw_kit_ws_options){.path = "/t", .timeout_ms = WAIT_MS});
+    assert_int_equal(wsgw_kit_ws_status(open[i]), 101);
   }
   fflush(stderr);
   tmp = mkstemp(path);
@@ -241,16 +254,17 @@ static void the_first_refusal_of_a_burst_logs_one_line_naming_max_connections(vo
   saved = dup(2);
   dup2(tmp, 2);
   for (i = 0; i < 3; i++) {
-    struct ws_client *c = ws_client_connect(f->port, "/t", NULL, NULL, WAIT_MS);
+    struct wsgw_kit_ws *c = wsgw_kit_ws_open(
+        f->port, &(struct wsgw_kit_ws_options){.path = "/t", .timeout_ms = WAIT_MS});
     assert_non_null(c);
-    assert_int_equal(ws_client_status(c), 429);
-    ws_client_free(c);
+    assert_int_equal(wsgw_kit_ws_status(c), 429);
+    wsgw_kit_ws_free(c);
   }
   fflush(stderr);
   dup2(saved, 2);
   close(saved);
   close(tmp);
-  log = tsupport_read_file(path, NULL);
+  log = wsgw_kit_read_file(path, NULL);
   unlink(path);
   assert_non_null(log);
   snprintf(expect, sizeof(expect), "--max-connections %d", MAX_CONN);
@@ -264,38 +278,40 @@ static void the_first_refusal_of_a_burst_logs_one_line_naming_max_connections(vo
   free(log);
   assert_int_equal(stat_of(f->port, "refused"), 3);
   for (i = 0; i < MAX_CONN; i++)
-    ws_client_free(open[i]);
+    wsgw_kit_ws_free(open[i]);
 }
 
 static void http_answers_while_n_websockets_are_open_and_more_handshakes_come(void **state) {
-  struct tsupport_fixture *f = *state;
-  struct ws_client *open[MAX_CONN], *more[48];
+  struct fixture *f = *state;
+  struct wsgw_kit_ws *open[MAX_CONN], *more[48];
   int i, accepted = 0;
 
   for (i = 0; i < MAX_CONN; i++) {
-    open[i] = ws_client_connect(f->port, "/t", NULL, NULL, WAIT_MS);
-    assert_int_equal(ws_client_status(open[i]), 101);
+    open[i] = wsgw_kit_ws_open(f->port,
+                               &(struct wsgw_kit_ws_options){.path = "/t", .timeout_ms = WAIT_MS});
+    assert_int_equal(wsgw_kit_ws_status(open[i]), 101);
   }
   /* More handshakes than the whole worker pool: kept open if accepted. */
   for (i = 0; i < 48; i++) {
-    more[i] = ws_client_connect(f->port, "/t", NULL, NULL, 300);
-    if (more[i] && ws_client_status(more[i]) == 101)
+    more[i] =
+        wsgw_kit_ws_open(f->port, &(struct wsgw_kit_ws_options){.path = "/t", .timeout_ms = 300});
+    if (more[i] && wsgw_kit_ws_status(more[i]) == 101)
       accepted++;
   }
   assert_int_equal(accepted, 0);
   assert_http_answers(f->port);
   /* The open ones still work. */
   {
-    struct ws_client_frame fr;
-    assert_int_equal(ws_client_send_text(open[0], "{\"action\":\"echo\",\"x\":1}"), 0);
-    assert_int_equal(ws_client_recv_message(open[0], WAIT_MS, &fr), WS_CLIENT_OK);
-    ws_client_frame_free(&fr);
+    struct wsgw_kit_frame fr;
+    assert_int_equal(wsgw_kit_send_text(open[0], "{\"action\":\"echo\",\"x\":1}"), 0);
+    assert_int_equal(wsgw_kit_recv_message(open[0], WAIT_MS, &fr), WSGW_KIT_RECV_OK);
+    wsgw_kit_frame_free(&fr);
   }
   for (i = 0; i < 48; i++)
     if (more[i])
-      ws_client_free(more[i]);
+      wsgw_kit_ws_free(more[i]);
   for (i = 0; i < MAX_CONN; i++)
-    ws_client_free(open[i]);
+    wsgw_kit_ws_free(open[i]);
 }
 
 /* ---- slow request heads ------------------------------------------------- */
@@ -303,9 +319,9 @@ static void http_answers_while_n_websockets_are_open_and_more_handshakes_come(vo
 static const char slow_head[] = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 0123456789abcdef\r\n\r\n";
 
 static void a_client_slow_to_send_its_request_head_is_cut_off_within_seconds(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct fixture *f = *state;
   int fd = raw_connect(f->port), eof = 0;
-  long long t0 = tsupport_now_ms(), took;
+  long long t0 = wsgw_kit_now_ms(), took;
   size_t i;
   char resp[512];
 
@@ -317,7 +333,7 @@ static void a_client_slow_to_send_its_request_head_is_cut_off_within_seconds(voi
     if (eof)
       break;
   }
-  took = tsupport_now_ms() - t0;
+  took = wsgw_kit_now_ms() - t0;
   close(fd);
   if (!eof && i < sizeof(slow_head) - 1)
     eof = 1; /* the send failed: the server had closed */
@@ -348,9 +364,9 @@ static void *trickle(void *arg) {
 }
 
 static void http_answers_while_many_clients_trickle_request_heads(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct fixture *f = *state;
   struct tricklers t;
-  struct tsupport_http_response r;
+  struct wsgw_kit_http_response r;
   pthread_t tid;
   long long t0, took;
   int status;
@@ -363,10 +379,10 @@ static void http_answers_while_many_clients_trickle_request_heads(void **state) 
     t.fds[i] = raw_connect(f->port);
   assert_int_equal(pthread_create(&tid, NULL, trickle, &t), 0);
   poll(NULL, 0, 600);
-  t0 = tsupport_now_ms();
-  status = tsupport_http(f->port, "GET", "/", NULL, NULL, 0, &r);
-  took = tsupport_now_ms() - t0;
-  tsupport_http_response_free(&r);
+  t0 = wsgw_kit_now_ms();
+  status = wsgw_kit_http(f->port, "GET", "/", NULL, NULL, 0, &r);
+  took = wsgw_kit_now_ms() - t0;
+  wsgw_kit_http_free(&r);
   t.stop = 1;
   pthread_join(tid, NULL);
   for (int i = 0; i < t.n; i++)
@@ -394,9 +410,9 @@ static size_t frame_header(unsigned char h[14], uint64_t len) {
 static size_t flood(int fd, size_t total) {
   static char chunk[1 << 20];
   size_t sent = 0;
-  long long deadline = tsupport_now_ms() + 20000;
+  long long deadline = wsgw_kit_now_ms() + 20000;
 
-  while (sent < total && tsupport_now_ms() < deadline) {
+  while (sent < total && wsgw_kit_now_ms() < deadline) {
     struct pollfd p = {fd, POLLOUT, 0};
     ssize_t n;
     if (poll(&p, 1, 2000) <= 0 || (p.revents & (POLLERR | POLLHUP)))
@@ -454,7 +470,7 @@ static void check_refused_and_bounded(int fd, long rss_before, const char *rest,
 }
 
 static void a_frame_header_declaring_2_gb_gets_1009_and_memory_stays_bounded(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct fixture *f = *state;
   int fd = raw_connect(f->port), eof;
   unsigned char h[14];
   char resp[1024], *end;
@@ -471,7 +487,7 @@ static void a_frame_header_declaring_2_gb_gets_1009_and_memory_stays_bounded(voi
 }
 
 static void a_frame_header_sent_with_the_handshake_cannot_claim_its_length_either(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct fixture *f = *state;
   int fd = raw_connect(f->port), eof;
   unsigned char h[14];
   char req[512], resp[1024], *end;

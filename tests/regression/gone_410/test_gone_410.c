@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "test_support.h"
+#include <wsgw/kit.h>
 #include <wsgw/kit.h>
 
 #define WAIT 3000
@@ -150,27 +150,27 @@ static void a_post_during_connect_gets_410(void **state) {
 /* @connections POST over HTTP, as an SDK sends it: the status and the
  * x-amzn-ErrorType header (what the SDKs turn into GoneException). */
 static int post_status(struct wsgw_kit_emu *emu, const char *id, char *type, size_t cap) {
-  struct tsupport_http_response r;
+  struct wsgw_kit_http_response r;
   char path[128];
   const char *t;
   int status;
 
   snprintf(path, sizeof(path), "/dev/@connections/%s", id);
-  status = tsupport_http(wsgw_kit_port(emu), "POST", path, NULL, "x", 1, &r);
-  t = tsupport_http_header(&r, "x-amzn-ErrorType");
+  status = wsgw_kit_http(wsgw_kit_port(emu), "POST", path, NULL, "x", 1, &r);
+  t = wsgw_kit_http_header(&r, "x-amzn-ErrorType");
   snprintf(type, cap, "%s", t ? t : "");
-  tsupport_http_response_free(&r);
+  wsgw_kit_http_free(&r);
   return status;
 }
 
 static int http_delete(struct wsgw_kit_emu *emu, const char *id) {
-  struct tsupport_http_response r;
+  struct wsgw_kit_http_response r;
   char path[128];
   int status;
 
   snprintf(path, sizeof(path), "/dev/@connections/%s", id);
-  status = tsupport_http(wsgw_kit_port(emu), "DELETE", path, NULL, NULL, 0, &r);
-  tsupport_http_response_free(&r);
+  status = wsgw_kit_http(wsgw_kit_port(emu), "DELETE", path, NULL, NULL, 0, &r);
+  wsgw_kit_http_free(&r);
   return status;
 }
 

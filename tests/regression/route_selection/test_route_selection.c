@@ -27,8 +27,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "test_support.h"
-#include "ws_client.h"
+#include <wsgw/kit.h>
 
 #define ID_LEN 16
 #define WAIT_MS 5000
@@ -50,15 +49,8 @@ static cJSON *routekey(const cJSON *event, struct wsgw_ctx *ctx) {
   return wsgw_response(200, text);
 }
 
-/* Two-way: answers the connectionId. */
-static cJSON *whoami(const cJSON *event, struct wsgw_ctx *ctx) {
-  (void)ctx;
-  return wsgw_response(200, rc_string(event, "connectionId"));
-}
-
 static const struct wsgw_handler test_handlers[] = {
     {"test.routekey", routekey},
-    {"test.whoami", whoami},
     {NULL, NULL},
 };
 
@@ -84,10 +76,10 @@ static const char config[] =
     " {\"name\":\"nodefault\",\"stage\":\"nodefault\","
     "  \"routeSelectionExpression\":\"$request.body.action\","
     "  \"routes\":{" R("known") ","
-    "   \"whoami\":{\"function\":\"test.whoami\",\"returnResponse\":true}}}]}";
+    "   \"whoami\":{\"function\":\"diag.whoami\",\"returnResponse\":true}}}]}";
 
 struct fixture {
-  struct emu *emu;
+  struct wsgw_kit_emu *emu;
   int port;
 };
 
@@ -95,9 +87,11 @@ static int group_setup(void **state) {
   struct fixture *f = calloc(1, sizeof(*f));
 
   assert_non_null(f);
-  f->emu = tsupport_emu_start(config, test_handlers);
-  assert_non_null(f->emu);
-  f->port = tsupport_emu_port(f->emu);
+  f->emu = wsgw_kit_start(
+      &(struct wsgw_kit_options){.config_json = config, .handlers = test_handlers}, NULL, 0);
+  if (!f->emu)
+    fail_msg("%s", wsgw_kit_error());
+  f->port = wsgw_kit_port(f->emu);
   *state = f;
   return 0;
 }
@@ -105,7 +99,7 @@ static int group_setup(void **state) {
 static int group_teardown(void **state) {
   struct fixture *f = *state;
 
-  tsupport_emu_stop(f->emu);
+  wsgw_kit_stop(f->emu);
   free(f);
   return 0;
 }
@@ -167,55 +161,57 @@ static const struct route_case cases[] = {
 
 static void every_route_selection_rule_selects_the_expected_route(void **state) {
   struct fixture *f = *state;
-  struct ws_client *c = NULL;
+  struct wsgw_kit_ws *c = NULL;
   const char *open_stage = "";
   size_t i;
 
   for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     const struct route_case *k = &cases[i];
-    struct ws_client_frame fr;
+    struct wsgw_kit_frame fr;
     char want[128];
     if (strcmp(open_stage, k->stage) != 0) {
       char path[64];
-      ws_client_free(c);
+      wsgw_kit_ws_free(c);
       snprintf(path, sizeof(path), "/%s", k->stage);
-      c = ws_client_connect(f->port, path, NULL, NULL, WAIT_MS);
+      c = wsgw_kit_ws_open(f->port,
+                           &(struct wsgw_kit_ws_options){.path = path, .timeout_ms = WAIT_MS});
       assert_non_null(c);
-      assert_int_equal(ws_client_status(c), 101);
+      assert_int_equal(wsgw_kit_ws_status(c), 101);
       open_stage = k->stage;
     }
-    assert_int_equal(ws_client_send_text(c, k->body), 0);
-    if (ws_client_recv_message(c, WAIT_MS, &fr) != WS_CLIENT_OK)
+    assert_int_equal(wsgw_kit_send_text(c, k->body), 0);
+    if (wsgw_kit_recv_message(c, WAIT_MS, &fr) != WSGW_KIT_RECV_OK)
       fail_msg("case %zu (%s): %s %s: no answer", i, k->reason, k->stage, k->body);
     if (k->route)
       snprintf(want, sizeof(want), "route:%s", k->route);
     else
       snprintf(want, sizeof(want), "{\"message\": \"Forbidden\"");
-    if (fr.opcode != WS_CLIENT_TEXT || strncmp(fr.data, want, strlen(want)) != 0 ||
+    if (fr.opcode != WSGW_KIT_TEXT || strncmp(fr.data, want, strlen(want)) != 0 ||
         (k->route && strlen(fr.data) != strlen(want)))
       fail_msg("case %zu (%s): stage %s, message %s: got \"%s\", expected \"%s%s\"", i,
                k->reason, k->stage, k->body, fr.data, want, k->route ? "" : "...");
-    ws_client_frame_free(&fr);
+    wsgw_kit_frame_free(&fr);
   }
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 static void no_match_and_no_default_sends_the_exact_forbidden_frame_and_stays_open(void **state) {
   struct fixture *f = *state;
-  struct ws_client *c = ws_client_connect(f->port, "/nodefault", NULL, NULL, WAIT_MS);
-  struct ws_client_frame fr;
+  struct wsgw_kit_ws *c = wsgw_kit_ws_open(
+      f->port, &(struct wsgw_kit_ws_options){.path = "/nodefault", .timeout_ms = WAIT_MS});
+  struct wsgw_kit_frame fr;
   char id[ID_LEN + 1], expected_prefix[128], first_rid[ID_LEN + 1];
   regex_t re;
   regmatch_t m[2];
   int round;
 
   assert_non_null(c);
-  assert_int_equal(ws_client_status(c), 101);
-  assert_int_equal(ws_client_send_text(c, "{\"action\":\"whoami\"}"), 0);
-  assert_int_equal(ws_client_recv_message(c, WAIT_MS, &fr), WS_CLIENT_OK);
+  assert_int_equal(wsgw_kit_ws_status(c), 101);
+  assert_int_equal(wsgw_kit_send_text(c, "{\"action\":\"whoami\"}"), 0);
+  assert_int_equal(wsgw_kit_recv_message(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
   assert_int_equal(fr.len, ID_LEN);
   memcpy(id, fr.data, ID_LEN + 1);
-  ws_client_frame_free(&fr);
+  wsgw_kit_frame_free(&fr);
 
   /* Byte for byte: a space after "message": and after each comma, none
    * after "connectionId": and "requestId":; requestId fresh per message. */
@@ -224,9 +220,9 @@ static void no_match_and_no_default_sends_the_exact_forbidden_frame_and_stays_op
   assert_int_equal(regcomp(&re, "^\"([A-Za-z0-9_-]{15}=)\"}$", REG_EXTENDED), 0);
   for (round = 0; round < 2; round++) {
     const char *rest;
-    assert_int_equal(ws_client_send_text(c, "{\"action\":\"nope\"}"), 0);
-    assert_int_equal(ws_client_recv(c, WAIT_MS, &fr), WS_CLIENT_OK);
-    assert_int_equal(fr.opcode, WS_CLIENT_TEXT);
+    assert_int_equal(wsgw_kit_send_text(c, "{\"action\":\"nope\"}"), 0);
+    assert_int_equal(wsgw_kit_recv_frame(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
+    assert_int_equal(fr.opcode, WSGW_KIT_TEXT);
     assert_true(fr.fin);
     assert_int_equal(fr.len, strlen(expected_prefix) + ID_LEN + 2);
     assert_memory_equal(fr.data, expected_prefix, strlen(expected_prefix));
@@ -240,17 +236,17 @@ static void no_match_and_no_default_sends_the_exact_forbidden_frame_and_stays_op
     } else {
       assert_memory_not_equal(rest + 1, first_rid, ID_LEN);
     }
-    ws_client_frame_free(&fr);
+    wsgw_kit_frame_free(&fr);
     /* Exactly one frame per message. */
-    assert_int_equal(ws_client_recv(c, QUIET_MS, &fr), WS_CLIENT_TIMEOUT);
+    assert_int_equal(wsgw_kit_recv_frame(c, QUIET_MS, &fr), WSGW_KIT_RECV_TIMEOUT);
   }
   regfree(&re);
   /* Still connected and routable. */
-  assert_int_equal(ws_client_send_text(c, "{\"action\":\"known\"}"), 0);
-  assert_int_equal(ws_client_recv_message(c, WAIT_MS, &fr), WS_CLIENT_OK);
+  assert_int_equal(wsgw_kit_send_text(c, "{\"action\":\"known\"}"), 0);
+  assert_int_equal(wsgw_kit_recv_message(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
   assert_string_equal(fr.data, "route:known");
-  ws_client_frame_free(&fr);
-  ws_client_free(c);
+  wsgw_kit_frame_free(&fr);
+  wsgw_kit_ws_free(c);
 }
 
 int main(void) {

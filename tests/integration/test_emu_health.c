@@ -1,5 +1,5 @@
 /*
- * test_health.c - `wsgw health URL` (emulator/server/emu_health.c), the container
+ * test_emu_health.c - `wsgw health URL` (emulator/server/emu_health.c), the container
  * image's HEALTHCHECK: a 200 from the emulator's GET / is healthy; any other
  * status, a closed port or a malformed URL is not, with distinct exit codes.
  *
@@ -17,14 +17,16 @@
 #include <cmocka.h>
 
 #include "emu_health.h"
-#include "test_support.h"
+#include <wsgw/kit.h>
 
 #define TIMEOUT_MS 5000
 
-static struct emu *start_chat(void) {
-  struct emu *emu = tsupport_emu_start_file("fixtures/chat-app.json", NULL);
+static struct wsgw_kit_emu *start_chat(void) {
+  char err[512];
+  struct wsgw_kit_emu *emu = wsgw_kit_start(
+      &(struct wsgw_kit_options){.config_file = "fixtures/chat-app.json"}, err, sizeof(err));
   if (!emu)
-    fail_msg("the emulator did not start");
+    fail_msg("the emulator did not start: %s", err);
   return emu;
 }
 
@@ -35,36 +37,36 @@ static int run_main(const char *a0, const char *a1, const char *a2) {
 }
 
 static void a_running_emulator_is_healthy_by_its_200_to_get_slash(void **state) {
-  struct emu *emu = start_chat();
+  struct wsgw_kit_emu *emu = start_chat();
   char url[64], line[128], err[256] = "";
 
-  snprintf(url, sizeof(url), "http://127.0.0.1:%d/", tsupport_emu_port(emu));
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/", wsgw_kit_port(emu));
   assert_int_equal(emu_health_get(url, TIMEOUT_MS, line, sizeof(line), err, sizeof(err)), 200);
   assert_string_equal(line, "healthy: dynamodb.us-east-1.amazonaws.com");
   assert_int_equal(run_main(url, NULL, NULL), 0);
   /* No path means "/"; a host name is resolved. */
-  snprintf(url, sizeof(url), "http://localhost:%d", tsupport_emu_port(emu));
+  snprintf(url, sizeof(url), "http://localhost:%d", wsgw_kit_port(emu));
   assert_int_equal(run_main("--timeout", "2", url), 0);
-  tsupport_emu_stop(emu);
+  wsgw_kit_stop(emu);
 }
 
 static void an_answer_other_than_200_is_unhealthy(void **state) {
-  struct emu *emu = start_chat();
+  struct wsgw_kit_emu *emu = start_chat();
   char url[64], line[128], err[256] = "";
 
   /* A plain GET of the stage URL answers 426 (emu_server.c). */
-  snprintf(url, sizeof(url), "http://127.0.0.1:%d/dev", tsupport_emu_port(emu));
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/dev", wsgw_kit_port(emu));
   assert_int_equal(emu_health_get(url, TIMEOUT_MS, line, sizeof(line), err, sizeof(err)), 426);
   assert_int_equal(run_main(url, NULL, NULL), 1);
-  tsupport_emu_stop(emu);
+  wsgw_kit_stop(emu);
 }
 
 static void a_port_nobody_listens_on_is_unhealthy(void **state) {
-  struct emu *emu = start_chat();
+  struct wsgw_kit_emu *emu = start_chat();
   char url[64], err[256] = "";
 
-  snprintf(url, sizeof(url), "http://127.0.0.1:%d/", tsupport_emu_port(emu));
-  tsupport_emu_stop(emu);
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/", wsgw_kit_port(emu));
+  wsgw_kit_stop(emu);
   assert_int_equal(emu_health_get(url, TIMEOUT_MS, NULL, 0, err, sizeof(err)), -1);
   print_message("    health: %s\n", err);
   assert_non_null(strstr(err, "cannot connect"));
@@ -99,5 +101,5 @@ int main(void) {
       cmocka_unit_test(a_port_nobody_listens_on_is_unhealthy),
       cmocka_unit_test(malformed_urls_and_arguments_are_usage_errors),
   };
-  return cmocka_run_group_tests_name("health", tests, NULL, NULL);
+  return cmocka_run_group_tests_name("emu_health", tests, NULL, NULL);
 }

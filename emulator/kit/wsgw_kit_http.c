@@ -1,18 +1,19 @@
 /*
- * test_support.c - emulator lifecycle, HTTP/DynamoDB clients and polling
- * for integration tests (see test_support.h).
+ * wsgw_kit_http.c - the kit's plain HTTP/1.1 client (contract in
+ * include/wsgw/kit.h, "Plain HTTP"): requests to 127.0.0.1:port, raw bytes
+ * for bad-input tests, and DynamoDB calls in the wire format SDKs send.
  *
- * Role: test support only; the emulator is used through emu_server.h and
- * emu_config.h, the rest is plain POSIX sockets.
+ * Role: tests of the HTTP endpoints (@connections, /_wsgw, DynamoDB) from
+ *   the outside, over a real socket; also against a `wsgw serve` process.
  * HTTP: one connection per request with Connection: close; the response is
- *   read into bounded buffers (head TSUPPORT_HTTP_MAX_HEAD, body
- *   TSUPPORT_HTTP_MAX_BODY) before a deadline, with poll(2) between reads.
+ *   read into bounded buffers (head MAX_HEAD, body MAX_BODY) before a
+ *   deadline, with poll(2) between reads. Never raises SIGPIPE.
  * Ownership: a response owns its head (header names/values point into it)
- *   and its body; tsupport_http_response_free releases both.
- * Threading: no global state.
+ *   and its body; wsgw_kit_http_free releases both.
+ * Threading: no global state; any thread.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "test_support.h"
+#include <wsgw/kit.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,175 +29,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "emu_config.h"
-#include "emu_server.h"
-#include "wsgw_builtin.h"
+#define HTTP_TIMEOUT_MS 10000           /* one whole HTTP exchange */
+#define MAX_HEAD 16384                  /* response status line + headers */
+#define MAX_BODY (16 * 1024 * 1024)     /* response body */
 
-#define POLL_INTERVAL_MS 5
-
-/* ---- Emulator lifecycle ------------------------------------------------ */
-
-struct emu *tsupport_emu_start(const char *config_json,
-                               const struct wsgw_handler *extra_handlers) {
-  return tsupport_emu_start_opts(config_json, extra_handlers, NULL);
-}
-
-struct emu *tsupport_emu_start_opts(const char *config_json,
-                                    const struct wsgw_handler *extra_handlers,
-                                    const struct emu_options *overrides) {
-  struct emu_options opts;
-  struct emu_config cfg;
-  struct emu *emu;
-  char err[512] = "";
-
-  if (emu_config_load_string(config_json, "<test config>", &cfg, err, sizeof(err)) != 0) {
-    fprintf(stderr, "tsupport_emu_start: config: %s\n", err);
-    return NULL;
-  }
-  memset(&opts, 0, sizeof(opts));
-  opts.port = 0;
-  opts.in_memory = 1;
-  opts.no_sync = 1;
-  opts.max_connections = 32;
-  opts.handlers = wsgw_builtin_handlers;
-  opts.extra_handlers = extra_handlers;
-  if (overrides) {
-    if (overrides->idle_timeout_ms > 0)
-      opts.idle_timeout_ms = overrides->idle_timeout_ms;
-    if (overrides->max_duration_ms > 0)
-      opts.max_duration_ms = overrides->max_duration_ms;
-    if (overrides->max_connections > 0)
-      opts.max_connections = overrides->max_connections;
-    if (overrides->tls_cert)
-      opts.tls_cert = overrides->tls_cert;
-    if (overrides->tls_key)
-      opts.tls_key = overrides->tls_key;
-    opts.tls_port = overrides->tls_port;
-  }
-  emu = emu_server_start(&opts, &cfg, err, sizeof(err));
-  if (!emu)
-    fprintf(stderr, "tsupport_emu_start: %s\n", err);
-  return emu;
-}
-
-struct emu *tsupport_emu_start_file(const char *path,
-                                    const struct wsgw_handler *extra_handlers) {
-  char full[4096];
-  const char *p = path[0] == '/' ? path : tsupport_source_path(path, full, sizeof(full));
-  char *text = p ? tsupport_read_file(p, NULL) : NULL;
-  struct emu *emu;
-
-  if (!text) {
-    fprintf(stderr, "tsupport_emu_start_file: cannot read %s\n", p ? p : path);
-    return NULL;
-  }
-  emu = tsupport_emu_start(text, extra_handlers);
-  free(text);
-  return emu;
-}
-
-void tsupport_emu_stop(struct emu *emu) {
-  emu_server_stop(emu);
-}
-
-int tsupport_emu_port(const struct emu *emu) {
-  return emu->port;
-}
-
-int tsupport_fixture_setup(void **state, const char *config_json,
-                           const struct wsgw_handler *extra_handlers) {
-  struct tsupport_fixture *f = calloc(1, sizeof(*f));
-
-  if (f == NULL) return -1;
-  f->emu = tsupport_emu_start(config_json, extra_handlers);
-  if (f->emu == NULL) {
-    free(f);
-    return -1;
-  }
-  f->port = tsupport_emu_port(f->emu);
-  *state = f;
-  return 0;
-}
-
-int tsupport_fixture_teardown(void **state) {
-  struct tsupport_fixture *f = *state;
-
-  if (f != NULL) tsupport_emu_stop(f->emu);
-  free(f);
-  *state = NULL;
-  return 0;
-}
-
-/* ---- Files --------------------------------------------------------------- */
-
-const char *tsupport_source_path(const char *relative, char *buf, size_t cap) {
-  const char *root = getenv("WSGW_SOURCE_DIR");
-  int n = snprintf(buf, cap, "%s/%s", root && *root ? root : ".", relative);
-
-  return n < 0 || (size_t)n >= cap ? NULL : buf;
-}
-
-char *tsupport_read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  char *data = NULL;
-  size_t n = 0, cap = 0;
-
-  if (!f)
-    return NULL;
-  for (;;) {
-    size_t got;
-    if (n + 4096 + 1 > cap) {
-      char *grown;
-      cap = cap ? cap * 2 : 8192;
-      if (cap > TSUPPORT_HTTP_MAX_BODY || !(grown = realloc(data, cap))) {
-        free(data);
-        fclose(f);
-        return NULL;
-      }
-      data = grown;
-    }
-    got = fread(data + n, 1, 4096, f);
-    n += got;
-    if (got < 4096)
-      break;
-  }
-  if (ferror(f)) {
-    free(data);
-    fclose(f);
-    return NULL;
-  }
-  fclose(f);
-  data[n] = '\0';
-  if (len)
-    *len = n;
-  return data;
-}
-
-/* ---- Polling ------------------------------------------------------------- */
-
-long long tsupport_now_ms(void) {
+static long long now_ms(void) {
   struct timespec ts;
 
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
-
-int tsupport_wait_until(int timeout_ms, int (*predicate)(void *arg), void *arg) {
-  long long deadline = tsupport_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
-
-  for (;;) {
-    long long left;
-    if (predicate(arg))
-      return 1;
-    left = deadline - tsupport_now_ms();
-    if (left <= 0)
-      return predicate(arg) ? 1 : 0;
-    /* The polling interval, bounded by the deadline. */
-    poll(NULL, 0, left < POLL_INTERVAL_MS ? (int)left : POLL_INTERVAL_MS);
-  }
-}
-
-/* ---- HTTP/1.1 ------------------------------------------------------------ */
 
 /* A growable byte buffer with a hard cap. */
 struct buf {
@@ -228,7 +70,7 @@ static int buf_append(struct buf *b, const void *p, size_t n) {
 
 static int wait_fd(int fd, short events, long long deadline) {
   for (;;) {
-    long long left = deadline - tsupport_now_ms();
+    long long left = deadline - now_ms();
     struct pollfd p = {.fd = fd, .events = events, .revents = 0};
     int n = poll(&p, 1, left <= 0 ? 0 : left > 600000 ? 600000 : (int)left);
     if (n > 0)
@@ -324,7 +166,7 @@ static int parse_size(const char *s, int base, size_t *out) {
 
 /* Splits the head (status line + header lines, NUL-terminated, without the
  * blank line) into resp. */
-static int parse_head(char *head, struct tsupport_http_response *resp) {
+static int parse_head(char *head, struct wsgw_kit_http_response *resp) {
   char *line = head, *next, *sp;
   size_t status;
 
@@ -354,7 +196,7 @@ static int parse_head(char *head, struct tsupport_http_response *resp) {
     if (*line == '\0')
       break;
     colon = strchr(line, ':');
-    if (!colon || resp->nheaders >= TSUPPORT_HTTP_MAX_HEADERS)
+    if (!colon || resp->nheaders >= WSGW_KIT_HTTP_MAX_HEADERS)
       continue;
     *colon++ = '\0';
     while (*colon == ' ' || *colon == '\t')
@@ -403,9 +245,9 @@ static int dechunk(const char *raw, size_t len, struct buf *out) {
 /* Reads one response from fd into resp (head_only: a HEAD request, no
  * body). Returns the status, or -1. */
 static int read_response(int fd, int head_only, long long deadline,
-                         struct tsupport_http_response *resp) {
-  struct buf in = {NULL, 0, 0, TSUPPORT_HTTP_MAX_HEAD + TSUPPORT_HTTP_MAX_BODY};
-  struct buf decoded = {NULL, 0, 0, TSUPPORT_HTTP_MAX_BODY + 1};
+                         struct wsgw_kit_http_response *resp) {
+  struct buf in = {NULL, 0, 0, MAX_HEAD + MAX_BODY};
+  struct buf decoded = {NULL, 0, 0, MAX_BODY + 1};
   const char *te, *cl;
   size_t head_len = 0, want = 0;
   int rc, chunked, have_length = 0;
@@ -417,21 +259,21 @@ static int read_response(int fd, int head_only, long long deadline,
       head_len = (size_t)(end - in.data) + 4;
       break;
     }
-    if (in.len > TSUPPORT_HTTP_MAX_HEAD || read_some(fd, &in, deadline) != 1)
+    if (in.len > MAX_HEAD || read_some(fd, &in, deadline) != 1)
       goto fail;
   }
-  resp->head = malloc(head_len + 1);
-  if (!resp->head)
+  resp->head_ = malloc(head_len + 1);
+  if (!resp->head_)
     goto fail;
-  memcpy(resp->head, in.data, head_len - 2);
-  resp->head[head_len - 2] = '\0';
-  if (parse_head(resp->head, resp) != 0)
+  memcpy(resp->head_, in.data, head_len - 2);
+  resp->head_[head_len - 2] = '\0';
+  if (parse_head(resp->head_, resp) != 0)
     goto fail;
-  te = tsupport_http_header(resp, "Transfer-Encoding");
+  te = wsgw_kit_http_header(resp, "Transfer-Encoding");
   chunked = te && strcasecmp(te, "chunked") == 0;
-  cl = tsupport_http_header(resp, "Content-Length");
+  cl = wsgw_kit_http_header(resp, "Content-Length");
   if (!chunked && cl) {
-    if (parse_size(cl, 10, &want) != 0 || want > TSUPPORT_HTTP_MAX_BODY)
+    if (parse_size(cl, 10, &want) != 0 || want > MAX_BODY)
       goto fail;
     have_length = 1;
   }
@@ -487,9 +329,9 @@ fail:
   return -1;
 }
 
-int tsupport_http(int port, const char *method, const char *path, const char *const *headers,
-                  const void *body, size_t len, struct tsupport_http_response *resp) {
-  long long deadline = tsupport_now_ms() + TSUPPORT_HTTP_TIMEOUT_MS;
+int wsgw_kit_http(int port, const char *method, const char *path, const char *const *headers,
+                  const void *body, size_t len, struct wsgw_kit_http_response *resp) {
+  long long deadline = now_ms() + HTTP_TIMEOUT_MS;
   struct buf req = {NULL, 0, 0, 64 * 1024};
   char line[256];
   size_t i;
@@ -528,9 +370,9 @@ fail:
   return -1;
 }
 
-int tsupport_http_raw(int port, const void *request, size_t len, int shut_write, int timeout_ms,
-                      struct tsupport_http_response *resp) {
-  long long deadline = tsupport_now_ms() + timeout_ms;
+int wsgw_kit_http_raw(int port, const void *request, size_t len, int shut_write, int timeout_ms,
+                      struct wsgw_kit_http_response *resp) {
+  long long deadline = now_ms() + timeout_ms;
   int fd;
 
   memset(resp, 0, sizeof(*resp));
@@ -548,7 +390,7 @@ int tsupport_http_raw(int port, const void *request, size_t len, int shut_write,
   return resp->status;
 }
 
-const char *tsupport_http_header(const struct tsupport_http_response *resp, const char *name) {
+const char *wsgw_kit_http_header(const struct wsgw_kit_http_response *resp, const char *name) {
   size_t i;
 
   for (i = 0; i < resp->nheaders; i++)
@@ -557,19 +399,19 @@ const char *tsupport_http_header(const struct tsupport_http_response *resp, cons
   return NULL;
 }
 
-void tsupport_http_response_free(struct tsupport_http_response *resp) {
+void wsgw_kit_http_free(struct wsgw_kit_http_response *resp) {
   if (!resp)
     return;
-  free(resp->head);
+  free(resp->head_);
   free(resp->body);
   memset(resp, 0, sizeof(*resp));
   resp->status = -1;
 }
 
-/* ---- DynamoDB ------------------------------------------------------------- */
+/* ---- DynamoDB over HTTP -------------------------------------------------- */
 
-int tsupport_dynamodb(int port, const char *operation, const char *json_text,
-                      struct tsupport_http_response *resp) {
+int wsgw_kit_http_dynamodb(int port, const char *operation, const char *json_text,
+                      struct wsgw_kit_http_response *resp) {
   char target[160];
   const char *headers[] = {
       target,
@@ -586,57 +428,5 @@ int tsupport_dynamodb(int port, const char *operation, const char *json_text,
     resp->status = -1;
     return -1;
   }
-  return tsupport_http(port, "POST", "/", headers, json_text, strlen(json_text), resp);
-}
-
-cJSON *tsupport_dynamodb_json(int port, const char *operation, const char *json_text,
-                              int *status) {
-  struct tsupport_http_response resp;
-  int st = tsupport_dynamodb(port, operation, json_text, &resp);
-  cJSON *out = st > 0 ? cJSON_ParseWithLength(resp.body, resp.body_len) : NULL;
-
-  tsupport_http_response_free(&resp);
-  if (status)
-    *status = st;
-  return out;
-}
-
-static const char *item_s(const cJSON *item, const char *name) {
-  const cJSON *s = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(item, name),
-                                                    "S");
-
-  return cJSON_IsString(s) ? s->valuestring : NULL;
-}
-
-cJSON *tsupport_recorded_event(int port, const char *table, const char *connection_id,
-                               const char *event_type) {
-  cJSON *start = NULL, *found = NULL;
-
-  do {
-    cJSON *req = cJSON_CreateObject(), *resp;
-    const cJSON *item;
-    char *text;
-    int status;
-    cJSON_AddStringToObject(req, "TableName", table);
-    if (start)
-      cJSON_AddItemToObject(req, "ExclusiveStartKey", start);
-    start = NULL;
-    text = cJSON_PrintUnformatted(req);
-    cJSON_Delete(req);
-    resp = text ? tsupport_dynamodb_json(port, "Scan", text, &status) : NULL;
-    cJSON_free(text);
-    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(resp, "Items")) {
-      const char *conn = item_s(item, "connectionId"), *type = item_s(item, "eventType");
-      const char *event = item_s(item, "event");
-      if (conn && type && event && strcmp(conn, connection_id) == 0 &&
-          strcmp(type, event_type) == 0) {
-        found = cJSON_Parse(event);
-        break;
-      }
-    }
-    if (!found)
-      start = cJSON_DetachItemFromObjectCaseSensitive(resp, "LastEvaluatedKey");
-    cJSON_Delete(resp);
-  } while (start);
-  return found;
+  return wsgw_kit_http(port, "POST", "/", headers, json_text, strlen(json_text), resp);
 }

@@ -4,6 +4,10 @@
  * on success), a substring the body must contain, and the reason the row
  * exists. Rows run in order against one store, through dynamo_api_call.
  *
+ * A test-local helper, not a harness: unit-level tests of the DynamoDB API
+ * against the store itself (no server, no HTTP). Tests that go through the
+ * emulator use the public kit (wsgw_kit_db, wsgw_kit_http_dynamodb).
+ *
  * Ownership: the fixture owns a fresh LMDB directory (removed at teardown),
  * opened durable, so every write goes through group commit.
  * Threading: one test thread.

@@ -1,5 +1,5 @@
 /*
- * test_gateway.c - the client-facing WebSocket endpoint: handshake outcomes
+ * test_ws_gateway.c - the client-facing WebSocket endpoint: handshake outcomes
  * decided by $connect, subprotocol propagation, route selection and the
  * gateway's own error frames, two-way and one-way routes, frame rules
  * (binary, sizes, fragmentation, UTF-8, ping) and the close codes handed to
@@ -29,28 +29,13 @@
 
 #include <cjson/cJSON.h>
 
-#include "test_support.h"
-#include "ws_client.h"
+#include <wsgw/kit.h>
 
 #define ID_LEN 16
 #define WAIT_MS 5000
 #define QUIET_MS 200
 #define MAX_FRAME (32 * 1024)
 #define MAX_MESSAGE (128 * 1024)
-
-/* MESSAGE route "whoami" (two-way): answers the connectionId. */
-static cJSON *whoami(const cJSON *event, struct wsgw_ctx *ctx) {
-  const cJSON *id = cJSON_GetObjectItemCaseSensitive(
-      cJSON_GetObjectItemCaseSensitive(event, "requestContext"), "connectionId");
-
-  (void)ctx;
-  return wsgw_response(200, cJSON_IsString(id) ? id->valuestring : "");
-}
-
-static const struct wsgw_handler test_handlers[] = {
-    {"test.whoami", whoami},
-    {NULL, NULL},
-};
 
 static const char config[] =
     "{\"apis\":["
@@ -59,7 +44,7 @@ static const char config[] =
     "  \"routes\":{"
     "   \"$disconnect\":{\"function\":{\"handler\":\"diag.record\","
     "                                  \"environment\":{\"EVENTS_TABLE\":\"Events\"}}},"
-    "   \"whoami\":{\"function\":{\"handler\":\"test.whoami\"},\"returnResponse\":true},"
+    "   \"whoami\":{\"function\":{\"handler\":\"diag.whoami\"},\"returnResponse\":true},"
     "   \"echo\":{\"function\":{\"handler\":\"diag.echo\"},\"returnResponse\":true},"
     "   \"oneway\":\"diag.echo\","
     "   \"fail\":\"diag.fail\"}},"
@@ -88,56 +73,66 @@ static const char config[] =
   "\"requestId\":\"([A-Za-z0-9_-]{15}=)\"\\}$"
 
 static int group_setup(void **state) {
-  return tsupport_fixture_setup(state, config, test_handlers);
+  *state = wsgw_kit_start(
+      &(struct wsgw_kit_options){.config_json = config}, NULL, 0);
+  if (!*state)
+    print_error("%s\n", wsgw_kit_error());
+  return *state ? 0 : -1;
+}
+
+static int group_teardown(void **state) {
+  wsgw_kit_stop(*state);
+  return 0;
 }
 
 /* A client on /open and its connectionId (asked through route whoami). */
-static struct ws_client *connect_open(const struct tsupport_fixture *f, char id[ID_LEN + 1]) {
-  struct ws_client *c = ws_client_connect(f->port, "/open", NULL, NULL, WAIT_MS);
-  struct ws_client_frame fr;
+static struct wsgw_kit_ws *connect_open(struct wsgw_kit_emu *f, char id[ID_LEN + 1]) {
+  struct wsgw_kit_ws *c = wsgw_kit_ws_open(
+      wsgw_kit_port(f), &(struct wsgw_kit_ws_options){.path = "/open", .timeout_ms = WAIT_MS});
+  struct wsgw_kit_frame fr;
 
   assert_non_null(c);
-  assert_int_equal(ws_client_status(c), 101);
-  assert_int_equal(ws_client_send_text(c, "{\"action\":\"whoami\"}"), 0);
-  assert_int_equal(ws_client_recv_message(c, WAIT_MS, &fr), WS_CLIENT_OK);
-  assert_int_equal(fr.opcode, WS_CLIENT_TEXT);
+  assert_int_equal(wsgw_kit_ws_status(c), 101);
+  assert_int_equal(wsgw_kit_send_text(c, "{\"action\":\"whoami\"}"), 0);
+  assert_int_equal(wsgw_kit_recv_message(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
+  assert_int_equal(fr.opcode, WSGW_KIT_TEXT);
   assert_int_equal(fr.len, ID_LEN);
   memcpy(id, fr.data, ID_LEN + 1);
-  ws_client_frame_free(&fr);
+  wsgw_kit_frame_free(&fr);
   return c;
 }
 
 /* Sends text and expects exactly `expected` back as one text frame. */
-static void assert_echo(struct ws_client *c, const char *text) {
-  struct ws_client_frame fr;
+static void assert_echo(struct wsgw_kit_ws *c, const char *text) {
+  struct wsgw_kit_frame fr;
 
-  assert_int_equal(ws_client_send_text(c, text), 0);
-  assert_int_equal(ws_client_recv(c, WAIT_MS, &fr), WS_CLIENT_OK);
-  assert_int_equal(fr.opcode, WS_CLIENT_TEXT);
+  assert_int_equal(wsgw_kit_send_text(c, text), 0);
+  assert_int_equal(wsgw_kit_recv_frame(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
+  assert_int_equal(fr.opcode, WSGW_KIT_TEXT);
   assert_true(fr.fin);
   assert_int_equal(fr.len, strlen(text));
   assert_memory_equal(fr.data, text, fr.len);
-  ws_client_frame_free(&fr);
+  wsgw_kit_frame_free(&fr);
 }
 
-static void assert_silence(struct ws_client *c) {
-  struct ws_client_frame fr;
-  int rc = ws_client_recv(c, QUIET_MS, &fr);
+static void assert_silence(struct wsgw_kit_ws *c) {
+  struct wsgw_kit_frame fr;
+  int rc = wsgw_kit_recv_frame(c, QUIET_MS, &fr);
 
-  if (rc == WS_CLIENT_OK) {
+  if (rc == WSGW_KIT_RECV_OK) {
     fail_msg("expected no frame, got opcode %d \"%s\"", fr.opcode, fr.data);
   }
-  assert_int_equal(rc, WS_CLIENT_TIMEOUT);
+  assert_int_equal(rc, WSGW_KIT_RECV_TIMEOUT);
 }
 
 /* Checks an error frame against ERROR_FRAME_RE(message) and that it names
  * connection `id`; copies its requestId into request_id. */
-static void assert_error_frame(const struct ws_client_frame *fr, const char *pattern,
+static void assert_error_frame(const struct wsgw_kit_frame *fr, const char *pattern,
                                const char *id, char request_id[ID_LEN + 1]) {
   regex_t re;
   regmatch_t m[3];
 
-  assert_int_equal(fr->opcode, WS_CLIENT_TEXT);
+  assert_int_equal(fr->opcode, WSGW_KIT_TEXT);
   assert_int_equal(regcomp(&re, pattern, REG_EXTENDED), 0);
   if (regexec(&re, fr->data, 3, m, 0) != 0) {
     regfree(&re);
@@ -154,7 +149,7 @@ static void assert_error_frame(const struct ws_client_frame *fr, const char *pat
 /* ---- $disconnect events recorded by diag.record ------------------------ */
 
 struct disconnect {
-  int port;
+  struct wsgw_kit_emu *emu;
   const char *id;
   int code;          /* requestContext.disconnectStatusCode, once found */
   char reason[128];  /* requestContext.disconnectReason */
@@ -162,7 +157,7 @@ struct disconnect {
 
 static int disconnect_recorded(void *arg) {
   struct disconnect *d = arg;
-  cJSON *event = tsupport_recorded_event(d->port, "Events", d->id, "DISCONNECT");
+  cJSON *event = wsgw_kit_recorded_event(d->emu, "Events", d->id, "DISCONNECT");
   const cJSON *rc = cJSON_GetObjectItemCaseSensitive(event, "requestContext");
   const cJSON *code = cJSON_GetObjectItemCaseSensitive(rc, "disconnectStatusCode");
   const cJSON *reason = cJSON_GetObjectItemCaseSensitive(rc, "disconnectReason");
@@ -178,11 +173,11 @@ static int disconnect_recorded(void *arg) {
 
 /* Waits for the DISCONNECT event of `id` and checks its status code (and
  * reason, unless NULL). */
-static void assert_disconnect(const struct tsupport_fixture *f, const char *id, int code,
+static void assert_disconnect(struct wsgw_kit_emu *f, const char *id, int code,
                               const char *reason) {
-  struct disconnect d = {f->port, id, 0, ""};
+  struct disconnect d = {f, id, 0, ""};
 
-  if (!tsupport_wait_until(WAIT_MS, disconnect_recorded, &d))
+  if (wsgw_kit_wait_until(disconnect_recorded, &d, WAIT_MS) != 0)
     fail_msg("no DISCONNECT event recorded for %s", id);
   assert_int_equal(d.code, code);
   if (reason)
@@ -191,31 +186,33 @@ static void assert_disconnect(const struct tsupport_fixture *f, const char *id, 
 
 /* The HTTP status of a handshake on path (101 when upgraded). Fails the
  * test when no HTTP response head came back at all. */
-static int handshake_status(const struct tsupport_fixture *f, const char *path) {
-  struct ws_client *c = ws_client_connect(f->port, path, NULL, NULL, WAIT_MS);
+static int handshake_status(struct wsgw_kit_emu *f, const char *path) {
+  struct wsgw_kit_ws *c = wsgw_kit_ws_open(
+      wsgw_kit_port(f), &(struct wsgw_kit_ws_options){.path = path, .timeout_ms = WAIT_MS});
   int status;
 
   if (!c)
     fail_msg("GET %s: no HTTP response (status line missing or connection failed)", path);
-  status = ws_client_status(c);
-  ws_client_free(c);
+  status = wsgw_kit_ws_status(c);
+  wsgw_kit_ws_free(c);
   return status;
 }
 
 /* ---- Handshake ------------------------------------------------------------ */
 
 static void a_stage_without_connect_route_accepts_the_handshake(void **state) {
-  struct tsupport_fixture *f = *state;
-  struct ws_client *c = ws_client_connect(f->port, "/open", NULL, NULL, WAIT_MS);
+  struct wsgw_kit_emu *f = *state;
+  struct wsgw_kit_ws *c = wsgw_kit_ws_open(
+      wsgw_kit_port(f), &(struct wsgw_kit_ws_options){.path = "/open", .timeout_ms = WAIT_MS});
 
   assert_non_null(c);
-  assert_int_equal(ws_client_status(c), 101);
-  assert_null(ws_client_protocol(c));
-  ws_client_free(c);
+  assert_int_equal(wsgw_kit_ws_status(c), 101);
+  assert_null(wsgw_kit_ws_subprotocol(c));
+  wsgw_kit_ws_free(c);
 }
 
 static void connect_status_is_the_handshake_status(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
 
   /* SPEC docs/spec/apigw-websocket.md 4.1: a non-2xx statusCode is the status of the
    * rejected handshake; 2xx gives 101. */
@@ -225,42 +222,50 @@ static void connect_status_is_the_handshake_status(void **state) {
 }
 
 static void a_failing_connect_rejects_the_handshake_with_502(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
 
   assert_int_equal(handshake_status(f, "/failconn"), 502);
 }
 
 static void an_offered_subprotocol_is_not_echoed_unless_connect_returns_it(void **state) {
-  struct tsupport_fixture *f = *state;
-  struct ws_client *c = ws_client_connect(f->port, "/plain", NULL, "chat", WAIT_MS);
+  struct wsgw_kit_emu *f = *state;
+  struct wsgw_kit_ws *c = wsgw_kit_ws_open(
+      wsgw_kit_port(f), &(struct wsgw_kit_ws_options){
+                            .path = "/plain", .subprotocols = "chat", .timeout_ms = WAIT_MS});
 
   assert_non_null(c);
-  assert_int_equal(ws_client_status(c), 101);
-  assert_null(ws_client_protocol(c));
-  ws_client_free(c);
+  assert_int_equal(wsgw_kit_ws_status(c), 101);
+  assert_null(wsgw_kit_ws_subprotocol(c));
+  wsgw_kit_ws_free(c);
 
   /* The same with no $connect route at all. */
-  c = ws_client_connect(f->port, "/open", NULL, "chat, superchat", WAIT_MS);
+  c = wsgw_kit_ws_open(wsgw_kit_port(f),
+                       &(struct wsgw_kit_ws_options){.path = "/open",
+                                                      .subprotocols = "chat, superchat",
+                                                      .timeout_ms = WAIT_MS});
   assert_non_null(c);
-  assert_int_equal(ws_client_status(c), 101);
-  assert_null(ws_client_protocol(c));
-  ws_client_free(c);
+  assert_int_equal(wsgw_kit_ws_status(c), 101);
+  assert_null(wsgw_kit_ws_subprotocol(c));
+  wsgw_kit_ws_free(c);
 }
 
 static void the_subprotocol_returned_by_connect_is_in_the_101(void **state) {
-  struct tsupport_fixture *f = *state;
-  struct ws_client *c =
-      ws_client_connect(f->port, "/proto?protocol=chat", NULL, "superchat, chat", WAIT_MS);
+  struct wsgw_kit_emu *f = *state;
+  struct wsgw_kit_ws *c =
+      wsgw_kit_ws_open(wsgw_kit_port(f), &(struct wsgw_kit_ws_options){
+                                             .path = "/proto?protocol=chat",
+                                             .subprotocols = "superchat, chat",
+                                             .timeout_ms = WAIT_MS});
 
   assert_non_null(c);
-  assert_int_equal(ws_client_status(c), 101);
-  assert_non_null(ws_client_protocol(c));
-  assert_string_equal(ws_client_protocol(c), "chat");
-  ws_client_free(c);
+  assert_int_equal(wsgw_kit_ws_status(c), 101);
+  assert_non_null(wsgw_kit_ws_subprotocol(c));
+  assert_string_equal(wsgw_kit_ws_subprotocol(c), "chat");
+  wsgw_kit_ws_free(c);
 }
 
 static void an_unknown_stage_is_forbidden(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
 
   assert_int_equal(handshake_status(f, "/nope"), 403);
   /* Nothing may follow the stage. */
@@ -270,77 +275,77 @@ static void an_unknown_stage_is_forbidden(void **state) {
 /* ---- Messages ------------------------------------------------------------- */
 
 static void an_unrouted_message_gets_the_forbidden_frame_and_stays_open(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   char id[ID_LEN + 1], first[ID_LEN + 1], second[ID_LEN + 1];
-  struct ws_client *c = connect_open(f, id);
-  struct ws_client_frame fr;
+  struct wsgw_kit_ws *c = connect_open(f, id);
+  struct wsgw_kit_frame fr;
 
-  assert_int_equal(ws_client_send_text(c, "{\"action\":\"nosuchroute\"}"), 0);
-  assert_int_equal(ws_client_recv(c, WAIT_MS, &fr), WS_CLIENT_OK);
+  assert_int_equal(wsgw_kit_send_text(c, "{\"action\":\"nosuchroute\"}"), 0);
+  assert_int_equal(wsgw_kit_recv_frame(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
   assert_error_frame(&fr, ERROR_FRAME_RE("Forbidden"), id, first);
-  ws_client_frame_free(&fr);
+  wsgw_kit_frame_free(&fr);
 
   /* Not JSON: no route key, and no $default either. */
-  assert_int_equal(ws_client_send_text(c, "hello"), 0);
-  assert_int_equal(ws_client_recv(c, WAIT_MS, &fr), WS_CLIENT_OK);
+  assert_int_equal(wsgw_kit_send_text(c, "hello"), 0);
+  assert_int_equal(wsgw_kit_recv_frame(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
   assert_error_frame(&fr, ERROR_FRAME_RE("Forbidden"), id, second);
-  ws_client_frame_free(&fr);
+  wsgw_kit_frame_free(&fr);
   /* requestId is fresh per message. */
   assert_string_not_equal(first, second);
 
   assert_echo(c, "{\"action\":\"echo\",\"after\":\"forbidden\"}");
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 static void a_failing_route_gets_the_internal_server_error_frame_and_stays_open(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   char id[ID_LEN + 1], request_id[ID_LEN + 1];
-  struct ws_client *c = connect_open(f, id);
-  struct ws_client_frame fr;
+  struct wsgw_kit_ws *c = connect_open(f, id);
+  struct wsgw_kit_frame fr;
 
-  assert_int_equal(ws_client_send_text(c, "{\"action\":\"fail\"}"), 0);
-  assert_int_equal(ws_client_recv(c, WAIT_MS, &fr), WS_CLIENT_OK);
+  assert_int_equal(wsgw_kit_send_text(c, "{\"action\":\"fail\"}"), 0);
+  assert_int_equal(wsgw_kit_recv_frame(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
   assert_error_frame(&fr, ERROR_FRAME_RE("Internal server error"), id, request_id);
-  ws_client_frame_free(&fr);
+  wsgw_kit_frame_free(&fr);
   assert_echo(c, "{\"action\":\"echo\",\"after\":\"fail\"}");
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 static void a_two_way_route_returns_the_body_as_one_text_frame(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   char id[ID_LEN + 1];
-  struct ws_client *c = connect_open(f, id);
+  struct wsgw_kit_ws *c = connect_open(f, id);
 
   /* The body is the client's text verbatim, not re-serialized. */
   assert_echo(c, "{ \"action\" : \"echo\",  \"n\": 1.50, \"s\": \"\\u00e9\xc3\xa9\" }");
   assert_silence(c);
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 static void a_one_way_route_sends_nothing(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   char id[ID_LEN + 1];
-  struct ws_client *c = connect_open(f, id);
+  struct wsgw_kit_ws *c = connect_open(f, id);
 
-  assert_int_equal(ws_client_send_text(c, "{\"action\":\"oneway\",\"x\":1}"), 0);
+  assert_int_equal(wsgw_kit_send_text(c, "{\"action\":\"oneway\",\"x\":1}"), 0);
   assert_silence(c);
   assert_echo(c, "{\"action\":\"echo\",\"after\":\"oneway\"}");
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 static void a_fragmented_text_message_is_reassembled_and_routed(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   static const char text[] = "{\"action\":\"echo\",\"fragmented\":\"across several frames\"}";
   char id[ID_LEN + 1];
-  struct ws_client *c = connect_open(f, id);
-  struct ws_client_frame fr;
+  struct wsgw_kit_ws *c = connect_open(f, id);
+  struct wsgw_kit_frame fr;
 
-  assert_int_equal(ws_client_send_fragmented_text(c, text, sizeof(text) - 1, 7), 0);
-  assert_int_equal(ws_client_recv_message(c, WAIT_MS, &fr), WS_CLIENT_OK);
-  assert_int_equal(fr.opcode, WS_CLIENT_TEXT);
+  assert_int_equal(wsgw_kit_send_fragmented(c, text, sizeof(text) - 1, 7), 0);
+  assert_int_equal(wsgw_kit_recv_message(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
+  assert_int_equal(fr.opcode, WSGW_KIT_TEXT);
   assert_string_equal(fr.data, text);
-  ws_client_frame_free(&fr);
-  ws_client_free(c);
+  wsgw_kit_frame_free(&fr);
+  wsgw_kit_ws_free(c);
 }
 
 /* {"action":"echo","pad":"..."} of exactly `len` bytes (malloc'd). */
@@ -358,143 +363,143 @@ static char *echo_message_of(size_t len) {
 }
 
 static void a_frame_of_exactly_32_kb_is_accepted(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   char id[ID_LEN + 1];
-  struct ws_client *c = connect_open(f, id);
+  struct wsgw_kit_ws *c = connect_open(f, id);
   char *m = echo_message_of(MAX_FRAME);
-  struct ws_client_frame fr;
+  struct wsgw_kit_frame fr;
 
-  assert_int_equal(ws_client_send_text(c, m), 0);
-  assert_int_equal(ws_client_recv_message(c, WAIT_MS, &fr), WS_CLIENT_OK);
+  assert_int_equal(wsgw_kit_send_text(c, m), 0);
+  assert_int_equal(wsgw_kit_recv_message(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
   assert_int_equal(fr.len, MAX_FRAME);
   assert_memory_equal(fr.data, m, MAX_FRAME);
-  ws_client_frame_free(&fr);
+  wsgw_kit_frame_free(&fr);
   free(m);
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 static void a_frame_over_32_kb_closes_with_1009(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   char id[ID_LEN + 1];
-  struct ws_client *c = connect_open(f, id);
+  struct wsgw_kit_ws *c = connect_open(f, id);
   char *m = echo_message_of(MAX_FRAME + 1);
   int code = 0;
 
-  assert_int_equal(ws_client_send_text(c, m), 0);
-  assert_int_equal(ws_client_expect_close(c, WAIT_MS, &code), WS_CLIENT_OK);
+  assert_int_equal(wsgw_kit_send_text(c, m), 0);
+  assert_int_equal(wsgw_kit_recv_close(c, WAIT_MS, &code), WSGW_KIT_RECV_OK);
   assert_int_equal(code, 1009);
   assert_disconnect(f, id, 1009, NULL);
   free(m);
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 static void a_fragmented_message_over_128_kb_closes_with_1009(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   char id[ID_LEN + 1];
-  struct ws_client *c = connect_open(f, id);
+  struct wsgw_kit_ws *c = connect_open(f, id);
   char *m = echo_message_of(MAX_MESSAGE + 1);
   int code = 0;
 
   /* Every frame is within 32 KB; the message is not within 128 KB. The
    * server may close before the last fragment is written. */
-  ws_client_send_fragmented_text(c, m, MAX_MESSAGE + 1, MAX_FRAME);
-  assert_int_equal(ws_client_expect_close(c, WAIT_MS, &code), WS_CLIENT_OK);
+  wsgw_kit_send_fragmented(c, m, MAX_MESSAGE + 1, MAX_FRAME);
+  assert_int_equal(wsgw_kit_recv_close(c, WAIT_MS, &code), WSGW_KIT_RECV_OK);
   assert_int_equal(code, 1009);
   assert_disconnect(f, id, 1009, NULL);
   free(m);
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 static void a_fragmented_message_of_exactly_128_kb_is_routed(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   char id[ID_LEN + 1];
-  struct ws_client *c = connect_open(f, id);
+  struct wsgw_kit_ws *c = connect_open(f, id);
   char *m = echo_message_of(MAX_MESSAGE);
-  struct ws_client_frame fr;
+  struct wsgw_kit_frame fr;
 
-  assert_int_equal(ws_client_send_fragmented_text(c, m, MAX_MESSAGE, MAX_FRAME), 0);
-  assert_int_equal(ws_client_recv_message(c, WAIT_MS, &fr), WS_CLIENT_OK);
-  assert_int_equal(fr.opcode, WS_CLIENT_TEXT);
+  assert_int_equal(wsgw_kit_send_fragmented(c, m, MAX_MESSAGE, MAX_FRAME), 0);
+  assert_int_equal(wsgw_kit_recv_message(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
+  assert_int_equal(fr.opcode, WSGW_KIT_TEXT);
   assert_int_equal(fr.len, MAX_MESSAGE);
   assert_memory_equal(fr.data, m, MAX_MESSAGE);
-  ws_client_frame_free(&fr);
+  wsgw_kit_frame_free(&fr);
   free(m);
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 static void a_binary_frame_closes_with_1003(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   char id[ID_LEN + 1];
-  struct ws_client *c = connect_open(f, id);
+  struct wsgw_kit_ws *c = connect_open(f, id);
   static const unsigned char bytes[] = {0x7b, 0x00, 0xff, 0x7d};
   int code = 0;
 
-  assert_int_equal(ws_client_send_binary(c, bytes, sizeof(bytes)), 0);
-  assert_int_equal(ws_client_expect_close(c, WAIT_MS, &code), WS_CLIENT_OK);
+  assert_int_equal(wsgw_kit_send_binary(c, bytes, sizeof(bytes)), 0);
+  assert_int_equal(wsgw_kit_recv_close(c, WAIT_MS, &code), WSGW_KIT_RECV_OK);
   assert_int_equal(code, 1003);
   assert_disconnect(f, id, 1003, NULL);
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 static void invalid_utf8_closes_with_1007(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   char id[ID_LEN + 1];
-  struct ws_client *c = connect_open(f, id);
+  struct wsgw_kit_ws *c = connect_open(f, id);
   int code = 0;
 
-  assert_int_equal(ws_client_send_text(c, "{\"action\":\"echo\",\"bad\":\"\xc3\x28\"}"), 0);
-  assert_int_equal(ws_client_expect_close(c, WAIT_MS, &code), WS_CLIENT_OK);
+  assert_int_equal(wsgw_kit_send_text(c, "{\"action\":\"echo\",\"bad\":\"\xc3\x28\"}"), 0);
+  assert_int_equal(wsgw_kit_recv_close(c, WAIT_MS, &code), WSGW_KIT_RECV_OK);
   assert_int_equal(code, 1007);
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 static void a_ping_gets_a_pong_with_the_same_payload(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   char id[ID_LEN + 1];
-  struct ws_client *c = connect_open(f, id);
-  struct ws_client_frame fr;
+  struct wsgw_kit_ws *c = connect_open(f, id);
+  struct wsgw_kit_frame fr;
 
-  assert_int_equal(ws_client_send_ping(c, "ping-42", 7), 0);
-  assert_int_equal(ws_client_recv(c, WAIT_MS, &fr), WS_CLIENT_OK);
-  assert_int_equal(fr.opcode, WS_CLIENT_PONG);
+  assert_int_equal(wsgw_kit_send_frame(c, WSGW_KIT_PING, 1, "ping-42", 7), 0);
+  assert_int_equal(wsgw_kit_recv_frame(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
+  assert_int_equal(fr.opcode, WSGW_KIT_PONG);
   assert_int_equal(fr.len, 7);
   assert_memory_equal(fr.data, "ping-42", 7);
-  ws_client_frame_free(&fr);
+  wsgw_kit_frame_free(&fr);
   /* Control frames never reach a route: nothing else arrives. */
   assert_silence(c);
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 /* ---- $disconnect ---------------------------------------------------------- */
 
 static void a_close_without_code_reaches_disconnect_as_1005(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   char id[ID_LEN + 1];
-  struct ws_client *c = connect_open(f, id);
+  struct wsgw_kit_ws *c = connect_open(f, id);
 
-  assert_int_equal(ws_client_close(c, 0, NULL, WAIT_MS), WS_CLIENT_OK);
+  assert_int_equal(wsgw_kit_close(c, 0, NULL), 0);
   assert_disconnect(f, id, 1005, "Client-side close frame status not set");
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 static void a_close_with_code_reaches_disconnect_with_that_code(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   char id[ID_LEN + 1];
-  struct ws_client *c = connect_open(f, id);
+  struct wsgw_kit_ws *c = connect_open(f, id);
 
-  assert_int_equal(ws_client_close(c, 4001, "bye now", WAIT_MS), WS_CLIENT_OK);
+  assert_int_equal(wsgw_kit_close(c, 4001, "bye now"), 0);
   assert_disconnect(f, id, 4001, "bye now");
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 static void a_dropped_connection_reaches_disconnect_as_1006(void **state) {
-  struct tsupport_fixture *f = *state;
+  struct wsgw_kit_emu *f = *state;
   char id[ID_LEN + 1];
-  struct ws_client *c = connect_open(f, id);
+  struct wsgw_kit_ws *c = connect_open(f, id);
 
-  ws_client_drop(c);
+  wsgw_kit_drop(c);
   assert_disconnect(f, id, 1006, NULL);
-  ws_client_free(c);
+  wsgw_kit_ws_free(c);
 }
 
 int main(void) {
@@ -522,6 +527,6 @@ int main(void) {
       cmocka_unit_test(a_dropped_connection_reaches_disconnect_as_1006),
   };
 
-  return cmocka_run_group_tests_name("gateway", tests, group_setup,
-                                     tsupport_fixture_teardown);
+  return cmocka_run_group_tests_name("ws_gateway", tests, group_setup,
+                                     group_teardown);
 }
