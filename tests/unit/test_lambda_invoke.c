@@ -45,9 +45,9 @@
 static struct {
   pthread_mutex_t mu;
   pthread_cond_t cv;
-  int hold;       /* held handlers wait while set */
-  int runs;       /* handler bodies started */
-  int hooks;      /* then-hook calls */
+  int hold;  /* held handlers wait while set */
+  int runs;  /* handler bodies started */
+  int hooks; /* then-hook calls */
   pthread_t hook_thread;
   pthread_t handler_thread;
 } g = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, 0};
@@ -404,8 +404,7 @@ static int invoke_then(struct emu *emu, const char *handler, int timeout_ms,
   return hooks;
 }
 
-static void the_then_hook_runs_once_on_the_handlers_thread_before_the_caller_returns(
-    void **state) {
+static void the_then_hook_runs_once_on_the_handlers_thread_before_the_caller_returns(void **state) {
   struct emu *emu = *state;
   int status;
 
@@ -494,7 +493,8 @@ static void the_invocation_log_records_the_event_outcome_and_response(void **sta
 
 static void an_injected_latency_counts_toward_the_deadline(void **state) {
   struct emu *emu = *state;
-  cJSON *spec = cJSON_Parse("{\"type\": \"handler.latency\", \"handler\": \"t.echo\", \"ms\": 400}");
+  cJSON *spec = cJSON_Parse(
+      "{\"type\": \"handler.latency\", \"handler\": \"t.echo\", \"ms\": 400}");
   struct lambda_result r;
   char err[128];
 
@@ -551,8 +551,7 @@ static void the_connections_client_reaches_a_connection_through_its_stage_or_bas
   const cJSON *conn;
 
   ws_registry_add(emu->registry, c, (struct mg_connection *)&sock);
-  assert_string_equal(get_connection(emu, "https://abc.execute-api.local/dev", c->id, &r),
-                      "200 ");
+  assert_string_equal(get_connection(emu, "https://abc.execute-api.local/dev", c->id, &r), "200 ");
   conn = cJSON_GetObjectItemCaseSensitive(r.response, "connection");
   assert_string_equal(str_of(cJSON_GetObjectItemCaseSensitive(conn, "identity"), "sourceIp"),
                       "203.0.113.9");
