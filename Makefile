@@ -2,6 +2,8 @@
 #   make run    install what is missing, build, start the chat example app
 #   make test   the same set-up, then every test (warnings as errors, ASan/UBSan)
 # and, for CI, `make docker-check`: docker/ built and run for real (after make test).
+# `make format` checks the C sources against .clang-format; `make format-fix`
+# rewrites them.
 BUILD      ?= build
 TEST_BUILD ?= build-test
 PORT       ?= 8080
@@ -59,3 +61,26 @@ bench:
 profile:
 	@sh .ci/install-deps.sh profile
 	bash bench/profile.sh
+
+# The C sources checked by .clang-format (tests/clients/node_modules left out).
+CLANG_FORMAT ?= clang-format
+FORMAT_DIRS  := $(wildcard emulator handlers include tests examples)
+FORMAT_FILES  = $(shell find $(FORMAT_DIRS) -name node_modules -prune -o -type f \( -name '*.c' -o -name '*.h' \) -print | LC_ALL=C sort)
+
+.PHONY: format format-fix
+# Lists the files clang-format would change and exits non-zero if there are
+# any (one clang-format run; any other clang-format failure is shown as is).
+format:
+	@sh .ci/install-deps.sh format
+	@out=$$($(CLANG_FORMAT) --dry-run --Werror --ferror-limit=1 $(FORMAT_FILES) 2>&1); rc=$$?; \
+	files=$$(printf '%s\n' "$$out" | sed -n 's/^\([^:]*\):[0-9]*:[0-9]*: error: .*clang-format-violations.*/\1/p' | sort -u); \
+	if [ -n "$$files" ]; then \
+	  printf '%s\n' "$$files"; \
+	  echo "make format: these files differ from .clang-format (make format-fix rewrites them)" >&2; \
+	  exit 1; \
+	fi; \
+	if [ $$rc -ne 0 ]; then printf '%s\n' "$$out" >&2; exit $$rc; fi
+
+format-fix:
+	@sh .ci/install-deps.sh format
+	$(CLANG_FORMAT) -i $(FORMAT_FILES)

@@ -1,5 +1,5 @@
 #!/bin/sh
-# install-deps.sh [build|test|bench|profile] - installs the Debian packages wsgw needs, if
+# install-deps.sh [build|test|bench|profile|format] - installs the Debian packages wsgw needs, if
 # any are missing. Uses sudo when not run as root. Idempotent and quiet when
 # everything is present.
 #   build (default)  what `make run` needs: compiler, CMake, the libraries
@@ -10,6 +10,7 @@
 #                    npm for the peers, curl
 #   profile          what `make profile` needs besides the build: valgrind
 #                    (callgrind) and python3; perf is used if present
+#   format           only clang-format, for `make format` and `make format-fix`
 set -eu
 
 # `civetweb` (the server binary) is needed because Debian's civetweb CMake
@@ -17,6 +18,9 @@ set -eu
 packages="gcc make cmake pkg-config libcivetweb-dev civetweb libcjson-dev liblmdb-dev libssl-dev"
 # The build configures the tests too (cmocka) unless WSGW_TESTS=OFF; `make
 # run` turns them off, so cmocka is a test package.
+if [ "${1:-build}" = format ]; then
+  packages="clang-format"
+fi
 if [ "${1:-build}" = bench ]; then
   packages="$packages curl"
 fi
