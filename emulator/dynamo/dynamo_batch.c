@@ -126,25 +126,6 @@ static int request_items(cJSON *req, const char *op, cJSON **out, struct dynamo_
   return 0;
 }
 
-static int load_item(struct store_txn *t, const struct emu_buf *key, cJSON **item,
-                     struct dynamo_error *err) {
-  struct emu_buf val;
-  int rc;
-
-  *item = NULL;
-  emu_buf_init(&val, (size_t)1 << 24);
-  rc = store_get(t, key->data, key->len, &val);
-  if (rc == STORE_OK) {
-    *item = cJSON_ParseWithLength(val.data, val.len);
-    if (!*item)
-      rc = STORE_ERROR;
-  }
-  emu_buf_free(&val);
-  if (rc != STORE_OK && rc != STORE_NOT_FOUND)
-    return dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store read failed");
-  return 0;
-}
-
 /* 1 when keys[i] equals one of keys[0..i-1]. */
 static int duplicate_of_earlier(const struct emu_buf *keys, int i) {
   int j;
@@ -317,7 +298,7 @@ int dynamo_batch_get(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_
     cJSON_ArrayForEach(key, g[i].keys) {
       cJSON *item = NULL;
       size_t size;
-      if (!over && load_item(t, &g[i].enc[k], &item, err) != 0)
+      if (!over && dynamo_items_load(t, &g[i].enc[k], &item, err) != 0)
         goto out;
       size = item ? dynamo_item_size(item) : 0;
       /* SPEC docs/spec/dynamodb.md 2.6: at most 16 MB of results; the rest is
@@ -467,7 +448,7 @@ static int write_apply(struct store_txn *t, struct write_req *w, struct dynamo_e
   size_t old_size = 0, new_size = 0;
   int src = STORE_OK;
 
-  if (load_item(t, &w->key, &old, err) != 0)
+  if (dynamo_items_load(t, &w->key, &old, err) != 0)
     return -1;
   if (old)
     old_size = dynamo_item_size(old);
