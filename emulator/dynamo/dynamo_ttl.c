@@ -44,6 +44,7 @@
 #include "dynamo_value.h"
 #include "emu_log.h"
 #include "emu_time.h"
+#include "emu_utf8.h"
 
 /* SPEC AWS API reference, TimeToLiveSpecification.AttributeName: length
  * 1..255. */
@@ -91,16 +92,6 @@ static void missing_table(const char *name, char *buf, size_t cap) {
   snprintf(buf, cap, "Requested resource not found: Table: %s not found", name);
 }
 
-/* Code points of a UTF-8 string (the unit of AWS's length constraints). */
-static size_t utf8_length(const char *s) {
-  size_t n = 0;
-
-  for (; *s; s++)
-    if (((unsigned char)*s & 0xC0) != 0x80)
-      n++;
-  return n;
-}
-
 /* Validates TimeToLiveSpecification; collects the "N validation errors"
  * message as AWS does (SPEC docs/spec/dynamodb.md 2.4 message style; the '' case is
  * verbatim in hashicorp/terraform-provider-aws#39195). */
@@ -125,7 +116,7 @@ static int check_spec(const cJSON *req, const char **attr, int *enabled,
   if (!*attr) {
     problems[n++] = "Value null at 'timeToLiveSpecification.attributeName' failed to satisfy "
                     "constraint: Member must not be null";
-  } else if (!(*attr)[0] || utf8_length(*attr) > TTL_ATTR_MAX) {
+  } else if (!(*attr)[0] || emu_utf8_count(*attr) > TTL_ATTR_MAX) {
     snprintf(length_msg, sizeof(length_msg),
              "Value '%.255s' at 'timeToLiveSpecification.attributeName' failed to satisfy "
              "constraint: Member must have length %s",

@@ -41,6 +41,7 @@
 #include "dynamo_number.h"
 #include "emu_base64.h"
 #include "emu_nul.h"
+#include "emu_utf8.h"
 
 /* ---------------------------------------------------------------------- */
 /* Messages. ValidationException unless the name says SER_.                */
@@ -166,19 +167,6 @@ enum dynamo_type dynamo_value_type(const cJSON *av, const cJSON **inner) {
 /* ---------------------------------------------------------------------- */
 /* Small helpers                                                           */
 
-/* Length of the UTF-8 sequence starting with byte c, at most left. */
-static size_t utf8_seq_len(unsigned char c, size_t left) {
-  size_t n = 1;
-
-  if (c >= 0xF0 && c <= 0xF7)
-    n = 4;
-  else if (c >= 0xE0)
-    n = 3;
-  else if (c >= 0xC0)
-    n = 2;
-  return n > left ? left : n;
-}
-
 static size_t add_sat(size_t a, size_t b) { return a > SIZE_MAX - b ? SIZE_MAX : a + b; }
 
 /* The Jackson token name DynamoDB's deserialiser reports for a scalar. cJSON
@@ -303,7 +291,7 @@ static int shape_blob(const cJSON *v, struct dynamo_error *err) {
   }
   for (i = 0; i < len - pads; i++) {
     if (emu_base64_sextet(s[i]) < 0) {
-      size_t n = utf8_seq_len(s[i], len - i);
+      size_t n = emu_utf8_seq_len(s + i, len - i);
 
       /* Wording of the older DynamoDB layer, which printed it after
        * "'<value>' can not be converted to a Blob: " (dynalite

@@ -37,6 +37,7 @@
 #include "emu_log.h"
 #include "emu_server.h"
 #include "emu_time.h"
+#include "emu_utf8.h"
 #include "http_util.h"
 #include "lambda_invoke.h"
 #include "lambda_pool.h"
@@ -389,45 +390,6 @@ static void dispatch_message(struct emu *emu, struct ws_conn *c, const char *bod
   lambda_result_free(&res);
 }
 
-/* RFC 3629 well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
-static int utf8_valid(const unsigned char *s, size_t n) {
-  size_t i = 0;
-
-  while (i < n) {
-    unsigned char b = s[i];
-    size_t k;
-    unsigned cp;
-    if (b < 0x80) {
-      i++;
-      continue;
-    }
-    if (b >= 0xC2 && b <= 0xDF) {
-      k = 1;
-      cp = b & 0x1F;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-      k = 2;
-      cp = b & 0x0F;
-    } else if (b >= 0xF0 && b <= 0xF4) {
-      k = 3;
-      cp = b & 0x07;
-    } else {
-      return 0;
-    }
-    if (k >= n - i)
-      return 0;
-    for (size_t j = 1; j <= k; j++) {
-      if ((s[i + j] & 0xC0) != 0x80)
-        return 0;
-      cp = (cp << 6) | (s[i + j] & 0x3F);
-    }
-    if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-      return 0;
-    i += k + 1;
-  }
-  return 1;
-}
-
 static int close_with(struct ws_conn *c, int code, const char *reason) {
   ws_registry_close(c, code, reason);
   return 0; /* civetweb closes the socket */
@@ -492,7 +454,7 @@ static int on_data(struct mg_connection *conn, int bits, char *data, size_t len,
     data = c->message.data ? c->message.data : (char *)"";
     len = c->message.len;
   }
-  if (!utf8_valid((const unsigned char *)data, len)) {
+  if (!emu_utf8_valid(data, len)) {
     emu_buf_reset(&c->message);
     /* RFC 6455 8.1: invalid UTF-8 in a text message fails the connection
      * with 1007. */
