@@ -106,19 +106,12 @@ static char *echo_finish(struct emu_buf *b) {
   return emu_buf_take(b);
 }
 
-static int null_member(const char *path, struct dynamo_error *err) {
-  return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                          "1 validation error detected: Value null at '%s' failed to satisfy "
-                          "constraint: Member must not be null",
-                          path);
-}
-
 /* RequestItems: present and not empty. */
 static int request_items(cJSON *req, const char *op, cJSON **out, struct dynamo_error *err) {
   if (dynamo_req_object(req, "RequestItems", out, err) != 0)
     return -1;
   if (!*out)
-    return null_member("requestItems", err);
+    return dynamo_error_null(err, "requestItems");
   if (!(*out)->child)
     /* SPEC docs/spec/dynamodb.md 2.4: "BatchWrite/Get with empty map: The
      * requestItems parameter is required for BatchWriteItem". */
@@ -178,7 +171,7 @@ static int get_entry_shape(struct get_table *g, struct dynamo_error *err) {
   snprintf(path, sizeof(path), "requestItems.%s.member.keys", g->name);
   g->keys = cJSON_GetObjectItemCaseSensitive(g->entry, "Keys");
   if (!g->keys || cJSON_IsNull(g->keys))
-    return null_member(path, err);
+    return dynamo_error_null(err, "%s", path);
   if (!cJSON_IsArray(g->keys))
     return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "Unexpected value type in payload");
   g->nkeys = cJSON_GetArraySize(g->keys);
@@ -194,11 +187,10 @@ static int get_entry_shape(struct get_table *g, struct dynamo_error *err) {
     }
     emu_buf_putc(&b, ']');
     echo = echo_finish(&b);
-    dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                     "1 validation error detected: Value '%s' at '%s' failed to satisfy "
-                     "constraint: Member must have length %s",
-                     echo, path,
-                     g->nkeys < 1 ? "greater than or equal to 1" : "less than or equal to 100");
+    dynamo_error_violation(err, echo, -1,
+                           g->nkeys < 1 ? "Member must have length greater than or equal to 1"
+                                        : "Member must have length less than or equal to 100",
+                           "%s", path);
     free(echo);
     emu_buf_free(&b);
     return -1;
@@ -394,11 +386,10 @@ static int write_map_constraint(const cJSON *items, struct dynamo_error *err) {
    * constraint: Map value must satisfy constraint: [Member must have length
    * less than or equal to 25, Member must have length greater than or equal
    * to 1]". */
-  dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                   "1 validation error detected: Value '%s' at 'requestItems' failed to satisfy "
-                   "constraint: Map value must satisfy constraint: [Member must have length less "
-                   "than or equal to 25, Member must have length greater than or equal to 1]",
-                   echo);
+  dynamo_error_violation(err, echo, -1,
+                         "Map value must satisfy constraint: [Member must have length less than or "
+                         "equal to 25, Member must have length greater than or equal to 1]",
+                         "requestItems");
   free(echo);
   emu_buf_free(&b);
   return -1;
@@ -426,7 +417,7 @@ static int write_request_shape(const char *table, cJSON *wr, struct write_req *o
   if (dynamo_req_object(put ? put : del, put ? "Item" : "Key", &m, err) != 0)
     return -1;
   if (!m)
-    return null_member(path, err);
+    return dynamo_error_null(err, "%s", path);
   if (dynamo_value_validate_map(m, err) != 0)
     return -1;
   if (put && dynamo_item_size(m) > ITEM_MAX_BYTES)

@@ -305,59 +305,50 @@ static int check_shape(const cJSON *d, const char *path, struct dynamo_error *er
   if (!cJSON_IsObject(d))
     return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "Unexpected value type in payload");
   if (!cJSON_IsArray(ks))
-    return verr(err, "1 validation error detected: Value null at '%s.keySchema' failed to satisfy "
-                     "constraint: Member must not be null%s", path, "");
+    return dynamo_error_null(err, "%s.keySchema", path);
   n = cJSON_GetArraySize(ks);
   if (n < 1 || n > 2)
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "1 validation error detected: Value '[]' at '%s.keySchema' failed to "
-                            "satisfy constraint: Member must have length %s", path,
-                            n < 1 ? "greater than or equal to 1" : "less than or equal to 2");
+    return dynamo_error_violation(err, "[]", -1,
+                                  n < 1 ? "Member must have length greater than or equal to 1"
+                                        : "Member must have length less than or equal to 2",
+                                  "%s.keySchema", path);
   cJSON_ArrayForEach(el, ks) {
     const cJSON *an = cJSON_GetObjectItemCaseSensitive(el, "AttributeName");
     const cJSON *kt = cJSON_GetObjectItemCaseSensitive(el, "KeyType");
     if (!cJSON_IsString(an) || !cJSON_IsString(kt))
-      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                              "1 validation error detected: Value null at '%s.keySchema.%d.member.%s' "
-                              "failed to satisfy constraint: Member must not be null", path, k,
-                              cJSON_IsString(an) ? "keyType" : "attributeName");
+      return dynamo_error_null(err, "%s.keySchema.%d.member.%s", path, k,
+                               cJSON_IsString(an) ? "keyType" : "attributeName");
     k++;
   }
   if (!cJSON_IsObject(proj))
-    return verr(err, "1 validation error detected: Value null at '%s.projection' failed to satisfy "
-                     "constraint: Member must not be null%s", path, "");
+    return dynamo_error_null(err, "%s.projection", path);
   {
     const cJSON *pt = cJSON_GetObjectItemCaseSensitive(proj, "ProjectionType");
     const cJSON *nk = cJSON_GetObjectItemCaseSensitive(proj, "NonKeyAttributes");
     if (cJSON_IsString(pt) && strcmp(pt->valuestring, "ALL") && strcmp(pt->valuestring, "INCLUDE") &&
         strcmp(pt->valuestring, "KEYS_ONLY"))
-      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                              "1 validation error detected: Value '%.64s' at '%s.projection.projectionType' "
-                              "failed to satisfy constraint: Member must satisfy enum value set: "
-                              "[ALL, INCLUDE, KEYS_ONLY]", pt->valuestring, path);
+      return dynamo_error_violation(err, pt->valuestring, 64,
+                                    "Member must satisfy enum value set: [ALL, INCLUDE, KEYS_ONLY]",
+                                    "%s.projection.projectionType", path);
     if (nk && (!cJSON_IsArray(nk) || cJSON_GetArraySize(nk) < 1))
-      return verr(err, "1 validation error detected: Value '[]' at '%s.projection.nonKeyAttributes' "
-                       "failed to satisfy constraint: Member must have length greater than or equal to 1%s",
-                  path, "");
+      return dynamo_error_violation(err, "[]", -1, "Member must have length greater than or equal to 1",
+                                    "%s.projection.nonKeyAttributes", path);
   }
   if (!cJSON_IsString(name))
-    return verr(err, "1 validation error detected: Value null at '%s.indexName' failed to satisfy "
-                     "constraint: Member must not be null%s", path, "");
+    return dynamo_error_null(err, "%s.indexName", path);
   len = strlen(name->valuestring);
   for (j = 0; j < len; j++) {
     char c = name->valuestring[j];
     if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
           c == '.' || c == '-'))
-      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                              "1 validation error detected: Value '%.255s' at '%s.indexName' failed to "
-                              "satisfy constraint: Member must satisfy regular expression pattern: "
-                              "[a-zA-Z0-9_.-]+", name->valuestring, path);
+      return dynamo_error_violation(err, name->valuestring, 255,
+                                    DYNAMO_NAME_PATTERN, "%s.indexName", path);
   }
   if (len < 3 || len > 255)
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "1 validation error detected: Value '%.300s' at '%s.indexName' failed to "
-                            "satisfy constraint: Member must have length %s", name->valuestring, path,
-                            len < 3 ? "greater than or equal to 3" : "less than or equal to 255");
+    return dynamo_error_violation(err, name->valuestring, 300,
+                                  len < 3 ? "Member must have length greater than or equal to 3"
+                                          : "Member must have length less than or equal to 255",
+                                  "%s.indexName", path);
   return 0;
 }
 
@@ -658,8 +649,7 @@ static int merge_definitions(const cJSON *req, cJSON *desc, struct dynamo_error 
     char have;
     if (!cJSON_IsString(an) || !cJSON_IsString(at) ||
         (strcmp(at->valuestring, "S") && strcmp(at->valuestring, "N") && strcmp(at->valuestring, "B")))
-      return verr(err, "1 validation error detected: Value null at 'attributeDefinitions.member' "
-                       "failed to satisfy constraint: Member must not be null%s%s", "", "");
+      return dynamo_error_null(err, "attributeDefinitions.member");
     have = attr_type(cur, an->valuestring);
     if (have && have != at->valuestring[0])
       /* DEVIATION: the wording is assumed. */
@@ -737,9 +727,8 @@ int dynamo_indexes_update(struct store_txn *t, const struct dynamo_table *tb, co
       cJSON *d;
       int i = 0;
       if (!cJSON_IsString(name))
-        return verr(err, "1 validation error detected: Value null at "
-                         "'globalSecondaryIndexUpdates.1.member.%s.indexName' failed to satisfy "
-                         "constraint: Member must not be null%s", del ? "delete" : "update", "");
+        return dynamo_error_null(err, "globalSecondaryIndexUpdates.1.member.%s.indexName",
+                                 del ? "delete" : "update");
       ix = dynamo_indexes_find(tb, name->valuestring);
       if (!ix || !ix->global)
         /* DEVIATION: the wording is assumed. */

@@ -182,10 +182,7 @@ static int null_list(const cJSON *req, const char *member, const char *field, co
 
   *out = NULL;
   if (!v || cJSON_IsNull(v))
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "1 validation error detected: Value null at '%s' failed to satisfy "
-                            "constraint: Member must not be null",
-                            field);
+    return dynamo_error_null(err, "%s", field);
   if (!cJSON_IsArray(v))
     return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION,
                             "Unexpected value type in payload");
