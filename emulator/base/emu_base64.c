@@ -26,19 +26,20 @@
 #define ENCODE_CHUNK ((size_t)3 << 28)
 #define DECODE_CHUNK ((size_t)4 << 28)
 
-int emu_base64_sextet(unsigned char c) {
-  if (c >= 'A' && c <= 'Z')
-    return c - 'A';
-  if (c >= 'a' && c <= 'z')
-    return c - 'a' + 26;
-  if (c >= '0' && c <= '9')
-    return c - '0' + 52;
-  if (c == '+')
-    return 62;
-  if (c == '/')
-    return 63;
-  return -1;
-}
+/* The standard alphabet's values plus one; 0 outside it (one load per
+ * character on the decode path). */
+static const unsigned char sextet_plus_one[256] = {
+    ['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6, ['G'] = 7, ['H'] = 8,
+    ['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16,
+    ['Q'] = 17, ['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22, ['W'] = 23, ['X'] = 24,
+    ['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30, ['e'] = 31, ['f'] = 32,
+    ['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36, ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40,
+    ['o'] = 41, ['p'] = 42, ['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48,
+    ['w'] = 49, ['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56,
+    ['4'] = 57, ['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64,
+};
+
+int emu_base64_sextet(unsigned char c) { return (int)sextet_plus_one[c] - 1; }
 
 static size_t pads_of(const char *in, size_t len) {
   size_t pads = 0;
@@ -63,7 +64,7 @@ int emu_base64_is_canonical(const char *in, size_t len) {
   /* RFC 4648 3.3: padding only at the end, at most two characters. */
   pads = pads_of(in, len);
   for (i = 0; i < len - pads; i++)
-    if (emu_base64_sextet(s[i]) < 0)
+    if (!sextet_plus_one[s[i]])
       return 0; /* a character outside the alphabet, or '=' in the middle */
   /* RFC 4648 3.5: zero bits after the last byte ("Zh==", "Zm9="). */
   if (pads == 2 && (emu_base64_sextet(s[len - 3]) & 0xF) != 0)
