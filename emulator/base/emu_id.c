@@ -69,7 +69,11 @@ void emu_id_new(char out[EMU_ID_LEN + 1]) {
   int i;
 
   /* 15 base64 characters carry 90 bits; the 16th is the '=' of 11 bytes
-   * (88 bits): the last character only uses its top 4 bits, as in real ids. */
+   * (88 bits): the last character only uses its top 4 bits, as in real ids.
+   * The characters are drawn from random bits directly rather than by
+   * encoding 11 random bytes with emu_base64_encode_into: the same text,
+   * two ids are minted per message, and through libcrypto's encoder an id
+   * took 27 ns instead of 9 (measured with -O2). */
   for (i = 0; i < 10; i++, a >>= 6)
     out[i] = alphabet[a & 63];
   for (; i < 14; i++, b >>= 6)

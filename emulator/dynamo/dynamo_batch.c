@@ -106,42 +106,16 @@ static char *echo_finish(struct emu_buf *b) {
   return emu_buf_take(b);
 }
 
-static int null_member(const char *path, struct dynamo_error *err) {
-  return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                          "1 validation error detected: Value null at '%s' failed to satisfy "
-                          "constraint: Member must not be null",
-                          path);
-}
-
 /* RequestItems: present and not empty. */
 static int request_items(cJSON *req, const char *op, cJSON **out, struct dynamo_error *err) {
   if (dynamo_req_object(req, "RequestItems", out, err) != 0)
     return -1;
   if (!*out)
-    return null_member("requestItems", err);
+    return dynamo_error_null(err, "requestItems");
   if (!(*out)->child)
     /* SPEC docs/spec/dynamodb.md 2.4: "BatchWrite/Get with empty map: The
      * requestItems parameter is required for BatchWriteItem". */
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "The requestItems parameter is required for %s", op);
-  return 0;
-}
-
-static int load_item(struct store_txn *t, const struct emu_buf *key, cJSON **item,
-                     struct dynamo_error *err) {
-  struct emu_buf val;
-  int rc;
-
-  *item = NULL;
-  emu_buf_init(&val, (size_t)1 << 24);
-  rc = store_get(t, key->data, key->len, &val);
-  if (rc == STORE_OK) {
-    *item = cJSON_ParseWithLength(val.data, val.len);
-    if (!*item)
-      rc = STORE_ERROR;
-  }
-  emu_buf_free(&val);
-  if (rc != STORE_OK && rc != STORE_NOT_FOUND)
-    return dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store read failed");
   return 0;
 }
 
@@ -197,7 +171,7 @@ static int get_entry_shape(struct get_table *g, struct dynamo_error *err) {
   snprintf(path, sizeof(path), "requestItems.%s.member.keys", g->name);
   g->keys = cJSON_GetObjectItemCaseSensitive(g->entry, "Keys");
   if (!g->keys || cJSON_IsNull(g->keys))
-    return null_member(path, err);
+    return dynamo_error_null(err, "%s", path);
   if (!cJSON_IsArray(g->keys))
     return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "Unexpected value type in payload");
   g->nkeys = cJSON_GetArraySize(g->keys);
@@ -213,11 +187,10 @@ static int get_entry_shape(struct get_table *g, struct dynamo_error *err) {
     }
     emu_buf_putc(&b, ']');
     echo = echo_finish(&b);
-    dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                     "1 validation error detected: Value '%s' at '%s' failed to satisfy "
-                     "constraint: Member must have length %s",
-                     echo, path,
-                     g->nkeys < 1 ? "greater than or equal to 1" : "less than or equal to 100");
+    dynamo_error_violation(err, echo, -1,
+                           g->nkeys < 1 ? "Member must have length greater than or equal to 1"
+                                        : "Member must have length less than or equal to 100",
+                           "%s", path);
     free(echo);
     emu_buf_free(&b);
     return -1;
@@ -317,7 +290,7 @@ int dynamo_batch_get(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_
     cJSON_ArrayForEach(key, g[i].keys) {
       cJSON *item = NULL;
       size_t size;
-      if (!over && load_item(t, &g[i].enc[k], &item, err) != 0)
+      if (!over && dynamo_items_load(t, &g[i].enc[k], &item, err) != 0)
         goto out;
       size = item ? dynamo_item_size(item) : 0;
       /* SPEC docs/spec/dynamodb.md 2.6: at most 16 MB of results; the rest is
@@ -413,11 +386,10 @@ static int write_map_constraint(const cJSON *items, struct dynamo_error *err) {
    * constraint: Map value must satisfy constraint: [Member must have length
    * less than or equal to 25, Member must have length greater than or equal
    * to 1]". */
-  dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                   "1 validation error detected: Value '%s' at 'requestItems' failed to satisfy "
-                   "constraint: Map value must satisfy constraint: [Member must have length less "
-                   "than or equal to 25, Member must have length greater than or equal to 1]",
-                   echo);
+  dynamo_error_violation(err, echo, -1,
+                         "Map value must satisfy constraint: [Member must have length less than or "
+                         "equal to 25, Member must have length greater than or equal to 1]",
+                         "requestItems");
   free(echo);
   emu_buf_free(&b);
   return -1;
@@ -445,7 +417,7 @@ static int write_request_shape(const char *table, cJSON *wr, struct write_req *o
   if (dynamo_req_object(put ? put : del, put ? "Item" : "Key", &m, err) != 0)
     return -1;
   if (!m)
-    return null_member(path, err);
+    return dynamo_error_null(err, "%s", path);
   if (dynamo_value_validate_map(m, err) != 0)
     return -1;
   if (put && dynamo_item_size(m) > ITEM_MAX_BYTES)
@@ -467,7 +439,7 @@ static int write_apply(struct store_txn *t, struct write_req *w, struct dynamo_e
   size_t old_size = 0, new_size = 0;
   int src = STORE_OK;
 
-  if (load_item(t, &w->key, &old, err) != 0)
+  if (dynamo_items_load(t, &w->key, &old, err) != 0)
     return -1;
   if (old)
     old_size = dynamo_item_size(old);

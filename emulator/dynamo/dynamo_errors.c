@@ -1,5 +1,9 @@
 /*
- * dynamo_errors.c - the exception table expanded from dynamo_errors.def.
+ * dynamo_errors.c - the exception table expanded from dynamo_errors.def, and
+ * the constraint-violation messages (see dynamo_errors.h).
+ *
+ * Invariant: a message is cut at DYNAMO_ERROR_MESSAGE_MAX - 1 bytes, the
+ * same for one violation or several.
  */
 #include "dynamo_errors.h"
 
@@ -87,4 +91,88 @@ cJSON *dynamo_error_to_json(const struct dynamo_error *err) {
     }
   }
   return o;
+}
+
+/* ---- Constraint violations ---------------------------------------------- */
+
+void dynamo_violations_init(struct dynamo_violations *v) {
+  v->count = 0;
+  v->len = 0;
+  v->text[0] = '\0';
+}
+
+static void put(struct dynamo_violations *v, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Appends to v->text, keeping what fits. */
+static void put(struct dynamo_violations *v, const char *fmt, ...) {
+  va_list ap;
+  int n;
+
+  if (v->len >= sizeof(v->text) - 1)
+    return;
+  va_start(ap, fmt);
+  n = vsnprintf(v->text + v->len, sizeof(v->text) - v->len, fmt, ap);
+  va_end(ap);
+  if (n > 0)
+    v->len += (size_t)n < sizeof(v->text) - v->len ? (size_t)n : sizeof(v->text) - 1 - v->len;
+}
+
+static void vadd(struct dynamo_violations *v, const char *value, int value_max,
+                 const char *constraint, const char *member_fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
+
+static void vadd(struct dynamo_violations *v, const char *value, int value_max,
+                 const char *constraint, const char *member_fmt, va_list ap) {
+  char member[DYNAMO_ERROR_MESSAGE_MAX];
+
+  vsnprintf(member, sizeof(member), member_fmt, ap);
+  if (v->count++ > 0)
+    put(v, "; ");
+  if (value)
+    put(v, "Value '%.*s' at '%s' failed to satisfy constraint: %s", value_max, value, member,
+        constraint);
+  else
+    put(v, "Value null at '%s' failed to satisfy constraint: %s", member, constraint);
+}
+
+void dynamo_violations_add(struct dynamo_violations *v, const char *value, int value_max,
+                           const char *constraint, const char *member_fmt, ...) {
+  va_list ap;
+
+  va_start(ap, member_fmt);
+  vadd(v, value, value_max, constraint, member_fmt, ap);
+  va_end(ap);
+}
+
+int dynamo_violations_finish(const struct dynamo_violations *v, struct dynamo_error *err) {
+  if (v->count == 0)
+    return 0;
+  if (v->count == 1)
+    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "1 validation error detected: %s", v->text);
+  return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "%d validation errors detected: %s", v->count,
+                          v->text);
+}
+
+int dynamo_error_violation(struct dynamo_error *err, const char *value, int value_max,
+                           const char *constraint, const char *member_fmt, ...) {
+  struct dynamo_violations v;
+  va_list ap;
+
+  dynamo_violations_init(&v);
+  va_start(ap, member_fmt);
+  vadd(&v, value, value_max, constraint, member_fmt, ap);
+  va_end(ap);
+  return dynamo_violations_finish(&v, err);
+}
+
+int dynamo_error_null(struct dynamo_error *err, const char *member_fmt, ...) {
+  struct dynamo_violations v;
+  va_list ap;
+
+  dynamo_violations_init(&v);
+  va_start(ap, member_fmt);
+  vadd(&v, NULL, -1, DYNAMO_NOT_NULL, member_fmt, ap);
+  va_end(ap);
+  return dynamo_violations_finish(&v, err);
 }

@@ -8,6 +8,7 @@
  * index entry is
  *   header(table id, space, enc(index partition)) | enc(index partition)
  *   | enc(index sort) | enc(table partition) | enc(table sort)
+ * (built by dynamo_keys_index_entry, the one owner of key encodings)
  * so entries are unique and sort by index sort key, then table key. Its
  * value is the projected item (KEYS_ONLY: table and index keys; INCLUDE:
  * plus NonKeyAttributes; ALL: the item).
@@ -28,8 +29,6 @@
 
 #include "dynamo_int.h"
 #include "dynamo_value.h"
-#include "emu_base64.h"
-#include "store_keycodec.h"
 
 #define SPACE_MEMBER "WsgwSpace"
 #define SPACE_MAX 25
@@ -136,55 +135,6 @@ void dynamo_indexes_view(const struct dynamo_table *tb, const struct dynamo_inde
 
 /* ---- Entries ------------------------------------------------------------ */
 
-/* Appends enc(item[name]) when it is a non-empty value of `type`: 1; 0 when
- * absent, of another type or empty; -1 on an error. */
-static int enc_attr(const cJSON *item, const char *name, char type, struct emu_buf *out) {
-  const cJSON *av = cJSON_GetObjectItemCaseSensitive(item, name), *inner = NULL;
-  const char *tag;
-  int rc;
-
-  if (!av)
-    return 0;
-  tag = dynamo_type_tag(dynamo_value_type(av, &inner));
-  if (tag[0] != type || tag[1] != '\0' || !cJSON_IsString(inner) || !inner->valuestring[0])
-    return 0;
-  if (type == 'B') {
-    unsigned char *dec;
-    size_t len;
-    if (emu_base64_decode(inner->valuestring, strlen(inner->valuestring), &dec, &len) != 0)
-      return 0;
-    rc = len ? store_keycodec_append(out, 'B', (const char *)dec, len) : 1;
-    free(dec);
-    if (!len)
-      return 0;
-  } else {
-    rc = store_keycodec_append(out, type, inner->valuestring, strlen(inner->valuestring));
-  }
-  return rc == 0 ? 1 : (type == 'N' ? 0 : -1);
-}
-
-/* The entry key of item in ix: 1 (key set), 0 (no entry), -1. */
-static int entry_key(const struct dynamo_table *tb, const struct dynamo_index *ix, const cJSON *item,
-                     struct emu_buf *key) {
-  struct emu_buf ip;
-  int rc;
-
-  emu_buf_init(&ip, KEY_MAX);
-  emu_buf_reset(key);
-  rc = enc_attr(item, ix->hash_name, ix->hash_type, &ip);
-  if (rc == 1 && (store_keycodec_header(key, tb->id, ix->space, ip.data, ip.len) != 0 ||
-                  emu_buf_append(key, ip.data, ip.len) != 0))
-    rc = -1;
-  if (rc == 1 && ix->range_type)
-    rc = enc_attr(item, ix->range_name, ix->range_type, key);
-  if (rc == 1)
-    rc = enc_attr(item, tb->hash_name, tb->hash_type, key);
-  if (rc == 1 && tb->range_type)
-    rc = enc_attr(item, tb->range_name, tb->range_type, key);
-  emu_buf_free(&ip);
-  return rc;
-}
-
 static void copy_attr(cJSON *out, const cJSON *item, const char *name) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, name);
 
@@ -221,7 +171,7 @@ int dynamo_indexes_put_one(struct store_txn *t, const struct dynamo_table *tb,
   int rc;
 
   emu_buf_init(&key, KEY_MAX);
-  rc = entry_key(tb, ix, item, &key);
+  rc = dynamo_keys_index_entry(tb, ix, item, &key);
   if (rc == 1) {
     p = project(tb, ix, item);
     text = cJSON_PrintUnformatted(p);
@@ -244,8 +194,8 @@ int dynamo_indexes_apply(struct store_txn *t, const struct dynamo_table *tb, con
   emu_buf_init(&nkey, KEY_MAX);
   for (i = 0; i < tb->nindexes && rc == 0; i++) {
     const struct dynamo_index *ix = &tb->indexes[i];
-    int has_old = old ? entry_key(tb, ix, old, &okey) : 0;
-    int has_new = item ? entry_key(tb, ix, item, &nkey) : 0;
+    int has_old = old ? dynamo_keys_index_entry(tb, ix, old, &okey) : 0;
+    int has_new = item ? dynamo_keys_index_entry(tb, ix, item, &nkey) : 0;
     if (has_old < 0 || has_new < 0) {
       rc = -1;
       break;
@@ -262,31 +212,6 @@ int dynamo_indexes_apply(struct store_txn *t, const struct dynamo_table *tb, con
   emu_buf_free(&okey);
   emu_buf_free(&nkey);
   return rc;
-}
-
-int dynamo_indexes_start_key(const struct dynamo_table *view, const cJSON *map, struct emu_buf *key,
-                             struct dynamo_error *err) {
-  static const char mismatch[] = "The provided key element does not match the schema";
-  const struct dynamo_table *tb = view->base;
-  const char *names[4];
-  int n = 0, i, j, distinct = 0;
-
-  names[n++] = view->index->hash_name;
-  if (view->index->range_type)
-    names[n++] = view->index->range_name;
-  names[n++] = tb->hash_name;
-  if (tb->range_type)
-    names[n++] = tb->range_name;
-  for (i = 0; i < n; i++) {
-    for (j = 0; j < i && strcmp(names[i], names[j]) != 0; j++)
-      ;
-    distinct += j == i;
-    if (!cJSON_GetObjectItemCaseSensitive(map, names[i]))
-      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, mismatch);
-  }
-  if (cJSON_GetArraySize(map) != distinct || entry_key(tb, view->index, map, key) != 1)
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, mismatch);
-  return 0;
 }
 
 /* ---- Descriptions ------------------------------------------------------- */
@@ -380,59 +305,50 @@ static int check_shape(const cJSON *d, const char *path, struct dynamo_error *er
   if (!cJSON_IsObject(d))
     return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "Unexpected value type in payload");
   if (!cJSON_IsArray(ks))
-    return verr(err, "1 validation error detected: Value null at '%s.keySchema' failed to satisfy "
-                     "constraint: Member must not be null%s", path, "");
+    return dynamo_error_null(err, "%s.keySchema", path);
   n = cJSON_GetArraySize(ks);
   if (n < 1 || n > 2)
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "1 validation error detected: Value '[]' at '%s.keySchema' failed to "
-                            "satisfy constraint: Member must have length %s", path,
-                            n < 1 ? "greater than or equal to 1" : "less than or equal to 2");
+    return dynamo_error_violation(err, "[]", -1,
+                                  n < 1 ? "Member must have length greater than or equal to 1"
+                                        : "Member must have length less than or equal to 2",
+                                  "%s.keySchema", path);
   cJSON_ArrayForEach(el, ks) {
     const cJSON *an = cJSON_GetObjectItemCaseSensitive(el, "AttributeName");
     const cJSON *kt = cJSON_GetObjectItemCaseSensitive(el, "KeyType");
     if (!cJSON_IsString(an) || !cJSON_IsString(kt))
-      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                              "1 validation error detected: Value null at '%s.keySchema.%d.member.%s' "
-                              "failed to satisfy constraint: Member must not be null", path, k,
-                              cJSON_IsString(an) ? "keyType" : "attributeName");
+      return dynamo_error_null(err, "%s.keySchema.%d.member.%s", path, k,
+                               cJSON_IsString(an) ? "keyType" : "attributeName");
     k++;
   }
   if (!cJSON_IsObject(proj))
-    return verr(err, "1 validation error detected: Value null at '%s.projection' failed to satisfy "
-                     "constraint: Member must not be null%s", path, "");
+    return dynamo_error_null(err, "%s.projection", path);
   {
     const cJSON *pt = cJSON_GetObjectItemCaseSensitive(proj, "ProjectionType");
     const cJSON *nk = cJSON_GetObjectItemCaseSensitive(proj, "NonKeyAttributes");
     if (cJSON_IsString(pt) && strcmp(pt->valuestring, "ALL") && strcmp(pt->valuestring, "INCLUDE") &&
         strcmp(pt->valuestring, "KEYS_ONLY"))
-      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                              "1 validation error detected: Value '%.64s' at '%s.projection.projectionType' "
-                              "failed to satisfy constraint: Member must satisfy enum value set: "
-                              "[ALL, INCLUDE, KEYS_ONLY]", pt->valuestring, path);
+      return dynamo_error_violation(err, pt->valuestring, 64,
+                                    "Member must satisfy enum value set: [ALL, INCLUDE, KEYS_ONLY]",
+                                    "%s.projection.projectionType", path);
     if (nk && (!cJSON_IsArray(nk) || cJSON_GetArraySize(nk) < 1))
-      return verr(err, "1 validation error detected: Value '[]' at '%s.projection.nonKeyAttributes' "
-                       "failed to satisfy constraint: Member must have length greater than or equal to 1%s",
-                  path, "");
+      return dynamo_error_violation(err, "[]", -1, "Member must have length greater than or equal to 1",
+                                    "%s.projection.nonKeyAttributes", path);
   }
   if (!cJSON_IsString(name))
-    return verr(err, "1 validation error detected: Value null at '%s.indexName' failed to satisfy "
-                     "constraint: Member must not be null%s", path, "");
+    return dynamo_error_null(err, "%s.indexName", path);
   len = strlen(name->valuestring);
   for (j = 0; j < len; j++) {
     char c = name->valuestring[j];
     if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
           c == '.' || c == '-'))
-      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                              "1 validation error detected: Value '%.255s' at '%s.indexName' failed to "
-                              "satisfy constraint: Member must satisfy regular expression pattern: "
-                              "[a-zA-Z0-9_.-]+", name->valuestring, path);
+      return dynamo_error_violation(err, name->valuestring, 255,
+                                    DYNAMO_NAME_PATTERN, "%s.indexName", path);
   }
   if (len < 3 || len > 255)
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "1 validation error detected: Value '%.300s' at '%s.indexName' failed to "
-                            "satisfy constraint: Member must have length %s", name->valuestring, path,
-                            len < 3 ? "greater than or equal to 3" : "less than or equal to 255");
+    return dynamo_error_violation(err, name->valuestring, 300,
+                                  len < 3 ? "Member must have length greater than or equal to 3"
+                                          : "Member must have length less than or equal to 255",
+                                  "%s.indexName", path);
   return 0;
 }
 
@@ -733,8 +649,7 @@ static int merge_definitions(const cJSON *req, cJSON *desc, struct dynamo_error 
     char have;
     if (!cJSON_IsString(an) || !cJSON_IsString(at) ||
         (strcmp(at->valuestring, "S") && strcmp(at->valuestring, "N") && strcmp(at->valuestring, "B")))
-      return verr(err, "1 validation error detected: Value null at 'attributeDefinitions.member' "
-                       "failed to satisfy constraint: Member must not be null%s%s", "", "");
+      return dynamo_error_null(err, "attributeDefinitions.member");
     have = attr_type(cur, an->valuestring);
     if (have && have != at->valuestring[0])
       /* DEVIATION: the wording is assumed. */
@@ -812,9 +727,8 @@ int dynamo_indexes_update(struct store_txn *t, const struct dynamo_table *tb, co
       cJSON *d;
       int i = 0;
       if (!cJSON_IsString(name))
-        return verr(err, "1 validation error detected: Value null at "
-                         "'globalSecondaryIndexUpdates.1.member.%s.indexName' failed to satisfy "
-                         "constraint: Member must not be null%s", del ? "delete" : "update", "");
+        return dynamo_error_null(err, "globalSecondaryIndexUpdates.1.member.%s.indexName",
+                                 del ? "delete" : "update");
       ix = dynamo_indexes_find(tb, name->valuestring);
       if (!ix || !ix->global)
         /* DEVIATION: the wording is assumed. */

@@ -130,6 +130,14 @@ int dynamo_keys_of_key(const struct dynamo_table *tb, const cJSON *keymap, struc
 int dynamo_keys_table_prefix(const struct dynamo_table *tb, struct emu_buf *out);
 /* The key attributes of an item, as a new Key map. */
 cJSON *dynamo_keys_extract(const struct dynamo_table *tb, const cJSON *item);
+/* The store key of item's entry in index ix of tb: the index partition's
+ * header, then enc(index partition), enc(index sort), enc(table partition),
+ * enc(table sort). Returns 1 (key set), 0 (the item has no entry: an index key
+ * attribute is absent, of another type or empty; indexes are sparse) or -1.
+ * For an index view (tb->base set), dynamo_keys_of_key builds the same key
+ * from an ExclusiveStartKey map holding exactly those attributes. */
+int dynamo_keys_index_entry(const struct dynamo_table *tb, const struct dynamo_index *ix,
+                            const cJSON *item, struct emu_buf *key);
 
 /* Capacity units consumed, in AWS's shape (NULL unless asked for). */
 cJSON *dynamo_consumed_capacity(const cJSON *req, const char *table, double units);
@@ -193,10 +201,6 @@ int dynamo_indexes_apply(struct store_txn *t, const struct dynamo_table *tb, con
 /* Puts the entry of one item in one index (backfill). */
 int dynamo_indexes_put_one(struct store_txn *t, const struct dynamo_table *tb,
                            const struct dynamo_index *ix, const cJSON *item);
-/* The store key of an index entry for an ExclusiveStartKey map (index keys
- * plus table keys, exactly). */
-int dynamo_indexes_start_key(const struct dynamo_table *view, const cJSON *map, struct emu_buf *key,
-                             struct dynamo_error *err);
 /* Validates CreateTable's LocalSecondaryIndexes/GlobalSecondaryIndexes and
  * adds their descriptions to desc (spaces 1..). */
 int dynamo_indexes_create(const cJSON *req, const char *billing, const char *table_arn, cJSON *desc,

@@ -23,12 +23,8 @@
 /* SPEC docs/spec/dynamodb.md 2.6: item size max 400 KB (1 KB = 1024 B). */
 #define ITEM_MAX_BYTES (400 * 1024)
 
-static int item_required(const char *member, struct dynamo_error *err) {
-  return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                          "1 validation error detected: Value null at '%s' failed to satisfy "
-                          "constraint: Member must not be null",
-                          member);
-}
+#define RETURN_VALUES_ENUM                                                                         \
+  "Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]"
 
 
 /* ReturnValues for PutItem/DeleteItem: NONE (0) or ALL_OLD (1). */
@@ -45,11 +41,7 @@ static int return_values_old(const cJSON *req, int *all_old, struct dynamo_error
     return 0;
   }
   if (strcmp(rv, "ALL_NEW") && strcmp(rv, "UPDATED_OLD") && strcmp(rv, "UPDATED_NEW"))
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "1 validation error detected: Value '%.64s' at 'returnValues' failed "
-                            "to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, "
-                            "UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]",
-                            rv);
+    return dynamo_error_violation(err, rv, 64, RETURN_VALUES_ENUM, "returnValues");
   return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "ReturnValues can only be ALL_OLD or NONE");
 }
 
@@ -65,11 +57,8 @@ int dynamo_items_on_failure_all_old(const cJSON *req, int *all_old, struct dynam
     *all_old = 1;
     return 0;
   }
-  return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                          "1 validation error detected: Value '%.64s' at "
-                          "'returnValuesOnConditionCheckFailure' failed to satisfy constraint: "
-                          "Member must satisfy enum value set: [ALL_OLD, NONE]",
-                          v);
+  return dynamo_error_violation(err, v, 64, "Member must satisfy enum value set: [ALL_OLD, NONE]",
+                                "returnValuesOnConditionCheckFailure");
 }
 
 /* SPEC docs/spec/dynamodb.md 2.3: ConditionalCheckFailedException carries "Item" (the
@@ -277,7 +266,7 @@ static int put_or_delete(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
       dynamo_req_object(req, is_put ? "Item" : "Key", &target, err) != 0)
     return -1;
   if (!target)
-    return item_required(is_put ? "item" : "key", err);
+    return dynamo_error_null(err, "%s", is_put ? "item" : "key");
   if (dynamo_value_validate_map(target, err) != 0 || return_values_old(req, &all_old, err) != 0 ||
       dynamo_legacy_translate(req, is_put ? DYNAMO_LEGACY_PUT : DYNAMO_LEGACY_DELETE, err) != 0)
     return -1;
@@ -324,7 +313,7 @@ int dynamo_items_get(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_
   if (dynamo_req_table_name(req, &table, err) != 0 || dynamo_req_object(req, "Key", &keymap, err) != 0)
     return -1;
   if (!keymap)
-    return item_required("key", err);
+    return dynamo_error_null(err, "key");
   if (dynamo_value_validate_map(keymap, err) != 0 ||
       dynamo_req_bool(req, "ConsistentRead", &consistent, err) != 0 ||
       dynamo_legacy_translate(req, DYNAMO_LEGACY_GET, err) != 0)
@@ -404,11 +393,7 @@ static int update_return_values(const cJSON *req, int *rv, struct dynamo_error *
       *rv = i;
       return 0;
     }
-  return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                          "1 validation error detected: Value '%.64s' at 'returnValues' failed to "
-                          "satisfy constraint: Member must satisfy enum value set: [ALL_NEW, "
-                          "UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]",
-                          v);
+  return dynamo_error_violation(err, v, 64, RETURN_VALUES_ENUM, "returnValues");
 }
 
 /* The updated top-level attributes of an item. DEVIATION: DynamoDB returns
@@ -457,7 +442,7 @@ int dynamo_items_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dyna
   if (dynamo_req_table_name(req, &table, err) != 0 || dynamo_req_object(req, "Key", &key, err) != 0)
     return -1;
   if (!key)
-    return item_required("key", err);
+    return dynamo_error_null(err, "key");
   if (dynamo_value_validate_map(key, err) != 0 || update_return_values(req, &rv, err) != 0 ||
       dynamo_legacy_translate(req, DYNAMO_LEGACY_UPDATE, err) != 0)
     return -1;

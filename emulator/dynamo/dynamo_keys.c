@@ -1,6 +1,8 @@
 /*
  * dynamo_keys.c - from items and Key maps to logical store keys
- * (store_keycodec.h), with DynamoDB's key validation.
+ * (store_keycodec.h), with DynamoDB's key validation: a table's item keys
+ * and its secondary index entries' keys (the only place either encoding is
+ * written; dynamo_indexes stores and deletes the entries).
  *
  * SPEC docs/spec/dynamodb.md 2.6: partition key value 1..2048 bytes, sort key
  * 1..1024 bytes ("Size of hashkey has exceeded the maximum size limit
@@ -18,6 +20,7 @@
 
 #define HASH_KEY_MAX 2048
 #define RANGE_KEY_MAX 1024
+#define INDEX_KEY_MAX 16384 /* an index entry key: four encoded key values */
 
 /* The raw bytes of a key value: S text, B decoded, N text. *owned is set
  * when the bytes were allocated. */
@@ -35,6 +38,85 @@ static int key_bytes(const cJSON *inner, char type, const char **p, size_t *len,
   *len = strlen(inner->valuestring);
   return 0;
 }
+
+/* ---- Index entries ------------------------------------------------------ */
+
+/* Appends enc(item[name]) when it is a non-empty value of `type`: 1; 0 when
+ * absent, of another type or empty; -1 on an error. */
+static int enc_attr(const cJSON *item, const char *name, char type, struct emu_buf *out) {
+  const cJSON *av = cJSON_GetObjectItemCaseSensitive(item, name), *inner = NULL;
+  const char *tag;
+  int rc;
+
+  if (!av)
+    return 0;
+  tag = dynamo_type_tag(dynamo_value_type(av, &inner));
+  if (tag[0] != type || tag[1] != '\0' || !cJSON_IsString(inner) || !inner->valuestring[0])
+    return 0;
+  if (type == 'B') {
+    unsigned char *dec;
+    size_t len;
+    if (emu_base64_decode(inner->valuestring, strlen(inner->valuestring), &dec, &len) != 0)
+      return 0;
+    rc = len ? store_keycodec_append(out, 'B', (const char *)dec, len) : 1;
+    free(dec);
+    if (!len)
+      return 0;
+  } else {
+    rc = store_keycodec_append(out, type, inner->valuestring, strlen(inner->valuestring));
+  }
+  return rc == 0 ? 1 : (type == 'N' ? 0 : -1);
+}
+
+int dynamo_keys_index_entry(const struct dynamo_table *tb, const struct dynamo_index *ix,
+                            const cJSON *item, struct emu_buf *key) {
+  struct emu_buf ip;
+  int rc;
+
+  emu_buf_init(&ip, INDEX_KEY_MAX);
+  emu_buf_reset(key);
+  rc = enc_attr(item, ix->hash_name, ix->hash_type, &ip);
+  if (rc == 1 && (store_keycodec_header(key, tb->id, ix->space, ip.data, ip.len) != 0 ||
+                  emu_buf_append(key, ip.data, ip.len) != 0))
+    rc = -1;
+  if (rc == 1 && ix->range_type)
+    rc = enc_attr(item, ix->range_name, ix->range_type, key);
+  if (rc == 1)
+    rc = enc_attr(item, tb->hash_name, tb->hash_type, key);
+  if (rc == 1 && tb->range_type)
+    rc = enc_attr(item, tb->range_name, tb->range_type, key);
+  emu_buf_free(&ip);
+  return rc;
+}
+
+/* The store key of an index entry for an ExclusiveStartKey map on an index
+ * view: the map holds exactly the index keys plus the table keys. */
+static int index_start_key(const struct dynamo_table *view, const cJSON *map, struct emu_buf *key,
+                           struct dynamo_error *err) {
+  static const char mismatch[] = "The provided key element does not match the schema";
+  const struct dynamo_table *tb = view->base;
+  const char *names[4];
+  int n = 0, i, j, distinct = 0;
+
+  names[n++] = view->index->hash_name;
+  if (view->index->range_type)
+    names[n++] = view->index->range_name;
+  names[n++] = tb->hash_name;
+  if (tb->range_type)
+    names[n++] = tb->range_name;
+  for (i = 0; i < n; i++) {
+    for (j = 0; j < i && strcmp(names[i], names[j]) != 0; j++)
+      ;
+    distinct += j == i;
+    if (!cJSON_GetObjectItemCaseSensitive(map, names[i]))
+      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, mismatch);
+  }
+  if (cJSON_GetArraySize(map) != distinct || dynamo_keys_index_entry(tb, view->index, map, key) != 1)
+    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, mismatch);
+  return 0;
+}
+
+/* ---- Table keys --------------------------------------------------------- */
 
 enum key_mode { KEY_OF_ITEM, KEY_OF_KEYMAP };
 
@@ -103,7 +185,7 @@ static int build_key(const struct dynamo_table *tb, const cJSON *map, enum key_m
   int rc = -1;
 
   if (tb->base) /* an index view: index keys plus table keys */
-    return dynamo_indexes_start_key(tb, map, key, err);
+    return index_start_key(tb, map, key, err);
   emu_buf_init(&pk, 8192);
   emu_buf_init(&rk, 8192);
   if (mode == KEY_OF_KEYMAP && cJSON_GetArraySize(map) != (tb->range_type ? 2 : 1)) {

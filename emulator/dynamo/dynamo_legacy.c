@@ -133,8 +133,9 @@ static const struct {
 };
 
 /* The enum as DynamoDB's constraint message lists it (DYN-db types). */
-static const char CMP_ENUM[] =
-    "[IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS]";
+#define CMP_ENUM                                                                                   \
+  "Member must satisfy enum value set: [IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, " \
+  "LE, BEGINS_WITH, GE, CONTAINS]"
 
 static int cmp_lookup(const char *name) {
   int i;
@@ -233,17 +234,10 @@ static int check_condition_map_shape(const cJSON *map, const char *mname, int op
     if (!op && op_required)
       /* DYN-db query.js/scan.js: ComparisonOperator "notNull".
        * DEVIATION: the member path format follows dynalite; unverified. */
-      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                              "1 validation error detected: Value null at "
-                              "'%s.%.255s.member.comparisonOperator' failed to satisfy "
-                              "constraint: Member must not be null",
-                              path, e->string);
+      return dynamo_error_null(err, "%s.%.255s.member.comparisonOperator", path, e->string);
     if (op && cmp_lookup(op) < 0)
-      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                              "1 validation error detected: Value '%.255s' at "
-                              "'%s.%.255s.member.comparisonOperator' failed to satisfy "
-                              "constraint: Member must satisfy enum value set: %s",
-                              op, path, e->string, CMP_ENUM);
+      return dynamo_error_violation(err, op, 255, CMP_ENUM, "%s.%.255s.member.comparisonOperator",
+                                    path, e->string);
   }
   return 0;
 }
@@ -413,7 +407,7 @@ static int check_conditional_operator(const cJSON *map, struct dynamo_error *err
 
 /* ------------------------------------------------------- AttributeUpdates */
 
-static const char ACTION_ENUM[] = "[ADD, PUT, DELETE]";
+#define ACTION_ENUM "Member must satisfy enum value set: [ADD, PUT, DELETE]"
 
 static int check_updates_shape(const cJSON *map, struct dynamo_error *err) {
   const cJSON *e;
@@ -435,11 +429,8 @@ static int check_updates_shape(const cJSON *map, struct dynamo_error *err) {
         strcmp(action, "DELETE") != 0)
       /* DEVIATION: unverified wording; the AttributeAction enum as the
        * API reference lists it (ADD | PUT | DELETE). */
-      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                              "1 validation error detected: Value '%.255s' at "
-                              "'attributeUpdates.%.255s.member.action' failed to satisfy "
-                              "constraint: Member must satisfy enum value set: %s",
-                              action, e->string, ACTION_ENUM);
+      return dynamo_error_violation(err, action, 255, ACTION_ENUM,
+                                    "attributeUpdates.%.255s.member.action", e->string);
   }
   return 0;
 }
@@ -493,7 +484,7 @@ static int check_attributes_to_get(const cJSON *list, struct dynamo_error *err) 
   if (n < 1 || n > DYNAMO_LEGACY_MAX_ATTRS) {
     /* DYN-db checkValidations: "Value '[a, b]' at 'attributesToGet' failed
      * to satisfy constraint: Member must have length ...". */
-    char shown[512];
+    char shown[512], value[515], constraint[64];
     size_t used = 0;
     int k = 0;
 
@@ -505,11 +496,11 @@ static int check_attributes_to_get(const cJSON *list, struct dynamo_error *err) 
         break;
       used += (size_t)w;
     }
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "1 validation error detected: Value '[%s]' at 'attributesToGet' "
-                            "failed to satisfy constraint: Member must have length %s %d",
-                            shown, n < 1 ? "greater than or equal to" : "less than or equal to",
-                            n < 1 ? 1 : DYNAMO_LEGACY_MAX_ATTRS);
+    snprintf(value, sizeof(value), "[%s]", shown);
+    snprintf(constraint, sizeof(constraint), "Member must have length %s %d",
+             n < 1 ? "greater than or equal to" : "less than or equal to",
+             n < 1 ? 1 : DYNAMO_LEGACY_MAX_ATTRS);
+    return dynamo_error_violation(err, value, -1, constraint, "attributesToGet");
   }
   cJSON_ArrayForEach(a, list)
     if (dynamo_value_check_name(a->valuestring, err) != 0)
@@ -848,11 +839,8 @@ static int check_shapes(const cJSON *req, enum dynamo_legacy_op op, struct dynam
       return -1;
     if (co && strcmp(co, "AND") != 0 && strcmp(co, "OR") != 0)
       /* Recorded live (deep-request tests): the older enum wording. */
-      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                              "1 validation error detected: Value '%.255s' at "
-                              "'conditionalOperator' failed to satisfy constraint: Member must "
-                              "satisfy enum value set: [OR, AND]",
-                              co);
+      return dynamo_error_violation(err, co, 255, "Member must satisfy enum value set: [OR, AND]",
+                                    "conditionalOperator");
   }
   switch (op) {
   case DYNAMO_LEGACY_UPDATE:

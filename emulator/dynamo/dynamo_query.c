@@ -29,6 +29,7 @@
  * rewritten in place, dynamo_legacy.h); *resp is new and the caller's.
  * Threading: one read transaction per call (a consistent snapshot).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,11 +71,12 @@ static int int_member(const cJSON *req, const char *name, const char *member, in
     return 0;
   if (!cJSON_IsNumber(v))
     return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "STRING_VALUE cannot be converted to Integer");
-  if (v->valuedouble < lo)
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "1 validation error detected: Value '%.0f' at '%s' failed to satisfy "
-                            "constraint: Member must have value greater than or equal to %d",
-                            v->valuedouble, member, lo);
+  if (v->valuedouble < lo) {
+    char value[64], constraint[64];
+    snprintf(value, sizeof(value), "%.0f", v->valuedouble);
+    snprintf(constraint, sizeof(constraint), "Member must have value greater than or equal to %d", lo);
+    return dynamo_error_violation(err, value, -1, constraint, "%s", member);
+  }
   *out = v->valuedouble > (double)(1 << 30) ? 1 << 30 : (int)v->valuedouble;
   return 0;
 }
@@ -98,11 +100,7 @@ static int parse_args(cJSON *req, struct query_args *a, struct dynamo_error *err
   }
   if (a->select && strcmp(a->select, "ALL_ATTRIBUTES") && strcmp(a->select, "SPECIFIC_ATTRIBUTES") &&
       strcmp(a->select, "COUNT") && strcmp(a->select, "ALL_PROJECTED_ATTRIBUTES"))
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "1 validation error detected: Value '%.64s' at 'select' failed to "
-                            "satisfy constraint: Member must satisfy enum value set: "
-                            "[SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]",
-                            a->select);
+    return dynamo_error_violation(err, a->select, 64, DYNAMO_SELECT_ENUM, "select");
   return 0;
 }
 
@@ -118,9 +116,8 @@ static int check_select(struct query_args *a, int has_projection, int has_index,
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
                             "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
   else if (strcmp(a->select, "SPECIFIC_ATTRIBUTES") == 0 && !has_projection)
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "1 validation error detected: Value 'SPECIFIC_ATTRIBUTES' at 'select' failed "
-                            "to satisfy constraint: Must specify the ProjectionExpression or AttributesToGet");
+    return dynamo_error_violation(err, "SPECIFIC_ATTRIBUTES", -1, DYNAMO_SELECT_NEEDS_PROJECTION,
+                                  "select");
   else if (strcmp(a->select, "ALL_ATTRIBUTES") == 0 && has_projection)
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
                             "Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES");

@@ -71,6 +71,7 @@ int dynamo_req_bool(const cJSON *req, const char *name, int *out, struct dynamo_
 }
 
 int dynamo_req_table_name(const cJSON *req, const char **out, struct dynamo_error *err) {
+  struct dynamo_violations bad;
   const char *name;
   size_t len, i;
 
@@ -90,29 +91,20 @@ int dynamo_req_table_name(const cJSON *req, const char **out, struct dynamo_erro
           ch == '_' || ch == '.' || ch == '-'))
       break;
   }
-  if (len < 3 && i < len)
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "2 validation errors detected: Value '%.255s' at 'tableName' failed to "
-                            "satisfy constraint: Member must satisfy regular expression pattern: "
-                            "[a-zA-Z0-9_.-]+; Value '%.255s' at 'tableName' failed to satisfy "
-                            "constraint: Member must have length greater than or equal to 3",
-                            name, name);
+  dynamo_violations_init(&bad);
   if (i < len)
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "1 validation error detected: Value '%.255s' at 'tableName' failed to "
-                            "satisfy constraint: Member must satisfy regular expression pattern: "
-                            "[a-zA-Z0-9_.-]+",
-                            name);
+    dynamo_violations_add(&bad, name, 255, DYNAMO_NAME_PATTERN, "tableName");
   if (len < 3)
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "1 validation error detected: Value '%s' at 'tableName' failed to "
-                            "satisfy constraint: Member must have length greater than or equal to 3",
-                            name);
-  if (len > 255)
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "1 validation error detected: Value '%.255s...' at 'tableName' failed "
-                            "to satisfy constraint: Member must have length less than or equal to 255",
-                            name);
+    dynamo_violations_add(&bad, name, -1, "Member must have length greater than or equal to 3",
+                          "tableName");
+  if (len > 255) {
+    char shown[260];
+    snprintf(shown, sizeof(shown), "%.255s...", name);
+    dynamo_violations_add(&bad, shown, -1, "Member must have length less than or equal to 255",
+                          "tableName");
+  }
+  if (dynamo_violations_finish(&bad, err) != 0)
+    return -1;
   *out = name;
   return 0;
 }

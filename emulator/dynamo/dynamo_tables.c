@@ -158,36 +158,26 @@ int dynamo_tables_account(struct store_txn *t, const struct dynamo_table *tb, in
 
 /* ---- CreateTable ------------------------------------------------------ */
 
-static int null_member(const char *member, struct dynamo_error *err) {
-  return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                          "1 validation error detected: Value null at '%s' failed to satisfy "
-                          "constraint: Member must not be null",
-                          member);
-}
+#define BILLING_ENUM "Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]"
 
 static int check_attribute_definitions(const cJSON *ad, struct dynamo_error *err) {
   const cJSON *a, *b;
   int i = 1;
 
   if (!ad)
-    return null_member("attributeDefinitions", err);
+    return dynamo_error_null(err, "attributeDefinitions");
   if (!cJSON_IsArray(ad))
     return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "Start of structure or map found where not expected.");
   cJSON_ArrayForEach(a, ad) {
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(a, "AttributeName");
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(a, "AttributeType");
     if (!cJSON_IsObject(a) || !cJSON_IsString(name) || !name->valuestring[0])
-      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                              "1 validation error detected: Value null at "
-                              "'attributeDefinitions.%d.member.attributeName' failed to satisfy "
-                              "constraint: Member must not be null", i);
+      return dynamo_error_null(err, "attributeDefinitions.%d.member.attributeName", i);
     if (!cJSON_IsString(type) || (strcmp(type->valuestring, "S") && strcmp(type->valuestring, "N") &&
                                   strcmp(type->valuestring, "B")))
-      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                              "1 validation error detected: Value '%s' at "
-                              "'attributeDefinitions.%d.member.attributeType' failed to satisfy "
-                              "constraint: Member must satisfy enum value set: [B, N, S]",
-                              cJSON_IsString(type) ? type->valuestring : "null", i);
+      return dynamo_error_violation(err, cJSON_IsString(type) ? type->valuestring : "null", -1,
+                                    "Member must satisfy enum value set: [B, N, S]",
+                                    "attributeDefinitions.%d.member.attributeType", i);
     for (b = ad->child; b != a; b = b->next) {
       const cJSON *bn = cJSON_GetObjectItemCaseSensitive(b, "AttributeName");
       if (strcmp(bn->valuestring, name->valuestring) == 0)
@@ -214,29 +204,24 @@ static int check_key_schema(const cJSON *ks, const cJSON *ad, int has_indexes,
   int i = 1, n;
 
   if (!ks)
-    return null_member("keySchema", err);
+    return dynamo_error_null(err, "keySchema");
   if (!cJSON_IsArray(ks))
     return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "Start of structure or map found where not expected.");
   n = cJSON_GetArraySize(ks);
   if (n < 1 || n > 2)
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "1 validation error detected: Value '[]' at 'keySchema' failed to "
-                            "satisfy constraint: Member must have length %s",
-                            n < 1 ? "greater than or equal to 1" : "less than or equal to 2");
+    return dynamo_error_violation(err, "[]", -1,
+                                  n < 1 ? "Member must have length greater than or equal to 1"
+                                        : "Member must have length less than or equal to 2",
+                                  "keySchema");
   cJSON_ArrayForEach(el, ks) {
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(el, "AttributeName");
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(el, "KeyType");
     if (!cJSON_IsString(name) || !name->valuestring[0])
-      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                              "1 validation error detected: Value null at "
-                              "'keySchema.%d.member.attributeName' failed to satisfy constraint: "
-                              "Member must not be null", i);
+      return dynamo_error_null(err, "keySchema.%d.member.attributeName", i);
     if (!cJSON_IsString(type) || (strcmp(type->valuestring, "HASH") && strcmp(type->valuestring, "RANGE")))
-      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                              "1 validation error detected: Value '%s' at "
-                              "'keySchema.%d.member.keyType' failed to satisfy constraint: Member "
-                              "must satisfy enum value set: [HASH, RANGE]",
-                              cJSON_IsString(type) ? type->valuestring : "null", i);
+      return dynamo_error_violation(err, cJSON_IsString(type) ? type->valuestring : "null", -1,
+                                    "Member must satisfy enum value set: [HASH, RANGE]",
+                                    "keySchema.%d.member.keyType", i);
     if (i == 1 && strcmp(type->valuestring, "HASH") != 0)
       return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
                               "Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
@@ -295,16 +280,15 @@ static int check_throughput(const cJSON *req, const char *billing, cJSON **out,
   for (i = 0; i < 2; i++) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(pt, names[i]);
     if (!v)
-      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                              "1 validation error detected: Value null at 'provisionedThroughput.%s' "
-                              "failed to satisfy constraint: Member must not be null", members[i]);
+      return dynamo_error_null(err, "provisionedThroughput.%s", members[i]);
     if (!cJSON_IsNumber(v))
       return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "Unexpected value type in payload");
-    if (v->valuedouble < 1)
-      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                              "1 validation error detected: Value '%.0f' at 'provisionedThroughput.%s' "
-                              "failed to satisfy constraint: Member must have value greater than or "
-                              "equal to 1", v->valuedouble, members[i]);
+    if (v->valuedouble < 1) {
+      char value[64];
+      snprintf(value, sizeof(value), "%.0f", v->valuedouble);
+      return dynamo_error_violation(err, value, -1, "Member must have value greater than or equal to 1",
+                                    "provisionedThroughput.%s", members[i]);
+    }
     cJSON_AddNumberToObject(*out, names[i], (double)(long long)v->valuedouble);
   }
   return 0;
@@ -332,10 +316,7 @@ int dynamo_tables_create(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
   if (!billing)
     billing = "PROVISIONED";
   if (strcmp(billing, "PROVISIONED") && strcmp(billing, "PAY_PER_REQUEST")) {
-    dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                     "1 validation error detected: Value '%.64s' at 'billingMode' failed to "
-                     "satisfy constraint: Member must satisfy enum value set: [PROVISIONED, "
-                     "PAY_PER_REQUEST]", billing);
+    dynamo_error_violation(err, billing, 64, BILLING_ENUM, "billingMode");
     goto out;
   }
   if (check_throughput(req, billing, &pt, err) != 0)
@@ -515,13 +496,15 @@ int dynamo_tables_list(struct dynamo *db, cJSON *req, cJSON **resp, struct dynam
   if (limit_json && !cJSON_IsNull(limit_json)) {
     if (!cJSON_IsNumber(limit_json))
       return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "STRING_VALUE cannot be converted to Integer");
-    if (limit_json->valuedouble < 1 || limit_json->valuedouble > LIST_TABLES_MAX)
-      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                              "1 validation error detected: Value '%.0f' at 'limit' failed to "
-                              "satisfy constraint: Member must have value %s",
-                              limit_json->valuedouble,
-                              limit_json->valuedouble < 1 ? "greater than or equal to 1"
-                                                          : "less than or equal to 100");
+    if (limit_json->valuedouble < 1 || limit_json->valuedouble > LIST_TABLES_MAX) {
+      char value[64];
+      snprintf(value, sizeof(value), "%.0f", limit_json->valuedouble);
+      return dynamo_error_violation(err, value, -1,
+                                    limit_json->valuedouble < 1
+                                        ? "Member must have value greater than or equal to 1"
+                                        : "Member must have value less than or equal to 100",
+                                    "limit");
+    }
     limit = (int)limit_json->valuedouble;
   }
   if (store_txn_begin(db->store, 0, &t) != STORE_OK)
@@ -587,10 +570,7 @@ int dynamo_tables_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
       return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "wsgw does not support %s in UpdateTable yet",
                               refused[i]);
   if (billing && strcmp(billing, "PROVISIONED") && strcmp(billing, "PAY_PER_REQUEST"))
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "1 validation error detected: Value '%.64s' at 'billingMode' failed to "
-                            "satisfy constraint: Member must satisfy enum value set: [PROVISIONED, "
-                            "PAY_PER_REQUEST]", billing);
+    return dynamo_error_violation(err, billing, 64, BILLING_ENUM, "billingMode");
   if (!billing && !pt && !cJSON_GetObjectItemCaseSensitive(req, "DeletionProtectionEnabled") &&
       !cJSON_GetObjectItemCaseSensitive(req, "GlobalSecondaryIndexUpdates"))
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,

@@ -45,6 +45,7 @@
 #include <string.h>
 
 #include "dynamo_int.h"
+#include "emu_utf8.h"
 
 #define TAGS_MAX 50
 #define TAG_KEY_MAX 128
@@ -60,35 +61,7 @@ static void tags_record_name(char *buf, size_t cap, uint32_t id) {
 
 /* ---- validation ----------------------------------------------------------- */
 
-/* Decodes one UTF-8 code point; returns its length, or 0 when invalid. */
-static size_t utf8_next(const unsigned char *s, unsigned long *cp) {
-  size_t n, i;
-
-  if (s[0] < 0x80) {
-    *cp = s[0];
-    return 1;
-  }
-  if ((s[0] & 0xE0) == 0xC0) {
-    *cp = s[0] & 0x1F;
-    n = 2;
-  } else if ((s[0] & 0xF0) == 0xE0) {
-    *cp = s[0] & 0x0F;
-    n = 3;
-  } else if ((s[0] & 0xF8) == 0xF0) {
-    *cp = s[0] & 0x07;
-    n = 4;
-  } else {
-    return 0;
-  }
-  for (i = 1; i < n; i++) {
-    if ((s[i] & 0xC0) != 0x80)
-      return 0;
-    *cp = (*cp << 6) | (s[i] & 0x3F);
-  }
-  return n;
-}
-
-static int allowed_char(unsigned long c) {
+static int allowed_char(uint32_t c) {
   if (c < 0x80)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
            c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' ||
@@ -116,14 +89,15 @@ static int allowed_char(unsigned long c) {
 /* 0 when s is made of allowed characters and has min..max characters. */
 static int check_text(const char *s, size_t min, size_t max) {
   const unsigned char *p = (const unsigned char *)s;
-  size_t n = 0;
+  size_t left = strlen(s), n = 0;
 
-  while (*p) {
-    unsigned long cp;
-    size_t len = utf8_next(p, &cp);
+  while (left) {
+    uint32_t cp;
+    size_t len = emu_utf8_decode(p, left, &cp);
     if (!len || !allowed_char(cp))
       return -1;
     p += len;
+    left -= len;
     n++;
   }
   return n < min || n > max ? -1 : 0;
@@ -208,10 +182,7 @@ static int null_list(const cJSON *req, const char *member, const char *field, co
 
   *out = NULL;
   if (!v || cJSON_IsNull(v))
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "1 validation error detected: Value null at '%s' failed to satisfy "
-                            "constraint: Member must not be null",
-                            field);
+    return dynamo_error_null(err, "%s", field);
   if (!cJSON_IsArray(v))
     return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION,
                             "Unexpected value type in payload");

@@ -267,13 +267,6 @@ static int tx_table_index(struct tx *tx, const char *name) {
   return tx->nt++;
 }
 
-static int null_member(const char *path, struct dynamo_error *err) {
-  return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                          "1 validation error detected: Value null at '%s' failed to satisfy "
-                          "constraint: Member must not be null",
-                          path);
-}
-
 /* Java's default toString of each list element, as AWS echoes lists in
  * constraint messages (SPEC docs/spec/dynamodb.md 2.4, the BatchWriteItem row).
  * DEVIATION: the @hash is an FNV-1a hash of the element, not Java's identity
@@ -305,10 +298,8 @@ static int too_many(const cJSON *items, const char *type, struct dynamo_error *e
    * validation error detected: Value '\[.+\]' at 'transactItems' failed to
    * satisfy constraint: Member must have length less than or equal to
    * 100$". */
-  dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                   "1 validation error detected: Value '%s' at 'transactItems' failed to satisfy "
-                   "constraint: Member must have length less than or equal to 100",
-                   b.data ? b.data : "[]");
+  dynamo_error_violation(err, b.data ? b.data : "[]", -1,
+                         "Member must have length less than or equal to 100", "transactItems");
   emu_buf_free(&b);
   return -1;
 }
@@ -319,7 +310,7 @@ static int transact_items(cJSON *req, const char *type, cJSON **out, int *n,
   cJSON *v = cJSON_GetObjectItemCaseSensitive(req, "TransactItems");
 
   if (!v || cJSON_IsNull(v))
-    return null_member("transactItems", err);
+    return dynamo_error_null(err, "transactItems");
   if (!cJSON_IsArray(v))
     return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "%s",
                             cJSON_IsObject(v) ? "Start of structure or map found where not expected."
@@ -328,9 +319,8 @@ static int transact_items(cJSON *req, const char *type, cJSON **out, int *n,
   if (*n < 1)
     /* CONF transactWriteItems.test.ts: "empty TransactItems: full
      * minimum-length error". */
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "1 validation error detected: Value '[]' at 'transactItems' failed to "
-                            "satisfy constraint: Member must have length greater than or equal to 1");
+    return dynamo_error_violation(err, "[]", -1, "Member must have length greater than or equal to 1",
+                                  "transactItems");
   if (*n > TRANSACT_MAX)
     return too_many(v, type, err);
   *out = v;
@@ -346,7 +336,7 @@ static int action_map(struct tx_action *a, int index, const char *member, const 
     return -1;
   if (!*out) {
     snprintf(path, sizeof(path), "transactItems.%d.member.%s.%s", index, a->path, jmember);
-    return null_member(path, err);
+    return dynamo_error_null(err, "%s", path);
   }
   return dynamo_value_validate_map(*out, err);
 }
@@ -365,7 +355,7 @@ static int required_expression(struct tx_action *a, int index, const char *membe
   /* ALT-tests test_transact.py: a ConditionCheck without a condition is
    * "ValidationException.*[cC]onditionExpression". */
   snprintf(path, sizeof(path), "transactItems.%d.member.%s.%s", index, a->path, jmember);
-  return null_member(path, err);
+  return dynamo_error_null(err, "%s", path);
 }
 
 /* The size of the expression values an action carries. */
@@ -450,7 +440,7 @@ static int get_action_shape(cJSON *el, int index, struct tx_action *a, struct dy
     return -1;
   if (!a->body) {
     snprintf(path, sizeof(path), "transactItems.%d.member.get", index);
-    return null_member(path, err);
+    return dynamo_error_null(err, "%s", path);
   }
   a->path = "get";
   if (dynamo_req_table_name(a->body, &a->table, err) != 0 ||
@@ -684,11 +674,10 @@ static int request_token(const cJSON *req, const char **token, struct dynamo_err
   /* ALT-tests test_transact.py: "37 characters is too long for
    * ClientRequestToken" ("ValidationException.*[cC]lientRequestToken"). */
   if (len < 1 || len > TOKEN_MAX_LEN)
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "1 validation error detected: Value '%.64s' at 'clientRequestToken' "
-                            "failed to satisfy constraint: Member must have length %s",
-                            *token,
-                            len < 1 ? "greater than or equal to 1" : "less than or equal to 36");
+    return dynamo_error_violation(err, *token, 64,
+                                  len < 1 ? "Member must have length greater than or equal to 1"
+                                          : "Member must have length less than or equal to 36",
+                                  "clientRequestToken");
   return 0;
 }
 

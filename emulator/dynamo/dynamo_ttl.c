@@ -44,6 +44,7 @@
 #include "dynamo_value.h"
 #include "emu_log.h"
 #include "emu_time.h"
+#include "emu_utf8.h"
 
 /* SPEC AWS API reference, TimeToLiveSpecification.AttributeName: length
  * 1..255. */
@@ -91,57 +92,34 @@ static void missing_table(const char *name, char *buf, size_t cap) {
   snprintf(buf, cap, "Requested resource not found: Table: %s not found", name);
 }
 
-/* Code points of a UTF-8 string (the unit of AWS's length constraints). */
-static size_t utf8_length(const char *s) {
-  size_t n = 0;
-
-  for (; *s; s++)
-    if (((unsigned char)*s & 0xC0) != 0x80)
-      n++;
-  return n;
-}
-
 /* Validates TimeToLiveSpecification; collects the "N validation errors"
  * message as AWS does (SPEC docs/spec/dynamodb.md 2.4 message style; the '' case is
  * verbatim in hashicorp/terraform-provider-aws#39195). */
 static int check_spec(const cJSON *req, const char **attr, int *enabled,
                       struct dynamo_error *err) {
-  const char *problems[2];
-  char length_msg[400];
+  struct dynamo_violations bad;
   cJSON *spec;
   const cJSON *en;
-  int n = 0;
 
   if (dynamo_req_object(req, "TimeToLiveSpecification", &spec, err) != 0)
     return -1;
   if (!spec)
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "1 validation error detected: Value null at 'timeToLiveSpecification' "
-                            "failed to satisfy constraint: Member must not be null");
+    return dynamo_error_null(err, "timeToLiveSpecification");
   if (dynamo_req_string(spec, "AttributeName", attr, err) != 0 ||
       dynamo_req_bool(spec, "Enabled", enabled, err) != 0)
     return -1;
   en = cJSON_GetObjectItemCaseSensitive(spec, "Enabled");
-  if (!*attr) {
-    problems[n++] = "Value null at 'timeToLiveSpecification.attributeName' failed to satisfy "
-                    "constraint: Member must not be null";
-  } else if (!(*attr)[0] || utf8_length(*attr) > TTL_ATTR_MAX) {
-    snprintf(length_msg, sizeof(length_msg),
-             "Value '%.255s' at 'timeToLiveSpecification.attributeName' failed to satisfy "
-             "constraint: Member must have length %s",
-             *attr, (*attr)[0] ? "less than or equal to 255" : "greater than or equal to 1");
-    problems[n++] = length_msg;
-  }
+  dynamo_violations_init(&bad);
+  if (!*attr)
+    dynamo_violations_add(&bad, NULL, -1, DYNAMO_NOT_NULL, "timeToLiveSpecification.attributeName");
+  else if (!(*attr)[0] || emu_utf8_count(*attr) > TTL_ATTR_MAX)
+    dynamo_violations_add(&bad, *attr, 255,
+                          (*attr)[0] ? "Member must have length less than or equal to 255"
+                                     : "Member must have length greater than or equal to 1",
+                          "timeToLiveSpecification.attributeName");
   if (!en || cJSON_IsNull(en))
-    problems[n++] = "Value null at 'timeToLiveSpecification.enabled' failed to satisfy "
-                    "constraint: Member must not be null";
-  if (n == 1)
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "1 validation error detected: %s",
-                            problems[0]);
-  if (n == 2)
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "2 validation errors detected: %s; %s",
-                            problems[0], problems[1]);
-  return 0;
+    dynamo_violations_add(&bad, NULL, -1, DYNAMO_NOT_NULL, "timeToLiveSpecification.enabled");
+  return dynamo_violations_finish(&bad, err);
 }
 
 int dynamo_ttl_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err) {

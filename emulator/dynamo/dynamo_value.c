@@ -41,6 +41,7 @@
 #include "dynamo_number.h"
 #include "emu_base64.h"
 #include "emu_nul.h"
+#include "emu_utf8.h"
 
 /* ---------------------------------------------------------------------- */
 /* Messages. ValidationException unless the name says SER_.                */
@@ -166,34 +167,6 @@ enum dynamo_type dynamo_value_type(const cJSON *av, const cJSON **inner) {
 /* ---------------------------------------------------------------------- */
 /* Small helpers                                                           */
 
-/* The 6-bit value of a standard base64 character, or -1. */
-static int b64_sextet(unsigned char c) {
-  if (c >= 'A' && c <= 'Z')
-    return c - 'A';
-  if (c >= 'a' && c <= 'z')
-    return c - 'a' + 26;
-  if (c >= '0' && c <= '9')
-    return c - '0' + 52;
-  if (c == '+')
-    return 62;
-  if (c == '/')
-    return 63;
-  return -1;
-}
-
-/* Length of the UTF-8 sequence starting with byte c, at most left. */
-static size_t utf8_seq_len(unsigned char c, size_t left) {
-  size_t n = 1;
-
-  if (c >= 0xF0 && c <= 0xF7)
-    n = 4;
-  else if (c >= 0xE0)
-    n = 3;
-  else if (c >= 0xC0)
-    n = 2;
-  return n > left ? left : n;
-}
-
 static size_t add_sat(size_t a, size_t b) { return a > SIZE_MAX - b ? SIZE_MAX : a + b; }
 
 /* The Jackson token name DynamoDB's deserialiser reports for a scalar. cJSON
@@ -310,15 +283,15 @@ static int shape_blob(const cJSON *v, struct dynamo_error *err) {
    * leaves unused in the last data character must be zero. Checked before
    * the character scan, which is what makes '=+/=' answer this way. */
   {
-    int last = b64_sextet(s[len - 1 - pads]);
+    int last = emu_base64_sextet(s[len - 1 - pads]);
     int mask = pads == 1 ? 0x3 : pads == 2 ? 0xF : 0;
 
     if (last >= 0 && (last & mask) != 0)
       return ser_error(err, SER_B64_LAST);
   }
   for (i = 0; i < len - pads; i++) {
-    if (b64_sextet(s[i]) < 0) {
-      size_t n = utf8_seq_len(s[i], len - i);
+    if (emu_base64_sextet(s[i]) < 0) {
+      size_t n = emu_utf8_seq_len(s + i, len - i);
 
       /* Wording of the older DynamoDB layer, which printed it after
        * "'<value>' can not be converted to a Blob: " (dynalite
@@ -865,17 +838,12 @@ static size_t number_size(const char *text) {
   return (size_t)(1 + (hi - lo + 1) + (n.sign < 0 ? 1 : 0));
 }
 
-/* Decoded length of a canonical base64 text, without decoding it. */
+/* Decoded length of a B value; its text length when that is not a
+ * multiple of 4 (not a valid value; never stored). */
 static size_t binary_size(const char *text) {
-  size_t len = strlen(text), pads = 0;
+  size_t len = strlen(text);
 
-  if (len % 4 != 0)
-    return len;
-  if (len > 0 && text[len - 1] == '=')
-    pads++;
-  if (len > 1 && text[len - 2] == '=')
-    pads++;
-  return len / 4 * 3 - pads;
+  return len % 4 != 0 ? len : emu_base64_decoded_len(text, len);
 }
 
 static size_t size_at(const cJSON *av, int depth) {

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "apigw_errors.h"
 #include "emu_faults.h"
 #include "emu_id.h"
 #include "emu_server.h"
@@ -39,6 +40,12 @@ static void respond(struct connections_api_response *out, int status, const char
     emu_buf_puts(&out->body, body);
 }
 
+/* One of apigw_errors.def's @connections answers; body NULL: its own. */
+static void respond_error(struct connections_api_response *out, enum apigw_error e,
+                          const char *body) {
+  respond(out, apigw_error_status(e), apigw_error_type(e), body ? body : apigw_error_body(e));
+}
+
 void connections_api_handle(struct emu *emu, const char *method, const char *path,
                             const char *body, size_t len, struct connections_api_response *out) {
   const char *at = strstr(path, "/@connections");
@@ -48,7 +55,7 @@ void connections_api_handle(struct emu *emu, const char *method, const char *pat
 
   emu_buf_init(&out->body, 64 * 1024);
   if (!at) {
-    respond(out, 403, "ForbiddenException", "{\"message\":\"Forbidden\"}");
+    respond_error(out, APIGW_ERR_FORBIDDEN, NULL);
     return;
   }
   /* The stage is the path before /@connections; the root form has none. */
@@ -58,7 +65,7 @@ void connections_api_handle(struct emu *emu, const char *method, const char *pat
     if (!api) {
       /* SPEC docs/spec/apigw-websocket.md 1: a wrong stage on the execute-api host
        * answers 403 {"message":"Forbidden"} (SDK: ForbiddenException). */
-      respond(out, 403, "ForbiddenException", "{\"message\":\"Forbidden\"}");
+      respond_error(out, APIGW_ERR_FORBIDDEN, NULL);
       return;
     }
   }
@@ -73,7 +80,7 @@ void connections_api_handle(struct emu *emu, const char *method, const char *pat
     snprintf(msg, sizeof(msg),
              "{\"message\":\"No method found matching route @connections/%.200s for http method %.16s.\"}",
              id, method);
-    respond(out, 404, "NotFoundException", msg);
+    respond_error(out, APIGW_ERR_NOT_FOUND, msg);
     return;
   }
   if (!emu_id_is_valid(id, strlen(id))) {
@@ -81,7 +88,7 @@ void connections_api_handle(struct emu *emu, const char *method, const char *pat
      * decoded control character, say) reaches no connection.
      * DEVIATION: AWS's answer to a malformed id is [unverified]; we answer
      * as for an unknown id (SPEC docs/spec/apigw-websocket.md 7: GoneException 410). */
-    respond(out, 410, "GoneException", NULL);
+    respond_error(out, APIGW_ERR_GONE, NULL);
     return;
   }
   {
@@ -90,19 +97,12 @@ void connections_api_handle(struct emu *emu, const char *method, const char *pat
      * ForbiddenException 403, LimitExceededException 429). */
     int status;
     if (emu_faults_connections(emu->faults, id, &status)) {
-      respond(out, status,
-              status == 410   ? "GoneException"
-              : status == 429 ? "LimitExceededException"
-              : status == 403 ? "ForbiddenException"
-                              : "InternalServerErrorException",
-              status == 403 ? "{\"message\":\"Forbidden\"}"
-              : status == 500 ? "{\"message\":\"Internal server error\"}" : NULL);
+      respond_error(out, apigw_error_of_status(APIGW_MANAGEMENT, status, APIGW_ERR_INTERNAL), NULL);
       return;
     }
   }
   if (strcmp(method, "POST") == 0 && len > POST_MAX_BYTES) {
-    respond(out, 413, "PayloadTooLargeException",
-            "{\"message\":\"Request entity too large\"}");
+    respond_error(out, APIGW_ERR_PAYLOAD_TOO_LARGE, NULL);
     return;
   }
   c = ws_registry_get(emu->registry, id, strlen(id));
@@ -113,7 +113,7 @@ void connections_api_handle(struct emu *emu, const char *method, const char *pat
     c = NULL;
   }
   if (!c) {
-    respond(out, 410, "GoneException", NULL);
+    respond_error(out, APIGW_ERR_GONE, NULL);
     return;
   }
   if (strcmp(method, "POST") == 0) {
@@ -127,14 +127,15 @@ void connections_api_handle(struct emu *emu, const char *method, const char *pat
     if (ws_registry_send(c, MG_WEBSOCKET_OPCODE_TEXT, body, len) == 0)
       respond(out, 200, NULL, NULL);
     else
-      respond(out, 410, "GoneException", NULL);
+      respond_error(out, APIGW_ERR_GONE, NULL);
   } else if (strcmp(method, "DELETE") == 0) {
     /* SPEC docs/spec/apigw-websocket.md 8: DeleteConnection -> $disconnect with 1000
      * "Connection Closed Normally". */
-    if (ws_registry_close(c, 1000, "Connection Closed Normally") == 0)
+    if (ws_registry_close(c, apigw_close_code(APIGW_CLOSE_NORMAL),
+                          apigw_close_reason(APIGW_CLOSE_NORMAL)) == 0)
       respond(out, 204, NULL, NULL);
     else
-      respond(out, 410, "GoneException", NULL);
+      respond_error(out, APIGW_ERR_GONE, NULL);
   } else {
     cJSON *o, *identity;
     char iso[40];
@@ -144,7 +145,7 @@ void connections_api_handle(struct emu *emu, const char *method, const char *pat
     open = c->state == WS_CONN_OPEN;
     pthread_mutex_unlock(&c->lock);
     if (!open) {
-      respond(out, 410, "GoneException", NULL);
+      respond_error(out, APIGW_ERR_GONE, NULL);
     } else {
       o = cJSON_CreateObject();
       emu_time_iso8601(c->connected_at_ms, iso, sizeof(iso));
@@ -181,10 +182,11 @@ void connections_api_serve(struct emu *emu, struct mg_connection *conn, const ch
   headers[nh].name = "x-amzn-RequestId";
   headers[nh++].value = request_id;
   if (rc == HTTP_BODY_TOO_LARGE) {
-    static const char msg[] = "{\"message\":\"Request entity too large\"}";
+    const char *msg = apigw_error_body(APIGW_ERR_PAYLOAD_TOO_LARGE);
     headers[nh].name = "x-amzn-ErrorType";
-    headers[nh++].value = "PayloadTooLargeException";
-    http_util_send(conn, 413, "application/json", headers, nh, msg, sizeof(msg) - 1);
+    headers[nh++].value = apigw_error_type(APIGW_ERR_PAYLOAD_TOO_LARGE);
+    http_util_send(conn, apigw_error_status(APIGW_ERR_PAYLOAD_TOO_LARGE), "application/json", headers,
+                   nh, msg, strlen(msg));
     emu_buf_free(&body);
     return;
   }
@@ -196,10 +198,10 @@ void connections_api_serve(struct emu *emu, struct mg_connection *conn, const ch
     char msg[256];
     int n = snprintf(msg, sizeof(msg), "{\"message\":\"%s\"}", http_util_body_message(rc));
     headers[nh].name = "x-amzn-ErrorType";
-    headers[nh++].value = "BadRequestException";
+    headers[nh++].value = apigw_error_type(APIGW_ERR_BAD_REQUEST);
     headers[nh].name = "Connection";
     headers[nh++].value = "close";
-    http_util_send(conn, 400, "application/json", headers, nh, msg,
+    http_util_send(conn, apigw_error_status(APIGW_ERR_BAD_REQUEST), "application/json", headers, nh, msg,
                    n > 0 && (size_t)n < sizeof(msg) ? (size_t)n : 0);
     emu_buf_free(&body);
     return;

@@ -31,12 +31,14 @@
 #include <strings.h>
 #include <time.h>
 
+#include "apigw_errors.h"
 #include "emu_faults.h"
 #include "emu_guard.h"
 #include "emu_id.h"
 #include "emu_log.h"
 #include "emu_server.h"
 #include "emu_time.h"
+#include "emu_utf8.h"
 #include "http_util.h"
 #include "lambda_invoke.h"
 #include "lambda_pool.h"
@@ -120,6 +122,10 @@ static int reject(const struct mg_connection *conn, int status, const char *body
   return 1;
 }
 
+static int reject_error(const struct mg_connection *conn, enum apigw_error e) {
+  return reject(conn, apigw_error_status(e), apigw_error_body(e));
+}
+
 /* Runs the API's Lambda REQUEST authorizer. Returns 0 to continue (with
  * c->authorizer set) or the HTTP status that rejects the handshake. */
 static int authorize(struct emu *emu, const struct emu_api *api, struct ws_conn *c,
@@ -139,10 +145,11 @@ static int authorize(struct emu *emu, const struct emu_api *api, struct ws_conn 
       event_conn(emu, c, &ec);
       connect_event = ws_event_connect(&ec, headers, nheaders, ri->query_string, ri->is_ssl,
                                        emu_time_now_ms());
-      log_event(emu, api, log_copy(emu, api, connect_event), 401, 0, "Unauthorized");
+      log_event(emu, api, log_copy(emu, api, connect_event),
+                apigw_error_status(APIGW_ERR_UNAUTHORIZED), 0, "Unauthorized");
       cJSON_Delete(connect_event);
     }
-    return 401;
+    return apigw_error_status(APIGW_ERR_UNAUTHORIZED);
   }
   /* SPEC docs/spec/apigw-websocket.md 9: methodArn =
    * arn:aws:execute-api:{region}:{account}:{api-id}/{stage}/$connect. */
@@ -158,7 +165,8 @@ static int authorize(struct emu *emu, const struct emu_api *api, struct ws_conn 
   if (res.outcome != LAMBDA_OK) {
     /* SPEC docs/spec/apigw-websocket.md 9: the error "Unauthorized" -> 401; other
      * authorizer errors -> 500 [unverified]. */
-    int status = res.outcome == LAMBDA_ERROR && strcmp(res.error, "Unauthorized") == 0 ? 401 : 500;
+    int unauthorized = res.outcome == LAMBDA_ERROR && strcmp(res.error, "Unauthorized") == 0;
+    int status = apigw_error_status(unauthorized ? APIGW_ERR_UNAUTHORIZED : APIGW_ERR_AUTHORIZER_FAILED);
     log_event(emu, api, copy, status, (long)res.duration_ms, res.error);
     lambda_result_free(&res);
     return status;
@@ -166,9 +174,11 @@ static int authorize(struct emu *emu, const struct emu_api *api, struct ws_conn 
   d = ws_authorizer_evaluate(res.response, arn, &context);
   lambda_result_free(&res);
   if (d != WS_AUTHORIZER_ALLOW) {
-    log_event(emu, api, copy, d == WS_AUTHORIZER_DENY ? 403 : 500, (long)res.duration_ms,
+    int status = apigw_error_status(d == WS_AUTHORIZER_DENY ? APIGW_ERR_HANDSHAKE_FORBIDDEN
+                                                             : APIGW_ERR_AUTHORIZER_FAILED);
+    log_event(emu, api, copy, status, (long)res.duration_ms,
               d == WS_AUTHORIZER_DENY ? "Forbidden" : "Authorizer response is invalid");
-    return d == WS_AUTHORIZER_DENY ? 403 : 500;
+    return status;
   }
   cJSON_Delete(copy);
   cJSON_AddNumberToObject(context, "integrationLatency", (double)res.duration_ms);
@@ -219,15 +229,15 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
   if (!ws_limit_admit(emu->limits)) {
     char body[160];
     ws_limit_refusal_body(emu->limits, body, sizeof(body));
-    return reject(conn, 429, body);
+    return reject(conn, apigw_error_status(APIGW_ERR_TOO_MANY_CONNECTIONS), body);
   }
   if (!api || atomic_load(&emu->stopping))
     /* DEVIATION: AWS's answer for an unknown stage is [unverified]; a 403
      * {"message":"Forbidden"} is what its other endpoints answer. */
-    return reject(conn, 403, "{\"message\":\"Forbidden\"}");
+    return reject_error(conn, APIGW_ERR_HANDSHAKE_FORBIDDEN);
   c = ws_registry_conn_new(api, ri->remote_addr, mg_get_header(conn, "User-Agent"));
   if (!c)
-    return reject(conn, 500, "{\"message\": \"Internal server error\"}");
+    return reject_error(conn, APIGW_ERR_HANDSHAKE_INTERNAL);
   c->remote_port = ri->remote_port;
   c->local_port = ri->server_port;
   {
@@ -250,9 +260,8 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
   }
   if (api->authorizer && (status = authorize(emu, api, c, headers, (size_t)ri->num_headers, ri)) != 0) {
     ws_registry_conn_unref(c);
-    return reject(conn, status, status == 401 ? "{\"message\":\"Unauthorized\"}"
-                               : status == 403 ? "{\"message\":\"Forbidden\"}"
-                                               : "{\"message\": null}");
+    return reject_error(conn, apigw_error_of_status(APIGW_HANDSHAKE, status,
+                                                    APIGW_ERR_AUTHORIZER_FAILED));
   }
   route = emu_api_route(api, "$connect");
   if (route) {
@@ -267,12 +276,13 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
     if (res.outcome != LAMBDA_OK) {
       /* SPEC docs/spec/apigw-websocket.md 4.1: a function error rejects the handshake
        * with 502; a timeout "presumably 504" [unverified]. */
-      status = res.outcome == LAMBDA_TIMEOUT ? 504 : 502;
+      enum apigw_error e = res.outcome == LAMBDA_TIMEOUT ? APIGW_ERR_HANDSHAKE_TIMEOUT
+                                                         : APIGW_ERR_HANDSHAKE_FUNCTION_ERROR;
+      status = apigw_error_status(e);
       log_event(emu, api, copy, status, (long)res.duration_ms, res.error);
       lambda_result_free(&res);
       ws_registry_conn_unref(c);
-      return reject(conn, status, status == 504 ? "{\"message\": \"Endpoint request timed out\"}"
-                                                : "{\"message\": \"Internal server error\"}");
+      return reject_error(conn, e);
     }
     status = lambda_result_status(&res);
     log_event(emu, api, copy, status, (long)res.duration_ms, NULL);
@@ -282,7 +292,7 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
       lambda_result_free(&res);
       ws_registry_conn_unref(c);
       if (status < 100 || status > 599)
-        status = 502;
+        status = apigw_error_status(APIGW_ERR_HANDSHAKE_FUNCTION_ERROR);
       return reject(conn, status, "");
     }
     {
@@ -356,11 +366,12 @@ static void dispatch_message(struct emu *emu, struct ws_conn *c, const char *bod
   if (!route) {
     /* SPEC docs/spec/apigw-websocket.md 3: no match and no $default -> the Forbidden
      * frame; the connection stays open. */
-    send_error_frame(c, "Forbidden");
+    send_error_frame(c, apigw_frame_message(APIGW_FRAME_FORBIDDEN));
     if (access_log_of(emu, c->api)) {
       event_conn(emu, c, &ec);
       event = ws_event_message(&ec, "$default", body, len, emu_time_now_ms());
-      log_event(emu, c->api, log_copy(emu, c->api, event), 403, 0, "Forbidden");
+      log_event(emu, c->api, log_copy(emu, c->api, event), apigw_frame_status(APIGW_FRAME_FORBIDDEN),
+                0, apigw_frame_message(APIGW_FRAME_FORBIDDEN));
       cJSON_Delete(event);
     }
     return;
@@ -370,15 +381,16 @@ static void dispatch_message(struct emu *emu, struct ws_conn *c, const char *bod
   copy = log_copy(emu, c->api, event);
   lambda_invoke(emu, &route->fn, event, &res);
   log_event(emu, c->api, copy,
-            res.outcome == LAMBDA_OK ? lambda_result_status(&res)
-                                     : res.outcome == LAMBDA_TIMEOUT ? 504 : 500,
+            res.outcome == LAMBDA_OK       ? lambda_result_status(&res)
+            : res.outcome == LAMBDA_TIMEOUT ? apigw_frame_status(APIGW_FRAME_TIMEOUT)
+                                            : apigw_frame_status(APIGW_FRAME_INTERNAL),
             (long)res.duration_ms, res.outcome == LAMBDA_OK ? NULL : res.error);
   if (res.outcome == LAMBDA_ERROR) {
     /* SPEC docs/spec/apigw-websocket.md 4.2: function error -> "Internal server error"
      * frame, connection stays open (one-way routes too). */
-    send_error_frame(c, "Internal server error");
+    send_error_frame(c, apigw_frame_message(APIGW_FRAME_INTERNAL));
   } else if (res.outcome == LAMBDA_TIMEOUT) {
-    send_error_frame(c, "Endpoint request timed out");
+    send_error_frame(c, apigw_frame_message(APIGW_FRAME_TIMEOUT));
   } else if (route->return_response) {
     /* SPEC docs/spec/apigw-websocket.md 4.2: two-way routes send the returned body as
      * one text frame; nothing when the body is missing or empty [peer]. */
@@ -389,47 +401,8 @@ static void dispatch_message(struct emu *emu, struct ws_conn *c, const char *bod
   lambda_result_free(&res);
 }
 
-/* RFC 3629 well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
-static int utf8_valid(const unsigned char *s, size_t n) {
-  size_t i = 0;
-
-  while (i < n) {
-    unsigned char b = s[i];
-    size_t k;
-    unsigned cp;
-    if (b < 0x80) {
-      i++;
-      continue;
-    }
-    if (b >= 0xC2 && b <= 0xDF) {
-      k = 1;
-      cp = b & 0x1F;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-      k = 2;
-      cp = b & 0x0F;
-    } else if (b >= 0xF0 && b <= 0xF4) {
-      k = 3;
-      cp = b & 0x07;
-    } else {
-      return 0;
-    }
-    if (k >= n - i)
-      return 0;
-    for (size_t j = 1; j <= k; j++) {
-      if ((s[i + j] & 0xC0) != 0x80)
-        return 0;
-      cp = (cp << 6) | (s[i + j] & 0x3F);
-    }
-    if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-      return 0;
-    i += k + 1;
-  }
-  return 1;
-}
-
-static int close_with(struct ws_conn *c, int code, const char *reason) {
-  ws_registry_close(c, code, reason);
+static int close_with(struct ws_conn *c, enum apigw_close why) {
+  ws_registry_close(c, apigw_close_code(why), apigw_close_reason(why));
   return 0; /* civetweb closes the socket */
 }
 
@@ -443,8 +416,9 @@ static int on_data(struct mg_connection *conn, int bits, char *data, size_t len,
   emu_guard_ws_frame();
   switch (opcode) {
   case MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE: {
-    int code = 1005;
-    char reason[124] = "Client-side close frame status not set";
+    int code = apigw_close_code(APIGW_CLOSE_NO_STATUS);
+    char reason[124];
+    snprintf(reason, sizeof(reason), "%s", apigw_close_reason(APIGW_CLOSE_NO_STATUS));
     /* SPEC docs/spec/apigw-websocket.md 8: a close frame without a status code ->
      * 1005 "Client-side close frame status not set"; with a code -> that
      * code and the client's reason [unverified]. */
@@ -468,22 +442,22 @@ static int on_data(struct mg_connection *conn, int bits, char *data, size_t len,
   case MG_WEBSOCKET_OPCODE_BINARY:
     /* SPEC docs/spec/apigw-websocket.md 5: "If a client app sends a binary frame, API
      * Gateway rejects it and disconnects the client with code 1003." */
-    return close_with(c, 1003, "Binary frames are not supported");
+    return close_with(c, APIGW_CLOSE_BINARY);
   case MG_WEBSOCKET_OPCODE_TEXT:
   case MG_WEBSOCKET_OPCODE_CONTINUATION:
     break;
   default:
-    return close_with(c, 1002, "Protocol error");
+    return close_with(c, APIGW_CLOSE_PROTOCOL_ERROR);
   }
   if (len > WS_MAX_FRAME)
     /* DEVIATION: civetweb reads a whole frame before we see it, so a frame
      * of up to 64 KB is refused after it arrived; a longer one is refused
      * from its header by emu_guard, before civetweb allocates it. */
-    return close_with(c, 1009, "Message too big");
+    return close_with(c, APIGW_CLOSE_TOO_BIG);
   if ((opcode == MG_WEBSOCKET_OPCODE_CONTINUATION) != (c->in_message != 0))
-    return close_with(c, 1002, "Protocol error");
+    return close_with(c, APIGW_CLOSE_PROTOCOL_ERROR);
   if (c->message.len + len > WS_MAX_MESSAGE)
-    return close_with(c, 1009, "Message too big");
+    return close_with(c, APIGW_CLOSE_TOO_BIG);
   if (!fin || c->in_message) {
     emu_buf_append(&c->message, data, len);
     c->in_message = !fin;
@@ -492,11 +466,11 @@ static int on_data(struct mg_connection *conn, int bits, char *data, size_t len,
     data = c->message.data ? c->message.data : (char *)"";
     len = c->message.len;
   }
-  if (!utf8_valid((const unsigned char *)data, len)) {
+  if (!emu_utf8_valid(data, len)) {
     emu_buf_reset(&c->message);
     /* RFC 6455 8.1: invalid UTF-8 in a text message fails the connection
      * with 1007. */
-    return close_with(c, 1007, "Invalid UTF-8 in text frame");
+    return close_with(c, APIGW_CLOSE_INVALID_UTF8);
   }
   dispatch_message(emu, c, data, len);
   emu_buf_reset(&c->message);
@@ -516,7 +490,8 @@ static void end_connection(struct emu *emu, const struct mg_connection *conn) {
   mg_set_user_connection_data(conn, NULL);
   /* SPEC docs/spec/apigw-websocket.md 8: a TCP drop without a close frame -> 1006
    * (reason text [unverified]). */
-  ws_registry_remove(emu->registry, c, 1006, "");
+  ws_registry_remove(emu->registry, c, apigw_close_code(APIGW_CLOSE_ABNORMAL),
+                     apigw_close_reason(APIGW_CLOSE_ABNORMAL));
   /* SPEC docs/spec/apigw-websocket.md 8: $disconnect runs after the connection is
    * closed (posting to it now gets 410). */
   route = emu_api_route(c->api, "$disconnect");
@@ -549,7 +524,9 @@ static void end_connection(struct emu *emu, const struct mg_connection *conn) {
     copy = log_copy(emu, c->api, event);
     /* SPEC docs/spec/apigw-websocket.md 4.2: $disconnect's return value is ignored. */
     lambda_invoke(emu, &route->fn, event, &res);
-    log_event(emu, c->api, copy, res.outcome == LAMBDA_OK ? lambda_result_status(&res) : 500,
+    log_event(emu, c->api, copy,
+              res.outcome == LAMBDA_OK ? lambda_result_status(&res)
+                                       : apigw_frame_status(APIGW_FRAME_INTERNAL),
               (long)res.duration_ms, res.outcome == LAMBDA_OK ? NULL : res.error);
     lambda_result_free(&res);
   }
@@ -584,7 +561,8 @@ void ws_gateway_close_all(struct emu *emu) {
 
   for (i = 0; i < n; i++) {
     /* SPEC docs/spec/apigw-websocket.md 6: server-side ends use 1001 "Going away". */
-    ws_registry_close(all[i], 1001, "Going away");
+    ws_registry_close(all[i], apigw_close_code(APIGW_CLOSE_GOING_AWAY),
+                      apigw_close_reason(APIGW_CLOSE_GOING_AWAY));
     ws_registry_conn_unref(all[i]);
   }
   free(all);
@@ -602,7 +580,8 @@ static void timeout_close(void *arg) {
   struct ws_conn *c = arg;
 
   /* SPEC docs/spec/apigw-websocket.md 6: server-side ends use 1001 "Going away". */
-  ws_registry_close(c, 1001, "Going away");
+  ws_registry_close(c, apigw_close_code(APIGW_CLOSE_GOING_AWAY),
+                    apigw_close_reason(APIGW_CLOSE_GOING_AWAY));
   ws_registry_conn_unref(c);
 }
 

@@ -31,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "emu_base64.h"
+
 #define RBUF_SIZE 16384
 
 struct header {
@@ -155,28 +157,6 @@ static int read_exact(struct kit_ws *c, void *out, size_t len, int64_t deadline,
   return KIT_WS_OK;
 }
 
-static void base64_encode(const unsigned char *in, size_t len, char *out) {
-  static const char alphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  size_t i, o = 0;
-
-  for (i = 0; i + 2 < len; i += 3) {
-    uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-    out[o++] = alphabet[v >> 18];
-    out[o++] = alphabet[(v >> 12) & 63];
-    out[o++] = alphabet[(v >> 6) & 63];
-    out[o++] = alphabet[v & 63];
-  }
-  if (i < len) {
-    uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < len ? (uint32_t)in[i + 1] << 8 : 0);
-    out[o++] = alphabet[v >> 18];
-    out[o++] = alphabet[(v >> 12) & 63];
-    out[o++] = i + 1 < len ? alphabet[(v >> 6) & 63] : '=';
-    out[o++] = '=';
-  }
-  out[o] = '\0';
-}
-
 /* Appends to a bounded request buffer; -1 when it does not fit. */
 static int append(char *buf, size_t cap, size_t *len, const char *s) {
   size_t n = strlen(s);
@@ -280,7 +260,7 @@ struct kit_ws *kit_ws_connect(int port, const char *path_and_query,
   }
   for (i = 0; i < sizeof(nonce); i++)
     nonce[i] = (unsigned char)next_random(c);
-  base64_encode(nonce, sizeof(nonce), key);
+  emu_base64_encode_into(nonce, sizeof(nonce), key, 0);
   snprintf(line, sizeof(line), "Host: 127.0.0.1:%d\r\n", port);
   if (append(req, sizeof(req), &len, "GET ") || append(req, sizeof(req), &len, path_and_query) ||
       append(req, sizeof(req), &len, " HTTP/1.1\r\n") || append(req, sizeof(req), &len, line) ||

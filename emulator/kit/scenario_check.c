@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "emu_base64.h"
 #include "emu_faults.h"
 #include "emu_json.h"
 #include "scenario.h"
@@ -387,8 +388,7 @@ static int base64_string(struct check *c, const cJSON *v, const char *path) {
   s = v->valuestring;
   n = strlen(s);
   for (i = 0; i < n; i++)
-    if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
-          (s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '/' || s[i] == '='))
+    if (emu_base64_sextet((unsigned char)s[i]) < 0 && s[i] != '=')
       break;
   if (i < n || n % 4 != 0) {
     fail(c, path, "expected standard base64 (padded with '=')");

@@ -18,6 +18,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "apigw_errors.h"
 #include "emu_log.h"
 #include "emu_time.h"
 #include "ws_registry.h"
@@ -156,7 +157,8 @@ static void refuse_frame(void) {
   if (t.c) {
     emu_log_info("ws", "%s: a frame over %d bytes: closed with 1009 before it was read", t.c->id,
                  EMU_GUARD_MAX_FRAME);
-    ws_registry_close(t.c, 1009, "Message too big");
+    ws_registry_close(t.c, apigw_close_code(APIGW_CLOSE_TOO_BIG),
+                      apigw_close_reason(APIGW_CLOSE_TOO_BIG));
   }
 }
 

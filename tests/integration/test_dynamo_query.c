@@ -534,6 +534,45 @@ static void query_errors_carry_aws_messages(void **state) {
   dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
+/* SPEC docs/spec/dynamodb.md 2.4: the constraint violations of one request are
+ * collected into one message, "N validation errors detected: A; B". */
+static void several_constraint_violations_are_reported_in_one_message(void **state) {
+  struct dynamo_fixture *f = *state;
+  static const struct dynamo_row rows[] = {
+      {"Scan", "{\"TableName\":\"Nums\",\"Limit\":0,\"Segment\":-1,\"TotalSegments\":0}", 400,
+       DYNAMO_ROWS_VALIDATION,
+       "\"message\":\"3 validation errors detected: "
+       "Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1; "
+       "Value '-1' at 'segment' failed to satisfy constraint: Member must have value greater than or equal to 0; "
+       "Value '0' at 'totalSegments' failed to satisfy constraint: Member must have value greater than or equal "
+       "to 1\"",
+       "Limit, Segment and TotalSegments together"},
+      {"Scan", "{\"TableName\":\"Nums\",\"Segment\":1000000,\"TotalSegments\":1000001}", 400,
+       DYNAMO_ROWS_VALIDATION,
+       "\"message\":\"2 validation errors detected: "
+       "Value '1000000' at 'segment' failed to satisfy constraint: Member must have value less than or equal to "
+       "999999; "
+       "Value '1000001' at 'totalSegments' failed to satisfy constraint: Member must have value less than or equal "
+       "to 1000000\"",
+       "both above their maximum"},
+      {"Scan", "{\"TableName\":\"Nums\",\"Limit\":0}", 400, DYNAMO_ROWS_VALIDATION,
+       "\"message\":\"1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must "
+       "have value greater than or equal to 1\"",
+       "one alone keeps the singular"},
+      {"Scan", "{\"TableName\":\"Nums\",\"Limit\":0,\"Segment\":\"x\",\"TotalSegments\":0}", 400,
+       DYNAMO_ROWS_SERIALIZATION, "STRING_VALUE cannot be converted to Integer",
+       "a value of the wrong type is a serialization error, before any constraint"},
+      {"Scan", "{\"TableName\":\"a!\"}", 400, DYNAMO_ROWS_VALIDATION,
+       "\"message\":\"2 validation errors detected: Value 'a!' at 'tableName' failed to satisfy constraint: "
+       "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; Value 'a!' at 'tableName' failed to "
+       "satisfy constraint: Member must have length greater than or equal to 3\"",
+       "table name: pattern and length"},
+  };
+
+  fill_numbers(f->db);
+  dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(number_sort_keys_order_numerically_with_every_operator, dynamo_rows_setup, dynamo_rows_teardown),
@@ -544,6 +583,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(a_hash_only_table_answers_its_one_item, dynamo_rows_setup, dynamo_rows_teardown),
       cmocka_unit_test_setup_teardown(a_page_stops_after_one_megabyte_read, dynamo_rows_setup, dynamo_rows_teardown),
       cmocka_unit_test_setup_teardown(query_errors_carry_aws_messages, dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(several_constraint_violations_are_reported_in_one_message, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
   };
   return cmocka_run_group_tests_name("dynamo_query", tests, NULL, NULL);
 }

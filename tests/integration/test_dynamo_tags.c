@@ -160,6 +160,23 @@ static void key_and_value_lengths(void **state) {
   }
 }
 
+/* Tag keys and values are Unicode text: a malformed UTF-8 sequence is not a
+ * character at all, so it is refused like a character outside the allowed
+ * set (before emu_utf8, an overlong 'A' or a UTF-8-encoded surrogate
+ * decoded to a code point and was accepted). */
+static void tags_in_malformed_utf8_are_refused(void **state) {
+  struct dynamo_fixture *f = *state;
+
+  cJSON_Delete(dynamo_rows_call_ok(f->db, "CreateTable", create_users));
+  call_status(f->db, "TagResource", TAGS(TAG("k\xE0\x81\x81", "v")), 400,
+              "The Tag Key provided is invalid"); /* overlong 'A' */
+  call_status(f->db, "TagResource", TAGS(TAG("k", "\xED\xA0\x80")), 400,
+              "The Tag Value provided is invalid"); /* U+D800, a surrogate */
+  call_status(f->db, "UntagResource", UNTAG("\"k\xC3\""), 400,
+              "The Tag Key provided is invalid"); /* cut short */
+  call_status(f->db, "TagResource", TAGS(TAG("k\xC3\xA9", "v\xD7\x90")), 200, NULL);
+}
+
 static void fifty_tags_at_most_after_the_merge(void **state) {
   struct dynamo_fixture *f = *state;
   struct emu_buf req;
@@ -251,6 +268,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(tag_untag_list_round_trip, dynamo_rows_setup, dynamo_rows_teardown),
       cmocka_unit_test_setup_teardown(arns_and_requests_are_validated, dynamo_rows_setup, dynamo_rows_teardown),
       cmocka_unit_test_setup_teardown(key_and_value_lengths, dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(tags_in_malformed_utf8_are_refused, dynamo_rows_setup, dynamo_rows_teardown),
       cmocka_unit_test_setup_teardown(fifty_tags_at_most_after_the_merge, dynamo_rows_setup, dynamo_rows_teardown),
       cmocka_unit_test_setup_teardown(delete_table_forgets_the_tags, dynamo_rows_setup, dynamo_rows_teardown),
       cmocka_unit_test_setup_teardown(endpoints_and_limits, dynamo_rows_setup, dynamo_rows_teardown),

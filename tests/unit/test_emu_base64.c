@@ -151,6 +151,63 @@ static void url_safe_encoding_uses_dash_and_underscore_with_padding(void **state
   free(url);
 }
 
+/* libcrypto's EVP_DecodeBlock, under emu_base64_decode, takes all of these;
+ * DynamoDB's Blob shape does not. */
+static void decode_refuses_what_libcrypto_alone_would_accept(void **state) {
+  static const char *const lax[] = {
+      " Zm9v", "Zm9v ", "Zm9v\n", "\tZm9v", "Zm9v\r\n", " Zg==", "Zg== ", "Zg==\n",
+      "Zg==Zm8=", "=Zg=", "Z===", "Zh==", "Zm9=", "Zm9v====", "Zm9v=Zm9",
+  };
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof(lax) / sizeof(lax[0]); i++) {
+    unsigned char *out = NULL;
+    size_t out_len = 3;
+
+    if (emu_base64_decode(lax[i], strlen(lax[i]), &out, &out_len) != -1) {
+      print_error("\"%s\" should be rejected\n", lax[i]);
+      fail();
+    }
+    assert_null(out);
+    assert_false(emu_base64_is_canonical(lax[i], strlen(lax[i])));
+  }
+}
+
+static void decoded_length_excludes_the_padding(void **state) {
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof(rfc_vectors) / sizeof(rfc_vectors[0]); i++)
+    assert_int_equal(emu_base64_decoded_len(rfc_vectors[i].encoded, strlen(rfc_vectors[i].encoded)),
+                     strlen(rfc_vectors[i].plain));
+}
+
+static void encode_into_writes_the_same_text_as_encode(void **state) {
+  const unsigned char data[11] = {0xFB, 0xFF, 0xBF, 0xFE, 1, 2, 3, 4, 5, 6, 0xFF};
+  char buf[EMU_BASE64_ENCODED_LEN(sizeof(data)) + 1];
+  char *url = emu_base64_encode(data, sizeof(data), 1);
+
+  (void)state;
+  assert_int_equal(emu_base64_encode_into(data, sizeof(data), buf, 1), 16);
+  assert_string_equal(buf, url);
+  assert_string_equal(buf, "-_-__gECAwQFBv8=");
+  free(url);
+}
+
+static void sextet_maps_the_standard_alphabet_only(void **state) {
+  (void)state;
+  assert_int_equal(emu_base64_sextet('A'), 0);
+  assert_int_equal(emu_base64_sextet('z'), 51);
+  assert_int_equal(emu_base64_sextet('9'), 61);
+  assert_int_equal(emu_base64_sextet('+'), 62);
+  assert_int_equal(emu_base64_sextet('/'), 63);
+  assert_int_equal(emu_base64_sextet('='), -1);
+  assert_int_equal(emu_base64_sextet('-'), -1);
+  assert_int_equal(emu_base64_sextet('_'), -1);
+  assert_int_equal(emu_base64_sextet(0xC3), -1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(encode_matches_the_rfc_vectors),
@@ -160,6 +217,10 @@ int main(void) {
       cmocka_unit_test(decode_rejects_high_bytes),
       cmocka_unit_test(round_trip_preserves_every_byte_value),
       cmocka_unit_test(url_safe_encoding_uses_dash_and_underscore_with_padding),
+      cmocka_unit_test(decode_refuses_what_libcrypto_alone_would_accept),
+      cmocka_unit_test(decoded_length_excludes_the_padding),
+      cmocka_unit_test(encode_into_writes_the_same_text_as_encode),
+      cmocka_unit_test(sextet_maps_the_standard_alphabet_only),
   };
 
   return cmocka_run_group_tests_name("emu_base64", tests, NULL, NULL);

@@ -80,17 +80,6 @@ static int b64_bytes(const char *text, unsigned char **out, size_t *len) {
   return emu_base64_decode(text, strlen(text), out, len);
 }
 
-/* Number of bytes base64 text decodes to, without decoding. */
-static size_t b64_decoded_len(const char *text) {
-  size_t n = strlen(text), pad = 0;
-
-  if (n >= 1 && text[n - 1] == '=')
-    pad++;
-  if (n >= 2 && text[n - 2] == '=')
-    pad++;
-  return n / 4 * 3 - pad;
-}
-
 static cJSON *new_number(const struct dynamo_number *num) {
   char buf[DYNAMO_NUMBER_TEXT_MAX];
   cJSON *o = cJSON_CreateObject();
@@ -185,7 +174,7 @@ static int size_of(const cJSON *av, size_t *out) {
     *out = emu_nul_strlen(inner->valuestring); /* C0 80 (U+0000) is one byte */
     return 0;
   case DYNAMO_T_B:
-    *out = b64_decoded_len(inner->valuestring);
+    *out = emu_base64_decoded_len(inner->valuestring, strlen(inner->valuestring));
     return 0;
   case DYNAMO_T_SS:
   case DYNAMO_T_NS:

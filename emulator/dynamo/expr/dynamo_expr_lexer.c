@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "dynamo_expr_int.h"
+#include "emu_utf8.h"
 
 /* DynamoDB's reserved words (developer guide, "Reserved words in DynamoDB";
  * the list is case-insensitive). Sorted, upper case; searched with bsearch.
@@ -195,18 +196,6 @@ int dynamo_expr__is_reserved(const char *word, size_t len) {
 
 size_t dynamo_expr__reserved_count(void) { return RESERVED_COUNT; }
 
-/* Length of the UTF-8 sequence starting at text[i] (at least 1, never past
- * len; malformed sequences are cut at the first non-continuation byte). */
-static size_t utf8_len(const char *text, size_t len, size_t i) {
-  unsigned char c = (unsigned char)text[i];
-  size_t want = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-  size_t n = 1;
-
-  while (n < want && i + n < len && ((unsigned char)text[i + n] & 0xC0) == 0x80)
-    n++;
-  return n;
-}
-
 /* Punctuation at text[i]: sets *kind and returns its length, or 0. */
 static size_t punct(const char *text, size_t len, size_t i, enum expr_tok *kind) {
   char c = text[i];
@@ -279,7 +268,7 @@ int dynamo_expr__lex(const char *text, size_t len, struct expr_token **toks,
         j = i + plen;
       } else {
         t->kind = EXPR_TOK_INVALID;
-        j = i + utf8_len(text, len, i);
+        j = i + emu_utf8_seq_len((const unsigned char *)text + i, len - i);
       }
     }
     t->len = j - i;
