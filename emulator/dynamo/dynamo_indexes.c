@@ -17,8 +17,7 @@
  * DEVIATION: DynamoDB refuses such a write ("Type mismatch for Index
  * Key"); wsgw leaves the item out of the index.
  * Maintenance: dynamo_indexes_apply runs in the item's own LMDB write
- * transaction (SPEC issue 7: "Each index is maintained in the same LMDB
- * write transaction as its item").
+ * transaction, so an index never disagrees with its table (issue 7).
  * Messages: DynamoDB's, as dynalite reproduces them (DYN-val
  * createTable.js).
  * Threading: pure functions on the caller's transaction.

@@ -50,8 +50,8 @@ size_t dynamo_number_format(const struct dynamo_number *n, char *buf, size_t cap
 int dynamo_number_compare(const struct dynamo_number *a, const struct dynamo_number *b);
 /* Exact a + b and a - b. Results outside the range, or needing more than 38
  * significant digits, fail; DynamoDB reports both as overflow/underflow
- * (SPEC docs/spec/dynamodb.md 2.5: "DynamoDB reports even the precision case as
- * Number overflow"). */
+ * (SPEC docs/spec/dynamodb.md 2.5: a result needing more than 38 digits is
+ * reported as an overflow, even when only precision is lost). */
 enum dynamo_number_status dynamo_number_add(const struct dynamo_number *a,
                                             const struct dynamo_number *b,
                                             struct dynamo_number *out);

@@ -55,7 +55,7 @@
 #include "dynamo_value.h"
 #include "emu_time.h"
 
-/* SPEC docs/spec/dynamodb.md 2.6: "Transactions <= 100 actions ... and <= 4 MB". */
+/* SPEC docs/spec/dynamodb.md 2.6: a transaction holds at most 100 actions and 4 MB. */
 #define TRANSACT_MAX 100
 #define TRANSACT_BYTES (4 * 1024 * 1024)
 /* SPEC docs/spec/dynamodb.md 2.6: item size max 400 KB (1 KB = 1024 B). */
@@ -70,10 +70,10 @@
 /* The longest echo of the TransactItems list in a constraint message. */
 #define ECHO_MAX 480
 
-/* SPEC docs/spec/dynamodb.md 2.4: "two actions on one item in a transaction". */
+/* SPEC docs/spec/dynamodb.md 2.4: two actions on one item of a transaction are refused. */
 static const char multiple_ops[] = "Transaction request cannot include multiple operations on one item";
-/* SPEC docs/spec/dynamodb.md 2.4: "table missing, item/batch/query/scan/transaction
- * ops (ResourceNotFoundException): Requested resource not found". */
+/* SPEC docs/spec/dynamodb.md 2.4: a missing table in an item, batch, query, scan or
+ * transaction operation is a ResourceNotFoundException with this message. */
 static const char not_found[] = "Requested resource not found";
 
 /* ---- ClientRequestToken memory ------------------------------------------ */

@@ -158,8 +158,8 @@ void ws_routes_free(struct ws_route_expr *e) {
   free(e);
 }
 
-/* SPEC docs/spec/apigw-websocket.md 3: "Non-scalar results are stringified (an array
- * becomes "[item1, item2]")". DEVIATION: how numbers, booleans and objects
+/* SPEC docs/spec/apigw-websocket.md 3: a non-scalar result is turned into a string;
+ * an array reads [item1, item2]. DEVIATION: how numbers, booleans and objects
  * stringify is [unverified]; we use their JSON text (objects unformatted). */
 static void stringify(const cJSON *v, struct emu_buf *out, int depth) {
   if (cJSON_IsString(v)) {
