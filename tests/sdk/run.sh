@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/sdk/run.sh BUILD_DIR WORK_DIR CC: the installed SDK, end to end.
+# tests/sdk/run.sh BUILD_DIR WORK_DIR CC NODE: the installed SDK, end to end.
 #   1. installs the SDK from the test build into a scratch prefix;
 #   2. checks what was installed (public headers only) and that the wsgw
 #      binary exports exactly the handler API of <wsgw/handler.h>;
@@ -8,23 +8,42 @@
 #      checks that each .so exports wsgw_handlers and links no wsgw code;
 #      The README's handler example ("Writing handlers") is built the same way;
 #   4. builds tests/sdk/kit/kit_hello.c against the installed kit with
-#      find_package and with pkg-config, and runs both.
-# One function per step, the places in variables, so that steps can be
-# added (serving the library with --handlers). Exits 0, or 1 naming the step.
+#      find_package and with pkg-config, and runs both;
+#   5. serves a copy of examples/chat-lib, built against the prefix, with the
+#      installed `wsgw serve --handlers`, and rebuilds it (new code, then a
+#      library that cannot load, then one missing a routed name) while one
+#      WebSocket client stays connected (tests/sdk/reload.js, with NODE).
+# One function per step, the places in variables. Exits 0, or 1 naming the step.
 set -eu
 
-BUILD=$(cd "$1" && pwd)
-WORK=$2
-CC=${3:-cc}
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-PREFIX=$WORK/prefix
-LIB_CMAKE_BUILD=$WORK/chatlib-cmake
-LIB_PC_BUILD=$WORK/chatlib-pkgconfig
-KIT_CMAKE_BUILD=$WORK/kit-cmake
-KIT_PC_BUILD=$WORK/kit-pkgconfig
-README_BUILD=$WORK/readme-example
-LOG=$WORK/log
-WSGW=$PREFIX/bin/wsgw
+# `run.sh variant APP_SRC NAME`: reload.js's rebuild commands edit the app's
+# copy through this (write_variant below).
+if [ "${1:-}" = variant ]; then
+  MODE=variant
+  APP_SRC=$2
+  VARIANT=$3
+else
+  MODE=all
+fi
+
+if [ $MODE = all ]; then
+  BUILD=$(cd "$1" && pwd)
+  WORK=$2
+  CC=${3:-cc}
+  NODE=${4:-node}
+  PREFIX=$WORK/prefix
+  LIB_CMAKE_BUILD=$WORK/chatlib-cmake
+  LIB_PC_BUILD=$WORK/chatlib-pkgconfig
+  KIT_CMAKE_BUILD=$WORK/kit-cmake
+  KIT_PC_BUILD=$WORK/kit-pkgconfig
+  README_BUILD=$WORK/readme-example
+  APP_SRC=$WORK/app-src
+  APP_BUILD=$WORK/app-build
+  SERVE_LOG=$WORK/serve.log
+  LOG=$WORK/log
+  WSGW=$PREFIX/bin/wsgw
+fi
 
 fail() {
   echo "sdk: FAIL: $*" >&2
@@ -128,6 +147,79 @@ build_kit_pkgconfig() {
   quiet "$KIT_PC_BUILD/kit_hello" || fail "the kit program (pkg-config) failed"
 }
 
+# The team's edit-rebuild loop: sendmessage rewritten to post "v2", then two
+# broken builds. Each replaces $APP_BUILD/libchatlib.so as a build does.
+write_variant() {
+  case $1 in
+  v2) cat >"$APP_SRC/chatlib.c" <<'C'
+#include "chat.h"
+
+static cJSON *v2_sendmessage(const cJSON *event, struct wsgw_ctx *ctx) {
+  char endpoint[256];
+  const char *id = wsgw_connection_id(ctx);
+
+  if (!id || wsgw_management_endpoint(event, endpoint, sizeof endpoint) != 0)
+    return wsgw_fail(ctx, "v2: no connection id or endpoint in the event");
+  if (wsgw_post_to_connection(ctx, endpoint, id, "v2", 2) != 200)
+    return wsgw_fail(ctx, "v2: the post failed");
+  return wsgw_response(200, NULL);
+}
+
+WSGW_HANDLERS({"chatlib.connect", chat_connect},
+              {"chatlib.disconnect", chat_disconnect},
+              {"chatlib.sendmessage", v2_sendmessage});
+C
+    ;;
+  broken) cat >>"$APP_SRC/chatlib.c" <<'C'
+
+/* Links (a shared object may leave symbols undefined), cannot load. */
+void wsgw_not_a_function(void);
+void chatlib_broken(void) { wsgw_not_a_function(); }
+C
+    ;;
+  missing) sed -i 's/"chatlib.sendmessage"/"chatlib.renamed"/; /wsgw_not_a_function/d; /chatlib_broken/d' \
+             "$APP_SRC/chatlib.c" ;;
+  esac
+}
+
+serve_and_reload() {
+  step "serve examples/chat-lib with --handlers; rebuild it under a connected client"
+  rm -rf "$APP_SRC" "$APP_BUILD"
+  cp -r "$SRC/examples/chat-lib" "$APP_SRC"
+  quiet cmake -S "$APP_SRC" -B "$APP_BUILD" -DCMAKE_C_COMPILER="$CC" -DCMAKE_PREFIX_PATH="$PREFIX" ||
+    fail "configure the app"
+  quiet cmake --build "$APP_BUILD" || fail "build the app"
+  "$WSGW" serve --config "$APP_SRC/chat-lib.json" --handlers "$APP_BUILD/libchatlib.so" \
+    --port 0 --tls-port -1 --in-memory >"$SERVE_LOG" 2>&1 &
+  pid=$!
+  port=
+  i=0
+  while [ $i -lt 100 ] && [ -z "$port" ]; do
+    port=$(sed -n 's|^wsgw [^ ]* ready on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$SERVE_LOG")
+    [ -n "$port" ] || sleep 0.1
+    i=$((i + 1))
+  done
+  if [ -z "$port" ]; then
+    kill "$pid" 2>/dev/null
+    cp "$SERVE_LOG" "$LOG"
+    fail "wsgw serve --handlers did not start"
+  fi
+  build="cmake --build '$APP_BUILD' >/dev/null"
+  self="sh '$SRC/tests/sdk/run.sh' variant '$APP_SRC'"
+  status=0
+  REBUILD_V2="$self v2 && $build" REBUILD_BROKEN="$self broken && $build" \
+    REBUILD_MISSING="$self missing && $build" \
+    "$NODE" "$SRC/tests/sdk/reload.js" "ws://127.0.0.1:$port/dev" "$SERVE_LOG" || status=$?
+  kill -TERM "$pid" 2>/dev/null
+  wait "$pid" || true
+  [ $status -eq 0 ] || { cp "$SERVE_LOG" "$LOG"; fail "the reload check (tests/sdk/reload.js)"; }
+}
+
+if [ $MODE = variant ]; then
+  write_variant "$VARIANT"
+  exit 0
+fi
+
 install_sdk
 check_exports
 build_library_cmake
@@ -135,4 +227,5 @@ build_library_pkgconfig
 build_readme_example
 build_kit_cmake
 build_kit_pkgconfig
+serve_and_reload
 echo "sdk: ok"
