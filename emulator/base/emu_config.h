@@ -89,5 +89,10 @@ const struct emu_route *emu_api_route(const struct emu_api *api, const char *key
 /* The API serving a stage name, or NULL. */
 const struct emu_api *emu_config_api_for_stage(const struct emu_config *cfg,
                                                const char *stage, size_t len);
+/* The API answering at the first path segment `path` (len bytes): its stage
+ * or its API mapping path (customDomain.path), or NULL. The one lookup the
+ * gateway, @connections and the control pages use (per handshake and per
+ * request: a scan of the few APIs, no allocation). */
+const struct emu_api *emu_config_api(const struct emu_config *cfg, const char *path, size_t len);
 
 #endif

@@ -18,6 +18,7 @@
 #include "emu_server.h"
 #include "emu_time.h"
 #include "http_util.h"
+#include "ws_deployment.h"
 #include "ws_registry.h"
 
 /* SPEC docs/spec/apigw-websocket.md 6: PostToConnection Data max 131072 bytes -> 413. */
@@ -43,7 +44,7 @@ void connections_api_handle(struct emu *emu, const char *method, const char *pat
                             const char *body, size_t len, struct connections_api_response *out) {
   const char *at = strstr(path, "/@connections");
   const char *id = at ? at + 1 + strlen(segment) : NULL;
-  const struct emu_api *api = NULL;
+  char api_id[sizeof(((struct emu_api *)0)->api_id)] = "";
   struct ws_conn *c;
 
   emu_buf_init(&out->body, 64 * 1024);
@@ -54,8 +55,12 @@ void connections_api_handle(struct emu *emu, const char *method, const char *pat
   /* The stage is the path before /@connections; the root form has none. */
   if (at != path) {
     const char *stage = path + 1;
-    api = emu_server_api(emu, stage, (size_t)(at - stage), NULL);
-    if (!api) {
+    struct ws_deployment *d = ws_deployment_slot_acquire(&emu->deployed);
+    int ai = d ? ws_deployment_api(d, stage, (size_t)(at - stage)) : -1;
+    if (ai >= 0)
+      memcpy(api_id, d->config->apis[ai].api_id, sizeof(api_id));
+    ws_deployment_release(d);
+    if (ai < 0) {
       /* SPEC docs/spec/apigw-websocket.md 1: a wrong stage on the execute-api host
        * answers 403 {"message":"Forbidden"} (SDK: ForbiddenException). */
       respond(out, 403, "ForbiddenException", "{\"message\":\"Forbidden\"}");
@@ -108,7 +113,7 @@ void connections_api_handle(struct emu *emu, const char *method, const char *pat
   c = ws_registry_get(emu->registry, id, strlen(id));
   /* DEVIATION: whether a connection is reachable through another stage's
    * path is [unverified]; we answer 410, as for an unknown id. */
-  if (c && api && c->api != api) {
+  if (c && api_id[0] && strcmp(c->api->api_id, api_id) != 0) {
     ws_registry_conn_unref(c);
     c = NULL;
   }

@@ -36,6 +36,7 @@
 #include "emu_id.h"
 #include "emu_log.h"
 #include "emu_server.h"
+#include "ws_deployment.h"
 #include "emu_time.h"
 #include "http_util.h"
 #include "lambda_invoke.h"
@@ -64,36 +65,28 @@ static void event_conn(const struct emu *emu, const struct ws_conn *c,
   ec->authorizer = c->authorizer;
 }
 
-/* The stage named by a handshake path "/{stage}" (a trailing slash is
- * tolerated). */
-static const struct emu_api *stage_of_path(struct emu *emu, const char *path,
-                                           const struct ws_route_expr **expr) {
+/* The API (its index in d) named by a handshake path "/{stage}" (a
+ * trailing slash is tolerated), or -1. */
+static int stage_of_path(const struct ws_deployment *d, const char *path) {
   size_t len;
 
   if (path[0] != '/')
-    return NULL;
+    return -1;
   path++;
   len = strlen(path);
   if (len > 0 && path[len - 1] == '/')
     len--;
   if (memchr(path, '/', len))
-    return NULL;
-  return emu_server_api(emu, path, len, expr);
-}
-
-/* The API's access log, or NULL. */
-static struct ws_access_log *access_log_of(const struct emu *emu, const struct emu_api *api) {
-  size_t i = (size_t)(api - emu->config.apis);
-
-  return i < emu->config.napis ? emu->access_logs[i] : NULL;
+    return -1;
+  return ws_deployment_api(d, path, len);
 }
 
 /* A copy of what the access log needs from an event (the event itself is
  * handed to the invocation), or NULL when the API logs nothing. */
-static cJSON *log_copy(const struct emu *emu, const struct emu_api *api, const cJSON *event) {
+static cJSON *log_copy(const struct ws_access_log *log, const cJSON *event) {
   cJSON *o;
 
-  if (!access_log_of(emu, api))
+  if (!log)
     return NULL;
   o = cJSON_CreateObject();
   cJSON_AddItemToObject(o, "requestContext",
@@ -101,11 +94,10 @@ static cJSON *log_copy(const struct emu *emu, const struct emu_api *api, const c
   return o;
 }
 
-static void log_event(const struct emu *emu, const struct emu_api *api, cJSON *copy, int status,
-                      long latency, const char *error) {
+static void log_event(struct ws_access_log *log, const struct emu_api *api, cJSON *copy,
+                      int status, long latency, const char *error) {
   if (copy)
-    ws_access_log_write(access_log_of(emu, api), copy, status, latency, error,
-                        api->stage_variables);
+    ws_access_log_write(log, copy, status, latency, error, api->stage_variables);
   cJSON_Delete(copy);
 }
 
@@ -122,24 +114,26 @@ static int reject(const struct mg_connection *conn, int status, const char *body
 
 /* Runs the API's Lambda REQUEST authorizer. Returns 0 to continue (with
  * c->authorizer set) or the HTTP status that rejects the handshake. */
-static int authorize(struct emu *emu, const struct emu_api *api, struct ws_conn *c,
-                     const struct ws_event_header *headers, size_t nheaders,
+static int authorize(struct emu *emu, const struct ws_deployment *d, size_t ai,
+                     struct ws_conn *c, const struct ws_event_header *headers, size_t nheaders,
                      const struct mg_request_info *ri) {
+  const struct emu_api *api = &d->config->apis[ai];
+  struct ws_access_log *log = ws_deployment_log(d, ai);
   struct ws_event_conn ec;
   struct lambda_result res;
   char arn[512];
   cJSON *connect_event, *event, *context = NULL, *copy;
-  enum ws_authorizer_decision d;
+  enum ws_authorizer_decision decision;
 
   /* SPEC docs/spec/apigw-websocket.md 9: a missing identity source gets 401 without
    * invoking the authorizer [unverified: REST behaviour]. */
   if (!ws_authorizer_sources_present(api->authorizer->identity_source, headers, nheaders,
                                      ri->query_string)) {
-    if (access_log_of(emu, api)) {
+    if (log) {
       event_conn(emu, c, &ec);
       connect_event = ws_event_connect(&ec, headers, nheaders, ri->query_string, ri->is_ssl,
                                        emu_time_now_ms());
-      log_event(emu, api, log_copy(emu, api, connect_event), 401, 0, "Unauthorized");
+      log_event(log, api, log_copy(log, connect_event), 401, 0, "Unauthorized");
       cJSON_Delete(connect_event);
     }
     return 401;
@@ -147,28 +141,28 @@ static int authorize(struct emu *emu, const struct emu_api *api, struct ws_conn 
   /* SPEC docs/spec/apigw-websocket.md 9: methodArn =
    * arn:aws:execute-api:{region}:{account}:{api-id}/{stage}/$connect. */
   snprintf(arn, sizeof(arn), "arn:aws:execute-api:%s:000000000000:%s/%s/$connect",
-           emu->config.region, api->api_id, api->stage);
+           d->config->region, api->api_id, api->stage);
   event_conn(emu, c, &ec);
   connect_event = ws_event_connect(&ec, headers, nheaders, ri->query_string, ri->is_ssl,
                                    emu_time_now_ms());
   event = ws_authorizer_event(connect_event, headers, nheaders, arn, api->stage_variables);
-  copy = log_copy(emu, api, connect_event);
+  copy = log_copy(log, connect_event);
   cJSON_Delete(connect_event);
-  lambda_invoke(emu, &api->authorizer->fn, event, &res);
+  lambda_invoke(&emu->lambda, &d->authorizers[ai], event, &res);
   if (res.outcome != LAMBDA_OK) {
     /* SPEC docs/spec/apigw-websocket.md 9: the error "Unauthorized" -> 401; other
      * authorizer errors -> 500 [unverified]. */
     int status = res.outcome == LAMBDA_ERROR && strcmp(res.error, "Unauthorized") == 0 ? 401 : 500;
-    log_event(emu, api, copy, status, (long)res.duration_ms, res.error);
+    log_event(log, api, copy, status, (long)res.duration_ms, res.error);
     lambda_result_free(&res);
     return status;
   }
-  d = ws_authorizer_evaluate(res.response, arn, &context);
+  decision = ws_authorizer_evaluate(res.response, arn, &context);
   lambda_result_free(&res);
-  if (d != WS_AUTHORIZER_ALLOW) {
-    log_event(emu, api, copy, d == WS_AUTHORIZER_DENY ? 403 : 500, (long)res.duration_ms,
-              d == WS_AUTHORIZER_DENY ? "Forbidden" : "Authorizer response is invalid");
-    return d == WS_AUTHORIZER_DENY ? 403 : 500;
+  if (decision != WS_AUTHORIZER_ALLOW) {
+    log_event(log, api, copy, decision == WS_AUTHORIZER_DENY ? 403 : 500, (long)res.duration_ms,
+              decision == WS_AUTHORIZER_DENY ? "Forbidden" : "Authorizer response is invalid");
+    return decision == WS_AUTHORIZER_DENY ? 403 : 500;
   }
   cJSON_Delete(copy);
   cJSON_AddNumberToObject(context, "integrationLatency", (double)res.duration_ms);
@@ -206,7 +200,9 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
   const struct mg_request_info *ri = mg_get_request_info(conn);
   char pathbuf[HTTP_UTIL_PATH_MAX];
   const char *uri = http_util_path(conn, pathbuf, sizeof(pathbuf));
-  const struct emu_api *api = uri ? stage_of_path(emu, uri, NULL) : NULL;
+  struct ws_deployment *d;
+  const struct emu_api *api;
+  struct ws_access_log *log;
   const struct emu_route *route;
   struct ws_event_header headers[MG_MAX_HEADERS];
   struct ws_event_conn ec;
@@ -214,18 +210,27 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
   struct ws_conn *c;
   struct accept acc;
   cJSON *event;
-  int i, status;
+  int i, status, ai;
 
   if (!ws_limit_admit(emu->limits)) {
     char body[160];
     ws_limit_refusal_body(emu->limits, body, sizeof(body));
     return reject(conn, 429, body);
   }
-  if (!api || atomic_load(&emu->stopping))
+  d = ws_deployment_slot_acquire(&emu->deployed);
+  ai = d && uri ? stage_of_path(d, uri) : -1;
+  if (ai < 0 || atomic_load(&emu->stopping)) {
+    ws_deployment_release(d);
     /* DEVIATION: AWS's answer for an unknown stage is [unverified]; a 403
      * {"message":"Forbidden"} is what its other endpoints answer. */
     return reject(conn, 403, "{\"message\":\"Forbidden\"}");
-  c = ws_registry_conn_new(api, ri->remote_addr, mg_get_header(conn, "User-Agent"));
+  }
+  api = &d->config->apis[ai];
+  log = ws_deployment_log(d, ai);
+  /* The connection keeps d (its api points into it): c's reference. */
+  ws_deployment_retain(d);
+  c = ws_registry_conn_new(d, api, ri->remote_addr, mg_get_header(conn, "User-Agent"));
+  ws_deployment_release(d); /* this function's; c holds d from here on */
   if (!c)
     return reject(conn, 500, "{\"message\": \"Internal server error\"}");
   c->remote_port = ri->remote_port;
@@ -248,7 +253,8 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
     headers[i].name = ri->http_headers[i].name;
     headers[i].value = ri->http_headers[i].value;
   }
-  if (api->authorizer && (status = authorize(emu, api, c, headers, (size_t)ri->num_headers, ri)) != 0) {
+  if (api->authorizer &&
+      (status = authorize(emu, d, (size_t)ai, c, headers, (size_t)ri->num_headers, ri)) != 0) {
     ws_registry_conn_unref(c);
     return reject(conn, status, status == 401 ? "{\"message\":\"Unauthorized\"}"
                                : status == 403 ? "{\"message\":\"Forbidden\"}"
@@ -260,22 +266,23 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
     event_conn(emu, c, &ec);
     event = ws_event_connect(&ec, headers, (size_t)ri->num_headers, ri->query_string,
                              ri->is_ssl, emu_time_now_ms());
-    copy = log_copy(emu, api, event);
+    copy = log_copy(log, event);
     acc = (struct accept){emu, c, (struct mg_connection *)conn, 0};
-    lambda_invoke_then(emu, &route->fn, event, &res, accept_on_2xx, &acc);
+    lambda_invoke_then(&emu->lambda, ws_deployment_route(d, (size_t)ai, route), event, &res,
+                       accept_on_2xx, &acc);
     /* The hook registered c only for a 2xx, which is accepted below. */
     if (res.outcome != LAMBDA_OK) {
       /* SPEC docs/spec/apigw-websocket.md 4.1: a function error rejects the handshake
        * with 502; a timeout "presumably 504" [unverified]. */
       status = res.outcome == LAMBDA_TIMEOUT ? 504 : 502;
-      log_event(emu, api, copy, status, (long)res.duration_ms, res.error);
+      log_event(log, api, copy, status, (long)res.duration_ms, res.error);
       lambda_result_free(&res);
       ws_registry_conn_unref(c);
       return reject(conn, status, status == 504 ? "{\"message\": \"Endpoint request timed out\"}"
                                                 : "{\"message\": \"Internal server error\"}");
     }
     status = lambda_result_status(&res);
-    log_event(emu, api, copy, status, (long)res.duration_ms, NULL);
+    log_event(log, api, copy, status, (long)res.duration_ms, NULL);
     if (status < 200 || status > 299) {
       /* SPEC docs/spec/apigw-websocket.md 4.1: any other status is passed through as
        * the HTTP status of the rejected handshake. */
@@ -342,34 +349,67 @@ static void send_error_frame(struct ws_conn *c, const char *message) {
   ws_registry_send(c, MG_WEBSOCKET_OPCODE_TEXT, frame, (size_t)n);
 }
 
+/* The index in d of connection c's API: the one it connected to, looked up
+ * by id when d is a later deployment (a config or handler reload), or -1
+ * when d no longer has it. */
+static int api_of(const struct ws_deployment *d, const struct ws_conn *c) {
+  if (d == c->deployment)
+    return (int)(c->api - d->config->apis);
+  return ws_deployment_api_by_id(d, c->api->api_id);
+}
+
+/* Fills ec for an event of c's API as the deployment d has it (its stage
+ * variables may have changed since c connected). */
+static void event_conn_in(const struct emu *emu, const struct ws_conn *c,
+                          const struct emu_api *api, struct ws_event_conn *ec) {
+  event_conn(emu, c, ec);
+  ec->api = api;
+  ec->stage_variables = api->stage_variables;
+}
+
 static void dispatch_message(struct emu *emu, struct ws_conn *c, const char *body,
                              size_t len) {
-  const struct ws_route_expr *expr = NULL;
+  /* SPEC docs/spec/apigw-websocket.md 4.2 and the README's "Behaviour vs AWS"
+   * (config reload): a message runs on the current deployment. */
+  struct ws_deployment *d = ws_deployment_slot_acquire(&emu->deployed);
+  int ai = d ? api_of(d, c) : -1;
+  const struct emu_api *api;
+  struct ws_access_log *log;
   const struct emu_route *route;
   struct ws_event_conn ec;
   struct lambda_result res;
   cJSON *event, *copy;
 
   atomic_store(&c->last_active_ms, emu_time_now_ms());
-  emu_server_api(emu, c->api->stage, strlen(c->api->stage), &expr);
-  route = ws_routes_select(c->api, expr, body, len);
+  if (ai < 0) {
+    /* DEVIATION: the API or stage is gone from the reloaded config. AWS
+     * closes the connections of a deleted stage [unverified]; a message to
+     * one closes it with 1001 "Going away", as a server-side end does. */
+    ws_deployment_release(d);
+    ws_registry_close(c, 1001, "Going away");
+    return;
+  }
+  api = &d->config->apis[ai];
+  log = ws_deployment_log(d, (size_t)ai);
+  route = ws_routes_select(api, ws_deployment_expr(d, (size_t)ai), body, len);
   if (!route) {
     /* SPEC docs/spec/apigw-websocket.md 3: no match and no $default -> the Forbidden
      * frame; the connection stays open. */
     send_error_frame(c, "Forbidden");
-    if (access_log_of(emu, c->api)) {
-      event_conn(emu, c, &ec);
+    if (log) {
+      event_conn_in(emu, c, api, &ec);
       event = ws_event_message(&ec, "$default", body, len, emu_time_now_ms());
-      log_event(emu, c->api, log_copy(emu, c->api, event), 403, 0, "Forbidden");
+      log_event(log, api, log_copy(log, event), 403, 0, "Forbidden");
       cJSON_Delete(event);
     }
+    ws_deployment_release(d);
     return;
   }
-  event_conn(emu, c, &ec);
+  event_conn_in(emu, c, api, &ec);
   event = ws_event_message(&ec, route->key, body, len, emu_time_now_ms());
-  copy = log_copy(emu, c->api, event);
-  lambda_invoke(emu, &route->fn, event, &res);
-  log_event(emu, c->api, copy,
+  copy = log_copy(log, event);
+  lambda_invoke(&emu->lambda, ws_deployment_route(d, (size_t)ai, route), event, &res);
+  log_event(log, api, copy,
             res.outcome == LAMBDA_OK ? lambda_result_status(&res)
                                      : res.outcome == LAMBDA_TIMEOUT ? 504 : 500,
             (long)res.duration_ms, res.outcome == LAMBDA_OK ? NULL : res.error);
@@ -387,6 +427,7 @@ static void dispatch_message(struct emu *emu, struct ws_conn *c, const char *bod
       ws_registry_send(c, MG_WEBSOCKET_OPCODE_TEXT, out, strlen(out));
   }
   lambda_result_free(&res);
+  ws_deployment_release(d);
 }
 
 /* RFC 3629 well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
@@ -508,7 +549,9 @@ static int on_data(struct mg_connection *conn, int bits, char *data, size_t len,
  * finds it attached to the civetweb connection. */
 static void end_connection(struct emu *emu, const struct mg_connection *conn) {
   struct ws_conn *c = mg_get_user_connection_data(conn);
-  const struct emu_route *route;
+  struct ws_deployment *d;
+  const struct emu_route *route = NULL;
+  int ai;
 
   emu_guard_ws_closed();
   if (!c)
@@ -519,7 +562,11 @@ static void end_connection(struct emu *emu, const struct mg_connection *conn) {
   ws_registry_remove(emu->registry, c, 1006, "");
   /* SPEC docs/spec/apigw-websocket.md 8: $disconnect runs after the connection is
    * closed (posting to it now gets 410). */
-  route = emu_api_route(c->api, "$disconnect");
+  /* The current deployment's $disconnect; none when the API is gone from it. */
+  d = ws_deployment_slot_acquire(&emu->deployed);
+  ai = d ? api_of(d, c) : -1;
+  if (ai >= 0)
+    route = emu_api_route(&d->config->apis[ai], "$disconnect");
   {
     /* Fault injection: a lost or late $disconnect (SPEC docs/spec/apigw-websocket.md
      * 8: delivery is best effort), the stale-id case. */
@@ -544,15 +591,18 @@ static void end_connection(struct emu *emu, const struct mg_connection *conn) {
     code = c->close_code;
     snprintf(reason, sizeof(reason), "%s", c->close_reason);
     pthread_mutex_unlock(&c->lock);
-    event_conn(emu, c, &ec);
+    const struct emu_api *api = &d->config->apis[ai];
+    struct ws_access_log *log = ws_deployment_log(d, (size_t)ai);
+    event_conn_in(emu, c, api, &ec);
     event = ws_event_disconnect(&ec, code, reason, emu_time_now_ms());
-    copy = log_copy(emu, c->api, event);
+    copy = log_copy(log, event);
     /* SPEC docs/spec/apigw-websocket.md 4.2: $disconnect's return value is ignored. */
-    lambda_invoke(emu, &route->fn, event, &res);
-    log_event(emu, c->api, copy, res.outcome == LAMBDA_OK ? lambda_result_status(&res) : 500,
+    lambda_invoke(&emu->lambda, ws_deployment_route(d, (size_t)ai, route), event, &res);
+    log_event(log, api, copy, res.outcome == LAMBDA_OK ? lambda_result_status(&res) : 500,
               (long)res.duration_ms, res.outcome == LAMBDA_OK ? NULL : res.error);
     lambda_result_free(&res);
   }
+  ws_deployment_release(d);
   ws_registry_conn_unref(c);
 }
 
@@ -654,43 +704,43 @@ static void *watchdog_main(void *arg) {
 
   if (period < 10)
     period = 10;
-  pthread_mutex_lock(&emu->watchdog_lock);
-  while (!emu->watchdog_stop) {
+  pthread_mutex_lock(&emu->watchdog.lock);
+  while (!emu->watchdog.stop) {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_nsec += (long)(period % 1000) * 1000000L;
     until.tv_sec += period / 1000 + until.tv_nsec / 1000000000L;
     until.tv_nsec %= 1000000000L;
-    pthread_cond_timedwait(&emu->watchdog_cond, &emu->watchdog_lock, &until);
-    if (emu->watchdog_stop)
+    pthread_cond_timedwait(&emu->watchdog.cond, &emu->watchdog.lock, &until);
+    if (emu->watchdog.stop)
       break;
-    pthread_mutex_unlock(&emu->watchdog_lock);
+    pthread_mutex_unlock(&emu->watchdog.lock);
     watchdog_pass(emu);
-    pthread_mutex_lock(&emu->watchdog_lock);
+    pthread_mutex_lock(&emu->watchdog.lock);
   }
-  pthread_mutex_unlock(&emu->watchdog_lock);
+  pthread_mutex_unlock(&emu->watchdog.lock);
   return NULL;
 }
 
 int ws_gateway_start_watchdog(struct emu *emu) {
-  pthread_mutex_init(&emu->watchdog_lock, NULL);
-  pthread_cond_init(&emu->watchdog_cond, NULL);
-  emu->watchdog_stop = 0;
-  if (pthread_create(&emu->watchdog, NULL, watchdog_main, emu) != 0)
+  pthread_mutex_init(&emu->watchdog.lock, NULL);
+  pthread_cond_init(&emu->watchdog.cond, NULL);
+  emu->watchdog.stop = 0;
+  if (pthread_create(&emu->watchdog.thread, NULL, watchdog_main, emu) != 0)
     return -1;
-  emu->watchdog_running = 1;
+  emu->watchdog.running = 1;
   return 0;
 }
 
 void ws_gateway_stop_watchdog(struct emu *emu) {
-  if (!emu->watchdog_running)
+  if (!emu->watchdog.running)
     return;
-  pthread_mutex_lock(&emu->watchdog_lock);
-  emu->watchdog_stop = 1;
-  pthread_cond_signal(&emu->watchdog_cond);
-  pthread_mutex_unlock(&emu->watchdog_lock);
-  pthread_join(emu->watchdog, NULL);
-  pthread_mutex_destroy(&emu->watchdog_lock);
-  pthread_cond_destroy(&emu->watchdog_cond);
-  emu->watchdog_running = 0;
+  pthread_mutex_lock(&emu->watchdog.lock);
+  emu->watchdog.stop = 1;
+  pthread_cond_signal(&emu->watchdog.cond);
+  pthread_mutex_unlock(&emu->watchdog.lock);
+  pthread_join(emu->watchdog.thread, NULL);
+  pthread_mutex_destroy(&emu->watchdog.lock);
+  pthread_cond_destroy(&emu->watchdog.cond);
+  emu->watchdog.running = 0;
 }

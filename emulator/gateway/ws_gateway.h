@@ -10,6 +10,8 @@
 #ifndef WS_GATEWAY_H
 #define WS_GATEWAY_H
 
+#include <pthread.h>
+
 struct emu;
 struct mg_context;
 struct mg_connection;
@@ -26,6 +28,15 @@ void ws_gateway_close_all(struct emu *emu);
  * handshake civetweb then failed is unregistered and gets its $disconnect
  * (1006). Does nothing for any other connection. */
 void ws_gateway_connection_close(struct emu *emu, const struct mg_connection *conn);
+
+/* The watchdog's state (struct emu holds one; only this module touches it). */
+struct ws_watchdog {
+  pthread_t thread;
+  pthread_mutex_t lock; /* guards stop */
+  pthread_cond_t cond;
+  int stop;
+  int running;
+};
 
 /* The thread that enforces the idle and maximum-duration timeouts and ends
  * connections whose clients ignore a close. */

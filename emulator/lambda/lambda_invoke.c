@@ -29,18 +29,17 @@
 #include <strings.h>
 #include <time.h>
 
-#include "connections_api.h"
 #include "dynamo_api.h"
 #include "emu_faults.h"
 #include "emu_invocations.h"
 #include "emu_log.h"
-#include "emu_server.h"
 #include "emu_time.h"
+#include "lambda_lib.h"
 #include "lambda_pool.h"
 #include <wsgw/handler.h>
 
 struct wsgw_ctx {
-  struct emu *emu;
+  struct lambda_runtime *rt;
   const struct emu_function *fn;
   int failed;
   char error[512];
@@ -83,7 +82,7 @@ int wsgw_dynamodb(struct wsgw_ctx *ctx, const char *operation, const cJSON *requ
   if (!text)
     return -1;
   emu_buf_init(&out, (size_t)64 * 1024 * 1024);
-  status = dynamo_api_call_internal(ctx->emu->dynamo, operation, text, strlen(text), &out);
+  status = dynamo_api_call_internal(ctx->rt->dynamo, operation, text, strlen(text), &out);
   cJSON_free(text);
   *response = cJSON_ParseWithLength(out.data ? out.data : "{}", out.len ? out.len : 2);
   if (status != 200) {
@@ -121,7 +120,7 @@ static int management_path(const char *endpoint, const char *id, char *buf, size
 
 static int management_call(struct wsgw_ctx *ctx, const char *method, const char *endpoint,
                            const char *id, const char *data, size_t len, cJSON **response) {
-  struct connections_api_response resp;
+  struct lambda_mgmt_response resp;
   char path[1024];
   int status;
 
@@ -130,7 +129,7 @@ static int management_call(struct wsgw_ctx *ctx, const char *method, const char 
     *response = NULL;
   if (!endpoint || !id || management_path(endpoint, id, path, sizeof(path)) != 0)
     return -1;
-  connections_api_handle(ctx->emu, method, path, data ? data : "", len, &resp);
+  ctx->rt->management(ctx->rt->management_arg, method, path, data ? data : "", len, &resp);
   status = resp.status;
   if (resp.error_type)
     snprintf(ctx->last_error_type, sizeof(ctx->last_error_type), "%s", resp.error_type);
@@ -178,10 +177,12 @@ struct invocation {
   int done;
   int abandoned;
   wsgw_handler_fn *handler;
+  struct lambda_lib *lib; /* a reference while the handler may run, or NULL */
   cJSON *event; /* owned */
   cJSON *response;
   struct wsgw_ctx ctx;
-  struct emu *emu;
+  struct lambda_runtime *rt;
+  void *owner; /* retained once the caller abandoned the invocation, or NULL */
   int latency_ms; /* injected before the handler runs */
   lambda_returned_fn *on_return; /* may be NULL */
   void *on_return_arg;
@@ -197,7 +198,8 @@ static void invocation_free(struct invocation *inv) {
 
 static void invocation_run(void *arg) {
   struct invocation *inv = arg;
-  struct emu *emu = inv->emu;
+  struct lambda_runtime *rt = inv->rt;
+  struct lambda_lib *lib = inv->lib;
   cJSON *resp;
 
   if (inv->latency_ms > 0) {
@@ -217,24 +219,31 @@ static void invocation_run(void *arg) {
     inv->on_return(resp, inv->on_return_arg);
   pthread_cond_signal(&inv->cond);
   pthread_mutex_unlock(&inv->lock);
-  if (abandoned)
+  if (abandoned) {
+    if (inv->owner && rt->owner_release)
+      rt->owner_release(inv->owner);
     invocation_free(inv);
+  }
+  /* The handler has returned: its library version may be unloaded now
+   * (lambda_lib.h). */
+  lambda_lib_unref(lib);
   /* Last: emu_server_stop waits for this count before freeing the config. */
-  atomic_fetch_sub(&emu->inflight, 1);
+  atomic_fetch_sub(&rt->inflight, 1);
 }
 
 /* SPEC docs/spec/apigw-websocket.md 6: integration timeout 50 ms - 29 s: the gateway
  * stops waiting at 29 s even when the function may run longer. */
 #define INTEGRATION_TIMEOUT_MS 29000
 
-void lambda_invoke(struct emu *emu, const struct emu_function *fn, cJSON *event,
+void lambda_invoke(struct lambda_runtime *rt, const struct lambda_target *t, cJSON *event,
                    struct lambda_result *out) {
-  lambda_invoke_then(emu, fn, event, out, NULL, NULL);
+  lambda_invoke_then(rt, t, event, out, NULL, NULL);
 }
 
-void lambda_invoke_then(struct emu *emu, const struct emu_function *fn, cJSON *event,
+void lambda_invoke_then(struct lambda_runtime *rt, const struct lambda_target *t, cJSON *event,
                         struct lambda_result *out, lambda_returned_fn *on_return, void *arg) {
-  wsgw_handler_fn *handler = emu_server_find_handler(emu, fn->handler);
+  const struct emu_function *fn = t->fn;
+  wsgw_handler_fn *handler = t->ref.fn;
   int timeout_ms = fn->timeout_ms < INTEGRATION_TIMEOUT_MS ? fn->timeout_ms : INTEGRATION_TIMEOUT_MS;
   int64_t start = emu_time_mono_ms();
   struct invocation *inv;
@@ -250,11 +259,11 @@ void lambda_invoke_then(struct emu *emu, const struct emu_function *fn, cJSON *e
   }
   {
     int latency = 0, force_timeout = 0;
-    emu_faults_handler(emu->faults, fn->handler, &latency, &force_timeout);
+    emu_faults_handler(rt->faults, fn->handler, &latency, &force_timeout);
     if (force_timeout) {
       /* A forced timeout (fault injection) answers at once: the handler
        * does not run, and the gateway behaves as at a real deadline. */
-      emu_invocations_add(emu->invocations, fn->handler, event, "timeout", NULL,
+      emu_invocations_add(rt->invocations, fn->handler, event, "timeout", NULL,
                           "forced timeout (fault injection)", 0);
       out->outcome = LAMBDA_TIMEOUT;
       snprintf(out->error, sizeof(out->error), "Task timed out (fault injection)");
@@ -266,15 +275,18 @@ void lambda_invoke_then(struct emu *emu, const struct emu_function *fn, cJSON *e
   pthread_mutex_init(&inv->lock, NULL);
   pthread_cond_init(&inv->cond, NULL);
   inv->handler = handler;
+  inv->lib = t->ref.lib;
+  if (inv->lib)
+    lambda_lib_ref(inv->lib); /* the caller's deployment holds one: it is alive */
   inv->event = event;
-  inv->emu = emu;
-  inv->ctx.emu = emu;
+  inv->rt = rt;
+  inv->ctx.rt = rt;
   inv->ctx.fn = fn;
   inv->latency_ms = inv_latency;
   inv->on_return = on_return;
   inv->on_return_arg = arg;
-  atomic_fetch_add(&emu->inflight, 1);
-  if (lambda_pool_run(emu->invokers, invocation_run, inv) != 0) {
+  atomic_fetch_add(&rt->inflight, 1);
+  if (lambda_pool_run(rt->invokers, invocation_run, inv) != 0) {
     /* No thread to spare: run on this one, without a deadline. */
     invocation_run(inv);
   }
@@ -291,9 +303,13 @@ void lambda_invoke_then(struct emu *emu, const struct emu_function *fn, cJSON *e
       /* The function keeps running and still reads its event; its result
        * will be discarded. The log gets a copy, made now, while the
        * invocation still owns the event. */
-      emu_invocations_add(emu->invocations, fn->handler, cJSON_Duplicate(inv->event, 1), "timeout",
+      emu_invocations_add(rt->invocations, fn->handler, cJSON_Duplicate(inv->event, 1), "timeout",
                           NULL, "timed out", emu_time_mono_ms() - start);
       inv->abandoned = 1;
+      if (t->owner && rt->owner_retain) {
+        rt->owner_retain(t->owner); /* released by the handler's thread */
+        inv->owner = t->owner;
+      }
       timed_out = 1;
       break;
     }
@@ -316,7 +332,7 @@ void lambda_invoke_then(struct emu *emu, const struct emu_function *fn, cJSON *e
     /* The handler has returned: the log takes the event itself. */
     cJSON *event_done = inv->event;
     inv->event = NULL;
-    emu_invocations_add(emu->invocations, fn->handler, event_done,
+    emu_invocations_add(rt->invocations, fn->handler, event_done,
                         out->outcome == LAMBDA_OK ? "ok" : "error", out->response,
                         out->outcome == LAMBDA_OK ? NULL : out->error, out->duration_ms);
     invocation_free(inv);

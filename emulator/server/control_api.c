@@ -183,7 +183,7 @@ void control_api_serve(struct emu *emu, struct mg_connection *conn, const char *
       return;
     }
     snprintf(id, sizeof(id), "%.*s", (int)(slash - (path + 12)), path + 12);
-    if (emu_server_kill_connection(emu, id) != 0)
+    if (ws_registry_kill_id(emu->registry, id) != 0)
       send_message(conn, 404, "no open connection with that id");
     else
       http_util_send(conn, 204, NULL, NULL, 0, "", 0);

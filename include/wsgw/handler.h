@@ -41,6 +41,10 @@ struct wsgw_handler {
   wsgw_handler_fn *fn;
 };
 
+/* What a handler library (`wsgw serve --handlers lib.so`) exports: its
+ * handlers, ending with {NULL, NULL}. */
+extern const struct wsgw_handler wsgw_handlers[];
+
 /* The function's environment variable (config `environment`), or NULL. */
 const char *wsgw_env(struct wsgw_ctx *ctx, const char *name);
 

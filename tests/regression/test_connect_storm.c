@@ -39,6 +39,7 @@
 
 #include "emu_invocations.h"
 #include "emu_server.h"
+#include "ws_registry.h"
 #include "test_support.h"
 #include "ws_client.h"
 
@@ -210,7 +211,7 @@ struct port_id {
 static int id_known(void *arg) {
   struct port_id *p = arg;
 
-  return emu_server_connection_for_port(p->emu, p->port, p->id) == 0;
+  return ws_registry_id_for_port(p->emu->registry, p->port, p->id) == 0;
 }
 
 /* c's connectionId (the server maps the client's port to it). */

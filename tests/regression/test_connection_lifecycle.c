@@ -47,6 +47,7 @@
 
 #include "emu_faults.h"
 #include "emu_server.h"
+#include "ws_registry.h"
 #include "test_support.h"
 #include "ws_client.h"
 
@@ -328,7 +329,7 @@ static int slow_reader(struct fixture *f, char id[ID_LEN + 1]) {
 
   assert_true(fd >= 0);
   assert_int_equal(status, 101);
-  assert_int_equal(emu_server_connection_for_port(f->emu, local_port(fd), id), 0);
+  assert_int_equal(ws_registry_id_for_port(f->emu->registry, local_port(fd), id), 0);
   return fd;
 }
 
