@@ -35,7 +35,6 @@
 #include "emu_guard.h"
 #include "emu_id.h"
 #include "emu_log.h"
-#include "emu_server.h"
 #include "ws_deployment.h"
 #include "emu_time.h"
 #include "http_util.h"
@@ -53,10 +52,10 @@
 #define WS_MAX_FRAME (32 * 1024)
 #define WS_MAX_MESSAGE (128 * 1024)
 
-static void event_conn(const struct emu *emu, const struct ws_conn *c,
+static void event_conn(const struct ws_gateway *gw, const struct ws_conn *c,
                        struct ws_event_conn *ec) {
   ec->api = c->api;
-  ec->domain_name = c->domain_name ? c->domain_name : emu->domain_name;
+  ec->domain_name = c->domain_name ? c->domain_name : gw->domain_name;
   ec->stage_variables = c->api->stage_variables;
   ec->connection_id = c->id;
   ec->connected_at_ms = c->connected_at_ms;
@@ -114,7 +113,7 @@ static int reject(const struct mg_connection *conn, int status, const char *body
 
 /* Runs the API's Lambda REQUEST authorizer. Returns 0 to continue (with
  * c->authorizer set) or the HTTP status that rejects the handshake. */
-static int authorize(struct emu *emu, const struct ws_deployment *d, size_t ai,
+static int authorize(struct ws_gateway *gw, const struct ws_deployment *d, size_t ai,
                      struct ws_conn *c, const struct ws_event_header *headers, size_t nheaders,
                      const struct mg_request_info *ri) {
   const struct emu_api *api = &d->config->apis[ai];
@@ -130,7 +129,7 @@ static int authorize(struct emu *emu, const struct ws_deployment *d, size_t ai,
   if (!ws_authorizer_sources_present(api->authorizer->identity_source, headers, nheaders,
                                      ri->query_string)) {
     if (log) {
-      event_conn(emu, c, &ec);
+      event_conn(gw, c, &ec);
       connect_event = ws_event_connect(&ec, headers, nheaders, ri->query_string, ri->is_ssl,
                                        emu_time_now_ms());
       log_event(log, api, log_copy(log, connect_event), 401, 0, "Unauthorized");
@@ -142,13 +141,13 @@ static int authorize(struct emu *emu, const struct ws_deployment *d, size_t ai,
    * arn:aws:execute-api:{region}:{account}:{api-id}/{stage}/$connect. */
   snprintf(arn, sizeof(arn), "arn:aws:execute-api:%s:000000000000:%s/%s/$connect",
            d->config->region, api->api_id, api->stage);
-  event_conn(emu, c, &ec);
+  event_conn(gw, c, &ec);
   connect_event = ws_event_connect(&ec, headers, nheaders, ri->query_string, ri->is_ssl,
                                    emu_time_now_ms());
   event = ws_authorizer_event(connect_event, headers, nheaders, arn, api->stage_variables);
   copy = log_copy(log, connect_event);
   cJSON_Delete(connect_event);
-  lambda_invoke(&emu->lambda, &d->authorizers[ai], event, &res);
+  lambda_invoke(&gw->lambda, &d->authorizers[ai], event, &res);
   if (res.outcome != LAMBDA_OK) {
     /* SPEC docs/spec/apigw-websocket.md 9: the error "Unauthorized" -> 401; other
      * authorizer errors -> 500 [unverified]. */
@@ -172,7 +171,7 @@ static int authorize(struct emu *emu, const struct ws_deployment *d, size_t ai,
 
 /* What $connect's return hook needs to register the connection. */
 struct accept {
-  struct emu *emu;
+  struct ws_gateway *gw;
   struct ws_conn *c;
   struct mg_connection *mg;
   int registered; /* set by the hook (under the invocation's lock) */
@@ -190,13 +189,13 @@ static void accept_on_2xx(const cJSON *response, void *arg) {
   int status = lambda_response_status(response);
 
   if (status >= 200 && status <= 299) {
-    ws_registry_add(a->emu->registry, a->c, a->mg);
+    ws_registry_add(a->gw->registry, a->c, a->mg);
     a->registered = 1;
   }
 }
 
 static int on_connect(const struct mg_connection *conn, void *cbdata) {
-  struct emu *emu = cbdata;
+  struct ws_gateway *gw = cbdata;
   const struct mg_request_info *ri = mg_get_request_info(conn);
   char pathbuf[HTTP_UTIL_PATH_MAX];
   const char *uri = http_util_path(conn, pathbuf, sizeof(pathbuf));
@@ -212,14 +211,14 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
   cJSON *event;
   int i, status, ai;
 
-  if (!ws_limit_admit(emu->limits)) {
+  if (!ws_limit_admit(gw->limits)) {
     char body[160];
-    ws_limit_refusal_body(emu->limits, body, sizeof(body));
+    ws_limit_refusal_body(gw->limits, body, sizeof(body));
     return reject(conn, 429, body);
   }
-  d = ws_deployment_slot_acquire(&emu->deployed);
+  d = ws_deployment_slot_acquire(&gw->deployed);
   ai = d && uri ? stage_of_path(d, uri) : -1;
-  if (ai < 0 || atomic_load(&emu->stopping)) {
+  if (ai < 0 || atomic_load(&gw->stopping)) {
     ws_deployment_release(d);
     /* DEVIATION: AWS's answer for an unknown stage is [unverified]; a 403
      * {"message":"Forbidden"} is what its other endpoints answer. */
@@ -247,14 +246,14 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
         memcmp(api->base_path, path, plen) == 0)
       c->domain_name = api->domain_name;
     else
-      c->domain_name = ri->is_ssl && emu->tls_port ? emu->tls_domain_name : emu->domain_name;
+      c->domain_name = ri->is_ssl && gw->tls_port ? gw->tls_domain_name : gw->domain_name;
   }
   for (i = 0; i < ri->num_headers; i++) {
     headers[i].name = ri->http_headers[i].name;
     headers[i].value = ri->http_headers[i].value;
   }
   if (api->authorizer &&
-      (status = authorize(emu, d, (size_t)ai, c, headers, (size_t)ri->num_headers, ri)) != 0) {
+      (status = authorize(gw, d, (size_t)ai, c, headers, (size_t)ri->num_headers, ri)) != 0) {
     ws_registry_conn_unref(c);
     return reject(conn, status, status == 401 ? "{\"message\":\"Unauthorized\"}"
                                : status == 403 ? "{\"message\":\"Forbidden\"}"
@@ -263,12 +262,12 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
   route = emu_api_route(api, "$connect");
   if (route) {
     cJSON *copy;
-    event_conn(emu, c, &ec);
+    event_conn(gw, c, &ec);
     event = ws_event_connect(&ec, headers, (size_t)ri->num_headers, ri->query_string,
                              ri->is_ssl, emu_time_now_ms());
     copy = log_copy(log, event);
-    acc = (struct accept){emu, c, (struct mg_connection *)conn, 0};
-    lambda_invoke_then(&emu->lambda, ws_deployment_route(d, (size_t)ai, route), event, &res,
+    acc = (struct accept){gw, c, (struct mg_connection *)conn, 0};
+    lambda_invoke_then(&gw->lambda, ws_deployment_route(d, (size_t)ai, route), event, &res,
                        accept_on_2xx, &acc);
     /* The hook registered c only for a 2xx, which is accepted below. */
     if (res.outcome != LAMBDA_OK) {
@@ -310,12 +309,12 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
   /* Established (accept_on_2xx): frames posted from now on wait for the
    * 101 (ws_registry_ready). Without a $connect route, from here. */
   if (!route || !acc.registered)
-    ws_registry_add(emu->registry, c, (struct mg_connection *)conn);
+    ws_registry_add(gw->registry, c, (struct mg_connection *)conn);
   {
     /* Fault injection: a slow 101 (the established-but-not-yet-upgraded
      * window made wide enough to test). */
     int delay_ms = 0;
-    if (emu_faults_handshake(emu->faults, c->id, &delay_ms) && delay_ms > 0) {
+    if (emu_faults_handshake(gw->lambda.faults, c->id, &delay_ms) && delay_ms > 0) {
       struct timespec ts = {delay_ms / 1000, (long)(delay_ms % 1000) * 1000000L};
       while (nanosleep(&ts, &ts) != 0)
         ;
@@ -325,12 +324,12 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
 }
 
 static void on_ready(struct mg_connection *conn, void *cbdata) {
-  struct emu *emu = cbdata;
+  struct ws_gateway *gw = cbdata;
   struct ws_conn *c = mg_get_user_connection_data(conn);
 
   if (c) {
     ws_registry_ready(c);
-    emu_guard_ws_open(emu->guard, c);
+    emu_guard_ws_open(gw->guard, c);
   }
 }
 
@@ -360,18 +359,18 @@ static int api_of(const struct ws_deployment *d, const struct ws_conn *c) {
 
 /* Fills ec for an event of c's API as the deployment d has it (its stage
  * variables may have changed since c connected). */
-static void event_conn_in(const struct emu *emu, const struct ws_conn *c,
+static void event_conn_in(const struct ws_gateway *gw, const struct ws_conn *c,
                           const struct emu_api *api, struct ws_event_conn *ec) {
-  event_conn(emu, c, ec);
+  event_conn(gw, c, ec);
   ec->api = api;
   ec->stage_variables = api->stage_variables;
 }
 
-static void dispatch_message(struct emu *emu, struct ws_conn *c, const char *body,
+static void dispatch_message(struct ws_gateway *gw, struct ws_conn *c, const char *body,
                              size_t len) {
   /* SPEC docs/spec/apigw-websocket.md 4.2 and the README's "Behaviour vs AWS"
    * (config reload): a message runs on the current deployment. */
-  struct ws_deployment *d = ws_deployment_slot_acquire(&emu->deployed);
+  struct ws_deployment *d = ws_deployment_slot_acquire(&gw->deployed);
   int ai = d ? api_of(d, c) : -1;
   const struct emu_api *api;
   struct ws_access_log *log;
@@ -397,7 +396,7 @@ static void dispatch_message(struct emu *emu, struct ws_conn *c, const char *bod
      * frame; the connection stays open. */
     send_error_frame(c, "Forbidden");
     if (log) {
-      event_conn_in(emu, c, api, &ec);
+      event_conn_in(gw, c, api, &ec);
       event = ws_event_message(&ec, "$default", body, len, emu_time_now_ms());
       log_event(log, api, log_copy(log, event), 403, 0, "Forbidden");
       cJSON_Delete(event);
@@ -405,10 +404,10 @@ static void dispatch_message(struct emu *emu, struct ws_conn *c, const char *bod
     ws_deployment_release(d);
     return;
   }
-  event_conn_in(emu, c, api, &ec);
+  event_conn_in(gw, c, api, &ec);
   event = ws_event_message(&ec, route->key, body, len, emu_time_now_ms());
   copy = log_copy(log, event);
-  lambda_invoke(&emu->lambda, ws_deployment_route(d, (size_t)ai, route), event, &res);
+  lambda_invoke(&gw->lambda, ws_deployment_route(d, (size_t)ai, route), event, &res);
   log_event(log, api, copy,
             res.outcome == LAMBDA_OK ? lambda_result_status(&res)
                                      : res.outcome == LAMBDA_TIMEOUT ? 504 : 500,
@@ -475,7 +474,7 @@ static int close_with(struct ws_conn *c, int code, const char *reason) {
 }
 
 static int on_data(struct mg_connection *conn, int bits, char *data, size_t len, void *cbdata) {
-  struct emu *emu = cbdata;
+  struct ws_gateway *gw = cbdata;
   struct ws_conn *c = mg_get_user_connection_data(conn);
   int opcode = bits & 0x0F, fin = (bits & 0x80) != 0;
 
@@ -539,7 +538,7 @@ static int on_data(struct mg_connection *conn, int bits, char *data, size_t len,
      * with 1007. */
     return close_with(c, 1007, "Invalid UTF-8 in text frame");
   }
-  dispatch_message(emu, c, data, len);
+  dispatch_message(gw, c, data, len);
   emu_buf_reset(&c->message);
   return 1;
 }
@@ -547,7 +546,7 @@ static int on_data(struct mg_connection *conn, int bits, char *data, size_t len,
 /* The end of an accepted connection: unregister it (posts now get 410),
  * then run $disconnect. Called once per connection, by whichever callback
  * finds it attached to the civetweb connection. */
-static void end_connection(struct emu *emu, const struct mg_connection *conn) {
+static void end_connection(struct ws_gateway *gw, const struct mg_connection *conn) {
   struct ws_conn *c = mg_get_user_connection_data(conn);
   struct ws_deployment *d;
   const struct emu_route *route = NULL;
@@ -559,11 +558,11 @@ static void end_connection(struct emu *emu, const struct mg_connection *conn) {
   mg_set_user_connection_data(conn, NULL);
   /* SPEC docs/spec/apigw-websocket.md 8: a TCP drop without a close frame -> 1006
    * (reason text [unverified]). */
-  ws_registry_remove(emu->registry, c, 1006, "");
+  ws_registry_remove(gw->registry, c, 1006, "");
   /* SPEC docs/spec/apigw-websocket.md 8: $disconnect runs after the connection is
    * closed (posting to it now gets 410). */
   /* The current deployment's $disconnect; none when the API is gone from it. */
-  d = ws_deployment_slot_acquire(&emu->deployed);
+  d = ws_deployment_slot_acquire(&gw->deployed);
   ai = d ? api_of(d, c) : -1;
   if (ai >= 0)
     route = emu_api_route(&d->config->apis[ai], "$disconnect");
@@ -571,7 +570,7 @@ static void end_connection(struct emu *emu, const struct mg_connection *conn) {
     /* Fault injection: a lost or late $disconnect (SPEC docs/spec/apigw-websocket.md
      * 8: delivery is best effort), the stale-id case. */
     int drop = 0, delay_ms = 0;
-    if (route && emu_faults_disconnect(emu->faults, c->id, &drop, &delay_ms)) {
+    if (route && emu_faults_disconnect(gw->lambda.faults, c->id, &drop, &delay_ms)) {
       if (drop)
         route = NULL;
       else if (delay_ms > 0) {
@@ -593,11 +592,11 @@ static void end_connection(struct emu *emu, const struct mg_connection *conn) {
     pthread_mutex_unlock(&c->lock);
     const struct emu_api *api = &d->config->apis[ai];
     struct ws_access_log *log = ws_deployment_log(d, (size_t)ai);
-    event_conn_in(emu, c, api, &ec);
+    event_conn_in(gw, c, api, &ec);
     event = ws_event_disconnect(&ec, code, reason, emu_time_now_ms());
     copy = log_copy(log, event);
     /* SPEC docs/spec/apigw-websocket.md 4.2: $disconnect's return value is ignored. */
-    lambda_invoke(&emu->lambda, ws_deployment_route(d, (size_t)ai, route), event, &res);
+    lambda_invoke(&gw->lambda, ws_deployment_route(d, (size_t)ai, route), event, &res);
     log_event(log, api, copy, res.outcome == LAMBDA_OK ? lambda_result_status(&res) : 500,
               (long)res.duration_ms, res.outcome == LAMBDA_OK ? NULL : res.error);
     lambda_result_free(&res);
@@ -610,27 +609,27 @@ static void on_close(const struct mg_connection *conn, void *cbdata) {
   end_connection(cbdata, conn);
 }
 
-void ws_gateway_connection_close(struct emu *emu, const struct mg_connection *conn) {
+void ws_gateway_connection_close(struct ws_gateway *gw, const struct mg_connection *conn) {
   /* Only a connection whose handshake civetweb failed after on_connect
    * accepted it (e.g. a 500 for an over-long Sec-WebSocket-Key) still has
    * its ws_conn here: on_close detached every other one. Every connection
    * that $connect accepted thus gets its $disconnect.
    * DEVIATION: what AWS does when the upgrade fails after $connect is
    * [unverified]; $disconnect runs with 1006, as for a TCP drop. */
-  end_connection(emu, conn);
+  end_connection(gw, conn);
 }
 
-void ws_gateway_register(struct emu *emu, struct mg_context *ctx) {
+void ws_gateway_register(struct ws_gateway *gw, struct mg_context *ctx) {
   /* An empty list makes civetweb accept no subprotocol by itself. */
   static struct mg_websocket_subprotocols none = {0, NULL};
 
   mg_set_websocket_handler_with_subprotocols(ctx, "**", &none, on_connect, on_ready, on_data,
-                                             on_close, emu);
+                                             on_close, gw);
 }
 
-void ws_gateway_close_all(struct emu *emu) {
+void ws_gateway_close_all(struct ws_gateway *gw) {
   struct ws_conn **all = NULL;
-  size_t i, n = ws_registry_snapshot(emu->registry, &all);
+  size_t i, n = ws_registry_snapshot(gw->registry, &all);
 
   for (i = 0; i < n; i++) {
     /* SPEC docs/spec/apigw-websocket.md 6: server-side ends use 1001 "Going away". */
@@ -660,9 +659,9 @@ static void timeout_close(void *arg) {
  * connection duration 2 h, both closing with 1001 "Going away".
  * SPEC docs/spec/apigw-websocket.md 5: whether pings reset the idle timer is
  * disputed; only data messages from the client count here. */
-static void watchdog_pass(struct emu *emu) {
+static void watchdog_pass(struct ws_gateway *gw) {
   struct ws_conn **all = NULL;
-  size_t i, n = ws_registry_snapshot(emu->registry, &all);
+  size_t i, n = ws_registry_snapshot(gw->registry, &all);
   int64_t now = emu_time_now_ms(), mono = emu_time_mono_ms();
 
   for (i = 0; i < n; i++) {
@@ -681,11 +680,11 @@ static void watchdog_pass(struct emu *emu) {
     closing_since = c->closing_since_ms;
     pthread_mutex_unlock(&c->lock);
     if (state == WS_CONN_OPEN &&
-        (now - atomic_load(&c->last_active_ms) >= emu->idle_timeout_ms ||
-         now - c->connected_at_ms >= emu->max_duration_ms)) {
+        (now - atomic_load(&c->last_active_ms) >= gw->idle_timeout_ms ||
+         now - c->connected_at_ms >= gw->max_duration_ms)) {
       /* The close frame may meet a full socket: it is written on a pool
        * thread, so that the watchdog itself never blocks. */
-      if (lambda_pool_run(emu->invokers, timeout_close, c) == 0)
+      if (lambda_pool_run(gw->lambda.invokers, timeout_close, c) == 0)
         continue; /* the job drops the reference */
     } else if (state == WS_CONN_CLOSING && ready && mono - closing_since >= CLOSE_GRACE_MS) {
       ws_registry_force_close(c);
@@ -696,51 +695,51 @@ static void watchdog_pass(struct emu *emu) {
 }
 
 static void *watchdog_main(void *arg) {
-  struct emu *emu = arg;
-  int64_t shortest = emu->idle_timeout_ms < emu->max_duration_ms ? emu->idle_timeout_ms
-                                                                  : emu->max_duration_ms;
+  struct ws_gateway *gw = arg;
+  int64_t shortest = gw->idle_timeout_ms < gw->max_duration_ms ? gw->idle_timeout_ms
+                                                                  : gw->max_duration_ms;
   /* Check often enough to honour second-level timeouts in tests. */
   int64_t period = shortest / 4 < 250 ? shortest / 4 : 250;
 
   if (period < 10)
     period = 10;
-  pthread_mutex_lock(&emu->watchdog.lock);
-  while (!emu->watchdog.stop) {
+  pthread_mutex_lock(&gw->watchdog.lock);
+  while (!gw->watchdog.stop) {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_nsec += (long)(period % 1000) * 1000000L;
     until.tv_sec += period / 1000 + until.tv_nsec / 1000000000L;
     until.tv_nsec %= 1000000000L;
-    pthread_cond_timedwait(&emu->watchdog.cond, &emu->watchdog.lock, &until);
-    if (emu->watchdog.stop)
+    pthread_cond_timedwait(&gw->watchdog.cond, &gw->watchdog.lock, &until);
+    if (gw->watchdog.stop)
       break;
-    pthread_mutex_unlock(&emu->watchdog.lock);
-    watchdog_pass(emu);
-    pthread_mutex_lock(&emu->watchdog.lock);
+    pthread_mutex_unlock(&gw->watchdog.lock);
+    watchdog_pass(gw);
+    pthread_mutex_lock(&gw->watchdog.lock);
   }
-  pthread_mutex_unlock(&emu->watchdog.lock);
+  pthread_mutex_unlock(&gw->watchdog.lock);
   return NULL;
 }
 
-int ws_gateway_start_watchdog(struct emu *emu) {
-  pthread_mutex_init(&emu->watchdog.lock, NULL);
-  pthread_cond_init(&emu->watchdog.cond, NULL);
-  emu->watchdog.stop = 0;
-  if (pthread_create(&emu->watchdog.thread, NULL, watchdog_main, emu) != 0)
+int ws_gateway_start_watchdog(struct ws_gateway *gw) {
+  pthread_mutex_init(&gw->watchdog.lock, NULL);
+  pthread_cond_init(&gw->watchdog.cond, NULL);
+  gw->watchdog.stop = 0;
+  if (pthread_create(&gw->watchdog.thread, NULL, watchdog_main, gw) != 0)
     return -1;
-  emu->watchdog.running = 1;
+  gw->watchdog.running = 1;
   return 0;
 }
 
-void ws_gateway_stop_watchdog(struct emu *emu) {
-  if (!emu->watchdog.running)
+void ws_gateway_stop_watchdog(struct ws_gateway *gw) {
+  if (!gw->watchdog.running)
     return;
-  pthread_mutex_lock(&emu->watchdog.lock);
-  emu->watchdog.stop = 1;
-  pthread_cond_signal(&emu->watchdog.cond);
-  pthread_mutex_unlock(&emu->watchdog.lock);
-  pthread_join(emu->watchdog.thread, NULL);
-  pthread_mutex_destroy(&emu->watchdog.lock);
-  pthread_cond_destroy(&emu->watchdog.cond);
-  emu->watchdog.running = 0;
+  pthread_mutex_lock(&gw->watchdog.lock);
+  gw->watchdog.stop = 1;
+  pthread_cond_signal(&gw->watchdog.cond);
+  pthread_mutex_unlock(&gw->watchdog.lock);
+  pthread_join(gw->watchdog.thread, NULL);
+  pthread_mutex_destroy(&gw->watchdog.lock);
+  pthread_cond_destroy(&gw->watchdog.cond);
+  gw->watchdog.running = 0;
 }

@@ -234,11 +234,11 @@ const char *wsgw_kit_base_url(const struct wsgw_kit_emu *emu) {
 }
 
 int wsgw_kit_tls_port(const struct wsgw_kit_emu *emu) {
-  return emu->emu->tls_port;
+  return emu->emu->gw.tls_port;
 }
 
 const char *wsgw_kit_tls_cert(const struct wsgw_kit_emu *emu) {
-  return emu->emu->tls_port ? emu->emu->tls_cert_path : NULL;
+  return emu->emu->gw.tls_port ? emu->emu->tls_cert_path : NULL;
 }
 
 /* ---- Faults ---------------------------------------------------------------- */
@@ -279,7 +279,7 @@ cJSON *wsgw_kit_faults(struct wsgw_kit_emu *emu) {
 }
 
 int wsgw_kit_kill_connection(struct wsgw_kit_emu *emu, const char *connection_id) {
-  if (!connection_id || ws_registry_kill_id(emu->emu->registry, connection_id) != 0) {
+  if (!connection_id || ws_registry_kill_id(emu->emu->gw.registry, connection_id) != 0) {
     fail("wsgw_kit_kill_connection: expected an open connection %s, got none",
          connection_id ? connection_id : "NULL");
     return -1;
@@ -332,7 +332,7 @@ struct wsgw_kit_ws *wsgw_kit_connect(struct wsgw_kit_emu *emu,
     opts = &none;
   path = opts->path;
   if (!path) { /* the first API's stage */
-    struct ws_deployment *d = ws_deployment_slot_acquire(&emu->emu->deployed);
+    struct ws_deployment *d = ws_deployment_slot_acquire(&emu->emu->gw.deployed);
     snprintf(default_path, sizeof(default_path), "/%s",
              d && d->config->napis ? d->config->apis[0].stage : "");
     ws_deployment_release(d);
@@ -363,7 +363,7 @@ struct wsgw_kit_ws *wsgw_kit_connect(struct wsgw_kit_emu *emu,
   ws->client = client;
   /* The registry adds the connection after the 101: poll for it. */
   port = kit_ws_local_port(client);
-  while (port > 0 && ws_registry_id_for_port(emu->emu->registry, port, ws->id) != 0) {
+  while (port > 0 && ws_registry_id_for_port(emu->emu->gw.registry, port, ws->id) != 0) {
     ws->id[0] = '\0';
     if (now_ms() >= deadline)
       break;

@@ -187,7 +187,7 @@ static void chat_page_send_html(struct mg_connection *conn, int head_only) {
 static void chat_page_redirect(struct emu *emu, struct mg_connection *conn, const char *query) {
   char stage[256], location[1024];
   struct http_header h = {"Location", location};
-  struct ws_deployment *d = ws_deployment_slot_acquire(&emu->deployed);
+  struct ws_deployment *d = ws_deployment_slot_acquire(&emu->gw.deployed);
   int encoded = d && d->config->napis ? mg_url_encode(d->config->apis[0].stage, stage, sizeof(stage)) : -2;
 
   ws_deployment_release(d);
@@ -226,7 +226,7 @@ void chat_page_serve(struct emu *emu, struct mg_connection *conn) {
     return;
   }
   {
-    struct ws_deployment *d = ws_deployment_slot_acquire(&emu->deployed);
+    struct ws_deployment *d = ws_deployment_slot_acquire(&emu->gw.deployed);
     found = d ? ws_deployment_api(d, stage, strlen(stage)) : -1;
     ws_deployment_release(d);
   }

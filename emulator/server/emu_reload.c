@@ -125,7 +125,7 @@ struct emu_reload *emu_reload_new(struct emu *emu, const struct emu_options *opt
 
 /* Publishes d, or (first deploy) installs it. */
 static void publish(struct emu_reload *r, struct ws_deployment *d) {
-  ws_deployment_slot_publish(&r->emu->deployed, d);
+  ws_deployment_slot_publish(&r->emu->gw.deployed, d);
 }
 
 int emu_reload_deploy(struct emu_reload *r, struct emu_config *cfg, char *err, size_t cap) {
@@ -183,7 +183,7 @@ static void reload_library(struct emu_reload *r, struct watched *w, const struct
     report(r, 0, "reload of %s failed: out of memory; keeping the previous version", w->path);
     return;
   }
-  cur = ws_deployment_slot_acquire(&r->emu->deployed);
+  cur = ws_deployment_slot_acquire(&r->emu->gw.deployed);
   d = cur ? ws_deployment_rebind(cur, next, err, sizeof(err)) : NULL;
   ws_deployment_release(cur);
   if (!d) {

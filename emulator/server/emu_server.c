@@ -57,7 +57,7 @@ static void send_text(struct mg_connection *conn, int status, const char *type, 
 
 /* Whether an API answers at path (its stage or mapping path). */
 static int is_stage(struct emu *emu, const char *path) {
-  struct ws_deployment *d = ws_deployment_slot_acquire(&emu->deployed);
+  struct ws_deployment *d = ws_deployment_slot_acquire(&emu->gw.deployed);
   int found = d && ws_deployment_api(d, path, strlen(path)) >= 0;
 
   ws_deployment_release(d);
@@ -80,7 +80,7 @@ static int http_route(struct mg_connection *conn, void *cbdata) {
   } else if (strncmp(uri, CONTROL_API_PREFIX, sizeof(CONTROL_API_PREFIX) - 1) == 0) {
     control_api_serve(emu, conn, uri);
   } else if (connections_api_matches(uri)) {
-    connections_api_serve(emu, conn, uri);
+    connections_api_serve(&emu->gw, conn, uri);
   } else if (strcmp(uri, "/") == 0) {
     if (strcmp(method, "GET") == 0) {
       /* SPEC docs/spec/dynamodb.md 2.1: GET / is the health check, "healthy: <host>". */
@@ -123,7 +123,7 @@ static struct emu *emu_of(const struct mg_connection *conn) {
 /* A new connection on this worker: its first request head starts. */
 static int on_init_connection(const struct mg_connection *conn, void **conn_data) {
   (void)conn_data;
-  emu_guard_connection_start(emu_of(conn)->guard);
+  emu_guard_connection_start(emu_of(conn)->gw.guard);
   return 0;
 }
 
@@ -136,7 +136,7 @@ static int on_begin_request(struct mg_connection *conn) {
 /* A keep-alive connection waits for its next head. */
 static void on_end_request(const struct mg_connection *conn, int status) {
   (void)status;
-  emu_guard_head_start(emu_of(conn)->guard);
+  emu_guard_head_start(emu_of(conn)->gw.guard);
 }
 
 static int on_http_error(struct mg_connection *conn, int status, const char *message) {
@@ -150,7 +150,7 @@ static int on_http_error(struct mg_connection *conn, int status, const char *mes
  * a handshake civetweb failed after $connect accepted it gets its
  * $disconnect (ws_gateway), then the worker's slot and guard are let go. */
 static void on_connection_close(const struct mg_connection *conn) {
-  ws_gateway_connection_close(emu_of(conn), conn);
+  ws_gateway_connection_close(&emu_of(conn)->gw, conn);
   ws_limit_connection_closed();
   emu_guard_connection_closed();
 }
@@ -280,7 +280,7 @@ static int start_civetweb(struct emu *emu, const struct emu_options *opts, char 
   snprintf(buffer, sizeof(buffer), "%d", EMU_GUARD_READ_BUFFER);
   snprintf(request_timeout, sizeof(request_timeout), "%d", EMU_GUARD_REQUEST_TIMEOUT_MS);
   size_futex_hash(max_conn + WS_LIMIT_HTTP_RESERVE + 64);
-  if (!(emu->limits = ws_limit_new(max_conn)) || !(emu->guard = emu_guard_new())) {
+  if (!(emu->gw.limits = ws_limit_new(max_conn)) || !(emu->gw.guard = emu_guard_new())) {
     snprintf(err, cap, "out of memory");
     return -1;
   }
@@ -362,13 +362,13 @@ static int start_civetweb(struct emu *emu, const struct emu_options *opts, char 
   }
   for (int i = 0; i < n; i++) {
     if (ports[i].is_ssl)
-      emu->tls_port = ports[i].port;
+      emu->gw.tls_port = ports[i].port;
     else
       emu->port = ports[i].port;
   }
   mg_set_request_handler(emu->mg, "**", http_route, emu);
   mg_set_auth_handler(emu->mg, "**", allow_all, NULL);
-  ws_gateway_register(emu, emu->mg);
+  ws_gateway_register(&emu->gw, emu->mg);
   return 0;
 }
 
@@ -389,7 +389,7 @@ struct stopper {
 static void *stopper_main(void *arg) {
   struct stopper *s = arg;
 
-  ws_gateway_close_all(s->emu);
+  ws_gateway_close_all(&s->emu->gw);
   atomic_store(&s->stopping_civetweb, 1);
   mg_stop(s->emu->mg);
   atomic_store(&s->done, 1);
@@ -424,7 +424,7 @@ static int shutdown_if_ours(int fd, const struct sockaddr_storage *self,
   int port = emu_sock_port(self);
 
   (void)peer;
-  if (port > 0 && (port == emu->port || port == emu->tls_port))
+  if (port > 0 && (port == emu->port || port == emu->gw.tls_port))
     shutdown(fd, SHUT_RDWR);
   return 0;
 }
@@ -445,7 +445,7 @@ static void stop_civetweb(struct emu *emu) {
   atomic_store(&s.stopping_civetweb, 0);
   atomic_store(&s.done, 0);
   if (pthread_create(&tid, NULL, stopper_main, &s) != 0) {
-    ws_gateway_close_all(emu);
+    ws_gateway_close_all(&emu->gw);
     mg_stop(emu->mg);
     return;
   }
@@ -491,12 +491,12 @@ struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *
     snprintf(err, cap, "out of memory");
     return NULL;
   }
-  ws_deployment_slot_init(&emu->deployed, NULL);
-  atomic_init(&emu->lambda.inflight, 0);
+  ws_deployment_slot_init(&emu->gw.deployed, NULL);
+  atomic_init(&emu->gw.lambda.inflight, 0);
   snprintf(emu->region, sizeof(emu->region), "%s", config->region ? config->region : "us-east-1");
   snprintf(emu->host, sizeof(emu->host), "%s", host);
-  emu->idle_timeout_ms = opts->idle_timeout_ms > 0 ? opts->idle_timeout_ms : EMU_DEFAULT_IDLE_TIMEOUT_MS;
-  emu->max_duration_ms = opts->max_duration_ms > 0 ? opts->max_duration_ms : EMU_DEFAULT_MAX_DURATION_MS;
+  emu->gw.idle_timeout_ms = opts->idle_timeout_ms > 0 ? opts->idle_timeout_ms : EMU_DEFAULT_IDLE_TIMEOUT_MS;
+  emu->gw.max_duration_ms = opts->max_duration_ms > 0 ? opts->max_duration_ms : EMU_DEFAULT_MAX_DURATION_MS;
   mg_init_library(opts->tls_port >= 0 ? MG_FEATURES_TLS : 0);
   if (choose_data_dir(emu, opts, err, cap) != 0) {
     emu_config_free(config);
@@ -508,19 +508,19 @@ struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *
                             : opts->no_sync ? STORE_NO_SYNC
                                             : STORE_DURABLE,
                             err, cap);
-  emu->registry = ws_registry_new();
+  emu->gw.registry = ws_registry_new();
   emu->faults = emu_faults_new();
   emu->invocations = emu_invocations_new();
   /* Parked invoker threads kept for reuse; more run when needed. */
   emu->invokers = lambda_pool_new(64);
-  emu->lambda.dynamo = emu->dynamo;
-  emu->lambda.management = management;
-  emu->lambda.management_arg = emu;
-  emu->lambda.faults = emu->faults;
-  emu->lambda.invocations = emu->invocations;
-  emu->lambda.invokers = emu->invokers;
-  emu->lambda.owner_retain = deployment_retain;
-  emu->lambda.owner_release = deployment_release;
+  emu->gw.lambda.dynamo = emu->dynamo;
+  emu->gw.lambda.management = management;
+  emu->gw.lambda.management_arg = &emu->gw;
+  emu->gw.lambda.faults = emu->faults;
+  emu->gw.lambda.invocations = emu->invocations;
+  emu->gw.lambda.invokers = emu->invokers;
+  emu->gw.lambda.owner_retain = deployment_retain;
+  emu->gw.lambda.owner_release = deployment_release;
   if (!emu->dynamo) {
     emu_config_free(config);
     goto fail;
@@ -550,7 +550,7 @@ struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *
     goto fail;
   if (start_civetweb(emu, opts, err, cap) != 0)
     goto fail;
-  if (ws_gateway_start_watchdog(emu) != 0) {
+  if (ws_gateway_start_watchdog(&emu->gw) != 0) {
     snprintf(err, cap, "cannot start the timeout thread");
     goto fail;
   }
@@ -562,12 +562,12 @@ struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *
     goto fail;
   }
   /* What handlers build https://{domainName}/{stage} from. */
-  snprintf(emu->domain_name, sizeof(emu->domain_name), "%s:%d",
+  snprintf(emu->gw.domain_name, sizeof(emu->gw.domain_name), "%s:%d",
            strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1" : host, emu->port);
-  snprintf(emu->base_url, sizeof(emu->base_url), "http://%s", emu->domain_name);
-  if (emu->tls_port)
-    snprintf(emu->tls_domain_name, sizeof(emu->tls_domain_name), "%s:%d",
-             strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1" : host, emu->tls_port);
+  snprintf(emu->base_url, sizeof(emu->base_url), "http://%s", emu->gw.domain_name);
+  if (emu->gw.tls_port)
+    snprintf(emu->gw.tls_domain_name, sizeof(emu->gw.tls_domain_name), "%s:%d",
+             strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1" : host, emu->gw.tls_port);
   return emu;
 fail:
   emu_server_stop(emu);
@@ -577,11 +577,11 @@ fail:
 void emu_server_stop(struct emu *emu) {
   if (!emu)
     return;
-  atomic_store(&emu->stopping, 1);
+  atomic_store(&emu->gw.stopping, 1);
   /* First: no deployment is published while the server shuts down. */
   emu_reload_free(emu->reload);
   emu->reload = NULL;
-  ws_gateway_stop_watchdog(emu);
+  ws_gateway_stop_watchdog(&emu->gw);
   dynamo_ttl_stop(emu->ttl_sweeper);
   emu->ttl_sweeper = NULL;
   if (emu->mg) {
@@ -592,44 +592,44 @@ void emu_server_stop(struct emu *emu) {
   }
   /* Handlers abandoned at their deadline may still run and call into the
    * store and the registry: wait for them (diag.sleep caps at 60 s). */
-  while (atomic_load(&emu->lambda.inflight) > 0) {
+  while (atomic_load(&emu->gw.lambda.inflight) > 0) {
     struct timespec ms = {0, 1000000L};
     nanosleep(&ms, NULL);
   }
   lambda_pool_free(emu->invokers);
-  ws_registry_free(emu->registry);
-  ws_limit_free(emu->limits);
-  emu_guard_free(emu->guard);
+  ws_registry_free(emu->gw.registry);
+  ws_limit_free(emu->gw.limits);
+  emu_guard_free(emu->gw.guard);
   dynamo_close(emu->dynamo);
   emu_faults_free(emu->faults);
   emu_invocations_free(emu->invocations);
   /* The connections (freed with the registry) held their deployments; this
    * drops the last one. */
-  ws_deployment_slot_publish(&emu->deployed, NULL);
+  ws_deployment_slot_publish(&emu->gw.deployed, NULL);
   if (emu->remove_data_dir)
     nftw(emu->data_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
   free(emu);
 }
 
 void emu_server_print_banner(struct emu *emu, FILE *out) {
-  struct ws_deployment *d = ws_deployment_slot_acquire(&emu->deployed);
+  struct ws_deployment *d = ws_deployment_slot_acquire(&emu->gw.deployed);
   const struct emu_config *cfg = d->config;
   size_t i;
 
   fprintf(out, "wsgw %s ready on %s\n", WSGW_VERSION, emu->base_url);
   for (i = 0; i < cfg->napis; i++) {
     const struct emu_api *a = &cfg->apis[i];
-    fprintf(out, "  WebSocket (%s):   ws://%s/%s\n", a->name, emu->domain_name, a->stage);
+    fprintf(out, "  WebSocket (%s):   ws://%s/%s\n", a->name, emu->gw.domain_name, a->stage);
     if (a->base_path)
-      fprintf(out, "  mapping (%s):     ws://%s/%s  (domainName %s)\n", a->name, emu->domain_name,
+      fprintf(out, "  mapping (%s):     ws://%s/%s  (domainName %s)\n", a->name, emu->gw.domain_name,
               a->base_path, a->domain_name);
     fprintf(out, "  @connections:     %s/%s/@connections/{connectionId}\n", emu->base_url,
             a->stage);
   }
   fprintf(out, "  DynamoDB:         %s\n", emu->base_url);
-  if (emu->tls_port) {
+  if (emu->gw.tls_port) {
     fprintf(out, "  TLS:              wss://%s/{stage}, https://%s (certificate: %s)\n",
-            emu->tls_domain_name, emu->tls_domain_name, emu->tls_cert_path);
+            emu->gw.tls_domain_name, emu->gw.tls_domain_name, emu->tls_cert_path);
   }
   fprintf(out, "  data directory:   %s%s\n", emu->data_dir,
           emu->remove_data_dir ? " (in memory: removed at exit)" : "");
@@ -640,7 +640,7 @@ void emu_server_print_banner(struct emu *emu, FILE *out) {
             cfg->apis[i].stage);
   fprintf(out, "  export AWS_REGION=%s\n", cfg->region);
   fprintf(out, "  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local\n");
-  if (emu->tls_port)
+  if (emu->gw.tls_port)
     fprintf(out, "  export NODE_EXTRA_CA_CERTS=%s\n", emu->tls_cert_path);
   fflush(out);
   ws_deployment_release(d);

@@ -70,13 +70,10 @@ struct emu_options {
 };
 
 struct emu {
-  struct ws_deployment_slot deployed; /* the current config, compiled and resolved */
+  struct ws_gateway gw;              /* the gateway's context: deployment, Lambda
+                                        runtime, registry, limits, guard, watchdog */
   struct emu_reload *reload;         /* handler libraries, the watcher thread */
-  struct lambda_runtime lambda;      /* what invocations use (inflight: atomic) */
   char region[64];                   /* the config's region at start (DynamoDB's) */
-  struct ws_registry *registry;
-  struct ws_limit *limits;           /* the --max-connections cap (atomics) */
-  struct emu_guard *guard;           /* head budget and frame cap counters (atomics) */
   struct emu_faults *faults;           /* fault injection (own lock) */
   struct emu_invocations *invocations; /* the invocation log (own lock) */
   struct lambda_pool *invokers;        /* threads for handler invocations (own lock) */
@@ -84,17 +81,10 @@ struct emu {
   struct mg_context *mg;
   int port;
   char host[64];
-  char domain_name[96];            /* "127.0.0.1:PORT" */
   char base_url[128];              /* "http://127.0.0.1:PORT" */
-  int tls_port;                    /* 0 when there is no TLS listener */
-  char tls_domain_name[96];        /* "127.0.0.1:TLSPORT" */
   char tls_cert_path[PATH_MAX];    /* the certificate clients should trust */
   char data_dir[PATH_MAX];
   int remove_data_dir;
-  atomic_int stopping;
-  int64_t idle_timeout_ms;
-  int64_t max_duration_ms;
-  struct ws_watchdog watchdog;     /* ws_gateway's timeout thread */
   struct dynamo_ttl_sweeper *ttl_sweeper; /* expired-item deletion (dynamo_ttl.h), or NULL */
 };
 

@@ -211,7 +211,7 @@ struct port_id {
 static int id_known(void *arg) {
   struct port_id *p = arg;
 
-  return ws_registry_id_for_port(p->emu->registry, p->port, p->id) == 0;
+  return ws_registry_id_for_port(p->emu->gw.registry, p->port, p->id) == 0;
 }
 
 /* c's connectionId (the server maps the client's port to it). */

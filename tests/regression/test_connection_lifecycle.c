@@ -329,7 +329,7 @@ static int slow_reader(struct fixture *f, char id[ID_LEN + 1]) {
 
   assert_true(fd >= 0);
   assert_int_equal(status, 101);
-  assert_int_equal(ws_registry_id_for_port(f->emu->registry, local_port(fd), id), 0);
+  assert_int_equal(ws_registry_id_for_port(f->emu->gw.registry, local_port(fd), id), 0);
   return fd;
 }
 
