@@ -382,8 +382,9 @@ static void dispatch_message(struct ws_gateway *gw, struct ws_conn *c, const cha
   atomic_store(&c->last_active_ms, emu_time_now_ms());
   if (ai < 0) {
     /* DEVIATION: the API or stage is gone from the reloaded config. AWS
-     * closes the connections of a deleted stage [unverified]; a message to
-     * one closes it with 1001 "Going away", as a server-side end does. */
+     * drops the clients of a deleted stage (close code unverified); here a
+     * message to one closes it with 1001 "Going away", as a server-side end
+     * does, and end_connection finds no $disconnect to run. */
     ws_deployment_release(d);
     ws_registry_close(c, 1001, "Going away");
     return;
