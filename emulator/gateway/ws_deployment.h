@@ -91,6 +91,13 @@ void ws_deployment_slot_init(struct ws_deployment_slot *s, struct ws_deployment 
 /* A reference to the current deployment (release it with
  * ws_deployment_release), or NULL when the slot is empty. */
 struct ws_deployment *ws_deployment_slot_acquire(struct ws_deployment_slot *s);
+/* Whether d (which the caller holds a reference to) is the current
+ * deployment: one atomic load, no reference taken. The per-message fast
+ * path: a connection whose own deployment is still current uses it. */
+static inline int ws_deployment_slot_is_current(struct ws_deployment_slot *s,
+                                                const struct ws_deployment *d) {
+  return atomic_load_explicit(&s->current, memory_order_acquire) == d;
+}
 /* Makes d current (the slot takes over d's reference) and drops the slot's
  * reference to the previous one. d may be NULL (at stop). */
 void ws_deployment_slot_publish(struct ws_deployment_slot *s, struct ws_deployment *d);

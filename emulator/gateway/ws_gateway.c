@@ -366,11 +366,24 @@ static void event_conn_in(const struct ws_gateway *gw, const struct ws_conn *c,
   ec->stage_variables = api->stage_variables;
 }
 
+/* The current deployment for a message or the end of c, with a reference
+ * the caller drops with done_with(c, d). */
+static struct ws_deployment *current_for(struct ws_gateway *gw, const struct ws_conn *c) {
+  if (ws_deployment_slot_is_current(&gw->deployed, c->deployment))
+    return c->deployment; /* c's own reference covers the call */
+  return ws_deployment_slot_acquire(&gw->deployed);
+}
+
+static void done_with(const struct ws_conn *c, struct ws_deployment *d) {
+  if (d != c->deployment)
+    ws_deployment_release(d);
+}
+
 static void dispatch_message(struct ws_gateway *gw, struct ws_conn *c, const char *body,
                              size_t len) {
-  /* SPEC docs/spec/apigw-websocket.md 4.2 and the README's "Behaviour vs AWS"
-   * (config reload): a message runs on the current deployment. */
-  struct ws_deployment *d = ws_deployment_slot_acquire(&gw->deployed);
+  /* A message runs on the current deployment. Until a reload, that is the
+   * connection's own, which it holds: no reference to take. */
+  struct ws_deployment *d = current_for(gw, c);
   int ai = d ? api_of(d, c) : -1;
   const struct emu_api *api;
   struct ws_access_log *log;
@@ -385,7 +398,7 @@ static void dispatch_message(struct ws_gateway *gw, struct ws_conn *c, const cha
      * drops the clients of a deleted stage (close code unverified); here a
      * message to one closes it with 1001 "Going away", as a server-side end
      * does, and end_connection finds no $disconnect to run. */
-    ws_deployment_release(d);
+    done_with(c, d);
     ws_registry_close(c, 1001, "Going away");
     return;
   }
@@ -402,7 +415,7 @@ static void dispatch_message(struct ws_gateway *gw, struct ws_conn *c, const cha
       log_event(log, api, log_copy(log, event), 403, 0, "Forbidden");
       cJSON_Delete(event);
     }
-    ws_deployment_release(d);
+    done_with(c, d);
     return;
   }
   event_conn_in(gw, c, api, &ec);
@@ -427,7 +440,7 @@ static void dispatch_message(struct ws_gateway *gw, struct ws_conn *c, const cha
       ws_registry_send(c, MG_WEBSOCKET_OPCODE_TEXT, out, strlen(out));
   }
   lambda_result_free(&res);
-  ws_deployment_release(d);
+  done_with(c, d);
 }
 
 /* RFC 3629 well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
@@ -563,7 +576,7 @@ static void end_connection(struct ws_gateway *gw, const struct mg_connection *co
   /* SPEC docs/spec/apigw-websocket.md 8: $disconnect runs after the connection is
    * closed (posting to it now gets 410). */
   /* The current deployment's $disconnect; none when the API is gone from it. */
-  d = ws_deployment_slot_acquire(&gw->deployed);
+  d = current_for(gw, c);
   ai = d ? api_of(d, c) : -1;
   if (ai >= 0)
     route = emu_api_route(&d->config->apis[ai], "$disconnect");
@@ -602,7 +615,7 @@ static void end_connection(struct ws_gateway *gw, const struct mg_connection *co
               (long)res.duration_ms, res.outcome == LAMBDA_OK ? NULL : res.error);
     lambda_result_free(&res);
   }
-  ws_deployment_release(d);
+  done_with(c, d);
   ws_registry_conn_unref(c);
 }
 

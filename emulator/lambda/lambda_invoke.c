@@ -34,7 +34,6 @@
 #include "emu_invocations.h"
 #include "emu_log.h"
 #include "emu_time.h"
-#include "lambda_lib.h"
 #include "lambda_pool.h"
 #include <wsgw/handler.h>
 
@@ -177,12 +176,14 @@ struct invocation {
   int done;
   int abandoned;
   wsgw_handler_fn *handler;
-  struct lambda_lib *lib; /* a reference while the handler may run, or NULL */
   cJSON *event; /* owned */
   cJSON *response;
   struct wsgw_ctx ctx;
   struct lambda_runtime *rt;
-  void *owner; /* retained once the caller abandoned the invocation, or NULL */
+  /* The target's owner (its deployment, which holds the handler's library
+   * version), retained once the caller abandoned the invocation, or NULL.
+   * Until then the caller's own reference keeps both alive. */
+  void *owner;
   int latency_ms; /* injected before the handler runs */
   lambda_returned_fn *on_return; /* may be NULL */
   void *on_return_arg;
@@ -199,7 +200,6 @@ static void invocation_free(struct invocation *inv) {
 static void invocation_run(void *arg) {
   struct invocation *inv = arg;
   struct lambda_runtime *rt = inv->rt;
-  struct lambda_lib *lib = inv->lib;
   cJSON *resp;
 
   if (inv->latency_ms > 0) {
@@ -224,9 +224,6 @@ static void invocation_run(void *arg) {
       rt->owner_release(inv->owner);
     invocation_free(inv);
   }
-  /* The handler has returned: its library version may be unloaded now
-   * (lambda_lib.h). */
-  lambda_lib_unref(lib);
   /* Last: emu_server_stop waits for this count before freeing the config. */
   atomic_fetch_sub(&rt->inflight, 1);
 }
@@ -275,9 +272,6 @@ void lambda_invoke_then(struct lambda_runtime *rt, const struct lambda_target *t
   pthread_mutex_init(&inv->lock, NULL);
   pthread_cond_init(&inv->cond, NULL);
   inv->handler = handler;
-  inv->lib = t->ref.lib;
-  if (inv->lib)
-    lambda_lib_ref(inv->lib); /* the caller's deployment holds one: it is alive */
   inv->event = event;
   inv->rt = rt;
   inv->ctx.rt = rt;

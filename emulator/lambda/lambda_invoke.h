@@ -59,10 +59,11 @@ struct lambda_runtime {
 };
 
 /* A function as deployed: its config (name, timeout, environment) and the
- * handler it resolved to. Both outlive the call (the caller holds the
- * deployment); the invocation takes its own reference to the library
- * version, so a handler still running after its deadline keeps its code
- * mapped. */
+ * handler it resolved to. Both live as long as `owner` (the deployment,
+ * which holds a reference to the handler's library version): the caller
+ * holds the owner for the call, and a handler abandoned at its deadline
+ * gets its own hold (owner_retain), so its code stays mapped and its
+ * environment valid until it returns. No reference is taken per call. */
 struct lambda_target {
   const struct emu_function *fn;
   struct lambda_ref ref;

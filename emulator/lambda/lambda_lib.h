@@ -10,11 +10,16 @@
  * missing one fails the load rather than a later call; no version's symbols
  * bind another's); the copy is removed right after dlopen (the mapping
  * stays).
- * Lifetime: reference counted (atomic). The loader holds one reference for
- * the version in service, each deployment (ws_deployment) one per handler
- * it resolved to it, and each invocation one while its handler runs
- * (lambda_invoke). The last lambda_lib_unref dlclose's it: an old version
- * is unloaded only after the last invocation running its code returned.
+ * Lifetime: reference counted (atomic). The loader's handler set holds one
+ * reference for the version in service, and each deployment (ws_deployment)
+ * one per handler it resolved to it. An invocation runs under a reference
+ * to its deployment (the message's, or one retained for a handler abandoned
+ * at its deadline: lambda_invoke), so the last lambda_lib_unref, which
+ * dlclose's the version, comes only after the last invocation running its
+ * code returned. A WebSocket connection keeps the deployment it connected
+ * under, so the version of that deployment stays mapped (unused) until
+ * such connections close: at most the versions some open connection
+ * connected under, whatever the number of reloads.
  * Threading: ref/unref from any thread; the rest is immutable after load.
  */
 #ifndef LAMBDA_LIB_H
