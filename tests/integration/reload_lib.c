@@ -11,7 +11,9 @@
  *   lib.version  returns "vN"
  *   lib.sleep    posts "sleeping vN" to its connection (so a test knows the
  *                old code runs), sleeps the body's "ms" (at most 5000), then
- *                returns "slept vN"
+ *                returns "slept vN"; with "woke": true in the body it also
+ *                posts "woke vN" after sleeping (a handler abandoned at its
+ *                deadline shows that its code still ran to the end)
  *   lib.post     posts "posted vN" to its own connection through
  *                wsgw_post_to_connection, returns nothing
  * It uses only <wsgw/handler.h>: the wsgw_* functions come from the process
@@ -60,6 +62,7 @@ __attribute__((unused)) static cJSON *lib_sleep(const cJSON *event, struct wsgw_
   cJSON *msg = cJSON_IsString(body) ? cJSON_Parse(body->valuestring) : NULL;
   const cJSON *ms = cJSON_GetObjectItemCaseSensitive(msg, "ms");
   int n = cJSON_IsNumber(ms) && ms->valueint > 0 && ms->valueint <= 5000 ? ms->valueint : 0;
+  int woke = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(msg, "woke"));
   struct timespec ts = {n / 1000, (long)(n % 1000) * 1000000L};
 
   cJSON_Delete(msg);
@@ -67,6 +70,8 @@ __attribute__((unused)) static cJSON *lib_sleep(const cJSON *event, struct wsgw_
     return wsgw_fail(ctx, "post failed: %s", wsgw_last_error_type(ctx));
   while (nanosleep(&ts, &ts) != 0)
     ;
+  if (woke && post_self(event, ctx, "woke " TAG) != 200)
+    return wsgw_fail(ctx, "post failed: %s", wsgw_last_error_type(ctx));
   return wsgw_response(200, "slept " TAG);
 }
 

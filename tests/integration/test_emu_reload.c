@@ -42,6 +42,7 @@ static const char CONFIG[] =
     "\"routeSelectionExpression\":\"$request.body.action\","
     "\"routes\":{\"$default\":{\"function\":{\"handler\":\"lib.version\"},\"returnResponse\":true},"
     "\"sleep\":{\"function\":{\"handler\":\"lib.sleep\",\"timeout\":10},\"returnResponse\":true},"
+    "\"slow\":{\"function\":{\"handler\":\"lib.sleep\",\"timeout\":1},\"returnResponse\":true},"
     "\"post\":\"lib.post\"}}]}";
 
 struct fixture {
@@ -213,6 +214,25 @@ static void test_an_invocation_in_flight_during_a_reload_finishes_on_the_old_cod
   wsgw_kit_ws_free(other);
 }
 
+static void test_a_handler_abandoned_at_its_deadline_keeps_its_code_through_a_reload(
+    void **state) {
+  struct fixture *f = *state;
+
+  /* The client connected under v1; v2 is current when the slow handler
+   * starts, and v1 again while it sleeps past its 1 s timeout. Nothing but
+   * the abandoned invocation then holds v2's deployment: its code must stay
+   * mapped until it returns (else this process crashes). */
+  assert_int_equal(reload_replace_by_rename(reload_lib("V2"), f->lib), 0);
+  CHECK(wsgw_kit_wait_reloads(f->emu, 1, 0, WAIT_MS));
+  CHECK(wsgw_kit_send_text(f->ws, "{\"action\":\"slow\",\"ms\":2000,\"woke\":true}"));
+  CHECK(wsgw_kit_expect_text(f->ws, "sleeping v2", WAIT_MS));
+  assert_int_equal(reload_replace_by_rename(reload_lib("V1"), f->lib), 0);
+  CHECK(wsgw_kit_wait_reloads(f->emu, 2, 0, WAIT_MS));
+  CHECK(wsgw_kit_expect_json(f->ws, "{\"message\":\"Endpoint request timed out\"}", WAIT_MS));
+  CHECK(wsgw_kit_expect_text(f->ws, "woke v2", WAIT_MS));
+  expect_version(f->ws, "v1");
+}
+
 static const char CONFIG_ECHO[] =
     "{\"apis\":[{\"name\":\"app\",\"stage\":\"dev\","
     "\"routeSelectionExpression\":\"$request.body.action\","
@@ -272,6 +292,9 @@ int main(void) {
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(
           test_an_invocation_in_flight_during_a_reload_finishes_on_the_old_code, setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          test_a_handler_abandoned_at_its_deadline_keeps_its_code_through_a_reload, setup,
+          teardown),
       cmocka_unit_test_setup_teardown(
           test_a_config_reload_changes_a_route_without_dropping_the_client, setup, teardown),
       cmocka_unit_test_setup_teardown(test_an_invalid_config_reload_keeps_the_old_config, setup,
