@@ -836,16 +836,6 @@ const struct emu_route *emu_api_route(const struct emu_api *api, const char *key
   return NULL;
 }
 
-const struct emu_api *emu_config_api_for_stage(const struct emu_config *cfg, const char *stage,
-                                               size_t len) {
-  size_t i;
-
-  for (i = 0; i < cfg->napis; i++)
-    if (strlen(cfg->apis[i].stage) == len && memcmp(cfg->apis[i].stage, stage, len) == 0)
-      return &cfg->apis[i];
-  return NULL;
-}
-
 const struct emu_api *emu_config_api(const struct emu_config *cfg, const char *path, size_t len) {
   size_t i;
 
