@@ -836,12 +836,16 @@ const struct emu_route *emu_api_route(const struct emu_api *api, const char *key
   return NULL;
 }
 
-const struct emu_api *emu_config_api_for_stage(const struct emu_config *cfg, const char *stage,
-                                               size_t len) {
+const struct emu_api *emu_config_api(const struct emu_config *cfg, const char *path, size_t len) {
   size_t i;
 
-  for (i = 0; i < cfg->napis; i++)
-    if (strlen(cfg->apis[i].stage) == len && memcmp(cfg->apis[i].stage, stage, len) == 0)
-      return &cfg->apis[i];
+  for (i = 0; i < cfg->napis; i++) {
+    const struct emu_api *a = &cfg->apis[i];
+    /* SPEC docs/spec/apigw-websocket.md 1: an API mapping binds (api, stage, path);
+     * the API answers at its stage path and at its mapping path. */
+    if ((strlen(a->stage) == len && memcmp(a->stage, path, len) == 0) ||
+        (a->base_path && strlen(a->base_path) == len && memcmp(a->base_path, path, len) == 0))
+      return a;
+  }
   return NULL;
 }

@@ -21,7 +21,8 @@
  *   fixtures/chat.json:7:18: apis[0].routes.echo.function.timeout: expected a positive number of seconds
  * Ownership: emu_config owns everything reachable from it; emu_config_free
  * releases it. A loaded config is immutable and shared read-only by all
- * threads of the server.
+ * threads of the server, inside a deployment (ws_deployment.h); a reload
+ * loads a new one and never changes a loaded one.
  */
 #ifndef EMU_CONFIG_H
 #define EMU_CONFIG_H
@@ -86,8 +87,10 @@ void emu_config_empty(struct emu_config *out);
 void emu_config_free(struct emu_config *cfg);
 
 const struct emu_route *emu_api_route(const struct emu_api *api, const char *key);
-/* The API serving a stage name, or NULL. */
-const struct emu_api *emu_config_api_for_stage(const struct emu_config *cfg,
-                                               const char *stage, size_t len);
+/* The API answering at the first path segment `path` (len bytes): its stage
+ * or its API mapping path (customDomain.path), or NULL. The one lookup the
+ * gateway, @connections and the control pages use (per handshake and per
+ * request: a scan of the few APIs, no allocation). */
+const struct emu_api *emu_config_api(const struct emu_config *cfg, const char *path, size_t len);
 
 #endif

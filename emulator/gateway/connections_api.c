@@ -16,9 +16,10 @@
 #include "apigw_errors.h"
 #include "emu_faults.h"
 #include "emu_id.h"
-#include "emu_server.h"
 #include "emu_time.h"
 #include "http_util.h"
+#include "ws_deployment.h"
+#include "ws_gateway.h"
 #include "ws_registry.h"
 
 /* SPEC docs/spec/apigw-websocket.md 6: PostToConnection Data max 131072 bytes -> 413. */
@@ -46,11 +47,11 @@ static void respond_error(struct connections_api_response *out, enum apigw_error
   respond(out, apigw_error_status(e), apigw_error_type(e), body ? body : apigw_error_body(e));
 }
 
-void connections_api_handle(struct emu *emu, const char *method, const char *path,
+void connections_api_handle(struct ws_gateway *gw, const char *method, const char *path,
                             const char *body, size_t len, struct connections_api_response *out) {
   const char *at = strstr(path, "/@connections");
   const char *id = at ? at + 1 + strlen(segment) : NULL;
-  const struct emu_api *api = NULL;
+  char api_id[sizeof(((struct emu_api *)0)->api_id)] = "";
   struct ws_conn *c;
 
   emu_buf_init(&out->body, 64 * 1024);
@@ -61,8 +62,12 @@ void connections_api_handle(struct emu *emu, const char *method, const char *pat
   /* The stage is the path before /@connections; the root form has none. */
   if (at != path) {
     const char *stage = path + 1;
-    api = emu_server_api(emu, stage, (size_t)(at - stage), NULL);
-    if (!api) {
+    struct ws_deployment *d = ws_deployment_slot_acquire(&gw->deployed);
+    int ai = d ? ws_deployment_api(d, stage, (size_t)(at - stage)) : -1;
+    if (ai >= 0)
+      memcpy(api_id, d->config->apis[ai].api_id, sizeof(api_id));
+    ws_deployment_release(d);
+    if (ai < 0) {
       /* SPEC docs/spec/apigw-websocket.md 1: a wrong stage on the execute-api host
        * answers 403 {"message":"Forbidden"} (SDK: ForbiddenException). */
       respond_error(out, APIGW_ERR_FORBIDDEN, NULL);
@@ -96,7 +101,7 @@ void connections_api_handle(struct emu *emu, const char *method, const char *pat
      * chosen ids (SPEC docs/spec/apigw-websocket.md 7: GoneException 410,
      * ForbiddenException 403, LimitExceededException 429). */
     int status;
-    if (emu_faults_connections(emu->faults, id, &status)) {
+    if (emu_faults_connections(gw->lambda.faults, id, &status)) {
       respond_error(out, apigw_error_of_status(APIGW_MANAGEMENT, status, APIGW_ERR_INTERNAL), NULL);
       return;
     }
@@ -105,10 +110,10 @@ void connections_api_handle(struct emu *emu, const char *method, const char *pat
     respond_error(out, APIGW_ERR_PAYLOAD_TOO_LARGE, NULL);
     return;
   }
-  c = ws_registry_get(emu->registry, id, strlen(id));
+  c = ws_registry_get(gw->registry, id, strlen(id));
   /* DEVIATION: whether a connection is reachable through another stage's
    * path is [unverified]; we answer 410, as for an unknown id. */
-  if (c && api && c->api != api) {
+  if (c && api_id[0] && strcmp(c->api->api_id, api_id) != 0) {
     ws_registry_conn_unref(c);
     c = NULL;
   }
@@ -167,7 +172,7 @@ void connections_api_handle(struct emu *emu, const char *method, const char *pat
   ws_registry_conn_unref(c);
 }
 
-void connections_api_serve(struct emu *emu, struct mg_connection *conn, const char *path) {
+void connections_api_serve(struct ws_gateway *gw, struct mg_connection *conn, const char *path) {
   const struct mg_request_info *ri = mg_get_request_info(conn);
   struct connections_api_response resp;
   char request_id[EMU_UUID_LEN + 1];
@@ -206,7 +211,7 @@ void connections_api_serve(struct emu *emu, struct mg_connection *conn, const ch
     emu_buf_free(&body);
     return;
   }
-  connections_api_handle(emu, ri->request_method, path, body.data ? body.data : "", body.len,
+  connections_api_handle(gw, ri->request_method, path, body.data ? body.data : "", body.len,
                          &resp);
   if (resp.error_type) {
     headers[nh].name = "x-amzn-ErrorType";

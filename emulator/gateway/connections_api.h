@@ -15,7 +15,7 @@
 
 #include "emu_buf.h"
 
-struct emu;
+struct ws_gateway;
 struct mg_connection;
 
 struct connections_api_response {
@@ -27,10 +27,10 @@ struct connections_api_response {
 /* Whether a decoded path addresses the management API. */
 int connections_api_matches(const char *path);
 /* Handles one request; out->body must be emu_buf_free'd by the caller. */
-void connections_api_handle(struct emu *emu, const char *method, const char *path,
+void connections_api_handle(struct ws_gateway *gw, const char *method, const char *path,
                             const char *body, size_t len, struct connections_api_response *out);
 /* The HTTP endpoint: reads the request, handles it, writes the response.
  * path is the percent-decoded request path (http_util_path). */
-void connections_api_serve(struct emu *emu, struct mg_connection *conn, const char *path);
+void connections_api_serve(struct ws_gateway *gw, struct mg_connection *conn, const char *path);
 
 #endif

@@ -36,7 +36,7 @@
 #include "emu_guard.h"
 #include "emu_id.h"
 #include "emu_log.h"
-#include "emu_server.h"
+#include "ws_deployment.h"
 #include "emu_time.h"
 #include "emu_utf8.h"
 #include "http_util.h"
@@ -54,10 +54,10 @@
 #define WS_MAX_FRAME (32 * 1024)
 #define WS_MAX_MESSAGE (128 * 1024)
 
-static void event_conn(const struct emu *emu, const struct ws_conn *c,
+static void event_conn(const struct ws_gateway *gw, const struct ws_conn *c,
                        struct ws_event_conn *ec) {
   ec->api = c->api;
-  ec->domain_name = c->domain_name ? c->domain_name : emu->domain_name;
+  ec->domain_name = c->domain_name ? c->domain_name : gw->domain_name;
   ec->stage_variables = c->api->stage_variables;
   ec->connection_id = c->id;
   ec->connected_at_ms = c->connected_at_ms;
@@ -66,36 +66,28 @@ static void event_conn(const struct emu *emu, const struct ws_conn *c,
   ec->authorizer = c->authorizer;
 }
 
-/* The stage named by a handshake path "/{stage}" (a trailing slash is
- * tolerated). */
-static const struct emu_api *stage_of_path(struct emu *emu, const char *path,
-                                           const struct ws_route_expr **expr) {
+/* The API (its index in d) named by a handshake path "/{stage}" (a
+ * trailing slash is tolerated), or -1. */
+static int stage_of_path(const struct ws_deployment *d, const char *path) {
   size_t len;
 
   if (path[0] != '/')
-    return NULL;
+    return -1;
   path++;
   len = strlen(path);
   if (len > 0 && path[len - 1] == '/')
     len--;
   if (memchr(path, '/', len))
-    return NULL;
-  return emu_server_api(emu, path, len, expr);
-}
-
-/* The API's access log, or NULL. */
-static struct ws_access_log *access_log_of(const struct emu *emu, const struct emu_api *api) {
-  size_t i = (size_t)(api - emu->config.apis);
-
-  return i < emu->config.napis ? emu->access_logs[i] : NULL;
+    return -1;
+  return ws_deployment_api(d, path, len);
 }
 
 /* A copy of what the access log needs from an event (the event itself is
  * handed to the invocation), or NULL when the API logs nothing. */
-static cJSON *log_copy(const struct emu *emu, const struct emu_api *api, const cJSON *event) {
+static cJSON *log_copy(const struct ws_access_log *log, const cJSON *event) {
   cJSON *o;
 
-  if (!access_log_of(emu, api))
+  if (!log)
     return NULL;
   o = cJSON_CreateObject();
   cJSON_AddItemToObject(o, "requestContext",
@@ -103,11 +95,10 @@ static cJSON *log_copy(const struct emu *emu, const struct emu_api *api, const c
   return o;
 }
 
-static void log_event(const struct emu *emu, const struct emu_api *api, cJSON *copy, int status,
-                      long latency, const char *error) {
+static void log_event(struct ws_access_log *log, const struct emu_api *api, cJSON *copy,
+                      int status, long latency, const char *error) {
   if (copy)
-    ws_access_log_write(access_log_of(emu, api), copy, status, latency, error,
-                        api->stage_variables);
+    ws_access_log_write(log, copy, status, latency, error, api->stage_variables);
   cJSON_Delete(copy);
 }
 
@@ -128,24 +119,26 @@ static int reject_error(const struct mg_connection *conn, enum apigw_error e) {
 
 /* Runs the API's Lambda REQUEST authorizer. Returns 0 to continue (with
  * c->authorizer set) or the HTTP status that rejects the handshake. */
-static int authorize(struct emu *emu, const struct emu_api *api, struct ws_conn *c,
-                     const struct ws_event_header *headers, size_t nheaders,
+static int authorize(struct ws_gateway *gw, const struct ws_deployment *d, size_t ai,
+                     struct ws_conn *c, const struct ws_event_header *headers, size_t nheaders,
                      const struct mg_request_info *ri) {
+  const struct emu_api *api = &d->config->apis[ai];
+  struct ws_access_log *log = ws_deployment_log(d, ai);
   struct ws_event_conn ec;
   struct lambda_result res;
   char arn[512];
   cJSON *connect_event, *event, *context = NULL, *copy;
-  enum ws_authorizer_decision d;
+  enum ws_authorizer_decision decision;
 
   /* SPEC docs/spec/apigw-websocket.md 9: a missing identity source gets 401 without
    * invoking the authorizer [unverified: REST behaviour]. */
   if (!ws_authorizer_sources_present(api->authorizer->identity_source, headers, nheaders,
                                      ri->query_string)) {
-    if (access_log_of(emu, api)) {
-      event_conn(emu, c, &ec);
+    if (log) {
+      event_conn(gw, c, &ec);
       connect_event = ws_event_connect(&ec, headers, nheaders, ri->query_string, ri->is_ssl,
                                        emu_time_now_ms());
-      log_event(emu, api, log_copy(emu, api, connect_event),
+      log_event(log, api, log_copy(log, connect_event),
                 apigw_error_status(APIGW_ERR_UNAUTHORIZED), 0, "Unauthorized");
       cJSON_Delete(connect_event);
     }
@@ -154,30 +147,30 @@ static int authorize(struct emu *emu, const struct emu_api *api, struct ws_conn 
   /* SPEC docs/spec/apigw-websocket.md 9: methodArn =
    * arn:aws:execute-api:{region}:{account}:{api-id}/{stage}/$connect. */
   snprintf(arn, sizeof(arn), "arn:aws:execute-api:%s:000000000000:%s/%s/$connect",
-           emu->config.region, api->api_id, api->stage);
-  event_conn(emu, c, &ec);
+           d->config->region, api->api_id, api->stage);
+  event_conn(gw, c, &ec);
   connect_event = ws_event_connect(&ec, headers, nheaders, ri->query_string, ri->is_ssl,
                                    emu_time_now_ms());
   event = ws_authorizer_event(connect_event, headers, nheaders, arn, api->stage_variables);
-  copy = log_copy(emu, api, connect_event);
+  copy = log_copy(log, connect_event);
   cJSON_Delete(connect_event);
-  lambda_invoke(emu, &api->authorizer->fn, event, &res);
+  lambda_invoke(&gw->lambda, &d->authorizers[ai], event, &res);
   if (res.outcome != LAMBDA_OK) {
     /* SPEC docs/spec/apigw-websocket.md 9: the error "Unauthorized" -> 401; other
      * authorizer errors -> 500 [unverified]. */
     int unauthorized = res.outcome == LAMBDA_ERROR && strcmp(res.error, "Unauthorized") == 0;
     int status = apigw_error_status(unauthorized ? APIGW_ERR_UNAUTHORIZED : APIGW_ERR_AUTHORIZER_FAILED);
-    log_event(emu, api, copy, status, (long)res.duration_ms, res.error);
+    log_event(log, api, copy, status, (long)res.duration_ms, res.error);
     lambda_result_free(&res);
     return status;
   }
-  d = ws_authorizer_evaluate(res.response, arn, &context);
+  decision = ws_authorizer_evaluate(res.response, arn, &context);
   lambda_result_free(&res);
-  if (d != WS_AUTHORIZER_ALLOW) {
-    int status = apigw_error_status(d == WS_AUTHORIZER_DENY ? APIGW_ERR_HANDSHAKE_FORBIDDEN
-                                                             : APIGW_ERR_AUTHORIZER_FAILED);
-    log_event(emu, api, copy, status, (long)res.duration_ms,
-              d == WS_AUTHORIZER_DENY ? "Forbidden" : "Authorizer response is invalid");
+  if (decision != WS_AUTHORIZER_ALLOW) {
+    int status = apigw_error_status(decision == WS_AUTHORIZER_DENY ? APIGW_ERR_HANDSHAKE_FORBIDDEN
+                                                                    : APIGW_ERR_AUTHORIZER_FAILED);
+    log_event(log, api, copy, status, (long)res.duration_ms,
+              decision == WS_AUTHORIZER_DENY ? "Forbidden" : "Authorizer response is invalid");
     return status;
   }
   cJSON_Delete(copy);
@@ -188,7 +181,7 @@ static int authorize(struct emu *emu, const struct emu_api *api, struct ws_conn 
 
 /* What $connect's return hook needs to register the connection. */
 struct accept {
-  struct emu *emu;
+  struct ws_gateway *gw;
   struct ws_conn *c;
   struct mg_connection *mg;
   int registered; /* set by the hook (under the invocation's lock) */
@@ -206,17 +199,19 @@ static void accept_on_2xx(const cJSON *response, void *arg) {
   int status = lambda_response_status(response);
 
   if (status >= 200 && status <= 299) {
-    ws_registry_add(a->emu->registry, a->c, a->mg);
+    ws_registry_add(a->gw->registry, a->c, a->mg);
     a->registered = 1;
   }
 }
 
 static int on_connect(const struct mg_connection *conn, void *cbdata) {
-  struct emu *emu = cbdata;
+  struct ws_gateway *gw = cbdata;
   const struct mg_request_info *ri = mg_get_request_info(conn);
   char pathbuf[HTTP_UTIL_PATH_MAX];
   const char *uri = http_util_path(conn, pathbuf, sizeof(pathbuf));
-  const struct emu_api *api = uri ? stage_of_path(emu, uri, NULL) : NULL;
+  struct ws_deployment *d;
+  const struct emu_api *api;
+  struct ws_access_log *log;
   const struct emu_route *route;
   struct ws_event_header headers[MG_MAX_HEADERS];
   struct ws_event_conn ec;
@@ -224,18 +219,27 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
   struct ws_conn *c;
   struct accept acc;
   cJSON *event;
-  int i, status;
+  int i, status, ai;
 
-  if (!ws_limit_admit(emu->limits)) {
+  if (!ws_limit_admit(gw->limits)) {
     char body[160];
-    ws_limit_refusal_body(emu->limits, body, sizeof(body));
+    ws_limit_refusal_body(gw->limits, body, sizeof(body));
     return reject(conn, apigw_error_status(APIGW_ERR_TOO_MANY_CONNECTIONS), body);
   }
-  if (!api || atomic_load(&emu->stopping))
+  d = ws_deployment_slot_acquire(&gw->deployed);
+  ai = d && uri ? stage_of_path(d, uri) : -1;
+  if (ai < 0 || atomic_load(&gw->stopping)) {
+    ws_deployment_release(d);
     /* DEVIATION: AWS's answer for an unknown stage is [unverified]; a 403
      * {"message":"Forbidden"} is what its other endpoints answer. */
     return reject_error(conn, APIGW_ERR_HANDSHAKE_FORBIDDEN);
-  c = ws_registry_conn_new(api, ri->remote_addr, mg_get_header(conn, "User-Agent"));
+  }
+  api = &d->config->apis[ai];
+  log = ws_deployment_log(d, ai);
+  /* The connection keeps d (its api points into it): c's reference. */
+  ws_deployment_retain(d);
+  c = ws_registry_conn_new(d, api, ri->remote_addr, mg_get_header(conn, "User-Agent"));
+  ws_deployment_release(d); /* this function's; c holds d from here on */
   if (!c)
     return reject_error(conn, APIGW_ERR_HANDSHAKE_INTERNAL);
   c->remote_port = ri->remote_port;
@@ -252,13 +256,14 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
         memcmp(api->base_path, path, plen) == 0)
       c->domain_name = api->domain_name;
     else
-      c->domain_name = ri->is_ssl && emu->tls_port ? emu->tls_domain_name : emu->domain_name;
+      c->domain_name = ri->is_ssl && gw->tls_port ? gw->tls_domain_name : gw->domain_name;
   }
   for (i = 0; i < ri->num_headers; i++) {
     headers[i].name = ri->http_headers[i].name;
     headers[i].value = ri->http_headers[i].value;
   }
-  if (api->authorizer && (status = authorize(emu, api, c, headers, (size_t)ri->num_headers, ri)) != 0) {
+  if (api->authorizer &&
+      (status = authorize(gw, d, (size_t)ai, c, headers, (size_t)ri->num_headers, ri)) != 0) {
     ws_registry_conn_unref(c);
     return reject_error(conn, apigw_error_of_status(APIGW_HANDSHAKE, status,
                                                     APIGW_ERR_AUTHORIZER_FAILED));
@@ -266,12 +271,13 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
   route = emu_api_route(api, "$connect");
   if (route) {
     cJSON *copy;
-    event_conn(emu, c, &ec);
+    event_conn(gw, c, &ec);
     event = ws_event_connect(&ec, headers, (size_t)ri->num_headers, ri->query_string,
                              ri->is_ssl, emu_time_now_ms());
-    copy = log_copy(emu, api, event);
-    acc = (struct accept){emu, c, (struct mg_connection *)conn, 0};
-    lambda_invoke_then(emu, &route->fn, event, &res, accept_on_2xx, &acc);
+    copy = log_copy(log, event);
+    acc = (struct accept){gw, c, (struct mg_connection *)conn, 0};
+    lambda_invoke_then(&gw->lambda, ws_deployment_route(d, (size_t)ai, route), event, &res,
+                       accept_on_2xx, &acc);
     /* The hook registered c only for a 2xx, which is accepted below. */
     if (res.outcome != LAMBDA_OK) {
       /* SPEC docs/spec/apigw-websocket.md 4.1: a function error rejects the handshake
@@ -279,13 +285,13 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
       enum apigw_error e = res.outcome == LAMBDA_TIMEOUT ? APIGW_ERR_HANDSHAKE_TIMEOUT
                                                          : APIGW_ERR_HANDSHAKE_FUNCTION_ERROR;
       status = apigw_error_status(e);
-      log_event(emu, api, copy, status, (long)res.duration_ms, res.error);
+      log_event(log, api, copy, status, (long)res.duration_ms, res.error);
       lambda_result_free(&res);
       ws_registry_conn_unref(c);
       return reject_error(conn, e);
     }
     status = lambda_result_status(&res);
-    log_event(emu, api, copy, status, (long)res.duration_ms, NULL);
+    log_event(log, api, copy, status, (long)res.duration_ms, NULL);
     if (status < 200 || status > 299) {
       /* SPEC docs/spec/apigw-websocket.md 4.1: any other status is passed through as
        * the HTTP status of the rejected handshake. */
@@ -313,12 +319,12 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
   /* Established (accept_on_2xx): frames posted from now on wait for the
    * 101 (ws_registry_ready). Without a $connect route, from here. */
   if (!route || !acc.registered)
-    ws_registry_add(emu->registry, c, (struct mg_connection *)conn);
+    ws_registry_add(gw->registry, c, (struct mg_connection *)conn);
   {
     /* Fault injection: a slow 101 (the established-but-not-yet-upgraded
      * window made wide enough to test). */
     int delay_ms = 0;
-    if (emu_faults_handshake(emu->faults, c->id, &delay_ms) && delay_ms > 0) {
+    if (emu_faults_handshake(gw->lambda.faults, c->id, &delay_ms) && delay_ms > 0) {
       struct timespec ts = {delay_ms / 1000, (long)(delay_ms % 1000) * 1000000L};
       while (nanosleep(&ts, &ts) != 0)
         ;
@@ -328,12 +334,12 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
 }
 
 static void on_ready(struct mg_connection *conn, void *cbdata) {
-  struct emu *emu = cbdata;
+  struct ws_gateway *gw = cbdata;
   struct ws_conn *c = mg_get_user_connection_data(conn);
 
   if (c) {
     ws_registry_ready(c);
-    emu_guard_ws_open(emu->guard, c);
+    emu_guard_ws_open(gw->guard, c);
   }
 }
 
@@ -352,35 +358,82 @@ static void send_error_frame(struct ws_conn *c, const char *message) {
   ws_registry_send(c, MG_WEBSOCKET_OPCODE_TEXT, frame, (size_t)n);
 }
 
-static void dispatch_message(struct emu *emu, struct ws_conn *c, const char *body,
+/* The index in d of connection c's API: the one it connected to, looked up
+ * by id when d is a later deployment (a config or handler reload), or -1
+ * when d no longer has it. */
+static int api_of(const struct ws_deployment *d, const struct ws_conn *c) {
+  if (d == c->deployment)
+    return (int)(c->api - d->config->apis);
+  return ws_deployment_api_by_id(d, c->api->api_id);
+}
+
+/* Fills ec for an event of c's API as the deployment d has it (its stage
+ * variables may have changed since c connected). */
+static void event_conn_in(const struct ws_gateway *gw, const struct ws_conn *c,
+                          const struct emu_api *api, struct ws_event_conn *ec) {
+  event_conn(gw, c, ec);
+  ec->api = api;
+  ec->stage_variables = api->stage_variables;
+}
+
+/* The current deployment for a message or the end of c, with a reference
+ * the caller drops with done_with(c, d). */
+static struct ws_deployment *current_for(struct ws_gateway *gw, const struct ws_conn *c) {
+  if (ws_deployment_slot_is_current(&gw->deployed, c->deployment))
+    return c->deployment; /* c's own reference covers the call */
+  return ws_deployment_slot_acquire(&gw->deployed);
+}
+
+static void done_with(const struct ws_conn *c, struct ws_deployment *d) {
+  if (d != c->deployment)
+    ws_deployment_release(d);
+}
+
+static void dispatch_message(struct ws_gateway *gw, struct ws_conn *c, const char *body,
                              size_t len) {
-  const struct ws_route_expr *expr = NULL;
+  /* A message runs on the current deployment. Until a reload, that is the
+   * connection's own, which it holds: no reference to take. */
+  struct ws_deployment *d = current_for(gw, c);
+  int ai = d ? api_of(d, c) : -1;
+  const struct emu_api *api;
+  struct ws_access_log *log;
   const struct emu_route *route;
   struct ws_event_conn ec;
   struct lambda_result res;
   cJSON *event, *copy;
 
   atomic_store(&c->last_active_ms, emu_time_now_ms());
-  emu_server_api(emu, c->api->stage, strlen(c->api->stage), &expr);
-  route = ws_routes_select(c->api, expr, body, len);
+  if (ai < 0) {
+    /* DEVIATION: the API or stage is gone from the reloaded config. AWS
+     * drops the clients of a deleted stage (close code unverified); here a
+     * message to one closes it with 1001 "Going away", as a server-side end
+     * does, and end_connection finds no $disconnect to run. */
+    done_with(c, d);
+    ws_registry_close(c, apigw_close_code(APIGW_CLOSE_GOING_AWAY), apigw_close_reason(APIGW_CLOSE_GOING_AWAY));
+    return;
+  }
+  api = &d->config->apis[ai];
+  log = ws_deployment_log(d, (size_t)ai);
+  route = ws_routes_select(api, ws_deployment_expr(d, (size_t)ai), body, len);
   if (!route) {
     /* SPEC docs/spec/apigw-websocket.md 3: no match and no $default -> the Forbidden
      * frame; the connection stays open. */
     send_error_frame(c, apigw_frame_message(APIGW_FRAME_FORBIDDEN));
-    if (access_log_of(emu, c->api)) {
-      event_conn(emu, c, &ec);
+    if (log) {
+      event_conn_in(gw, c, api, &ec);
       event = ws_event_message(&ec, "$default", body, len, emu_time_now_ms());
-      log_event(emu, c->api, log_copy(emu, c->api, event), apigw_frame_status(APIGW_FRAME_FORBIDDEN),
-                0, apigw_frame_message(APIGW_FRAME_FORBIDDEN));
+      log_event(log, api, log_copy(log, event), apigw_frame_status(APIGW_FRAME_FORBIDDEN), 0,
+                apigw_frame_message(APIGW_FRAME_FORBIDDEN));
       cJSON_Delete(event);
     }
+    done_with(c, d);
     return;
   }
-  event_conn(emu, c, &ec);
+  event_conn_in(gw, c, api, &ec);
   event = ws_event_message(&ec, route->key, body, len, emu_time_now_ms());
-  copy = log_copy(emu, c->api, event);
-  lambda_invoke(emu, &route->fn, event, &res);
-  log_event(emu, c->api, copy,
+  copy = log_copy(log, event);
+  lambda_invoke(&gw->lambda, ws_deployment_route(d, (size_t)ai, route), event, &res);
+  log_event(log, api, copy,
             res.outcome == LAMBDA_OK       ? lambda_result_status(&res)
             : res.outcome == LAMBDA_TIMEOUT ? apigw_frame_status(APIGW_FRAME_TIMEOUT)
                                             : apigw_frame_status(APIGW_FRAME_INTERNAL),
@@ -399,6 +452,7 @@ static void dispatch_message(struct emu *emu, struct ws_conn *c, const char *bod
       ws_registry_send(c, MG_WEBSOCKET_OPCODE_TEXT, out, strlen(out));
   }
   lambda_result_free(&res);
+  done_with(c, d);
 }
 
 static int close_with(struct ws_conn *c, enum apigw_close why) {
@@ -407,7 +461,7 @@ static int close_with(struct ws_conn *c, enum apigw_close why) {
 }
 
 static int on_data(struct mg_connection *conn, int bits, char *data, size_t len, void *cbdata) {
-  struct emu *emu = cbdata;
+  struct ws_gateway *gw = cbdata;
   struct ws_conn *c = mg_get_user_connection_data(conn);
   int opcode = bits & 0x0F, fin = (bits & 0x80) != 0;
 
@@ -472,7 +526,7 @@ static int on_data(struct mg_connection *conn, int bits, char *data, size_t len,
      * with 1007. */
     return close_with(c, APIGW_CLOSE_INVALID_UTF8);
   }
-  dispatch_message(emu, c, data, len);
+  dispatch_message(gw, c, data, len);
   emu_buf_reset(&c->message);
   return 1;
 }
@@ -480,9 +534,11 @@ static int on_data(struct mg_connection *conn, int bits, char *data, size_t len,
 /* The end of an accepted connection: unregister it (posts now get 410),
  * then run $disconnect. Called once per connection, by whichever callback
  * finds it attached to the civetweb connection. */
-static void end_connection(struct emu *emu, const struct mg_connection *conn) {
+static void end_connection(struct ws_gateway *gw, const struct mg_connection *conn) {
   struct ws_conn *c = mg_get_user_connection_data(conn);
-  const struct emu_route *route;
+  struct ws_deployment *d;
+  const struct emu_route *route = NULL;
+  int ai;
 
   emu_guard_ws_closed();
   if (!c)
@@ -490,16 +546,20 @@ static void end_connection(struct emu *emu, const struct mg_connection *conn) {
   mg_set_user_connection_data(conn, NULL);
   /* SPEC docs/spec/apigw-websocket.md 8: a TCP drop without a close frame -> 1006
    * (reason text [unverified]). */
-  ws_registry_remove(emu->registry, c, apigw_close_code(APIGW_CLOSE_ABNORMAL),
+  ws_registry_remove(gw->registry, c, apigw_close_code(APIGW_CLOSE_ABNORMAL),
                      apigw_close_reason(APIGW_CLOSE_ABNORMAL));
   /* SPEC docs/spec/apigw-websocket.md 8: $disconnect runs after the connection is
    * closed (posting to it now gets 410). */
-  route = emu_api_route(c->api, "$disconnect");
+  /* The current deployment's $disconnect; none when the API is gone from it. */
+  d = current_for(gw, c);
+  ai = d ? api_of(d, c) : -1;
+  if (ai >= 0)
+    route = emu_api_route(&d->config->apis[ai], "$disconnect");
   {
     /* Fault injection: a lost or late $disconnect (SPEC docs/spec/apigw-websocket.md
      * 8: delivery is best effort), the stale-id case. */
     int drop = 0, delay_ms = 0;
-    if (route && emu_faults_disconnect(emu->faults, c->id, &drop, &delay_ms)) {
+    if (route && emu_faults_disconnect(gw->lambda.faults, c->id, &drop, &delay_ms)) {
       if (drop)
         route = NULL;
       else if (delay_ms > 0) {
@@ -519,17 +579,20 @@ static void end_connection(struct emu *emu, const struct mg_connection *conn) {
     code = c->close_code;
     snprintf(reason, sizeof(reason), "%s", c->close_reason);
     pthread_mutex_unlock(&c->lock);
-    event_conn(emu, c, &ec);
+    const struct emu_api *api = &d->config->apis[ai];
+    struct ws_access_log *log = ws_deployment_log(d, (size_t)ai);
+    event_conn_in(gw, c, api, &ec);
     event = ws_event_disconnect(&ec, code, reason, emu_time_now_ms());
-    copy = log_copy(emu, c->api, event);
+    copy = log_copy(log, event);
     /* SPEC docs/spec/apigw-websocket.md 4.2: $disconnect's return value is ignored. */
-    lambda_invoke(emu, &route->fn, event, &res);
-    log_event(emu, c->api, copy,
+    lambda_invoke(&gw->lambda, ws_deployment_route(d, (size_t)ai, route), event, &res);
+    log_event(log, api, copy,
               res.outcome == LAMBDA_OK ? lambda_result_status(&res)
                                        : apigw_frame_status(APIGW_FRAME_INTERNAL),
               (long)res.duration_ms, res.outcome == LAMBDA_OK ? NULL : res.error);
     lambda_result_free(&res);
   }
+  done_with(c, d);
   ws_registry_conn_unref(c);
 }
 
@@ -537,27 +600,27 @@ static void on_close(const struct mg_connection *conn, void *cbdata) {
   end_connection(cbdata, conn);
 }
 
-void ws_gateway_connection_close(struct emu *emu, const struct mg_connection *conn) {
+void ws_gateway_connection_close(struct ws_gateway *gw, const struct mg_connection *conn) {
   /* Only a connection whose handshake civetweb failed after on_connect
    * accepted it (e.g. a 500 for an over-long Sec-WebSocket-Key) still has
    * its ws_conn here: on_close detached every other one. Every connection
    * that $connect accepted thus gets its $disconnect.
    * DEVIATION: what AWS does when the upgrade fails after $connect is
    * [unverified]; $disconnect runs with 1006, as for a TCP drop. */
-  end_connection(emu, conn);
+  end_connection(gw, conn);
 }
 
-void ws_gateway_register(struct emu *emu, struct mg_context *ctx) {
+void ws_gateway_register(struct ws_gateway *gw, struct mg_context *ctx) {
   /* An empty list makes civetweb accept no subprotocol by itself. */
   static struct mg_websocket_subprotocols none = {0, NULL};
 
   mg_set_websocket_handler_with_subprotocols(ctx, "**", &none, on_connect, on_ready, on_data,
-                                             on_close, emu);
+                                             on_close, gw);
 }
 
-void ws_gateway_close_all(struct emu *emu) {
+void ws_gateway_close_all(struct ws_gateway *gw) {
   struct ws_conn **all = NULL;
-  size_t i, n = ws_registry_snapshot(emu->registry, &all);
+  size_t i, n = ws_registry_snapshot(gw->registry, &all);
 
   for (i = 0; i < n; i++) {
     /* SPEC docs/spec/apigw-websocket.md 6: server-side ends use 1001 "Going away". */
@@ -589,9 +652,9 @@ static void timeout_close(void *arg) {
  * connection duration 2 h, both closing with 1001 "Going away".
  * SPEC docs/spec/apigw-websocket.md 5: whether pings reset the idle timer is
  * disputed; only data messages from the client count here. */
-static void watchdog_pass(struct emu *emu) {
+static void watchdog_pass(struct ws_gateway *gw) {
   struct ws_conn **all = NULL;
-  size_t i, n = ws_registry_snapshot(emu->registry, &all);
+  size_t i, n = ws_registry_snapshot(gw->registry, &all);
   int64_t now = emu_time_now_ms(), mono = emu_time_mono_ms();
 
   for (i = 0; i < n; i++) {
@@ -610,11 +673,11 @@ static void watchdog_pass(struct emu *emu) {
     closing_since = c->closing_since_ms;
     pthread_mutex_unlock(&c->lock);
     if (state == WS_CONN_OPEN &&
-        (now - atomic_load(&c->last_active_ms) >= emu->idle_timeout_ms ||
-         now - c->connected_at_ms >= emu->max_duration_ms)) {
+        (now - atomic_load(&c->last_active_ms) >= gw->idle_timeout_ms ||
+         now - c->connected_at_ms >= gw->max_duration_ms)) {
       /* The close frame may meet a full socket: it is written on a pool
        * thread, so that the watchdog itself never blocks. */
-      if (lambda_pool_run(emu->invokers, timeout_close, c) == 0)
+      if (lambda_pool_run(gw->lambda.invokers, timeout_close, c) == 0)
         continue; /* the job drops the reference */
     } else if (state == WS_CONN_CLOSING && ready && mono - closing_since >= CLOSE_GRACE_MS) {
       ws_registry_force_close(c);
@@ -625,51 +688,51 @@ static void watchdog_pass(struct emu *emu) {
 }
 
 static void *watchdog_main(void *arg) {
-  struct emu *emu = arg;
-  int64_t shortest = emu->idle_timeout_ms < emu->max_duration_ms ? emu->idle_timeout_ms
-                                                                  : emu->max_duration_ms;
+  struct ws_gateway *gw = arg;
+  int64_t shortest = gw->idle_timeout_ms < gw->max_duration_ms ? gw->idle_timeout_ms
+                                                                  : gw->max_duration_ms;
   /* Check often enough to honour second-level timeouts in tests. */
   int64_t period = shortest / 4 < 250 ? shortest / 4 : 250;
 
   if (period < 10)
     period = 10;
-  pthread_mutex_lock(&emu->watchdog_lock);
-  while (!emu->watchdog_stop) {
+  pthread_mutex_lock(&gw->watchdog.lock);
+  while (!gw->watchdog.stop) {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_nsec += (long)(period % 1000) * 1000000L;
     until.tv_sec += period / 1000 + until.tv_nsec / 1000000000L;
     until.tv_nsec %= 1000000000L;
-    pthread_cond_timedwait(&emu->watchdog_cond, &emu->watchdog_lock, &until);
-    if (emu->watchdog_stop)
+    pthread_cond_timedwait(&gw->watchdog.cond, &gw->watchdog.lock, &until);
+    if (gw->watchdog.stop)
       break;
-    pthread_mutex_unlock(&emu->watchdog_lock);
-    watchdog_pass(emu);
-    pthread_mutex_lock(&emu->watchdog_lock);
+    pthread_mutex_unlock(&gw->watchdog.lock);
+    watchdog_pass(gw);
+    pthread_mutex_lock(&gw->watchdog.lock);
   }
-  pthread_mutex_unlock(&emu->watchdog_lock);
+  pthread_mutex_unlock(&gw->watchdog.lock);
   return NULL;
 }
 
-int ws_gateway_start_watchdog(struct emu *emu) {
-  pthread_mutex_init(&emu->watchdog_lock, NULL);
-  pthread_cond_init(&emu->watchdog_cond, NULL);
-  emu->watchdog_stop = 0;
-  if (pthread_create(&emu->watchdog, NULL, watchdog_main, emu) != 0)
+int ws_gateway_start_watchdog(struct ws_gateway *gw) {
+  pthread_mutex_init(&gw->watchdog.lock, NULL);
+  pthread_cond_init(&gw->watchdog.cond, NULL);
+  gw->watchdog.stop = 0;
+  if (pthread_create(&gw->watchdog.thread, NULL, watchdog_main, gw) != 0)
     return -1;
-  emu->watchdog_running = 1;
+  gw->watchdog.running = 1;
   return 0;
 }
 
-void ws_gateway_stop_watchdog(struct emu *emu) {
-  if (!emu->watchdog_running)
+void ws_gateway_stop_watchdog(struct ws_gateway *gw) {
+  if (!gw->watchdog.running)
     return;
-  pthread_mutex_lock(&emu->watchdog_lock);
-  emu->watchdog_stop = 1;
-  pthread_cond_signal(&emu->watchdog_cond);
-  pthread_mutex_unlock(&emu->watchdog_lock);
-  pthread_join(emu->watchdog, NULL);
-  pthread_mutex_destroy(&emu->watchdog_lock);
-  pthread_cond_destroy(&emu->watchdog_cond);
-  emu->watchdog_running = 0;
+  pthread_mutex_lock(&gw->watchdog.lock);
+  gw->watchdog.stop = 1;
+  pthread_cond_signal(&gw->watchdog.cond);
+  pthread_mutex_unlock(&gw->watchdog.lock);
+  pthread_join(gw->watchdog.thread, NULL);
+  pthread_mutex_destroy(&gw->watchdog.lock);
+  pthread_cond_destroy(&gw->watchdog.cond);
+  gw->watchdog.running = 0;
 }

@@ -24,6 +24,7 @@
 
 #include "emu_sock.h"
 #include "emu_time.h"
+#include "ws_deployment.h"
 
 #define REGISTRY_BUCKETS 4096
 /* How long a closing connection's writer may go on before its socket is
@@ -71,14 +72,17 @@ void ws_registry_free(struct ws_registry *reg) {
   free(reg);
 }
 
-struct ws_conn *ws_registry_conn_new(const struct emu_api *api, const char *source_ip,
-                                     const char *user_agent) {
+struct ws_conn *ws_registry_conn_new(struct ws_deployment *d, const struct emu_api *api,
+                                     const char *source_ip, const char *user_agent) {
   struct ws_conn *c = calloc(1, sizeof(*c));
 
-  if (!c)
+  if (!c) {
+    ws_deployment_release(d);
     return NULL;
+  }
   emu_id_new(c->id);
   c->api = api;
+  c->deployment = d;
   c->connected_at_ms = emu_time_now_ms();
   atomic_store(&c->last_active_ms, c->connected_at_ms);
   snprintf(c->source_ip, sizeof(c->source_ip), "%s", source_ip ? source_ip : "127.0.0.1");
@@ -118,6 +122,7 @@ void ws_registry_conn_unref(struct ws_conn *c) {
   cJSON_Delete(c->authorizer);
   free(c->user_agent);
   free(c->subprotocol);
+  ws_deployment_release(c->deployment);
   free(c);
 }
 
@@ -481,4 +486,25 @@ int ws_registry_kill(struct ws_conn *c) {
     rc = break_locked(c, 1);
   pthread_mutex_unlock(&c->lock);
   return rc;
+}
+
+int ws_registry_kill_id(struct ws_registry *reg, const char *connection_id) {
+  struct ws_conn *c = ws_registry_get(reg, connection_id, strlen(connection_id));
+  int rc;
+
+  if (!c)
+    return -1;
+  rc = ws_registry_kill(c);
+  ws_registry_conn_unref(c);
+  return rc;
+}
+
+int ws_registry_id_for_port(struct ws_registry *reg, int remote_port, char id[EMU_ID_LEN + 1]) {
+  struct ws_conn *c = ws_registry_find_port(reg, remote_port);
+
+  if (!c)
+    return -1;
+  memcpy(id, c->id, EMU_ID_LEN + 1);
+  ws_registry_conn_unref(c);
+  return 0;
 }

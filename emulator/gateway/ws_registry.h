@@ -52,6 +52,7 @@
 #include "emu_id.h"
 
 struct mg_connection;
+struct ws_deployment;
 
 /* Bytes of frames a connection may have waiting behind its writer (at
  * least one frame is always accepted): four maximum-size messages. */
@@ -77,7 +78,9 @@ struct ws_out {
 
 struct ws_conn {
   char id[EMU_ID_LEN + 1];          /* read-only after creation */
-  const struct emu_api *api;        /* read-only */
+  const struct emu_api *api;        /* read-only: points into `deployment` */
+  struct ws_deployment *deployment; /* read-only: the deployment it connected under
+                                       (a reference, released with the connection) */
   const char *domain_name;          /* read-only: requestContext.domainName (owned by emu) */
   int64_t connected_at_ms;          /* read-only */
   char source_ip[48];               /* read-only */
@@ -116,9 +119,12 @@ struct ws_registry;
 struct ws_registry *ws_registry_new(void);
 void ws_registry_free(struct ws_registry *reg);
 
-/* A new connection (state CONNECTING, one reference held by the caller). */
-struct ws_conn *ws_registry_conn_new(const struct emu_api *api, const char *source_ip,
-                                     const char *user_agent);
+/* A new connection (state CONNECTING, one reference held by the caller) of
+ * api, an API of deployment d; takes over the caller's reference to d
+ * (released with the connection's last reference, also when NULL is
+ * returned). */
+struct ws_conn *ws_registry_conn_new(struct ws_deployment *d, const struct emu_api *api,
+                                     const char *source_ip, const char *user_agent);
 void ws_registry_conn_ref(struct ws_conn *c);
 void ws_registry_conn_unref(struct ws_conn *c);
 
@@ -163,6 +169,12 @@ struct ws_conn *ws_registry_find_port(struct ws_registry *reg, int remote_port);
 /* Shuts the socket down at once, without a close frame (a silent TCP drop):
  * records 1006 and returns 0, or -1 when the connection is not open. */
 int ws_registry_kill(struct ws_conn *c);
+/* ws_registry_kill of the open connection with this id: 0, or -1 when there
+ * is none (the control API's and the kit's kill). */
+int ws_registry_kill_id(struct ws_registry *reg, const char *connection_id);
+/* The connectionId of the live connection whose client uses TCP port
+ * remote_port (the test kit learns its clients' ids this way). 0, or -1. */
+int ws_registry_id_for_port(struct ws_registry *reg, int remote_port, char id[EMU_ID_LEN + 1]);
 
 /* Ends a connection whose client ignored our close frame: shuts its socket
  * down so that civetweb's read fails and the close callback runs. Does

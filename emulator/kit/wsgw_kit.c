@@ -37,7 +37,10 @@
 #include "emu_faults.h"
 #include "emu_invocations.h"
 #include "emu_json.h"
+#include "emu_reload.h"
 #include "emu_server.h"
+#include "emu_time.h"
+#include "ws_registry.h"
 #include "kit_ws.h"
 #include "wsgw_builtin.h"
 
@@ -177,6 +180,9 @@ struct wsgw_kit_emu *wsgw_kit_start(const struct wsgw_kit_options *opts, char *e
   eo.max_duration_ms = opts->max_duration_ms;
   eo.handlers = wsgw_builtin_handlers;
   eo.extra_handlers = opts->handlers;
+  eo.handler_libs = opts->handler_libs;
+  eo.config_file = opts->config_json ? NULL : opts->config_file;
+  eo.watch = opts->watch;
   kit->emu = emu_server_start(&eo, &cfg, msg, sizeof(msg)); /* takes cfg */
   if (!kit->emu) {
     free(kit);
@@ -197,6 +203,30 @@ void wsgw_kit_stop(struct wsgw_kit_emu *emu) {
   free(emu);
 }
 
+void wsgw_kit_reloads(struct wsgw_kit_emu *emu, int *ok, int *failed) {
+  emu_reload_counts(emu->emu->reload, ok, failed);
+}
+
+int wsgw_kit_wait_reloads(struct wsgw_kit_emu *emu, int ok, int failed, int timeout_ms) {
+  int64_t deadline = emu_time_mono_ms() + timeout_ms;
+  int now_ok, now_failed;
+
+  for (;;) {
+    emu_reload_counts(emu->emu->reload, &now_ok, &now_failed);
+    if (now_ok >= ok && now_failed >= failed)
+      return 0;
+    if (emu_time_mono_ms() >= deadline)
+      break;
+    {
+      struct timespec ms = {0, 10 * 1000000L};
+      nanosleep(&ms, NULL);
+    }
+  }
+  fail("wsgw_kit_wait_reloads: expected %d reload(s) and %d failed one(s) within %d ms, got %d "
+       "and %d", ok, failed, timeout_ms, now_ok, now_failed);
+  return -1;
+}
+
 int wsgw_kit_port(const struct wsgw_kit_emu *emu) {
   return emu->emu->port;
 }
@@ -206,11 +236,11 @@ const char *wsgw_kit_base_url(const struct wsgw_kit_emu *emu) {
 }
 
 int wsgw_kit_tls_port(const struct wsgw_kit_emu *emu) {
-  return emu->emu->tls_port;
+  return emu->emu->gw.tls_port;
 }
 
 const char *wsgw_kit_tls_cert(const struct wsgw_kit_emu *emu) {
-  return emu->emu->tls_port ? emu->emu->tls_cert_path : NULL;
+  return emu->emu->gw.tls_port ? emu->emu->tls_cert_path : NULL;
 }
 
 /* ---- Faults ---------------------------------------------------------------- */
@@ -251,7 +281,7 @@ cJSON *wsgw_kit_faults(struct wsgw_kit_emu *emu) {
 }
 
 int wsgw_kit_kill_connection(struct wsgw_kit_emu *emu, const char *connection_id) {
-  if (!connection_id || emu_server_kill_connection(emu->emu, connection_id) != 0) {
+  if (!connection_id || ws_registry_kill_id(emu->emu->gw.registry, connection_id) != 0) {
     fail("wsgw_kit_kill_connection: expected an open connection %s, got none",
          connection_id ? connection_id : "NULL");
     return -1;
@@ -304,8 +334,10 @@ struct wsgw_kit_ws *wsgw_kit_connect(struct wsgw_kit_emu *emu,
     opts = &none;
   path = opts->path;
   if (!path) { /* the first API's stage */
+    struct ws_deployment *d = ws_deployment_slot_acquire(&emu->emu->gw.deployed);
     snprintf(default_path, sizeof(default_path), "/%s",
-             emu->emu->config.napis ? emu->emu->config.apis[0].stage : "");
+             d && d->config->napis ? d->config->apis[0].stage : "");
+    ws_deployment_release(d);
     path = default_path;
   }
   if (http_status)
@@ -333,7 +365,7 @@ struct wsgw_kit_ws *wsgw_kit_connect(struct wsgw_kit_emu *emu,
   ws->client = client;
   /* The registry adds the connection after the 101: poll for it. */
   port = kit_ws_local_port(client);
-  while (port > 0 && emu_server_connection_for_port(emu->emu, port, ws->id) != 0) {
+  while (port > 0 && ws_registry_id_for_port(emu->emu->gw.registry, port, ws->id) != 0) {
     ws->id[0] = '\0';
     if (now_ms() >= deadline)
       break;

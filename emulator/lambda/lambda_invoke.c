@@ -23,7 +23,6 @@
 #include "emu_faults.h"
 #include "emu_invocations.h"
 #include "emu_log.h"
-#include "emu_server.h"
 #include "emu_time.h"
 #include "lambda_pool.h"
 #include "wsgw_ctx.h"
@@ -41,7 +40,11 @@ struct invocation {
   cJSON *event; /* owned */
   cJSON *response;
   struct wsgw_ctx ctx;
-  struct emu *emu;
+  struct lambda_runtime *rt;
+  /* The target's owner (its deployment, which holds the handler's library
+   * version), retained once the caller abandoned the invocation, or NULL.
+   * Until then the caller's own reference keeps both alive. */
+  void *owner;
   int latency_ms; /* injected before the handler runs */
   lambda_returned_fn *on_return; /* may be NULL */
   void *on_return_arg;
@@ -58,7 +61,7 @@ static void invocation_free(struct invocation *inv) {
 
 static void invocation_run(void *arg) {
   struct invocation *inv = arg;
-  struct emu *emu = inv->emu;
+  struct lambda_runtime *rt = inv->rt;
   cJSON *resp;
 
   if (inv->latency_ms > 0) {
@@ -78,24 +81,28 @@ static void invocation_run(void *arg) {
     inv->on_return(resp, inv->on_return_arg);
   pthread_cond_signal(&inv->cond);
   pthread_mutex_unlock(&inv->lock);
-  if (abandoned)
+  if (abandoned) {
+    if (inv->owner && rt->owner_release)
+      rt->owner_release(inv->owner);
     invocation_free(inv);
+  }
   /* Last: emu_server_stop waits for this count before freeing the config. */
-  atomic_fetch_sub(&emu->inflight, 1);
+  atomic_fetch_sub(&rt->inflight, 1);
 }
 
 /* SPEC docs/spec/apigw-websocket.md 6: integration timeout 50 ms - 29 s: the gateway
  * stops waiting at 29 s even when the function may run longer. */
 #define INTEGRATION_TIMEOUT_MS 29000
 
-void lambda_invoke(struct emu *emu, const struct emu_function *fn, cJSON *event,
+void lambda_invoke(struct lambda_runtime *rt, const struct lambda_target *t, cJSON *event,
                    struct lambda_result *out) {
-  lambda_invoke_then(emu, fn, event, out, NULL, NULL);
+  lambda_invoke_then(rt, t, event, out, NULL, NULL);
 }
 
-void lambda_invoke_then(struct emu *emu, const struct emu_function *fn, cJSON *event,
+void lambda_invoke_then(struct lambda_runtime *rt, const struct lambda_target *t, cJSON *event,
                         struct lambda_result *out, lambda_returned_fn *on_return, void *arg) {
-  wsgw_handler_fn *handler = emu_server_find_handler(emu, fn->handler);
+  const struct emu_function *fn = t->fn;
+  wsgw_handler_fn *handler = t->ref.fn;
   int timeout_ms = fn->timeout_ms < INTEGRATION_TIMEOUT_MS ? fn->timeout_ms : INTEGRATION_TIMEOUT_MS;
   int64_t start = emu_time_mono_ms();
   struct invocation *inv;
@@ -111,13 +118,13 @@ void lambda_invoke_then(struct emu *emu, const struct emu_function *fn, cJSON *e
   }
   {
     int latency = 0, force_timeout = 0;
-    emu_faults_handler(emu->faults, fn->handler, &latency, &force_timeout);
+    emu_faults_handler(rt->faults, fn->handler, &latency, &force_timeout);
     if (force_timeout) {
       /* A forced timeout (fault injection) answers at once: the handler
        * does not run, and the gateway behaves as at a real deadline. */
       char request_id[EMU_UUID_LEN + 1];
       emu_id_uuid(request_id);
-      emu_invocations_add(emu->invocations, fn->handler, request_id, event, "timeout", NULL,
+      emu_invocations_add(rt->invocations, fn->handler, request_id, event, "timeout", NULL,
                           "forced timeout (fault injection)", NULL, 0);
       out->outcome = LAMBDA_TIMEOUT;
       snprintf(out->error, sizeof(out->error), "Task timed out (fault injection)");
@@ -130,13 +137,13 @@ void lambda_invoke_then(struct emu *emu, const struct emu_function *fn, cJSON *e
   pthread_cond_init(&inv->cond, NULL);
   inv->handler = handler;
   inv->event = event;
-  inv->emu = emu;
-  wsgw_ctx_init(&inv->ctx, emu, fn, event, start);
+  inv->rt = rt;
+  wsgw_ctx_init(&inv->ctx, rt, fn, event, start);
   inv->latency_ms = inv_latency;
   inv->on_return = on_return;
   inv->on_return_arg = arg;
-  atomic_fetch_add(&emu->inflight, 1);
-  if (lambda_pool_run(emu->invokers, invocation_run, inv) != 0) {
+  atomic_fetch_add(&rt->inflight, 1);
+  if (lambda_pool_run(rt->invokers, invocation_run, inv) != 0) {
     /* No thread to spare: run on this one, without a deadline. */
     invocation_run(inv);
   }
@@ -153,10 +160,14 @@ void lambda_invoke_then(struct emu *emu, const struct emu_function *fn, cJSON *e
       /* The function keeps running and still reads its event; its result
        * will be discarded. The log gets a copy, made now, while the
        * invocation still owns the event. */
-      emu_invocations_add(emu->invocations, fn->handler, inv->ctx.request_id,
+      emu_invocations_add(rt->invocations, fn->handler, inv->ctx.request_id,
                           cJSON_Duplicate(inv->event, 1), "timeout", NULL, "timed out",
                           wsgw_ctx_take_logs(&inv->ctx, 1), emu_time_mono_ms() - start);
       inv->abandoned = 1;
+      if (t->owner && rt->owner_retain) {
+        rt->owner_retain(t->owner); /* released by the handler's thread */
+        inv->owner = t->owner;
+      }
       timed_out = 1;
       break;
     }
@@ -179,7 +190,7 @@ void lambda_invoke_then(struct emu *emu, const struct emu_function *fn, cJSON *e
     /* The handler has returned: the log takes the event itself. */
     cJSON *event_done = inv->event;
     inv->event = NULL;
-    emu_invocations_add(emu->invocations, fn->handler, inv->ctx.request_id, event_done,
+    emu_invocations_add(rt->invocations, fn->handler, inv->ctx.request_id, event_done,
                         out->outcome == LAMBDA_OK ? "ok" : "error", out->response,
                         out->outcome == LAMBDA_OK ? NULL : out->error,
                         wsgw_ctx_take_logs(&inv->ctx, 0), out->duration_ms);

@@ -21,18 +21,17 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "connections_api.h"
 #include "dynamo_api.h"
 #include "emu_buf.h"
-#include "emu_server.h"
+#include "lambda_invoke.h"
 #include "emu_time.h"
 #include "wsgw_ctx.h"
 #include <wsgw/handler.h>
 
-void wsgw_ctx_init(struct wsgw_ctx *ctx, struct emu *emu, const struct emu_function *fn,
+void wsgw_ctx_init(struct wsgw_ctx *ctx, struct lambda_runtime *rt, const struct emu_function *fn,
                    const cJSON *event, int64_t start_ms) {
   memset(ctx, 0, sizeof(*ctx));
-  ctx->emu = emu;
+  ctx->rt = rt;
   ctx->fn = fn;
   ctx->event = event;
   ctx->deadline_ms = start_ms + fn->timeout_ms;
@@ -143,7 +142,7 @@ int wsgw_dynamodb(struct wsgw_ctx *ctx, const char *operation, const cJSON *requ
   if (!text)
     return -1;
   emu_buf_init(&out, (size_t)64 * 1024 * 1024);
-  status = dynamo_api_call_internal(ctx->emu->dynamo, operation, text, strlen(text), &out);
+  status = dynamo_api_call_internal(ctx->rt->dynamo, operation, text, strlen(text), &out);
   cJSON_free(text);
   *response = cJSON_ParseWithLength(out.data ? out.data : "{}", out.len ? out.len : 2);
   if (status != 200) {
@@ -181,7 +180,7 @@ static int management_path(const char *endpoint, const char *id, char *buf, size
 
 static int management_call(struct wsgw_ctx *ctx, const char *method, const char *endpoint,
                            const char *id, const char *data, size_t len, cJSON **response) {
-  struct connections_api_response resp;
+  struct lambda_mgmt_response resp;
   char path[1024];
   int status;
 
@@ -190,7 +189,7 @@ static int management_call(struct wsgw_ctx *ctx, const char *method, const char 
     *response = NULL;
   if (!endpoint || !id || management_path(endpoint, id, path, sizeof(path)) != 0)
     return -1;
-  connections_api_handle(ctx->emu, method, path, data ? data : "", len, &resp);
+  ctx->rt->management(ctx->rt->management_arg, method, path, data ? data : "", len, &resp);
   status = resp.status;
   if (resp.error_type)
     snprintf(ctx->last_error_type, sizeof(ctx->last_error_type), "%s", resp.error_type);

@@ -22,7 +22,7 @@
 #include "emu_config.h"
 #include "emu_id.h"
 
-struct emu;
+struct lambda_runtime;
 
 /* At most this many wsgw_log lines per invocation are kept in the
  * invocation log, each cut at WSGW_CTX_LOG_LINE_MAX bytes; stderr gets
@@ -31,7 +31,7 @@ struct emu;
 #define WSGW_CTX_LOG_LINE_MAX 1024
 
 struct wsgw_ctx {
-  struct emu *emu;
+  struct lambda_runtime *rt;
   const struct emu_function *fn;
   const cJSON *event;       /* the invocation's event (read-only) */
   int64_t deadline_ms;      /* emu_time_mono_ms() at which the configured timeout passes */
@@ -46,7 +46,7 @@ struct wsgw_ctx {
 
 /* Sets up a context for one invocation of fn with event, starting at
  * start_ms (emu_time_mono_ms()); mints the request id. */
-void wsgw_ctx_init(struct wsgw_ctx *ctx, struct emu *emu, const struct emu_function *fn,
+void wsgw_ctx_init(struct wsgw_ctx *ctx, struct lambda_runtime *rt, const struct emu_function *fn,
                    const cJSON *event, int64_t start_ms);
 void wsgw_ctx_destroy(struct wsgw_ctx *ctx);
 /* The log lines so far (a new array the caller owns, or NULL when there

@@ -187,12 +187,15 @@ static void chat_page_send_html(struct mg_connection *conn, int head_only) {
 static void chat_page_redirect(struct emu *emu, struct mg_connection *conn, const char *query) {
   char stage[256], location[1024];
   struct http_header h = {"Location", location};
+  struct ws_deployment *d = ws_deployment_slot_acquire(&emu->gw.deployed);
+  int encoded = d && d->config->napis ? mg_url_encode(d->config->apis[0].stage, stage, sizeof(stage)) : -2;
 
-  if (emu->config.napis == 0) {
+  ws_deployment_release(d);
+  if (encoded == -2) {
     chat_page_message(conn, 404, "no API is configured, so there is no stage to chat on", NULL, 0);
     return;
   }
-  if (mg_url_encode(emu->config.apis[0].stage, stage, sizeof(stage)) < 0 ||
+  if (encoded < 0 ||
       (size_t)snprintf(location, sizeof(location), "/_wsgw/" CHAT_PAGE_PATH "?stage=%s%s%s", stage,
                        query && *query ? "&" : "", query ? query : "") >= sizeof(location)) {
     chat_page_message(conn, 400, "the query string is too long", NULL, 0);
@@ -222,7 +225,12 @@ void chat_page_serve(struct emu *emu, struct mg_connection *conn) {
     chat_page_message(conn, 400, "the stage parameter is too long", NULL, 0);
     return;
   }
-  if (!emu_server_api(emu, stage, strlen(stage), NULL)) {
+  {
+    struct ws_deployment *d = ws_deployment_slot_acquire(&emu->gw.deployed);
+    found = d ? ws_deployment_api(d, stage, strlen(stage)) : -1;
+    ws_deployment_release(d);
+  }
+  if (found < 0) {
     char message[400];
     snprintf(message, sizeof(message), "no API has stage (or mapping path) '%s'", stage);
     chat_page_message(conn, 404, message, NULL, 0);

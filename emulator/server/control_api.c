@@ -110,7 +110,7 @@ static void faults_add(struct emu *emu, struct mg_connection *conn) {
 
 static void connections_list(struct emu *emu, struct mg_connection *conn) {
   struct ws_conn **all = NULL;
-  size_t i, n = ws_registry_snapshot(emu->registry, &all);
+  size_t i, n = ws_registry_snapshot(emu->gw.registry, &all);
   cJSON *arr = cJSON_CreateArray();
   char iso[40];
 
@@ -166,9 +166,9 @@ void control_api_serve(struct emu *emu, struct mg_connection *conn, const char *
     /* Counters for benchmarks and tuning: the store's group commit; the
      * connection limits (WebSockets held and refused, request heads cut
      * off, frames refused). */
-    cJSON *o = cJSON_CreateObject(), *limits = ws_limit_stats(emu->limits);
+    cJSON *o = cJSON_CreateObject(), *limits = ws_limit_stats(emu->gw.limits);
     cJSON_AddItemToObject(o, "store", dynamo_store_stats(emu->dynamo));
-    emu_guard_stats(emu->guard, limits);
+    emu_guard_stats(emu->gw.guard, limits);
     cJSON_AddItemToObject(o, "connections", limits);
     send_json(conn, 200, o);
   } else if (strcmp(path, CHAT_PAGE_PATH) == 0) {
@@ -183,7 +183,7 @@ void control_api_serve(struct emu *emu, struct mg_connection *conn, const char *
       return;
     }
     snprintf(id, sizeof(id), "%.*s", (int)(slash - (path + 12)), path + 12);
-    if (emu_server_kill_connection(emu, id) != 0)
+    if (ws_registry_kill_id(emu->gw.registry, id) != 0)
       send_message(conn, 404, "no open connection with that id");
     else
       http_util_send(conn, 204, NULL, NULL, 0, "", 0);

@@ -39,51 +39,29 @@
 #include "emu_guard.h"
 #include "emu_invocations.h"
 #include "emu_log.h"
+#include "emu_reload.h"
 #include "emu_sock.h"
 #include "emu_time.h"
 #include "emu_tls.h"
 #include "http_util.h"
 #include "lambda_pool.h"
 #include "store.h"
-#include "ws_access_log.h"
 #include "ws_gateway.h"
 #include "ws_limit.h"
 #include "ws_registry.h"
-#include "ws_routes.h"
 
-
-wsgw_handler_fn *emu_server_find_handler(const struct emu *emu, const char *name) {
-  const struct wsgw_handler *d;
-
-  for (d = emu->extra_handlers; d && d->name; d++)
-    if (strcmp(d->name, name) == 0)
-      return d->fn;
-  for (d = emu->handlers; d && d->name; d++)
-    if (strcmp(d->name, name) == 0)
-      return d->fn;
-  return NULL;
-}
-
-const struct emu_api *emu_server_api(const struct emu *emu, const char *stage, size_t len,
-                                     const struct ws_route_expr **expr) {
-  size_t i;
-
-  for (i = 0; i < emu->config.napis; i++) {
-    const struct emu_api *a = &emu->config.apis[i];
-    /* SPEC docs/spec/apigw-websocket.md 1: an API mapping binds (api, stage, path);
-     * the API answers at its stage path and at its mapping path. */
-    if ((strlen(a->stage) == len && memcmp(a->stage, stage, len) == 0) ||
-        (a->base_path && strlen(a->base_path) == len && memcmp(a->base_path, stage, len) == 0)) {
-      if (expr)
-        *expr = emu->route_exprs[i];
-      return a;
-    }
-  }
-  return NULL;
-}
 
 static void send_text(struct mg_connection *conn, int status, const char *type, const char *body) {
   http_util_send(conn, status, type, NULL, 0, body, strlen(body));
+}
+
+/* Whether an API answers at path (its stage or mapping path). */
+static int is_stage(struct emu *emu, const char *path) {
+  struct ws_deployment *d = ws_deployment_slot_acquire(&emu->gw.deployed);
+  int found = d && ws_deployment_api(d, path, strlen(path)) >= 0;
+
+  ws_deployment_release(d);
+  return found;
 }
 
 static int http_route(struct mg_connection *conn, void *cbdata) {
@@ -102,18 +80,17 @@ static int http_route(struct mg_connection *conn, void *cbdata) {
   } else if (strncmp(uri, CONTROL_API_PREFIX, sizeof(CONTROL_API_PREFIX) - 1) == 0) {
     control_api_serve(emu, conn, uri);
   } else if (connections_api_matches(uri)) {
-    connections_api_serve(emu, conn, uri);
+    connections_api_serve(&emu->gw, conn, uri);
   } else if (strcmp(uri, "/") == 0) {
     if (strcmp(method, "GET") == 0) {
       /* SPEC docs/spec/dynamodb.md 2.1: GET / is the health check, "healthy: <host>". */
       char body[300];
-      snprintf(body, sizeof(body), "healthy: dynamodb.%s.amazonaws.com", emu->config.region);
+      snprintf(body, sizeof(body), "healthy: dynamodb.%s.amazonaws.com", emu->region);
       send_text(conn, 200, "text/plain", body);
     } else {
       dynamo_api_serve(emu->dynamo, conn);
     }
-  } else if (uri[0] == '/' && emu_server_api(emu, uri + 1, strlen(uri + 1), NULL) &&
-             strcmp(method, "GET") == 0) {
+  } else if (uri[0] == '/' && strcmp(method, "GET") == 0 && is_stage(emu, uri + 1)) {
     /* DEVIATION: AWS's answer to a plain GET of the stage URL is
      * [unverified]; we answer 426 as serverless-offline does. */
     send_text(conn, 426, "application/json", "{\"message\":\"Upgrade Required\"}");
@@ -146,7 +123,7 @@ static struct emu *emu_of(const struct mg_connection *conn) {
 /* A new connection on this worker: its first request head starts. */
 static int on_init_connection(const struct mg_connection *conn, void **conn_data) {
   (void)conn_data;
-  emu_guard_connection_start(emu_of(conn)->guard);
+  emu_guard_connection_start(emu_of(conn)->gw.guard);
   return 0;
 }
 
@@ -159,7 +136,7 @@ static int on_begin_request(struct mg_connection *conn) {
 /* A keep-alive connection waits for its next head. */
 static void on_end_request(const struct mg_connection *conn, int status) {
   (void)status;
-  emu_guard_head_start(emu_of(conn)->guard);
+  emu_guard_head_start(emu_of(conn)->gw.guard);
 }
 
 static int on_http_error(struct mg_connection *conn, int status, const char *message) {
@@ -173,7 +150,7 @@ static int on_http_error(struct mg_connection *conn, int status, const char *mes
  * a handshake civetweb failed after $connect accepted it gets its
  * $disconnect (ws_gateway), then the worker's slot and guard are let go. */
 static void on_connection_close(const struct mg_connection *conn) {
-  ws_gateway_connection_close(emu_of(conn), conn);
+  ws_gateway_connection_close(&emu_of(conn)->gw, conn);
   ws_limit_connection_closed();
   emu_guard_connection_closed();
 }
@@ -232,12 +209,12 @@ static int choose_data_dir(struct emu *emu, const struct emu_options *opts, char
   return 0;
 }
 
-/* Tables listed in the config are created when they do not exist yet. */
-static int create_config_tables(struct emu *emu, char *err, size_t cap) {
+int emu_server_create_tables(struct emu *emu, const struct emu_config *cfg, char *err,
+                             size_t cap) {
   const cJSON *t;
   int i = 0;
 
-  cJSON_ArrayForEach(t, emu->config.tables) {
+  cJSON_ArrayForEach(t, cfg->tables) {
     struct emu_buf out;
     char *body = cJSON_PrintUnformatted(t);
     int status;
@@ -247,7 +224,7 @@ static int create_config_tables(struct emu *emu, char *err, size_t cap) {
     if (status != 200 && !(out.data && strstr(out.data, "ResourceInUseException"))) {
       cJSON *e = cJSON_ParseWithLength(out.data ? out.data : "", out.len);
       const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
-      snprintf(err, cap, "%s: tables[%d]: CreateTable failed: %s", emu->config.source, i,
+      snprintf(err, cap, "%s: tables[%d]: CreateTable failed: %s", cfg->source, i,
                cJSON_IsString(m) ? m->valuestring : (out.data ? out.data : "unknown error"));
       cJSON_Delete(e);
       emu_buf_free(&out);
@@ -255,43 +232,6 @@ static int create_config_tables(struct emu *emu, char *err, size_t cap) {
     }
     emu_buf_free(&out);
     i++;
-  }
-  return 0;
-}
-
-static int prepare_apis(struct emu *emu, char *err, size_t cap) {
-  size_t i, j;
-
-  emu->route_exprs = calloc(emu->config.napis + 1, sizeof(*emu->route_exprs));
-  emu->access_logs = calloc(emu->config.napis + 1, sizeof(*emu->access_logs));
-  for (i = 0; i < emu->config.napis; i++) {
-    const struct emu_api *a = &emu->config.apis[i];
-    char why[256] = "";
-    emu->route_exprs[i] = ws_routes_compile(a->route_selection_expression, why, sizeof(why));
-    if (!emu->route_exprs[i]) {
-      snprintf(err, cap, "%s: apis[%zu].routeSelectionExpression: %s", emu->config.source, i, why);
-      return -1;
-    }
-    if (a->authorizer && !emu_server_find_handler(emu, a->authorizer->fn.handler)) {
-      snprintf(err, cap, "%s: apis[%zu].authorizer.function: unknown handler \"%s\"",
-               emu->config.source, i, a->authorizer->fn.handler);
-      return -1;
-    }
-    if (a->access_log) {
-      emu->access_logs[i] = ws_access_log_open(a->access_log_format, a->access_log_destination);
-      if (!emu->access_logs[i]) {
-        snprintf(err, cap, "%s: apis[%zu].accessLog: cannot open %s", emu->config.source, i,
-                 a->access_log_destination ? a->access_log_destination : "stderr");
-        return -1;
-      }
-    }
-    for (j = 0; j < a->nroutes; j++) {
-      if (!emu_server_find_handler(emu, a->routes[j].fn.handler)) {
-        snprintf(err, cap, "%s: apis[%zu].routes.%s: unknown handler \"%s\"", emu->config.source,
-                 i, a->routes[j].key, a->routes[j].fn.handler);
-        return -1;
-      }
-    }
   }
   return 0;
 }
@@ -340,7 +280,7 @@ static int start_civetweb(struct emu *emu, const struct emu_options *opts, char 
   snprintf(buffer, sizeof(buffer), "%d", EMU_GUARD_READ_BUFFER);
   snprintf(request_timeout, sizeof(request_timeout), "%d", EMU_GUARD_REQUEST_TIMEOUT_MS);
   size_futex_hash(max_conn + WS_LIMIT_HTTP_RESERVE + 64);
-  if (!(emu->limits = ws_limit_new(max_conn)) || !(emu->guard = emu_guard_new())) {
+  if (!(emu->gw.limits = ws_limit_new(max_conn)) || !(emu->gw.guard = emu_guard_new())) {
     snprintf(err, cap, "out of memory");
     return -1;
   }
@@ -422,13 +362,13 @@ static int start_civetweb(struct emu *emu, const struct emu_options *opts, char 
   }
   for (int i = 0; i < n; i++) {
     if (ports[i].is_ssl)
-      emu->tls_port = ports[i].port;
+      emu->gw.tls_port = ports[i].port;
     else
       emu->port = ports[i].port;
   }
   mg_set_request_handler(emu->mg, "**", http_route, emu);
   mg_set_auth_handler(emu->mg, "**", allow_all, NULL);
-  ws_gateway_register(emu, emu->mg);
+  ws_gateway_register(&emu->gw, emu->mg);
   return 0;
 }
 
@@ -449,7 +389,7 @@ struct stopper {
 static void *stopper_main(void *arg) {
   struct stopper *s = arg;
 
-  ws_gateway_close_all(s->emu);
+  ws_gateway_close_all(&s->emu->gw);
   atomic_store(&s->stopping_civetweb, 1);
   mg_stop(s->emu->mg);
   atomic_store(&s->done, 1);
@@ -484,7 +424,7 @@ static int shutdown_if_ours(int fd, const struct sockaddr_storage *self,
   int port = emu_sock_port(self);
 
   (void)peer;
-  if (port > 0 && (port == emu->port || port == emu->tls_port))
+  if (port > 0 && (port == emu->port || port == emu->gw.tls_port))
     shutdown(fd, SHUT_RDWR);
   return 0;
 }
@@ -505,7 +445,7 @@ static void stop_civetweb(struct emu *emu) {
   atomic_store(&s.stopping_civetweb, 0);
   atomic_store(&s.done, 0);
   if (pthread_create(&tid, NULL, stopper_main, &s) != 0) {
-    ws_gateway_close_all(emu);
+    ws_gateway_close_all(&emu->gw);
     mg_stop(emu->mg);
     return;
   }
@@ -525,26 +465,21 @@ static void stop_civetweb(struct emu *emu) {
   pthread_join(tid, NULL);
 }
 
-int emu_server_connection_for_port(struct emu *emu, int remote_port, char id[17]) {
-  struct ws_conn *c = ws_registry_find_port(emu->registry, remote_port);
+/* lambda_management_fn: a handler's @connections call, handled by the code
+ * behind the HTTP endpoint. */
+static void management(void *arg, const char *method, const char *path, const char *body,
+                       size_t len, struct lambda_mgmt_response *out) {
+  struct connections_api_response resp;
 
-  if (!c)
-    return -1;
-  memcpy(id, c->id, EMU_ID_LEN + 1);
-  ws_registry_conn_unref(c);
-  return 0;
+  connections_api_handle(arg, method, path, body, len, &resp);
+  out->status = resp.status;
+  out->error_type = resp.error_type;
+  out->body = resp.body;
 }
 
-int emu_server_kill_connection(struct emu *emu, const char *connection_id) {
-  struct ws_conn *c = ws_registry_get(emu->registry, connection_id, strlen(connection_id));
-  int rc;
+static void deployment_retain(void *d) { ws_deployment_retain(d); }
 
-  if (!c)
-    return -1;
-  rc = ws_registry_kill(c);
-  ws_registry_conn_unref(c);
-  return rc;
-}
+static void deployment_release(void *d) { ws_deployment_release(d); }
 
 struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *config,
                              char *err, size_t cap) {
@@ -556,60 +491,83 @@ struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *
     snprintf(err, cap, "out of memory");
     return NULL;
   }
-  emu->config = *config;
-  memset(config, 0, sizeof(*config));
-  emu->handlers = opts->handlers;
-  emu->extra_handlers = opts->extra_handlers;
+  ws_deployment_slot_init(&emu->gw.deployed, NULL);
+  atomic_init(&emu->gw.lambda.inflight, 0);
+  snprintf(emu->region, sizeof(emu->region), "%s", config->region ? config->region : "us-east-1");
   snprintf(emu->host, sizeof(emu->host), "%s", host);
-  emu->idle_timeout_ms = opts->idle_timeout_ms > 0 ? opts->idle_timeout_ms : EMU_DEFAULT_IDLE_TIMEOUT_MS;
-  emu->max_duration_ms = opts->max_duration_ms > 0 ? opts->max_duration_ms : EMU_DEFAULT_MAX_DURATION_MS;
+  emu->gw.idle_timeout_ms = opts->idle_timeout_ms > 0 ? opts->idle_timeout_ms : EMU_DEFAULT_IDLE_TIMEOUT_MS;
+  emu->gw.max_duration_ms = opts->max_duration_ms > 0 ? opts->max_duration_ms : EMU_DEFAULT_MAX_DURATION_MS;
   mg_init_library(opts->tls_port >= 0 ? MG_FEATURES_TLS : 0);
-  if (choose_data_dir(emu, opts, err, cap) != 0)
+  if (choose_data_dir(emu, opts, err, cap) != 0) {
+    emu_config_free(config);
     goto fail;
+  }
   /* A temporary directory is removed at exit: nothing in it needs a sync. */
-  emu->dynamo = dynamo_open(emu->data_dir, emu->config.region,
+  emu->dynamo = dynamo_open(emu->data_dir, emu->region,
                             opts->in_memory ? STORE_SCRATCH
                             : opts->no_sync ? STORE_NO_SYNC
                                             : STORE_DURABLE,
                             err, cap);
-  if (!emu->dynamo || create_config_tables(emu, err, cap) != 0 || prepare_apis(emu, err, cap) != 0)
-    goto fail;
-  emu->registry = ws_registry_new();
+  emu->gw.registry = ws_registry_new();
   emu->faults = emu_faults_new();
   emu->invocations = emu_invocations_new();
   /* Parked invoker threads kept for reuse; more run when needed. */
   emu->invokers = lambda_pool_new(64);
+  emu->gw.lambda.dynamo = emu->dynamo;
+  emu->gw.lambda.management = management;
+  emu->gw.lambda.management_arg = &emu->gw;
+  emu->gw.lambda.faults = emu->faults;
+  emu->gw.lambda.invocations = emu->invocations;
+  emu->gw.lambda.invokers = emu->invokers;
+  emu->gw.lambda.owner_retain = deployment_retain;
+  emu->gw.lambda.owner_release = deployment_release;
+  if (!emu->dynamo) {
+    emu_config_free(config);
+    goto fail;
+  }
   dynamo_set_faults(emu->dynamo, emu->faults);
   {
+    /* Faults listed in the config are injected at start (not at a reload). */
     const cJSON *fault;
     int i = 0;
-    cJSON_ArrayForEach(fault, emu->config.faults) {
+    cJSON_ArrayForEach(fault, config->faults) {
       char why[256];
       if (emu_faults_add(emu->faults, fault, why, sizeof(why)) < 0) {
-        snprintf(err, cap, "%s: faults[%d]: %s", emu->config.source, i, why);
+        snprintf(err, cap, "%s: faults[%d]: %s", config->source, i, why);
+        emu_config_free(config);
         goto fail;
       }
       i++;
     }
   }
+  /* Libraries loaded, every handler name resolved, tables created: the
+   * first deployment (emu_reload.h). */
+  if (!(emu->reload = emu_reload_new(emu, opts, err, cap))) {
+    emu_config_free(config);
+    goto fail;
+  }
+  if (emu_reload_deploy(emu->reload, config, err, cap) != 0)
+    goto fail;
   if (start_civetweb(emu, opts, err, cap) != 0)
     goto fail;
-  if (ws_gateway_start_watchdog(emu) != 0) {
+  if (ws_gateway_start_watchdog(&emu->gw) != 0) {
     snprintf(err, cap, "cannot start the timeout thread");
     goto fail;
   }
+  if (opts->watch && emu_reload_watch(emu->reload, opts->config_file, err, cap) != 0)
+    goto fail;
   if (opts->ttl_interval_s >= 0 &&
       !(emu->ttl_sweeper = dynamo_ttl_start(emu->dynamo, opts->ttl_interval_s))) {
     snprintf(err, cap, "cannot start the TTL thread");
     goto fail;
   }
   /* What handlers build https://{domainName}/{stage} from. */
-  snprintf(emu->domain_name, sizeof(emu->domain_name), "%s:%d",
+  snprintf(emu->gw.domain_name, sizeof(emu->gw.domain_name), "%s:%d",
            strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1" : host, emu->port);
-  snprintf(emu->base_url, sizeof(emu->base_url), "http://%s", emu->domain_name);
-  if (emu->tls_port)
-    snprintf(emu->tls_domain_name, sizeof(emu->tls_domain_name), "%s:%d",
-             strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1" : host, emu->tls_port);
+  snprintf(emu->base_url, sizeof(emu->base_url), "http://%s", emu->gw.domain_name);
+  if (emu->gw.tls_port)
+    snprintf(emu->gw.tls_domain_name, sizeof(emu->gw.tls_domain_name), "%s:%d",
+             strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1" : host, emu->gw.tls_port);
   return emu;
 fail:
   emu_server_stop(emu);
@@ -617,12 +575,13 @@ fail:
 }
 
 void emu_server_stop(struct emu *emu) {
-  size_t i;
-
   if (!emu)
     return;
-  atomic_store(&emu->stopping, 1);
-  ws_gateway_stop_watchdog(emu);
+  atomic_store(&emu->gw.stopping, 1);
+  /* First: no deployment is published while the server shuts down. */
+  emu_reload_free(emu->reload);
+  emu->reload = NULL;
+  ws_gateway_stop_watchdog(&emu->gw);
   dynamo_ttl_stop(emu->ttl_sweeper);
   emu->ttl_sweeper = NULL;
   if (emu->mg) {
@@ -633,57 +592,56 @@ void emu_server_stop(struct emu *emu) {
   }
   /* Handlers abandoned at their deadline may still run and call into the
    * store and the registry: wait for them (diag.sleep caps at 60 s). */
-  while (atomic_load(&emu->inflight) > 0) {
+  while (atomic_load(&emu->gw.lambda.inflight) > 0) {
     struct timespec ms = {0, 1000000L};
     nanosleep(&ms, NULL);
   }
   lambda_pool_free(emu->invokers);
-  ws_registry_free(emu->registry);
-  ws_limit_free(emu->limits);
-  emu_guard_free(emu->guard);
+  ws_registry_free(emu->gw.registry);
+  ws_limit_free(emu->gw.limits);
+  emu_guard_free(emu->gw.guard);
   dynamo_close(emu->dynamo);
   emu_faults_free(emu->faults);
   emu_invocations_free(emu->invocations);
-  for (i = 0; emu->route_exprs && i < emu->config.napis; i++)
-    ws_routes_free(emu->route_exprs[i]);
-  free(emu->route_exprs);
-  for (i = 0; emu->access_logs && i < emu->config.napis; i++)
-    ws_access_log_close(emu->access_logs[i]);
-  free(emu->access_logs);
+  /* The connections (freed with the registry) held their deployments; this
+   * drops the last one. */
+  ws_deployment_slot_publish(&emu->gw.deployed, NULL);
   if (emu->remove_data_dir)
     nftw(emu->data_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-  emu_config_free(&emu->config);
   free(emu);
 }
 
-void emu_server_print_banner(const struct emu *emu, FILE *out) {
+void emu_server_print_banner(struct emu *emu, FILE *out) {
+  struct ws_deployment *d = ws_deployment_slot_acquire(&emu->gw.deployed);
+  const struct emu_config *cfg = d->config;
   size_t i;
 
   fprintf(out, "wsgw %s ready on %s\n", WSGW_VERSION, emu->base_url);
-  for (i = 0; i < emu->config.napis; i++) {
-    const struct emu_api *a = &emu->config.apis[i];
-    fprintf(out, "  WebSocket (%s):   ws://%s/%s\n", a->name, emu->domain_name, a->stage);
+  for (i = 0; i < cfg->napis; i++) {
+    const struct emu_api *a = &cfg->apis[i];
+    fprintf(out, "  WebSocket (%s):   ws://%s/%s\n", a->name, emu->gw.domain_name, a->stage);
     if (a->base_path)
-      fprintf(out, "  mapping (%s):     ws://%s/%s  (domainName %s)\n", a->name, emu->domain_name,
+      fprintf(out, "  mapping (%s):     ws://%s/%s  (domainName %s)\n", a->name, emu->gw.domain_name,
               a->base_path, a->domain_name);
     fprintf(out, "  @connections:     %s/%s/@connections/{connectionId}\n", emu->base_url,
             a->stage);
   }
   fprintf(out, "  DynamoDB:         %s\n", emu->base_url);
-  if (emu->tls_port) {
+  if (emu->gw.tls_port) {
     fprintf(out, "  TLS:              wss://%s/{stage}, https://%s (certificate: %s)\n",
-            emu->tls_domain_name, emu->tls_domain_name, emu->tls_cert_path);
+            emu->gw.tls_domain_name, emu->gw.tls_domain_name, emu->tls_cert_path);
   }
   fprintf(out, "  data directory:   %s%s\n", emu->data_dir,
           emu->remove_data_dir ? " (in memory: removed at exit)" : "");
   fprintf(out, "Environment for clients:\n");
   fprintf(out, "  export AWS_ENDPOINT_URL_DYNAMODB=%s\n", emu->base_url);
-  for (i = 0; i < emu->config.napis && i < 1; i++)
+  for (i = 0; i < cfg->napis && i < 1; i++)
     fprintf(out, "  export AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI=%s/%s\n", emu->base_url,
-            emu->config.apis[i].stage);
-  fprintf(out, "  export AWS_REGION=%s\n", emu->config.region);
+            cfg->apis[i].stage);
+  fprintf(out, "  export AWS_REGION=%s\n", cfg->region);
   fprintf(out, "  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local\n");
-  if (emu->tls_port)
+  if (emu->gw.tls_port)
     fprintf(out, "  export NODE_EXTRA_CA_CERTS=%s\n", emu->tls_cert_path);
   fflush(out);
+  ws_deployment_release(d);
 }

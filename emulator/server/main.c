@@ -35,7 +35,11 @@ static void usage(FILE *out) {
           "management API and a DynamoDB JSON API on one port.\n"
           "\n"
           "options:\n"
-          "  --config FILE          APIs, routes and tables (JSON; see README)\n"
+          "  --config FILE          APIs, routes and tables (JSON; see README); reloaded\n"
+          "                         when it changes, without dropping connections\n"
+          "  --handlers LIB.so      load route handlers from a shared library exporting\n"
+          "                         wsgw_handlers (<wsgw/handler.h>); repeatable; reloaded\n"
+          "                         when the file changes (a rebuild)\n"
           "  --host HOST            address to listen on (default 127.0.0.1)\n"
           "  --port N               port (default 8080; 0 picks a free port)\n"
           "  --data-dir DIR         LMDB data directory (default $XDG_DATA_HOME/wsgw\n"
@@ -74,7 +78,9 @@ static int serve(int argc, char **argv) {
   struct emu_options opts;
   struct emu_config config;
   const char *config_path = NULL;
-  char err[1024] = "";
+  const char **libs = NULL;
+  size_t nlibs = 0;
+  char err[4096] = "";
   struct emu *emu;
   sigset_t set;
   int i, sig;
@@ -114,6 +120,17 @@ static int serve(int argc, char **argv) {
     i++;
     if (!strcmp(a, "--config"))
       config_path = v;
+    else if (!strcmp(a, "--handlers")) {
+      const char **more = realloc(libs, (nlibs + 2) * sizeof(*libs));
+      if (!more) {
+        free(libs);
+        fprintf(stderr, "wsgw: out of memory\n");
+        return 1;
+      }
+      libs = more;
+      libs[nlibs++] = v;
+      libs[nlibs] = NULL;
+    }
     else if (!strcmp(a, "--host"))
       opts.host = v;
     else if (!strcmp(a, "--data-dir"))
@@ -177,9 +194,13 @@ static int serve(int argc, char **argv) {
     fprintf(stderr, "wsgw: --in-memory and --data-dir exclude each other\n");
     return 2;
   }
+  opts.handler_libs = libs;
+  opts.config_file = config_path;
+  opts.watch = 1;
   if (config_path) {
     if (emu_config_load_file(config_path, &config, err, sizeof(err)) != 0) {
       fprintf(stderr, "wsgw: config error: %s\n", err);
+      free(libs);
       return 1;
     }
   } else {
@@ -195,12 +216,14 @@ static int serve(int argc, char **argv) {
   emu = emu_server_start(&opts, &config, err, sizeof(err));
   if (!emu) {
     fprintf(stderr, "wsgw: %s\n", err);
+    free(libs);
     return 1;
   }
   emu_server_print_banner(emu, stdout);
   sigwait(&set, &sig);
   fprintf(stderr, "wsgw: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
   emu_server_stop(emu);
+  free(libs);
   return 0;
 }
 

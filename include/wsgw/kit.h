@@ -47,6 +47,13 @@ struct wsgw_kit_options {
   int max_duration_ms;      /* 0: AWS's 2 hours */
   int tls;                  /* also serve wss:// and https:// (on a second free port) */
   int max_connections;      /* concurrent WebSockets; 0: the server's default */
+  /* Handler libraries to load, as `wsgw serve --handlers` (NULL-terminated
+   * paths), or NULL. Their names must not clash with the bundled handlers
+   * or with each other. */
+  const char *const *handler_libs;
+  /* Reload the handler libraries and config_file when they change on disk,
+   * as `wsgw serve` does (one watcher thread). */
+  int watch;
 };
 
 /* An emulator on 127.0.0.1, a free port, a temporary data directory
@@ -60,6 +67,13 @@ const char *wsgw_kit_base_url(const struct wsgw_kit_emu *emu);
  * should trust (a self-signed one in the data directory); else 0 and NULL. */
 int wsgw_kit_tls_port(const struct wsgw_kit_emu *emu);
 const char *wsgw_kit_tls_cert(const struct wsgw_kit_emu *emu);
+
+/* Hot reloads (`watch`) so far: *ok successful ones, *failed failed ones
+ * (the previous version stayed in service). */
+void wsgw_kit_reloads(struct wsgw_kit_emu *emu, int *ok, int *failed);
+/* Waits until at least `ok` successful and `failed` failed reloads
+ * happened. 0, or -1 (wsgw_kit_error() says what it saw). */
+int wsgw_kit_wait_reloads(struct wsgw_kit_emu *emu, int ok, int failed, int timeout_ms);
 
 /* ---- Faults (see emulator/base/emu_faults.h for the JSON shapes) ------------------ */
 

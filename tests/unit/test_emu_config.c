@@ -165,10 +165,10 @@ static void example_config_loads(void **state) {
           ->valuestring,
       "Connections");
 
-  assert_ptr_equal(emu_config_api_for_stage(&cfg, "dev", 3), api);
-  assert_ptr_equal(emu_config_api_for_stage(&cfg, "devX", 3), api);
-  assert_null(emu_config_api_for_stage(&cfg, "de", 2));
-  assert_null(emu_config_api_for_stage(&cfg, "prod", 4));
+  assert_ptr_equal(emu_config_api(&cfg, "dev", 3), api);
+  assert_ptr_equal(emu_config_api(&cfg, "devX", 3), api);
+  assert_null(emu_config_api(&cfg, "de", 2));
+  assert_null(emu_config_api(&cfg, "prod", 4));
   emu_config_free(&cfg);
   free(path);
 }
@@ -229,7 +229,7 @@ static void empty_config_has_no_apis_and_the_default_region(void **state) {
   assert_int_equal(cfg.napis, 0);
   assert_string_equal(cfg.region, "us-east-1");
   assert_true(cJSON_IsArray(cfg.tables));
-  assert_null(emu_config_api_for_stage(&cfg, "dev", 3));
+  assert_null(emu_config_api(&cfg, "dev", 3));
   emu_config_free(&cfg);
 }
 
@@ -626,6 +626,24 @@ static void errors_fit_a_small_buffer(void **state) {
   assert_memory_equal(err, "t.json:1:11: re", 15);
 }
 
+static void an_api_is_found_by_its_stage_and_by_its_mapping_path(void **state) {
+  static const char text[] =
+      "{ \"apis\": ["
+      "{ \"name\": \"chat\", \"stage\": \"dev\", \"routes\": {},"
+      "  \"customDomain\": { \"domainName\": \"ws.example.com\", \"path\": \"chat\" } },"
+      "{ \"name\": \"other\", \"stage\": \"prod\", \"routes\": {} } ] }";
+  struct emu_config cfg;
+
+  (void)state;
+  load_ok(text, &cfg);
+  assert_ptr_equal(emu_config_api(&cfg, "dev", 3), &cfg.apis[0]);
+  assert_ptr_equal(emu_config_api(&cfg, "chat", 4), &cfg.apis[0]);
+  assert_ptr_equal(emu_config_api(&cfg, "prod", 4), &cfg.apis[1]);
+  assert_null(emu_config_api(&cfg, "cha", 3));
+  assert_null(emu_config_api(&cfg, "chatX", 5));
+  emu_config_free(&cfg);
+}
+
 static void api_ids_are_stable_per_name(void **state) {
   static const char text[] = "{ \"apis\": ["
                              "{ \"name\": \"chat\", \"stage\": \"a\", \"routes\": {} },"
@@ -637,7 +655,7 @@ static void api_ids_are_stable_per_name(void **state) {
   load_ok(text, &two);
   assert_string_equal(one.apis[0].api_id, two.apis[0].api_id);
   assert_string_not_equal(one.apis[0].api_id, one.apis[1].api_id);
-  assert_ptr_equal(emu_config_api_for_stage(&one, "b", 1), &one.apis[1]);
+  assert_ptr_equal(emu_config_api(&one, "b", 1), &one.apis[1]);
   emu_config_free(&one);
   emu_config_free(&two);
 }
@@ -664,6 +682,7 @@ int main(void) {
       cmocka_unit_test(too_many_routes_are_rejected),
       cmocka_unit_test(errors_fit_a_small_buffer),
       cmocka_unit_test(api_ids_are_stable_per_name),
+      cmocka_unit_test(an_api_is_found_by_its_stage_and_by_its_mapping_path),
   };
 
   return cmocka_run_group_tests_name("emu_config", tests, NULL, NULL);

@@ -1,0 +1,351 @@
+/*
+ * emu_reload.c - deployment and hot reload of handler libraries and the
+ * config file (see emu_reload.h).
+ */
+#include "emu_reload.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "emu_server.h"
+#include "emu_time.h"
+#include "lambda_handlers.h"
+#include "lambda_lib.h"
+#include "ws_deployment.h"
+
+/* A watched file: a library (slot >= 0) or the config (slot -1). */
+struct watched {
+  char *path;
+  const char *name;  /* its last component, inside path */
+  int wd;            /* the inotify watch of its directory */
+  int slot;
+  int pending;       /* an event came; reload once quiet */
+  int64_t last_event_ms;
+  struct stat loaded; /* identity of what is in service */
+};
+
+struct emu_reload {
+  struct emu *emu;
+  struct lambda_handlers *handlers; /* the set in service (touched by deploys only) */
+  char dir[PATH_MAX];               /* the libraries' private copies */
+  unsigned seq;
+  struct watched *files;
+  size_t nfiles;
+  int inotify_fd, stop_fd;
+  pthread_t thread;
+  int running;
+  atomic_int ok, failed;
+};
+
+/* The identity of a file's content as far as a rebuild changes it. */
+static int same_file(const struct stat *a, const struct stat *b) {
+  return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size &&
+         a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+static int add_watched(struct emu_reload *r, const char *path, int slot) {
+  struct watched *n = realloc(r->files, (r->nfiles + 1) * sizeof(*n)), *w;
+  const char *slash;
+
+  if (!n)
+    return -1;
+  r->files = n;
+  w = &r->files[r->nfiles];
+  memset(w, 0, sizeof(*w));
+  if (!(w->path = strdup(path)))
+    return -1;
+  slash = strrchr(w->path, '/');
+  w->name = slash ? slash + 1 : w->path;
+  w->slot = slot;
+  w->wd = -1;
+  stat(path, &w->loaded);
+  r->nfiles++;
+  return 0;
+}
+
+struct emu_reload *emu_reload_new(struct emu *emu, const struct emu_options *opts, char *err,
+                                  size_t cap) {
+  struct emu_reload *r = calloc(1, sizeof(*r));
+  const char *tmp = getenv("TMPDIR");
+  size_t i;
+
+  if (!r || !(r->handlers = lambda_handlers_new(opts->extra_handlers, opts->handlers))) {
+    free(r);
+    snprintf(err, cap, "out of memory");
+    return NULL;
+  }
+  r->emu = emu;
+  r->inotify_fd = r->stop_fd = -1;
+  atomic_init(&r->ok, 0);
+  atomic_init(&r->failed, 0);
+  for (i = 0; opts->handler_libs && opts->handler_libs[i]; i++) {
+    struct lambda_lib *lib;
+    struct lambda_handlers *next;
+    if (!r->dir[0]) {
+      snprintf(r->dir, sizeof(r->dir), "%s/wsgw-handlers-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+      if (!mkdtemp(r->dir)) {
+        snprintf(err, cap, "cannot create a directory for handler libraries: %s",
+                 strerror(errno));
+        r->dir[0] = '\0';
+        emu_reload_free(r);
+        return NULL;
+      }
+    }
+    if (lambda_handlers_slot(r->handlers, opts->handler_libs[i]) >= 0)
+      continue; /* the same library twice */
+    if (add_watched(r, opts->handler_libs[i], (int)lambda_handlers_nlibs(r->handlers)) != 0 ||
+        !(lib = lambda_lib_load(opts->handler_libs[i], r->dir, ++r->seq, err, cap))) {
+      emu_reload_free(r);
+      return NULL;
+    }
+    next = lambda_handlers_with(r->handlers, lambda_handlers_nlibs(r->handlers), lib);
+    lambda_lib_unref(lib); /* the set holds it */
+    if (!next) {
+      snprintf(err, cap, "out of memory");
+      emu_reload_free(r);
+      return NULL;
+    }
+    lambda_handlers_free(r->handlers);
+    r->handlers = next;
+  }
+  return r;
+}
+
+/* Publishes d, or (first deploy) installs it. */
+static void publish(struct emu_reload *r, struct ws_deployment *d) {
+  ws_deployment_slot_publish(&r->emu->gw.deployed, d);
+}
+
+int emu_reload_deploy(struct emu_reload *r, struct emu_config *cfg, char *err, size_t cap) {
+  struct ws_deployment *d = ws_deployment_new(cfg, r->handlers, err, cap);
+
+  if (!d)
+    return -1;
+  if (emu_server_create_tables(r->emu, d->config, err, cap) != 0) {
+    ws_deployment_release(d);
+    return -1;
+  }
+  publish(r, d);
+  return 0;
+}
+
+static size_t route_count(const struct emu_config *cfg) {
+  size_t i, n = 0;
+
+  for (i = 0; i < cfg->napis; i++)
+    n += cfg->apis[i].nroutes;
+  return n;
+}
+
+/* One line on stderr per reload. */
+static void report(struct emu_reload *r, int ok, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void report(struct emu_reload *r, int ok, const char *fmt, ...) {
+  char line[4096];
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof(line), fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "wsgw: %s\n", line);
+  fflush(stderr);
+  atomic_fetch_add(ok ? &r->ok : &r->failed, 1);
+}
+
+static void reload_library(struct emu_reload *r, struct watched *w, const struct stat *st) {
+  char err[4096];
+  struct lambda_lib *lib = lambda_lib_load(w->path, r->dir, ++r->seq, err, sizeof(err));
+  struct lambda_handlers *next;
+  struct ws_deployment *cur, *d;
+  size_t n;
+
+  w->loaded = *st; /* this content was tried: wait for the next change */
+  if (!lib) {
+    report(r, 0, "reload of %s failed: %s; keeping the previous version", w->path, err);
+    return;
+  }
+  n = lambda_lib_count(lib);
+  next = lambda_handlers_with(r->handlers, (size_t)w->slot, lib);
+  lambda_lib_unref(lib);
+  if (!next) {
+    report(r, 0, "reload of %s failed: out of memory; keeping the previous version", w->path);
+    return;
+  }
+  cur = ws_deployment_slot_acquire(&r->emu->gw.deployed);
+  d = cur ? ws_deployment_rebind(cur, next, err, sizeof(err)) : NULL;
+  ws_deployment_release(cur);
+  if (!d) {
+    lambda_handlers_free(next);
+    report(r, 0, "reload of %s failed: %s; keeping the previous version", w->path,
+           cur ? err : "no deployment");
+    return;
+  }
+  publish(r, d);
+  lambda_handlers_free(r->handlers);
+  r->handlers = next;
+  report(r, 1, "reloaded %s (%zu handler%s)", w->path, n, n == 1 ? "" : "s");
+}
+
+static void reload_config(struct emu_reload *r, struct watched *w, const struct stat *st) {
+  char err[4096];
+  struct emu_config cfg;
+  struct ws_deployment *d;
+  size_t napis, nroutes;
+
+  w->loaded = *st;
+  if (emu_config_load_file(w->path, &cfg, err, sizeof(err)) != 0) {
+    report(r, 0, "reload of %s failed: %s; keeping the previous config", w->path, err);
+    return;
+  }
+  if (!(d = ws_deployment_new(&cfg, r->handlers, err, sizeof(err))) ||
+      emu_server_create_tables(r->emu, d->config, err, sizeof(err)) != 0) {
+    ws_deployment_release(d);
+    report(r, 0, "reload of %s failed: %s; keeping the previous config", w->path, err);
+    return;
+  }
+  napis = d->config->napis;
+  nroutes = route_count(d->config);
+  publish(r, d);
+  report(r, 1, "reloaded %s (%zu API%s, %zu route%s)", w->path, napis, napis == 1 ? "" : "s",
+         nroutes, nroutes == 1 ? "" : "s");
+}
+
+static void read_events(struct emu_reload *r) {
+  char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+  ssize_t n;
+
+  while ((n = read(r->inotify_fd, buf, sizeof(buf))) > 0) {
+    char *p = buf;
+    while (p < buf + n) {
+      const struct inotify_event *ev = (const struct inotify_event *)p;
+      size_t i;
+      for (i = 0; ev->len && i < r->nfiles; i++) {
+        if (r->files[i].wd == ev->wd && strcmp(r->files[i].name, ev->name) == 0) {
+          r->files[i].pending = 1;
+          r->files[i].last_event_ms = emu_time_mono_ms();
+        }
+      }
+      p += sizeof(*ev) + ev->len;
+    }
+  }
+}
+
+/* The watcher: see emu_reload.h. */
+static void *watch_main(void *arg) {
+  struct emu_reload *r = arg;
+
+  for (;;) {
+    struct pollfd fds[2] = {{r->stop_fd, POLLIN, 0}, {r->inotify_fd, POLLIN, 0}};
+    int64_t now = emu_time_mono_ms(), wait = -1;
+    size_t i;
+    for (i = 0; i < r->nfiles; i++) {
+      if (r->files[i].pending) {
+        int64_t left = r->files[i].last_event_ms + EMU_RELOAD_QUIET_MS - now;
+        if (left < 0)
+          left = 0;
+        if (wait < 0 || left < wait)
+          wait = left;
+      }
+    }
+    if (poll(fds, 2, (int)wait) < 0 && errno != EINTR)
+      break;
+    if (fds[0].revents)
+      break;
+    if (fds[1].revents)
+      read_events(r);
+    now = emu_time_mono_ms();
+    for (i = 0; i < r->nfiles; i++) {
+      struct watched *w = &r->files[i];
+      struct stat st;
+      if (!w->pending || now - w->last_event_ms < EMU_RELOAD_QUIET_MS)
+        continue;
+      w->pending = 0;
+      /* Gone (between a delete and a rename) or unchanged: nothing to do. */
+      if (stat(w->path, &st) != 0 || same_file(&st, &w->loaded))
+        continue;
+      if (w->slot >= 0)
+        reload_library(r, w, &st);
+      else
+        reload_config(r, w, &st);
+    }
+  }
+  return NULL;
+}
+
+int emu_reload_watch(struct emu_reload *r, const char *config_file, char *err, size_t cap) {
+  size_t i;
+
+  if (config_file && add_watched(r, config_file, -1) != 0) {
+    snprintf(err, cap, "out of memory");
+    return -1;
+  }
+  if (r->nfiles == 0)
+    return 0;
+  r->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  r->stop_fd = eventfd(0, EFD_CLOEXEC);
+  if (r->inotify_fd < 0 || r->stop_fd < 0) {
+    snprintf(err, cap, "cannot watch the handler libraries: %s", strerror(errno));
+    return -1;
+  }
+  for (i = 0; i < r->nfiles; i++) {
+    struct watched *w = &r->files[i];
+    char dir[PATH_MAX];
+    if (w->name == w->path)
+      snprintf(dir, sizeof(dir), ".");
+    else
+      snprintf(dir, sizeof(dir), "%.*s", (int)(w->name - 1 - w->path), w->path);
+    w->wd = inotify_add_watch(r->inotify_fd, dir[0] ? dir : "/",
+                              IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY);
+    if (w->wd < 0) {
+      snprintf(err, cap, "cannot watch %s: %s", dir, strerror(errno));
+      return -1;
+    }
+  }
+  if (pthread_create(&r->thread, NULL, watch_main, r) != 0) {
+    snprintf(err, cap, "cannot start the reload thread");
+    return -1;
+  }
+  r->running = 1;
+  return 0;
+}
+
+void emu_reload_counts(struct emu_reload *r, int *ok, int *failed) {
+  *ok = r ? atomic_load(&r->ok) : 0;
+  *failed = r ? atomic_load(&r->failed) : 0;
+}
+
+void emu_reload_free(struct emu_reload *r) {
+  size_t i;
+
+  if (!r)
+    return;
+  if (r->running) {
+    uint64_t one = 1;
+    if (write(r->stop_fd, &one, sizeof(one)) != sizeof(one))
+      perror("wsgw: stopping the reload thread");
+    pthread_join(r->thread, NULL);
+  }
+  if (r->inotify_fd >= 0)
+    close(r->inotify_fd);
+  if (r->stop_fd >= 0)
+    close(r->stop_fd);
+  for (i = 0; i < r->nfiles; i++)
+    free(r->files[i].path);
+  free(r->files);
+  lambda_handlers_free(r->handlers);
+  if (r->dir[0])
+    rmdir(r->dir);
+  free(r);
+}
