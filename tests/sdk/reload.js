@@ -38,15 +38,15 @@ function nextMessage(what) {
   });
 }
 
-function logLines() {
-  return fs.readFileSync(logPath, 'utf8').split('\n');
+function logText() {
+  return fs.readFileSync(logPath, 'utf8');
 }
 
-// Waits until LOG has a line matching re beyond the first `from` lines.
+// Waits until LOG has a line matching re after its first `from` characters.
 async function waitForLog(re, from, what) {
   const end = Date.now() + DEADLINE_MS;
   for (;;) {
-    const hit = logLines().slice(from).find((l) => re.test(l));
+    const hit = logText().slice(from).split('\n').find((l) => re.test(l));
     if (hit) return hit;
     if (Date.now() > end) fail(`no log line ${re} after ${what}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -66,7 +66,7 @@ async function roundTrip(data, expect, what) {
 }
 
 async function rebuild(env, okRe, what) {
-  const from = logLines().length;
+  const from = logText().length;
   try {
     execSync(process.env[env], { stdio: ['ignore', 'ignore', 'inherit'], shell: '/bin/sh' });
   } catch (e) {
