@@ -35,7 +35,8 @@ cJSON *broken_sendmessage(const cJSON *event, struct wsgw_ctx *ctx) {
     return wsgw_fail(ctx, "broken.sendmessage: Scan failed");
   }
   cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(resp, "Items")) {
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(item, "id"), "S");
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(item, "id"),
+                                                       "S");
     if (cJSON_IsString(id))
       /* THE BUG: the status is ignored, so a 410 leaves the id behind. */
       (void)wsgw_post_to_connection(ctx, endpoint, id->valuestring, data->valuestring,

@@ -163,7 +163,8 @@ cJSON *diag_authorizer(const cJSON *event, struct wsgw_ctx *ctx) {
   if (strcmp(token, "rest") == 0) {
     /* arn:...:{api}/{stage}/$connect -> arn:...:{api}/{stage}/(star)/(star) */
     const char *last = strrchr(arn->valuestring, '/');
-    snprintf(resource, sizeof(resource), "%.*s/*/*", (int)(last - arn->valuestring), arn->valuestring);
+    snprintf(resource, sizeof(resource), "%.*s/*/*", (int)(last - arn->valuestring),
+             arn->valuestring);
   } else {
     snprintf(resource, sizeof(resource), "%s", arn->valuestring);
   }

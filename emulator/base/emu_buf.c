@@ -38,7 +38,9 @@ static int buf_reserve(struct emu_buf *b, size_t extra) {
   return 0;
 }
 
-int emu_buf_reserve(struct emu_buf *b, size_t n) { return buf_reserve(b, n); }
+int emu_buf_reserve(struct emu_buf *b, size_t n) {
+  return buf_reserve(b, n);
+}
 
 int emu_buf_append(struct emu_buf *b, const void *p, size_t n) {
   if (buf_reserve(b, n) != 0)
@@ -50,7 +52,9 @@ int emu_buf_append(struct emu_buf *b, const void *p, size_t n) {
   return 0;
 }
 
-int emu_buf_putc(struct emu_buf *b, char c) { return emu_buf_append(b, &c, 1); }
+int emu_buf_putc(struct emu_buf *b, char c) {
+  return emu_buf_append(b, &c, 1);
+}
 
 int emu_buf_puts(struct emu_buf *b, const char *s) {
   return emu_buf_append(b, s, strlen(s));

@@ -33,8 +33,7 @@ int emu_buf_append(struct emu_buf *b, const void *p, size_t n);
 int emu_buf_reserve(struct emu_buf *b, size_t n);
 int emu_buf_putc(struct emu_buf *b, char c);
 int emu_buf_puts(struct emu_buf *b, const char *s);
-int emu_buf_printf(struct emu_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int emu_buf_printf(struct emu_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int emu_buf_vprintf(struct emu_buf *b, const char *fmt, va_list ap);
 void emu_buf_reset(struct emu_buf *b); /* len = 0, keeps the memory */
 char *emu_buf_take(struct emu_buf *b); /* returns data ("" if empty), resets */

@@ -76,8 +76,8 @@ static const char *skip_value(const char *p, const char *end) {
     else if (nest == 0 && (*p == ',' || *p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
       return p;
     p++;
-  } while (nest > 0 || (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ' &&
-                        *p != '\n' && *p != '\r' && *p != '\t'));
+  } while (nest > 0 || (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\n' &&
+                        *p != '\r' && *p != '\t'));
   return p;
 }
 
@@ -170,8 +170,8 @@ static int config_fail(struct config_ctx *c, const char *fmt, ...) {
   if (at)
     line_col(c->text, at, &line, &col);
   if (at)
-    snprintf(c->err, c->cap, "%s:%d:%d: %s: %s", c->source, line, col,
-             used ? path : "(top level)", msg);
+    snprintf(c->err, c->cap, "%s:%d:%d: %s: %s", c->source, line, col, used ? path : "(top level)",
+             msg);
   else
     snprintf(c->err, c->cap, "%s: %s: %s", c->source, used ? path : "(top level)", msg);
   return -1;
@@ -193,7 +193,9 @@ static void push_index(struct config_ctx *c, int index) {
   c->depth++;
 }
 
-static void pop(struct config_ctx *c) { c->depth--; }
+static void pop(struct config_ctx *c) {
+  c->depth--;
+}
 
 /* ---- Field checks ----------------------------------------------------- */
 
@@ -239,8 +241,8 @@ static int check_members(struct config_ctx *c, const cJSON *obj, const char *con
   return 0;
 }
 
-static int get_string(struct config_ctx *c, const cJSON *obj, const char *name,
-                      const char *dflt, char **out) {
+static int get_string(struct config_ctx *c, const cJSON *obj, const char *name, const char *dflt,
+                      char **out) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
   int rc = 0;
 
@@ -273,7 +275,8 @@ static int parse_timeout(struct config_ctx *c, const cJSON *v, int *ms) {
     char unit[16] = "";
     double n;
     int used = 0;
-    if (sscanf(v->valuestring, "%lf %15s%n", &n, unit, &used) == 2 && v->valuestring[used] == '\0') {
+    if (sscanf(v->valuestring, "%lf %15s%n", &n, unit, &used) == 2 &&
+        v->valuestring[used] == '\0') {
       if (!strcmp(unit, "second") || !strcmp(unit, "seconds"))
         secs = n;
       else if (!strcmp(unit, "minute") || !strcmp(unit, "minutes"))
@@ -283,7 +286,8 @@ static int parse_timeout(struct config_ctx *c, const cJSON *v, int *ms) {
     }
   }
   if (!(secs > 0) || secs > 900)
-    return config_fail(c, "expected a timeout in seconds between 0 and 900 (a number, or \"N seconds\")");
+    return config_fail(
+        c, "expected a timeout in seconds between 0 and 900 (a number, or \"N seconds\")");
   *ms = (int)(secs * 1000 + 0.5);
   if (*ms < 1)
     *ms = 1;
@@ -416,14 +420,16 @@ static int check_string_map(struct config_ctx *c, const cJSON *v) {
   return check_environment(c, v);
 }
 
-static int parse_authorizer(struct config_ctx *c, const cJSON *v, const struct emu_function *defaults,
-                            struct emu_api *api) {
+static int parse_authorizer(struct config_ctx *c, const cJSON *v,
+                            const struct emu_function *defaults, struct emu_api *api) {
   static const char *const fields[] = {"type", "name", "function", "identitySource", NULL};
   const cJSON *type, *fn, *ids, *it;
   struct emu_authorizer *a;
 
   if (!cJSON_IsObject(v))
-    return config_fail(c, "expected an object {\"type\": \"lambda\", \"function\": ..., \"identitySource\": [...]}");
+    return config_fail(
+        c,
+        "expected an object {\"type\": \"lambda\", \"function\": ..., \"identitySource\": [...]}");
   if (check_members(c, v, fields) != 0)
     return -1;
   type = cJSON_GetObjectItemCaseSensitive(v, "type");
@@ -484,7 +490,8 @@ static int parse_access_log(struct config_ctx *c, const cJSON *v, struct emu_api
     return 0;
   }
   if (!cJSON_IsObject(v))
-    return config_fail(c, "expected true, a $context format string, or {\"format\", \"destination\"}");
+    return config_fail(c,
+                       "expected true, a $context format string, or {\"format\", \"destination\"}");
   if (check_members(c, v, fields) != 0)
     return -1;
   api->access_log = 1;
@@ -525,9 +532,10 @@ static int parse_custom_domain(struct config_ctx *c, const cJSON *v, struct emu_
 }
 
 static int parse_api(struct config_ctx *c, const cJSON *v, struct emu_api *api) {
-  static const char *const fields[] = {"name", "stage", "routeSelectionExpression",
-                                       "defaults", "routes", "stageVariables", "authorizer",
-                                       "accessLog", "customDomain", NULL};
+  static const char *const fields[] = {"name",       "stage",     "routeSelectionExpression",
+                                       "defaults",   "routes",    "stageVariables",
+                                       "authorizer", "accessLog", "customDomain",
+                                       NULL};
   struct emu_function defaults = {NULL, EMU_CONFIG_DEFAULT_TIMEOUT_MS, cJSON_CreateObject()};
   const cJSON *routes, *d, *it;
   size_t n;
@@ -657,7 +665,8 @@ static int config_parse(struct config_ctx *c, struct emu_config *cfg) {
     config_fail(c, "expected a JSON object");
     goto out;
   }
-  if (check_members(c, root, fields) != 0 || get_string(c, root, "region", "us-east-1", &cfg->region) != 0)
+  if (check_members(c, root, fields) != 0 ||
+      get_string(c, root, "region", "us-east-1", &cfg->region) != 0)
     goto out;
   apis = cJSON_GetObjectItemCaseSensitive(root, "apis");
   if (apis) {
@@ -714,7 +723,8 @@ static int config_parse(struct config_ctx *c, struct emu_config *cfg) {
     i = 0;
     cJSON_ArrayForEach(it, tables) {
       push_index(c, (int)i++);
-      if (!cJSON_IsObject(it) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(it, "TableName"))) {
+      if (!cJSON_IsObject(it) ||
+          !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(it, "TableName"))) {
         config_fail(c, "expected a CreateTable request with a TableName");
         goto out;
       }
@@ -740,8 +750,8 @@ out:
   return rc;
 }
 
-int emu_config_load_string(const char *text, const char *source, struct emu_config *out,
-                           char *err, size_t cap) {
+int emu_config_load_string(const char *text, const char *source, struct emu_config *out, char *err,
+                           size_t cap) {
   struct config_ctx c;
 
   memset(out, 0, sizeof(*out));

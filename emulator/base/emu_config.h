@@ -42,9 +42,9 @@ struct emu_function {
 };
 
 struct emu_route {
-  char *key;             /* "$connect", "$default", "sendmessage", ... */
+  char *key; /* "$connect", "$default", "sendmessage", ... */
   struct emu_function fn;
-  int return_response;   /* two-way route: the body is sent back */
+  int return_response; /* two-way route: the body is sent back */
 };
 
 /* A Lambda REQUEST authorizer on $connect (SST: authorizer {type: "lambda"}). */
@@ -57,31 +57,31 @@ struct emu_api {
   char *name;
   char *stage;
   char *route_selection_expression;
-  char api_id[11];         /* 10 lowercase alphanumerics, stable per name */
+  char api_id[11]; /* 10 lowercase alphanumerics, stable per name */
   struct emu_route *routes;
   size_t nroutes;
-  cJSON *stage_variables;  /* object of strings, or NULL */
+  cJSON *stage_variables;            /* object of strings, or NULL */
   struct emu_authorizer *authorizer; /* or NULL */
-  int access_log;          /* write access log lines */
-  char *access_log_format; /* NULL: the default format */
-  char *access_log_destination; /* "stderr" (default), "stdout" or a file */
-  char *domain_name;       /* customDomain.domainName, or NULL */
-  char *base_path;         /* customDomain.path: the API mapping, or NULL */
+  int access_log;                    /* write access log lines */
+  char *access_log_format;           /* NULL: the default format */
+  char *access_log_destination;      /* "stderr" (default), "stdout" or a file */
+  char *domain_name;                 /* customDomain.domainName, or NULL */
+  char *base_path;                   /* customDomain.path: the API mapping, or NULL */
 };
 
 struct emu_config {
-  char *source;      /* file name, or "<string>" */
+  char *source; /* file name, or "<string>" */
   char *region;
   struct emu_api *apis;
   size_t napis;
-  cJSON *tables;     /* array of CreateTable requests (owned), never NULL */
-  cJSON *faults;     /* array of faults to inject at start (emu_faults.h), or NULL */
+  cJSON *tables; /* array of CreateTable requests (owned), never NULL */
+  cJSON *faults; /* array of faults to inject at start (emu_faults.h), or NULL */
 };
 
 /* Loads and validates. On failure returns -1 and writes one line into err. */
 int emu_config_load_file(const char *path, struct emu_config *out, char *err, size_t cap);
-int emu_config_load_string(const char *text, const char *source, struct emu_config *out,
-                           char *err, size_t cap);
+int emu_config_load_string(const char *text, const char *source, struct emu_config *out, char *err,
+                           size_t cap);
 /* A config with no APIs and no tables (region us-east-1). */
 void emu_config_empty(struct emu_config *out);
 void emu_config_free(struct emu_config *cfg);

@@ -26,22 +26,22 @@ enum fault_type {
 };
 
 static const char *const type_names[] = {
-    "disconnect.drop", "disconnect.delay", "connections.error",
-    "dynamodb.error",  "handler.latency",  "handler.timeout", "handshake.delay",
+    "disconnect.drop", "disconnect.delay", "connections.error", "dynamodb.error",
+    "handler.latency", "handler.timeout",  "handshake.delay",
 };
 
 struct fault {
   int id;
   enum fault_type type;
-  char target[256];  /* connectionId, operation or handler; "*" matches all */
-  char table[256];   /* dynamodb.error: the table, "*" for any */
-  int status;        /* connections.error */
+  char target[256];             /* connectionId, operation or handler; "*" matches all */
+  char table[256];              /* dynamodb.error: the table, "*" for any */
+  int status;                   /* connections.error */
   enum dynamo_error_code error; /* dynamodb.error */
-  int ms;            /* delays */
-  long remaining;    /* -1: unlimited */
-  double rate;       /* 0..1 */
+  int ms;                       /* delays */
+  long remaining;               /* -1: unlimited */
+  double rate;                  /* 0..1 */
   long hits;
-  cJSON *spec;       /* as given */
+  cJSON *spec; /* as given */
 };
 
 struct emu_faults {
@@ -116,9 +116,10 @@ static int parse_fault(const cJSON *spec, struct fault *out, char *err, size_t c
     if (strcmp(type->valuestring, type_names[t]) == 0)
       break;
   if (t == sizeof(type_names) / sizeof(type_names[0])) {
-    snprintf(err, cap, "fault: unknown type \"%.64s\" (expected disconnect.drop, disconnect.delay, "
-                       "connections.error, dynamodb.error, handler.latency, handler.timeout or "
-                       "handshake.delay)",
+    snprintf(err, cap,
+             "fault: unknown type \"%.64s\" (expected disconnect.drop, disconnect.delay, "
+             "connections.error, dynamodb.error, handler.latency, handler.timeout or "
+             "handshake.delay)",
              type->valuestring);
     return -1;
   }
@@ -187,8 +188,9 @@ static int parse_fault(const cJSON *spec, struct fault *out, char *err, size_t c
     else if (strcmp(name, "InternalServerError") == 0)
       ft.error = DYNAMO_ERR_INTERNAL_SERVER_ERROR;
     else {
-      snprintf(err, cap, "fault: dynamodb.error needs \"error\" ProvisionedThroughputExceededException, "
-                         "ThrottlingException or InternalServerError");
+      snprintf(err, cap,
+               "fault: dynamodb.error needs \"error\" ProvisionedThroughputExceededException, "
+               "ThrottlingException or InternalServerError");
       return -1;
     }
   }
@@ -216,7 +218,8 @@ static int install(struct emu_faults *f, struct fault *fts, const cJSON *const *
     pthread_mutex_unlock(&f->lock);
     for (i = 0; i < n; i++)
       cJSON_Delete(fts[i].spec);
-    snprintf(err, cap, "fault: at most %d faults at once (%d installed, %zu more asked); none added",
+    snprintf(err, cap,
+             "fault: at most %d faults at once (%d installed, %zu more asked); none added",
              EMU_FAULTS_MAX, had, n);
     return -1;
   }
@@ -334,8 +337,8 @@ static int matches(const char *pattern, const char *value) {
 
 /* Finds the first live fault of `type` that matches and fires (count and
  * rate), copying it into *out. Called with no lock held. */
-static int fire(struct emu_faults *f, enum fault_type type, const char *target,
-                const char *table, struct fault *out) {
+static int fire(struct emu_faults *f, enum fault_type type, const char *target, const char *table,
+                struct fault *out) {
   int i, fired = 0;
 
   /* Every request asks; with no fault in force the answer needs no lock. */

@@ -15,7 +15,9 @@
 static _Thread_local uint64_t rng_state[4];
 static _Thread_local int rng_seeded;
 
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static uint64_t rotl(uint64_t x, int k) {
+  return (x << k) | (x >> (64 - k));
+}
 
 static void rng_seed(void) {
   ssize_t got = getrandom(rng_state, sizeof(rng_state), 0);
@@ -63,8 +65,7 @@ int emu_id_is_valid(const char *id, size_t len) {
 }
 
 void emu_id_new(char out[EMU_ID_LEN + 1]) {
-  static const char alphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   uint64_t a = emu_id_random64(), b = emu_id_random64();
   int i;
 
@@ -86,11 +87,11 @@ void emu_id_new(char out[EMU_ID_LEN + 1]) {
 void emu_id_uuid(char out[EMU_UUID_LEN + 1]) {
   uint64_t hi = emu_id_random64(), lo = emu_id_random64();
 
-  hi = (hi & ~0xF000ull) | 0x4000ull;                 /* version 4 */
-  lo = (lo & ~(3ull << 62)) | (2ull << 62);           /* variant 10 */
-  snprintf(out, EMU_UUID_LEN + 1, "%08x-%04x-%04x-%04x-%012llx",
-           (unsigned)(hi >> 32), (unsigned)((hi >> 16) & 0xFFFF), (unsigned)(hi & 0xFFFF),
-           (unsigned)(lo >> 48), (unsigned long long)(lo & 0xFFFFFFFFFFFFull));
+  hi = (hi & ~0xF000ull) | 0x4000ull;       /* version 4 */
+  lo = (lo & ~(3ull << 62)) | (2ull << 62); /* variant 10 */
+  snprintf(out, EMU_UUID_LEN + 1, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(hi >> 32),
+           (unsigned)((hi >> 16) & 0xFFFF), (unsigned)(hi & 0xFFFF), (unsigned)(lo >> 48),
+           (unsigned long long)(lo & 0xFFFFFFFFFFFFull));
 }
 
 void emu_id_api_id(const char *name, char out[11]) {

@@ -18,8 +18,8 @@
 #define EMU_ID_LEN 16   /* AWS-style id, without the NUL */
 #define EMU_UUID_LEN 36 /* 8-4-4-4-12 lowercase hex */
 
-void emu_id_new(char out[EMU_ID_LEN + 1]);        /* "R0oXAdfD0kwCH6w=" */
-void emu_id_uuid(char out[EMU_UUID_LEN + 1]);     /* random version 4 UUID */
+void emu_id_new(char out[EMU_ID_LEN + 1]);    /* "R0oXAdfD0kwCH6w=" */
+void emu_id_uuid(char out[EMU_UUID_LEN + 1]); /* random version 4 UUID */
 uint64_t emu_id_random64(void);
 /* Whether id[0..len) has the shape emu_id_new mints: 15 base64url
  * characters and '='. */

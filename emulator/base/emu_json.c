@@ -18,7 +18,10 @@ static int nul_escape_at(const char *p, size_t i, size_t len) {
  * and C0/C1. The scan skips the rest of a string a byte per table lookup,
  * which keeps it as fast as the depth scan was before it looked for NULs. */
 static const unsigned char string_stop[256] = {
-    ['"'] = 1, ['\\'] = 1, [0xC0] = 1, [0xC1] = 1,
+    ['"'] = 1,
+    ['\\'] = 1,
+    [0xC0] = 1,
+    [0xC1] = 1,
 };
 
 unsigned emu_json_scan(const char *text, size_t len, int max) {

@@ -11,8 +11,12 @@
 
 static atomic_int log_level = EMU_LOG_WARN;
 
-void emu_log_set_level(enum emu_log_level level) { atomic_store(&log_level, (int)level); }
-enum emu_log_level emu_log_get_level(void) { return (enum emu_log_level)atomic_load(&log_level); }
+void emu_log_set_level(enum emu_log_level level) {
+  atomic_store(&log_level, (int)level);
+}
+enum emu_log_level emu_log_get_level(void) {
+  return (enum emu_log_level)atomic_load(&log_level);
+}
 
 void emu_log(enum emu_log_level level, const char *module, const char *fmt, ...) {
   static const char *const names[] = {"error", "warn", "info", "debug"};

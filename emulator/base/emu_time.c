@@ -26,8 +26,8 @@ void emu_time_clf(int64_t epoch_ms, char *out, size_t cap) {
   struct tm tm;
 
   gmtime_r(&secs, &tm);
-  snprintf(out, cap, "%02d/%s/%04d:%02d:%02d:%02d +0000", tm.tm_mday,
-           month_names[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  snprintf(out, cap, "%02d/%s/%04d:%02d:%02d:%02d +0000", tm.tm_mday, month_names[tm.tm_mon],
+           tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 void emu_time_iso8601(int64_t epoch_ms, char *out, size_t cap) {
@@ -35,7 +35,6 @@ void emu_time_iso8601(int64_t epoch_ms, char *out, size_t cap) {
   struct tm tm;
 
   gmtime_r(&secs, &tm);
-  snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-           (int)(epoch_ms % 1000));
+  snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(epoch_ms % 1000));
 }

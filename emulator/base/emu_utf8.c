@@ -11,7 +11,9 @@
 
 #define HIGH_BITS 0x8080808080808080ull
 
-static int continuation(unsigned char b) { return (b & 0xC0) == 0x80; }
+static int continuation(unsigned char b) {
+  return (b & 0xC0) == 0x80;
+}
 
 size_t emu_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp) {
   unsigned char b;
@@ -44,8 +46,8 @@ size_t emu_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp) {
   if (b < 0xF5) {
     if (n < 4 || !continuation(s[1]) || !continuation(s[2]) || !continuation(s[3]))
       return 0;
-    c = (uint32_t)(b & 0x07) << 18 | (uint32_t)(s[1] & 0x3F) << 12 |
-        (uint32_t)(s[2] & 0x3F) << 6 | (s[3] & 0x3F);
+    c = (uint32_t)(b & 0x07) << 18 | (uint32_t)(s[1] & 0x3F) << 12 | (uint32_t)(s[2] & 0x3F) << 6 |
+        (s[3] & 0x3F);
     if (c < 0x10000 || c > 0x10FFFF)
       return 0;
     *cp = c;

@@ -37,7 +37,7 @@ enum http_body http_util_read_body(struct mg_connection *conn, struct emu_buf *o
     }
     n = mg_read(conn, chunk, want);
     if (n < 0)
-      return too_large        ? HTTP_BODY_TOO_LARGE
+      return too_large       ? HTTP_BODY_TOO_LARGE
              : declared >= 0 ? HTTP_BODY_INCOMPLETE
                              : HTTP_BODY_MALFORMED;
     if (n == 0 && declared < 0)
@@ -118,9 +118,9 @@ static void http_date(char out[64]) {
   if (now != cached_at) {
     struct tm tm;
     gmtime_r(&now, &tm);
-    snprintf(cached, sizeof(cached), "%s, %02d %s %04d %02d:%02d:%02d GMT",
-             days[tm.tm_wday % 7], tm.tm_mday, months[tm.tm_mon % 12], tm.tm_year + 1900,
-             tm.tm_hour, tm.tm_min, tm.tm_sec);
+    snprintf(cached, sizeof(cached), "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday % 7],
+             tm.tm_mday, months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+             tm.tm_sec);
     cached_at = now;
   }
   memcpy(out, cached, sizeof(cached));
@@ -162,7 +162,8 @@ void http_util_send(struct mg_connection *conn, int status, const char *content_
   emu_buf_init(&b, (size_t)256 * 1024);
   {
     /* One allocation: the status line and fixed headers take < 200 bytes. */
-    size_t need = 256 + (content_type ? strlen(content_type) : 0) + (len <= INLINE_BODY_MAX ? len : 0);
+    size_t need = 256 + (content_type ? strlen(content_type) : 0) +
+                  (len <= INLINE_BODY_MAX ? len : 0);
     for (i = 0; i < nheaders; i++)
       need += strlen(headers[i].name) + strlen(headers[i].value) + 4;
     emu_buf_reserve(&b, need);
@@ -229,9 +230,9 @@ uint32_t http_util_crc32(const void *data, size_t len) {
   for (; len >= 8; len -= 8, p += 8) {
     uint32_t lo = c ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
                        (uint32_t)p[3] << 24);
-    c = crc_table[7][lo & 0xFF] ^ crc_table[6][(lo >> 8) & 0xFF] ^
-        crc_table[5][(lo >> 16) & 0xFF] ^ crc_table[4][lo >> 24] ^ crc_table[3][p[4]] ^
-        crc_table[2][p[5]] ^ crc_table[1][p[6]] ^ crc_table[0][p[7]];
+    c = crc_table[7][lo & 0xFF] ^ crc_table[6][(lo >> 8) & 0xFF] ^ crc_table[5][(lo >> 16) & 0xFF] ^
+        crc_table[4][lo >> 24] ^ crc_table[3][p[4]] ^ crc_table[2][p[5]] ^ crc_table[1][p[6]] ^
+        crc_table[0][p[7]];
   }
   for (; len; len--, p++)
     c = crc_table[0][(c ^ *p) & 0xFF] ^ (c >> 8);

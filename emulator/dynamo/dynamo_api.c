@@ -52,10 +52,11 @@ static const char *const op_names[] = {
     NULL,
 };
 
-const char *const *dynamo_api_operations(void) { return op_names; }
+const char *const *dynamo_api_operations(void) {
+  return op_names;
+}
 
-struct dynamo *dynamo_open(const char *dir, const char *region, int mode, char *err,
-                           size_t cap) {
+struct dynamo *dynamo_open(const char *dir, const char *region, int mode, char *err, size_t cap) {
   struct dynamo *db = calloc(1, sizeof(*db));
 
   if (!db) {
@@ -66,7 +67,8 @@ struct dynamo *dynamo_open(const char *dir, const char *region, int mode, char *
     free(db);
     return NULL;
   }
-  if ((db->tokens = dynamo_tokens_new()) == NULL || (db->tables = dynamo_table_cache_new()) == NULL) {
+  if ((db->tokens = dynamo_tokens_new()) == NULL ||
+      (db->tables = dynamo_table_cache_new()) == NULL) {
     dynamo_tokens_free(db->tokens);
     store_close(db->store);
     free(db);
@@ -79,7 +81,9 @@ struct dynamo *dynamo_open(const char *dir, const char *region, int mode, char *
   return db;
 }
 
-void dynamo_set_faults(struct dynamo *db, struct emu_faults *faults) { db->faults = faults; }
+void dynamo_set_faults(struct dynamo *db, struct emu_faults *faults) {
+  db->faults = faults;
+}
 
 cJSON *dynamo_store_stats(struct dynamo *db) {
   struct store_stats st;
@@ -123,8 +127,8 @@ static int write_error(struct emu_buf *out, const struct dynamo_error *err, int 
 }
 
 /* Runs operation on a parsed request (req is consumed). */
-static int call_parsed(struct dynamo *db, const char *operation, cJSON *req,
-                       struct emu_buf *out, int wire) {
+static int call_parsed(struct dynamo *db, const char *operation, cJSON *req, struct emu_buf *out,
+                       int wire) {
   const struct op_row *row;
   struct dynamo_error err;
   cJSON *resp = NULL;
@@ -153,8 +157,9 @@ static int call_parsed(struct dynamo *db, const char *operation, cJSON *req,
                            ? "The level of configured provisioned throughput for the table was "
                              "exceeded. Consider increasing your provisioning level with the "
                              "UpdateTable API."
-                       : code == DYNAMO_ERR_THROTTLING ? "Rate of requests exceeds the allowed throughput."
-                                                       : "Internal server error");
+                       : code == DYNAMO_ERR_THROTTLING
+                           ? "Rate of requests exceeds the allowed throughput."
+                           : "Internal server error");
       return write_error(out, &err, wire);
     }
   }
@@ -228,8 +233,8 @@ int dynamo_api_call(struct dynamo *db, const char *operation, const char *body, 
   return req ? call_parsed(db, operation, req, out, 1) : status;
 }
 
-int dynamo_api_call_internal(struct dynamo *db, const char *operation, const char *body,
-                             size_t len, struct emu_buf *out) {
+int dynamo_api_call_internal(struct dynamo *db, const char *operation, const char *body, size_t len,
+                             struct emu_buf *out) {
   int status = 400;
   cJSON *req = parse_request(body, len, out, &status, 0);
 
@@ -385,7 +390,8 @@ void dynamo_api_serve(struct dynamo *db, struct mg_connection *conn) {
       /* SPEC docs/spec/dynamodb.md 2.1: missing Authorization -> 400
        * MissingAuthenticationTokenException "Request is missing
        * Authentication Token". Any signature is accepted. */
-      dynamo_error_set(&err, DYNAMO_ERR_MISSING_AUTH_TOKEN, "Request is missing Authentication Token");
+      dynamo_error_set(&err, DYNAMO_ERR_MISSING_AUTH_TOKEN,
+                       "Request is missing Authentication Token");
       status = write_error(&out, &err, 1);
     } else {
       status = call_parsed(db, dot + 1, req, &out, 1);

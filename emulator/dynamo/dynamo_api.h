@@ -23,8 +23,7 @@ struct mg_connection;
 #define DYNAMO_MAX_REQUEST_BYTES (16 * 1024 * 1024)
 
 /* mode: enum store_mode (store.h). */
-struct dynamo *dynamo_open(const char *dir, const char *region, int mode, char *err,
-                           size_t cap);
+struct dynamo *dynamo_open(const char *dir, const char *region, int mode, char *err, size_t cap);
 void dynamo_close(struct dynamo *db);
 /* Lets fault injection reach the operations (may be NULL). */
 struct emu_faults;
@@ -42,8 +41,8 @@ int dynamo_api_call(struct dynamo *db, const char *operation, const char *body, 
 /* The same for callers inside the process whose cJSON trees cannot hold a
  * NUL (handlers through wsgw_dynamodb, the test kit): U+0000 is the pair C0
  * 80 in the answer and may be either form in the body (emu_nul.h). */
-int dynamo_api_call_internal(struct dynamo *db, const char *operation, const char *body,
-                             size_t len, struct emu_buf *out);
+int dynamo_api_call_internal(struct dynamo *db, const char *operation, const char *body, size_t len,
+                             struct emu_buf *out);
 /* The HTTP endpoint for POST / (and OPTIONS preflights). */
 void dynamo_api_serve(struct dynamo *db, struct mg_connection *conn);
 /* Names of the supported operations, in dispatch-table order (NULL-ended). */

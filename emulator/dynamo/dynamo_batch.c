@@ -115,7 +115,8 @@ static int request_items(cJSON *req, const char *op, cJSON **out, struct dynamo_
   if (!(*out)->child)
     /* SPEC docs/spec/dynamodb.md 2.4: "BatchWrite/Get with empty map: The
      * requestItems parameter is required for BatchWriteItem". */
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "The requestItems parameter is required for %s", op);
+    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                            "The requestItems parameter is required for %s", op);
   return 0;
 }
 
@@ -133,9 +134,9 @@ static int duplicate_of_earlier(const struct emu_buf *keys, int i) {
 
 struct get_table {
   const char *name;
-  cJSON *entry;   /* the request's KeysAndAttributes (rewritten in place) */
-  cJSON *echo;    /* the entry as sent, without Keys, for UnprocessedKeys */
-  cJSON *keys;    /* the Keys array */
+  cJSON *entry; /* the request's KeysAndAttributes (rewritten in place) */
+  cJSON *echo;  /* the entry as sent, without Keys, for UnprocessedKeys */
+  cJSON *keys;  /* the Keys array */
   int nkeys;
   int consistent;
   int prepared;
@@ -235,7 +236,8 @@ int dynamo_batch_get(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_
     /* SPEC docs/spec/dynamodb.md 2.4: "BatchGetItem > 100 keys: Too many items
      * requested for the BatchGetItem call" (counted across tables). */
     if (total > BATCH_GET_MAX) {
-      dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "Too many items requested for the BatchGetItem call");
+      dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                       "Too many items requested for the BatchGetItem call");
       goto out;
     }
     i++;
@@ -423,7 +425,8 @@ static int write_request_shape(const char *table, cJSON *wr, struct write_req *o
   if (put && dynamo_item_size(m) > ITEM_MAX_BYTES)
     /* SPEC docs/spec/dynamodb.md 2.4: "Item size has exceeded the maximum allowed
      * size". */
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "Item size has exceeded the maximum allowed size");
+    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                            "Item size has exceeded the maximum allowed size");
   out->put_item = put ? m : NULL;
   out->del_key = put ? NULL : m;
   return 0;
@@ -488,7 +491,8 @@ int dynamo_batch_write(struct dynamo *db, cJSON *req, cJSON **resp, struct dynam
   cJSON_ArrayForEach(tab, items) {
     int len;
     if (!cJSON_IsArray(tab))
-      return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, cJSON_IsObject(tab)
+      return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION,
+                              cJSON_IsObject(tab)
                                   ? "Start of structure or map found where not expected."
                                   : "Unexpected value type in payload");
     len = cJSON_GetArraySize(tab);
@@ -498,7 +502,8 @@ int dynamo_batch_write(struct dynamo *db, cJSON *req, cJSON **resp, struct dynam
   }
   /* DYN-val batchWriteItem.js: more than 25 requests across tables. */
   if (nreq > BATCH_WRITE_MAX)
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "Too many items requested for the BatchWriteItem call");
+    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                            "Too many items requested for the BatchWriteItem call");
   wt = calloc((size_t)ntables, sizeof(*wt));
   w = calloc((size_t)nreq, sizeof(*w));
   if (!wt || !w) {

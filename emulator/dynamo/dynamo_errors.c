@@ -37,8 +37,7 @@ void dynamo_error_clear(struct dynamo_error *err) {
   dynamo_error_init(err);
 }
 
-int dynamo_error_set(struct dynamo_error *err, enum dynamo_error_code code,
-                     const char *fmt, ...) {
+int dynamo_error_set(struct dynamo_error *err, enum dynamo_error_code code, const char *fmt, ...) {
   va_list ap;
 
   err->code = code;
@@ -58,9 +57,15 @@ static const struct error_row *row_of(enum dynamo_error_code code) {
   return &error_rows[code];
 }
 
-int dynamo_error_status(enum dynamo_error_code code) { return row_of(code)->status; }
-const char *dynamo_error_name(enum dynamo_error_code code) { return row_of(code)->name; }
-const char *dynamo_error_prefix(enum dynamo_error_code code) { return row_of(code)->prefix; }
+int dynamo_error_status(enum dynamo_error_code code) {
+  return row_of(code)->status;
+}
+const char *dynamo_error_name(enum dynamo_error_code code) {
+  return row_of(code)->name;
+}
+const char *dynamo_error_prefix(enum dynamo_error_code code) {
+  return row_of(code)->prefix;
+}
 
 enum dynamo_error_code dynamo_error_from_name(const char *name) {
   size_t i;

@@ -26,15 +26,15 @@ enum dynamo_error_code {
 struct dynamo_error {
   enum dynamo_error_code code;
   char message[DYNAMO_ERROR_MESSAGE_MAX]; /* "" means: no message member */
-  cJSON *extra; /* members merged into the error JSON, or NULL */
+  cJSON *extra;                           /* members merged into the error JSON, or NULL */
 };
 
 void dynamo_error_init(struct dynamo_error *err);
 void dynamo_error_clear(struct dynamo_error *err);
 /* Sets code and a printf-style message (truncated to fit). Always returns -1,
  * so that `return dynamo_error_set(err, ...)` reads naturally. */
-int dynamo_error_set(struct dynamo_error *err, enum dynamo_error_code code,
-                     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int dynamo_error_set(struct dynamo_error *err, enum dynamo_error_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 int dynamo_error_status(enum dynamo_error_code code);
 const char *dynamo_error_name(enum dynamo_error_code code);   /* "ValidationException" */
 const char *dynamo_error_prefix(enum dynamo_error_code code); /* "com.amazon.coral.validate#" */
@@ -56,8 +56,8 @@ cJSON *dynamo_error_to_json(const struct dynamo_error *err);
 /* Table and index names (SPEC docs/spec/dynamodb.md 2.6). */
 #define DYNAMO_NAME_PATTERN "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
 /* Select's constraints (Query and Scan). */
-#define DYNAMO_SELECT_ENUM                                                                         \
-  "Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, "              \
+#define DYNAMO_SELECT_ENUM                                                            \
+  "Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, " \
   "ALL_PROJECTED_ATTRIBUTES]"
 #define DYNAMO_SELECT_NEEDS_PROJECTION "Must specify the ProjectionExpression or AttributesToGet"
 

@@ -141,7 +141,8 @@ static void copy_attr(cJSON *out, const cJSON *item, const char *name) {
     cJSON_AddItemToObject(out, name, cJSON_Duplicate(v, 1));
 }
 
-static cJSON *project(const struct dynamo_table *tb, const struct dynamo_index *ix, const cJSON *item) {
+static cJSON *project(const struct dynamo_table *tb, const struct dynamo_index *ix,
+                      const cJSON *item) {
   cJSON *out;
   const cJSON *a;
 
@@ -199,8 +200,8 @@ int dynamo_indexes_apply(struct store_txn *t, const struct dynamo_table *tb, con
       rc = -1;
       break;
     }
-    if (has_old == 1 && !(has_new == 1 && okey.len == nkey.len &&
-                          memcmp(okey.data, nkey.data, okey.len) == 0)) {
+    if (has_old == 1 &&
+        !(has_new == 1 && okey.len == nkey.len && memcmp(okey.data, nkey.data, okey.len) == 0)) {
       int d = store_del(t, okey.data, okey.len);
       if (d != STORE_OK && d != STORE_NOT_FOUND)
         rc = -1;
@@ -324,13 +325,14 @@ static int check_shape(const cJSON *d, const char *path, struct dynamo_error *er
   {
     const cJSON *pt = cJSON_GetObjectItemCaseSensitive(proj, "ProjectionType");
     const cJSON *nk = cJSON_GetObjectItemCaseSensitive(proj, "NonKeyAttributes");
-    if (cJSON_IsString(pt) && strcmp(pt->valuestring, "ALL") && strcmp(pt->valuestring, "INCLUDE") &&
-        strcmp(pt->valuestring, "KEYS_ONLY"))
+    if (cJSON_IsString(pt) && strcmp(pt->valuestring, "ALL") &&
+        strcmp(pt->valuestring, "INCLUDE") && strcmp(pt->valuestring, "KEYS_ONLY"))
       return dynamo_error_violation(err, pt->valuestring, 64,
                                     "Member must satisfy enum value set: [ALL, INCLUDE, KEYS_ONLY]",
                                     "%s.projection.projectionType", path);
     if (nk && (!cJSON_IsArray(nk) || cJSON_GetArraySize(nk) < 1))
-      return dynamo_error_violation(err, "[]", -1, "Member must have length greater than or equal to 1",
+      return dynamo_error_violation(err, "[]", -1,
+                                    "Member must have length greater than or equal to 1",
                                     "%s.projection.nonKeyAttributes", path);
   }
   if (!cJSON_IsString(name))
@@ -340,8 +342,8 @@ static int check_shape(const cJSON *d, const char *path, struct dynamo_error *er
     char c = name->valuestring[j];
     if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
           c == '.' || c == '-'))
-      return dynamo_error_violation(err, name->valuestring, 255,
-                                    DYNAMO_NAME_PATTERN, "%s.indexName", path);
+      return dynamo_error_violation(err, name->valuestring, 255, DYNAMO_NAME_PATTERN,
+                                    "%s.indexName", path);
   }
   if (len < 3 || len > 255)
     return dynamo_error_violation(err, name->valuestring, 300,
@@ -353,7 +355,8 @@ static int check_shape(const cJSON *d, const char *path, struct dynamo_error *er
 
 /* The checks after the shapes, in DynamoDB's order (DYN-val
  * createTable.js). table_hash is NULL for a GSI. */
-static int check_index(const cJSON *d, const cJSON *ad, const char *table_hash, struct dynamo_error *err) {
+static int check_index(const cJSON *d, const cJSON *ad, const char *table_hash,
+                       struct dynamo_error *err) {
   const char *name = cJSON_GetObjectItemCaseSensitive(d, "IndexName")->valuestring;
   const cJSON *ks = cJSON_GetObjectItemCaseSensitive(d, "KeySchema");
   const cJSON *proj = cJSON_GetObjectItemCaseSensitive(d, "Projection");
@@ -366,35 +369,49 @@ static int check_index(const cJSON *d, const cJSON *ad, const char *table_hash, 
       char keys[600], defs[2400];
       name_list(ks, "AttributeName", keys, sizeof(keys));
       name_list(ad, "AttributeName", defs, sizeof(defs));
-      return verr(err, "One or more parameter values were invalid: Some index key attributes are not "
-                       "defined in AttributeDefinitions. Keys: [%s], AttributeDefinitions: [%s]",
+      return verr(err,
+                  "One or more parameter values were invalid: Some index key attributes are not "
+                  "defined in AttributeDefinitions. Keys: [%s], AttributeDefinitions: [%s]",
                   keys, defs);
     }
   }
   if (k1 && strcmp(h, cJSON_GetObjectItemCaseSensitive(k1, "AttributeName")->valuestring) == 0)
-    return verr(err, "Both the Hash Key and the Range Key element in the KeySchema have the same name%s%s", "", "");
+    return verr(
+        err, "Both the Hash Key and the Range Key element in the KeySchema have the same name%s%s",
+        "", "");
   if (strcmp(cJSON_GetObjectItemCaseSensitive(k0, "KeyType")->valuestring, "HASH") != 0)
-    return verr(err, "Invalid KeySchema: The first KeySchemaElement is not a HASH key type%s%s", "", "");
+    return verr(err, "Invalid KeySchema: The first KeySchemaElement is not a HASH key type%s%s", "",
+                "");
   if (k1 && strcmp(cJSON_GetObjectItemCaseSensitive(k1, "KeyType")->valuestring, "RANGE") != 0)
-    return verr(err, "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type%s%s", "", "");
+    return verr(err, "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type%s%s",
+                "", "");
   if (table_hash && !k1)
-    return verr(err, "One or more parameter values were invalid: Index KeySchema does not have a range "
-                     "key for index: %s%s", name, "");
+    return verr(err,
+                "One or more parameter values were invalid: Index KeySchema does not have a range "
+                "key for index: %s%s",
+                name, "");
   if (table_hash && strcmp(h, table_hash) != 0)
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "One or more parameter values were invalid: Index KeySchema does not have "
-                            "the same leading hash key as table KeySchema for index: %s. index hash "
-                            "key: %s, table hash key: %s", name, h, table_hash);
+    return dynamo_error_set(
+        err, DYNAMO_ERR_VALIDATION,
+        "One or more parameter values were invalid: Index KeySchema does not have "
+        "the same leading hash key as table KeySchema for index: %s. index hash "
+        "key: %s, table hash key: %s",
+        name, h, table_hash);
   if (!cJSON_IsString(pt))
-    return verr(err, "One or more parameter values were invalid: Unknown ProjectionType: null%s%s", "", "");
-  if (cJSON_GetObjectItemCaseSensitive(proj, "NonKeyAttributes") && strcmp(pt->valuestring, "INCLUDE") != 0)
-    return verr(err, "One or more parameter values were invalid: ProjectionType is %s, but "
-                     "NonKeyAttributes is specified%s", pt->valuestring, "");
+    return verr(err, "One or more parameter values were invalid: Unknown ProjectionType: null%s%s",
+                "", "");
+  if (cJSON_GetObjectItemCaseSensitive(proj, "NonKeyAttributes") &&
+      strcmp(pt->valuestring, "INCLUDE") != 0)
+    return verr(err,
+                "One or more parameter values were invalid: ProjectionType is %s, but "
+                "NonKeyAttributes is specified%s",
+                pt->valuestring, "");
   return 0;
 }
 
 /* A GSI's ProvisionedThroughput for the table's billing mode. */
-static int gsi_throughput(const cJSON *d, const char *billing, cJSON **out, struct dynamo_error *err) {
+static int gsi_throughput(const cJSON *d, const char *billing, cJSON **out,
+                          struct dynamo_error *err) {
   const char *name = cJSON_GetObjectItemCaseSensitive(d, "IndexName")->valuestring;
   const cJSON *pt = cJSON_GetObjectItemCaseSensitive(d, "ProvisionedThroughput");
   const cJSON *r = cJSON_GetObjectItemCaseSensitive(pt, "ReadCapacityUnits");
@@ -404,18 +421,24 @@ static int gsi_throughput(const cJSON *d, const char *billing, cJSON **out, stru
   if (strcmp(billing, "PAY_PER_REQUEST") == 0) {
     if (pt && !cJSON_IsNull(pt))
       /* DEVIATION: the wording is assumed (DynamoDB refuses it). */
-      return verr(err, "One or more parameter values were invalid: ProvisionedThroughput should not be "
-                       "specified for index: %s when BillingMode is PAY_PER_REQUEST%s", name, "");
+      return verr(err,
+                  "One or more parameter values were invalid: ProvisionedThroughput should not be "
+                  "specified for index: %s when BillingMode is PAY_PER_REQUEST%s",
+                  name, "");
     *out = cJSON_CreateObject();
     cJSON_AddNumberToObject(*out, "ReadCapacityUnits", 0);
     cJSON_AddNumberToObject(*out, "WriteCapacityUnits", 0);
   } else {
     if (!cJSON_IsObject(pt))
-      return verr(err, "One or more parameter values were invalid: ProvisionedThroughput must be "
-                       "specified for index: %s%s", name, "");
+      return verr(err,
+                  "One or more parameter values were invalid: ProvisionedThroughput must be "
+                  "specified for index: %s%s",
+                  name, "");
     if (!cJSON_IsNumber(r) || !cJSON_IsNumber(w) || r->valuedouble < 1 || w->valuedouble < 1)
-      return verr(err, "One or more parameter values were invalid: ProvisionedThroughput is invalid "
-                       "for index: %s%s", name, "");
+      return verr(err,
+                  "One or more parameter values were invalid: ProvisionedThroughput is invalid "
+                  "for index: %s%s",
+                  name, "");
     *out = cJSON_CreateObject();
     cJSON_AddNumberToObject(*out, "ReadCapacityUnits", (double)(long long)r->valuedouble);
     cJSON_AddNumberToObject(*out, "WriteCapacityUnits", (double)(long long)w->valuedouble);
@@ -500,7 +523,8 @@ int dynamo_indexes_create(const cJSON *req, const char *billing, const char *tab
     if (lists[l] && cJSON_IsNull(lists[l]))
       lists[l] = NULL;
     if (lists[l] && !cJSON_IsArray(lists[l])) {
-      return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "Start of structure or map found where not expected.");
+      return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION,
+                              "Start of structure or map found where not expected.");
     }
     i = 1;
     cJSON_ArrayForEach(d, lists[l]) {
@@ -512,22 +536,28 @@ int dynamo_indexes_create(const cJSON *req, const char *billing, const char *tab
     }
   }
   for (l = 0; l < 2; l++) {
-    const char *table_hash = cJSON_GetObjectItemCaseSensitive(ks->child, "AttributeName")->valuestring;
+    const char *table_hash =
+        cJSON_GetObjectItemCaseSensitive(ks->child, "AttributeName")->valuestring;
     if (!lists[l])
       continue;
     if (cJSON_GetArraySize(lists[l]) == 0) {
-      return verr(err, "One or more parameter values were invalid: List of %s is empty%s", names[l], "");
+      return verr(err, "One or more parameter values were invalid: List of %s is empty%s", names[l],
+                  "");
     }
     if (l == 0 && cJSON_GetArraySize(ks) != 2) {
-      return verr(err, "One or more parameter values were invalid: Table KeySchema does not have a range "
-                       "key, which is required when specifying a LocalSecondaryIndex%s%s", "", "");
+      return verr(
+          err,
+          "One or more parameter values were invalid: Table KeySchema does not have a range "
+          "key, which is required when specifying a LocalSecondaryIndex%s%s",
+          "", "");
     }
     cJSON_ArrayForEach(d, lists[l]) {
       const char *name = cJSON_GetObjectItemCaseSensitive(d, "IndexName")->valuestring;
       cJSON *pt = NULL;
       if (check_index(d, ad, l == 0 ? table_hash : NULL, err) != 0 ||
           (name_taken(desc, name)
-               ? verr(err, "One or more parameter values were invalid: Duplicate index name: %s%s", name, "")
+               ? verr(err, "One or more parameter values were invalid: Duplicate index name: %s%s",
+                      name, "")
                : 0) != 0 ||
           (l == 1 && gsi_throughput(d, billing, &pt, err) != 0)) {
         return -1;
@@ -540,12 +570,16 @@ int dynamo_indexes_create(const cJSON *req, const char *billing, const char *tab
       }
     }
     if (l == 0 && cJSON_GetArraySize(lists[l]) > DYNAMO_MAX_LSI) {
-      return verr(err, "One or more parameter values were invalid: Number of LocalSecondaryIndexes "
-                       "exceeds per-table limit of 5%s%s", "", "");
+      return verr(err,
+                  "One or more parameter values were invalid: Number of LocalSecondaryIndexes "
+                  "exceeds per-table limit of 5%s%s",
+                  "", "");
     }
     if (l == 1 && cJSON_GetArraySize(lists[l]) > DYNAMO_MAX_GSI) {
-      return verr(err, "One or more parameter values were invalid: GlobalSecondaryIndex count exceeds "
-                       "the per-table limit of 20%s%s", "", "");
+      return verr(err,
+                  "One or more parameter values were invalid: GlobalSecondaryIndex count exceeds "
+                  "the per-table limit of 20%s%s",
+                  "", "");
     }
   }
   if (!lists[0] && !lists[1])
@@ -572,9 +606,11 @@ int dynamo_indexes_create(const cJSON *req, const char *billing, const char *tab
       name_list(ad, "AttributeName", defs, sizeof(defs));
       name_list(kl, NULL, keys, sizeof(keys));
       cJSON_Delete(kl);
-      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                              "One or more parameter values were invalid: Some AttributeDefinitions are "
-                              "not used. AttributeDefinitions: [%s], keys used: [%s]", defs, keys);
+      return dynamo_error_set(
+          err, DYNAMO_ERR_VALIDATION,
+          "One or more parameter values were invalid: Some AttributeDefinitions are "
+          "not used. AttributeDefinitions: [%s], keys used: [%s]",
+          defs, keys);
     }
   }
   return 0;
@@ -603,7 +639,8 @@ static int free_space(const cJSON *desc) {
 
 /* Copies the table's items into a new index (collected first: the store
  * must not be written while a cursor is open). */
-static int backfill(struct store_txn *t, const struct dynamo_table *tb, const struct dynamo_index *ix) {
+static int backfill(struct store_txn *t, const struct dynamo_table *tb,
+                    const struct dynamo_index *ix) {
   struct store_cursor *c;
   unsigned char p[5];
   const void *k, *v;
@@ -641,19 +678,23 @@ static int merge_definitions(const cJSON *req, cJSON *desc, struct dynamo_error 
   if (!ad || cJSON_IsNull(ad))
     return 0;
   if (!cJSON_IsArray(ad))
-    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "Start of structure or map found where not expected.");
+    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION,
+                            "Start of structure or map found where not expected.");
   cJSON_ArrayForEach(a, ad) {
     const cJSON *an = cJSON_GetObjectItemCaseSensitive(a, "AttributeName");
     const cJSON *at = cJSON_GetObjectItemCaseSensitive(a, "AttributeType");
     char have;
     if (!cJSON_IsString(an) || !cJSON_IsString(at) ||
-        (strcmp(at->valuestring, "S") && strcmp(at->valuestring, "N") && strcmp(at->valuestring, "B")))
+        (strcmp(at->valuestring, "S") && strcmp(at->valuestring, "N") &&
+         strcmp(at->valuestring, "B")))
       return dynamo_error_null(err, "attributeDefinitions.member");
     have = attr_type(cur, an->valuestring);
     if (have && have != at->valuestring[0])
       /* DEVIATION: the wording is assumed. */
-      return verr(err, "One or more parameter values were invalid: Attribute %s is already defined "
-                       "with another type%s", an->valuestring, "");
+      return verr(err,
+                  "One or more parameter values were invalid: Attribute %s is already defined "
+                  "with another type%s",
+                  an->valuestring, "");
     if (!have)
       cJSON_AddItemToArray(cur, cJSON_Duplicate(a, 1));
   }
@@ -668,16 +709,18 @@ int dynamo_indexes_update(struct store_txn *t, const struct dynamo_table *tb, co
   int changes = 0;
 
   if (!cJSON_IsArray(ups))
-    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "Start of structure or map found where not expected.");
+    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION,
+                            "Start of structure or map found where not expected.");
   cJSON_ArrayForEach(up, ups) {
     changes += cJSON_GetObjectItemCaseSensitive(up, "Create") != NULL;
     changes += cJSON_GetObjectItemCaseSensitive(up, "Delete") != NULL;
   }
   /* DYN-test updateTable.js (checked against DynamoDB). */
   if (changes > 1)
-    return dynamo_error_set(err, DYNAMO_ERR_LIMIT_EXCEEDED,
-                            "Subscriber limit exceeded: Only 1 online index can be created or deleted "
-                            "simultaneously per table");
+    return dynamo_error_set(
+        err, DYNAMO_ERR_LIMIT_EXCEEDED,
+        "Subscriber limit exceeded: Only 1 online index can be created or deleted "
+        "simultaneously per table");
   if (merge_definitions(req, desc, err) != 0)
     return -1;
   cJSON_ArrayForEach(up, ups) {
@@ -699,12 +742,17 @@ int dynamo_indexes_update(struct store_txn *t, const struct dynamo_table *tb, co
       if (check_index(create, ad, NULL, err) != 0)
         return -1;
       if (name_taken(desc, cJSON_GetObjectItemCaseSensitive(create, "IndexName")->valuestring))
-        return verr(err, "One or more parameter values were invalid: Attempting to create an index "
-                         "which already exists%s%s", "", "");
-      if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(desc, "GlobalSecondaryIndexes")) >= DYNAMO_MAX_GSI ||
+        return verr(err,
+                    "One or more parameter values were invalid: Attempting to create an index "
+                    "which already exists%s%s",
+                    "", "");
+      if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(desc, "GlobalSecondaryIndexes")) >=
+              DYNAMO_MAX_GSI ||
           (space = free_space(desc)) == 0)
-        return verr(err, "One or more parameter values were invalid: GlobalSecondaryIndex count exceeds "
-                         "the per-table limit of 20%s%s", "", "");
+        return verr(err,
+                    "One or more parameter values were invalid: GlobalSecondaryIndex count exceeds "
+                    "the per-table limit of 20%s%s",
+                    "", "");
       if (gsi_throughput(create, billing, &pt, err) != 0)
         return -1;
       d = index_desc(create, 1, pt, arn, space);
@@ -732,10 +780,12 @@ int dynamo_indexes_update(struct store_txn *t, const struct dynamo_table *tb, co
       if (!ix || !ix->global)
         /* DEVIATION: the wording is assumed. */
         return dynamo_error_set(err, DYNAMO_ERR_RESOURCE_NOT_FOUND,
-                                "Requested resource not found: Index: %s not found", name->valuestring);
+                                "Requested resource not found: Index: %s not found",
+                                name->valuestring);
       gsis = cJSON_GetObjectItemCaseSensitive(desc, "GlobalSecondaryIndexes");
       cJSON_ArrayForEach(d, gsis) {
-        if (strcmp(cJSON_GetObjectItemCaseSensitive(d, "IndexName")->valuestring, name->valuestring) == 0)
+        if (strcmp(cJSON_GetObjectItemCaseSensitive(d, "IndexName")->valuestring,
+                   name->valuestring) == 0)
           break;
         i++;
       }
@@ -754,8 +804,10 @@ int dynamo_indexes_update(struct store_txn *t, const struct dynamo_table *tb, co
         cJSON_ReplaceItemInObjectCaseSensitive(d, "ProvisionedThroughput", pt);
       }
     } else {
-      return verr(err, "One or more parameter values were invalid: One of GlobalSecondaryIndexUpdate "
-                       "actions (Create, Update, Delete) must be specified%s%s", "", "");
+      return verr(err,
+                  "One or more parameter values were invalid: One of GlobalSecondaryIndexUpdate "
+                  "actions (Create, Update, Delete) must be specified%s%s",
+                  "", "");
     }
   }
   return 0;
@@ -775,17 +827,19 @@ int dynamo_indexes_target(const struct dynamo_table *tb, const char *index, int 
   ix = dynamo_indexes_find(tb, index);
   if (!ix)
     /* DYN-act query.js / scan.js. */
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "The table does not have the specified index: %s",
-                            index);
+    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                            "The table does not have the specified index: %s", index);
   if (ix->global && consistent)
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
                             "Consistent reads are not supported on global secondary indexes");
   if (select && strcmp(select, "ALL_ATTRIBUTES") == 0 && ix->projection != DYNAMO_PROJ_ALL) {
     if (ix->global)
-      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                              "One or more parameter values were invalid: Select type ALL_ATTRIBUTES "
-                              "is not supported for global secondary index %s because its projection "
-                              "type is not ALL", ix->name);
+      return dynamo_error_set(
+          err, DYNAMO_ERR_VALIDATION,
+          "One or more parameter values were invalid: Select type ALL_ATTRIBUTES "
+          "is not supported for global secondary index %s because its projection "
+          "type is not ALL",
+          ix->name);
     *fetch = 1;
   }
   dynamo_indexes_view(tb, ix, view);

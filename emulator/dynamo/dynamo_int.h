@@ -24,8 +24,8 @@ struct dynamo_tokens;
 struct dynamo {
   struct store *store;
   char region[32];
-  char account[13]; /* the fixed local account id */
-  struct emu_faults *faults; /* fault injection, or NULL */
+  char account[13];             /* the fixed local account id */
+  struct emu_faults *faults;    /* fault injection, or NULL */
   struct dynamo_tokens *tokens; /* TransactWriteItems ClientRequestTokens (dynamo_transact.c) */
   struct dynamo_table_cache *tables; /* parsed schemas (dynamo_table_cache.c) */
 };
@@ -34,12 +34,12 @@ struct dynamo {
 enum dynamo_projection { DYNAMO_PROJ_KEYS_ONLY, DYNAMO_PROJ_INCLUDE, DYNAMO_PROJ_ALL };
 struct dynamo_index {
   char name[256];
-  uint8_t space;    /* the key space of its entries (store_keycodec.h), 1.. */
-  int global;       /* GSI (1) or LSI (0) */
+  uint8_t space; /* the key space of its entries (store_keycodec.h), 1.. */
+  int global;    /* GSI (1) or LSI (0) */
   char hash_name[256];
   char hash_type;
   char range_name[256];
-  char range_type;  /* 0: no sort key */
+  char range_type; /* 0: no sort key */
   enum dynamo_projection projection;
   const cJSON *non_key; /* INCLUDE: NonKeyAttributes (borrowed from desc) */
 };
@@ -51,14 +51,14 @@ struct dynamo_table {
   uint32_t id;
   char name[256];
   char hash_name[256];
-  char hash_type;   /* 'S', 'N' or 'B' */
+  char hash_type; /* 'S', 'N' or 'B' */
   char range_name[256];
-  char range_type;  /* 0 when the table has no sort key */
-  cJSON *desc;      /* the stored TableDescription */
-  uint8_t space;    /* 0: the table itself; an index view: the index's */
-  const struct dynamo_table *base;   /* an index view: the table */
-  const struct dynamo_index *index;  /* an index view: the index */
-  struct dynamo_index *indexes;      /* owned, unless shared; nindexes entries */
+  char range_type;                  /* 0 when the table has no sort key */
+  cJSON *desc;                      /* the stored TableDescription */
+  uint8_t space;                    /* 0: the table itself; an index view: the index's */
+  const struct dynamo_table *base;  /* an index view: the table */
+  const struct dynamo_index *index; /* an index view: the index */
+  struct dynamo_index *indexes;     /* owned, unless shared; nindexes entries */
   int nindexes;
   /* Not NULL: desc and indexes are borrowed, read-only, from the table
    * cache; dynamo_table_free gives them back. */
@@ -99,8 +99,7 @@ int dynamo_req_table_name(const cJSON *req, const char **out, struct dynamo_erro
 int dynamo_req_string(const cJSON *req, const char *name, const char **out,
                       struct dynamo_error *err);
 /* An optional object member (may be NULL). */
-int dynamo_req_object(const cJSON *req, const char *name, cJSON **out,
-                      struct dynamo_error *err);
+int dynamo_req_object(const cJSON *req, const char *name, cJSON **out, struct dynamo_error *err);
 int dynamo_req_bool(const cJSON *req, const char *name, int *out, struct dynamo_error *err);
 
 /* The expressions of one request (dynamo_request.c). e[kind] is NULL when
@@ -151,7 +150,12 @@ int dynamo_wants_capacity(const cJSON *req);
 
 /* ---- One item write inside a caller's write transaction (dynamo_items.c) --
  * Shared by PutItem, UpdateItem, DeleteItem and TransactWriteItems. */
-enum dynamo_item_action { DYNAMO_ITEM_PUT, DYNAMO_ITEM_UPDATE, DYNAMO_ITEM_DELETE, DYNAMO_ITEM_CHECK };
+enum dynamo_item_action {
+  DYNAMO_ITEM_PUT,
+  DYNAMO_ITEM_UPDATE,
+  DYNAMO_ITEM_DELETE,
+  DYNAMO_ITEM_CHECK
+};
 struct dynamo_item_write {
   enum dynamo_item_action action;
   const cJSON *item;            /* PUT: the new item (validated) */
@@ -171,8 +175,9 @@ int dynamo_items_load(struct store_txn *t, const struct emu_buf *key, cJSON **it
  * (nothing written; w->old is the item), -1 on an error (err set; a
  * ValidationException for a run-time problem such as an item over 400 KB).
  * Free the outputs with dynamo_item_write_clear. */
-int dynamo_items_apply(struct store_txn *t, const struct dynamo_table *tb, const struct emu_buf *key,
-                       struct dynamo_item_write *w, struct dynamo_error *err);
+int dynamo_items_apply(struct store_txn *t, const struct dynamo_table *tb,
+                       const struct emu_buf *key, struct dynamo_item_write *w,
+                       struct dynamo_error *err);
 void dynamo_item_write_clear(struct dynamo_item_write *w);
 /* ReturnValuesOnConditionCheckFailure: NONE (0, also when absent) or
  * ALL_OLD (1); anything else is a ValidationException. */

@@ -23,9 +23,8 @@
 /* SPEC docs/spec/dynamodb.md 2.6: item size max 400 KB (1 KB = 1024 B). */
 #define ITEM_MAX_BYTES (400 * 1024)
 
-#define RETURN_VALUES_ENUM                                                                         \
+#define RETURN_VALUES_ENUM \
   "Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]"
-
 
 /* ReturnValues for PutItem/DeleteItem: NONE (0) or ALL_OLD (1). */
 static int return_values_old(const cJSON *req, int *all_old, struct dynamo_error *err) {
@@ -127,8 +126,9 @@ void dynamo_item_write_clear(struct dynamo_item_write *w) {
   w->units_bytes = 0;
 }
 
-int dynamo_items_apply(struct store_txn *t, const struct dynamo_table *tb, const struct emu_buf *key,
-                       struct dynamo_item_write *w, struct dynamo_error *err) {
+int dynamo_items_apply(struct store_txn *t, const struct dynamo_table *tb,
+                       const struct emu_buf *key, struct dynamo_item_write *w,
+                       struct dynamo_error *err) {
   cJSON *old = NULL, *item = NULL;
   size_t old_size = 0, new_size = 0;
 
@@ -167,7 +167,8 @@ int dynamo_items_apply(struct store_txn *t, const struct dynamo_table *tb, const
      * exceeded the maximum allowed size" (UpdateItem: "Item size to update
      * has exceeded the maximum allowed size"). */
     if (new_size > ITEM_MAX_BYTES) {
-      dynamo_error_set(err, DYNAMO_ERR_VALIDATION, w->action == DYNAMO_ITEM_PUT
+      dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                       w->action == DYNAMO_ITEM_PUT
                            ? "Item size has exceeded the maximum allowed size"
                            : "Item size to update has exceeded the maximum allowed size");
       goto fail;
@@ -188,9 +189,8 @@ int dynamo_items_apply(struct store_txn *t, const struct dynamo_table *tb, const
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store write failed");
     goto fail;
   }
-  if ((item || old) &&
-      dynamo_tables_account(t, tb, (item ? 1 : 0) - (old ? 1 : 0),
-                            (int64_t)new_size - (int64_t)old_size) != 0) {
+  if ((item || old) && dynamo_tables_account(t, tb, (item ? 1 : 0) - (old ? 1 : 0),
+                                             (int64_t)new_size - (int64_t)old_size) != 0) {
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store write failed");
     goto fail;
   }
@@ -310,7 +310,8 @@ int dynamo_items_get(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_
   int consistent, rc = -1;
   size_t bytes = 0;
 
-  if (dynamo_req_table_name(req, &table, err) != 0 || dynamo_req_object(req, "Key", &keymap, err) != 0)
+  if (dynamo_req_table_name(req, &table, err) != 0 ||
+      dynamo_req_object(req, "Key", &keymap, err) != 0)
     return -1;
   if (!keymap)
     return dynamo_error_null(err, "key");
@@ -359,9 +360,9 @@ int dynamo_items_get(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_
     }
     /* SPEC AWS capacity: one read unit per 4 KB, half for eventually
      * consistent reads. */
-    if ((cc = dynamo_consumed_capacity(req, table,
-                                       ceil((double)(bytes ? bytes : 1) / 4096.0) *
-                                           (consistent ? 1.0 : 0.5))) != NULL)
+    if ((cc = dynamo_consumed_capacity(
+             req, table, ceil((double)(bytes ? bytes : 1) / 4096.0) * (consistent ? 1.0 : 0.5))) !=
+        NULL)
       cJSON_AddItemToObject(*resp, "ConsumedCapacity", cc);
     rc = 0;
   }
@@ -446,8 +447,8 @@ int dynamo_items_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dyna
   if (dynamo_value_validate_map(key, err) != 0 || update_return_values(req, &rv, err) != 0 ||
       dynamo_legacy_translate(req, DYNAMO_LEGACY_UPDATE, err) != 0)
     return -1;
-  if (dynamo_exprs_prepare(req, DYNAMO_KIND(DYNAMO_EXPR_UPDATE) | DYNAMO_KIND(DYNAMO_EXPR_CONDITION),
-                           &x, err) != 0)
+  if (dynamo_exprs_prepare(
+          req, DYNAMO_KIND(DYNAMO_EXPR_UPDATE) | DYNAMO_KIND(DYNAMO_EXPR_CONDITION), &x, err) != 0)
     return -1;
   /* SPEC docs/spec/dynamodb.md 2.4: "One or more parameter values were invalid:
    * Cannot update attribute <attr>. This attribute is part of the key".

@@ -111,7 +111,8 @@ static int index_start_key(const struct dynamo_table *view, const cJSON *map, st
     if (!cJSON_GetObjectItemCaseSensitive(map, names[i]))
       return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, mismatch);
   }
-  if (cJSON_GetArraySize(map) != distinct || dynamo_keys_index_entry(tb, view->index, map, key) != 1)
+  if (cJSON_GetArraySize(map) != distinct ||
+      dynamo_keys_index_entry(tb, view->index, map, key) != 1)
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, mismatch);
   return 0;
 }
@@ -135,9 +136,9 @@ static int one_key(const char *name, char want, const cJSON *av, int is_range, e
       return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, mismatch);
     /* SPEC docs/spec/dynamodb.md 2.4: "One or more parameter values were invalid:
      * Missing the key <attr> in the item". */
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "One or more parameter values were invalid: Missing the key %s in the item",
-                            name);
+    return dynamo_error_set(
+        err, DYNAMO_ERR_VALIDATION,
+        "One or more parameter values were invalid: Missing the key %s in the item", name);
   }
   t = dynamo_value_type(av, &inner);
   if (strcmp(dynamo_type_tag(t), (char[]){want, 0}) != 0) {
@@ -162,15 +163,17 @@ static int one_key(const char *name, char want, const cJSON *av, int is_range, e
   }
   if (!is_range && size > HASH_KEY_MAX && want != 'N') {
     free(owned);
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "One or more parameter values were invalid: Size of hashkey has exceeded "
-                            "the maximum size limit of2048 bytes");
+    return dynamo_error_set(
+        err, DYNAMO_ERR_VALIDATION,
+        "One or more parameter values were invalid: Size of hashkey has exceeded "
+        "the maximum size limit of2048 bytes");
   }
   if (is_range && size > RANGE_KEY_MAX && want != 'N') {
     free(owned);
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "One or more parameter values were invalid: Aggregated size of all range "
-                            "keys has exceeded the size limit of 1024 bytes");
+    return dynamo_error_set(
+        err, DYNAMO_ERR_VALIDATION,
+        "One or more parameter values were invalid: Aggregated size of all range "
+        "keys has exceeded the size limit of 1024 bytes");
   }
   rc = store_keycodec_append(enc, want, p, len);
   free(owned);
@@ -189,15 +192,16 @@ static int build_key(const struct dynamo_table *tb, const cJSON *map, enum key_m
   emu_buf_init(&pk, 8192);
   emu_buf_init(&rk, 8192);
   if (mode == KEY_OF_KEYMAP && cJSON_GetArraySize(map) != (tb->range_type ? 2 : 1)) {
-    dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "The provided key element does not match the schema");
+    dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                     "The provided key element does not match the schema");
     goto out;
   }
   if (one_key(tb->hash_name, tb->hash_type, cJSON_GetObjectItemCaseSensitive(map, tb->hash_name), 0,
               mode, &pk, err) != 0)
     goto out;
   if (tb->range_type &&
-      one_key(tb->range_name, tb->range_type,
-              cJSON_GetObjectItemCaseSensitive(map, tb->range_name), 1, mode, &rk, err) != 0)
+      one_key(tb->range_name, tb->range_type, cJSON_GetObjectItemCaseSensitive(map, tb->range_name),
+              1, mode, &rk, err) != 0)
     goto out;
   emu_buf_reset(key);
   if (store_keycodec_header(key, tb->id, tb->space, pk.data, pk.len) != 0 ||

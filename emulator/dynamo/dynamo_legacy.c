@@ -95,8 +95,10 @@ static const cJSON *member(const cJSON *obj, const char *name) {
 /* -------------------------------------------------------- comparison operators */
 
 enum cmp {
+  // clang-format off
   OP_EQ, OP_NE, OP_LE, OP_LT, OP_GE, OP_GT, OP_NOT_NULL, OP_NULL, OP_CONTAINS,
   OP_NOT_CONTAINS, OP_BEGINS_WITH, OP_IN, OP_BETWEEN, OP_COUNT
+  // clang-format on
 };
 
 #define T(x) (1u << (x))
@@ -133,7 +135,7 @@ static const struct {
 };
 
 /* The enum as DynamoDB's constraint message lists it (DYN-db types). */
-#define CMP_ENUM                                                                                   \
+#define CMP_ENUM                                                                                     \
   "Member must satisfy enum value set: [IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, " \
   "LE, BEGINS_WITH, GE, CONTAINS]"
 
@@ -193,7 +195,8 @@ static int entry_shape(const cJSON *e, struct dynamo_error *err) {
   if (cJSON_IsNull(e) || cJSON_IsObject(e))
     return 0;
   if (cJSON_IsArray(e))
-    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "Start of list found where not expected");
+    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION,
+                            "Start of list found where not expected");
   /* DEVIATION: unverified wording for a scalar where a structure belongs
    * (dynamo_req_object's text for a string). */
   return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "Unexpected value type in payload");
@@ -267,13 +270,15 @@ static int check_operator(int op, cJSON *const *vals, int n, struct dynamo_error
     else if (t != t0)
       /* Alternator test_update_expected_1_in: mixed types are refused. */
       return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                              INVALID "AttributeValues inside AttributeValueList must be of same type");
+                              INVALID
+                              "AttributeValues inside AttributeValueList must be of same type");
   }
   for (i = 0; i < n; i++) {
     enum dynamo_type t = dynamo_value_type(vals[i], NULL);
     if (!(ops[op].types & T(t)))
       return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                              INVALID "ComparisonOperator %s is not valid for %s AttributeValue type",
+                              INVALID
+                              "ComparisonOperator %s is not valid for %s AttributeValue type",
                               ops[op].name, dynamo_type_tag(t));
   }
   if (op == OP_BETWEEN && dynamo_value_compare(vals[0], vals[1], &comparable) > 0 && comparable)
@@ -365,12 +370,13 @@ static int check_expected_entry(const char *attr, const cJSON *cond, struct dyna
     /* Alternator test_update_expected_1_exists_true: Exists true alone is a
      * ValidationException; "null" when Exists is absent (DYN-db). */
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            INVALID "Value must be provided when Exists is %s for Attribute: %.255s",
+                            INVALID
+                            "Value must be provided when Exists is %s for Attribute: %.255s",
                             has_exists ? "true" : "null", attr);
   if (!exists && has_value)
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            INVALID "Value cannot be used when Exists is false for Attribute: %.255s",
-                            attr);
+    return dynamo_error_set(
+        err, DYNAMO_ERR_VALIDATION,
+        INVALID "Value cannot be used when Exists is false for Attribute: %.255s", attr);
   if (has_value)
     return dynamo_value_validate(cJSON_GetObjectItemCaseSensitive(cond, "Value"), 1, err);
   return 0;
@@ -380,9 +386,7 @@ static int count_entries(const cJSON *map) {
   const cJSON *e;
   int n = 0;
 
-  cJSON_ArrayForEach(e, map)
-    if (!cJSON_IsNull(e))
-      n++;
+  cJSON_ArrayForEach(e, map) if (!cJSON_IsNull(e)) n++;
   return n;
 }
 
@@ -476,11 +480,10 @@ static int check_attributes_to_get(const cJSON *list, struct dynamo_error *err) 
   const cJSON *a, *b;
   int n = cJSON_GetArraySize(list);
 
-  cJSON_ArrayForEach(a, list)
-    if (!cJSON_IsString(a))
-      return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, cJSON_IsObject(a)
-                                  ? "Start of structure or map found where not expected."
-                                  : "Unexpected value type in payload");
+  cJSON_ArrayForEach(a, list) if (!cJSON_IsString(a)) return dynamo_error_set(
+      err, DYNAMO_ERR_SERIALIZATION,
+      cJSON_IsObject(a) ? "Start of structure or map found where not expected."
+                        : "Unexpected value type in payload");
   if (n < 1 || n > DYNAMO_LEGACY_MAX_ATTRS) {
     /* DYN-db checkValidations: "Value '[a, b]' at 'attributesToGet' failed
      * to satisfy constraint: Member must have length ...". */
@@ -490,8 +493,7 @@ static int check_attributes_to_get(const cJSON *list, struct dynamo_error *err) 
 
     shown[0] = '\0';
     cJSON_ArrayForEach(a, list) {
-      int w = snprintf(shown + used, sizeof(shown) - used, "%s%s", k++ ? ", " : "",
-                       a->valuestring);
+      int w = snprintf(shown + used, sizeof(shown) - used, "%s%s", k++ ? ", " : "", a->valuestring);
       if (w < 0 || (size_t)w >= sizeof(shown) - used)
         break;
       used += (size_t)w;
@@ -502,17 +504,14 @@ static int check_attributes_to_get(const cJSON *list, struct dynamo_error *err) 
              n < 1 ? 1 : DYNAMO_LEGACY_MAX_ATTRS);
     return dynamo_error_violation(err, value, -1, constraint, "attributesToGet");
   }
-  cJSON_ArrayForEach(a, list)
-    if (dynamo_value_check_name(a->valuestring, err) != 0)
-      return -1;
+  cJSON_ArrayForEach(a, list) if (dynamo_value_check_name(a->valuestring, err) != 0) return -1;
   /* DYN-db scan.js/query.js: duplicate names are refused. O(n^2) over at
    * most 255 names. */
-  cJSON_ArrayForEach(a, list)
-    for (b = list->child; b != a; b = b->next)
-      if (strcmp(a->valuestring, b->valuestring) == 0)
-        return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                                INVALID "Duplicate value in attribute name: %.255s",
-                                a->valuestring);
+  cJSON_ArrayForEach(a, list) for (b = list->child; b != a; b = b->next) if (
+      strcmp(a->valuestring, b->valuestring) ==
+      0) return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                                 INVALID "Duplicate value in attribute name: %.255s",
+                                 a->valuestring);
   return 0;
 }
 
@@ -776,9 +775,10 @@ static int gen_updates(struct gen *g, const cJSON *map) {
     if (!action)
       action = "PUT";
     v = member(u, "Value");
-    k = strcmp(action, "PUT") == 0 ? CL_SET
+    k = strcmp(action, "PUT") == 0   ? CL_SET
         : strcmp(action, "ADD") == 0 ? (dynamo_value_type(v, NULL) == DYNAMO_T_L ? CL_SET : CL_ADD)
-        : v ? CL_DELETE : CL_REMOVE;
+        : v                          ? CL_DELETE
+                                     : CL_REMOVE;
     c = &cl[k];
     emu_buf_init(&name, sizeof(nm));
     if (put_name(g, &name, u->string) != 0) {
@@ -811,7 +811,8 @@ static int gen_updates(struct gen *g, const cJSON *map) {
   }
   for (k = 0; k < CL_COUNT && rc == 0; k++)
     if (cl[k].len)
-      rc = (b.len ? emu_buf_putc(&b, ' ') : 0) || emu_buf_append(&b, cl[k].data, cl[k].len) ? -1 : 0;
+      rc = (b.len ? emu_buf_putc(&b, ' ') : 0) || emu_buf_append(&b, cl[k].data, cl[k].len) ? -1
+                                                                                            : 0;
   if (rc != 0 && !g->failed)
     too_long("AttributeUpdates", g->err);
   if (rc == 0)
@@ -921,8 +922,9 @@ static int check_mixing(const cJSON *req, enum dynamo_legacy_op op, struct dynam
   if (nexpr)
     return 0;
   if (member(req, "ExpressionAttributeNames"))
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "ExpressionAttributeNames can only be specified when using expressions");
+    return dynamo_error_set(
+        err, DYNAMO_ERR_VALIDATION,
+        "ExpressionAttributeNames can only be specified when using expressions");
   for (i = 0; i < 4 && s->exprs[i]; i++)
     if (strcmp(s->exprs[i], "ProjectionExpression") != 0) {
       list_add(nulls, sizeof(nulls), &nl, " and ", s->exprs[i]);
@@ -1001,9 +1003,8 @@ int dynamo_legacy_translate(cJSON *req, enum dynamo_legacy_op op, struct dynamo_
     updates = member(req, "AttributeUpdates");
     if (updates) {
       const cJSON *u;
-      cJSON_ArrayForEach(u, updates)
-        if (!cJSON_IsNull(u) && check_update_entry(u, err) != 0)
-          return -1;
+      cJSON_ArrayForEach(u, updates) if (!cJSON_IsNull(u) &&
+                                         check_update_entry(u, err) != 0) return -1;
     }
     /* fall through */
   case DYNAMO_LEGACY_PUT:
@@ -1034,14 +1035,14 @@ int dynamo_legacy_translate(cJSON *req, enum dynamo_legacy_op op, struct dynamo_
   g.err = err;
   g.names_n0 = map_size(req, "ExpressionAttributeNames");
   g.values_n0 = map_size(req, "ExpressionAttributeValues");
-  if ((expected && gen_conditions(&g, expected, "Expected", 1,
-                                  co && strcmp(co, "OR") == 0 ? " OR " : " AND ",
-                                  "ConditionExpression") != 0) ||
-      (filter && gen_conditions(&g, filter, filter_name, 0,
-                                co && strcmp(co, "OR") == 0 ? " OR " : " AND ",
-                                "FilterExpression") != 0) ||
-      (keyconds && gen_conditions(&g, keyconds, "KeyConditions", 0, " AND ",
-                                  "KeyConditionExpression") != 0) ||
+  if ((expected &&
+       gen_conditions(&g, expected, "Expected", 1, co && strcmp(co, "OR") == 0 ? " OR " : " AND ",
+                      "ConditionExpression") != 0) ||
+      (filter &&
+       gen_conditions(&g, filter, filter_name, 0, co && strcmp(co, "OR") == 0 ? " OR " : " AND ",
+                      "FilterExpression") != 0) ||
+      (keyconds &&
+       gen_conditions(&g, keyconds, "KeyConditions", 0, " AND ", "KeyConditionExpression") != 0) ||
       (updates && gen_updates(&g, updates) != 0) || (attrs && gen_projection(&g, attrs) != 0)) {
     rollback(&g);
     return -1;

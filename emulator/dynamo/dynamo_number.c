@@ -36,7 +36,9 @@
  * 10^125 .. 10^-168 (38 digits below 1E-130), plus a carry digit. */
 #define WORK_DIGITS 320
 
-static int is_digit(char c) { return c >= '0' && c <= '9'; }
+static int is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 /* Range-checks a scientific exponent; DYNAMO_NUMBER_OK when inside. */
 static enum dynamo_number_status range_status(int64_t sci) {
@@ -336,8 +338,8 @@ enum dynamo_number_status dynamo_number_sub(const struct dynamo_number *a,
   return add_signed(a, b, -b->sign, out);
 }
 
-const char *dynamo_number_message(enum dynamo_number_status st, const char *text,
-                                  char *buf, size_t cap) {
+const char *dynamo_number_message(enum dynamo_number_status st, const char *text, char *buf,
+                                  size_t cap) {
   const char *msg;
 
   if (cap == 0)

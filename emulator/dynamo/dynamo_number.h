@@ -24,17 +24,17 @@
 #define DYNAMO_NUMBER_TEXT_MAX 176
 
 struct dynamo_number {
-  int sign;          /* -1, 0 (zero) or +1 */
-  int exp;           /* decimal exponent of 0.d1d2... form */
-  int ndigits;       /* 0 for zero, else 1..38 */
+  int sign;                                       /* -1, 0 (zero) or +1 */
+  int exp;                                        /* decimal exponent of 0.d1d2... form */
+  int ndigits;                                    /* 0 for zero, else 1..38 */
   unsigned char digits[DYNAMO_NUMBER_MAX_DIGITS]; /* values 0..9, not ASCII */
 };
 
 enum dynamo_number_status {
   DYNAMO_NUMBER_OK = 0,
-  DYNAMO_NUMBER_INVALID,   /* not a number: "The parameter cannot be converted to a numeric value: <text>" */
+  DYNAMO_NUMBER_INVALID, /* not a number: "The parameter cannot be converted to a numeric value: <text>" */
   DYNAMO_NUMBER_PRECISION, /* "Attempting to store more than 38 significant digits in a Number" */
-  DYNAMO_NUMBER_OVERFLOW,  /* "Number overflow. Attempting to store a number with magnitude larger than supported range" */
+  DYNAMO_NUMBER_OVERFLOW, /* "Number overflow. Attempting to store a number with magnitude larger than supported range" */
   DYNAMO_NUMBER_UNDERFLOW, /* "Number underflow. Attempting to store a number with magnitude smaller than supported range" */
 };
 
@@ -60,7 +60,7 @@ enum dynamo_number_status dynamo_number_sub(const struct dynamo_number *a,
                                             struct dynamo_number *out);
 /* The ValidationException message for a status (text is the offending input,
  * used by DYNAMO_NUMBER_INVALID). Writes into buf and returns it. */
-const char *dynamo_number_message(enum dynamo_number_status st, const char *text,
-                                  char *buf, size_t cap);
+const char *dynamo_number_message(enum dynamo_number_status st, const char *text, char *buf,
+                                  size_t cap);
 
 #endif

@@ -58,9 +58,9 @@ int dynamo_page_add(struct dynamo_page *p, const void *value, size_t len,
   return 0;
 }
 
-int dynamo_page_add_entry(struct dynamo_page *p, struct store_txn *t,
-                          const struct dynamo_table *tb, int fetch, const void *value,
-                          size_t len, struct emu_buf *full, struct dynamo_error *err) {
+int dynamo_page_add_entry(struct dynamo_page *p, struct store_txn *t, const struct dynamo_table *tb,
+                          int fetch, const void *value, size_t len, struct emu_buf *full,
+                          struct dynamo_error *err) {
   if (fetch) {
     if (dynamo_indexes_fetch(t, tb, value, len, full) != STORE_OK)
       return dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store read failed");
@@ -70,8 +70,8 @@ int dynamo_page_add_entry(struct dynamo_page *p, struct store_txn *t,
   return dynamo_page_add(p, value, len, err);
 }
 
-cJSON *dynamo_page_response(struct dynamo_page *p, int more, const cJSON *req,
-                            const char *table, int consistent) {
+cJSON *dynamo_page_response(struct dynamo_page *p, int more, const cJSON *req, const char *table,
+                            int consistent) {
   cJSON *resp = cJSON_CreateObject(), *cc;
 
   if (p->items) {
@@ -86,8 +86,8 @@ cJSON *dynamo_page_response(struct dynamo_page *p, int more, const cJSON *req,
   }
   /* SPEC AWS capacity: one read unit per 4 KB, half for eventually
    * consistent reads. */
-  cc = dynamo_consumed_capacity(req, table, ceil((double)(p->bytes ? p->bytes : 1) / 4096.0) *
-                                                (consistent ? 1.0 : 0.5));
+  cc = dynamo_consumed_capacity(
+      req, table, ceil((double)(p->bytes ? p->bytes : 1) / 4096.0) * (consistent ? 1.0 : 0.5));
   if (cc)
     cJSON_AddItemToObject(resp, "ConsumedCapacity", cc);
   return resp;

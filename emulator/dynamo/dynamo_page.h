@@ -28,25 +28,24 @@ struct dynamo_page {
   cJSON *last;                          /* the key of the last item read */
   int count, scanned;
   size_t bytes;
-  int full;                             /* Limit or 1 MB reached */
+  int full; /* Limit or 1 MB reached */
 };
 
 void dynamo_page_init(struct dynamo_page *p, const struct dynamo_table *tb,
                       const struct dynamo_exprs *x, int limit, int count_only);
 /* Reads one stored item (its JSON text). Returns 0, or -1 with err. */
-int dynamo_page_add(struct dynamo_page *p, const void *value, size_t len,
-                    struct dynamo_error *err);
+int dynamo_page_add(struct dynamo_page *p, const void *value, size_t len, struct dynamo_error *err);
 /* Reads one stored record of a Query or Scan: the item itself, or, with
  * fetch (Select ALL_ATTRIBUTES on an LSI), the table's item behind the
  * index entry, read into *full. Returns 0, or -1 with err. */
-int dynamo_page_add_entry(struct dynamo_page *p, struct store_txn *t,
-                          const struct dynamo_table *tb, int fetch, const void *value,
-                          size_t len, struct emu_buf *full, struct dynamo_error *err);
+int dynamo_page_add_entry(struct dynamo_page *p, struct store_txn *t, const struct dynamo_table *tb,
+                          int fetch, const void *value, size_t len, struct emu_buf *full,
+                          struct dynamo_error *err);
 /* The response: Items (unless COUNT), Count, ScannedCount, LastEvaluatedKey
  * when `more` items remain, and ConsumedCapacity when asked. Frees the
  * page's trees into the response. */
-cJSON *dynamo_page_response(struct dynamo_page *p, int more, const cJSON *req,
-                            const char *table, int consistent);
+cJSON *dynamo_page_response(struct dynamo_page *p, int more, const cJSON *req, const char *table,
+                            int consistent);
 void dynamo_page_free(struct dynamo_page *p);
 
 #endif

@@ -49,16 +49,16 @@ struct query_args {
   int limit;      /* 0: none */
   int count_only; /* Select COUNT */
   int consistent;
-  int reverse;    /* ScanIndexForward false */
-  cJSON *start;   /* ExclusiveStartKey, or NULL */
+  int reverse;  /* ScanIndexForward false */
+  cJSON *start; /* ExclusiveStartKey, or NULL */
   const char *select;
 };
 
 /* The sort-key range as bytes of enc(sort) (store_keycodec.h). */
 struct sort_range {
-  int has;                /* 0: the whole partition */
+  int has; /* 0: the whole partition */
   enum dynamo_key_op op;
-  struct emu_buf lo, hi;  /* enc(operand); BETWEEN: both bounds;
+  struct emu_buf lo, hi; /* enc(operand); BETWEEN: both bounds;
                            * begins_with: lo is enc(prefix) without its
                            * terminator */
 };
@@ -70,11 +70,13 @@ static int int_member(const cJSON *req, const char *name, const char *member, in
   if (!v || cJSON_IsNull(v))
     return 0;
   if (!cJSON_IsNumber(v))
-    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "STRING_VALUE cannot be converted to Integer");
+    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION,
+                            "STRING_VALUE cannot be converted to Integer");
   if (v->valuedouble < lo) {
     char value[64], constraint[64];
     snprintf(value, sizeof(value), "%.0f", v->valuedouble);
-    snprintf(constraint, sizeof(constraint), "Member must have value greater than or equal to %d", lo);
+    snprintf(constraint, sizeof(constraint), "Member must have value greater than or equal to %d",
+             lo);
     return dynamo_error_violation(err, value, -1, constraint, "%s", member);
   }
   *out = v->valuedouble > (double)(1 << 30) ? 1 << 30 : (int)v->valuedouble;
@@ -98,8 +100,9 @@ static int parse_args(cJSON *req, struct query_args *a, struct dynamo_error *err
       return -1;
     a->reverse = !forward;
   }
-  if (a->select && strcmp(a->select, "ALL_ATTRIBUTES") && strcmp(a->select, "SPECIFIC_ATTRIBUTES") &&
-      strcmp(a->select, "COUNT") && strcmp(a->select, "ALL_PROJECTED_ATTRIBUTES"))
+  if (a->select && strcmp(a->select, "ALL_ATTRIBUTES") &&
+      strcmp(a->select, "SPECIFIC_ATTRIBUTES") && strcmp(a->select, "COUNT") &&
+      strcmp(a->select, "ALL_PROJECTED_ATTRIBUTES"))
     return dynamo_error_violation(err, a->select, 64, DYNAMO_SELECT_ENUM, "select");
   return 0;
 }
@@ -113,14 +116,16 @@ static int check_select(struct query_args *a, int has_projection, int has_index,
   if (strcmp(a->select, "COUNT") == 0)
     a->count_only = 1;
   else if (strcmp(a->select, "ALL_PROJECTED_ATTRIBUTES") == 0 && !has_index)
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
+    return dynamo_error_set(
+        err, DYNAMO_ERR_VALIDATION,
+        "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
   else if (strcmp(a->select, "SPECIFIC_ATTRIBUTES") == 0 && !has_projection)
     return dynamo_error_violation(err, "SPECIFIC_ATTRIBUTES", -1, DYNAMO_SELECT_NEEDS_PROJECTION,
                                   "select");
   else if (strcmp(a->select, "ALL_ATTRIBUTES") == 0 && has_projection)
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES");
+    return dynamo_error_set(
+        err, DYNAMO_ERR_VALIDATION,
+        "Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES");
   return 0;
 }
 
@@ -153,7 +158,8 @@ static int empty_value(const cJSON *av) {
   const cJSON *inner = NULL;
   enum dynamo_type t = dynamo_value_type(av, &inner);
 
-  return (t == DYNAMO_T_S || t == DYNAMO_T_B) && cJSON_IsString(inner) && inner->valuestring[0] == '\0';
+  return (t == DYNAMO_T_S || t == DYNAMO_T_B) && cJSON_IsString(inner) &&
+         inner->valuestring[0] == '\0';
 }
 
 /* The operand's type must be the key attribute's schema type. */
@@ -236,7 +242,8 @@ static int successor(const struct emu_buf *prefix, const struct emu_buf *b, stru
     n--;
   if (n == 0)
     return 0;
-  if (emu_buf_append(start, prefix->data, prefix->len) != 0 || emu_buf_append(start, b->data, n) != 0)
+  if (emu_buf_append(start, prefix->data, prefix->len) != 0 ||
+      emu_buf_append(start, b->data, n) != 0)
     return -1;
   start->data[start->len - 1] = (char)((unsigned char)start->data[start->len - 1] + 1);
   return 0;
@@ -290,7 +297,8 @@ static int range_start(const struct sort_range *r, int reverse, int suffixed,
       return 0;
     }
   }
-  if (emu_buf_append(start, prefix->data, prefix->len) != 0 || emu_buf_append(start, b->data, b->len) != 0)
+  if (emu_buf_append(start, prefix->data, prefix->len) != 0 ||
+      emu_buf_append(start, b->data, b->len) != 0)
     return -1;
   if (below && start->len > prefix->len) {
     /* A key just below enc(lo): decrement its last byte, or drop it when it
@@ -308,13 +316,14 @@ static int range_start(const struct sort_range *r, int reverse, int suffixed,
 /* The ExclusiveStartKey: the table's key, inside the queried partition and
  * the sort-key range (DYN-act query.js, whose messages dynalite checked
  * against DynamoDB). */
-static int check_start_key(const struct dynamo_table *tb, const cJSON *start, const struct emu_buf *prefix,
-                           const struct sort_range *r, struct emu_buf *key, struct dynamo_error *err) {
+static int check_start_key(const struct dynamo_table *tb, const cJSON *start,
+                           const struct emu_buf *prefix, const struct sort_range *r,
+                           struct emu_buf *key, struct dynamo_error *err) {
   int in_partition, in_range = 1;
 
   if (!tb->base && (cJSON_GetArraySize(start) != (tb->range_type ? 2 : 1) ||
-                   !cJSON_GetObjectItemCaseSensitive(start, tb->hash_name) ||
-                   (tb->range_type && !cJSON_GetObjectItemCaseSensitive(start, tb->range_name))))
+                    !cJSON_GetObjectItemCaseSensitive(start, tb->hash_name) ||
+                    (tb->range_type && !cJSON_GetObjectItemCaseSensitive(start, tb->range_name))))
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "The provided starting key is invalid");
   if (dynamo_keys_of_key(tb, start, key, err) != 0) {
     if (tb->base) /* an index: index keys plus table keys (SPEC docs/spec/dynamodb.md 2.6) */
@@ -407,7 +416,8 @@ int dynamo_query(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_erro
                               "be specified in the request.");
   }
   if (dynamo_exprs_prepare(req,
-                           DYNAMO_KIND(DYNAMO_EXPR_KEY_CONDITION) | DYNAMO_KIND(DYNAMO_EXPR_FILTER) |
+                           DYNAMO_KIND(DYNAMO_EXPR_KEY_CONDITION) |
+                               DYNAMO_KIND(DYNAMO_EXPR_FILTER) |
                                DYNAMO_KIND(DYNAMO_EXPR_PROJECTION),
                            &x, err) != 0)
     return -1;

@@ -17,13 +17,17 @@ static int wrong_type(const cJSON *v, const char *want, struct dynamo_error *err
     return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION,
                             "Start of structure or map found where not expected.");
   if (cJSON_IsArray(v))
-    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "Start of list found where not expected");
+    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION,
+                            "Start of list found where not expected");
   if (cJSON_IsNumber(v))
-    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "NUMBER_VALUE cannot be converted to %s", want);
+    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "NUMBER_VALUE cannot be converted to %s",
+                            want);
   if (cJSON_IsTrue(v))
-    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "TRUE_VALUE cannot be converted to %s", want);
+    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "TRUE_VALUE cannot be converted to %s",
+                            want);
   if (cJSON_IsFalse(v))
-    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "FALSE_VALUE cannot be converted to %s", want);
+    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "FALSE_VALUE cannot be converted to %s",
+                            want);
   return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "Unexpected value type in payload");
 }
 
@@ -40,16 +44,14 @@ int dynamo_req_string(const cJSON *req, const char *name, const char **out,
   return 0;
 }
 
-int dynamo_req_object(const cJSON *req, const char *name, cJSON **out,
-                      struct dynamo_error *err) {
+int dynamo_req_object(const cJSON *req, const char *name, cJSON **out, struct dynamo_error *err) {
   cJSON *v = cJSON_GetObjectItemCaseSensitive(req, name);
 
   *out = NULL;
   if (!v || cJSON_IsNull(v))
     return 0;
   if (cJSON_IsString(v))
-    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION,
-                            "Unexpected value type in payload");
+    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "Unexpected value type in payload");
   if (!cJSON_IsObject(v))
     return wrong_type(v, "Structure", err);
   *out = v;
@@ -80,8 +82,9 @@ int dynamo_req_table_name(const cJSON *req, const char **out, struct dynamo_erro
   if (!name)
     /* SPEC docs/spec/dynamodb.md 2.4: "The parameter 'TableName' is required but was
      * not present in the request". */
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "The parameter 'TableName' is required but was not present in the request");
+    return dynamo_error_set(
+        err, DYNAMO_ERR_VALIDATION,
+        "The parameter 'TableName' is required but was not present in the request");
   len = strlen(name);
   /* SPEC docs/spec/dynamodb.md 2.6: table names 3..255 chars [a-zA-Z0-9_.-]+; the
    * aggregated constraint message of 2.4. */
@@ -134,7 +137,7 @@ cJSON *dynamo_consumed_capacity(const cJSON *req, const char *table, double unit
 /* ---- Expressions ---------------------------------------------------------- */
 
 static const char *const kind_members[5] = {
-    "ConditionExpression", "FilterExpression", "KeyConditionExpression",
+    "ConditionExpression",  "FilterExpression", "KeyConditionExpression",
     "ProjectionExpression", "UpdateExpression",
 };
 
@@ -189,8 +192,9 @@ int dynamo_exprs_prepare(cJSON *req, unsigned kinds, struct dynamo_exprs *x,
   if (values && check_placeholder_map(values, "ExpressionAttributeValues", ':', err) != 0)
     return -1;
   if (names && !any)
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "ExpressionAttributeNames can only be specified when using expressions");
+    return dynamo_error_set(
+        err, DYNAMO_ERR_VALIDATION,
+        "ExpressionAttributeNames can only be specified when using expressions");
   /* An operation whose only expression is a projection reports values as
    * unused (below); the others say which expressions are missing. */
   if (values && !any_values && (kinds & ~DYNAMO_KIND(DYNAMO_EXPR_PROJECTION))) {

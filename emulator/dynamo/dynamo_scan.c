@@ -20,15 +20,14 @@
 #include "dynamo_value.h"
 #include "store_keycodec.h"
 
-
 struct scan_args {
   int limit;          /* 0: none */
   int count_only;     /* Select COUNT */
   int segment, total; /* total 0: not parallel */
   int consistent;
-  cJSON *start;       /* ExclusiveStartKey, or NULL */
+  cJSON *start; /* ExclusiveStartKey, or NULL */
   const char *select;
-  const char *index;  /* IndexName, or NULL */
+  const char *index; /* IndexName, or NULL */
 };
 
 /* An integer member within lo..hi: a violation is added to *bad (and the
@@ -44,7 +43,8 @@ static int int_member(const cJSON *req, const char *name, const char *member, in
   if (!v || cJSON_IsNull(v))
     return 0;
   if (!cJSON_IsNumber(v))
-    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "STRING_VALUE cannot be converted to Integer");
+    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION,
+                            "STRING_VALUE cannot be converted to Integer");
   if (v->valuedouble < lo || v->valuedouble > hi) {
     snprintf(value, sizeof(value), "%.0f", v->valuedouble);
     snprintf(constraint, sizeof(constraint), "Member must have value %s %d",
@@ -58,7 +58,8 @@ static int int_member(const cJSON *req, const char *name, const char *member, in
   return 0;
 }
 
-static int parse_args(cJSON *req, struct scan_args *a, int has_projection, struct dynamo_error *err) {
+static int parse_args(cJSON *req, struct scan_args *a, int has_projection,
+                      struct dynamo_error *err) {
   struct dynamo_violations bad;
   const char *select;
   int has_seg, has_total;
@@ -97,14 +98,16 @@ static int parse_args(cJSON *req, struct scan_args *a, int has_projection, struc
     if (strcmp(select, "COUNT") == 0)
       a->count_only = 1;
     else if (strcmp(select, "ALL_PROJECTED_ATTRIBUTES") == 0 && !a->index)
-      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                              "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
+      return dynamo_error_set(
+          err, DYNAMO_ERR_VALIDATION,
+          "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
     else if (strcmp(select, "SPECIFIC_ATTRIBUTES") == 0 && !has_projection)
       return dynamo_error_violation(err, "SPECIFIC_ATTRIBUTES", -1, DYNAMO_SELECT_NEEDS_PROJECTION,
                                     "select");
     else if (strcmp(select, "ALL_ATTRIBUTES") == 0 && has_projection)
-      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                              "Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES");
+      return dynamo_error_set(
+          err, DYNAMO_ERR_VALIDATION,
+          "Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES");
     else if (strcmp(select, "ALL_ATTRIBUTES") && strcmp(select, "SPECIFIC_ATTRIBUTES") &&
              strcmp(select, "ALL_PROJECTED_ATTRIBUTES"))
       return dynamo_error_violation(err, select, 64, DYNAMO_SELECT_ENUM, "select");
@@ -149,8 +152,8 @@ int dynamo_scan(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error
   if (dynamo_req_table_name(req, &table, err) != 0 ||
       dynamo_legacy_translate(req, DYNAMO_LEGACY_SCAN, err) != 0)
     return -1;
-  if (dynamo_exprs_prepare(req, DYNAMO_KIND(DYNAMO_EXPR_FILTER) | DYNAMO_KIND(DYNAMO_EXPR_PROJECTION),
-                           &x, err) != 0)
+  if (dynamo_exprs_prepare(
+          req, DYNAMO_KIND(DYNAMO_EXPR_FILTER) | DYNAMO_KIND(DYNAMO_EXPR_PROJECTION), &x, err) != 0)
     return -1;
   emu_buf_init(&prefix, 64);
   emu_buf_init(&start, 16384);
@@ -171,8 +174,9 @@ int dynamo_scan(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error
   dynamo_keys_table_prefix(q, &prefix);
   if (a.start) {
     if (dynamo_keys_of_key(q, a.start, &start, err) != 0) {
-      snprintf(err->message, sizeof(err->message),
-               "The provided starting key is invalid: The provided key element does not match the schema");
+      snprintf(
+          err->message, sizeof(err->message),
+          "The provided starting key is invalid: The provided key element does not match the schema");
       goto out;
     }
   } else if (a.total > 0 && a.segment > 0) {

@@ -61,7 +61,8 @@ static int parse_schema(cJSON *rec, struct dynamo_table *tb) {
     cJSON_ArrayForEach(a, ad) {
       const cJSON *an = cJSON_GetObjectItemCaseSensitive(a, "AttributeName");
       const cJSON *at = cJSON_GetObjectItemCaseSensitive(a, "AttributeType");
-      if (cJSON_IsString(an) && cJSON_IsString(at) && strcmp(an->valuestring, name->valuestring) == 0)
+      if (cJSON_IsString(an) && cJSON_IsString(at) &&
+          strcmp(an->valuestring, name->valuestring) == 0)
         attr_type = at->valuestring[0];
     }
     if (strcmp(type->valuestring, "HASH") == 0) {
@@ -110,7 +111,8 @@ int dynamo_tables_load(struct dynamo *db, struct store_txn *t, const char *name,
   if (rc != 0) {
     emu_buf_free(&val);
     dynamo_table_free(out);
-    return dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "corrupt table record for %s", name);
+    return dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "corrupt table record for %s",
+                            name);
   }
   dynamo_table_cache_put(db->tables, val.data, val.len, out);
   emu_buf_free(&val);
@@ -167,21 +169,23 @@ static int check_attribute_definitions(const cJSON *ad, struct dynamo_error *err
   if (!ad)
     return dynamo_error_null(err, "attributeDefinitions");
   if (!cJSON_IsArray(ad))
-    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "Start of structure or map found where not expected.");
+    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION,
+                            "Start of structure or map found where not expected.");
   cJSON_ArrayForEach(a, ad) {
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(a, "AttributeName");
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(a, "AttributeType");
     if (!cJSON_IsObject(a) || !cJSON_IsString(name) || !name->valuestring[0])
       return dynamo_error_null(err, "attributeDefinitions.%d.member.attributeName", i);
-    if (!cJSON_IsString(type) || (strcmp(type->valuestring, "S") && strcmp(type->valuestring, "N") &&
-                                  strcmp(type->valuestring, "B")))
+    if (!cJSON_IsString(type) || (strcmp(type->valuestring, "S") &&
+                                  strcmp(type->valuestring, "N") && strcmp(type->valuestring, "B")))
       return dynamo_error_violation(err, cJSON_IsString(type) ? type->valuestring : "null", -1,
                                     "Member must satisfy enum value set: [B, N, S]",
                                     "attributeDefinitions.%d.member.attributeType", i);
     for (b = ad->child; b != a; b = b->next) {
       const cJSON *bn = cJSON_GetObjectItemCaseSensitive(b, "AttributeName");
       if (strcmp(bn->valuestring, name->valuestring) == 0)
-        return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "Cannot have two attributes with the same name");
+        return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                                "Cannot have two attributes with the same name");
     }
     i++;
   }
@@ -206,7 +210,8 @@ static int check_key_schema(const cJSON *ks, const cJSON *ad, int has_indexes,
   if (!ks)
     return dynamo_error_null(err, "keySchema");
   if (!cJSON_IsArray(ks))
-    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "Start of structure or map found where not expected.");
+    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION,
+                            "Start of structure or map found where not expected.");
   n = cJSON_GetArraySize(ks);
   if (n < 1 || n > 2)
     return dynamo_error_violation(err, "[]", -1,
@@ -218,29 +223,36 @@ static int check_key_schema(const cJSON *ks, const cJSON *ad, int has_indexes,
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(el, "KeyType");
     if (!cJSON_IsString(name) || !name->valuestring[0])
       return dynamo_error_null(err, "keySchema.%d.member.attributeName", i);
-    if (!cJSON_IsString(type) || (strcmp(type->valuestring, "HASH") && strcmp(type->valuestring, "RANGE")))
+    if (!cJSON_IsString(type) ||
+        (strcmp(type->valuestring, "HASH") && strcmp(type->valuestring, "RANGE")))
       return dynamo_error_violation(err, cJSON_IsString(type) ? type->valuestring : "null", -1,
                                     "Member must satisfy enum value set: [HASH, RANGE]",
                                     "keySchema.%d.member.keyType", i);
     if (i == 1 && strcmp(type->valuestring, "HASH") != 0)
-      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                              "Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+      return dynamo_error_set(
+          err, DYNAMO_ERR_VALIDATION,
+          "Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
     if (i == 2 && strcmp(type->valuestring, "RANGE") != 0)
-      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                              "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
+      return dynamo_error_set(
+          err, DYNAMO_ERR_VALIDATION,
+          "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
     i++;
   }
-  if (n == 2 && strcmp(cJSON_GetObjectItemCaseSensitive(ks->child, "AttributeName")->valuestring,
-                       cJSON_GetObjectItemCaseSensitive(ks->child->next, "AttributeName")->valuestring) == 0)
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "Both the Hash Key and the Range Key element in the KeySchema have the same name");
+  if (n == 2 &&
+      strcmp(cJSON_GetObjectItemCaseSensitive(ks->child, "AttributeName")->valuestring,
+             cJSON_GetObjectItemCaseSensitive(ks->child->next, "AttributeName")->valuestring) == 0)
+    return dynamo_error_set(
+        err, DYNAMO_ERR_VALIDATION,
+        "Both the Hash Key and the Range Key element in the KeySchema have the same name");
   cJSON_ArrayForEach(el, ks) {
     const char *name = cJSON_GetObjectItemCaseSensitive(el, "AttributeName")->valuestring;
     if (!definition_of(ad, name))
-      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                              "One or more parameter values were invalid: Some index key attributes "
-                              "are not defined in AttributeDefinitions. Keys: [%.255s], "
-                              "AttributeDefinitions: [...]", name);
+      return dynamo_error_set(
+          err, DYNAMO_ERR_VALIDATION,
+          "One or more parameter values were invalid: Some index key attributes "
+          "are not defined in AttributeDefinitions. Keys: [%.255s], "
+          "AttributeDefinitions: [...]",
+          name);
   }
   /* With indexes, dynamo_indexes_create checks that every definition is
    * used. */
@@ -263,10 +275,11 @@ static int check_throughput(const cJSON *req, const char *billing, cJSON **out,
   cJSON_AddNumberToObject(*out, "NumberOfDecreasesToday", 0);
   if (strcmp(billing, "PAY_PER_REQUEST") == 0) {
     if (pt && !cJSON_IsNull(pt))
-      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                              "One or more parameter values were invalid: Neither ReadCapacityUnits "
-                              "nor WriteCapacityUnits can be specified when BillingMode is "
-                              "PAY_PER_REQUEST");
+      return dynamo_error_set(
+          err, DYNAMO_ERR_VALIDATION,
+          "One or more parameter values were invalid: Neither ReadCapacityUnits "
+          "nor WriteCapacityUnits can be specified when BillingMode is "
+          "PAY_PER_REQUEST");
     /* SPEC docs/spec/dynamodb.md 2.7: 0 and 0 for on-demand tables. */
     cJSON_AddNumberToObject(*out, "ReadCapacityUnits", 0);
     cJSON_AddNumberToObject(*out, "WriteCapacityUnits", 0);
@@ -286,7 +299,8 @@ static int check_throughput(const cJSON *req, const char *billing, cJSON **out,
     if (v->valuedouble < 1) {
       char value[64];
       snprintf(value, sizeof(value), "%.0f", v->valuedouble);
-      return dynamo_error_violation(err, value, -1, "Member must have value greater than or equal to 1",
+      return dynamo_error_violation(err, value, -1,
+                                    "Member must have value greater than or equal to 1",
                                     "provisionedThroughput.%s", members[i]);
     }
     cJSON_AddNumberToObject(*out, names[i], (double)(long long)v->valuedouble);
@@ -311,7 +325,8 @@ int dynamo_tables_create(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
 
   emu_buf_init(&existing, 1 << 20);
   if (dynamo_req_table_name(req, &name, err) != 0 || check_attribute_definitions(ad, err) != 0 ||
-      check_key_schema(ks, ad, has_indexes, err) != 0 || dynamo_req_string(req, "BillingMode", &billing, err) != 0)
+      check_key_schema(ks, ad, has_indexes, err) != 0 ||
+      dynamo_req_string(req, "BillingMode", &billing, err) != 0)
     goto out;
   if (!billing)
     billing = "PROVISIONED";
@@ -397,7 +412,8 @@ static cJSON *live_description(struct store_txn *t, const struct dynamo_table *t
 
   if (read_counters(t, tb->id, &count, &bytes) == STORE_OK) {
     cJSON_ReplaceItemInObjectCaseSensitive(desc, "ItemCount", cJSON_CreateNumber((double)count));
-    cJSON_ReplaceItemInObjectCaseSensitive(desc, "TableSizeBytes", cJSON_CreateNumber((double)bytes));
+    cJSON_ReplaceItemInObjectCaseSensitive(desc, "TableSizeBytes",
+                                           cJSON_CreateNumber((double)bytes));
   }
   dynamo_indexes_describe(t, tb, desc);
   return desc;
@@ -495,7 +511,8 @@ int dynamo_tables_list(struct dynamo *db, cJSON *req, cJSON **resp, struct dynam
     return -1;
   if (limit_json && !cJSON_IsNull(limit_json)) {
     if (!cJSON_IsNumber(limit_json))
-      return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "STRING_VALUE cannot be converted to Integer");
+      return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION,
+                              "STRING_VALUE cannot be converted to Integer");
     if (limit_json->valuedouble < 1 || limit_json->valuedouble > LIST_TABLES_MAX) {
       char value[64];
       snprintf(value, sizeof(value), "%.0f", limit_json->valuedouble);
@@ -550,8 +567,8 @@ static void put_table(struct store_txn *t, const struct dynamo_table *tb, const 
  * and GlobalSecondaryIndexUpdates (dynamo_indexes_update). DEVIATION: the table stays ACTIVE (DynamoDB reports UPDATING
  * for a while), as DynamoDB Local does, so waiters return at once. */
 int dynamo_tables_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err) {
-  static const char *const refused[] = {"StreamSpecification",
-                                        "SSESpecification", "ReplicaUpdates", NULL};
+  static const char *const refused[] = {"StreamSpecification", "SSESpecification", "ReplicaUpdates",
+                                        NULL};
   const cJSON *pt = cJSON_GetObjectItemCaseSensitive(req, "ProvisionedThroughput");
   const char *name, *billing;
   struct dynamo_table tb;
@@ -567,15 +584,16 @@ int dynamo_tables_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
   for (i = 0; refused[i]; i++)
     if (cJSON_GetObjectItemCaseSensitive(req, refused[i]))
       /* DEVIATION: not supported yet; refused rather than ignored. */
-      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "wsgw does not support %s in UpdateTable yet",
-                              refused[i]);
+      return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                              "wsgw does not support %s in UpdateTable yet", refused[i]);
   if (billing && strcmp(billing, "PROVISIONED") && strcmp(billing, "PAY_PER_REQUEST"))
     return dynamo_error_violation(err, billing, 64, BILLING_ENUM, "billingMode");
   if (!billing && !pt && !cJSON_GetObjectItemCaseSensitive(req, "DeletionProtectionEnabled") &&
       !cJSON_GetObjectItemCaseSensitive(req, "GlobalSecondaryIndexUpdates"))
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
-                            "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required");
+    return dynamo_error_set(
+        err, DYNAMO_ERR_VALIDATION,
+        "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
+        "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required");
   if (store_txn_begin(db->store, 1, &t) != STORE_OK)
     return dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store busy");
   missing_table(name, msg, sizeof(msg));
@@ -585,7 +603,8 @@ int dynamo_tables_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
   }
   desc = cJSON_Duplicate(tb.desc, 1);
   bms = cJSON_GetObjectItemCaseSensitive(desc, "BillingModeSummary");
-  cur_billing = bms ? cJSON_GetObjectItemCaseSensitive(bms, "BillingMode")->valuestring : "PROVISIONED";
+  cur_billing = bms ? cJSON_GetObjectItemCaseSensitive(bms, "BillingMode")->valuestring
+                    : "PROVISIONED";
   if (!billing)
     billing = cur_billing;
   if (pt || strcmp(billing, cur_billing) != 0) {
@@ -593,12 +612,14 @@ int dynamo_tables_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
       goto out;
   }
   cur_pt = cJSON_GetObjectItemCaseSensitive(desc, "ProvisionedThroughput");
-  if (new_pt && pt && strcmp(billing, "PROVISIONED") == 0 && strcmp(cur_billing, "PROVISIONED") == 0) {
+  if (new_pt && pt && strcmp(billing, "PROVISIONED") == 0 &&
+      strcmp(cur_billing, "PROVISIONED") == 0) {
     double cr = cJSON_GetObjectItemCaseSensitive(cur_pt, "ReadCapacityUnits")->valuedouble;
     double cw = cJSON_GetObjectItemCaseSensitive(cur_pt, "WriteCapacityUnits")->valuedouble;
     double nr = cJSON_GetObjectItemCaseSensitive(new_pt, "ReadCapacityUnits")->valuedouble;
     double nw = cJSON_GetObjectItemCaseSensitive(new_pt, "WriteCapacityUnits")->valuedouble;
-    double decreases = cJSON_GetObjectItemCaseSensitive(cur_pt, "NumberOfDecreasesToday")->valuedouble;
+    double decreases =
+        cJSON_GetObjectItemCaseSensitive(cur_pt, "NumberOfDecreasesToday")->valuedouble;
     if (cr == nr && cw == nw) {
       dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
                        "The provisioned throughput for the table will not change. The requested "

@@ -63,8 +63,8 @@ static void tags_record_name(char *buf, size_t cap, uint32_t id) {
 
 static int allowed_char(uint32_t c) {
   if (c < 0x80)
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' ||
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ' ' ||
+           c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' ||
            strchr("+-=._:/@", (int)c) != NULL;
   /* Latin-1: letters and NBSP; not the symbols and punctuation. */
   if (c >= 0xA1 && c <= 0xBF)
@@ -104,8 +104,8 @@ static int check_text(const char *s, size_t min, size_t max) {
 }
 
 static int invalid_key(const char *key, struct dynamo_error *err) {
-  return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "The Tag Key provided is invalid, Key: %.300s",
-                          key ? key : "null");
+  return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                          "The Tag Key provided is invalid, Key: %.300s", key ? key : "null");
 }
 
 static int check_key(const cJSON *k, struct dynamo_error *err) {
@@ -184,8 +184,7 @@ static int null_list(const cJSON *req, const char *member, const char *field, co
   if (!v || cJSON_IsNull(v))
     return dynamo_error_null(err, "%s", field);
   if (!cJSON_IsArray(v))
-    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION,
-                            "Unexpected value type in payload");
+    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "Unexpected value type in payload");
   *out = v;
   return 0;
 }
@@ -273,7 +272,8 @@ int dynamo_tags_tag(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_e
       parse_arn(db, arn, name, sizeof(name), &ours, err) != 0)
     return -1;
   if (cJSON_GetArraySize(list) == 0)
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "Atleast one Tag needs to be provided as Input.");
+    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                            "Atleast one Tag needs to be provided as Input.");
   cJSON_ArrayForEach(tag, list) {
     const cJSON *k = cJSON_GetObjectItemCaseSensitive(tag, "Key");
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(tag, "Value");
@@ -338,16 +338,13 @@ int dynamo_tags_untag(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo
   int ours, rc = -1;
 
   (void)resp;
-  if (required_arn(req, &arn, err) != 0 ||
-      null_list(req, "TagKeys", "tagKeys", &list, err) != 0 ||
+  if (required_arn(req, &arn, err) != 0 || null_list(req, "TagKeys", "tagKeys", &list, err) != 0 ||
       parse_arn(db, arn, name, sizeof(name), &ours, err) != 0)
     return -1;
   if (cJSON_GetArraySize(list) == 0)
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
                             "Atleast one Tag Key needs to be provided as Input.");
-  cJSON_ArrayForEach(k, list)
-    if (check_key(k, err) != 0)
-      return -1;
+  cJSON_ArrayForEach(k, list) if (check_key(k, err) != 0) return -1;
   if (cJSON_GetArraySize(list) > TAGS_MAX)
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
                             "Number of Tags exceed the current limit for the provided ResourceArn");
@@ -355,8 +352,7 @@ int dynamo_tags_untag(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo
     return dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store busy");
   if (load_tags(db, t, arn, name, ours, &id, &tags, err) != 0)
     goto out;
-  cJSON_ArrayForEach(k, list)
-    cJSON_DeleteItemFromObjectCaseSensitive(tags, k->valuestring);
+  cJSON_ArrayForEach(k, list) cJSON_DeleteItemFromObjectCaseSensitive(tags, k->valuestring);
   if (store_tags(t, id, tags) != 0) {
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store write failed");
     goto out;

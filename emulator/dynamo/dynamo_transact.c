@@ -71,7 +71,8 @@
 #define ECHO_MAX 480
 
 /* SPEC docs/spec/dynamodb.md 2.4: two actions on one item of a transaction are refused. */
-static const char multiple_ops[] = "Transaction request cannot include multiple operations on one item";
+static const char multiple_ops[] =
+    "Transaction request cannot include multiple operations on one item";
 /* SPEC docs/spec/dynamodb.md 2.4: a missing table in an item, batch, query, scan or
  * transaction operation is a ResourceNotFoundException with this message. */
 static const char not_found[] = "Requested resource not found";
@@ -203,15 +204,15 @@ struct tx_action {
   const char *path;             /* "put", "update", "delete", "conditionCheck", "get" */
   cJSON *body;                  /* the action's object */
   const char *table;
-  cJSON *item;                  /* Put: Item */
-  cJSON *key;                   /* others: Key */
-  int fail_old;                 /* ReturnValuesOnConditionCheckFailure ALL_OLD */
+  cJSON *item;  /* Put: Item */
+  cJSON *key;   /* others: Key */
+  int fail_old; /* ReturnValuesOnConditionCheckFailure ALL_OLD */
   struct dynamo_exprs x;
   int prepared;
-  int ti;                       /* index into the tables */
-  struct emu_buf enc;           /* the logical store key */
+  int ti;             /* index into the tables */
+  struct emu_buf enc; /* the logical store key */
   int encoded;
-  size_t bytes;                 /* the action's payload (item or key, and values) */
+  size_t bytes; /* the action's payload (item or key, and values) */
 };
 
 struct tx {
@@ -313,14 +314,15 @@ static int transact_items(cJSON *req, const char *type, cJSON **out, int *n,
     return dynamo_error_null(err, "transactItems");
   if (!cJSON_IsArray(v))
     return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION, "%s",
-                            cJSON_IsObject(v) ? "Start of structure or map found where not expected."
-                                              : "Unexpected value type in payload");
+                            cJSON_IsObject(v)
+                                ? "Start of structure or map found where not expected."
+                                : "Unexpected value type in payload");
   *n = cJSON_GetArraySize(v);
   if (*n < 1)
     /* CONF transactWriteItems.test.ts: "empty TransactItems: full
      * minimum-length error". */
-    return dynamo_error_violation(err, "[]", -1, "Member must have length greater than or equal to 1",
-                                  "transactItems");
+    return dynamo_error_violation(
+        err, "[]", -1, "Member must have length greater than or equal to 1", "transactItems");
   if (*n > TRANSACT_MAX)
     return too_many(v, type, err);
   *out = v;
@@ -425,7 +427,8 @@ static int write_action_shape(cJSON *el, int index, struct tx_action *a, struct 
   /* CONF itemSizeBySurface.test.ts: "a Put one byte over raises
    * ValidationException, not a cancellation" (the put wording). */
   if (a->kind == DYNAMO_ITEM_PUT && dynamo_item_size(map) > ITEM_MAX_BYTES)
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "Item size has exceeded the maximum allowed size");
+    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                            "Item size has exceeded the maximum allowed size");
   return 0;
 }
 
@@ -471,8 +474,7 @@ static int tx_load_tables(struct dynamo *db, struct store_txn *t, struct tx *tx,
  * -1); any other key problem is remembered for the first action that has
  * one (*bad, *reason), as DynamoDB reports it as a cancellation reason.
  * Then two actions on one item are refused (err, -1). */
-static int tx_keys(struct tx *tx, int *bad, struct dynamo_error *reason,
-                   struct dynamo_error *err) {
+static int tx_keys(struct tx *tx, int *bad, struct dynamo_error *reason, struct dynamo_error *err) {
   int i, j;
 
   *bad = -1;
@@ -541,7 +543,8 @@ static int cancelled(cJSON *reasons, struct dynamo_error *err) {
   const cJSON *r;
 
   emu_buf_init(&b, 1 << 16);
-  emu_buf_puts(&b, "Transaction cancelled, please refer cancellation reasons for specific reasons [");
+  emu_buf_puts(&b,
+               "Transaction cancelled, please refer cancellation reasons for specific reasons [");
   cJSON_ArrayForEach(r, reasons) {
     const cJSON *code = cJSON_GetObjectItemCaseSensitive(r, "Code");
     if (r != reasons->child)
@@ -564,8 +567,8 @@ static int cancelled_by_validation(int n, int bad, const struct dynamo_error *re
   int i;
 
   for (i = 0; i < n; i++)
-    cJSON_AddItemToArray(reasons, i == bad ? reason_of("ValidationError", reason->message)
-                                           : reason_none());
+    cJSON_AddItemToArray(reasons,
+                         i == bad ? reason_of("ValidationError", reason->message) : reason_none());
   return cancelled(reasons, err);
 }
 

@@ -95,8 +95,7 @@ static void missing_table(const char *name, char *buf, size_t cap) {
 /* Validates TimeToLiveSpecification; collects the "N validation errors"
  * message as AWS does (SPEC docs/spec/dynamodb.md 2.4 message style; the '' case is
  * verbatim in hashicorp/terraform-provider-aws#39195). */
-static int check_spec(const cJSON *req, const char **attr, int *enabled,
-                      struct dynamo_error *err) {
+static int check_spec(const cJSON *req, const char **attr, int *enabled, struct dynamo_error *err) {
   struct dynamo_violations bad;
   cJSON *spec;
   const cJSON *en;
@@ -463,7 +462,8 @@ static int delete_expired(struct dynamo *db, const struct ttl_target *tg,
     /* Re-checked: the item may have been rewritten since it was read. */
     if (item && is_expired(item, tg->attr, now, oldest)) {
       /* The item and its index entries (dynamo_indexes.c). */
-      if (store_del(t, key->data, key->len) != STORE_OK || dynamo_indexes_apply(t, &tb, item, NULL) != 0) {
+      if (store_del(t, key->data, key->len) != STORE_OK ||
+          dynamo_indexes_apply(t, &tb, item, NULL) != 0) {
         rc = -1;
       } else {
         bytes += (int64_t)dynamo_item_size(item);

@@ -49,8 +49,9 @@
 #define MSG_INVALID "One or more parameter values were invalid: "
 /* SPEC docs/spec/dynamodb.md 2.4 "empty AttributeValue {}"; dynalite putItem.js also
  * sends {a: ''} (an unknown member only) and gets this text. */
-#define MSG_EMPTY "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
-#define MSG_MULTI                                                                          \
+#define MSG_EMPTY \
+  "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
+#define MSG_MULTI                                                                         \
   "Supplied AttributeValue has more than one datatypes set, must contain exactly one of " \
   "the supported datatypes"
 #define MSG_NULL_FALSE MSG_INVALID "Null attribute value types must have the value of true"
@@ -62,7 +63,7 @@
 #define MSG_NS_DUP "Input collection contains duplicates"
 /* CONF nestingDepth.test.ts NEST_BARE (the message without the 2026
  * "1 validation error detected: " envelope). */
-#define MSG_NESTING                                                                          \
+#define MSG_NESTING                                                                           \
   "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels " \
   "beyond supported limit"
 /* DynamoDB Local ErrorFactory ITEM_CONTAINS_NULL_ATTRVALUE (JSON null where
@@ -71,9 +72,10 @@
 
 /* SerializationException texts, dynalite test/helpers.js assertType. */
 #define SER_VALUE_TYPE "Unexpected value type in payload"
-#define SER_AV_COLLECTION "Unrecognized collection type class com.amazonaws.dynamodb.v20120810.AttributeValue"
-#define SER_MAP_COLLECTION                                                   \
-  "Unrecognized collection type java.util.Map<java.lang.String, "          \
+#define SER_AV_COLLECTION \
+  "Unrecognized collection type class com.amazonaws.dynamodb.v20120810.AttributeValue"
+#define SER_MAP_COLLECTION                                        \
+  "Unrecognized collection type java.util.Map<java.lang.String, " \
   "com.amazonaws.dynamodb.v20120810.AttributeValue>"
 #define SER_FIELD_TYPE "Unexpected field type"
 #define SER_STRUCT "Start of structure or map found where not expected"
@@ -88,9 +90,9 @@ static const struct {
   enum dynamo_type type;
   const char *tag;
 } type_tags[] = {
-    {DYNAMO_T_S, "S"},   {DYNAMO_T_N, "N"},   {DYNAMO_T_B, "B"},   {DYNAMO_T_BOOL, "BOOL"},
-    {DYNAMO_T_NULL, "NULL"}, {DYNAMO_T_M, "M"}, {DYNAMO_T_L, "L"}, {DYNAMO_T_SS, "SS"},
-    {DYNAMO_T_NS, "NS"}, {DYNAMO_T_BS, "BS"},
+    {DYNAMO_T_S, "S"},       {DYNAMO_T_N, "N"},   {DYNAMO_T_B, "B"}, {DYNAMO_T_BOOL, "BOOL"},
+    {DYNAMO_T_NULL, "NULL"}, {DYNAMO_T_M, "M"},   {DYNAMO_T_L, "L"}, {DYNAMO_T_SS, "SS"},
+    {DYNAMO_T_NS, "NS"},     {DYNAMO_T_BS, "BS"},
 };
 
 #define TYPE_TAGS (sizeof(type_tags) / sizeof(type_tags[0]))
@@ -167,7 +169,9 @@ enum dynamo_type dynamo_value_type(const cJSON *av, const cJSON **inner) {
 /* ---------------------------------------------------------------------- */
 /* Small helpers                                                           */
 
-static size_t add_sat(size_t a, size_t b) { return a > SIZE_MAX - b ? SIZE_MAX : a + b; }
+static size_t add_sat(size_t a, size_t b) {
+  return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
 
 /* The Jackson token name DynamoDB's deserialiser reports for a scalar. cJSON
  * keeps no source text, so an integral value counts as NUMBER_VALUE
@@ -496,8 +500,8 @@ static int validate_set(cJSON *arr, enum dynamo_type t, struct dynamo_error *err
     return val_error(err, MSG_NS_DUP);
   /* SPEC DYN-test putItem.js: "Input collection [Yg==, Yg==]of type BS
    * contains duplicates." (sic, no space before "of"). */
-  return duplicates_error(err, arr, t == DYNAMO_T_SS ? " contains duplicates."
-                                                     : "of type BS contains duplicates.");
+  return duplicates_error(
+      err, arr, t == DYNAMO_T_SS ? " contains duplicates." : "of type BS contains duplicates.");
 }
 
 static int validate_value(cJSON *av, int depth, struct dynamo_error *err) {
@@ -634,7 +638,9 @@ static int cmp_bytes(const struct bytes *a, const struct bytes *b) {
   return a->n < b->n ? -1 : a->n > b->n;
 }
 
-static int cmp_bytes_qsort(const void *x, const void *y) { return cmp_bytes(x, y); }
+static int cmp_bytes_qsort(const void *x, const void *y) {
+  return cmp_bytes(x, y);
+}
 
 static int cmp_number_qsort(const void *x, const void *y) {
   return dynamo_number_compare(x, y);
@@ -798,15 +804,16 @@ static int equal_at(const cJSON *a, const cJSON *b, int depth) {
   }
 }
 
-int dynamo_value_equal(const cJSON *a, const cJSON *b) { return equal_at(a, b, 1); }
+int dynamo_value_equal(const cJSON *a, const cJSON *b) {
+  return equal_at(a, b, 1);
+}
 
 int dynamo_value_compare(const cJSON *a, const cJSON *b, int *comparable) {
   const cJSON *ia, *ib;
   enum dynamo_type t = dynamo_value_type(a, &ia);
   int ok = 0, c = 0;
 
-  if ((t == DYNAMO_T_S || t == DYNAMO_T_N || t == DYNAMO_T_B) &&
-      dynamo_value_type(b, &ib) == t)
+  if ((t == DYNAMO_T_S || t == DYNAMO_T_N || t == DYNAMO_T_B) && dynamo_value_type(b, &ib) == t)
     c = compare_scalar(t, ia, ib, &ok);
   if (comparable)
     *comparable = ok;
@@ -816,7 +823,9 @@ int dynamo_value_compare(const cJSON *a, const cJSON *b, int *comparable) {
 /* ---------------------------------------------------------------------- */
 /* Size                                                                    */
 
-static int floor_half(int v) { return v >= 0 ? v / 2 : -((-v + 1) / 2); }
+static int floor_half(int v) {
+  return v >= 0 ? v / 2 : -((-v + 1) / 2);
+}
 
 /* CONF src/item-size.ts numberBytes (captured against DynamoDB, 2026):
  * 1 + ceil(integer significant digits / 2) + ceil(fraction significant
@@ -833,7 +842,7 @@ static size_t number_size(const char *text) {
     return strlen(text); /* not a valid value; never stored */
   if (n.sign == 0)
     return 1;
-  hi = floor_half(n.exp - 1);          /* pair of the first digit (power exp-1) */
+  hi = floor_half(n.exp - 1);         /* pair of the first digit (power exp-1) */
   lo = floor_half(n.exp - n.ndigits); /* pair of the last digit */
   return (size_t)(1 + (hi - lo + 1) + (n.sign < 0 ? 1 : 0));
 }
@@ -894,7 +903,9 @@ static size_t size_at(const cJSON *av, int depth) {
   }
 }
 
-size_t dynamo_value_size(const cJSON *av) { return size_at(av, 1); }
+size_t dynamo_value_size(const cJSON *av) {
+  return size_at(av, 1);
+}
 
 size_t dynamo_item_size(const cJSON *item) {
   const cJSON *member;

@@ -23,8 +23,16 @@
 
 enum dynamo_type {
   DYNAMO_T_INVALID = 0,
-  DYNAMO_T_S, DYNAMO_T_N, DYNAMO_T_B, DYNAMO_T_BOOL, DYNAMO_T_NULL,
-  DYNAMO_T_M, DYNAMO_T_L, DYNAMO_T_SS, DYNAMO_T_NS, DYNAMO_T_BS,
+  DYNAMO_T_S,
+  DYNAMO_T_N,
+  DYNAMO_T_B,
+  DYNAMO_T_BOOL,
+  DYNAMO_T_NULL,
+  DYNAMO_T_M,
+  DYNAMO_T_L,
+  DYNAMO_T_SS,
+  DYNAMO_T_NS,
+  DYNAMO_T_BS,
 };
 
 /* The type of a (valid) AttributeValue and its inner JSON ({"S":"x"} ->

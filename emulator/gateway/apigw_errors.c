@@ -35,9 +35,15 @@ static const struct {
 #include "apigw_errors.def"
 };
 
-int apigw_error_status(enum apigw_error e) { return http_rows[e].status; }
-const char *apigw_error_type(enum apigw_error e) { return http_rows[e].type; }
-const char *apigw_error_body(enum apigw_error e) { return http_rows[e].body; }
+int apigw_error_status(enum apigw_error e) {
+  return http_rows[e].status;
+}
+const char *apigw_error_type(enum apigw_error e) {
+  return http_rows[e].type;
+}
+const char *apigw_error_body(enum apigw_error e) {
+  return http_rows[e].body;
+}
 
 enum apigw_error apigw_error_of_status(enum apigw_surface surface, int status,
                                        enum apigw_error fallback) {
@@ -49,8 +55,16 @@ enum apigw_error apigw_error_of_status(enum apigw_surface surface, int status,
   return fallback;
 }
 
-int apigw_close_code(enum apigw_close c) { return close_rows[c].code; }
-const char *apigw_close_reason(enum apigw_close c) { return close_rows[c].reason; }
+int apigw_close_code(enum apigw_close c) {
+  return close_rows[c].code;
+}
+const char *apigw_close_reason(enum apigw_close c) {
+  return close_rows[c].reason;
+}
 
-const char *apigw_frame_message(enum apigw_frame f) { return frame_rows[f].message; }
-int apigw_frame_status(enum apigw_frame f) { return frame_rows[f].status; }
+const char *apigw_frame_message(enum apigw_frame f) {
+  return frame_rows[f].message;
+}
+int apigw_frame_status(enum apigw_frame f) {
+  return frame_rows[f].status;
+}

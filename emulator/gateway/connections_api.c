@@ -82,9 +82,10 @@ void connections_api_handle(struct ws_gateway *gw, const char *method, const cha
      * found matching route @connections/ for http method GET." [obs];
      * DEVIATION: the status (404) is not recorded in the sources. */
     char msg[512];
-    snprintf(msg, sizeof(msg),
-             "{\"message\":\"No method found matching route @connections/%.200s for http method %.16s.\"}",
-             id, method);
+    snprintf(
+        msg, sizeof(msg),
+        "{\"message\":\"No method found matching route @connections/%.200s for http method %.16s.\"}",
+        id, method);
     respond_error(out, APIGW_ERR_NOT_FOUND, msg);
     return;
   }
@@ -190,8 +191,8 @@ void connections_api_serve(struct ws_gateway *gw, struct mg_connection *conn, co
     const char *msg = apigw_error_body(APIGW_ERR_PAYLOAD_TOO_LARGE);
     headers[nh].name = "x-amzn-ErrorType";
     headers[nh++].value = apigw_error_type(APIGW_ERR_PAYLOAD_TOO_LARGE);
-    http_util_send(conn, apigw_error_status(APIGW_ERR_PAYLOAD_TOO_LARGE), "application/json", headers,
-                   nh, msg, strlen(msg));
+    http_util_send(conn, apigw_error_status(APIGW_ERR_PAYLOAD_TOO_LARGE), "application/json",
+                   headers, nh, msg, strlen(msg));
     emu_buf_free(&body);
     return;
   }
@@ -206,13 +207,12 @@ void connections_api_serve(struct ws_gateway *gw, struct mg_connection *conn, co
     headers[nh++].value = apigw_error_type(APIGW_ERR_BAD_REQUEST);
     headers[nh].name = "Connection";
     headers[nh++].value = "close";
-    http_util_send(conn, apigw_error_status(APIGW_ERR_BAD_REQUEST), "application/json", headers, nh, msg,
-                   n > 0 && (size_t)n < sizeof(msg) ? (size_t)n : 0);
+    http_util_send(conn, apigw_error_status(APIGW_ERR_BAD_REQUEST), "application/json", headers, nh,
+                   msg, n > 0 && (size_t)n < sizeof(msg) ? (size_t)n : 0);
     emu_buf_free(&body);
     return;
   }
-  connections_api_handle(gw, ri->request_method, path, body.data ? body.data : "", body.len,
-                         &resp);
+  connections_api_handle(gw, ri->request_method, path, body.data ? body.data : "", body.len, &resp);
   if (resp.error_type) {
     headers[nh].name = "x-amzn-ErrorType";
     headers[nh++].value = resp.error_type;

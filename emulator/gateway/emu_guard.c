@@ -50,9 +50,13 @@ struct guard_thread {
 
 static _Thread_local struct guard_thread t;
 
-struct emu_guard *emu_guard_new(void) { return calloc(1, sizeof(struct emu_guard)); }
+struct emu_guard *emu_guard_new(void) {
+  return calloc(1, sizeof(struct emu_guard));
+}
 
-void emu_guard_free(struct emu_guard *g) { free(g); }
+void emu_guard_free(struct emu_guard *g) {
+  free(g);
+}
 
 void emu_guard_connection_start(struct emu_guard *g) {
   memset(&t, 0, sizeof(t));
@@ -99,7 +103,9 @@ void emu_guard_ws_open(struct emu_guard *g, struct ws_conn *c) {
   t.need = 2;
 }
 
-void emu_guard_ws_frame(void) { t.undelivered = 0; }
+void emu_guard_ws_frame(void) {
+  t.undelivered = 0;
+}
 
 void emu_guard_ws_closed(void) {
   if (t.phase == PHASE_FRAMES) {

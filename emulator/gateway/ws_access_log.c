@@ -91,8 +91,8 @@ static void put_path(struct emu_buf *out, const cJSON *obj, const char *path, si
 }
 
 static void put_variable(struct emu_buf *out, const char *name, size_t len, const cJSON *event,
-                         int status, long latency, const char *error,
-                         const cJSON *stage_variables, int is_stage_var) {
+                         int status, long latency, const char *error, const cJSON *stage_variables,
+                         int is_stage_var) {
   const cJSON *rc = cJSON_GetObjectItemCaseSensitive(event, "requestContext");
 
   if (is_stage_var) {
@@ -137,8 +137,8 @@ char *ws_access_log_render(const char *format, const cJSON *event, int status,
         emu_buf_putc(&out, *p++);
         continue;
       }
-      put_variable(&out, v, (size_t)(q - v), event, status, integration_latency_ms,
-                   error_message, stage_variables, is_sv);
+      put_variable(&out, v, (size_t)(q - v), event, status, integration_latency_ms, error_message,
+                   stage_variables, is_sv);
       p = braced ? q + 1 : q;
     } else {
       emu_buf_putc(&out, *p++);

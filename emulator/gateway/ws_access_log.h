@@ -22,10 +22,10 @@
 struct ws_access_log;
 
 /* The default format (SST's JSON shape). */
-#define WS_ACCESS_LOG_DEFAULT_FORMAT                                                          \
-  "{\"requestId\":\"$context.requestId\",\"ip\":\"$context.identity.sourceIp\","            \
-  "\"requestTime\":\"$context.requestTime\",\"eventType\":\"$context.eventType\","          \
-  "\"routeKey\":\"$context.routeKey\",\"status\":\"$context.status\","                      \
+#define WS_ACCESS_LOG_DEFAULT_FORMAT                                               \
+  "{\"requestId\":\"$context.requestId\",\"ip\":\"$context.identity.sourceIp\","   \
+  "\"requestTime\":\"$context.requestTime\",\"eventType\":\"$context.eventType\"," \
+  "\"routeKey\":\"$context.routeKey\",\"status\":\"$context.status\","             \
   "\"connectionId\":\"$context.connectionId\"}"
 
 /* destination: "stderr", "stdout" or a file path (appended). NULL format:

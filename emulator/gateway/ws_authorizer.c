@@ -42,8 +42,7 @@ int ws_authorizer_sources_present(const cJSON *identity_sources,
 }
 
 cJSON *ws_authorizer_event(const cJSON *connect_event, const struct ws_event_header *headers,
-                           size_t nheaders, const char *method_arn,
-                           const cJSON *stage_variables) {
+                           size_t nheaders, const char *method_arn, const cJSON *stage_variables) {
   cJSON *ev = cJSON_CreateObject(), *h, *mh;
   const cJSON *it;
   size_t i;
@@ -55,7 +54,8 @@ cJSON *ws_authorizer_event(const cJSON *connect_event, const struct ws_event_hea
   h = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(connect_event, "headers"), 1);
   mh = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(connect_event, "multiValueHeaders"), 1);
   for (i = 0; i < nheaders; i++) {
-    if (strcasecmp(headers[i].name, "Connection") == 0 || strcasecmp(headers[i].name, "Upgrade") == 0) {
+    if (strcasecmp(headers[i].name, "Connection") == 0 ||
+        strcasecmp(headers[i].name, "Upgrade") == 0) {
       cJSON *arr = cJSON_CreateArray();
       cJSON_AddItemToArray(arr, cJSON_CreateString(headers[i].value));
       cJSON_AddStringToObject(h, headers[i].name, headers[i].value);
@@ -75,7 +75,8 @@ cJSON *ws_authorizer_event(const cJSON *connect_event, const struct ws_event_hea
   /* SPEC docs/spec/apigw-websocket.md 2.1: stageVariables is present in the
    * authorizer event ({} when none). */
   cJSON_AddItemToObject(ev, "stageVariables",
-                        stage_variables ? cJSON_Duplicate(stage_variables, 1) : cJSON_CreateObject());
+                        stage_variables ? cJSON_Duplicate(stage_variables, 1)
+                                        : cJSON_CreateObject());
   return ev;
 }
 

@@ -28,8 +28,7 @@ int ws_authorizer_sources_present(const cJSON *identity_sources,
 
 /* The REQUEST authorizer event, built from the CONNECT event (borrowed). */
 cJSON *ws_authorizer_event(const cJSON *connect_event, const struct ws_event_header *headers,
-                           size_t nheaders, const char *method_arn,
-                           const cJSON *stage_variables);
+                           size_t nheaders, const char *method_arn, const cJSON *stage_variables);
 
 enum ws_authorizer_decision {
   WS_AUTHORIZER_ALLOW,

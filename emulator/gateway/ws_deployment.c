@@ -17,8 +17,8 @@
 struct ws_apis {
   atomic_int refs;
   struct emu_config config;
-  struct ws_route_expr **exprs;   /* one per config.apis[i] */
-  struct ws_access_log **logs;    /* one per config.apis[i], NULL when off */
+  struct ws_route_expr **exprs; /* one per config.apis[i] */
+  struct ws_access_log **logs;  /* one per config.apis[i], NULL when off */
 };
 
 static void apis_release(struct ws_apis *a) {
@@ -91,9 +91,8 @@ static void targets_free(struct ws_deployment *d) {
   free(d->authorizers);
 }
 
-static int resolve(struct ws_deployment *d, const struct emu_function *fn,
-                   struct lambda_target *t, const struct lambda_handlers *h, const char *where,
-                   char *err, size_t cap) {
+static int resolve(struct ws_deployment *d, const struct emu_function *fn, struct lambda_target *t,
+                   const struct lambda_handlers *h, const char *where, char *err, size_t cap) {
   char why[2048];
 
   t->fn = fn;
@@ -106,8 +105,8 @@ static int resolve(struct ws_deployment *d, const struct emu_function *fn,
 }
 
 /* A deployment of a, which it takes over (its reference). */
-static struct ws_deployment *deploy(struct ws_apis *a, const struct lambda_handlers *h,
-                                    char *err, size_t cap) {
+static struct ws_deployment *deploy(struct ws_apis *a, const struct lambda_handlers *h, char *err,
+                                    size_t cap) {
   struct ws_deployment *d = calloc(1, sizeof(*d));
   size_t i, j;
   char where[300];
@@ -155,13 +154,14 @@ struct ws_deployment *ws_deployment_new(struct emu_config *cfg, const struct lam
 }
 
 struct ws_deployment *ws_deployment_rebind(const struct ws_deployment *d,
-                                           const struct lambda_handlers *h, char *err,
-                                           size_t cap) {
+                                           const struct lambda_handlers *h, char *err, size_t cap) {
   atomic_fetch_add(&d->apis->refs, 1);
   return deploy(d->apis, h, err, cap);
 }
 
-void ws_deployment_retain(struct ws_deployment *d) { atomic_fetch_add(&d->refs, 1); }
+void ws_deployment_retain(struct ws_deployment *d) {
+  atomic_fetch_add(&d->refs, 1);
+}
 
 void ws_deployment_release(struct ws_deployment *d) {
   if (!d || atomic_fetch_sub(&d->refs, 1) != 1)

@@ -50,9 +50,9 @@ struct ws_apis;
 
 struct ws_deployment {
   atomic_int refs;
-  const struct emu_config *config; /* the config part's, read-only */
-  struct ws_apis *apis;            /* shared with rebinds */
-  struct lambda_target **routes;   /* routes[i][j]: config->apis[i].routes[j] */
+  const struct emu_config *config;   /* the config part's, read-only */
+  struct ws_apis *apis;              /* shared with rebinds */
+  struct lambda_target **routes;     /* routes[i][j]: config->apis[i].routes[j] */
   struct lambda_target *authorizers; /* per API; .fn NULL without an authorizer */
 };
 
@@ -63,8 +63,7 @@ struct ws_deployment *ws_deployment_new(struct emu_config *cfg, const struct lam
                                         char *err, size_t cap);
 /* The same config resolved against another handler set (a library reload). */
 struct ws_deployment *ws_deployment_rebind(const struct ws_deployment *d,
-                                           const struct lambda_handlers *h, char *err,
-                                           size_t cap);
+                                           const struct lambda_handlers *h, char *err, size_t cap);
 void ws_deployment_retain(struct ws_deployment *d);
 void ws_deployment_release(struct ws_deployment *d);
 

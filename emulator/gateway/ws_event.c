@@ -90,8 +90,8 @@ static void url_decode(const char *in, size_t len, char *out) {
 
   for (i = 0; i < len; i++) {
     int hi, lo;
-    if (in[i] == '%' && i + 2 < len &&
-        (hi = hex_value(in[i + 1])) >= 0 && (lo = hex_value(in[i + 2])) >= 0) {
+    if (in[i] == '%' && i + 2 < len && (hi = hex_value(in[i + 1])) >= 0 &&
+        (lo = hex_value(in[i + 2])) >= 0) {
       out[o++] = (char)(hi * 16 + lo);
       i += 2;
     } else {
@@ -151,8 +151,8 @@ cJSON *ws_event_connect(const struct ws_event_conn *c, const struct ws_event_hea
   /* SPEC docs/spec/apigw-websocket.md 2.1: API Gateway adds X-Amzn-Trace-Id,
    * X-Forwarded-For, X-Forwarded-Port and X-Forwarded-Proto. DEVIATION:
    * the port is the one the emulator listens on, not always 443. */
-  snprintf(trace, sizeof(trace), "Root=1-%08llx-%016llx%08llx",
-           (unsigned long long)(now_ms / 1000), (unsigned long long)emu_id_random64(),
+  snprintf(trace, sizeof(trace), "Root=1-%08llx-%016llx%08llx", (unsigned long long)(now_ms / 1000),
+           (unsigned long long)emu_id_random64(),
            (unsigned long long)(emu_id_random64() & 0xFFFFFFFFull));
   add_header(h, mh, "X-Amzn-Trace-Id", trace);
   add_header(h, mh, "X-Forwarded-For", c->source_ip);
@@ -173,8 +173,8 @@ cJSON *ws_event_connect(const struct ws_event_conn *c, const struct ws_event_hea
   return ev;
 }
 
-cJSON *ws_event_message(const struct ws_event_conn *c, const char *route_key,
-                        const char *body, size_t len, int64_t now_ms) {
+cJSON *ws_event_message(const struct ws_event_conn *c, const char *route_key, const char *body,
+                        size_t len, int64_t now_ms) {
   cJSON *ev = cJSON_CreateObject();
   char *copy = malloc(len + 1);
 

@@ -18,12 +18,12 @@
 /* What every event of one connection shares. */
 struct ws_event_conn {
   const struct emu_api *api;
-  const char *domain_name;   /* "127.0.0.1:8080": what handlers put in https://{domainName}/{stage} */
+  const char *domain_name; /* "127.0.0.1:8080": what handlers put in https://{domainName}/{stage} */
   const char *connection_id;
-  int64_t connected_at_ms;   /* constant for the connection */
+  int64_t connected_at_ms; /* constant for the connection */
   const char *source_ip;
-  const char *user_agent;    /* NULL when the client sent none */
-  const cJSON *authorizer;   /* requestContext.authorizer, or NULL */
+  const char *user_agent;       /* NULL when the client sent none */
+  const cJSON *authorizer;      /* requestContext.authorizer, or NULL */
   const cJSON *stage_variables; /* the stage's variables, or NULL */
 };
 
@@ -38,8 +38,8 @@ struct ws_event_header {
 cJSON *ws_event_connect(const struct ws_event_conn *c, const struct ws_event_header *headers,
                         size_t nheaders, const char *query, int is_tls, int64_t now_ms);
 /* MESSAGE: body verbatim (never re-serialized). */
-cJSON *ws_event_message(const struct ws_event_conn *c, const char *route_key,
-                        const char *body, size_t len, int64_t now_ms);
+cJSON *ws_event_message(const struct ws_event_conn *c, const char *route_key, const char *body,
+                        size_t len, int64_t now_ms);
 /* DISCONNECT: AWS's fixed header set plus disconnectStatusCode/Reason. */
 cJSON *ws_event_disconnect(const struct ws_event_conn *c, int status_code, const char *reason,
                            int64_t now_ms);

@@ -90,13 +90,14 @@ static cJSON *log_copy(const struct ws_access_log *log, const cJSON *event) {
   if (!log)
     return NULL;
   o = cJSON_CreateObject();
-  cJSON_AddItemToObject(o, "requestContext",
-                        cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(event, "requestContext"), 1));
+  cJSON_AddItemToObject(
+      o, "requestContext",
+      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(event, "requestContext"), 1));
   return o;
 }
 
-static void log_event(struct ws_access_log *log, const struct emu_api *api, cJSON *copy,
-                      int status, long latency, const char *error) {
+static void log_event(struct ws_access_log *log, const struct emu_api *api, cJSON *copy, int status,
+                      long latency, const char *error) {
   if (copy)
     ws_access_log_write(log, copy, status, latency, error, api->stage_variables);
   cJSON_Delete(copy);
@@ -138,8 +139,8 @@ static int authorize(struct ws_gateway *gw, const struct ws_deployment *d, size_
       event_conn(gw, c, &ec);
       connect_event = ws_event_connect(&ec, headers, nheaders, ri->query_string, ri->is_ssl,
                                        emu_time_now_ms());
-      log_event(log, api, log_copy(log, connect_event),
-                apigw_error_status(APIGW_ERR_UNAUTHORIZED), 0, "Unauthorized");
+      log_event(log, api, log_copy(log, connect_event), apigw_error_status(APIGW_ERR_UNAUTHORIZED),
+                0, "Unauthorized");
       cJSON_Delete(connect_event);
     }
     return apigw_error_status(APIGW_ERR_UNAUTHORIZED);
@@ -159,7 +160,8 @@ static int authorize(struct ws_gateway *gw, const struct ws_deployment *d, size_
     /* SPEC docs/spec/apigw-websocket.md 9: the error "Unauthorized" -> 401; other
      * authorizer errors -> 500 [unverified]. */
     int unauthorized = res.outcome == LAMBDA_ERROR && strcmp(res.error, "Unauthorized") == 0;
-    int status = apigw_error_status(unauthorized ? APIGW_ERR_UNAUTHORIZED : APIGW_ERR_AUTHORIZER_FAILED);
+    int status = apigw_error_status(unauthorized ? APIGW_ERR_UNAUTHORIZED
+                                                 : APIGW_ERR_AUTHORIZER_FAILED);
     log_event(log, api, copy, status, (long)res.duration_ms, res.error);
     lambda_result_free(&res);
     return status;
@@ -168,7 +170,7 @@ static int authorize(struct ws_gateway *gw, const struct ws_deployment *d, size_
   lambda_result_free(&res);
   if (decision != WS_AUTHORIZER_ALLOW) {
     int status = apigw_error_status(decision == WS_AUTHORIZER_DENY ? APIGW_ERR_HANDSHAKE_FORBIDDEN
-                                                                    : APIGW_ERR_AUTHORIZER_FAILED);
+                                                                   : APIGW_ERR_AUTHORIZER_FAILED);
     log_event(log, api, copy, status, (long)res.duration_ms,
               decision == WS_AUTHORIZER_DENY ? "Forbidden" : "Authorizer response is invalid");
     return status;
@@ -265,15 +267,15 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
   if (api->authorizer &&
       (status = authorize(gw, d, (size_t)ai, c, headers, (size_t)ri->num_headers, ri)) != 0) {
     ws_registry_conn_unref(c);
-    return reject_error(conn, apigw_error_of_status(APIGW_HANDSHAKE, status,
-                                                    APIGW_ERR_AUTHORIZER_FAILED));
+    return reject_error(
+        conn, apigw_error_of_status(APIGW_HANDSHAKE, status, APIGW_ERR_AUTHORIZER_FAILED));
   }
   route = emu_api_route(api, "$connect");
   if (route) {
     cJSON *copy;
     event_conn(gw, c, &ec);
-    event = ws_event_connect(&ec, headers, (size_t)ri->num_headers, ri->query_string,
-                             ri->is_ssl, emu_time_now_ms());
+    event = ws_event_connect(&ec, headers, (size_t)ri->num_headers, ri->query_string, ri->is_ssl,
+                             emu_time_now_ms());
     copy = log_copy(log, event);
     acc = (struct accept){gw, c, (struct mg_connection *)conn, 0};
     lambda_invoke_then(&gw->lambda, ws_deployment_route(d, (size_t)ai, route), event, &res,
@@ -409,7 +411,8 @@ static void dispatch_message(struct ws_gateway *gw, struct ws_conn *c, const cha
      * message to one closes it with 1001 "Going away", as a server-side end
      * does, and end_connection finds no $disconnect to run. */
     done_with(c, d);
-    ws_registry_close(c, apigw_close_code(APIGW_CLOSE_GOING_AWAY), apigw_close_reason(APIGW_CLOSE_GOING_AWAY));
+    ws_registry_close(c, apigw_close_code(APIGW_CLOSE_GOING_AWAY),
+                      apigw_close_reason(APIGW_CLOSE_GOING_AWAY));
     return;
   }
   api = &d->config->apis[ai];
@@ -434,7 +437,7 @@ static void dispatch_message(struct ws_gateway *gw, struct ws_conn *c, const cha
   copy = log_copy(log, event);
   lambda_invoke(&gw->lambda, ws_deployment_route(d, (size_t)ai, route), event, &res);
   log_event(log, api, copy,
-            res.outcome == LAMBDA_OK       ? lambda_result_status(&res)
+            res.outcome == LAMBDA_OK        ? lambda_result_status(&res)
             : res.outcome == LAMBDA_TIMEOUT ? apigw_frame_status(APIGW_FRAME_TIMEOUT)
                                             : apigw_frame_status(APIGW_FRAME_INTERNAL),
             (long)res.duration_ms, res.outcome == LAMBDA_OK ? NULL : res.error);
@@ -672,9 +675,8 @@ static void watchdog_pass(struct ws_gateway *gw) {
     ready = c->ready;
     closing_since = c->closing_since_ms;
     pthread_mutex_unlock(&c->lock);
-    if (state == WS_CONN_OPEN &&
-        (now - atomic_load(&c->last_active_ms) >= gw->idle_timeout_ms ||
-         now - c->connected_at_ms >= gw->max_duration_ms)) {
+    if (state == WS_CONN_OPEN && (now - atomic_load(&c->last_active_ms) >= gw->idle_timeout_ms ||
+                                  now - c->connected_at_ms >= gw->max_duration_ms)) {
       /* The close frame may meet a full socket: it is written on a pool
        * thread, so that the watchdog itself never blocks. */
       if (lambda_pool_run(gw->lambda.invokers, timeout_close, c) == 0)
@@ -690,7 +692,7 @@ static void watchdog_pass(struct ws_gateway *gw) {
 static void *watchdog_main(void *arg) {
   struct ws_gateway *gw = arg;
   int64_t shortest = gw->idle_timeout_ms < gw->max_duration_ms ? gw->idle_timeout_ms
-                                                                  : gw->max_duration_ms;
+                                                               : gw->max_duration_ms;
   /* Check often enough to honour second-level timeouts in tests. */
   int64_t period = shortest / 4 < 250 ? shortest / 4 : 250;
 

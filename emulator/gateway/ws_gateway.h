@@ -42,14 +42,14 @@ struct ws_gateway {
   struct ws_deployment_slot deployed; /* the current config, compiled and resolved */
   struct lambda_runtime lambda;       /* invocations (its faults and invokers too) */
   struct ws_registry *registry;
-  struct ws_limit *limits;            /* the --max-connections cap (atomics) */
-  struct emu_guard *guard;            /* head budget and frame cap counters (atomics) */
-  char domain_name[96];               /* "127.0.0.1:PORT": requestContext.domainName */
-  char tls_domain_name[96];           /* "127.0.0.1:TLSPORT" */
-  int tls_port;                       /* 0 when there is no TLS listener */
+  struct ws_limit *limits;  /* the --max-connections cap (atomics) */
+  struct emu_guard *guard;  /* head budget and frame cap counters (atomics) */
+  char domain_name[96];     /* "127.0.0.1:PORT": requestContext.domainName */
+  char tls_domain_name[96]; /* "127.0.0.1:TLSPORT" */
+  int tls_port;             /* 0 when there is no TLS listener */
   int64_t idle_timeout_ms;
   int64_t max_duration_ms;
-  atomic_int stopping;                /* set at the start of emu_server_stop */
+  atomic_int stopping; /* set at the start of emu_server_stop */
   struct ws_watchdog watchdog;
 };
 

@@ -31,7 +31,9 @@ struct ws_limit *ws_limit_new(int max_connections) {
   return l;
 }
 
-void ws_limit_free(struct ws_limit *l) { free(l); }
+void ws_limit_free(struct ws_limit *l) {
+  free(l);
+}
 
 /* Counts a refusal; the first of a burst logs one line. */
 static void refuse(struct ws_limit *l) {

@@ -98,7 +98,9 @@ struct ws_conn *ws_registry_conn_new(struct ws_deployment *d, const struct emu_a
   return c;
 }
 
-void ws_registry_conn_ref(struct ws_conn *c) { atomic_fetch_add(&c->refs, 1); }
+void ws_registry_conn_ref(struct ws_conn *c) {
+  atomic_fetch_add(&c->refs, 1);
+}
 
 static void drop_queue_locked(struct ws_conn *c) {
   struct ws_out *f = c->out_head;
@@ -142,8 +144,7 @@ void ws_registry_add(struct ws_registry *reg, struct ws_conn *c, struct mg_conne
   pthread_rwlock_unlock(&reg->lock);
 }
 
-void ws_registry_remove(struct ws_registry *reg, struct ws_conn *c, int code,
-                        const char *reason) {
+void ws_registry_remove(struct ws_registry *reg, struct ws_conn *c, int code, const char *reason) {
   size_t b = bucket_of(c->id, EMU_ID_LEN);
   struct ws_conn **pp;
   int found = 0;
@@ -298,8 +299,7 @@ static int break_locked(struct ws_conn *c, int shut) {
 /* Appends a copy of a frame to c's queue (c->lock held). Unless `always`,
  * a frame that would take the queue past WS_OUT_QUEUE_MAX ends c instead
  * (break_locked). Returns 0, or -1 when the frame was not queued. */
-static int enqueue_locked(struct ws_conn *c, int opcode, const void *data, size_t len,
-                          int always) {
+static int enqueue_locked(struct ws_conn *c, int opcode, const void *data, size_t len, int always) {
   struct ws_out *f;
 
   if (!always && c->out_bytes > 0 && c->out_bytes + len > WS_OUT_QUEUE_MAX) {
@@ -343,8 +343,7 @@ static int write_one(struct ws_conn *c, struct mg_connection *mg, int opcode, co
  * own frame first when `own`, then every queued frame, in order, with the
  * lock released around each write. Returns with the lock held and the
  * writer gone: 0 when the own frame went out whole, else -1. */
-static int write_as_writer(struct ws_conn *c, int own, int opcode, const void *data,
-                           size_t len) {
+static int write_as_writer(struct ws_conn *c, int own, int opcode, const void *data, size_t len) {
   struct mg_connection *mg = c->mg;
   int rc = 0;
 

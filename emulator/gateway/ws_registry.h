@@ -89,29 +89,29 @@ struct ws_conn {
   atomic_llong last_active_ms;
 
   pthread_mutex_t lock;
-  pthread_cond_t writer_done;       /* signalled (under lock) when the writer leaves */
-  struct mg_connection *mg;         /* guarded by lock; NULL unless OPEN/CLOSING */
-  enum ws_conn_state state;         /* guarded by lock */
-  int ready;                        /* guarded by lock: the 101 is on the wire */
-  int writing;                      /* guarded by lock: a thread is writing to mg */
-  int broken;                       /* guarded by lock: a write failed or overran */
+  pthread_cond_t writer_done;         /* signalled (under lock) when the writer leaves */
+  struct mg_connection *mg;           /* guarded by lock; NULL unless OPEN/CLOSING */
+  enum ws_conn_state state;           /* guarded by lock */
+  int ready;                          /* guarded by lock: the 101 is on the wire */
+  int writing;                        /* guarded by lock: a thread is writing to mg */
+  int broken;                         /* guarded by lock: a write failed or overran */
   struct ws_out *out_head, *out_tail; /* guarded by lock: frames for the writer */
-  size_t out_bytes;                 /* guarded by lock: their payload bytes */
-  atomic_llong write_started_ms;    /* monotonic start of the write in progress, 0:
+  size_t out_bytes;                   /* guarded by lock: their payload bytes */
+  atomic_llong write_started_ms;      /* monotonic start of the write in progress, 0:
                                        none (read by the watchdog without the lock) */
-  int close_code;                   /* guarded by lock; 0 until the end is known */
-  int64_t closing_since_ms;         /* guarded by lock; when CLOSING began */
-  int remote_port;                  /* read-only: the client's TCP port */
-  int local_port;                   /* read-only: the server's TCP port */
-  char close_reason[128];           /* guarded by lock */
+  int close_code;                     /* guarded by lock; 0 until the end is known */
+  int64_t closing_since_ms;           /* guarded by lock; when CLOSING began */
+  int remote_port;                    /* read-only: the client's TCP port */
+  int local_port;                     /* read-only: the server's TCP port */
+  char close_reason[128];             /* guarded by lock */
 
   /* Owned by the socket's worker thread only. */
-  struct emu_buf message;           /* fragments of the message being assembled */
-  int in_message;                   /* a fragmented text message is open */
-  char *subprotocol;                /* chosen by $connect */
+  struct emu_buf message; /* fragments of the message being assembled */
+  int in_message;         /* a fragmented text message is open */
+  char *subprotocol;      /* chosen by $connect */
 
   atomic_int refs;
-  struct ws_conn *next;             /* hash chain, guarded by registry->lock */
+  struct ws_conn *next; /* hash chain, guarded by registry->lock */
 };
 
 struct ws_registry;
@@ -139,8 +139,7 @@ void ws_registry_ready(struct ws_conn *c);
  * writer still busy with the socket has left (shutting the socket down so
  * that its write fails at once), then drops the queue and forgets the
  * socket. If no close code was recorded, code/reason are recorded. */
-void ws_registry_remove(struct ws_registry *reg, struct ws_conn *c, int code,
-                        const char *reason);
+void ws_registry_remove(struct ws_registry *reg, struct ws_conn *c, int code, const char *reason);
 /* The connection with that id (a new reference), or NULL. */
 struct ws_conn *ws_registry_get(struct ws_registry *reg, const char *id, size_t len);
 size_t ws_registry_count(struct ws_registry *reg);

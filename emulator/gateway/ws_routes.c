@@ -18,8 +18,8 @@
 #define MAX_PATH_KEYS 16
 
 struct segment {
-  char *literal;               /* literal text, or NULL for a path */
-  char *keys[MAX_PATH_KEYS];   /* path below $request.body */
+  char *literal;             /* literal text, or NULL for a path */
+  char *keys[MAX_PATH_KEYS]; /* path below $request.body */
   int nkeys;
 };
 
@@ -102,7 +102,8 @@ struct ws_route_expr *ws_routes_compile(const char *expr, char *err, size_t cap)
         goto fail;
       }
       if (strncmp(p + 2, body_prefix, sizeof(body_prefix) - 1) != 0) {
-        snprintf(err, cap, "only ${request.body.*} selectors are supported in WebSocket route selection");
+        snprintf(err, cap,
+                 "only ${request.body.*} selectors are supported in WebSocket route selection");
         goto fail;
       }
       if (add_literal(e, lit, (size_t)(p - lit)) != 0)
@@ -183,8 +184,8 @@ static void stringify(const cJSON *v, struct emu_buf *out, int depth) {
   }
 }
 
-enum ws_routes_eval ws_routes_evaluate(const struct ws_route_expr *e, const char *body,
-                                       size_t len, struct emu_buf *out) {
+enum ws_routes_eval ws_routes_evaluate(const struct ws_route_expr *e, const char *body, size_t len,
+                                       struct emu_buf *out) {
   cJSON *doc = NULL;
   int i, k;
 
@@ -194,8 +195,9 @@ enum ws_routes_eval ws_routes_evaluate(const struct ws_route_expr *e, const char
     /* DEVIATION: a message nested deeper than EMU_JSON_MAX_DEPTH is routed
      * as non-JSON ($default): parsing it could overflow the worker's stack
      * (see emu_json.h). */
-    doc = emu_json_too_deep(body, len, EMU_JSON_MAX_DEPTH) ? NULL
-                                                          : cJSON_ParseWithLengthOpts(body, len, &end, 0);
+    doc = emu_json_too_deep(body, len, EMU_JSON_MAX_DEPTH)
+              ? NULL
+              : cJSON_ParseWithLengthOpts(body, len, &end, 0);
     /* cJSON stops after the first value: text after it (other than
      * whitespace) makes the message not JSON. */
     while (doc && end && end < body + len &&
@@ -230,9 +232,8 @@ enum ws_routes_eval ws_routes_evaluate(const struct ws_route_expr *e, const char
   return WS_ROUTES_KEY;
 }
 
-const struct emu_route *ws_routes_select(const struct emu_api *api,
-                                         const struct ws_route_expr *e, const char *body,
-                                         size_t len) {
+const struct emu_route *ws_routes_select(const struct emu_api *api, const struct ws_route_expr *e,
+                                         const char *body, size_t len) {
   struct emu_buf key;
   const struct emu_route *r = NULL;
 

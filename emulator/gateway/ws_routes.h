@@ -33,13 +33,12 @@ enum ws_routes_eval {
   WS_ROUTES_NOT_OBJECT, /* the body is not a JSON object: use $default */
 };
 /* Evaluates against a message body. */
-enum ws_routes_eval ws_routes_evaluate(const struct ws_route_expr *e, const char *body,
-                                       size_t len, struct emu_buf *out);
+enum ws_routes_eval ws_routes_evaluate(const struct ws_route_expr *e, const char *body, size_t len,
+                                       struct emu_buf *out);
 
 /* Selects the route for a message: the exact match, else $default, else
  * NULL (the caller sends the Forbidden frame). */
-const struct emu_route *ws_routes_select(const struct emu_api *api,
-                                         const struct ws_route_expr *e, const char *body,
-                                         size_t len);
+const struct emu_route *ws_routes_select(const struct emu_api *api, const struct ws_route_expr *e,
+                                         const char *body, size_t len);
 
 #endif

@@ -135,8 +135,7 @@ static int fill(struct kit_ws *c, int64_t deadline) {
 
 /* Reads exactly len bytes. `started` says whether a partial frame was
  * already consumed (a timeout then breaks the client). */
-static int read_exact(struct kit_ws *c, void *out, size_t len, int64_t deadline,
-                      int started) {
+static int read_exact(struct kit_ws *c, void *out, size_t len, int64_t deadline, int started) {
   unsigned char *p = out;
 
   while (len > 0) {
@@ -226,9 +225,8 @@ done:
   return 0;
 }
 
-struct kit_ws *kit_ws_connect(int port, const char *path_and_query,
-                                    const char *const *headers, const char *protocol,
-                                    int timeout_ms) {
+struct kit_ws *kit_ws_connect(int port, const char *path_and_query, const char *const *headers,
+                              const char *protocol, int timeout_ms) {
   struct kit_ws *c = calloc(1, sizeof(*c));
   int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : KIT_WS_DEFAULT_TIMEOUT_MS);
   struct sockaddr_in addr;
@@ -269,9 +267,9 @@ struct kit_ws *kit_ws_connect(int port, const char *path_and_query,
              "Sec-WebSocket-Key: ") ||
       append(req, sizeof(req), &len, key) || append(req, sizeof(req), &len, "\r\n"))
     goto fail;
-  if (protocol && (append(req, sizeof(req), &len, "Sec-WebSocket-Protocol: ") ||
-                   append(req, sizeof(req), &len, protocol) ||
-                   append(req, sizeof(req), &len, "\r\n")))
+  if (protocol &&
+      (append(req, sizeof(req), &len, "Sec-WebSocket-Protocol: ") ||
+       append(req, sizeof(req), &len, protocol) || append(req, sizeof(req), &len, "\r\n")))
     goto fail;
   for (i = 0; headers && headers[i]; i++)
     if (append(req, sizeof(req), &len, headers[i]) || append(req, sizeof(req), &len, "\r\n"))
@@ -311,8 +309,7 @@ const char *kit_ws_protocol(const struct kit_ws *c) {
   return kit_ws_header(c, "Sec-WebSocket-Protocol");
 }
 
-int kit_ws_send_frame(struct kit_ws *c, int opcode, int fin, const void *data,
-                         size_t len) {
+int kit_ws_send_frame(struct kit_ws *c, int opcode, int fin, const void *data, size_t len) {
   int64_t deadline = now_ms() + KIT_WS_DEFAULT_TIMEOUT_MS;
   const unsigned char *in = data;
   unsigned char *frame, mask[4];
@@ -379,7 +376,7 @@ int kit_ws_send_close(struct kit_ws *c, int code, const char *reason) {
 }
 
 int kit_ws_send_fragmented_text(struct kit_ws *c, const char *text, size_t len,
-                                   size_t fragment_size) {
+                                size_t fragment_size) {
   size_t off = 0;
   int first = 1;
 
@@ -388,8 +385,7 @@ int kit_ws_send_fragmented_text(struct kit_ws *c, const char *text, size_t len,
   do {
     size_t n = len - off < fragment_size ? len - off : fragment_size;
     int fin = off + n == len;
-    if (kit_ws_send_frame(c, first ? KIT_WS_TEXT : KIT_WS_CONTINUATION, fin,
-                             text + off, n) != 0)
+    if (kit_ws_send_frame(c, first ? KIT_WS_TEXT : KIT_WS_CONTINUATION, fin, text + off, n) != 0)
       return -1;
     first = 0;
     off += n;

@@ -31,10 +31,10 @@
 
 #include <stddef.h>
 
-#define KIT_WS_MAX_HEAD 8192                  /* handshake response head */
-#define KIT_WS_MAX_HEADERS 32                 /* response header lines kept */
-#define KIT_WS_MAX_PAYLOAD (1024 * 1024)      /* one received frame/message */
-#define KIT_WS_DEFAULT_TIMEOUT_MS 5000        /* handshake and sends */
+#define KIT_WS_MAX_HEAD 8192             /* handshake response head */
+#define KIT_WS_MAX_HEADERS 32            /* response header lines kept */
+#define KIT_WS_MAX_PAYLOAD (1024 * 1024) /* one received frame/message */
+#define KIT_WS_DEFAULT_TIMEOUT_MS 5000   /* handshake and sends */
 
 /* RFC 6455 5.2 opcodes. */
 enum kit_ws_opcode {
@@ -58,11 +58,11 @@ struct kit_ws; /* opaque */
 
 /* One received frame (or, from kit_ws_recv_message, one whole message). */
 struct kit_ws_frame {
-  int opcode;       /* enum kit_ws_opcode */
-  int fin;          /* FIN bit (always 1 for a whole message) */
-  char *data;       /* payload, NUL-terminated (owned; may hold NULs) */
-  size_t len;       /* payload length, without the terminator */
-  int close_code;   /* CLOSE only: the status code, 1005 when absent */
+  int opcode;               /* enum kit_ws_opcode */
+  int fin;                  /* FIN bit (always 1 for a whole message) */
+  char *data;               /* payload, NUL-terminated (owned; may hold NULs) */
+  size_t len;               /* payload length, without the terminator */
+  int close_code;           /* CLOSE only: the status code, 1005 when absent */
   const char *close_reason; /* CLOSE only: points into data, "" when absent */
 };
 
@@ -77,9 +77,8 @@ struct kit_ws_frame {
  * status, after which only the accessors are useful). Returns NULL when no
  * response head could be read (connection refused, timeout, garbage).
  */
-struct kit_ws *kit_ws_connect(int port, const char *path_and_query,
-                                    const char *const *headers, const char *protocol,
-                                    int timeout_ms);
+struct kit_ws *kit_ws_connect(int port, const char *path_and_query, const char *const *headers,
+                              const char *protocol, int timeout_ms);
 
 /* The local TCP port of the client's socket (the emulator maps it to the
  * connectionId), or -1 when the socket is closed. */
@@ -96,8 +95,7 @@ const char *kit_ws_protocol(const struct kit_ws *c);
  * returns 0, or -1 if the frame could not be written before the deadline
  * (KIT_WS_DEFAULT_TIMEOUT_MS) or the socket failed. Never raises SIGPIPE.
  */
-int kit_ws_send_frame(struct kit_ws *c, int opcode, int fin, const void *data,
-                         size_t len);
+int kit_ws_send_frame(struct kit_ws *c, int opcode, int fin, const void *data, size_t len);
 int kit_ws_send_text(struct kit_ws *c, const char *text);
 int kit_ws_send_binary(struct kit_ws *c, const void *data, size_t len);
 int kit_ws_send_ping(struct kit_ws *c, const void *data, size_t len);
@@ -107,7 +105,7 @@ int kit_ws_send_close(struct kit_ws *c, int code, const char *reason);
 /* One text message split into frames of at most fragment_size bytes
  * (TEXT, CONTINUATION..., the last with FIN). fragment_size must be > 0. */
 int kit_ws_send_fragmented_text(struct kit_ws *c, const char *text, size_t len,
-                                   size_t fragment_size);
+                                size_t fragment_size);
 
 /*
  * Receiving. kit_ws_recv reads the next frame, whatever its opcode.

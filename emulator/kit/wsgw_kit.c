@@ -45,9 +45,9 @@
 #include "wsgw_builtin.h"
 
 #define ERROR_CAP 4096
-#define QUOTE_MAX 1000                   /* bytes of a text quoted into an error */
+#define QUOTE_MAX 1000 /* bytes of a text quoted into an error */
 #define POLL_INTERVAL_MS 5
-#define DEFAULT_TIMEOUT_MS 5000          /* handshake and close deadline */
+#define DEFAULT_TIMEOUT_MS 5000 /* handshake and close deadline */
 #define DB_RESPONSE_LIMIT (64 * 1024 * 1024)
 #define PATH_CAP 512
 #define READ_FILE_LIMIT (16 * 1024 * 1024)
@@ -59,8 +59,8 @@ struct wsgw_kit_emu {
 struct wsgw_kit_ws {
   struct wsgw_kit_emu *emu;
   struct kit_ws *client;
-  char id[17];  /* "" when the emulator did not know the connection in time */
-  char *last;   /* the last message an expect call received (owned), or NULL */
+  char id[17]; /* "" when the emulator did not know the connection in time */
+  char *last;  /* the last message an expect call received (owned), or NULL */
 };
 
 /* The last error, per thread: a buffer allocated on a thread's first
@@ -144,8 +144,7 @@ static char *print_json(const cJSON *j) {
 
 /* ---- The emulator ---------------------------------------------------------- */
 
-struct wsgw_kit_emu *wsgw_kit_start(const struct wsgw_kit_options *opts, char *err,
-                                    size_t cap) {
+struct wsgw_kit_emu *wsgw_kit_start(const struct wsgw_kit_options *opts, char *err, size_t cap) {
   static const struct wsgw_kit_options none = {0};
   struct emu_options eo;
   struct emu_config cfg;
@@ -223,7 +222,8 @@ int wsgw_kit_wait_reloads(struct wsgw_kit_emu *emu, int ok, int failed, int time
     }
   }
   fail("wsgw_kit_wait_reloads: expected %d reload(s) and %d failed one(s) within %d ms, got %d "
-       "and %d", ok, failed, timeout_ms, now_ok, now_failed);
+       "and %d",
+       ok, failed, timeout_ms, now_ok, now_failed);
   return -1;
 }
 
@@ -251,8 +251,7 @@ int wsgw_kit_fault(struct wsgw_kit_emu *emu, const char *fault_json) {
   int id;
 
   if (!spec) {
-    fail("wsgw_kit_fault: expected a fault as JSON, got %s",
-         fault_json ? fault_json : "NULL");
+    fail("wsgw_kit_fault: expected a fault as JSON, got %s", fault_json ? fault_json : "NULL");
     return -1;
   }
   id = emu_faults_add(emu->emu->faults, spec, msg, sizeof(msg));
@@ -430,8 +429,7 @@ int wsgw_kit_send_binary(struct wsgw_kit_ws *ws, const void *data, size_t len) {
   return 0;
 }
 
-int wsgw_kit_send_frame(struct wsgw_kit_ws *ws, int opcode, int fin, const void *data,
-                        size_t len) {
+int wsgw_kit_send_frame(struct wsgw_kit_ws *ws, int opcode, int fin, const void *data, size_t len) {
   if (kit_ws_send_frame(ws->client, opcode, fin, data, len) != 0) {
     fail("wsgw_kit_send_frame %s: the frame could not be sent", ws->id);
     return -1;
@@ -554,7 +552,8 @@ int wsgw_kit_expect_text(struct wsgw_kit_ws *ws, const char *text, int timeout_m
     kit_ws_frame_free(&f);
     return 0;
   }
-  fail("connection %s: expected text %s, got %s", ws->id, quote(text, strlen(text), want, sizeof(want)),
+  fail("connection %s: expected text %s, got %s", ws->id,
+       quote(text, strlen(text), want, sizeof(want)),
        describe(rc, &f, timeout_ms, got, sizeof(got)));
   if (rc == KIT_WS_OK)
     kit_ws_frame_free(&f);
@@ -797,8 +796,7 @@ int wsgw_kit_db_put(struct wsgw_kit_emu *emu, const char *table, const char *ite
 }
 
 /* GetItem: 0 with *item (NULL when absent), or -1 on an error. */
-static int db_get(struct wsgw_kit_emu *emu, const char *table, const char *key_json,
-                  cJSON **item) {
+static int db_get(struct wsgw_kit_emu *emu, const char *table, const char *key_json, cJSON **item) {
   char *req = table_request("GetItem", table, "Key", key_json);
   cJSON *resp = NULL;
   int status;

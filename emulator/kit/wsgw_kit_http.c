@@ -29,9 +29,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HTTP_TIMEOUT_MS 10000           /* one whole HTTP exchange */
-#define MAX_HEAD 16384                  /* response status line + headers */
-#define MAX_BODY (16 * 1024 * 1024)     /* response body */
+#define HTTP_TIMEOUT_MS 10000       /* one whole HTTP exchange */
+#define MAX_HEAD 16384              /* response status line + headers */
+#define MAX_BODY (16 * 1024 * 1024) /* response body */
 
 static long long now_ms(void) {
   struct timespec ts;
@@ -342,8 +342,7 @@ int wsgw_kit_http(int port, const char *method, const char *path, const char *co
   snprintf(line, sizeof(line), "Host: 127.0.0.1:%d\r\nContent-Length: %zu\r\n", port, len);
   if (buf_append(&req, method, strlen(method)) || buf_append(&req, " ", 1) ||
       buf_append(&req, path, strlen(path)) || buf_append(&req, " HTTP/1.1\r\n", 11) ||
-      buf_append(&req, line, strlen(line)) ||
-      buf_append(&req, "Connection: close\r\n", 19))
+      buf_append(&req, line, strlen(line)) || buf_append(&req, "Connection: close\r\n", 19))
     goto fail;
   for (i = 0; headers && headers[i]; i++)
     if (buf_append(&req, headers[i], strlen(headers[i])) || buf_append(&req, "\r\n", 2))
@@ -411,7 +410,7 @@ void wsgw_kit_http_free(struct wsgw_kit_http_response *resp) {
 /* ---- DynamoDB over HTTP -------------------------------------------------- */
 
 int wsgw_kit_http_dynamodb(int port, const char *operation, const char *json_text,
-                      struct wsgw_kit_http_response *resp) {
+                           struct wsgw_kit_http_response *resp) {
   char target[160];
   const char *headers[] = {
       target,

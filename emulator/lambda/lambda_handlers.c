@@ -56,7 +56,9 @@ void lambda_handlers_free(struct lambda_handlers *h) {
   free(h);
 }
 
-size_t lambda_handlers_nlibs(const struct lambda_handlers *h) { return h->nlibs; }
+size_t lambda_handlers_nlibs(const struct lambda_handlers *h) {
+  return h->nlibs;
+}
 
 struct lambda_lib *lambda_handlers_lib(const struct lambda_handlers *h, size_t slot) {
   return slot < h->nlibs ? h->libs[slot] : NULL;

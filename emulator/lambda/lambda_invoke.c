@@ -45,7 +45,7 @@ struct invocation {
    * version), retained once the caller abandoned the invocation, or NULL.
    * Until then the caller's own reference keeps both alive. */
   void *owner;
-  int latency_ms; /* injected before the handler runs */
+  int latency_ms;                /* injected before the handler runs */
   lambda_returned_fn *on_return; /* may be NULL */
   void *on_return_arg;
 };
@@ -103,7 +103,8 @@ void lambda_invoke_then(struct lambda_runtime *rt, const struct lambda_target *t
                         struct lambda_result *out, lambda_returned_fn *on_return, void *arg) {
   const struct emu_function *fn = t->fn;
   wsgw_handler_fn *handler = t->ref.fn;
-  int timeout_ms = fn->timeout_ms < INTEGRATION_TIMEOUT_MS ? fn->timeout_ms : INTEGRATION_TIMEOUT_MS;
+  int timeout_ms = fn->timeout_ms < INTEGRATION_TIMEOUT_MS ? fn->timeout_ms
+                                                           : INTEGRATION_TIMEOUT_MS;
   int64_t start = emu_time_mono_ms();
   struct invocation *inv;
   struct timespec deadline;

@@ -38,8 +38,8 @@ struct lambda_mgmt_response {
 };
 /* Handles one management request: method, the decoded path
  * "/{stage}/@connections/{id}", the body. */
-typedef void lambda_management_fn(void *arg, const char *method, const char *path,
-                                  const char *body, size_t len, struct lambda_mgmt_response *out);
+typedef void lambda_management_fn(void *arg, const char *method, const char *path, const char *body,
+                                  size_t len, struct lambda_mgmt_response *out);
 
 /* The services and state invocations use; set once at start, read-only
  * afterwards except `inflight`. */
@@ -71,15 +71,15 @@ struct lambda_target {
 };
 
 enum lambda_outcome {
-  LAMBDA_OK,       /* response holds the proxy response object */
-  LAMBDA_ERROR,    /* function error: the handler failed or returned nothing */
-  LAMBDA_TIMEOUT,  /* the function ran longer than its timeout */
+  LAMBDA_OK,      /* response holds the proxy response object */
+  LAMBDA_ERROR,   /* function error: the handler failed or returned nothing */
+  LAMBDA_TIMEOUT, /* the function ran longer than its timeout */
 };
 
 struct lambda_result {
   enum lambda_outcome outcome;
-  cJSON *response;     /* owned; NULL unless LAMBDA_OK */
-  char error[512];     /* the function error message */
+  cJSON *response; /* owned; NULL unless LAMBDA_OK */
+  char error[512]; /* the function error message */
   int64_t duration_ms;
 };
 

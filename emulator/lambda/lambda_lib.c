@@ -98,8 +98,10 @@ struct lambda_lib *lambda_lib_load(const char *path, const char *dir, unsigned s
   }
   h = dlsym(dl, "wsgw_handlers");
   if (!h) {
-    snprintf(err, cap, "%s: it does not export wsgw_handlers (the NULL-terminated "
-             "struct wsgw_handler array of <wsgw/handler.h>)", path);
+    snprintf(err, cap,
+             "%s: it does not export wsgw_handlers (the NULL-terminated "
+             "struct wsgw_handler array of <wsgw/handler.h>)",
+             path);
     dlclose(dl);
     return NULL;
   }
@@ -128,13 +130,21 @@ struct lambda_lib *lambda_lib_load(const char *path, const char *dir, unsigned s
   return l;
 }
 
-const struct wsgw_handler *lambda_lib_handlers(const struct lambda_lib *l) { return l->handlers; }
+const struct wsgw_handler *lambda_lib_handlers(const struct lambda_lib *l) {
+  return l->handlers;
+}
 
-const char *lambda_lib_path(const struct lambda_lib *l) { return l->path; }
+const char *lambda_lib_path(const struct lambda_lib *l) {
+  return l->path;
+}
 
-size_t lambda_lib_count(const struct lambda_lib *l) { return l->count; }
+size_t lambda_lib_count(const struct lambda_lib *l) {
+  return l->count;
+}
 
-void lambda_lib_ref(struct lambda_lib *l) { atomic_fetch_add(&l->refs, 1); }
+void lambda_lib_ref(struct lambda_lib *l) {
+  atomic_fetch_add(&l->refs, 1);
+}
 
 void lambda_lib_unref(struct lambda_lib *l) {
   if (!l || atomic_fetch_sub(&l->refs, 1) != 1)

@@ -28,7 +28,7 @@ struct worker {
   sem_t go;             /* posted once per job, and once to exit */
   lambda_pool_job *job; /* NULL while parked */
   void *arg;
-  struct worker *next;  /* idle stack */
+  struct worker *next; /* idle stack */
 };
 
 struct lambda_pool {

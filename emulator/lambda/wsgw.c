@@ -66,7 +66,9 @@ cJSON *wsgw_ctx_take_logs(struct wsgw_ctx *ctx, int copy) {
   return logs;
 }
 
-const char *wsgw_request_id(struct wsgw_ctx *ctx) { return ctx->request_id; }
+const char *wsgw_request_id(struct wsgw_ctx *ctx) {
+  return ctx->request_id;
+}
 
 /* Lambda's getRemainingTimeInMillis counts down the function's configured
  * timeout; the gateway's 29 s integration limit (lambda_invoke) does not
@@ -199,13 +201,12 @@ static int management_call(struct wsgw_ctx *ctx, const char *method, const char 
   return status;
 }
 
-int wsgw_post_to_connection(struct wsgw_ctx *ctx, const char *endpoint,
-                            const char *connection_id, const char *data, size_t len) {
+int wsgw_post_to_connection(struct wsgw_ctx *ctx, const char *endpoint, const char *connection_id,
+                            const char *data, size_t len) {
   return management_call(ctx, "POST", endpoint, connection_id, data, len, NULL);
 }
 
-int wsgw_delete_connection(struct wsgw_ctx *ctx, const char *endpoint,
-                           const char *connection_id) {
+int wsgw_delete_connection(struct wsgw_ctx *ctx, const char *endpoint, const char *connection_id) {
   return management_call(ctx, "DELETE", endpoint, connection_id, NULL, 0, NULL);
 }
 
@@ -214,7 +215,9 @@ int wsgw_get_connection(struct wsgw_ctx *ctx, const char *endpoint, const char *
   return management_call(ctx, "GET", endpoint, connection_id, NULL, 0, response);
 }
 
-const char *wsgw_last_error_type(struct wsgw_ctx *ctx) { return ctx->last_error_type; }
+const char *wsgw_last_error_type(struct wsgw_ctx *ctx) {
+  return ctx->last_error_type;
+}
 
 int wsgw_management_endpoint(const cJSON *event, char *buf, size_t cap) {
   const cJSON *rc = cJSON_GetObjectItemCaseSensitive(event, "requestContext");

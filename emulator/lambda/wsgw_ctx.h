@@ -33,8 +33,8 @@ struct lambda_runtime;
 struct wsgw_ctx {
   struct lambda_runtime *rt;
   const struct emu_function *fn;
-  const cJSON *event;       /* the invocation's event (read-only) */
-  int64_t deadline_ms;      /* emu_time_mono_ms() at which the configured timeout passes */
+  const cJSON *event;  /* the invocation's event (read-only) */
+  int64_t deadline_ms; /* emu_time_mono_ms() at which the configured timeout passes */
   char request_id[EMU_UUID_LEN + 1];
   int failed;
   char error[512];

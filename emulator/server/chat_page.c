@@ -188,7 +188,9 @@ static void chat_page_redirect(struct emu *emu, struct mg_connection *conn, cons
   char stage[256], location[1024];
   struct http_header h = {"Location", location};
   struct ws_deployment *d = ws_deployment_slot_acquire(&emu->gw.deployed);
-  int encoded = d && d->config->napis ? mg_url_encode(d->config->apis[0].stage, stage, sizeof(stage)) : -2;
+  int encoded = d && d->config->napis
+                    ? mg_url_encode(d->config->apis[0].stage, stage, sizeof(stage))
+                    : -2;
 
   ws_deployment_release(d);
   if (encoded == -2) {

@@ -38,7 +38,8 @@ static void send_message(struct mg_connection *conn, int status, const char *mes
 /* A query parameter's decoded value into buf, or NULL. */
 static const char *query_param(const struct mg_request_info *ri, const char *name, char *buf,
                                size_t cap) {
-  if (!ri->query_string || mg_get_var(ri->query_string, strlen(ri->query_string), name, buf, cap) < 0)
+  if (!ri->query_string ||
+      mg_get_var(ri->query_string, strlen(ri->query_string), name, buf, cap) < 0)
     return NULL;
   return buf;
 }
@@ -154,7 +155,8 @@ void control_api_serve(struct emu *emu, struct mg_connection *conn, const char *
     if (strcmp(method, "GET") == 0) {
       char route[256], id[64], handler[256];
       send_json(conn, 200,
-                emu_invocations_query(emu->invocations, query_param(ri, "routeKey", route, sizeof(route)),
+                emu_invocations_query(emu->invocations,
+                                      query_param(ri, "routeKey", route, sizeof(route)),
                                       query_param(ri, "connectionId", id, sizeof(id)),
                                       query_param(ri, "handler", handler, sizeof(handler))));
     } else if (strcmp(method, "DELETE") == 0) {
@@ -188,6 +190,8 @@ void control_api_serve(struct emu *emu, struct mg_connection *conn, const char *
     else
       http_util_send(conn, 204, NULL, NULL, 0, "", 0);
   } else {
-    send_message(conn, 404, "unknown control endpoint (see control_api.h: faults, invocations, connections, stats, chat)");
+    send_message(
+        conn, 404,
+        "unknown control endpoint (see control_api.h: faults, invocations, connections, stats, chat)");
   }
 }

@@ -76,8 +76,7 @@ int emu_health_get(const char *url, int timeout_ms, char *line, size_t line_cap,
   conn = mg_connect_client(host, port, 0, ebuf, sizeof(ebuf));
   if (!conn)
     return failf(-1, err, err_cap, "cannot connect", ebuf);
-  mg_printf(conn, "GET %s HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n\r\n", path, host,
-            port);
+  mg_printf(conn, "GET %s HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n\r\n", path, host, port);
   if (mg_get_response(conn, ebuf, sizeof(ebuf), timeout_ms) < 0) {
     mg_close_connection(conn);
     return failf(-1, err, err_cap, "no HTTP answer", ebuf);
@@ -108,16 +107,17 @@ int emu_health_main(int argc, char **argv) {
       char *end;
       long v = strtol(argv[++i], &end, 10);
       if (!*argv[i] || *end || v < 1 || v > 3600) {
-        fprintf(stderr, "wsgw health: --timeout: expected 1..3600 seconds, got \"%s\"\n",
-                argv[i]);
+        fprintf(stderr, "wsgw health: --timeout: expected 1..3600 seconds, got \"%s\"\n", argv[i]);
         return 2;
       }
       timeout_ms = (int)v * 1000;
     } else if (!url && strncmp(argv[i], "--", 2) != 0) {
       url = argv[i];
     } else {
-      fprintf(stderr, "wsgw health: %s: unexpected argument (usage: wsgw health "
-                      "[--timeout SECS] URL)\n", argv[i]);
+      fprintf(stderr,
+              "wsgw health: %s: unexpected argument (usage: wsgw health "
+              "[--timeout SECS] URL)\n",
+              argv[i]);
       return 2;
     }
   }

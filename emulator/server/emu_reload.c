@@ -28,10 +28,10 @@
 /* A watched file: a library (slot >= 0) or the config (slot -1). */
 struct watched {
   char *path;
-  const char *name;  /* its last component, inside path */
-  int wd;            /* the inotify watch of its directory */
+  const char *name; /* its last component, inside path */
+  int wd;           /* the inotify watch of its directory */
   int slot;
-  int pending;       /* an event came; reload once quiet */
+  int pending; /* an event came; reload once quiet */
   int64_t last_event_ms;
   struct stat loaded; /* identity of what is in service */
 };
@@ -96,8 +96,7 @@ struct emu_reload *emu_reload_new(struct emu *emu, const struct emu_options *opt
     if (!r->dir[0]) {
       snprintf(r->dir, sizeof(r->dir), "%s/wsgw-handlers-XXXXXX", tmp && *tmp ? tmp : "/tmp");
       if (!mkdtemp(r->dir)) {
-        snprintf(err, cap, "cannot create a directory for handler libraries: %s",
-                 strerror(errno));
+        snprintf(err, cap, "cannot create a directory for handler libraries: %s", strerror(errno));
         r->dir[0] = '\0';
         emu_reload_free(r);
         return NULL;

@@ -50,7 +50,6 @@
 #include "ws_limit.h"
 #include "ws_registry.h"
 
-
 static void send_text(struct mg_connection *conn, int status, const char *type, const char *body) {
   http_util_send(conn, status, type, NULL, 0, body, strlen(body));
 }
@@ -75,8 +74,9 @@ static int http_route(struct mg_connection *conn, void *cbdata) {
     /* DEVIATION: API Gateway's and DynamoDB's answer to a path that
      * percent-decodes to a NUL byte is [unverified]; a 400 is what an HTTP
      * front end gives a malformed request line. Nothing is routed. */
-    send_text(conn, 400, "application/json",
-              "{\"message\":\"Bad Request: the request path is too long or decodes to a NUL byte\"}");
+    send_text(
+        conn, 400, "application/json",
+        "{\"message\":\"Bad Request: the request path is too long or decodes to a NUL byte\"}");
   } else if (strncmp(uri, CONTROL_API_PREFIX, sizeof(CONTROL_API_PREFIX) - 1) == 0) {
     control_api_serve(emu, conn, uri);
   } else if (connections_api_matches(uri)) {
@@ -179,8 +179,7 @@ static int make_dirs(const char *dir) {
   return mkdir(tmp, 0700) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-static int choose_data_dir(struct emu *emu, const struct emu_options *opts, char *err,
-                           size_t cap) {
+static int choose_data_dir(struct emu *emu, const struct emu_options *opts, char *err, size_t cap) {
   if (opts->in_memory) {
     const char *tmp = getenv("TMPDIR");
     snprintf(emu->data_dir, sizeof(emu->data_dir), "%s/wsgw-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -209,8 +208,7 @@ static int choose_data_dir(struct emu *emu, const struct emu_options *opts, char
   return 0;
 }
 
-int emu_server_create_tables(struct emu *emu, const struct emu_config *cfg, char *err,
-                             size_t cap) {
+int emu_server_create_tables(struct emu *emu, const struct emu_config *cfg, char *err, size_t cap) {
   const cJSON *t;
   int i = 0;
 
@@ -262,8 +260,7 @@ static void size_futex_hash(int threads) {
     emu_log_debug("server", "private futex hash not resized: %s", strerror(errno));
 }
 
-static int start_civetweb(struct emu *emu, const struct emu_options *opts, char *err,
-                          size_t cap) {
+static int start_civetweb(struct emu *emu, const struct emu_options *opts, char *err, size_t cap) {
   struct mg_callbacks callbacks;
   struct mg_init_data init;
   struct mg_error_data error;
@@ -477,12 +474,16 @@ static void management(void *arg, const char *method, const char *path, const ch
   out->body = resp.body;
 }
 
-static void deployment_retain(void *d) { ws_deployment_retain(d); }
+static void deployment_retain(void *d) {
+  ws_deployment_retain(d);
+}
 
-static void deployment_release(void *d) { ws_deployment_release(d); }
+static void deployment_release(void *d) {
+  ws_deployment_release(d);
+}
 
-struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *config,
-                             char *err, size_t cap) {
+struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *config, char *err,
+                             size_t cap) {
   struct emu *emu = calloc(1, sizeof(*emu));
   const char *host = opts->host && *opts->host ? opts->host : "127.0.0.1";
 
@@ -495,8 +496,10 @@ struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *
   atomic_init(&emu->gw.lambda.inflight, 0);
   snprintf(emu->region, sizeof(emu->region), "%s", config->region ? config->region : "us-east-1");
   snprintf(emu->host, sizeof(emu->host), "%s", host);
-  emu->gw.idle_timeout_ms = opts->idle_timeout_ms > 0 ? opts->idle_timeout_ms : EMU_DEFAULT_IDLE_TIMEOUT_MS;
-  emu->gw.max_duration_ms = opts->max_duration_ms > 0 ? opts->max_duration_ms : EMU_DEFAULT_MAX_DURATION_MS;
+  emu->gw.idle_timeout_ms = opts->idle_timeout_ms > 0 ? opts->idle_timeout_ms
+                                                      : EMU_DEFAULT_IDLE_TIMEOUT_MS;
+  emu->gw.max_duration_ms = opts->max_duration_ms > 0 ? opts->max_duration_ms
+                                                      : EMU_DEFAULT_MAX_DURATION_MS;
   mg_init_library(opts->tls_port >= 0 ? MG_FEATURES_TLS : 0);
   if (choose_data_dir(emu, opts, err, cap) != 0) {
     emu_config_free(config);
@@ -621,8 +624,8 @@ void emu_server_print_banner(struct emu *emu, FILE *out) {
     const struct emu_api *a = &cfg->apis[i];
     fprintf(out, "  WebSocket (%s):   ws://%s/%s\n", a->name, emu->gw.domain_name, a->stage);
     if (a->base_path)
-      fprintf(out, "  mapping (%s):     ws://%s/%s  (domainName %s)\n", a->name, emu->gw.domain_name,
-              a->base_path, a->domain_name);
+      fprintf(out, "  mapping (%s):     ws://%s/%s  (domainName %s)\n", a->name,
+              emu->gw.domain_name, a->base_path, a->domain_name);
     fprintf(out, "  @connections:     %s/%s/@connections/{connectionId}\n", emu->base_url,
             a->stage);
   }

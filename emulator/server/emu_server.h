@@ -45,18 +45,18 @@ struct emu_guard;
 #define EMU_DEFAULT_MAX_DURATION_MS (2 * 60 * 60 * 1000)
 
 struct emu_options {
-  const char *host;         /* default 127.0.0.1 */
-  int port;                 /* 0 picks a free port */
-  const char *data_dir;     /* NULL: the per-user default, unless in_memory */
-  int in_memory;            /* a temporary data directory removed at stop; nothing synced */
-  int max_connections;      /* concurrent WebSockets; the pool has WS_LIMIT_HTTP_RESERVE more workers */
-  int no_sync;              /* LMDB without fsync per commit (faster, not durable) */
-  int tls_port;             /* wss:// and https:// listener; -1: none; 0: a free port */
-  const char *tls_cert;     /* PEM certificate, or NULL: self-signed in the data dir */
-  const char *tls_key;      /* PEM private key (with tls_cert) */
-  int idle_timeout_ms;      /* 0: AWS's 10 minutes */
-  int max_duration_ms;      /* 0: AWS's 2 hours */
-  int ttl_interval_s;       /* TTL sweeper period; 0: DYNAMO_TTL_DEFAULT_INTERVAL_S; <0: off */
+  const char *host;     /* default 127.0.0.1 */
+  int port;             /* 0 picks a free port */
+  const char *data_dir; /* NULL: the per-user default, unless in_memory */
+  int in_memory;        /* a temporary data directory removed at stop; nothing synced */
+  int max_connections;  /* concurrent WebSockets; the pool has WS_LIMIT_HTTP_RESERVE more workers */
+  int no_sync;          /* LMDB without fsync per commit (faster, not durable) */
+  int tls_port;         /* wss:// and https:// listener; -1: none; 0: a free port */
+  const char *tls_cert; /* PEM certificate, or NULL: self-signed in the data dir */
+  const char *tls_key;  /* PEM private key (with tls_cert) */
+  int idle_timeout_ms;  /* 0: AWS's 10 minutes */
+  int max_duration_ms;  /* 0: AWS's 2 hours */
+  int ttl_interval_s;   /* TTL sweeper period; 0: DYNAMO_TTL_DEFAULT_INTERVAL_S; <0: off */
   /* Handlers, NULL-terminated tables; `extra_handlers` shadows `handlers`. */
   const struct wsgw_handler *handlers;
   const struct wsgw_handler *extra_handlers;
@@ -70,10 +70,10 @@ struct emu_options {
 };
 
 struct emu {
-  struct ws_gateway gw;              /* the gateway's context: deployment, Lambda
+  struct ws_gateway gw;                /* the gateway's context: deployment, Lambda
                                         runtime, registry, limits, guard, watchdog */
-  struct emu_reload *reload;         /* handler libraries, the watcher thread */
-  char region[64];                   /* the config's region at start (DynamoDB's) */
+  struct emu_reload *reload;           /* handler libraries, the watcher thread */
+  char region[64];                     /* the config's region at start (DynamoDB's) */
   struct emu_faults *faults;           /* fault injection (own lock) */
   struct emu_invocations *invocations; /* the invocation log (own lock) */
   struct lambda_pool *invokers;        /* threads for handler invocations (own lock) */
@@ -81,8 +81,8 @@ struct emu {
   struct mg_context *mg;
   int port;
   char host[64];
-  char base_url[128];              /* "http://127.0.0.1:PORT" */
-  char tls_cert_path[PATH_MAX];    /* the certificate clients should trust */
+  char base_url[128];           /* "http://127.0.0.1:PORT" */
+  char tls_cert_path[PATH_MAX]; /* the certificate clients should trust */
   char data_dir[PATH_MAX];
   int remove_data_dir;
   struct dynamo_ttl_sweeper *ttl_sweeper; /* expired-item deletion (dynamo_ttl.h), or NULL */
@@ -91,14 +91,13 @@ struct emu {
 /* Starts an emulator. Takes ownership of *config (it is moved, and zeroed in
  * the caller) whether or not the start succeeds. Returns NULL and one line
  * in err on failure. */
-struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *config,
-                             char *err, size_t cap);
+struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *config, char *err,
+                             size_t cap);
 void emu_server_stop(struct emu *emu);
 /* Prints the endpoints and the environment a client would export. */
 void emu_server_print_banner(struct emu *emu, FILE *out);
 /* Creates the tables a config lists that do not exist yet (at start and at
  * a config reload). 0, or -1 and one line in err. */
-int emu_server_create_tables(struct emu *emu, const struct emu_config *cfg, char *err,
-                             size_t cap);
+int emu_server_create_tables(struct emu *emu, const struct emu_config *cfg, char *err, size_t cap);
 
 #endif

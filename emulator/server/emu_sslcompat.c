@@ -33,7 +33,9 @@
 
 X509 *SSL_get_peer_certificate(const SSL *s);
 
-X509 *SSL_get_peer_certificate(const SSL *s) { return SSL_get1_peer_certificate(s); }
+X509 *SSL_get_peer_certificate(const SSL *s) {
+  return SSL_get1_peer_certificate(s);
+}
 
 long emu_guard_after_read(int fd, const void *buf, long n) __attribute__((weak));
 

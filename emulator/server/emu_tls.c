@@ -53,7 +53,8 @@ static int generate(const char *server_pem, const char *cert_pem, char *err, siz
   X509_set_pubkey(cert, key);
   name = X509_get_subject_name(cert);
   X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"wsgw", -1, -1, 0);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"localhost", -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"localhost", -1, -1,
+                             0);
   X509_set_issuer_name(cert, name);
   if (add_ext(cert, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1") != 0 ||
       add_ext(cert, NID_basic_constraints, "critical,CA:TRUE") != 0 ||

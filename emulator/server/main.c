@@ -130,8 +130,7 @@ static int serve(int argc, char **argv) {
       libs = more;
       libs[nlibs++] = v;
       libs[nlibs] = NULL;
-    }
-    else if (!strcmp(a, "--host"))
+    } else if (!strcmp(a, "--host"))
       opts.host = v;
     else if (!strcmp(a, "--data-dir"))
       opts.data_dir = v;
@@ -144,8 +143,7 @@ static int serve(int argc, char **argv) {
         fprintf(stderr, "wsgw: --tls-port: expected 0..65535, got \"%s\"\n", v);
         return 2;
       }
-    }
-    else if (!strcmp(a, "--port")) {
+    } else if (!strcmp(a, "--port")) {
       if (parse_int(v, 0, 65535, &opts.port) != 0) {
         fprintf(stderr, "wsgw: --port: expected 0..65535, got \"%s\"\n", v);
         return 2;
@@ -232,8 +230,8 @@ int main(int argc, char **argv) {
     printf("wsgw %s\n", WSGW_VERSION);
     return 0;
   }
-  if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-                    !strcmp(argv[1], "help"))) {
+  if (argc >= 2 &&
+      (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))) {
     usage(stdout);
     return 0;
   }

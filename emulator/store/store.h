@@ -28,7 +28,7 @@
 #define STORE_OK 0
 #define STORE_NOT_FOUND 1 /* a result, not an error */
 #define STORE_ERROR (-1)
-#define STORE_FULL (-2)   /* the map is full */
+#define STORE_FULL (-2) /* the map is full */
 
 struct store;
 struct store_txn;

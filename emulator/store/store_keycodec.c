@@ -14,7 +14,8 @@ static int append_escaped(struct emu_buf *out, const unsigned char *p, size_t le
   size_t i, run = 0;
 
   for (i = 0; i < len; i++) {
-    if (p[i] == 0x00 || (text && p[i] == EMU_NUL_LEAD && i + 1 < len && p[i + 1] == EMU_NUL_TRAIL)) {
+    if (p[i] == 0x00 ||
+        (text && p[i] == EMU_NUL_LEAD && i + 1 < len && p[i + 1] == EMU_NUL_TRAIL)) {
       if (emu_buf_append(out, p + run, i - run) != 0 || emu_buf_append(out, esc, 2) != 0)
         return -1;
       if (p[i] != 0x00)
@@ -100,8 +101,8 @@ uint64_t store_keycodec_hash(const void *pk_enc, size_t pk_len) {
   return h;
 }
 
-int store_keycodec_header(struct emu_buf *out, uint32_t table_id, uint8_t space,
-                          const void *pk_enc, size_t pk_len) {
+int store_keycodec_header(struct emu_buf *out, uint32_t table_id, uint8_t space, const void *pk_enc,
+                          size_t pk_len) {
   unsigned char b[STORE_KEY_HEADER];
   uint64_t h = store_keycodec_hash(pk_enc, pk_len);
   int i;

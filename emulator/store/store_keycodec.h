@@ -40,8 +40,8 @@
  * decoded bytes; for S, C0 80 is one 0x00 byte. Returns 0, or -1 (invalid number, or buffer limit). */
 int store_keycodec_append(struct emu_buf *out, char type, const char *value, size_t len);
 /* Appends the 13-byte header for a partition whose encoding is pk_enc. */
-int store_keycodec_header(struct emu_buf *out, uint32_t table_id, uint8_t space,
-                          const void *pk_enc, size_t pk_len);
+int store_keycodec_header(struct emu_buf *out, uint32_t table_id, uint8_t space, const void *pk_enc,
+                          size_t pk_len);
 /* The length of the encoding of type `type` at the start of p (len bytes
  * available), or 0 when malformed. */
 size_t store_keycodec_len(char type, const unsigned char *p, size_t len);

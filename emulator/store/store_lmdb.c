@@ -92,23 +92,23 @@ static int64_t mono_us(void) {
 
 struct gc {
   pthread_mutex_t mu;
-  pthread_cond_t join_cv;   /* writers waiting to join or lead a batch */
-  pthread_cond_t leader_cv; /* the leader waiting for its members */
-  pthread_cond_t done_cv;   /* members waiting for the batch's commit */
-  int leader_present;       /* a batch is being begun, open or committing */
-  MDB_txn *batch;           /* the open batch, NULL otherwise */
-  int open;                 /* the batch takes members */
-  int child_active;         /* a member's child transaction is running */
-  int waiting;              /* writers in store_txn_begin not yet placed */
-  int members;              /* children begun in the open batch */
-  int last_members;         /* children of the last batch */
-  int64_t opened_us;        /* when the open batch began (monotonic) */
-  int64_t joined_us;        /* when its latest member joined */
+  pthread_cond_t join_cv;      /* writers waiting to join or lead a batch */
+  pthread_cond_t leader_cv;    /* the leader waiting for its members */
+  pthread_cond_t done_cv;      /* members waiting for the batch's commit */
+  int leader_present;          /* a batch is being begun, open or committing */
+  MDB_txn *batch;              /* the open batch, NULL otherwise */
+  int open;                    /* the batch takes members */
+  int child_active;            /* a member's child transaction is running */
+  int waiting;                 /* writers in store_txn_begin not yet placed */
+  int members;                 /* children begun in the open batch */
+  int last_members;            /* children of the last batch */
+  int64_t opened_us;           /* when the open batch began (monotonic) */
+  int64_t joined_us;           /* when its latest member joined */
   struct store_txn *done_list; /* members whose writes await the commit */
-  int dirty;                /* members of the open batch that wrote */
-  uint64_t batches;         /* batches committed with writes (for tests and tuning) */
-  uint64_t writes;          /* members whose writes went into a batch */
-  uint64_t commit_us;       /* time in batch commits */
+  int dirty;                   /* members of the open batch that wrote */
+  uint64_t batches;            /* batches committed with writes (for tests and tuning) */
+  uint64_t writes;             /* members whose writes went into a batch */
+  uint64_t commit_us;          /* time in batch commits */
 };
 
 struct store {
@@ -116,7 +116,7 @@ struct store {
   MDB_dbi meta;
   MDB_dbi items;
   struct gc gc;
-  int group;   /* group commit on (durable mode); off, writes commit alone */
+  int group; /* group commit on (durable mode); off, writes commit alone */
 };
 
 struct store_txn {
@@ -305,7 +305,8 @@ static int leader_finish(struct store *s) {
   clock_gettime(CLOCK_MONOTONIC, &t1);
   pthread_mutex_lock(&g->mu);
   if (g->dirty) { /* an empty batch (every member aborted) costs no sync */
-    g->commit_us += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000);
+    g->commit_us += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000L +
+                               (t1.tv_nsec - t0.tv_nsec) / 1000);
     g->batches++;
   }
   g->batch = NULL;
@@ -682,15 +683,15 @@ struct store_cursor {
   MDB_cursor *mc;
   unsigned char *prefix; /* the full prefix */
   size_t plen;
-  size_t tlen;           /* min(plen, DIRECT_MAX): what LMDB keys must start with */
-  unsigned char *start;  /* exclusive bound, or NULL */
+  size_t tlen;          /* min(plen, DIRECT_MAX): what LMDB keys must start with */
+  unsigned char *start; /* exclusive bound, or NULL */
   size_t slen;
   int reverse;
-  int positioned;        /* the LMDB cursor is on a record not yet consumed */
+  int positioned; /* the LMDB cursor is on a record not yet consumed */
   int done;
   struct bucket_entry *bucket; /* expansion of the current bucket */
   long nbucket;
-  long bpos;             /* next entry to look at */
+  long bpos; /* next entry to look at */
 };
 
 static int entry_wanted(const struct store_cursor *c, const void *key, size_t klen) {

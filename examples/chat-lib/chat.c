@@ -70,8 +70,8 @@ static int fan_out_page(struct wsgw_ctx *ctx, const char *endpoint, const cJSON 
   const cJSON *item;
 
   cJSON_ArrayForEach(item, items) {
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(item, "id"), "S");
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(item, "id"),
+                                                       "S");
     int status;
     if (!cJSON_IsString(id))
       continue;

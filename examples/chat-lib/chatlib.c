@@ -5,6 +5,5 @@
  */
 #include "chat.h"
 
-WSGW_HANDLERS({"chatlib.connect", chat_connect},
-              {"chatlib.disconnect", chat_disconnect},
+WSGW_HANDLERS({"chatlib.connect", chat_connect}, {"chatlib.disconnect", chat_disconnect},
               {"chatlib.sendmessage", chat_sendmessage});

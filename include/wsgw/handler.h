@@ -62,8 +62,7 @@ extern const struct wsgw_handler wsgw_handlers[];
  * and adds the end mark:
  *   WSGW_HANDLERS({"app.connect", app_connect}, {"app.message", app_message});
  */
-#define WSGW_HANDLERS(...) \
-  const struct wsgw_handler wsgw_handlers[] = {__VA_ARGS__, {NULL, NULL}}
+#define WSGW_HANDLERS(...) const struct wsgw_handler wsgw_handlers[] = {__VA_ARGS__, {NULL, NULL}}
 
 /* Lambda's context object. */
 
@@ -86,8 +85,7 @@ const char *wsgw_env(struct wsgw_ctx *ctx, const char *name);
 
 /* Records a function error (the message appears in the invocation log) and
  * returns NULL, so that `return wsgw_fail(ctx, "bad input: %s", why);`. */
-cJSON *wsgw_fail(struct wsgw_ctx *ctx, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+cJSON *wsgw_fail(struct wsgw_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Builds {"statusCode": status, "body": body} (body may be NULL). */
 cJSON *wsgw_response(int status, const char *body);
@@ -113,12 +111,11 @@ int wsgw_dynamodb(struct wsgw_ctx *ctx, const char *operation, const cJSON *requ
  * *response the JSON body); 410 when the connection is gone; -1 when the
  * call could not be made. After an error status, wsgw_last_error_type()
  * names the exception as the SDKs do ("GoneException"). */
-int wsgw_post_to_connection(struct wsgw_ctx *ctx, const char *endpoint,
-                            const char *connection_id, const char *data, size_t len);
-int wsgw_delete_connection(struct wsgw_ctx *ctx, const char *endpoint,
-                           const char *connection_id);
-int wsgw_get_connection(struct wsgw_ctx *ctx, const char *endpoint,
-                        const char *connection_id, cJSON **response);
+int wsgw_post_to_connection(struct wsgw_ctx *ctx, const char *endpoint, const char *connection_id,
+                            const char *data, size_t len);
+int wsgw_delete_connection(struct wsgw_ctx *ctx, const char *endpoint, const char *connection_id);
+int wsgw_get_connection(struct wsgw_ctx *ctx, const char *endpoint, const char *connection_id,
+                        cJSON **response);
 const char *wsgw_last_error_type(struct wsgw_ctx *ctx);
 
 /* Convenience for the AWS recipe: writes "https://{domainName}/{stage}" from

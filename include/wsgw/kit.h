@@ -39,14 +39,14 @@ extern "C" {
 struct wsgw_kit_emu;
 
 struct wsgw_kit_options {
-  const char *config_json;  /* the config as text, or */
-  const char *config_file;  /* a config file (relative paths: the working directory) */
+  const char *config_json; /* the config as text, or */
+  const char *config_file; /* a config file (relative paths: the working directory) */
   /* Your handlers, NULL-terminated; searched before the bundled ones. */
   const struct wsgw_handler *handlers;
-  int idle_timeout_ms;      /* 0: AWS's 10 minutes */
-  int max_duration_ms;      /* 0: AWS's 2 hours */
-  int tls;                  /* also serve wss:// and https:// (on a second free port) */
-  int max_connections;      /* concurrent WebSockets; 0: the server's default */
+  int idle_timeout_ms; /* 0: AWS's 10 minutes */
+  int max_duration_ms; /* 0: AWS's 2 hours */
+  int tls;             /* also serve wss:// and https:// (on a second free port) */
+  int max_connections; /* concurrent WebSockets; 0: the server's default */
   /* Handler libraries to load, as `wsgw serve --handlers` (NULL-terminated
    * paths), or NULL. Their names must not clash with the bundled handlers
    * or with each other. */
@@ -104,10 +104,10 @@ int wsgw_kit_wait_invocations(struct wsgw_kit_emu *emu, const char *route_key,
 struct wsgw_kit_ws;
 
 struct wsgw_kit_ws_options {
-  const char *path;                 /* "/dev" or "/dev?token=x"; NULL: the first API's stage */
-  const char *const *headers;       /* NULL-terminated "Name: value" lines, or NULL */
-  const char *subprotocols;         /* Sec-WebSocket-Protocol offer, or NULL */
-  int timeout_ms;                   /* handshake deadline; 0: 5000 */
+  const char *path;           /* "/dev" or "/dev?token=x"; NULL: the first API's stage */
+  const char *const *headers; /* NULL-terminated "Name: value" lines, or NULL */
+  const char *subprotocols;   /* Sec-WebSocket-Protocol offer, or NULL */
+  int timeout_ms;             /* handshake deadline; 0: 5000 */
 };
 
 /* Connects. On a 101 returns the client (and *http_status = 101); on a
@@ -150,12 +150,12 @@ void wsgw_kit_ws_free(struct wsgw_kit_ws *ws);
  * any handshake answer, frames as they arrive. */
 
 enum wsgw_kit_opcode { /* RFC 6455 5.2 */
-  WSGW_KIT_CONTINUATION = 0x0,
-  WSGW_KIT_TEXT = 0x1,
-  WSGW_KIT_BINARY = 0x2,
-  WSGW_KIT_CLOSE = 0x8,
-  WSGW_KIT_PING = 0x9,
-  WSGW_KIT_PONG = 0xA,
+                       WSGW_KIT_CONTINUATION = 0x0,
+                       WSGW_KIT_TEXT = 0x1,
+                       WSGW_KIT_BINARY = 0x2,
+                       WSGW_KIT_CLOSE = 0x8,
+                       WSGW_KIT_PING = 0x9,
+                       WSGW_KIT_PONG = 0xA,
 };
 
 /* What wsgw_kit_recv_frame / wsgw_kit_recv_message return (0 is success). */
@@ -187,8 +187,7 @@ const char *wsgw_kit_ws_header(const struct wsgw_kit_ws *ws, const char *name);
 
 /* One masked frame: any opcode, FIN as given (0 starts or continues a
  * fragmented message). 0, or -1 when it could not be sent. */
-int wsgw_kit_send_frame(struct wsgw_kit_ws *ws, int opcode, int fin, const void *data,
-                        size_t len);
+int wsgw_kit_send_frame(struct wsgw_kit_ws *ws, int opcode, int fin, const void *data, size_t len);
 /* One text message as TEXT, CONTINUATION..., each of at most
  * fragment_size (> 0) bytes, the last with FIN. */
 int wsgw_kit_send_fragmented(struct wsgw_kit_ws *ws, const char *text, size_t len,
@@ -212,14 +211,14 @@ int wsgw_kit_recv_close(struct wsgw_kit_ws *ws, int timeout_ms, int *code);
 #define WSGW_KIT_HTTP_MAX_HEADERS 64
 
 struct wsgw_kit_http_response {
-  int status;      /* e.g. 200; -1 when the exchange failed */
-  char *body;      /* NUL-terminated (may also hold NULs); NULL after a failure */
+  int status; /* e.g. 200; -1 when the exchange failed */
+  char *body; /* NUL-terminated (may also hold NULs); NULL after a failure */
   size_t body_len;
   size_t nheaders;
   struct {
     const char *name, *value;
   } headers[WSGW_KIT_HTTP_MAX_HEADERS]; /* as received, first 64 */
-  char *head_;     /* private: storage of the header texts */
+  char *head_;                          /* private: storage of the header texts */
 };
 
 /* method path, the "Name: value" lines of `headers` (NULL-terminated, or

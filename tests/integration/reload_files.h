@@ -89,7 +89,7 @@ static inline int reload_scratch(char *dir, size_t cap) {
 
 /* Removes the files the tests put in a scratch directory, then it. */
 static inline void reload_scratch_remove(const char *dir) {
-  static const char *const names[] = {"libapp.so", "libapp.so.tmp", "libother.so",
+  static const char *const names[] = {"libapp.so",   "libapp.so.tmp",   "libother.so",
                                       "config.json", "config.json.tmp", "stderr.txt"};
   char path[1024];
   size_t i;

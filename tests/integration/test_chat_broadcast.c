@@ -53,8 +53,8 @@ static int scan_ids(int port, char ids[][ID_LEN + 1], int cap) {
     int status;
     if (start) {
       char *key = cJSON_PrintUnformatted(start);
-      snprintf(request, sizeof(request),
-               "{\"TableName\":\"Connections\",\"ExclusiveStartKey\":%s}", key);
+      snprintf(request, sizeof(request), "{\"TableName\":\"Connections\",\"ExclusiveStartKey\":%s}",
+               key);
       cJSON_free(key);
       cJSON_Delete(start);
       start = NULL;
@@ -122,8 +122,8 @@ static int setup(void **state) {
   int i, j, k, n;
 
   assert_non_null(t);
-  t->emu = wsgw_kit_start(&(struct wsgw_kit_options){.config_file = "fixtures/chat-app.json"},
-                          NULL, 0);
+  t->emu = wsgw_kit_start(&(struct wsgw_kit_options){.config_file = "fixtures/chat-app.json"}, NULL,
+                          0);
   if (!t->emu)
     fail_msg("%s", wsgw_kit_error());
   t->port = wsgw_kit_port(t->emu);
@@ -196,9 +196,9 @@ static void broadcast_deletes_a_stale_id_and_keeps_the_live_ones(void **state) {
 
   /* A lost $disconnect leaves an id in the table that is not connected. */
   assert_int_equal(wsgw_kit_http_dynamodb(t->port, "PutItem",
-                                     "{\"TableName\":\"Connections\","
-                                     "\"Item\":{\"id\":{\"S\":\"" STALE_ID "\"}}}",
-                                     &resp),
+                                          "{\"TableName\":\"Connections\","
+                                          "\"Item\":{\"id\":{\"S\":\"" STALE_ID "\"}}}",
+                                          &resp),
                    200);
   wsgw_kit_http_free(&resp);
   assert_int_equal(stored(t->port, STALE_ID), 1);
@@ -235,8 +235,7 @@ static void a_closed_client_is_removed_by_disconnect(void **state) {
 
   /* The remaining clients still chat. */
   assert_int_equal(
-      wsgw_kit_send_text(t->clients[0], "{\"action\":\"sendmessage\",\"data\":\"still here\"}"),
-      0);
+      wsgw_kit_send_text(t->clients[0], "{\"action\":\"sendmessage\",\"data\":\"still here\"}"), 0);
   for (i = 0; i < 2; i++) {
     assert_int_equal(wsgw_kit_recv_message(t->clients[i], WAIT_MS, &f), WSGW_KIT_RECV_OK);
     assert_string_equal(f.data, "still here");
@@ -256,13 +255,11 @@ static void a_dropped_client_is_removed_by_disconnect(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(sendmessage_reaches_every_connected_client, setup,
+      cmocka_unit_test_setup_teardown(sendmessage_reaches_every_connected_client, setup, teardown),
+      cmocka_unit_test_setup_teardown(broadcast_deletes_a_stale_id_and_keeps_the_live_ones, setup,
                                       teardown),
-      cmocka_unit_test_setup_teardown(broadcast_deletes_a_stale_id_and_keeps_the_live_ones,
-                                      setup, teardown),
       cmocka_unit_test_setup_teardown(a_closed_client_is_removed_by_disconnect, setup, teardown),
-      cmocka_unit_test_setup_teardown(a_dropped_client_is_removed_by_disconnect, setup,
-                                      teardown),
+      cmocka_unit_test_setup_teardown(a_dropped_client_is_removed_by_disconnect, setup, teardown),
   };
 
   return cmocka_run_group_tests_name("chat_broadcast", tests, NULL, NULL);

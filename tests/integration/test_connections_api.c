@@ -141,8 +141,9 @@ static void assert_gone(const struct wsgw_kit_http_response *r) {
 static void assert_iso8601(const char *s) {
   regex_t re;
 
-  assert_int_equal(regcomp(&re, "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
-                                "(\\.[0-9]{1,3})?Z$",
+  assert_int_equal(regcomp(&re,
+                           "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+                           "(\\.[0-9]{1,3})?Z$",
                            REG_EXTENDED | REG_NOSUB),
                    0);
   if (regexec(&re, s, 0, NULL, 0) != 0)
@@ -404,6 +405,5 @@ int main(void) {
       cmocka_unit_test(a_post_from_inside_connect_to_its_own_id_is_gone),
   };
 
-  return cmocka_run_group_tests_name("connections_api", tests, group_setup,
-                                     group_teardown);
+  return cmocka_run_group_tests_name("connections_api", tests, group_setup, group_teardown);
 }

@@ -53,15 +53,15 @@
 #define MAX_IN_FLIGHT 3 /* unanswered writes when the kill lands, at most */
 #define MAX_PAYLOAD 3000
 #define MAX_ITEMS (ROUNDS * (MAX_WRITES + MAX_IN_FLIGHT))
-#define START_MS 10000  /* banner deadline */
-#define STOP_MS 10000   /* SIGTERM to exit */
+#define START_MS 10000 /* banner deadline */
+#define STOP_MS 10000  /* SIGTERM to exit */
 #define SEED 20240611u
 
 struct server {
   pid_t pid;
   int port;
   int starts;
-  int status;  /* waitpid status once it exited */
+  int status; /* waitpid status once it exited */
   char out_path[512];
   char err_path[512];
 };
@@ -78,7 +78,7 @@ struct fixture {
 struct written {
   char pk[32];
   int len;
-  int acked;  /* 0: in flight at the kill, may be absent */
+  int acked; /* 0: in flight at the kill, may be absent */
 };
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
@@ -132,10 +132,10 @@ static char *item_json(const struct written *w) {
 
 /* 1 when item (a DynamoDB item map) is exactly what pk's writes store. */
 static int item_is_whole(const cJSON *item, const char *pk) {
-  const cJSON *k = cJSON_GetObjectItemCaseSensitive(
-      cJSON_GetObjectItemCaseSensitive(item, "pk"), "S");
-  const cJSON *n = cJSON_GetObjectItemCaseSensitive(
-      cJSON_GetObjectItemCaseSensitive(item, "len"), "N");
+  const cJSON *k = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(item, "pk"),
+                                                    "S");
+  const cJSON *n = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(item, "len"),
+                                                    "N");
   const cJSON *p = cJSON_GetObjectItemCaseSensitive(
       cJSON_GetObjectItemCaseSensitive(item, "payload"), "S");
   int len, i;
@@ -206,8 +206,9 @@ static void server_start(struct fixture *f, int no_sync) {
   s->pid = fork();
   assert_true(s->pid >= 0);
   if (s->pid == 0) {
-    char *argv[] = {(char *)bin, "serve", "--data-dir", f->data_dir, "--port", "0",
-                    "--no-tls", no_sync ? "--no-sync" : NULL, NULL};
+    char *argv[] = {(char *)bin, "serve", "--data-dir", f->data_dir,
+                    "--port",    "0",     "--no-tls",   no_sync ? "--no-sync" : NULL,
+                    NULL};
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
       _exit(126);
@@ -307,19 +308,20 @@ static int put_in_flight(int port, const char *body) {
 }
 
 static void create_table(struct fixture *f) {
-  cJSON_Delete(dynamo_ok(f, "CreateTable",
-                         "{\"TableName\":\"" TABLE "\",\"AttributeDefinitions\":[{\"AttributeName\":"
-                         "\"pk\",\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"pk\","
-                         "\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}"));
+  cJSON_Delete(
+      dynamo_ok(f, "CreateTable",
+                "{\"TableName\":\"" TABLE "\",\"AttributeDefinitions\":[{\"AttributeName\":"
+                "\"pk\",\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"pk\","
+                "\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}"));
 }
 
 /* The item stored under pk (cJSON_Delete it), or NULL when absent. */
 static cJSON *get_item(struct fixture *f, const char *pk) {
   char req[256];
   cJSON *out, *item;
-  int n = snprintf(req, sizeof(req),
-                   "{\"TableName\":\"" TABLE "\",\"Key\":{\"pk\":{\"S\":\"%s\"}},\"ConsistentRead\":true}",
-                   pk);
+  int n = snprintf(
+      req, sizeof(req),
+      "{\"TableName\":\"" TABLE "\",\"Key\":{\"pk\":{\"S\":\"%s\"}},\"ConsistentRead\":true}", pk);
 
   assert_true(n > 0 && (size_t)n < sizeof(req)); /* keys here are short */
   out = dynamo_ok(f, "GetItem", req);
@@ -370,8 +372,8 @@ static int scan_all_whole(struct fixture *f) {
  * acked_must_survive), every in-flight one is whole or absent, and a full
  * Scan sees only whole items. Returns how many acknowledged writes were
  * found. */
-static int check_store(struct fixture *f, const struct written *w, int n,
-                       int acked_must_survive, int *in_flight_found) {
+static int check_store(struct fixture *f, const struct written *w, int n, int acked_must_survive,
+                       int *in_flight_found) {
   cJSON *desc = dynamo_ok(f, "DescribeTable", "{\"TableName\":\"" TABLE "\"}");
   int i, found = 0, present = 0, scanned;
 
@@ -500,7 +502,8 @@ static void durable_writes_are_counted_in_commit_batches(void **state) {
   create_table(f);
   for (i = 0; i < 5; i++) {
     char req[160];
-    snprintf(req, sizeof(req), "{\"TableName\":\"" TABLE "\",\"Item\":{\"pk\":{\"S\":\"k%d\"}}}", i);
+    snprintf(req, sizeof(req), "{\"TableName\":\"" TABLE "\",\"Item\":{\"pk\":{\"S\":\"k%d\"}}}",
+             i);
     cJSON_Delete(dynamo_ok(f, "PutItem", req));
   }
   st = store_stats(f);
@@ -518,7 +521,8 @@ static void no_sync_writes_bypass_group_commit(void **state) {
 
   server_start(f, 1);
   create_table(f);
-  cJSON_Delete(dynamo_ok(f, "PutItem", "{\"TableName\":\"" TABLE "\",\"Item\":{\"pk\":{\"S\":\"a\"}}}"));
+  cJSON_Delete(
+      dynamo_ok(f, "PutItem", "{\"TableName\":\"" TABLE "\",\"Item\":{\"pk\":{\"S\":\"a\"}}}"));
   st = store_stats(f);
   assert_true(stat_of(st, "writes") == 0 && stat_of(st, "batches") == 0);
   cJSON_Delete(st);
@@ -564,7 +568,8 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(no_sync_store_stays_consistent_after_sigkill, setup,
                                       teardown),
-      cmocka_unit_test_setup_teardown(durable_writes_are_counted_in_commit_batches, setup, teardown),
+      cmocka_unit_test_setup_teardown(durable_writes_are_counted_in_commit_batches, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(no_sync_writes_bypass_group_commit, setup, teardown),
   };
   return cmocka_run_group_tests_name("durability", tests, NULL, NULL);

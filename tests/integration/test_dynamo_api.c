@@ -30,7 +30,6 @@
 
 #include "dynamo_rows.h"
 
-
 static const char create_conn[] =
     "{\"TableName\":\"Connections\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\","
     "\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}],"
@@ -40,8 +39,10 @@ static void table_operations_follow_aws(void **state) {
   struct dynamo_fixture *f = *state;
   static const struct dynamo_row rows[] = {
       {"ListTables", "{}", 200, NULL, "\"TableNames\":[]", "no tables yet"},
-      {"CreateTable", create_conn, 200, NULL, "\"TableStatus\":\"ACTIVE\"", "tables are ACTIVE at once"},
-      {"CreateTable", create_conn, 400, DYNAMO_ROWS_IN_USE, "Table already exists: Connections", "a second create is refused"},
+      {"CreateTable", create_conn, 200, NULL, "\"TableStatus\":\"ACTIVE\"",
+       "tables are ACTIVE at once"},
+      {"CreateTable", create_conn, 400, DYNAMO_ROWS_IN_USE, "Table already exists: Connections",
+       "a second create is refused"},
       {"DescribeTable", "{\"TableName\":\"Connections\"}", 200, NULL,
        "\"TableArn\":\"arn:aws:dynamodb:us-east-1:000000000000:table/Connections\"", "ARN shape"},
       {"DescribeTable", "{\"TableName\":\"Connections\"}", 200, NULL,
@@ -59,21 +60,25 @@ static void table_operations_follow_aws(void **state) {
       {"CreateTable",
        "{\"TableName\":\"Tab2\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"}],"
        "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}]}",
-       400, DYNAMO_ROWS_VALIDATION, "ReadCapacityUnits and WriteCapacityUnits must both be specified",
+       400, DYNAMO_ROWS_VALIDATION,
+       "ReadCapacityUnits and WriteCapacityUnits must both be specified",
        "PROVISIONED needs throughput"},
       {"CreateTable",
        "{\"TableName\":\"Tab2\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"X\"}],"
        "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}",
-       400, DYNAMO_ROWS_VALIDATION, "Member must satisfy enum value set: [B, N, S]", "attribute type enum"},
+       400, DYNAMO_ROWS_VALIDATION, "Member must satisfy enum value set: [B, N, S]",
+       "attribute type enum"},
       {"CreateTable",
        "{\"TableName\":\"Tab2\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"}],"
        "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"RANGE\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}",
-       400, DYNAMO_ROWS_VALIDATION, "The first KeySchemaElement is not a HASH key type", "first key must be HASH"},
+       400, DYNAMO_ROWS_VALIDATION, "The first KeySchemaElement is not a HASH key type",
+       "first key must be HASH"},
       {"CreateTable",
        "{\"TableName\":\"Tab2\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"},"
        "{\"AttributeName\":\"x\",\"AttributeType\":\"S\"}],"
        "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}",
-       400, DYNAMO_ROWS_VALIDATION, "Number of attributes in KeySchema does not exactly match", "unused definition"},
+       400, DYNAMO_ROWS_VALIDATION, "Number of attributes in KeySchema does not exactly match",
+       "unused definition"},
       {"CreateTable",
        "{\"TableName\":\"Prov\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"N\"},"
        "{\"AttributeName\":\"sk\",\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"pk\","
@@ -84,12 +89,16 @@ static void table_operations_follow_aws(void **state) {
        "paging: first page of one"},
       {"ListTables", "{\"ExclusiveStartTableName\":\"Connections\"}", 200, NULL,
        "\"TableNames\":[\"Prov\"]}", "paging: the rest, no more pages"},
-      {"ListTables", "{\"Limit\":0}", 400, DYNAMO_ROWS_VALIDATION, "greater than or equal to 1", "limit bounds"},
+      {"ListTables", "{\"Limit\":0}", 400, DYNAMO_ROWS_VALIDATION, "greater than or equal to 1",
+       "limit bounds"},
       {"UpdateTable", "{\"TableName\":\"Prov\"}", 400, DYNAMO_ROWS_VALIDATION,
        "At least one of ProvisionedThroughput, BillingMode", "UpdateTable needs a change"},
-      {"UpdateTable", "{\"TableName\":\"Prov\",\"ProvisionedThroughput\":{\"ReadCapacityUnits\":5,\"WriteCapacityUnits\":7}}",
-       400, DYNAMO_ROWS_VALIDATION, "The provisioned throughput for the table will not change", "same throughput"},
-      {"UpdateTable", "{\"TableName\":\"Prov\",\"ProvisionedThroughput\":{\"ReadCapacityUnits\":9,\"WriteCapacityUnits\":2}}",
+      {"UpdateTable",
+       "{\"TableName\":\"Prov\",\"ProvisionedThroughput\":{\"ReadCapacityUnits\":5,\"WriteCapacityUnits\":7}}",
+       400, DYNAMO_ROWS_VALIDATION, "The provisioned throughput for the table will not change",
+       "same throughput"},
+      {"UpdateTable",
+       "{\"TableName\":\"Prov\",\"ProvisionedThroughput\":{\"ReadCapacityUnits\":9,\"WriteCapacityUnits\":2}}",
        200, NULL, "\"NumberOfDecreasesToday\":1", "a decrease is counted"},
       {"UpdateTable", "{\"TableName\":\"Prov\",\"BillingMode\":\"PAY_PER_REQUEST\"}", 200, NULL,
        "\"BillingModeSummary\":{\"BillingMode\":\"PAY_PER_REQUEST\"", "switch to on-demand"},
@@ -99,13 +108,14 @@ static void table_operations_follow_aws(void **state) {
        "\"DeletionProtectionEnabled\":true", "protect"},
       {"DeleteTable", "{\"TableName\":\"Prov\"}", 400, DYNAMO_ROWS_VALIDATION,
        "Resource cannot be deleted as it is currently protected against deletion", "protected"},
-      {"UpdateTable", "{\"TableName\":\"Prov\",\"DeletionProtectionEnabled\":false}", 200, NULL, NULL,
-       "unprotect"},
+      {"UpdateTable", "{\"TableName\":\"Prov\",\"DeletionProtectionEnabled\":false}", 200, NULL,
+       NULL, "unprotect"},
       {"DeleteTable", "{\"TableName\":\"Prov\"}", 200, NULL, "\"TableStatus\":\"DELETING\"",
        "DeleteTable returns DELETING"},
       {"DeleteTable", "{\"TableName\":\"Prov\"}", 400, DYNAMO_ROWS_NOT_FOUND,
        "Requested resource not found: Table: Prov not found", "already gone"},
-      {"ListTables", "{}", 200, NULL, "{\"TableNames\":[\"Connections\"]}", "deleted table is not listed"},
+      {"ListTables", "{}", 200, NULL, "{\"TableNames\":[\"Connections\"]}",
+       "deleted table is not listed"},
   };
   dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
 }
@@ -114,59 +124,82 @@ static void item_operations_follow_aws(void **state) {
   struct dynamo_fixture *f = *state;
   static const struct dynamo_row rows[] = {
       {"CreateTable", create_conn, 200, NULL, NULL, "set-up"},
-      {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"},\"n\":{\"N\":\"001.50\"}}}",
+      {"PutItem",
+       "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"},\"n\":{\"N\":\"001.50\"}}}",
        200, NULL, "{}", "a put answers {}"},
       {"GetItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"a\"}}}", 200, NULL,
        "\"n\":{\"N\":\"1.5\"}", "numbers come back normalised"},
-      {"GetItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"zz\"}}}", 200, NULL, "{}",
-       "a missing item is an empty object"},
-      {"GetItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"N\":\"1\"}}}", 400, DYNAMO_ROWS_VALIDATION,
-       "The provided key element does not match the schema", "wrong key type"},
-      {"GetItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"a\"},\"x\":{\"S\":\"b\"}}}", 400,
-       DYNAMO_ROWS_VALIDATION, "The provided key element does not match the schema", "extra key attribute"},
-      {"GetItem", "{\"TableName\":\"Nope\",\"Key\":{\"id\":{\"S\":\"a\"}}}", 400, DYNAMO_ROWS_NOT_FOUND,
-       "\"message\":\"Requested resource not found\"", "item operations say only this"},
-      {"GetItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"a\"}},\"ProjectionExpression\":\"n\"}",
+      {"GetItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"zz\"}}}", 200, NULL,
+       "{}", "a missing item is an empty object"},
+      {"GetItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"N\":\"1\"}}}", 400,
+       DYNAMO_ROWS_VALIDATION, "The provided key element does not match the schema",
+       "wrong key type"},
+      {"GetItem",
+       "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"a\"},\"x\":{\"S\":\"b\"}}}", 400,
+       DYNAMO_ROWS_VALIDATION, "The provided key element does not match the schema",
+       "extra key attribute"},
+      {"GetItem", "{\"TableName\":\"Nope\",\"Key\":{\"id\":{\"S\":\"a\"}}}", 400,
+       DYNAMO_ROWS_NOT_FOUND, "\"message\":\"Requested resource not found\"",
+       "item operations say only this"},
+      {"GetItem",
+       "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"a\"}},\"ProjectionExpression\":\"n\"}",
        200, NULL, "{\"Item\":{\"n\":{\"N\":\"1.5\"}}}", "projection"},
-      {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"x\":{\"S\":\"a\"}}}", 400, DYNAMO_ROWS_VALIDATION,
+      {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"x\":{\"S\":\"a\"}}}", 400,
+       DYNAMO_ROWS_VALIDATION,
        "One or more parameter values were invalid: Missing the key id in the item", "missing key"},
-      {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"N\":\"1\"}}}", 400, DYNAMO_ROWS_VALIDATION,
-       "Type mismatch for key id expected: S actual: N", "key type"},
-      {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"\"}}}", 400, DYNAMO_ROWS_VALIDATION,
-       "The AttributeValue for a key attribute cannot contain an empty string value. Key: id", "empty key"},
-      {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"b\"},\"s\":{\"SS\":[]}}}", 400,
+      {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"N\":\"1\"}}}", 400,
+       DYNAMO_ROWS_VALIDATION, "Type mismatch for key id expected: S actual: N", "key type"},
+      {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"\"}}}", 400,
+       DYNAMO_ROWS_VALIDATION,
+       "The AttributeValue for a key attribute cannot contain an empty string value. Key: id",
+       "empty key"},
+      {"PutItem",
+       "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"b\"},\"s\":{\"SS\":[]}}}", 400,
        DYNAMO_ROWS_VALIDATION, "An string set  may not be empty", "empty set"},
-      {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"b\"},\"v\":{}}}", 400, DYNAMO_ROWS_VALIDATION,
-       "Supplied AttributeValue is empty", "empty AttributeValue"},
-      {"PutItem", "{\"TableName\":\"Connections\"}", 400, DYNAMO_ROWS_VALIDATION, "Value null at 'item'", "no Item"},
+      {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"b\"},\"v\":{}}}", 400,
+       DYNAMO_ROWS_VALIDATION, "Supplied AttributeValue is empty", "empty AttributeValue"},
+      {"PutItem", "{\"TableName\":\"Connections\"}", 400, DYNAMO_ROWS_VALIDATION,
+       "Value null at 'item'", "no Item"},
       {"PutItem",
        "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"}},\"ConditionExpression\":\"attribute_not_exists(id)\"}",
-       400, DYNAMO_ROWS_CONDITION, "The conditional request failed", "condition on an existing item"},
+       400, DYNAMO_ROWS_CONDITION, "The conditional request failed",
+       "condition on an existing item"},
       {"PutItem",
        "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"}},\"ConditionExpression\":\"attribute_not_exists(id)\","
        "\"ReturnValuesOnConditionCheckFailure\":\"ALL_OLD\"}",
-       400, DYNAMO_ROWS_CONDITION, "\"Item\":{\"id\":{\"S\":\"a\"}", "the failure carries the old item"},
+       400, DYNAMO_ROWS_CONDITION, "\"Item\":{\"id\":{\"S\":\"a\"}",
+       "the failure carries the old item"},
       {"PutItem",
        "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"},\"n\":{\"N\":\"2\"}},\"ReturnValues\":\"ALL_OLD\"}",
-       200, NULL, "\"Attributes\":{\"id\":{\"S\":\"a\"},\"n\":{\"N\":\"1.5\"}}", "ALL_OLD returns the replaced item"},
-      {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"}},\"ReturnValues\":\"ALL_NEW\"}",
-       400, DYNAMO_ROWS_VALIDATION, "ReturnValues can only be ALL_OLD or NONE", "PutItem return values"},
+       200, NULL, "\"Attributes\":{\"id\":{\"S\":\"a\"},\"n\":{\"N\":\"1.5\"}}",
+       "ALL_OLD returns the replaced item"},
+      {"PutItem",
+       "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"}},\"ReturnValues\":\"ALL_NEW\"}",
+       400, DYNAMO_ROWS_VALIDATION, "ReturnValues can only be ALL_OLD or NONE",
+       "PutItem return values"},
       {"PutItem",
        "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"c\"}},\"ExpressionAttributeValues\":{\":v\":{\"S\":\"x\"}}}",
-       400, DYNAMO_ROWS_VALIDATION, "ExpressionAttributeValues can only be specified when using expressions", "EAV alone"},
+       400, DYNAMO_ROWS_VALIDATION,
+       "ExpressionAttributeValues can only be specified when using expressions", "EAV alone"},
       {"PutItem",
        "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"c\"}},\"ConditionExpression\":\"attribute_not_exists(id)\","
        "\"ExpressionAttributeValues\":{\":v\":{\"S\":\"x\"}}}",
        400, DYNAMO_ROWS_VALIDATION, "unused in expressions: keys: {:v}", "unused placeholder"},
-      {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"}},\"ReturnConsumedCapacity\":\"TOTAL\"}",
-       200, NULL, "\"ConsumedCapacity\":{\"TableName\":\"Connections\",\"CapacityUnits\":1}", "capacity"},
-      {"DeleteItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"a\"}},\"ReturnValues\":\"ALL_OLD\"}",
+      {"PutItem",
+       "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"}},\"ReturnConsumedCapacity\":\"TOTAL\"}",
+       200, NULL, "\"ConsumedCapacity\":{\"TableName\":\"Connections\",\"CapacityUnits\":1}",
+       "capacity"},
+      {"DeleteItem",
+       "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"a\"}},\"ReturnValues\":\"ALL_OLD\"}",
        200, NULL, "\"Attributes\":{\"id\":{\"S\":\"a\"}}", "delete returns the old item"},
-      {"DeleteItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"a\"}},\"ConditionExpression\":\"attribute_exists(id)\"}",
-       400, DYNAMO_ROWS_CONDITION, "The conditional request failed", "conditional delete of a missing item"},
-      {"DeleteItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"a\"}}}", 200, NULL, "{}",
-       "deleting a missing item is fine"},
-      {"DescribeTable", "{\"TableName\":\"Connections\"}", 200, NULL, "\"ItemCount\":0", "count back to zero"},
+      {"DeleteItem",
+       "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"a\"}},\"ConditionExpression\":\"attribute_exists(id)\"}",
+       400, DYNAMO_ROWS_CONDITION, "The conditional request failed",
+       "conditional delete of a missing item"},
+      {"DeleteItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"a\"}}}", 200, NULL,
+       "{}", "deleting a missing item is fine"},
+      {"DescribeTable", "{\"TableName\":\"Connections\"}", 200, NULL, "\"ItemCount\":0",
+       "count back to zero"},
   };
   dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
 }
@@ -178,7 +211,8 @@ static void update_item_follows_aws(void **state) {
       {"UpdateItem",
        "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}},\"UpdateExpression\":\"SET n = :one, l = :l\","
        "\"ExpressionAttributeValues\":{\":one\":{\"N\":\"1\"},\":l\":{\"L\":[{\"S\":\"a\"}]}},\"ReturnValues\":\"ALL_NEW\"}",
-       200, NULL, "\"Attributes\":{\"n\":{\"N\":\"1\"},\"l\":{\"L\":[{\"S\":\"a\"}]},\"id\":{\"S\":\"u\"}}",
+       200, NULL,
+       "\"Attributes\":{\"n\":{\"N\":\"1\"},\"l\":{\"L\":[{\"S\":\"a\"}]},\"id\":{\"S\":\"u\"}}",
        "an update creates the item with its key"},
       {"UpdateItem",
        "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}},\"UpdateExpression\":\"SET n = n + :big\","
@@ -188,11 +222,13 @@ static void update_item_follows_aws(void **state) {
       {"UpdateItem",
        "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}},\"UpdateExpression\":\"SET n = n + :one\","
        "\"ExpressionAttributeValues\":{\":one\":{\"N\":\"0.1\"}}}",
-       400, DYNAMO_ROWS_VALIDATION, "Number overflow", "39 significant digits are refused (reported as overflow)"},
+       400, DYNAMO_ROWS_VALIDATION, "Number overflow",
+       "39 significant digits are refused (reported as overflow)"},
       {"UpdateItem",
        "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}},\"UpdateExpression\":\"SET l = list_append(l, :l) REMOVE n\","
        "\"ExpressionAttributeValues\":{\":l\":{\"L\":[{\"S\":\"b\"}]}},\"ReturnValues\":\"UPDATED_OLD\"}",
-       200, NULL, "\"Attributes\":{\"l\":{\"L\":[{\"S\":\"a\"}]},\"n\":", "UPDATED_OLD holds the old values"},
+       200, NULL,
+       "\"Attributes\":{\"l\":{\"L\":[{\"S\":\"a\"}]},\"n\":", "UPDATED_OLD holds the old values"},
       {"UpdateItem",
        "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}},\"UpdateExpression\":\"ADD s :s\","
        "\"ExpressionAttributeValues\":{\":s\":{\"SS\":[\"x\",\"y\"]}},\"ReturnValues\":\"ALL_OLD\"}",
@@ -200,18 +236,21 @@ static void update_item_follows_aws(void **state) {
       {"UpdateItem",
        "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}},\"UpdateExpression\":\"SET id = :v\","
        "\"ExpressionAttributeValues\":{\":v\":{\"S\":\"x\"}}}",
-       400, DYNAMO_ROWS_VALIDATION, "Cannot update attribute id. This attribute is part of the key", "key attributes are fixed"},
+       400, DYNAMO_ROWS_VALIDATION, "Cannot update attribute id. This attribute is part of the key",
+       "key attributes are fixed"},
       {"UpdateItem",
        "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}},\"UpdateExpression\":\"SET a = :v\","
        "\"ConditionExpression\":\"attribute_not_exists(id)\",\"ExpressionAttributeValues\":{\":v\":{\"S\":\"x\"}}}",
        400, DYNAMO_ROWS_CONDITION, "The conditional request failed", "conditional update"},
       {"UpdateItem",
        "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}},\"UpdateExpression\":\"SET a = :v\"}",
-       400, DYNAMO_ROWS_VALIDATION, "An expression attribute value used in expression is not defined; attribute value: :v",
+       400, DYNAMO_ROWS_VALIDATION,
+       "An expression attribute value used in expression is not defined; attribute value: :v",
        "undefined placeholder"},
       {"UpdateItem",
        "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}},\"UpdateExpression\":\"SET a = \"}",
-       400, DYNAMO_ROWS_VALIDATION, "Invalid UpdateExpression: Syntax error; token: \\\"<EOF>\\\"", "syntax error"},
+       400, DYNAMO_ROWS_VALIDATION, "Invalid UpdateExpression: Syntax error; token: \\\"<EOF>\\\"",
+       "syntax error"},
       {"UpdateItem",
        "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}},\"ReturnValues\":\"SOME\"}",
        400, DYNAMO_ROWS_VALIDATION, "Member must satisfy enum value set", "return values enum"},
@@ -247,14 +286,17 @@ static void largest_keys_are_stored_read_and_scanned_in_order(void **state) {
     /* Three items in one 2048-byte partition whose 1024-byte sort keys
      * differ only in the last byte: "/w==" 0xFF, "/Q==" 0xFD, "/A==" 0xFC. */
     static const char *const last[] = {"/A==", "/Q==", "/w=="};
-    snprintf(req, 16384,
-             "{\"TableName\":\"Big\",\"Item\":{\"pk\":{\"S\":\"%s\"},\"sk\":{\"B\":\"%s%s\"},\"n\":{\"N\":\"%d\"}}}",
-             pk, sk_bytes, last[2 - n], n);
+    snprintf(
+        req, 16384,
+        "{\"TableName\":\"Big\",\"Item\":{\"pk\":{\"S\":\"%s\"},\"sk\":{\"B\":\"%s%s\"},\"n\":{\"N\":\"%d\"}}}",
+        pk, sk_bytes, last[2 - n], n);
     emu_buf_reset(&out);
     if (dynamo_api_call(f->db, "PutItem", req, strlen(req), &out) != 200)
       fail_msg("PutItem of a maximal key failed: %s", out.data);
   }
-  snprintf(req, 16384, "{\"TableName\":\"Big\",\"Key\":{\"pk\":{\"S\":\"%s\"},\"sk\":{\"B\":\"%s/Q==\"}}}", pk, sk_bytes);
+  snprintf(req, 16384,
+           "{\"TableName\":\"Big\",\"Key\":{\"pk\":{\"S\":\"%s\"},\"sk\":{\"B\":\"%s/Q==\"}}}", pk,
+           sk_bytes);
   emu_buf_reset(&out);
   assert_int_equal(dynamo_api_call(f->db, "GetItem", req, strlen(req), &out), 200);
   assert_non_null(strstr(out.data, "\"n\":{\"N\":\"1\"}"));
@@ -266,17 +308,20 @@ static void largest_keys_are_stored_read_and_scanned_in_order(void **state) {
   assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(resp, "Items")), 3);
   for (i = 0; i < 3; i++) {
     const cJSON *it = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(resp, "Items"), i);
-    const cJSON *num = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(it, "n"), "N");
+    const cJSON *num = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(it, "n"),
+                                                        "N");
     assert_string_equal(num->valuestring, i == 0 ? "2" : i == 1 ? "1" : "0");
   }
   cJSON_Delete(resp);
   /* One byte more than the partition key allows. */
   pk[2048] = 'p';
   pk[2049] = '\0';
-  snprintf(req, 16384, "{\"TableName\":\"Big\",\"Item\":{\"pk\":{\"S\":\"%s\"},\"sk\":{\"B\":\"AA==\"}}}", pk);
+  snprintf(req, 16384,
+           "{\"TableName\":\"Big\",\"Item\":{\"pk\":{\"S\":\"%s\"},\"sk\":{\"B\":\"AA==\"}}}", pk);
   emu_buf_reset(&out);
   assert_int_equal(dynamo_api_call(f->db, "PutItem", req, strlen(req), &out), 400);
-  assert_non_null(strstr(out.data, "Size of hashkey has exceeded the maximum size limit of2048 bytes"));
+  assert_non_null(
+      strstr(out.data, "Size of hashkey has exceeded the maximum size limit of2048 bytes"));
   free(pk);
   free(sk_bytes);
   free(req);
@@ -290,10 +335,13 @@ static void number_keys_in_any_spelling_address_one_item(void **state) {
        "{\"TableName\":\"Nums\",\"AttributeDefinitions\":[{\"AttributeName\":\"k\",\"AttributeType\":\"N\"}],"
        "\"KeySchema\":[{\"AttributeName\":\"k\",\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}",
        200, NULL, NULL, "set-up"},
-      {"PutItem", "{\"TableName\":\"Nums\",\"Item\":{\"k\":{\"N\":\"1000.0\"},\"v\":{\"S\":\"a\"}}}", 200, NULL, NULL, "stored as 1000"},
+      {"PutItem",
+       "{\"TableName\":\"Nums\",\"Item\":{\"k\":{\"N\":\"1000.0\"},\"v\":{\"S\":\"a\"}}}", 200,
+       NULL, NULL, "stored as 1000"},
       {"GetItem", "{\"TableName\":\"Nums\",\"Key\":{\"k\":{\"N\":\"1e3\"}}}", 200, NULL,
        "{\"Item\":{\"k\":{\"N\":\"1000\"},\"v\":{\"S\":\"a\"}}}", "1e3 is the same key"},
-      {"PutItem", "{\"TableName\":\"Nums\",\"Item\":{\"k\":{\"N\":\"+01000\"},\"v\":{\"S\":\"b\"}},\"ReturnValues\":\"ALL_OLD\"}",
+      {"PutItem",
+       "{\"TableName\":\"Nums\",\"Item\":{\"k\":{\"N\":\"+01000\"},\"v\":{\"S\":\"b\"}},\"ReturnValues\":\"ALL_OLD\"}",
        200, NULL, "\"v\":{\"S\":\"a\"}", "+01000 replaces it"},
       {"DescribeTable", "{\"TableName\":\"Nums\"}", 200, NULL, "\"ItemCount\":1", "still one item"},
   };
@@ -304,10 +352,13 @@ static void legacy_parameters_work_through_the_operations(void **state) {
   struct dynamo_fixture *f = *state;
   static const struct dynamo_row rows[] = {
       {"CreateTable", create_conn, 200, NULL, NULL, "set-up"},
-      {"PutItem", "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"},\"n\":{\"N\":\"5\"}}}", 200, NULL, NULL, "set-up"},
+      {"PutItem",
+       "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"},\"n\":{\"N\":\"5\"}}}", 200,
+       NULL, NULL, "set-up"},
       {"PutItem",
        "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"}},\"Expected\":{\"id\":{\"Exists\":false}}}",
-       400, DYNAMO_ROWS_CONDITION, "The conditional request failed", "Expected Exists false on an existing item"},
+       400, DYNAMO_ROWS_CONDITION, "The conditional request failed",
+       "Expected Exists false on an existing item"},
       {"PutItem",
        "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"a\"},\"n\":{\"N\":\"5\"}},"
        "\"Expected\":{\"n\":{\"ComparisonOperator\":\"GE\",\"AttributeValueList\":[{\"N\":\"5\"}]}}}",
@@ -319,7 +370,8 @@ static void legacy_parameters_work_through_the_operations(void **state) {
        "Can not use both expression and non-expression parameters in the same request: Non-expression "
        "parameters: {Expected} Expression parameters: {ConditionExpression}",
        "mixing styles"},
-      {"GetItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"a\"}},\"AttributesToGet\":[\"n\"]}",
+      {"GetItem",
+       "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"a\"}},\"AttributesToGet\":[\"n\"]}",
        200, NULL, "{\"Item\":{\"n\":{\"N\":\"5\"}}}", "AttributesToGet projects"},
       {"UpdateItem",
        "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"a\"}},\"AttributeUpdates\":{\"n\":{\"Action\":\"ADD\","
@@ -330,7 +382,8 @@ static void legacy_parameters_work_through_the_operations(void **state) {
        200, NULL, "\"Count\":1", "ScanFilter"},
       {"GetItem",
        "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"a\"}},\"ExpressionAttributeValues\":{\":v\":{\"S\":\"x\"}}}",
-       400, DYNAMO_ROWS_VALIDATION, "Value provided in ExpressionAttributeValues unused in expressions: keys: {:v}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "Value provided in ExpressionAttributeValues unused in expressions: keys: {:v}",
        "GetItem takes no values: they are reported as unused (as dynalite reproduces)"},
   };
   dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
@@ -343,18 +396,26 @@ static void scan_pages_through_every_item_once(void **state) {
   int i, seen = 0, pages = 0;
 
   emu_buf_init(&out, 1 << 24);
-  assert_int_equal(dynamo_api_call(f->db, "CreateTable", create_conn, strlen(create_conn), &out), 200);
+  assert_int_equal(dynamo_api_call(f->db, "CreateTable", create_conn, strlen(create_conn), &out),
+                   200);
   for (i = 0; i < 25; i++) {
-    snprintf(req, sizeof(req), "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"id%02d\"},\"p\":{\"N\":\"%d\"}}}", i, i);
+    snprintf(
+        req, sizeof(req),
+        "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"id%02d\"},\"p\":{\"N\":\"%d\"}}}",
+        i, i);
     emu_buf_reset(&out);
     assert_int_equal(dynamo_api_call(f->db, "PutItem", req, strlen(req), &out), 200);
   }
   do {
     cJSON *resp, *items, *lek;
     if (start)
-      snprintf(req, sizeof(req), "{\"TableName\":\"Connections\",\"Limit\":10,\"ProjectionExpression\":\"id\",\"ExclusiveStartKey\":%s}", start);
+      snprintf(
+          req, sizeof(req),
+          "{\"TableName\":\"Connections\",\"Limit\":10,\"ProjectionExpression\":\"id\",\"ExclusiveStartKey\":%s}",
+          start);
     else
-      snprintf(req, sizeof(req), "{\"TableName\":\"Connections\",\"Limit\":10,\"ProjectionExpression\":\"id\"}");
+      snprintf(req, sizeof(req),
+               "{\"TableName\":\"Connections\",\"Limit\":10,\"ProjectionExpression\":\"id\"}");
     free(start);
     start = NULL;
     emu_buf_reset(&out);
@@ -381,15 +442,20 @@ static void parallel_scan_segments_partition_the_table(void **state) {
   int i, seg, total = 0;
 
   emu_buf_init(&out, 1 << 24);
-  assert_int_equal(dynamo_api_call(f->db, "CreateTable", create_conn, strlen(create_conn), &out), 200);
+  assert_int_equal(dynamo_api_call(f->db, "CreateTable", create_conn, strlen(create_conn), &out),
+                   200);
   for (i = 0; i < 100; i++) {
-    snprintf(req, sizeof(req), "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"k%d\"}}}", i);
+    snprintf(req, sizeof(req), "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"k%d\"}}}",
+             i);
     emu_buf_reset(&out);
     assert_int_equal(dynamo_api_call(f->db, "PutItem", req, strlen(req), &out), 200);
   }
   for (seg = 0; seg < 4; seg++) {
     cJSON *resp;
-    snprintf(req, sizeof(req), "{\"TableName\":\"Connections\",\"Segment\":%d,\"TotalSegments\":4,\"Select\":\"COUNT\"}", seg);
+    snprintf(
+        req, sizeof(req),
+        "{\"TableName\":\"Connections\",\"Segment\":%d,\"TotalSegments\":4,\"Select\":\"COUNT\"}",
+        seg);
     emu_buf_reset(&out);
     assert_int_equal(dynamo_api_call(f->db, "Scan", req, strlen(req), &out), 200);
     resp = cJSON_Parse(out.data);
@@ -408,7 +474,8 @@ static void parallel_scan_segments_partition_the_table(void **state) {
 static void unknown_operations_and_bad_json_get_coral_errors(void **state) {
   struct dynamo_fixture *f = *state;
   static const struct dynamo_row rows[] = {
-      {"Frobnicate", "{}", 400, "com.amazon.coral.service#UnknownOperationException", NULL, "unknown op"},
+      {"Frobnicate", "{}", 400, "com.amazon.coral.service#UnknownOperationException", NULL,
+       "unknown op"},
       {"ListTables", "{not json", 400, DYNAMO_ROWS_SERIALIZATION, NULL, "malformed JSON"},
       {"ListTables", "", 400, DYNAMO_ROWS_SERIALIZATION, NULL, "empty body"},
       {"ListTables", "[1]", 400, DYNAMO_ROWS_SERIALIZATION, NULL, "not an object"},
@@ -450,9 +517,10 @@ static void *cw_main(void *arg) {
       w->created++;
     else if (st != 400 || !strstr(out.data, "ConditionalCheckFailedException"))
       w->failures++;
-    snprintf(req, sizeof(req),
-             "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"count\"}},"
-             "\"UpdateExpression\":\"ADD n :one\",\"ExpressionAttributeValues\":{\":one\":{\"N\":\"1\"}}}");
+    snprintf(
+        req, sizeof(req),
+        "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"count\"}},"
+        "\"UpdateExpression\":\"ADD n :one\",\"ExpressionAttributeValues\":{\":one\":{\"N\":\"1\"}}}");
     emu_buf_reset(&out);
     if (dynamo_api_call(w->db, "UpdateItem", req, strlen(req), &out) == 200)
       w->counted++;
@@ -472,7 +540,8 @@ static void concurrent_conditional_writes_succeed_exactly_once(void **state) {
   int i, created = 0, counted = 0;
 
   emu_buf_init(&out, 1 << 20);
-  assert_int_equal(dynamo_api_call(f->db, "CreateTable", create_conn, strlen(create_conn), &out), 200);
+  assert_int_equal(dynamo_api_call(f->db, "CreateTable", create_conn, strlen(create_conn), &out),
+                   200);
   emu_buf_free(&out);
   for (i = 0; i < CW_THREADS; i++) {
     w[i] = (struct cw){f->db, i, 0, 0, 0};
@@ -489,12 +558,12 @@ static void concurrent_conditional_writes_succeed_exactly_once(void **state) {
   assert_int_equal(counted, CW_THREADS * CW_KEYS);
   resp = dynamo_rows_call_ok(f->db, "GetItem",
                              "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"count\"}}}");
-  assert_string_equal(cJSON_GetObjectItemCaseSensitive(
-                          cJSON_GetObjectItemCaseSensitive(
-                              cJSON_GetObjectItemCaseSensitive(resp, "Item"), "n"),
-                          "N")
-                          ->valuestring,
-                      "320");
+  assert_string_equal(
+      cJSON_GetObjectItemCaseSensitive(
+          cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(resp, "Item"), "n"),
+          "N")
+          ->valuestring,
+      "320");
   cJSON_Delete(resp);
   resp = dynamo_rows_call_ok(f->db, "Scan", "{\"TableName\":\"Connections\",\"Select\":\"COUNT\"}");
   assert_int_equal(cJSON_GetObjectItemCaseSensitive(resp, "Count")->valueint, CW_KEYS + 1);
@@ -503,16 +572,26 @@ static void concurrent_conditional_writes_succeed_exactly_once(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(table_operations_follow_aws, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(item_operations_follow_aws, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(update_item_follows_aws, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(largest_keys_are_stored_read_and_scanned_in_order, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(number_keys_in_any_spelling_address_one_item, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(legacy_parameters_work_through_the_operations, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(scan_pages_through_every_item_once, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(parallel_scan_segments_partition_the_table, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(unknown_operations_and_bad_json_get_coral_errors, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(concurrent_conditional_writes_succeed_exactly_once, dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(table_operations_follow_aws, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(item_operations_follow_aws, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(update_item_follows_aws, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(largest_keys_are_stored_read_and_scanned_in_order,
+                                      dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(number_keys_in_any_spelling_address_one_item,
+                                      dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(legacy_parameters_work_through_the_operations,
+                                      dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(scan_pages_through_every_item_once, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(parallel_scan_segments_partition_the_table, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(unknown_operations_and_bad_json_get_coral_errors,
+                                      dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(concurrent_conditional_writes_succeed_exactly_once,
+                                      dynamo_rows_setup, dynamo_rows_teardown),
   };
   return cmocka_run_group_tests_name("dynamo_api", tests, NULL, NULL);
 }

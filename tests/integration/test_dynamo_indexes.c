@@ -33,6 +33,7 @@
 /* Orders: pk/sk; ByStatus (GSI status/total, KEYS_ONLY); ByNote (GSI note,
  * INCLUDE total); ByTotal (LSI pk/total, ALL). */
 static const char create_orders[] =
+    // clang-format off
     "{\"TableName\":\"Orders\",\"BillingMode\":\"PAY_PER_REQUEST\",\"AttributeDefinitions\":["
     AD("pk", "S") "," AD("sk", "S") "," AD("status", "S") "," AD("total", "N") "," AD("note", "S") "],"
     "\"KeySchema\":[" KS("pk", "HASH") "," KS("sk", "RANGE") "],"
@@ -42,13 +43,16 @@ static const char create_orders[] =
     "\"INCLUDE\",\"NonKeyAttributes\":[\"total\"]}}],"
     "\"LocalSecondaryIndexes\":[{\"IndexName\":\"ByTotal\",\"KeySchema\":[" KS("pk", "HASH") ","
     KS("total", "RANGE") "],\"Projection\":{\"ProjectionType\":\"ALL\"}}]}";
+// clang-format on
 
-static void put(struct dynamo *db, const char *pk, const char *sk, const char *status, const char *total,
-                const char *note) {
+static void put(struct dynamo *db, const char *pk, const char *sk, const char *status,
+                const char *total, const char *note) {
   char req[1024];
-  int n = snprintf(req, sizeof(req), "{\"TableName\":\"Orders\",\"Item\":{\"pk\":{\"S\":\"%s\"},\"sk\":{\"S\":\"%s\"},"
-                                     "\"extra\":{\"S\":\"x\"}",
-                   pk, sk);
+  int n = snprintf(
+      req, sizeof(req),
+      "{\"TableName\":\"Orders\",\"Item\":{\"pk\":{\"S\":\"%s\"},\"sk\":{\"S\":\"%s\"},"
+      "\"extra\":{\"S\":\"x\"}",
+      pk, sk);
   if (status)
     n += snprintf(req + n, sizeof(req) - (size_t)n, ",\"status\":{\"S\":\"%s\"}", status);
   if (total)
@@ -66,7 +70,8 @@ static void sks(const cJSON *resp, char *out, size_t cap) {
 
   out[0] = '\0';
   cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(resp, "Items")) {
-    const cJSON *sk = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(it, "sk"), "S");
+    const cJSON *sk = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(it, "sk"),
+                                                       "S");
     n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? "," : "", sk ? sk->valuestring : "?");
   }
 }
@@ -89,104 +94,145 @@ static int count_of(struct dynamo *db, const char *op, const char *req) {
   return n;
 }
 
-#define Q_STATUS(s) \
-  "{\"TableName\":\"Orders\",\"IndexName\":\"ByStatus\",\"KeyConditionExpression\":\"#s = :s\"," \
-  "\"ExpressionAttributeNames\":{\"#s\":\"status\"},\"ExpressionAttributeValues\":{\":s\":{\"S\":\"" s "\"}}}"
-#define Q_NOTE(s) \
+#define Q_STATUS(s)                                                                                    \
+  "{\"TableName\":\"Orders\",\"IndexName\":\"ByStatus\",\"KeyConditionExpression\":\"#s = :s\","       \
+  "\"ExpressionAttributeNames\":{\"#s\":\"status\"},\"ExpressionAttributeValues\":{\":s\":{\"S\":\"" s \
+  "\"}}}"
+#define Q_NOTE(s)                                                                                \
   "{\"TableName\":\"Orders\",\"IndexName\":\"ByNote\",\"KeyConditionExpression\":\"note = :s\"," \
   "\"ExpressionAttributeValues\":{\":s\":{\"S\":\"" s "\"}}}"
 #define SCAN_INDEX(i) "{\"TableName\":\"Orders\",\"IndexName\":\"" i "\"}"
 
 static void create_table_validates_indexes(void **state) {
   struct dynamo_fixture *f = *state;
-#define T2 "\"TableName\":\"Tbl\",\"BillingMode\":\"PAY_PER_REQUEST\",\"KeySchema\":[" KS("a", "HASH") "," KS("b", "RANGE") "],"
+#define T2                                                                        \
+  "\"TableName\":\"Tbl\",\"BillingMode\":\"PAY_PER_REQUEST\",\"KeySchema\":[" KS( \
+      "a", "HASH") "," KS("b", "RANGE") "],"
 #define ADS "\"AttributeDefinitions\":[" AD("a", "S") "," AD("b", "S") "," AD("c", "N") "],"
 #define LSI(name, h, r, proj) \
-  "{\"IndexName\":\"" name "\",\"KeySchema\":[" KS(h, "HASH") "," KS(r, "RANGE") "],\"Projection\":" proj "}"
-#define GSI(name, h, proj) "{\"IndexName\":\"" name "\",\"KeySchema\":[" KS(h, "HASH") "],\"Projection\":" proj "}"
+  "{\"IndexName\":\"" name    \
+  "\",\"KeySchema\":[" KS(h, "HASH") "," KS(r, "RANGE") "],\"Projection\":" proj "}"
+#define GSI(name, h, proj) \
+  "{\"IndexName\":\"" name "\",\"KeySchema\":[" KS(h, "HASH") "],\"Projection\":" proj "}"
 #define ALL "{\"ProjectionType\":\"ALL\"}"
   static const struct dynamo_row rows[] = {
       {"CreateTable", "{" T2 ADS "\"LocalSecondaryIndexes\":[" LSI("ix1", "c", "b", ALL) "]}", 400,
        DYNAMO_ROWS_VALIDATION,
        "Index KeySchema does not have the same leading hash key as table KeySchema for index: ix1. "
-       "index hash key: c, table hash key: a", "LSI hash must be the table's"},
+       "index hash key: c, table hash key: a",
+       "LSI hash must be the table's"},
       {"CreateTable", "{" T2 ADS "\"LocalSecondaryIndexes\":[" LSI("ix1", "a", "zz", ALL) "]}", 400,
        DYNAMO_ROWS_VALIDATION,
        "Some index key attributes are not defined in AttributeDefinitions. Keys: [a, zz], "
-       "AttributeDefinitions: [a, b, c]", "index key not defined"},
-      {"CreateTable", "{" T2 ADS "\"GlobalSecondaryIndexes\":[" GSI("ix1", "c", "{\"ProjectionType\":\"SOME\"}") "]}",
+       "AttributeDefinitions: [a, b, c]",
+       "index key not defined"},
+      {"CreateTable",
+       "{" T2 ADS
+       "\"GlobalSecondaryIndexes\":[" GSI("ix1", "c", "{\"ProjectionType\":\"SOME\"}") "]}",
        400, DYNAMO_ROWS_VALIDATION, "Member must satisfy enum value set: [ALL, INCLUDE, KEYS_ONLY]",
        "projection type enum"},
       {"CreateTable", "{" T2 ADS "\"GlobalSecondaryIndexes\":[" GSI("ix1", "c", "{}") "]}", 400,
        DYNAMO_ROWS_VALIDATION, "Unknown ProjectionType: null", "projection type missing"},
       {"CreateTable",
-       "{" T2 ADS "\"GlobalSecondaryIndexes\":[" GSI("ix1", "c", "{\"ProjectionType\":\"ALL\",\"NonKeyAttributes\":[\"x\"]}") "]}",
+       "{" T2 ADS "\"GlobalSecondaryIndexes\":[" GSI(
+           "ix1", "c", "{\"ProjectionType\":\"ALL\",\"NonKeyAttributes\":[\"x\"]}") "]}",
        400, DYNAMO_ROWS_VALIDATION, "ProjectionType is ALL, but NonKeyAttributes is specified",
        "NonKeyAttributes only with INCLUDE"},
       {"CreateTable", "{" T2 ADS "\"GlobalSecondaryIndexes\":[" GSI("ix", "c", ALL) "]}", 400,
        DYNAMO_ROWS_VALIDATION,
        "Value 'ix' at 'globalSecondaryIndexes.1.member.indexName' failed to satisfy constraint: Member must "
-       "have length greater than or equal to 3", "name too short"},
+       "have length greater than or equal to 3",
+       "name too short"},
       {"CreateTable", "{" T2 ADS "\"GlobalSecondaryIndexes\":[" GSI("ix 1", "c", ALL) "]}", 400,
-       DYNAMO_ROWS_VALIDATION, "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+", "name pattern"},
+       DYNAMO_ROWS_VALIDATION, "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+       "name pattern"},
       {"CreateTable",
-       "{" T2 ADS "\"GlobalSecondaryIndexes\":[" GSI("ix1", "c", ALL) "],\"LocalSecondaryIndexes\":[" LSI("ix1", "a", "c", ALL) "]}",
-       400, DYNAMO_ROWS_VALIDATION, "Duplicate index name: ix1", "duplicate names across GSI and LSI"},
-      {"CreateTable", "{" T2 ADS "\"GlobalSecondaryIndexes\":[" GSI("ix1", "c", ALL) "," GSI("ix1", "c", ALL) "]}", 400,
-       DYNAMO_ROWS_VALIDATION, "Duplicate index name: ix1", "duplicate GSI names"},
+       "{" T2 ADS "\"GlobalSecondaryIndexes\":[" GSI(
+           "ix1", "c", ALL) "],\"LocalSecondaryIndexes\":[" LSI("ix1", "a", "c", ALL) "]}",
+       400, DYNAMO_ROWS_VALIDATION, "Duplicate index name: ix1",
+       "duplicate names across GSI and LSI"},
+      {"CreateTable",
+       "{" T2 ADS "\"GlobalSecondaryIndexes\":[" GSI("ix1", "c", ALL) "," GSI("ix1", "c", ALL) "]}",
+       400, DYNAMO_ROWS_VALIDATION, "Duplicate index name: ix1", "duplicate GSI names"},
       {"CreateTable", "{" T2 ADS "\"GlobalSecondaryIndexes\":[]}", 400, DYNAMO_ROWS_VALIDATION,
        "List of GlobalSecondaryIndexes is empty", "empty GSI list"},
       {"CreateTable",
-       "{\"TableName\":\"Tbl\",\"BillingMode\":\"PAY_PER_REQUEST\",\"KeySchema\":[" KS("a", "HASH") "],"
-       ADS "\"LocalSecondaryIndexes\":[" LSI("ix1", "a", "c", ALL) "]}",
-       400, DYNAMO_ROWS_VALIDATION, "Table KeySchema does not have a range key, which is required when "
-       "specifying a LocalSecondaryIndex", "LSI needs a table sort key"},
-      {"CreateTable", "{" T2 ADS "\"LocalSecondaryIndexes\":[{\"IndexName\":\"ix1\",\"KeySchema\":[" KS("a", "HASH") "],"
-       "\"Projection\":" ALL "}]}", 400, DYNAMO_ROWS_VALIDATION,
-       "Index KeySchema does not have a range key for index: ix1", "LSI needs a sort key"},
+       "{\"TableName\":\"Tbl\",\"BillingMode\":\"PAY_PER_REQUEST\",\"KeySchema\":[" KS(
+           "a", "HASH") "]," ADS "\"LocalSecondaryIndexes\":[" LSI("ix1", "a", "c", ALL) "]}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "Table KeySchema does not have a range key, which is required when "
+       "specifying a LocalSecondaryIndex",
+       "LSI needs a table sort key"},
       {"CreateTable",
-       "{" T2 ADS "\"LocalSecondaryIndexes\":[" LSI("ix1", "a", "c", ALL) "," LSI("ix2", "a", "c", ALL) ","
-       LSI("ix3", "a", "c", ALL) "," LSI("ix4", "a", "c", ALL) "," LSI("ix5", "a", "c", ALL) ","
-       LSI("ix6", "a", "c", ALL) "]}", 400, DYNAMO_ROWS_VALIDATION,
-       "Number of LocalSecondaryIndexes exceeds per-table limit of 5", "at most 5 LSIs"},
+       "{" T2 ADS "\"LocalSecondaryIndexes\":[{\"IndexName\":\"ix1\",\"KeySchema\":[" KS(
+           "a", "HASH") "],"
+                        "\"Projection\":" ALL "}]}",
+       400, DYNAMO_ROWS_VALIDATION, "Index KeySchema does not have a range key for index: ix1",
+       "LSI needs a sort key"},
       {"CreateTable",
-       "{" T2 ADS "\"GlobalSecondaryIndexes\":[" GSI("g01", "c", ALL) "," GSI("g02", "c", ALL) "," GSI("g03", "c", ALL)
-       "," GSI("g04", "c", ALL) "," GSI("g05", "c", ALL) "," GSI("g06", "c", ALL) "," GSI("g07", "c", ALL) ","
-       GSI("g08", "c", ALL) "," GSI("g09", "c", ALL) "," GSI("g10", "c", ALL) "," GSI("g11", "c", ALL) ","
-       GSI("g12", "c", ALL) "," GSI("g13", "c", ALL) "," GSI("g14", "c", ALL) "," GSI("g15", "c", ALL) ","
-       GSI("g16", "c", ALL) "," GSI("g17", "c", ALL) "," GSI("g18", "c", ALL) "," GSI("g19", "c", ALL) ","
-       GSI("g20", "c", ALL) "," GSI("g21", "c", ALL) "]}",
-       400, DYNAMO_ROWS_VALIDATION, "GlobalSecondaryIndex count exceeds the per-table limit of 20", "at most 20 GSIs"},
+       "{" T2 ADS "\"LocalSecondaryIndexes\":[" LSI("ix1", "a", "c", ALL) "," LSI(
+           "ix2", "a", "c", ALL) "," LSI("ix3", "a", "c",
+                                         ALL) "," LSI("ix4", "a", "c",
+                                                      ALL) "," LSI("ix5", "a", "c",
+                                                                   ALL) "," LSI("ix6", "a", "c",
+                                                                                ALL) "]}",
+       400, DYNAMO_ROWS_VALIDATION, "Number of LocalSecondaryIndexes exceeds per-table limit of 5",
+       "at most 5 LSIs"},
       {"CreateTable",
+       "{" T2 ADS
+       "\"GlobalSecondaryIndexes\":[" GSI("g01", "c", ALL) "," GSI("g02", "c", ALL) "," GSI("g03", "c", ALL) "," GSI(
+           "g04", "c", ALL) "," GSI("g05", "c",
+                                    ALL) "," GSI("g06", "c",
+                                                 ALL) "," GSI("g07", "c",
+                                                              ALL) "," GSI("g08", "c",
+                                                                           ALL) "," GSI("g09", "c",
+                                                                                        ALL) "," GSI("g10", "c", ALL) "," GSI("g11", "c", ALL) "," GSI("g12", "c", ALL) "," GSI("g13", "c", ALL) "," GSI("g14", "c", ALL) "," GSI("g15", "c", ALL) "," GSI("g16",
+                                                                                                                                                                                                                                                           "c", ALL) "," GSI("g17", "c", ALL) "," GSI("g18",
+                                                                                                                                                                                                                                                                                                      "c", ALL) "," GSI("g19",
+                                                                                                                                                                                                                                                                                                                        "c", ALL) "," GSI("g20", "c", ALL) "," GSI("g21",
+                                                                                                                                                                                                                                                                                                                                                                   "c",
+                                                                                                                                                                                                                                                                                                                                                                   ALL) "]}",
+       400, DYNAMO_ROWS_VALIDATION, "GlobalSecondaryIndex count exceeds the per-table limit of 20",
+       "at most 20 GSIs"},
+      {"CreateTable",
+       // clang-format off
        "{" T2 ADS "\"GlobalSecondaryIndexes\":[{\"IndexName\":\"ix1\",\"KeySchema\":[" KS("c", "HASH") "],"
        "\"Projection\":" ALL ",\"ProvisionedThroughput\":{\"ReadCapacityUnits\":1,\"WriteCapacityUnits\":1}}]}",
+       // clang-format on
        400, DYNAMO_ROWS_VALIDATION, "ProvisionedThroughput should not be specified for index: ix1",
        "on-demand GSI without throughput"},
       {"CreateTable",
        "{\"TableName\":\"Tbl\",\"ProvisionedThroughput\":{\"ReadCapacityUnits\":1,\"WriteCapacityUnits\":1},"
-       "\"KeySchema\":[" KS("a", "HASH") "," KS("b", "RANGE") "]," ADS
-       "\"GlobalSecondaryIndexes\":[" GSI("ix1", "c", ALL) "]}",
+       "\"KeySchema\":[" KS("a", "HASH") "," KS(
+           "b", "RANGE") "]," ADS "\"GlobalSecondaryIndexes\":[" GSI("ix1", "c", ALL) "]}",
        400, DYNAMO_ROWS_VALIDATION, "ProvisionedThroughput must be specified for index: ix1",
        "provisioned GSI needs throughput"},
       {"CreateTable", "{" T2 ADS "\"GlobalSecondaryIndexes\":[" GSI("ix1", "b", ALL) "]}", 400,
        DYNAMO_ROWS_VALIDATION,
        "One or more parameter values were invalid: Some AttributeDefinitions are not used. "
-       "AttributeDefinitions: [a, b, c], keys used: [a, b]", "every definition must be a key"},
-      {"CreateTable", "{" T2 ADS "\"GlobalSecondaryIndexes\":[" GSI("ix1", "c", ALL) "]}", 200, NULL,
-       "\"IndexArn\":\"arn:aws:dynamodb:", "a valid table with a GSI"},
+       "AttributeDefinitions: [a, b, c], keys used: [a, b]",
+       "every definition must be a key"},
+      {"CreateTable", "{" T2 ADS "\"GlobalSecondaryIndexes\":[" GSI("ix1", "c", ALL) "]}", 200,
+       NULL, "\"IndexArn\":\"arn:aws:dynamodb:", "a valid table with a GSI"},
       {"DescribeTable", "{\"TableName\":\"Tbl\"}", 200, NULL,
        "\"IndexStatus\":\"ACTIVE\",\"ProvisionedThroughput\":{\"ReadCapacityUnits\":0,\"WriteCapacityUnits\":0,"
-       "\"NumberOfDecreasesToday\":0},\"IndexSizeBytes\":0,\"ItemCount\":0", "GSI description shape"},
-      {"Query", "{\"TableName\":\"Tbl\",\"IndexName\":\"nope\",\"KeyConditionExpression\":\"c = :c\","
-       "\"ExpressionAttributeValues\":{\":c\":{\"N\":\"1\"}}}", 400, DYNAMO_ROWS_VALIDATION,
-       "The table does not have the specified index: nope", "unknown index (Query)"},
+       "\"NumberOfDecreasesToday\":0},\"IndexSizeBytes\":0,\"ItemCount\":0",
+       "GSI description shape"},
+      {"Query",
+       "{\"TableName\":\"Tbl\",\"IndexName\":\"nope\",\"KeyConditionExpression\":\"c = :c\","
+       "\"ExpressionAttributeValues\":{\":c\":{\"N\":\"1\"}}}",
+       400, DYNAMO_ROWS_VALIDATION, "The table does not have the specified index: nope",
+       "unknown index (Query)"},
       {"Scan", "{\"TableName\":\"Tbl\",\"IndexName\":\"nope\"}", 400, DYNAMO_ROWS_VALIDATION,
        "The table does not have the specified index: nope", "unknown index (Scan)"},
-      {"Query", "{\"TableName\":\"Tbl\",\"IndexName\":\"ix1\",\"ConsistentRead\":true,\"KeyConditionExpression\":\"c = :c\","
-       "\"ExpressionAttributeValues\":{\":c\":{\"N\":\"1\"}}}", 400, DYNAMO_ROWS_VALIDATION,
+      {"Query",
+       "{\"TableName\":\"Tbl\",\"IndexName\":\"ix1\",\"ConsistentRead\":true,\"KeyConditionExpression\":\"c = :c\","
+       "\"ExpressionAttributeValues\":{\":c\":{\"N\":\"1\"}}}",
+       400, DYNAMO_ROWS_VALIDATION,
        "Consistent reads are not supported on global secondary indexes", "ConsistentRead on a GSI"},
-      {"Scan", "{\"TableName\":\"Tbl\",\"IndexName\":\"ix1\",\"ConsistentRead\":true}", 400, DYNAMO_ROWS_VALIDATION,
-       "Consistent reads are not supported on global secondary indexes", "ConsistentRead on a GSI (Scan)"},
+      {"Scan", "{\"TableName\":\"Tbl\",\"IndexName\":\"ix1\",\"ConsistentRead\":true}", 400,
+       DYNAMO_ROWS_VALIDATION, "Consistent reads are not supported on global secondary indexes",
+       "ConsistentRead on a GSI (Scan)"},
   };
   dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
 }
@@ -200,29 +246,32 @@ static void queries_follow_index_order_sparseness_and_projection(void **state) {
   put(f->db, "c1", "o2", "open", "-5", NULL);
   put(f->db, "c2", "o3", "open", "100", "gift");
   put(f->db, "c2", "o4", "shipped", "7", NULL);
-  put(f->db, "c1", "o5", NULL, "1", NULL);       /* not in ByStatus */
-  put(f->db, "c1", "o6", "open", NULL, NULL);    /* no sort key: not in ByStatus or ByTotal */
+  put(f->db, "c1", "o5", NULL, "1", NULL);    /* not in ByStatus */
+  put(f->db, "c1", "o6", "open", NULL, NULL); /* no sort key: not in ByStatus or ByTotal */
   put(f->db, "c3", "o7", "open", "2.50", NULL);
   /* GSI: by total ascending, across partitions; reverse. */
   query_expect(f->db, Q_STATUS("open"), "o2,o7,o1,o3");
-  query_expect(f->db,
-               "{\"TableName\":\"Orders\",\"IndexName\":\"ByStatus\",\"ScanIndexForward\":false,"
-               "\"KeyConditionExpression\":\"#s = :s AND #t BETWEEN :a AND :b\",\"ExpressionAttributeNames\":"
-               "{\"#s\":\"status\",\"#t\":\"total\"},\"ExpressionAttributeValues\":{\":s\":{\"S\":\"open\"},"
-               "\":a\":{\"N\":\"-5\"},\":b\":{\"N\":\"30\"}}}",
-               "o1,o7,o2");
-  query_expect(f->db,
-               "{\"TableName\":\"Orders\",\"IndexName\":\"ByStatus\",\"ScanIndexForward\":false,"
-               "\"KeyConditionExpression\":\"#s = :s AND #t = :a\",\"ExpressionAttributeNames\":"
-               "{\"#s\":\"status\",\"#t\":\"total\"},\"ExpressionAttributeValues\":{\":s\":{\"S\":\"open\"},"
-               "\":a\":{\"N\":\"30\"}}}",
-               "o1");
-  query_expect(f->db,
-               "{\"TableName\":\"Orders\",\"IndexName\":\"ByStatus\","
-               "\"KeyConditionExpression\":\"#s = :s AND #t > :a\",\"ExpressionAttributeNames\":"
-               "{\"#s\":\"status\",\"#t\":\"total\"},\"ExpressionAttributeValues\":{\":s\":{\"S\":\"open\"},"
-               "\":a\":{\"N\":\"2.5\"}}}",
-               "o1,o3");
+  query_expect(
+      f->db,
+      "{\"TableName\":\"Orders\",\"IndexName\":\"ByStatus\",\"ScanIndexForward\":false,"
+      "\"KeyConditionExpression\":\"#s = :s AND #t BETWEEN :a AND :b\",\"ExpressionAttributeNames\":"
+      "{\"#s\":\"status\",\"#t\":\"total\"},\"ExpressionAttributeValues\":{\":s\":{\"S\":\"open\"},"
+      "\":a\":{\"N\":\"-5\"},\":b\":{\"N\":\"30\"}}}",
+      "o1,o7,o2");
+  query_expect(
+      f->db,
+      "{\"TableName\":\"Orders\",\"IndexName\":\"ByStatus\",\"ScanIndexForward\":false,"
+      "\"KeyConditionExpression\":\"#s = :s AND #t = :a\",\"ExpressionAttributeNames\":"
+      "{\"#s\":\"status\",\"#t\":\"total\"},\"ExpressionAttributeValues\":{\":s\":{\"S\":\"open\"},"
+      "\":a\":{\"N\":\"30\"}}}",
+      "o1");
+  query_expect(
+      f->db,
+      "{\"TableName\":\"Orders\",\"IndexName\":\"ByStatus\","
+      "\"KeyConditionExpression\":\"#s = :s AND #t > :a\",\"ExpressionAttributeNames\":"
+      "{\"#s\":\"status\",\"#t\":\"total\"},\"ExpressionAttributeValues\":{\":s\":{\"S\":\"open\"},"
+      "\":a\":{\"N\":\"2.5\"}}}",
+      "o1,o3");
   query_expect(f->db, Q_STATUS("shipped"), "o4");
   /* KEYS_ONLY: table keys and index keys only. */
   resp = dynamo_rows_call_ok(f->db, "Query", Q_STATUS("shipped"));
@@ -240,14 +289,16 @@ static void queries_follow_index_order_sparseness_and_projection(void **state) {
   }
   cJSON_Delete(resp);
   /* LSI (ALL): one partition by total, whole items. */
-  query_expect(f->db,
-               "{\"TableName\":\"Orders\",\"IndexName\":\"ByTotal\",\"ConsistentRead\":true,"
-               "\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{\":p\":{\"S\":\"c1\"}}}",
-               "o2,o5,o1");
-  resp = dynamo_rows_call_ok(f->db, "Query",
-                             "{\"TableName\":\"Orders\",\"IndexName\":\"ByTotal\",\"Select\":\"ALL_PROJECTED_ATTRIBUTES\","
-                             "\"KeyConditionExpression\":\"pk = :p AND #t < :t\",\"ExpressionAttributeNames\":{\"#t\":\"total\"},"
-                             "\"ExpressionAttributeValues\":{\":p\":{\"S\":\"c1\"},\":t\":{\"N\":\"0\"}}}");
+  query_expect(
+      f->db,
+      "{\"TableName\":\"Orders\",\"IndexName\":\"ByTotal\",\"ConsistentRead\":true,"
+      "\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{\":p\":{\"S\":\"c1\"}}}",
+      "o2,o5,o1");
+  resp = dynamo_rows_call_ok(
+      f->db, "Query",
+      "{\"TableName\":\"Orders\",\"IndexName\":\"ByTotal\",\"Select\":\"ALL_PROJECTED_ATTRIBUTES\","
+      "\"KeyConditionExpression\":\"pk = :p AND #t < :t\",\"ExpressionAttributeNames\":{\"#t\":\"total\"},"
+      "\"ExpressionAttributeValues\":{\":p\":{\"S\":\"c1\"},\":t\":{\"N\":\"0\"}}}");
   it = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(resp, "Items"), 0);
   assert_non_null(cJSON_GetObjectItemCaseSensitive(it, "extra"));
   assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(resp, "Items")), 1);
@@ -258,22 +309,31 @@ static void queries_follow_index_order_sparseness_and_projection(void **state) {
   assert_int_equal(count_of(f->db, "Scan", SCAN_INDEX("ByTotal")), 6);
   {
     static const struct dynamo_row rows[] = {
-        {"Query", "{\"TableName\":\"Orders\",\"IndexName\":\"ByStatus\",\"Select\":\"ALL_ATTRIBUTES\","
+        {"Query",
+         "{\"TableName\":\"Orders\",\"IndexName\":\"ByStatus\",\"Select\":\"ALL_ATTRIBUTES\","
          "\"KeyConditionExpression\":\"#s = :s\",\"ExpressionAttributeNames\":{\"#s\":\"status\"},"
-         "\"ExpressionAttributeValues\":{\":s\":{\"S\":\"open\"}}}", 400, DYNAMO_ROWS_VALIDATION,
+         "\"ExpressionAttributeValues\":{\":s\":{\"S\":\"open\"}}}",
+         400, DYNAMO_ROWS_VALIDATION,
          "Select type ALL_ATTRIBUTES is not supported for global secondary index ByStatus because its "
-         "projection type is not ALL", "ALL_ATTRIBUTES on a KEYS_ONLY GSI"},
-        {"Query", "{\"TableName\":\"Orders\",\"Select\":\"ALL_PROJECTED_ATTRIBUTES\","
-         "\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{\":p\":{\"S\":\"c1\"}}}", 400,
-         DYNAMO_ROWS_VALIDATION, "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
+         "projection type is not ALL",
+         "ALL_ATTRIBUTES on a KEYS_ONLY GSI"},
+        {"Query",
+         "{\"TableName\":\"Orders\",\"Select\":\"ALL_PROJECTED_ATTRIBUTES\","
+         "\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{\":p\":{\"S\":\"c1\"}}}",
+         400, DYNAMO_ROWS_VALIDATION,
+         "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
          "ALL_PROJECTED_ATTRIBUTES needs an index"},
-        {"Query", "{\"TableName\":\"Orders\",\"IndexName\":\"ByStatus\",\"KeyConditionExpression\":\"pk = :p\","
-         "\"ExpressionAttributeValues\":{\":p\":{\"S\":\"c1\"}}}", 400, DYNAMO_ROWS_VALIDATION,
-         "Query condition missed key schema element", "the index's key schema"},
-        {"Query", "{\"TableName\":\"Orders\",\"IndexName\":\"ByStatus\",\"KeyConditionExpression\":\"#s = :s\","
+        {"Query",
+         "{\"TableName\":\"Orders\",\"IndexName\":\"ByStatus\",\"KeyConditionExpression\":\"pk = :p\","
+         "\"ExpressionAttributeValues\":{\":p\":{\"S\":\"c1\"}}}",
+         400, DYNAMO_ROWS_VALIDATION, "Query condition missed key schema element",
+         "the index's key schema"},
+        {"Query",
+         "{\"TableName\":\"Orders\",\"IndexName\":\"ByStatus\",\"KeyConditionExpression\":\"#s = :s\","
          "\"ExpressionAttributeNames\":{\"#s\":\"status\"},"
          "\"ExpressionAttributeValues\":{\":s\":{\"S\":\"open\"}},\"ExclusiveStartKey\":{\"pk\":{\"S\":\"c1\"},"
-         "\"sk\":{\"S\":\"o1\"}}}", 400, DYNAMO_ROWS_VALIDATION, "The provided starting key is invalid",
+         "\"sk\":{\"S\":\"o1\"}}}",
+         400, DYNAMO_ROWS_VALIDATION, "The provided starting key is invalid",
          "an index start key needs the index keys"},
     };
     dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
@@ -287,25 +347,28 @@ static void entries_follow_every_kind_of_write(void **state) {
   put(f->db, "c1", "o1", "open", "30", NULL);
   put(f->db, "c1", "o2", "open", "10", NULL);
   /* UpdateItem moves the entry. */
-  cJSON_Delete(dynamo_rows_call_ok(f->db, "UpdateItem",
-                                   "{\"TableName\":\"Orders\",\"Key\":{\"pk\":{\"S\":\"c1\"},\"sk\":{\"S\":\"o1\"}},"
-                                   "\"UpdateExpression\":\"SET #s = :s, #t = :t\",\"ExpressionAttributeNames\":"
-                                   "{\"#s\":\"status\",\"#t\":\"total\"},\"ExpressionAttributeValues\":"
-                                   "{\":s\":{\"S\":\"shipped\"},\":t\":{\"N\":\"5\"}}}"));
+  cJSON_Delete(dynamo_rows_call_ok(
+      f->db, "UpdateItem",
+      "{\"TableName\":\"Orders\",\"Key\":{\"pk\":{\"S\":\"c1\"},\"sk\":{\"S\":\"o1\"}},"
+      "\"UpdateExpression\":\"SET #s = :s, #t = :t\",\"ExpressionAttributeNames\":"
+      "{\"#s\":\"status\",\"#t\":\"total\"},\"ExpressionAttributeValues\":"
+      "{\":s\":{\"S\":\"shipped\"},\":t\":{\"N\":\"5\"}}}"));
   query_expect(f->db, Q_STATUS("open"), "o2");
   query_expect(f->db, Q_STATUS("shipped"), "o1");
   /* Removing an index key drops the entry (sparse). */
-  cJSON_Delete(dynamo_rows_call_ok(f->db, "UpdateItem",
-                                   "{\"TableName\":\"Orders\",\"Key\":{\"pk\":{\"S\":\"c1\"},\"sk\":{\"S\":\"o1\"}},"
-                                   "\"UpdateExpression\":\"REMOVE #s\",\"ExpressionAttributeNames\":{\"#s\":\"status\"}}"));
+  cJSON_Delete(dynamo_rows_call_ok(
+      f->db, "UpdateItem",
+      "{\"TableName\":\"Orders\",\"Key\":{\"pk\":{\"S\":\"c1\"},\"sk\":{\"S\":\"o1\"}},"
+      "\"UpdateExpression\":\"REMOVE #s\",\"ExpressionAttributeNames\":{\"#s\":\"status\"}}"));
   query_expect(f->db, Q_STATUS("shipped"), "");
   /* A PutItem replacing the item replaces the entry. */
   put(f->db, "c1", "o2", "open", "99", "n");
   query_expect(f->db, Q_STATUS("open"), "o2");
   assert_int_equal(count_of(f->db, "Scan", SCAN_INDEX("ByStatus")), 1);
   /* DeleteItem. */
-  cJSON_Delete(dynamo_rows_call_ok(f->db, "DeleteItem",
-                                   "{\"TableName\":\"Orders\",\"Key\":{\"pk\":{\"S\":\"c1\"},\"sk\":{\"S\":\"o2\"}}}"));
+  cJSON_Delete(dynamo_rows_call_ok(
+      f->db, "DeleteItem",
+      "{\"TableName\":\"Orders\",\"Key\":{\"pk\":{\"S\":\"c1\"},\"sk\":{\"S\":\"o2\"}}}"));
   assert_int_equal(count_of(f->db, "Scan", SCAN_INDEX("ByStatus")), 0);
   assert_int_equal(count_of(f->db, "Scan", SCAN_INDEX("ByNote")), 0);
   assert_int_equal(count_of(f->db, "Scan", SCAN_INDEX("ByTotal")), 1); /* o1 still has total 5 */
@@ -340,13 +403,15 @@ static void entries_follow_every_kind_of_write(void **state) {
   }
   query_expect(f->db, Q_STATUS("open"), "t1,b2");
   /* TTL deletion. */
-  cJSON_Delete(dynamo_rows_call_ok(f->db, "UpdateTimeToLive",
-                                   "{\"TableName\":\"Orders\",\"TimeToLiveSpecification\":{\"Enabled\":true,"
-                                   "\"AttributeName\":\"exp\"}}"));
-  cJSON_Delete(dynamo_rows_call_ok(f->db, "UpdateItem",
-                                   "{\"TableName\":\"Orders\",\"Key\":{\"pk\":{\"S\":\"c3\"},\"sk\":{\"S\":\"t1\"}},"
-                                   "\"UpdateExpression\":\"SET #e = :e\",\"ExpressionAttributeNames\":{\"#e\":\"exp\"},"
-                                   "\"ExpressionAttributeValues\":{\":e\":{\"N\":\"1600000000\"}}}"));
+  cJSON_Delete(
+      dynamo_rows_call_ok(f->db, "UpdateTimeToLive",
+                          "{\"TableName\":\"Orders\",\"TimeToLiveSpecification\":{\"Enabled\":true,"
+                          "\"AttributeName\":\"exp\"}}"));
+  cJSON_Delete(dynamo_rows_call_ok(
+      f->db, "UpdateItem",
+      "{\"TableName\":\"Orders\",\"Key\":{\"pk\":{\"S\":\"c3\"},\"sk\":{\"S\":\"t1\"}},"
+      "\"UpdateExpression\":\"SET #e = :e\",\"ExpressionAttributeNames\":{\"#e\":\"exp\"},"
+      "\"ExpressionAttributeValues\":{\":e\":{\"N\":\"1600000000\"}}}"));
   assert_int_equal(dynamo_ttl_sweep(f->db, 1700000000LL, 0), 1);
   query_expect(f->db, Q_STATUS("open"), "b2");
   assert_int_equal(count_of(f->db, "Scan", SCAN_INDEX("ByTotal")), 1);
@@ -367,17 +432,19 @@ static void paging_through_an_index_returns_every_item_once(void **state) {
   }
   for (;;) {
     cJSON *resp, *it, *last;
-    snprintf(req, sizeof(req),
-             "{\"TableName\":\"Orders\",\"IndexName\":\"ByStatus\",\"Limit\":2,\"KeyConditionExpression\":\"#s = :s\","
-             "\"ExpressionAttributeNames\":{\"#s\":\"status\"},\"ExpressionAttributeValues\":{\":s\":{\"S\":\"open\"}}"
-             "%s%s}",
-             lek ? ",\"ExclusiveStartKey\":" : "", lek ? lek : "");
+    snprintf(
+        req, sizeof(req),
+        "{\"TableName\":\"Orders\",\"IndexName\":\"ByStatus\",\"Limit\":2,\"KeyConditionExpression\":\"#s = :s\","
+        "\"ExpressionAttributeNames\":{\"#s\":\"status\"},\"ExpressionAttributeValues\":{\":s\":{\"S\":\"open\"}}"
+        "%s%s}",
+        lek ? ",\"ExclusiveStartKey\":" : "", lek ? lek : "");
     cJSON_free(lek);
     lek = NULL;
     resp = dynamo_rows_call_ok(f->db, "Query", req);
     pages++;
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(resp, "Items")) {
-      int c = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(it, "sk"), "S")->valuestring[0];
+      int c = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(it, "sk"), "S")
+                  ->valuestring[0];
       assert_int_equal(seen[c - 'a'], 0);
       seen[c - 'a'] = 1;
       total++;
@@ -401,7 +468,8 @@ static void paging_through_an_index_returns_every_item_once(void **state) {
   total = pages = 0;
   for (;;) {
     cJSON *resp, *last;
-    snprintf(req, sizeof(req), "{\"TableName\":\"Orders\",\"IndexName\":\"ByTotal\",\"Limit\":4%s%s}",
+    snprintf(req, sizeof(req),
+             "{\"TableName\":\"Orders\",\"IndexName\":\"ByTotal\",\"Limit\":4%s%s}",
              lek ? ",\"ExclusiveStartKey\":" : "", lek ? lek : "");
     cJSON_free(lek);
     lek = NULL;
@@ -436,8 +504,8 @@ static double index_number(struct dynamo *db, const char *list, const char *memb
 }
 
 static int records_of_table(struct dynamo *db, uint32_t id) {
-  unsigned char p[4] = {(unsigned char)(id >> 24), (unsigned char)(id >> 16), (unsigned char)(id >> 8),
-                        (unsigned char)id};
+  unsigned char p[4] = {(unsigned char)(id >> 24), (unsigned char)(id >> 16),
+                        (unsigned char)(id >> 8), (unsigned char)id};
   struct store_txn *t;
   struct store_cursor *c;
   const void *k, *v;
@@ -456,23 +524,30 @@ static int records_of_table(struct dynamo *db, uint32_t id) {
 static void update_table_creates_and_deletes_gsis(void **state) {
   struct dynamo_fixture *f = *state;
   static const char create_plain[] =
-      "{\"TableName\":\"Orders\",\"BillingMode\":\"PAY_PER_REQUEST\",\"AttributeDefinitions\":["
-      AD("pk", "S") "," AD("sk", "S") "],\"KeySchema\":[" KS("pk", "HASH") "," KS("sk", "RANGE") "]}";
+      "{\"TableName\":\"Orders\",\"BillingMode\":\"PAY_PER_REQUEST\",\"AttributeDefinitions\":[" AD(
+          "pk", "S") "," AD("sk", "S") "],\"KeySchema\":[" KS("pk", "HASH") "," KS("sk",
+                                                                                   "RANGE") "]}";
   static const char add_gsi[] =
-      "{\"TableName\":\"Orders\",\"AttributeDefinitions\":[" AD("status", "S") "," AD("total", "N") "],"
-      "\"GlobalSecondaryIndexUpdates\":[{\"Create\":{\"IndexName\":\"ByStatus\",\"KeySchema\":["
-      KS("status", "HASH") "," KS("total", "RANGE") "],\"Projection\":{\"ProjectionType\":\"ALL\"}}}]}";
+      "{\"TableName\":\"Orders\",\"AttributeDefinitions\":[" AD("status", "S") "," AD(
+          "total",
+          "N") "],"
+               "\"GlobalSecondaryIndexUpdates\":[{\"Create\":{\"IndexName\":\"ByStatus\",\"KeySchema\":[" KS(
+                   "status",
+                   "HASH") "," KS("total",
+                                  "RANGE") "],\"Projection\":{\"ProjectionType\":\"ALL\"}}}]}";
   static const struct dynamo_row rows[] = {
       {"UpdateTable",
        "{\"TableName\":\"Orders\",\"GlobalSecondaryIndexUpdates\":[{\"Delete\":{\"IndexName\":\"abc\"}},"
-       "{\"Delete\":{\"IndexName\":\"abd\"}}]}", 400, "com.amazonaws.dynamodb.v20120810#LimitExceededException",
+       "{\"Delete\":{\"IndexName\":\"abd\"}}]}",
+       400, "com.amazonaws.dynamodb.v20120810#LimitExceededException",
        "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table",
        "one index change per call"},
-      {"UpdateTable", "{\"TableName\":\"Orders\",\"GlobalSecondaryIndexUpdates\":[{\"Delete\":{\"IndexName\":\"abc\"}}]}",
+      {"UpdateTable",
+       "{\"TableName\":\"Orders\",\"GlobalSecondaryIndexUpdates\":[{\"Delete\":{\"IndexName\":\"abc\"}}]}",
        400, DYNAMO_ROWS_NOT_FOUND, NULL, "deleting a missing index"},
       {"UpdateTable", add_gsi, 200, NULL, "\"IndexName\":\"ByStatus\"", "create with backfill"},
-      {"UpdateTable", add_gsi, 400, DYNAMO_ROWS_VALIDATION, "Attempting to create an index which already exists",
-       "creating it twice"},
+      {"UpdateTable", add_gsi, 400, DYNAMO_ROWS_VALIDATION,
+       "Attempting to create an index which already exists", "creating it twice"},
   };
 
   cJSON_Delete(dynamo_rows_call_ok(f->db, "CreateTable", create_plain));
@@ -487,9 +562,10 @@ static void update_table_creates_and_deletes_gsis(void **state) {
   put(f->db, "c3", "o4", "open", "20", NULL);
   query_expect(f->db, Q_STATUS("open"), "o2,o4,o1");
   assert_int_equal(records_of_table(f->db, 1), 4 + 3);
-  cJSON_Delete(dynamo_rows_call_ok(f->db, "UpdateTable",
-                                   "{\"TableName\":\"Orders\",\"GlobalSecondaryIndexUpdates\":[{\"Delete\":"
-                                   "{\"IndexName\":\"ByStatus\"}}]}"));
+  cJSON_Delete(
+      dynamo_rows_call_ok(f->db, "UpdateTable",
+                          "{\"TableName\":\"Orders\",\"GlobalSecondaryIndexUpdates\":[{\"Delete\":"
+                          "{\"IndexName\":\"ByStatus\"}}]}"));
   assert_int_equal((int)index_number(f->db, "GlobalSecondaryIndexes", "ItemCount"), -1);
   assert_int_equal(records_of_table(f->db, 1), 4);
   {
@@ -507,8 +583,10 @@ static void describe_and_delete_table(void **state) {
 
   resp = dynamo_rows_call_ok(f->db, "CreateTable", create_orders);
   d = cJSON_GetObjectItemCaseSensitive(resp, "TableDescription");
-  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "GlobalSecondaryIndexes")), 2);
-  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "LocalSecondaryIndexes")), 1);
+  assert_int_equal(
+      cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "GlobalSecondaryIndexes")), 2);
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "LocalSecondaryIndexes")),
+                   1);
   {
     char *text = cJSON_PrintUnformatted(d);
     assert_null(strstr(text, "WsgwSpace"));
@@ -543,12 +621,14 @@ static void lsi_fetch_and_reverse_edges(void **state) {
 
   cJSON_Delete(dynamo_rows_call_ok(
       f->db, "CreateTable",
+      // clang-format off
       "{\"TableName\":\"Logs\",\"BillingMode\":\"PAY_PER_REQUEST\",\"AttributeDefinitions\":[" AD("pk", "B") ","
       AD("sk", "S") "," AD("ls", "S") "," AD("g", "S") "],\"KeySchema\":[" KS("pk", "HASH") "," KS("sk", "RANGE") "],"
       "\"LocalSecondaryIndexes\":[{\"IndexName\":\"ByLs\",\"KeySchema\":[" KS("pk", "HASH") "," KS("ls", "RANGE") "],"
       "\"Projection\":{\"ProjectionType\":\"KEYS_ONLY\"}}],"
       "\"GlobalSecondaryIndexes\":[{\"IndexName\":\"ByG\",\"KeySchema\":[" KS("g", "HASH") "," KS("ls", "RANGE") "],"
       "\"Projection\":{\"ProjectionType\":\"ALL\"}}]}"));
+  // clang-format on
   cJSON_Delete(dynamo_rows_call_ok(
       f->db, "PutItem",
       "{\"TableName\":\"Logs\",\"Item\":{\"pk\":{\"B\":\"/wE=\"},\"sk\":{\"S\":\"a\"},\"ls\":{\"S\":\"x\"},"
@@ -557,17 +637,19 @@ static void lsi_fetch_and_reverse_edges(void **state) {
       f->db, "PutItem",
       "{\"TableName\":\"Logs\",\"Item\":{\"pk\":{\"B\":\"/wE=\"},\"sk\":{\"S\":\"b\"},\"ls\":{\"S\":\"xy\"},"
       "\"g\":{\"S\":\"G\"}}}"));
-  resp = dynamo_rows_call_ok(f->db, "Query",
-                             "{\"TableName\":\"Logs\",\"IndexName\":\"ByLs\",\"Select\":\"ALL_ATTRIBUTES\","
-                             "\"KeyConditionExpression\":\"pk = :p AND ls = :l\",\"ExpressionAttributeValues\":"
-                             "{\":p\":{\"B\":\"/wE=\"},\":l\":{\"S\":\"x\"}}}");
+  resp = dynamo_rows_call_ok(
+      f->db, "Query",
+      "{\"TableName\":\"Logs\",\"IndexName\":\"ByLs\",\"Select\":\"ALL_ATTRIBUTES\","
+      "\"KeyConditionExpression\":\"pk = :p AND ls = :l\",\"ExpressionAttributeValues\":"
+      "{\":p\":{\"B\":\"/wE=\"},\":l\":{\"S\":\"x\"}}}");
   it = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(resp, "Items"), 0);
   assert_non_null(cJSON_GetObjectItemCaseSensitive(it, "body"));
   cJSON_Delete(resp);
-  resp = dynamo_rows_call_ok(f->db, "Query",
-                             "{\"TableName\":\"Logs\",\"IndexName\":\"ByLs\","
-                             "\"KeyConditionExpression\":\"pk = :p AND ls = :l\",\"ExpressionAttributeValues\":"
-                             "{\":p\":{\"B\":\"/wE=\"},\":l\":{\"S\":\"x\"}}}");
+  resp = dynamo_rows_call_ok(
+      f->db, "Query",
+      "{\"TableName\":\"Logs\",\"IndexName\":\"ByLs\","
+      "\"KeyConditionExpression\":\"pk = :p AND ls = :l\",\"ExpressionAttributeValues\":"
+      "{\":p\":{\"B\":\"/wE=\"},\":l\":{\"S\":\"x\"}}}");
   it = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(resp, "Items"), 0);
   assert_null(cJSON_GetObjectItemCaseSensitive(it, "body"));
   cJSON_Delete(resp);
@@ -581,11 +663,12 @@ static void lsi_fetch_and_reverse_edges(void **state) {
                "\"KeyConditionExpression\":\"g = :g AND ls <= :l\",\"ExpressionAttributeValues\":"
                "{\":g\":{\"S\":\"G\"},\":l\":{\"S\":\"xy\"}}}",
                "b,a");
-  query_expect(f->db,
-               "{\"TableName\":\"Logs\",\"IndexName\":\"ByG\",\"ScanIndexForward\":false,"
-               "\"KeyConditionExpression\":\"g = :g AND begins_with(ls, :l)\",\"ExpressionAttributeValues\":"
-               "{\":g\":{\"S\":\"G\"},\":l\":{\"S\":\"x\"}}}",
-               "b,a");
+  query_expect(
+      f->db,
+      "{\"TableName\":\"Logs\",\"IndexName\":\"ByG\",\"ScanIndexForward\":false,"
+      "\"KeyConditionExpression\":\"g = :g AND begins_with(ls, :l)\",\"ExpressionAttributeValues\":"
+      "{\":g\":{\"S\":\"G\"},\":l\":{\"S\":\"x\"}}}",
+      "b,a");
   query_expect(f->db,
                "{\"TableName\":\"Logs\",\"IndexName\":\"ByG\","
                "\"KeyConditionExpression\":\"g = :g AND ls > :l\",\"ExpressionAttributeValues\":"
@@ -595,15 +678,20 @@ static void lsi_fetch_and_reverse_edges(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(create_table_validates_indexes, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(queries_follow_index_order_sparseness_and_projection, dynamo_rows_setup,
+      cmocka_unit_test_setup_teardown(create_table_validates_indexes, dynamo_rows_setup,
                                       dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(entries_follow_every_kind_of_write, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(paging_through_an_index_returns_every_item_once, dynamo_rows_setup,
+      cmocka_unit_test_setup_teardown(queries_follow_index_order_sparseness_and_projection,
+                                      dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(entries_follow_every_kind_of_write, dynamo_rows_setup,
                                       dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(update_table_creates_and_deletes_gsis, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(describe_and_delete_table, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(lsi_fetch_and_reverse_edges, dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(paging_through_an_index_returns_every_item_once,
+                                      dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(update_table_creates_and_deletes_gsis, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(describe_and_delete_table, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(lsi_fetch_and_reverse_edges, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
   };
   return cmocka_run_group_tests_name("dynamo_indexes", tests, NULL, NULL);
 }

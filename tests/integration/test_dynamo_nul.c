@@ -61,7 +61,8 @@ static cJSON *nul_handler(const cJSON *event, struct wsgw_ctx *ctx) {
     cJSON_AddStringToObject(cJSON_AddObjectToObject(item, "id"), "S", "h\xC0\x80i");
     if (wsgw_dynamodb(ctx, "GetItem", req, &resp) == 200) {
       v = cJSON_GetObjectItemCaseSensitive(
-          cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(resp, "Item"), "v"), "S");
+          cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(resp, "Item"), "v"),
+          "S");
       good = cJSON_IsString(v) && strcmp(v->valuestring, "w\xC0\x80") == 0;
     }
   }
@@ -169,17 +170,20 @@ static void keys_that_differ_after_a_nul_are_two_items(void **state) {
   struct wsgw_kit_emu *f = *state;
   char *body;
 
-  call_ok(f, "PutItem", "{\"TableName\":\"Tnul\",\"Item\":{\"id\":{\"S\":\"k\\u0000A\"},\"v\":{\"S\":\"one\"}}}");
-  call_ok(f, "PutItem", "{\"TableName\":\"Tnul\",\"Item\":{\"id\":{\"S\":\"k\\u0000B\"},\"v\":{\"S\":\"two\"}}}");
+  call_ok(f, "PutItem",
+          "{\"TableName\":\"Tnul\",\"Item\":{\"id\":{\"S\":\"k\\u0000A\"},\"v\":{\"S\":\"one\"}}}");
+  call_ok(f, "PutItem",
+          "{\"TableName\":\"Tnul\",\"Item\":{\"id\":{\"S\":\"k\\u0000B\"},\"v\":{\"S\":\"two\"}}}");
   /* The fast path: the stored JSON text, answered as it is. */
   expect_body(f, "GetItem", "{\"TableName\":\"Tnul\",\"Key\":{\"id\":{\"S\":\"k\\u0000A\"}}}",
               "{\"Item\":{\"id\":{\"S\":\"k\\u0000A\"},\"v\":{\"S\":\"one\"}}}");
   expect_body(f, "GetItem", "{\"TableName\":\"Tnul\",\"Key\":{\"id\":{\"S\":\"k\\u0000B\"}}}",
               "{\"Item\":{\"id\":{\"S\":\"k\\u0000B\"},\"v\":{\"S\":\"two\"}}}");
   /* The parsed path (a projection). */
-  expect_body(f, "GetItem",
-              "{\"TableName\":\"Tnul\",\"Key\":{\"id\":{\"S\":\"k\\u0000A\"}},\"ProjectionExpression\":\"id\"}",
-              "{\"Item\":{\"id\":{\"S\":\"k\\u0000A\"}}}");
+  expect_body(
+      f, "GetItem",
+      "{\"TableName\":\"Tnul\",\"Key\":{\"id\":{\"S\":\"k\\u0000A\"}},\"ProjectionExpression\":\"id\"}",
+      "{\"Item\":{\"id\":{\"S\":\"k\\u0000A\"}}}");
   /* "k" alone is a third key, not stored. */
   expect_body(f, "GetItem", "{\"TableName\":\"Tnul\",\"Key\":{\"id\":{\"S\":\"k\"}}}", "{}");
   body = call(f, "Scan", "{\"TableName\":\"Tnul\"}", 200);
@@ -188,7 +192,8 @@ static void keys_that_differ_after_a_nul_are_two_items(void **state) {
   free(body);
   /* DeleteItem removes exactly one of them. */
   call_ok(f, "DeleteItem", "{\"TableName\":\"Tnul\",\"Key\":{\"id\":{\"S\":\"k\\u0000A\"}}}");
-  expect_body(f, "GetItem", "{\"TableName\":\"Tnul\",\"Key\":{\"id\":{\"S\":\"k\\u0000A\"}}}", "{}");
+  expect_body(f, "GetItem", "{\"TableName\":\"Tnul\",\"Key\":{\"id\":{\"S\":\"k\\u0000A\"}}}",
+              "{}");
   expect_body(f, "GetItem", "{\"TableName\":\"Tnul\",\"Key\":{\"id\":{\"S\":\"k\\u0000B\"}}}",
               "{\"Item\":{\"id\":{\"S\":\"k\\u0000B\"},\"v\":{\"S\":\"two\"}}}");
 }
@@ -196,17 +201,20 @@ static void keys_that_differ_after_a_nul_are_two_items(void **state) {
 static void an_attribute_name_with_a_nul_is_distinct_from_its_prefix(void **state) {
   struct wsgw_kit_emu *f = *state;
 
-  call_ok(f, "PutItem",
-          "{\"TableName\":\"Tnul\",\"Item\":{\"id\":{\"S\":\"names\"},"
-          "\"a\\u0000b\":{\"S\":\"x\"},\"a\":{\"S\":\"y\"},\"m\":{\"M\":{\"c\\u0000\":{\"N\":\"1\"}}}}}");
-  expect_body(f, "GetItem", "{\"TableName\":\"Tnul\",\"Key\":{\"id\":{\"S\":\"names\"}},\"ConsistentRead\":true}",
+  call_ok(
+      f, "PutItem",
+      "{\"TableName\":\"Tnul\",\"Item\":{\"id\":{\"S\":\"names\"},"
+      "\"a\\u0000b\":{\"S\":\"x\"},\"a\":{\"S\":\"y\"},\"m\":{\"M\":{\"c\\u0000\":{\"N\":\"1\"}}}}}");
+  expect_body(f, "GetItem",
+              "{\"TableName\":\"Tnul\",\"Key\":{\"id\":{\"S\":\"names\"}},\"ConsistentRead\":true}",
               "{\"Item\":{\"id\":{\"S\":\"names\"},\"a\\u0000b\":{\"S\":\"x\"},\"a\":{\"S\":\"y\"},"
               "\"m\":{\"M\":{\"c\\u0000\":{\"N\":\"1\"}}}}}");
   /* A projection by placeholder picks the name with the NUL only. */
-  expect_body(f, "GetItem",
-              "{\"TableName\":\"Tnul\",\"Key\":{\"id\":{\"S\":\"names\"}},\"ProjectionExpression\":\"#n\","
-              "\"ExpressionAttributeNames\":{\"#n\":\"a\\u0000b\"}}",
-              "{\"Item\":{\"a\\u0000b\":{\"S\":\"x\"}}}");
+  expect_body(
+      f, "GetItem",
+      "{\"TableName\":\"Tnul\",\"Key\":{\"id\":{\"S\":\"names\"}},\"ProjectionExpression\":\"#n\","
+      "\"ExpressionAttributeNames\":{\"#n\":\"a\\u0000b\"}}",
+      "{\"Item\":{\"a\\u0000b\":{\"S\":\"x\"}}}");
 }
 
 /* A condition on the item {"id": "expr", "f<NUL>g": "v<NUL>w"}, its values
@@ -240,18 +248,20 @@ static void expression_names_and_values_keep_their_nuls(void **state) {
   char req[1024];
   size_t i;
 
-  expect_body(f, "UpdateItem",
-              "{\"TableName\":\"Tnul\",\"Key\":{\"id\":{\"S\":\"expr\"}},\"UpdateExpression\":\"SET #n = :v\","
-              "\"ExpressionAttributeNames\":{\"#n\":\"f\\u0000g\"},"
-              "\"ExpressionAttributeValues\":{\":v\":{\"S\":\"v\\u0000w\"}},\"ReturnValues\":\"ALL_NEW\"}",
-              "{\"Attributes\":{\"f\\u0000g\":{\"S\":\"v\\u0000w\"},\"id\":{\"S\":\"expr\"}}}");
+  expect_body(
+      f, "UpdateItem",
+      "{\"TableName\":\"Tnul\",\"Key\":{\"id\":{\"S\":\"expr\"}},\"UpdateExpression\":\"SET #n = :v\","
+      "\"ExpressionAttributeNames\":{\"#n\":\"f\\u0000g\"},"
+      "\"ExpressionAttributeValues\":{\":v\":{\"S\":\"v\\u0000w\"}},\"ReturnValues\":\"ALL_NEW\"}",
+      "{\"Attributes\":{\"f\\u0000g\":{\"S\":\"v\\u0000w\"},\"id\":{\"S\":\"expr\"}}}");
   for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
     char *body;
-    snprintf(req, sizeof(req),
-             "{\"TableName\":\"Tnul\",\"Key\":{\"id\":{\"S\":\"expr\"}},\"ConditionExpression\":\"%s\","
-             "\"UpdateExpression\":\"SET c = :c\",\"ExpressionAttributeNames\":{\"#n\":\"f\\u0000g\"},"
-             "\"ExpressionAttributeValues\":{\":c\":{\"N\":\"1\"},%s}}",
-             rows[i].condition, rows[i].values);
+    snprintf(
+        req, sizeof(req),
+        "{\"TableName\":\"Tnul\",\"Key\":{\"id\":{\"S\":\"expr\"}},\"ConditionExpression\":\"%s\","
+        "\"UpdateExpression\":\"SET c = :c\",\"ExpressionAttributeNames\":{\"#n\":\"f\\u0000g\"},"
+        "\"ExpressionAttributeValues\":{\":c\":{\"N\":\"1\"},%s}}",
+        rows[i].condition, rows[i].values);
     body = call(f, "UpdateItem", req, rows[i].holds ? 200 : 400);
     snprintf(shown, sizeof(shown), "%s", body);
     free(body);
@@ -260,10 +270,11 @@ static void expression_names_and_values_keep_their_nuls(void **state) {
                rows[i].values, shown);
   }
   /* The name f<NUL>g is not f: f is still absent. */
-  expect_body(f, "GetItem",
-              "{\"TableName\":\"Tnul\",\"Key\":{\"id\":{\"S\":\"expr\"}},\"ProjectionExpression\":\"f, #n\","
-              "\"ExpressionAttributeNames\":{\"#n\":\"f\\u0000g\"}}",
-              "{\"Item\":{\"f\\u0000g\":{\"S\":\"v\\u0000w\"}}}");
+  expect_body(
+      f, "GetItem",
+      "{\"TableName\":\"Tnul\",\"Key\":{\"id\":{\"S\":\"expr\"}},\"ProjectionExpression\":\"f, #n\","
+      "\"ExpressionAttributeNames\":{\"#n\":\"f\\u0000g\"}}",
+      "{\"Item\":{\"f\\u0000g\":{\"S\":\"v\\u0000w\"}}}");
 }
 
 /* A Query of partition "p" of table Qnul: its raw body. */
@@ -283,15 +294,15 @@ static void a_nul_sorts_before_every_other_byte_in_sort_keys(void **state) {
   /* Sort keys as sent, in UTF-8 byte order ("a" < "a\0" < "a\0b" < "a\1" < "b"). */
   static const char *const keys[] = {"a", "a\\u0000", "a\\u0000b", "a\\u0001", "b"};
   static const char *const ascending[] = {
-      "\"sk\":{\"S\":\"a\"}", "\"sk\":{\"S\":\"a\\u0000\"}", "\"sk\":{\"S\":\"a\\u0000b\"}",
-      "\"sk\":{\"S\":\"a\\u0001\"}", "\"sk\":{\"S\":\"b\"}", NULL};
+      "\"sk\":{\"S\":\"a\"}",        "\"sk\":{\"S\":\"a\\u0000\"}", "\"sk\":{\"S\":\"a\\u0000b\"}",
+      "\"sk\":{\"S\":\"a\\u0001\"}", "\"sk\":{\"S\":\"b\"}",        NULL};
   static const char *const descending[] = {
-      "\"sk\":{\"S\":\"b\"}", "\"sk\":{\"S\":\"a\\u0001\"}", "\"sk\":{\"S\":\"a\\u0000b\"}",
-      "\"sk\":{\"S\":\"a\\u0000\"}", "\"sk\":{\"S\":\"a\"}", NULL};
-  static const char *const below_a1[] = {
-      "\"sk\":{\"S\":\"a\"}", "\"sk\":{\"S\":\"a\\u0000\"}", "\"sk\":{\"S\":\"a\\u0000b\"}", NULL};
-  static const char *const after_nul[] = {
-      "\"sk\":{\"S\":\"a\\u0000\"}", "\"sk\":{\"S\":\"a\\u0000b\"}", NULL};
+      "\"sk\":{\"S\":\"b\"}",        "\"sk\":{\"S\":\"a\\u0001\"}", "\"sk\":{\"S\":\"a\\u0000b\"}",
+      "\"sk\":{\"S\":\"a\\u0000\"}", "\"sk\":{\"S\":\"a\"}",        NULL};
+  static const char *const below_a1[] = {"\"sk\":{\"S\":\"a\"}", "\"sk\":{\"S\":\"a\\u0000\"}",
+                                         "\"sk\":{\"S\":\"a\\u0000b\"}", NULL};
+  static const char *const after_nul[] = {"\"sk\":{\"S\":\"a\\u0000\"}",
+                                          "\"sk\":{\"S\":\"a\\u0000b\"}", NULL};
   char req[512], *body;
   size_t i;
 
@@ -382,14 +393,18 @@ static void a_raw_c0_byte_is_refused_and_an_escaped_backslash_is_no_nul(void **s
 
   /* C0 80 is how wsgw holds U+0000 inside; from a client it is invalid
    * UTF-8 and must not alias "r\u0000". */
-  body = call(f, "PutItem", "{\"TableName\":\"Tnul\",\"Item\":{\"id\":{\"S\":\"r\xC0\x80\"}}}", 400);
+  body = call(f, "PutItem", "{\"TableName\":\"Tnul\",\"Item\":{\"id\":{\"S\":\"r\xC0\x80\"}}}",
+              400);
   assert_non_null(strstr(body, "SerializationException"));
   free(body);
-  body = call(f, "PutItem", "{\"TableName\":\"Tnul\",\"Item\":{\"id\":{\"S\":\"r\xC1\xBF\"}}}", 400);
+  body = call(f, "PutItem", "{\"TableName\":\"Tnul\",\"Item\":{\"id\":{\"S\":\"r\xC1\xBF\"}}}",
+              400);
   assert_non_null(strstr(body, "SerializationException"));
   free(body);
   /* "\\u0000" is a backslash and "u0000", six characters. */
-  call_ok(f, "PutItem", "{\"TableName\":\"Tnul\",\"Item\":{\"id\":{\"S\":\"bs\"},\"v\":{\"S\":\"x\\\\u0000y\"}}}");
+  call_ok(
+      f, "PutItem",
+      "{\"TableName\":\"Tnul\",\"Item\":{\"id\":{\"S\":\"bs\"},\"v\":{\"S\":\"x\\\\u0000y\"}}}");
   expect_body(f, "GetItem", "{\"TableName\":\"Tnul\",\"Key\":{\"id\":{\"S\":\"bs\"}}}",
               "{\"Item\":{\"id\":{\"S\":\"bs\"},\"v\":{\"S\":\"x\\\\u0000y\"}}}");
 }

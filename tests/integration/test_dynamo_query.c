@@ -38,7 +38,6 @@ struct order_row {
   const char *reason;
 };
 
-
 static void put(struct dynamo *db, const char *request) {
   cJSON_Delete(dynamo_rows_call_ok(db, "PutItem", request));
 }
@@ -74,8 +73,8 @@ static void run_order_rows(struct dynamo *db, const struct order_row *rows, size
     join_keys(resp, "sk", got, sizeof(got));
     if (strcmp(got, rows[i].expect) != 0) {
       cJSON_Delete(resp);
-      fail_msg("row %zu: %s\n  request: %s\n  expected [%s]\n  got      [%s]", i, rows[i].reason, req,
-               rows[i].expect, got);
+      fail_msg("row %zu: %s\n  request: %s\n  expected [%s]\n  got      [%s]", i, rows[i].reason,
+               req, rows[i].expect, got);
     }
     /* Count matches the items returned. */
     assert_int_equal(cJSON_GetObjectItemCaseSensitive(resp, "Count")->valueint,
@@ -84,22 +83,23 @@ static void run_order_rows(struct dynamo *db, const struct order_row *rows, size
   }
 }
 
-
 static void create_table(struct dynamo *db, const char *name, char hash_type, char range_type) {
   char req[1024];
 
   if (range_type)
-    snprintf(req, sizeof(req),
-             "{\"TableName\":\"%s\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"%c\"},"
-             "{\"AttributeName\":\"sk\",\"AttributeType\":\"%c\"}],\"KeySchema\":[{\"AttributeName\":\"pk\","
-             "\"KeyType\":\"HASH\"},{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}],"
-             "\"BillingMode\":\"PAY_PER_REQUEST\"}",
-             name, hash_type, range_type);
+    snprintf(
+        req, sizeof(req),
+        "{\"TableName\":\"%s\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"%c\"},"
+        "{\"AttributeName\":\"sk\",\"AttributeType\":\"%c\"}],\"KeySchema\":[{\"AttributeName\":\"pk\","
+        "\"KeyType\":\"HASH\"},{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}],"
+        "\"BillingMode\":\"PAY_PER_REQUEST\"}",
+        name, hash_type, range_type);
   else
-    snprintf(req, sizeof(req),
-             "{\"TableName\":\"%s\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"%c\"}],"
-             "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}",
-             name, hash_type);
+    snprintf(
+        req, sizeof(req),
+        "{\"TableName\":\"%s\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"%c\"}],"
+        "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}",
+        name, hash_type);
   cJSON_Delete(dynamo_rows_call_ok(db, "CreateTable", req));
 }
 
@@ -113,9 +113,10 @@ static void fill_numbers(struct dynamo *db) {
 
   create_table(db, "Nums", 'S', 'N');
   for (i = 0; i < sizeof(spellings) / sizeof(spellings[0]); i++) {
-    snprintf(req, sizeof(req),
-             "{\"TableName\":\"Nums\",\"Item\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"%s\"},\"v\":{\"N\":\"%zu\"}}}",
-             spellings[i], i % 2);
+    snprintf(
+        req, sizeof(req),
+        "{\"TableName\":\"Nums\",\"Item\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"%s\"},\"v\":{\"N\":\"%zu\"}}}",
+        spellings[i], i % 2);
     put(db, req);
   }
   put(db, "{\"TableName\":\"Nums\",\"Item\":{\"pk\":{\"S\":\"q\"},\"sk\":{\"N\":\"5\"}}}");
@@ -128,26 +129,34 @@ static void number_sort_keys_order_numerically_with_every_operator(void **state)
   static const struct order_row rows[] = {
       {"Nums", "pk = :p", P, 1, "-10,-1.5,0,2.5,10,100", "whole partition, numeric order"},
       {"Nums", "pk = :p", P, 0, "100,10,2.5,0,-1.5,-10", "ScanIndexForward false reverses"},
-      {"Nums", "pk = :p AND sk = :v", P ",\":v\":{\"N\":\"10.000\"}", 1, "10", "= matches 1e1 spelled 10.000"},
+      {"Nums", "pk = :p AND sk = :v", P ",\":v\":{\"N\":\"10.000\"}", 1, "10",
+       "= matches 1e1 spelled 10.000"},
       {"Nums", "pk = :p AND sk = :v", P ",\":v\":{\"N\":\"-0\"}", 0, "0", "= zero, reverse"},
       {"Nums", "pk = :p AND sk = :v", P ",\":v\":{\"N\":\"3\"}", 1, "", "= with no match"},
       {"Nums", "pk = :p AND sk < :v", P ",\":v\":{\"N\":\"2.5\"}", 1, "-10,-1.5,0", "<"},
-      {"Nums", "pk = :p AND sk < :v", P ",\":v\":{\"N\":\"2.5\"}", 0, "0,-1.5,-10", "< reverse (seek)"},
+      {"Nums", "pk = :p AND sk < :v", P ",\":v\":{\"N\":\"2.5\"}", 0, "0,-1.5,-10",
+       "< reverse (seek)"},
       {"Nums", "pk = :p AND sk <= :v", P ",\":v\":{\"N\":\"2.5\"}", 1, "-10,-1.5,0,2.5", "<="},
-      {"Nums", "pk = :p AND sk <= :v", P ",\":v\":{\"N\":\"25e-1\"}", 0, "2.5,0,-1.5,-10", "<= reverse"},
-      {"Nums", "pk = :p AND sk > :v", P ",\":v\":{\"N\":\"-1.5\"}", 1, "0,2.5,10,100", "> a negative"},
+      {"Nums", "pk = :p AND sk <= :v", P ",\":v\":{\"N\":\"25e-1\"}", 0, "2.5,0,-1.5,-10",
+       "<= reverse"},
+      {"Nums", "pk = :p AND sk > :v", P ",\":v\":{\"N\":\"-1.5\"}", 1, "0,2.5,10,100",
+       "> a negative"},
       {"Nums", "pk = :p AND sk > :v", P ",\":v\":{\"N\":\"-1.5\"}", 0, "100,10,2.5,0", "> reverse"},
-      {"Nums", "pk = :p AND sk >= :v", P ",\":v\":{\"N\":\"-1.5\"}", 1, "-1.5,0,2.5,10,100", ">= includes the bound"},
+      {"Nums", "pk = :p AND sk >= :v", P ",\":v\":{\"N\":\"-1.5\"}", 1, "-1.5,0,2.5,10,100",
+       ">= includes the bound"},
       {"Nums", "pk = :p AND sk >= :v", P ",\":v\":{\"N\":\"0\"}", 1, "0,2.5,10,100", ">= zero"},
-      {"Nums", "pk = :p AND sk >= :v", P ",\":v\":{\"N\":\"-5\"}", 0, "100,10,2.5,0,-1.5", ">= reverse"},
+      {"Nums", "pk = :p AND sk >= :v", P ",\":v\":{\"N\":\"-5\"}", 0, "100,10,2.5,0,-1.5",
+       ">= reverse"},
       {"Nums", "pk = :p AND sk >= :v", P ",\":v\":{\"N\":\"1000\"}", 1, "", ">= above everything"},
-      {"Nums", "pk = :p AND sk BETWEEN :a AND :b", P ",\":a\":{\"N\":\"-1.5\"},\":b\":{\"N\":\"1E1\"}", 1,
-       "-1.5,0,2.5,10", "BETWEEN is inclusive at both ends"},
-      {"Nums", "pk = :p AND sk BETWEEN :a AND :b", P ",\":a\":{\"N\":\"-1.5\"},\":b\":{\"N\":\"1E1\"}", 0,
-       "10,2.5,0,-1.5", "BETWEEN reverse"},
-      {"Nums", "pk = :p AND sk BETWEEN :a AND :b", P ",\":a\":{\"N\":\"-100\"},\":b\":{\"N\":\"-2\"}", 1,
-       "-10", "BETWEEN among negatives"},
-      {"Nums", ":v > sk AND pk = :p", P ",\":v\":{\"N\":\"0\"}", 1, "-10,-1.5", "value first: :v > sk is sk < :v"},
+      {"Nums", "pk = :p AND sk BETWEEN :a AND :b",
+       P ",\":a\":{\"N\":\"-1.5\"},\":b\":{\"N\":\"1E1\"}", 1, "-1.5,0,2.5,10",
+       "BETWEEN is inclusive at both ends"},
+      {"Nums", "pk = :p AND sk BETWEEN :a AND :b",
+       P ",\":a\":{\"N\":\"-1.5\"},\":b\":{\"N\":\"1E1\"}", 0, "10,2.5,0,-1.5", "BETWEEN reverse"},
+      {"Nums", "pk = :p AND sk BETWEEN :a AND :b",
+       P ",\":a\":{\"N\":\"-100\"},\":b\":{\"N\":\"-2\"}", 1, "-10", "BETWEEN among negatives"},
+      {"Nums", ":v > sk AND pk = :p", P ",\":v\":{\"N\":\"0\"}", 1, "-10,-1.5",
+       "value first: :v > sk is sk < :v"},
       {"Nums", "pk = :q", "\":q\":{\"S\":\"q\"}", 1, "5", "another partition"},
       {"Nums", "pk = :q", "\":q\":{\"S\":\"nope\"}", 1, "", "an empty partition"},
   };
@@ -160,32 +169,40 @@ static void string_sort_keys_order_by_utf8_bytes(void **state) {
   /* Byte order: "B" < "a" < "ab" < "z" < "é" (C3 A9) < "ét" < "日本"
    * (E6 97 A5) < "｡" (U+FF61, EF BD A1) < "😀" (F0 9F 98 80). UTF-16 order
    * would put 😀 (D83D) before ｡ (FF61). */
-  static const char *const keys[] = {"z", "\\u00e9t", "ab", "\\ud83d\\ude00", "B", "\\u65e5\\u672c",
-                                     "a", "\\uff61", "\\u00e9"};
+  static const char *const keys[] = {
+      "z", "\\u00e9t", "ab", "\\ud83d\\ude00", "B", "\\u65e5\\u672c", "a", "\\uff61", "\\u00e9"};
   static const struct order_row rows[] = {
-      {"Strs", "pk = :p", P, 1, "B,a,ab,z,\xc3\xa9,\xc3\xa9t,\xe6\x97\xa5\xe6\x9c\xac,\xef\xbd\xa1,\xf0\x9f\x98\x80",
+      {"Strs", "pk = :p", P, 1,
+       "B,a,ab,z,\xc3\xa9,\xc3\xa9t,\xe6\x97\xa5\xe6\x9c\xac,\xef\xbd\xa1,\xf0\x9f\x98\x80",
        "UTF-8 byte order"},
-      {"Strs", "pk = :p", P, 0, "\xf0\x9f\x98\x80,\xef\xbd\xa1,\xe6\x97\xa5\xe6\x9c\xac,\xc3\xa9t,\xc3\xa9,z,ab,a,B",
+      {"Strs", "pk = :p", P, 0,
+       "\xf0\x9f\x98\x80,\xef\xbd\xa1,\xe6\x97\xa5\xe6\x9c\xac,\xc3\xa9t,\xc3\xa9,z,ab,a,B",
        "reverse"},
-      {"Strs", "pk = :p AND begins_with(sk, :v)", P ",\":v\":{\"S\":\"a\"}", 1, "a,ab", "begins_with"},
-      {"Strs", "pk = :p AND begins_with(sk, :v)", P ",\":v\":{\"S\":\"a\"}", 0, "ab,a", "begins_with reverse"},
-      {"Strs", "pk = :p AND begins_with(sk, :v)", P ",\":v\":{\"S\":\"\\u00e9\"}", 1, "\xc3\xa9,\xc3\xa9t",
-       "begins_with a two-byte character"},
-      {"Strs", "pk = :p AND begins_with(sk, :v)", P ",\":v\":{\"S\":\"\\u00e9\"}", 0, "\xc3\xa9t,\xc3\xa9",
-       "begins_with a two-byte character, reverse"},
-      {"Strs", "pk = :p AND begins_with(sk, :v)", P ",\":v\":{\"S\":\"b\"}", 1, "", "begins_with, no match"},
+      {"Strs", "pk = :p AND begins_with(sk, :v)", P ",\":v\":{\"S\":\"a\"}", 1, "a,ab",
+       "begins_with"},
+      {"Strs", "pk = :p AND begins_with(sk, :v)", P ",\":v\":{\"S\":\"a\"}", 0, "ab,a",
+       "begins_with reverse"},
+      {"Strs", "pk = :p AND begins_with(sk, :v)", P ",\":v\":{\"S\":\"\\u00e9\"}", 1,
+       "\xc3\xa9,\xc3\xa9t", "begins_with a two-byte character"},
+      {"Strs", "pk = :p AND begins_with(sk, :v)", P ",\":v\":{\"S\":\"\\u00e9\"}", 0,
+       "\xc3\xa9t,\xc3\xa9", "begins_with a two-byte character, reverse"},
+      {"Strs", "pk = :p AND begins_with(sk, :v)", P ",\":v\":{\"S\":\"b\"}", 1, "",
+       "begins_with, no match"},
       {"Strs", "pk = :p AND sk > :v", P ",\":v\":{\"S\":\"z\"}", 1,
-       "\xc3\xa9,\xc3\xa9t,\xe6\x97\xa5\xe6\x9c\xac,\xef\xbd\xa1,\xf0\x9f\x98\x80", "> compares bytes"},
+       "\xc3\xa9,\xc3\xa9t,\xe6\x97\xa5\xe6\x9c\xac,\xef\xbd\xa1,\xf0\x9f\x98\x80",
+       "> compares bytes"},
       {"Strs", "pk = :p AND sk < :v", P ",\":v\":{\"S\":\"a\"}", 1, "B", "upper case sorts first"},
-      {"Strs", "pk = :p AND sk BETWEEN :a AND :b", P ",\":a\":{\"S\":\"ab\"},\":b\":{\"S\":\"\\u00e9\"}", 1,
-       "ab,z,\xc3\xa9", "BETWEEN on strings"},
+      {"Strs", "pk = :p AND sk BETWEEN :a AND :b",
+       P ",\":a\":{\"S\":\"ab\"},\":b\":{\"S\":\"\\u00e9\"}", 1, "ab,z,\xc3\xa9",
+       "BETWEEN on strings"},
   };
   char req[256];
   size_t i;
 
   create_table(f->db, "Strs", 'S', 'S');
   for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-    snprintf(req, sizeof(req), "{\"TableName\":\"Strs\",\"Item\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"S\":\"%s\"}}}",
+    snprintf(req, sizeof(req),
+             "{\"TableName\":\"Strs\",\"Item\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"S\":\"%s\"}}}",
              keys[i]);
     put(f->db, req);
   }
@@ -199,14 +216,17 @@ static void binary_sort_keys_order_by_unsigned_bytes(void **state) {
   static const struct order_row rows[] = {
       {"Bins", "pk = :p", P, 1, "AA==,AAA=,AQ==,fw==,gA==,/w==,/wA=", "unsigned byte order"},
       {"Bins", "pk = :p", P, 0, "/wA=,/w==,gA==,fw==,AQ==,AAA=,AA==", "reverse"},
-      {"Bins", "pk = :p AND begins_with(sk, :v)", P ",\":v\":{\"B\":\"/w==\"}", 1, "/w==,/wA=", "begins_with 0xFF"},
-      {"Bins", "pk = :p AND begins_with(sk, :v)", P ",\":v\":{\"B\":\"/w==\"}", 0, "/wA=,/w==",
-       "begins_with 0xFF, reverse (no upper bound)"},
-      {"Bins", "pk = :p AND begins_with(sk, :v)", P ",\":v\":{\"B\":\"AA==\"}", 1, "AA==,AAA=", "begins_with 0x00"},
-      {"Bins", "pk = :p AND sk BETWEEN :a AND :b", P ",\":a\":{\"B\":\"AQ==\"},\":b\":{\"B\":\"gA==\"}", 1,
+      {"Bins", "pk = :p AND begins_with(sk, :v)", P ",\":v\":{\"B\":\"/w==\"}", 1,
+       "/w==,/wA=", "begins_with 0xFF"},
+      {"Bins", "pk = :p AND begins_with(sk, :v)", P ",\":v\":{\"B\":\"/w==\"}", 0,
+       "/wA=,/w==", "begins_with 0xFF, reverse (no upper bound)"},
+      {"Bins", "pk = :p AND begins_with(sk, :v)", P ",\":v\":{\"B\":\"AA==\"}", 1,
+       "AA==,AAA=", "begins_with 0x00"},
+      {"Bins", "pk = :p AND sk BETWEEN :a AND :b",
+       P ",\":a\":{\"B\":\"AQ==\"},\":b\":{\"B\":\"gA==\"}", 1,
        "AQ==,fw==,gA==", "BETWEEN on binaries"},
-      {"Bins", "pk = :p AND sk > :v", P ",\":v\":{\"B\":\"AA==\"}", 1, "AAA=,AQ==,fw==,gA==,/w==,/wA=",
-       "> a one-byte prefix"},
+      {"Bins", "pk = :p AND sk > :v", P ",\":v\":{\"B\":\"AA==\"}", 1,
+       "AAA=,AQ==,fw==,gA==,/w==,/wA=", "> a one-byte prefix"},
       {"Bins", "pk = :p AND sk <= :v", P ",\":v\":{\"B\":\"AAA=\"}", 0, "AAA=,AA==", "<= reverse"},
   };
   char req[256];
@@ -214,7 +234,8 @@ static void binary_sort_keys_order_by_unsigned_bytes(void **state) {
 
   create_table(f->db, "Bins", 'S', 'B');
   for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-    snprintf(req, sizeof(req), "{\"TableName\":\"Bins\",\"Item\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"B\":\"%s\"}}}",
+    snprintf(req, sizeof(req),
+             "{\"TableName\":\"Bins\",\"Item\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"B\":\"%s\"}}}",
              keys[i]);
     put(f->db, req);
   }
@@ -263,20 +284,26 @@ static void paging_with_limit_returns_every_item_once(void **state) {
     int pages;
     const char *reason;
   } cases[] = {
-      {"{\"TableName\":\"Page\",\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{" P "},"
+      {"{\"TableName\":\"Page\",\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{" P
+       "},"
        "\"Limit\":7",
        "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20", 3, "forward, 7 + 7 + 6"},
-      {"{\"TableName\":\"Page\",\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{" P "},"
+      {"{\"TableName\":\"Page\",\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{" P
+       "},"
        "\"Limit\":7,\"ScanIndexForward\":false",
        "20,19,18,17,16,15,14,13,12,11,10,9,8,7,6,5,4,3,2,1", 3, "reverse pages"},
-      {"{\"TableName\":\"Page\",\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{" P "},"
+      {"{\"TableName\":\"Page\",\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{" P
+       "},"
        "\"Limit\":5",
-       "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20", 4, "an exactly full last page has no LastEvaluatedKey"},
+       "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20", 4,
+       "an exactly full last page has no LastEvaluatedKey"},
       {"{\"TableName\":\"Page\",\"KeyConditionExpression\":\"pk = :p AND sk BETWEEN :a AND :b\","
-       "\"ExpressionAttributeValues\":{" P ",\":a\":{\"N\":\"3\"},\":b\":{\"N\":\"12\"}},\"Limit\":4",
+       "\"ExpressionAttributeValues\":{" P
+       ",\":a\":{\"N\":\"3\"},\":b\":{\"N\":\"12\"}},\"Limit\":4",
        "3,4,5,6,7,8,9,10,11,12", 3, "paging inside a sort-key range"},
       {"{\"TableName\":\"Page\",\"KeyConditionExpression\":\"pk = :p AND sk <= :b\","
-       "\"ExpressionAttributeValues\":{" P ",\":b\":{\"N\":\"9\"}},\"Limit\":3,\"ScanIndexForward\":false",
+       "\"ExpressionAttributeValues\":{" P
+       ",\":b\":{\"N\":\"9\"}},\"Limit\":3,\"ScanIndexForward\":false",
        "9,8,7,6,5,4,3,2,1", 3, "reverse paging from a bound"},
       {"{\"TableName\":\"Page\",\"KeyConditionExpression\":\"pk = :p AND sk > :b\","
        "\"ExpressionAttributeValues\":{" P ",\":b\":{\"N\":\"17\"}},\"Limit\":1",
@@ -288,7 +315,8 @@ static void paging_with_limit_returns_every_item_once(void **state) {
 
   create_table(f->db, "Page", 'S', 'N');
   for (i = 1; i <= 20; i++) {
-    snprintf(req, sizeof(req), "{\"TableName\":\"Page\",\"Item\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"%zu\"}}}", i);
+    snprintf(req, sizeof(req),
+             "{\"TableName\":\"Page\",\"Item\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"%zu\"}}}", i);
     put(f->db, req);
   }
   /* Neighbouring partitions, so the pages cannot run into them. */
@@ -297,8 +325,8 @@ static void paging_with_limit_returns_every_item_once(void **state) {
   for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     pages = page_through(f->db, cases[i].base, seen, sizeof(seen));
     if (strcmp(seen, cases[i].expect) != 0 || pages != cases[i].pages)
-      fail_msg("case %zu: %s\n  expected %d pages [%s]\n  got      %d pages [%s]", i, cases[i].reason,
-               cases[i].pages, cases[i].expect, pages, seen);
+      fail_msg("case %zu: %s\n  expected %d pages [%s]\n  got      %d pages [%s]", i,
+               cases[i].reason, cases[i].pages, cases[i].expect, pages, seen);
   }
 }
 
@@ -312,7 +340,8 @@ static void filters_count_and_projection_follow_aws(void **state) {
       {"Query",
        "{\"TableName\":\"Nums\",\"KeyConditionExpression\":\"pk = :p\",\"FilterExpression\":\"v = :one\","
        "\"ExpressionAttributeValues\":{" P ",\":one\":{\"N\":\"1\"}},\"Limit\":2}",
-       200, NULL, "\"ScannedCount\":2,\"LastEvaluatedKey\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"-1.5\"}}",
+       200, NULL,
+       "\"ScannedCount\":2,\"LastEvaluatedKey\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"-1.5\"}}",
        "Limit counts items read, before the filter"},
       {"Query",
        "{\"TableName\":\"Nums\",\"KeyConditionExpression\":\"pk = :p\",\"FilterExpression\":\"v = :two\","
@@ -330,7 +359,8 @@ static void filters_count_and_projection_follow_aws(void **state) {
        "{\"TableName\":\"Nums\",\"KeyConditionExpression\":\"#k = :p AND sk = :z\",\"ProjectionExpression\":\"#k, sk\","
        "\"Select\":\"SPECIFIC_ATTRIBUTES\",\"ExpressionAttributeNames\":{\"#k\":\"pk\"},"
        "\"ExpressionAttributeValues\":{" P ",\":z\":{\"N\":\"100\"}}}",
-       200, NULL, "\"Items\":[{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"100\"}}]", "names and SPECIFIC_ATTRIBUTES"},
+       200, NULL, "\"Items\":[{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"100\"}}]",
+       "names and SPECIFIC_ATTRIBUTES"},
       {"Query",
        "{\"TableName\":\"Nums\",\"KeyConditionExpression\":\"pk = :p AND sk = :z\",\"Select\":\"ALL_ATTRIBUTES\","
        "\"ExpressionAttributeValues\":{" P ",\":z\":{\"N\":\"100\"}},\"ConsistentRead\":true,"
@@ -339,28 +369,33 @@ static void filters_count_and_projection_follow_aws(void **state) {
        "a strongly consistent read of one small item is one unit"},
       {"Query",
        "{\"TableName\":\"Nums\",\"KeyConditionExpression\":\"pk = :p AND sk = :z\","
-       "\"ExpressionAttributeValues\":{" P ",\":z\":{\"N\":\"100\"}},\"ReturnConsumedCapacity\":\"TOTAL\"}",
+       "\"ExpressionAttributeValues\":{" P
+       ",\":z\":{\"N\":\"100\"}},\"ReturnConsumedCapacity\":\"TOTAL\"}",
        200, NULL, "\"CapacityUnits\":0.5", "eventually consistent: half"},
       {"Query",
        "{\"TableName\":\"Nums\",\"KeyConditions\":{\"pk\":{\"ComparisonOperator\":\"EQ\","
        "\"AttributeValueList\":[{\"S\":\"p\"}]},\"sk\":{\"ComparisonOperator\":\"GT\","
        "\"AttributeValueList\":[{\"N\":\"10\"}]}},\"AttributesToGet\":[\"sk\"]}",
-       200, NULL, "{\"Items\":[{\"sk\":{\"N\":\"100\"}}],\"Count\":1", "legacy KeyConditions and AttributesToGet"},
+       200, NULL, "{\"Items\":[{\"sk\":{\"N\":\"100\"}}],\"Count\":1",
+       "legacy KeyConditions and AttributesToGet"},
       {"Query",
        "{\"TableName\":\"Nums\",\"KeyConditions\":{\"pk\":{\"ComparisonOperator\":\"EQ\","
        "\"AttributeValueList\":[{\"S\":\"p\"}]}},\"QueryFilter\":{\"v\":{\"ComparisonOperator\":\"EQ\","
        "\"AttributeValueList\":[{\"N\":\"0\"}]}},\"Select\":\"COUNT\"}",
        200, NULL, "{\"Count\":3,\"ScannedCount\":6}", "legacy QueryFilter"},
       {"Query",
-       "{\"TableName\":\"Nums\",\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{" P "},"
+       "{\"TableName\":\"Nums\",\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{" P
+       "},"
        "\"ExclusiveStartKey\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"2.5\"}}}",
        200, NULL, "\"Count\":2,", "ExclusiveStartKey resumes after 2.5"},
       {"Query",
-       "{\"TableName\":\"Nums\",\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{" P "},"
+       "{\"TableName\":\"Nums\",\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{" P
+       "},"
        "\"ExclusiveStartKey\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"2.5\"}},\"ScanIndexForward\":false}",
        200, NULL, "\"Count\":3,", "ExclusiveStartKey resumes before 2.5 in reverse"},
       {"Query",
-       "{\"TableName\":\"Nums\",\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{" P "},"
+       "{\"TableName\":\"Nums\",\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{" P
+       "},"
        "\"ExclusiveStartKey\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"3\"}}}",
        200, NULL, "\"Count\":2,", "a start key need not be an existing item"},
   };
@@ -373,15 +408,18 @@ static void a_hash_only_table_answers_its_one_item(void **state) {
   static const struct dynamo_row rows[] = {
       {"Query",
        "{\"TableName\":\"Flat\",\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{\":p\":{\"N\":\"1.0\"}}}",
-       200, NULL, "{\"Items\":[{\"pk\":{\"N\":\"1\"},\"x\":{\"S\":\"one\"}}],\"Count\":1,\"ScannedCount\":1}",
+       200, NULL,
+       "{\"Items\":[{\"pk\":{\"N\":\"1\"},\"x\":{\"S\":\"one\"}}],\"Count\":1,\"ScannedCount\":1}",
        "one item per partition"},
       {"Query",
        "{\"TableName\":\"Flat\",\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{\":p\":{\"N\":\"1\"}},"
        "\"ExclusiveStartKey\":{\"pk\":{\"N\":\"1\"}}}",
-       200, NULL, "{\"Items\":[],\"Count\":0,\"ScannedCount\":0}", "restarting after the only item"},
+       200, NULL, "{\"Items\":[],\"Count\":0,\"ScannedCount\":0}",
+       "restarting after the only item"},
       {"Query",
        "{\"TableName\":\"Flat\",\"KeyConditionExpression\":\"pk = :p AND sk = :p\",\"ExpressionAttributeValues\":{\":p\":{\"N\":\"1\"}}}",
-       400, DYNAMO_ROWS_VALIDATION, "Query key condition not supported", "a sort condition on a table without one"},
+       400, DYNAMO_ROWS_VALIDATION, "Query key condition not supported",
+       "a sort condition on a table without one"},
   };
   create_table(f->db, "Flat", 'N', 0);
   put(f->db, "{\"TableName\":\"Flat\",\"Item\":{\"pk\":{\"N\":\"1\"},\"x\":{\"S\":\"one\"}}}");
@@ -402,25 +440,33 @@ static void a_page_stops_after_one_megabyte_read(void **state) {
   memset(fill, 'x', len);
   fill[len] = '\0';
   for (i = 1; i <= 25; i++) {
-    snprintf(req, len + 512, "{\"TableName\":\"Big\",\"Item\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"%d\"},\"d\":{\"S\":\"%s\"}}}",
-             i, fill);
+    snprintf(
+        req, len + 512,
+        "{\"TableName\":\"Big\",\"Item\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"%d\"},\"d\":{\"S\":\"%s\"}}}",
+        i, fill);
     put(f->db, req);
   }
-  resp = dynamo_rows_call_ok(f->db, "Query",
-                 "{\"TableName\":\"Big\",\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{" P "},"
-                 "\"Select\":\"COUNT\",\"FilterExpression\":\"attribute_not_exists(d)\"}");
+  resp = dynamo_rows_call_ok(
+      f->db, "Query",
+      "{\"TableName\":\"Big\",\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{" P
+      "},"
+      "\"Select\":\"COUNT\",\"FilterExpression\":\"attribute_not_exists(d)\"}");
   /* Counted before the filter: 11 read, none kept. */
   assert_int_equal(cJSON_GetObjectItemCaseSensitive(resp, "ScannedCount")->valueint, 11);
   assert_int_equal(cJSON_GetObjectItemCaseSensitive(resp, "Count")->valueint, 0);
   assert_string_equal(cJSON_GetObjectItemCaseSensitive(
-                          cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(resp, "LastEvaluatedKey"), "sk"),
-                          "N")->valuestring,
+                          cJSON_GetObjectItemCaseSensitive(
+                              cJSON_GetObjectItemCaseSensitive(resp, "LastEvaluatedKey"), "sk"),
+                          "N")
+                          ->valuestring,
                       "11");
   cJSON_Delete(resp);
-  pages = page_through(f->db,
-                       "{\"TableName\":\"Big\",\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{" P "},"
-                       "\"ProjectionExpression\":\"sk\"",
-                       seen, sizeof(seen));
+  pages = page_through(
+      f->db,
+      "{\"TableName\":\"Big\",\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{" P
+      "},"
+      "\"ProjectionExpression\":\"sk\"",
+      seen, sizeof(seen));
   assert_string_equal(seen, "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25");
   assert_int_equal(pages, 3);
   free(req);
@@ -433,98 +479,133 @@ static void a_page_stops_after_one_megabyte_read(void **state) {
 static void query_errors_carry_aws_messages(void **state) {
   struct dynamo_fixture *f = *state;
   static const struct dynamo_row rows[] = {
-      {"Query", Q("\"FilterExpression\":\"v = :v\",\"ExpressionAttributeValues\":{\":v\":{\"N\":\"1\"}}"), 400,
-       DYNAMO_ROWS_VALIDATION, "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
+      {"Query",
+       Q("\"FilterExpression\":\"v = :v\",\"ExpressionAttributeValues\":{\":v\":{\"N\":\"1\"}}"),
+       400, DYNAMO_ROWS_VALIDATION,
+       "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
        "no key condition (DYN-val query.js)"},
       {"Query", "{\"TableName\":\"Nums\"}", 400, DYNAMO_ROWS_VALIDATION,
        "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
        "nothing at all"},
-      {"Query", Q("\"KeyConditionExpression\":\"sk = :v\",\"ExpressionAttributeValues\":{\":v\":{\"N\":\"1\"}}"), 400,
-       DYNAMO_ROWS_VALIDATION, "Query condition missed key schema element: pk", "no partition-key condition"},
-      {"Query", Q("\"KeyConditionExpression\":\"pk = :v\",\"ExpressionAttributeValues\":{\":v\":{\"N\":\"1\"}}"), 400,
-       DYNAMO_ROWS_VALIDATION, "One or more parameter values were invalid: Condition parameter type does not match schema type",
+      {"Query",
+       Q("\"KeyConditionExpression\":\"sk = :v\",\"ExpressionAttributeValues\":{\":v\":{\"N\":\"1\"}}"),
+       400, DYNAMO_ROWS_VALIDATION, "Query condition missed key schema element: pk",
+       "no partition-key condition"},
+      {"Query",
+       Q("\"KeyConditionExpression\":\"pk = :v\",\"ExpressionAttributeValues\":{\":v\":{\"N\":\"1\"}}"),
+       400, DYNAMO_ROWS_VALIDATION,
+       "One or more parameter values were invalid: Condition parameter type does not match schema type",
        "partition value of the wrong type"},
-      {"Query", Q("\"KeyConditionExpression\":\"pk = :p AND sk > :v\",\"ExpressionAttributeValues\":{" P
-                  ",\":v\":{\"S\":\"1\"}}"),
-       400, DYNAMO_ROWS_VALIDATION, "One or more parameter values were invalid: Condition parameter type does not match schema type",
+      {"Query",
+       Q("\"KeyConditionExpression\":\"pk = :p AND sk > :v\",\"ExpressionAttributeValues\":{" P
+         ",\":v\":{\"S\":\"1\"}}"),
+       400, DYNAMO_ROWS_VALIDATION,
+       "One or more parameter values were invalid: Condition parameter type does not match schema type",
        "sort value of the wrong type"},
-      {"Query", Q("\"KeyConditionExpression\":\"pk = :p AND sk BETWEEN :a AND :b\",\"ExpressionAttributeValues\":{" P
-                  ",\":a\":{\"S\":\"1\"},\"b\":{\"S\":\"2\"}}"),
-       400, DYNAMO_ROWS_VALIDATION, "ExpressionAttributeValues contains invalid key", "a malformed placeholder"},
-      {"Query", Q("\"KeyConditionExpression\":\"pk = :p AND begins_with(sk, :v)\",\"ExpressionAttributeValues\":{" P
-                  ",\":v\":{\"S\":\"1\"}}"),
-       400, DYNAMO_ROWS_VALIDATION, "One or more parameter values were invalid: Condition parameter type does not match schema type",
+      {"Query",
+       Q("\"KeyConditionExpression\":\"pk = :p AND sk BETWEEN :a AND :b\",\"ExpressionAttributeValues\":{" P
+         ",\":a\":{\"S\":\"1\"},\"b\":{\"S\":\"2\"}}"),
+       400, DYNAMO_ROWS_VALIDATION, "ExpressionAttributeValues contains invalid key",
+       "a malformed placeholder"},
+      {"Query",
+       Q("\"KeyConditionExpression\":\"pk = :p AND begins_with(sk, :v)\",\"ExpressionAttributeValues\":{" P
+         ",\":v\":{\"S\":\"1\"}}"),
+       400, DYNAMO_ROWS_VALIDATION,
+       "One or more parameter values were invalid: Condition parameter type does not match schema type",
        "begins_with a string on a number key fails the schema check (CONF tier3)"},
-      {"Query", Q("\"KeyConditionExpression\":\"pk = :p AND begins_with(sk, :v)\",\"ExpressionAttributeValues\":{" P
-                  ",\":v\":{\"N\":\"1\"}}"),
+      {"Query",
+       Q("\"KeyConditionExpression\":\"pk = :p AND begins_with(sk, :v)\",\"ExpressionAttributeValues\":{" P
+         ",\":v\":{\"N\":\"1\"}}"),
        400, DYNAMO_ROWS_VALIDATION,
        "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: "
        "begins_with, operand type: N",
        "begins_with a number (CONF tier3)"},
-      {"Query", Q("\"KeyConditionExpression\":\"pk = :p AND sk < :v\",\"ExpressionAttributeValues\":{" P
-                  ",\":v\":{\"BOOL\":true}}"),
+      {"Query",
+       Q("\"KeyConditionExpression\":\"pk = :p AND sk < :v\",\"ExpressionAttributeValues\":{" P
+         ",\":v\":{\"BOOL\":true}}"),
        400, DYNAMO_ROWS_VALIDATION,
        "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: <, "
        "operand type: BOOL",
        "ordering a boolean (CONF tier3)"},
-      {"Query", Q("\"KeyConditionExpression\":\"pk = :p AND sk BETWEEN :a AND :b\",\"ExpressionAttributeValues\":{" P
-                  ",\":a\":{\"N\":\"5\"},\":b\":{\"N\":\"1\"}}"),
-       400, DYNAMO_ROWS_VALIDATION, "The BETWEEN operator requires upper bound to be greater than or equal to lower bound",
+      {"Query",
+       Q("\"KeyConditionExpression\":\"pk = :p AND sk BETWEEN :a AND :b\",\"ExpressionAttributeValues\":{" P
+         ",\":a\":{\"N\":\"5\"},\":b\":{\"N\":\"1\"}}"),
+       400, DYNAMO_ROWS_VALIDATION,
+       "The BETWEEN operator requires upper bound to be greater than or equal to lower bound",
        "BETWEEN bounds reversed"},
-      {"Query", Q("\"KeyConditionExpression\":\"pk < :p\",\"ExpressionAttributeValues\":{" P "}"), 400, DYNAMO_ROWS_VALIDATION,
-       "Query key condition not supported", "partition key needs ="},
-      {"Query", Q("\"KeyConditionExpression\":\"pk = :p OR sk = :v\",\"ExpressionAttributeValues\":{" P
-                  ",\":v\":{\"N\":\"1\"}}"),
+      {"Query", Q("\"KeyConditionExpression\":\"pk < :p\",\"ExpressionAttributeValues\":{" P "}"),
+       400, DYNAMO_ROWS_VALIDATION, "Query key condition not supported", "partition key needs ="},
+      {"Query",
+       Q("\"KeyConditionExpression\":\"pk = :p OR sk = :v\",\"ExpressionAttributeValues\":{" P
+         ",\":v\":{\"N\":\"1\"}}"),
        400, DYNAMO_ROWS_VALIDATION, "Invalid operator used in KeyConditionExpression: OR", "OR"},
-      {"Query", Q("\"KeyConditionExpression\":\"pk = :e\",\"ExpressionAttributeValues\":{\":e\":{\"S\":\"\"}}"), 400,
-       DYNAMO_ROWS_VALIDATION, "The AttributeValue for a key attribute cannot contain an empty string value. Key: pk",
+      {"Query",
+       Q("\"KeyConditionExpression\":\"pk = :e\",\"ExpressionAttributeValues\":{\":e\":{\"S\":\"\"}}"),
+       400, DYNAMO_ROWS_VALIDATION,
+       "The AttributeValue for a key attribute cannot contain an empty string value. Key: pk",
        "empty partition value"},
       {"Query", Q("\"KeyConditionExpression\":\"pk = :p\""), 400, DYNAMO_ROWS_VALIDATION,
-       "An expression attribute value used in expression is not defined; attribute value: :p", "undefined value"},
-      {"Query", Q("\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{" P ",\":x\":{\"N\":\"1\"}}"),
-       400, DYNAMO_ROWS_VALIDATION, "Value provided in ExpressionAttributeValues unused in expressions: keys: {:x}", "unused value"},
-      {"Query", Q("\"KeyConditionExpression\":\"pk = \",\"ExpressionAttributeValues\":{" P "}"), 400, DYNAMO_ROWS_VALIDATION,
-       "Invalid KeyConditionExpression: Syntax error", "syntax"},
+       "An expression attribute value used in expression is not defined; attribute value: :p",
+       "undefined value"},
+      {"Query",
+       Q("\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{" P
+         ",\":x\":{\"N\":\"1\"}}"),
+       400, DYNAMO_ROWS_VALIDATION,
+       "Value provided in ExpressionAttributeValues unused in expressions: keys: {:x}",
+       "unused value"},
+      {"Query", Q("\"KeyConditionExpression\":\"pk = \",\"ExpressionAttributeValues\":{" P "}"),
+       400, DYNAMO_ROWS_VALIDATION, "Invalid KeyConditionExpression: Syntax error", "syntax"},
       {"Query", Q(KP ",\"IndexName\":\"byV\""), 400, DYNAMO_ROWS_VALIDATION,
        "The table does not have the specified index: byV", "unknown index"},
       {"Query", Q(KP ",\"Select\":\"ALL_PROJECTED_ATTRIBUTES\""), 400, DYNAMO_ROWS_VALIDATION,
-       "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName", "needs an index"},
+       "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
+       "needs an index"},
       {"Query", Q(KP ",\"Select\":\"SPECIFIC_ATTRIBUTES\""), 400, DYNAMO_ROWS_VALIDATION,
-       "Must specify the ProjectionExpression or AttributesToGet", "SPECIFIC_ATTRIBUTES needs a projection"},
-      {"Query", Q(KP ",\"Select\":\"ALL_ATTRIBUTES\",\"ProjectionExpression\":\"v\""), 400, DYNAMO_ROWS_VALIDATION,
-       "Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES", "ALL_ATTRIBUTES with a projection"},
+       "Must specify the ProjectionExpression or AttributesToGet",
+       "SPECIFIC_ATTRIBUTES needs a projection"},
+      {"Query", Q(KP ",\"Select\":\"ALL_ATTRIBUTES\",\"ProjectionExpression\":\"v\""), 400,
+       DYNAMO_ROWS_VALIDATION,
+       "Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES",
+       "ALL_ATTRIBUTES with a projection"},
       {"Query", Q(KP ",\"Select\":\"SOME\""), 400, DYNAMO_ROWS_VALIDATION,
        "Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]",
        "Select enum"},
       {"Query", Q(KP ",\"Limit\":0"), 400, DYNAMO_ROWS_VALIDATION,
        "Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1",
        "Limit >= 1"},
-      {"Query", Q(KP ",\"Limit\":\"3\""), 400, DYNAMO_ROWS_SERIALIZATION, "STRING_VALUE cannot be converted to Integer",
-       "Limit type"},
-      {"Query", Q(KP ",\"ScanIndexForward\":1"), 400, DYNAMO_ROWS_SERIALIZATION, "NUMBER_VALUE cannot be converted to Boolean",
-       "ScanIndexForward type"},
-      {"Query", "{\"TableName\":\"Nope\"," KP "}", 400, DYNAMO_ROWS_NOT_FOUND, "\"message\":\"Requested resource not found\"",
-       "missing table"},
-      {"Query", Q(KP ",\"ExclusiveStartKey\":{\"pk\":{\"S\":\"q\"},\"sk\":{\"N\":\"1\"}}"), 400, DYNAMO_ROWS_VALIDATION,
+      {"Query", Q(KP ",\"Limit\":\"3\""), 400, DYNAMO_ROWS_SERIALIZATION,
+       "STRING_VALUE cannot be converted to Integer", "Limit type"},
+      {"Query", Q(KP ",\"ScanIndexForward\":1"), 400, DYNAMO_ROWS_SERIALIZATION,
+       "NUMBER_VALUE cannot be converted to Boolean", "ScanIndexForward type"},
+      {"Query", "{\"TableName\":\"Nope\"," KP "}", 400, DYNAMO_ROWS_NOT_FOUND,
+       "\"message\":\"Requested resource not found\"", "missing table"},
+      {"Query", Q(KP ",\"ExclusiveStartKey\":{\"pk\":{\"S\":\"q\"},\"sk\":{\"N\":\"1\"}}"), 400,
+       DYNAMO_ROWS_VALIDATION,
        "The provided starting key is outside query boundaries based on provided conditions",
        "start key in another partition (DYN-act query.js)"},
-      {"Query", Q("\"KeyConditionExpression\":\"pk = :p AND sk > :z\",\"ExpressionAttributeValues\":{" P
-                  ",\":z\":{\"N\":\"0\"}},\"ExclusiveStartKey\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"-1\"}}"),
-       400, DYNAMO_ROWS_VALIDATION, "The provided starting key does not match the range key predicate",
+      {"Query",
+       Q("\"KeyConditionExpression\":\"pk = :p AND sk > :z\",\"ExpressionAttributeValues\":{" P
+         ",\":z\":{\"N\":\"0\"}},\"ExclusiveStartKey\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"-1\"}}"),
+       400, DYNAMO_ROWS_VALIDATION,
+       "The provided starting key does not match the range key predicate",
        "start key outside the sort-key range (DYN-act query.js)"},
-      {"Query", Q("\"KeyConditionExpression\":\"pk = :p AND sk > :z\",\"ExpressionAttributeValues\":{" P
-                  ",\":z\":{\"N\":\"0\"}},\"ExclusiveStartKey\":{\"pk\":{\"S\":\"q\"},\"sk\":{\"N\":\"1\"}}"),
+      {"Query",
+       Q("\"KeyConditionExpression\":\"pk = :p AND sk > :z\",\"ExpressionAttributeValues\":{" P
+         ",\":z\":{\"N\":\"0\"}},\"ExclusiveStartKey\":{\"pk\":{\"S\":\"q\"},\"sk\":{\"N\":\"1\"}}"),
        400, DYNAMO_ROWS_VALIDATION, "The query can return at most one row and cannot be restarted",
        "start key in the range but another partition (DYN-act query.js)"},
       {"Query", Q(KP ",\"ExclusiveStartKey\":{\"pk\":{\"S\":\"p\"}}"), 400, DYNAMO_ROWS_VALIDATION,
        "\"message\":\"The provided starting key is invalid\"", "start key without the sort key"},
-      {"Query", Q(KP ",\"ExclusiveStartKey\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"S\":\"1\"}}"), 400, DYNAMO_ROWS_VALIDATION,
-       "The provided key element does not match the schema", "start key of the wrong type"},
-      {"Query", Q(KP ",\"ExclusiveStartKey\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"x\"}}"), 400, DYNAMO_ROWS_VALIDATION,
+      {"Query", Q(KP ",\"ExclusiveStartKey\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"S\":\"1\"}}"), 400,
+       DYNAMO_ROWS_VALIDATION, "The provided key element does not match the schema",
+       "start key of the wrong type"},
+      {"Query", Q(KP ",\"ExclusiveStartKey\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"x\"}}"), 400,
+       DYNAMO_ROWS_VALIDATION,
        "The provided starting key is invalid: The parameter cannot be converted to a numeric value: x",
        "start key values are validated"},
-      {"Query", Q("\"KeyConditionExpression\":\"pk = :p\",\"KeyConditions\":{\"pk\":{\"ComparisonOperator\":\"EQ\","
-                  "\"AttributeValueList\":[{\"S\":\"p\"}]}},\"ExpressionAttributeValues\":{" P "}"),
+      {"Query",
+       Q("\"KeyConditionExpression\":\"pk = :p\",\"KeyConditions\":{\"pk\":{\"ComparisonOperator\":\"EQ\","
+         "\"AttributeValueList\":[{\"S\":\"p\"}]}},\"ExpressionAttributeValues\":{" P "}"),
        400, DYNAMO_ROWS_VALIDATION,
        "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: "
        "{KeyConditions} Expression parameters: {KeyConditionExpression}",
@@ -575,16 +656,24 @@ static void several_constraint_violations_are_reported_in_one_message(void **sta
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(number_sort_keys_order_numerically_with_every_operator, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(string_sort_keys_order_by_utf8_bytes, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(binary_sort_keys_order_by_unsigned_bytes, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(paging_with_limit_returns_every_item_once, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(filters_count_and_projection_follow_aws, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(a_hash_only_table_answers_its_one_item, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(a_page_stops_after_one_megabyte_read, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(query_errors_carry_aws_messages, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(several_constraint_violations_are_reported_in_one_message, dynamo_rows_setup,
+      cmocka_unit_test_setup_teardown(number_sort_keys_order_numerically_with_every_operator,
+                                      dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(string_sort_keys_order_by_utf8_bytes, dynamo_rows_setup,
                                       dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(binary_sort_keys_order_by_unsigned_bytes, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(paging_with_limit_returns_every_item_once, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(filters_count_and_projection_follow_aws, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(a_hash_only_table_answers_its_one_item, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(a_page_stops_after_one_megabyte_read, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(query_errors_carry_aws_messages, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(several_constraint_violations_are_reported_in_one_message,
+                                      dynamo_rows_setup, dynamo_rows_teardown),
   };
   return cmocka_run_group_tests_name("dynamo_query", tests, NULL, NULL);
 }

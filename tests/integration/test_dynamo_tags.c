@@ -38,22 +38,27 @@ static void tag_untag_list_round_trip(void **state) {
       {"DescribeTable", "{\"TableName\":\"Users\"}", 200, NULL, "\"TableArn\":\"" ARN "\"",
        "the ARN the tag operations take"},
       {"ListTagsOfResource", LIST, 200, NULL, "{\"Tags\":[]}", "no tags yet"},
-      {"TagResource", TAGS(TAG("team", "blue") "," TAG("env", "prod") "," TAG("empty", "")), 200, NULL, "{}",
-       "an empty body on success; an empty value is fine"},
+      {"TagResource", TAGS(TAG("team", "blue") "," TAG("env", "prod") "," TAG("empty", "")), 200,
+       NULL, "{}", "an empty body on success; an empty value is fine"},
       {"ListTagsOfResource", LIST, 200, NULL,
        "{\"Tags\":[{\"Key\":\"empty\",\"Value\":\"\"},{\"Key\":\"env\",\"Value\":\"prod\"},"
        "{\"Key\":\"team\",\"Value\":\"blue\"}]}",
        "in key order, no NextToken"},
       {"TagResource", TAGS(TAG("team", "red")), 200, NULL, NULL, "overwrite a value"},
-      {"ListTagsOfResource", LIST, 200, NULL, "{\"Key\":\"team\",\"Value\":\"red\"}", "overwritten"},
+      {"ListTagsOfResource", LIST, 200, NULL, "{\"Key\":\"team\",\"Value\":\"red\"}",
+       "overwritten"},
       {"UntagResource", UNTAG("\"env\",\"absent\""), 200, NULL, "{}", "absent keys are fine"},
       {"ListTagsOfResource", LIST, 200, NULL,
-       "{\"Tags\":[{\"Key\":\"empty\",\"Value\":\"\"},{\"Key\":\"team\",\"Value\":\"red\"}]}", "env removed"},
+       "{\"Tags\":[{\"Key\":\"empty\",\"Value\":\"\"},{\"Key\":\"team\",\"Value\":\"red\"}]}",
+       "env removed"},
       {"ListTagsOfResource", "{\"ResourceArn\":\"" ARN "\",\"NextToken\":\"empty\"}", 200, NULL,
        "{\"Tags\":[{\"Key\":\"team\",\"Value\":\"red\"}]}", "NextToken resumes after that key"},
-      {"TagResource", TAGS(TAG("a b:c/d=e+f-g.h_i@j", "\xd0\xba\xd0\xbb\xd1\x8e\xd1\x87 caf\xc3\xa9 \xe8\xa1\xa8")),
+      {"TagResource",
+       TAGS(
+           TAG("a b:c/d=e+f-g.h_i@j", "\xd0\xba\xd0\xbb\xd1\x8e\xd1\x87 caf\xc3\xa9 \xe8\xa1\xa8")),
        200, NULL, NULL, "the allowed punctuation; letters of any script"},
-      {"UntagResource", UNTAG("\"empty\",\"team\",\"a b:c/d=e+f-g.h_i@j\""), 200, NULL, NULL, "remove all"},
+      {"UntagResource", UNTAG("\"empty\",\"team\",\"a b:c/d=e+f-g.h_i@j\""), 200, NULL, NULL,
+       "remove all"},
       {"ListTagsOfResource", LIST, 200, NULL, "{\"Tags\":[]}", "none left"},
   };
   dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
@@ -63,17 +68,22 @@ static void arns_and_requests_are_validated(void **state) {
   struct dynamo_fixture *f = *state;
   static const struct dynamo_row rows[] = {
       {"CreateTable", create_users, 200, NULL, NULL, "set-up"},
-      {"TagResource", "{\"Tags\":[" TAG("a", "b") "]}", 400, DYNAMO_ROWS_VALIDATION, "\"message\":\"Invalid TableArn\"",
+      {"TagResource", "{\"Tags\":[" TAG("a", "b") "]}", 400, DYNAMO_ROWS_VALIDATION,
+       "\"message\":\"Invalid TableArn\"", "no ResourceArn"},
+      {"ListTagsOfResource", "{}", 400, DYNAMO_ROWS_VALIDATION, "\"message\":\"Invalid TableArn\"",
        "no ResourceArn"},
-      {"ListTagsOfResource", "{}", 400, DYNAMO_ROWS_VALIDATION, "\"message\":\"Invalid TableArn\"", "no ResourceArn"},
       {"TagResource", "{\"ResourceArn\":\"a:b:c:d:e:f/g\"}", 400, DYNAMO_ROWS_VALIDATION,
        "\"1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null\"",
        "no Tags (checked before the ARN's shape)"},
       {"UntagResource", "{\"ResourceArn\":\"" ARN "\"}", 400, DYNAMO_ROWS_VALIDATION,
-       "Value null at 'tagKeys' failed to satisfy constraint: Member must not be null", "no TagKeys"},
-      {"TagResource", "{\"ResourceArn\":\"a:b:c:d:e:f/g\",\"Tags\":[" TAG("a", "b") "]}", 400, DYNAMO_ROWS_VALIDATION,
-       "\"Invalid TableArn: Invalid ResourceArn provided as input a:b:c:d:e:f/g\"", "not a DynamoDB ARN"},
-      {"ListTagsOfResource", "{\"ResourceArn\":\"arn:aws:dynamodb:us-east-1:000000000000:table/ab\"}", 400,
+       "Value null at 'tagKeys' failed to satisfy constraint: Member must not be null",
+       "no TagKeys"},
+      {"TagResource", "{\"ResourceArn\":\"a:b:c:d:e:f/g\",\"Tags\":[" TAG("a", "b") "]}", 400,
+       DYNAMO_ROWS_VALIDATION,
+       "\"Invalid TableArn: Invalid ResourceArn provided as input a:b:c:d:e:f/g\"",
+       "not a DynamoDB ARN"},
+      {"ListTagsOfResource",
+       "{\"ResourceArn\":\"arn:aws:dynamodb:us-east-1:000000000000:table/ab\"}", 400,
        DYNAMO_ROWS_VALIDATION,
        "\"Invalid TableArn: Invalid ResourceArn provided as input arn:aws:dynamodb:us-east-1:000000000000:table/ab\"",
        "a table name too short to exist"},
@@ -83,20 +93,25 @@ static void arns_and_requests_are_validated(void **state) {
        "\"Atleast one Tag needs to be provided as Input.\"", "empty Tags (sic)"},
       {"UntagResource", "{\"ResourceArn\":\"" ARN "\",\"TagKeys\":[]}", 400, DYNAMO_ROWS_VALIDATION,
        "\"Atleast one Tag Key needs to be provided as Input.\"", "empty TagKeys (sic)"},
-      {"TagResource", "{\"ResourceArn\":\"arn:aws:dynamodb:us-east-1:000000000000:table/Nope\",\"Tags\":[" TAG("a", "b") "]}",
+      {"TagResource",
+       "{\"ResourceArn\":\"arn:aws:dynamodb:us-east-1:000000000000:table/Nope\",\"Tags\":[" TAG(
+           "a", "b") "]}",
        400, DYNAMO_ROWS_NOT_FOUND,
        "\"Requested resource not found: ResourcArn: arn:aws:dynamodb:us-east-1:000000000000:table/Nope not found\"",
        "no such table (sic ResourcArn)"},
-      {"ListTagsOfResource", "{\"ResourceArn\":\"arn:aws:dynamodb:eu-west-1:000000000000:table/Users\"}", 400,
-       DYNAMO_ROWS_NOT_FOUND, "Requested resource not found: ResourcArn: arn:aws:dynamodb:eu-west-1:", "another region"},
-      {"UntagResource", "{\"ResourceArn\":\"arn:aws:dynamodb:us-east-1:123456789012:table/Users\",\"TagKeys\":[\"a\"]}",
+      {"ListTagsOfResource",
+       "{\"ResourceArn\":\"arn:aws:dynamodb:eu-west-1:000000000000:table/Users\"}", 400,
+       DYNAMO_ROWS_NOT_FOUND,
+       "Requested resource not found: ResourcArn: arn:aws:dynamodb:eu-west-1:", "another region"},
+      {"UntagResource",
+       "{\"ResourceArn\":\"arn:aws:dynamodb:us-east-1:123456789012:table/Users\",\"TagKeys\":[\"a\"]}",
        400, DYNAMO_ROWS_NOT_FOUND, "Requested resource not found: ResourcArn:", "another account"},
       {"TagResource", TAGS("{\"Value\":\"v\"}"), 400, DYNAMO_ROWS_VALIDATION,
        "\"The Tag Key provided is invalid, Key: null\"", "no Key"},
       {"TagResource", TAGS("{\"Key\":\"k\"}"), 400, DYNAMO_ROWS_VALIDATION,
        "\"The Tag Value provided is invalid, Value: null\"", "no Value"},
-      {"TagResource", TAGS(TAG("", "v")), 400, DYNAMO_ROWS_VALIDATION, "\"The Tag Key provided is invalid, Key: \"",
-       "empty key"},
+      {"TagResource", TAGS(TAG("", "v")), 400, DYNAMO_ROWS_VALIDATION,
+       "\"The Tag Key provided is invalid, Key: \"", "empty key"},
       {"TagResource", TAGS(TAG("hi!", "v")), 400, DYNAMO_ROWS_VALIDATION,
        "\"The Tag Key provided is invalid, Key: hi!\"", "punctuation outside + - = . _ : / @"},
       {"TagResource", TAGS(TAG("k", "100%")), 400, DYNAMO_ROWS_VALIDATION,
@@ -107,16 +122,18 @@ static void arns_and_requests_are_validated(void **state) {
        "\"Tag Key cannot be prefixed with aws:, Key: aws:zzz\"", "reserved prefix"},
       {"TagResource", TAGS(TAG("dup", "1") "," TAG("dup", "2")), 400, DYNAMO_ROWS_VALIDATION,
        "\"Duplicate Tag Keys provided as input: Duplicate Tag Key found dup\"", "duplicate keys"},
-      {"UntagResource", UNTAG("\"\""), 400, DYNAMO_ROWS_VALIDATION, "\"The Tag Key provided is invalid, Key: \"",
-       "empty key to untag"},
-      {"ListTagsOfResource", LIST, 200, NULL, "{\"Tags\":[]}", "every failed request changed nothing"},
-      {"TagResource", "{\"ResourceArn\":\"" ARN "\",\"Tags\":{}}", 400, DYNAMO_ROWS_SERIALIZATION, NULL,
-       "Tags of the wrong type"},
+      {"UntagResource", UNTAG("\"\""), 400, DYNAMO_ROWS_VALIDATION,
+       "\"The Tag Key provided is invalid, Key: \"", "empty key to untag"},
+      {"ListTagsOfResource", LIST, 200, NULL, "{\"Tags\":[]}",
+       "every failed request changed nothing"},
+      {"TagResource", "{\"ResourceArn\":\"" ARN "\",\"Tags\":{}}", 400, DYNAMO_ROWS_SERIALIZATION,
+       NULL, "Tags of the wrong type"},
   };
   dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
-static void call_status(struct dynamo *db, const char *op, const char *req, int want, const char *contains) {
+static void call_status(struct dynamo *db, const char *op, const char *req, int want,
+                        const char *contains) {
   struct emu_buf out;
   int status;
 
@@ -136,15 +153,19 @@ static void key_and_value_lengths(void **state) {
   key[129] = 0;
   memset(value, 'v', 257);
   value[257] = 0;
-  snprintf(req, sizeof(req), "{\"ResourceArn\":\"" ARN "\",\"Tags\":[{\"Key\":\"%s\",\"Value\":\"v\"}]}", key);
+  snprintf(req, sizeof(req),
+           "{\"ResourceArn\":\"" ARN "\",\"Tags\":[{\"Key\":\"%s\",\"Value\":\"v\"}]}", key);
   call_status(f->db, "TagResource", req, 400, "The Tag Key provided is invalid, Key: kkkk");
   snprintf(req, sizeof(req), "{\"ResourceArn\":\"" ARN "\",\"TagKeys\":[\"%s\"]}", key);
   call_status(f->db, "UntagResource", req, 400, "The Tag Key provided is invalid, Key: kkkk");
-  snprintf(req, sizeof(req), "{\"ResourceArn\":\"" ARN "\",\"Tags\":[{\"Key\":\"k\",\"Value\":\"%s\"}]}", value);
+  snprintf(req, sizeof(req),
+           "{\"ResourceArn\":\"" ARN "\",\"Tags\":[{\"Key\":\"k\",\"Value\":\"%s\"}]}", value);
   call_status(f->db, "TagResource", req, 400, "The Tag Value provided is invalid, Value: vvvv");
   key[128] = 0;
   value[256] = 0;
-  snprintf(req, sizeof(req), "{\"ResourceArn\":\"" ARN "\",\"Tags\":[{\"Key\":\"%s\",\"Value\":\"%s\"}]}", key, value);
+  snprintf(req, sizeof(req),
+           "{\"ResourceArn\":\"" ARN "\",\"Tags\":[{\"Key\":\"%s\",\"Value\":\"%s\"}]}", key,
+           value);
   call_status(f->db, "TagResource", req, 200, NULL);
   /* 128 characters, not bytes: 128 two-byte letters. */
   {
@@ -155,7 +176,8 @@ static void key_and_value_lengths(void **state) {
       wide[2 * i + 1] = (char)0x90; /* U+05D0 HEBREW LETTER ALEF */
     }
     wide[256] = 0;
-    snprintf(req, sizeof(req), "{\"ResourceArn\":\"" ARN "\",\"Tags\":[{\"Key\":\"%s\",\"Value\":\"v\"}]}", wide);
+    snprintf(req, sizeof(req),
+             "{\"ResourceArn\":\"" ARN "\",\"Tags\":[{\"Key\":\"%s\",\"Value\":\"v\"}]}", wide);
     call_status(f->db, "TagResource", req, 200, NULL);
   }
 }
@@ -242,7 +264,8 @@ static void delete_table_forgets_the_tags(void **state) {
       {"CreateTable", create_users, 200, NULL, NULL, "set-up"},
       {"TagResource", TAGS(TAG("team", "blue")), 200, NULL, NULL, "tag"},
       {"DeleteTable", "{\"TableName\":\"Users\"}", 200, NULL, NULL, "delete"},
-      {"ListTagsOfResource", LIST, 400, DYNAMO_ROWS_NOT_FOUND, "Requested resource not found: ResourcArn:", "gone"},
+      {"ListTagsOfResource", LIST, 400, DYNAMO_ROWS_NOT_FOUND,
+       "Requested resource not found: ResourcArn:", "gone"},
       {"CreateTable", create_users, 200, NULL, NULL, "re-create under the same name (and ARN)"},
       {"ListTagsOfResource", LIST, 200, NULL, "{\"Tags\":[]}", "a new table starts untagged"},
   };
@@ -265,13 +288,20 @@ static void endpoints_and_limits(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(tag_untag_list_round_trip, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(arns_and_requests_are_validated, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(key_and_value_lengths, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(tags_in_malformed_utf8_are_refused, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(fifty_tags_at_most_after_the_merge, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(delete_table_forgets_the_tags, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(endpoints_and_limits, dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(tag_untag_list_round_trip, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(arns_and_requests_are_validated, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(key_and_value_lengths, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(tags_in_malformed_utf8_are_refused, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(fifty_tags_at_most_after_the_merge, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(delete_table_forgets_the_tags, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(endpoints_and_limits, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
   };
   return cmocka_run_group_tests_name("dynamo_tags", tests, NULL, NULL);
 }

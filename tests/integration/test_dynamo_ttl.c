@@ -35,25 +35,30 @@ static const char create_events[] =
     "{\"AttributeName\":\"sk\",\"AttributeType\":\"N\"}],\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"},"
     "{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}";
 
-#define TTL_ON(attr) \
-  "{\"TableName\":\"Users\",\"TimeToLiveSpecification\":{\"Enabled\":true,\"AttributeName\":\"" attr "\"}}"
-#define TTL_OFF(attr) \
-  "{\"TableName\":\"Users\",\"TimeToLiveSpecification\":{\"Enabled\":false,\"AttributeName\":\"" attr "\"}}"
+#define TTL_ON(attr)                                                                                 \
+  "{\"TableName\":\"Users\",\"TimeToLiveSpecification\":{\"Enabled\":true,\"AttributeName\":\"" attr \
+  "\"}}"
+#define TTL_OFF(attr)                                                                                 \
+  "{\"TableName\":\"Users\",\"TimeToLiveSpecification\":{\"Enabled\":false,\"AttributeName\":\"" attr \
+  "\"}}"
 
 static void update_and_describe_round_trip_with_aws_errors(void **state) {
   struct dynamo_fixture *f = *state;
   static const struct dynamo_row rows[] = {
       {"CreateTable", create_users, 200, NULL, NULL, "set-up"},
       {"DescribeTimeToLive", "{\"TableName\":\"Users\"}", 200, NULL,
-       "{\"TimeToLiveDescription\":{\"TimeToLiveStatus\":\"DISABLED\"}}", "off by default, no AttributeName"},
-      {"UpdateTimeToLive", TTL_OFF("exp"), 400, DYNAMO_ROWS_VALIDATION, "\"TimeToLive is already disabled\"",
-       "disabling when disabled"},
+       "{\"TimeToLiveDescription\":{\"TimeToLiveStatus\":\"DISABLED\"}}",
+       "off by default, no AttributeName"},
+      {"UpdateTimeToLive", TTL_OFF("exp"), 400, DYNAMO_ROWS_VALIDATION,
+       "\"TimeToLive is already disabled\"", "disabling when disabled"},
       {"UpdateTimeToLive", TTL_ON("exp"), 200, NULL,
-       "{\"TimeToLiveSpecification\":{\"Enabled\":true,\"AttributeName\":\"exp\"}}", "enable echoes the spec"},
+       "{\"TimeToLiveSpecification\":{\"Enabled\":true,\"AttributeName\":\"exp\"}}",
+       "enable echoes the spec"},
       {"DescribeTimeToLive", "{\"TableName\":\"Users\"}", 200, NULL,
-       "{\"TimeToLiveDescription\":{\"TimeToLiveStatus\":\"ENABLED\",\"AttributeName\":\"exp\"}}", "enabled"},
-      {"UpdateTimeToLive", TTL_ON("exp"), 400, DYNAMO_ROWS_VALIDATION, "\"TimeToLive is already enabled\"",
-       "enabling the same attribute again"},
+       "{\"TimeToLiveDescription\":{\"TimeToLiveStatus\":\"ENABLED\",\"AttributeName\":\"exp\"}}",
+       "enabled"},
+      {"UpdateTimeToLive", TTL_ON("exp"), 400, DYNAMO_ROWS_VALIDATION,
+       "\"TimeToLive is already enabled\"", "enabling the same attribute again"},
       {"UpdateTimeToLive", TTL_ON("other"), 400, DYNAMO_ROWS_VALIDATION,
        "\"TimeToLive is active on a different AttributeName: current AttributeName is exp\"",
        "enabling another attribute"},
@@ -68,28 +73,35 @@ static void update_and_describe_round_trip_with_aws_errors(void **state) {
        "after disabling, another attribute is fine"},
       {"DescribeTimeToLive", "{\"TableName\":\"Nope\"}", 400, DYNAMO_ROWS_NOT_FOUND,
        "\"Requested resource not found: Table: Nope not found\"", "missing table"},
-      {"UpdateTimeToLive", "{\"TableName\":\"Nope\",\"TimeToLiveSpecification\":{\"Enabled\":true,\"AttributeName\":\"x\"}}",
-       400, DYNAMO_ROWS_NOT_FOUND, "\"Requested resource not found: Table: Nope not found\"", "missing table"},
+      {"UpdateTimeToLive",
+       "{\"TableName\":\"Nope\",\"TimeToLiveSpecification\":{\"Enabled\":true,\"AttributeName\":\"x\"}}",
+       400, DYNAMO_ROWS_NOT_FOUND, "\"Requested resource not found: Table: Nope not found\"",
+       "missing table"},
       {"DescribeTimeToLive", "{}", 400, DYNAMO_ROWS_VALIDATION,
        "The parameter 'TableName' is required but was not present in the request", "no TableName"},
       {"UpdateTimeToLive", "{\"TableName\":\"Users\"}", 400, DYNAMO_ROWS_VALIDATION,
        "\"1 validation error detected: Value null at 'timeToLiveSpecification' failed to satisfy constraint: "
        "Member must not be null\"",
        "no specification"},
-      {"UpdateTimeToLive", "{\"TableName\":\"Users\",\"TimeToLiveSpecification\":{}}", 400, DYNAMO_ROWS_VALIDATION,
+      {"UpdateTimeToLive", "{\"TableName\":\"Users\",\"TimeToLiveSpecification\":{}}", 400,
+       DYNAMO_ROWS_VALIDATION,
        "\"2 validation errors detected: Value null at 'timeToLiveSpecification.attributeName' failed to satisfy "
        "constraint: Member must not be null; Value null at 'timeToLiveSpecification.enabled' failed to satisfy "
        "constraint: Member must not be null\"",
        "both members missing"},
-      {"UpdateTimeToLive", "{\"TableName\":\"Users\",\"TimeToLiveSpecification\":{\"AttributeName\":\"x\"}}", 400,
-       DYNAMO_ROWS_VALIDATION, "\"1 validation error detected: Value null at 'timeToLiveSpecification.enabled'",
+      {"UpdateTimeToLive",
+       "{\"TableName\":\"Users\",\"TimeToLiveSpecification\":{\"AttributeName\":\"x\"}}", 400,
+       DYNAMO_ROWS_VALIDATION,
+       "\"1 validation error detected: Value null at 'timeToLiveSpecification.enabled'",
        "Enabled missing"},
-      {"UpdateTimeToLive", "{\"TableName\":\"Users\",\"TimeToLiveSpecification\":{\"Enabled\":true,\"AttributeName\":\"\"}}",
+      {"UpdateTimeToLive",
+       "{\"TableName\":\"Users\",\"TimeToLiveSpecification\":{\"Enabled\":true,\"AttributeName\":\"\"}}",
        400, DYNAMO_ROWS_VALIDATION,
        "\"1 validation error detected: Value '' at 'timeToLiveSpecification.attributeName' failed to satisfy "
        "constraint: Member must have length greater than or equal to 1\"",
        "empty attribute name (message verbatim from terraform-provider-aws#39195)"},
-      {"UpdateTimeToLive", "{\"TableName\":\"Users\",\"TimeToLiveSpecification\":{\"Enabled\":\"yes\",\"AttributeName\":\"x\"}}",
+      {"UpdateTimeToLive",
+       "{\"TableName\":\"Users\",\"TimeToLiveSpecification\":{\"Enabled\":\"yes\",\"AttributeName\":\"x\"}}",
        400, DYNAMO_ROWS_SERIALIZATION, NULL, "Enabled of the wrong type"},
   };
   dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
@@ -104,16 +116,20 @@ static void long_attribute_names_are_refused(void **state) {
   cJSON_Delete(dynamo_rows_call_ok(f->db, "CreateTable", create_users));
   memset(name, 'a', 256);
   name[256] = 0;
-  snprintf(req, sizeof(req),
-           "{\"TableName\":\"Users\",\"TimeToLiveSpecification\":{\"Enabled\":true,\"AttributeName\":\"%s\"}}", name);
+  snprintf(
+      req, sizeof(req),
+      "{\"TableName\":\"Users\",\"TimeToLiveSpecification\":{\"Enabled\":true,\"AttributeName\":\"%s\"}}",
+      name);
   emu_buf_init(&out, 1 << 20);
   status = dynamo_api_call(f->db, "UpdateTimeToLive", req, strlen(req), &out);
   assert_int_equal(status, 400);
   assert_non_null(strstr(out.data, "Member must have length less than or equal to 255"));
   emu_buf_free(&out);
   name[255] = 0; /* 255 is fine */
-  snprintf(req, sizeof(req),
-           "{\"TableName\":\"Users\",\"TimeToLiveSpecification\":{\"Enabled\":true,\"AttributeName\":\"%s\"}}", name);
+  snprintf(
+      req, sizeof(req),
+      "{\"TableName\":\"Users\",\"TimeToLiveSpecification\":{\"Enabled\":true,\"AttributeName\":\"%s\"}}",
+      name);
   cJSON_Delete(dynamo_rows_call_ok(f->db, "UpdateTimeToLive", req));
 }
 
@@ -220,7 +236,9 @@ static void sweep_deletes_by_sort_key_and_is_bounded_per_pass(void **state) {
   for (i = 0; i < 7; i++) {
     /* Five due (NOW-1 .. NOW-5), two not (NOW+1, NOW+2). */
     long long sk = i < 5 ? NOW - 1 - i : NOW + i - 4;
-    snprintf(req, sizeof(req), "{\"TableName\":\"Events\",\"Item\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"%lld\"}}}", sk);
+    snprintf(req, sizeof(req),
+             "{\"TableName\":\"Events\",\"Item\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"%lld\"}}}",
+             sk);
     cJSON_Delete(dynamo_rows_call_ok(f->db, "PutItem", req));
   }
   cJSON_Delete(dynamo_rows_call_ok(
@@ -245,10 +263,10 @@ static void delete_table_forgets_the_setting(void **state) {
       {"UpdateTimeToLive", TTL_ON("exp"), 200, NULL, NULL, "enable"},
       {"DeleteTable", "{\"TableName\":\"Users\"}", 200, NULL, NULL, "delete"},
       {"CreateTable", create_users, 200, NULL, NULL, "re-create"},
-      {"DescribeTimeToLive", "{\"TableName\":\"Users\"}", 200, NULL, "\"TimeToLiveStatus\":\"DISABLED\"",
-       "a re-created table starts with TTL off"},
-      {"PutItem", "{\"TableName\":\"Users\",\"Item\":{\"id\":{\"S\":\"a\"},\"exp\":{\"N\":\"1\"}}}", 200, NULL, NULL,
-       "an item the old setting would expire"},
+      {"DescribeTimeToLive", "{\"TableName\":\"Users\"}", 200, NULL,
+       "\"TimeToLiveStatus\":\"DISABLED\"", "a re-created table starts with TTL off"},
+      {"PutItem", "{\"TableName\":\"Users\",\"Item\":{\"id\":{\"S\":\"a\"},\"exp\":{\"N\":\"1\"}}}",
+       200, NULL, NULL, "an item the old setting would expire"},
   };
   cJSON *resp;
 
@@ -276,10 +294,12 @@ static void the_thread_deletes_expired_items_within_its_period(void **state) {
 
   cJSON_Delete(dynamo_rows_call_ok(f->db, "CreateTable", create_users));
   cJSON_Delete(dynamo_rows_call_ok(f->db, "UpdateTimeToLive", TTL_ON("exp")));
-  snprintf(req, sizeof(req), "{\"TableName\":\"Users\",\"Item\":{\"id\":{\"S\":\"due\"},\"exp\":{\"N\":\"%lld\"}}}",
+  snprintf(req, sizeof(req),
+           "{\"TableName\":\"Users\",\"Item\":{\"id\":{\"S\":\"due\"},\"exp\":{\"N\":\"%lld\"}}}",
            (long long)time(NULL) - 10);
   cJSON_Delete(dynamo_rows_call_ok(f->db, "PutItem", req));
-  snprintf(req, sizeof(req), "{\"TableName\":\"Users\",\"Item\":{\"id\":{\"S\":\"later\"},\"exp\":{\"N\":\"%lld\"}}}",
+  snprintf(req, sizeof(req),
+           "{\"TableName\":\"Users\",\"Item\":{\"id\":{\"S\":\"later\"},\"exp\":{\"N\":\"%lld\"}}}",
            (long long)time(NULL) + 3600);
   cJSON_Delete(dynamo_rows_call_ok(f->db, "PutItem", req));
   s = dynamo_ttl_start(f->db, 1);
@@ -309,13 +329,20 @@ static void stopping_an_idle_thread_is_prompt(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(update_and_describe_round_trip_with_aws_errors, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(long_attribute_names_are_refused, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(sweep_deletes_exactly_the_expired_items, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(sweep_deletes_by_sort_key_and_is_bounded_per_pass, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(delete_table_forgets_the_setting, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(the_thread_deletes_expired_items_within_its_period, dynamo_rows_setup, dynamo_rows_teardown),
-      cmocka_unit_test_setup_teardown(stopping_an_idle_thread_is_prompt, dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(update_and_describe_round_trip_with_aws_errors,
+                                      dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(long_attribute_names_are_refused, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(sweep_deletes_exactly_the_expired_items, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(sweep_deletes_by_sort_key_and_is_bounded_per_pass,
+                                      dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(delete_table_forgets_the_setting, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(the_thread_deletes_expired_items_within_its_period,
+                                      dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(stopping_an_idle_thread_is_prompt, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
   };
   return cmocka_run_group_tests_name("dynamo_ttl", tests, NULL, NULL);
 }

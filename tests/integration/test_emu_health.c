@@ -75,9 +75,16 @@ static void a_port_nobody_listens_on_is_unhealthy(void **state) {
 
 static void malformed_urls_and_arguments_are_usage_errors(void **state) {
   static const char *const bad[] = {
-      "https://127.0.0.1:8080/", "127.0.0.1:8080", "http://", "http://:8080/",
-      "http://127.0.0.1:0/", "http://127.0.0.1:65536/", "http://127.0.0.1:80x/",
-      "http://127.0.0.1:/", "http://[::1/", "http://127.0.0.1:8080/a b",
+      "https://127.0.0.1:8080/",
+      "127.0.0.1:8080",
+      "http://",
+      "http://:8080/",
+      "http://127.0.0.1:0/",
+      "http://127.0.0.1:65536/",
+      "http://127.0.0.1:80x/",
+      "http://127.0.0.1:/",
+      "http://[::1/",
+      "http://127.0.0.1:8080/a b",
   };
   char err[256];
   size_t i;

@@ -31,10 +31,10 @@
 
 #define WAIT_MS 5000
 
-#define CHECK(call)                                                                              \
-  do {                                                                                           \
-    if ((call) != 0)                                                                             \
-      fail_msg("%s: %s", #call, wsgw_kit_error());                                              \
+#define CHECK(call)                                \
+  do {                                             \
+    if ((call) != 0)                               \
+      fail_msg("%s: %s", #call, wsgw_kit_error()); \
   } while (0)
 
 static const char CONFIG[] =
@@ -69,9 +69,9 @@ static int setup(void **state) {
   assert_int_equal(reload_write_text(f->config, CONFIG), 0);
   libs[0] = f->lib;
   libs[1] = NULL;
-  f->emu = wsgw_kit_start(&(struct wsgw_kit_options){.config_file = f->config,
-                                                      .handler_libs = libs, .watch = 1},
-                          err, sizeof(err));
+  f->emu = wsgw_kit_start(
+      &(struct wsgw_kit_options){.config_file = f->config, .handler_libs = libs, .watch = 1}, err,
+      sizeof(err));
   if (!f->emu)
     fail_msg("%s", err);
   f->ws = wsgw_kit_connect(f->emu, NULL, NULL);
@@ -214,8 +214,7 @@ static void test_an_invocation_in_flight_during_a_reload_finishes_on_the_old_cod
   wsgw_kit_ws_free(other);
 }
 
-static void test_a_handler_abandoned_at_its_deadline_keeps_its_code_through_a_reload(
-    void **state) {
+static void test_a_handler_abandoned_at_its_deadline_keeps_its_code_through_a_reload(void **state) {
   struct fixture *f = *state;
 
   /* The client connected under v1; v2 is current when the slow handler
@@ -258,9 +257,8 @@ static void test_a_config_reload_changes_a_route_without_dropping_the_client(voi
 static void test_an_invalid_config_reload_keeps_the_old_config(void **state) {
   struct fixture *f = *state;
 
-  assert_int_equal(reload_write_text(f->config,
-                                     "{\"apis\":[{\"name\":\"app\",\"stage\":\"dev\","
-                                     "\"routes\":{\"$default\":\"lib.nope\"}}]}"),
+  assert_int_equal(reload_write_text(f->config, "{\"apis\":[{\"name\":\"app\",\"stage\":\"dev\","
+                                                "\"routes\":{\"$default\":\"lib.nope\"}}]}"),
                    0);
   CHECK(wsgw_kit_wait_reloads(f->emu, 0, 1, WAIT_MS));
   expect_version(f->ws, "v1");
@@ -273,9 +271,8 @@ static void test_a_stage_gone_from_the_config_closes_its_clients_at_their_next_m
     void **state) {
   struct fixture *f = *state;
 
-  assert_int_equal(reload_write_text(f->config,
-                                     "{\"apis\":[{\"name\":\"other\",\"stage\":\"prod\","
-                                     "\"routes\":{\"$default\":\"lib.version\"}}]}"),
+  assert_int_equal(reload_write_text(f->config, "{\"apis\":[{\"name\":\"other\",\"stage\":\"prod\","
+                                                "\"routes\":{\"$default\":\"lib.version\"}}]}"),
                    0);
   CHECK(wsgw_kit_wait_reloads(f->emu, 1, 0, WAIT_MS));
   CHECK(wsgw_kit_send_text(f->ws, "{\"action\":\"version\"}"));
@@ -288,8 +285,8 @@ int main(void) {
           test_a_library_renamed_over_runs_the_new_code_for_the_same_client, setup, teardown),
       cmocka_unit_test_setup_teardown(test_a_library_truncated_and_rewritten_runs_the_new_code,
                                       setup, teardown),
-      cmocka_unit_test_setup_teardown(test_a_broken_rebuild_keeps_the_old_code_and_logs_why,
-                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_a_broken_rebuild_keeps_the_old_code_and_logs_why, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(
           test_an_invocation_in_flight_during_a_reload_finishes_on_the_old_code, setup, teardown),
       cmocka_unit_test_setup_teardown(

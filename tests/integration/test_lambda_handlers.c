@@ -32,10 +32,10 @@
 
 #define WAIT_MS 5000
 
-#define CHECK(call)                                                                              \
-  do {                                                                                           \
-    if ((call) != 0)                                                                             \
-      fail_msg("%s: %s", #call, wsgw_kit_error());                                              \
+#define CHECK(call)                                \
+  do {                                             \
+    if ((call) != 0)                               \
+      fail_msg("%s: %s", #call, wsgw_kit_error()); \
   } while (0)
 
 static const char *lib(const char *variant) {
@@ -121,14 +121,14 @@ static void test_a_name_in_the_program_and_in_a_library_is_a_config_error(void *
 
   (void)state;
   assert_null(wsgw_kit_start(
-      &(struct wsgw_kit_options){
-          .config_json = "{\"apis\":[{\"name\":\"app\",\"stage\":\"dev\","
-                         "\"routes\":{\"$default\":\"lib.version\"}}]}",
-          .handlers = mine,
-          .handler_libs = libs},
+      &(struct wsgw_kit_options){.config_json = "{\"apis\":[{\"name\":\"app\",\"stage\":\"dev\","
+                                                "\"routes\":{\"$default\":\"lib.version\"}}]}",
+                                 .handlers = mine,
+                                 .handler_libs = libs},
       err, sizeof(err)));
   print_message("    %s\n", err);
-  assert_non_null(strstr(err, "handler \"lib.version\" is exported twice (the program's handlers and"));
+  assert_non_null(
+      strstr(err, "handler \"lib.version\" is exported twice (the program's handlers and"));
   assert_non_null(strstr(err, "; the program's handlers: lib.version"));
 }
 
@@ -223,8 +223,8 @@ static void test_wsgw_serve_loads_and_reloads_a_handlers_library(void **state) {
   s.pid = fork();
   assert_true(s.pid >= 0);
   if (s.pid == 0) {
-    char *argv[] = {(char *)bin, "serve",   "--config",    config, "--handlers", app,
-                    "--port",    "0",       "--in-memory", NULL};
+    char *argv[] = {(char *)bin, "serve",  "--config", config,        "--handlers",
+                    app,         "--port", "0",        "--in-memory", NULL};
     int out = open(s.out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (out < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
       _exit(126);

@@ -68,13 +68,12 @@ static const char config[] =
 /* SPEC docs/spec/apigw-websocket.md 3: the exact byte layout of the gateway's frames,
  * e.g. {"message": "Forbidden", "connectionId":"XDmENcnwIE0CFEQ=", "requestId":"XDmGEE2RoE0FRdQ="}
  * (ids: 16 chars, base64url of 11 bytes, one '=' of padding). */
-#define ERROR_FRAME_RE(msg)                                                                    \
-  "^\\{\"message\": \"" msg "\", \"connectionId\":\"([A-Za-z0-9_-]{15}=)\", "                  \
+#define ERROR_FRAME_RE(msg)                                                   \
+  "^\\{\"message\": \"" msg "\", \"connectionId\":\"([A-Za-z0-9_-]{15}=)\", " \
   "\"requestId\":\"([A-Za-z0-9_-]{15}=)\"\\}$"
 
 static int group_setup(void **state) {
-  *state = wsgw_kit_start(
-      &(struct wsgw_kit_options){.config_json = config}, NULL, 0);
+  *state = wsgw_kit_start(&(struct wsgw_kit_options){.config_json = config}, NULL, 0);
   if (!*state)
     print_error("%s\n", wsgw_kit_error());
   return *state ? 0 : -1;
@@ -127,8 +126,8 @@ static void assert_silence(struct wsgw_kit_ws *c) {
 
 /* Checks an error frame against ERROR_FRAME_RE(message) and that it names
  * connection `id`; copies its requestId into request_id. */
-static void assert_error_frame(const struct wsgw_kit_frame *fr, const char *pattern,
-                               const char *id, char request_id[ID_LEN + 1]) {
+static void assert_error_frame(const struct wsgw_kit_frame *fr, const char *pattern, const char *id,
+                               char request_id[ID_LEN + 1]) {
   regex_t re;
   regmatch_t m[3];
 
@@ -151,8 +150,8 @@ static void assert_error_frame(const struct wsgw_kit_frame *fr, const char *patt
 struct disconnect {
   struct wsgw_kit_emu *emu;
   const char *id;
-  int code;          /* requestContext.disconnectStatusCode, once found */
-  char reason[128];  /* requestContext.disconnectReason */
+  int code;         /* requestContext.disconnectStatusCode, once found */
+  char reason[128]; /* requestContext.disconnectReason */
 };
 
 static int disconnect_recorded(void *arg) {
@@ -241,8 +240,8 @@ static void an_offered_subprotocol_is_not_echoed_unless_connect_returns_it(void 
   /* The same with no $connect route at all. */
   c = wsgw_kit_ws_open(wsgw_kit_port(f),
                        &(struct wsgw_kit_ws_options){.path = "/open",
-                                                      .subprotocols = "chat, superchat",
-                                                      .timeout_ms = WAIT_MS});
+                                                     .subprotocols = "chat, superchat",
+                                                     .timeout_ms = WAIT_MS});
   assert_non_null(c);
   assert_int_equal(wsgw_kit_ws_status(c), 101);
   assert_null(wsgw_kit_ws_subprotocol(c));
@@ -251,11 +250,10 @@ static void an_offered_subprotocol_is_not_echoed_unless_connect_returns_it(void 
 
 static void the_subprotocol_returned_by_connect_is_in_the_101(void **state) {
   struct wsgw_kit_emu *f = *state;
-  struct wsgw_kit_ws *c =
-      wsgw_kit_ws_open(wsgw_kit_port(f), &(struct wsgw_kit_ws_options){
-                                             .path = "/proto?protocol=chat",
-                                             .subprotocols = "superchat, chat",
-                                             .timeout_ms = WAIT_MS});
+  struct wsgw_kit_ws *c = wsgw_kit_ws_open(
+      wsgw_kit_port(f), &(struct wsgw_kit_ws_options){.path = "/proto?protocol=chat",
+                                                      .subprotocols = "superchat, chat",
+                                                      .timeout_ms = WAIT_MS});
 
   assert_non_null(c);
   assert_int_equal(wsgw_kit_ws_status(c), 101);
@@ -527,6 +525,5 @@ int main(void) {
       cmocka_unit_test(a_dropped_connection_reaches_disconnect_as_1006),
   };
 
-  return cmocka_run_group_tests_name("ws_gateway", tests, group_setup,
-                                     group_teardown);
+  return cmocka_run_group_tests_name("ws_gateway", tests, group_setup, group_teardown);
 }

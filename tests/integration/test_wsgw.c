@@ -25,10 +25,10 @@
 
 #define WAIT_MS 5000
 
-#define CHECK(call)                                                                              \
-  do {                                                                                           \
-    if ((call) != 0)                                                                             \
-      fail_msg("%s: %s", #call, wsgw_kit_error());                                              \
+#define CHECK(call)                                \
+  do {                                             \
+    if ((call) != 0)                               \
+      fail_msg("%s: %s", #call, wsgw_kit_error()); \
   } while (0)
 
 /* Answers {"requestId", "remainingMs", "connectionId"} and logs two lines. */
@@ -258,16 +258,15 @@ static void timed_out_invocation_records_the_lines_logged_before_its_deadline(vo
   cJSON_Delete(all);
   /* The gateway's error frame for the timeout; the handler then finishes
    * (its remaining time reached 0) before the emulator stops. */
-  CHECK(wsgw_kit_expect_regex(f->ws, "Internal server error|Endpoint request timed out",
-                              WAIT_MS));
+  CHECK(wsgw_kit_expect_regex(f->ws, "Internal server error|Endpoint request timed out", WAIT_MS));
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(
           request_id_is_a_uuid_per_invocation_recorded_in_the_invocation_log, setup, teardown),
-      cmocka_unit_test_setup_teardown(remaining_time_counts_down_from_the_configured_timeout,
-                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(remaining_time_counts_down_from_the_configured_timeout, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(connection_id_is_the_events_connection_id, setup, teardown),
       cmocka_unit_test_setup_teardown(log_lines_go_to_stderr_and_into_the_invocation_log, setup,
                                       teardown),

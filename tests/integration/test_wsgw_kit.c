@@ -37,22 +37,21 @@
 #define SHORT_MS 150
 
 /* Fails the test with the kit's explanation when a kit check fails. */
-#define CHECK(call)                                                                              \
-  do {                                                                                           \
-    if ((call) != 0)                                                                             \
-      fail_msg("%s: %s", #call, wsgw_kit_error());                                              \
+#define CHECK(call)                                \
+  do {                                             \
+    if ((call) != 0)                               \
+      fail_msg("%s: %s", #call, wsgw_kit_error()); \
   } while (0)
 
 /* Asserts that a kit check fails and that its message mentions `text`
  * (the message is printed: the test output shows what users would read). */
-#define CHECK_FAILS(call, text)                                                                  \
-  do {                                                                                           \
-    if ((call) != -1)                                                                            \
-      fail_msg("%s: expected -1", #call);                                                        \
-    print_message("    kit: %s\n", wsgw_kit_error());                                            \
-    if (!strstr(wsgw_kit_error(), (text)))                                                       \
-      fail_msg("%s: the message \"%s\" does not mention \"%s\"", #call, wsgw_kit_error(),      \
-               (text));                                                                          \
+#define CHECK_FAILS(call, text)                                                                    \
+  do {                                                                                             \
+    if ((call) != -1)                                                                              \
+      fail_msg("%s: expected -1", #call);                                                          \
+    print_message("    kit: %s\n", wsgw_kit_error());                                              \
+    if (!strstr(wsgw_kit_error(), (text)))                                                         \
+      fail_msg("%s: the message \"%s\" does not mention \"%s\"", #call, wsgw_kit_error(), (text)); \
   } while (0)
 
 /* ---- The example of docs/testkit.md (kept identical to it) ------------------- */
@@ -66,7 +65,11 @@
 
 #include <wsgw/kit.h>
 
-#define KIT_OK(call) do { if ((call) != 0) fail_msg("%s", wsgw_kit_error()); } while (0)
+#define KIT_OK(call)                    \
+  do {                                  \
+    if ((call) != 0)                    \
+      fail_msg("%s", wsgw_kit_error()); \
+  } while (0)
 
 static void chat_reaches_everyone_and_forgets_who_leaves(void **state) {
   char err[512], key[64];
@@ -141,9 +144,8 @@ static const struct wsgw_handler user_handlers[] = {
 
 static struct wsgw_kit_emu *start_chat(void) {
   char err[512];
-  struct wsgw_kit_emu *emu =
-      wsgw_kit_start(&(struct wsgw_kit_options){.config_file = "fixtures/chat-app.json"}, err,
-                     sizeof(err));
+  struct wsgw_kit_emu *emu = wsgw_kit_start(
+      &(struct wsgw_kit_options){.config_file = "fixtures/chat-app.json"}, err, sizeof(err));
 
   if (!emu)
     fail_msg("%s", err);
@@ -163,8 +165,8 @@ static struct wsgw_kit_emu *start_diag(void) {
 
 static struct wsgw_kit_ws *connect_path(struct wsgw_kit_emu *emu, const char *path) {
   int status = -1;
-  struct wsgw_kit_ws *ws =
-      wsgw_kit_connect(emu, &(struct wsgw_kit_ws_options){.path = path}, &status);
+  struct wsgw_kit_ws *ws = wsgw_kit_connect(emu, &(struct wsgw_kit_ws_options){.path = path},
+                                            &status);
 
   if (!ws)
     fail_msg("connect %s: %s", path, wsgw_kit_error());
@@ -198,13 +200,12 @@ static void start_serves_a_config_file_or_string_and_explains_a_bad_one(void **s
   assert_non_null(empty);
   wsgw_kit_stop(empty);
 
-  assert_null(wsgw_kit_start(&(struct wsgw_kit_options){.config_json = "{\"apis\": 3}"}, err,
-                             sizeof(err)));
+  assert_null(
+      wsgw_kit_start(&(struct wsgw_kit_options){.config_json = "{\"apis\": 3}"}, err, sizeof(err)));
   assert_non_null(strstr(err, "apis"));
   assert_non_null(strstr(wsgw_kit_error(), "apis"));
   assert_null(wsgw_kit_start(
-      &(struct wsgw_kit_options){.config_file = "fixtures/no-such-config.json"}, err,
-      sizeof(err)));
+      &(struct wsgw_kit_options){.config_file = "fixtures/no-such-config.json"}, err, sizeof(err)));
   assert_non_null(strstr(err, "no-such-config.json"));
   wsgw_kit_stop(NULL);
 }
@@ -237,8 +238,8 @@ static void clients_connect_with_query_headers_and_subprotocols(void **state) {
 
   (void)state;
   /* A rejected handshake: NULL, the status, and why. */
-  assert_null(wsgw_kit_connect(emu, &(struct wsgw_kit_ws_options){.path = "/status?status=403"},
-                               &status));
+  assert_null(
+      wsgw_kit_connect(emu, &(struct wsgw_kit_ws_options){.path = "/status?status=403"}, &status));
   assert_int_equal(status, 403);
   assert_non_null(strstr(wsgw_kit_error(), "expected 101, got 403"));
   ws = connect_path(emu, "/status?status=200");
@@ -260,8 +261,7 @@ static void clients_connect_with_query_headers_and_subprotocols(void **state) {
   ws = wsgw_kit_connect(
       emu, &(struct wsgw_kit_ws_options){.path = "/rec?who=kit", .headers = headers}, &status);
   assert_non_null(ws);
-  CHECK(wsgw_kit_wait_invocations(emu, "$connect", wsgw_kit_ws_id(ws), "diag.record", 1,
-                                  WAIT_MS));
+  CHECK(wsgw_kit_wait_invocations(emu, "$connect", wsgw_kit_ws_id(ws), "diag.record", 1, WAIT_MS));
   inv = wsgw_kit_invocations(emu, "$connect", wsgw_kit_ws_id(ws), NULL);
   assert_int_equal(cJSON_GetArraySize(inv), 1);
   want = cJSON_Parse("{\"handler\": \"diag.record\", \"outcome\": \"ok\","
@@ -342,8 +342,7 @@ static void failing_expectations_say_what_was_expected_and_what_came(void **stat
 
   CHECK_FAILS(wsgw_kit_wait_invocations(emu, "nope", NULL, NULL, 1, 50),
               "expected at least 1 invocation");
-  CHECK_FAILS(wsgw_kit_db_expect_item(emu, "Events", id_key("missing", key, sizeof(key)), "{}",
-                                      50),
+  CHECK_FAILS(wsgw_kit_db_expect_item(emu, "Events", id_key("missing", key, sizeof(key)), "{}", 50),
               "got no item");
   CHECK(wsgw_kit_db_put(emu, "Events", "{\"id\":{\"S\":\"e1\"},\"n\":{\"N\":\"1\"}}"));
   CHECK_FAILS(wsgw_kit_db_expect_item(emu, "Events", id_key("e1", key, sizeof(key)),
@@ -584,8 +583,8 @@ static int disconnect_recorded(void *arg) {
         cJSON_GetObjectItemCaseSensitive(item, "connectionId"), "S");
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(item, "eventType"), "S");
-    if (cJSON_IsString(conn) && strcmp(conn->valuestring, args[1]) == 0 &&
-        cJSON_IsString(type) && strcmp(type->valuestring, "DISCONNECT") == 0)
+    if (cJSON_IsString(conn) && strcmp(conn->valuestring, args[1]) == 0 && cJSON_IsString(type) &&
+        strcmp(type->valuestring, "DISCONNECT") == 0)
       found = 1;
   }
   cJSON_Delete(items);
@@ -655,19 +654,24 @@ static void db_helpers_keep_a_nul_in_keys_and_values(void **state) {
   const cJSON *v;
 
   (void)state;
-  CHECK(wsgw_kit_db_put(emu, "Connections", "{\"id\":{\"S\":\"k\\u0000A\"},\"v\":{\"S\":\"one\\u0000\"}}"));
-  CHECK(wsgw_kit_db_put(emu, "Connections", "{\"id\":{\"S\":\"k\\u0000B\"},\"v\":{\"S\":\"two\"}}"));
+  CHECK(wsgw_kit_db_put(emu, "Connections",
+                        "{\"id\":{\"S\":\"k\\u0000A\"},\"v\":{\"S\":\"one\\u0000\"}}"));
+  CHECK(
+      wsgw_kit_db_put(emu, "Connections", "{\"id\":{\"S\":\"k\\u0000B\"},\"v\":{\"S\":\"two\"}}"));
   got = wsgw_kit_db_get(emu, "Connections", "{\"id\":{\"S\":\"k\\u0000A\"}}");
   assert_non_null(got);
-  assert_string_equal(cJSON_GetObjectItemCaseSensitive(got, "id")->child->valuestring, "k\xC0\x80" "A");
-  assert_string_equal(cJSON_GetObjectItemCaseSensitive(got, "v")->child->valuestring, "one\xC0\x80");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(got, "id")->child->valuestring, "k\xC0\x80"
+                                                                                       "A");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(got, "v")->child->valuestring,
+                      "one\xC0\x80");
   cJSON_Delete(got);
   CHECK(wsgw_kit_db_expect_item(emu, "Connections", "{\"id\":{\"S\":\"k\\u0000B\"}}",
                                 "{\"v\":{\"S\":\"two\"}}", WAIT_MS));
   CHECK(wsgw_kit_db_expect_item(emu, "Connections", "{\"id\":{\"S\":\"k\"}}", NULL, 0));
   /* C0 80 in a request text is U+0000 too. */
   assert_int_equal(wsgw_kit_db(emu, "GetItem",
-                               "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"k\xC0\x80" "A\"}}}",
+                               "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"k\xC0\x80"
+                               "A\"}}}",
                                &resp),
                    200);
   v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(resp, "Item"), "v");
@@ -740,9 +744,8 @@ static void raw_clients_and_http_reach_the_port_as_sent(void **state) {
   CHECK(wsgw_kit_expect_text(known, wsgw_kit_ws_id(known), WAIT_MS));
   wsgw_kit_ws_free(known);
 
-  assert_int_equal(wsgw_kit_http(port, "GET", "/_wsgw/invocations?routeKey=%24connect", NULL,
-                                 NULL, 0, &r),
-                   200);
+  assert_int_equal(
+      wsgw_kit_http(port, "GET", "/_wsgw/invocations?routeKey=%24connect", NULL, NULL, 0, &r), 200);
   assert_non_null(strstr(r.body, "diag.record"));
   assert_non_null(wsgw_kit_http_header(&r, "content-type"));
   wsgw_kit_http_free(&r);

@@ -34,14 +34,14 @@
 #define WAIT_MS 5000
 #define MAX_LINES 16
 
-#define CSV_FORMAT                                                                             \
-  "$context.requestId,$context.eventType,$context.routeKey,$context.status,"                   \
+#define CSV_FORMAT                                                           \
+  "$context.requestId,$context.eventType,$context.routeKey,$context.status," \
   "$context.connectionId,$context.authorizer.principalId,$stageVariables.env"
-#define JSON_FORMAT                                                                            \
-  "{\"requestId\":\"$context.requestId\",\"eventType\":\"$context.eventType\","                \
-  "\"routeKey\":\"$context.routeKey\",\"status\":\"$context.status\","                         \
-  "\"connectionId\":\"$context.connectionId\",\"principal\":\"$context.authorizer.principalId\","\
-  "\"user\":\"${context.authorizer.user}\",\"env\":\"${stageVariables.env}\","                 \
+#define JSON_FORMAT                                                                               \
+  "{\"requestId\":\"$context.requestId\",\"eventType\":\"$context.eventType\","                   \
+  "\"routeKey\":\"$context.routeKey\",\"status\":\"$context.status\","                            \
+  "\"connectionId\":\"$context.connectionId\",\"principal\":\"$context.authorizer.principalId\"," \
+  "\"user\":\"${context.authorizer.user}\",\"env\":\"${stageVariables.env}\","                    \
   "\"stage\":\"$context.stage\",\"sourceIp\":\"$context.identity.sourceIp\"}"
 
 struct fixture {
@@ -122,8 +122,7 @@ static int group_setup(void **state) {
   text = cJSON_PrintUnformatted(cfg);
   cJSON_Delete(cfg);
   assert_non_null(text);
-  f->emu = wsgw_kit_start(&(struct wsgw_kit_options){.config_json = text},
-                          NULL, 0);
+  f->emu = wsgw_kit_start(&(struct wsgw_kit_options){.config_json = text}, NULL, 0);
   cJSON_free(text);
   if (!f->emu)
     fail_msg("%s", wsgw_kit_error());
@@ -148,8 +147,8 @@ static int group_teardown(void **state) {
 
 /* Connects, learns the id (route whoami), sends one echo, closes. */
 static void one_connection(const struct fixture *f, const char *path, char id[ID_LEN + 1]) {
-  struct wsgw_kit_ws *c =
-      wsgw_kit_ws_open(f->port, &(struct wsgw_kit_ws_options){.path = path, .timeout_ms = WAIT_MS});
+  struct wsgw_kit_ws *c = wsgw_kit_ws_open(
+      f->port, &(struct wsgw_kit_ws_options){.path = path, .timeout_ms = WAIT_MS});
   struct wsgw_kit_frame fr;
 
   assert_non_null(c);
@@ -284,14 +283,12 @@ static void a_json_template_logs_one_json_object_per_event_to_a_file(void **stat
       assert_string_equal(v->valuestring, expected[i][k]);
     }
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(o, "connectionId")->valuestring, id);
-    assert_int_equal(strlen(cJSON_GetObjectItemCaseSensitive(o, "requestId")->valuestring),
-                     ID_LEN);
+    assert_int_equal(strlen(cJSON_GetObjectItemCaseSensitive(o, "requestId")->valuestring), ID_LEN);
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(o, "principal")->valuestring, "user-1");
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(o, "user")->valuestring, "u1");
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(o, "env")->valuestring, "json-env");
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(o, "stage")->valuestring, "json");
-    assert_string_equal(cJSON_GetObjectItemCaseSensitive(o, "sourceIp")->valuestring,
-                        "127.0.0.1");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(o, "sourceIp")->valuestring, "127.0.0.1");
     cJSON_Delete(o);
   }
   log_lines_free(&l);
@@ -331,6 +328,5 @@ int main(void) {
       cmocka_unit_test(each_api_logs_only_its_own_events),
   };
 
-  return cmocka_run_group_tests_name("regression_access_log", tests, group_setup,
-                                     group_teardown);
+  return cmocka_run_group_tests_name("regression_access_log", tests, group_setup, group_teardown);
 }

@@ -102,9 +102,9 @@ struct seen {
 };
 
 static struct wsgw_kit_ws *connect_and_ask(const struct fixture *f, const char *path,
-                                         struct seen *s) {
-  struct wsgw_kit_ws *c =
-      wsgw_kit_ws_open(f->port, &(struct wsgw_kit_ws_options){.path = path, .timeout_ms = WAIT_MS});
+                                           struct seen *s) {
+  struct wsgw_kit_ws *c = wsgw_kit_ws_open(
+      f->port, &(struct wsgw_kit_ws_options){.path = path, .timeout_ms = WAIT_MS});
   struct wsgw_kit_frame fr;
 
   assert_non_null(c);
@@ -112,8 +112,8 @@ static struct wsgw_kit_ws *connect_and_ask(const struct fixture *f, const char *
     fail_msg("GET %s: %d instead of 101", path, wsgw_kit_ws_status(c));
   assert_int_equal(wsgw_kit_send_text(c, "{\"action\":\"whoami\"}"), 0);
   assert_int_equal(wsgw_kit_recv_message(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
-  if (sscanf(fr.data, "%16s %31s %31s %95s %31s", s->id, s->api_id, s->stage, s->domain,
-             s->name) != 5)
+  if (sscanf(fr.data, "%16s %31s %31s %95s %31s", s->id, s->api_id, s->stage, s->domain, s->name) !=
+      5)
     fail_msg("unexpected answer \"%s\"", fr.data);
   wsgw_kit_frame_free(&fr);
   return c;
@@ -215,9 +215,9 @@ static void an_unknown_path_is_neither_a_stage_nor_a_mapping(void **state) {
   assert_non_null(c);
   assert_int_equal(wsgw_kit_ws_status(c), 403);
   wsgw_kit_ws_free(c);
-  assert_int_equal(wsgw_kit_http(f->port, "GET", "/Orders/@connections/AAAAAAAAAAAAAAA=", NULL,
-                                 NULL, 0, &r),
-                   403);
+  assert_int_equal(
+      wsgw_kit_http(f->port, "GET", "/Orders/@connections/AAAAAAAAAAAAAAA=", NULL, NULL, 0, &r),
+      403);
   wsgw_kit_http_free(&r);
 }
 

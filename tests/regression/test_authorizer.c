@@ -160,10 +160,10 @@ static const struct wsgw_handler test_handlers[] = {
     {NULL, NULL},
 };
 
-#define RECORDING_ROUTES                                                                       \
-  "\"defaults\":{\"function\":{\"environment\":{\"EVENTS_TABLE\":\"Events\"}}},"               \
-  "\"routes\":{"                                                                               \
-  " \"$connect\":\"diag.record\",\"$disconnect\":\"diag.record\",\"$default\":\"diag.record\","\
+#define RECORDING_ROUTES                                                                        \
+  "\"defaults\":{\"function\":{\"environment\":{\"EVENTS_TABLE\":\"Events\"}}},"                \
+  "\"routes\":{"                                                                                \
+  " \"$connect\":\"diag.record\",\"$disconnect\":\"diag.record\",\"$default\":\"diag.record\"," \
   " \"whoami\":{\"function\":{\"handler\":\"diag.whoami\"},\"returnResponse\":true}}"
 
 static const char config[] =
@@ -171,12 +171,12 @@ static const char config[] =
     " {\"name\":\"hdr\",\"stage\":\"hdr\","
     "  \"stageVariables\":{\"env\":\"test\",\"color\":\"red\"},"
     "  \"authorizer\":{\"type\":\"lambda\",\"function\":\"test.auth\","
-    "                 \"identitySource\":[\"route.request.header.Authorization\"]},"
-    RECORDING_ROUTES "},"
+    "                 \"identitySource\":[\"route.request.header.Authorization\"]}," RECORDING_ROUTES
+    "},"
     " {\"name\":\"qs\",\"stage\":\"qs\","
     "  \"authorizer\":{\"type\":\"lambda\",\"function\":\"test.auth\","
-    "                 \"identitySource\":[\"route.request.querystring.token\"]},"
-    RECORDING_ROUTES "},"
+    "                 \"identitySource\":[\"route.request.querystring.token\"]}," RECORDING_ROUTES
+    "},"
     " {\"name\":\"policy\",\"stage\":\"policy\","
     "  \"authorizer\":{\"type\":\"lambda\",\"function\":\"test.policy\","
     "                 \"identitySource\":[\"route.request.querystring.policy\"]},"
@@ -235,7 +235,7 @@ static int handshake(const struct fixture *f, const char *path, const char *auth
 }
 
 static struct wsgw_kit_ws *connect_allowed(const struct fixture *f, const char *path,
-                                         const char *authorization, char id[ID_LEN + 1]) {
+                                           const char *authorization, char id[ID_LEN + 1]) {
   char line[128];
   const char *headers[] = {line, NULL};
   struct wsgw_kit_ws *c;
@@ -443,14 +443,14 @@ static void authorizer_outcomes_give_the_aws_handshake_statuses(void **state) {
     int before = seen_calls(), got = handshake(f, "/hdr", rows[i].token);
     char path[64];
     if (got != rows[i].status)
-      fail_msg("token %s (%s): header source: %d, expected %d", rows[i].token, rows[i].reason,
-               got, rows[i].status);
+      fail_msg("token %s (%s): header source: %d, expected %d", rows[i].token, rows[i].reason, got,
+               rows[i].status);
     assert_int_equal(seen_calls(), before + 1);
     snprintf(path, sizeof(path), "/qs?token=%s", rows[i].token);
     got = handshake(f, path, NULL);
     if (got != rows[i].status)
-      fail_msg("token %s (%s): query source: %d, expected %d", rows[i].token, rows[i].reason,
-               got, rows[i].status);
+      fail_msg("token %s (%s): query source: %d, expected %d", rows[i].token, rows[i].reason, got,
+               rows[i].status);
   }
 }
 
@@ -498,6 +498,5 @@ int main(void) {
       cmocka_unit_test(the_policy_is_matched_with_star_globbing_against_the_connect_arn),
   };
 
-  return cmocka_run_group_tests_name("regression_authorizer", tests, group_setup,
-                                     group_teardown);
+  return cmocka_run_group_tests_name("regression_authorizer", tests, group_setup, group_teardown);
 }

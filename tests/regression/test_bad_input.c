@@ -50,8 +50,7 @@ static const char config[] =
     "  \"BillingMode\":\"PAY_PER_REQUEST\"}]}";
 
 static int group_setup(void **state) {
-  *state = wsgw_kit_start(
-      &(struct wsgw_kit_options){.config_json = config}, NULL, 0);
+  *state = wsgw_kit_start(&(struct wsgw_kit_options){.config_json = config}, NULL, 0);
   if (!*state)
     print_error("%s\n", wsgw_kit_error());
   return *state ? 0 : -1;
@@ -89,7 +88,8 @@ static int item_exists(struct wsgw_kit_emu *emu, const char *key) {
   cJSON *resp;
   int status, found;
 
-  snprintf(req, sizeof(req), "{\"TableName\":\"Items\",\"Key\":{\"pk\":{\"S\":\"%s\"}},\"ConsistentRead\":true}",
+  snprintf(req, sizeof(req),
+           "{\"TableName\":\"Items\",\"Key\":{\"pk\":{\"S\":\"%s\"}},\"ConsistentRead\":true}",
            key);
   status = wsgw_kit_db(emu, "GetItem", req, &resp);
   assert_int_equal(status, 200);
@@ -224,9 +224,10 @@ static void a_connections_post_cut_short_is_refused_and_not_delivered(void **sta
   struct wsgw_kit_ws *c = connect_dev(f, id);
   const char *type;
 
-  snprintf(req, sizeof(req),
-           "POST /dev/@connections/%s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 20\r\n\r\nhello",
-           id);
+  snprintf(
+      req, sizeof(req),
+      "POST /dev/@connections/%s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 20\r\n\r\nhello",
+      id);
   wsgw_kit_http_raw(wsgw_kit_port(f), req, strlen(req), 1, QUICK_MS, &r);
   assert_int_equal(r.status, 400);
   type = wsgw_kit_http_header(&r, "x-amzn-ErrorType");
@@ -236,10 +237,11 @@ static void a_connections_post_cut_short_is_refused_and_not_delivered(void **sta
   wsgw_kit_http_free(&r);
   assert_no_frame(c);
   /* Malformed chunking: also a 400, also not delivered. */
-  snprintf(req, sizeof(req),
-           "POST /dev/@connections/%s HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-           "q\r\nhello\r\n0\r\n\r\n",
-           id);
+  snprintf(
+      req, sizeof(req),
+      "POST /dev/@connections/%s HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "q\r\nhello\r\n0\r\n\r\n",
+      id);
   wsgw_kit_http_raw(wsgw_kit_port(f), req, strlen(req), 0, QUICK_MS, &r);
   assert_int_equal(r.status, 400);
   assert_non_null(strstr(r.body, "chunked"));
@@ -274,7 +276,9 @@ static void a_nul_or_control_character_in_the_id_is_not_delivered_to_its_prefix(
     const char *tail;
     int status;
     const char *type;
-  } cases[] = {{"%00junk", 400, NULL}, {"%00", 400, NULL}, {"%01", 410, "GoneException"},
+  } cases[] = {{"%00junk", 400, NULL},
+               {"%00", 400, NULL},
+               {"%01", 410, "GoneException"},
                {"%0a", 410, "GoneException"}};
   struct wsgw_kit_http_response r;
   char id[ID_LEN + 1], path[128];
@@ -405,14 +409,15 @@ static void trailing_bytes_after_the_json_body_are_a_serialization_exception(voi
   assert_dynamo_error(&r, 400, "SerializationException", NULL);
   wsgw_kit_http_free(&r);
   wsgw_kit_http_dynamodb(wsgw_kit_port(f), "PutItem",
-                    "{\"TableName\":\"Items\",\"Item\":{\"pk\":{\"S\":\"trail\"}}}{}", &r);
+                         "{\"TableName\":\"Items\",\"Item\":{\"pk\":{\"S\":\"trail\"}}}{}", &r);
   assert_dynamo_error(&r, 400, "SerializationException", NULL);
   wsgw_kit_http_free(&r);
   assert_false(item_exists(f, "trail"));
   /* JSON whitespace after the body is fine. */
-  assert_int_equal(wsgw_kit_http_dynamodb(wsgw_kit_port(f), "PutItem",
-                                     "{\"TableName\":\"Items\",\"Item\":{\"pk\":{\"S\":\"trail-ws\"}}} \r\n\t",
-                                     &r),
+  assert_int_equal(wsgw_kit_http_dynamodb(
+                       wsgw_kit_port(f), "PutItem",
+                       "{\"TableName\":\"Items\",\"Item\":{\"pk\":{\"S\":\"trail-ws\"}}} \r\n\t",
+                       &r),
                    200);
   wsgw_kit_http_free(&r);
   assert_true(item_exists(f, "trail-ws"));
@@ -449,7 +454,8 @@ static void empty_attribute_names_are_refused_and_nothing_is_written(void **stat
        "Empty attribute name"},
       {"GetItem", "{\"TableName\":\"Items\",\"Key\":{\"pk\":{\"S\":\"e7\"},\"\":{\"S\":\"k\"}}}",
        "Empty attribute name"},
-      {"GetItem", "{\"TableName\":\"Items\",\"Key\":{\"pk\":{\"S\":\"e8\"}},\"AttributesToGet\":[\"\"]}",
+      {"GetItem",
+       "{\"TableName\":\"Items\",\"Key\":{\"pk\":{\"S\":\"e8\"}},\"AttributesToGet\":[\"\"]}",
        "Empty attribute name"},
       {"GetItem",
        "{\"TableName\":\"Items\",\"Key\":{\"pk\":{\"S\":\"e9\"}},\"ProjectionExpression\":\"#p\","

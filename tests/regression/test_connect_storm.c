@@ -89,8 +89,8 @@ static void forget(struct wsgw_ctx *ctx, const char *id) {
   cJSON *req = cJSON_CreateObject(), *resp = NULL;
 
   cJSON_AddStringToObject(req, "TableName", "Connections");
-  cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(req, "Key"), "id"),
-                          "S", id);
+  cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(req, "Key"), "id"), "S",
+                          id);
   wsgw_dynamodb(ctx, "DeleteItem", req, &resp);
   cJSON_Delete(req);
   cJSON_Delete(resp);
@@ -120,8 +120,7 @@ static cJSON *gated_sendmessage(const cJSON *event, struct wsgw_ctx *ctx) {
   pthread_mutex_unlock(&gate_lock);
   /* The connections that just got established first, the moment their
    * $connect returned, as chat.sendmessage would: a 410 deletes the id. */
-  for (i = 0; i < nfresh && wsgw_management_endpoint(event, endpoint, sizeof(endpoint)) == 0;
-       i++)
+  for (i = 0; i < nfresh && wsgw_management_endpoint(event, endpoint, sizeof(endpoint)) == 0; i++)
     if (wsgw_post_to_connection(ctx, endpoint, fresh[i], "fresh", 5) == 410)
       forget(ctx, fresh[i]);
   r = chat_sendmessage(event, ctx);
@@ -201,9 +200,8 @@ static void *broadcaster_main(void *arg) {
 /* A client of the kit with its connectionId (the kit learns it at the
  * handshake), or NULL after a handshake without 101 or without an id. */
 static struct wsgw_kit_ws *connect_dev(struct wsgw_kit_emu *emu, char id[ID_LEN + 1]) {
-  struct wsgw_kit_ws *c =
-      wsgw_kit_connect(emu, &(struct wsgw_kit_ws_options){.path = "/dev", .timeout_ms = WAIT_MS},
-                       NULL);
+  struct wsgw_kit_ws *c = wsgw_kit_connect(
+      emu, &(struct wsgw_kit_ws_options){.path = "/dev", .timeout_ms = WAIT_MS}, NULL);
 
   if (c && strlen(wsgw_kit_ws_id(c)) == ID_LEN) {
     memcpy(id, wsgw_kit_ws_id(c), ID_LEN + 1);
@@ -232,8 +230,8 @@ static int in_table(const cJSON *items, const char *id) {
   const cJSON *item;
 
   cJSON_ArrayForEach(item, items) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(item, "id"), "S");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(item, "id"),
+                                                      "S");
     if (cJSON_IsString(v) && strcmp(v->valuestring, id) == 0)
       return 1;
   }
@@ -268,8 +266,7 @@ static cJSON *scan_connections(int port) {
   return all;
 }
 
-static void connections_stay_in_the_table_and_get_broadcasts_through_a_connect_storm(
-    void **state) {
+static void connections_stay_in_the_table_and_get_broadcasts_through_a_connect_storm(void **state) {
   /* Static: a failing test must not leave threads writing to its frame. */
   static struct storm s;
   pthread_t connectors[STORM_PARALLEL], sender;
@@ -312,8 +309,7 @@ static void connections_stay_in_the_table_and_get_broadcasts_through_a_connect_s
     }
   cJSON_Delete(items);
   if (missing)
-    fail_msg("%d of %d open connections are missing from Connections", missing,
-             STORM_CLIENTS + 1);
+    fail_msg("%d of %d open connections are missing from Connections", missing, STORM_CLIENTS + 1);
 
   assert_int_equal(broadcast(s.sender, "final"), 0);
   for (i = 0; i < STORM_CLIENTS; i++)
@@ -330,8 +326,7 @@ static void connections_stay_in_the_table_and_get_broadcasts_through_a_connect_s
 int main(void) {
   struct rlimit rl;
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(
-          connections_stay_in_the_table_and_get_broadcasts_through_a_connect_storm),
+      cmocka_unit_test(connections_stay_in_the_table_and_get_broadcasts_through_a_connect_storm),
   };
 
   /* Both ends of every connection are in this process. */

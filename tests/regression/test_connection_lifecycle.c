@@ -110,8 +110,12 @@ static int start_group(void **state, int idle_timeout_ms) {
   return 0;
 }
 
-static int group_setup(void **state) { return start_group(state, 0); }
-static int idle_group_setup(void **state) { return start_group(state, IDLE_MS); }
+static int group_setup(void **state) {
+  return start_group(state, 0);
+}
+static int idle_group_setup(void **state) {
+  return start_group(state, IDLE_MS);
+}
 
 static int group_teardown(void **state) {
   struct fixture *f = *state;
@@ -381,14 +385,12 @@ static void *delayed_connect_main(void *arg) {
 
 /* Starts a handshake whose 101 the server holds back DELAY_MS; returns once
  * $connect accepted it and @connections answers GET 200 for it (id). */
-static void connect_in_window(struct fixture *f, struct delayed_connect *d,
-                              char id[ID_LEN + 1]) {
+static void connect_in_window(struct fixture *f, struct delayed_connect *d, char id[ID_LEN + 1]) {
   struct get_wait g = {f->port, id, 200};
   char fault[128];
 
   snprintf(fault, sizeof(fault),
-           "{\"type\":\"handshake.delay\",\"connectionId\":\"*\",\"ms\":%d,\"count\":1}",
-           DELAY_MS);
+           "{\"type\":\"handshake.delay\",\"connectionId\":\"*\",\"ms\":%d,\"count\":1}", DELAY_MS);
   add_fault(f, fault);
   clear_noted();
   d->port = f->port;
@@ -566,8 +568,8 @@ static int check_frames_on_the_wire(int fd) {
     avail = len - pos < POST_BYTES ? len - pos : POST_BYTES;
     for (i = 0; i < avail; i++)
       if (buf[pos + i] != (unsigned char)('a' + whole % 26))
-        fail_msg("frame %d: byte %zu is 0x%02x, not '%c' (another frame inside its payload)",
-                 whole, i, buf[pos + i], 'a' + whole % 26);
+        fail_msg("frame %d: byte %zu is 0x%02x, not '%c' (another frame inside its payload)", whole,
+                 i, buf[pos + i], 'a' + whole % 26);
     pos += avail;
     if (avail < POST_BYTES)
       break;
@@ -584,8 +586,8 @@ static void a_slow_reader_is_cut_off_as_1006_and_never_sent_a_partial_frame(void
   /* Static: a failing test must not leave threads writing to its frame. */
   static struct poster p;
   static struct ticker t;
-  struct wsgw_kit_ws *other =
-      wsgw_kit_ws_open(f->port, &(struct wsgw_kit_ws_options){.path = "/t", .timeout_ms = WAIT_MS});
+  struct wsgw_kit_ws *other = wsgw_kit_ws_open(
+      f->port, &(struct wsgw_kit_ws_options){.path = "/t", .timeout_ms = WAIT_MS});
   struct wsgw_kit_frame fr;
   int fd, whole, i;
 
@@ -618,8 +620,7 @@ static void a_slow_reader_is_cut_off_as_1006_and_never_sent_a_partial_frame(void
   assert_int_equal(t.failed_status, 0);
   /* Not held up until the slow reader's write deadline. */
   if (t.slowest_ms >= 2000)
-    fail_msg("a POST to another client took %lld ms while the slow reader was stuck",
-             t.slowest_ms);
+    fail_msg("a POST to another client took %lld ms while the slow reader was stuck", t.slowest_ms);
   for (i = 0; i < t.sent; i++) {
     char want[32];
     snprintf(want, sizeof(want), "tick %d", i);
@@ -715,8 +716,8 @@ static void sigterm_stops_the_server_within_2_s_while_clients_do_not_read(void *
   s.pid = fork();
   assert_true(s.pid >= 0);
   if (s.pid == 0) {
-    char *argv[] = {(char *)bin, "serve", "--config", config_path, "--port", "0", "--no-tls",
-                    "--in-memory", NULL};
+    char *argv[] = {(char *)bin, "serve",    "--config",    config_path, "--port",
+                    "0",         "--no-tls", "--in-memory", NULL};
     int devnull = open("/dev/null", O_RDWR);
     if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(devnull, 2) < 0)
       _exit(126);
@@ -736,9 +737,9 @@ static void sigterm_stops_the_server_within_2_s_while_clients_do_not_read(void *
   list = cJSON_Parse(r.body);
   wsgw_kit_http_free(&r);
   assert_int_equal(cJSON_GetArraySize(list), 1);
-  snprintf(id, sizeof(id), "%s",
-           cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(list, 0), "connectionId")
-               ->valuestring);
+  snprintf(
+      id, sizeof(id), "%s",
+      cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(list, 0), "connectionId")->valuestring);
   cJSON_Delete(list);
   mute = raw_connect(s.port, "/dev", "dGhlIHNhbXBsZSBub25jZQ==", SMALL_RCVBUF, &status);
   assert_true(mute >= 0);
@@ -779,10 +780,9 @@ int main(void) {
   int failed = 0;
 
   signal(SIGPIPE, SIG_IGN);
-  failed += cmocka_run_group_tests_name("connection lifecycle", tests, group_setup,
+  failed += cmocka_run_group_tests_name("connection lifecycle", tests, group_setup, group_teardown);
+  failed += cmocka_run_group_tests_name("timeouts with a stuck write", idle_tests, idle_group_setup,
                                         group_teardown);
-  failed += cmocka_run_group_tests_name("timeouts with a stuck write", idle_tests,
-                                        idle_group_setup, group_teardown);
   failed += cmocka_run_group_tests_name("SIGTERM", process_tests, NULL, NULL);
   return failed;
 }

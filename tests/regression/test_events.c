@@ -36,30 +36,29 @@
 #define WAIT_MS 5000
 #define ID_RE "^[A-Za-z0-9_-]{15}=$"
 
-#define RECORDING_ROUTES                                                                       \
-  "\"routes\":{"                                                                               \
-  " \"$connect\":\"diag.record\",\"$disconnect\":\"diag.record\",\"$default\":\"diag.record\","\
+#define RECORDING_ROUTES                                                                        \
+  "\"routes\":{"                                                                                \
+  " \"$connect\":\"diag.record\",\"$disconnect\":\"diag.record\",\"$default\":\"diag.record\"," \
   " \"whoami\":{\"function\":{\"handler\":\"diag.whoami\"},\"returnResponse\":true}}"
 
 static const char config[] =
     "{\"apis\":["
     " {\"name\":\"ev\",\"stage\":\"ev\","
     "  \"stageVariables\":{\"color\":\"blue\",\"tableName\":\"T1\"},"
-    "  \"defaults\":{\"function\":{\"environment\":{\"EVENTS_TABLE\":\"Events\"}}},"
-    RECORDING_ROUTES "},"
+    "  \"defaults\":{\"function\":{\"environment\":{\"EVENTS_TABLE\":\"Events\"}}}," RECORDING_ROUTES
+    "},"
     " {\"name\":\"auth\",\"stage\":\"auth\","
     "  \"authorizer\":{\"type\":\"lambda\",\"function\":\"diag.authorizer\","
     "                 \"identitySource\":[\"route.request.querystring.token\"]},"
-    "  \"defaults\":{\"function\":{\"environment\":{\"EVENTS_TABLE\":\"Events\"}}},"
-    RECORDING_ROUTES "}],"
+    "  \"defaults\":{\"function\":{\"environment\":{\"EVENTS_TABLE\":\"Events\"}}}," RECORDING_ROUTES
+    "}],"
     " \"tables\":[{\"TableName\":\"Events\","
     "  \"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"}],"
     "  \"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}],"
     "  \"BillingMode\":\"PAY_PER_REQUEST\"}]}";
 
 static int group_setup(void **state) {
-  *state = wsgw_kit_start(
-      &(struct wsgw_kit_options){.config_json = config}, NULL, 0);
+  *state = wsgw_kit_start(&(struct wsgw_kit_options){.config_json = config}, NULL, 0);
   if (!*state)
     print_error("%s\n", wsgw_kit_error());
   return *state ? 0 : -1;
@@ -75,7 +74,7 @@ static int group_teardown(void **state) {
 /* Connects to path (with optional extra header lines) and learns the
  * connectionId through route whoami. */
 static struct wsgw_kit_ws *connect_as(struct wsgw_kit_emu *f, const char *path,
-                                    const char *const *headers, char id[ID_LEN + 1]) {
+                                      const char *const *headers, char id[ID_LEN + 1]) {
   struct wsgw_kit_ws *c = wsgw_kit_ws_open(
       wsgw_kit_port(f),
       &(struct wsgw_kit_ws_options){.path = path, .headers = headers, .timeout_ms = WAIT_MS});
@@ -115,8 +114,8 @@ static cJSON *wait_event(struct wsgw_kit_emu *f, const char *id, const char *typ
 }
 
 static const cJSON *rc_item(const cJSON *event, const char *name) {
-  return cJSON_GetObjectItemCaseSensitive(
-      cJSON_GetObjectItemCaseSensitive(event, "requestContext"), name);
+  return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(event, "requestContext"),
+                                          name);
 }
 
 static const char *rc_string(const cJSON *event, const char *name) {
@@ -389,8 +388,7 @@ static void request_id_equals_extended_request_id_and_is_fresh_per_event(void **
     assert_string_equal(rc_string(events[i], "messageDirection"), "IN");
   }
   assert_string_not_equal(rc_string(t.connect, "requestId"), rc_string(t.message, "requestId"));
-  assert_string_not_equal(rc_string(t.message, "requestId"),
-                          rc_string(t.disconnect, "requestId"));
+  assert_string_not_equal(rc_string(t.message, "requestId"), rc_string(t.disconnect, "requestId"));
   assert_string_equal(rc_string(t.connect, "routeKey"), "$connect");
   assert_string_equal(rc_string(t.connect, "eventType"), "CONNECT");
   assert_string_equal(rc_string(t.message, "routeKey"), "$default");
@@ -460,7 +458,8 @@ static void the_authorizer_context_is_on_every_event_of_the_connection(void **st
     const cJSON *a = rc_item(events[i], "authorizer");
     const cJSON *v;
     if (!cJSON_IsObject(a))
-      fail_msg("%s event has no requestContext.authorizer object", rc_string(events[i], "eventType"));
+      fail_msg("%s event has no requestContext.authorizer object",
+               rc_string(events[i], "eventType"));
     v = cJSON_GetObjectItemCaseSensitive(a, "principalId");
     assert_true(cJSON_IsString(v));
     assert_string_equal(v->valuestring, "user-1");
@@ -620,6 +619,5 @@ int main(void) {
       cmocka_unit_test(disconnect_status_code_and_reason_tell_how_the_connection_ended),
   };
 
-  return cmocka_run_group_tests_name("regression_events", tests, group_setup,
-                                     group_teardown);
+  return cmocka_run_group_tests_name("regression_events", tests, group_setup, group_teardown);
 }

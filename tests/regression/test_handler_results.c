@@ -164,8 +164,8 @@ static void assert_error_frame(struct wsgw_kit_ws *c, const char *text, const ch
   regex_t re;
   int rc;
 
-  snprintf(prefix, sizeof(prefix), "{\"message\": \"%s\", \"connectionId\":\"%s\", \"requestId\":\"",
-           message, id);
+  snprintf(prefix, sizeof(prefix),
+           "{\"message\": \"%s\", \"connectionId\":\"%s\", \"requestId\":\"", message, id);
   assert_int_equal(wsgw_kit_send_text(c, text), 0);
   assert_int_equal(wsgw_kit_recv_frame(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
   assert_int_equal(fr.opcode, WSGW_KIT_TEXT);

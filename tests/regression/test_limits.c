@@ -91,8 +91,7 @@ static int raw_connect(int port) {
 
 /* Reads into buf (NUL-terminated) until `until` appears, EOF, or the
  * deadline. Returns the bytes read; *eof says whether the server closed. */
-static size_t raw_read(int fd, char *buf, size_t cap, const char *until, int timeout_ms,
-                       int *eof) {
+static size_t raw_read(int fd, char *buf, size_t cap, const char *until, int timeout_ms, int *eof) {
   long long deadline = wsgw_kit_now_ms() + timeout_ms;
   size_t len = 0;
 
@@ -115,9 +114,10 @@ static size_t raw_read(int fd, char *buf, size_t cap, const char *until, int tim
   return len;
 }
 
-static const char handshake[] = "GET /t HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                                 "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                                 "Sec-WebSocket-Version: 13\r\n\r\n";
+static const char handshake[] =
+    "GET /t HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+    "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+    "Sec-WebSocket-Version: 13\r\n\r\n";
 
 /* VmRSS of this process (the emulator runs in it), in KB. */
 static long rss_kb(void) {
@@ -194,7 +194,8 @@ static void max_connections_n_holds_exactly_n_websockets_and_refuses_the_next_wi
   }
   t0 = wsgw_kit_now_ms();
   fd = raw_connect(f->port);
-  assert_int_equal(send(fd, handshake, strlen(handshake), MSG_NOSIGNAL), (ssize_t)strlen(handshake));
+  assert_int_equal(send(fd, handshake, strlen(handshake), MSG_NOSIGNAL),
+                   (ssize_t)strlen(handshake));
   raw_read(fd, resp, sizeof(resp), NULL, WAIT_MS, &eof);
   took = wsgw_kit_now_ms() - t0;
   close(fd);
@@ -229,8 +230,8 @@ static void max_connections_n_holds_exactly_n_websockets_and_refuses_the_next_wi
     if (wsgw_kit_now_ms() > deadline)
       fail_msg("the slot of a closed WebSocket was not given back");
   }
-  open[MAX_CONN] =
-      wsgw_kit_ws_open(f->port, &(struct wsgw_kit_ws_options){.path = "/t", .timeout_ms = WAIT_MS});
+  open[MAX_CONN] = wsgw_kit_ws_open(
+      f->port, &(struct wsgw_kit_ws_options){.path = "/t", .timeout_ms = WAIT_MS});
   assert_non_null(open[MAX_CONN]);
   assert_int_equal(wsgw_kit_ws_status(open[MAX_CONN]), 429);
   for (i = 0; i <= MAX_CONN; i++)
@@ -293,8 +294,8 @@ static void http_answers_while_n_websockets_are_open_and_more_handshakes_come(vo
   }
   /* More handshakes than the whole worker pool: kept open if accepted. */
   for (i = 0; i < 48; i++) {
-    more[i] =
-        wsgw_kit_ws_open(f->port, &(struct wsgw_kit_ws_options){.path = "/t", .timeout_ms = 300});
+    more[i] = wsgw_kit_ws_open(f->port,
+                               &(struct wsgw_kit_ws_options){.path = "/t", .timeout_ms = 300});
     if (more[i] && wsgw_kit_ws_status(more[i]) == 101)
       accepted++;
   }
@@ -316,7 +317,8 @@ static void http_answers_while_n_websockets_are_open_and_more_handshakes_come(vo
 
 /* ---- slow request heads ------------------------------------------------- */
 
-static const char slow_head[] = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 0123456789abcdef\r\n\r\n";
+static const char slow_head[] =
+    "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 0123456789abcdef\r\n\r\n";
 
 static void a_client_slow_to_send_its_request_head_is_cut_off_within_seconds(void **state) {
   struct fixture *f = *state;
@@ -476,7 +478,8 @@ static void a_frame_header_declaring_2_gb_gets_1009_and_memory_stays_bounded(voi
   char resp[1024], *end;
   long before;
 
-  assert_int_equal(send(fd, handshake, strlen(handshake), MSG_NOSIGNAL), (ssize_t)strlen(handshake));
+  assert_int_equal(send(fd, handshake, strlen(handshake), MSG_NOSIGNAL),
+                   (ssize_t)strlen(handshake));
   raw_read(fd, resp, sizeof(resp), "\r\n\r\n", WAIT_MS, &eof);
   assert_memory_equal(resp, "HTTP/1.1 101 ", 13);
   end = strstr(resp, "\r\n\r\n") + 4;
@@ -522,13 +525,12 @@ int main(void) {
           http_answers_while_n_websockets_are_open_and_more_handshakes_come, setup, teardown),
       cmocka_unit_test_setup_teardown(
           a_client_slow_to_send_its_request_head_is_cut_off_within_seconds, setup, teardown),
-      cmocka_unit_test_setup_teardown(http_answers_while_many_clients_trickle_request_heads,
-                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(http_answers_while_many_clients_trickle_request_heads, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(
           a_frame_header_declaring_2_gb_gets_1009_and_memory_stays_bounded, setup, teardown),
       cmocka_unit_test_setup_teardown(
-          a_frame_header_sent_with_the_handshake_cannot_claim_its_length_either, setup,
-          teardown),
+          a_frame_header_sent_with_the_handshake_cannot_claim_its_length_either, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

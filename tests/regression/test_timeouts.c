@@ -78,7 +78,7 @@ static int group_teardown(void **state) {
  * taken before connecting: the server's duration clock starts later, so
  * time measured from it is never shorter than the server's. */
 static struct wsgw_kit_ws *connect_t(const struct fixture *f, char id[ID_LEN + 1],
-                                   long long *active_at, long long *started_at) {
+                                     long long *active_at, long long *started_at) {
   struct wsgw_kit_ws *c;
   struct wsgw_kit_frame fr;
 
@@ -199,8 +199,7 @@ static void an_active_connection_is_closed_at_the_maximum_duration_with_1001(voi
   /* Messages every ACTIVE_STEP_MS keep it from going idle; the maximum
    * duration still ends it. */
   if (elapsed < MAX_DURATION_MS - 100)
-    fail_msg("closed after %lld ms, before the maximum duration (%d ms)", elapsed,
-             MAX_DURATION_MS);
+    fail_msg("closed after %lld ms, before the maximum duration (%d ms)", elapsed, MAX_DURATION_MS);
   assert_disconnect_going_away(f, id);
   wsgw_kit_ws_free(c);
 }
@@ -257,6 +256,5 @@ int main(void) {
       cmocka_unit_test(a_client_that_never_answers_the_close_frame_is_still_disconnected),
   };
 
-  return cmocka_run_group_tests_name("regression_timeouts", tests, group_setup,
-                                     group_teardown);
+  return cmocka_run_group_tests_name("regression_timeouts", tests, group_setup, group_teardown);
 }

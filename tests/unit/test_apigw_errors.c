@@ -41,13 +41,15 @@ static void the_fault_statuses_map_to_their_connections_exceptions(void **state)
 
   (void)state;
   for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-    enum apigw_error e = apigw_error_of_status(APIGW_MANAGEMENT, want[i].status, APIGW_ERR_INTERNAL);
+    enum apigw_error e = apigw_error_of_status(APIGW_MANAGEMENT, want[i].status,
+                                               APIGW_ERR_INTERNAL);
     assert_int_equal(apigw_error_status(e), want[i].status);
     assert_string_equal(apigw_error_type(e), want[i].type);
   }
   assert_null(apigw_error_body(APIGW_ERR_GONE));
   assert_null(apigw_error_body(APIGW_ERR_LIMIT_EXCEEDED));
-  assert_int_equal(apigw_error_of_status(APIGW_MANAGEMENT, 418, APIGW_ERR_INTERNAL), APIGW_ERR_INTERNAL);
+  assert_int_equal(apigw_error_of_status(APIGW_MANAGEMENT, 418, APIGW_ERR_INTERNAL),
+                   APIGW_ERR_INTERNAL);
 }
 
 static void handshake_answers_carry_no_exception_header(void **state) {

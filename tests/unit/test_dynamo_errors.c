@@ -32,12 +32,14 @@ static void one_violation_reads_in_the_singular(void **state) {
 
   (void)state;
   dynamo_error_init(&err);
-  assert_int_equal(dynamo_error_violation(&err, "ab", -1, "Member must have length greater than or equal to 3",
+  assert_int_equal(dynamo_error_violation(&err, "ab", -1,
+                                          "Member must have length greater than or equal to 3",
                                           "tableName"),
                    -1);
   assert_int_equal(err.code, DYNAMO_ERR_VALIDATION);
-  assert_string_equal(err.message, "1 validation error detected: Value 'ab' at 'tableName' failed to satisfy "
-                                   "constraint: Member must have length greater than or equal to 3");
+  assert_string_equal(err.message,
+                      "1 validation error detected: Value 'ab' at 'tableName' failed to satisfy "
+                      "constraint: Member must have length greater than or equal to 3");
 }
 
 static void several_are_joined_under_their_count(void **state) {
@@ -47,14 +49,16 @@ static void several_are_joined_under_their_count(void **state) {
   (void)state;
   dynamo_error_init(&err);
   dynamo_violations_init(&v);
-  dynamo_violations_add(&v, NULL, -1, DYNAMO_NOT_NULL, "timeToLiveSpecification.%s", "attributeName");
+  dynamo_violations_add(&v, NULL, -1, DYNAMO_NOT_NULL, "timeToLiveSpecification.%s",
+                        "attributeName");
   dynamo_violations_add(&v, "x", -1, "C", "m.%d", 2);
   dynamo_violations_add(&v, "y", -1, "D", "n");
   assert_int_equal(dynamo_violations_finish(&v, &err), -1);
-  assert_string_equal(err.message,
-                      "3 validation errors detected: Value null at 'timeToLiveSpecification.attributeName' "
-                      "failed to satisfy constraint: Member must not be null; Value 'x' at 'm.2' failed to "
-                      "satisfy constraint: C; Value 'y' at 'n' failed to satisfy constraint: D");
+  assert_string_equal(
+      err.message,
+      "3 validation errors detected: Value null at 'timeToLiveSpecification.attributeName' "
+      "failed to satisfy constraint: Member must not be null; Value 'x' at 'm.2' failed to "
+      "satisfy constraint: C; Value 'y' at 'n' failed to satisfy constraint: D");
 }
 
 static void null_is_unquoted_and_values_are_cut_at_their_maximum(void **state) {
@@ -63,11 +67,13 @@ static void null_is_unquoted_and_values_are_cut_at_their_maximum(void **state) {
   (void)state;
   dynamo_error_init(&err);
   dynamo_error_null(&err, "keySchema.%d.member.keyType", 1);
-  assert_string_equal(err.message, "1 validation error detected: Value null at 'keySchema.1.member.keyType' "
-                                   "failed to satisfy constraint: Member must not be null");
+  assert_string_equal(err.message,
+                      "1 validation error detected: Value null at 'keySchema.1.member.keyType' "
+                      "failed to satisfy constraint: Member must not be null");
   dynamo_error_violation(&err, "abcdef", 3, "C", "select");
-  assert_string_equal(err.message, "1 validation error detected: Value 'abc' at 'select' failed to satisfy "
-                                   "constraint: C");
+  assert_string_equal(err.message,
+                      "1 validation error detected: Value 'abc' at 'select' failed to satisfy "
+                      "constraint: C");
 }
 
 static void a_long_message_is_cut_where_a_single_format_would_cut_it(void **state) {

@@ -260,8 +260,7 @@ static void conditions_treat_a_missing_item_as_having_no_attributes(void **state
 
   for (i = 0; i < sizeof(missing_item_cases) / sizeof(missing_item_cases[0]); i++) {
     struct dynamo_error err;
-    struct dynamo_expr *e =
-        parse_or_fail(DYNAMO_EXPR_FILTER, missing_item_cases[i].text, &f->env);
+    struct dynamo_expr *e = parse_or_fail(DYNAMO_EXPR_FILTER, missing_item_cases[i].text, &f->env);
     dynamo_error_init(&err);
     if (dynamo_expr_eval_condition(e, NULL, &err) != missing_item_cases[i].want ||
         dynamo_expr_eval_condition(e, empty, &err) != missing_item_cases[i].want)
@@ -285,7 +284,8 @@ static const struct proj_case proj_cases[] = {
     {"absent", "{}", "missing attribute gives an empty item (ALT-tests)"},
     {"info.nested.deep", "{\"info\":{\"M\":{\"nested\":{\"M\":{\"deep\":{\"S\":\"x\"}}}}}}",
      "nested path keeps its enclosing maps"},
-    {"things[1]", "{\"things\":{\"L\":[{\"S\":\"b\"}]}}", "one list element becomes a one-element list"},
+    {"things[1]", "{\"things\":{\"L\":[{\"S\":\"b\"}]}}",
+     "one list element becomes a one-element list"},
     {"things[2], things[0]", "{\"things\":{\"L\":[{\"S\":\"a\"},{\"N\":\"3\"}]}}",
      "list elements in index order"},
     {"info.arr[1].v, info.nested",
@@ -299,9 +299,11 @@ static const struct proj_case proj_cases[] = {
     {"info[0]", "{}", "index into a map"},
     {"things.x", "{}", "key into a list"},
     {"s.x", "{}", "key into a string"},
-    {"info.x, things[9], absent, n", "{\"n\":{\"N\":\"10\"}}", "missing paths are ignored (ALT-tests)"},
+    {"info.x, things[9], absent, n", "{\"n\":{\"N\":\"10\"}}",
+     "missing paths are ignored (ALT-tests)"},
     {"#d", "{\"dotted.name\":{\"S\":\"yes\"}}", "placeholder with a dot (ALT-tests)"},
-    {"#i.nested", "{\"info\":{\"M\":{\"nested\":{\"M\":{\"deep\":{\"S\":\"x\"}}}}}}", "placeholder parent"},
+    {"#i.nested", "{\"info\":{\"M\":{\"nested\":{\"M\":{\"deep\":{\"S\":\"x\"}}}}}}",
+     "placeholder parent"},
     {"emptym", "{\"emptym\":{\"M\":{}}}", "an empty map requested whole stays"},
 };
 
@@ -343,7 +345,7 @@ struct update_case {
   const char *item;
   const char *text;
   const char *values;
-  const char *want;  /* expected item JSON, or NULL when want_err is set */
+  const char *want; /* expected item JSON, or NULL when want_err is set */
   const char *want_err;
   const char *reason;
 };
@@ -356,8 +358,8 @@ static const struct update_case update_cases[] = {
      "SET on a new item"},
     {"{\"a\":" STR("hi") "}", "SET b = :v", "{\":v\":" STR("hello") "}",
      "{\"a\":" STR("hi") ",\"b\":" STR("hello") "}", NULL, "SET merges (ALT-tests)"},
-    {"{\"a\":" STR("hi") "}", "SET a = :v", "{\":v\":" NUM("1") "}", "{\"a\":" NUM("1") "}",
-     NULL, "SET replaces, type may change"},
+    {"{\"a\":" STR("hi") "}", "SET a = :v", "{\":v\":" NUM("1") "}", "{\"a\":" NUM("1") "}", NULL,
+     "SET replaces, type may change"},
     {"{\"a\":" STR("hello") "}", "SET b = a", NULL,
      "{\"a\":" STR("hello") ",\"b\":" STR("hello") "}", NULL, "copy an attribute (ALT-tests)"},
     {"{\"a\":" STR("hello") "}", "SET c = z", NULL, NULL,
@@ -418,11 +420,13 @@ static const struct update_case update_cases[] = {
     /* nested SET */
     {"{\"a\":{\"M\":{\"b\":" NUM("3") ",\"c\":" NUM("4") "}},\"d\":" NUM("5") "}",
      "SET a.c = :v, a.d = :w", "{\":v\":" NUM("7") ",\":w\":" NUM("3") "}",
-     "{\"a\":{\"M\":{\"b\":" NUM("3") ",\"c\":" NUM("7") ",\"d\":" NUM("3") "}},\"d\":" NUM("5") "}",
+     "{\"a\":{\"M\":{\"b\":" NUM("3") ",\"c\":" NUM("7") ",\"d\":" NUM("3") "}},\"d\":" NUM(
+         "5") "}",
      NULL, "replace and add map members (ALT-tests)"},
     {"{\"a\":{\"L\":[" STR("one") "," STR("two") "," STR("three") "]}}", "SET a[1] = :v",
-     "{\":v\":" STR("hello") "}", "{\"a\":{\"L\":[" STR("one") "," STR("hello") "," STR("three") "]}}",
-     NULL, "replace a list element (ALT-tests)"},
+     "{\":v\":" STR("hello") "}",
+     "{\"a\":{\"L\":[" STR("one") "," STR("hello") "," STR("three") "]}}", NULL,
+     "replace a list element (ALT-tests)"},
     {"{\"a\":{\"L\":[" STR("one") "," STR("two") "," STR("three") "]}}", "SET a[7] = :v",
      "{\":v\":" STR("hello") "}",
      "{\"a\":{\"L\":[" STR("one") "," STR("two") "," STR("three") "," STR("hello") "]}}", NULL,
@@ -431,11 +435,11 @@ static const struct update_case update_cases[] = {
      "{\":v1\":" STR("a1") ",\":v2\":" STR("a2") ",\":v3\":" STR("a3") ",\":v4\":" STR("a4") "}",
      "{\"a\":{\"L\":[" STR("x") "," STR("a3") "," STR("a2") "," STR("a4") "," STR("a1") "]}}", NULL,
      "several appends go in index order (ALT-tests)"},
-    {"{\"a\":{\"M\":{\"b\":" NUM("3") ",\"c\":{\"L\":[" STR("hi") ",{\"M\":{\"x\":{\"M\":{\"y\":{\"L\":["
-     NUM("3") "," NUM("5") "," NUM("7") "]}}}}}]}}}}",
+    {"{\"a\":{\"M\":{\"b\":" NUM("3") ",\"c\":{\"L\":[" STR(
+         "hi") ",{\"M\":{\"x\":{\"M\":{\"y\":{\"L\":[" NUM("3") "," NUM("5") "," NUM("7") "]}}}}}]}}}}",
      "SET a.c[1].#x.y[1] = :v", "{\":v\":" NUM("9") "}",
-     "{\"a\":{\"M\":{\"b\":" NUM("3") ",\"c\":{\"L\":[" STR("hi") ",{\"M\":{\"x\":{\"M\":{\"y\":{\"L\":["
-     NUM("3") "," NUM("9") "," NUM("7") "]}}}}}]}}}}",
+     "{\"a\":{\"M\":{\"b\":" NUM("3") ",\"c\":{\"L\":[" STR(
+         "hi") ",{\"M\":{\"x\":{\"M\":{\"y\":{\"L\":[" NUM("3") "," NUM("9") "," NUM("7") "]}}}}}]}}}}",
      NULL, "deep target with a placeholder (ALT-tests)"},
     {"{\"a\":" STR("hello") "}", "SET a.c = :v", "{\":v\":" NUM("7") "}", NULL,
      "The document path provided in the update expression is invalid for update",
@@ -463,19 +467,21 @@ static const struct update_case update_cases[] = {
      "index past the end is a no-op (SPEC brief)"},
     {"{\"l\":{\"L\":[" NUM("1") "," NUM("2") "," NUM("3") "]}}", "REMOVE l[0], l[2]", NULL,
      "{\"l\":{\"L\":[" NUM("2") "]}}", NULL, "indexes refer to the original list"},
-    {"{\"a\":{\"L\":[" NUM("2") "," NUM("3") "," NUM("4") "," NUM("5") "," NUM("6") "," NUM("7") "]}}",
+    {"{\"a\":{\"L\":[" NUM("2") "," NUM("3") "," NUM("4") "," NUM("5") "," NUM("6") "," NUM(
+         "7") "]}}",
      "REMOVE a[1] SET a[3] = :v", "{\":v\":" NUM("17") "}",
      "{\"a\":{\"L\":[" NUM("2") "," NUM("4") "," NUM("17") "," NUM("6") "," NUM("7") "]}}", NULL,
      "SET and REMOVE use original positions (ALT-tests)"},
-    {"{\"a\":{\"L\":[" NUM("2") "," NUM("3") "," NUM("4") "," NUM("5") "," NUM("6") "," NUM("7") "]}}",
+    {"{\"a\":{\"L\":[" NUM("2") "," NUM("3") "," NUM("4") "," NUM("5") "," NUM("6") "," NUM(
+         "7") "]}}",
      "SET a[3] = :v REMOVE a[1]", "{\":v\":" NUM("17") "}",
      "{\"a\":{\"L\":[" NUM("2") "," NUM("4") "," NUM("17") "," NUM("6") "," NUM("7") "]}}", NULL,
      "clause order does not matter (ALT-tests)"},
-    {"{\"a\":{\"M\":{\"b\":" NUM("3") ",\"c\":{\"L\":[" STR("hi") ",{\"M\":{\"x\":{\"M\":{\"y\":{\"L\":["
-     NUM("3") "," NUM("5") "," NUM("7") "]}}},\"q\":" NUM("2") "}}]}}}}",
+    {"{\"a\":{\"M\":{\"b\":" NUM("3") ",\"c\":{\"L\":[" STR("hi") ",{\"M\":{\"x\":{\"M\":{\"y\":{\"L\":[" NUM(
+         "3") "," NUM("5") "," NUM("7") "]}}},\"q\":" NUM("2") "}}]}}}}",
      "REMOVE a.c[1].x.y[1], a.c[1].q", NULL,
-     "{\"a\":{\"M\":{\"b\":" NUM("3") ",\"c\":{\"L\":[" STR("hi") ",{\"M\":{\"x\":{\"M\":{\"y\":{\"L\":["
-     NUM("3") "," NUM("7") "]}}}}}]}}}}",
+     "{\"a\":{\"M\":{\"b\":" NUM("3") ",\"c\":{\"L\":[" STR(
+         "hi") ",{\"M\":{\"x\":{\"M\":{\"y\":{\"L\":[" NUM("3") "," NUM("7") "]}}}}}]}}}}",
      NULL, "nested removals (ALT-tests)"},
     {"{\"a\":" STR("x") "}", "REMOVE y.a", NULL, NULL,
      "The document path provided in the update expression is invalid for update",
@@ -520,8 +526,8 @@ static const struct update_case update_cases[] = {
      "ADD below a missing parent (DYN-test)"},
     /* DELETE */
     {"{\"a\":{\"SS\":[\"dog\",\"cat\",\"mouse\"]},\"b\":" STR("hi") "}", "DELETE a :v",
-     "{\":v\":{\"SS\":[\"cat\",\"mouse\"]}}", "{\"a\":{\"SS\":[\"dog\"]},\"b\":" STR("hi") "}", NULL,
-     "set difference (ALT-tests)"},
+     "{\":v\":{\"SS\":[\"cat\",\"mouse\"]}}", "{\"a\":{\"SS\":[\"dog\"]},\"b\":" STR("hi") "}",
+     NULL, "set difference (ALT-tests)"},
     {"{\"a\":{\"SS\":[\"dog\"]}}", "DELETE a :v", "{\":v\":{\"SS\":[\"pig\"]}}",
      "{\"a\":{\"SS\":[\"dog\"]}}", NULL, "deleting a non-member is a no-op"},
     {"{\"a\":{\"SS\":[\"dog\"]},\"b\":" STR("hi") "}", "DELETE a :v", "{\":v\":{\"SS\":[\"dog\"]}}",
@@ -537,17 +543,19 @@ static const struct update_case update_cases[] = {
      "An operand in the update expression has an incorrect data type",
      "DELETE from a number (DYN-test)"},
     /* combinations */
-    {"{\"tally\":" NUM("1") ",\"info\":{\"M\":{\"a\":" NUM("1") "}},\"tags\":{\"SS\":[\"a\",\"b\"]}}",
+    {"{\"tally\":" NUM("1") ",\"info\":{\"M\":{\"a\":" NUM(
+         "1") "}},\"tags\":{\"SS\":[\"a\",\"b\"]}}",
      "SET a = :a REMOVE info ADD tally :one DELETE tags :t",
      "{\":a\":" NUM("1") ",\":one\":" NUM("1") ",\":t\":{\"SS\":[\"a\"]}}",
      "{\"tally\":" NUM("2") ",\"tags\":{\"SS\":[\"b\"]},\"a\":" NUM("1") "}", NULL,
      "all four clauses"},
-    {"{\"a\":{\"M\":{\"x\":" NUM("3") ",\"y\":" NUM("4") ",\"c\":{\"M\":{\"y\":" NUM("3") "}}}},"
-     "\"b\":{\"M\":{\"x\":" NUM("1") ",\"y\":" NUM("2") "}}}",
+    {"{\"a\":{\"M\":{\"x\":" NUM("3") ",\"y\":" NUM("4") ",\"c\":{\"M\":{\"y\":" NUM(
+         "3") "}}}},"
+              "\"b\":{\"M\":{\"x\":" NUM("1") ",\"y\":" NUM("2") "}}}",
      "SET a.b = :v1, a.c.d = :v2, b.x = :v3 REMOVE a.x, b.y",
      "{\":v1\":" NUM("10") ",\":v2\":" STR("dog") ",\":v3\":" NUM("17") "}",
-     "{\"a\":{\"M\":{\"y\":" NUM("4") ",\"b\":" NUM("10") ",\"c\":{\"M\":{\"y\":" NUM("3")
-     ",\"d\":" STR("dog") "}}}},\"b\":{\"M\":{\"x\":" NUM("17") "}}}",
+     "{\"a\":{\"M\":{\"y\":" NUM("4") ",\"b\":" NUM("10") ",\"c\":{\"M\":{\"y\":" NUM(
+         "3") ",\"d\":" STR("dog") "}}}},\"b\":{\"M\":{\"x\":" NUM("17") "}}}",
      NULL, "several non-overlapping nested changes (ALT-tests)"},
 };
 
@@ -574,8 +582,8 @@ static void updates_apply_as_dynamodb_does(void **state) {
     rc = dynamo_expr_apply_update(e, item, &err);
     if (c->want_err) {
       if (rc != -1 || strcmp(err.message, c->want_err) != 0)
-        fail_msg("\"%s\" (%s): rc %d, got \"%s\", want \"%s\"", c->text, c->reason, rc,
-                 err.message, c->want_err);
+        fail_msg("\"%s\" (%s): rc %d, got \"%s\", want \"%s\"", c->text, c->reason, rc, err.message,
+                 c->want_err);
       assert_int_equal(err.code, DYNAMO_ERR_VALIDATION);
     } else {
       cJSON *want = cJSON_Parse(c->want);
@@ -613,7 +621,8 @@ static void update_values_are_copies_not_references(void **state) {
   dynamo_expr_env_free(&env);
   cJSON_Delete(values); /* the item must not point into the values */
   printed = cJSON_PrintUnformatted(item);
-  assert_string_equal(printed, "{\"a\":{\"M\":{\"k\":{\"S\":\"v\"}}},\"b\":{\"M\":{\"k\":{\"S\":\"v\"}}}}");
+  assert_string_equal(printed,
+                      "{\"a\":{\"M\":{\"k\":{\"S\":\"v\"}}},\"b\":{\"M\":{\"k\":{\"S\":\"v\"}}}}");
   cJSON_free(printed);
   cJSON_Delete(item);
 }
@@ -653,26 +662,36 @@ static const struct key_case key_cases[] = {
     {"p = :p AND x = :c", "p", NULL, "Query key condition not supported",
      "two conditions on a hash-only table"},
     {"p < :p", "p", "c", "Query key condition not supported", "partition key needs = (ALT-tests)"},
-    {"begins_with(p, :p)", "p", NULL, "Query key condition not supported", "begins_with on the partition key"},
-    {"p = :p AND p = :p", "p", "c", "KeyConditionExpressions must only contain one condition per key",
+    {"begins_with(p, :p)", "p", NULL, "Query key condition not supported",
+     "begins_with on the partition key"},
+    {"p = :p AND p = :p", "p", "c",
+     "KeyConditionExpressions must only contain one condition per key",
      "same key twice (ALT-tests)"},
     {"p = :p AND c >= :c1 AND c <= :c2", "p", "c",
-     "KeyConditionExpressions must only contain one condition per key", "two sort key conditions (ALT-tests)"},
-    {"p = :p AND c = :c AND x = :c", "p", "c", "Conditions can be of length 1 or 2 only", "three conditions"},
-    {"c = :c OR p = :p", "p", "c", "Invalid operator used in KeyConditionExpression: OR", "OR (ALT-tests)"},
-    {"NOT c = :c AND p = :p", "p", "c", "Invalid operator used in KeyConditionExpression: NOT", "NOT (ALT-tests)"},
-    {"p = :p AND c <> :c", "p", "c", "Invalid operator used in KeyConditionExpression: <>", "<> (ALT-tests)"},
-    {"p = :p AND c IN (:c)", "p", "c", "Invalid operator used in KeyConditionExpression: IN", "IN (ALT-tests)"},
+     "KeyConditionExpressions must only contain one condition per key",
+     "two sort key conditions (ALT-tests)"},
+    {"p = :p AND c = :c AND x = :c", "p", "c", "Conditions can be of length 1 or 2 only",
+     "three conditions"},
+    {"c = :c OR p = :p", "p", "c", "Invalid operator used in KeyConditionExpression: OR",
+     "OR (ALT-tests)"},
+    {"NOT c = :c AND p = :p", "p", "c", "Invalid operator used in KeyConditionExpression: NOT",
+     "NOT (ALT-tests)"},
+    {"p = :p AND c <> :c", "p", "c", "Invalid operator used in KeyConditionExpression: <>",
+     "<> (ALT-tests)"},
+    {"p = :p AND c IN (:c)", "p", "c", "Invalid operator used in KeyConditionExpression: IN",
+     "IN (ALT-tests)"},
     {"p = :p AND attribute_exists(c)", "p", "c",
-     "Invalid operator used in KeyConditionExpression: attribute_exists", "attribute_exists (ALT-tests)"},
-    {"p = :p AND size(c) = :c", "p", "c", "KeyConditionExpressions cannot contain nested operations", "size"},
-    {"p = :p AND c.x = :c", "p", "c", "KeyConditionExpressions cannot have conditions on nested attributes",
-     "nested path"},
+     "Invalid operator used in KeyConditionExpression: attribute_exists",
+     "attribute_exists (ALT-tests)"},
+    {"p = :p AND size(c) = :c", "p", "c",
+     "KeyConditionExpressions cannot contain nested operations", "size"},
+    {"p = :p AND c.x = :c", "p", "c",
+     "KeyConditionExpressions cannot have conditions on nested attributes", "nested path"},
     {"p = :p AND c = p", "p", "c",
      "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition",
      "two paths"},
-    {"p = :p AND :c = :c1", "p", "c", "Invalid condition in KeyConditionExpression: No key attribute specified",
-     "no path"},
+    {"p = :p AND :c = :c1", "p", "c",
+     "Invalid condition in KeyConditionExpression: No key attribute specified", "no path"},
     {"p = :p AND :c BETWEEN c AND :c2", "p", "c",
      "Invalid condition in KeyConditionExpression: BETWEEN operator must have the key attribute as its first operand",
      "BETWEEN operand order"},
@@ -683,13 +702,20 @@ static const struct key_case key_cases[] = {
 
 static const char *key_op_name(enum dynamo_key_op op) {
   switch (op) {
-  case DYNAMO_KEY_EQ: return "EQ";
-  case DYNAMO_KEY_LT: return "LT";
-  case DYNAMO_KEY_LE: return "LE";
-  case DYNAMO_KEY_GT: return "GT";
-  case DYNAMO_KEY_GE: return "GE";
-  case DYNAMO_KEY_BETWEEN: return "BETWEEN";
-  case DYNAMO_KEY_BEGINS_WITH: return "BEGINS_WITH";
+  case DYNAMO_KEY_EQ:
+    return "EQ";
+  case DYNAMO_KEY_LT:
+    return "LT";
+  case DYNAMO_KEY_LE:
+    return "LE";
+  case DYNAMO_KEY_GT:
+    return "GT";
+  case DYNAMO_KEY_GE:
+    return "GE";
+  case DYNAMO_KEY_BETWEEN:
+    return "BETWEEN";
+  case DYNAMO_KEY_BEGINS_WITH:
+    return "BEGINS_WITH";
   }
   return "?";
 }

@@ -20,26 +20,46 @@
 
 static const char *kind_short(enum expr_tok k) {
   switch (k) {
-  case EXPR_TOK_EOF: return "EOF";
-  case EXPR_TOK_IDENT: return "IDENT";
-  case EXPR_TOK_NAME_REF: return "NAME";
-  case EXPR_TOK_VALUE_REF: return "VAL";
-  case EXPR_TOK_NUMBER: return "NUM";
-  case EXPR_TOK_LPAREN: return "(";
-  case EXPR_TOK_RPAREN: return ")";
-  case EXPR_TOK_LBRACKET: return "[";
-  case EXPR_TOK_RBRACKET: return "]";
-  case EXPR_TOK_COMMA: return ",";
-  case EXPR_TOK_DOT: return ".";
-  case EXPR_TOK_EQ: return "EQ";
-  case EXPR_TOK_NE: return "NE";
-  case EXPR_TOK_LT: return "LT";
-  case EXPR_TOK_LE: return "LE";
-  case EXPR_TOK_GT: return "GT";
-  case EXPR_TOK_GE: return "GE";
-  case EXPR_TOK_PLUS: return "+";
-  case EXPR_TOK_MINUS: return "-";
-  case EXPR_TOK_INVALID: return "BAD";
+  case EXPR_TOK_EOF:
+    return "EOF";
+  case EXPR_TOK_IDENT:
+    return "IDENT";
+  case EXPR_TOK_NAME_REF:
+    return "NAME";
+  case EXPR_TOK_VALUE_REF:
+    return "VAL";
+  case EXPR_TOK_NUMBER:
+    return "NUM";
+  case EXPR_TOK_LPAREN:
+    return "(";
+  case EXPR_TOK_RPAREN:
+    return ")";
+  case EXPR_TOK_LBRACKET:
+    return "[";
+  case EXPR_TOK_RBRACKET:
+    return "]";
+  case EXPR_TOK_COMMA:
+    return ",";
+  case EXPR_TOK_DOT:
+    return ".";
+  case EXPR_TOK_EQ:
+    return "EQ";
+  case EXPR_TOK_NE:
+    return "NE";
+  case EXPR_TOK_LT:
+    return "LT";
+  case EXPR_TOK_LE:
+    return "LE";
+  case EXPR_TOK_GT:
+    return "GT";
+  case EXPR_TOK_GE:
+    return "GE";
+  case EXPR_TOK_PLUS:
+    return "+";
+  case EXPR_TOK_MINUS:
+    return "-";
+  case EXPR_TOK_INVALID:
+    return "BAD";
   }
   return "?";
 }
@@ -75,7 +95,8 @@ static const struct kinds_case kinds_cases[] = {
     {"   \t\r\n ", "EOF", "blanks only"},
     {"a = :v", "IDENT EQ VAL EOF", "simple comparison"},
     {"a<>b", "IDENT NE IDENT EOF", "<> is one token"},
-    {"a<=b>=c<d>e", "IDENT LE IDENT GE IDENT LT IDENT GT IDENT EOF", "all orderings without blanks"},
+    {"a<=b>=c<d>e", "IDENT LE IDENT GE IDENT LT IDENT GT IDENT EOF",
+     "all orderings without blanks"},
     {"a.b[2].c", "IDENT . IDENT [ NUM ] . IDENT EOF", "document path"},
     {"a[0][1]", "IDENT [ NUM ] [ NUM ] EOF", "nested list indexes"},
     {"#n.x", "NAME . IDENT EOF", "name placeholder in a path"},
@@ -174,8 +195,8 @@ static void lexer_marks_keywords_case_insensitively(void **state) {
     assert_int_equal(n, 2);
     assert_int_equal(toks[0].kind, EXPR_TOK_IDENT);
     if (toks[0].kw != kw_cases[i].kw)
-      fail_msg("\"%s\" (%s): kw %d, want %d", kw_cases[i].text, kw_cases[i].reason,
-               (int)toks[0].kw, (int)kw_cases[i].kw);
+      fail_msg("\"%s\" (%s): kw %d, want %d", kw_cases[i].text, kw_cases[i].reason, (int)toks[0].kw,
+               (int)kw_cases[i].kw);
     free(toks);
   }
 }

@@ -107,7 +107,8 @@ static const struct parse_case syntax_cases[] = {
      "a bare path is not a condition (LowVoltage capture of real DynamoDB)"},
     {C, "a+:v<b", "Invalid ConditionExpression: Syntax error; token: \"+\", near: \"a+:v\"",
      "no arithmetic in conditions (LowVoltage capture)"},
-    {U, "INVALID SYNTAX", "Invalid UpdateExpression: Syntax error; token: \"INVALID\", near: \"INVALID SYNTAX\"",
+    {U, "INVALID SYNTAX",
+     "Invalid UpdateExpression: Syntax error; token: \"INVALID\", near: \"INVALID SYNTAX\"",
      "SPEC docs/spec/dynamodb.md 2.4 example"},
     {U, "SET _123 = :v", "Invalid UpdateExpression: Syntax error; token: \"_\", near: \"SET _123\"",
      "names cannot start with _ (ALT-tests comment)"},
@@ -120,7 +121,8 @@ static const struct parse_case syntax_cases[] = {
     {C, "a = :v   ", "OK-placeholder", "trailing blanks are fine"},
     {C, "a != :v", "Invalid ConditionExpression: Syntax error; token: \"!\", near: \"a !=\"",
      "!= is not an operator"},
-    {C, "a AND b = :v", "Invalid ConditionExpression: Syntax error; token: \"AND\", near: \"a AND b\"",
+    {C, "a AND b = :v",
+     "Invalid ConditionExpression: Syntax error; token: \"AND\", near: \"a AND b\"",
      "operand where a condition is needed"},
     {C, "(a = :v", "Invalid ConditionExpression: Syntax error; token: \"<EOF>\", near: \":v\"",
      "unclosed parenthesis"},
@@ -134,17 +136,21 @@ static const struct parse_case syntax_cases[] = {
      "list index must be a number (ALT-tests nested_attribute_index_reference)"},
     {U, "SET a[#n] = :v", "Invalid UpdateExpression: Syntax error; token: \"#n\", near: \"[#n]\"",
      "name placeholders are not indexes"},
-    {U, "SET a = b + c + d", "Invalid UpdateExpression: Syntax error; token: \"+\", near: \"c + d\"",
+    {U, "SET a = b + c + d",
+     "Invalid UpdateExpression: Syntax error; token: \"+\", near: \"c + d\"",
      "only one + per value"},
-    {U, "set a = (b.c).d + e", "Invalid UpdateExpression: Syntax error; token: \".\", near: \").d\"",
+    {U, "set a = (b.c).d + e",
+     "Invalid UpdateExpression: Syntax error; token: \".\", near: \").d\"",
      "parenthesized path cannot continue (DYN-test)"},
-    {U, "SET a = if_not_exists(c, :v+:w)", "Invalid UpdateExpression: Syntax error; token: \"+\", near: \":v+:w\"",
+    {U, "SET a = if_not_exists(c, :v+:w)",
+     "Invalid UpdateExpression: Syntax error; token: \"+\", near: \":v+:w\"",
      "no arithmetic inside function arguments (ALT-tests)"},
     {U, "SET :v = :w", "Invalid UpdateExpression: Syntax error; token: \":v\", near: \"SET :v =\"",
      "a value cannot be assigned to"},
     {U, "set a = (((b)))", "Invalid UpdateExpression: Syntax error; token: \"(\", near: \"((b\"",
      "update operands take one pair of parentheses"},
-    {U, "HELLO b = :v", "Invalid UpdateExpression: Syntax error; token: \"HELLO\", near: \"HELLO b\"",
+    {U, "HELLO b = :v",
+     "Invalid UpdateExpression: Syntax error; token: \"HELLO\", near: \"HELLO b\"",
      "unknown clause"},
     {U, "SET", "Invalid UpdateExpression: Syntax error; token: \"<EOF>\", near: \"SET\"",
      "clause without action"},
@@ -154,7 +160,8 @@ static const struct parse_case syntax_cases[] = {
      "REMOVE takes paths only"},
     {U, "add a b", "Invalid UpdateExpression: Syntax error; token: \"b\", near: \"a b\"",
      "ADD takes a value placeholder"},
-    {U, "set a[1] = \"eight\"", "Invalid UpdateExpression: Syntax error; token: \"\"\", near: \"= \"eight\"",
+    {U, "set a[1] = \"eight\"",
+     "Invalid UpdateExpression: Syntax error; token: \"\"\", near: \"= \"eight\"",
      "no string literals (DYN-test)"},
     {U, "SET a = b / c", "Invalid UpdateExpression: Syntax error; token: \"/\", near: \"b / c\"",
      "no division"},
@@ -172,7 +179,8 @@ static const struct parse_case syntax_cases[] = {
      "double comma"},
     {P, "size(a)", "Invalid ProjectionExpression: Syntax error; token: \"(\", near: \"size(a\"",
      "no functions in projections"},
-    {K, "p=:v AND c!=:w", "Invalid KeyConditionExpression: Syntax error; token: \"!\", near: \"c!=\"",
+    {K, "p=:v AND c!=:w",
+     "Invalid KeyConditionExpression: Syntax error; token: \"!\", near: \"c!=\"",
      "ALT-tests test_key_condition_expression_syntax"},
     {F, "   ", "Invalid FilterExpression: Syntax error; token: \"<EOF>\", near: \"\"",
      "blank text is not empty text"},
@@ -220,71 +228,99 @@ static const struct parse_case condition_cases[] = {
     {C, "a between :v and :w or b in (:s)", OK, "keywords in any case"},
     {C, "((a = :v))", "Invalid ConditionExpression: The expression has redundant parentheses;",
      "two pairs around one condition (CONF tier3)"},
-    {C, "((c=:v) AND ((b=:v)))", "Invalid ConditionExpression: The expression has redundant parentheses;",
+    {C, "((c=:v) AND ((b=:v)))",
+     "Invalid ConditionExpression: The expression has redundant parentheses;",
      "redundant pair inside (ALT-tests comment)"},
     {C, "((a)) = :v", "Invalid ConditionExpression: The expression has redundant parentheses;",
      "two pairs around an operand (DYN-db)"},
-    {C, "status = :v", "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: status",
+    {C, "status = :v",
+     "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: status",
      "reserved word (SPEC brief)"},
-    {C, "a.Name = :v", "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: Name",
+    {C, "a.Name = :v",
+     "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: Name",
      "reserved words are checked at every level, case kept"},
     {C, "#s = :v", OK, "a placeholder hides a reserved word"},
-    {C, "set = :v", "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: set",
+    {C, "set = :v",
+     "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: set",
      "SET is only a keyword in updates"},
-    {C, "#x = :v", "Invalid ConditionExpression: An expression attribute name used in the document path is not defined; attribute name: #x",
+    {C, "#x = :v",
+     "Invalid ConditionExpression: An expression attribute name used in the document path is not defined; attribute name: #x",
      "undefined name"},
-    {C, "a = :x", "Invalid ConditionExpression: An expression attribute value used in expression is not defined; attribute value: :x",
+    {C, "a = :x",
+     "Invalid ConditionExpression: An expression attribute value used in expression is not defined; attribute value: :x",
      "undefined value"},
     {C, "dog(a)=:v", "Invalid ConditionExpression: Invalid function name; function: dog",
      "unknown function (ALT-tests)"},
-    {C, "ATTRIBUTE_EXISTS(a)", "Invalid ConditionExpression: Invalid function name; function: ATTRIBUTE_EXISTS",
+    {C, "ATTRIBUTE_EXISTS(a)",
+     "Invalid ConditionExpression: Invalid function name; function: ATTRIBUTE_EXISTS",
      "function names are case-sensitive"},
-    {C, "if_not_exists(a, a)=:v", "Invalid ConditionExpression: The function is not allowed to be used this way in an expression; function: if_not_exists",
+    {C, "if_not_exists(a, a)=:v",
+     "Invalid ConditionExpression: The function is not allowed to be used this way in an expression; function: if_not_exists",
      "update function in a condition (ALT-tests)"},
-    {C, "size(a)", "Invalid ConditionExpression: The function is not allowed to be used this way in an expression; function: size",
+    {C, "size(a)",
+     "Invalid ConditionExpression: The function is not allowed to be used this way in an expression; function: size",
      "size() is not a condition (ALT-tests)"},
-    {C, "attribute_exists(a) < :v", "Invalid ConditionExpression: The function is not allowed to be used this way in an expression; function: attribute_exists",
+    {C, "attribute_exists(a) < :v",
+     "Invalid ConditionExpression: The function is not allowed to be used this way in an expression; function: attribute_exists",
      "boolean function as an operand (ALT-tests)"},
-    {C, "begins_with(a, :s) = :bool", "Invalid ConditionExpression: The function is not allowed to be used this way in an expression; function: begins_with",
+    {C, "begins_with(a, :s) = :bool",
+     "Invalid ConditionExpression: The function is not allowed to be used this way in an expression; function: begins_with",
      "boolean function compared"},
-    {C, "size(a, a)=:v", "Invalid ConditionExpression: Incorrect number of operands for operator or function; operator or function: size, number of operands: 2",
+    {C, "size(a, a)=:v",
+     "Invalid ConditionExpression: Incorrect number of operands for operator or function; operator or function: size, number of operands: 2",
      "operand count (ALT-tests)"},
-    {C, "begins_with(a)", "Invalid ConditionExpression: Incorrect number of operands for operator or function; operator or function: begins_with, number of operands: 1",
+    {C, "begins_with(a)",
+     "Invalid ConditionExpression: Incorrect number of operands for operator or function; operator or function: begins_with, number of operands: 1",
      "operand count"},
-    {C, "attribute_exists(:v)", "Invalid ConditionExpression: Operator or function requires a document path; operator or function: attribute_exists",
+    {C, "attribute_exists(:v)",
+     "Invalid ConditionExpression: Operator or function requires a document path; operator or function: attribute_exists",
      "needs a path (ALT-tests)"},
-    {C, "begins_with(a, :v)", "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N",
+    {C, "begins_with(a, :v)",
+     "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N",
      "begins_with takes S or B (CONF tier3)"},
-    {C, "attribute_type(a, :dog)", "Invalid ConditionExpression: Invalid attribute type name found; type: DOG, valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}",
+    {C, "attribute_type(a, :dog)",
+     "Invalid ConditionExpression: Invalid attribute type name found; type: DOG, valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}",
      "unknown type name (ALT-tests match DOG)"},
-    {C, "attribute_type(a, b)", "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: attribute_type, operand type: {NS,SS,L,BS,N,M,B,BOOL,NULL,S}",
+    {C, "attribute_type(a, b)",
+     "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: attribute_type, operand type: {NS,SS,L,BS,N,M,B,BOOL,NULL,S}",
      "type must be a value (ALT-tests)"},
-    {C, "attribute_type(a, :v)", "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: attribute_type, operand type: N",
+    {C, "attribute_type(a, :v)",
+     "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: attribute_type, operand type: N",
      "type must be a string"},
-    {C, "size(:v) = :v", "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: size, operand type: N",
+    {C, "size(:v) = :v",
+     "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: size, operand type: N",
      "size of a number"},
-    {C, "contains(a, a)", "Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: contains, first operand: [a]",
+    {C, "contains(a, a)",
+     "Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: contains, first operand: [a]",
      "same path twice (ALT-tests xfail note)"},
-    {C, "a.b = a.b", "Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: =, first operand: [a, b]",
+    {C, "a.b = a.b",
+     "Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: =, first operand: [a, b]",
      "comparison of a path with itself"},
-    {C, "a < :l", "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: <, operand type: LIST",
+    {C, "a < :l",
+     "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: <, operand type: LIST",
      "ordering a list constant is a ValidationException (ALT-tests)"},
-    {C, ":m >= a", "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: >=, operand type: MAP",
+    {C, ":m >= a",
+     "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: >=, operand type: MAP",
      "constant on either side"},
-    {C, "a BETWEEN :l AND :l", "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: BETWEEN, operand type: LIST",
+    {C, "a BETWEEN :l AND :l",
+     "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: BETWEEN, operand type: LIST",
      "BETWEEN list bounds (ALT-tests)"},
-    {C, "a BETWEEN :w AND :v", "Invalid ConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {N:2}, upper bound operand: AttributeValue: {N:1}",
+    {C, "a BETWEEN :w AND :v",
+     "Invalid ConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {N:2}, upper bound operand: AttributeValue: {N:1}",
      "reversed bounds (DYN-db)"},
-    {C, "a BETWEEN :v AND :s", "Invalid ConditionExpression: The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: {N:1}, upper bound operand: AttributeValue: {S:x}",
+    {C, "a BETWEEN :v AND :s",
+     "Invalid ConditionExpression: The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: {N:1}, upper bound operand: AttributeValue: {S:x}",
      "mixed bound types (DYN-db)"},
     {C, "a BETWEEN b AND :v", OK, "a path bound is only checked at run time"},
-    {C, "status = :x", "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: status",
+    {C, "status = :x",
+     "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: status",
      "reserved words outrank undefined values (DYN-db order)"},
     {C, "dog(status)", "Invalid ConditionExpression: Invalid function name; function: dog",
      "unknown functions outrank reserved words"},
     {F, "((#n = :v))", "Invalid FilterExpression: The expression has redundant parentheses;",
      "filter kind prefix (CONF tier3)"},
-    {K, "p = :v AND begins_with(c, :v)", "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N",
+    {K, "p = :v AND begins_with(c, :v)",
+     "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N",
      "begins_with on a number key (electrodb capture)"},
 };
 
@@ -341,84 +377,122 @@ static const struct parse_case update_cases[] = {
     {U, "ADD a :v, b :ss, c :ns, d :bs", OK, "ADD numbers and sets"},
     {U, "SET #n = :v", OK, "placeholder target"},
     {U, "SET #dot = :v", OK, "a dot inside a placeholder is literal"},
-    {U, "SET a = :v SET b = :v", "Invalid UpdateExpression: The \"SET\" section can only be used once in an update expression;",
+    {U, "SET a = :v SET b = :v",
+     "Invalid UpdateExpression: The \"SET\" section can only be used once in an update expression;",
      "duplicate SET (SPEC brief)"},
-    {U, "remove d set a = b remove e", "Invalid UpdateExpression: The \"REMOVE\" section can only be used once in an update expression;",
+    {U, "remove d set a = b remove e",
+     "Invalid UpdateExpression: The \"REMOVE\" section can only be used once in an update expression;",
      "duplicate REMOVE, interleaved (DYN-test)"},
-    {U, "add d :v set a = b add e :v", "Invalid UpdateExpression: The \"ADD\" section can only be used once in an update expression;",
+    {U, "add d :v set a = b add e :v",
+     "Invalid UpdateExpression: The \"ADD\" section can only be used once in an update expression;",
      "duplicate ADD"},
-    {U, "delete d :ss delete e :ss", "Invalid UpdateExpression: The \"DELETE\" section can only be used once in an update expression;",
+    {U, "delete d :ss delete e :ss",
+     "Invalid UpdateExpression: The \"DELETE\" section can only be used once in an update expression;",
      "duplicate DELETE"},
-    {U, "SET a = :v, a.b = :w", "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a, b]",
+    {U, "SET a = :v, a.b = :w",
+     "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a, b]",
      "overlap (SPEC brief)"},
-    {U, "SET a = :v REMOVE a", "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a]",
+    {U, "SET a = :v REMOVE a",
+     "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a]",
      "same path in two clauses (ALT-tests)"},
-    {U, "SET #n = :v, #m = :w", "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a]",
+    {U, "SET #n = :v, #m = :w",
+     "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a]",
      "compared after substitution (ALT-tests)"},
-    {U, "SET a[1][1] = :v, a[1] = :w", "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a, [1], [1]], path two: [a, [1]]",
+    {U, "SET a[1][1] = :v, a[1] = :w",
+     "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a, [1], [1]], path two: [a, [1]]",
      "index paths"},
-    {U, "set c[3].#d = a, c[3] = a", "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [c, [3], [3]], path two: [c, [3]]",
+    {U, "set c[3].#d = a, c[3] = a",
+     "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [c, [3], [3]], path two: [c, [3]]",
      "a name that looks like an index (DYN-test)"},
-    {U, "SET a.b = :v, a[1] = :w", "Invalid UpdateExpression: Two document paths conflict with each other; must remove or rewrite one of these paths; path one: [a, b], path two: [a, [1]]",
+    {U, "SET a.b = :v, a[1] = :w",
+     "Invalid UpdateExpression: Two document paths conflict with each other; must remove or rewrite one of these paths; path one: [a, b], path two: [a, [1]]",
      "conflict (ALT-tests)"},
     {U, "SET a = :v, b = :v", OK, "different paths do not overlap"},
     {U, "SET a.b = :v, a.c = :w", OK, "siblings do not overlap"},
     {U, "SET a = b REMOVE b", OK, "reading a removed path is fine"},
-    {U, "ADD a :s", "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: STRING",
+    {U, "ADD a :s",
+     "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: STRING",
      "ADD of a string (SPEC brief)"},
-    {U, "ADD a :l", "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: LIST",
+    {U, "ADD a :l",
+     "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: LIST",
      "ADD of a list (ALT-tests)"},
-    {U, "add a.b :null", "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: NULL",
+    {U, "add a.b :null",
+     "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: NULL",
      "ADD of NULL (DYN-test)"},
-    {U, "add a.b :bool", "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: BOOLEAN",
+    {U, "add a.b :bool",
+     "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: BOOLEAN",
      "ADD of BOOL (DYN-test)"},
-    {U, "add a.b :b", "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: BINARY",
+    {U, "add a.b :b",
+     "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: BINARY",
      "ADD of B (DYN-test)"},
-    {U, "add a.b :m", "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: MAP",
+    {U, "add a.b :m",
+     "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: MAP",
      "ADD of M (DYN-test)"},
-    {U, "delete a.b :v", "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: NUMBER",
+    {U, "delete a.b :v",
+     "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: NUMBER",
      "DELETE of a number (DYN-test)"},
-    {U, "DELETE a :s", "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: STRING",
+    {U, "DELETE a :s",
+     "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: STRING",
      "DELETE of a string"},
-    {U, "set a = list_append(:s, a)", "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: list_append, operand type: S",
+    {U, "set a = list_append(:s, a)",
+     "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: list_append, operand type: S",
      "list_append of a string (DYN-test)"},
-    {U, "set a = a + :s", "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: +, operand type: S",
+    {U, "set a = a + :s",
+     "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: +, operand type: S",
      "+ of a string (DYN-test)"},
-    {U, "set a = a - :l", "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: -, operand type: L",
+    {U, "set a = a - :l",
+     "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: -, operand type: L",
      "- of a list (DYN-test)"},
-    {U, "set a = if_not_exists(c)", "Invalid UpdateExpression: Incorrect number of operands for operator or function; operator or function: if_not_exists, number of operands: 1",
+    {U, "set a = if_not_exists(c)",
+     "Invalid UpdateExpression: Incorrect number of operands for operator or function; operator or function: if_not_exists, number of operands: 1",
      "if_not_exists arity (DYN-test)"},
-    {U, "SET a = list_append(:l, :l, :l)", "Invalid UpdateExpression: Incorrect number of operands for operator or function; operator or function: list_append, number of operands: 3",
+    {U, "SET a = list_append(:l, :l, :l)",
+     "Invalid UpdateExpression: Incorrect number of operands for operator or function; operator or function: list_append, number of operands: 3",
      "list_append arity (ALT-tests)"},
-    {U, "set a = if_not_exists(:v, c)", "Invalid UpdateExpression: Operator or function requires a document path; operator or function: if_not_exists",
+    {U, "set a = if_not_exists(:v, c)",
+     "Invalid UpdateExpression: Operator or function requires a document path; operator or function: if_not_exists",
      "if_not_exists needs a path (DYN-test)"},
-    {U, "set a = if_not_exists(if_not_exists(a, b), c)", "Invalid UpdateExpression: Operator or function requires a document path; operator or function: if_not_exists",
+    {U, "set a = if_not_exists(if_not_exists(a, b), c)",
+     "Invalid UpdateExpression: Operator or function requires a document path; operator or function: if_not_exists",
      "nested call is not a path (DYN-test)"},
-    {U, "SET a = list_append(list_append(:l, :l), :l)", "Invalid UpdateExpression: The function is not allowed to be used this way in an expression; function: list_append",
+    {U, "SET a = list_append(list_append(:l, :l), :l)",
+     "Invalid UpdateExpression: The function is not allowed to be used this way in an expression; function: list_append",
      "nested list_append (ALT-tests comment)"},
-    {U, "SET a = LIST_APPEND(:l, :l)", "Invalid UpdateExpression: Invalid function name; function: LIST_APPEND",
+    {U, "SET a = LIST_APPEND(:l, :l)",
+     "Invalid UpdateExpression: Invalid function name; function: LIST_APPEND",
      "function names are case-sensitive (ALT-tests)"},
-    {U, "SET a = f123_hi(b,c,d)", "Invalid UpdateExpression: Invalid function name; function: f123_hi",
+    {U, "SET a = f123_hi(b,c,d)",
+     "Invalid UpdateExpression: Invalid function name; function: f123_hi",
      "unknown function (ALT-tests)"},
-    {U, " set #c = :v set abOrt = true ", "Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: abOrt",
+    {U, " set #c = :v set abOrt = true ",
+     "Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: abOrt",
      "reserved words outrank everything in updates (DYN-test)"},
-    {U, " remove Absolute ", "Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: Absolute",
+    {U, " remove Absolute ",
+     "Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: Absolute",
      "reserved REMOVE target (DYN-test)"},
-    {U, "SET status = :v", "Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: status",
+    {U, "SET status = :v",
+     "Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: status",
      "common surprise: status is reserved"},
-    {U, "SET #c = if_not_exists(:v)", "Invalid UpdateExpression: An expression attribute name used in the document path is not defined; attribute name: #c",
+    {U, "SET #c = if_not_exists(:v)",
+     "Invalid UpdateExpression: An expression attribute name used in the document path is not defined; attribute name: #c",
      "undefined names outrank arity (DYN-test)"},
-    {U, "SET #n = if_not_exists(:c)", "Invalid UpdateExpression: An expression attribute value used in expression is not defined; attribute value: :c",
+    {U, "SET #n = if_not_exists(:c)",
+     "Invalid UpdateExpression: An expression attribute value used in expression is not defined; attribute value: :c",
      "undefined values outrank arity (DYN-test)"},
-    {U, "SET b = if_not_exists(:x, :v)", "Invalid UpdateExpression: An expression attribute value used in expression is not defined; attribute value: :x",
+    {U, "SET b = if_not_exists(:x, :v)",
+     "Invalid UpdateExpression: An expression attribute value used in expression is not defined; attribute value: :x",
      "undefined value before the path check (ALT-tests)"},
-    {U, "set d[1] = a, d.b = a, c[1].a = a, c = if_not_exists(a)", "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [c, [1], a], path two: [c]",
+    {U, "set d[1] = a, d.b = a, c[1].a = a, c = if_not_exists(a)",
+     "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [c, [1], a], path two: [c]",
      "overlap outranks conflict and arity (DYN-test)"},
-    {U, "SET a = :x SET b = :v", "Invalid UpdateExpression: The \"SET\" section can only be used once in an update expression;",
+    {U, "SET a = :x SET b = :v",
+     "Invalid UpdateExpression: The \"SET\" section can only be used once in an update expression;",
      "section error outranks undefined values (DYN-db)"},
 };
 
-static void parser_handles_update_expressions(void **state) { RUN(update_cases); }
+static void parser_handles_update_expressions(void **state) {
+  RUN(update_cases);
+}
 
 /* ----------------------------------------------------------- projections */
 
@@ -427,23 +501,32 @@ static const struct parse_case projection_cases[] = {
     {P, " a  ,   b  ", OK, "blanks (ALT-tests)"},
     {P, "a.b[0], a.b[1], a.c", OK, "siblings"},
     {P, "#n.x, #dot", OK, "placeholders"},
-    {P, "a, a", "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a]",
+    {P, "a, a",
+     "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a]",
      "duplicate (CONF tier3)"},
-    {P, "#n, #m", "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a]",
+    {P, "#n, #m",
+     "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a]",
      "aliases of one attribute (CONF tier3)"},
-    {P, "a, a.b", "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a, b]",
+    {P, "a, a.b",
+     "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a, b]",
      "parent and child (CONF tier3)"},
-    {P, "a.b, a[1]", "Invalid ProjectionExpression: Two document paths conflict with each other; must remove or rewrite one of these paths; path one: [a, b], path two: [a, [1]]",
+    {P, "a.b, a[1]",
+     "Invalid ProjectionExpression: Two document paths conflict with each other; must remove or rewrite one of these paths; path one: [a, b], path two: [a, [1]]",
      "map key against index (ALT-tests)"},
-    {P, "#undef", "Invalid ProjectionExpression: An expression attribute name used in the document path is not defined; attribute name: #undef",
+    {P, "#undef",
+     "Invalid ProjectionExpression: An expression attribute name used in the document path is not defined; attribute name: #undef",
      "undefined name (CONF tier3)"},
-    {P, "COMMENT", "Invalid ProjectionExpression: Attribute name is a reserved keyword; reserved keyword: COMMENT",
+    {P, "COMMENT",
+     "Invalid ProjectionExpression: Attribute name is a reserved keyword; reserved keyword: COMMENT",
      "reserved word"},
-    {P, "and, or, set", "Invalid ProjectionExpression: Attribute name is a reserved keyword; reserved keyword: and",
+    {P, "and, or, set",
+     "Invalid ProjectionExpression: Attribute name is a reserved keyword; reserved keyword: and",
      "no keywords in projections: plain reserved words"},
 };
 
-static void parser_handles_projection_expressions(void **state) { RUN(projection_cases); }
+static void parser_handles_projection_expressions(void **state) {
+  RUN(projection_cases);
+}
 
 /* ------------------------------------------------------------ text limits */
 
@@ -452,8 +535,10 @@ static void parser_rejects_empty_and_oversized_texts(void **state) {
   static const struct {
     enum dynamo_expr_kind kind;
     const char *name;
-  } kinds[] = {{C, "ConditionExpression"}, {F, "FilterExpression"},
-               {K, "KeyConditionExpression"}, {P, "ProjectionExpression"},
+  } kinds[] = {{C, "ConditionExpression"},
+               {F, "FilterExpression"},
+               {K, "KeyConditionExpression"},
+               {P, "ProjectionExpression"},
                {U, "UpdateExpression"}};
   char *big = malloc(DYNAMO_EXPR_MAX_TEXT + 2);
   char want[256];
@@ -501,7 +586,7 @@ static void parser_rejects_hostile_nesting_quickly_without_overflowing_the_stack
   struct fixture *f = *state;
   static const struct {
     const char *prefix, *unit;
-  } units[] = {{"", "("}, {"", "NOT "}, {"", "size("}, {"", "begins_with(a, ("},
+  } units[] = {{"", "("},     {"", "NOT "},   {"", "size("}, {"", "begins_with(a, ("},
                {"a = ", "("}, {"a IN (", "("}};
   const size_t huge = 100000;
   char *text = malloc(huge + 1);
@@ -592,8 +677,9 @@ static void render_path(const struct expr_path *p, char *out, size_t cap, size_t
   const struct expr_path_elem *el;
 
   for (el = p->head; el; el = el->next) {
-    int n = el->name ? snprintf(out + *used, cap - *used, "%s%s", el == p->head ? "" : ".", el->name)
-                     : snprintf(out + *used, cap - *used, "[%u]", (unsigned)el->index);
+    int n = el->name
+                ? snprintf(out + *used, cap - *used, "%s%s", el == p->head ? "" : ".", el->name)
+                : snprintf(out + *used, cap - *used, "[%u]", (unsigned)el->index);
     *used += (size_t)n;
   }
 }
@@ -604,17 +690,39 @@ static void render_node(const struct expr_node *n, char *out, size_t cap, size_t
   const char *head = "?";
 
   switch (n->kind) {
-  case EXPR_N_PATH: render_path(&n->path, out, cap, used); return;
-  case EXPR_N_VALUE: *used += (size_t)snprintf(out + *used, cap - *used, "%s", n->name); return;
-  case EXPR_N_CALL: head = n->name; break;
-  case EXPR_N_CMP: head = cmp[n->op]; break;
-  case EXPR_N_BETWEEN: head = "BETWEEN"; break;
-  case EXPR_N_IN: head = "IN"; break;
-  case EXPR_N_AND: head = "AND"; break;
-  case EXPR_N_OR: head = "OR"; break;
-  case EXPR_N_NOT: head = "NOT"; break;
-  case EXPR_N_PLUS: head = "+"; break;
-  case EXPR_N_MINUS: head = "-"; break;
+  case EXPR_N_PATH:
+    render_path(&n->path, out, cap, used);
+    return;
+  case EXPR_N_VALUE:
+    *used += (size_t)snprintf(out + *used, cap - *used, "%s", n->name);
+    return;
+  case EXPR_N_CALL:
+    head = n->name;
+    break;
+  case EXPR_N_CMP:
+    head = cmp[n->op];
+    break;
+  case EXPR_N_BETWEEN:
+    head = "BETWEEN";
+    break;
+  case EXPR_N_IN:
+    head = "IN";
+    break;
+  case EXPR_N_AND:
+    head = "AND";
+    break;
+  case EXPR_N_OR:
+    head = "OR";
+    break;
+  case EXPR_N_NOT:
+    head = "NOT";
+    break;
+  case EXPR_N_PLUS:
+    head = "+";
+    break;
+  case EXPR_N_MINUS:
+    head = "-";
+    break;
   }
   *used += (size_t)snprintf(out + *used, cap - *used, "(%s", head);
   for (k = n->kids; k; k = k->next) {
@@ -632,11 +740,15 @@ struct ast_case {
 };
 
 static const struct ast_case ast_cases[] = {
-    {C, "a = :v OR b = :v AND c = :v", "(OR (= a :v) (AND (= b :v) (= c :v)))", "AND binds tighter than OR"},
-    {C, "(a = :v OR b = :v) AND c = :v", "(AND (OR (= a :v) (= b :v)) (= c :v))", "parentheses first"},
-    {C, "NOT a = :v AND b = :v", "(AND (NOT (= a :v)) (= b :v))", "NOT binds tighter than AND (ALT-tests)"},
+    {C, "a = :v OR b = :v AND c = :v", "(OR (= a :v) (AND (= b :v) (= c :v)))",
+     "AND binds tighter than OR"},
+    {C, "(a = :v OR b = :v) AND c = :v", "(AND (OR (= a :v) (= b :v)) (= c :v))",
+     "parentheses first"},
+    {C, "NOT a = :v AND b = :v", "(AND (NOT (= a :v)) (= b :v))",
+     "NOT binds tighter than AND (ALT-tests)"},
     {C, "NOT NOT a < b", "(NOT (NOT (< a b)))", "stacked NOT"},
-    {C, "b BETWEEN a AND c AND a < b", "(AND (BETWEEN b a c) (< a b))", "BETWEEN's AND before the logical AND (ALT-tests)"},
+    {C, "b BETWEEN a AND c AND a < b", "(AND (BETWEEN b a c) (< a b))",
+     "BETWEEN's AND before the logical AND (ALT-tests)"},
     {C, "a = :v AND b = :v AND c = :v", "(AND (= a :v) (= b :v) (= c :v))", "AND is n-ary"},
     {C, "a IN (:v, b, size(c))", "(IN a :v b (size c))", "IN candidates in order"},
     {C, "size(a.b[2].c) >= :v", "(>= (size a.b[2].c) :v)", "function of a deep path"},
@@ -709,14 +821,15 @@ static void env_check_unused_reports_names_before_values_in_request_order(void *
       {"{\"#n\":\"x\"}", "{\":v\":{\"N\":\"1\"}}", U, "SET a = :v",
        "Value provided in ExpressionAttributeNames unused in expressions: keys: {#n}",
        "unused name"},
-      {"{\"#b\":\"x\",\"#a\":\"y\",\"#c\":\"z\"}", "{\":z\":{\"N\":\"1\"},\":q\":{\"N\":\"1\"}}", C, "#a = :z",
+      {"{\"#b\":\"x\",\"#a\":\"y\",\"#c\":\"z\"}", "{\":z\":{\"N\":\"1\"},\":q\":{\"N\":\"1\"}}", C,
+       "#a = :z",
        "Value provided in ExpressionAttributeNames unused in expressions: keys: {#b, #c}",
        "names first, in request order, even when values are unused too"},
       {NULL, "{\":c\":{\"N\":\"1\"},\":a\":{\"N\":\"1\"},\":b\":{\"N\":\"1\"}}", C, "x = :a",
        "Value provided in ExpressionAttributeValues unused in expressions: keys: {:c, :b}",
        "several values joined by \", \""},
-      {"{\"#name1\":\"a\",\"#name2\":\"b\"}", "{\":val1\":{\"N\":\"1\"},\":val2\":{\"N\":\"2\"}}", C,
-       "#name1 = :val1 OR #name2 = :val2", NULL,
+      {"{\"#name1\":\"a\",\"#name2\":\"b\"}", "{\":val1\":{\"N\":\"1\"},\":val2\":{\"N\":\"2\"}}",
+       C, "#name1 = :val1 OR #name2 = :val2", NULL,
        "a placeholder counts as used even where evaluation would short-circuit (ALT-tests)"},
   };
   size_t i;
@@ -739,8 +852,8 @@ static void env_check_unused_reports_names_before_values_in_request_order(void *
     if (cases[i].want == NULL && rc != 0)
       fail_msg("\"%s\" (%s): unexpected %s", cases[i].text, cases[i].reason, err.message);
     if (cases[i].want != NULL && (rc != -1 || strcmp(err.message, cases[i].want) != 0))
-      fail_msg("\"%s\" (%s): got \"%s\", want \"%s\"", cases[i].text, cases[i].reason,
-               err.message, cases[i].want);
+      fail_msg("\"%s\" (%s): got \"%s\", want \"%s\"", cases[i].text, cases[i].reason, err.message,
+               cases[i].want);
     dynamo_expr_free(e);
     dynamo_expr_env_free(&env);
     cJSON_Delete(n);
@@ -829,8 +942,7 @@ int main(void) {
                                       teardown_env),
       cmocka_unit_test_setup_teardown(parser_applies_dynamodb_precedence_and_builds_paths,
                                       setup_env, teardown_env),
-      cmocka_unit_test_setup_teardown(parser_keeps_path_elements_in_order, setup_env,
-                                      teardown_env),
+      cmocka_unit_test_setup_teardown(parser_keeps_path_elements_in_order, setup_env, teardown_env),
       cmocka_unit_test(env_check_unused_reports_names_before_values_in_request_order),
       cmocka_unit_test(env_is_shared_by_all_expressions_of_a_request),
       cmocka_unit_test(parser_works_without_any_placeholders),

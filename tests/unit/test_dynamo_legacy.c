@@ -86,9 +86,8 @@ static struct dynamo_expr *parse_text(cJSON *req, enum dynamo_expr_kind kind, co
 /* Parses req's expression member of the given kind with the request's
  * placeholders (and its KeyConditionExpression, if any, which shares
  * them), requiring every placeholder to be used. */
-static struct dynamo_expr *parse_member(cJSON *req, enum dynamo_expr_kind kind,
-                                        const char *member, struct dynamo_expr_env *env,
-                                        const char *reason) {
+static struct dynamo_expr *parse_member(cJSON *req, enum dynamo_expr_kind kind, const char *member,
+                                        struct dynamo_expr_env *env, const char *reason) {
   struct dynamo_error err;
   struct dynamo_expr *e, *key = NULL;
 
@@ -96,7 +95,8 @@ static struct dynamo_expr *parse_member(cJSON *req, enum dynamo_expr_kind kind,
   dynamo_expr_env_init(env, cJSON_GetObjectItemCaseSensitive(req, "ExpressionAttributeNames"),
                        cJSON_GetObjectItemCaseSensitive(req, "ExpressionAttributeValues"));
   e = parse_text(req, kind, member, env, reason);
-  if (kind != DYNAMO_EXPR_KEY_CONDITION && cJSON_GetObjectItemCaseSensitive(req, "KeyConditionExpression"))
+  if (kind != DYNAMO_EXPR_KEY_CONDITION &&
+      cJSON_GetObjectItemCaseSensitive(req, "KeyConditionExpression"))
     key = parse_text(req, DYNAMO_EXPR_KEY_CONDITION, "KeyConditionExpression", env, reason);
   if (dynamo_expr_env_check_unused(env, &err) != 0)
     fail_msg("%s: %s", reason, err.message);
@@ -262,7 +262,8 @@ static const struct cond_case cond_cases[] = {
     {"Value on an absent attribute is false", PUT, EXP1("zz", "{\"Value\":{\"N\":\"1\"}}"), 0},
     {"Exists false on an absent attribute", PUT, EXP1("zz", "{\"Exists\":false}"), 1},
     {"Exists false on a present attribute", PUT, EXP1("n", "{\"Exists\":false}"), 0},
-    {"EQ on a string set ignores order", PUT, EXP1("ss", OPV("EQ", "{\"SS\":[\"green\",\"red\"]}")), 1},
+    {"EQ on a string set ignores order", PUT, EXP1("ss", OPV("EQ", "{\"SS\":[\"green\",\"red\"]}")),
+     1},
     {"EQ on a different value", PUT, EXP1("s", OPV("EQ", "{\"S\":\"hell\"}")), 0},
     {"EQ on a BOOL", SCAN, FLT1("flag", OPV("EQ", "{\"BOOL\":true}")), 1},
     {"NE on a different value", PUT, EXP1("n", OPV("NE", "{\"N\":\"6\"}")), 1},
@@ -275,7 +276,8 @@ static const struct cond_case cond_cases[] = {
     {"GT across types is false, not an error", SCAN, FLT1("n", OPV("GT", "{\"S\":\"1\"}")), 0},
     {"NOT_NULL on a NULL-typed attribute (it tests existence)", PUT,
      EXP1("nul", "{\"ComparisonOperator\":\"NOT_NULL\"}"), 1},
-    {"NOT_NULL on an absent attribute", PUT, EXP1("zz", "{\"ComparisonOperator\":\"NOT_NULL\"}"), 0},
+    {"NOT_NULL on an absent attribute", PUT, EXP1("zz", "{\"ComparisonOperator\":\"NOT_NULL\"}"),
+     0},
     {"NULL on an absent attribute", PUT, EXP1("zz", "{\"ComparisonOperator\":\"NULL\"}"), 1},
     {"NULL on a present attribute", PUT, EXP1("s", "{\"ComparisonOperator\":\"NULL\"}"), 0},
     {"CONTAINS a substring", PUT, EXP1("s", OPV("CONTAINS", "{\"S\":\"ell\"}")), 1},
@@ -285,7 +287,8 @@ static const struct cond_case cond_cases[] = {
     {"CONTAINS on an absent attribute", PUT, EXP1("zz", OPV("CONTAINS", "{\"N\":\"1\"}")), 0},
     {"NOT_CONTAINS a missing substring", PUT, EXP1("s", OPV("NOT_CONTAINS", "{\"S\":\"dog\"}")), 1},
     {"NOT_CONTAINS a present set member", PUT, EXP1("ns", OPV("NOT_CONTAINS", "{\"N\":\"4\"}")), 0},
-    {"NOT_CONTAINS of another type is true", PUT, EXP1("s", OPV("NOT_CONTAINS", "{\"N\":\"1\"}")), 1},
+    {"NOT_CONTAINS of another type is true", PUT, EXP1("s", OPV("NOT_CONTAINS", "{\"N\":\"1\"}")),
+     1},
     {"NOT_CONTAINS on an absent attribute is false (Alternator)", PUT,
      EXP1("zz", OPV("NOT_CONTAINS", "{\"N\":\"1\"}")), 0},
     {"BEGINS_WITH a prefix", SCAN, FLT1("s", OPV("BEGINS_WITH", "{\"S\":\"he\"}")), 1},
@@ -299,8 +302,8 @@ static const struct cond_case cond_cases[] = {
     {"BETWEEN on an absent attribute", PUT,
      EXP1("zz", OPV("BETWEEN", "{\"N\":\"0\"},{\"N\":\"100\"}")), 0},
     {"AND: every condition true", PUT,
-     "{\"Expected\":{\"n\":{\"Value\":{\"N\":\"5\"}},\"s\":" OPV("BEGINS_WITH", "{\"S\":\"h\"}")
-     ",\"zz\":{\"Exists\":false}}}",
+     "{\"Expected\":{\"n\":{\"Value\":{\"N\":\"5\"}},\"s\":" OPV(
+         "BEGINS_WITH", "{\"S\":\"h\"}") ",\"zz\":{\"Exists\":false}}}",
      1},
     {"AND: one condition false", PUT,
      "{\"Expected\":{\"n\":{\"Value\":{\"N\":\"5\"}},\"s\":" OPV("EQ", "{\"S\":\"x\"}") "}}", 0},
@@ -309,16 +312,16 @@ static const struct cond_case cond_cases[] = {
      "\"ConditionalOperator\":\"OR\"}",
      1},
     {"OR: every condition false", PUT,
-     "{\"Expected\":{\"n\":{\"Value\":{\"N\":\"74\"}},\"s\":" OPV("NOT_CONTAINS", "{\"S\":\"ell\"}")
-     "},\"ConditionalOperator\":\"OR\"}",
+     "{\"Expected\":{\"n\":{\"Value\":{\"N\":\"74\"}},\"s\":" OPV(
+         "NOT_CONTAINS", "{\"S\":\"ell\"}") "},\"ConditionalOperator\":\"OR\"}",
      0},
     {"OR with NOT_CONTAINS on an absent attribute stays false", SCAN,
-     "{\"ScanFilter\":{\"zz\":" OPV("NOT_CONTAINS", "{\"S\":\"a\"}") ",\"n\":" OPV("EQ", "{\"N\":\"0\"}")
-     "},\"ConditionalOperator\":\"OR\"}",
+     "{\"ScanFilter\":{\"zz\":" OPV("NOT_CONTAINS", "{\"S\":\"a\"}") ",\"n\":" OPV(
+         "EQ", "{\"N\":\"0\"}") "},\"ConditionalOperator\":\"OR\"}",
      0},
     {"QueryFilter is a filter as well", QUERY,
-     "{\"KeyConditions\":{\"pk\":" OPV("EQ", "{\"S\":\"h\"}") "},\"QueryFilter\":{\"n\":"
-     OPV("GT", "{\"N\":\"4\"}") ",\"s\":" OPV("CONTAINS", "{\"S\":\"lo\"}") "}}",
+     "{\"KeyConditions\":{\"pk\":" OPV("EQ", "{\"S\":\"h\"}") "},\"QueryFilter\":{\"n\":" OPV(
+         "GT", "{\"N\":\"4\"}") ",\"s\":" OPV("CONTAINS", "{\"S\":\"lo\"}") "}}",
      1},
 };
 
@@ -364,7 +367,8 @@ static const struct update_case update_cases[] = {
      "{\"a\":{\"S\":\"old\"}}", "{\"a\":{\"S\":\"new\"},\"b\":{\"N\":\"1\"}}"},
     {"DELETE without a Value removes the attribute", "{\"a\":{\"Action\":\"DELETE\"}}",
      "{\"a\":{\"S\":\"x\"},\"k\":{\"N\":\"1\"}}", "{\"k\":{\"N\":\"1\"}}"},
-    {"DELETE with a set subtracts it", "{\"s\":{\"Action\":\"DELETE\",\"Value\":{\"SS\":[\"a\",\"c\"]}}}",
+    {"DELETE with a set subtracts it",
+     "{\"s\":{\"Action\":\"DELETE\",\"Value\":{\"SS\":[\"a\",\"c\"]}}}",
      "{\"s\":{\"SS\":[\"a\",\"b\",\"c\"]}}", "{\"s\":{\"SS\":[\"b\"]}}"},
     {"ADD a number adds, starting from 0 when absent",
      "{\"n\":{\"Action\":\"ADD\",\"Value\":{\"N\":\"-3.5\"}},\"m\":{\"Action\":\"ADD\",\"Value\":{\"N\":\"2\"}}}",
@@ -408,9 +412,11 @@ static void translated_attribute_updates_apply_as_dynamodb_does(void **state) {
 }
 
 static void attributes_to_get_project_top_level_attributes_by_name(void **state) {
-  cJSON *req = translate_ok(SCAN, "{\"AttributesToGet\":[\"s\",\"zz\",\"m\",\"a.b\"]}", "projection");
-  cJSON *item = parse_or_fail("{\"s\":{\"S\":\"x\"},\"n\":{\"N\":\"1\"},\"m\":{\"M\":{\"b\":{\"N\":\"2\"}}},"
-                              "\"a.b\":{\"S\":\"dotted\"},\"a\":{\"M\":{\"b\":{\"S\":\"nested\"}}}}");
+  cJSON *req = translate_ok(SCAN, "{\"AttributesToGet\":[\"s\",\"zz\",\"m\",\"a.b\"]}",
+                            "projection");
+  cJSON *item = parse_or_fail(
+      "{\"s\":{\"S\":\"x\"},\"n\":{\"N\":\"1\"},\"m\":{\"M\":{\"b\":{\"N\":\"2\"}}},"
+      "\"a.b\":{\"S\":\"dotted\"},\"a\":{\"M\":{\"b\":{\"S\":\"nested\"}}}}");
   struct dynamo_expr_env env;
   struct dynamo_expr *e;
   cJSON *out;
@@ -442,16 +448,19 @@ struct key_case {
 static const struct key_case key_cases[] = {
     {"EQ on the hash key only", "{\"pk\":" OPV("EQ", "{\"S\":\"h\"}") "}", 0, DYNAMO_KEY_EQ,
      "{\"S\":\"h\"}", NULL, NULL},
-    {"EQ hash and LE range", "{\"pk\":" OPV("EQ", "{\"S\":\"h\"}") ",\"sk\":" OPV("LE", "{\"N\":\"3\"}") "}",
-     1, DYNAMO_KEY_LE, "{\"S\":\"h\"}", "{\"N\":\"3\"}", NULL},
-    {"range listed first still extracts", "{\"sk\":" OPV("GT", "{\"N\":\"3\"}") ",\"pk\":" OPV("EQ", "{\"S\":\"h\"}") "}",
-     1, DYNAMO_KEY_GT, "{\"S\":\"h\"}", "{\"N\":\"3\"}", NULL},
+    {"EQ hash and LE range",
+     "{\"pk\":" OPV("EQ", "{\"S\":\"h\"}") ",\"sk\":" OPV("LE", "{\"N\":\"3\"}") "}", 1,
+     DYNAMO_KEY_LE, "{\"S\":\"h\"}", "{\"N\":\"3\"}", NULL},
+    {"range listed first still extracts",
+     "{\"sk\":" OPV("GT", "{\"N\":\"3\"}") ",\"pk\":" OPV("EQ", "{\"S\":\"h\"}") "}", 1,
+     DYNAMO_KEY_GT, "{\"S\":\"h\"}", "{\"N\":\"3\"}", NULL},
     {"BEGINS_WITH on the range key",
      "{\"pk\":" OPV("EQ", "{\"S\":\"h\"}") ",\"sk\":" OPV("BEGINS_WITH", "{\"S\":\"ab\"}") "}", 1,
      DYNAMO_KEY_BEGINS_WITH, "{\"S\":\"h\"}", "{\"S\":\"ab\"}", NULL},
     {"BETWEEN on the range key",
-     "{\"pk\":" OPV("EQ", "{\"S\":\"h\"}") ",\"sk\":" OPV("BETWEEN", "{\"N\":\"1\"},{\"N\":\"2\"}") "}", 1,
-     DYNAMO_KEY_BETWEEN, "{\"S\":\"h\"}", "{\"N\":\"1\"}", "{\"N\":\"2\"}"},
+     "{\"pk\":" OPV("EQ", "{\"S\":\"h\"}") ",\"sk\":" OPV("BETWEEN",
+                                                          "{\"N\":\"1\"},{\"N\":\"2\"}") "}",
+     1, DYNAMO_KEY_BETWEEN, "{\"S\":\"h\"}", "{\"N\":\"1\"}", "{\"N\":\"2\"}"},
 };
 
 static void key_conditions_become_extractable_key_conditions(void **state) {
@@ -529,7 +538,8 @@ static const struct error_case error_cases[] = {
      "FilterExpression}"},
     /* placeholder maps without expressions */
     {"ExpressionAttributeValues with only Expected", PUT,
-     "{\"Expected\":{\"a\":{\"Exists\":false}},\"ExpressionAttributeValues\":{\":v\":{\"S\":\"x\"}}}", V,
+     "{\"Expected\":{\"a\":{\"Exists\":false}},\"ExpressionAttributeValues\":{\":v\":{\"S\":\"x\"}}}",
+     V,
      "ExpressionAttributeValues can only be specified when using expressions: ConditionExpression "
      "is null"},
     {"ExpressionAttributeValues with only AttributeUpdates", UPD,
@@ -538,7 +548,8 @@ static const struct error_case error_cases[] = {
      "ExpressionAttributeValues can only be specified when using expressions: UpdateExpression "
      "and ConditionExpression are null"},
     {"ExpressionAttributeValues with only KeyConditions", QUERY,
-     "{\"KeyConditions\":{\"pk\":" OPV("EQ", "{\"S\":\"h\"}") "},\"ExpressionAttributeValues\":{\":v\":{\"S\":\"x\"}}}",
+     "{\"KeyConditions\":{\"pk\":" OPV(
+         "EQ", "{\"S\":\"h\"}") "},\"ExpressionAttributeValues\":{\":v\":{\"S\":\"x\"}}}",
      V,
      "ExpressionAttributeValues can only be specified when using expressions: FilterExpression and "
      "KeyConditionExpression are null"},
@@ -547,7 +558,8 @@ static const struct error_case error_cases[] = {
      "ExpressionAttributeNames can only be specified when using expressions"},
     /* ConditionalOperator */
     {"ConditionalOperator outside its enum", PUT,
-     "{\"Expected\":{\"a\":{\"Exists\":false},\"b\":{\"Exists\":false}},\"ConditionalOperator\":\"XOR\"}", V,
+     "{\"Expected\":{\"a\":{\"Exists\":false},\"b\":{\"Exists\":false}},\"ConditionalOperator\":\"XOR\"}",
+     V,
      "1 validation error detected: Value 'XOR' at 'conditionalOperator' failed to satisfy "
      "constraint: Member must satisfy enum value set: [OR, AND]"},
     {"ConditionalOperator with an empty Expected", UPD,
@@ -556,15 +568,17 @@ static const struct error_case error_cases[] = {
     {"ConditionalOperator alone", PUT, "{\"ConditionalOperator\":\"AND\"}", V,
      "ConditionalOperator cannot be used without Filter or Expected"},
     {"ConditionalOperator with KeyConditions but no QueryFilter", QUERY,
-     "{\"KeyConditions\":{\"pk\":" OPV("EQ", "{\"S\":\"h\"}") "},\"ConditionalOperator\":\"AND\"}", V,
-     "ConditionalOperator cannot be used without Filter or Expected"},
+     "{\"KeyConditions\":{\"pk\":" OPV("EQ", "{\"S\":\"h\"}") "},\"ConditionalOperator\":\"AND\"}",
+     V, "ConditionalOperator cannot be used without Filter or Expected"},
     {"ConditionalOperator with a one-entry ScanFilter (recorded live)", SCAN,
-     "{\"ScanFilter\":{\"a\":{\"ComparisonOperator\":\"NULL\"}},\"ConditionalOperator\":\"AND\"}", V,
-     "ConditionalOperator can only be used when Filter or Expected has two or more elements"},
+     "{\"ScanFilter\":{\"a\":{\"ComparisonOperator\":\"NULL\"}},\"ConditionalOperator\":\"AND\"}",
+     V, "ConditionalOperator can only be used when Filter or Expected has two or more elements"},
     /* Expected entries (DYN-db validateAttributeConditions) */
     {"Value and AttributeValueList together", PUT,
-     EXP1("a", "{\"Value\":{\"S\":\"x\"},\"ComparisonOperator\":\"EQ\",\"AttributeValueList\":[{\"S\":\"x\"}]}"), V,
-     INV "Value and AttributeValueList cannot be used together for Attribute: a"},
+     EXP1(
+         "a",
+         "{\"Value\":{\"S\":\"x\"},\"ComparisonOperator\":\"EQ\",\"AttributeValueList\":[{\"S\":\"x\"}]}"),
+     V, INV "Value and AttributeValueList cannot be used together for Attribute: a"},
     {"Exists and ComparisonOperator together", PUT,
      EXP1("a", "{\"Exists\":false,\"ComparisonOperator\":\"NULL\"}"), V,
      INV "Exists and ComparisonOperator cannot be used together for Attribute: a"},
@@ -579,7 +593,8 @@ static const struct error_case error_cases[] = {
      INV "Value must be provided when Exists is null for Attribute: a"},
     {"Exists false with a Value", PUT, EXP1("a", "{\"Exists\":false,\"Value\":{\"N\":\"1\"}}"), V,
      INV "Value cannot be used when Exists is false for Attribute: a"},
-    {"an unknown ComparisonOperator in Expected", PUT, EXP1("a", "{\"ComparisonOperator\":\"XX\"}"), V,
+    {"an unknown ComparisonOperator in Expected", PUT, EXP1("a", "{\"ComparisonOperator\":\"XX\"}"),
+     V,
      "1 validation error detected: Value 'XX' at 'expected.a.member.comparisonOperator' failed to "
      "satisfy constraint: Member must satisfy enum value set: [IN, NULL, BETWEEN, LT, NOT_CONTAINS, "
      "EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS]"},
@@ -597,7 +612,8 @@ static const struct error_case error_cases[] = {
      INV "Invalid number of argument(s) for the NOT_NULL ComparisonOperator"},
     {"IN with no values", PUT, EXP1("a", OPV("IN", "")), V,
      INV "Invalid number of argument(s) for the IN ComparisonOperator"},
-    {"BETWEEN with three values", SCAN, FLT1("a", OPV("BETWEEN", "{\"N\":\"2\"},{\"N\":\"3\"},{\"N\":\"4\"}")), V,
+    {"BETWEEN with three values", SCAN,
+     FLT1("a", OPV("BETWEEN", "{\"N\":\"2\"},{\"N\":\"3\"},{\"N\":\"4\"}")), V,
      INV "Invalid number of argument(s) for the BETWEEN ComparisonOperator"},
     {"CONTAINS with no values in a filter", SCAN, FLT1("a", OPV("CONTAINS", "")), V,
      INV "Invalid number of argument(s) for the CONTAINS ComparisonOperator"},
@@ -608,8 +624,8 @@ static const struct error_case error_cases[] = {
     {"LT on a BOOL", SCAN, FLT1("a", OPV("LT", "{\"BOOL\":true}")), V,
      INV "ComparisonOperator LT is not valid for BOOL AttributeValue type"},
     {"GE on a string set", QUERY,
-     "{\"KeyConditions\":{\"pk\":" OPV("EQ", "{\"S\":\"h\"}") "},\"QueryFilter\":{\"a\":"
-     OPV("GE", "{\"SS\":[\"a\"]}") "}}",
+     "{\"KeyConditions\":{\"pk\":" OPV("EQ", "{\"S\":\"h\"}") "},\"QueryFilter\":{\"a\":" OPV(
+         "GE", "{\"SS\":[\"a\"]}") "}}",
      V, INV "ComparisonOperator GE is not valid for SS AttributeValue type"},
     {"IN of lists", PUT, EXP1("a", OPV("IN", "{\"L\":[]},{\"L\":[]}")), V,
      INV "ComparisonOperator IN is not valid for L AttributeValue type"},
@@ -622,10 +638,12 @@ static const struct error_case error_cases[] = {
      INV "ComparisonOperator BEGINS_WITH is not valid for N AttributeValue type"},
     {"BETWEEN of sets", PUT, EXP1("a", OPV("BETWEEN", "{\"NS\":[\"1\"]},{\"NS\":[\"2\"]}")), V,
      INV "ComparisonOperator BETWEEN is not valid for NS AttributeValue type"},
-    {"BETWEEN with reversed bounds", PUT, EXP1("a", OPV("BETWEEN", "{\"N\":\"4\"},{\"N\":\"3\"}")), V,
+    {"BETWEEN with reversed bounds", PUT, EXP1("a", OPV("BETWEEN", "{\"N\":\"4\"},{\"N\":\"3\"}")),
+     V,
      "The BETWEEN condition was provided a range where the lower bound is greater than the upper "
      "bound"},
-    {"BETWEEN with reversed string bounds", SCAN, FLT1("a", OPV("BETWEEN", "{\"S\":\"dog\"},{\"S\":\"ant\"}")), V,
+    {"BETWEEN with reversed string bounds", SCAN,
+     FLT1("a", OPV("BETWEEN", "{\"S\":\"dog\"},{\"S\":\"ant\"}")), V,
      "The BETWEEN condition was provided a range where the lower bound is greater than the upper "
      "bound"},
     {"a filter entry without ComparisonOperator", SCAN,
@@ -637,20 +655,22 @@ static const struct error_case error_cases[] = {
      "1 validation error detected: Value 'LIKE' at 'queryFilter.a.member.comparisonOperator' "
      "failed to satisfy constraint: Member must satisfy enum value set: [IN, NULL, BETWEEN, LT, "
      "NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS]"},
-    {"a ComparisonOperator of the wrong JSON type", SCAN, FLT1("a", "{\"ComparisonOperator\":1}"), SER,
-     "NUMBER_VALUE cannot be converted to String"},
+    {"a ComparisonOperator of the wrong JSON type", SCAN, FLT1("a", "{\"ComparisonOperator\":1}"),
+     SER, "NUMBER_VALUE cannot be converted to String"},
     {"an AttributeValueList that is a map", SCAN,
      FLT1("a", "{\"ComparisonOperator\":\"NULL\",\"AttributeValueList\":{}}"), SER,
      "Start of structure or map found where not expected."},
     /* KeyConditions */
     {"three KeyConditions", QUERY,
-     "{\"KeyConditions\":{\"a\":" OPV("EQ", "{\"S\":\"h\"}") ",\"b\":" OPV("EQ", "{\"S\":\"h\"}")
-     ",\"c\":" OPV("EQ", "{\"S\":\"h\"}") "}}",
+     "{\"KeyConditions\":{\"a\":" OPV("EQ", "{\"S\":\"h\"}") ",\"b\":" OPV(
+         "EQ", "{\"S\":\"h\"}") ",\"c\":" OPV("EQ", "{\"S\":\"h\"}") "}}",
      V, "Conditions can be of length 1 or 2 only"},
-    {"empty KeyConditions", QUERY, "{\"KeyConditions\":{}}", V, "Conditions can be of length 1 or 2 only"},
+    {"empty KeyConditions", QUERY, "{\"KeyConditions\":{}}", V,
+     "Conditions can be of length 1 or 2 only"},
     {"NE in KeyConditions", QUERY, "{\"KeyConditions\":{\"pk\":" OPV("NE", "{\"S\":\"h\"}") "}}", V,
      "Attempted conditional constraint is not an indexable operation"},
-    {"NULL in KeyConditions", QUERY, "{\"KeyConditions\":{\"pk\":{\"ComparisonOperator\":\"NULL\"}}}", V,
+    {"NULL in KeyConditions", QUERY,
+     "{\"KeyConditions\":{\"pk\":{\"ComparisonOperator\":\"NULL\"}}}", V,
      "Attempted conditional constraint is not an indexable operation"},
     {"EQ with two values in KeyConditions", QUERY,
      "{\"KeyConditions\":{\"pk\":" OPV("EQ", "{\"S\":\"h\"},{\"S\":\"i\"}") "}}", V,
@@ -665,16 +685,19 @@ static const struct error_case error_cases[] = {
     {"DELETE with a scalar Value", UPD,
      "{\"AttributeUpdates\":{\"a\":{\"Action\":\"DELETE\",\"Value\":{\"S\":\"x\"}}}}", V,
      INV "DELETE action with value is not supported for the type S"},
-    {"ADD of a string", UPD, "{\"AttributeUpdates\":{\"a\":{\"Action\":\"ADD\",\"Value\":{\"S\":\"s\"}}}}", V,
+    {"ADD of a string", UPD,
+     "{\"AttributeUpdates\":{\"a\":{\"Action\":\"ADD\",\"Value\":{\"S\":\"s\"}}}}", V,
      INV "ADD action is not supported for the type S"},
-    {"ADD of a map", UPD, "{\"AttributeUpdates\":{\"a\":{\"Action\":\"ADD\",\"Value\":{\"M\":{}}}}}", V,
+    {"ADD of a map", UPD,
+     "{\"AttributeUpdates\":{\"a\":{\"Action\":\"ADD\",\"Value\":{\"M\":{}}}}}", V,
      INV "ADD action is not supported for the type M"},
-    {"an unknown Action", UPD, "{\"AttributeUpdates\":{\"a\":{\"Action\":\"APPEND\",\"Value\":{\"S\":\"s\"}}}}",
-     V,
+    {"an unknown Action", UPD,
+     "{\"AttributeUpdates\":{\"a\":{\"Action\":\"APPEND\",\"Value\":{\"S\":\"s\"}}}}", V,
      "1 validation error detected: Value 'APPEND' at 'attributeUpdates.a.member.action' failed to "
      "satisfy constraint: Member must satisfy enum value set: [ADD, PUT, DELETE]"},
-    {"an empty set as a Value", UPD, "{\"AttributeUpdates\":{\"a\":{\"Action\":\"DELETE\",\"Value\":{\"SS\":[]}}}}",
-     V, INV "An string set  may not be empty"},
+    {"an empty set as a Value", UPD,
+     "{\"AttributeUpdates\":{\"a\":{\"Action\":\"DELETE\",\"Value\":{\"SS\":[]}}}}", V,
+     INV "An string set  may not be empty"},
     /* AttributesToGet */
     {"duplicate AttributesToGet", SCAN, "{\"AttributesToGet\":[\"a\",\"b\",\"a\"]}", V,
      INV "Duplicate value in attribute name: a"},
@@ -706,7 +729,8 @@ static char *bound_request(const char *reason) {
       used += (size_t)snprintf(buf + used, cap - used, "{\"Exists\":false}");
       continue;
     }
-    used += (size_t)snprintf(buf + used, cap - used, "{\"ComparisonOperator\":\"IN\",\"AttributeValueList\":[");
+    used += (size_t)snprintf(buf + used, cap - used,
+                             "{\"ComparisonOperator\":\"IN\",\"AttributeValueList\":[");
     for (j = 0; j < 100; j++)
       used += (size_t)snprintf(buf + used, cap - used, "%s{\"N\":\"%d\"}", j ? "," : "", j);
     used += (size_t)snprintf(buf + used, cap - used, "]}");

@@ -110,9 +110,10 @@ static void parse_accepts_and_normalises_every_documented_spelling(void **state)
 
 static void parse_rejects_what_is_not_a_number(void **state) {
   static const char *const bad[] = {
-      "", "NaN", "nan", "Infinity", "-Infinity", "inf", "dog", " 1", "1 ", " ", "1e", "1e+",
-      "e5", "E5", ".", "-", "+", "--1", "+-1", "-+1", "1.2.3", "0x10", "1_000", "1,000",
-      "1e5.5", "..1", "1..", "1e--5", "1ee5", ".e1", "-.", "1f", "١",
+      "",      "NaN",  "nan",   "Infinity", "-Infinity", "inf",   "dog",   " 1",  "1 ",
+      " ",     "1e",   "1e+",   "e5",       "E5",        ".",     "-",     "+",   "--1",
+      "+-1",   "-+1",  "1.2.3", "0x10",     "1_000",     "1,000", "1e5.5", "..1", "1..",
+      "1e--5", "1ee5", ".e1",   "-.",       "1f",        "١",
   };
   char reason[64];
   size_t i;
@@ -172,8 +173,7 @@ static void parse_reports_range_and_precision_limits(void **state) {
   (void)state;
   for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     struct dynamo_number n;
-    enum dynamo_number_status st =
-        dynamo_number_parse(cases[i].in, strlen(cases[i].in), &n);
+    enum dynamo_number_status st = dynamo_number_parse(cases[i].in, strlen(cases[i].in), &n);
 
     if (st != cases[i].st) {
       print_error("\"%s\" -> %d, want %d (%s)\n", cases[i].in, (int)st, (int)cases[i].st,
@@ -213,8 +213,8 @@ static void format_expands_extreme_exponents(void **state) {
 
   n = num("-0009.99999999999999999999999999999999999990000e125");
   dynamo_number_format(&n, buf, sizeof(buf));
-  assert_string_equal(buf, repeat(want, sizeof(want),
-                                  "-99999999999999999999999999999999999999", '0', 88, ""));
+  assert_string_equal(
+      buf, repeat(want, sizeof(want), "-99999999999999999999999999999999999999", '0', 88, ""));
 }
 
 static void format_fits_the_longest_number_in_text_max(void **state) {
@@ -283,8 +283,8 @@ static void compare_orders_numerically_not_textually(void **state) {
       {"100", "1e2", 0, "same value, different spelling"},
       {"0", "-0", 0, "signed zeros are equal"},
       {"9.99e125", "1e125", 1, "large exponents"},
-      {"123456789012345678901234567890123456.78", "123456789012345678901234567890123456.79",
-       -1, "differ in the 38th digit"},
+      {"123456789012345678901234567890123456.78", "123456789012345678901234567890123456.79", -1,
+       "differ in the 38th digit"},
   };
   size_t i;
 

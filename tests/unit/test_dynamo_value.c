@@ -18,8 +18,9 @@
 #include "dynamo_value.h"
 
 #define INVALID "One or more parameter values were invalid: "
-#define EMPTY "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
-#define NESTING                                                                            \
+#define EMPTY \
+  "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
+#define NESTING                                                                        \
   "Nesting Levels have exceeded supported limits: Attributes in the item have nested " \
   "levels beyond supported limit"
 #define NOT_NUMERIC "The parameter cannot be converted to a numeric value: "
@@ -55,15 +56,14 @@ static void check_case(const struct value_case *c, int as_map) {
     char *out = cJSON_PrintUnformatted(v);
 
     if (rc != 0 || strcmp(out, c->want) != 0) {
-      print_error("%s: rc %d, message \"%s\", tree %s; want %s (%s)\n", c->in, rc, err.message,
-                  out, c->want, c->reason);
+      print_error("%s: rc %d, message \"%s\", tree %s; want %s (%s)\n", c->in, rc, err.message, out,
+                  c->want, c->reason);
       free(out);
       fail();
     }
     free(out);
   } else {
-    enum dynamo_error_code code =
-        c->kind == VAL ? DYNAMO_ERR_VALIDATION : DYNAMO_ERR_SERIALIZATION;
+    enum dynamo_error_code code = c->kind == VAL ? DYNAMO_ERR_VALIDATION : DYNAMO_ERR_SERIALIZATION;
 
     if (rc != -1 || err.code != code || strcmp(err.message, c->want) != 0) {
       print_error("%s: rc %d, %s \"%s\"; want %s \"%s\" (%s)\n", c->in, rc,
@@ -258,8 +258,7 @@ static void validate_map_checks_the_map_and_every_member(void **state) {
       {"{\"a\":1}", SER, "Unexpected value type in payload", "member not a value"},
       {"{\"a\":null}", VAL, "The supplied Item contains a null AttributeValue", "null member"},
       {"{\"a\":{}}", VAL, EMPTY, "empty member"},
-      {"{\"a\":{\"N\":\"x\"},\"b\":{\"S\":1}}", SER,
-       "NUMBER_VALUE cannot be converted to String",
+      {"{\"a\":{\"N\":\"x\"},\"b\":{\"S\":1}}", SER, "NUMBER_VALUE cannot be converted to String",
        "a later member's type error beats an earlier member's value error"},
       {"{\"a\":{\"NULL\":false},\"b\":{\"N\":\"x\"}}", VAL,
        INVALID "Null attribute value types must have the value of true",
@@ -593,8 +592,7 @@ static void compare_orders_strings_numbers_and_binary_like_dynamodb(void **state
     got = got < 0 ? -1 : got > 0;
     if (comparable != cases[i].comparable || got != cases[i].want) {
       print_error("compare(%s, %s) = %d (comparable %d), want %d (%d) (%s)\n", cases[i].a,
-                  cases[i].b, got, comparable, cases[i].want, cases[i].comparable,
-                  cases[i].reason);
+                  cases[i].b, got, comparable, cases[i].want, cases[i].comparable, cases[i].reason);
       fail();
     }
     if (comparable) {
@@ -651,8 +649,7 @@ static void size_of_numbers_matches_the_captured_byte_costs(void **state) {
     v = parse(json);
     got = dynamo_value_size(v);
     if (got != cases[i].bytes) {
-      print_error("size(%s) = %zu, want %zu (%s)\n", cases[i].n, got, cases[i].bytes,
-                  cases[i].why);
+      print_error("size(%s) = %zu, want %zu (%s)\n", cases[i].n, got, cases[i].bytes, cases[i].why);
       fail();
     }
     cJSON_Delete(v);

@@ -19,8 +19,13 @@ static const struct {
   const char *plain;
   const char *encoded;
 } rfc_vectors[] = {
-    {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},         {"foo", "Zm9v"},
-    {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+    {"", ""},
+    {"f", "Zg=="},
+    {"fo", "Zm8="},
+    {"foo", "Zm9v"},
+    {"foob", "Zm9vYg=="},
+    {"fooba", "Zm9vYmE="},
+    {"foobar", "Zm9vYmFy"},
 };
 
 static void encode_matches_the_rfc_vectors(void **state) {
@@ -45,9 +50,9 @@ static void decode_matches_the_rfc_vectors(void **state) {
     unsigned char *out = NULL;
     size_t out_len = 99;
 
-    assert_int_equal(emu_base64_decode(rfc_vectors[i].encoded,
-                                       strlen(rfc_vectors[i].encoded), &out, &out_len),
-                     0);
+    assert_int_equal(
+        emu_base64_decode(rfc_vectors[i].encoded, strlen(rfc_vectors[i].encoded), &out, &out_len),
+        0);
     assert_int_equal(out_len, strlen(rfc_vectors[i].plain));
     assert_memory_equal(out, rfc_vectors[i].plain, out_len);
     assert_int_equal(out[out_len], '\0');
@@ -155,8 +160,8 @@ static void url_safe_encoding_uses_dash_and_underscore_with_padding(void **state
  * DynamoDB's Blob shape does not. */
 static void decode_refuses_what_libcrypto_alone_would_accept(void **state) {
   static const char *const lax[] = {
-      " Zm9v", "Zm9v ", "Zm9v\n", "\tZm9v", "Zm9v\r\n", " Zg==", "Zg== ", "Zg==\n",
-      "Zg==Zm8=", "=Zg=", "Z===", "Zh==", "Zm9=", "Zm9v====", "Zm9v=Zm9",
+      " Zm9v",    "Zm9v ", "Zm9v\n", "\tZm9v", "Zm9v\r\n", " Zg==",    "Zg== ",    "Zg==\n",
+      "Zg==Zm8=", "=Zg=",  "Z===",   "Zh==",   "Zm9=",     "Zm9v====", "Zm9v=Zm9",
   };
   size_t i;
 

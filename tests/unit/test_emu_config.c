@@ -161,8 +161,7 @@ static void example_config_loads(void **state) {
   assert_true(cJSON_IsArray(cfg.tables));
   assert_int_equal(cJSON_GetArraySize(cfg.tables), 1);
   assert_string_equal(
-      cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(cfg.tables, 0), "TableName")
-          ->valuestring,
+      cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(cfg.tables, 0), "TableName")->valuestring,
       "Connections");
 
   assert_ptr_equal(emu_config_api(&cfg, "dev", 3), api);
@@ -353,8 +352,8 @@ static void timeout_rejects_anything_else(void **state) {
              "{\"apis\":[{\"name\":\"a\",\"routes\":{\"r\":{\"function\":{\"handler\":\"h\","
              "\"timeout\":%s}}}}]}",
              cases[i].value);
-    failures += check_error(text, cases[i].value, "apis[0].routes.r.function.timeout",
-                            "timeout", cases[i].reason);
+    failures += check_error(text, cases[i].value, "apis[0].routes.r.function.timeout", "timeout",
+                            cases[i].reason);
   }
   assert_int_equal(failures, 0);
 }
@@ -425,7 +424,7 @@ static void a_file_with_a_nul_byte_is_rejected(void **state) {
 static void errors_point_at_the_offending_value(void **state) {
   static const struct {
     const char *text;
-    const char *at;   /* where the error must point */
+    const char *at; /* where the error must point */
     const char *path;
     const char *what; /* part of the message */
     const char *reason;
@@ -507,8 +506,8 @@ static void unknown_fields_are_rejected_by_name(void **state) {
       {"{ \"apis\": [{ \"name\": \"a\", \"routes\": { \"r\": { \"function\": { \"handler\": "
        "\"h\", \"memory\": 128 } } } }] }",
        "128", "apis[0].routes.r.function.memory", "function object"},
-      {"{ \"apis\": [{ \"name\": \"a\", \"defaults\": { \"fn\": {} }, \"routes\": {} }] }",
-       "{} }", "apis[0].defaults.fn", "defaults object"},
+      {"{ \"apis\": [{ \"name\": \"a\", \"defaults\": { \"fn\": {} }, \"routes\": {} }] }", "{} }",
+       "apis[0].defaults.fn", "defaults object"},
   };
   size_t i;
   int failures = 0;
@@ -533,8 +532,7 @@ static void invalid_json_gives_line_and_column(void **state) {
   /* The parser stops at the token where ',' or '}' was expected. */
   assert_string_equal(err, "t.json:3:3: invalid JSON");
 
-  assert_int_equal(emu_config_load_string("{\"apis\": [1,,2]}", "t.json", &cfg, err,
-                                          sizeof(err)),
+  assert_int_equal(emu_config_load_string("{\"apis\": [1,,2]}", "t.json", &cfg, err, sizeof(err)),
                    -1);
   assert_string_equal(err, "t.json:1:13: invalid JSON");
 
@@ -592,11 +590,10 @@ static void missing_name_is_rejected(void **state) {
 
   (void)state;
   /* A missing field has no position of its own: the enclosing object. */
-  assert_int_equal(
-      check_error(text, "{ \"stage\"", "apis[0].name", "required", "name is required"), 0);
-  assert_int_equal(check_error(no_routes, "{ \"name\"", "apis[0].routes", "required",
-                               "routes is required"),
+  assert_int_equal(check_error(text, "{ \"stage\"", "apis[0].name", "required", "name is required"),
                    0);
+  assert_int_equal(
+      check_error(no_routes, "{ \"name\"", "apis[0].routes", "required", "routes is required"), 0);
 }
 
 static void too_many_routes_are_rejected(void **state) {
@@ -620,8 +617,7 @@ static void errors_fit_a_small_buffer(void **state) {
 
   (void)state;
   memset(err, 'x', sizeof(err));
-  assert_int_equal(emu_config_load_string("{\"regoin\":1}", "t.json", &cfg, err, sizeof(err)),
-                   -1);
+  assert_int_equal(emu_config_load_string("{\"regoin\":1}", "t.json", &cfg, err, sizeof(err)), -1);
   assert_int_equal(strlen(err), sizeof(err) - 1);
   assert_memory_equal(err, "t.json:1:11: re", 15);
 }

@@ -90,8 +90,12 @@ struct unescape_row {
 
 static void unescape_turns_nul_escapes_in_strings_into_c0_80(void **state) {
   static const struct unescape_row rows[] = {
-      {"{\"k\":\"a\\u0000b\"}", "{\"k\":\"a\xc0\x80" "b\"}", "a value"},
-      {"{\"a\\u0000\":\"\\u0000\\u0000\"}", "{\"a\xc0\x80\":\"\xc0\x80\xc0\x80\"}", "names and runs"},
+      {"{\"k\":\"a\\u0000b\"}",
+       "{\"k\":\"a\xc0\x80"
+       "b\"}",
+       "a value"},
+      {"{\"a\\u0000\":\"\\u0000\\u0000\"}", "{\"a\xc0\x80\":\"\xc0\x80\xc0\x80\"}",
+       "names and runs"},
       {"{\"k\":\"a\\\\u0000b\"}", "{\"k\":\"a\\\\u0000b\"}", "an escaped backslash is kept"},
       {"{\"k\":\"\\\"\\u0000\"}", "{\"k\":\"\\\"\xc0\x80\"}", "after an escaped quote"},
       {"{\"k\":\"\\u0001\"}", "{\"k\":\"\\u0001\"}", "other escapes are kept"},
@@ -127,13 +131,15 @@ static void unescaped_text_parses_with_the_nul_kept_as_c0_80(void **state) {
   (void)state;
   assert_non_null(o);
   assert_non_null(o->child);
-  assert_string_equal(o->child->string, "k\xc0\x80" "A");
+  assert_string_equal(o->child->string, "k\xc0\x80"
+                                        "A");
   assert_string_equal(o->child->valuestring, "v\xc0\x80");
   cJSON_Delete(o);
   /* emu_json_parse_nul does the same from the scan's finding. */
   o = emu_json_parse_nul(text, sizeof(text) - 1, emu_json_scan(text, sizeof(text) - 1, 8));
   assert_non_null(o);
-  assert_string_equal(o->child->string, "k\xc0\x80" "A");
+  assert_string_equal(o->child->string, "k\xc0\x80"
+                                        "A");
   assert_string_equal(o->child->valuestring, "v\xc0\x80");
   cJSON_Delete(o);
   assert_null(emu_json_parse_nul("{\"k\":\"\\u0000", 12, EMU_JSON_NUL_ESCAPE));
@@ -142,7 +148,8 @@ static void unescaped_text_parses_with_the_nul_kept_as_c0_80(void **state) {
 static void escape_writes_c0_80_as_the_json_escape(void **state) {
   static const struct unescape_row rows[] = {
       {"{\"k\":\"plain\"}", "{\"k\":\"plain\"}", "nothing to do"},
-      {"{\"a\xc0\x80\":\"\xc0\x80\xc0\x80x\"}", "{\"a\\u0000\":\"\\u0000\\u0000x\"}", "names and runs"},
+      {"{\"a\xc0\x80\":\"\xc0\x80\xc0\x80x\"}", "{\"a\\u0000\":\"\\u0000\\u0000x\"}",
+       "names and runs"},
       {"\"\xc0\"", "\"\xc0\"", "a lone C0 is left alone"},
       {"\"\xc0\xc0\x80\"", "\"\xc0\\u0000\"", "a lone C0, then a pair"},
       {"\"\xc3\xa9\"", "\"\xc3\xa9\"", "other UTF-8 is untouched"},

@@ -20,12 +20,17 @@ static void strlen_counts_a_pair_as_one_byte(void **state) {
   assert_int_equal(emu_nul_strlen(""), 0);
   assert_int_equal(emu_nul_strlen("abc"), 3);
   assert_int_equal(emu_nul_strlen("\xc0\x80"), 1);
-  assert_int_equal(emu_nul_strlen("k\xc0\x80" "A"), 3);
+  assert_int_equal(emu_nul_strlen("k\xc0\x80"
+                                  "A"),
+                   3);
   assert_int_equal(emu_nul_strlen("\xc0\x80\xc0\x80\xc0\x80"), 3);
-  assert_int_equal(emu_nul_strlen("\xc0"), 1);          /* a lone C0 */
-  assert_int_equal(emu_nul_strlen("\xc0\xc0\x80"), 2);  /* lone C0, then a pair */
-  assert_int_equal(emu_nul_strlen("\xc3\xa9"), 2);      /* other UTF-8: bytes */
-  assert_int_equal(emu_nul_count("a\xc0\x80" "b\xc0\x80", 4), 1); /* bounded by len */
+  assert_int_equal(emu_nul_strlen("\xc0"), 1);         /* a lone C0 */
+  assert_int_equal(emu_nul_strlen("\xc0\xc0\x80"), 2); /* lone C0, then a pair */
+  assert_int_equal(emu_nul_strlen("\xc3\xa9"), 2);     /* other UTF-8: bytes */
+  assert_int_equal(emu_nul_count("a\xc0\x80"
+                                 "b\xc0\x80",
+                                 4),
+                   1); /* bounded by len */
 }
 
 struct cmp_row {
@@ -34,7 +39,9 @@ struct cmp_row {
   const char *reason;
 };
 
-static int sign_of(int c) { return (c > 0) - (c < 0); }
+static int sign_of(int c) {
+  return (c > 0) - (c < 0);
+}
 
 static void strcmp_orders_a_pair_as_the_nul_byte(void **state) {
   static const struct cmp_row rows[] = {
@@ -42,12 +49,25 @@ static void strcmp_orders_a_pair_as_the_nul_byte(void **state) {
       {"a\xc0\x80", "a\xc0\x80", 0, "equal with a NUL"},
       {"a", "a\xc0\x80", -1, "the end before a NUL"},
       {"a\xc0\x80", "a\x01", -1, "NUL before 0x01"},
-      {"a\xc0\x80" "z", "a\x01", -1, "NUL before 0x01, whatever follows"},
-      {"a\xc0\x80" "b", "a\xc0\x80" "c", -1, "the byte after the NUL decides"},
+      {"a\xc0\x80"
+       "z",
+       "a\x01", -1, "NUL before 0x01, whatever follows"},
+      {"a\xc0\x80"
+       "b",
+       "a\xc0\x80"
+       "c",
+       -1, "the byte after the NUL decides"},
       {"a\xc0\x80", "a\xc0\x80\xc0\x80", -1, "one NUL before two"},
       {"a\xc0\x80", "a\xc0", -1, "a NUL before a lone C0 (0xC0)"},
-      {"a\xc0\x80", "a\xc0" "A", -1, "a NUL before a lone C0 then 'A'"},
-      {"a\xc0" "A", "a\xc0" "B", -1, "two lone C0s: the next byte decides"},
+      {"a\xc0\x80",
+       "a\xc0"
+       "A",
+       -1, "a NUL before a lone C0 then 'A'"},
+      {"a\xc0"
+       "A",
+       "a\xc0"
+       "B",
+       -1, "two lone C0s: the next byte decides"},
       {"a\xc0\x80", "a\xc3\xa9", -1, "NUL before a two-byte sequence"},
       {"\xc3\xa9", "z", 1, "unsigned bytes"},
   };

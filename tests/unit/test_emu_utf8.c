@@ -18,39 +18,40 @@
 static const char *const well_formed[] = {
     "",
     "plain ASCII, longer than eight bytes",
-    "caf\xC3\xA9",                 /* U+00E9 */
-    "\xC2\x80",                    /* U+0080, the smallest two-byte form */
-    "\xDF\xBF",                    /* U+07FF */
-    "\xE0\xA0\x80",                /* U+0800, the smallest three-byte form */
-    "\xED\x9F\xBF",                /* U+D7FF, just below the surrogates */
-    "\xEE\x80\x80",                /* U+E000, just above them */
-    "\xEF\xBF\xBF",                /* U+FFFF */
-    "\xF0\x90\x80\x80",            /* U+10000 */
-    "\xF4\x8F\xBF\xBF",            /* U+10FFFF, the last code point */
-    "\xF0\x9F\x98\x80 grinning",   /* U+1F600 then ASCII */
+    "caf\xC3\xA9",                  /* U+00E9 */
+    "\xC2\x80",                     /* U+0080, the smallest two-byte form */
+    "\xDF\xBF",                     /* U+07FF */
+    "\xE0\xA0\x80",                 /* U+0800, the smallest three-byte form */
+    "\xED\x9F\xBF",                 /* U+D7FF, just below the surrogates */
+    "\xEE\x80\x80",                 /* U+E000, just above them */
+    "\xEF\xBF\xBF",                 /* U+FFFF */
+    "\xF0\x90\x80\x80",             /* U+10000 */
+    "\xF4\x8F\xBF\xBF",             /* U+10FFFF, the last code point */
+    "\xF0\x9F\x98\x80 grinning",    /* U+1F600 then ASCII */
     "0123456789abcdef\xE2\x82\xAC", /* a multi-byte character after two ASCII words */
 };
 
 static const char *const malformed[] = {
-    "\x80",                           /* a lone continuation byte */
+    "\x80", /* a lone continuation byte */
     "\xBF",
-    "\xC0\x80",                       /* overlong U+0000 (emu_nul's pair) */
-    "\xC1\xBF",                       /* overlong U+007F */
-    "\xE0\x80\x80",                   /* overlong three-byte */
-    "\xE0\x9F\xBF",                   /* overlong U+07FF */
-    "\xF0\x80\x80\x80",               /* overlong four-byte */
-    "\xF0\x8F\xBF\xBF",               /* overlong U+FFFF */
-    "\xED\xA0\x80",                   /* U+D800, a surrogate */
-    "\xED\xBF\xBF",                   /* U+DFFF */
-    "\xF4\x90\x80\x80",               /* U+110000 */
-    "\xF5\x80\x80\x80",               /* lead byte above F4 */
+    "\xC0\x80",         /* overlong U+0000 (emu_nul's pair) */
+    "\xC1\xBF",         /* overlong U+007F */
+    "\xE0\x80\x80",     /* overlong three-byte */
+    "\xE0\x9F\xBF",     /* overlong U+07FF */
+    "\xF0\x80\x80\x80", /* overlong four-byte */
+    "\xF0\x8F\xBF\xBF", /* overlong U+FFFF */
+    "\xED\xA0\x80",     /* U+D800, a surrogate */
+    "\xED\xBF\xBF",     /* U+DFFF */
+    "\xF4\x90\x80\x80", /* U+110000 */
+    "\xF5\x80\x80\x80", /* lead byte above F4 */
     "\xFF",
-    "\xC3",                           /* truncated two-byte */
-    "\xE2\x82",                       /* truncated three-byte */
-    "\xF0\x9F\x98",                   /* truncated four-byte */
-    "\xC3(",                          /* lead byte then ASCII */
-    "0123456789abcdef\xC3",           /* truncated after the ASCII fast path */
-    "01234567\x80" "89abcdef",        /* a stray byte between two ASCII words */
+    "\xC3",                 /* truncated two-byte */
+    "\xE2\x82",             /* truncated three-byte */
+    "\xF0\x9F\x98",         /* truncated four-byte */
+    "\xC3(",                /* lead byte then ASCII */
+    "0123456789abcdef\xC3", /* truncated after the ASCII fast path */
+    "01234567\x80"
+    "89abcdef", /* a stray byte between two ASCII words */
 };
 
 static void valid_accepts_well_formed_text(void **state) {
@@ -79,7 +80,7 @@ static void valid_reads_only_the_given_length(void **state) {
   (void)state;
   assert_true(emu_utf8_valid("abc\xC3\xA9", 3));
   assert_false(emu_utf8_valid("abc\xC3\xA9", 4)); /* cut inside the sequence */
-  assert_true(emu_utf8_valid("a\0b", 3));          /* NUL is U+0000, well-formed */
+  assert_true(emu_utf8_valid("a\0b", 3));         /* NUL is U+0000, well-formed */
 }
 
 static void valid_finds_a_bad_byte_at_every_offset_of_a_long_ascii_run(void **state) {

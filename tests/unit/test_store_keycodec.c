@@ -30,11 +30,14 @@ struct bytes {
   const char *p;
   size_t len;
 };
-#define B(lit) {(lit), sizeof(lit) - 1}
+#define B(lit) \
+  { (lit), sizeof(lit) - 1 }
 
 /* ---- Helpers ------------------------------------------------------------- */
 
-static int sign_of(int v) { return (v > 0) - (v < 0); }
+static int sign_of(int v) {
+  return (v > 0) - (v < 0);
+}
 
 /* Unsigned byte order, shorter first on a common prefix (LMDB's order). */
 static int bytes_cmp(const void *a, size_t alen, const void *b, size_t blen) {
@@ -122,10 +125,9 @@ static void string_encoding_order_equals_byte_order(void **state) {
       encode(&eb, types[t], cases[i].b.p, cases[i].b.len);
       got = buf_cmp(&ea, &eb);
       if (got != cases[i].order ||
-          bytes_cmp(cases[i].a.p, cases[i].a.len, cases[i].b.p, cases[i].b.len) !=
-              cases[i].order) {
-        print_error("case %zu (%c): expected %d, got %d (%s)\n", i, types[t], cases[i].order,
-                    got, cases[i].reason);
+          bytes_cmp(cases[i].a.p, cases[i].a.len, cases[i].b.p, cases[i].b.len) != cases[i].order) {
+        print_error("case %zu (%c): expected %d, got %d (%s)\n", i, types[t], cases[i].order, got,
+                    cases[i].reason);
         print_hex("a", &ea);
         print_hex("b", &eb);
         failures++;
@@ -150,7 +152,10 @@ static void string_encoding_escapes_nul_and_terminates(void **state) {
       {B(""), B("\0\1"), "empty: only the terminator"},
       {B("ab"), B("ab\0\1"), "plain bytes are copied"},
       {B("\0"), B("\0\xff\0\1"), "a NUL is escaped as 00 FF"},
-      {B("a\0\0b"), B("a\0\xff\0\xff" "b\0\1"), "every NUL is escaped"},
+      {B("a\0\0b"),
+       B("a\0\xff\0\xff"
+         "b\0\1"),
+       "every NUL is escaped"},
       {B("\xff\1"), B("\xff\1\0\1"), "0xFF and 0x01 are not escaped"},
   };
   size_t i;
@@ -190,14 +195,27 @@ static void a_c0_80_pair_in_a_string_encodes_as_the_nul_byte(void **state) {
     const char *reason;
   } same[] = {
       {B("\xc0\x80"), B("\0"), "a lone U+0000"},
-      {B("k\xc0\x80" "A"), B("k\0A"), "a NUL inside"},
+      {B("k\xc0\x80"
+         "A"),
+       B("k\0A"), "a NUL inside"},
       {B("a\xc0\x80\xc0\x80"), B("a\0\0"), "two NULs at the end"},
   };
   static const struct bytes_order_case order[] = {
-      {B("k"), B("k\xc0\x80" "A"), -1, "a prefix before its extension by NUL"},
-      {B("k\xc0\x80" "A"), B("kA"), -1, "NUL before 'A'"},
-      {B("k\xc0\x80" "A"), B("k\xc0\x80" "B"), -1, "the byte after the NUL decides"},
-      {B("a\xc0\x80" "z"), B("a\x01"), -1, "NUL before 0x01, whatever follows"},
+      {B("k"),
+       B("k\xc0\x80"
+         "A"),
+       -1, "a prefix before its extension by NUL"},
+      {B("k\xc0\x80"
+         "A"),
+       B("kA"), -1, "NUL before 'A'"},
+      {B("k\xc0\x80"
+         "A"),
+       B("k\xc0\x80"
+         "B"),
+       -1, "the byte after the NUL decides"},
+      {B("a\xc0\x80"
+         "z"),
+       B("a\x01"), -1, "NUL before 0x01, whatever follows"},
       {B("a\xc0\x80"), B("a\xc0\x80\xc0\x80"), -1, "one NUL before two"},
       {B("a\xc0"), B("a\xc0\x80"), 1, "a lone C0 is the byte 0xC0, after a NUL"},
   };
@@ -313,8 +331,8 @@ static void number_encoding_order_equals_numeric_order(void **state) {
     for (j = 0; j < NORDERED; j++) {
       int want = (i > j) - (i < j), got = buf_cmp(&enc[i], &enc[j]);
       if (want != got) {
-        print_error("%s vs %s: expected %d, got %d\n", ordered_numbers[i], ordered_numbers[j],
-                    want, got);
+        print_error("%s vs %s: expected %d, got %d\n", ordered_numbers[i], ordered_numbers[j], want,
+                    got);
         failures++;
       }
       if (i != j && is_strict_prefix(&enc[i], &enc[j])) {
@@ -456,9 +474,8 @@ static void composite_keys_order_component_by_component(void **state) {
     struct bytes pk;
     const char *sk;
   } tuples[] = {
-      {B("a"), "-5"},   {B("a"), "0"},      {B("a"), "5"},      {B("a"), "50"},
-      {B("a\0"), "-1e125"}, {B("a\0"), "1"}, {B("a\1"), "-1"},  {B("ab"), "0.5"},
-      {B("b"), "-100"}, {B("b"), "1e-130"},
+      {B("a"), "-5"},  {B("a"), "0"},    {B("a"), "5"},    {B("a"), "50"},   {B("a\0"), "-1e125"},
+      {B("a\0"), "1"}, {B("a\1"), "-1"}, {B("ab"), "0.5"}, {B("b"), "-100"}, {B("b"), "1e-130"},
   };
   struct emu_buf enc[sizeof(tuples) / sizeof(tuples[0])];
   size_t n = sizeof(tuples) / sizeof(tuples[0]), i, j;
@@ -536,12 +553,14 @@ static uint64_t rng_next(void) { /* splitmix64 */
   return z ^ (z >> 31);
 }
 
-static unsigned rng_below(unsigned n) { return (unsigned)(rng_next() % n); }
+static unsigned rng_below(unsigned n) {
+  return (unsigned)(rng_next() % n);
+}
 
 static void random_string_encodings_sort_like_raw_bytes(void **state) {
   /* Bytes around the escape and terminator values, plus UTF-8 lead bytes. */
   static const unsigned char alphabet[] = {0x00, 0x01, 0x02, 'a',  'b',
-                                          0x7F, 0x80, 0xC3, 0xFE, 0xFF};
+                                           0x7F, 0x80, 0xC3, 0xFE, 0xFF};
   enum { ROUNDS = 20000, MAXLEN = 10 };
   int failures = 0, r;
 

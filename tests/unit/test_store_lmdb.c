@@ -146,9 +146,9 @@ static void collect(struct store_txn *t, const char *prefix, int reverse, const 
   int rc;
 
   out[0] = '\0';
-  assert_int_equal(store_cursor_open(t, prefix, strlen(prefix), reverse, start,
-                                     start ? strlen(start) : 0, &c),
-                   STORE_OK);
+  assert_int_equal(
+      store_cursor_open(t, prefix, strlen(prefix), reverse, start, start ? strlen(start) : 0, &c),
+      STORE_OK);
   while ((rc = store_cursor_next(c, &k, &kl, &v, &vl)) == STORE_OK) {
     int n = snprintf(out + used, cap - used, "%s%.*s", used ? "|" : "", (int)kl, (const char *)k);
     assert_true(n > 0 && (size_t)n < cap - used);
@@ -527,16 +527,21 @@ static void reverse_cursor_handles_prefixes_ending_in_0xff(void **state) {
   t = begin(f->s, 1);
   put(t, "a\xff", 2, "1");
   put(t, "a\xff\xff", 3, "2");
-  put(t, "a\xff\xff" "b", 4, "3");
+  put(t,
+      "a\xff\xff"
+      "b",
+      4, "3");
   put(t, "b", 1, "4");
   put(t, "\xff", 1, "5");
   put(t, "\xff\xff", 2, "6");
   assert_int_equal(store_txn_commit(t), STORE_OK);
   t = begin(f->s, 0);
   collect(t, "a\xff\xff", 1, NULL, got, sizeof(got));
-  assert_string_equal(got, "a\xff\xff" "b|a\xff\xff");
+  assert_string_equal(got, "a\xff\xff"
+                           "b|a\xff\xff");
   collect(t, "a\xff", 1, NULL, got, sizeof(got));
-  assert_string_equal(got, "a\xff\xff" "b|a\xff\xff|a\xff");
+  assert_string_equal(got, "a\xff\xff"
+                           "b|a\xff\xff|a\xff");
   collect(t, "\xff", 1, NULL, got, sizeof(got));
   assert_string_equal(got, "\xff\xff|\xff");
   collect(t, "\xff\xff", 1, NULL, got, sizeof(got));
@@ -570,7 +575,9 @@ static uint64_t rng_next(void) { /* splitmix64 */
   return z ^ (z >> 31);
 }
 
-static size_t rng_below(size_t n) { return (size_t)(rng_next() % n); }
+static size_t rng_below(size_t n) {
+  return (size_t)(rng_next() % n);
+}
 
 /* base (Q_LEN bytes): "P" then a pattern; the shared first 500 bytes. */
 static unsigned char q_base[Q_LEN];
@@ -642,12 +649,12 @@ static void model_build(struct model *m) {
   model_add(m, (const unsigned char *)"Z", 1);
   model_add(m, (const unsigned char *)"\xff\xff\xff", 3);
   model_add(m, k, build_key(k, 100, "", 0, 0, 0));
-  model_add(m, k, build_key(k, Q_LEN - 1, "", 0, 0, 0));        /* 499 */
-  model_add(m, k, build_key(k, Q_LEN - 1, "\0", 1, 0, 0));      /* 500, below Q */
-  model_add(m, k, build_key(k, Q_LEN - 1, "\xff", 1, 0, 0));    /* 500, above Q */
-  model_add(m, k, build_key(k, Q_LEN, "", 0, 0, 0));            /* Q itself */
+  model_add(m, k, build_key(k, Q_LEN - 1, "", 0, 0, 0));     /* 499 */
+  model_add(m, k, build_key(k, Q_LEN - 1, "\0", 1, 0, 0));   /* 500, below Q */
+  model_add(m, k, build_key(k, Q_LEN - 1, "\xff", 1, 0, 0)); /* 500, above Q */
+  model_add(m, k, build_key(k, Q_LEN, "", 0, 0, 0));         /* Q itself */
   /* The crowded bucket: Q || ... */
-  model_add(m, k, build_key(k, Q_LEN, "\0", 1, 0, 0));          /* 501: looks like the bucket key */
+  model_add(m, k, build_key(k, Q_LEN, "\0", 1, 0, 0)); /* 501: looks like the bucket key */
   model_add(m, k, build_key(k, Q_LEN, "\0\0", 2, 0, 0));
   model_add(m, k, build_key(k, Q_LEN, "\0\xff", 2, 0, 0));
   model_add(m, k, build_key(k, Q_LEN, "\0\1", 2, 0, 0));
@@ -656,7 +663,7 @@ static void model_build(struct model *m) {
   model_add(m, k, build_key(k, Q_LEN, "\5", 1, 'a', 100));
   model_add(m, k, build_key(k, Q_LEN, "\5", 1, 'a', 99));
   model_add(m, k, build_key(k, Q_LEN, "\5b", 2, 0, 0));
-  model_add(m, k, build_key(k, Q_LEN, "\5", 1, 'm', 5500));     /* ~6 KB */
+  model_add(m, k, build_key(k, Q_LEN, "\5", 1, 'm', 5500)); /* ~6 KB */
   model_add(m, k, build_key(k, Q_LEN, "\5", 1, 'm', 5600));
   model_add(m, k, build_key(k, Q_LEN, "\5", 1, 'l', 5600));
   model_add(m, k, build_key(k, Q_LEN, "\xff", 1, 0, 0));
@@ -664,7 +671,7 @@ static void model_build(struct model *m) {
   /* Neighbouring buckets. */
   model_add(m, k, build_key(k, Q_LEN - 1, "\0\0", 2, 'x', 10)); /* base ...\0 */
   model_add(m, k, build_key(k, Q_LEN - 1, "\0\xff", 2, 0, 0));
-  model_add(m, k, build_key(k, Q_LEN - 1, "\xff\0", 2, 0, 0));  /* base ...\xff */
+  model_add(m, k, build_key(k, Q_LEN - 1, "\xff\0", 2, 0, 0)); /* base ...\xff */
   model_add(m, k, build_key(k, Q_LEN - 1, "\xff", 1, 'z', 2000));
   /* Random extensions of Q (same bucket) and of shorter bases. */
   rng_state = UINT64_C(0x10ca1);
@@ -673,8 +680,9 @@ static void model_build(struct model *m) {
     size_t j, tail = 1 + rng_below(6), base = rng_below(4) ? Q_LEN : Q_LEN - 1 - rng_below(3);
     for (j = 0; j < tail && j < sizeof(t); j++)
       t[j] = alphabet[rng_below(sizeof(alphabet))];
-    model_add(m, k, build_key(k, base, t, tail, alphabet[rng_below(sizeof(alphabet))],
-                              rng_below(3) ? rng_below(50) : rng_below(4000)));
+    model_add(m, k,
+              build_key(k, base, t, tail, alphabet[rng_below(sizeof(alphabet))],
+                        rng_below(3) ? rng_below(50) : rng_below(4000)));
   }
   qsort(m->keys, m->n, sizeof(*m->keys), mkey_cmp);
 }
@@ -753,12 +761,12 @@ static size_t probe_keys(const struct model *m, unsigned char **probes, size_t *
   unsigned char k[MAX_KEY];
   size_t n = 0, i;
 
-#define PROBE(len)                                                                               \
-  do {                                                                                           \
-    probes[n] = malloc((len) ? (len) : 1);                                                       \
-    assert_non_null(probes[n]);                                                                  \
-    memcpy(probes[n], k, (len));                                                                 \
-    lens[n++] = (len);                                                                           \
+#define PROBE(len)                         \
+  do {                                     \
+    probes[n] = malloc((len) ? (len) : 1); \
+    assert_non_null(probes[n]);            \
+    memcpy(probes[n], k, (len));           \
+    lens[n++] = (len);                     \
   } while (0)
   PROBE(build_key(k, 0, "", 0, 0, 0));
   PROBE(build_key(k, 1, "", 0, 0, 0));

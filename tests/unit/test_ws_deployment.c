@@ -141,7 +141,8 @@ static void readers_never_see_a_freed_deployment_while_others_are_published(void
   for (i = 0; i < 400; i++) {
     /* Every other one a new config, every other one a rebind. */
     struct ws_deployment *cur = ws_deployment_slot_acquire(&r.slot), *next;
-    next = i % 2 ? ws_deployment_rebind(cur, h, err, sizeof(err)) : deploy(CONFIG, h, err, sizeof(err));
+    next = i % 2 ? ws_deployment_rebind(cur, h, err, sizeof(err))
+                 : deploy(CONFIG, h, err, sizeof(err));
     ws_deployment_release(cur);
     assert_non_null(next);
     ws_deployment_slot_publish(&r.slot, next);

@@ -190,17 +190,17 @@ static void connect_event_identity_has_user_agent_only_when_given(void **state) 
   (void)state;
   c.user_agent = "Mozilla/5.0 (X11)";
   ev = ws_event_connect(&c, handshake, NHANDSHAKE, NULL, 0, NOW_MS);
-  assert_string_equal(
-      string_member(member(member(ev, "requestContext"), "identity"), "userAgent"),
-      "Mozilla/5.0 (X11)");
+  assert_string_equal(string_member(member(member(ev, "requestContext"), "identity"), "userAgent"),
+                      "Mozilla/5.0 (X11)");
   assert_int_equal(cJSON_GetArraySize(member(member(ev, "requestContext"), "identity")), 2);
   cJSON_Delete(ev);
 }
 
 static void connect_event_drops_connection_and_upgrade_headers(void **state) {
-  static const struct ws_event_header odd_case[] = {
-      {"Host", "h"}, {"connection", "keep-alive, Upgrade"}, {"UPGRADE", "websocket"},
-      {"Connection-Extra", "kept"}};
+  static const struct ws_event_header odd_case[] = {{"Host", "h"},
+                                                    {"connection", "keep-alive, Upgrade"},
+                                                    {"UPGRADE", "websocket"},
+                                                    {"Connection-Extra", "kept"}};
   struct ws_event_conn c = test_conn();
   cJSON *ev = ws_event_connect(&c, handshake, NHANDSHAKE, NULL, 0, NOW_MS);
   const cJSON *h = member(ev, "headers"), *mh = member(ev, "multiValueHeaders");
@@ -378,9 +378,8 @@ static void parse_query_decodes_every_component_form(void **state) {
     }
     v = cJSON_GetObjectItemCaseSensitive(single, cases[i].key);
     if (!cJSON_IsString(v) || strcmp(v->valuestring, cases[i].value) != 0) {
-      print_error("\"%s\": %s should be \"%s\", got \"%s\" (%s)\n", cases[i].query,
-                  cases[i].key, cases[i].value, cJSON_IsString(v) ? v->valuestring : "(none)",
-                  cases[i].reason);
+      print_error("\"%s\": %s should be \"%s\", got \"%s\" (%s)\n", cases[i].query, cases[i].key,
+                  cases[i].value, cJSON_IsString(v) ? v->valuestring : "(none)", cases[i].reason);
       failures++;
     }
     cJSON_Delete(single);

@@ -28,12 +28,15 @@
 /* ---- Fixtures ----------------------------------------------------------- */
 
 /* Builds an API by hand; keys are borrowed string literals. */
-#define ROUTE(k) {.key = (char *)(k), .fn = {.handler = (char *)"h", .timeout_ms = 1000}}
+#define ROUTE(k)                                                            \
+  {                                                                         \
+    .key = (char *)(k), .fn = {.handler = (char *)"h", .timeout_ms = 1000 } \
+  }
 
 static struct emu_route chat_routes[] = {
-    ROUTE("$connect"), ROUTE("$disconnect"), ROUTE("$default"), ROUTE("sendmessage"),
-    ROUTE("chat/join"), ROUTE("42"),         ROUTE("true"),     ROUTE("[a, b]"),
-    ROUTE("1.5"),      ROUTE("chat/"),
+    ROUTE("$connect"),  ROUTE("$disconnect"), ROUTE("$default"), ROUTE("sendmessage"),
+    ROUTE("chat/join"), ROUTE("42"),          ROUTE("true"),     ROUTE("[a, b]"),
+    ROUTE("1.5"),       ROUTE("chat/"),
 };
 static const struct emu_api chat_api = {
     .name = (char *)"chat",
@@ -98,9 +101,9 @@ static void run_eval_cases(const struct eval_case *cases, size_t n) {
       }
     } else if (r != WS_ROUTES_KEY || out.len != strlen(cases[i].key) ||
                memcmp(out.data, cases[i].key, out.len) != 0) {
-      print_error("%s on %s: expected \"%s\", got %s \"%.*s\" (%s)\n", cases[i].expr,
-                  cases[i].body, cases[i].key, r == WS_ROUTES_KEY ? "key" : "NOT_OBJECT",
-                  (int)out.len, out.data ? out.data : "", cases[i].reason);
+      print_error("%s on %s: expected \"%s\", got %s \"%.*s\" (%s)\n", cases[i].expr, cases[i].body,
+                  cases[i].key, r == WS_ROUTES_KEY ? "key" : "NOT_OBJECT", (int)out.len,
+                  out.data ? out.data : "", cases[i].reason);
       failures++;
     }
     ws_routes_free(e);
@@ -133,8 +136,7 @@ static void evaluation_supports_every_documented_expression_form(void **state) {
       {"$request.body.action", "  {\"action\" : \"join\"}  ", "join",
        "whitespace around JSON is fine"},
       {"$request.body.action", "{\"action\":\"caf\xc3\xa9\"}", "caf\xc3\xa9", "UTF-8 is kept"},
-      {"$request.body.action", "{\"action\":\"a\\/b\\u0041\"}", "a/bA",
-       "JSON escapes are decoded"},
+      {"$request.body.action", "{\"action\":\"a\\/b\\u0041\"}", "a/bA", "JSON escapes are decoded"},
   };
 
   (void)state;
@@ -231,14 +233,13 @@ static void run_select_cases(const struct select_case *cases, size_t n) {
 
   for (i = 0; i < n; i++) {
     struct ws_route_expr *e = compile_ok(cases[i].expr);
-    const struct emu_route *r =
-        ws_routes_select(cases[i].api, e, cases[i].body, strlen(cases[i].body));
+    const struct emu_route *r = ws_routes_select(cases[i].api, e, cases[i].body,
+                                                 strlen(cases[i].body));
 
     if (cases[i].route == NO_ROUTE ? r != NULL
                                    : (r == NULL || strcmp(r->key, cases[i].route) != 0)) {
       print_error("%s on %s: expected %s, got %s (%s)\n", cases[i].expr, cases[i].body,
-                  cases[i].route ? cases[i].route : "NULL", r ? r->key : "NULL",
-                  cases[i].reason);
+                  cases[i].route ? cases[i].route : "NULL", r ? r->key : "NULL", cases[i].reason);
       failures++;
     }
     ws_routes_free(e);
@@ -387,8 +388,7 @@ static void compile_rejects_invalid_expressions(void **state) {
       ws_routes_free(e);
       failures++;
     } else if (err[0] == '\0') {
-      print_error("\"%s\" was rejected without a message (%s)\n", cases[i].expr,
-                  cases[i].reason);
+      print_error("\"%s\" was rejected without a message (%s)\n", cases[i].expr, cases[i].reason);
       failures++;
     }
   }

@@ -39,27 +39,24 @@ enum dynamo_expr_kind {
 /* The placeholders of one request, shared by all its expressions, so that
  * unused ones can be reported after every expression was parsed. */
 struct dynamo_expr_env {
-  const cJSON *names;  /* ExpressionAttributeNames object, or NULL */
-  const cJSON *values; /* ExpressionAttributeValues object (validated), or NULL */
+  const cJSON *names;         /* ExpressionAttributeNames object, or NULL */
+  const cJSON *values;        /* ExpressionAttributeValues object (validated), or NULL */
   unsigned char *names_used;  /* one flag per member of names (private) */
   unsigned char *values_used; /* one flag per member of values (private) */
 };
 
-void dynamo_expr_env_init(struct dynamo_expr_env *env, const cJSON *names,
-                          const cJSON *values);
+void dynamo_expr_env_init(struct dynamo_expr_env *env, const cJSON *names, const cJSON *values);
 void dynamo_expr_env_free(struct dynamo_expr_env *env);
 /* SPEC docs/spec/dynamodb.md 2.4: "Value provided in ExpressionAttributeValues unused in
  * expressions: keys: {:unused}" (and the ExpressionAttributeNames variant
  * with {#unused}). Returns 0 when all were used, else -1 with err. */
-int dynamo_expr_env_check_unused(const struct dynamo_expr_env *env,
-                                 struct dynamo_error *err);
+int dynamo_expr_env_check_unused(const struct dynamo_expr_env *env, struct dynamo_error *err);
 
 struct dynamo_expr; /* opaque */
 
 /* Parses text as the given kind. Returns NULL with err set on failure. */
 struct dynamo_expr *dynamo_expr_parse(enum dynamo_expr_kind kind, const char *text,
-                                      struct dynamo_expr_env *env,
-                                      struct dynamo_error *err);
+                                      struct dynamo_expr_env *env, struct dynamo_error *err);
 void dynamo_expr_free(struct dynamo_expr *e);
 
 /* Condition/filter: 1 when true, 0 when false, -1 on a runtime error (err
@@ -77,33 +74,35 @@ cJSON *dynamo_expr_project(const struct dynamo_expr *e, const cJSON *item);
  * example "Invalid UpdateExpression: Incorrect operand type for operator or
  * function; operator: ADD, operand type: STRING"). On failure item may be
  * partly modified: callers apply updates to a copy. */
-int dynamo_expr_apply_update(const struct dynamo_expr *e, cJSON *item,
-                             struct dynamo_error *err);
+int dynamo_expr_apply_update(const struct dynamo_expr *e, cJSON *item, struct dynamo_error *err);
 
 /* The distinct top-level attribute names an update expression writes or
  * removes, in first-use order (after #name substitution). Returns how many
  * exist; fills at most cap entries. Pointers live as long as e. */
-size_t dynamo_expr_update_targets(const struct dynamo_expr *e, const char **names,
-                                  size_t cap);
+size_t dynamo_expr_update_targets(const struct dynamo_expr *e, const char **names, size_t cap);
 
 /* Key conditions, as a Query needs them. */
 enum dynamo_key_op {
-  DYNAMO_KEY_EQ, DYNAMO_KEY_LT, DYNAMO_KEY_LE, DYNAMO_KEY_GT, DYNAMO_KEY_GE,
-  DYNAMO_KEY_BETWEEN, DYNAMO_KEY_BEGINS_WITH,
+  DYNAMO_KEY_EQ,
+  DYNAMO_KEY_LT,
+  DYNAMO_KEY_LE,
+  DYNAMO_KEY_GT,
+  DYNAMO_KEY_GE,
+  DYNAMO_KEY_BETWEEN,
+  DYNAMO_KEY_BEGINS_WITH,
 };
 struct dynamo_key_condition {
-  const cJSON *hash_value;  /* AttributeValue the partition key must equal */
-  int has_range;            /* 0 when only the partition key is constrained */
+  const cJSON *hash_value; /* AttributeValue the partition key must equal */
+  int has_range;           /* 0 when only the partition key is constrained */
   enum dynamo_key_op range_op;
-  const cJSON *range_lo;    /* operand (BETWEEN: low bound) */
-  const cJSON *range_hi;    /* BETWEEN: high bound, else NULL */
+  const cJSON *range_lo; /* operand (BETWEEN: low bound) */
+  const cJSON *range_hi; /* BETWEEN: high bound, else NULL */
 };
 /* Checks a parsed KeyConditionExpression against the key schema (hash_name,
  * range_name or NULL) and extracts it. Errors use DynamoDB's messages, e.g.
  * "Query condition missed key schema element: id". */
 int dynamo_expr_key_condition(const struct dynamo_expr *e, const char *hash_name,
-                              const char *range_name,
-                              struct dynamo_key_condition *out,
+                              const char *range_name, struct dynamo_key_condition *out,
                               struct dynamo_error *err);
 
 #endif

@@ -35,7 +35,8 @@
 
 /* DYN-test updateItem.js (messages checked against live DynamoDB; they
  * carry no "Invalid UpdateExpression:" prefix). */
-#define MSG_NO_ATTRIBUTE "The provided expression refers to an attribute that does not exist in the item"
+#define MSG_NO_ATTRIBUTE \
+  "The provided expression refers to an attribute that does not exist in the item"
 #define MSG_BAD_TYPE "An operand in the update expression has an incorrect data type"
 #define MSG_BAD_PATH "The document path provided in the update expression is invalid for update"
 
@@ -51,8 +52,7 @@ static const cJSON *inner_of(const cJSON *av, enum dynamo_type *t) {
 /* Element el of a container: an object member or an array item. */
 static cJSON *child_of(const cJSON *container, const struct expr_path_elem *el) {
   if (el->name)
-    return cJSON_IsObject(container) ? cJSON_GetObjectItemCaseSensitive(container, el->name)
-                                     : NULL;
+    return cJSON_IsObject(container) ? cJSON_GetObjectItemCaseSensitive(container, el->name) : NULL;
   if (!cJSON_IsArray(container) || el->index >= (uint32_t)INT_MAX)
     return NULL;
   return cJSON_GetArrayItem(container, (int)el->index);
@@ -138,9 +138,8 @@ static int member_equal(enum dynamo_type t, const char *a, const char *b) {
 static int set_has(enum dynamo_type t, const cJSON *array, const char *member) {
   const cJSON *it;
 
-  cJSON_ArrayForEach(it, array)
-    if (cJSON_IsString(it) && member_equal(t, it->valuestring, member))
-      return 1;
+  cJSON_ArrayForEach(it, array) if (cJSON_IsString(it) &&
+                                    member_equal(t, it->valuestring, member)) return 1;
   return 0;
 }
 
@@ -237,10 +236,14 @@ static int compare_values(int op, const cJSON *a, const cJSON *b) {
   if (!comparable)
     return 0;
   switch (op) {
-  case EXPR_CMP_LT: return c < 0;
-  case EXPR_CMP_LE: return c <= 0;
-  case EXPR_CMP_GT: return c > 0;
-  default: return c >= 0;
+  case EXPR_CMP_LT:
+    return c < 0;
+  case EXPR_CMP_LE:
+    return c <= 0;
+  case EXPR_CMP_GT:
+    return c > 0;
+  default:
+    return c >= 0;
   }
 }
 
@@ -299,9 +302,7 @@ static int contains(const cJSON *a, const cJSON *b) {
       (ta == DYNAMO_T_BS && tb == DYNAMO_T_B))
     return set_has(ta, ia, ib->valuestring);
   if (ta == DYNAMO_T_L) {
-    cJSON_ArrayForEach(it, ia)
-      if (dynamo_value_equal(it, b))
-        return 1;
+    cJSON_ArrayForEach(it, ia) if (dynamo_value_equal(it, b)) return 1;
   }
   return 0;
 }
@@ -416,8 +417,7 @@ static int eval_cond(const struct expr_node *n, const cJSON *item, struct dynamo
 int dynamo_expr_eval_condition(const struct dynamo_expr *e, const cJSON *item,
                                struct dynamo_error *err) {
   if (!e || !e->cond)
-    return dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR,
-                            "expression is not a condition");
+    return dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "expression is not a condition");
   return eval_cond(e->cond, item, err);
 }
 
@@ -648,7 +648,8 @@ static cJSON *eval_set_value(const struct expr_node *n, const cJSON *item,
       /* SPEC docs/spec/dynamodb.md 2.5: "Arithmetic (SET a = a + :v, ADD) must keep
        * full precision; a result outside range/precision fails". */
       struct dynamo_number x, y, z;
-      enum dynamo_number_status st = dynamo_number_parse(ia->valuestring, strlen(ia->valuestring), &x);
+      enum dynamo_number_status st = dynamo_number_parse(ia->valuestring, strlen(ia->valuestring),
+                                                         &x);
       if (st == DYNAMO_NUMBER_OK)
         st = dynamo_number_parse(ib->valuestring, strlen(ib->valuestring), &y);
       if (st == DYNAMO_NUMBER_OK)
@@ -778,7 +779,8 @@ static int apply_add(struct update_state *st, cJSON *item, const struct expr_act
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, MSG_BAD_TYPE);
   if (tv == DYNAMO_T_N) {
     struct dynamo_number x, y, z;
-    enum dynamo_number_status s = dynamo_number_parse(itt->valuestring, strlen(itt->valuestring), &x);
+    enum dynamo_number_status s = dynamo_number_parse(itt->valuestring, strlen(itt->valuestring),
+                                                      &x);
     if (s == DYNAMO_NUMBER_OK)
       s = dynamo_number_parse(iv->valuestring, strlen(iv->valuestring), &y);
     if (s == DYNAMO_NUMBER_OK)
@@ -993,7 +995,7 @@ static int key_leaves(const struct expr_node *n, const struct expr_node **leaves
 
 struct key_cond {
   const char *attr;
-  int op;                  /* enum dynamo_key_op */
+  int op; /* enum dynamo_key_op */
   const cJSON *lo, *hi;
 };
 
@@ -1002,11 +1004,12 @@ static int key_leaf(const struct expr_node *n, struct key_cond *out, struct dyna
   size_t i, at = 0;
 
   if ((n->kind == EXPR_N_BETWEEN || n->kind == EXPR_N_CALL) && n->kids->kind != EXPR_N_PATH)
-    return key_error(err, n->kind == EXPR_N_BETWEEN
-                              ? "Invalid condition in KeyConditionExpression: BETWEEN operator "
-                                "must have the key attribute as its first operand"
-                              : "Invalid condition in KeyConditionExpression: begins_with "
-                                "operator must have the key attribute as its first operand",
+    return key_error(err,
+                     n->kind == EXPR_N_BETWEEN
+                         ? "Invalid condition in KeyConditionExpression: BETWEEN operator "
+                           "must have the key attribute as its first operand"
+                         : "Invalid condition in KeyConditionExpression: begins_with "
+                           "operator must have the key attribute as its first operand",
                      NULL);
   for (k = n->kids, i = 0; k; k = k->next, i++) {
     if (k->kind == EXPR_N_PATH) {
@@ -1038,10 +1041,10 @@ static int key_leaf(const struct expr_node *n, struct key_cond *out, struct dyna
     out->lo = n->kids->next->value;
   } else {
     /* "attr op :v", or ":v op attr" with the operator mirrored */
-    static const int direct[] = {DYNAMO_KEY_EQ, DYNAMO_KEY_EQ, DYNAMO_KEY_LT, DYNAMO_KEY_LE,
-                                 DYNAMO_KEY_GT, DYNAMO_KEY_GE};
-    static const int mirrored[] = {DYNAMO_KEY_EQ, DYNAMO_KEY_EQ, DYNAMO_KEY_GT, DYNAMO_KEY_GE,
-                                   DYNAMO_KEY_LT, DYNAMO_KEY_LE};
+    static const int direct[] = {DYNAMO_KEY_EQ, DYNAMO_KEY_EQ, DYNAMO_KEY_LT,
+                                 DYNAMO_KEY_LE, DYNAMO_KEY_GT, DYNAMO_KEY_GE};
+    static const int mirrored[] = {DYNAMO_KEY_EQ, DYNAMO_KEY_EQ, DYNAMO_KEY_GT,
+                                   DYNAMO_KEY_GE, DYNAMO_KEY_LT, DYNAMO_KEY_LE};
     out->op = at == 0 ? direct[n->op] : mirrored[n->op];
     out->lo = at == 0 ? n->kids->next->value : n->kids->value;
   }

@@ -65,25 +65,42 @@ enum expr_tok {
   EXPR_TOK_NAME_REF,  /* #[A-Za-z0-9_]+ */
   EXPR_TOK_VALUE_REF, /* :[A-Za-z0-9_]+ */
   EXPR_TOK_NUMBER,    /* [0-9]+ (list indexes) */
-  EXPR_TOK_LPAREN, EXPR_TOK_RPAREN, EXPR_TOK_LBRACKET, EXPR_TOK_RBRACKET,
-  EXPR_TOK_COMMA, EXPR_TOK_DOT,
-  EXPR_TOK_EQ, EXPR_TOK_NE, EXPR_TOK_LT, EXPR_TOK_LE, EXPR_TOK_GT, EXPR_TOK_GE,
-  EXPR_TOK_PLUS, EXPR_TOK_MINUS,
-  EXPR_TOK_INVALID    /* any other character (a whole UTF-8 sequence), or a
+  EXPR_TOK_LPAREN,
+  EXPR_TOK_RPAREN,
+  EXPR_TOK_LBRACKET,
+  EXPR_TOK_RBRACKET,
+  EXPR_TOK_COMMA,
+  EXPR_TOK_DOT,
+  EXPR_TOK_EQ,
+  EXPR_TOK_NE,
+  EXPR_TOK_LT,
+  EXPR_TOK_LE,
+  EXPR_TOK_GT,
+  EXPR_TOK_GE,
+  EXPR_TOK_PLUS,
+  EXPR_TOK_MINUS,
+  EXPR_TOK_INVALID /* any other character (a whole UTF-8 sequence), or a
                          lone '#' / ':' */
 };
 
 enum expr_kw {
   EXPR_KW_NONE,
-  EXPR_KW_AND, EXPR_KW_OR, EXPR_KW_NOT, EXPR_KW_BETWEEN, EXPR_KW_IN,
-  EXPR_KW_SET, EXPR_KW_REMOVE, EXPR_KW_ADD, EXPR_KW_DELETE,
+  EXPR_KW_AND,
+  EXPR_KW_OR,
+  EXPR_KW_NOT,
+  EXPR_KW_BETWEEN,
+  EXPR_KW_IN,
+  EXPR_KW_SET,
+  EXPR_KW_REMOVE,
+  EXPR_KW_ADD,
+  EXPR_KW_DELETE,
 };
 
 struct expr_token {
   enum expr_tok kind;
-  enum expr_kw kw;  /* EXPR_TOK_IDENT only */
-  size_t start;     /* byte offset in the text */
-  size_t len;       /* bytes; 0 only for EXPR_TOK_EOF */
+  enum expr_kw kw; /* EXPR_TOK_IDENT only */
+  size_t start;    /* byte offset in the text */
+  size_t len;      /* bytes; 0 only for EXPR_TOK_EOF */
 };
 
 /* Splits text[0, len) into tokens. On success returns 0 and a malloc'd
@@ -91,8 +108,7 @@ struct expr_token {
  * *ntoks <= len + 1. Returns -1 only when malloc fails. Never fails on
  * bad input: unknown characters become EXPR_TOK_INVALID tokens so that the
  * parser can report them as DynamoDB does. */
-int dynamo_expr__lex(const char *text, size_t len, struct expr_token **toks,
-                     size_t *ntoks);
+int dynamo_expr__lex(const char *text, size_t len, struct expr_token **toks, size_t *ntoks);
 /* 1 when word[0, len) is one of DynamoDB's reserved words (any case). */
 int dynamo_expr__is_reserved(const char *word, size_t len);
 /* Number of entries in the reserved-word table (for tests). */
@@ -102,14 +118,14 @@ size_t dynamo_expr__reserved_count(void);
 
 /* One step of a document path: a map key (name != NULL) or a list index. */
 struct expr_path_elem {
-  const char *name;             /* NUL-terminated, or NULL for an index */
-  uint32_t index;               /* list index when name == NULL */
+  const char *name; /* NUL-terminated, or NULL for an index */
+  uint32_t index;   /* list index when name == NULL */
   struct expr_path_elem *next;
 };
 
 struct expr_path {
-  size_t n;                     /* 1..DYNAMO_EXPR_MAX_PATH */
-  struct expr_path_elem *head;  /* head->name != NULL */
+  size_t n;                    /* 1..DYNAMO_EXPR_MAX_PATH */
+  struct expr_path_elem *head; /* head->name != NULL */
 };
 
 enum expr_node_kind {
@@ -129,20 +145,25 @@ enum expr_node_kind {
 enum expr_func {
   EXPR_F_UNKNOWN,
   /* ConditionExpression / FilterExpression / KeyConditionExpression */
-  EXPR_F_ATTRIBUTE_EXISTS, EXPR_F_ATTRIBUTE_NOT_EXISTS, EXPR_F_ATTRIBUTE_TYPE,
-  EXPR_F_BEGINS_WITH, EXPR_F_CONTAINS, EXPR_F_SIZE,
+  EXPR_F_ATTRIBUTE_EXISTS,
+  EXPR_F_ATTRIBUTE_NOT_EXISTS,
+  EXPR_F_ATTRIBUTE_TYPE,
+  EXPR_F_BEGINS_WITH,
+  EXPR_F_CONTAINS,
+  EXPR_F_SIZE,
   /* UpdateExpression */
-  EXPR_F_IF_NOT_EXISTS, EXPR_F_LIST_APPEND,
+  EXPR_F_IF_NOT_EXISTS,
+  EXPR_F_LIST_APPEND,
 };
 
 enum expr_cmp { EXPR_CMP_EQ, EXPR_CMP_NE, EXPR_CMP_LT, EXPR_CMP_LE, EXPR_CMP_GT, EXPR_CMP_GE };
 
 struct expr_node {
   enum expr_node_kind kind;
-  int op;                 /* EXPR_N_CMP: enum expr_cmp; EXPR_N_CALL: enum expr_func */
-  const char *name;       /* EXPR_N_CALL: function name; EXPR_N_VALUE: ":v" */
-  const cJSON *value;     /* EXPR_N_VALUE: borrowed AttributeValue */
-  struct expr_path path;  /* EXPR_N_PATH */
+  int op;                /* EXPR_N_CMP: enum expr_cmp; EXPR_N_CALL: enum expr_func */
+  const char *name;      /* EXPR_N_CALL: function name; EXPR_N_VALUE: ":v" */
+  const cJSON *value;    /* EXPR_N_VALUE: borrowed AttributeValue */
+  struct expr_path path; /* EXPR_N_PATH */
   size_t nkids;
   struct expr_node *kids; /* first child; siblings via next */
   struct expr_node *next; /* next sibling */
@@ -158,21 +179,21 @@ struct expr_action {
   struct expr_action *next; /* text order */
 };
 
-struct expr_proj {          /* one ProjectionExpression path */
+struct expr_proj { /* one ProjectionExpression path */
   struct expr_path path;
-  struct expr_proj *next;   /* text order */
+  struct expr_proj *next; /* text order */
 };
 
 struct dynamo_expr {
   enum dynamo_expr_kind kind;
-  struct expr_node *cond;       /* condition kinds: the root condition */
-  struct expr_action *actions;  /* UpdateExpression, text order */
+  struct expr_node *cond;      /* condition kinds: the root condition */
+  struct expr_action *actions; /* UpdateExpression, text order */
   size_t nactions;
-  struct expr_proj *proj;       /* ProjectionExpression, text order */
+  struct expr_proj *proj; /* ProjectionExpression, text order */
   size_t nproj;
-  const char **targets;         /* UpdateExpression: distinct top-level names */
+  const char **targets; /* UpdateExpression: distinct top-level names */
   size_t ntargets;
-  unsigned char *arena;         /* bump area inside this allocation */
+  unsigned char *arena; /* bump area inside this allocation */
   size_t arena_cap;
   size_t arena_used;
 };

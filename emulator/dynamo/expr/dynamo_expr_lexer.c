@@ -34,6 +34,7 @@
  * A bare use gets "Attribute name is a reserved keyword; reserved keyword:
  * <word>" (DYN-test updateItem.js). */
 static const char *const reserved_words[] = {
+    // clang-format off
     "ABORT", "ABSOLUTE", "ACTION", "ADD", "AFTER", "AGENT", "AGGREGATE", "ALL",
     "ALLOCATE", "ALTER", "ANALYZE", "AND", "ANY", "ARCHIVE", "ARE", "ARRAY",
     "AS", "ASC", "ASCII", "ASENSITIVE", "ASSERTION", "ASYMMETRIC", "AT",
@@ -115,6 +116,7 @@ static const char *const reserved_words[] = {
     "VARINT", "VARYING", "VIEW", "VIEWS", "VIRTUAL", "VOID", "WAIT", "WHEN",
     "WHENEVER", "WHERE", "WHILE", "WINDOW", "WITH", "WITHIN", "WITHOUT", "WORK",
     "WRAPPED", "WRITE", "YEAR", "ZONE",
+    // clang-format on
 };
 
 #define RESERVED_COUNT (sizeof(reserved_words) / sizeof(reserved_words[0]))
@@ -129,20 +131,22 @@ struct keyword {
 };
 
 static const struct keyword keywords[] = {
-    {"AND", EXPR_KW_AND},         {"OR", EXPR_KW_OR},
-    {"NOT", EXPR_KW_NOT},         {"BETWEEN", EXPR_KW_BETWEEN},
-    {"IN", EXPR_KW_IN},           {"SET", EXPR_KW_SET},
-    {"REMOVE", EXPR_KW_REMOVE},   {"ADD", EXPR_KW_ADD},
-    {"DELETE", EXPR_KW_DELETE},
+    {"AND", EXPR_KW_AND},         {"OR", EXPR_KW_OR},   {"NOT", EXPR_KW_NOT},
+    {"BETWEEN", EXPR_KW_BETWEEN}, {"IN", EXPR_KW_IN},   {"SET", EXPR_KW_SET},
+    {"REMOVE", EXPR_KW_REMOVE},   {"ADD", EXPR_KW_ADD}, {"DELETE", EXPR_KW_DELETE},
 };
 
 static int is_alpha(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+static int is_digit(unsigned char c) {
+  return c >= '0' && c <= '9';
+}
 
-static int is_word(unsigned char c) { return is_alpha(c) || is_digit(c) || c == '_'; }
+static int is_word(unsigned char c) {
+  return is_alpha(c) || is_digit(c) || c == '_';
+}
 
 static int is_blank(unsigned char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -194,7 +198,9 @@ int dynamo_expr__is_reserved(const char *word, size_t len) {
   return 0;
 }
 
-size_t dynamo_expr__reserved_count(void) { return RESERVED_COUNT; }
+size_t dynamo_expr__reserved_count(void) {
+  return RESERVED_COUNT;
+}
 
 /* Punctuation at text[i]: sets *kind and returns its length, or 0. */
 static size_t punct(const char *text, size_t len, size_t i, enum expr_tok *kind) {
@@ -202,22 +208,49 @@ static size_t punct(const char *text, size_t len, size_t i, enum expr_tok *kind)
   char d = i + 1 < len ? text[i + 1] : '\0';
 
   switch (c) {
-  case '(': *kind = EXPR_TOK_LPAREN; return 1;
-  case ')': *kind = EXPR_TOK_RPAREN; return 1;
-  case '[': *kind = EXPR_TOK_LBRACKET; return 1;
-  case ']': *kind = EXPR_TOK_RBRACKET; return 1;
-  case ',': *kind = EXPR_TOK_COMMA; return 1;
-  case '.': *kind = EXPR_TOK_DOT; return 1;
-  case '=': *kind = EXPR_TOK_EQ; return 1;
-  case '+': *kind = EXPR_TOK_PLUS; return 1;
-  case '-': *kind = EXPR_TOK_MINUS; return 1;
+  case '(':
+    *kind = EXPR_TOK_LPAREN;
+    return 1;
+  case ')':
+    *kind = EXPR_TOK_RPAREN;
+    return 1;
+  case '[':
+    *kind = EXPR_TOK_LBRACKET;
+    return 1;
+  case ']':
+    *kind = EXPR_TOK_RBRACKET;
+    return 1;
+  case ',':
+    *kind = EXPR_TOK_COMMA;
+    return 1;
+  case '.':
+    *kind = EXPR_TOK_DOT;
+    return 1;
+  case '=':
+    *kind = EXPR_TOK_EQ;
+    return 1;
+  case '+':
+    *kind = EXPR_TOK_PLUS;
+    return 1;
+  case '-':
+    *kind = EXPR_TOK_MINUS;
+    return 1;
   case '<':
-    if (d == '>') { *kind = EXPR_TOK_NE; return 2; }
-    if (d == '=') { *kind = EXPR_TOK_LE; return 2; }
+    if (d == '>') {
+      *kind = EXPR_TOK_NE;
+      return 2;
+    }
+    if (d == '=') {
+      *kind = EXPR_TOK_LE;
+      return 2;
+    }
     *kind = EXPR_TOK_LT;
     return 1;
   case '>':
-    if (d == '=') { *kind = EXPR_TOK_GE; return 2; }
+    if (d == '=') {
+      *kind = EXPR_TOK_GE;
+      return 2;
+    }
     *kind = EXPR_TOK_GT;
     return 1;
   default:
@@ -225,8 +258,7 @@ static size_t punct(const char *text, size_t len, size_t i, enum expr_tok *kind)
   }
 }
 
-int dynamo_expr__lex(const char *text, size_t len, struct expr_token **toks,
-                     size_t *ntoks) {
+int dynamo_expr__lex(const char *text, size_t len, struct expr_token **toks, size_t *ntoks) {
   struct expr_token *v;
   size_t n = 0, i = 0, last_end = 0;
 

@@ -89,36 +89,39 @@ enum errcat {
 /* Which deferred error DynamoDB reports first, per grammar (DYN-db
  * conditionParser/updateParser/projectionParser.pegjs, checked by DYN-test). */
 static const enum errcat order_condition[] = {
-    CAT_PARENS, CAT_UNKNOWN_FUNC, CAT_MISUSED_FUNC, CAT_RESERVED, CAT_NAME,
-    CAT_OPERAND, CAT_DISTINCT, CAT_FUNCTION,
+    CAT_PARENS, CAT_UNKNOWN_FUNC, CAT_MISUSED_FUNC, CAT_RESERVED,
+    CAT_NAME,   CAT_OPERAND,      CAT_DISTINCT,     CAT_FUNCTION,
 };
 static const enum errcat order_update[] = {
     CAT_RESERVED, CAT_UNKNOWN_FUNC, CAT_MISUSED_FUNC, CAT_SECTION, CAT_NAME,
-    CAT_VALUE, CAT_OVERLAP, CAT_CONFLICT, CAT_OPERAND, CAT_FUNCTION,
+    CAT_VALUE,    CAT_OVERLAP,      CAT_CONFLICT,     CAT_OPERAND, CAT_FUNCTION,
 };
 static const enum errcat order_projection[] = {
-    CAT_RESERVED, CAT_NAME, CAT_OVERLAP, CAT_CONFLICT,
+    CAT_RESERVED,
+    CAT_NAME,
+    CAT_OVERLAP,
+    CAT_CONFLICT,
 };
 
 struct parser {
   const char *text;
   struct expr_token *toks;
   size_t ntoks;
-  size_t pos;                 /* current token; never past the EOF token */
-  struct dynamo_expr *e;      /* result, owns the arena */
+  size_t pos;            /* current token; never past the EOF token */
+  struct dynamo_expr *e; /* result, owns the arena */
   struct dynamo_expr_env *env;
   enum dynamo_expr_kind kind;
-  int cond_grammar;           /* 1 for Condition/Filter/KeyCondition */
-  int depth;                  /* current nesting, <= DYNAMO_EXPR_MAX_DEPTH */
-  int failed;                 /* a fatal error is in *err */
+  int cond_grammar; /* 1 for Condition/Filter/KeyCondition */
+  int depth;        /* current nesting, <= DYNAMO_EXPR_MAX_DEPTH */
+  int failed;       /* a fatal error is in *err */
   struct dynamo_error *err;
-  unsigned sections;          /* UpdateExpression clauses seen (bit per kind) */
+  unsigned sections; /* UpdateExpression clauses seen (bit per kind) */
   int have[CAT_COUNT];
   char msg[CAT_COUNT][DYNAMO_ERROR_MESSAGE_MAX];
 };
 
 static const char *const kind_names[] = {
-    "ConditionExpression", "FilterExpression", "KeyConditionExpression",
+    "ConditionExpression",  "FilterExpression", "KeyConditionExpression",
     "ProjectionExpression", "UpdateExpression",
 };
 
@@ -181,8 +184,8 @@ static void syntax_error(struct parser *p) {
     fatal(p, DYNAMO_ERR_VALIDATION, "Syntax error; token: \"<EOF>\", near: \"%.*s\"",
           (int)(to - from), p->text + from);
   else
-    fatal(p, DYNAMO_ERR_VALIDATION, "Syntax error; token: \"%.*s\", near: \"%.*s\"",
-          (int)cur->len, p->text + cur->start, (int)(to - from), p->text + from);
+    fatal(p, DYNAMO_ERR_VALIDATION, "Syntax error; token: \"%.*s\", near: \"%.*s\"", (int)cur->len,
+          p->text + cur->start, (int)(to - from), p->text + from);
 }
 
 /* ------------------------------------------------------------- helpers */
@@ -208,7 +211,9 @@ static void *alloc(struct parser *p, size_t size) {
   return r; /* zero-filled: the whole block comes from calloc */
 }
 
-static const struct expr_token *cur(const struct parser *p) { return &p->toks[p->pos]; }
+static const struct expr_token *cur(const struct parser *p) {
+  return &p->toks[p->pos];
+}
 
 static const struct expr_token *peek(const struct parser *p, size_t ahead) {
   size_t i = p->pos + ahead;
@@ -277,11 +282,13 @@ static int enter(struct parser *p) {
   return 0;
 }
 
-static void leave(struct parser *p) { p->depth--; }
+static void leave(struct parser *p) {
+  p->depth--;
+}
 
 /* Finds key (not NUL-terminated) in a placeholder object and marks it used. */
-static const cJSON *lookup_placeholder(const cJSON *obj, unsigned char *used,
-                                       const char *key, size_t len) {
+static const cJSON *lookup_placeholder(const cJSON *obj, unsigned char *used, const char *key,
+                                       size_t len) {
   const cJSON *it;
   size_t i = 0;
 
@@ -345,17 +352,28 @@ static const char *type_tag(const cJSON *av) {
  * NUMBER). The set names never appear in verified messages. */
 static const char *long_type_name(enum dynamo_type t) {
   switch (t) {
-  case DYNAMO_T_S: return "STRING";
-  case DYNAMO_T_N: return "NUMBER";
-  case DYNAMO_T_B: return "BINARY";
-  case DYNAMO_T_BOOL: return "BOOLEAN";
-  case DYNAMO_T_NULL: return "NULL";
-  case DYNAMO_T_M: return "MAP";
-  case DYNAMO_T_L: return "LIST";
-  case DYNAMO_T_SS: return "STRING_SET";
-  case DYNAMO_T_NS: return "NUMBER_SET";
-  case DYNAMO_T_BS: return "BINARY_SET";
-  default: return "";
+  case DYNAMO_T_S:
+    return "STRING";
+  case DYNAMO_T_N:
+    return "NUMBER";
+  case DYNAMO_T_B:
+    return "BINARY";
+  case DYNAMO_T_BOOL:
+    return "BOOLEAN";
+  case DYNAMO_T_NULL:
+    return "NULL";
+  case DYNAMO_T_M:
+    return "MAP";
+  case DYNAMO_T_L:
+    return "LIST";
+  case DYNAMO_T_SS:
+    return "STRING_SET";
+  case DYNAMO_T_NS:
+    return "NUMBER_SET";
+  case DYNAMO_T_BS:
+    return "BINARY_SET";
+  default:
+    return "";
   }
 }
 
@@ -430,8 +448,8 @@ static int parse_elem(struct parser *p, struct expr_path *path, struct expr_path
             el->name);
   } else {
     const cJSON *name = lookup_placeholder(p->env ? p->env->names : NULL,
-                                           p->env ? p->env->names_used : NULL,
-                                           p->text + t->start, t->len);
+                                           p->env ? p->env->names_used : NULL, p->text + t->start,
+                                           t->len);
     if (name && cJSON_IsString(name) && name->valuestring) {
       el->name = name->valuestring;
     } else {
@@ -605,11 +623,11 @@ static void type_error(struct parser *p, const char *op, const char *type) {
         op, type);
 }
 
-static void require_path(struct parser *p, const struct expr_node *call, const struct expr_node *arg) {
+static void require_path(struct parser *p, const struct expr_node *call,
+                         const struct expr_node *arg) {
   if (arg->kind != EXPR_N_PATH)
     defer(p, CAT_FUNCTION,
-          "Operator or function requires a document path; operator or function: %s",
-          call->name);
+          "Operator or function requires a document path; operator or function: %s", call->name);
 }
 
 /* Static checks of a function call (DYN-db checkFunction). */
@@ -666,8 +684,7 @@ static void check_call(struct parser *p, struct expr_node *call) {
     } else {
       const cJSON *inner = NULL;
       dynamo_value_type(a1->value, &inner);
-      if (!cJSON_IsString(inner) ||
-          dynamo_type_from_tag(inner->valuestring) == DYNAMO_T_INVALID)
+      if (!cJSON_IsString(inner) || dynamo_type_from_tag(inner->valuestring) == DYNAMO_T_INVALID)
         defer(p, CAT_FUNCTION,
               "Invalid attribute type name found; type: %s, valid types: "
               "{B,NULL,SS,BOOL,L,BS,N,NS,S,M}",
@@ -788,24 +805,43 @@ static struct expr_node *parse_u_operand(struct parser *p) {
 
 static const char *cmp_symbol(int op) {
   switch (op) {
-  case EXPR_CMP_EQ: return "=";
-  case EXPR_CMP_NE: return "<>";
-  case EXPR_CMP_LT: return "<";
-  case EXPR_CMP_LE: return "<=";
-  case EXPR_CMP_GT: return ">";
-  default: return ">=";
+  case EXPR_CMP_EQ:
+    return "=";
+  case EXPR_CMP_NE:
+    return "<>";
+  case EXPR_CMP_LT:
+    return "<";
+  case EXPR_CMP_LE:
+    return "<=";
+  case EXPR_CMP_GT:
+    return ">";
+  default:
+    return ">=";
   }
 }
 
 static int comparator_of(const struct expr_token *t, int *op) {
   switch (t->kind) {
-  case EXPR_TOK_EQ: *op = EXPR_CMP_EQ; return 1;
-  case EXPR_TOK_NE: *op = EXPR_CMP_NE; return 1;
-  case EXPR_TOK_LT: *op = EXPR_CMP_LT; return 1;
-  case EXPR_TOK_LE: *op = EXPR_CMP_LE; return 1;
-  case EXPR_TOK_GT: *op = EXPR_CMP_GT; return 1;
-  case EXPR_TOK_GE: *op = EXPR_CMP_GE; return 1;
-  default: return 0;
+  case EXPR_TOK_EQ:
+    *op = EXPR_CMP_EQ;
+    return 1;
+  case EXPR_TOK_NE:
+    *op = EXPR_CMP_NE;
+    return 1;
+  case EXPR_TOK_LT:
+    *op = EXPR_CMP_LT;
+    return 1;
+  case EXPR_TOK_LE:
+    *op = EXPR_CMP_LE;
+    return 1;
+  case EXPR_TOK_GT:
+    *op = EXPR_CMP_GT;
+    return 1;
+  case EXPR_TOK_GE:
+    *op = EXPR_CMP_GE;
+    return 1;
+  default:
+    return 0;
   }
 }
 
@@ -1217,8 +1253,8 @@ static void parse_update(struct parser *p) {
         /* DYN-test updateItem.js: "Incorrect operand type for operator or
          * function; operator: ADD, operand type: STRING". ADD takes numbers
          * and sets, DELETE only sets. */
-        if (vt != DYNAMO_T_INVALID && vt != DYNAMO_T_SS && vt != DYNAMO_T_NS &&
-            vt != DYNAMO_T_BS && !(kind == EXPR_ACT_ADD && vt == DYNAMO_T_N))
+        if (vt != DYNAMO_T_INVALID && vt != DYNAMO_T_SS && vt != DYNAMO_T_NS && vt != DYNAMO_T_BS &&
+            !(kind == EXPR_ACT_ADD && vt == DYNAMO_T_N))
           defer(p, CAT_OPERAND,
                 "Incorrect operand type for operator or function; operator: %s, operand "
                 "type: %s",
@@ -1446,4 +1482,6 @@ struct dynamo_expr *dynamo_expr_parse(enum dynamo_expr_kind kind, const char *te
   return e;
 }
 
-void dynamo_expr_free(struct dynamo_expr *e) { free(e); }
+void dynamo_expr_free(struct dynamo_expr *e) {
+  free(e);
+}

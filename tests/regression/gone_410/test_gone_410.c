@@ -27,15 +27,16 @@
 static const char *chat_config(const char *sendmessage) {
   static char buf[2048];
 
-  snprintf(buf, sizeof(buf),
-           "{\"apis\":[{\"name\":\"chat\",\"stage\":\"dev\","
-           "\"defaults\":{\"function\":{\"environment\":{\"TABLE_NAME\":\"Connections\"}}},"
-           "\"routes\":{\"$connect\":\"chat.connect\",\"$disconnect\":\"chat.disconnect\","
-           "\"sendmessage\":\"%s\"}}],"
-           "\"tables\":[{\"TableName\":\"Connections\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\","
-           "\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}],"
-           "\"BillingMode\":\"PAY_PER_REQUEST\"}]}",
-           sendmessage);
+  snprintf(
+      buf, sizeof(buf),
+      "{\"apis\":[{\"name\":\"chat\",\"stage\":\"dev\","
+      "\"defaults\":{\"function\":{\"environment\":{\"TABLE_NAME\":\"Connections\"}}},"
+      "\"routes\":{\"$connect\":\"chat.connect\",\"$disconnect\":\"chat.disconnect\","
+      "\"sendmessage\":\"%s\"}}],"
+      "\"tables\":[{\"TableName\":\"Connections\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\","
+      "\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}],"
+      "\"BillingMode\":\"PAY_PER_REQUEST\"}]}",
+      sendmessage);
   return buf;
 }
 
@@ -131,10 +132,10 @@ static cJSON *connect_posts_to_itself(const cJSON *event, struct wsgw_ctx *ctx) 
 
 static void a_post_during_connect_gets_410(void **state) {
   static const struct wsgw_handler handlers[] = {{"t.connect", connect_posts_to_itself},
-                                                     {NULL, NULL}};
-  struct wsgw_kit_emu *emu =
-      start("{\"apis\":[{\"name\":\"a\",\"stage\":\"dev\",\"routes\":{\"$connect\":\"t.connect\"}}]}",
-            handlers, 0);
+                                                 {NULL, NULL}};
+  struct wsgw_kit_emu *emu = start(
+      "{\"apis\":[{\"name\":\"a\",\"stage\":\"dev\",\"routes\":{\"$connect\":\"t.connect\"}}]}",
+      handlers, 0);
   struct wsgw_kit_ws *ws;
 
   (void)state;

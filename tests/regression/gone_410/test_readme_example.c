@@ -23,7 +23,11 @@
 
 #include <wsgw/kit.h>
 
-#define OK(call) do { if ((call) != 0) fail_msg("%s", wsgw_kit_error()); } while (0)
+#define OK(call)                        \
+  do {                                  \
+    if ((call) != 0)                    \
+      fail_msg("%s", wsgw_kit_error()); \
+  } while (0)
 #define STALE "{\"id\":{\"S\":\"StaleStaleStal0=\"}}" /* an id whose $disconnect was lost */
 
 static void a_broadcast_deletes_a_stale_connection_id(void **state) {
@@ -37,7 +41,8 @@ static void a_broadcast_deletes_a_stale_connection_id(void **state) {
   OK(wsgw_kit_send_text(alice, "{\"action\":\"sendmessage\",\"data\":\"hi\"}"));
   OK(wsgw_kit_expect_text(alice, "hi", 2000));
   OK(wsgw_kit_db_expect_item(emu, "Connections", STALE, NULL, 2000)); /* 410 -> deleted */
-  OK(wsgw_kit_wait_invocations(emu, "sendmessage", wsgw_kit_ws_id(alice), "chat.sendmessage", 1, 2000));
+  OK(wsgw_kit_wait_invocations(emu, "sendmessage", wsgw_kit_ws_id(alice), "chat.sendmessage", 1,
+                               2000));
   wsgw_kit_ws_free(alice);
   wsgw_kit_stop(emu);
 }
@@ -86,7 +91,8 @@ static void the_docs_show_both_examples_verbatim(void **state) {
   (void)state;
   if (!end || !scenario || !examples) {
     free(self), free(scenario), free(examples), free(readme);
-    fail_msg("cannot read the markers of test_readme_example.c, readme_example.json or docs/examples.md");
+    fail_msg(
+        "cannot read the markers of test_readme_example.c, readme_example.json or docs/examples.md");
     return; /* fail_msg is not declared noreturn; -O2 -Werror sees a use after free */
   }
   code += strlen(begin_mark);
@@ -102,7 +108,8 @@ static void the_docs_show_both_examples_verbatim(void **state) {
   if (!ok_code)
     fail_msg("docs/examples.md does not show the C example of test_readme_example.c verbatim");
   if (!ok_scenario)
-    fail_msg("docs/examples.md does not show tests/regression/gone_410/readme_example.json verbatim");
+    fail_msg(
+        "docs/examples.md does not show tests/regression/gone_410/readme_example.json verbatim");
   if (!ok_readme)
     fail_msg("README.md's examples section does not show both examples verbatim");
 }

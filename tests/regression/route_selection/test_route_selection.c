@@ -60,6 +60,7 @@ static const char config[] =
     "{\"apis\":["
     " {\"name\":\"nested\",\"stage\":\"nested\","
     "  \"routeSelectionExpression\":\"$request.body.data.type\","
+    // clang-format off
     "  \"routes\":{" R("ping") "," R("$default") "}},"
     " {\"name\":\"braced\",\"stage\":\"braced\","
     "  \"routeSelectionExpression\":\"${request.body.action}\","
@@ -77,6 +78,7 @@ static const char config[] =
     "  \"routeSelectionExpression\":\"$request.body.action\","
     "  \"routes\":{" R("known") ","
     "   \"whoami\":{\"function\":\"diag.whoami\",\"returnResponse\":true}}}]}";
+// clang-format on
 
 struct fixture {
   struct wsgw_kit_emu *emu;
@@ -188,8 +190,8 @@ static void every_route_selection_rule_selects_the_expected_route(void **state) 
       snprintf(want, sizeof(want), "{\"message\": \"Forbidden\"");
     if (fr.opcode != WSGW_KIT_TEXT || strncmp(fr.data, want, strlen(want)) != 0 ||
         (k->route && strlen(fr.data) != strlen(want)))
-      fail_msg("case %zu (%s): stage %s, message %s: got \"%s\", expected \"%s%s\"", i,
-               k->reason, k->stage, k->body, fr.data, want, k->route ? "" : "...");
+      fail_msg("case %zu (%s): stage %s, message %s: got \"%s\", expected \"%s%s\"", i, k->reason,
+               k->stage, k->body, fr.data, want, k->route ? "" : "...");
     wsgw_kit_frame_free(&fr);
   }
   wsgw_kit_ws_free(c);

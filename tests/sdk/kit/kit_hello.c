@@ -39,9 +39,8 @@ static int check(int ok, const char *what) {
 
 int main(void) {
   char err[512], want[64];
-  struct wsgw_kit_emu *emu =
-      wsgw_kit_start(&(struct wsgw_kit_options){.config_json = config, .handlers = handlers}, err,
-                     sizeof(err));
+  struct wsgw_kit_emu *emu = wsgw_kit_start(
+      &(struct wsgw_kit_options){.config_json = config, .handlers = handlers}, err, sizeof(err));
   struct wsgw_kit_ws *ws;
   cJSON *log;
   const cJSON *entry, *logs;
