@@ -36,7 +36,7 @@ struct fault {
   char target[256];             /* connectionId, operation or handler; "*" matches all */
   char table[256];              /* dynamodb.error: the table, "*" for any */
   int status;                   /* connections.error */
-  enum dynamo_error_code error; /* dynamodb.error */
+  const char *error;            /* dynamodb.error: the exception name (a static string) */
   int ms;                       /* delays */
   long remaining;               /* -1: unlimited */
   double rate;                  /* 0..1 */
@@ -181,13 +181,13 @@ static int parse_fault(const cJSON *spec, struct fault *out, char *err, size_t c
   if (ft.type == FAULT_DYNAMODB_ERROR) {
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(spec, "error");
     const char *name = cJSON_IsString(e) ? e->valuestring : "";
-    if (strcmp(name, "ProvisionedThroughputExceededException") == 0)
-      ft.error = DYNAMO_ERR_PROVISIONED_THROUGHPUT_EXCEEDED;
-    else if (strcmp(name, "ThrottlingException") == 0)
-      ft.error = DYNAMO_ERR_THROTTLING;
-    else if (strcmp(name, "InternalServerError") == 0)
-      ft.error = DYNAMO_ERR_INTERNAL_SERVER_ERROR;
-    else {
+    static const char *const names[] = {"ProvisionedThroughputExceededException",
+                                        "ThrottlingException", "InternalServerError"};
+    size_t i;
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+      if (strcmp(name, names[i]) == 0)
+        ft.error = names[i];
+    if (!ft.error) {
       snprintf(err, cap,
                "fault: dynamodb.error needs \"error\" ProvisionedThroughputExceededException, "
                "ThrottlingException or InternalServerError");
@@ -393,12 +393,12 @@ int emu_faults_connections(struct emu_faults *f, const char *connection_id, int 
 }
 
 int emu_faults_dynamodb(struct emu_faults *f, const char *operation, const char *table,
-                        enum dynamo_error_code *code) {
+                        const char **error_name) {
   struct fault ft;
 
   if (!fire(f, FAULT_DYNAMODB_ERROR, operation, table ? table : "", &ft))
     return 0;
-  *code = ft.error;
+  *error_name = ft.error;
   return 1;
 }
 

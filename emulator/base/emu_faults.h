@@ -30,7 +30,6 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
-#include "dynamo_errors.h"
 
 struct emu_faults;
 
@@ -58,8 +57,11 @@ cJSON *emu_faults_list(struct emu_faults *f);
 int emu_faults_disconnect(struct emu_faults *f, const char *connection_id, int *drop,
                           int *delay_ms);
 int emu_faults_connections(struct emu_faults *f, const char *connection_id, int *status);
+/* *error_name: the DynamoDB exception to answer with (a static string:
+ * "ProvisionedThroughputExceededException", "ThrottlingException" or
+ * "InternalServerError"); the DynamoDB layer maps it to its error code. */
 int emu_faults_dynamodb(struct emu_faults *f, const char *operation, const char *table,
-                        enum dynamo_error_code *code);
+                        const char **error_name);
 int emu_faults_handler(struct emu_faults *f, const char *handler, int *latency_ms,
                        int *force_timeout);
 int emu_faults_handshake(struct emu_faults *f, const char *connection_id, int *delay_ms);

@@ -148,9 +148,10 @@ static int call_parsed(struct dynamo *db, const char *operation, cJSON *req, str
      * under load (SPEC docs/spec/dynamodb.md 2.3: SDKs retry 5xx, ThrottlingException
      * and ProvisionedThroughputExceededException). */
     const cJSON *tn = cJSON_GetObjectItemCaseSensitive(req, "TableName");
-    enum dynamo_error_code code;
+    const char *fault;
     if (emu_faults_dynamodb(db->faults, operation, cJSON_IsString(tn) ? tn->valuestring : NULL,
-                            &code)) {
+                            &fault)) {
+      enum dynamo_error_code code = dynamo_error_from_name(fault);
       cJSON_Delete(req);
       dynamo_error_set(&err, code, "%s",
                        code == DYNAMO_ERR_PROVISIONED_THROUGHPUT_EXCEEDED

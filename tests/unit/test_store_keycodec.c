@@ -1,5 +1,5 @@
 /*
- * test_store_keycodec.c - unit tests for emulator/store/store_keycodec.c: the
+ * test_store_keycodec.c - unit tests for emulator/dynamo/store_keycodec.c: the
  * order-preserving key encodings. Byte order of encodings must equal value
  * order (strings and binary by unsigned bytes, including embedded NULs,
  * prefixes and UTF-8; numbers numerically, including negatives, zero,

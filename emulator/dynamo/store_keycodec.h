@@ -1,6 +1,9 @@
 /*
  * store_keycodec.h - order-preserving byte encodings of DynamoDB keys.
  *
+ * Layer: dynamo (it parses DynamoDB numbers with dynamo_number); store.h
+ * takes the bytes it produces as opaque keys and never decodes them.
+ *
  * Logical key of an item (any length; store_lmdb maps it onto LMDB):
  *
  *   OFFSET SIZE  FIELD
