@@ -33,13 +33,13 @@ static const char *const type_names[] = {
 struct fault {
   int id;
   enum fault_type type;
-  char target[256];             /* connectionId, operation or handler; "*" matches all */
-  char table[256];              /* dynamodb.error: the table, "*" for any */
-  int status;                   /* connections.error */
-  const char *error;            /* dynamodb.error: the exception name (a static string) */
-  int ms;                       /* delays */
-  long remaining;               /* -1: unlimited */
-  double rate;                  /* 0..1 */
+  char target[256];  /* connectionId, operation or handler; "*" matches all */
+  char table[256];   /* dynamodb.error: the table, "*" for any */
+  int status;        /* connections.error */
+  const char *error; /* dynamodb.error: the exception name (a static string) */
+  int ms;            /* delays */
+  long remaining;    /* -1: unlimited */
+  double rate;       /* 0..1 */
   long hits;
   cJSON *spec; /* as given */
 };

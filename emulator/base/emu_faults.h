@@ -30,7 +30,6 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
-
 struct emu_faults;
 
 #define EMU_FAULTS_MAX 256 /* faults in force at once */

@@ -18,6 +18,7 @@
 #include "emu_id.h"
 #include "emu_time.h"
 #include "http_util.h"
+#include "lambda_invoke.h"
 #include "ws_deployment.h"
 #include "ws_gateway.h"
 #include "ws_registry.h"
@@ -171,6 +172,16 @@ void connections_api_handle(struct ws_gateway *gw, const char *method, const cha
     }
   }
   ws_registry_conn_unref(c);
+}
+
+void connections_api_management(void *gw, const char *method, const char *path, const char *body,
+                                size_t len, struct lambda_mgmt_response *out) {
+  struct connections_api_response resp;
+
+  connections_api_handle(gw, method, path, body, len, &resp);
+  out->status = resp.status;
+  out->error_type = resp.error_type;
+  out->body = resp.body;
 }
 
 void connections_api_serve(struct ws_gateway *gw, struct mg_connection *conn, const char *path) {

@@ -17,6 +17,7 @@
 
 struct ws_gateway;
 struct mg_connection;
+struct lambda_mgmt_response;
 
 struct connections_api_response {
   int status;
@@ -29,6 +30,11 @@ int connections_api_matches(const char *path);
 /* Handles one request; out->body must be emu_buf_free'd by the caller. */
 void connections_api_handle(struct ws_gateway *gw, const char *method, const char *path,
                             const char *body, size_t len, struct connections_api_response *out);
+/* connections_api_handle as a lambda_management_fn (lambda_invoke.h), arg
+ * the struct ws_gateway: the management API of in-process handlers
+ * (lambda_runtime.management). */
+void connections_api_management(void *gw, const char *method, const char *path, const char *body,
+                                size_t len, struct lambda_mgmt_response *out);
 /* The HTTP endpoint: reads the request, handles it, writes the response.
  * path is the percent-decoded request path (http_util_path). */
 void connections_api_serve(struct ws_gateway *gw, struct mg_connection *conn, const char *path);

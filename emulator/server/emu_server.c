@@ -462,18 +462,6 @@ static void stop_civetweb(struct emu *emu) {
   pthread_join(tid, NULL);
 }
 
-/* lambda_management_fn: a handler's @connections call, handled by the code
- * behind the HTTP endpoint. */
-static void management(void *arg, const char *method, const char *path, const char *body,
-                       size_t len, struct lambda_mgmt_response *out) {
-  struct connections_api_response resp;
-
-  connections_api_handle(arg, method, path, body, len, &resp);
-  out->status = resp.status;
-  out->error_type = resp.error_type;
-  out->body = resp.body;
-}
-
 static void deployment_retain(void *d) {
   ws_deployment_retain(d);
 }
@@ -517,7 +505,7 @@ struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *
   /* Parked invoker threads kept for reuse; more run when needed. */
   emu->invokers = lambda_pool_new(64);
   emu->gw.lambda.dynamo = emu->dynamo;
-  emu->gw.lambda.management = management;
+  emu->gw.lambda.management = connections_api_management;
   emu->gw.lambda.management_arg = &emu->gw;
   emu->gw.lambda.faults = emu->faults;
   emu->gw.lambda.invocations = emu->invocations;

@@ -9,12 +9,13 @@
  * x-amzn-RequestId, reading the body) is covered by
  * tests/integration/test_connections_api.c.
  *
- * Context: a struct emu built by hand with a config, a registry and the
- * fault list; no server, no port. Connections are registered but their
- * 101 is never "written" (ws_registry_ready is not called), so what a POST
- * or DELETE sends stays in the connection's outbound queue, where the test
- * reads it; nothing touches a socket. DEPENDENCY: the stage lookup is
- * emu_server_api (emulator/server/emu_server.c), hence struct emu.
+ * Context: a struct ws_gateway (the module's context) filled by hand with
+ * what connections_api reads: a deployment of the config in its slot (the
+ * stage lookup), a registry and the fault list (gw.lambda.faults); no
+ * server, no port. Connections are registered but their 101 is never
+ * "written" (ws_registry_ready is not called), so what a POST or DELETE
+ * sends stays in the connection's outbound queue, where the test reads it;
+ * nothing touches a socket.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,8 +29,11 @@
 #include <string.h>
 
 #include "connections_api.h"
+#include "emu_config.h"
 #include "emu_faults.h"
-#include "emu_server.h"
+#include "lambda_handlers.h"
+#include "ws_deployment.h"
+#include "ws_gateway.h"
 #include "ws_registry.h"
 
 /* SPEC docs/spec/apigw-websocket.md 6: PostToConnection data is at most
@@ -43,23 +47,50 @@ static const char config_text[] =
     "  \"routes\": {\"$default\": \"t.echo\"}},"
     " {\"name\": \"other\", \"stage\": \"prod\", \"routes\": {\"$default\": \"t.echo\"}}]}";
 
+/* The config names t.echo: deploying it needs the name resolved (never run). */
+static cJSON *h_echo(const cJSON *event, struct wsgw_ctx *ctx) {
+  (void)event;
+  (void)ctx;
+  return NULL;
+}
+
+static const struct wsgw_handler handlers[] = {{"t.echo", h_echo}, {NULL, NULL}};
+
 struct fixture {
-  struct emu emu;
+  struct ws_gateway gw;
+  struct lambda_handlers *handlers;
   struct ws_conn *live; /* OPEN on api 0, 101 not yet out */
   int sock;             /* stands for its socket: never written */
   struct connections_api_response r;
 };
 
+/* A new connection (CONNECTING) of the deployment's API 0, as the gateway
+ * makes one at a handshake: it holds a reference to the deployment. */
+static struct ws_conn *conn_new(struct fixture *f, const char *ip, const char *agent) {
+  struct ws_deployment *d = ws_deployment_slot_acquire(&f->gw.deployed);
+
+  assert_non_null(d);
+  return ws_registry_conn_new(d, &d->config->apis[0], ip, agent);
+}
+
 static int setup(void **state) {
   struct fixture *f = calloc(1, sizeof(*f));
-  char err[256];
+  struct emu_config cfg;
+  struct ws_deployment *d;
+  char err[1024];
 
-  if (!f || emu_config_load_string(config_text, "t.json", &f->emu.config, err, sizeof(err)) != 0)
+  if (!f || emu_config_load_string(config_text, "t.json", &cfg, err, sizeof(err)) != 0)
     return -1;
-  f->emu.registry = ws_registry_new();
-  f->emu.faults = emu_faults_new();
-  f->live = ws_registry_conn_new(&f->emu.config.apis[0], "203.0.113.7", "agent/1.0");
-  ws_registry_add(f->emu.registry, f->live, (struct mg_connection *)&f->sock);
+  f->handlers = lambda_handlers_new(handlers, NULL);
+  if (!(d = ws_deployment_new(&cfg, f->handlers, err, sizeof(err)))) {
+    print_error("deployment: %s\n", err);
+    return -1;
+  }
+  ws_deployment_slot_init(&f->gw.deployed, d);
+  f->gw.registry = ws_registry_new();
+  f->gw.lambda.faults = emu_faults_new();
+  f->live = conn_new(f, "203.0.113.7", "agent/1.0");
+  ws_registry_add(f->gw.registry, f->live, (struct mg_connection *)&f->sock);
   *state = f;
   return 0;
 }
@@ -68,11 +99,12 @@ static int teardown(void **state) {
   struct fixture *f = *state;
 
   emu_buf_free(&f->r.body);
-  ws_registry_remove(f->emu.registry, f->live, 1000, NULL);
+  ws_registry_remove(f->gw.registry, f->live, 1000, NULL);
   ws_registry_conn_unref(f->live);
-  ws_registry_free(f->emu.registry);
-  emu_faults_free(f->emu.faults);
-  emu_config_free(&f->emu.config);
+  ws_registry_free(f->gw.registry);
+  emu_faults_free(f->gw.lambda.faults);
+  ws_deployment_slot_publish(&f->gw.deployed, NULL);
+  lambda_handlers_free(f->handlers);
   free(f);
   return 0;
 }
@@ -82,7 +114,7 @@ static int call(struct fixture *f, const char *method, const char *path, const c
                 size_t len) {
   emu_buf_free(&f->r.body);
   memset(&f->r, 0, sizeof(f->r));
-  connections_api_handle(&f->emu, method, path, body ? body : "", len, &f->r);
+  connections_api_handle(&f->gw, method, path, body ? body : "", len, &f->r);
   return f->r.status;
 }
 
@@ -198,16 +230,16 @@ static void get_describes_the_connection_in_the_wire_shape(void **state) {
 
 static void get_writes_a_null_user_agent_for_a_client_that_sent_none(void **state) {
   struct fixture *f = *state;
-  struct ws_conn *c = ws_registry_conn_new(&f->emu.config.apis[0], "127.0.0.1", NULL);
+  struct ws_conn *c = conn_new(f, "127.0.0.1", NULL);
   cJSON *o;
 
-  ws_registry_add(f->emu.registry, c, (struct mg_connection *)&f->sock);
+  ws_registry_add(f->gw.registry, c, (struct mg_connection *)&f->sock);
   assert_int_equal(call_id(f, "GET", "/dev", c->id), 200);
   o = cJSON_ParseWithLength(f->r.body.data, f->r.body.len);
   assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(
       cJSON_GetObjectItemCaseSensitive(o, "identity"), "userAgent")));
   cJSON_Delete(o);
-  ws_registry_remove(f->emu.registry, c, 1000, NULL);
+  ws_registry_remove(f->gw.registry, c, 1000, NULL);
   ws_registry_conn_unref(c);
 }
 
@@ -238,11 +270,11 @@ static void delete_answers_204_sends_a_1000_close_and_the_id_is_then_gone(void *
 static void an_unknown_or_closed_id_is_gone_for_every_method(void **state) {
   struct fixture *f = *state;
   static const char *const methods[] = {"POST", "GET", "DELETE"};
-  struct ws_conn *closed = ws_registry_conn_new(&f->emu.config.apis[0], "127.0.0.1", NULL);
+  struct ws_conn *closed = conn_new(f, "127.0.0.1", NULL);
   size_t i;
 
-  ws_registry_add(f->emu.registry, closed, (struct mg_connection *)&f->sock);
-  ws_registry_remove(f->emu.registry, closed, 1001, "Going away");
+  ws_registry_add(f->gw.registry, closed, (struct mg_connection *)&f->sock);
+  ws_registry_remove(f->gw.registry, closed, 1001, "Going away");
   for (i = 0; i < 3; i++) {
     call_id(f, methods[i], "/dev", "AAAAAAAAAAAAAAA=");
     assert_gone(f);
@@ -256,7 +288,7 @@ static void an_unknown_or_closed_id_is_gone_for_every_method(void **state) {
  * returned is not established yet. */
 static void a_connection_still_in_connect_is_gone(void **state) {
   struct fixture *f = *state;
-  struct ws_conn *c = ws_registry_conn_new(&f->emu.config.apis[0], "127.0.0.1", NULL);
+  struct ws_conn *c = conn_new(f, "127.0.0.1", NULL);
 
   call_id(f, "POST", "/dev", c->id);
   assert_gone(f);
@@ -353,8 +385,8 @@ static void injected_errors_answer_with_their_status_type_and_body(void **state)
              "{\"type\": \"connections.error\", \"connectionId\": \"%s\", \"status\": %d}",
              f->live->id, cases[i].status);
     spec = cJSON_Parse(spec_text);
-    emu_faults_reset(f->emu.faults);
-    assert_true(emu_faults_add(f->emu.faults, spec, err, sizeof(err)) > 0);
+    emu_faults_reset(f->gw.lambda.faults);
+    assert_true(emu_faults_add(f->gw.lambda.faults, spec, err, sizeof(err)) > 0);
     assert_int_equal(call_id(f, "POST", "/dev", f->live->id), cases[i].status);
     assert_string_equal(f->r.error_type, cases[i].type);
     assert_string_equal(body(f), cases[i].body);

@@ -3,14 +3,17 @@
  * id table with its reference counts, the outbound queue and its cap
  * (WS_OUT_QUEUE_MAX), the single-writer rule, the write deadline
  * (ws_registry_write_overdue), close frames, ids that share a hash chain,
- * and get/remove racing on several threads.
+ * get/remove racing on several threads, and the reference a connection
+ * holds to the deployment it connected under.
  *
  * The socket is the one seam: this file defines mg_websocket_write, which
  * the linker takes before civetweb's, and every "mg_connection" handed to
  * the registry is a struct fake_sock that records the frames written to it
  * and can hold a writer inside its write (a client that stops reading) or
- * fail it. No server, no port. Threading: helper threads are joined before
- * each test returns.
+ * fail it. No server, no port. The registry never reads a connection's
+ * API or deployment, so connections are made with neither (NULL, NULL),
+ * except in the one test of the deployment reference, which deploys a
+ * config. Threading: helper threads are joined before each test returns.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,8 +29,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "emu_config.h"
 #include "emu_id.h"
 #include "emu_time.h"
+#include "lambda_handlers.h"
+#include "ws_deployment.h"
 #include "ws_registry.h"
 
 #define FAKE_FRAMES_MAX 64
@@ -141,7 +147,7 @@ static size_t conn_queued(struct ws_conn *c) {
 
 /* A registered connection on sock, with its 101 on the wire when ready. */
 static struct ws_conn *open_conn(struct ws_registry *reg, struct fake_sock *sock, int ready) {
-  struct ws_conn *c = ws_registry_conn_new(NULL, "127.0.0.1", "test-agent");
+  struct ws_conn *c = ws_registry_conn_new(NULL, NULL, "127.0.0.1", "test-agent");
 
   assert_non_null(c);
   ws_registry_add(reg, c, as_mg(sock));
@@ -152,7 +158,7 @@ static struct ws_conn *open_conn(struct ws_registry *reg, struct fake_sock *sock
 
 static void a_new_connection_is_connecting_and_cannot_be_found_or_sent_to(void **state) {
   struct ws_registry *reg = ws_registry_new();
-  struct ws_conn *c = ws_registry_conn_new(NULL, "203.0.113.7", NULL);
+  struct ws_conn *c = ws_registry_conn_new(NULL, NULL, "203.0.113.7", NULL);
 
   (void)state;
   assert_true(emu_id_is_valid(c->id, strlen(c->id)));
@@ -600,8 +606,8 @@ static void find_port_returns_the_connection_of_that_client_port(void **state) {
 
   (void)state;
   fake_init(&sock);
-  a = ws_registry_conn_new(NULL, "127.0.0.1", NULL);
-  b = ws_registry_conn_new(NULL, "127.0.0.1", NULL);
+  a = ws_registry_conn_new(NULL, NULL, "127.0.0.1", NULL);
+  b = ws_registry_conn_new(NULL, NULL, "127.0.0.1", NULL);
   a->remote_port = 40001;
   b->remote_port = 40002;
   ws_registry_add(reg, a, as_mg(&sock));
@@ -667,7 +673,7 @@ static void get_and_remove_on_several_threads_keep_every_reference_valid(void **
     pthread_create(&t[i], NULL, stress_getter, s);
   for (round = 0; round < STRESS_ROUNDS; round++) {
     for (i = 0; i < STRESS_CONNS; i++) {
-      cs[i] = ws_registry_conn_new(NULL, "127.0.0.1", NULL);
+      cs[i] = ws_registry_conn_new(NULL, NULL, "127.0.0.1", NULL);
       /* Before ws_registry_add, no other thread can see the connection. */
       memcpy(cs[i]->id, s->ids[i], EMU_ID_LEN + 1);
       ws_registry_add(s->reg, cs[i], as_mg(&sock));
@@ -685,6 +691,52 @@ static void get_and_remove_on_several_threads_keep_every_reference_valid(void **
   assert_true(atomic_load(&s->found) > 0);
   ws_registry_free(s->reg);
   free(s);
+  fake_destroy(&sock);
+}
+
+static cJSON *h_none(const cJSON *event, struct wsgw_ctx *ctx) {
+  (void)event;
+  (void)ctx;
+  return NULL;
+}
+
+/* The connection takes over the caller's reference to its deployment and
+ * drops it with its own last reference (after ws_registry_remove, which
+ * drops only the registry's): a config reload cannot free the API a live
+ * connection points into. */
+static void a_connection_holds_its_deployment_until_its_last_reference_goes(void **state) {
+  static const struct wsgw_handler table[] = {{"t.none", h_none}, {NULL, NULL}};
+  struct lambda_handlers *h = lambda_handlers_new(table, NULL);
+  struct ws_registry *reg = ws_registry_new();
+  struct fake_sock sock;
+  struct emu_config cfg;
+  struct ws_deployment *d;
+  struct ws_conn *c;
+  char err[1024];
+
+  (void)state;
+  fake_init(&sock);
+  if (emu_config_load_string("{\"apis\":[{\"name\":\"app\",\"stage\":\"dev\","
+                             "\"routes\":{\"$default\":\"t.none\"}}]}",
+                             "<test>", &cfg, err, sizeof(err)) != 0)
+    fail_msg("%s", err);
+  d = ws_deployment_new(&cfg, h, err, sizeof(err));
+  assert_non_null(d);
+  ws_deployment_retain(d); /* the connection's */
+  c = ws_registry_conn_new(d, &d->config->apis[0], "127.0.0.1", NULL);
+  assert_non_null(c);
+  assert_ptr_equal(c->deployment, d);
+  assert_ptr_equal(c->api, &d->config->apis[0]);
+  assert_int_equal(atomic_load(&d->refs), 2);
+  ws_registry_add(reg, c, as_mg(&sock));
+  ws_registry_remove(reg, c, 1000, NULL);
+  assert_int_equal(atomic_load(&d->refs), 2); /* c still has a reference */
+  ws_deployment_release(d);                   /* as a reload drops the old deployment */
+  assert_int_equal(atomic_load(&d->refs), 1);
+  assert_string_equal(c->api->stage, "dev"); /* still valid (ASan) */
+  ws_registry_conn_unref(c);                 /* the last reference: frees d too (LSan) */
+  ws_registry_free(reg);
+  lambda_handlers_free(h);
   fake_destroy(&sock);
 }
 
@@ -706,6 +758,7 @@ int main(void) {
       cmocka_unit_test(ids_sharing_a_hash_chain_are_each_found_and_removed_alone),
       cmocka_unit_test(find_port_returns_the_connection_of_that_client_port),
       cmocka_unit_test(get_and_remove_on_several_threads_keep_every_reference_valid),
+      cmocka_unit_test(a_connection_holds_its_deployment_until_its_last_reference_goes),
   };
 
   return cmocka_run_group_tests_name("ws_registry", tests, NULL, NULL);
