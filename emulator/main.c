@@ -74,11 +74,15 @@ static int parse_int(const char *s, int lo, int hi, int *out) {
   return 0;
 }
 
+/* --handlers may be given this many times. */
+#define SERVE_MAX_HANDLER_LIBS 64
+
 static int serve(int argc, char **argv) {
   struct emu_options opts;
   struct emu_config config;
   const char *config_path = NULL;
-  const char **libs = NULL;
+  /* --handlers paths (they point into argv), NULL-terminated. */
+  const char *libs[SERVE_MAX_HANDLER_LIBS + 1] = {NULL};
   size_t nlibs = 0;
   char err[4096] = "";
   struct emu *emu;
@@ -121,15 +125,11 @@ static int serve(int argc, char **argv) {
     if (!strcmp(a, "--config"))
       config_path = v;
     else if (!strcmp(a, "--handlers")) {
-      const char **more = realloc(libs, (nlibs + 2) * sizeof(*libs));
-      if (!more) {
-        free(libs);
-        fprintf(stderr, "wsgw: out of memory\n");
-        return 1;
+      if (nlibs == SERVE_MAX_HANDLER_LIBS) {
+        fprintf(stderr, "wsgw: --handlers: at most %d libraries\n", SERVE_MAX_HANDLER_LIBS);
+        return 2;
       }
-      libs = more;
       libs[nlibs++] = v;
-      libs[nlibs] = NULL;
     } else if (!strcmp(a, "--host"))
       opts.host = v;
     else if (!strcmp(a, "--data-dir"))
@@ -192,13 +192,12 @@ static int serve(int argc, char **argv) {
     fprintf(stderr, "wsgw: --in-memory and --data-dir exclude each other\n");
     return 2;
   }
-  opts.handler_libs = libs;
+  opts.handler_libs = nlibs ? libs : NULL;
   opts.config_file = config_path;
   opts.watch = 1;
   if (config_path) {
     if (emu_config_load_file(config_path, &config, err, sizeof(err)) != 0) {
       fprintf(stderr, "wsgw: config error: %s\n", err);
-      free(libs);
       return 1;
     }
   } else {
@@ -214,14 +213,12 @@ static int serve(int argc, char **argv) {
   emu = emu_server_start(&opts, &config, err, sizeof(err));
   if (!emu) {
     fprintf(stderr, "wsgw: %s\n", err);
-    free(libs);
     return 1;
   }
   emu_server_print_banner(emu, stdout);
   sigwait(&set, &sig);
   fprintf(stderr, "wsgw: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
   emu_server_stop(emu);
-  free(libs);
   return 0;
 }
 
