@@ -386,7 +386,9 @@ static int count_entries(const cJSON *map) {
   const cJSON *e;
   int n = 0;
 
-  cJSON_ArrayForEach(e, map) if (!cJSON_IsNull(e)) n++;
+  cJSON_ArrayForEach(e, map)
+    if (!cJSON_IsNull(e))
+      n++;
   return n;
 }
 
@@ -480,10 +482,12 @@ static int check_attributes_to_get(const cJSON *list, struct dynamo_error *err) 
   const cJSON *a, *b;
   int n = cJSON_GetArraySize(list);
 
-  cJSON_ArrayForEach(a, list) if (!cJSON_IsString(a)) return dynamo_error_set(
-      err, DYNAMO_ERR_SERIALIZATION,
-      cJSON_IsObject(a) ? "Start of structure or map found where not expected."
-                        : "Unexpected value type in payload");
+  cJSON_ArrayForEach(a, list)
+    if (!cJSON_IsString(a))
+      return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION,
+                              cJSON_IsObject(a)
+                                  ? "Start of structure or map found where not expected."
+                                  : "Unexpected value type in payload");
   if (n < 1 || n > DYNAMO_LEGACY_MAX_ATTRS) {
     /* DYN-db checkValidations: "Value '[a, b]' at 'attributesToGet' failed
      * to satisfy constraint: Member must have length ...". */
@@ -504,14 +508,17 @@ static int check_attributes_to_get(const cJSON *list, struct dynamo_error *err) 
              n < 1 ? 1 : DYNAMO_LEGACY_MAX_ATTRS);
     return dynamo_error_violation(err, value, -1, constraint, "attributesToGet");
   }
-  cJSON_ArrayForEach(a, list) if (dynamo_value_check_name(a->valuestring, err) != 0) return -1;
+  cJSON_ArrayForEach(a, list)
+    if (dynamo_value_check_name(a->valuestring, err) != 0)
+      return -1;
   /* DYN-db scan.js/query.js: duplicate names are refused. O(n^2) over at
    * most 255 names. */
-  cJSON_ArrayForEach(a, list) for (b = list->child; b != a; b = b->next) if (
-      strcmp(a->valuestring, b->valuestring) ==
-      0) return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                                 INVALID "Duplicate value in attribute name: %.255s",
-                                 a->valuestring);
+  cJSON_ArrayForEach(a, list)
+    for (b = list->child; b != a; b = b->next)
+      if (strcmp(a->valuestring, b->valuestring) == 0)
+        return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                                INVALID "Duplicate value in attribute name: %.255s",
+                                a->valuestring);
   return 0;
 }
 
@@ -1003,8 +1010,9 @@ int dynamo_legacy_translate(cJSON *req, enum dynamo_legacy_op op, struct dynamo_
     updates = member(req, "AttributeUpdates");
     if (updates) {
       const cJSON *u;
-      cJSON_ArrayForEach(u, updates) if (!cJSON_IsNull(u) &&
-                                         check_update_entry(u, err) != 0) return -1;
+      cJSON_ArrayForEach(u, updates)
+        if (!cJSON_IsNull(u) && check_update_entry(u, err) != 0)
+          return -1;
     }
     /* fall through */
   case DYNAMO_LEGACY_PUT:

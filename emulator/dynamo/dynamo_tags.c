@@ -344,7 +344,9 @@ int dynamo_tags_untag(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo
   if (cJSON_GetArraySize(list) == 0)
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
                             "Atleast one Tag Key needs to be provided as Input.");
-  cJSON_ArrayForEach(k, list) if (check_key(k, err) != 0) return -1;
+  cJSON_ArrayForEach(k, list)
+    if (check_key(k, err) != 0)
+      return -1;
   if (cJSON_GetArraySize(list) > TAGS_MAX)
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
                             "Number of Tags exceed the current limit for the provided ResourceArn");
@@ -352,7 +354,8 @@ int dynamo_tags_untag(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo
     return dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store busy");
   if (load_tags(db, t, arn, name, ours, &id, &tags, err) != 0)
     goto out;
-  cJSON_ArrayForEach(k, list) cJSON_DeleteItemFromObjectCaseSensitive(tags, k->valuestring);
+  cJSON_ArrayForEach(k, list)
+    cJSON_DeleteItemFromObjectCaseSensitive(tags, k->valuestring);
   if (store_tags(t, id, tags) != 0) {
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store write failed");
     goto out;

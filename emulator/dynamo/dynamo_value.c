@@ -425,7 +425,8 @@ static int has_duplicate_strings(const cJSON *arr) {
   v = malloc((size_t)n * sizeof(*v));
   if (!v)
     return -1;
-  cJSON_ArrayForEach(e, arr) v[i++] = e->valuestring;
+  cJSON_ArrayForEach(e, arr)
+    v[i++] = e->valuestring;
   qsort(v, (size_t)n, sizeof(*v), cmp_str_ptr);
   for (i = 1; i < n && !dup; i++)
     dup = strcmp(v[i - 1], v[i]) == 0;
@@ -703,9 +704,11 @@ static int sets_equal(enum dynamo_type t, const cJSON *a, const cJSON *b) {
     const char **x = malloc((size_t)n * sizeof(*x)), **y = malloc((size_t)n * sizeof(*y));
 
     if (x && y) {
-      cJSON_ArrayForEach(e, a) x[i++] = e->valuestring;
+      cJSON_ArrayForEach(e, a)
+        x[i++] = e->valuestring;
       i = 0;
-      cJSON_ArrayForEach(e, b) y[i++] = e->valuestring;
+      cJSON_ArrayForEach(e, b)
+        y[i++] = e->valuestring;
       qsort(x, (size_t)n, sizeof(*x), cmp_str_ptr);
       qsort(y, (size_t)n, sizeof(*y), cmp_str_ptr);
       for (i = 0; i < n && eq; i++)
@@ -719,9 +722,11 @@ static int sets_equal(enum dynamo_type t, const cJSON *a, const cJSON *b) {
     struct dynamo_number *x = malloc((size_t)n * sizeof(*x)), *y = malloc((size_t)n * sizeof(*y));
 
     if (x && y) {
-      cJSON_ArrayForEach(e, a) eq = eq && parse_number_text(e, &x[i++]) == 0;
+      cJSON_ArrayForEach(e, a)
+        eq = eq && parse_number_text(e, &x[i++]) == 0;
       i = 0;
-      cJSON_ArrayForEach(e, b) eq = eq && parse_number_text(e, &y[i++]) == 0;
+      cJSON_ArrayForEach(e, b)
+        eq = eq && parse_number_text(e, &y[i++]) == 0;
       if (eq) {
         qsort(x, (size_t)n, sizeof(*x), cmp_number_qsort);
         qsort(y, (size_t)n, sizeof(*y), cmp_number_qsort);
@@ -737,9 +742,11 @@ static int sets_equal(enum dynamo_type t, const cJSON *a, const cJSON *b) {
     struct bytes *x = calloc((size_t)n, sizeof(*x)), *y = calloc((size_t)n, sizeof(*y));
 
     if (x && y) {
-      cJSON_ArrayForEach(e, a) eq = eq && decode_text(e, &x[i++]) == 0;
+      cJSON_ArrayForEach(e, a)
+        eq = eq && decode_text(e, &x[i++]) == 0;
       i = 0;
-      cJSON_ArrayForEach(e, b) eq = eq && decode_text(e, &y[i++]) == 0;
+      cJSON_ArrayForEach(e, b)
+        eq = eq && decode_text(e, &y[i++]) == 0;
       if (eq) {
         qsort(x, (size_t)n, sizeof(*x), cmp_bytes_qsort);
         qsort(y, (size_t)n, sizeof(*y), cmp_bytes_qsort);

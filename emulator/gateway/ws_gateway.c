@@ -49,8 +49,8 @@
 #include "ws_registry.h"
 #include "ws_routes.h"
 
-/* SPEC docs/spec/apigw-websocket.md 6: "WebSocket frame size 32 KB ... bigger -> close
- * 1009"; "Message payload 128 KB ... bigger -> close 1009". */
+/* SPEC docs/spec/apigw-websocket.md 6: a frame is at most 32 KB and a message at
+ * most 128 KB; anything bigger closes the connection with 1009. */
 #define WS_MAX_FRAME (32 * 1024)
 #define WS_MAX_MESSAGE (128 * 1024)
 
@@ -497,8 +497,8 @@ static int on_data(struct mg_connection *conn, int bits, char *data, size_t len,
   case MG_WEBSOCKET_OPCODE_PONG:
     return 1;
   case MG_WEBSOCKET_OPCODE_BINARY:
-    /* SPEC docs/spec/apigw-websocket.md 5: "If a client app sends a binary frame, API
-     * Gateway rejects it and disconnects the client with code 1003." */
+    /* SPEC docs/spec/apigw-websocket.md 5: a binary frame from a client is refused and
+     * the client disconnected with 1003. */
     return close_with(c, APIGW_CLOSE_BINARY);
   case MG_WEBSOCKET_OPCODE_TEXT:
   case MG_WEBSOCKET_OPCODE_CONTINUATION:

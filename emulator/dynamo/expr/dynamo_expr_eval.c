@@ -138,8 +138,9 @@ static int member_equal(enum dynamo_type t, const char *a, const char *b) {
 static int set_has(enum dynamo_type t, const cJSON *array, const char *member) {
   const cJSON *it;
 
-  cJSON_ArrayForEach(it, array) if (cJSON_IsString(it) &&
-                                    member_equal(t, it->valuestring, member)) return 1;
+  cJSON_ArrayForEach(it, array)
+    if (cJSON_IsString(it) && member_equal(t, it->valuestring, member))
+      return 1;
   return 0;
 }
 
@@ -302,7 +303,9 @@ static int contains(const cJSON *a, const cJSON *b) {
       (ta == DYNAMO_T_BS && tb == DYNAMO_T_B))
     return set_has(ta, ia, ib->valuestring);
   if (ta == DYNAMO_T_L) {
-    cJSON_ArrayForEach(it, ia) if (dynamo_value_equal(it, b)) return 1;
+    cJSON_ArrayForEach(it, ia)
+      if (dynamo_value_equal(it, b))
+        return 1;
   }
   return 0;
 }
