@@ -19,7 +19,7 @@
  * ("$.Items[0].id.S").
  *
  * Bounds: SCENARIO_MAX_CLIENTS, SCENARIO_MAX_FAULTS, SCENARIO_MAX_VARS and
- * SCENARIO_MAX_EXPANSION (scenario.h); HTTP bodies up to 1 MiB.
+ * SCENARIO_MAX_EXPANSION (scenario.h); HTTP answers as the kit's client reads them (16 MiB).
  * Ownership: the run owns its emulator, clients and variables and frees them
  * at the end; the result strings go to the caller.
  * Threading: one scenario per thread; nothing is shared between runs.
@@ -31,16 +31,14 @@
 #include <string.h>
 #include <strings.h>
 
-#include <civetweb.h>
-
 #include "emu_base64.h"
 #include "emu_json.h"
 #include "emu_time.h"
 #include "scenario.h"
+#include "wsgw_kit_http.h"
 #include <wsgw/kit.h>
 
 #define MAX_HEADERS 64
-#define MAX_HTTP_BODY (1 << 20)
 #define MAX_SHOWN 4000 /* longest expected/got/received value kept for the report */
 
 struct var {
@@ -500,39 +498,58 @@ static struct wsgw_kit_ws *client_ws(struct run *r, const char *name) {
   return c->ws;
 }
 
+/* A step's "headers" as the "Name: value" lines the kit takes,
+ * NULL-terminated, with room for one more line (a Content-Type). */
+struct header_lines {
+  const char *line[MAX_HEADERS + 2];
+  char *owned[MAX_HEADERS];
+  int n;
+  int content_type; /* the step set a Content-Type */
+};
+
+static int header_lines_build(struct run *r, const cJSON *step, struct header_lines *hl) {
+  const cJSON *h;
+
+  memset(hl, 0, sizeof(*hl));
+  cJSON_ArrayForEach(h, get(step, "headers")) {
+    size_t n;
+    if (hl->n == MAX_HEADERS)
+      return failf(r, "more than %d headers", MAX_HEADERS);
+    n = strlen(h->string) + strlen(h->valuestring) + 3;
+    if (!(hl->owned[hl->n] = malloc(n)))
+      return failf(r, "out of memory");
+    snprintf(hl->owned[hl->n], n, "%s: %s", h->string, h->valuestring);
+    hl->line[hl->n] = hl->owned[hl->n];
+    hl->n++;
+    if (!strcasecmp(h->string, "Content-Type"))
+      hl->content_type = 1;
+  }
+  return 0;
+}
+
+static void header_lines_free(struct header_lines *hl) {
+  int i;
+
+  for (i = 0; i < MAX_HEADERS && hl->owned[i]; i++)
+    free(hl->owned[i]);
+}
+
 /* ---- Steps: WebSocket --------------------------------------------------------- */
 
 static int step_connect(struct run *r, const cJSON *step) {
   const char *name = get_str(step, "connect");
-  const char *lines[MAX_HEADERS + 1];
-  char *owned[MAX_HEADERS];
-  int nh = 0, status = 0, want = get_int(step, "expectStatus", 101), rc = -1, i;
-  const cJSON *h;
+  struct header_lines hl;
+  int status = 0, want = get_int(step, "expectStatus", 101), rc = -1;
   struct wsgw_kit_ws_options o;
   struct wsgw_kit_ws *ws;
   struct client *c;
   char var[SCENARIO_MAX_NAME + 16], got[64];
 
-  cJSON_ArrayForEach(h, get(step, "headers")) {
-    size_t n;
-    if (nh == MAX_HEADERS) {
-      failf(r, "more than %d headers", MAX_HEADERS);
-      goto out;
-    }
-    n = strlen(h->string) + strlen(h->valuestring) + 3;
-    owned[nh] = malloc(n);
-    if (!owned[nh]) {
-      failf(r, "out of memory");
-      goto out;
-    }
-    snprintf(owned[nh], n, "%s: %s", h->string, h->valuestring);
-    lines[nh] = owned[nh];
-    nh++;
-  }
-  lines[nh] = NULL;
+  if (header_lines_build(r, step, &hl) != 0)
+    goto out;
   memset(&o, 0, sizeof(o));
   o.path = get_str(step, "path");
-  o.headers = nh ? lines : NULL;
+  o.headers = hl.n ? hl.line : NULL;
   o.subprotocols = get_str(step, "subprotocols");
   o.timeout_ms = get_int(step, "timeoutMs", 0);
   ws = wsgw_kit_connect(r->emu, &o, &status);
@@ -572,8 +589,7 @@ static int step_connect(struct run *r, const cJSON *step) {
   if (rc == 0)
     rc = var_set(r, var, wsgw_kit_ws_subprotocol(ws) ? wsgw_kit_ws_subprotocol(ws) : "");
 out:
-  for (i = 0; i < nh; i++)
-    free(owned[i]);
+  header_lines_free(&hl);
   return rc;
 }
 
@@ -905,104 +921,42 @@ static int step_db_expect_item(struct run *r, const cJSON *step) {
 
 /* ---- Steps: HTTP (the @connections API, /_wsgw control endpoints) ------------ */
 
-struct http_reply {
-  int status;
-  char *body;     /* NUL-terminated */
-  cJSON *headers; /* {"name-lowercased": "value"} */
-};
-
-static int http_do(struct run *r, const cJSON *step, struct http_reply *out) {
+/* The step's request through the kit's HTTP client: its headers, and a
+ * Content-Type for `json` unless the step sets one; the answer in *resp
+ * (wsgw_kit_http_free it whatever this returns). */
+static int http_do(struct run *r, const cJSON *step, struct wsgw_kit_http_response *resp) {
   const char *method = get_str(step, "http"), *path = get_str(step, "path");
   const char *body = get_str(step, "body");
-  const cJSON *json = get(step, "json"), *h;
-  int timeout = get_int(step, "timeoutMs", SCENARIO_DEFAULT_TIMEOUT_MS), rc = -1, has_ct = 0;
-  char *json_text = NULL, ebuf[256] = "";
-  struct mg_connection *conn;
-  const struct mg_response_info *info;
-  size_t len = 0, cap = 4096;
-  int i;
+  const cJSON *json = get(step, "json");
+  int timeout = get_int(step, "timeoutMs", SCENARIO_DEFAULT_TIMEOUT_MS), rc = -1;
+  char *json_text = NULL;
+  struct header_lines hl;
 
-  memset(out, 0, sizeof(*out));
+  memset(resp, 0, sizeof(*resp));
   if (json) {
     json_text = cJSON_PrintUnformatted(json);
     if (!json_text)
       return failf(r, "out of memory");
     body = json_text;
   }
-  conn = mg_connect_client("127.0.0.1", wsgw_kit_port(r->emu), 0, ebuf, sizeof(ebuf));
-  if (!conn) {
-    failf(r, "cannot connect to the emulator: %s", ebuf);
+  if (header_lines_build(r, step, &hl) != 0)
+    goto out;
+  if (json && !hl.content_type)
+    hl.line[hl.n++] = "Content-Type: application/json";
+  if (wsgw_kit_http_timed(wsgw_kit_port(r->emu), method, path, hl.line, body,
+                          body ? strlen(body) : 0, timeout, resp) < 0) {
+    failf(r, "no HTTP response within %d ms", timeout);
     goto out;
   }
-  mg_printf(conn, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n", method, path,
-            wsgw_kit_port(r->emu));
-  cJSON_ArrayForEach(h, get(step, "headers")) {
-    if (!strcasecmp(h->string, "Content-Type"))
-      has_ct = 1;
-    mg_printf(conn, "%s: %s\r\n", h->string, h->valuestring);
-  }
-  if (json && !has_ct)
-    mg_printf(conn, "Content-Type: application/json\r\n");
-  mg_printf(conn, "Content-Length: %zu\r\n\r\n", body ? strlen(body) : (size_t)0);
-  if (body && *body && mg_write(conn, body, strlen(body)) <= 0) {
-    failf(r, "the request could not be sent");
-    goto close;
-  }
-  if (mg_get_response(conn, ebuf, sizeof(ebuf), timeout) < 0) {
-    failf(r, "no HTTP response within %d ms: %s", timeout, ebuf);
-    goto close;
-  }
-  info = mg_get_response_info(conn);
-  out->status = info->status_code;
-  out->headers = cJSON_CreateObject();
-  for (i = 0; out->headers && i < info->num_headers; i++) {
-    char name[128];
-    size_t k;
-    snprintf(name, sizeof(name), "%s", info->http_headers[i].name);
-    for (k = 0; name[k]; k++)
-      if (name[k] >= 'A' && name[k] <= 'Z')
-        name[k] = (char)(name[k] - 'A' + 'a');
-    if (!get(out->headers, name))
-      cJSON_AddStringToObject(out->headers, name, info->http_headers[i].value);
-  }
-  out->body = malloc(cap);
-  if (!out->body) {
-    failf(r, "out of memory");
-    goto close;
-  }
-  /* A HEAD response has no body, whatever its Content-Length says. */
-  while (strcmp(method, "HEAD") != 0) {
-    int n;
-    if (len + 1 == cap) {
-      char *bigger;
-      if (cap >= MAX_HTTP_BODY) {
-        failf(r, "the response body is larger than %d bytes", MAX_HTTP_BODY);
-        goto close;
-      }
-      bigger = realloc(out->body, cap * 2);
-      if (!bigger) {
-        failf(r, "out of memory");
-        goto close;
-      }
-      out->body = bigger;
-      cap *= 2;
-    }
-    n = mg_read(conn, out->body + len, cap - len - 1);
-    if (n <= 0)
-      break;
-    len += (size_t)n;
-  }
-  out->body[len] = '\0';
   rc = 0;
-close:
-  mg_close_connection(conn);
 out:
+  header_lines_free(&hl);
   cJSON_free(json_text);
   return rc;
 }
 
 static int step_http(struct run *r, const cJSON *step) {
-  struct http_reply rep;
+  struct wsgw_kit_http_response rep;
   const cJSON *want_headers = get(step, "expectHeaders"), *h, *save = get(step, "save");
   cJSON *body = NULL;
   int rc = -1;
@@ -1015,14 +969,7 @@ static int step_http(struct run *r, const cJSON *step) {
                      get(step, "expect"), "HTTP") != 0)
     goto out;
   cJSON_ArrayForEach(h, want_headers) {
-    char name[128];
-    const char *got;
-    size_t k;
-    snprintf(name, sizeof(name), "%s", h->string);
-    for (k = 0; name[k]; k++)
-      if (name[k] >= 'A' && name[k] <= 'Z')
-        name[k] = (char)(name[k] - 'A' + 'a');
-    got = get_str(rep.headers, name);
+    const char *got = wsgw_kit_http_header(&rep, h->string);
     if (!got || strcmp(got, h->valuestring) != 0) {
       failf(r, "the response header %s %s", h->string, got ? "differs" : "is missing");
       set_expected_text(r, h->valuestring);
@@ -1038,8 +985,7 @@ static int step_http(struct run *r, const cJSON *step) {
   rc = 0;
 out:
   cJSON_Delete(body);
-  cJSON_Delete(rep.headers);
-  free(rep.body);
+  wsgw_kit_http_free(&rep);
   return rc;
 }
 

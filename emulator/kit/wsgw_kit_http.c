@@ -13,7 +13,7 @@
  * Threading: no global state; any thread.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <wsgw/kit.h>
+#include "wsgw_kit_http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -331,7 +331,13 @@ fail:
 
 int wsgw_kit_http(int port, const char *method, const char *path, const char *const *headers,
                   const void *body, size_t len, struct wsgw_kit_http_response *resp) {
-  long long deadline = now_ms() + HTTP_TIMEOUT_MS;
+  return wsgw_kit_http_timed(port, method, path, headers, body, len, HTTP_TIMEOUT_MS, resp);
+}
+
+int wsgw_kit_http_timed(int port, const char *method, const char *path, const char *const *headers,
+                        const void *body, size_t len, int timeout_ms,
+                        struct wsgw_kit_http_response *resp) {
+  long long deadline = now_ms() + timeout_ms;
   struct buf req = {NULL, 0, 0, 64 * 1024};
   char line[256];
   size_t i;
