@@ -9,7 +9,9 @@
 #      The README's handler example ("Writing handlers") is built the same way;
 #   4. builds tests/sdk/kit/kit_hello.c against the installed kit with
 #      find_package and with pkg-config, and runs both;
-#   5. serves a copy of examples/chat-lib, built against the prefix, with the
+#   5. configures a project that pulls wsgw in with add_subdirectory: wsgw's
+#      tests stay off, and Node (their dependency) is never looked for;
+#   6. serves a copy of examples/chat-lib, built against the prefix, with the
 #      installed `wsgw serve --handlers`, and rebuilds it (new code, then a
 #      library that cannot load, then one missing a routed name) while one
 #      WebSocket client stays connected (tests/sdk/reload.js, with NODE).
@@ -38,6 +40,7 @@ if [ $MODE = all ]; then
   KIT_CMAKE_BUILD=$WORK/kit-cmake
   KIT_PC_BUILD=$WORK/kit-pkgconfig
   README_BUILD=$WORK/readme-example
+  OUTER=$WORK/outer
   APP_SRC=$WORK/app-src
   APP_BUILD=$WORK/app-build
   SERVE_LOG=$WORK/serve.log
@@ -147,6 +150,28 @@ build_kit_pkgconfig() {
   quiet "$KIT_PC_BUILD/kit_hello" || fail "the kit program (pkg-config) failed"
 }
 
+# A project that uses wsgw for the kit: wsgw is not the top-level project, so
+# its tests (Node, Chromium) are off and configuring never looks for node
+# (no NODE in the cache).
+configure_as_subproject() {
+  step "a project with add_subdirectory(wsgw): no tests, no node"
+  mkdir -p "$OUTER/src"
+  cat >"$OUTER/src/CMakeLists.txt" <<CMAKE
+cmake_minimum_required(VERSION 3.16)
+project(outer LANGUAGES C)
+add_subdirectory("$SRC" wsgw)
+add_executable(kit_hello "$SRC/tests/sdk/kit/kit_hello.c")
+target_link_libraries(kit_hello PRIVATE wsgw_kit)
+CMAKE
+  quiet cmake -S "$OUTER/src" -B "$OUTER/build" -DCMAKE_C_COMPILER="$CC" ||
+    fail "configure a project using add_subdirectory(wsgw)"
+  grep -q '^WSGW_TESTS:BOOL=OFF$' "$OUTER/build/CMakeCache.txt" ||
+    fail "WSGW_TESTS is not off in a project that pulls wsgw in"
+  if grep -q '^NODE:' "$OUTER/build/CMakeCache.txt"; then
+    fail "configuring wsgw as a subproject looked for node"
+  fi
+}
+
 # The team's edit-rebuild loop: sendmessage rewritten to post "v2", then two
 # broken builds. Each replaces $APP_BUILD/libchatlib.so as a build does.
 write_variant() {
@@ -227,5 +252,6 @@ build_library_pkgconfig
 build_readme_example
 build_kit_cmake
 build_kit_pkgconfig
+(configure_as_subproject)
 serve_and_reload
 echo "sdk: ok"
