@@ -46,11 +46,14 @@ static void usage(FILE *out) {
           "                         or ~/.local/share/wsgw)\n"
           "  --in-memory            use a temporary data directory, removed at exit\n"
           "  --tls-port N           also serve wss:// and https:// on port N (0 picks a free\n"
-          "                         port); off by default\n"
+          "                         port); off by default, except that a config with\n"
+          "                         out-of-process functions (\"runtime\") gets one on a\n"
+          "                         free port: their https://{domainName}/{stage} calls\n"
+          "                         need it\n"
           "  --tls-cert FILE        PEM certificate (default: self-signed, generated in the\n"
           "  --tls-key FILE         data directory at first start) and its private key;\n"
           "                         alone they turn TLS on at port 8443\n"
-          "  --no-tls               no TLS listener (the default)\n"
+          "  --no-tls               no TLS listener at all\n"
           "  --max-connections N    concurrent WebSockets (default %d); one more handshake\n"
           "                         is refused with 429. Each holds a worker thread; %d\n"
           "                         more workers always serve HTTP\n"
@@ -94,8 +97,8 @@ static int serve(int argc, char **argv) {
   /* TLS is opt-in: OpenSSL's initialisation costs more start-up time and
    * memory than the rest of wsgw (issue 8's start-up targets are for the
    * defaults). --tls-cert/--tls-key alone turn it on at 8443 (a free port
-   * with --port 0). */
-  opts.tls_port = -2;
+   * with --port 0); otherwise the server decides (EMU_TLS_AUTO). */
+  opts.tls_port = EMU_TLS_AUTO;
   opts.handlers = wsgw_builtin_handlers;
   for (i = 0; i < argc; i++) {
     const char *a = argv[i];
@@ -186,8 +189,8 @@ static int serve(int argc, char **argv) {
       return 2;
     }
   }
-  if (opts.tls_port == -2)
-    opts.tls_port = !(opts.tls_cert || opts.tls_key) ? -1 : opts.port == 0 ? 0 : 8443;
+  if (opts.tls_port == EMU_TLS_AUTO && (opts.tls_cert || opts.tls_key))
+    opts.tls_port = opts.port == 0 ? 0 : 8443;
   if (opts.in_memory && opts.data_dir) {
     fprintf(stderr, "wsgw: --in-memory and --data-dir exclude each other\n");
     return 2;

@@ -10,12 +10,16 @@
  * silently fall back to a default.
  * Threading: single-threaded, at start-up.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "emu_config.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <libgen.h>
+#include <limits.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "emu_id.h"
 
@@ -311,10 +315,65 @@ static int check_environment(struct config_ctx *c, const cJSON *env) {
   return 0;
 }
 
+static void strv_free(char **v) {
+  for (size_t i = 0; v && v[i]; i++)
+    free(v[i]);
+  free(v);
+}
+
 /* Reads a `function` value (a handler name, or an object) into fn, on top
  * of the defaults already in fn. */
+/* SPEC docs/spec/lambda-runtime.md 1: runtime identifiers nodejsNN.x, and provided,
+ * provided.al2, provided.al2023 (OS-only runtimes running a bootstrap). */
+static int runtime_known(const char *r) {
+  size_t n = strspn(r + (strncmp(r, "nodejs", 6) == 0 ? 6 : 0), "0123456789");
+
+  if (strncmp(r, "nodejs", 6) == 0)
+    return n > 0 && strcmp(r + 6 + n, ".x") == 0;
+  return !strcmp(r, "provided") || !strcmp(r, "provided.al2") || !strcmp(r, "provided.al2023");
+}
+
+static int parse_command(struct config_ctx *c, const cJSON *v, struct emu_function *fn) {
+  const cJSON *it;
+  size_t n = 0;
+
+  if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) < 1 || cJSON_GetArraySize(v) > 256)
+    return config_fail(c, "expected an array of 1 to 256 strings: the program and its arguments");
+  cJSON_ArrayForEach(it, v) {
+    if (!cJSON_IsString(it) || (n == 0 && !it->valuestring[0]))
+      return config_fail(c, "expected an array of strings (the program first, not empty)");
+    n++;
+  }
+  strv_free(fn->command);
+  fn->command = calloc(n + 1, sizeof(*fn->command));
+  if (!fn->command)
+    return config_fail(c, "out of memory");
+  n = 0;
+  cJSON_ArrayForEach(it, v)
+    fn->command[n++] = strdup(it->valuestring);
+  return 0;
+}
+
+static int parse_int_field(struct config_ctx *c, const cJSON *obj, const char *name, int lo, int hi,
+                           int *out) {
+  const cJSON *f = cJSON_GetObjectItemCaseSensitive(obj, name);
+  int rc = 0;
+
+  if (!f)
+    return 0;
+  push_key(c, name);
+  if (!cJSON_IsNumber(f) || f->valuedouble != (double)(int)f->valuedouble || f->valuedouble < lo ||
+      f->valuedouble > hi)
+    rc = config_fail(c, "expected an integer from %d to %d", lo, hi);
+  else
+    *out = f->valueint;
+  pop(c);
+  return rc;
+}
+
 static int parse_function(struct config_ctx *c, const cJSON *v, struct emu_function *fn) {
-  static const char *const fields[] = {"handler", "timeout", "environment", NULL};
+  static const char *const fields[] = {"handler", "timeout",    "environment", "runtime",
+                                       "command", "memorySize", "concurrency", NULL};
   const cJSON *f;
 
   if (cJSON_IsString(v)) {
@@ -356,19 +415,92 @@ static int parse_function(struct config_ctx *c, const cJSON *v, struct emu_funct
       cJSON_AddStringToObject(fn->environment, it->string, it->valuestring);
     }
   }
+  if ((f = cJSON_GetObjectItemCaseSensitive(v, "runtime")) != NULL) {
+    char *r = NULL;
+    if (get_string(c, v, "runtime", NULL, &r) != 0)
+      return -1;
+    if (!runtime_known(r)) {
+      push_key(c, "runtime");
+      config_fail(c,
+                  "runtime \"%s\" is not supported: use nodejsNN.x (e.g. nodejs20.x), "
+                  "provided.al2023 with \"command\", or no runtime for a C handler",
+                  r);
+      free(r);
+      return -1;
+    }
+    free(fn->runtime);
+    fn->runtime = r;
+  }
+  if ((f = cJSON_GetObjectItemCaseSensitive(v, "command")) != NULL) {
+    int rc;
+    push_key(c, "command");
+    rc = parse_command(c, f, fn);
+    pop(c);
+    if (rc)
+      return -1;
+  }
+  /* SPEC docs/spec/lambda-runtime.md 1: memory 128 MB to 10,240 MB. */
+  if (parse_int_field(c, v, "memorySize", 128, 10240, &fn->memory_mb) != 0 ||
+      parse_int_field(c, v, "concurrency", 1, EMU_CONFIG_MAX_CONCURRENCY, &fn->concurrency) != 0)
+    return -1;
+  return 0;
+}
+
+/* A route's or authorizer's function once its defaults are merged: what it
+ * runs must be complete. */
+static int check_function(struct config_ctx *c, const struct emu_function *fn, const char *what) {
+  if (!fn->runtime) {
+    if (fn->command)
+      return config_fail(c, "%s has a \"command\" but no \"runtime\" (provided.al2023)", what);
+    if (!fn->handler)
+      return config_fail(c, "%s has no \"handler\"", what);
+    return 0;
+  }
+  if (strncmp(fn->runtime, "nodejs", 6) == 0) {
+    const char *slash = strrchr(fn->handler ? fn->handler : "", '/');
+    const char *dot = strchr(slash ? slash + 1 : fn->handler ? fn->handler : "", '.');
+    if (fn->command)
+      return config_fail(c, "%s: \"command\" is for provided runtimes; %s runs \"handler\"", what,
+                         fn->runtime);
+    /* SPEC docs/spec/lambda-runtime.md 2: a Node.js handler is FILE.EXPORT, the file
+     * relative to the task root. */
+    if (!fn->handler || !dot || dot == fn->handler || !dot[1] || (slash && dot == slash + 1))
+      return config_fail(c,
+                         "%s needs \"handler\": \"path/to/file.export\" (e.g. "
+                         "\"src/lambda.main\" for src/lambda.ts or .js exporting main)",
+                         what);
+    return 0;
+  }
+  if (!fn->command)
+    return config_fail(c, "%s: runtime %s needs \"command\": [\"./bootstrap\", ...]", what,
+                       fn->runtime);
   return 0;
 }
 
 static void function_free(struct emu_function *fn) {
   free(fn->handler);
   cJSON_Delete(fn->environment);
+  free(fn->runtime);
+  strv_free(fn->command);
   memset(fn, 0, sizeof(*fn));
 }
 
 static int copy_function(const struct emu_function *src, struct emu_function *dst) {
+  size_t n = 0;
+
+  *dst = *src;
   dst->handler = src->handler ? strdup(src->handler) : NULL;
-  dst->timeout_ms = src->timeout_ms;
   dst->environment = cJSON_Duplicate(src->environment, 1);
+  dst->runtime = src->runtime ? strdup(src->runtime) : NULL;
+  dst->command = NULL;
+  if (src->command) {
+    while (src->command[n])
+      n++;
+    if (!(dst->command = calloc(n + 1, sizeof(*dst->command))))
+      return -1;
+    for (n = 0; src->command[n]; n++)
+      dst->command[n] = strdup(src->command[n]);
+  }
   return dst->environment ? 0 : -1;
 }
 
@@ -392,7 +524,7 @@ static int parse_route(struct config_ctx *c, const cJSON *v, const struct emu_fu
   if (copy_function(defaults, &r->fn) != 0)
     return config_fail(c, "out of memory");
   if (cJSON_IsString(v))
-    return parse_function(c, v, &r->fn);
+    return parse_function(c, v, &r->fn) != 0 ? -1 : check_function(c, &r->fn, "the route");
   if (!cJSON_IsObject(v))
     return config_fail(c, "expected a handler name or an object with \"function\"");
   if (check_members(c, v, fields) != 0)
@@ -411,9 +543,7 @@ static int parse_route(struct config_ctx *c, const cJSON *v, const struct emu_fu
     pop(c);
     r->return_response = cJSON_IsTrue(f);
   }
-  if (!r->fn.handler)
-    return config_fail(c, "the route's function has no \"handler\"");
-  return 0;
+  return check_function(c, &r->fn, "the route's function");
 }
 
 static int check_string_map(struct config_ctx *c, const cJSON *v) {
@@ -445,10 +575,9 @@ static int parse_authorizer(struct config_ctx *c, const cJSON *v,
   push_key(c, "function");
   if (!fn)
     return config_fail(c, "required field is missing");
-  if (parse_function(c, fn, &a->fn) != 0)
+  if (parse_function(c, fn, &a->fn) != 0 ||
+      check_function(c, &a->fn, "the authorizer's function") != 0)
     return -1;
-  if (!a->fn.handler)
-    return config_fail(c, "the authorizer's function has no \"handler\"");
   pop(c);
   ids = cJSON_GetObjectItemCaseSensitive(v, "identitySource");
   if (ids) {
@@ -536,7 +665,10 @@ static int parse_api(struct config_ctx *c, const cJSON *v, struct emu_api *api) 
                                        "defaults",   "routes",    "stageVariables",
                                        "authorizer", "accessLog", "customDomain",
                                        NULL};
-  struct emu_function defaults = {NULL, EMU_CONFIG_DEFAULT_TIMEOUT_MS, cJSON_CreateObject()};
+  struct emu_function defaults = {.timeout_ms = EMU_CONFIG_DEFAULT_TIMEOUT_MS,
+                                  .environment = cJSON_CreateObject(),
+                                  .memory_mb = EMU_CONFIG_DEFAULT_MEMORY_MB,
+                                  .concurrency = EMU_CONFIG_DEFAULT_CONCURRENCY};
   const cJSON *routes, *d, *it;
   size_t n;
   int rc = -1;
@@ -762,6 +894,7 @@ int emu_config_load_string(const char *text, const char *source, struct emu_conf
   c.err = err;
   c.cap = cap;
   out->source = strdup(c.source);
+  out->dir = getcwd(NULL, 0);
   if (config_parse(&c, out) != 0) {
     emu_config_free(out);
     return -1;
@@ -795,12 +928,37 @@ int emu_config_load_file(const char *path, struct emu_config *out, char *err, si
   }
   rc = emu_config_load_string(text, path, out, err, cap);
   free(text);
+  if (rc == 0) {
+    /* Paths in the config are relative to its directory. */
+    char *copy = strdup(path), *abs = copy ? realpath(dirname(copy), NULL) : NULL;
+    free(copy);
+    if (!abs) {
+      emu_config_free(out);
+      snprintf(err, cap, "%s: cannot resolve the config file's directory", path);
+      return -1;
+    }
+    free(out->dir);
+    out->dir = abs;
+  }
   return rc;
+}
+
+int emu_config_has_runtimes(const struct emu_config *cfg) {
+  for (size_t i = 0; i < cfg->napis; i++) {
+    const struct emu_api *a = &cfg->apis[i];
+    if (a->authorizer && a->authorizer->fn.runtime)
+      return 1;
+    for (size_t j = 0; j < a->nroutes; j++)
+      if (a->routes[j].fn.runtime)
+        return 1;
+  }
+  return 0;
 }
 
 void emu_config_empty(struct emu_config *out) {
   memset(out, 0, sizeof(*out));
   out->source = strdup("<empty>");
+  out->dir = getcwd(NULL, 0);
   out->region = strdup("us-east-1");
   out->tables = cJSON_CreateArray();
 }
@@ -832,6 +990,7 @@ void emu_config_free(struct emu_config *cfg) {
   free(cfg->apis);
   free(cfg->region);
   free(cfg->source);
+  free(cfg->dir);
   cJSON_Delete(cfg->tables);
   cJSON_Delete(cfg->faults);
   memset(cfg, 0, sizeof(*cfg));

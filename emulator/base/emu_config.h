@@ -16,6 +16,11 @@
  * {"domainName", "path"} (an API mapping: clients also connect at /{path}).
  * A route's `function` props override defaults.function, except
  * `environment`, which is merged (as SST does).
+ * A function with "runtime" runs out of process (lambda_procs.h):
+ *   {"runtime": "nodejs20.x", "handler": "src/lambda.main"} (the path resolved
+ *   against the config file's directory), or {"runtime": "provided.al2023",
+ *   "command": ["./bootstrap"]}; "memorySize" (MB) and "concurrency" (processes)
+ *   apply to both. defaults.function may set the runtime for every route.
  *
  * Errors: one line, "FILE:LINE:COL: PATH: what was expected", e.g.
  *   fixtures/chat.json:7:18: apis[0].routes.echo.function.timeout: expected a positive number of seconds
@@ -34,11 +39,26 @@
  * declare more (Lambda allows 900 s); the gateway gives up at 29 s. */
 #define EMU_CONFIG_DEFAULT_TIMEOUT_MS 20000 /* SST's default function timeout */
 #define EMU_CONFIG_MAX_ROUTES 300           /* SPEC: routes per API 300 */
+#define EMU_CONFIG_DEFAULT_MEMORY_MB 1024   /* SST's and Serverless's default memorySize */
+/* DEVIATION: Lambda's concurrency is the account's (1,000 by default) unless
+ * reserved; an emulator on a laptop starts at most this many processes per
+ * function unless the function says "concurrency". */
+#define EMU_CONFIG_DEFAULT_CONCURRENCY 10
+#define EMU_CONFIG_MAX_CONCURRENCY 1000
 
 struct emu_function {
-  char *handler;      /* registered handler name, e.g. "chat.connect" */
+  char *handler;      /* registered handler name, e.g. "chat.connect"; for a runtime,
+                         Lambda's handler setting ("src/lambda.main"), NULL allowed
+                         for provided runtimes */
   int timeout_ms;     /* the function's timeout */
   cJSON *environment; /* object of string values (merged with defaults) */
+  /* Out of process (lambda_procs.h): "nodejsNN.x" or "provided", "provided.al2",
+   * "provided.al2023"; NULL: an in-process C handler. */
+  char *runtime;
+  char **command;  /* provided runtimes: the program and its arguments (NULL-terminated),
+                      relative paths against emu_config.dir; NULL otherwise */
+  int memory_mb;   /* AWS_LAMBDA_FUNCTION_MEMORY_SIZE */
+  int concurrency; /* out of process: at most this many processes at once */
 };
 
 struct emu_route {
@@ -71,6 +91,10 @@ struct emu_api {
 
 struct emu_config {
   char *source; /* file name, or "<string>" */
+  /* The absolute directory functions' handler and command paths resolve
+   * against (as SST and Serverless resolve them against their project):
+   * the config file's, or the working directory for a config string. */
+  char *dir;
   char *region;
   struct emu_api *apis;
   size_t napis;
@@ -86,6 +110,8 @@ int emu_config_load_string(const char *text, const char *source, struct emu_conf
 void emu_config_empty(struct emu_config *out);
 void emu_config_free(struct emu_config *cfg);
 
+/* Whether any function of cfg runs out of process (has a runtime). */
+int emu_config_has_runtimes(const struct emu_config *cfg);
 const struct emu_route *emu_api_route(const struct emu_api *api, const char *key);
 /* The API answering at the first path segment `path` (len bytes): its stage
  * or its API mapping path (customDomain.path), or NULL. The one lookup the

@@ -17,6 +17,8 @@
 
 #define EMU_ID_LEN 16   /* AWS-style id, without the NUL */
 #define EMU_UUID_LEN 36 /* 8-4-4-4-12 lowercase hex */
+/* The AWS account of everything this emulator serves (ARNs, requestContext). */
+#define EMU_ACCOUNT_ID "000000000000"
 
 void emu_id_new(char out[EMU_ID_LEN + 1]);    /* "R0oXAdfD0kwCH6w=" */
 void emu_id_uuid(char out[EMU_UUID_LEN + 1]); /* random version 4 UUID */

@@ -78,7 +78,7 @@ static const char *context_string(const cJSON *event, const char *name) {
 
 void emu_invocations_add(struct emu_invocations *log, const char *handler, const char *request_id,
                          cJSON *event, const char *outcome, const cJSON *response,
-                         const char *error, cJSON *logs, int64_t duration_ms) {
+                         const char *error, cJSON *logs, int64_t duration_ms, int64_t init_ms) {
   struct entry *e, *dropped = NULL;
   const cJSON *line;
   size_t log_bytes = 0;
@@ -102,6 +102,8 @@ void emu_invocations_add(struct emu_invocations *log, const char *handler, const
   if (cJSON_IsNumber(status))
     emu_json_add_const(o, "statusCode", cJSON_CreateNumber(status->valuedouble));
   emu_json_add_const(o, "durationMs", cJSON_CreateNumber((double)duration_ms));
+  if (init_ms >= 0)
+    emu_json_add_const(o, "initDurationMs", cJSON_CreateNumber((double)init_ms));
   if (error && *error)
     emu_json_add_const(o, "error", cJSON_CreateString(error));
   if (logs) {

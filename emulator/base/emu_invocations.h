@@ -26,13 +26,14 @@ void emu_invocations_free(struct emu_invocations *log);
  * outcome: "ok", "error" or "timeout"; response may be NULL. The log takes
  * the event and `logs` (an array of the handler's wsgw_log lines, bounded
  * by the caller, or NULL): they are freed when the entry is dropped, or at
- * once when log is NULL. The response is copied. */
+ * once when log is NULL. The response is copied. init_ms: the init duration
+ * of a cold start (an out-of-process function's new process), or -1. */
 void emu_invocations_add(struct emu_invocations *log, const char *handler, const char *request_id,
                          cJSON *event, const char *outcome, const cJSON *response,
-                         const char *error, cJSON *logs, int64_t duration_ms);
+                         const char *error, cJSON *logs, int64_t duration_ms, int64_t init_ms);
 /* Entries matching every non-NULL filter, oldest first, as a new array:
  * [{"seq", "handler", "requestId", "routeKey", "eventType", "connectionId",
- *   "outcome", "statusCode", "durationMs", "error", "logs", "event",
+ *   "outcome", "statusCode", "durationMs", "initDurationMs", "error", "logs", "event",
  *   "response"}] ("logs": the wsgw_log lines, only when there were some). */
 cJSON *emu_invocations_query(struct emu_invocations *log, const char *route_key,
                              const char *connection_id, const char *handler);

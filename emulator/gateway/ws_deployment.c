@@ -4,12 +4,14 @@
  */
 #include "ws_deployment.h"
 
+#include <ctype.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lambda_handlers.h"
+#include "lambda_runtimes.h"
 #include "ws_access_log.h"
 #include "ws_routes.h"
 
@@ -81,22 +83,48 @@ static void targets_free(struct ws_deployment *d) {
   size_t i, j;
 
   for (i = 0; d->routes && i < d->config->napis; i++) {
-    for (j = 0; d->routes[i] && j < d->config->apis[i].nroutes; j++)
+    for (j = 0; d->routes[i] && j < d->config->apis[i].nroutes; j++) {
       lambda_ref_release(&d->routes[i][j].ref);
+      lambda_external_release(d->routes[i][j].ext);
+    }
     free(d->routes[i]);
   }
-  for (i = 0; d->authorizers && i < d->config->napis; i++)
+  for (i = 0; d->authorizers && i < d->config->napis; i++) {
     lambda_ref_release(&d->authorizers[i].ref);
+    lambda_external_release(d->authorizers[i].ext);
+  }
   free(d->routes);
   free(d->authorizers);
 }
 
+/* name: the function's name when it runs out of process (Lambda's
+ * function name: "{api}-{stage}-{route}", characters Lambda does not allow
+ * in a name replaced by '-'). */
 static int resolve(struct ws_deployment *d, const struct emu_function *fn, struct lambda_target *t,
-                   const struct lambda_handlers *h, const char *where, char *err, size_t cap) {
+                   const struct lambda_handlers *h, const char *where, const char *name, char *err,
+                   size_t cap) {
   char why[2048];
 
   t->fn = fn;
   t->owner = d;
+  if (fn->runtime) {
+    struct lambda_runtimes *rts = lambda_handlers_runtimes(h);
+    char fname[65];
+    size_t k;
+    /* SPEC docs/spec/lambda-runtime.md (Environment): function names are 1-64 of
+     * a-z, A-Z, 0-9, '-' and '_'. */
+    snprintf(fname, sizeof(fname), "%s", name);
+    for (k = 0; fname[k]; k++)
+      if (!isalnum((unsigned char)fname[k]) && fname[k] != '-' && fname[k] != '_')
+        fname[k] = '-';
+    if (!rts)
+      snprintf(why, sizeof(why), "runtime %s: out-of-process functions need a server", fn->runtime);
+    if (!rts || !(t->ext = lambda_runtimes_get(rts, d->config->dir, fn, fname, why, sizeof(why)))) {
+      snprintf(err, cap, "%s: %s: %s", d->config->source, where, why);
+      return -1;
+    }
+    return 0;
+  }
   if (lambda_handlers_resolve(h, fn->handler, &t->ref, why, sizeof(why)) != 0) {
     snprintf(err, cap, "%s: %s: %s", d->config->source, where, why);
     return -1;
@@ -109,7 +137,7 @@ static struct ws_deployment *deploy(struct ws_apis *a, const struct lambda_handl
                                     size_t cap) {
   struct ws_deployment *d = calloc(1, sizeof(*d));
   size_t i, j;
-  char where[300];
+  char where[300], name[300];
 
   if (!d) {
     apis_release(a);
@@ -129,12 +157,15 @@ static struct ws_deployment *deploy(struct ws_apis *a, const struct lambda_handl
       goto oom;
     if (api->authorizer) {
       snprintf(where, sizeof(where), "apis[%zu].authorizer.function", i);
-      if (resolve(d, &api->authorizer->fn, &d->authorizers[i], h, where, err, cap) != 0)
+      snprintf(name, sizeof(name), "%s-%s-authorizer", api->name, api->stage);
+      if (resolve(d, &api->authorizer->fn, &d->authorizers[i], h, where, name, err, cap) != 0)
         goto fail;
     }
     for (j = 0; j < api->nroutes; j++) {
-      snprintf(where, sizeof(where), "apis[%zu].routes.%s", i, api->routes[j].key);
-      if (resolve(d, &api->routes[j].fn, &d->routes[i][j], h, where, err, cap) != 0)
+      const char *key = api->routes[j].key;
+      snprintf(where, sizeof(where), "apis[%zu].routes.%s", i, key);
+      snprintf(name, sizeof(name), "%s-%s-%s", api->name, api->stage, key + (key[0] == '$'));
+      if (resolve(d, &api->routes[j].fn, &d->routes[i][j], h, where, name, err, cap) != 0)
         goto fail;
     }
   }

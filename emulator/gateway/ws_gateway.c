@@ -147,7 +147,7 @@ static int authorize(struct ws_gateway *gw, const struct ws_deployment *d, size_
   }
   /* SPEC docs/spec/apigw-websocket.md 9: methodArn =
    * arn:aws:execute-api:{region}:{account}:{api-id}/{stage}/$connect. */
-  snprintf(arn, sizeof(arn), "arn:aws:execute-api:%s:000000000000:%s/%s/$connect",
+  snprintf(arn, sizeof(arn), "arn:aws:execute-api:%s:" EMU_ACCOUNT_ID ":%s/%s/$connect",
            d->config->region, api->api_id, api->stage);
   event_conn(gw, c, &ec);
   connect_event = ws_event_connect(&ec, headers, nheaders, ri->query_string, ri->is_ssl,

@@ -173,7 +173,7 @@ struct wsgw_kit_emu *wsgw_kit_start(const struct wsgw_kit_options *opts, char *e
   eo.port = 0;
   eo.in_memory = 1;
   eo.no_sync = 1;
-  eo.tls_port = opts->tls ? 0 : -1;
+  eo.tls_port = opts->tls ? 0 : EMU_TLS_AUTO;
   eo.max_connections = opts->max_connections;
   eo.idle_timeout_ms = opts->idle_timeout_ms;
   eo.max_duration_ms = opts->max_duration_ms;

@@ -15,6 +15,7 @@ struct lambda_handlers {
   const struct wsgw_handler *bundled;
   struct lambda_lib **libs; /* one reference each */
   size_t nlibs;
+  struct lambda_runtimes *runtimes; /* not owned, or NULL */
 };
 
 struct lambda_handlers *lambda_handlers_new(const struct wsgw_handler *program,
@@ -38,11 +39,20 @@ struct lambda_handlers *lambda_handlers_with(const struct lambda_handlers *h, si
     return NULL;
   }
   n->nlibs = count;
+  n->runtimes = h->runtimes;
   for (i = 0; i < count; i++) {
     n->libs[i] = i == slot ? lib : h->libs[i];
     lambda_lib_ref(n->libs[i]);
   }
   return n;
+}
+
+void lambda_handlers_set_runtimes(struct lambda_handlers *h, struct lambda_runtimes *rts) {
+  h->runtimes = rts;
+}
+
+struct lambda_runtimes *lambda_handlers_runtimes(const struct lambda_handlers *h) {
+  return h->runtimes;
 }
 
 void lambda_handlers_free(struct lambda_handlers *h) {

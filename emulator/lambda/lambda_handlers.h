@@ -26,6 +26,7 @@
 #include <wsgw/handler.h>
 
 struct lambda_lib;
+struct lambda_runtimes;
 
 /* A resolved handler: the function and the library version that owns it
  * (NULL for the program's and the bundled handlers). */
@@ -44,6 +45,11 @@ struct lambda_handlers *lambda_handlers_new(const struct wsgw_handler *program,
 struct lambda_handlers *lambda_handlers_with(const struct lambda_handlers *h, size_t slot,
                                              struct lambda_lib *lib);
 void lambda_handlers_free(struct lambda_handlers *h);
+/* The registry out-of-process functions resolve against (not owned; set
+ * once, before the set is shared; lambda_handlers_with carries it over),
+ * or NULL: a config with a "runtime" is then an error. */
+void lambda_handlers_set_runtimes(struct lambda_handlers *h, struct lambda_runtimes *rts);
+struct lambda_runtimes *lambda_handlers_runtimes(const struct lambda_handlers *h);
 size_t lambda_handlers_nlibs(const struct lambda_handlers *h);
 struct lambda_lib *lambda_handlers_lib(const struct lambda_handlers *h, size_t slot);
 /* The slot of the library loaded from `path`, or -1. */

@@ -24,7 +24,9 @@
 #include "emu_invocations.h"
 #include "emu_log.h"
 #include "emu_time.h"
+#include "emu_id.h"
 #include "lambda_pool.h"
+#include "lambda_runtimes.h"
 #include "wsgw_ctx.h"
 #include <wsgw/handler.h>
 
@@ -94,6 +96,72 @@ static void invocation_run(void *arg) {
  * stops waiting at 29 s even when the function may run longer. */
 #define INTEGRATION_TIMEOUT_MS 29000
 
+/* An out-of-process function (lambda_runtimes.h): the pool waits for the
+ * process itself, so this runs on the caller's thread. Its processes write
+ * their own logs (to stderr, prefixed); the invocation log gets the init
+ * duration of a cold start. */
+static void invoke_external(struct lambda_runtime *rt, const struct lambda_target *t, cJSON *event,
+                            int timeout_ms, int latency_ms, struct lambda_result *out,
+                            lambda_returned_fn *on_return, void *arg) {
+  const struct emu_function *fn = t->fn;
+  char request_id[EMU_UUID_LEN + 1];
+  struct lambda_procs_result res;
+  int64_t start = emu_time_mono_ms();
+
+  emu_id_uuid(request_id);
+  if (latency_ms > 0) {
+    struct timespec ts = {latency_ms / 1000, (long)(latency_ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0)
+      ;
+  }
+  /* DEVIATION: a function whose timeout is longer than the gateway's 29 s
+   * is killed when the gateway stops waiting (Lambda would let it run on). */
+  if (lambda_external_invoke(t->ext, request_id, event, emu_time_now_ms() + timeout_ms, &res) !=
+      0) {
+    res.outcome = LAMBDA_PROCS_ERROR;
+    snprintf(res.error_type, sizeof(res.error_type), "Runtime.Unavailable");
+    snprintf(res.error_message, sizeof(res.error_message), "the emulator is stopping");
+    res.init_ms = -1;
+  }
+  out->duration_ms = emu_time_mono_ms() - start;
+  if (res.outcome == LAMBDA_PROCS_TIMEOUT) {
+    out->outcome = LAMBDA_TIMEOUT;
+    snprintf(out->error, sizeof(out->error), "Task timed out after %.2f seconds",
+             timeout_ms / 1000.0);
+  } else if (res.outcome == LAMBDA_PROCS_ERROR) {
+    out->outcome = LAMBDA_ERROR;
+    snprintf(out->error, sizeof(out->error), "%.100s: %.400s", res.error_type, res.error_message);
+  } else {
+    cJSON *resp = cJSON_ParseWithLength(res.body, res.len);
+    if (!resp) {
+      /* SPEC docs/spec/apigw-websocket.md 4: a function's output the gateway cannot
+       * read as a proxy response is an integration failure. */
+      out->outcome = LAMBDA_ERROR;
+      snprintf(out->error, sizeof(out->error), "the function's response is not JSON");
+    } else {
+      if (!cJSON_IsObject(resp)) {
+        /* DEVIATION: null or another non-object (a Node handler that returns
+         * nothing) is taken as an empty proxy response: status 200, no body. */
+        cJSON_Delete(resp);
+        resp = cJSON_CreateObject();
+      }
+      out->outcome = LAMBDA_OK;
+      out->response = resp;
+      if (on_return)
+        on_return(resp, arg);
+    }
+  }
+  emu_invocations_add(rt->invocations, fn->handler ? fn->handler : fn->runtime, request_id, event,
+                      out->outcome == LAMBDA_OK        ? "ok"
+                      : out->outcome == LAMBDA_TIMEOUT ? "timeout"
+                                                       : "error",
+                      out->response, out->outcome == LAMBDA_OK ? NULL : out->error, NULL,
+                      out->duration_ms, res.init_ms);
+  lambda_procs_result_free(&res);
+  if (out->outcome != LAMBDA_OK)
+    emu_log_warn("lambda", "%s: %s", fn->handler ? fn->handler : fn->runtime, out->error);
+}
+
 void lambda_invoke(struct lambda_runtime *rt, const struct lambda_target *t, cJSON *event,
                    struct lambda_result *out) {
   lambda_invoke_then(rt, t, event, out, NULL, NULL);
@@ -111,7 +179,7 @@ void lambda_invoke_then(struct lambda_runtime *rt, const struct lambda_target *t
   int timed_out = 0, inv_latency = 0;
 
   memset(out, 0, sizeof(*out));
-  if (!handler) {
+  if (!handler && !t->ext) {
     cJSON_Delete(event);
     out->outcome = LAMBDA_ERROR;
     snprintf(out->error, sizeof(out->error), "handler %s is not registered", fn->handler);
@@ -126,12 +194,16 @@ void lambda_invoke_then(struct lambda_runtime *rt, const struct lambda_target *t
       char request_id[EMU_UUID_LEN + 1];
       emu_id_uuid(request_id);
       emu_invocations_add(rt->invocations, fn->handler, request_id, event, "timeout", NULL,
-                          "forced timeout (fault injection)", NULL, 0);
+                          "forced timeout (fault injection)", NULL, 0, -1);
       out->outcome = LAMBDA_TIMEOUT;
       snprintf(out->error, sizeof(out->error), "Task timed out (fault injection)");
       return;
     }
     inv_latency = latency;
+  }
+  if (t->ext) {
+    invoke_external(rt, t, event, timeout_ms, inv_latency, out, on_return, arg);
+    return;
   }
   inv = calloc(1, sizeof(*inv));
   pthread_mutex_init(&inv->lock, NULL);
@@ -163,7 +235,7 @@ void lambda_invoke_then(struct lambda_runtime *rt, const struct lambda_target *t
        * invocation still owns the event. */
       emu_invocations_add(rt->invocations, fn->handler, inv->ctx.request_id,
                           cJSON_Duplicate(inv->event, 1), "timeout", NULL, "timed out",
-                          wsgw_ctx_take_logs(&inv->ctx, 1), emu_time_mono_ms() - start);
+                          wsgw_ctx_take_logs(&inv->ctx, 1), emu_time_mono_ms() - start, -1);
       inv->abandoned = 1;
       if (t->owner && rt->owner_retain) {
         rt->owner_retain(t->owner); /* released by the handler's thread */
@@ -194,7 +266,7 @@ void lambda_invoke_then(struct lambda_runtime *rt, const struct lambda_target *t
     emu_invocations_add(rt->invocations, fn->handler, inv->ctx.request_id, event_done,
                         out->outcome == LAMBDA_OK ? "ok" : "error", out->response,
                         out->outcome == LAMBDA_OK ? NULL : out->error,
-                        wsgw_ctx_take_logs(&inv->ctx, 0), out->duration_ms);
+                        wsgw_ctx_take_logs(&inv->ctx, 0), out->duration_ms, -1);
     invocation_free(inv);
   }
   if (out->outcome != LAMBDA_OK)

@@ -29,6 +29,7 @@ struct dynamo;
 struct emu_faults;
 struct emu_invocations;
 struct lambda_pool;
+struct lambda_external;
 
 /* What a management API call (PostToConnection & co) answers. */
 struct lambda_mgmt_response {
@@ -66,8 +67,9 @@ struct lambda_runtime {
  * environment valid until it returns. No reference is taken per call. */
 struct lambda_target {
   const struct emu_function *fn;
-  struct lambda_ref ref;
-  void *owner; /* what keeps fn alive (the deployment), for owner_retain */
+  struct lambda_ref ref;       /* in process; .fn NULL when ext is set */
+  struct lambda_external *ext; /* out of process (lambda_runtimes.h; a reference), or NULL */
+  void *owner;                 /* what keeps fn alive (the deployment), for owner_retain */
 };
 
 enum lambda_outcome {

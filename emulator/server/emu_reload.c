@@ -4,6 +4,7 @@
  */
 #include "emu_reload.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -23,6 +24,7 @@
 #include "emu_time.h"
 #include "lambda_handlers.h"
 #include "lambda_lib.h"
+#include "lambda_runtimes.h"
 #include "ws_deployment.h"
 
 /* A watched file: a library (slot >= 0) or the config (slot -1). */
@@ -36,8 +38,22 @@ struct watched {
   struct stat loaded; /* identity of what is in service */
 };
 
+/* The source tree of out-of-process functions: the config's directory and
+ * its subdirectories but node_modules, dot-directories and the data
+ * directory, at most EMU_RELOAD_MAX_TREE_DIRS of them. */
+#define EMU_RELOAD_MAX_TREE_DIRS 1024
+struct tree {
+  char root[PATH_MAX];
+  int *wds;     /* a watch per directory, */
+  char **paths; /* and its path */
+  size_t nwds;
+  int pending;
+  int64_t last_event_ms;
+};
+
 struct emu_reload {
   struct emu *emu;
+  struct tree tree;                 /* root "" until a deployment has out-of-process functions */
   struct lambda_handlers *handlers; /* the set in service (touched by deploys only) */
   char dir[PATH_MAX];               /* the libraries' private copies */
   unsigned seq;
@@ -48,6 +64,8 @@ struct emu_reload {
   int running;
   atomic_int ok, failed;
 };
+
+static void tree_watch(struct emu_reload *r, const struct emu_config *cfg);
 
 /* The identity of a file's content as far as a rebuild changes it. */
 static int same_file(const struct stat *a, const struct stat *b) {
@@ -86,6 +104,7 @@ struct emu_reload *emu_reload_new(struct emu *emu, const struct emu_options *opt
     snprintf(err, cap, "out of memory");
     return NULL;
   }
+  lambda_handlers_set_runtimes(r->handlers, emu->runtimes);
   r->emu = emu;
   r->inotify_fd = r->stop_fd = -1;
   atomic_init(&r->ok, 0);
@@ -216,9 +235,98 @@ static void reload_config(struct emu_reload *r, struct watched *w, const struct 
   }
   napis = d->config->napis;
   nroutes = route_count(d->config);
+  tree_watch(r, d->config);
   publish(r, d);
   report(r, 1, "reloaded %s (%zu API%s, %zu route%s)", w->path, napis, napis == 1 ? "" : "s",
          nroutes, nroutes == 1 ? "" : "s");
+}
+
+static int tree_has(const struct tree *t, int wd) {
+  for (size_t i = 0; i < t->nwds; i++)
+    if (t->wds[i] == wd)
+      return 1;
+  return 0;
+}
+
+/* Watches dir and, depth first, its subdirectories (bounded: a watch per
+ * directory, EMU_RELOAD_MAX_TREE_DIRS at most; the depth is bounded by
+ * PATH_MAX). */
+static void tree_add(struct emu_reload *r, const char *dir, int depth) {
+  struct tree *t = &r->tree;
+  DIR *d;
+  struct dirent *e;
+  int wd, *wds;
+
+  if (t->nwds >= EMU_RELOAD_MAX_TREE_DIRS || depth > 32 || strcmp(dir, r->emu->data_dir) == 0)
+    return;
+  wd = inotify_add_watch(r->inotify_fd, dir,
+                         IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE |
+                             IN_ONLYDIR);
+  if (wd < 0 || tree_has(t, wd) || !(wds = realloc(t->wds, (t->nwds + 1) * sizeof(*wds))))
+    return;
+  t->wds = wds;
+  {
+    char **paths = realloc(t->paths, (t->nwds + 1) * sizeof(*paths));
+    if (!paths)
+      return;
+    t->paths = paths;
+  }
+  if (!(t->paths[t->nwds] = strdup(dir)))
+    return;
+  t->wds[t->nwds++] = wd;
+  if (!(d = opendir(dir)))
+    return;
+  while ((e = readdir(d)) != NULL) {
+    char sub[PATH_MAX];
+    struct stat st;
+    if (e->d_name[0] == '.' || strcmp(e->d_name, "node_modules") == 0 ||
+        snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name) >= (int)sizeof(sub) ||
+        lstat(sub, &st) != 0 || !S_ISDIR(st.st_mode))
+      continue;
+    tree_add(r, sub, depth + 1);
+  }
+  closedir(d);
+}
+
+/* Watches the source tree of d's out-of-process functions, once. On the
+ * watcher's thread, or before it starts. */
+static void tree_watch(struct emu_reload *r, const struct emu_config *cfg) {
+  if (r->tree.root[0] || r->inotify_fd < 0 || !emu_config_has_runtimes(cfg))
+    return;
+  snprintf(r->tree.root, sizeof(r->tree.root), "%s", cfg->dir);
+  tree_add(r, r->tree.root, 0);
+}
+
+/* A file under the tree changed (not the config file itself, which is
+ * reloaded on its own). */
+static void tree_event(struct emu_reload *r, const struct inotify_event *ev) {
+  size_t i;
+
+  for (i = 0; i < r->nfiles; i++)
+    if (r->files[i].wd == ev->wd && strcmp(r->files[i].name, ev->name) == 0)
+      return;
+  if (ev->name[0] == '.' || strcmp(ev->name, "node_modules") == 0)
+    return;
+  if ((ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO))) {
+    /* A new directory: watch it too. */
+    for (i = 0; i < r->tree.nwds; i++)
+      if (r->tree.wds[i] == ev->wd) {
+        char sub[PATH_MAX];
+        if (snprintf(sub, sizeof(sub), "%s/%s", r->tree.paths[i], ev->name) < (int)sizeof(sub))
+          tree_add(r, sub, 0);
+        break;
+      }
+  }
+  r->tree.pending = 1;
+  r->tree.last_event_ms = emu_time_mono_ms();
+}
+
+static void tree_changed(struct emu_reload *r) {
+  int n = lambda_runtimes_recycle(r->emu->runtimes);
+
+  if (n > 0)
+    report(r, 1, "source changed under %s: %d function%s start%s in new processes", r->tree.root, n,
+           n == 1 ? "" : "s", n == 1 ? "s" : "");
 }
 
 static void read_events(struct emu_reload *r) {
@@ -236,6 +344,8 @@ static void read_events(struct emu_reload *r) {
           r->files[i].last_event_ms = emu_time_mono_ms();
         }
       }
+      if (ev->len && tree_has(&r->tree, ev->wd))
+        tree_event(r, ev);
       p += sizeof(*ev) + ev->len;
     }
   }
@@ -249,9 +359,11 @@ static void *watch_main(void *arg) {
     struct pollfd fds[2] = {{r->stop_fd, POLLIN, 0}, {r->inotify_fd, POLLIN, 0}};
     int64_t now = emu_time_mono_ms(), wait = -1;
     size_t i;
-    for (i = 0; i < r->nfiles; i++) {
-      if (r->files[i].pending) {
-        int64_t left = r->files[i].last_event_ms + EMU_RELOAD_QUIET_MS - now;
+    for (i = 0; i <= r->nfiles; i++) {
+      int pending = i < r->nfiles ? r->files[i].pending : r->tree.pending;
+      int64_t last = i < r->nfiles ? r->files[i].last_event_ms : r->tree.last_event_ms;
+      if (pending) {
+        int64_t left = last + EMU_RELOAD_QUIET_MS - now;
         if (left < 0)
           left = 0;
         if (wait < 0 || left < wait)
@@ -279,6 +391,10 @@ static void *watch_main(void *arg) {
       else
         reload_config(r, w, &st);
     }
+    if (r->tree.pending && now - r->tree.last_event_ms >= EMU_RELOAD_QUIET_MS) {
+      r->tree.pending = 0;
+      tree_changed(r);
+    }
   }
   return NULL;
 }
@@ -290,9 +406,18 @@ int emu_reload_watch(struct emu_reload *r, const char *config_file, char *err, s
     snprintf(err, cap, "out of memory");
     return -1;
   }
-  if (r->nfiles == 0)
-    return 0;
-  r->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  {
+    struct ws_deployment *d = ws_deployment_slot_acquire(&r->emu->gw.deployed);
+    int runtimes = d && emu_config_has_runtimes(d->config);
+    if (r->nfiles == 0 && !runtimes) {
+      ws_deployment_release(d);
+      return 0;
+    }
+    r->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (d && r->inotify_fd >= 0)
+      tree_watch(r, d->config);
+    ws_deployment_release(d);
+  }
   r->stop_fd = eventfd(0, EFD_CLOEXEC);
   if (r->inotify_fd < 0 || r->stop_fd < 0) {
     snprintf(err, cap, "cannot watch the handler libraries: %s", strerror(errno));
@@ -343,6 +468,10 @@ void emu_reload_free(struct emu_reload *r) {
   for (i = 0; i < r->nfiles; i++)
     free(r->files[i].path);
   free(r->files);
+  for (i = 0; i < r->tree.nwds; i++)
+    free(r->tree.paths[i]);
+  free(r->tree.paths);
+  free(r->tree.wds);
   lambda_handlers_free(r->handlers);
   if (r->dir[0])
     rmdir(r->dir);

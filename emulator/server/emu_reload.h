@@ -26,6 +26,12 @@
  *     old one, unloaded after the last of them (lambda_lib.h). Open
  *     WebSockets stay open.
  *   - the config: loaded, resolved, its new tables created, published.
+ * Out-of-process functions (lambda_runtimes.h): the config's directory
+ * and its subdirectories (but node_modules, dot-directories and the data
+ * directory) are watched too; once a change there has been quiet for
+ * EMU_RELOAD_QUIET_MS, every such function's next invocation starts in a new
+ * process (lambda_runtimes_recycle), and stderr says so:
+ *   wsgw: source changed under /app: 3 functions start in new processes
  * A failure (the library does not load, lacks a handler the config names,
  * the config is invalid) keeps the previous deployment. Each reload writes
  * one line on stderr:

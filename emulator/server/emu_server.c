@@ -43,6 +43,7 @@
 #include "emu_sock.h"
 #include "emu_time.h"
 #include "emu_tls.h"
+#include "lambda_runtimes.h"
 #include "http_util.h"
 #include "lambda_pool.h"
 #include "store.h"
@@ -474,7 +475,13 @@ struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *
                              size_t cap) {
   struct emu *emu = calloc(1, sizeof(*emu));
   const char *host = opts->host && *opts->host ? opts->host : "127.0.0.1";
+  struct emu_options o = *opts;
 
+  /* Out-of-process functions build https://{domainName}/{stage}: they
+   * need a TLS listener (lambda_runtimes.c). */
+  if (o.tls_port == EMU_TLS_AUTO)
+    o.tls_port = emu_config_has_runtimes(config) ? 0 : -1;
+  opts = &o;
   if (!emu) {
     emu_config_free(config);
     snprintf(err, cap, "out of memory");
@@ -512,6 +519,7 @@ struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *
   emu->gw.lambda.invokers = emu->invokers;
   emu->gw.lambda.owner_retain = deployment_retain;
   emu->gw.lambda.owner_release = deployment_release;
+  emu->runtimes = lambda_runtimes_new(emu->data_dir, emu->region);
   if (!emu->dynamo) {
     emu_config_free(config);
     goto fail;
@@ -559,6 +567,8 @@ struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *
   if (emu->gw.tls_port)
     snprintf(emu->gw.tls_domain_name, sizeof(emu->gw.tls_domain_name), "%s:%d",
              strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1" : host, emu->gw.tls_port);
+  lambda_runtimes_set_endpoints(emu->runtimes, emu->gw.domain_name, emu->gw.tls_domain_name,
+                                emu->gw.tls_port ? emu->tls_cert_path : "");
   return emu;
 fail:
   emu_server_stop(emu);
@@ -597,6 +607,8 @@ void emu_server_stop(struct emu *emu) {
   /* The connections (freed with the registry) held their deployments; this
    * drops the last one. */
   ws_deployment_slot_publish(&emu->gw.deployed, NULL);
+  /* After the last deployment: its functions' processes are gone. */
+  lambda_runtimes_free(emu->runtimes);
   if (emu->remove_data_dir)
     nftw(emu->data_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
   free(emu);

@@ -44,6 +44,8 @@ struct emu_guard;
 #define EMU_DEFAULT_IDLE_TIMEOUT_MS (10 * 60 * 1000)
 #define EMU_DEFAULT_MAX_DURATION_MS (2 * 60 * 60 * 1000)
 
+#define EMU_TLS_AUTO (-2)
+
 struct emu_options {
   const char *host;     /* default 127.0.0.1 */
   int port;             /* 0 picks a free port */
@@ -51,7 +53,9 @@ struct emu_options {
   int in_memory;        /* a temporary data directory removed at stop; nothing synced */
   int max_connections;  /* concurrent WebSockets; the pool has WS_LIMIT_HTTP_RESERVE more workers */
   int no_sync;          /* LMDB without fsync per commit (faster, not durable) */
-  int tls_port;         /* wss:// and https:// listener; -1: none; 0: a free port */
+  int tls_port;         /* wss:// and https:// listener; -1: none; 0: a free port;
+                           EMU_TLS_AUTO: a free port when the config has
+                           out-of-process functions, else none */
   const char *tls_cert; /* PEM certificate, or NULL: self-signed in the data dir */
   const char *tls_key;  /* PEM private key (with tls_cert) */
   int idle_timeout_ms;  /* 0: AWS's 10 minutes */
@@ -77,6 +81,7 @@ struct emu {
   struct emu_faults *faults;           /* fault injection (own lock) */
   struct emu_invocations *invocations; /* the invocation log (own lock) */
   struct lambda_pool *invokers;        /* threads for handler invocations (own lock) */
+  struct lambda_runtimes *runtimes;    /* out-of-process functions' pools (own lock) */
   struct dynamo *dynamo;
   struct mg_context *mg;
   int port;

@@ -8,6 +8,7 @@
  * types, unknown fields, reserved route keys, duplicate stages, missing
  * fields, invalid JSON).
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "emu_config.h"
 
@@ -622,6 +624,123 @@ static void errors_fit_a_small_buffer(void **state) {
   assert_memory_equal(err, "t.json:1:11: re", 15);
 }
 
+static void a_node_function_takes_its_runtime_handler_memory_and_concurrency(void **state) {
+  struct emu_config cfg;
+  const struct emu_route *n, *c;
+  char *cwd = getcwd(NULL, 0);
+
+  (void)state;
+  load_ok("{ \"apis\": [{ \"name\": \"a\", \"routes\": {"
+          "  \"$connect\": { \"function\": { \"runtime\": \"nodejs20.x\","
+          "    \"handler\": \"src/lambda.main\", \"memorySize\": 256, \"concurrency\": 3 } },"
+          "  \"echo\": \"diag.echo\" } }] }",
+          &cfg);
+  n = route(&cfg.apis[0], "$connect");
+  c = route(&cfg.apis[0], "echo");
+  assert_string_equal(n->fn.runtime, "nodejs20.x");
+  assert_string_equal(n->fn.handler, "src/lambda.main");
+  assert_int_equal(n->fn.memory_mb, 256);
+  assert_int_equal(n->fn.concurrency, 3);
+  assert_null(c->fn.runtime);
+  assert_int_equal(c->fn.memory_mb, EMU_CONFIG_DEFAULT_MEMORY_MB);
+  assert_int_equal(c->fn.concurrency, EMU_CONFIG_DEFAULT_CONCURRENCY);
+  assert_string_equal(cfg.dir, cwd);
+  assert_true(emu_config_has_runtimes(&cfg));
+  emu_config_free(&cfg);
+  load_ok("{ \"apis\": [{ \"name\": \"a\", \"routes\": { \"echo\": \"diag.echo\" } }] }", &cfg);
+  assert_false(emu_config_has_runtimes(&cfg));
+  emu_config_free(&cfg);
+  free(cwd);
+}
+
+static void a_runtime_in_defaults_applies_to_routes_given_as_handler_strings(void **state) {
+  struct emu_config cfg;
+
+  (void)state;
+  load_ok("{ \"apis\": [{ \"name\": \"a\", \"defaults\": { \"function\": {"
+          "  \"runtime\": \"nodejs22.x\", \"timeout\": 3 } },"
+          "  \"routes\": { \"$default\": \"src/chat.onMessage\" } }] }",
+          &cfg);
+  assert_string_equal(route(&cfg.apis[0], "$default")->fn.runtime, "nodejs22.x");
+  assert_string_equal(route(&cfg.apis[0], "$default")->fn.handler, "src/chat.onMessage");
+  assert_int_equal(route(&cfg.apis[0], "$default")->fn.timeout_ms, 3000);
+  emu_config_free(&cfg);
+}
+
+static void a_provided_function_runs_its_command_with_its_arguments(void **state) {
+  struct emu_config cfg;
+  const struct emu_function *fn;
+
+  (void)state;
+  load_ok(
+      "{ \"apis\": [{ \"name\": \"a\", \"routes\": { \"$default\": { \"function\": {"
+      "  \"runtime\": \"provided.al2023\", \"command\": [\"./bootstrap\", \"-v\", \"\"] } } } }] }",
+      &cfg);
+  fn = &route(&cfg.apis[0], "$default")->fn;
+  assert_string_equal(fn->runtime, "provided.al2023");
+  assert_null(fn->handler);
+  assert_string_equal(fn->command[0], "./bootstrap");
+  assert_string_equal(fn->command[1], "-v");
+  assert_string_equal(fn->command[2], "");
+  assert_null(fn->command[3]);
+  emu_config_free(&cfg);
+}
+
+static void runtime_settings_that_cannot_run_are_rejected_saying_why(void **state) {
+#define FN(body) \
+  "{ \"apis\": [{ \"name\": \"a\", \"routes\": { \"r\": { \"function\": " body " } } }] }"
+  static const struct {
+    const char *text, *at, *path, *what, *reason;
+  } cases[] = {
+      {FN("{ \"runtime\": \"python3.12\", \"handler\": \"app.main\" }"), "\"python3.12\"",
+       "apis[0].routes.r.function.runtime", "nodejsNN.x", "an unsupported runtime"},
+      {FN("{ \"runtime\": \"nodejs.x\", \"handler\": \"app.main\" }"), "\"nodejs.x\"",
+       "apis[0].routes.r.function.runtime", "not supported", "nodejs without a version"},
+      {FN("{ \"runtime\": \"nodejs20.x\", \"handler\": \"src/app\" }"), "{ \"function",
+       "apis[0].routes.r", "file.export", "a Node handler without an export"},
+      {FN("{ \"runtime\": \"nodejs20.x\", \"handler\": \"src.d/app\" }"), "{ \"function",
+       "apis[0].routes.r", "file.export", "a dot only in a directory name"},
+      {FN("{ \"runtime\": \"provided.al2023\" }"), "{ \"function", "apis[0].routes.r",
+       "needs \"command\"", "provided without a command"},
+      {FN("{ \"handler\": \"h\", \"command\": [\"./x\"] }"), "{ \"function", "apis[0].routes.r",
+       "no \"runtime\"", "a command without a runtime"},
+      {FN("{ \"runtime\": \"provided\", \"command\": [] }"), "[]",
+       "apis[0].routes.r.function.command", "1 to 256 strings", "an empty command"},
+      {FN("{ \"runtime\": \"provided\", \"command\": [\"a\", 1] }"), "[\"a\"",
+       "apis[0].routes.r.function.command", "array of strings", "a number in the command"},
+      {FN("{ \"handler\": \"h\", \"memorySize\": 64 }"), "64",
+       "apis[0].routes.r.function.memorySize", "128 to 10240", "too little memory"},
+      {FN("{ \"handler\": \"h\", \"concurrency\": 0 }"), "0 }",
+       "apis[0].routes.r.function.concurrency", "1 to 1000", "no concurrency"},
+      {FN("{ \"handler\": \"h\", \"concurrency\": 2.5 }"), "2.5",
+       "apis[0].routes.r.function.concurrency", "integer", "a fraction of a process"},
+  };
+#undef FN
+  size_t i;
+  int failures = 0;
+
+  (void)state;
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+    failures += check_error(cases[i].text, cases[i].at, cases[i].path, cases[i].what,
+                            cases[i].reason);
+  assert_int_equal(failures, 0);
+}
+
+static void a_config_files_functions_resolve_against_its_directory(void **state) {
+  struct emu_config cfg;
+  char *path = fixture_path("chat-app.json"), err[512];
+  char *want = realpath(path, NULL);
+
+  (void)state;
+  assert_non_null(want);
+  *strrchr(want, '/') = '\0';
+  assert_int_equal(emu_config_load_file(path, &cfg, err, sizeof(err)), 0);
+  assert_string_equal(cfg.dir, want);
+  emu_config_free(&cfg);
+  free(path);
+  free(want);
+}
+
 static void an_api_is_found_by_its_stage_and_by_its_mapping_path(void **state) {
   static const char text[] =
       "{ \"apis\": ["
@@ -679,6 +798,11 @@ int main(void) {
       cmocka_unit_test(errors_fit_a_small_buffer),
       cmocka_unit_test(api_ids_are_stable_per_name),
       cmocka_unit_test(an_api_is_found_by_its_stage_and_by_its_mapping_path),
+      cmocka_unit_test(a_node_function_takes_its_runtime_handler_memory_and_concurrency),
+      cmocka_unit_test(a_runtime_in_defaults_applies_to_routes_given_as_handler_strings),
+      cmocka_unit_test(a_provided_function_runs_its_command_with_its_arguments),
+      cmocka_unit_test(runtime_settings_that_cannot_run_are_rejected_saying_why),
+      cmocka_unit_test(a_config_files_functions_resolve_against_its_directory),
   };
 
   return cmocka_run_group_tests_name("emu_config", tests, NULL, NULL);
