@@ -353,7 +353,7 @@ function setUpTypeScript(file, taskRoot) {
       'Runtime.ImportModuleError',
       `Error: cannot load ${file}: running TypeScript needs esbuild in the function's project ` +
         `(npm install --save-dev esbuild, in ${taskRoot} or a parent directory) or a Node.js ` +
-        `version that strips types (23.6 or later, or 22.6 or later with --experimental-strip-types); ` +
+        `version that strips types (22.18 or later, or 22.6 or later with --experimental-strip-types); ` +
         `this is Node.js ${process.version}`,
     );
   }
@@ -766,6 +766,7 @@ async function main() {
   try {
     handlerFn = await loadHandler();
   } catch (err) {
+    if (failing) return; // an uncaught error during the load already reported the failure
     failing = true;
     try {
       await postInitError(err);
