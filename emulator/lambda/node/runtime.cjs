@@ -35,7 +35,12 @@
  *     itself.
  *   - process 'uncaughtException', 'unhandledRejection' and 'beforeExit'
  *     listeners (the last one implements callbackWaitsForEmptyEventLoop).
- * console.* is left alone: wsgw prefixes every line the process writes.
+ * DEVIATION: console.* is left alone (AWS's runtime prefixes each line with
+ * a timestamp, the request id and the level): wsgw prefixes every line the
+ * process writes with the function's name and the request id.
+ * DEVIATION: no `awslambda` global (response streaming: API Gateway
+ * WebSocket integrations do not stream), and the process is not frozen
+ * between invocations (timers left behind keep running).
  *
  * Invariants: one invocation at a time; the first of callback / done /
  * succeed / fail / the returned promise settles an invocation, later ones
@@ -233,7 +238,9 @@ function looksLikeSdkV2Core(m) {
   );
 }
 
-/* aws-sdk v2's modules require its core (lib/core.js: the AWS object) with
+/* DEVIATION: on AWS no patch is needed (the default endpoints are AWS's);
+ * here v2 must reach wsgw like v3 does.
+ * aws-sdk v2's modules require its core (lib/core.js: the AWS object) with
  * require() even when the function imports aws-sdk from an ES module, so
  * watching Module._load for loads made by, or of, aws-sdk finds the core
  * once it is complete, whichever entry point the function used. */
@@ -339,7 +346,10 @@ function installEsbuildHook(esbuild) {
 
 /* Sets up TypeScript loading once: esbuild from the function's project
  * (what SST uses), else Node's own type stripping, else an init error that
- * says what to install. */
+ * says what to install.
+ * DEVIATION: docs/spec/lambda-nodejs.md 2: AWS's nodejs20.x runs only
+ * JavaScript (TypeScript is transpiled at deploy time, by SST with esbuild);
+ * wsgw runs the source the way that deploy step would have compiled it. */
 function setUpTypeScript(file, taskRoot) {
   if (tsMode) return tsMode;
   const esbuild = findEsbuild([path.dirname(file), taskRoot]);
