@@ -226,10 +226,17 @@ function patchSdkV2Core(AWS, endpoints) {
   });
 }
 
+/* Own properties only: a module still loading (a require cycle) has a
+ * prototype that warns on every missing property read. */
 function looksLikeSdkV2Core(m) {
+  const own = (key) => Object.prototype.hasOwnProperty.call(m, key);
   return (
     m &&
     typeof m === 'object' &&
+    own('VERSION') &&
+    own('Config') &&
+    own('Service') &&
+    own('config') &&
     typeof m.VERSION === 'string' &&
     m.VERSION.startsWith('2.') &&
     typeof m.Config === 'function' &&
