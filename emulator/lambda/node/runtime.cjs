@@ -577,9 +577,11 @@ function settle(inv, isError, value) {
 function buildCallbacks(inv) {
   let waitForEmptyLoop = true;
   let finished = false;
+  // A call after the invocation was answered (by the empty event loop, or
+  // from a later invocation holding on to this one's callback) is ignored.
   const once = (fn) =>
     function () {
-      if (finished) return;
+      if (finished || inv.posted) return;
       finished = true;
       fn.apply(null, arguments);
     };
