@@ -678,7 +678,7 @@ async function nextInvocation() {
         true,
         runtimeError(
           'Runtime.NodeJsExit',
-          'Runtime exited without providing a reason: the event loop is empty and the handler\'s promise never settled',
+          "the event loop is empty and the handler's promise never settled (Node.js would exit here)",
         ),
       );
     } else {
