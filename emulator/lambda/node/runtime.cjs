@@ -318,6 +318,12 @@ function installEsbuildHook(esbuild) {
           sourcefile: filename,
           target,
           logLevel: 'silent',
+          // CommonJS has no import.meta: give the module its own values.
+          define: {
+            'import.meta.url': JSON.stringify(pathToFileURL(filename).href),
+            'import.meta.filename': JSON.stringify(filename),
+            'import.meta.dirname': JSON.stringify(path.dirname(filename)),
+          },
         });
       } catch (err) {
         throw esbuildSyntaxError(err, filename);
