@@ -800,6 +800,7 @@ async function main() {
     }
     process.exit(1);
   }
+  if (failing) return; // an error thrown while loading is being reported
   // SPEC: docs/spec/lambda-nodejs.md 6: "async" means an async function.
   handlerIsAsync = handlerFn.constructor && handlerFn.constructor.name === 'AsyncFunction';
   phase = 'run';
