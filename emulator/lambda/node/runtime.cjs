@@ -82,7 +82,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 /* One request to the Runtime API; resolves {status, headers, body}. A
  * request sent on a reused keep-alive socket that the server had already
  * closed is retried once on a fresh socket (nothing reached the server). */
-function apiRequest(method, urlPath, body, headers, retried) {
+function apiRequest(method, urlPath, body, headers, retried, ownSocket) {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.from(body, 'utf8');
     const req = http.request(
@@ -91,7 +91,7 @@ function apiRequest(method, urlPath, body, headers, retried) {
         port: api.port,
         method,
         path: API_PREFIX + urlPath,
-        agent,
+        agent: ownSocket ? false : agent,
         headers: Object.assign(
           data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {},
           headers || {},
@@ -108,7 +108,7 @@ function apiRequest(method, urlPath, body, headers, retried) {
     );
     req.on('error', (err) => {
       if (!retried && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
-        apiRequest(method, urlPath, body, headers, true).then(resolve, reject);
+        apiRequest(method, urlPath, body, headers, true, ownSocket).then(resolve, reject);
       } else {
         reject(err);
       }
@@ -497,6 +497,8 @@ async function loadHandler() {
 // Invocations.
 
 let phase = 'init'; // 'init' until the handler is loaded, then 'run'
+let started = false; // the first invocation arrived: failures are no longer init errors
+let failing = false; // a process-level failure is being reported; the process exits next
 let current = null; // the invocation in progress: {id, settled}
 let onEmptyLoop = null; // what 'beforeExit' does for the current invocation
 let inflight = Promise.resolve(); // the last post to the Runtime API
@@ -514,8 +516,8 @@ function serialize(result) {
   return JSON.stringify(result === undefined ? null : result);
 }
 
-function post(urlPath, body, headers) {
-  const p = apiRequest('POST', urlPath, body, headers).then((res) => {
+function post(urlPath, body, headers, ownSocket) {
+  const p = apiRequest('POST', urlPath, body, headers, false, ownSocket).then((res) => {
     if (res.status < 200 || res.status > 299) {
       process.stderr.write(`wsgw node runtime: ${urlPath} answered ${res.status}: ${res.body.slice(0, 500)}\n`);
     }
@@ -553,11 +555,19 @@ function postInitError(value) {
   logError('Init Error', e);
   // SPEC: docs/spec/lambda-nodejs.md 3: init errors carry the error type in
   // Lambda-Runtime-Function-Error-Type too.
-  return post('/init/error', JSON.stringify(e), { 'Lambda-Runtime-Function-Error-Type': String(e.errorType) });
+  // On a socket of its own: the agent's one socket may be waiting in a
+  // GET /next that will not return before this error is known.
+  return post('/init/error', JSON.stringify(e), { 'Lambda-Runtime-Function-Error-Type': String(e.errorType) }, true);
 }
 
 function scheduleNext() {
-  setImmediate(() => nextInvocation().catch((err) => fatal('the Runtime API failed', err)));
+  // In a later turn of the event loop, after Node reported rejections
+  // left unhandled by the code that just ran: a failing process asks for
+  // no more events.
+  setImmediate(() => {
+    if (failing) return;
+    nextInvocation().catch((err) => fatal('the Runtime API failed', err));
+  });
 }
 
 /* Settles the current invocation once: either a result or an error. */
@@ -650,6 +660,7 @@ async function nextInvocation() {
 
   const inv = { id, posted: false };
   current = inv;
+  started = true;
 
   let event;
   try {
@@ -713,12 +724,13 @@ function exitAfterPosts(code) {
   });
 }
 
-/* SPEC: docs/spec/lambda-nodejs.md 9: during init the error is posted to
- * /init/error; during an invocation as that invocation's error; then the
+/* SPEC: docs/spec/lambda-nodejs.md 9: before the first invocation the error
+ * is posted to /init/error; during an invocation as that invocation's
+ * error; then the
  * process exits (129 after an uncaught exception, 128 after an unhandled
  * rejection). */
 function processFailure(err, code) {
-  if (phase === 'init') {
+  if (!started) {
     postInitError(err).then(
       () => process.exit(code),
       () => process.exit(code),
@@ -739,7 +751,6 @@ function processFailure(err, code) {
   exitAfterPosts(code);
 }
 
-let failing = false;
 
 process.on('uncaughtException', (err) => {
   if (failing) return;
