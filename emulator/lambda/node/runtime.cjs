@@ -44,8 +44,10 @@
  *
  * Invariants: one invocation at a time; the first of callback / done /
  * succeed / fail / the returned promise settles an invocation, later ones
- * are ignored; every HTTP request to the Runtime API goes through one
- * keep-alive agent with one socket.
+ * are ignored; HTTP requests to the Runtime API go through one keep-alive
+ * agent with one socket (an init error, which may have to be sent while a
+ * GET /next is pending, gets a connection of its own). A failure before
+ * the first invocation is an init error, after it the invocation's error.
  *
  * Self-contained: Node.js >= 18, no dependencies (it runs from a temporary
  * directory, outside the function's project).
