@@ -298,9 +298,9 @@ static void send_event(struct proc *pr, struct conn *c, struct invocation *inv) 
   char trace[96];
 
   lambda_rapi_trace_id(emu_time_now_ms(), trace, sizeof(trace));
-  /* SPEC: docs/spec/lambda-runtime.md 2.1 "Next invocation": the request
-   * id, the deadline in epoch milliseconds, the function's ARN, the X-Ray
-   * trace header; the body is the event. */
+  /* SPEC docs/spec/lambda-runtime.md 2.1: the request id, the deadline in
+   * epoch milliseconds, the invoked ARN, the X-Ray trace header; the body
+   * is the event, application/json. */
   snprintf(headers, sizeof(headers),
            "Lambda-Runtime-Aws-Request-Id: %s\r\n"
            "Lambda-Runtime-Deadline-Ms: %lld\r\n"
@@ -320,15 +320,130 @@ static void send_event(struct proc *pr, struct conn *c, struct invocation *inv) 
   snprintf(pr->rid, sizeof(pr->rid), "%s", inv->request_id);
 }
 
-/* Handles one complete request (or one refused for its size: too_large). */
+/* SPEC docs/spec/lambda-runtime.md 2.2: 202 {"status":"OK"}. */
+static void accepted(struct conn *c, int close) {
+  if (lambda_rapi_respond(&c->out, 202, "application/json", NULL, "{\"status\":\"OK\"}", 15,
+                          close) != 0 ||
+      close)
+    c->closing = 1;
+}
+
+/* GET /next (under pool.mu). */
+static void get_next(struct proc *pr, struct conn *c) {
+  struct invocation *inv = pr->inv;
+
+  for (int i = 0; i < PROCS_CONNS; i++)
+    if (pr->conns[i].fd >= 0 && pr->conns[i].parked) {
+      conn_error(c, 403, "InvalidStateTransition", "another /next is already waiting", 0);
+      return;
+    }
+  if (inv && inv->sent) {
+    /* SPEC docs/spec/lambda-runtime.md 2.1: one invocation at a time; /next
+     * before the current one has its response or error is refused. */
+    conn_error(c, 403, "InvalidStateTransition",
+               "the current invocation has no response or error yet", 0);
+    return;
+  }
+  if (!pr->initialized) {
+    /* SPEC docs/spec/lambda-runtime.md 1: init ends with the first /next. */
+    pr->initialized = 1;
+    if (inv)
+      inv->out->init_ms = emu_time_mono_ms() - pr->spawn_mono;
+  }
+  c->parked = 1;
+  if (inv)
+    send_event(pr, c, inv);
+}
+
+/* POST /response or /error for request id (under pool.mu); body holds the
+ * payload unless too_large. */
+static void post_result(struct proc *pr, struct conn *c, const struct lambda_rapi_request *req,
+                        enum lambda_rapi_route route, const char *id, struct emu_buf *body,
+                        int too_large) {
+  struct invocation *inv = pr->inv;
+  struct lambda_procs_result *out;
+
+  if (!inv || !inv->sent || strcmp(id, inv->request_id) != 0) {
+    /* SPEC docs/spec/lambda-runtime.md 3: an id that is not the current
+     * invocation's is 400 InvalidRequestID. */
+    conn_error(c, 400, "InvalidRequestID", "Invalid request ID", req->close || too_large);
+    return;
+  }
+  out = inv->out;
+  if (too_large) {
+    /* SPEC docs/spec/lambda-runtime.md 4: the runtime gets 413, the
+     * invocation fails with Function.ResponseSizeTooLarge. */
+    conn_error(c, 413, "RequestEntityTooLarge",
+               "Exceeded maximum allowed payload size (6291456 bytes).", req->chunked);
+    if (route == LAMBDA_RAPI_RESPONSE)
+      inv_fail(inv, "Function.ResponseSizeTooLarge",
+               "Response payload size exceeded maximum allowed payload size (6291556 bytes).");
+    else
+      inv_fail(inv, "Runtime.Unknown", "RequestId: %s Error: the posted error is too large",
+               inv->request_id);
+  } else if (route == LAMBDA_RAPI_RESPONSE) {
+    out->len = body->len;
+    out->body = emu_buf_take(body);
+    if (!out->body) {
+      out->len = 0;
+      inv_fail(inv, "Runtime.Unknown", "RequestId: %s Error: out of memory", inv->request_id);
+    } else {
+      out->outcome = LAMBDA_PROCS_OK;
+      out->duration_ms = emu_time_mono_ms() - inv->sent_mono;
+      inv->done = 1;
+      inv->proc = NULL;
+      pr->inv = NULL;
+    }
+    accepted(c, req->close);
+  } else {
+    /* SPEC docs/spec/lambda-runtime.md 2.3: a function error. */
+    char type[sizeof(out->error_type)], message[sizeof(out->error_message)];
+    lambda_rapi_error_fields(body->data, body->len, req->error_type, type, sizeof(type), message,
+                             sizeof(message));
+    inv_fail(inv, type, "%s", message);
+    accepted(c, req->close);
+  }
+  if (pr->retire)
+    pr->doomed = 1;
+  pthread_cond_broadcast(&pr->pool->cv);
+}
+
+/* POST /init/error (under pool.mu). */
+static void post_init_error(struct proc *pr, struct conn *c, const struct lambda_rapi_request *req,
+                            struct emu_buf *body, int too_large) {
+  struct invocation *inv = pr->inv;
+
+  if (pr->initialized) {
+    /* SPEC docs/spec/lambda-runtime.md 2.4: only before the first /next. */
+    conn_error(c, 403, "InvalidStateTransition", "the runtime is already initialized",
+               req->close || too_large);
+    return;
+  }
+  if (inv) {
+    char type[sizeof(inv->out->error_type)], message[sizeof(inv->out->error_message)];
+    lambda_rapi_error_fields(body->data, body->len, req->error_type, type, sizeof(type), message,
+                             sizeof(message));
+    inv->out->init_ms = emu_time_mono_ms() - pr->spawn_mono;
+    inv_fail(inv, type, "%s", message);
+    pthread_cond_broadcast(&pr->pool->cv);
+  }
+  /* SPEC docs/spec/lambda-runtime.md 2.4: 202, then the environment is
+   * discarded; the next invocation starts a new one. */
+  pr->doomed = 1;
+  accepted(c, 1);
+}
+
+/* Handles one complete request, or one refused for its size (too_large:
+ * its body was not read). */
 static void handle(struct proc *pr, struct conn *c, const char *buf,
                    const struct lambda_rapi_request *req, int too_large) {
   struct lambda_procs *p = pr->pool;
   char id[LAMBDA_RAPI_ID_MAX + 1];
   enum lambda_rapi_route route = lambda_rapi_route(req->method, req->target, id);
-  struct invocation *inv;
   struct emu_buf body;
 
+  /* SPEC docs/spec/lambda-runtime.md 3: anything else, 404 or 405 with
+   * the JSON error shape. */
   if (route == LAMBDA_RAPI_NOT_FOUND) {
     conn_error(c, 404, "NotFound", "no such Runtime API resource", req->close || too_large);
     return;
@@ -342,104 +457,12 @@ static void handle(struct proc *pr, struct conn *c, const char *buf,
   if (!too_large && lambda_rapi_body(buf, req, &body) != 0)
     too_large = 1;
   pthread_mutex_lock(&p->mu);
-  inv = pr->inv;
-  switch (route) {
-  case LAMBDA_RAPI_NEXT:
-    for (int i = 0; i < PROCS_CONNS; i++)
-      if (pr->conns[i].fd >= 0 && pr->conns[i].parked) {
-        conn_error(c, 403, "InvalidStateTransition", "another /next is already waiting", 0);
-        goto out;
-      }
-    if (inv && inv->sent) {
-      /* SPEC: docs/spec/lambda-runtime.md 2.1: one invocation at a time;
-       * /next before the current one is answered is refused. */
-      conn_error(c, 403, "InvalidStateTransition",
-                 "the current invocation has no response or error yet", 0);
-      goto out;
-    }
-    if (!pr->initialized) {
-      pr->initialized = 1;
-      /* SPEC: docs/spec/lambda-runtime.md 1 "Lifecycle": init ends with
-       * the first /next. */
-      if (inv)
-        inv->out->init_ms = emu_time_mono_ms() - pr->spawn_mono;
-    }
-    c->parked = 1;
-    if (inv)
-      send_event(pr, c, inv);
-    break;
-  case LAMBDA_RAPI_RESPONSE:
-  case LAMBDA_RAPI_ERROR:
-    if (!inv || !inv->sent || strcmp(id, inv->request_id) != 0) {
-      /* SPEC: docs/spec/lambda-runtime.md 3 "Errors": an id that is not the
-       * current invocation's is InvalidRequestID (400). */
-      conn_error(c, 400, "InvalidRequestID", "Invalid request ID", req->close || too_large);
-      break;
-    }
-    if (too_large) {
-      /* SPEC: docs/spec/lambda-runtime.md 4 "Limits": the runtime gets 413,
-       * the invocation fails with Function.ResponseSizeTooLarge. */
-      conn_error(c, 413, "RequestEntityTooLarge",
-                 "Exceeded maximum allowed payload size (6291456 bytes).", req->chunked);
-      if (route == LAMBDA_RAPI_RESPONSE)
-        inv_fail(inv, "Function.ResponseSizeTooLarge",
-                 "Response payload size exceeded maximum allowed payload size (6291556 bytes).");
-      else
-        inv_fail(inv, "Runtime.Unknown", "RequestId: %s Error: the posted error is too large",
-                 inv->request_id);
-    } else if (route == LAMBDA_RAPI_RESPONSE) {
-      inv->out->outcome = LAMBDA_PROCS_OK;
-      inv->out->len = body.len;
-      inv->out->body = emu_buf_take(&body);
-      if (!inv->out->body) {
-        inv->out->len = 0;
-        inv_fail(inv, "Runtime.Unknown", "RequestId: %s Error: out of memory", inv->request_id);
-      } else {
-        inv->done = 1;
-        inv->out->duration_ms = emu_time_mono_ms() - inv->sent_mono;
-        inv->proc = NULL;
-        pr->inv = NULL;
-      }
-      lambda_rapi_respond(&c->out, 202, "application/json", NULL, "{\"status\":\"OK\"}", 15,
-                          req->close);
-    } else {
-      char type[sizeof(inv->out->error_type)], message[sizeof(inv->out->error_message)];
-      lambda_rapi_error_fields(body.data, body.len, req->error_type, type, sizeof(type), message,
-                               sizeof(message));
-      inv_fail(inv, type, "%s", message);
-      lambda_rapi_respond(&c->out, 202, "application/json", NULL, "{\"status\":\"OK\"}", 15,
-                          req->close);
-    }
-    if (pr->retire)
-      pr->doomed = 1;
-    pthread_cond_broadcast(&p->cv);
-    break;
-  case LAMBDA_RAPI_INIT_ERROR:
-    if (pr->initialized) {
-      /* SPEC: docs/spec/lambda-runtime.md 2.4 "Initialization error": only
-       * during init. */
-      conn_error(c, 403, "InvalidStateTransition", "the runtime is already initialized",
-                 req->close || too_large);
-      break;
-    }
-    if (inv) {
-      char type[sizeof(inv->out->error_type)], message[sizeof(inv->out->error_message)];
-      lambda_rapi_error_fields(body.data, body.len, req->error_type, type, sizeof(type), message,
-                               sizeof(message));
-      inv->out->init_ms = emu_time_mono_ms() - pr->spawn_mono;
-      inv_fail(inv, type, "%s", message);
-      pthread_cond_broadcast(&p->cv);
-    }
-    /* SPEC: docs/spec/lambda-runtime.md 2.4: 202, then the environment is
-     * torn down; the next invocation starts a new one. */
-    pr->doomed = 1;
-    lambda_rapi_respond(&c->out, 202, "application/json", NULL, "{\"status\":\"OK\"}", 15, 1);
-    c->closing = 1;
-    break;
-  default:
-    break;
-  }
-out:
+  if (route == LAMBDA_RAPI_NEXT)
+    get_next(pr, c);
+  else if (route == LAMBDA_RAPI_INIT_ERROR)
+    post_init_error(pr, c, req, &body, too_large);
+  else
+    post_result(pr, c, req, route, id, &body, too_large);
   pthread_mutex_unlock(&p->mu);
   emu_buf_free(&body);
 }
@@ -806,14 +829,14 @@ static void *proc_main(void *arg) {
       char text[128];
       snprintf(text, sizeof(text), "%s", strerror(rc));
       lower_first(text);
-      /* SPEC: docs/spec/lambda-runtime.md 5 "Process failures": a program
-       * that cannot be started is Runtime.InvalidEntrypoint. */
+      /* SPEC docs/spec/lambda-runtime.md 5: a program that cannot be
+       * started is Runtime.InvalidEntrypoint, "fork/exec <path>: <why>". */
       inv_fail(inv, "Runtime.InvalidEntrypoint", "RequestId: %s Error: fork/exec %s: %s",
                inv->request_id, p->argv[0], text);
     } else {
       char reason[160];
       exit_reason(&si, reason, sizeof(reason));
-      /* SPEC: docs/spec/lambda-runtime.md 5: an exit during an invocation
+      /* SPEC docs/spec/lambda-runtime.md 5: an exit during an invocation
        * (or its init) is Runtime.ExitError. */
       inv_fail(inv, "Runtime.ExitError", "RequestId: %s Error: %s", inv->request_id, reason);
     }
@@ -931,8 +954,8 @@ int lambda_procs_invoke(struct lambda_procs *p, const char *request_id, const ch
       inv.proc->inv = NULL;
     rc = -1;
   } else if (!inv.done) {
-    /* SPEC: docs/spec/lambda-runtime.md 5 "Process failures": at the
-     * deadline the process is stopped and the invocation times out. */
+    /* SPEC docs/spec/lambda-runtime.md 5: at the deadline the process is
+     * stopped; Sandbox.Timedout, "Task timed out after N.NN seconds". */
     out->outcome = LAMBDA_PROCS_TIMEOUT;
     snprintf(out->error_type, sizeof(out->error_type), "Sandbox.Timedout");
     snprintf(out->error_message, sizeof(out->error_message),

@@ -265,7 +265,7 @@ int lambda_rapi_body(const char *buf, const struct lambda_rapi_request *req, str
              : -1;
 }
 
-/* SPEC: docs/spec/lambda-runtime.md 2 "Resources": version 2018-06-01. */
+/* SPEC docs/spec/lambda-runtime.md 2: version 2018-06-01. */
 #define RAPI_PREFIX "/2018-06-01/runtime/"
 
 enum lambda_rapi_route lambda_rapi_route(const char *method, const char *target,
@@ -350,7 +350,7 @@ int lambda_rapi_respond_error(struct emu_buf *out, int status, const char *error
   char *text = NULL;
   int rc = -1;
 
-  /* SPEC: docs/spec/lambda-runtime.md 3 "Errors": {"errorMessage", "errorType"}. */
+  /* SPEC docs/spec/lambda-runtime.md 3: {"errorMessage", "errorType"}. */
   if (doc && cJSON_AddStringToObject(doc, "errorMessage", message) &&
       cJSON_AddStringToObject(doc, "errorType", error_type))
     text = cJSON_PrintUnformatted(doc);
@@ -397,7 +397,7 @@ void lambda_rapi_error_fields(const char *body, size_t len, const char *header_t
 void lambda_rapi_trace_id(int64_t epoch_ms, char *out, size_t cap) {
   uint64_t a = emu_id_random64(), b = emu_id_random64(), c = emu_id_random64();
 
-  /* SPEC: docs/spec/lambda-runtime.md 2.1 "Next invocation": an X-Ray trace
+  /* SPEC docs/spec/lambda-runtime.md 2.1: an X-Ray trace
    * header, Root=1-<epoch seconds, 8 hex>-<96 random bits, 24 hex>. */
   snprintf(out, cap, "Root=1-%08x-%08x%016llx;Parent=%016llx;Sampled=0",
            (unsigned)(epoch_ms / 1000), (unsigned)(a >> 32), (unsigned long long)b,

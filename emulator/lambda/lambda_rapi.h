@@ -19,7 +19,7 @@
 
 #include "emu_buf.h"
 
-/* SPEC: docs/spec/lambda-runtime.md 4 "Limits": a synchronous invocation's
+/* SPEC docs/spec/lambda-runtime.md 4: a synchronous invocation's
  * response is at most 6 MB (6291456 bytes). */
 #define LAMBDA_RAPI_PAYLOAD_MAX 6291456
 /* The request line and headers of one request, at most. */
