@@ -159,9 +159,10 @@ struct lambda_procs *lambda_procs_new(const struct lambda_procs_spec *spec, char
 
   if (!spec || !spec->name || !spec->argv || !spec->argv[0] || !spec->argv[0][0] || !spec->cwd ||
       spec->concurrency < 1) {
-    snprintf(
-        err, cap,
-        "a function needs a name, a program, a working directory and a concurrency of at least 1");
+    if (err && cap)
+      snprintf(err, cap,
+               "a function needs a name, a program, a working directory and a "
+               "concurrency of at least 1");
     return NULL;
   }
   p = calloc(1, sizeof(*p));
@@ -191,7 +192,8 @@ no_mem:
     free_strings(p->env);
     free(p);
   }
-  snprintf(err, cap, "out of memory");
+  if (err && cap)
+    snprintf(err, cap, "out of memory");
   return NULL;
 }
 

@@ -5,13 +5,16 @@ Speaks the Runtime API at $AWS_LAMBDA_RUNTIME_API (docs/spec/lambda-runtime.md):
 GET /next, then POST the response or the error, in a loop, on one keep-alive
 connection. What it does with an event is chosen by the event's "mode":
 
-  echo (default)  responds {"pid", "api", "headers", "event"}: its pid, its
-                  Runtime API address, the four Lambda-Runtime-* headers and
-                  the Content-Type of /next, and the event
+  echo (default)  responds {"pid", "api", "fds", "lang", "headers", "event"}:
+                  its pid, its Runtime API address, the descriptors it had
+                  at start, $LANG, the four Lambda-Runtime-* headers and the
+                  Content-Type of /next, and the event
   sleep           sleeps "ms" milliseconds, then echoes
   exit            exits with status "code" without answering
   error           posts /error with "errorType" and "errorMessage"
   print           writes "lines" to stdout and "errlines" to stderr, then echoes
+  chunked         echoes with a chunked request body
+  bye             echoes, then exits with status 0 (while idle)
   huge            responds a JSON string of exactly "size" bytes; reports the
                   status the Runtime API answered on stderr
 
@@ -28,6 +31,7 @@ VERSION = "/2018-06-01/runtime"
 
 
 def main():
+    fds = sorted(int(fd) for fd in os.listdir("/proc/self/fd"))
     api = os.environ["AWS_LAMBDA_RUNTIME_API"]
     host, port = api.rsplit(":", 1)
     conn = http.client.HTTPConnection(host, int(port))
@@ -60,6 +64,8 @@ def main():
                 print(line, flush=True)
             for line in event.get("errlines", []):
                 print(line, file=sys.stderr, flush=True)
+            if event.get("long"):
+                print("y" * event["long"], flush=True)
         if mode == "error":
             body = json.dumps({"errorType": event.get("errorType"),
                                "errorMessage": event.get("errorMessage"),
@@ -70,13 +76,22 @@ def main():
             body = '"' + "x" * (event["size"] - 2) + '"'
             conn.request("POST", VERSION + "/invocation/%s/response" % rid, body)
         else:
-            body = json.dumps({"pid": os.getpid(), "api": api, "headers": headers,
+            body = json.dumps({"pid": os.getpid(), "api": api, "fds": fds,
+                               "lang": os.environ.get("LANG"), "headers": headers,
                                "event": event})
-            conn.request("POST", VERSION + "/invocation/%s/response" % rid, body)
+            if mode == "chunked":
+                half = len(body) // 2
+                conn.request("POST", VERSION + "/invocation/%s/response" % rid,
+                             iter([body[:half].encode(), body[half:].encode()]),
+                             encode_chunked=True)
+            else:
+                conn.request("POST", VERSION + "/invocation/%s/response" % rid, body)
         answer = conn.getresponse()
         answer.read()
         if mode == "huge":
             print("response status %d" % answer.status, file=sys.stderr, flush=True)
+        if mode == "bye":
+            os._exit(0)
 
 
 if __name__ == "__main__":
