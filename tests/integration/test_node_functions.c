@@ -40,10 +40,10 @@
 #define WAIT_MS 20000 /* a cold start under ASan on a busy 2-core machine */
 #define STALE_ID "AAAAAAAAAAAAAAA="
 
-#define CHECK(expr)                                                                                \
-  do {                                                                                             \
-    if ((expr) != 0)                                                                               \
-      fail_msg("%s: %s", #expr, wsgw_kit_error());                                                 \
+#define CHECK(expr)                                \
+  do {                                             \
+    if ((expr) != 0)                               \
+      fail_msg("%s: %s", #expr, wsgw_kit_error()); \
   } while (0)
 
 static struct wsgw_kit_emu *start(const struct wsgw_kit_options *opts) {
@@ -195,8 +195,7 @@ static void a_function_past_its_timeout_is_killed_and_the_client_is_told(void **
   wsgw_kit_stop(emu);
 }
 
-static void a_crash_is_a_function_error_and_the_next_invocation_starts_a_new_process(
-    void **state) {
+static void a_crash_is_a_function_error_and_the_next_invocation_starts_a_new_process(void **state) {
   struct wsgw_kit_emu *emu = start(&(struct wsgw_kit_options){.config_json = misc_config});
   struct wsgw_kit_ws *ws = connect_to(emu, "/dev");
   cJSON *inv;
@@ -243,8 +242,7 @@ static void a_cold_start_reports_its_init_duration_and_warm_invocations_reuse_th
   assert_true(n1 == 1);
   inv = last_invocation(emu, "cold");
   /* The module busy-waits 200 ms at load: part of the init duration. */
-  assert_true(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(inv, "initDurationMs")) >=
-              200);
+  assert_true(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(inv, "initDurationMs")) >= 200);
   cJSON_Delete(inv);
   CHECK(wsgw_kit_send_text(ws, "{\"action\":\"cold\"}"));
   cold_answer(ws, &pid2, &n2);
@@ -337,6 +335,50 @@ static void a_changed_source_runs_in_new_processes_and_the_connection_stays_open
   rmdir(dir);
 }
 
+/* Regression: at stop, the listeners used to close while the $disconnects
+ * of the clients still connected ran, so an out-of-process $disconnect
+ * could not reach DynamoDB (ECONNREFUSED). */
+static void a_client_connected_at_stop_gets_a_disconnect_that_reaches_dynamodb(void **state) {
+  char dir[] = "/tmp/wsgw-node-stop-XXXXXX", config[256], src[256], marker[256];
+  struct wsgw_kit_emu *emu;
+  struct wsgw_kit_ws *ws;
+  char *text;
+
+  (void)state;
+  assert_non_null(mkdtemp(dir));
+  snprintf(config, sizeof(config), "%s/app.json", dir);
+  snprintf(src, sizeof(src), "%s/fn.js", dir);
+  snprintf(marker, sizeof(marker), "%s/disconnected", dir);
+  write_file(
+      src, "exports.main = async () => {\n"
+           "  const r = await fetch(process.env.AWS_ENDPOINT_URL_DYNAMODB, {\n"
+           "    method: 'POST', body: '{}', headers: {\n"
+           "      'X-Amz-Target': 'DynamoDB_20120810.ListTables',\n"
+           "      'Content-Type': 'application/x-amz-json-1.0',\n"
+           "      Authorization: 'AWS4-HMAC-SHA256 Credential=' +\n"
+           "        process.env.AWS_ACCESS_KEY_ID + '/20260101/us-east-1/dynamodb/aws4_request,'\n"
+           "        + ' SignedHeaders=host, Signature=00' } });\n"
+           "  require('fs').writeFileSync(__dirname + '/disconnected', String(r.status));\n"
+           "  return { statusCode: 200 };\n"
+           "};\n");
+  write_file(config, "{ \"apis\": [{ \"name\": \"app\", \"stage\": \"dev\", \"routes\": {"
+                     "  \"$disconnect\": { \"function\": { \"runtime\": \"nodejs20.x\","
+                     "                                  \"handler\": \"fn.main\" } } } }] }");
+  emu = start(&(struct wsgw_kit_options){.config_file = config});
+  ws = connect_to(emu, "/dev");
+  wsgw_kit_stop(emu);
+  text = wsgw_kit_read_file(marker, NULL);
+  if (!text)
+    fail_msg("the $disconnect function did not complete its DynamoDB call before the stop");
+  assert_string_equal(text, "200");
+  free(text);
+  wsgw_kit_ws_free(ws);
+  unlink(marker);
+  unlink(src);
+  unlink(config);
+  rmdir(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(the_sdk_v2_chat_app_broadcasts_and_deletes_a_stale_id),
@@ -348,6 +390,7 @@ int main(void) {
           a_cold_start_reports_its_init_duration_and_warm_invocations_reuse_the_process),
       cmocka_unit_test(output_lines_are_prefixed_with_the_function_name_and_request_id),
       cmocka_unit_test(a_changed_source_runs_in_new_processes_and_the_connection_stays_open),
+      cmocka_unit_test(a_client_connected_at_stop_gets_a_disconnect_that_reaches_dynamodb),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
