@@ -825,7 +825,11 @@ static void *proc_main(void *arg) {
     close(pr->listen_fd);
 
   pthread_mutex_lock(&p->mu);
-  if (pr->inv) {
+  if (pr->inv && p->stopping) {
+    /* the pool is being freed: its invoker returns -1, not our kill */
+    pr->inv->proc = NULL;
+    pr->inv = NULL;
+  } else if (pr->inv) {
     struct invocation *inv = pr->inv;
     if (rc) {
       char text[128];
