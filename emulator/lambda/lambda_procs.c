@@ -703,6 +703,28 @@ static void hand_over(struct proc *pr) {
     }
 }
 
+/* Sends what every connection has queued; closes those that are over. */
+static void flush(struct proc *pr) {
+  for (int i = 0; i < PROCS_CONNS; i++) {
+    struct conn *c = &pr->conns[i];
+    if (c->fd >= 0 && (c->out_off < c->out.len || c->closing) && !conn_write(c))
+      conn_close(c);
+  }
+}
+
+/* Whether the process has exited (not reaped yet: WNOWAIT); fills si. */
+static int exited(struct proc *pr, siginfo_t *si, int options) {
+  memset(si, 0, sizeof(*si));
+  if (waitid(P_PID, (id_t)pr->pid, si, WEXITED | WNOWAIT | options) == 0)
+    return si->si_pid == pr->pid;
+  if (errno != ECHILD)
+    return 0;
+  /* someone set SIGCHLD to SIG_IGN: the kernel reaped it, the status is
+   * lost */
+  si->si_code = CLD_EXITED;
+  return 1;
+}
+
 /* The process's loop, until it has exited; fills si. */
 static void serve(struct proc *pr, siginfo_t *si) {
   struct lambda_procs *p = pr->pool;
@@ -715,7 +737,8 @@ static void serve(struct proc *pr, siginfo_t *si) {
 
     if (poll(fds, n, PROCS_POLL_MS) > 0) {
       char drain[64];
-      if (fds[0].revents && read(pr->wake_r, drain, sizeof(drain)) < 0 && errno != EAGAIN)
+      if (fds[0].revents && read(pr->wake_r, drain, sizeof(drain)) < 0 && errno != EAGAIN &&
+          errno != EINTR)
         break;
       for (int i = 0; i < 2; i++)
         if (fds[1 + i].revents)
@@ -725,22 +748,12 @@ static void serve(struct proc *pr, siginfo_t *si) {
         short re = slot[i] >= 0 ? fds[slot[i]].revents : 0;
         if (c->fd < 0 || !re)
           continue;
-        if (((re & POLLIN) || (re & (POLLHUP | POLLERR))) && !conn_read(pr, c)) {
+        if ((re & (POLLIN | POLLHUP | POLLERR)) && !conn_read(pr, c))
           conn_close(c);
-          continue;
-        }
-        if (c->out_off < c->out.len || c->closing)
-          if (!conn_write(c))
-            conn_close(c);
       }
       if (fds[n - 1].revents)
         accept_conn(pr);
     }
-    /* answers queued while handling requests go out without another poll */
-    for (int i = 0; i < PROCS_CONNS; i++)
-      if (pr->conns[i].fd >= 0 && pr->conns[i].out.len > pr->conns[i].out_off &&
-          !conn_write(&pr->conns[i]))
-        conn_close(&pr->conns[i]);
     pthread_mutex_lock(&p->mu);
     if (pr->retire && !pr->inv)
       pr->doomed = 1;
@@ -749,25 +762,22 @@ static void serve(struct proc *pr, siginfo_t *si) {
     doomed = pr->doomed;
     hand_over(pr);
     pthread_mutex_unlock(&p->mu);
-    /* answers queued by hand_over */
-    for (int i = 0; i < PROCS_CONNS; i++)
-      if (pr->conns[i].fd >= 0 && pr->conns[i].out.len > pr->conns[i].out_off &&
-          !conn_write(&pr->conns[i]))
-        conn_close(&pr->conns[i]);
+    /* answers queued by the requests and by hand_over go out now, not
+     * after another poll */
+    flush(pr);
     if (doomed && !pr->signalled) {
       /* the pid is not reaped yet (only this thread reaps it): it is ours */
       kill(-pr->pid, SIGKILL);
       pr->signalled = 1;
     }
-    memset(si, 0, sizeof(*si));
-    if (waitid(P_PID, (id_t)pr->pid, si, WEXITED | WNOHANG | WNOWAIT) == 0 && si->si_pid == pr->pid)
+    if (exited(pr, si, WNOHANG))
       return;
   }
   /* the wake pipe failed: end the process */
   kill(-pr->pid, SIGKILL);
   pr->signalled = 1;
-  memset(si, 0, sizeof(*si));
-  waitid(P_PID, (id_t)pr->pid, si, WEXITED | WNOWAIT);
+  while (!exited(pr, si, 0) && errno == EINTR)
+    ;
 }
 
 /* After the exit: the group's leftovers killed, the output read to its end
