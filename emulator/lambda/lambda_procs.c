@@ -336,6 +336,8 @@ static void get_next(struct proc *pr, struct conn *c) {
 
   for (int i = 0; i < PROCS_CONNS; i++)
     if (pr->conns[i].fd >= 0 && pr->conns[i].parked) {
+      /* DEVIATION: unverified; a state error, as the runtime interface
+       * emulator answers. */
       conn_error(c, 403, "InvalidStateTransition", "another /next is already waiting", 0);
       return;
     }
@@ -445,7 +447,7 @@ static void handle(struct proc *pr, struct conn *c, const char *buf,
   struct emu_buf body;
 
   /* SPEC docs/spec/lambda-runtime.md 3: anything else, 404 or 405 with
-   * the JSON error shape. */
+   * the JSON error shape. DEVIATION: AWS's answer here is unverified. */
   if (route == LAMBDA_RAPI_NOT_FOUND) {
     conn_error(c, 404, "NotFound", "no such Runtime API resource", req->close || too_large);
     return;
@@ -971,7 +973,8 @@ int lambda_procs_invoke(struct lambda_procs *p, const char *request_id, const ch
     rc = -1;
   } else if (!inv.done) {
     /* SPEC docs/spec/lambda-runtime.md 5: at the deadline the process is
-     * stopped; Sandbox.Timedout, "Task timed out after N.NN seconds". */
+     * stopped; Sandbox.Timedout, "Task timed out after N.NN seconds".
+     * DEVIATION: that wording is recent runtimes', unverified. */
     out->outcome = LAMBDA_PROCS_TIMEOUT;
     snprintf(out->error_type, sizeof(out->error_type), "Sandbox.Timedout");
     snprintf(out->error_message, sizeof(out->error_message),
