@@ -78,6 +78,7 @@ struct conn {
   int parked;       /* a /next waits for an event */
   int closing;      /* close once out is sent */
   uint64_t discard; /* body bytes of a refused request still to skip */
+  int continued;    /* "100 Continue" went out for the request being read */
 };
 
 struct stream {
@@ -479,8 +480,15 @@ static void conn_process(struct proc *pr, struct conn *c) {
     size_t used;
 
     if (st == LAMBDA_RAPI_INCOMPLETE) {
-      if (c->in.len >= c->in.limit)
+      if (c->in.len >= c->in.limit) {
         conn_error(c, 413, "RequestEntityTooLarge", "request too large", 1);
+      } else if (req.head_len && req.expect_continue && !c->continued) {
+        /* RFC 9110 10.1.1: a client that sent Expect: 100-continue may
+         * wait for this before it sends the body */
+        if (emu_buf_puts(&c->out, "HTTP/1.1 100 Continue\r\n\r\n") != 0)
+          c->closing = 1;
+        c->continued = 1;
+      }
       return;
     }
     if (st == LAMBDA_RAPI_MALFORMED) {
@@ -493,7 +501,9 @@ static void conn_process(struct proc *pr, struct conn *c) {
     }
     if (st == LAMBDA_RAPI_BODY_TOO_LARGE) {
       handle(pr, c, c->in.data, &req, 1);
-      if (req.chunked) {
+      /* a chunked body has no known end; a client still waiting for 100
+       * Continue may never send its body: either way the connection ends */
+      if (req.chunked || (req.expect_continue && !c->continued)) {
         c->closing = 1;
         return;
       }
@@ -513,6 +523,7 @@ static void conn_process(struct proc *pr, struct conn *c) {
       if (req.close)
         c->closing = 1;
     }
+    c->continued = 0;
     memmove(c->in.data, c->in.data + used, c->in.len - used);
     c->in.len -= used;
     c->in.data[c->in.len] = '\0';

@@ -449,6 +449,19 @@ static void malformed_requests_get_errors_and_the_api_keeps_working(void **state
       answer, sizeof(answer));
   assert_int_equal(strncmp(answer, "HTTP/1.1 400 ", 13), 0);
   assert_non_null(strstr(answer, "\"errorType\":\"InvalidRequestID\""));
+  /* Expect: 100-continue gets its interim answer before the body is sent */
+  {
+    const char *head = "POST /2018-06-01/runtime/invocation/stale/error HTTP/1.1\r\n"
+                       "Expect: 100-continue\r\nContent-Length: 2\r\n\r\n";
+    ssize_t n;
+    assert_int_equal(send(fd, head, strlen(head), MSG_NOSIGNAL), (ssize_t)strlen(head));
+    n = recv(fd, answer, sizeof(answer) - 1, 0);
+    assert_true(n > 0);
+    answer[n] = '\0';
+    assert_string_equal(answer, "HTTP/1.1 100 Continue\r\n\r\n");
+    raw(fd, "{}", answer, sizeof(answer));
+    assert_int_equal(strncmp(answer, "HTTP/1.1 400 ", 13), 0);
+  }
   raw(fd, "PUT /2018-06-01/runtime/invocation/next HTTP/1.1\r\n\r\n", answer, sizeof(answer));
   assert_int_equal(strncmp(answer, "HTTP/1.1 405 ", 13), 0);
   raw(fd, "GARBAGE\r\n\r\n", answer, sizeof(answer));
