@@ -637,6 +637,54 @@ static void a_recycle_ends_a_busy_process_after_its_invocation(void **state) {
   lambda_procs_free(j.p);
 }
 
+static const char *const group_argv[] = {"sh", "-c", "sleep 30 & echo \"child $!\"; wait", NULL};
+
+/* Whether pid is gone or a zombie (reparented children may wait for a
+ * reaper that does not come in a container). */
+static int gone(int pid) {
+  char path[64], stat[256];
+  FILE *f;
+  const char *close_paren;
+  size_t n;
+
+  snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+  f = fopen(path, "r");
+  if (!f)
+    return 1;
+  n = fread(stat, 1, sizeof(stat) - 1, f);
+  fclose(f);
+  stat[n] = '\0';
+  close_paren = strrchr(stat, ')');
+  return close_paren && close_paren[1] == ' ' && close_paren[2] == 'Z';
+}
+
+static int group_child;
+
+static void time_out_a_group(void) {
+  struct lambda_procs *p = pool(group_argv, 1);
+  struct lambda_procs_result r;
+
+  assert_int_equal(invoke(p, "never", "{}", 500, &r), 0);
+  assert_int_equal(r.outcome, LAMBDA_PROCS_TIMEOUT);
+  assert_int_equal(r.init_ms, -1); /* it never asked for the event */
+  assert_int_equal(wait_alive(p, 0, 2000), 0);
+  lambda_procs_free(p);
+}
+
+static void a_timeout_during_init_kills_the_whole_process_group(void **state) {
+  char *text = capture_stderr(time_out_a_group);
+  const char *line = strstr(text, "[echo init] child ");
+
+  (void)state;
+  assert_non_null(line);
+  group_child = atoi(line + 18);
+  assert_true(group_child > 0);
+  for (int i = 0; i < 200 && !gone(group_child); i++)
+    sleep_ms(10);
+  assert_true(gone(group_child));
+  free(text);
+}
+
 /* ---- the wire ------------------------------------------------------------ */
 
 static void the_parser_reads_content_length_and_chunked_bodies(void **state) {
@@ -720,6 +768,7 @@ int main(void) {
       cmocka_unit_test(the_process_gets_the_spec_environment_and_no_other_descriptor),
       cmocka_unit_test(an_invocation_beyond_concurrency_waits_and_times_out_without_a_process),
       cmocka_unit_test(a_recycle_ends_a_busy_process_after_its_invocation),
+      cmocka_unit_test(a_timeout_during_init_kills_the_whole_process_group),
       cmocka_unit_test(the_parser_reads_content_length_and_chunked_bodies),
       cmocka_unit_test(the_parser_refuses_what_a_runtime_client_never_sends),
   };
