@@ -685,6 +685,31 @@ static void a_timeout_during_init_kills_the_whole_process_group(void **state) {
   free(text);
 }
 
+static void a_large_event_is_delivered_whole(void **state) {
+  struct lambda_procs *p = pool(runtime_argv, 1);
+  struct lambda_procs_result r;
+  size_t n = 3 * 1024 * 1024;
+  char *event = malloc(n + 32);
+  cJSON *doc;
+  const cJSON *pad;
+
+  (void)state;
+  assert_non_null(event);
+  memcpy(event, "{\"pad\":\"", 8);
+  memset(event + 8, 'p', n);
+  memcpy(event + 8 + n, "\"}", 3);
+  assert_int_equal(
+      lambda_procs_invoke(p, "large", event, strlen(event), emu_time_now_ms() + 8000, &r), 0);
+  doc = echoed(&r);
+  pad = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "event"), "pad");
+  assert_true(cJSON_IsString(pad));
+  assert_int_equal(strlen(pad->valuestring), n);
+  cJSON_Delete(doc);
+  lambda_procs_result_free(&r);
+  free(event);
+  lambda_procs_free(p);
+}
+
 /* ---- the wire ------------------------------------------------------------ */
 
 static void the_parser_reads_content_length_and_chunked_bodies(void **state) {
@@ -769,6 +794,7 @@ int main(void) {
       cmocka_unit_test(an_invocation_beyond_concurrency_waits_and_times_out_without_a_process),
       cmocka_unit_test(a_recycle_ends_a_busy_process_after_its_invocation),
       cmocka_unit_test(a_timeout_during_init_kills_the_whole_process_group),
+      cmocka_unit_test(a_large_event_is_delivered_whole),
       cmocka_unit_test(the_parser_reads_content_length_and_chunked_bodies),
       cmocka_unit_test(the_parser_refuses_what_a_runtime_client_never_sends),
   };
