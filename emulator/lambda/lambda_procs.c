@@ -275,16 +275,13 @@ static int stream_read(struct proc *pr, struct stream *s) {
 
 /* ---- Runtime API connections -------------------------------------------- */
 
+/* Closes c and leaves its slot free. */
 static void conn_close(struct conn *c) {
   if (c->fd >= 0)
     close(c->fd);
-  c->fd = -1;
   emu_buf_free(&c->in);
   emu_buf_free(&c->out);
-  c->out_off = 0;
-  c->parked = 0;
-  c->closing = 0;
-  c->discard = 0;
+  *c = (struct conn){.fd = -1};
 }
 
 static void conn_error(struct conn *c, int status, const char *type, const char *message,
