@@ -815,12 +815,15 @@ static void *proc_main(void *arg) {
   int out[2] = {-1, -1}, err[2] = {-1, -1};
   int port = 0;
   int rc = 0;
+  int setup_failed = 0; /* rc is about wsgw's side, not the program */
   siginfo_t si;
 
   memset(&si, 0, sizeof(si));
   pr->listen_fd = listen_loopback(&port);
-  if (pr->listen_fd < 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0)
+  if (pr->listen_fd < 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
     rc = errno ? errno : EMFILE;
+    setup_failed = 1;
+  }
   if (!rc)
     rc = spawn(pr, port, out[1], err[1]);
   if (out[1] >= 0)
@@ -852,13 +855,21 @@ static void *proc_main(void *arg) {
   } else if (pr->inv) {
     struct invocation *inv = pr->inv;
     if (rc) {
-      char text[128];
-      snprintf(text, sizeof(text), "%s", strerror(rc));
+      char buf[128], text[128];
+      snprintf(text, sizeof(text), "%s", strerror_r(rc, buf, sizeof(buf)));
       lower_first(text);
-      /* SPEC docs/spec/lambda-runtime.md 5: a program that cannot be
-       * started is Runtime.InvalidEntrypoint, "fork/exec <path>: <why>". */
-      inv_fail(inv, "Runtime.InvalidEntrypoint", "RequestId: %s Error: fork/exec %s: %s",
-               inv->request_id, p->argv[0], text);
+      if (setup_failed)
+        inv_fail(inv, "Runtime.Unknown", "RequestId: %s Error: could not start the runtime: %s",
+                 inv->request_id, text);
+      else if (access(p->cwd, X_OK) != 0)
+        /* the working directory, not the program, is what is missing */
+        inv_fail(inv, "Runtime.InvalidEntrypoint", "RequestId: %s Error: chdir %s: %s",
+                 inv->request_id, p->cwd, text);
+      else
+        /* SPEC docs/spec/lambda-runtime.md 5: a program that cannot be
+         * started is Runtime.InvalidEntrypoint, "fork/exec <path>: <why>". */
+        inv_fail(inv, "Runtime.InvalidEntrypoint", "RequestId: %s Error: fork/exec %s: %s",
+                 inv->request_id, p->argv[0], text);
     } else {
       char reason[160];
       exit_reason(&si, reason, sizeof(reason));

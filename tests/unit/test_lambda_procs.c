@@ -313,6 +313,20 @@ static void a_missing_program_is_an_invalid_entrypoint_at_once(void **state) {
   assert_int_equal(wait_alive(p, 0, 1000), 0);
   lambda_procs_free(p);
   lambda_procs_free(q);
+  {
+    struct lambda_procs_spec spec = {.name = "echo",
+                                     .argv = runtime_argv,
+                                     .env = env,
+                                     .cwd = "/nonexistent-dir",
+                                     .concurrency = 1};
+    char err[128];
+    p = lambda_procs_new(&spec, err, sizeof(err));
+    assert_int_equal(invoke(p, "nodir", "{}", 5000, &r), 0);
+    assert_string_equal(r.error_type, "Runtime.InvalidEntrypoint");
+    assert_string_equal(r.error_message, "RequestId: nodir Error: chdir /nonexistent-dir: no "
+                                         "such file or directory");
+    lambda_procs_free(p);
+  }
 }
 
 static void after_a_recycle_the_next_invocation_runs_in_a_new_process(void **state) {
