@@ -259,9 +259,10 @@ static void tree_add(struct emu_reload *r, const char *dir, int depth) {
 
   if (t->nwds >= EMU_RELOAD_MAX_TREE_DIRS || depth > 32 || strcmp(dir, r->emu->data_dir) == 0)
     return;
+  /* IN_MASK_ADD: the config's directory may be watched for the config too. */
   wd = inotify_add_watch(r->inotify_fd, dir,
                          IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE |
-                             IN_ONLYDIR);
+                             IN_ONLYDIR | IN_MASK_ADD);
   if (wd < 0 || tree_has(t, wd) || !(wds = realloc(t->wds, (t->nwds + 1) * sizeof(*wds))))
     return;
   t->wds = wds;
@@ -431,7 +432,7 @@ int emu_reload_watch(struct emu_reload *r, const char *config_file, char *err, s
     else
       snprintf(dir, sizeof(dir), "%.*s", (int)(w->name - 1 - w->path), w->path);
     w->wd = inotify_add_watch(r->inotify_fd, dir[0] ? dir : "/",
-                              IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY);
+                              IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY | IN_MASK_ADD);
     if (w->wd < 0) {
       snprintf(err, cap, "cannot watch %s: %s", dir, strerror(errno));
       return -1;
