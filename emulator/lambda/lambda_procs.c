@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include "emu_buf.h"
+#include "emu_strv.h"
 #include "emu_time.h"
 #include "lambda_rapi.h"
 
@@ -125,35 +126,6 @@ struct lambda_procs {
 
 /* ---- the pool's spec ---------------------------------------------------- */
 
-static char **copy_strings(const char *const *v, size_t *count) {
-  size_t n = 0;
-  char **out;
-
-  while (v && v[n])
-    n++;
-  out = calloc(n + 1, sizeof(*out));
-  if (!out)
-    return NULL;
-  for (size_t i = 0; i < n; i++) {
-    out[i] = strdup(v[i]);
-    if (!out[i]) {
-      while (i > 0)
-        free(out[--i]);
-      free(out);
-      return NULL;
-    }
-  }
-  if (count)
-    *count = n;
-  return out;
-}
-
-static void free_strings(char **v) {
-  for (size_t i = 0; v && v[i]; i++)
-    free(v[i]);
-  free(v);
-}
-
 struct lambda_procs *lambda_procs_new(const struct lambda_procs_spec *spec, char *err, size_t cap) {
   struct lambda_procs *p;
   pthread_condattr_t ca;
@@ -172,8 +144,9 @@ struct lambda_procs *lambda_procs_new(const struct lambda_procs_spec *spec, char
   p->name = strdup(spec->name);
   p->cwd = strdup(spec->cwd);
   p->arn = strdup(spec->function_arn ? spec->function_arn : "");
-  p->argv = copy_strings(spec->argv, NULL);
-  p->env = copy_strings(spec->env, &p->nenv);
+  p->argv = emu_strv_dup(spec->argv);
+  p->env = emu_strv_dup(spec->env);
+  p->nenv = emu_strv_len(spec->env);
   if (!p->name || !p->cwd || !p->arn || !p->argv || !p->env)
     goto no_mem;
   p->concurrency = spec->concurrency;
@@ -189,8 +162,8 @@ no_mem:
     free(p->name);
     free(p->cwd);
     free(p->arn);
-    free_strings(p->argv);
-    free_strings(p->env);
+    emu_strv_free(p->argv);
+    emu_strv_free(p->env);
     free(p);
   }
   if (err && cap)
@@ -1072,7 +1045,7 @@ void lambda_procs_free(struct lambda_procs *p) {
   free(p->name);
   free(p->cwd);
   free(p->arn);
-  free_strings(p->argv);
-  free_strings(p->env);
+  emu_strv_free(p->argv);
+  emu_strv_free(p->env);
   free(p);
 }

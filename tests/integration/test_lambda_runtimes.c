@@ -30,6 +30,8 @@
 
 #include <wsgw/kit.h>
 
+#include "reload_files.h"
+
 #define WAIT_MS 20000
 
 #define CHECK(expr)                                \
@@ -61,11 +63,7 @@ struct app {
 };
 
 static void write_file(const char *path, const char *text) {
-  FILE *f = fopen(path, "w");
-
-  assert_non_null(f);
-  fputs(text, f);
-  assert_int_equal(fclose(f), 0);
+  assert_int_equal(reload_write_text(path, text), 0);
 }
 
 /* A directory with bin/bootstrap.py and app.json whose route "env" runs it
