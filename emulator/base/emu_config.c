@@ -930,16 +930,22 @@ int emu_config_load_file(const char *path, struct emu_config *out, char *err, si
   return rc;
 }
 
-int emu_config_has_runtimes(const struct emu_config *cfg) {
+int emu_config_runtime_processes(const struct emu_config *cfg) {
+  int n = 0;
+
   for (size_t i = 0; i < cfg->napis; i++) {
     const struct emu_api *a = &cfg->apis[i];
     if (a->authorizer && a->authorizer->fn.runtime)
-      return 1;
+      n += a->authorizer->fn.concurrency;
     for (size_t j = 0; j < a->nroutes; j++)
       if (a->routes[j].fn.runtime)
-        return 1;
+        n += a->routes[j].fn.concurrency;
   }
-  return 0;
+  return n;
+}
+
+int emu_config_has_runtimes(const struct emu_config *cfg) {
+  return emu_config_runtime_processes(cfg) > 0;
 }
 
 void emu_config_empty(struct emu_config *out) {

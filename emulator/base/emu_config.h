@@ -112,6 +112,9 @@ void emu_config_free(struct emu_config *cfg);
 
 /* Whether any function of cfg runs out of process (has a runtime). */
 int emu_config_has_runtimes(const struct emu_config *cfg);
+/* The sum of the out-of-process functions' concurrency: how many runtime
+ * processes cfg may run at once. */
+int emu_config_runtime_processes(const struct emu_config *cfg);
 const struct emu_route *emu_api_route(const struct emu_api *api, const char *key);
 /* The API answering at the first path segment `path` (len bytes): its stage
  * or its API mapping path (customDomain.path), or NULL. The one lookup the

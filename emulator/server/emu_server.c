@@ -273,11 +273,25 @@ static int start_civetweb(struct emu *emu, const struct emu_options *opts, char 
   size_t o = 0;
   int n;
 
+  int reserve = WS_LIMIT_HTTP_RESERVE;
+  struct ws_deployment *d = ws_deployment_slot_acquire(&emu->gw.deployed);
+
+  /* Out-of-process functions call DynamoDB and @connections over HTTP, and
+   * their SDKs keep those connections alive (each holds a worker until
+   * keep_alive_timeout_ms). So many more workers than the reserve: a few
+   * per runtime process (a fan-out opens several sockets at once). */
+  if (d) {
+    int procs = emu_config_runtime_processes(d->config);
+    reserve += procs > EMU_RUNTIME_WORKERS_MAX / EMU_RUNTIME_WORKERS_PER_PROCESS
+                   ? EMU_RUNTIME_WORKERS_MAX
+                   : procs * EMU_RUNTIME_WORKERS_PER_PROCESS;
+  }
+  ws_deployment_release(d);
   snprintf(listen, sizeof(listen), "%s:%d", emu->host, opts->port);
-  snprintf(threads, sizeof(threads), "%d", max_conn + WS_LIMIT_HTTP_RESERVE);
+  snprintf(threads, sizeof(threads), "%d", max_conn + reserve);
   snprintf(buffer, sizeof(buffer), "%d", EMU_GUARD_READ_BUFFER);
   snprintf(request_timeout, sizeof(request_timeout), "%d", EMU_GUARD_REQUEST_TIMEOUT_MS);
-  size_futex_hash(max_conn + WS_LIMIT_HTTP_RESERVE + 64);
+  size_futex_hash(max_conn + reserve + 64);
   if (!(emu->gw.limits = ws_limit_new(max_conn)) || !(emu->gw.guard = emu_guard_new())) {
     snprintf(err, cap, "out of memory");
     return -1;

@@ -45,6 +45,10 @@ struct emu_guard;
 #define EMU_DEFAULT_MAX_DURATION_MS (2 * 60 * 60 * 1000)
 
 #define EMU_TLS_AUTO (-2)
+/* civetweb workers added for each process out-of-process functions may run
+ * (emu_config_runtime_processes), at most EMU_RUNTIME_WORKERS_MAX in all. */
+#define EMU_RUNTIME_WORKERS_PER_PROCESS 8
+#define EMU_RUNTIME_WORKERS_MAX 2048
 
 struct emu_options {
   const char *host;     /* default 127.0.0.1 */

@@ -377,6 +377,51 @@ static void a_client_connected_at_stop_gets_a_disconnect_that_reaches_dynamodb(v
   rmdir(dir);
 }
 
+/* Regression: the HTTP workers were a fixed reserve of 32, and every
+ * keep-alive connection a function's SDK holds takes one: 40 parallel
+ * DynamoDB calls from a function stalled until keep-alive timeouts freed
+ * workers (past the function's timeout), here with every WebSocket slot
+ * taken. */
+static void a_function_that_opens_many_connections_to_dynamodb_is_served_at_once(void **state) {
+  char dir[] = "/tmp/wsgw-node-burst-XXXXXX", config[256], src[256];
+  struct wsgw_kit_emu *emu;
+  struct wsgw_kit_ws *a, *b;
+
+  (void)state;
+  assert_non_null(mkdtemp(dir));
+  snprintf(config, sizeof(config), "%s/app.json", dir);
+  snprintf(src, sizeof(src), "%s/fn.js", dir);
+  write_file(src,
+             "const call = () => fetch(process.env.AWS_ENDPOINT_URL_DYNAMODB, {\n"
+             "  method: 'POST', body: '{}', headers: {\n"
+             "    'X-Amz-Target': 'DynamoDB_20120810.ListTables',\n"
+             "    'Content-Type': 'application/x-amz-json-1.0',\n"
+             "    Authorization: 'AWS4-HMAC-SHA256 Credential=' +\n"
+             "      process.env.AWS_ACCESS_KEY_ID + '/20260101/us-east-1/dynamodb/aws4_request,'\n"
+             "      + ' SignedHeaders=host, Signature=00' } }).then((r) => r.status);\n"
+             "exports.main = async () => {\n"
+             "  const s = await Promise.all(Array.from({ length: 40 }, call));\n"
+             "  return { statusCode: 200, body: String(s.filter((x) => x === 200).length) };\n"
+             "};\n");
+  write_file(config,
+             "{ \"apis\": [{ \"name\": \"app\", \"stage\": \"dev\", \"routes\": {"
+             "  \"burst\": { \"function\": { \"runtime\": \"nodejs20.x\","
+             "    \"handler\": \"fn.main\", \"timeout\": 4 }, \"returnResponse\": true } } }] }");
+  emu = start(&(struct wsgw_kit_options){.config_file = config, .max_connections = 2});
+  a = connect_to(emu, "/dev");
+  b = connect_to(emu, "/dev");
+  for (int round = 0; round < 2; round++) {
+    CHECK(wsgw_kit_send_text(a, "{\"action\":\"burst\"}"));
+    CHECK(wsgw_kit_expect_text(a, "40", WAIT_MS));
+  }
+  wsgw_kit_ws_free(b);
+  wsgw_kit_ws_free(a);
+  wsgw_kit_stop(emu);
+  unlink(src);
+  unlink(config);
+  rmdir(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(the_sdk_v2_chat_app_broadcasts_and_deletes_a_stale_id),
@@ -389,6 +434,7 @@ int main(void) {
       cmocka_unit_test(output_lines_are_prefixed_with_the_function_name_and_request_id),
       cmocka_unit_test(a_changed_source_runs_in_new_processes_and_the_connection_stays_open),
       cmocka_unit_test(a_client_connected_at_stop_gets_a_disconnect_that_reaches_dynamodb),
+      cmocka_unit_test(a_function_that_opens_many_connections_to_dynamodb_is_served_at_once),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
