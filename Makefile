@@ -11,7 +11,7 @@ TLS_PORT   ?= 8443
 DATA_DIR   ?= .wsgw/data
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps test-deps build run test node-deps clean docker-check
+.PHONY: all deps test-deps build run test node-deps fixture-node-deps clean docker-check
 
 all: build
 
@@ -25,7 +25,7 @@ build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWSGW_TESTS=OFF >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 
-run: build
+run: build fixture-node-deps
 	$(BUILD)/wsgw serve --config fixtures/chat-app.json --port $(PORT) --tls-port $(TLS_PORT) --data-dir $(DATA_DIR)
 
 # npm ci only when the lockfile changed since the last install.
@@ -33,7 +33,16 @@ tests/clients/node_modules/.wsgw-stamp: tests/clients/package-lock.json
 	cd tests/clients && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-node-deps: test-deps tests/clients/node_modules/.wsgw-stamp
+# The Node.js functions under fixtures/node (their AWS SDKs and esbuild).
+fixtures/node/node_modules/.wsgw-stamp: fixtures/node/package-lock.json
+	cd fixtures/node && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+fixture-node-deps:
+	@sh .ci/install-deps.sh node
+	@$(MAKE) --no-print-directory fixtures/node/node_modules/.wsgw-stamp
+
+node-deps: test-deps tests/clients/node_modules/.wsgw-stamp fixtures/node/node_modules/.wsgw-stamp
 
 test: test-deps node-deps
 	@cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DWSGW_WERROR=ON -DWSGW_SANITIZE=ON >/dev/null

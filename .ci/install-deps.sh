@@ -1,5 +1,5 @@
 #!/bin/sh
-# install-deps.sh [build|test|bench|profile|format] - installs the Debian packages wsgw needs, if
+# install-deps.sh [build|test|bench|profile|format|node] - installs the Debian packages wsgw needs, if
 # any are missing. Uses sudo when not run as root. Idempotent and quiet when
 # everything is present.
 #   build (default)  what `make run` needs: compiler, CMake, the libraries
@@ -11,6 +11,8 @@
 #   profile          what `make profile` needs besides the build: valgrind
 #                    (callgrind) and python3; perf is used if present
 #   format           only clang-format, for `make format` and `make format-fix`
+#   node             only Node.js and npm (Node.js functions: fixtures/node for
+#                    `make run`)
 set -eu
 
 # `civetweb` (the server binary) is needed because Debian's civetweb CMake
@@ -24,13 +26,16 @@ fi
 if [ "${1:-build}" = bench ]; then
   packages="$packages curl"
 fi
+if [ "${1:-build}" = node ]; then
+  packages=""
+fi
 if [ "${1:-build}" = profile ]; then
   packages="$packages valgrind python3"
 fi
 if [ "${1:-build}" = test ]; then
   packages="$packages libcmocka-dev python3-boto3 awscli chromium"
 fi
-if [ "${1:-build}" = test ] || [ "${1:-build}" = bench ]; then
+if [ "${1:-build}" = test ] || [ "${1:-build}" = bench ] || [ "${1:-build}" = node ]; then
   if ! command -v node >/dev/null 2>&1; then
     packages="$packages nodejs"
   fi

@@ -323,7 +323,7 @@ static void strv_free(char **v) {
 
 /* Reads a `function` value (a handler name, or an object) into fn, on top
  * of the defaults already in fn. */
-/* SPEC docs/spec/lambda-runtime.md 1: runtime identifiers nodejsNN.x, and provided,
+/* SPEC docs/spec/lambda-runtime.md 7: runtime identifiers nodejsNN.x, and provided,
  * provided.al2, provided.al2023 (OS-only runtimes running a bootstrap). */
 static int runtime_known(const char *r) {
   size_t n = strspn(r + (strncmp(r, "nodejs", 6) == 0 ? 6 : 0), "0123456789");
@@ -439,7 +439,7 @@ static int parse_function(struct config_ctx *c, const cJSON *v, struct emu_funct
     if (rc)
       return -1;
   }
-  /* SPEC docs/spec/lambda-runtime.md 1: memory 128 MB to 10,240 MB. */
+  /* SPEC docs/spec/lambda-runtime.md 7: memory 128 MB to 10,240 MB. */
   if (parse_int_field(c, v, "memorySize", 128, 10240, &fn->memory_mb) != 0 ||
       parse_int_field(c, v, "concurrency", 1, EMU_CONFIG_MAX_CONCURRENCY, &fn->concurrency) != 0)
     return -1;
@@ -462,7 +462,7 @@ static int check_function(struct config_ctx *c, const struct emu_function *fn, c
     if (fn->command)
       return config_fail(c, "%s: \"command\" is for provided runtimes; %s runs \"handler\"", what,
                          fn->runtime);
-    /* SPEC docs/spec/lambda-runtime.md 2: a Node.js handler is FILE.EXPORT, the file
+    /* SPEC docs/spec/lambda-nodejs.md 1: a Node.js handler is FILE.EXPORT, the file
      * relative to the task root. */
     if (!fn->handler || !dot || dot == fn->handler || !dot[1] || (slash && dot == slash + 1))
       return config_fail(c,

@@ -111,7 +111,7 @@ static int resolve(struct ws_deployment *d, const struct emu_function *fn, struc
     struct lambda_runtimes *rts = lambda_handlers_runtimes(h);
     char fname[65];
     size_t k;
-    /* SPEC docs/spec/lambda-runtime.md (Environment): function names are 1-64 of
+    /* SPEC docs/spec/lambda-runtime.md 7: function names are 1-64 of
      * a-z, A-Z, 0-9, '-' and '_'. */
     snprintf(fname, sizeof(fname), "%s", name);
     for (k = 0; fname[k]; k++)

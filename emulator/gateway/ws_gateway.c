@@ -547,6 +547,7 @@ static void end_connection(struct ws_gateway *gw, const struct mg_connection *co
   if (!c)
     return;
   mg_set_user_connection_data(conn, NULL);
+  atomic_fetch_add(&gw->ending, 1);
   /* SPEC docs/spec/apigw-websocket.md 8: a TCP drop without a close frame -> 1006
    * (reason text [unverified]). */
   ws_registry_remove(gw->registry, c, apigw_close_code(APIGW_CLOSE_ABNORMAL),
@@ -597,6 +598,7 @@ static void end_connection(struct ws_gateway *gw, const struct mg_connection *co
   }
   done_with(c, d);
   ws_registry_conn_unref(c);
+  atomic_fetch_sub(&gw->ending, 1);
 }
 
 static void on_close(const struct mg_connection *conn, void *cbdata) {

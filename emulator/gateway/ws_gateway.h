@@ -50,6 +50,8 @@ struct ws_gateway {
   int64_t idle_timeout_ms;
   int64_t max_duration_ms;
   atomic_int stopping; /* set at the start of emu_server_stop */
+  atomic_int ending;   /* connections between unregistering and the end of their
+                          $disconnect (the server's stop waits for 0) */
   struct ws_watchdog watchdog;
 };
 

@@ -134,8 +134,9 @@ static void invoke_external(struct lambda_runtime *rt, const struct lambda_targe
   } else {
     cJSON *resp = cJSON_ParseWithLength(res.body, res.len);
     if (!resp) {
-      /* SPEC docs/spec/apigw-websocket.md 4: a function's output the gateway cannot
-       * read as a proxy response is an integration failure. */
+      /* DEVIATION: output that is not JSON (a provided runtime may post any
+       * bytes) is taken as a function error ([unverified]: API Gateway
+       * cannot read it as a proxy response). */
       out->outcome = LAMBDA_ERROR;
       snprintf(out->error, sizeof(out->error), "the function's response is not JSON");
     } else {

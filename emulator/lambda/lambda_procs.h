@@ -49,14 +49,17 @@ struct lambda_procs_spec {
 enum lambda_procs_outcome {
   LAMBDA_PROCS_OK,      /* body holds what the function posted to /response */
   LAMBDA_PROCS_ERROR,   /* a function error: error_type, error_message */
-  LAMBDA_PROCS_TIMEOUT, /* the deadline passed; the process was killed */
+  LAMBDA_PROCS_TIMEOUT, /* the deadline passed; the process was killed (or none was
+                           free); error_type "Sandbox.Timedout", error_message
+                           "RequestId: <id> Error: Task timed out after N.NN seconds" */
 };
 
 struct lambda_procs_result {
   enum lambda_procs_outcome outcome;
   char *body; /* malloc'd, NUL-terminated (len excludes the NUL); NULL unless OK */
   size_t len;
-  char error_type[128];    /* "Error", "Runtime.ExitError", "Runtime.ImportModuleError", ... */
+  char error_type[128];    /* "Error", "Runtime.ExitError", "Runtime.ImportModuleError",
+                              "Runtime.InvalidEntrypoint", "Function.ResponseSizeTooLarge", ... */
   char error_message[512]; /* what the function or the pool said */
   int64_t init_ms;         /* this invocation cold-started its process: the init duration
                               (process start to its first /next); -1 when warm */

@@ -140,7 +140,7 @@ static int write_node_client(struct lambda_runtimes *r, char *err, size_t cap) {
   return 0;
 }
 
-/* SPEC docs/spec/lambda-runtime.md (Environment): Lambda reserves these keys; a
+/* SPEC docs/spec/lambda-runtime.md 7: Lambda reserves these keys; a
  * function's configuration cannot set them. */
 static const char *const reserved[] = {
     "_HANDLER",
@@ -161,6 +161,7 @@ static const char *const reserved[] = {
     "AWS_LAMBDA_RUNTIME_API",
     "LAMBDA_TASK_ROOT",
     "LAMBDA_RUNTIME_DIR",
+    "TZ",
     NULL,
 };
 
@@ -274,7 +275,7 @@ struct lambda_external *lambda_runtimes_get(struct lambda_runtimes *r, const cha
   x->command = calloc(n + 1, sizeof(*x->command));
   for (size_t i = 0; x->command && i < n; i++)
     x->command[i] = strdup(fn->command[i]);
-  /* SPEC docs/spec/lambda-runtime.md (Environment): the function's ARN,
+  /* SPEC docs/spec/lambda-runtime.md 7: the function's ARN,
    * arn:aws:lambda:REGION:ACCOUNT:function:NAME. */
   snprintf(x->arn, sizeof(x->arn), "arn:aws:lambda:%s:%s:function:%s", r->region, EMU_ACCOUNT_ID,
            name);
@@ -353,7 +354,7 @@ static void build_env(struct lambda_runtimes *r, struct lambda_external *x, stru
   for (size_t i = 0; inherit[i]; i++)
     if (getenv(inherit[i]))
       strv_add(s, inherit[i], getenv(inherit[i]));
-  /* SPEC docs/spec/lambda-runtime.md (Environment): what Lambda sets. */
+  /* SPEC docs/spec/lambda-runtime.md 7: what Lambda sets. */
   if (x->handler)
     strv_add(s, "_HANDLER", x->handler);
   strv_add(s, "AWS_LAMBDA_FUNCTION_NAME", x->name);

@@ -7,7 +7,7 @@
  * (emulator/lambda/node/runtime.cjs, embedded in the executable and written
  * to the emulator's work directory), which loads the handler the way AWS's
  * Node runtime does. A provided runtime runs the function's "command". Both
- * get Lambda's environment (docs/spec/lambda-runtime.md 3) plus endpoints
+ * get Lambda's environment (docs/spec/lambda-runtime.md 7) plus endpoints
  * that lead the AWS SDKs to this emulator.
  *
  * Pools are shared: a deployment resolves each out-of-process function to a

@@ -384,10 +384,21 @@ struct stopper {
 /* Shutdown's blocking part: the 1001 close frames (a client that does not
  * read can block one), then mg_stop (it joins every worker, and each runs
  * its connection's $disconnect). */
+/* How long the listeners stay open at stop for the $disconnects the 1001
+ * closes start: an out-of-process function reaches DynamoDB and
+ * @connections through them (in-process handlers do not need them). */
+#define STOP_DISCONNECT_MS 1000
+
 static void *stopper_main(void *arg) {
   struct stopper *s = arg;
+  int64_t until = emu_time_mono_ms() + STOP_DISCONNECT_MS;
 
   ws_gateway_close_all(&s->emu->gw);
+  while ((ws_registry_count(s->emu->gw.registry) > 0 || atomic_load(&s->emu->gw.ending) > 0) &&
+         emu_time_mono_ms() < until) {
+    struct timespec ms = {0, 5000000L};
+    nanosleep(&ms, NULL);
+  }
   atomic_store(&s->stopping_civetweb, 1);
   mg_stop(s->emu->mg);
   atomic_store(&s->done, 1);

@@ -328,7 +328,8 @@ static cJSON *event_with_body(const char *body) {
 
 static void invoke(struct context *cx, const char *handler, int timeout_ms, cJSON *env,
                    struct lambda_result *out) {
-  struct emu_function fn = {(char *)handler, timeout_ms, env};
+  struct emu_function fn = {
+      .handler = (char *)handler, .timeout_ms = timeout_ms, .environment = env};
 
   invoke_fn(cx, &fn, event_with_body("hello"), out);
 }
@@ -421,7 +422,7 @@ static void wsgw_fail_is_a_function_error_with_its_message(void **state) {
  * still reaches lambda_invoke only as a function error naming it. */
 static void an_unregistered_handler_is_a_function_error_naming_it(void **state) {
   struct context *cx = *state;
-  struct emu_function fn = {"t.nowhere", 5000, NULL};
+  struct emu_function fn = {.handler = "t.nowhere", .timeout_ms = 5000, .environment = NULL};
   struct lambda_target t;
   struct lambda_result r;
   char err[1024];
@@ -481,7 +482,7 @@ static void a_late_result_is_dropped_and_logged_once_as_a_timeout(void **state) 
  * (owner_retain) which the handler's thread gives back when it returns
  * (owner_release): a reload may drop the deployment meanwhile. */
 static void a_late_handler_still_reads_its_functions_environment(void **state) {
-  static struct emu_function fn = {"t.env_late", 100, NULL};
+  static struct emu_function fn = {.handler = "t.env_late", .timeout_ms = 100, .environment = NULL};
   struct context *cx = *state;
   struct lambda_result r;
   cJSON *entry;
@@ -520,7 +521,8 @@ static void hook(const cJSON *response, void *arg) {
 
 static int invoke_then(struct context *cx, const char *handler, int timeout_ms,
                        enum lambda_outcome want, int *status) {
-  struct emu_function fn = {(char *)handler, timeout_ms, NULL};
+  struct emu_function fn = {
+      .handler = (char *)handler, .timeout_ms = timeout_ms, .environment = NULL};
   struct lambda_target t;
   struct lambda_result r;
   char err[1024];
@@ -663,7 +665,7 @@ static void a_forced_timeout_answers_at_once_without_running_the_handler(void **
  * (owned by r). */
 static const char *get_connection(struct context *cx, const char *endpoint, const char *id,
                                   struct lambda_result *r) {
-  struct emu_function fn = {"t.get_connection", 5000, NULL};
+  struct emu_function fn = {.handler = "t.get_connection", .timeout_ms = 5000, .environment = NULL};
   cJSON *event = cJSON_CreateObject();
 
   cJSON_AddStringToObject(event, "endpoint", endpoint);

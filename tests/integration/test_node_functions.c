@@ -1,0 +1,397 @@
+/*
+ * test_node_functions.c - Node.js functions run unmodified, out of process
+ * (lambda_runtimes, lambda_procs, the Node runtime client), driven by real
+ * WebSocket clients through the kit.
+ *
+ * The chat apps of fixtures/node/ (SDK v2 with DocumentClient and
+ * ApiGatewayManagementApi({endpoint: domainName + '/' + stage}); SDK v3
+ * with https://${domainName}/${stage}; TypeScript, transpiled with the
+ * project's esbuild) each pass the chat end-to-end test: two clients, a
+ * broadcast, a stale id deleted after its 410, and a non-410 error from
+ * @connections surfacing as a function error. Then Lambda's execution
+ * model: a timeout kills the process (504 on $connect, "Endpoint request
+ * timed out" on messages), a crash is a function error and the next
+ * invocation starts a new process, a cold start reports its init duration
+ * and warm invocations reuse the process, output lines are prefixed with
+ * the function's name and request id, and a changed source runs in new
+ * processes while the connection stays open.
+ * SPEC docs/spec/lambda-runtime.md; docs/spec/apigw-websocket.md 4.
+ *
+ * Needs node on PATH and fixtures/node/node_modules (make test installs
+ * both). Each test starts its own emulator (in memory, free ports).
+ * Threading: the test thread only.
+ */
+#define _XOPEN_SOURCE 700
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <cjson/cJSON.h>
+
+#include <wsgw/kit.h>
+
+#define WAIT_MS 20000 /* a cold start under ASan on a busy 2-core machine */
+#define STALE_ID "AAAAAAAAAAAAAAA="
+
+#define CHECK(expr)                                \
+  do {                                             \
+    if ((expr) != 0)                               \
+      fail_msg("%s: %s", #expr, wsgw_kit_error()); \
+  } while (0)
+
+static struct wsgw_kit_emu *start(const struct wsgw_kit_options *opts) {
+  char err[1024] = "";
+  struct wsgw_kit_emu *emu = wsgw_kit_start(opts, err, sizeof(err));
+
+  if (!emu)
+    fail_msg("the emulator did not start: %s", err);
+  return emu;
+}
+
+static struct wsgw_kit_ws *connect_to(struct wsgw_kit_emu *emu, const char *path) {
+  int status = 0;
+  struct wsgw_kit_ws *ws = wsgw_kit_connect(
+      emu, &(struct wsgw_kit_ws_options){.path = path, .timeout_ms = WAIT_MS}, &status);
+
+  if (!ws)
+    fail_msg("the handshake to %s answered %d: %s", path, status, wsgw_kit_error());
+  return ws;
+}
+
+/* The last invocation log entry of a route (a new tree), or NULL. */
+static cJSON *last_invocation(struct wsgw_kit_emu *emu, const char *route_key) {
+  cJSON *all = wsgw_kit_invocations(emu, route_key, NULL, NULL);
+  cJSON *last = NULL;
+  int n = cJSON_GetArraySize(all);
+
+  if (n > 0)
+    last = cJSON_DetachItemFromArray(all, n - 1);
+  cJSON_Delete(all);
+  return last;
+}
+
+static const char *str(const cJSON *o, const char *name) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+  return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* ---- The chat apps -------------------------------------------------------- */
+
+static void chat_end_to_end(const char *config_file) {
+  struct wsgw_kit_emu *emu = start(&(struct wsgw_kit_options){.config_file = config_file});
+  struct wsgw_kit_ws *a, *b;
+  cJSON *inv;
+
+  a = connect_to(emu, "/dev");
+  b = connect_to(emu, "/dev");
+  /* $connect stored both ids through the SDK's DynamoDB client. */
+  {
+    char key[128];
+    snprintf(key, sizeof(key), "{\"id\":{\"S\":\"%s\"}}", wsgw_kit_ws_id(a));
+    CHECK(wsgw_kit_db_expect_item(emu, "Connections", key, "{}", WAIT_MS));
+    snprintf(key, sizeof(key), "{\"id\":{\"S\":\"%s\"}}", wsgw_kit_ws_id(b));
+    CHECK(wsgw_kit_db_expect_item(emu, "Connections", key, "{}", WAIT_MS));
+  }
+  /* A stale id (a lost $disconnect): its post answers 410 and the function
+   * deletes it. */
+  CHECK(wsgw_kit_db_put(emu, "Connections", "{\"id\":{\"S\":\"" STALE_ID "\"}}"));
+  CHECK(wsgw_kit_send_text(a, "{\"action\":\"sendmessage\",\"data\":\"hello from a\"}"));
+  CHECK(wsgw_kit_expect_text(a, "hello from a", WAIT_MS));
+  CHECK(wsgw_kit_expect_text(b, "hello from a", WAIT_MS));
+  CHECK(wsgw_kit_db_expect_item(emu, "Connections", "{\"id\":{\"S\":\"" STALE_ID "\"}}", NULL,
+                                WAIT_MS));
+  CHECK(wsgw_kit_wait_invocations(emu, "sendmessage", NULL, NULL, 1, WAIT_MS));
+  inv = last_invocation(emu, "sendmessage");
+  assert_string_equal(str(inv, "outcome"), "ok");
+  cJSON_Delete(inv);
+  /* Any other error from @connections is rethrown: a function error, and
+   * the sender gets API Gateway's error frame. 403 is not retried by the
+   * SDKs. */
+  assert_true(wsgw_kit_fault(emu, "{\"type\":\"connections.error\",\"connectionId\":\"*\","
+                                  "\"status\":403}") >= 0);
+  CHECK(wsgw_kit_send_text(b, "{\"action\":\"sendmessage\",\"data\":\"refused\"}"));
+  CHECK(wsgw_kit_expect_json(b, "{\"message\":\"Internal server error\"}", WAIT_MS));
+  CHECK(wsgw_kit_wait_invocations(emu, "sendmessage", NULL, NULL, 2, WAIT_MS));
+  inv = last_invocation(emu, "sendmessage");
+  assert_string_equal(str(inv, "outcome"), "error");
+  cJSON_Delete(inv);
+  wsgw_kit_faults_reset(emu);
+  /* $disconnect deletes the id of a client that leaves. */
+  {
+    char key[128];
+    snprintf(key, sizeof(key), "{\"id\":{\"S\":\"%s\"}}", wsgw_kit_ws_id(b));
+    CHECK(wsgw_kit_close(b, 1000, "bye"));
+    CHECK(wsgw_kit_db_expect_item(emu, "Connections", key, NULL, WAIT_MS));
+  }
+  wsgw_kit_ws_free(b);
+  wsgw_kit_ws_free(a);
+  wsgw_kit_stop(emu);
+}
+
+static void the_sdk_v2_chat_app_broadcasts_and_deletes_a_stale_id(void **state) {
+  (void)state;
+  chat_end_to_end("fixtures/node/v2-chat.json");
+}
+
+static void the_sdk_v3_chat_app_broadcasts_and_deletes_a_stale_id(void **state) {
+  (void)state;
+  chat_end_to_end("fixtures/node/v3-chat.json");
+}
+
+static void the_typescript_chat_app_broadcasts_and_deletes_a_stale_id(void **state) {
+  (void)state;
+  chat_end_to_end("fixtures/node/ts-chat.json");
+}
+
+/* ---- Lambda's execution model --------------------------------------------- */
+
+/* Functions of fixtures/node/misc, as two-way routes ("handler" paths are
+ * relative to the working directory for a config given as a string). */
+static const char misc_config[] =
+    "{ \"apis\": [{ \"name\": \"misc\", \"stage\": \"dev\","
+    "  \"defaults\": { \"function\": { \"runtime\": \"nodejs20.x\", \"timeout\": 10 } },"
+    "  \"routes\": {"
+    "    \"sleep\": { \"function\": { \"handler\": \"fixtures/node/misc/sleep.handler\","
+    "                 \"timeout\": 1 }, \"returnResponse\": true },"
+    "    \"crash\": { \"function\": \"fixtures/node/misc/crash.handler\", \"returnResponse\": true },"
+    "    \"cold\": { \"function\": \"fixtures/node/misc/slowinit.handler\", \"returnResponse\": true },"
+    "    \"logs\": { \"function\": \"fixtures/node/misc/logs.handler\", \"returnResponse\": true }"
+    "  } },"
+    " { \"name\": \"slowconnect\", \"stage\": \"slow\","
+    "  \"routes\": { \"$connect\": { \"function\": { \"runtime\": \"nodejs20.x\","
+    "    \"handler\": \"fixtures/node/misc/sleep.handler\", \"timeout\": 1 } } } }] }";
+
+static void a_function_past_its_timeout_is_killed_and_the_client_is_told(void **state) {
+  struct wsgw_kit_emu *emu = start(&(struct wsgw_kit_options){.config_json = misc_config});
+  struct wsgw_kit_ws *ws = connect_to(emu, "/dev");
+  cJSON *inv;
+  int status = 0;
+
+  (void)state;
+  CHECK(wsgw_kit_send_text(ws, "{\"action\":\"sleep\",\"ms\":5000}"));
+  CHECK(wsgw_kit_expect_json(ws, "{\"message\":\"Endpoint request timed out\"}", WAIT_MS));
+  inv = last_invocation(emu, "sleep");
+  assert_string_equal(str(inv, "outcome"), "timeout");
+  cJSON_Delete(inv);
+  /* The process was killed: the next invocation is a cold start. */
+  CHECK(wsgw_kit_send_text(ws, "{\"action\":\"sleep\",\"ms\":10}"));
+  CHECK(wsgw_kit_expect_text(ws, "slept 10 ms", WAIT_MS));
+  inv = last_invocation(emu, "sleep");
+  assert_non_null(cJSON_GetObjectItemCaseSensitive(inv, "initDurationMs"));
+  cJSON_Delete(inv);
+  /* SPEC docs/spec/apigw-websocket.md 4.1: a $connect past its timeout
+   * rejects the handshake with 504. */
+  assert_null(wsgw_kit_connect(emu, &(struct wsgw_kit_ws_options){.path = "/slow"}, &status));
+  assert_int_equal(status, 504);
+  wsgw_kit_ws_free(ws);
+  wsgw_kit_stop(emu);
+}
+
+static void a_crash_is_a_function_error_and_the_next_invocation_starts_a_new_process(void **state) {
+  struct wsgw_kit_emu *emu = start(&(struct wsgw_kit_options){.config_json = misc_config});
+  struct wsgw_kit_ws *ws = connect_to(emu, "/dev");
+  cJSON *inv;
+
+  (void)state;
+  CHECK(wsgw_kit_send_text(ws, "{\"action\":\"crash\",\"data\":\"crash\"}"));
+  CHECK(wsgw_kit_expect_json(ws, "{\"message\":\"Internal server error\"}", WAIT_MS));
+  inv = last_invocation(emu, "crash");
+  assert_string_equal(str(inv, "outcome"), "error");
+  assert_non_null(strstr(str(inv, "error"), "Runtime.ExitError"));
+  cJSON_Delete(inv);
+  CHECK(wsgw_kit_send_text(ws, "{\"action\":\"crash\",\"data\":\"hi\"}"));
+  CHECK(wsgw_kit_expect_regex(ws, "^\\{\"pid\":[0-9]+\\}$", WAIT_MS));
+  inv = last_invocation(emu, "crash");
+  assert_string_equal(str(inv, "outcome"), "ok");
+  assert_non_null(cJSON_GetObjectItemCaseSensitive(inv, "initDurationMs"));
+  cJSON_Delete(inv);
+  wsgw_kit_ws_free(ws);
+  wsgw_kit_stop(emu);
+}
+
+/* The "pid" and "invocation" a slowinit answer reports. */
+static void cold_answer(struct wsgw_kit_ws *ws, double *pid, double *invocation) {
+  cJSON *o;
+
+  CHECK(wsgw_kit_expect_regex(ws, "\"invocation\"", WAIT_MS));
+  o = cJSON_Parse(wsgw_kit_last_message(ws));
+  assert_non_null(o);
+  *pid = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "pid"));
+  *invocation = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "invocation"));
+  cJSON_Delete(o);
+}
+
+static void a_cold_start_reports_its_init_duration_and_warm_invocations_reuse_the_process(
+    void **state) {
+  struct wsgw_kit_emu *emu = start(&(struct wsgw_kit_options){.config_json = misc_config});
+  struct wsgw_kit_ws *ws = connect_to(emu, "/dev");
+  double pid1, pid2, n1, n2;
+  cJSON *inv;
+
+  (void)state;
+  CHECK(wsgw_kit_send_text(ws, "{\"action\":\"cold\"}"));
+  cold_answer(ws, &pid1, &n1);
+  assert_true(n1 == 1);
+  inv = last_invocation(emu, "cold");
+  /* The module busy-waits 200 ms at load: part of the init duration. */
+  assert_true(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(inv, "initDurationMs")) >= 200);
+  cJSON_Delete(inv);
+  CHECK(wsgw_kit_send_text(ws, "{\"action\":\"cold\"}"));
+  cold_answer(ws, &pid2, &n2);
+  assert_true(pid2 == pid1);
+  assert_true(n2 == 2);
+  inv = last_invocation(emu, "cold");
+  assert_null(cJSON_GetObjectItemCaseSensitive(inv, "initDurationMs"));
+  cJSON_Delete(inv);
+  wsgw_kit_ws_free(ws);
+  wsgw_kit_stop(emu);
+}
+
+static void output_lines_are_prefixed_with_the_function_name_and_request_id(void **state) {
+  char path[] = "/tmp/wsgw-node-stderr-XXXXXX", want[256];
+  int fd = mkstemp(path), saved = dup(2);
+  struct wsgw_kit_emu *emu;
+  struct wsgw_kit_ws *ws;
+  char *text;
+  cJSON *inv;
+
+  (void)state;
+  assert_true(fd >= 0 && saved >= 0);
+  /* The processes' lines go to the emulator's stderr: this file. */
+  assert_int_equal(dup2(fd, 2), 2);
+  emu = start(&(struct wsgw_kit_options){.config_json = misc_config});
+  ws = connect_to(emu, "/dev");
+  CHECK(wsgw_kit_send_text(ws, "{\"action\":\"logs\"}"));
+  CHECK(wsgw_kit_expect_text(ws, "logged", WAIT_MS));
+  inv = last_invocation(emu, "logs");
+  wsgw_kit_ws_free(ws);
+  wsgw_kit_stop(emu);
+  dup2(saved, 2);
+  close(saved);
+  close(fd);
+  text = wsgw_kit_read_file(path, NULL);
+  unlink(path);
+  assert_non_null(text);
+  assert_non_null(strstr(text, "[misc-dev-logs init] logs: module loaded\n"));
+  snprintf(want, sizeof(want), "[misc-dev-logs %s] logs: stdout line for %s\n",
+           str(inv, "requestId"), str(inv, "requestId"));
+  if (!strstr(text, want))
+    fail_msg("expected the line %s in:\n%s", want, text);
+  snprintf(want, sizeof(want), "[misc-dev-logs %s] logs: stderr line for %s\n",
+           str(inv, "requestId"), str(inv, "requestId"));
+  assert_non_null(strstr(text, want));
+  snprintf(want, sizeof(want), "[misc-dev-logs %s] in one write\n", str(inv, "requestId"));
+  assert_non_null(strstr(text, want));
+  cJSON_Delete(inv);
+  free(text);
+}
+
+/* ---- Reload ------------------------------------------------------------------ */
+
+static void write_file(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+
+  assert_non_null(f);
+  fputs(text, f);
+  assert_int_equal(fclose(f), 0);
+}
+
+static void a_changed_source_runs_in_new_processes_and_the_connection_stays_open(void **state) {
+  char dir[] = "/tmp/wsgw-node-reload-XXXXXX", config[256], src[256];
+  struct wsgw_kit_emu *emu;
+  struct wsgw_kit_ws *ws;
+  int ok, failed;
+
+  (void)state;
+  assert_non_null(mkdtemp(dir));
+  snprintf(config, sizeof(config), "%s/app.json", dir);
+  snprintf(src, sizeof(src), "%s/fn.js", dir);
+  write_file(src, "exports.main = async () => ({ statusCode: 200, body: 'version 1' });\n");
+  write_file(config, "{ \"apis\": [{ \"name\": \"app\", \"stage\": \"dev\", \"routes\": {"
+                     "  \"v\": { \"function\": { \"runtime\": \"nodejs20.x\","
+                     "                           \"handler\": \"fn.main\" },"
+                     "         \"returnResponse\": true } } }] }");
+  emu = start(&(struct wsgw_kit_options){.config_file = config, .watch = 1});
+  ws = connect_to(emu, "/dev");
+  CHECK(wsgw_kit_send_text(ws, "{\"action\":\"v\"}"));
+  CHECK(wsgw_kit_expect_text(ws, "version 1", WAIT_MS));
+  wsgw_kit_reloads(emu, &ok, &failed);
+  write_file(src, "exports.main = async () => ({ statusCode: 200, body: 'version 2' });\n");
+  CHECK(wsgw_kit_wait_reloads(emu, ok + 1, failed, WAIT_MS));
+  CHECK(wsgw_kit_send_text(ws, "{\"action\":\"v\"}"));
+  CHECK(wsgw_kit_expect_text(ws, "version 2", WAIT_MS));
+  wsgw_kit_ws_free(ws);
+  wsgw_kit_stop(emu);
+  unlink(src);
+  unlink(config);
+  rmdir(dir);
+}
+
+/* Regression: at stop, the listeners used to close while the $disconnects
+ * of the clients still connected ran, so an out-of-process $disconnect
+ * could not reach DynamoDB (ECONNREFUSED). */
+static void a_client_connected_at_stop_gets_a_disconnect_that_reaches_dynamodb(void **state) {
+  char dir[] = "/tmp/wsgw-node-stop-XXXXXX", config[256], src[256], marker[256];
+  struct wsgw_kit_emu *emu;
+  struct wsgw_kit_ws *ws;
+  char *text;
+
+  (void)state;
+  assert_non_null(mkdtemp(dir));
+  snprintf(config, sizeof(config), "%s/app.json", dir);
+  snprintf(src, sizeof(src), "%s/fn.js", dir);
+  snprintf(marker, sizeof(marker), "%s/disconnected", dir);
+  write_file(
+      src, "exports.main = async () => {\n"
+           "  const r = await fetch(process.env.AWS_ENDPOINT_URL_DYNAMODB, {\n"
+           "    method: 'POST', body: '{}', headers: {\n"
+           "      'X-Amz-Target': 'DynamoDB_20120810.ListTables',\n"
+           "      'Content-Type': 'application/x-amz-json-1.0',\n"
+           "      Authorization: 'AWS4-HMAC-SHA256 Credential=' +\n"
+           "        process.env.AWS_ACCESS_KEY_ID + '/20260101/us-east-1/dynamodb/aws4_request,'\n"
+           "        + ' SignedHeaders=host, Signature=00' } });\n"
+           "  require('fs').writeFileSync(__dirname + '/disconnected', String(r.status));\n"
+           "  return { statusCode: 200 };\n"
+           "};\n");
+  write_file(config, "{ \"apis\": [{ \"name\": \"app\", \"stage\": \"dev\", \"routes\": {"
+                     "  \"$disconnect\": { \"function\": { \"runtime\": \"nodejs20.x\","
+                     "                                  \"handler\": \"fn.main\" } } } }] }");
+  emu = start(&(struct wsgw_kit_options){.config_file = config});
+  ws = connect_to(emu, "/dev");
+  wsgw_kit_stop(emu);
+  text = wsgw_kit_read_file(marker, NULL);
+  if (!text)
+    fail_msg("the $disconnect function did not complete its DynamoDB call before the stop");
+  assert_string_equal(text, "200");
+  free(text);
+  wsgw_kit_ws_free(ws);
+  unlink(marker);
+  unlink(src);
+  unlink(config);
+  rmdir(dir);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(the_sdk_v2_chat_app_broadcasts_and_deletes_a_stale_id),
+      cmocka_unit_test(the_sdk_v3_chat_app_broadcasts_and_deletes_a_stale_id),
+      cmocka_unit_test(the_typescript_chat_app_broadcasts_and_deletes_a_stale_id),
+      cmocka_unit_test(a_function_past_its_timeout_is_killed_and_the_client_is_told),
+      cmocka_unit_test(a_crash_is_a_function_error_and_the_next_invocation_starts_a_new_process),
+      cmocka_unit_test(
+          a_cold_start_reports_its_init_duration_and_warm_invocations_reuse_the_process),
+      cmocka_unit_test(output_lines_are_prefixed_with_the_function_name_and_request_id),
+      cmocka_unit_test(a_changed_source_runs_in_new_processes_and_the_connection_stays_open),
+      cmocka_unit_test(a_client_connected_at_stop_gets_a_disconnect_that_reaches_dynamodb),
+  };
+
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
