@@ -241,7 +241,7 @@ p()
     return `${x < 0 ? "−" : "+"}${ms(Math.abs(x))} ms`
   }
   p(`| echo, 1 client, 1 in flight | ${echoCell(c1)} | ${nodeCell(echoCell, n1)} | ${d(n1, c1, "p50_ms")} at p50, ${d(n1, c1, "p99_ms")} at p99 per invocation (${ratio(v(n1, "p50_ms"), v(c1, "p50_ms"))} the C round trip at p50) |`)
-  p(`| echo, 16 clients × 4 in flight | ${echoCell(cN)} | ${nodeCell(echoCell, nN)} | ${ratio(v(cN, "msgs_per_s"), v(nN, "msgs_per_s"))} fewer msg/s (C ÷ Node) |`)
+  p(`| echo, 16 clients × 4 in flight | ${echoCell(cN)} | ${nodeCell(echoCell, nN)} | in process: ${ratio(v(cN, "msgs_per_s"), v(nN, "msgs_per_s"))} the msg/s (C ÷ Node) |`)
   p(`| cold start of a chat function, nothing else starting | – (a C handler is loaded with the server) | ${nodeRan || alone.all.length ? coldCell(alone) : "– (not run)"} | once per process |`)
   p(`| cold start during the warm-up (up to 32 processes per function starting at once) | – | ${nodeRan ? coldCell(burst) : "– (not run)"} | |`)
   p()

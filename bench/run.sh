@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # bench/run.sh - `make bench`: wsgw side by side with dynalite (DynamoDB rows) and
-# serverless-offline 13 on serverless 3 (WebSocket rows), in one run. Prints the table and
-# rewrites docs/benchmarks.md. Only 127.0.0.1; every server is killed at exit.
+# serverless-offline 13 on serverless 3 (WebSocket rows), in one run: wsgw with its C chat
+# handlers in process, and with the Node chat functions of bench/node-chat out of process,
+# the same file serverless-offline runs. Prints the table and rewrites docs/benchmarks.md.
+# Only 127.0.0.1; every server is killed at exit.
 #
-#   bench/run.sh            the full run (about 8 to 10 minutes on 2 cores)
+#   bench/run.sh            the full run (about 10 to 12 minutes on 2 cores)
 #   QUICK=1 bench/run.sh    shorter phases, smaller counts; does not rewrite docs/benchmarks.md
 set -euo pipefail
 
