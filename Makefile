@@ -25,8 +25,11 @@ build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWSGW_TESTS=OFF >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 
+# CONFIG=fixtures/node/v3-chat.json runs a Node.js chat app instead (make run
+# installs its npm dependencies too).
+CONFIG ?= fixtures/chat-app.json
 run: build fixture-node-deps
-	$(BUILD)/wsgw serve --config fixtures/chat-app.json --port $(PORT) --tls-port $(TLS_PORT) --data-dir $(DATA_DIR)
+	$(BUILD)/wsgw serve --config $(CONFIG) --port $(PORT) --tls-port $(TLS_PORT) --data-dir $(DATA_DIR)
 
 # npm ci only when the lockfile changed since the last install.
 tests/clients/node_modules/.wsgw-stamp: tests/clients/package-lock.json

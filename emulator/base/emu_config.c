@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "emu_id.h"
+#include "emu_strv.h"
 
 #define CONFIG_MAX_BYTES (4 * 1024 * 1024)
 #define PATH_MAX_DEPTH 16
@@ -315,12 +316,6 @@ static int check_environment(struct config_ctx *c, const cJSON *env) {
   return 0;
 }
 
-static void strv_free(char **v) {
-  for (size_t i = 0; v && v[i]; i++)
-    free(v[i]);
-  free(v);
-}
-
 /* Reads a `function` value (a handler name, or an object) into fn, on top
  * of the defaults already in fn. */
 /* SPEC docs/spec/lambda-runtime.md 7: runtime identifiers nodejsNN.x, and provided,
@@ -344,7 +339,7 @@ static int parse_command(struct config_ctx *c, const cJSON *v, struct emu_functi
       return config_fail(c, "expected an array of strings (the program first, not empty)");
     n++;
   }
-  strv_free(fn->command);
+  emu_strv_free(fn->command);
   fn->command = calloc(n + 1, sizeof(*fn->command));
   if (!fn->command)
     return config_fail(c, "out of memory");
@@ -481,26 +476,18 @@ static void function_free(struct emu_function *fn) {
   free(fn->handler);
   cJSON_Delete(fn->environment);
   free(fn->runtime);
-  strv_free(fn->command);
+  emu_strv_free(fn->command);
   memset(fn, 0, sizeof(*fn));
 }
 
 static int copy_function(const struct emu_function *src, struct emu_function *dst) {
-  size_t n = 0;
-
   *dst = *src;
   dst->handler = src->handler ? strdup(src->handler) : NULL;
   dst->environment = cJSON_Duplicate(src->environment, 1);
   dst->runtime = src->runtime ? strdup(src->runtime) : NULL;
-  dst->command = NULL;
-  if (src->command) {
-    while (src->command[n])
-      n++;
-    if (!(dst->command = calloc(n + 1, sizeof(*dst->command))))
-      return -1;
-    for (n = 0; src->command[n]; n++)
-      dst->command[n] = strdup(src->command[n]);
-  }
+  dst->command = emu_strv_dup((const char *const *)src->command);
+  if (src->command && !dst->command)
+    return -1;
   return dst->environment ? 0 : -1;
 }
 

@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include "emu_buf.h"
+#include "emu_strv.h"
 #include "emu_time.h"
 #include "lambda_rapi.h"
 
@@ -78,6 +79,7 @@ struct conn {
   int parked;       /* a /next waits for an event */
   int closing;      /* close once out is sent */
   uint64_t discard; /* body bytes of a refused request still to skip */
+  int continued;    /* "100 Continue" went out for the request being read */
 };
 
 struct stream {
@@ -124,35 +126,6 @@ struct lambda_procs {
 
 /* ---- the pool's spec ---------------------------------------------------- */
 
-static char **copy_strings(const char *const *v, size_t *count) {
-  size_t n = 0;
-  char **out;
-
-  while (v && v[n])
-    n++;
-  out = calloc(n + 1, sizeof(*out));
-  if (!out)
-    return NULL;
-  for (size_t i = 0; i < n; i++) {
-    out[i] = strdup(v[i]);
-    if (!out[i]) {
-      while (i > 0)
-        free(out[--i]);
-      free(out);
-      return NULL;
-    }
-  }
-  if (count)
-    *count = n;
-  return out;
-}
-
-static void free_strings(char **v) {
-  for (size_t i = 0; v && v[i]; i++)
-    free(v[i]);
-  free(v);
-}
-
 struct lambda_procs *lambda_procs_new(const struct lambda_procs_spec *spec, char *err, size_t cap) {
   struct lambda_procs *p;
   pthread_condattr_t ca;
@@ -171,8 +144,9 @@ struct lambda_procs *lambda_procs_new(const struct lambda_procs_spec *spec, char
   p->name = strdup(spec->name);
   p->cwd = strdup(spec->cwd);
   p->arn = strdup(spec->function_arn ? spec->function_arn : "");
-  p->argv = copy_strings(spec->argv, NULL);
-  p->env = copy_strings(spec->env, &p->nenv);
+  p->argv = emu_strv_dup(spec->argv);
+  p->env = emu_strv_dup(spec->env);
+  p->nenv = emu_strv_len(spec->env);
   if (!p->name || !p->cwd || !p->arn || !p->argv || !p->env)
     goto no_mem;
   p->concurrency = spec->concurrency;
@@ -188,8 +162,8 @@ no_mem:
     free(p->name);
     free(p->cwd);
     free(p->arn);
-    free_strings(p->argv);
-    free_strings(p->env);
+    emu_strv_free(p->argv);
+    emu_strv_free(p->env);
     free(p);
   }
   if (err && cap)
@@ -274,16 +248,13 @@ static int stream_read(struct proc *pr, struct stream *s) {
 
 /* ---- Runtime API connections -------------------------------------------- */
 
+/* Closes c and leaves its slot free. */
 static void conn_close(struct conn *c) {
   if (c->fd >= 0)
     close(c->fd);
-  c->fd = -1;
   emu_buf_free(&c->in);
   emu_buf_free(&c->out);
-  c->out_off = 0;
-  c->parked = 0;
-  c->closing = 0;
-  c->discard = 0;
+  *c = (struct conn){.fd = -1};
 }
 
 static void conn_error(struct conn *c, int status, const char *type, const char *message,
@@ -336,6 +307,8 @@ static void get_next(struct proc *pr, struct conn *c) {
 
   for (int i = 0; i < PROCS_CONNS; i++)
     if (pr->conns[i].fd >= 0 && pr->conns[i].parked) {
+      /* DEVIATION: unverified; a state error, as the runtime interface
+       * emulator answers. */
       conn_error(c, 403, "InvalidStateTransition", "another /next is already waiting", 0);
       return;
     }
@@ -445,7 +418,7 @@ static void handle(struct proc *pr, struct conn *c, const char *buf,
   struct emu_buf body;
 
   /* SPEC docs/spec/lambda-runtime.md 3: anything else, 404 or 405 with
-   * the JSON error shape. */
+   * the JSON error shape. DEVIATION: AWS's answer here is unverified. */
   if (route == LAMBDA_RAPI_NOT_FOUND) {
     conn_error(c, 404, "NotFound", "no such Runtime API resource", req->close || too_large);
     return;
@@ -477,8 +450,15 @@ static void conn_process(struct proc *pr, struct conn *c) {
     size_t used;
 
     if (st == LAMBDA_RAPI_INCOMPLETE) {
-      if (c->in.len >= c->in.limit)
+      if (c->in.len >= c->in.limit) {
         conn_error(c, 413, "RequestEntityTooLarge", "request too large", 1);
+      } else if (req.head_len && req.expect_continue && !c->continued) {
+        /* RFC 9110 10.1.1: a client that sent Expect: 100-continue may
+         * wait for this before it sends the body */
+        if (emu_buf_puts(&c->out, "HTTP/1.1 100 Continue\r\n\r\n") != 0)
+          c->closing = 1;
+        c->continued = 1;
+      }
       return;
     }
     if (st == LAMBDA_RAPI_MALFORMED) {
@@ -491,7 +471,9 @@ static void conn_process(struct proc *pr, struct conn *c) {
     }
     if (st == LAMBDA_RAPI_BODY_TOO_LARGE) {
       handle(pr, c, c->in.data, &req, 1);
-      if (req.chunked) {
+      /* a chunked body has no known end; a client still waiting for 100
+       * Continue may never send its body: either way the connection ends */
+      if (req.chunked || (req.expect_continue && !c->continued)) {
         c->closing = 1;
         return;
       }
@@ -511,6 +493,7 @@ static void conn_process(struct proc *pr, struct conn *c) {
       if (req.close)
         c->closing = 1;
     }
+    c->continued = 0;
     memmove(c->in.data, c->in.data + used, c->in.len - used);
     c->in.len -= used;
     c->in.data[c->in.len] = '\0';
@@ -703,6 +686,28 @@ static void hand_over(struct proc *pr) {
     }
 }
 
+/* Sends what every connection has queued; closes those that are over. */
+static void flush(struct proc *pr) {
+  for (int i = 0; i < PROCS_CONNS; i++) {
+    struct conn *c = &pr->conns[i];
+    if (c->fd >= 0 && (c->out_off < c->out.len || c->closing) && !conn_write(c))
+      conn_close(c);
+  }
+}
+
+/* Whether the process has exited (not reaped yet: WNOWAIT); fills si. */
+static int exited(struct proc *pr, siginfo_t *si, int options) {
+  memset(si, 0, sizeof(*si));
+  if (waitid(P_PID, (id_t)pr->pid, si, WEXITED | WNOWAIT | options) == 0)
+    return si->si_pid == pr->pid;
+  if (errno != ECHILD)
+    return 0;
+  /* someone set SIGCHLD to SIG_IGN: the kernel reaped it, the status is
+   * lost */
+  si->si_code = CLD_EXITED;
+  return 1;
+}
+
 /* The process's loop, until it has exited; fills si. */
 static void serve(struct proc *pr, siginfo_t *si) {
   struct lambda_procs *p = pr->pool;
@@ -715,7 +720,8 @@ static void serve(struct proc *pr, siginfo_t *si) {
 
     if (poll(fds, n, PROCS_POLL_MS) > 0) {
       char drain[64];
-      if (fds[0].revents && read(pr->wake_r, drain, sizeof(drain)) < 0 && errno != EAGAIN)
+      if (fds[0].revents && read(pr->wake_r, drain, sizeof(drain)) < 0 && errno != EAGAIN &&
+          errno != EINTR)
         break;
       for (int i = 0; i < 2; i++)
         if (fds[1 + i].revents)
@@ -725,22 +731,12 @@ static void serve(struct proc *pr, siginfo_t *si) {
         short re = slot[i] >= 0 ? fds[slot[i]].revents : 0;
         if (c->fd < 0 || !re)
           continue;
-        if (((re & POLLIN) || (re & (POLLHUP | POLLERR))) && !conn_read(pr, c)) {
+        if ((re & (POLLIN | POLLHUP | POLLERR)) && !conn_read(pr, c))
           conn_close(c);
-          continue;
-        }
-        if (c->out_off < c->out.len || c->closing)
-          if (!conn_write(c))
-            conn_close(c);
       }
       if (fds[n - 1].revents)
         accept_conn(pr);
     }
-    /* answers queued while handling requests go out without another poll */
-    for (int i = 0; i < PROCS_CONNS; i++)
-      if (pr->conns[i].fd >= 0 && pr->conns[i].out.len > pr->conns[i].out_off &&
-          !conn_write(&pr->conns[i]))
-        conn_close(&pr->conns[i]);
     pthread_mutex_lock(&p->mu);
     if (pr->retire && !pr->inv)
       pr->doomed = 1;
@@ -749,25 +745,22 @@ static void serve(struct proc *pr, siginfo_t *si) {
     doomed = pr->doomed;
     hand_over(pr);
     pthread_mutex_unlock(&p->mu);
-    /* answers queued by hand_over */
-    for (int i = 0; i < PROCS_CONNS; i++)
-      if (pr->conns[i].fd >= 0 && pr->conns[i].out.len > pr->conns[i].out_off &&
-          !conn_write(&pr->conns[i]))
-        conn_close(&pr->conns[i]);
+    /* answers queued by the requests and by hand_over go out now, not
+     * after another poll */
+    flush(pr);
     if (doomed && !pr->signalled) {
       /* the pid is not reaped yet (only this thread reaps it): it is ours */
       kill(-pr->pid, SIGKILL);
       pr->signalled = 1;
     }
-    memset(si, 0, sizeof(*si));
-    if (waitid(P_PID, (id_t)pr->pid, si, WEXITED | WNOHANG | WNOWAIT) == 0 && si->si_pid == pr->pid)
+    if (exited(pr, si, WNOHANG))
       return;
   }
   /* the wake pipe failed: end the process */
   kill(-pr->pid, SIGKILL);
   pr->signalled = 1;
-  memset(si, 0, sizeof(*si));
-  waitid(P_PID, (id_t)pr->pid, si, WEXITED | WNOWAIT);
+  while (!exited(pr, si, 0) && errno == EINTR)
+    ;
 }
 
 /* After the exit: the group's leftovers killed, the output read to its end
@@ -795,12 +788,15 @@ static void *proc_main(void *arg) {
   int out[2] = {-1, -1}, err[2] = {-1, -1};
   int port = 0;
   int rc = 0;
+  int setup_failed = 0; /* rc is about wsgw's side, not the program */
   siginfo_t si;
 
   memset(&si, 0, sizeof(si));
   pr->listen_fd = listen_loopback(&port);
-  if (pr->listen_fd < 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0)
+  if (pr->listen_fd < 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
     rc = errno ? errno : EMFILE;
+    setup_failed = 1;
+  }
   if (!rc)
     rc = spawn(pr, port, out[1], err[1]);
   if (out[1] >= 0)
@@ -825,16 +821,28 @@ static void *proc_main(void *arg) {
     close(pr->listen_fd);
 
   pthread_mutex_lock(&p->mu);
-  if (pr->inv) {
+  if (pr->inv && p->stopping) {
+    /* the pool is being freed: its invoker returns -1, not our kill */
+    pr->inv->proc = NULL;
+    pr->inv = NULL;
+  } else if (pr->inv) {
     struct invocation *inv = pr->inv;
     if (rc) {
-      char text[128];
-      snprintf(text, sizeof(text), "%s", strerror(rc));
+      char buf[128], text[128];
+      snprintf(text, sizeof(text), "%s", strerror_r(rc, buf, sizeof(buf)));
       lower_first(text);
-      /* SPEC docs/spec/lambda-runtime.md 5: a program that cannot be
-       * started is Runtime.InvalidEntrypoint, "fork/exec <path>: <why>". */
-      inv_fail(inv, "Runtime.InvalidEntrypoint", "RequestId: %s Error: fork/exec %s: %s",
-               inv->request_id, p->argv[0], text);
+      if (setup_failed)
+        inv_fail(inv, "Runtime.Unknown", "RequestId: %s Error: could not start the runtime: %s",
+                 inv->request_id, text);
+      else if (access(p->cwd, X_OK) != 0)
+        /* the working directory, not the program, is what is missing */
+        inv_fail(inv, "Runtime.InvalidEntrypoint", "RequestId: %s Error: chdir %s: %s",
+                 inv->request_id, p->cwd, text);
+      else
+        /* SPEC docs/spec/lambda-runtime.md 5: a program that cannot be
+         * started is Runtime.InvalidEntrypoint, "fork/exec <path>: <why>". */
+        inv_fail(inv, "Runtime.InvalidEntrypoint", "RequestId: %s Error: fork/exec %s: %s",
+                 inv->request_id, p->argv[0], text);
     } else {
       char reason[160];
       exit_reason(&si, reason, sizeof(reason));
@@ -957,7 +965,8 @@ int lambda_procs_invoke(struct lambda_procs *p, const char *request_id, const ch
     rc = -1;
   } else if (!inv.done) {
     /* SPEC docs/spec/lambda-runtime.md 5: at the deadline the process is
-     * stopped; Sandbox.Timedout, "Task timed out after N.NN seconds". */
+     * stopped; Sandbox.Timedout, "Task timed out after N.NN seconds".
+     * DEVIATION: that wording is recent runtimes', unverified. */
     out->outcome = LAMBDA_PROCS_TIMEOUT;
     snprintf(out->error_type, sizeof(out->error_type), "Sandbox.Timedout");
     snprintf(out->error_message, sizeof(out->error_message),
@@ -1036,7 +1045,7 @@ void lambda_procs_free(struct lambda_procs *p) {
   free(p->name);
   free(p->cwd);
   free(p->arn);
-  free_strings(p->argv);
-  free_strings(p->env);
+  emu_strv_free(p->argv);
+  emu_strv_free(p->env);
   free(p);
 }

@@ -69,11 +69,13 @@ struct lambda_procs_result {
 /* A pool for spec; no process starts until the first invocation. NULL with
  * a message in err when the spec is unusable. */
 struct lambda_procs *lambda_procs_new(const struct lambda_procs_spec *spec, char *err, size_t cap);
-/* Runs one invocation: request_id (Lambda-Runtime-Aws-Request-Id), the
- * event as JSON text, the deadline (Unix epoch milliseconds:
- * Lambda-Runtime-Deadline-Ms). Blocks until the function answers, fails,
- * or the deadline passes. Returns 0 with *out filled (free it with
- * lambda_procs_result_free), or -1 when the pool is being freed. */
+/* Runs one invocation: request_id (Lambda-Runtime-Aws-Request-Id; at most
+ * 128 bytes of URL path characters without '/' or '?', as a UUID: the
+ * runtime posts it back in the path), the event as JSON text, the deadline
+ * (Unix epoch milliseconds: Lambda-Runtime-Deadline-Ms). Blocks until the
+ * function answers, fails, or the deadline passes. Returns 0 with *out
+ * filled (free it with lambda_procs_result_free), or -1 when the pool is
+ * being freed. */
 int lambda_procs_invoke(struct lambda_procs *p, const char *request_id, const char *event,
                         size_t len, int64_t deadline_ms, struct lambda_procs_result *out);
 void lambda_procs_result_free(struct lambda_procs_result *r);

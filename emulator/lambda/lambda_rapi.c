@@ -131,6 +131,9 @@ static int parse_header(const char *p, const char *eol, struct lambda_rapi_reque
       req->close = 1;
     if (list_has(v, vl, "keep-alive"))
       *keep_alive = 1;
+  } else if (nl == 6 && strncasecmp(p, "Expect", nl) == 0) {
+    if (vl == 12 && strncasecmp(v, "100-continue", 12) == 0)
+      req->expect_continue = 1;
   } else if (nl == 34 && strncasecmp(p, "Lambda-Runtime-Function-Error-Type", nl) == 0) {
     if (vl >= sizeof(req->error_type))
       vl = sizeof(req->error_type) - 1;

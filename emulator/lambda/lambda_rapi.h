@@ -46,6 +46,7 @@ struct lambda_rapi_request {
   int64_t content_length; /* -1 without the header */
   int chunked;            /* Transfer-Encoding: chunked */
   int close;              /* the connection ends after the answer */
+  int expect_continue;    /* Expect: 100-continue (curl sends it before larger bodies) */
   char error_type[128];   /* Lambda-Runtime-Function-Error-Type, or "" */
 };
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "emu_id.h"
+#include "emu_strv.h"
 
 /* The Node runtime client (emulator/lambda/node/runtime.cjs), embedded at
  * build time (lambda_node_client.c, generated). */
@@ -192,13 +193,11 @@ static char *key_of(const char *dir, const struct emu_function *fn, const char *
   cJSON_AddStringToObject(k, "runtime", fn->runtime);
   if (fn->handler)
     cJSON_AddStringToObject(k, "handler", fn->handler);
-  if (fn->command) {
-    int n = 0;
-    while (fn->command[n])
-      n++;
-    cJSON_AddItemToObject(k, "command",
-                          cJSON_CreateStringArray((const char *const *)fn->command, n));
-  }
+  if (fn->command)
+    cJSON_AddItemToObject(
+        k, "command",
+        cJSON_CreateStringArray((const char *const *)fn->command,
+                                (int)emu_strv_len((const char *const *)fn->command)));
   cJSON_AddNumberToObject(k, "memory", fn->memory_mb);
   cJSON_AddNumberToObject(k, "concurrency", fn->concurrency);
   cJSON_AddItemToObject(k, "environment", cJSON_Duplicate(fn->environment, 1));
@@ -211,9 +210,7 @@ static void external_free(struct lambda_external *x) {
   if (!x)
     return;
   lambda_procs_free(x->procs);
-  for (size_t i = 0; x->command && x->command[i]; i++)
-    free(x->command[i]);
-  free(x->command);
+  emu_strv_free(x->command);
   cJSON_Delete(x->environment);
   free(x->key);
   free(x->name);
@@ -228,7 +225,6 @@ struct lambda_external *lambda_runtimes_get(struct lambda_runtimes *r, const cha
                                             char *err, size_t cap) {
   struct lambda_external *x;
   char *key;
-  size_t n = 0;
 
   if (check_reserved(fn->environment, err, cap) != 0)
     return NULL;
@@ -270,11 +266,15 @@ struct lambda_external *lambda_runtimes_get(struct lambda_runtimes *r, const cha
   x->memory_mb = fn->memory_mb;
   x->concurrency = fn->concurrency;
   x->environment = cJSON_Duplicate(fn->environment, 1);
-  while (fn->command && fn->command[n])
-    n++;
-  x->command = calloc(n + 1, sizeof(*x->command));
-  for (size_t i = 0; x->command && i < n; i++)
-    x->command[i] = strdup(fn->command[i]);
+  x->command = emu_strv_dup((const char *const *)fn->command);
+  if (x->command && strchr(x->command[0], '/') && x->command[0][0] != '/') {
+    /* A relative program path is relative to the task root. */
+    char *abs;
+    if (asprintf(&abs, "%s/%s", dir, x->command[0]) >= 0) {
+      free(x->command[0]);
+      x->command[0] = abs;
+    }
+  }
   /* SPEC docs/spec/lambda-runtime.md 7: the function's ARN,
    * arn:aws:lambda:REGION:ACCOUNT:function:NAME. */
   snprintf(x->arn, sizeof(x->arn), "arn:aws:lambda:%s:%s:function:%s", r->region, EMU_ACCOUNT_ID,
@@ -335,12 +335,6 @@ static void strv_add(struct strv *s, const char *name, const char *value) {
     }
   s->v[s->n++] = e;
   s->v[s->n] = NULL;
-}
-
-static void strv_free(char **v) {
-  for (size_t i = 0; v && v[i]; i++)
-    free(v[i]);
-  free(v);
 }
 
 static void build_env(struct lambda_runtimes *r, struct lambda_external *x, struct strv *s) {
@@ -417,23 +411,10 @@ static struct lambda_procs *pool_of(struct lambda_external *x, char *err, size_t
   pthread_mutex_lock(&r->mu);
   if (!(p = x->procs)) {
     struct strv env = {0};
-    char prog[PATH_MAX];
     const char *node_argv[] = {"node", r->node_client, NULL};
-    const char **argv = node_argv;
-    size_t n = 0;
+    const char *const *argv = is_node(x->runtime) ? node_argv : (const char *const *)x->command;
 
     build_env(r, x, &env);
-    if (!is_node(x->runtime)) {
-      while (x->command[n])
-        n++;
-      argv = calloc(n + 1, sizeof(*argv));
-      for (size_t i = 0; argv && i < n; i++)
-        argv[i] = x->command[i];
-      /* A relative program path is relative to the task root. */
-      if (argv && strchr(x->command[0], '/') && x->command[0][0] != '/' &&
-          snprintf(prog, sizeof(prog), "%s/%s", x->dir, x->command[0]) < (int)sizeof(prog))
-        argv[0] = prog;
-    }
     if (argv && env.v) {
       struct lambda_procs_spec spec = {
           .name = x->name,
@@ -447,9 +428,7 @@ static struct lambda_procs *pool_of(struct lambda_external *x, char *err, size_t
     } else {
       snprintf(err, cap, "out of memory");
     }
-    if (argv != node_argv)
-      free(argv);
-    strv_free(env.v);
+    emu_strv_free(env.v);
   }
   pthread_mutex_unlock(&r->mu);
   return p;

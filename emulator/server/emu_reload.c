@@ -259,9 +259,10 @@ static void tree_add(struct emu_reload *r, const char *dir, int depth) {
 
   if (t->nwds >= EMU_RELOAD_MAX_TREE_DIRS || depth > 32 || strcmp(dir, r->emu->data_dir) == 0)
     return;
+  /* IN_MASK_ADD: the config's directory may be watched for the config too. */
   wd = inotify_add_watch(r->inotify_fd, dir,
                          IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE |
-                             IN_ONLYDIR);
+                             IN_ONLYDIR | IN_MASK_ADD);
   if (wd < 0 || tree_has(t, wd) || !(wds = realloc(t->wds, (t->nwds + 1) * sizeof(*wds))))
     return;
   t->wds = wds;
@@ -299,13 +300,24 @@ static void tree_watch(struct emu_reload *r, const struct emu_config *cfg) {
 
 /* A file under the tree changed (not the config file itself, which is
  * reloaded on its own). */
+static int ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), k = strlen(suffix);
+
+  return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
 static void tree_event(struct emu_reload *r, const struct inotify_event *ev) {
   size_t i;
 
+  /* Not code: a watched file (the config, reloaded on its own) or a file
+   * named after one (its editor's or writer's temporaries: app.json.tmp),
+   * dot-files, editors' backups and swap files, node_modules. */
   for (i = 0; i < r->nfiles; i++)
-    if (r->files[i].wd == ev->wd && strcmp(r->files[i].name, ev->name) == 0)
+    if (r->files[i].wd == ev->wd &&
+        strncmp(r->files[i].name, ev->name, strlen(r->files[i].name)) == 0)
       return;
-  if (ev->name[0] == '.' || strcmp(ev->name, "node_modules") == 0)
+  if (ev->name[0] == '.' || strcmp(ev->name, "node_modules") == 0 || ends_with(ev->name, "~") ||
+      ends_with(ev->name, ".swp") || ends_with(ev->name, ".swx"))
     return;
   if ((ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO))) {
     /* A new directory: watch it too. */
@@ -431,7 +443,7 @@ int emu_reload_watch(struct emu_reload *r, const char *config_file, char *err, s
     else
       snprintf(dir, sizeof(dir), "%.*s", (int)(w->name - 1 - w->path), w->path);
     w->wd = inotify_add_watch(r->inotify_fd, dir[0] ? dir : "/",
-                              IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY);
+                              IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY | IN_MASK_ADD);
     if (w->wd < 0) {
       snprintf(err, cap, "cannot watch %s: %s", dir, strerror(errno));
       return -1;

@@ -641,6 +641,11 @@ void emu_server_print_banner(struct emu *emu, FILE *out) {
             a->stage);
   }
   fprintf(out, "  DynamoDB:         %s\n", emu->base_url);
+  if (emu_config_has_runtimes(cfg))
+    fprintf(out,
+            "  functions:        out of process (Runtime API); their https://{domainName}/{stage} "
+            "is %s\n",
+            emu->gw.tls_port ? emu->gw.tls_domain_name : "unreachable (--no-tls)");
   if (emu->gw.tls_port) {
     fprintf(out, "  TLS:              wss://%s/{stage}, https://%s (certificate: %s)\n",
             emu->gw.tls_domain_name, emu->gw.tls_domain_name, emu->tls_cert_path);

@@ -1,6 +1,7 @@
 /*
- * reload_files.h - file helpers shared by the handler-library tests
- * (test_lambda_handlers.c, test_emu_reload.c): a scratch directory, and the
+ * reload_files.h - file helpers shared by the reload tests
+ * (test_lambda_handlers.c, test_emu_reload.c, test_node_functions.c,
+ * test_lambda_runtimes.c): a scratch directory, a text file written whole, and the
  * two ways a rebuild replaces a file (a new file renamed over it; the file
  * truncated and rewritten in place). The libraries themselves are built
  * from reload_lib.c; ctest passes their paths in WSGW_RELOAD_LIB_<VARIANT>.

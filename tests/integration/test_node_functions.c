@@ -37,6 +37,8 @@
 
 #include <wsgw/kit.h>
 
+#include "reload_files.h"
+
 #define WAIT_MS 20000 /* a cold start under ASan on a busy 2-core machine */
 #define STALE_ID "AAAAAAAAAAAAAAA="
 
@@ -297,11 +299,7 @@ static void output_lines_are_prefixed_with_the_function_name_and_request_id(void
 /* ---- Reload ------------------------------------------------------------------ */
 
 static void write_file(const char *path, const char *text) {
-  FILE *f = fopen(path, "w");
-
-  assert_non_null(f);
-  fputs(text, f);
-  assert_int_equal(fclose(f), 0);
+  assert_int_equal(reload_write_text(path, text), 0);
 }
 
 static void a_changed_source_runs_in_new_processes_and_the_connection_stays_open(void **state) {

@@ -313,6 +313,20 @@ static void a_missing_program_is_an_invalid_entrypoint_at_once(void **state) {
   assert_int_equal(wait_alive(p, 0, 1000), 0);
   lambda_procs_free(p);
   lambda_procs_free(q);
+  {
+    struct lambda_procs_spec spec = {.name = "echo",
+                                     .argv = runtime_argv,
+                                     .env = env,
+                                     .cwd = "/nonexistent-dir",
+                                     .concurrency = 1};
+    char err[128];
+    p = lambda_procs_new(&spec, err, sizeof(err));
+    assert_int_equal(invoke(p, "nodir", "{}", 5000, &r), 0);
+    assert_string_equal(r.error_type, "Runtime.InvalidEntrypoint");
+    assert_string_equal(r.error_message, "RequestId: nodir Error: chdir /nonexistent-dir: no "
+                                         "such file or directory");
+    lambda_procs_free(p);
+  }
 }
 
 static void after_a_recycle_the_next_invocation_runs_in_a_new_process(void **state) {
@@ -374,17 +388,18 @@ static void output_lines_are_prefixed_with_the_name_and_the_request_id(void **st
   assert_non_null(strstr(text, "[echo init] hello from init\n"));
   assert_non_null(strstr(text, "[echo rid-7] to stdout\n[echo rid-7] second\n"));
   assert_non_null(strstr(text, "[echo rid-7] to stderr\n"));
-  /* a 20000-byte line comes out in pieces of at most 8192 bytes */
+  /* a 20000-byte line comes out in pieces of at most 8192 bytes (other
+   * lines may come between them: the streams are read in turn) */
   {
-    const char *a = strstr(text, "[echo rid-7] yyy");
+    const char *a = text;
     size_t pieces = 0, total = 0;
-    while (a && strncmp(a, "[echo rid-7] y", 14) == 0) {
+    while ((a = strstr(a, "[echo rid-7] y")) != NULL) {
       size_t n = strspn(a + 13, "y");
       assert_true(n <= 8192);
       assert_int_equal(a[13 + n], '\n');
       total += n;
       pieces++;
-      a += 13 + n + 1;
+      a += 13 + n;
     }
     assert_int_equal(total, 20000);
     assert_int_equal(pieces, 3);
@@ -448,6 +463,19 @@ static void malformed_requests_get_errors_and_the_api_keeps_working(void **state
       answer, sizeof(answer));
   assert_int_equal(strncmp(answer, "HTTP/1.1 400 ", 13), 0);
   assert_non_null(strstr(answer, "\"errorType\":\"InvalidRequestID\""));
+  /* Expect: 100-continue gets its interim answer before the body is sent */
+  {
+    const char *head = "POST /2018-06-01/runtime/invocation/stale/error HTTP/1.1\r\n"
+                       "Expect: 100-continue\r\nContent-Length: 2\r\n\r\n";
+    ssize_t n;
+    assert_int_equal(send(fd, head, strlen(head), MSG_NOSIGNAL), (ssize_t)strlen(head));
+    n = recv(fd, answer, sizeof(answer) - 1, 0);
+    assert_true(n > 0);
+    answer[n] = '\0';
+    assert_string_equal(answer, "HTTP/1.1 100 Continue\r\n\r\n");
+    raw(fd, "{}", answer, sizeof(answer));
+    assert_int_equal(strncmp(answer, "HTTP/1.1 400 ", 13), 0);
+  }
   raw(fd, "PUT /2018-06-01/runtime/invocation/next HTTP/1.1\r\n\r\n", answer, sizeof(answer));
   assert_int_equal(strncmp(answer, "HTTP/1.1 405 ", 13), 0);
   raw(fd, "GARBAGE\r\n\r\n", answer, sizeof(answer));
@@ -623,6 +651,79 @@ static void a_recycle_ends_a_busy_process_after_its_invocation(void **state) {
   lambda_procs_free(j.p);
 }
 
+static const char *const group_argv[] = {"sh", "-c", "sleep 30 & echo \"child $!\"; wait", NULL};
+
+/* Whether pid is gone or a zombie (reparented children may wait for a
+ * reaper that does not come in a container). */
+static int gone(int pid) {
+  char path[64], stat[256];
+  FILE *f;
+  const char *close_paren;
+  size_t n;
+
+  snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+  f = fopen(path, "r");
+  if (!f)
+    return 1;
+  n = fread(stat, 1, sizeof(stat) - 1, f);
+  fclose(f);
+  stat[n] = '\0';
+  close_paren = strrchr(stat, ')');
+  return close_paren && close_paren[1] == ' ' && close_paren[2] == 'Z';
+}
+
+static int group_child;
+
+static void time_out_a_group(void) {
+  struct lambda_procs *p = pool(group_argv, 1);
+  struct lambda_procs_result r;
+
+  assert_int_equal(invoke(p, "never", "{}", 500, &r), 0);
+  assert_int_equal(r.outcome, LAMBDA_PROCS_TIMEOUT);
+  assert_int_equal(r.init_ms, -1); /* it never asked for the event */
+  assert_int_equal(wait_alive(p, 0, 2000), 0);
+  lambda_procs_free(p);
+}
+
+static void a_timeout_during_init_kills_the_whole_process_group(void **state) {
+  char *text = capture_stderr(time_out_a_group);
+  const char *line = strstr(text, "[echo init] child ");
+
+  (void)state;
+  assert_non_null(line);
+  group_child = atoi(line + 18);
+  assert_true(group_child > 0);
+  for (int i = 0; i < 200 && !gone(group_child); i++)
+    sleep_ms(10);
+  assert_true(gone(group_child));
+  free(text);
+}
+
+static void a_large_event_is_delivered_whole(void **state) {
+  struct lambda_procs *p = pool(runtime_argv, 1);
+  struct lambda_procs_result r;
+  size_t n = 3 * 1024 * 1024;
+  char *event = malloc(n + 32);
+  cJSON *doc;
+  const cJSON *pad;
+
+  (void)state;
+  assert_non_null(event);
+  memcpy(event, "{\"pad\":\"", 8);
+  memset(event + 8, 'p', n);
+  memcpy(event + 8 + n, "\"}", 3);
+  assert_int_equal(
+      lambda_procs_invoke(p, "large", event, strlen(event), emu_time_now_ms() + 8000, &r), 0);
+  doc = echoed(&r);
+  pad = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "event"), "pad");
+  assert_true(cJSON_IsString(pad));
+  assert_int_equal(strlen(pad->valuestring), n);
+  cJSON_Delete(doc);
+  lambda_procs_result_free(&r);
+  free(event);
+  lambda_procs_free(p);
+}
+
 /* ---- the wire ------------------------------------------------------------ */
 
 static void the_parser_reads_content_length_and_chunked_bodies(void **state) {
@@ -706,6 +807,8 @@ int main(void) {
       cmocka_unit_test(the_process_gets_the_spec_environment_and_no_other_descriptor),
       cmocka_unit_test(an_invocation_beyond_concurrency_waits_and_times_out_without_a_process),
       cmocka_unit_test(a_recycle_ends_a_busy_process_after_its_invocation),
+      cmocka_unit_test(a_timeout_during_init_kills_the_whole_process_group),
+      cmocka_unit_test(a_large_event_is_delivered_whole),
       cmocka_unit_test(the_parser_reads_content_length_and_chunked_bodies),
       cmocka_unit_test(the_parser_refuses_what_a_runtime_client_never_sends),
   };
