@@ -221,30 +221,35 @@ p()
   const coldCell = (c) => (!c.all.length ? "– (no result)" : `**median ${f(median(c.all))} ms**, max ${f(Math.max(...c.all))} ms (${c.all.length} cold starts; medians by function: ${perFn(c)} ms)`)
   p("## Invocation overhead: a Node function out of process vs a C handler in process")
   p()
-  p("In the same wsgw server as the Node rows above, right after them: route `cecho` runs the")
-  p("built-in C `diag.echo` in process, route `echo` the Node `handler.echo` in a warm `node`")
-  p("process (event and response cross a loopback Runtime API connection). The two alternate in")
-  p(`${ovRounds} interleaved round${ovRounds === 1 ? "" : "s"} (each cell: the median round, by p50 with 1 client, by msg/s under load). Cold start = the`)
-  p("init duration wsgw logs for an invocation that started its process (`initDurationMs` in")
-  p("`GET /_wsgw/invocations`: from the process's start to its first request for an event,")
-  p("which includes loading the handler file and the AWS SDK), measured two ways: with nothing")
-  p(`else starting (${alone.servers} fresh servers, each function's first invocation one at a time), and`)
-  p("during the warm-up above, when up to 32 processes per function start at once on this machine's")
-  p("cores.")
-  p()
-  p("| measure | C in process (`diag.echo`) | Node out of process (`handler.echo`, the chat functions) | overhead of out of process |")
-  p("|---|---|---|---|")
-  // a difference in ms with its sign
-  const d = (a, b, k) => {
-    if (!a || !b || !(a[k] >= 0) || !(b[k] >= 0)) return "–"
-    const x = a[k] - b[k]
-    return `${x < 0 ? "−" : "+"}${ms(Math.abs(x))} ms`
+  if (!nodeRan) {
+    p("Not measured in this run: the Node rows were skipped (the note under the WebSocket table).")
+    p()
+  } else {
+    p("In the same wsgw server as the Node rows above, right after them: route `cecho` runs the")
+    p("built-in C `diag.echo` in process, route `echo` the Node `handler.echo` in a warm `node`")
+    p("process (event and response cross a loopback Runtime API connection). The two alternate in")
+    p(`${ovRounds} interleaved round${ovRounds === 1 ? "" : "s"} (each cell: the median round, by p50 with 1 client, by msg/s under load). Cold start = the`)
+    p("init duration wsgw logs for an invocation that started its process (`initDurationMs` in")
+    p("`GET /_wsgw/invocations`: from the process's start to its first request for an event,")
+    p("which includes loading the handler file and the AWS SDK), measured two ways: with nothing")
+    p(`else starting (${alone.servers} fresh servers, each function's first invocation one at a time), and`)
+    p("during the warm-up above, when up to 32 processes per function start at once on this machine's")
+    p("cores.")
+    p()
+    p("| measure | C in process (`diag.echo`) | Node out of process (`handler.echo`, the chat functions) | overhead of out of process |")
+    p("|---|---|---|---|")
+    // a difference in ms with its sign
+    const d = (a, b, k) => {
+      if (!a || !b || !(a[k] >= 0) || !(b[k] >= 0)) return "–"
+      const x = a[k] - b[k]
+      return `${x < 0 ? "−" : "+"}${ms(Math.abs(x))} ms`
+    }
+    p(`| echo, 1 client, 1 in flight | ${echoCell(c1)} | ${nodeCell(echoCell, n1)} | ${d(n1, c1, "p50_ms")} at p50, ${d(n1, c1, "p99_ms")} at p99 per invocation (${ratio(v(n1, "p50_ms"), v(c1, "p50_ms"))} the C round trip at p50) |`)
+    p(`| echo, 16 clients × 4 in flight | ${echoCell(cN)} | ${nodeCell(echoCell, nN)} | in process: ${ratio(v(cN, "msgs_per_s"), v(nN, "msgs_per_s"))} the msg/s (C ÷ Node) |`)
+    p(`| cold start of a chat function, nothing else starting | – (a C handler is loaded with the server) | ${nodeRan || alone.all.length ? coldCell(alone) : "– (not run)"} | once per process |`)
+    p(`| cold start during the warm-up (up to 32 processes per function starting at once) | – | ${nodeRan ? coldCell(burst) : "– (not run)"} | |`)
+    p()
   }
-  p(`| echo, 1 client, 1 in flight | ${echoCell(c1)} | ${nodeCell(echoCell, n1)} | ${d(n1, c1, "p50_ms")} at p50, ${d(n1, c1, "p99_ms")} at p99 per invocation (${ratio(v(n1, "p50_ms"), v(c1, "p50_ms"))} the C round trip at p50) |`)
-  p(`| echo, 16 clients × 4 in flight | ${echoCell(cN)} | ${nodeCell(echoCell, nN)} | in process: ${ratio(v(cN, "msgs_per_s"), v(nN, "msgs_per_s"))} the msg/s (C ÷ Node) |`)
-  p(`| cold start of a chat function, nothing else starting | – (a C handler is loaded with the server) | ${nodeRan || alone.all.length ? coldCell(alone) : "– (not run)"} | once per process |`)
-  p(`| cold start during the warm-up (up to 32 processes per function starting at once) | – | ${nodeRan ? coldCell(burst) : "– (not run)"} | |`)
-  p()
 }
 
 // ------------------------------------------------------------------ floor

@@ -297,7 +297,7 @@ for ((i = 0; i < COLD_RUNS && NODE_OK; i++)); do
     --count 1 --duration 30 --timeout 60 >>"$NODE_WARM" || true
   if ! tail -1 "$NODE_WARM" | grep -q '"received":1,'; then
     NODE_OK=0; tail -20 "$WORK/ws-node-cold-$i.log" >&2
-    node_skip "the Node echo function did not answer its first message (the wsgw log is above)"
+    node_skip "the Node echo function did not answer its first message (the tail of the wsgw log is in the output of bench/run.sh)"
     stop "$WSGW_PID" 5; break
   fi
   sleep 1
