@@ -5,7 +5,7 @@
 # the same file serverless-offline runs. Prints the table and rewrites docs/benchmarks.md.
 # Only 127.0.0.1; every server is killed at exit.
 #
-#   bench/run.sh            the full run (about 10 to 12 minutes on 2 cores)
+#   bench/run.sh            the full run (about 8 to 12 minutes on 2 cores)
 #   QUICK=1 bench/run.sh    shorter phases, smaller counts; does not rewrite docs/benchmarks.md
 set -euo pipefail
 
