@@ -14,6 +14,7 @@
  *                   [--hold S] [--server-pid PID]
  *   loadgen echo    --port P [--path /dev] [--clients C] [--inflight F]
  *                   [--warmup-count W] [--count N] [--duration S]
+ *                   [--action echo] (the route: {"action":A,"data":"e<id>"})
  *   loadgen fanout  --port P [--path /dev] --clients N [--repeats R]
  *                   [--warmup-repeats W] [--ddb-port D] [--server-pid PID]
  *   loadgen startup [--port P | banner] [--path /dev] [--rss-delay-ms MS]
@@ -55,7 +56,7 @@
 /* ---------------------------------------------------------------- options */
 
 static struct {
-  const char *mode, *op, *path, *label, *table;
+  const char *mode, *op, *path, *label, *table, *action;
   const char *before_measure, *after_measure; /* shell commands (bench/profile.sh) */
   int port, ddb_port, conns, clients, inflight, repeats, warmup_repeats, server_pid;
   int connect_inflight;
@@ -64,7 +65,7 @@ static struct {
   uint64_t seed;
   char **cmd;
 } opt = {
-  .op = "GetItem", .path = "/dev", .label = "", .table = "bench",
+  .op = "GetItem", .path = "/dev", .label = "", .table = "bench", .action = "echo",
   .conns = 16, .clients = 1, .inflight = 1, .repeats = 20, .warmup_repeats = 3,
   .warmup = 1.0, .duration = 4.0, .hold = 1.0, .timeout = 120.0, .repeat_timeout = 10.0,
   .connect_inflight = 32, .handshake_timeout = 10.0,
@@ -750,11 +751,11 @@ static struct {
 } em;
 
 static void echo_send_one(struct conn *c) {
-  char msg[128];
+  char msg[256];
   int n;
   if (em.sent >= em.target || em.total >= em.cap)
     return;
-  n = snprintf(msg, sizeof msg, "{\"action\":\"echo\",\"data\":\"e%ld\"}", em.total);
+  n = snprintf(msg, sizeof msg, "{\"action\":\"%.64s\",\"data\":\"e%ld\"}", opt.action, em.total);
   em.ts[em.total++] = now_ns();
   em.sent++;
   c->inflight++;
@@ -820,10 +821,10 @@ static int mode_echo(void) {
   run_hook(opt.after_measure);
   lost = em.sent - em.recv - em.errors;
   json_head("echo");
-  printf(",\"clients\":%d,\"open\":%d,\"inflight_per_client\":%d,\"sent\":%ld,\"received\":%ld,"
+  printf(",\"action\":\"%.64s\",\"clients\":%d,\"open\":%d,\"inflight_per_client\":%d,\"sent\":%ld,\"received\":%ld,"
          "\"errors\":%ld,\"unanswered\":%ld,\"seconds\":%.3f,\"msgs_per_s\":%.1f,\"p50_ms\":%.3f,"
          "\"p99_ms\":%.3f,\"max_ms\":%.3f}\n",
-         opt.clients, open, opt.inflight, em.sent, em.recv, em.errors, lost, secs,
+         opt.action, opt.clients, open, opt.inflight, em.sent, em.recv, em.errors, lost, secs,
          em.recv / secs, pct_ms(&em.lat, 50), pct_ms(&em.lat, 99), pct_ms(&em.lat, 100));
   fflush(stdout);
   ws_close_all();
@@ -1355,6 +1356,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--before-measure")) opt.before_measure = v;
     else if (!strcmp(a, "--after-measure")) opt.after_measure = v;
     else if (!strcmp(a, "--table")) opt.table = v;
+    else if (!strcmp(a, "--action")) opt.action = v;
     else if (!strcmp(a, "--conns")) opt.conns = atoi(v);
     else if (!strcmp(a, "--clients")) opt.clients = atoi(v);
     else if (!strcmp(a, "--inflight")) opt.inflight = atoi(v);

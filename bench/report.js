@@ -90,53 +90,167 @@ p()
 
 // -------------------------------------------------------------- WebSocket
 const ws = (label, pred) => find((r) => r.label === label && pred(r))
-const labels = ["wsgw", "serverless-offline"]
-const echoLow = (l) => ws(l, (r) => r.mode === "echo" && r.clients === 1)
-const echoLoad = (l) => ws(l, (r) => r.mode === "echo" && r.clients > 1)
+const NODE = "wsgw-node", SLS = "serverless-offline"
+const act = (r) => r.action || "echo"
+// echo rows: the route's function ("echo"; "cecho" is the C diag.echo in the Node server)
+const echoLow = (l, a = "echo") => ws(l, (r) => r.mode === "echo" && r.clients === 1 && act(r) === a)
+const echoLoad = (l, a = "echo") => ws(l, (r) => r.mode === "echo" && r.clients > 1 && act(r) === a)
 const conn = (l) => ws(l, (r) => r.mode === "connect" && r.held !== undefined)
 const fanConn = (l, n) => ws(l, (r) => r.mode === "connect" && r.for === "fanout" && r.clients === n + 1)
 const fan = (l, n) => ws(l, (r) => r.mode === "fanout" && r.clients === n)
 const big = Math.max(0, ...rows.filter((r) => r.mode === "fanout" && r.label === "wsgw").map((r) => r.clients))
+const nodeRan = rows.some((r) => r.label === NODE && r.mode !== "note")
+// the cold starts (init durations) wsgw logged, all functions together, by phase
+const cold = (phase) => {
+  const byFn = {}, all = []
+  for (const r of rows.filter((x) => x.mode === "coldstart" && x.label === NODE && x.phase === phase))
+    for (const [h, v] of Object.entries(r.init_ms || {})) {
+      (byFn[h] = byFn[h] || []).push(...v)
+      all.push(...v)
+    }
+  const servers = rows.filter((x) => x.mode === "coldstart" && x.label === NODE && x.phase === phase)
+    .reduce((a, x) => a + (x.servers || 0), 0)
+  return { byFn, all, servers }
+}
+// the processes of each pool after the warm-up, by function name (API-stage-route)
+const pools = (find((r) => r.mode === "pools" && r.label === NODE) || {}).procs || {}
+const poolText = Object.keys(pools).length
+  ? Object.entries(pools).map(([k, n]) => `\`${k.replace(/^.*-dev-/, "")}\` ${n}`).join(", ")
+  : null
 
-p("## WebSocket: the chat app (`fixtures/chat-app.json`) vs the same app on serverless-offline")
+p("## WebSocket: the chat app on wsgw (C in process, and Node out of process) and on serverless-offline")
 p()
-p("wsgw runs with its defaults (durable writes) and `--max-connections " + f(big + 1) + "` (the clients and a sender). serverless-offline")
-p("13.10.1 (serverless 3.40.0, `useInProcess: true`) runs the same handlers in Node")
-p("(`build-bench/sls-chat/`, written by `bench/run.sh`), keeping the connections in a dynalite")
-p("table. Handshakes are opened 32 at a time; a handshake that takes more than 10 s (20 s for")
-p("the largest fan-out) counts as a failure.")
+p("Three servers run the same chat app (`$connect` writes the connection id to a DynamoDB table,")
+p("`$disconnect` deletes it, `sendmessage` scans the table and posts to every id, `echo` answers")
+p("on a two-way route):")
 p()
-p("| row | wsgw | serverless-offline | ratio | target (wsgw) |")
-p("|---|---|---|---|---|")
+p("- **wsgw (C, in process)**: `fixtures/chat-app.json`, the built-in C handlers (`chat.*`,")
+p(`  \`diag.echo\`), with wsgw's defaults (durable writes) and \`--max-connections ${f(big + 1)}\` (the clients and a sender).`)
+p("- **wsgw (Node, out of process)**: `bench/node-chat/wsgw.json`: the Node functions of")
+p("  `bench/node-chat/handler.js` (AWS SDK v3), durable writes, the same `--max-connections`. Each")
+p("  function is a pool of `node` processes speaking the Lambda Runtime API, one invocation per")
+p("  process at a time (Lambda's model), at most 32 per function (`\"concurrency\": 32`; wsgw's")
+p("  default is 10): the 32 handshakes the load generator keeps in flight each get a process, so")
+p("  `$connect` and `$disconnect` never wait for one, and neither do the 16 × 4 echo load's")
+p("  messages (wsgw runs a connection's messages one after another: 16 at once). serverless-offline's")
+p("  in-process model has no limit at all: every invocation runs at once, interleaved on its one")
+p("  Node event loop, so a lower limit would hold wsgw back where serverless-offline is not held.")
+p(`  After the warm-up the pools held ${poolText ? poolText + " processes" : "– (not counted)"}. The functions reach DynamoDB at`)
+p("  wsgw itself (`AWS_ENDPOINT_URL_DYNAMODB`, set by wsgw) and post to")
+p("  `https://{domainName}/{stage}`, wsgw's TLS listener. **The pools are warmed before the rows")
+p("  are measured** (500 connections opened 32 at a time and closed, 4,000 echo messages 16 × 4 in")
+p("  flight, 3 fan-outs to 100); cold starts are measured apart (the next section). The fan-out")
+p("  to " + f(big) + " is not run on it.")
+p("- **serverless-offline** 13.10.1 (serverless 3.40.0, `useInProcess: true`,")
+p("  `bench/node-chat/serverless.yml`): the same `handler.js`, keeping the connections in a")
+p("  dynalite table (`AWS_ENDPOINT_URL_DYNAMODB`) and posting to its own management endpoint")
+p("  (`WS_MGMT_ENDPOINT`).")
+p()
+p("Handshakes are opened 32 at a time; a handshake that takes more than 10 s (20 s for the")
+p("largest fan-out) counts as a failure. Ratios: how many times the first server beats the second")
+p("(the direction is written in each cell); \"Node ÷ C\" is the cost of running the function out of")
+p("process instead of in process.")
+p()
+p("| row | wsgw (C, in process) | wsgw (Node, out of process) | serverless-offline | wsgw C vs serverless-offline | wsgw Node vs serverless-offline | wsgw Node vs wsgw C | target (wsgw C) |")
+p("|---|---|---|---|---|---|---|---|")
 const echoCell = (r) => (!r ? "– (no result)" : `${f(r.msgs_per_s)} msg/s, p50 ${ms(r.p50_ms)} ms, p99 ${ms(r.p99_ms)} ms${r.errors || r.unanswered > r.clients * r.inflight_per_client ? ` (${f(r.errors)} error frames, ${f(r.unanswered)} unanswered)` : ""}`)
+const nodeCell = (cellFn, r) => (!nodeRan ? "– (not run)" : cellFn(r))
+const v = (r, k) => (r ? r[k] : null)
 {
-  const a = echoLow("wsgw"), b = echoLow("serverless-offline")
-  p(`| echo, 1 client, 1 in flight | ${echoCell(a)} | ${echoCell(b)} | p99 ${ratio(b && b.p99_ms, a && a.p99_ms)} (serverless-offline ÷ wsgw) | p99 ≤ 1 ms: ${met(a ? a.p99_ms <= 1 : null)} |`)
+  const a = echoLow("wsgw"), n = echoLow(NODE), b = echoLow(SLS)
+  p(`| echo, 1 client, 1 in flight | ${echoCell(a)} | ${nodeCell(echoCell, n)} | ${echoCell(b)} | p99 ${ratio(v(b, "p99_ms"), v(a, "p99_ms"))} (serverless-offline ÷ wsgw C) | p99 ${ratio(v(b, "p99_ms"), v(n, "p99_ms"))} (serverless-offline ÷ wsgw Node) | p50 ${ratio(v(n, "p50_ms"), v(a, "p50_ms"))}, p99 ${ratio(v(n, "p99_ms"), v(a, "p99_ms"))} (Node ÷ C) | p99 ≤ 1 ms: ${met(a ? a.p99_ms <= 1 : null)} |`)
 }
 {
-  const a = echoLoad("wsgw"), b = echoLoad("serverless-offline")
-  p(`| echo, 16 clients × 4 in flight | ${echoCell(a)} | ${echoCell(b)} | ${ratio(a && a.msgs_per_s, b && b.msgs_per_s)} msg/s | ≥ 10× msg/s: ${met(a && b ? a.msgs_per_s >= 10 * b.msgs_per_s : null)} |`)
+  const a = echoLoad("wsgw"), n = echoLoad(NODE), b = echoLoad(SLS)
+  p(`| echo, 16 clients × 4 in flight | ${echoCell(a)} | ${nodeCell(echoCell, n)} | ${echoCell(b)} | ${ratio(v(a, "msgs_per_s"), v(b, "msgs_per_s"))} msg/s (wsgw C ÷ serverless-offline) | ${ratio(v(n, "msgs_per_s"), v(b, "msgs_per_s"))} msg/s (wsgw Node ÷ serverless-offline) | ${ratio(v(a, "msgs_per_s"), v(n, "msgs_per_s"))} msg/s (C ÷ Node) | ≥ 10× msg/s: ${met(a && b ? a.msgs_per_s >= 10 * b.msgs_per_s : null)} |`)
 }
 const connCell = (r) => (!r ? "– (no result)" : `${f(r.connects_per_s)}/s, ${f(r.opened)} of ${f(r.clients)} opened, ${f(r.failed)} failed${r.failed_5xx ? ` (${f(r.failed_5xx)} × 5xx)` : ""}; handshake p50 ${ms(r.handshake_p50_ms)} ms, p99 ${ms(r.handshake_p99_ms)} ms`)
 {
-  const a = conn("wsgw"), b = conn("serverless-offline"), c = conn("wsgw-nosync")
-  p(`| connect rate through \`$connect\` | ${connCell(a)} | ${connCell(b)} | ${ratio(a && a.connects_per_s, b && b.connects_per_s)} | ≥ 2,000/s: ${met(a ? a.connects_per_s >= 2000 && a.failed === 0 : null)} |`)
-  if (c) p(`| connect rate, wsgw \`--no-sync\` | ${connCell(c)} | | ${ratio(c.connects_per_s, b && b.connects_per_s)} | ${met(c.connects_per_s >= 2000 && c.failed === 0)} with \`--no-sync\` |`)
+  const a = conn("wsgw"), n = conn(NODE), b = conn(SLS), c = conn("wsgw-nosync")
+  p(`| connect rate through \`$connect\` | ${connCell(a)} | ${nodeCell(connCell, n)} | ${connCell(b)} | ${ratio(v(a, "connects_per_s"), v(b, "connects_per_s"))} (wsgw C ÷ serverless-offline) | ${ratio(v(n, "connects_per_s"), v(b, "connects_per_s"))} (wsgw Node ÷ serverless-offline) | ${ratio(v(a, "connects_per_s"), v(n, "connects_per_s"))} (C ÷ Node) | ≥ 2,000/s: ${met(a ? a.connects_per_s >= 2000 && a.failed === 0 : null)} |`)
+  if (c) p(`| connect rate, wsgw \`--no-sync\` | ${connCell(c)} | | | ${ratio(c.connects_per_s, v(b, "connects_per_s"))} | | | ${met(c.connects_per_s >= 2000 && c.failed === 0)} with \`--no-sync\` |`)
 }
 {
-  const a = fanConn("wsgw", big), b = fanConn("serverless-offline", big)
+  const a = fanConn("wsgw", big), b = fanConn(SLS, big)
   const held = (r) => (!r ? "– (no result)" : `${f(r.opened)} held, ${f(r.failed)} failed, RSS ${f(r.server_rss_kb / 1024)} MB (${f(r.connects_per_s)} connects/s)`)
-  p(`| ${f(big)} concurrent connections (+1 sender) | ${held(a)} | ${held(b)} | | ${f(big)}, 0 failures: ${met(a ? a.opened === a.clients && a.failed === 0 : null)} |`)
+  p(`| ${f(big)} concurrent connections (+1 sender) | ${held(a)} | – (not run) | ${held(b)} | | | | ${f(big)}, 0 failures: ${met(a ? a.opened === a.clients && a.failed === 0 : null)} |`)
+  const rss = (r) => (!r || !(r.server_rss_kb > 0) ? "–" : `${f(r.server_rss_kb / 1024)} MB`)
+  const a1 = fanConn("wsgw", 1000), n1 = fanConn(NODE, 1000), b1 = fanConn(SLS, 1000)
+  p(`| server RSS holding 1,001 connections (the process and its children; wsgw Node: with its warm pools) | ${rss(a1)} | ${nodeCell(rss, n1)} | ${rss(b1)} | | | | – |`)
 }
 const fanCell = (r) => (!r ? "– (no result)" : r.error ? r.error : `p50 ${ms(r.p50_ms)} ms, p99 ${ms(r.p99_ms)} ms (${r.completed} of ${r.repeats} complete${r.missing_deliveries ? `, ${f(r.missing_deliveries)} deliveries missing` : ""}${r.open < r.clients + 1 ? `, ${f(r.open)} of ${f(r.clients + 1)} connected` : ""})`)
+const p50 = (r) => (r && r.completed ? r.p50_ms : null)
 for (const n of [100, 1000, big].filter((x, i, a) => x && a.indexOf(x) === i)) {
-  const a = fan("wsgw", n), b = fan("serverless-offline", n)
+  const a = fan("wsgw", n), nd = fan(NODE, n), b = fan(SLS, n)
   const tgt = n === 1000 ? 20 : n === 10000 ? 250 : null
-  p(`| fan-out to ${f(n)} (sendmessage: Scan + PostToConnection per id), time to the last client | ${fanCell(a)} | ${fanCell(b)} | p50 ${ratio(b && b.completed ? b.p50_ms : null, a && a.p50_ms)} (serverless-offline ÷ wsgw) | ${tgt ? `p50 ≤ ${tgt} ms: ${met(a && a.completed ? a.p50_ms <= tgt : a ? false : null)}` : "–"} |`)
+  const nodeRun = n === 100 || n === 1000
+  p(`| fan-out to ${f(n)} (sendmessage: Scan + PostToConnection per id), time to the last client | ${fanCell(a)} | ${nodeRun ? nodeCell(fanCell, nd) : "– (not run)"} | ${fanCell(b)} | p50 ${ratio(p50(b), p50(a))} (serverless-offline ÷ wsgw C) | ${nodeRun ? `p50 ${ratio(p50(b), p50(nd))} (serverless-offline ÷ wsgw Node)` : ""} | ${nodeRun ? `p50 ${ratio(p50(nd), p50(a))} (Node ÷ C)` : ""} | ${tgt ? `p50 ≤ ${tgt} ms: ${met(a && a.completed ? a.p50_ms <= tgt : a ? false : null)}` : "–"} |`)
+}
+if (nodeRan) {
+  // the comparison users make: the same Node functions on wsgw and on serverless-offline
+  const x = (a, b) => ratio(a, b)
+  const e1 = [echoLow(NODE), echoLow(SLS)], eN = [echoLoad(NODE), echoLoad(SLS)], c = [conn(NODE), conn(SLS)]
+  const f1 = [fan(NODE, 100), fan(SLS, 100)], fk = [fan(NODE, 1000), fan(SLS, 1000)]
+  p()
+  p("**The same Node functions, wsgw ÷ serverless-offline** (above 1×: wsgw is faster): connect rate")
+  p(`${x(v(c[0], "connects_per_s"), v(c[1], "connects_per_s"))}; echo with 1 client p50 ${x(v(e1[1], "p50_ms"), v(e1[0], "p50_ms"))}, p99 ${x(v(e1[1], "p99_ms"), v(e1[0], "p99_ms"))};`)
+  p(`echo under load ${x(v(eN[0], "msgs_per_s"), v(eN[1], "msgs_per_s"))} msg/s; fan-out to 100 p50 ${x(p50(f1[1]), p50(f1[0]))}, to 1,000 p50 ${x(p50(fk[1]), p50(fk[0]))}.`)
+  p("serverless-offline runs every function inside its own event loop, with no hand-off, and its")
+  p("dynalite keeps the table in memory; wsgw hands each event to a separate `node` process and")
+  p("back (Lambda's model: one invocation per process at a time), and its DynamoDB writes are")
+  p("durable (a group commit waits for the disk).")
 }
 const notes = rows.filter((r) => r.mode === "note" || r.mode === "timeout")
 for (const r of notes) p(`\n- ${r.label || "loadgen"}: ${r.error}`)
 p()
+
+// ------------------------------------------------------ invocation overhead
+{
+  // the median round of the interleaved overhead rows: by p50 with 1 client, by msg/s under load
+  const OV = "wsgw-node-overhead"
+  const mid = (a, clients, key) => {
+    const rs = rows.filter((r) => r.mode === "echo" && r.label === OV && act(r) === a &&
+      (clients === 1 ? r.clients === 1 : r.clients > 1)).sort((x, y) => x[key] - y[key])
+    return rs.length ? rs[(rs.length - 1) >> 1] : undefined
+  }
+  const c1 = mid("cecho", 1, "p50_ms"), n1 = mid("echo", 1, "p50_ms")
+  const cN = mid("cecho", 16, "msgs_per_s"), nN = mid("echo", 16, "msgs_per_s")
+  const ovRounds = rows.filter((r) => r.mode === "echo" && r.label === OV && act(r) === "echo" && r.clients === 1).length
+  const alone = cold("alone"), burst = cold("warmup")
+  const perFn = (c) => Object.entries(c.byFn).map(([h, xs]) => `\`${h}\` ${f(median(xs))}`).join(", ")
+  const coldCell = (c) => (!c.all.length ? "– (no result)" : `**median ${f(median(c.all))} ms**, max ${f(Math.max(...c.all))} ms (${c.all.length} cold starts; medians by function: ${perFn(c)} ms)`)
+  p("## Invocation overhead: a Node function out of process vs a C handler in process")
+  p()
+  if (!nodeRan) {
+    p("Not measured in this run: the Node rows were skipped (the note under the WebSocket table).")
+    p()
+  } else {
+    p("In the same wsgw server as the Node rows above, right after them: route `cecho` runs the")
+    p("built-in C `diag.echo` in process, route `echo` the Node `handler.echo` in a warm `node`")
+    p("process (event and response cross a loopback Runtime API connection). The two alternate in")
+    p(`${ovRounds} interleaved round${ovRounds === 1 ? "" : "s"} (each cell: the median round, by p50 with 1 client, by msg/s under load). Cold start = the`)
+    p("init duration wsgw logs for an invocation that started its process (`initDurationMs` in")
+    p("`GET /_wsgw/invocations`: from the process's start to its first request for an event,")
+    p("which includes loading the handler file and the AWS SDK), measured two ways: with nothing")
+    p(`else starting (${alone.servers} fresh servers, each function's first invocation one at a time), and`)
+    p("during the warm-up above, when up to 32 processes per function start at once on this machine's")
+    p("cores.")
+    p()
+    p("| measure | C in process (`diag.echo`) | Node out of process (`handler.echo`, the chat functions) | overhead of out of process |")
+    p("|---|---|---|---|")
+    // a difference in ms with its sign
+    const d = (a, b, k) => {
+      if (!a || !b || !(a[k] >= 0) || !(b[k] >= 0)) return "–"
+      const x = a[k] - b[k]
+      return `${x < 0 ? "−" : "+"}${ms(Math.abs(x))} ms`
+    }
+    p(`| echo, 1 client, 1 in flight | ${echoCell(c1)} | ${nodeCell(echoCell, n1)} | ${d(n1, c1, "p50_ms")} at p50, ${d(n1, c1, "p99_ms")} at p99 per invocation (${ratio(v(n1, "p50_ms"), v(c1, "p50_ms"))} the C round trip at p50) |`)
+    p(`| echo, 16 clients × 4 in flight | ${echoCell(cN)} | ${nodeCell(echoCell, nN)} | in process: ${ratio(v(cN, "msgs_per_s"), v(nN, "msgs_per_s"))} the msg/s (C ÷ Node) |`)
+    p(`| cold start of a chat function, nothing else starting | – (a C handler is loaded with the server) | ${nodeRan || alone.all.length ? coldCell(alone) : "– (not run)"} | once per process |`)
+    p(`| cold start during the warm-up (up to 32 processes per function starting at once) | – | ${nodeRan ? coldCell(burst) : "– (not run)"} | |`)
+    p()
+  }
+}
 
 // ------------------------------------------------------------------ floor
 {
@@ -160,6 +274,11 @@ p()
   p(`| HTTP POST, 16 keep-alive connections | ${cell(cg)} | GetItem ${cell(wg)} | wsgw reaches ${pct(wg && wg.ops_per_s, cg && cg.ops_per_s)} of civetweb alone; 5× dynalite's GetItem would be ${f(lgi ? 5 * lgi.ops_per_s : -1)}/s, ${pct(lgi && 5 * lgi.ops_per_s, cg && cg.ops_per_s)} of it |`)
   p(`| WebSocket echo, 16 clients × 4 in flight | ${echoCell(ceN)} | ${echoCell(we)} | wsgw reaches ${pct(we && we.msgs_per_s, ceN && ceN.msgs_per_s)} of civetweb alone; 10× serverless-offline would be ${f(se ? 10 * se.msgs_per_s : -1)} msg/s, ${pct(se && 10 * se.msgs_per_s, ceN && ceN.msgs_per_s)} of what civetweb does with no work at all |`)
   p(`| WebSocket echo, 1 client | ${echoCell(ce1)} | ${echoCell(we1)} | the handler round trip adds ${ms(we1 && ce1 ? we1.p50_ms - ce1.p50_ms : -1)} ms at p50 |`)
+  if (nodeRan) {
+    const ne1 = echoLow(NODE), neN = echoLoad(NODE)
+    p(`| WebSocket echo, 1 client: wsgw with the Node function (out of process) | ${echoCell(ce1)} | ${echoCell(ne1)} | the Node function's round trip adds ${ms(ne1 && ce1 ? ne1.p50_ms - ce1.p50_ms : -1)} ms at p50 |`)
+    p(`| WebSocket echo, 16 clients × 4 in flight: wsgw with the Node function | ${echoCell(ceN)} | ${echoCell(neN)} | wsgw with the Node function reaches ${pct(neN && neN.msgs_per_s, ceN && ceN.msgs_per_s)} of civetweb alone (serverless-offline: ${pct(se && se.msgs_per_s, ceN && ceN.msgs_per_s)}) |`)
+  }
   p(`| 4 KB write + fdatasync | ${disk ? `p50 ${ms(disk.p50_ms)} ms, p99 ${ms(disk.p99_ms)} ms (${f(disk.syncs_per_s)}/s)` : "– (no result)"} | | one page; an LMDB commit writes every page it touched, then syncs twice |`)
   for (const op of ["PutItem", "UpdateItem"]) {
     const gs = rows.filter((r) => r.mode === "groupcommit" && r.op === op && r.before && r.after &&
@@ -242,6 +361,13 @@ p("build-bench/loadgen echo --port P --path /dev --clients 1 --inflight 1 --warm
 p("build-bench/loadgen echo --port P --path /dev --clients 16 --inflight 4 --warmup-count 2000 --count 50000 --duration 5")
 p("build-bench/loadgen connect --port P --path /dev --clients 2000 --connect-inflight 32 --hold 1")
 p("build-bench/loadgen fanout --port P --path /dev --clients 100|1000|10000 --repeats 30|20|5 --ddb-port P")
+p("# the Node functions: cold starts in 5 fresh servers, then one server, its pools warmed, the rows above")
+p("wsgw serve --config bench/node-chat/wsgw.json --port 0 --in-memory      # each function's first invocation, one at a time")
+p("curl http://127.0.0.1:P/_wsgw/invocations                              # initDurationMs of each cold start")
+p("wsgw serve --config bench/node-chat/wsgw.json --port 0 --data-dir DIR --max-connections 2001")
+p("build-bench/loadgen connect --clients 500; loadgen echo --clients 16 --inflight 4 --count 2000; loadgen fanout --clients 100 --repeats 3   # warm-up")
+p("build-bench/loadgen echo|connect|fanout ... (as above, fan-out to 100 and 1,000); loadgen echo --action cecho ...   # the C diag.echo in the same server")
+p("(cd bench/node-chat && AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:DYNALITE WS_MGMT_ENDPOINT=http://127.0.0.1:WS node node_modules/serverless/bin/serverless.js offline)")
 p("curl http://127.0.0.1:P/_wsgw/stats; grep write_bytes /proc/PID/io   # group commit and disk bytes, around each durable write row")
 p("cc -O2 -o build-bench/ceiling bench/ceiling.c -lcivetweb && build-bench/ceiling P 64")
 p("build-bench/loadgen dynamo --port P --op GetItem --conns 16 ...; build-bench/loadgen echo --port P --path /ws ...")

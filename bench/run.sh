@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # bench/run.sh - `make bench`: wsgw side by side with dynalite (DynamoDB rows) and
-# serverless-offline 13 on serverless 3 (WebSocket rows), in one run. Prints the table and
-# rewrites docs/benchmarks.md. Only 127.0.0.1; every server is killed at exit.
+# serverless-offline 13 on serverless 3 (WebSocket rows), in one run: wsgw with its C chat
+# handlers in process, and with the Node chat functions of bench/node-chat out of process,
+# the same file serverless-offline runs. Prints the table and rewrites docs/benchmarks.md.
+# Only 127.0.0.1; every server is killed at exit.
 #
-#   bench/run.sh            the full run (about 8 to 10 minutes on 2 cores)
+#   bench/run.sh            the full run (about 8 to 12 minutes on 2 cores)
 #   QUICK=1 bench/run.sh    shorter phases, smaller counts; does not rewrite docs/benchmarks.md
 set -euo pipefail
 
@@ -51,14 +53,15 @@ free_port() {
   node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
 
-# start_wsgw NAME ARGS... : sets WSGW_PID and WSGW_PORT (the port comes from the banner)
+# start_wsgw NAME ARGS... : sets WSGW_PID and WSGW_PORT (the port comes from the banner);
+# WSGW_CONFIG=FILE start_wsgw ... serves another config than fixtures/chat-app.json
 start_wsgw() {
   local name=$1 i
   shift
   local dd=(--data-dir "$WORK/$name/data") a
   for a in "$@"; do [ "$a" = --in-memory ] && dd=(); done
   mkdir -p "$WORK/$name"
-  TMPDIR="$WORK" setsid "$BUILD/wsgw" serve --config "$CONFIG" --port 0 "${dd[@]}" "$@" \
+  TMPDIR="$WORK" setsid "$BUILD/wsgw" serve --config "${WSGW_CONFIG:-$CONFIG}" --port 0 "${dd[@]}" "$@" \
     >"$WORK/$name.log" 2>&1 </dev/null &
   WSGW_PID=$!
   PIDS+=("$WSGW_PID")
@@ -91,7 +94,7 @@ SLS_ENV=()
 sls_env() { # the serverless-offline ports and the DynamoDB backend
   SLS_WS_PORT=$(free_port); SLS_HTTP_PORT=$(free_port); SLS_LAMBDA_PORT=$(free_port)
   SLS_ENV=(WS_PORT="$SLS_WS_PORT" HTTP_PORT="$SLS_HTTP_PORT" LAMBDA_PORT="$SLS_LAMBDA_PORT"
-    DDB_ENDPOINT="http://127.0.0.1:$1" WS_MGMT_ENDPOINT="http://127.0.0.1:$SLS_WS_PORT"
+    AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$1" WS_MGMT_ENDPOINT="http://127.0.0.1:$SLS_WS_PORT"
     SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off AWS_REGION=us-east-1
     AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local)
 }
@@ -115,110 +118,11 @@ if [ ! -f "$PEERS/node_modules/.wsgw-stamp" ] ||
   touch "$PEERS/node_modules/.wsgw-stamp"
 fi
 
-# The chat app for serverless-offline: fixtures/chat-app.json's handlers in Node.
-SLS_APP=$BUILD/sls-chat
-mkdir -p "$SLS_APP"
-ln -sfn "$PEERS/node_modules" "$SLS_APP/node_modules"
-cat >"$SLS_APP/serverless.yml" <<'EOF'
-# Written by bench/run.sh: fixtures/chat-app.json for serverless-offline.
-service: ws-chat-bench
-frameworkVersion: "3"
-
-provider:
-  name: aws
-  runtime: nodejs20.x
-  region: us-east-1
-  stage: dev
-  websocketsApiRouteSelectionExpression: $request.body.action
-  environment:
-    TABLE_NAME: Connections
-
-plugins:
-  - serverless-offline
-
-custom:
-  serverless-offline:
-    host: 127.0.0.1
-    websocketPort: ${env:WS_PORT, 3001}
-    httpPort: ${env:HTTP_PORT, 3000}
-    lambdaPort: ${env:LAMBDA_PORT, 3002}
-    useInProcess: true
-    noPrependStageInUrl: true
-
-functions:
-  connect:
-    handler: handler.connect
-    timeout: 20
-    events:
-      - websocket:
-          route: $connect
-  disconnect:
-    handler: handler.disconnect
-    timeout: 20
-    events:
-      - websocket:
-          route: $disconnect
-  sendmessage:
-    handler: handler.sendmessage
-    timeout: 20
-    events:
-      - websocket:
-          route: sendmessage
-  echo:
-    handler: handler.echo
-    timeout: 5
-    events:
-      - websocket:
-          route: echo
-          routeResponseSelectionExpression: $default
-EOF
-cat >"$SLS_APP/handler.js" <<'EOF'
-"use strict"
-// Written by bench/run.sh: the chat app of fixtures/chat-app.json in Node. Connections live
-// in a DynamoDB table (DDB_ENDPOINT: a dynalite or wsgw instance); sendmessage scans it and
-// posts to every id, deleting the ids that answer 410; echo returns the body (two-way route).
-const { DynamoDBClient, PutItemCommand, DeleteItemCommand, ScanCommand } =
-  require("@aws-sdk/client-dynamodb")
-const { ApiGatewayManagementApiClient, PostToConnectionCommand } =
-  require("@aws-sdk/client-apigatewaymanagementapi")
-
-const credentials = { accessKeyId: "local", secretAccessKey: "local" }
-const table = process.env.TABLE_NAME || "Connections"
-const ddb = new DynamoDBClient({ endpoint: process.env.DDB_ENDPOINT, region: "us-east-1", credentials })
-const mgmt = new ApiGatewayManagementApiClient({
-  endpoint: process.env.WS_MGMT_ENDPOINT, region: "us-east-1", credentials,
-})
-const idOf = (e) => e.requestContext.connectionId
-
-exports.connect = async (e) => {
-  await ddb.send(new PutItemCommand({ TableName: table, Item: { id: { S: idOf(e) } } }))
-  return { statusCode: 200, body: "Connected." }
-}
-exports.disconnect = async (e) => {
-  await ddb.send(new DeleteItemCommand({ TableName: table, Key: { id: { S: idOf(e) } } }))
-  return { statusCode: 200, body: "Disconnected." }
-}
-exports.sendmessage = async (e) => {
-  const { data } = JSON.parse(e.body)
-  const payload = typeof data === "string" ? data : JSON.stringify(data)
-  let ExclusiveStartKey
-  do {
-    const page = await ddb.send(new ScanCommand({ TableName: table, ProjectionExpression: "id", ExclusiveStartKey }))
-    await Promise.all(page.Items.map(async (item) => {
-      try {
-        await mgmt.send(new PostToConnectionCommand({ ConnectionId: item.id.S, Data: payload }))
-      } catch (err) {
-        if (err.$metadata && err.$metadata.httpStatusCode === 410)
-          await ddb.send(new DeleteItemCommand({ TableName: table, Key: { id: { S: item.id.S } } }))
-        else throw err
-      }
-    }))
-    ExclusiveStartKey = page.LastEvaluatedKey
-  } while (ExclusiveStartKey)
-  return { statusCode: 200, body: "Data sent." }
-}
-exports.echo = async (e) => ({ statusCode: 200, body: e.body })
-EOF
+# The Node chat app (bench/node-chat/handler.js), the same file on serverless-offline
+# (serverless.yml beside it) and on wsgw (wsgw.json beside it); @aws-sdk resolves from the peers.
+NODE_APP=$ROOT/bench/node-chat
+NODE_CONFIG=$NODE_APP/wsgw.json
+ln -sfn ../peers/node_modules "$NODE_APP/node_modules"
 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 log "open files: $(ulimit -n)"
@@ -227,10 +131,10 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 if [ "$QUICK" = 1 ]; then
   START_RUNS=3; SLS_START_RUNS=1; WARM=0.5; DUR=1.5; ROUNDS=1; CONNECT_N=500; BIG=2000; R100=10; R1K=5; R10K=2
-  SLS_BIG=1000
+  SLS_BIG=1000; COLD_RUNS=2
 else
   START_RUNS=7; SLS_START_RUNS=3; WARM=1; DUR=3; ROUNDS=3; CONNECT_N=2000; BIG=10000; R100=30; R1K=20; R10K=5
-  SLS_BIG=10000
+  SLS_BIG=10000; COLD_RUNS=5
 fi
 
 # --------------------------------------------------------------- start-up
@@ -246,7 +150,7 @@ start_dynalite dyn-sls-start
 "$LG" mktable --port "$DYN_PORT" --table Connections
 sls_env "$DYN_PORT"
 for ((i = 0; i < SLS_START_RUNS; i++)); do
-  (cd "$SLS_APP" && env "${SLS_ENV[@]}" "$LG" startup --label serverless-offline --path / \
+  (cd "$NODE_APP" && env "${SLS_ENV[@]}" "$LG" startup --label serverless-offline --path / \
     --port "$SLS_WS_PORT" --timeout 60 --rss-delay-ms 500 -- \
     node node_modules/serverless/bin/serverless.js offline 2>>"$WORK/sls-start.log") |
     tee -a "$RESULTS"
@@ -316,6 +220,7 @@ ws_rows() { # LABEL WS_PORT PATH DDB_PORT SERVER_PID BIG R10K
     --warmup-repeats 3 --ddb-port "$ddb" --server-pid "$pid" --repeat-timeout 10 --timeout 120
   lg fanout --label "$label" --port "$port" --path "$path" --clients 1000 --repeats "$R1K" \
     --warmup-repeats 2 --ddb-port "$ddb" --server-pid "$pid" --repeat-timeout 20 --timeout 150
+  [ "$big" -gt 0 ] || return 0
   lg fanout --label "$label" --port "$port" --path "$path" --clients "$big" --repeats "$rbig" \
     --warmup-repeats 1 --ddb-port "$ddb" --server-pid "$pid" --repeat-timeout 30 \
     --handshake-timeout 20 --timeout 240
@@ -335,11 +240,127 @@ lg connect --label wsgw-nosync --port "$WSGW_PORT" --path /dev --clients "$CONNE
   --connect-inflight 32 --hold 1 --server-pid "$WSGW_PID" --timeout 60
 stop "$WSGW_PID" 3
 
+# ------------------------------------------ WebSocket: the Node functions on wsgw
+# bench/node-chat/wsgw.json: the same Node chat functions as serverless-offline runs, out of
+# process (a pool of `node` processes per function, at most 32), plus the in-process C
+# diag.echo on route "cecho" in the same server: the invocation overhead, measured side by side.
+#
+# node_coldstarts PHASE SERVER...: the cold starts (initDurationMs) in the invocation logs of
+# the servers, one line. A server's log is saved after each step (node_invlog SERVER PORT), as
+# it keeps only the last 10,000 invocations; its entries are told apart by their seq.
+INVLOGS=0
+node_invlog() {
+  curl -sf "http://127.0.0.1:$2/_wsgw/invocations" >"$WORK/invlog-$1-$((++INVLOGS)).json" ||
+    log "wsgw (Node): no invocation log from $1"
+}
+node_coldstarts() {
+  local phase=$1 server f files=()
+  shift
+  for server in "$@"; do
+    for f in "$WORK/invlog-$server-"*.json; do [ -f "$f" ] && files+=("$server=$f"); done
+  done
+  node -e '
+    const fs = require("fs")
+    const [phase, ...files] = process.argv.slice(1)
+    const init = {}, seen = new Set(), servers = new Set()
+    for (const sf of files) {
+      const server = sf.slice(0, sf.indexOf("=")), file = sf.slice(sf.indexOf("=") + 1)
+      let log = []
+      try { log = JSON.parse(fs.readFileSync(file, "utf8")) } catch {}
+      servers.add(server)
+      for (const e of Array.isArray(log) ? log : []) {
+        if (typeof e.initDurationMs !== "number" || seen.has(`${server}/${e.seq}`)) continue
+        seen.add(`${server}/${e.seq}`)
+        ;(init[e.handler] = init[e.handler] || []).push(e.initDurationMs)
+      }
+    }
+    console.log(JSON.stringify({ mode: "coldstart", label: "wsgw-node", phase, servers: servers.size, init_ms: init }))
+  ' "$phase" "${files[@]}" | tee -a "$RESULTS" || log "wsgw (Node): no cold starts for $phase"
+}
+node_skip() { # REASON: the Node rows are skipped, the run goes on
+  local why=${1//[\"\\]/\'}
+  log "wsgw (Node functions): skipped: $why"
+  printf '{"mode":"note","label":"wsgw-node","error":"the Node rows were skipped: %s"}\n' "$why" | tee -a "$RESULTS"
+}
+NODE_WARM=$WORK/node-warmup.jsonl # the warm-up's own output, not results
+
+log "WebSocket: wsgw with the Node functions, cold starts, $COLD_RUNS fresh servers"
+NODE_OK=1
+COLD_SERVERS=()
+for ((i = 0; i < COLD_RUNS && NODE_OK; i++)); do
+  if ! WSGW_CONFIG=$NODE_CONFIG start_wsgw "ws-node-cold-$i" --in-memory; then
+    NODE_OK=0; node_skip "wsgw did not start with bench/node-chat/wsgw.json"; break
+  fi
+  # one at a time, each function's first invocation starts its first process: $connect and
+  # echo, then $disconnect, then (handshakes one by one) $connect warm and sendmessage
+  "$LG" echo --label cold --port "$WSGW_PORT" --path /dev --clients 1 --inflight 1 --warmup-count 0 \
+    --count 1 --duration 30 --timeout 60 >>"$NODE_WARM" || true
+  if ! tail -1 "$NODE_WARM" | grep -q '"received":1,'; then
+    NODE_OK=0; tail -20 "$WORK/ws-node-cold-$i.log" >&2
+    node_skip "the Node echo function did not answer its first message (the tail of the wsgw log is in the output of bench/run.sh)"
+    stop "$WSGW_PID" 5; break
+  fi
+  sleep 1
+  "$LG" fanout --label cold --port "$WSGW_PORT" --path /dev --clients 1 --connect-inflight 1 --repeats 1 \
+    --warmup-repeats 0 --ddb-port "$WSGW_PORT" --repeat-timeout 30 --timeout 90 >>"$NODE_WARM" || true
+  sleep 1
+  node_invlog "ws-node-cold-$i" "$WSGW_PORT"
+  COLD_SERVERS+=("ws-node-cold-$i")
+  stop "$WSGW_PID" 5
+done
+[ "${#COLD_SERVERS[@]}" = 0 ] || node_coldstarts alone "${COLD_SERVERS[@]}"
+
+if [ "$NODE_OK" = 1 ]; then
+  # As many WebSockets as the C server: the functions' own HTTP connections to wsgw
+  # (DynamoDB, @connections) need civetweb workers too, and WebSockets hold theirs.
+  log "WebSocket: wsgw with the Node functions, durable (default), --max-connections $((BIG + 1))"
+  WSGW_CONFIG=$NODE_CONFIG start_wsgw ws-node --max-connections "$((BIG + 1))" || NODE_OK=0
+  [ "$NODE_OK" = 1 ] || node_skip "wsgw did not start with bench/node-chat/wsgw.json"
+fi
+if [ "$NODE_OK" = 1 ]; then
+  # Warm the pools first: the loads of the rows below, shorter, so that every pool holds the
+  # processes its row will use.
+  log "wsgw (Node): warming the pools"
+  node_warm() {
+    "$LG" "$@" --label warm --port "$WSGW_PORT" --path /dev >>"$NODE_WARM" || true
+    sleep 1 # the $disconnect invocations of the closed connections
+    node_invlog ws-node "$WSGW_PORT"
+  }
+  node_warm connect --clients 500 --connect-inflight 32 --hold 0.5 --timeout 120
+  node_warm echo --clients 16 --inflight 4 --warmup-count 2000 --count 2000 --duration 30 --timeout 90
+  node_warm fanout --clients 100 --repeats 3 --warmup-repeats 0 --ddb-port "$WSGW_PORT" \
+    --repeat-timeout 20 --timeout 120
+  node_coldstarts warmup ws-node
+  # the processes each pool holds now (wsgw's children, by AWS_LAMBDA_FUNCTION_NAME)
+  for c in $(pgrep -P "$WSGW_PID" || true); do
+    tr '\0' '\n' <"/proc/$c/environ" 2>/dev/null | sed -n 's/^AWS_LAMBDA_FUNCTION_NAME=//p'
+  done | sort | uniq -c | awk 'BEGIN { printf "{\"mode\":\"pools\",\"label\":\"wsgw-node\",\"procs\":{" }
+    { printf "%s\"%s\":%d", (NR > 1 ? "," : ""), $2, $1 } END { print "}}" }' | tee -a "$RESULTS"
+  # the rows of wsgw and serverless-offline, without the largest fan-out
+  ws_rows wsgw-node "$WSGW_PORT" /dev "$WSGW_PORT" "$WSGW_PID" 0 0
+  # The invocation overhead: the Node echo function and the in-process C diag.echo (route
+  # cecho) in the same server, in interleaved rounds (the report takes the median round).
+  for ((r = 0; r < ROUNDS; r++)); do
+    for a in echo cecho; do
+      lg echo --label wsgw-node-overhead --action "$a" --port "$WSGW_PORT" --path /dev --clients 1 \
+        --inflight 1 --warmup-count 300 --count 3000 --duration 3 --timeout 40
+    done
+    for a in echo cecho; do
+      lg echo --label wsgw-node-overhead --action "$a" --port "$WSGW_PORT" --path /dev --clients 16 \
+        --inflight 4 --warmup-count 1000 --count 30000 --duration 3 --timeout 40
+    done
+  done
+  if ! kill -0 "$WSGW_PID" 2>/dev/null; then
+    echo '{"mode":"note","label":"wsgw-node","error":"wsgw had exited by the end of its rows"}' | tee -a "$RESULTS"
+  fi
+  stop "$WSGW_PID" 20
+fi
+
 log "WebSocket: serverless-offline (useInProcess; its DynamoDB: dynalite)"
 start_dynalite dyn-sls
 "$LG" mktable --port "$DYN_PORT" --table Connections
 sls_env "$DYN_PORT"
-(cd "$SLS_APP" && exec env "${SLS_ENV[@]}" setsid node node_modules/serverless/bin/serverless.js \
+(cd "$NODE_APP" && exec env "${SLS_ENV[@]}" setsid node node_modules/serverless/bin/serverless.js \
   offline >"$WORK/sls.log" 2>&1 </dev/null) &
 SLS_PID=$!
 PIDS+=("$SLS_PID")
