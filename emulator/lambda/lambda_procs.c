@@ -24,7 +24,9 @@
  * exit; the pool waits for nthreads and ninvokers to reach zero before it
  * is freed.
  * Threading: pool.cv (CLOCK_MONOTONIC) is broadcast on every change an
- * invoker may wait for: a result, a process freed or gone, stopping.
+ * invoker waiting for a process may wait for: a process freed or gone,
+ * stopping; an invocation's own cv is signalled when its result is final
+ * (and at stop), so a result wakes one invoker, not all of them.
  */
 /* posix_spawn_file_actions_addchdir_np and _addclosefrom_np, accept4, pipe2 */
 #define _GNU_SOURCE
@@ -67,6 +69,7 @@ struct invocation {
   struct lambda_procs_result *out;
   struct proc *proc; /* the process serving it, or NULL */
   int done;          /* out is final */
+  pthread_cond_t cv; /* signalled (under pool.mu) when done is set, and at stop */
   int sent;          /* the event went out on /next */
   int64_t sent_mono;
 };
@@ -185,6 +188,7 @@ static void inv_fail(struct invocation *inv, const char *type, const char *fmt, 
   vsnprintf(inv->out->error_message, sizeof(inv->out->error_message), fmt, ap);
   va_end(ap);
   inv->done = 1;
+  pthread_cond_signal(&inv->cv);
   if (inv->sent)
     inv->out->duration_ms = emu_time_mono_ms() - inv->sent_mono;
   if (inv->proc)
@@ -366,6 +370,7 @@ static void post_result(struct proc *pr, struct conn *c, const struct lambda_rap
       out->outcome = LAMBDA_PROCS_OK;
       out->duration_ms = emu_time_mono_ms() - inv->sent_mono;
       inv->done = 1;
+      pthread_cond_signal(&inv->cv);
       inv->proc = NULL;
       pr->inv = NULL;
     }
@@ -930,6 +935,13 @@ int lambda_procs_invoke(struct lambda_procs *p, const char *request_id, const ch
   if (!p)
     return -1;
   memset(&inv, 0, sizeof(inv));
+  {
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&inv.cv, &ca);
+    pthread_condattr_destroy(&ca);
+  }
   inv.request_id = request_id;
   inv.event = event;
   inv.len = len;
@@ -956,9 +968,10 @@ int lambda_procs_invoke(struct lambda_procs *p, const char *request_id, const ch
       break;
     }
   }
-  /* its result */
+  /* its result: waited for on its own condition variable, so that a
+   * result wakes its invoker only (not every invoker of the function) */
   while (!inv.done && !p->stopping && emu_time_mono_ms() < deadline_mono)
-    pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+    pthread_cond_timedwait(&inv.cv, &p->mu, &ts);
   if (!inv.done && p->stopping) {
     if (inv.proc)
       inv.proc->inv = NULL;
@@ -983,6 +996,8 @@ int lambda_procs_invoke(struct lambda_procs *p, const char *request_id, const ch
   p->ninvokers--;
   pthread_cond_broadcast(&p->cv);
   pthread_mutex_unlock(&p->mu);
+  /* Nothing signals inv.cv any more: its links were cut under pool.mu. */
+  pthread_cond_destroy(&inv.cv);
   if (rc != 0)
     lambda_procs_result_free(out);
   return rc;
@@ -1035,6 +1050,8 @@ void lambda_procs_free(struct lambda_procs *p) {
   for (struct proc *pr = p->procs; pr; pr = pr->next) {
     pr->doomed = 1;
     wake(pr);
+    if (pr->inv)
+      pthread_cond_signal(&pr->inv->cv);
   }
   pthread_cond_broadcast(&p->cv);
   while (p->nthreads > 0 || p->ninvokers > 0)
