@@ -45,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,7 +60,7 @@
 #define PROCS_READ 65536    /* bytes per read */
 /* A request with its head, the largest payload and chunk framing. */
 #define PROCS_IN_MAX (LAMBDA_RAPI_HEAD_MAX + LAMBDA_RAPI_PAYLOAD_MAX + 65536)
-#define PROCS_POLL_MS 50 /* how often a running pid is checked */
+#define PROCS_POLL_MS 50 /* how often a running pid is checked without a pidfd */
 
 struct invocation {
   const char *request_id;
@@ -102,6 +103,8 @@ struct proc {
   int initialized; /* has asked for its first event */
   /* the thread's own */
   pid_t pid;
+  int pidfd; /* readable once the process exited (pidfd_open), or -1: then the
+                loop checks the pid every PROCS_POLL_MS */
   int listen_fd;
   int64_t spawn_mono;
   int signalled;
@@ -657,6 +660,7 @@ static nfds_t poll_set(struct proc *pr, struct pollfd *fds, int *slot) {
         .fd = c->fd,
         .events = (short)((c->closing ? 0 : POLLIN) | (c->out_off < c->out.len ? POLLOUT : 0))};
   }
+  fds[n++] = (struct pollfd){.fd = pr->pidfd, .events = POLLIN};
   fds[n++] = (struct pollfd){.fd = nconns < PROCS_CONNS ? pr->listen_fd : -1, .events = POLLIN};
   return n;
 }
@@ -716,14 +720,16 @@ static int exited(struct proc *pr, siginfo_t *si, int options) {
 /* The process's loop, until it has exited; fills si. */
 static void serve(struct proc *pr, siginfo_t *si) {
   struct lambda_procs *p = pr->pool;
-  struct pollfd fds[4 + PROCS_CONNS];
+  struct pollfd fds[5 + PROCS_CONNS];
   int slot[PROCS_CONNS];
 
   for (;;) {
     nfds_t n = poll_set(pr, fds, slot);
     int doomed;
 
-    if (poll(fds, n, PROCS_POLL_MS) > 0) {
+    /* With a pidfd an exit wakes the loop: an idle process costs no
+     * wake-ups. */
+    if (poll(fds, n, pr->pidfd >= 0 ? -1 : PROCS_POLL_MS) > 0) {
       char drain[64];
       if (fds[0].revents && read(pr->wake_r, drain, sizeof(drain)) < 0 && errno != EAGAIN &&
           errno != EINTR)
@@ -804,6 +810,10 @@ static void *proc_main(void *arg) {
   }
   if (!rc)
     rc = spawn(pr, port, out[1], err[1]);
+#ifdef SYS_pidfd_open
+  if (!rc)
+    pr->pidfd = (int)syscall(SYS_pidfd_open, pr->pid, 0); /* -1 on kernels before 5.3 */
+#endif
   if (out[1] >= 0)
     close(out[1]);
   if (err[1] >= 0)
@@ -824,6 +834,8 @@ static void *proc_main(void *arg) {
       close(pr->streams[i].fd);
   if (pr->listen_fd >= 0)
     close(pr->listen_fd);
+  if (pr->pidfd >= 0)
+    close(pr->pidfd);
 
   pthread_mutex_lock(&p->mu);
   if (pr->inv && p->stopping) {
@@ -891,6 +903,7 @@ static struct proc *proc_start(struct lambda_procs *p, struct invocation *inv) {
   pr->wake_r = wk[0];
   pr->wake_w = wk[1];
   pr->listen_fd = -1;
+  pr->pidfd = -1;
   pr->streams[0].fd = pr->streams[1].fd = -1;
   for (int i = 0; i < PROCS_CONNS; i++)
     pr->conns[i].fd = -1;
