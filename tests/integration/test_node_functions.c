@@ -169,7 +169,13 @@ static const char misc_config[] =
     "  } },"
     " { \"name\": \"slowconnect\", \"stage\": \"slow\","
     "  \"routes\": { \"$connect\": { \"function\": { \"runtime\": \"nodejs20.x\","
-    "    \"handler\": \"fixtures/node/misc/sleep.handler\", \"timeout\": 1 } } } }] }";
+    "    \"handler\": \"fixtures/node/misc/sleep.handler\", \"timeout\": 1 } } } },"
+    " { \"name\": \"failconnect\", \"stage\": \"fail\","
+    "  \"routes\": { \"$connect\": { \"function\": { \"runtime\": \"nodejs20.x\","
+    "    \"handler\": \"fixtures/node/misc/throws.async\" } } } },"
+    " { \"name\": \"brokenconnect\", \"stage\": \"broken\","
+    "  \"routes\": { \"$connect\": { \"function\": { \"runtime\": \"nodejs20.x\","
+    "    \"handler\": \"fixtures/node/misc/broken.handler\" } } } }] }";
 
 static void a_function_past_its_timeout_is_killed_and_the_client_is_told(void **state) {
   struct wsgw_kit_emu *emu = start(&(struct wsgw_kit_options){.config_json = misc_config});
@@ -215,6 +221,24 @@ static void a_crash_is_a_function_error_and_the_next_invocation_starts_a_new_pro
   assert_string_equal(str(inv, "outcome"), "ok");
   assert_non_null(cJSON_GetObjectItemCaseSensitive(inv, "initDurationMs"));
   cJSON_Delete(inv);
+  /* SPEC docs/spec/apigw-websocket.md 4.1: a $connect that fails (an
+   * error thrown, or a module that does not load) rejects the handshake
+   * with 502. */
+  {
+    int status = 0;
+    assert_null(wsgw_kit_connect(
+        emu, &(struct wsgw_kit_ws_options){.path = "/fail", .timeout_ms = WAIT_MS}, &status));
+    assert_int_equal(status, 502);
+    inv = last_invocation(emu, "$connect");
+    assert_non_null(strstr(str(inv, "error"), "ChatError: async handler failed"));
+    cJSON_Delete(inv);
+    assert_null(wsgw_kit_connect(
+        emu, &(struct wsgw_kit_ws_options){.path = "/broken", .timeout_ms = WAIT_MS}, &status));
+    assert_int_equal(status, 502);
+    inv = last_invocation(emu, "$connect");
+    assert_non_null(strstr(str(inv, "error"), "Runtime.ImportModuleError"));
+    cJSON_Delete(inv);
+  }
   wsgw_kit_ws_free(ws);
   wsgw_kit_stop(emu);
 }
