@@ -132,9 +132,30 @@ struct lambda_procs {
 
 /* ---- the pool's spec ---------------------------------------------------- */
 
+/* A condition variable whose timed waits use CLOCK_MONOTONIC. */
+static void cond_init_monotonic(pthread_cond_t *cv) {
+  pthread_condattr_t ca;
+
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(cv, &ca);
+  pthread_condattr_destroy(&ca);
+}
+
+/* Frees the pool's copy of its spec, and the pool; NULL is fine. */
+static void pool_free_spec(struct lambda_procs *p) {
+  if (!p)
+    return;
+  free(p->name);
+  free(p->cwd);
+  free(p->arn);
+  emu_strv_free(p->argv);
+  emu_strv_free(p->env);
+  free(p);
+}
+
 struct lambda_procs *lambda_procs_new(const struct lambda_procs_spec *spec, char *err, size_t cap) {
   struct lambda_procs *p;
-  pthread_condattr_t ca;
 
   if (!spec || !spec->name || !spec->argv || !spec->argv[0] || !spec->argv[0][0] || !spec->cwd ||
       spec->concurrency < 1) {
@@ -157,21 +178,11 @@ struct lambda_procs *lambda_procs_new(const struct lambda_procs_spec *spec, char
     goto no_mem;
   p->concurrency = spec->concurrency;
   pthread_mutex_init(&p->mu, NULL);
-  pthread_condattr_init(&ca);
-  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  pthread_cond_init(&p->cv, &ca);
-  pthread_condattr_destroy(&ca);
+  cond_init_monotonic(&p->cv);
   return p;
 
 no_mem:
-  if (p) {
-    free(p->name);
-    free(p->cwd);
-    free(p->arn);
-    emu_strv_free(p->argv);
-    emu_strv_free(p->env);
-    free(p);
-  }
+  pool_free_spec(p);
   if (err && cap)
     snprintf(err, cap, "out of memory");
   return NULL;
@@ -948,13 +959,7 @@ int lambda_procs_invoke(struct lambda_procs *p, const char *request_id, const ch
   if (!p)
     return -1;
   memset(&inv, 0, sizeof(inv));
-  {
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&inv.cv, &ca);
-    pthread_condattr_destroy(&ca);
-  }
+  cond_init_monotonic(&inv.cv);
   inv.request_id = request_id;
   inv.event = event;
   inv.len = len;
@@ -1072,10 +1077,5 @@ void lambda_procs_free(struct lambda_procs *p) {
   pthread_mutex_unlock(&p->mu);
   pthread_mutex_destroy(&p->mu);
   pthread_cond_destroy(&p->cv);
-  free(p->name);
-  free(p->cwd);
-  free(p->arn);
-  emu_strv_free(p->argv);
-  emu_strv_free(p->env);
-  free(p);
+  pool_free_spec(p);
 }
