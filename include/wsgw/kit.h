@@ -45,7 +45,9 @@ struct wsgw_kit_options {
   const struct wsgw_handler *handlers;
   int idle_timeout_ms; /* 0: AWS's 10 minutes */
   int max_duration_ms; /* 0: AWS's 2 hours */
-  int tls;             /* also serve wss:// and https:// (on a second free port) */
+  int tls;             /* also serve wss:// and https:// (on a second free port); a
+                          config with out-of-process functions ("runtime") gets
+                          that listener anyway, for their https recipe */
   int max_connections; /* concurrent WebSockets; 0: the server's default */
   /* Handler libraries to load, as `wsgw serve --handlers` (NULL-terminated
    * paths), or NULL. Their names must not clash with the bundled handlers
