@@ -574,6 +574,17 @@ struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *
     goto fail;
   if (start_civetweb(emu, opts, err, cap) != 0)
     goto fail;
+  /* At once, now that the ports are known: what handlers build
+   * https://{domainName}/{stage} from, and the endpoints out-of-process
+   * functions get. */
+  snprintf(emu->gw.domain_name, sizeof(emu->gw.domain_name), "%s:%d",
+           strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1" : host, emu->port);
+  snprintf(emu->base_url, sizeof(emu->base_url), "http://%s", emu->gw.domain_name);
+  if (emu->gw.tls_port)
+    snprintf(emu->gw.tls_domain_name, sizeof(emu->gw.tls_domain_name), "%s:%d",
+             strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1" : host, emu->gw.tls_port);
+  lambda_runtimes_set_endpoints(emu->runtimes, emu->gw.domain_name, emu->gw.tls_domain_name,
+                                emu->gw.tls_port ? emu->tls_cert_path : "");
   if (ws_gateway_start_watchdog(&emu->gw) != 0) {
     snprintf(err, cap, "cannot start the timeout thread");
     goto fail;
@@ -585,15 +596,6 @@ struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *
     snprintf(err, cap, "cannot start the TTL thread");
     goto fail;
   }
-  /* What handlers build https://{domainName}/{stage} from. */
-  snprintf(emu->gw.domain_name, sizeof(emu->gw.domain_name), "%s:%d",
-           strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1" : host, emu->port);
-  snprintf(emu->base_url, sizeof(emu->base_url), "http://%s", emu->gw.domain_name);
-  if (emu->gw.tls_port)
-    snprintf(emu->gw.tls_domain_name, sizeof(emu->gw.tls_domain_name), "%s:%d",
-             strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1" : host, emu->gw.tls_port);
-  lambda_runtimes_set_endpoints(emu->runtimes, emu->gw.domain_name, emu->gw.tls_domain_name,
-                                emu->gw.tls_port ? emu->tls_cert_path : "");
   return emu;
 fail:
   emu_server_stop(emu);
