@@ -434,17 +434,19 @@ static struct lambda_procs *pool_of(struct lambda_external *x, char *err, size_t
   return p;
 }
 
-/* DEVIATION: on AWS, requestContext.domainName is the API's https host. A
- * client of this emulator may come over ws:// to the plain listener, where
- * https://{domainName}/{stage} would fail; out-of-process functions get the
+/* DEVIATION: on AWS, requestContext.domainName is the API's https host (or
+ * its custom domain). A client of this emulator may come over ws:// to the
+ * plain listener, where https://{domainName}/{stage} would fail, and a
+ * custom domain resolves nowhere near it; out-of-process functions get the
  * TLS listener's host:port instead (whose certificate they trust), so the
- * https recipe reaches this emulator whichever way the client came. */
+ * https recipe reaches this emulator whichever way the client came (the
+ * @connections API answers at the stage and at the mapping path). */
 static void rewrite_domain(struct lambda_runtimes *r, cJSON *event) {
   cJSON *rc = cJSON_GetObjectItemCaseSensitive(event, "requestContext");
   cJSON *d = cJSON_GetObjectItemCaseSensitive(rc, "domainName");
 
   pthread_mutex_lock(&r->mu);
-  if (cJSON_IsString(d) && r->https_domain[0] && strcmp(d->valuestring, r->http_domain) == 0)
+  if (cJSON_IsString(d) && r->https_domain[0] && strcmp(d->valuestring, r->https_domain) != 0)
     cJSON_ReplaceItemInObjectCaseSensitive(rc, "domainName", cJSON_CreateString(r->https_domain));
   pthread_mutex_unlock(&r->mu);
 }

@@ -231,6 +231,59 @@ static void a_config_reload_keeps_an_unchanged_functions_warm_process_and_restar
   app_remove(&a);
 }
 
+/* A client that came through a custom domain's API mapping: the function
+ * sees the TLS listener as domainName (a custom domain resolves nowhere
+ * near the emulator), and posts through both recipes, the stage and the
+ * mapping path, over https to @connections there (Node, trusting the
+ * emulator's certificate through NODE_EXTRA_CA_CERTS). */
+static void a_custom_domains_events_lead_out_of_process_functions_to_the_tls_listener(
+    void **state) {
+  struct app a;
+  struct wsgw_kit_emu *emu;
+  struct wsgw_kit_ws *ws;
+  char err[512] = "", src[160];
+
+  (void)state;
+  app_create(&a, "{}");
+  snprintf(src, sizeof(src), "%s/post.js", a.dir);
+  write_file(src,
+             "const https = require('https');\n"
+             "const post = (url, data) => new Promise((ok, fail) => {\n"
+             "  const r = https.request(url, { method: 'POST' }, (res) => {\n"
+             "    res.resume(); res.on('end', () => ok(res.statusCode)); });\n"
+             "  r.on('error', fail); r.end(data); });\n"
+             "exports.main = async (event) => {\n"
+             "  const { domainName, connectionId } = event.requestContext;\n"
+             "  const a = await post(`https://${domainName}/dev/@connections/${connectionId}`,\n"
+             "                       'via the stage from ' + domainName);\n"
+             "  const b = await post(`https://${domainName}/chat/@connections/${connectionId}`,\n"
+             "                       'via the mapping');\n"
+             "  return { statusCode: 200, body: `posted ${a} ${b}` };\n"
+             "};\n");
+  write_file(a.config,
+             "{ \"apis\": [{ \"name\": \"app\", \"stage\": \"dev\","
+             "  \"customDomain\": { \"domainName\": \"chat.example.com\", \"path\": \"chat\" },"
+             "  \"routes\": { \"post\": { \"function\": { \"runtime\": \"nodejs20.x\","
+             "    \"handler\": \"post.main\" }, \"returnResponse\": true } } }] }");
+  emu = wsgw_kit_start(&(struct wsgw_kit_options){.config_file = a.config}, err, sizeof(err));
+  if (!emu)
+    fail_msg("start: %s", err);
+  ws = wsgw_kit_connect(emu, &(struct wsgw_kit_ws_options){.path = "/chat"}, NULL);
+  assert_non_null(ws);
+  CHECK(wsgw_kit_send_text(ws, "{\"action\":\"post\"}"));
+  {
+    char want[96];
+    snprintf(want, sizeof(want), "via the stage from 127.0.0.1:%d", wsgw_kit_tls_port(emu));
+    CHECK(wsgw_kit_expect_text(ws, want, WAIT_MS));
+  }
+  CHECK(wsgw_kit_expect_text(ws, "via the mapping", WAIT_MS));
+  CHECK(wsgw_kit_expect_text(ws, "posted 200 200", WAIT_MS));
+  wsgw_kit_ws_free(ws);
+  wsgw_kit_stop(emu);
+  unlink(src);
+  app_remove(&a);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(a_provided_function_gets_lambdas_environment_and_the_emulators_endpoints),
@@ -238,6 +291,7 @@ int main(void) {
           a_reserved_variable_in_a_functions_environment_is_refused_as_lambda_refuses_it),
       cmocka_unit_test(
           a_config_reload_keeps_an_unchanged_functions_warm_process_and_restarts_a_changed_one),
+      cmocka_unit_test(a_custom_domains_events_lead_out_of_process_functions_to_the_tls_listener),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
