@@ -2,6 +2,7 @@
  * emu_reload.c - deployment and hot reload of handler libraries and the
  * config file (see emu_reload.h).
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "emu_reload.h"
 
 #include <dirent.h>
@@ -49,6 +50,7 @@ struct tree {
   size_t nwds;
   int pending;
   int64_t last_event_ms;
+  char changed[PATH_MAX]; /* the last file an event named */
 };
 
 struct emu_reload {
@@ -291,11 +293,42 @@ static void tree_add(struct emu_reload *r, const char *dir, int depth) {
 
 /* Watches the source tree of d's out-of-process functions, once. On the
  * watcher's thread, or before it starts. */
-static void tree_watch(struct emu_reload *r, const struct emu_config *cfg) {
-  if (r->tree.root[0] || r->inotify_fd < 0 || !emu_config_has_runtimes(cfg))
+/* The directory of fn's code when it lies outside the tree (a handler
+ * "../src/app.main", a command "../bin/bootstrap"): watched too. */
+static void tree_watch_function(struct emu_reload *r, const struct emu_config *cfg,
+                                const struct emu_function *fn) {
+  const char *code = fn->command ? fn->command[0] : fn->handler;
+  const char *slash = code ? strrchr(code, '/') : NULL;
+  size_t root = strlen(r->tree.root);
+  char path[PATH_MAX], *dir;
+
+  if (!fn->runtime || !slash ||
+      snprintf(path, sizeof(path), "%s%s%.*s", code[0] == '/' ? "" : cfg->dir,
+               code[0] == '/' ? "" : "/", (int)(slash - code), code) >= (int)sizeof(path) ||
+      !(dir = realpath(path, NULL)))
     return;
-  snprintf(r->tree.root, sizeof(r->tree.root), "%s", cfg->dir);
-  tree_add(r, r->tree.root, 0);
+  if (strncmp(dir, r->tree.root, root) != 0 || (dir[root] != '/' && dir[root] != '\0'))
+    tree_add(r, dir, 0);
+  free(dir);
+}
+
+/* Watches the source tree of cfg's out-of-process functions: the config's
+ * directory (once), and the directories of functions' code outside it. On
+ * the watcher's thread, or before it starts. */
+static void tree_watch(struct emu_reload *r, const struct emu_config *cfg) {
+  if (r->inotify_fd < 0 || !emu_config_has_runtimes(cfg))
+    return;
+  if (!r->tree.root[0]) {
+    snprintf(r->tree.root, sizeof(r->tree.root), "%s", cfg->dir);
+    tree_add(r, r->tree.root, 0);
+  }
+  for (size_t i = 0; i < cfg->napis; i++) {
+    const struct emu_api *a = &cfg->apis[i];
+    if (a->authorizer)
+      tree_watch_function(r, cfg, &a->authorizer->fn);
+    for (size_t j = 0; j < a->nroutes; j++)
+      tree_watch_function(r, cfg, &a->routes[j].fn);
+  }
 }
 
 /* A file under the tree changed (not the config file itself, which is
@@ -329,6 +362,9 @@ static void tree_event(struct emu_reload *r, const struct inotify_event *ev) {
         break;
       }
   }
+  for (i = 0; i < r->tree.nwds; i++)
+    if (r->tree.wds[i] == ev->wd)
+      snprintf(r->tree.changed, sizeof(r->tree.changed), "%s/%s", r->tree.paths[i], ev->name);
   r->tree.pending = 1;
   r->tree.last_event_ms = emu_time_mono_ms();
 }
@@ -337,7 +373,7 @@ static void tree_changed(struct emu_reload *r) {
   int n = lambda_runtimes_recycle(r->emu->runtimes);
 
   if (n > 0)
-    report(r, 1, "source changed under %s: %d function%s start%s in new processes", r->tree.root, n,
+    report(r, 1, "%s changed: %d function%s start%s in new processes", r->tree.changed, n,
            n == 1 ? "" : "s", n == 1 ? "s" : "");
 }
 

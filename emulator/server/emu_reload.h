@@ -28,10 +28,11 @@
  *   - the config: loaded, resolved, its new tables created, published.
  * Out-of-process functions (lambda_runtimes.h): the config's directory
  * and its subdirectories (but node_modules, dot-directories and the data
- * directory) are watched too; once a change there has been quiet for
+ * directory), and the directory of any function's code outside it, are
+ * watched too; once a change there has been quiet for
  * EMU_RELOAD_QUIET_MS, every such function's next invocation starts in a new
  * process (lambda_runtimes_recycle), and stderr says so:
- *   wsgw: source changed under /app: 3 functions start in new processes
+ *   wsgw: /app/src/connect.ts changed: 3 functions start in new processes
  * A failure (the library does not load, lacks a handler the config names,
  * the config is invalid) keeps the previous deployment. Each reload writes
  * one line on stderr:

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -357,6 +358,48 @@ static void a_changed_source_runs_in_new_processes_and_the_connection_stays_open
   rmdir(dir);
 }
 
+/* A handler outside the config's directory (an absolute path: Lambda's
+ * Node runtime refuses "../" in a handler): its directory is watched too. */
+static void a_changed_source_outside_the_configs_directory_runs_in_new_processes(void **state) {
+  char dir[] = "/tmp/wsgw-node-outside-XXXXXX", app[256], srcdir[256], config[300], src[300];
+  char text[1024];
+  struct wsgw_kit_emu *emu;
+  struct wsgw_kit_ws *ws;
+  int ok, failed;
+
+  (void)state;
+  assert_non_null(mkdtemp(dir));
+  snprintf(app, sizeof(app), "%s/app", dir);
+  snprintf(srcdir, sizeof(srcdir), "%s/src", dir);
+  assert_int_equal(mkdir(app, 0700), 0);
+  assert_int_equal(mkdir(srcdir, 0700), 0);
+  snprintf(config, sizeof(config), "%s/app.json", app);
+  snprintf(src, sizeof(src), "%s/fn.js", srcdir);
+  write_file(src, "exports.main = async () => ({ statusCode: 200, body: 'outside 1' });\n");
+  snprintf(text, sizeof(text),
+           "{ \"apis\": [{ \"name\": \"app\", \"stage\": \"dev\", \"routes\": {"
+           "  \"v\": { \"function\": { \"runtime\": \"nodejs20.x\", \"handler\": \"%s/fn.main\" },"
+           "         \"returnResponse\": true } } }] }",
+           srcdir);
+  write_file(config, text);
+  emu = start(&(struct wsgw_kit_options){.config_file = config, .watch = 1});
+  ws = connect_to(emu, "/dev");
+  CHECK(wsgw_kit_send_text(ws, "{\"action\":\"v\"}"));
+  CHECK(wsgw_kit_expect_text(ws, "outside 1", WAIT_MS));
+  wsgw_kit_reloads(emu, &ok, &failed);
+  write_file(src, "exports.main = async () => ({ statusCode: 200, body: 'outside 2' });\n");
+  CHECK(wsgw_kit_wait_reloads(emu, ok + 1, failed, WAIT_MS));
+  CHECK(wsgw_kit_send_text(ws, "{\"action\":\"v\"}"));
+  CHECK(wsgw_kit_expect_text(ws, "outside 2", WAIT_MS));
+  wsgw_kit_ws_free(ws);
+  wsgw_kit_stop(emu);
+  unlink(src);
+  unlink(config);
+  rmdir(srcdir);
+  rmdir(app);
+  rmdir(dir);
+}
+
 /* Regression: at stop, the listeners used to close while the $disconnects
  * of the clients still connected ran, so an out-of-process $disconnect
  * could not reach DynamoDB (ECONNREFUSED). */
@@ -457,6 +500,7 @@ int main(void) {
           a_cold_start_reports_its_init_duration_and_warm_invocations_reuse_the_process),
       cmocka_unit_test(output_lines_are_prefixed_with_the_function_name_and_request_id),
       cmocka_unit_test(a_changed_source_runs_in_new_processes_and_the_connection_stays_open),
+      cmocka_unit_test(a_changed_source_outside_the_configs_directory_runs_in_new_processes),
       cmocka_unit_test(a_client_connected_at_stop_gets_a_disconnect_that_reaches_dynamodb),
       cmocka_unit_test(a_function_that_opens_many_connections_to_dynamodb_is_served_at_once),
   };
