@@ -327,32 +327,57 @@ static void write_file(const char *path, const char *text) {
   assert_int_equal(reload_write_text(path, text), 0);
 }
 
-static void a_changed_source_runs_in_new_processes_and_the_connection_stays_open(void **state) {
-  char dir[] = "/tmp/wsgw-node-reload-XXXXXX", config[256], src[256];
+/* Writes src with a handler answering "<tag> 1", serves config (route "v",
+ * whose handler is src's `main`), checks the answer, rewrites src to
+ * answer "<tag> 2", waits for the reload and checks the same connection
+ * gets the new answer. */
+static void expect_source_reload(const char *config, const char *src, const char *tag) {
+  char code[256], want[64];
   struct wsgw_kit_emu *emu;
   struct wsgw_kit_ws *ws;
   int ok, failed;
+
+  snprintf(code, sizeof(code), "exports.main = async () => ({ statusCode: 200, body: '%s 1' });\n",
+           tag);
+  write_file(src, code);
+  emu = start(&(struct wsgw_kit_options){.config_file = config, .watch = 1});
+  ws = connect_to(emu, "/dev");
+  CHECK(wsgw_kit_send_text(ws, "{\"action\":\"v\"}"));
+  snprintf(want, sizeof(want), "%s 1", tag);
+  CHECK(wsgw_kit_expect_text(ws, want, WAIT_MS));
+  wsgw_kit_reloads(emu, &ok, &failed);
+  snprintf(code, sizeof(code), "exports.main = async () => ({ statusCode: 200, body: '%s 2' });\n",
+           tag);
+  write_file(src, code);
+  CHECK(wsgw_kit_wait_reloads(emu, ok + 1, failed, WAIT_MS));
+  CHECK(wsgw_kit_send_text(ws, "{\"action\":\"v\"}"));
+  snprintf(want, sizeof(want), "%s 2", tag);
+  CHECK(wsgw_kit_expect_text(ws, want, WAIT_MS));
+  wsgw_kit_ws_free(ws);
+  wsgw_kit_stop(emu);
+}
+
+/* The config of expect_source_reload: route "v" runs handler. */
+static void write_reload_config(const char *config, const char *handler) {
+  char text[1024];
+
+  snprintf(text, sizeof(text),
+           "{ \"apis\": [{ \"name\": \"app\", \"stage\": \"dev\", \"routes\": {"
+           "  \"v\": { \"function\": { \"runtime\": \"nodejs20.x\", \"handler\": \"%s\" },"
+           "         \"returnResponse\": true } } }] }",
+           handler);
+  write_file(config, text);
+}
+
+static void a_changed_source_runs_in_new_processes_and_the_connection_stays_open(void **state) {
+  char dir[] = "/tmp/wsgw-node-reload-XXXXXX", config[256], src[256];
 
   (void)state;
   assert_non_null(mkdtemp(dir));
   snprintf(config, sizeof(config), "%s/app.json", dir);
   snprintf(src, sizeof(src), "%s/fn.js", dir);
-  write_file(src, "exports.main = async () => ({ statusCode: 200, body: 'version 1' });\n");
-  write_file(config, "{ \"apis\": [{ \"name\": \"app\", \"stage\": \"dev\", \"routes\": {"
-                     "  \"v\": { \"function\": { \"runtime\": \"nodejs20.x\","
-                     "                           \"handler\": \"fn.main\" },"
-                     "         \"returnResponse\": true } } }] }");
-  emu = start(&(struct wsgw_kit_options){.config_file = config, .watch = 1});
-  ws = connect_to(emu, "/dev");
-  CHECK(wsgw_kit_send_text(ws, "{\"action\":\"v\"}"));
-  CHECK(wsgw_kit_expect_text(ws, "version 1", WAIT_MS));
-  wsgw_kit_reloads(emu, &ok, &failed);
-  write_file(src, "exports.main = async () => ({ statusCode: 200, body: 'version 2' });\n");
-  CHECK(wsgw_kit_wait_reloads(emu, ok + 1, failed, WAIT_MS));
-  CHECK(wsgw_kit_send_text(ws, "{\"action\":\"v\"}"));
-  CHECK(wsgw_kit_expect_text(ws, "version 2", WAIT_MS));
-  wsgw_kit_ws_free(ws);
-  wsgw_kit_stop(emu);
+  write_reload_config(config, "fn.main");
+  expect_source_reload(config, src, "version");
   unlink(src);
   unlink(config);
   rmdir(dir);
@@ -362,10 +387,7 @@ static void a_changed_source_runs_in_new_processes_and_the_connection_stays_open
  * Node runtime refuses "../" in a handler): its directory is watched too. */
 static void a_changed_source_outside_the_configs_directory_runs_in_new_processes(void **state) {
   char dir[] = "/tmp/wsgw-node-outside-XXXXXX", app[256], srcdir[256], config[300], src[300];
-  char text[1024];
-  struct wsgw_kit_emu *emu;
-  struct wsgw_kit_ws *ws;
-  int ok, failed;
+  char handler[320];
 
   (void)state;
   assert_non_null(mkdtemp(dir));
@@ -375,24 +397,9 @@ static void a_changed_source_outside_the_configs_directory_runs_in_new_processes
   assert_int_equal(mkdir(srcdir, 0700), 0);
   snprintf(config, sizeof(config), "%s/app.json", app);
   snprintf(src, sizeof(src), "%s/fn.js", srcdir);
-  write_file(src, "exports.main = async () => ({ statusCode: 200, body: 'outside 1' });\n");
-  snprintf(text, sizeof(text),
-           "{ \"apis\": [{ \"name\": \"app\", \"stage\": \"dev\", \"routes\": {"
-           "  \"v\": { \"function\": { \"runtime\": \"nodejs20.x\", \"handler\": \"%s/fn.main\" },"
-           "         \"returnResponse\": true } } }] }",
-           srcdir);
-  write_file(config, text);
-  emu = start(&(struct wsgw_kit_options){.config_file = config, .watch = 1});
-  ws = connect_to(emu, "/dev");
-  CHECK(wsgw_kit_send_text(ws, "{\"action\":\"v\"}"));
-  CHECK(wsgw_kit_expect_text(ws, "outside 1", WAIT_MS));
-  wsgw_kit_reloads(emu, &ok, &failed);
-  write_file(src, "exports.main = async () => ({ statusCode: 200, body: 'outside 2' });\n");
-  CHECK(wsgw_kit_wait_reloads(emu, ok + 1, failed, WAIT_MS));
-  CHECK(wsgw_kit_send_text(ws, "{\"action\":\"v\"}"));
-  CHECK(wsgw_kit_expect_text(ws, "outside 2", WAIT_MS));
-  wsgw_kit_ws_free(ws);
-  wsgw_kit_stop(emu);
+  snprintf(handler, sizeof(handler), "%s/fn.main", srcdir);
+  write_reload_config(config, handler);
+  expect_source_reload(config, src, "outside");
   unlink(src);
   unlink(config);
   rmdir(srcdir);
