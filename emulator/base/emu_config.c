@@ -40,6 +40,9 @@ struct config_ctx {
   int depth;
   char *err;
   size_t cap;
+  const cJSON *tables;       /* the root's "tables" (borrowed; NULL or not yet checked) */
+  const char *region;        /* the config's region, once read */
+  const struct emu_api *api; /* the API being read: name and stage */
 };
 
 /* ---- Locating a path in the source text ------------------------------ */
@@ -366,9 +369,83 @@ static int parse_int_field(struct config_ctx *c, const cJSON *obj, const char *n
   return rc;
 }
 
+/* Whether "tables" holds a CreateTable request named name. */
+static int table_declared(const cJSON *tables, const char *name) {
+  const cJSON *t;
+
+  cJSON_ArrayForEach(t, tables) {
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(t, "TableName");
+    if (cJSON_IsString(n) && strcmp(n->valuestring, name) == 0)
+      return 1;
+  }
+  return 0;
+}
+
+/* SST's `bind`: an array of table names, each declared in "tables"; added
+ * to the names already in fn->bind (defaults'), each once. */
+static int parse_bind(struct config_ctx *c, const cJSON *v, struct emu_function *fn) {
+  const cJSON *it;
+  int i = 0;
+
+  if (!cJSON_IsArray(v))
+    return config_fail(c, "expected an array of table names (from \"tables\")");
+  if (!fn->bind && !(fn->bind = cJSON_CreateArray()))
+    return config_fail(c, "out of memory");
+  cJSON_ArrayForEach(it, v) {
+    const cJSON *have;
+    int dup = 0;
+    push_index(c, i++);
+    if (!cJSON_IsString(it) || !it->valuestring[0])
+      return config_fail(c, "expected a table name (wsgw binds tables only)");
+    if (!table_declared(c->tables, it->valuestring))
+      return config_fail(c, "table \"%s\" is not in \"tables\"", it->valuestring);
+    pop(c);
+    cJSON_ArrayForEach(have, fn->bind)
+      dup |= strcmp(have->valuestring, it->valuestring) == 0;
+    if (!dup)
+      cJSON_AddItemToArray(fn->bind, cJSON_CreateString(it->valuestring));
+  }
+  return 0;
+}
+
+/* Adds key=value to fn's environment unless the function sets key itself. */
+static void bind_env(struct emu_function *fn, const char *key, const char *value) {
+  if (!cJSON_HasObjectItem(fn->environment, key))
+    cJSON_AddStringToObject(fn->environment, key, value);
+}
+
+/* The environment SST v2 gives a function with bound resources, for the
+ * `sst/node/table` client: SST_Table_tableName_<id> = the table's name for
+ * each bound table (the client reads Table.<id>.tableName from it), and
+ * SST_APP, SST_STAGE, SST_REGION, SST_SSM_PREFIX. The app is the API's name.
+ * The id is the table name with characters other than letters, digits and
+ * '_' as '_' (the client looks ids up with '-' as '_'). A key the
+ * function's environment sets explicitly wins. */
+static void apply_bind(const struct config_ctx *c, struct emu_function *fn) {
+  const cJSON *it;
+  char key[320], prefix[600];
+
+  if (!fn->bind || !cJSON_GetArraySize(fn->bind))
+    return;
+  bind_env(fn, "SST_APP", c->api->name);
+  bind_env(fn, "SST_STAGE", c->api->stage);
+  bind_env(fn, "SST_REGION", c->region);
+  snprintf(prefix, sizeof(prefix), "/sst/%s/%s/", c->api->name, c->api->stage);
+  bind_env(fn, "SST_SSM_PREFIX", prefix);
+  cJSON_ArrayForEach(it, fn->bind) {
+    char *p;
+    int n = snprintf(key, sizeof(key), "SST_Table_tableName_%s", it->valuestring);
+    for (p = key + 20; n > 0 && *p; p++)
+      if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+        *p = '_';
+    bind_env(fn, key, it->valuestring);
+  }
+}
+
 static int parse_function(struct config_ctx *c, const cJSON *v, struct emu_function *fn) {
   static const char *const fields[] = {"handler", "timeout",    "environment", "runtime",
-                                       "command", "memorySize", "concurrency", NULL};
+                                       "command", "memorySize", "concurrency", "permissions",
+                                       "bind",    NULL};
   const cJSON *f;
 
   if (cJSON_IsString(v)) {
@@ -438,6 +515,22 @@ static int parse_function(struct config_ctx *c, const cJSON *v, struct emu_funct
   if (parse_int_field(c, v, "memorySize", 128, 10240, &fn->memory_mb) != 0 ||
       parse_int_field(c, v, "concurrency", 1, EMU_CONFIG_MAX_CONCURRENCY, &fn->concurrency) != 0)
     return -1;
+  /* DEVIATION: SST's `permissions` ("*", or IAM actions, policy statements,
+   * constructs) become the function's IAM policy on AWS; wsgw accepts the
+   * same shapes and enforces nothing: every function may call everything. */
+  if ((f = cJSON_GetObjectItemCaseSensitive(v, "permissions")) != NULL && !cJSON_IsArray(f) &&
+      !cJSON_IsString(f) && !cJSON_IsObject(f)) {
+    push_key(c, "permissions");
+    return config_fail(c, "expected \"*\", an array of actions or statements, or an object");
+  }
+  if ((f = cJSON_GetObjectItemCaseSensitive(v, "bind")) != NULL) {
+    int rc;
+    push_key(c, "bind");
+    rc = parse_bind(c, f, fn);
+    pop(c);
+    if (rc)
+      return -1;
+  }
   return 0;
 }
 
@@ -477,6 +570,7 @@ static void function_free(struct emu_function *fn) {
   cJSON_Delete(fn->environment);
   free(fn->runtime);
   emu_strv_free(fn->command);
+  cJSON_Delete(fn->bind);
   memset(fn, 0, sizeof(*fn));
 }
 
@@ -486,7 +580,8 @@ static int copy_function(const struct emu_function *src, struct emu_function *ds
   dst->environment = cJSON_Duplicate(src->environment, 1);
   dst->runtime = src->runtime ? strdup(src->runtime) : NULL;
   dst->command = emu_strv_dup((const char *const *)src->command);
-  if (src->command && !dst->command)
+  dst->bind = src->bind ? cJSON_Duplicate(src->bind, 1) : NULL;
+  if ((src->command && !dst->command) || (src->bind && !dst->bind))
     return -1;
   return dst->environment ? 0 : -1;
 }
@@ -510,8 +605,12 @@ static int parse_route(struct config_ctx *c, const cJSON *v, const struct emu_fu
 
   if (copy_function(defaults, &r->fn) != 0)
     return config_fail(c, "out of memory");
-  if (cJSON_IsString(v))
-    return parse_function(c, v, &r->fn) != 0 ? -1 : check_function(c, &r->fn, "the route");
+  if (cJSON_IsString(v)) {
+    if (parse_function(c, v, &r->fn) != 0)
+      return -1;
+    apply_bind(c, &r->fn);
+    return check_function(c, &r->fn, "the route");
+  }
   if (!cJSON_IsObject(v))
     return config_fail(c, "expected a handler name or an object with \"function\"");
   if (check_members(c, v, fields) != 0)
@@ -530,6 +629,7 @@ static int parse_route(struct config_ctx *c, const cJSON *v, const struct emu_fu
     pop(c);
     r->return_response = cJSON_IsTrue(f);
   }
+  apply_bind(c, &r->fn);
   return check_function(c, &r->fn, "the route's function");
 }
 
@@ -562,8 +662,10 @@ static int parse_authorizer(struct config_ctx *c, const cJSON *v,
   push_key(c, "function");
   if (!fn)
     return config_fail(c, "required field is missing");
-  if (parse_function(c, fn, &a->fn) != 0 ||
-      check_function(c, &a->fn, "the authorizer's function") != 0)
+  if (parse_function(c, fn, &a->fn) != 0)
+    return -1;
+  apply_bind(c, &a->fn);
+  if (check_function(c, &a->fn, "the authorizer's function") != 0)
     return -1;
   pop(c);
   ids = cJSON_GetObjectItemCaseSensitive(v, "identitySource");
@@ -624,8 +726,16 @@ static int parse_custom_domain(struct config_ctx *c, const cJSON *v, struct emu_
   static const char *const fields[] = {"domainName", "path", NULL};
   const char *p;
 
+  /* SST takes the domain name alone: the same as {"domainName": it}, with
+   * no mapping path. */
+  if (cJSON_IsString(v)) {
+    if (!v->valuestring[0])
+      return config_fail(c, "expected a domain name");
+    api->domain_name = strdup(v->valuestring);
+    return 0;
+  }
   if (!cJSON_IsObject(v))
-    return config_fail(c, "expected an object {\"domainName\", \"path\"}");
+    return config_fail(c, "expected a domain name, or an object {\"domainName\", \"path\"}");
   if (check_members(c, v, fields) != 0 ||
       get_string(c, v, "domainName", NULL, &api->domain_name) != 0)
     return -1;
@@ -670,6 +780,7 @@ static int parse_api(struct config_ctx *c, const cJSON *v, struct emu_api *api) 
                  &api->route_selection_expression) != 0)
     goto out;
   emu_id_api_id(api->name, api->api_id);
+  c->api = api;
   if (strchr(api->stage, '/') || strchr(api->stage, '@')) {
     push_key(c, "stage");
     config_fail(c, "a stage name cannot contain '/' or '@'");
@@ -787,6 +898,10 @@ static int config_parse(struct config_ctx *c, struct emu_config *cfg) {
   if (check_members(c, root, fields) != 0 ||
       get_string(c, root, "region", "us-east-1", &cfg->region) != 0)
     goto out;
+  c->region = cfg->region;
+  /* Functions' `bind` names tables: they are looked up before the APIs are
+   * read (and checked after). */
+  c->tables = cJSON_GetObjectItemCaseSensitive(root, "tables");
   apis = cJSON_GetObjectItemCaseSensitive(root, "apis");
   if (apis) {
     push_key(c, "apis");

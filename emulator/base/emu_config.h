@@ -13,7 +13,11 @@
  * An API may also hold "stageVariables" {name: value}, "authorizer"
  * {"type": "lambda", "function": ..., "identitySource": [...]}, "accessLog"
  * (true, a format string, or {"format", "destination"}) and "customDomain"
- * {"domainName", "path"} (an API mapping: clients also connect at /{path}).
+ * {"domainName", "path"} (an API mapping: clients also connect at /{path}),
+ * or the domain name alone as a string (no mapping path).
+ * SST's function props `bind` (table names from "tables": the function gets
+ * SST_Table_tableName_<id> and SST_APP, SST_STAGE, SST_REGION,
+ * SST_SSM_PREFIX) and `permissions` (accepted, not enforced) are read too.
  * A route's `function` props override defaults.function, except
  * `environment`, which is merged (as SST does).
  * A function with "runtime" runs out of process (lambda_procs.h):
@@ -59,6 +63,10 @@ struct emu_function {
                       relative paths against emu_config.dir; NULL otherwise */
   int memory_mb;   /* AWS_LAMBDA_FUNCTION_MEMORY_SIZE */
   int concurrency; /* out of process: at most this many processes at once */
+  /* SST's `bind`: the names of the tables (from "tables") bound to the
+   * function, defaults' first, each once; NULL when none. Their SST
+   * variables are already in `environment`. */
+  cJSON *bind;
 };
 
 struct emu_route {

@@ -14,7 +14,8 @@
  * invocation starts a new process, a cold start reports its init duration
  * and warm invocations reuse the process, output lines are prefixed with
  * the function's name and request id, and a changed source runs in new
- * processes while the connection stays open.
+ * processes while the connection stays open. SST's `bind`: a function
+ * finds its bound table from the variables SST's Node client reads.
  * SPEC docs/spec/lambda-runtime.md; docs/spec/apigw-websocket.md 4.
  *
  * Needs node on PATH and fixtures/node/node_modules (make test installs
@@ -496,6 +497,29 @@ static void a_function_that_opens_many_connections_to_dynamodb_is_served_at_once
   rmdir(dir);
 }
 
+/* SST's `bind`: the function finds its table as SST's Node client does,
+ * from SST_Table_tableName_<id> (the id is the table name with '-' as
+ * '_'), and writes to it. */
+static void a_function_bound_to_a_table_finds_it_as_the_sst_client_does(void **state) {
+  struct wsgw_kit_emu *emu = start(
+      &(struct wsgw_kit_options){.config_file = "fixtures/node/sst-bind.json"});
+  struct wsgw_kit_ws *ws = connect_to(emu, "/dev");
+  char key[128];
+
+  (void)state;
+  snprintf(key, sizeof(key), "{\"id\":{\"S\":\"%s\"}}", wsgw_kit_ws_id(ws));
+  CHECK(wsgw_kit_db_expect_item(emu, "chat-connections", key,
+                                "{\"app\":{\"S\":\"sst-chat\"},\"stage\":{\"S\":\"dev\"}}",
+                                WAIT_MS));
+  CHECK(wsgw_kit_send_text(ws, "{\"action\":\"whoami\"}"));
+  CHECK(wsgw_kit_expect_json(
+      ws,
+      "{\"tables\":{\"chat_connections\":{\"tableName\":\"chat-connections\"}},\"app\":\"sst-chat\"}",
+      WAIT_MS));
+  wsgw_kit_ws_free(ws);
+  wsgw_kit_stop(emu);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(the_sdk_v2_chat_app_broadcasts_and_deletes_a_stale_id),
@@ -510,6 +534,7 @@ int main(void) {
       cmocka_unit_test(a_changed_source_outside_the_configs_directory_runs_in_new_processes),
       cmocka_unit_test(a_client_connected_at_stop_gets_a_disconnect_that_reaches_dynamodb),
       cmocka_unit_test(a_function_that_opens_many_connections_to_dynamodb_is_served_at_once),
+      cmocka_unit_test(a_function_bound_to_a_table_finds_it_as_the_sst_client_does),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

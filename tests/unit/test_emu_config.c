@@ -775,6 +775,116 @@ static void api_ids_are_stable_per_name(void **state) {
   emu_config_free(&two);
 }
 
+/* ---- SST's function props and API props ---------------------------------- */
+
+static void sst_permissions_are_accepted_in_every_shape_sst_takes(void **state) {
+  static const char text[] =
+      "{ \"apis\": [{ \"name\": \"chat\", "
+      "  \"defaults\": { \"function\": { \"permissions\": [\"dynamodb\", "
+      "      { \"actions\": [\"execute-api:ManageConnections\"], \"resources\": [\"*\"] }] } },"
+      "  \"routes\": { \"$connect\": { \"function\": { \"handler\": \"a.b\", \"permissions\": \"*\" } },"
+      "              \"x\": { \"function\": { \"handler\": \"a.b\", \"permissions\": {} } } } }] }";
+  static const char bad[] =
+      "{ \"apis\": [{ \"name\": \"chat\", \"routes\": {"
+      " \"x\": { \"function\": { \"handler\": \"a.b\", \"permissions\": 7 } } } }] }";
+  struct emu_config cfg;
+
+  (void)state;
+  load_ok(text, &cfg);
+  assert_int_equal(cfg.apis[0].nroutes, 2);
+  emu_config_free(&cfg);
+  assert_int_equal(check_error(bad, "7 }", "apis[0].routes.x.function.permissions", "expected",
+                               "a number is no permission"),
+                   0);
+}
+
+#define SST_TABLES \
+  " \"tables\": [{ \"TableName\": \"Connections\" }, { \"TableName\": \"chat-messages.v2\" }] }"
+
+static void sst_bind_sets_the_variables_sst_node_client_reads_for_each_bound_table(void **state) {
+  static const char text[] =
+      "{ \"region\": \"eu-west-1\", \"apis\": [{ \"name\": \"chat\", \"stage\": \"prod\","
+      "  \"defaults\": { \"function\": { \"bind\": [\"Connections\"] } },"
+      "  \"routes\": { \"$connect\": \"a.b\","
+      "    \"x\": { \"function\": { \"handler\": \"a.b\", \"bind\": [\"chat-messages.v2\", "
+      "\"Connections\"], \"environment\": { \"SST_STAGE\": \"mine\" } } } } },"
+      " { \"name\": \"other\", \"stage\": \"dev\", \"routes\": { \"$default\": \"a.b\" } }]," SST_TABLES;
+  struct emu_config cfg;
+  const struct emu_function *fn;
+
+  (void)state;
+  load_ok(text, &cfg);
+  fn = &route(&cfg.apis[0], "$connect")->fn;
+  assert_string_equal(env_value(fn, "SST_Table_tableName_Connections"), "Connections");
+  assert_null(env_value(fn, "SST_Table_tableName_chat_messages_v2"));
+  assert_string_equal(env_value(fn, "SST_APP"), "chat");
+  assert_string_equal(env_value(fn, "SST_STAGE"), "prod");
+  assert_string_equal(env_value(fn, "SST_REGION"), "eu-west-1");
+  assert_string_equal(env_value(fn, "SST_SSM_PREFIX"), "/sst/chat/prod/");
+  fn = &route(&cfg.apis[0], "x")->fn;
+  assert_int_equal(cJSON_GetArraySize(fn->bind), 2); /* Connections once */
+  assert_string_equal(env_value(fn, "SST_Table_tableName_Connections"), "Connections");
+  assert_string_equal(env_value(fn, "SST_Table_tableName_chat_messages_v2"), "chat-messages.v2");
+  assert_string_equal(env_value(fn, "SST_STAGE"), "mine"); /* the function's own wins */
+  fn = &route(&cfg.apis[1], "$default")->fn;
+  assert_null(fn->bind);
+  assert_null(env_value(fn, "SST_APP"));
+  emu_config_free(&cfg);
+}
+
+static void sst_bind_of_a_table_not_in_tables_names_the_key_and_the_table(void **state) {
+  static const char missing[] =
+      "{ \"apis\": [{ \"name\": \"chat\", \"routes\": {"
+      " \"x\": { \"function\": { \"handler\": \"a.b\", \"bind\": [\"Connections\", \"Nope\"] } } } }]," SST_TABLES;
+  static const char in_defaults[] =
+      "{ \"apis\": [{ \"name\": \"chat\", \"defaults\": { \"function\": { \"bind\": [\"Gone\"] } },"
+      " \"routes\": { \"x\": \"a.b\" } }] }";
+  static const char not_a_name[] =
+      "{ \"apis\": [{ \"name\": \"chat\", \"routes\": {"
+      " \"x\": { \"function\": { \"handler\": \"a.b\", \"bind\": [{ \"topic\": 1 }] } } } }]," SST_TABLES;
+  static const char not_an_array[] =
+      "{ \"apis\": [{ \"name\": \"chat\", \"routes\": {"
+      " \"x\": { \"function\": { \"handler\": \"a.b\", \"bind\": \"Connections\" } } } }]," SST_TABLES;
+
+  (void)state;
+  assert_int_equal(check_error(missing, "\"Nope\"", "apis[0].routes.x.function.bind[1]",
+                               "table \"Nope\" is not in \"tables\"", "unknown table"),
+                   0);
+  assert_int_equal(check_error(in_defaults, "\"Gone\"", "apis[0].defaults.function.bind[0]",
+                               "table \"Gone\"", "no tables at all"),
+                   0);
+  assert_int_equal(check_error(not_a_name, "{ \"topic\"", "apis[0].routes.x.function.bind[0]",
+                               "table name", "wsgw binds tables only"),
+                   0);
+  assert_int_equal(check_error(not_an_array, "\"Connections\" }", "apis[0].routes.x.function.bind",
+                               "array", "a string is not a bind list"),
+                   0);
+}
+
+static void a_custom_domain_string_is_the_domain_name_without_a_mapping_path(void **state) {
+  static const char as_string[] = "{ \"apis\": [{ \"name\": \"chat\", \"routes\": {},"
+                                  " \"customDomain\": \"chat.example.com\" }] }";
+  static const char as_object[] =
+      "{ \"apis\": [{ \"name\": \"chat\", \"routes\": {},"
+      " \"customDomain\": { \"domainName\": \"chat.example.com\" } }] }";
+  static const char empty[] =
+      "{ \"apis\": [{ \"name\": \"chat\", \"routes\": {}, \"customDomain\": \"\" }] }";
+  struct emu_config s, o;
+
+  (void)state;
+  load_ok(as_string, &s);
+  load_ok(as_object, &o);
+  assert_string_equal(s.apis[0].domain_name, "chat.example.com");
+  assert_string_equal(o.apis[0].domain_name, s.apis[0].domain_name);
+  assert_null(s.apis[0].base_path);
+  assert_null(o.apis[0].base_path);
+  assert_ptr_equal(emu_config_api(&s, "dev", 3), &s.apis[0]);
+  emu_config_free(&s);
+  emu_config_free(&o);
+  assert_int_equal(
+      check_error(empty, "\"\" }", "apis[0].customDomain", "domain name", "an empty name"), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(example_config_loads),
@@ -803,6 +913,10 @@ int main(void) {
       cmocka_unit_test(a_provided_function_runs_its_command_with_its_arguments),
       cmocka_unit_test(runtime_settings_that_cannot_run_are_rejected_saying_why),
       cmocka_unit_test(a_config_files_functions_resolve_against_its_directory),
+      cmocka_unit_test(sst_permissions_are_accepted_in_every_shape_sst_takes),
+      cmocka_unit_test(sst_bind_sets_the_variables_sst_node_client_reads_for_each_bound_table),
+      cmocka_unit_test(sst_bind_of_a_table_not_in_tables_names_the_key_and_the_table),
+      cmocka_unit_test(a_custom_domain_string_is_the_domain_name_without_a_mapping_path),
   };
 
   return cmocka_run_group_tests_name("emu_config", tests, NULL, NULL);
