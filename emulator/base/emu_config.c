@@ -643,10 +643,16 @@ static int parse_authorizer(struct config_ctx *c, const cJSON *v,
   const cJSON *type, *fn, *ids, *it;
   struct emu_authorizer *a;
 
+  /* SST's WebSocketApi authorizer: "none", "iam" or {type: "lambda", ...}. */
+  if (cJSON_IsString(v) && strcmp(v->valuestring, "none") == 0)
+    return 0;
+  if (cJSON_IsString(v) && strcmp(v->valuestring, "iam") == 0) {
+    api->iam_auth = 1;
+    return 0;
+  }
   if (!cJSON_IsObject(v))
-    return config_fail(
-        c,
-        "expected an object {\"type\": \"lambda\", \"function\": ..., \"identitySource\": [...]}");
+    return config_fail(c, "expected \"none\", \"iam\" or an object {\"type\": \"lambda\", "
+                          "\"function\": ..., \"identitySource\": [...]}");
   if (check_members(c, v, fields) != 0)
     return -1;
   type = cJSON_GetObjectItemCaseSensitive(v, "type");

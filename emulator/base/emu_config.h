@@ -14,7 +14,8 @@
  * {"type": "lambda", "function": ..., "identitySource": [...]}, "accessLog"
  * (true, a format string, or {"format", "destination"}) and "customDomain"
  * {"domainName", "path"} (an API mapping: clients also connect at /{path}),
- * or the domain name alone as a string (no mapping path).
+ * or the domain name alone as a string (no mapping path). The authorizer may
+ * also be "iam" (a SigV4-presigned $connect) or "none".
  * SST's function props `bind` (table names from "tables": the function gets
  * SST_Table_tableName_<id> and SST_APP, SST_STAGE, SST_REGION,
  * SST_SSM_PREFIX) and `permissions` (accepted, not enforced) are read too.
@@ -90,6 +91,7 @@ struct emu_api {
   size_t nroutes;
   cJSON *stage_variables;            /* object of strings, or NULL */
   struct emu_authorizer *authorizer; /* or NULL */
+  int iam_auth;                      /* authorizer "iam": $connect must be SigV4-presigned */
   int access_log;                    /* write access log lines */
   char *access_log_format;           /* NULL: the default format */
   char *access_log_destination;      /* "stderr" (default), "stdout" or a file */

@@ -44,6 +44,7 @@
 #include "lambda_pool.h"
 #include "ws_access_log.h"
 #include "ws_authorizer.h"
+#include "ws_sigv4.h"
 #include "ws_event.h"
 #include "ws_limit.h"
 #include "ws_registry.h"
@@ -263,6 +264,18 @@ static int on_connect(const struct mg_connection *conn, void *cbdata) {
   for (i = 0; i < ri->num_headers; i++) {
     headers[i].name = ri->http_headers[i].name;
     headers[i].value = ri->http_headers[i].value;
+  }
+  if (api->iam_auth) {
+    char why[160];
+    /* SPEC docs/spec/apigw-websocket.md 9 (IAM): the client presigns the upgrade
+     * request with SigV4; a refused one gets 403. DEVIATION in ws_sigv4.h: the
+     * signature is checked for shape and expiry only. */
+    if (ws_sigv4_check_presigned(ri->query_string, emu_time_now_ms(), why, sizeof(why)) !=
+        WS_SIGV4_OK) {
+      emu_log_warn("ws", "%s: IAM authorization refused the handshake: %s", api->name, why);
+      ws_registry_conn_unref(c);
+      return reject_error(conn, APIGW_ERR_HANDSHAKE_FORBIDDEN);
+    }
   }
   if (api->authorizer &&
       (status = authorize(gw, d, (size_t)ai, c, headers, (size_t)ri->num_headers, ri)) != 0) {

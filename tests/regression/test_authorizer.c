@@ -6,7 +6,10 @@
  * the IAM policy evaluated with '*' globbing against the $connect ARN;
  * Allow continues with requestContext.authorizer on every later event;
  * Deny or no matching statement -> 403, the error "Unauthorized" -> 401,
- * any other error -> 500.
+ * any other error -> 500. authorizer "iam": a SigV4-presigned $connect is
+ * accepted (shapes and expiry checked, not the signature), an unsigned,
+ * ill-formed or expired one gets 403 {"message":"Forbidden"}; "none" lets
+ * every handshake in.
  * SPEC docs/spec/apigw-websocket.md 9.
  *
  * One emulator serves the group. test.auth wraps the builtin
@@ -25,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -180,6 +184,11 @@ static const char config[] =
     " {\"name\":\"policy\",\"stage\":\"policy\","
     "  \"authorizer\":{\"type\":\"lambda\",\"function\":\"test.policy\","
     "                 \"identitySource\":[\"route.request.querystring.policy\"]},"
+    "  \"routes\":{\"whoami\":{\"function\":\"diag.whoami\",\"returnResponse\":true}}},"
+    " {\"name\":\"iam\",\"stage\":\"iam\",\"authorizer\":\"iam\","
+    "  \"routes\":{\"$connect\":\"diag.record\","
+    "            \"whoami\":{\"function\":\"diag.whoami\",\"returnResponse\":true}}},"
+    " {\"name\":\"open\",\"stage\":\"open\",\"authorizer\":\"none\","
     "  \"routes\":{\"whoami\":{\"function\":\"diag.whoami\",\"returnResponse\":true}}}],"
     " \"tables\":[{\"TableName\":\"Events\","
     "  \"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"}],"
@@ -486,6 +495,86 @@ static void the_policy_is_matched_with_star_globbing_against_the_connect_arn(voi
   }
 }
 
+/* A SigV4-presigned query for the iam API, signed secs_ago seconds ago and
+ * valid for expires seconds (0: no X-Amz-Expires), as SDK presigners write
+ * it (percent-encoded). The signature's digits are arbitrary: wsgw checks
+ * shapes and expiry only (DEVIATION in ws_sigv4.h). */
+static void presigned_path(char *out, size_t cap, long secs_ago, int expires, int token) {
+  time_t at = time(NULL) - secs_ago;
+  struct tm tm;
+  char date[20], day[9], exp[32] = "";
+
+  gmtime_r(&at, &tm);
+  strftime(date, sizeof(date), "%Y%m%dT%H%M%SZ", &tm);
+  memcpy(day, date, 8);
+  day[8] = '\0';
+  if (expires)
+    snprintf(exp, sizeof(exp), "&X-Amz-Expires=%d", expires);
+  snprintf(out, cap,
+           "/iam?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+           "&X-Amz-Credential=AKIDEXAMPLE%%2F%s%%2Fus-east-1%%2Fexecute-api%%2Faws4_request"
+           "&X-Amz-Date=%s%s%s&X-Amz-SignedHeaders=host"
+           "&X-Amz-Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7",
+           day, date, exp, token ? "&X-Amz-Security-Token=IQoJb3JpZ2luX2VjEXAMPLE%3D" : "");
+}
+
+/* The raw answer to an upgrade request for path: status and body. */
+static int upgrade_answer(const struct fixture *f, const char *path, char *body, size_t cap) {
+  struct wsgw_kit_http_response resp;
+  char req[1024];
+  int n = snprintf(req, sizeof(req),
+                   "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                   "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                   "Sec-WebSocket-Version: 13\r\n\r\n",
+                   path);
+  int status = wsgw_kit_http_raw(f->port, req, (size_t)n, 0, WAIT_MS, &resp);
+
+  snprintf(body, cap, "%s", resp.body ? resp.body : "");
+  wsgw_kit_http_free(&resp);
+  return status;
+}
+
+static void iam_accepts_a_presigned_connect_and_refuses_an_unsigned_one_with_403(void **state) {
+  struct fixture *f = *state;
+  char path[512], body[256];
+  struct wsgw_kit_ws *c;
+  int status = 0;
+
+  (void)state;
+  presigned_path(path, sizeof(path), 0, 0, 0);
+  c = wsgw_kit_connect(f->emu, &(struct wsgw_kit_ws_options){.path = path, .timeout_ms = WAIT_MS},
+                       &status);
+  if (!c)
+    fail_msg("presigned %s: %d, expected 101", path, status);
+  assert_int_equal(wsgw_kit_send_text(c, "{\"action\":\"whoami\"}"), 0);
+  assert_int_equal(wsgw_kit_expect_text(c, wsgw_kit_ws_id(c), WAIT_MS), 0);
+  wsgw_kit_ws_free(c);
+  /* With X-Amz-Expires and a session token, within the expiry. */
+  presigned_path(path, sizeof(path), 30, 300, 1);
+  assert_int_equal(handshake(f, path, NULL), 101);
+  /* Unsigned, or with another query only: 403 with API Gateway's body. */
+  assert_int_equal(upgrade_answer(f, "/iam", body, sizeof(body)), 403);
+  assert_string_equal(body, "{\"message\":\"Forbidden\"}");
+  assert_int_equal(upgrade_answer(f, "/iam?token=allow", body, sizeof(body)), 403);
+  assert_null(wsgw_kit_connect(f->emu, &(struct wsgw_kit_ws_options){.path = "/iam"}, &status));
+  assert_int_equal(status, 403);
+  /* Expired: signed 10 minutes ago for 5 minutes. */
+  presigned_path(path, sizeof(path), 600, 300, 0);
+  assert_int_equal(upgrade_answer(f, path, body, sizeof(body)), 403);
+  assert_string_equal(body, "{\"message\":\"Forbidden\"}");
+  /* Ill-formed: a signature that is not 64 hex digits. */
+  presigned_path(path, sizeof(path), 0, 0, 0);
+  snprintf(strstr(path, "X-Amz-Signature=") + 16, 8, "zz");
+  assert_int_equal(handshake(f, path, NULL), 403);
+}
+
+static void authorizer_none_lets_every_handshake_in(void **state) {
+  struct fixture *f = *state;
+
+  assert_int_equal(handshake(f, "/open", NULL), 101);
+  assert_int_equal(handshake(f, "/open?X-Amz-Signature=anything", NULL), 101);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(a_header_identity_source_is_passed_to_the_authorizer),
@@ -496,6 +585,8 @@ int main(void) {
       cmocka_unit_test(allow_continues_with_the_authorizer_context_on_every_later_event),
       cmocka_unit_test(authorizer_outcomes_give_the_aws_handshake_statuses),
       cmocka_unit_test(the_policy_is_matched_with_star_globbing_against_the_connect_arn),
+      cmocka_unit_test(iam_accepts_a_presigned_connect_and_refuses_an_unsigned_one_with_403),
+      cmocka_unit_test(authorizer_none_lets_every_handshake_in),
   };
 
   return cmocka_run_group_tests_name("regression_authorizer", tests, group_setup, group_teardown);

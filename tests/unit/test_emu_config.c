@@ -885,6 +885,27 @@ static void a_custom_domain_string_is_the_domain_name_without_a_mapping_path(voi
       check_error(empty, "\"\" }", "apis[0].customDomain", "domain name", "an empty name"), 0);
 }
 
+static void the_authorizer_may_be_iam_or_none(void **state) {
+  static const char iam[] =
+      "{ \"apis\": [{ \"name\": \"chat\", \"routes\": {}, \"authorizer\": \"iam\" }] }";
+  static const char none[] =
+      "{ \"apis\": [{ \"name\": \"chat\", \"routes\": {}, \"authorizer\": \"none\" }] }";
+  static const char other[] =
+      "{ \"apis\": [{ \"name\": \"chat\", \"routes\": {}, \"authorizer\": \"jwt\" }] }";
+  struct emu_config cfg;
+
+  (void)state;
+  load_ok(iam, &cfg);
+  assert_true(cfg.apis[0].iam_auth);
+  assert_null(cfg.apis[0].authorizer);
+  emu_config_free(&cfg);
+  load_ok(none, &cfg);
+  assert_false(cfg.apis[0].iam_auth);
+  assert_null(cfg.apis[0].authorizer);
+  emu_config_free(&cfg);
+  assert_int_equal(check_error(other, "\"jwt\"", "apis[0].authorizer", "\"iam\"", "jwt"), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(example_config_loads),
@@ -917,6 +938,7 @@ int main(void) {
       cmocka_unit_test(sst_bind_sets_the_variables_sst_node_client_reads_for_each_bound_table),
       cmocka_unit_test(sst_bind_of_a_table_not_in_tables_names_the_key_and_the_table),
       cmocka_unit_test(a_custom_domain_string_is_the_domain_name_without_a_mapping_path),
+      cmocka_unit_test(the_authorizer_may_be_iam_or_none),
   };
 
   return cmocka_run_group_tests_name("emu_config", tests, NULL, NULL);
