@@ -7,6 +7,9 @@
  * plugin) passes the chat end-to-end test: two clients, a broadcast, a stale
  * id deleted after its 410, a two-way route. The older plugin syntax
  * (fixtures/node/serverless-chat-legacy: routeKey, nodejs12.x) runs too.
+ * Variables resolve as the Framework's do (env with defaults, file():key,
+ * sls:stage, self: with a list index, text around variables, aws:region,
+ * functions as a list of files; an unresolvable one in custom is never read).
  * Every key wsgw would need but does not support is an error naming it and
  * its file.
  *
@@ -164,6 +167,100 @@ static void a_project_in_the_older_plugin_syntax_runs(void **state) {
   wsgw_kit_stop(emu);
 }
 
+/* ---- Variables ----------------------------------------------------------- */
+
+/* Writes files into a fresh directory (dir: a mkdtemp template). */
+static void write_files(char *dir, const char *const (*files)[2], size_t n) {
+  char path[512];
+  size_t j;
+  FILE *f;
+
+  assert_non_null(mkdtemp(dir));
+  for (j = 0; j < n && files[j][0]; j++) {
+    snprintf(path, sizeof(path), "%s/%s", dir, files[j][0]);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(files[j][1], f);
+    fclose(f);
+  }
+}
+
+static void remove_files(const char *dir, const char *const (*files)[2], size_t n) {
+  char path[512];
+  size_t j;
+
+  for (j = 0; j < n && files[j][0]; j++) {
+    snprintf(path, sizeof(path), "%s/%s", dir, files[j][0]);
+    unlink(path);
+  }
+  rmdir(dir);
+}
+
+static void variables_resolve_as_the_framework_resolves_them(void **state) {
+  static const char *const files[][2] = {
+      {"serverless.yml",
+       "service: v\n"
+       "custom:\n"
+       "  names: [first, second]\n"
+       "  unused: ${cf:other.Output}\n"
+       "provider:\n"
+       "  stage: ${opt:stage, dev}\n"
+       "  region: eu-west-1\n"
+       "  timeout: ${file(./settings.yml):timeouts.default}\n"
+       "  environment:\n"
+       "    FROM_ENV: ${env:WSGW_TEST_SLS_VAR, 'fallback'}\n"
+       "    EMPTY_DEFAULT: ${env:WSGW_NO_SUCH_VAR, ''}\n"
+       "    STAGE: ${sls:stage}\n"
+       "    TEXT: ${self:service}-${self:custom.names.1}-${self:provider.timeout}\n"
+       "    REGION: ${aws:region}\n"
+       "    ARN: !GetAtt Table.Arn\n"
+       "functions:\n"
+       "  - ${file(./fns.yml)}\n"
+       "resources:\n"
+       "  Resources:\n"
+       "    Table:\n"
+       "      Type: AWS::DynamoDB::Table\n"
+       "      Properties:\n"
+       "        KeySchema: [{AttributeName: id, KeyType: HASH}]\n"
+       "        AttributeDefinitions: [{AttributeName: id, AttributeType: S}]\n"
+       "        BillingMode: PAY_PER_REQUEST\n"},
+      {"settings.yml", "timeouts:\n  default: 12\n"},
+      {"fns.yml", "f:\n  handler: src/f.main\n  events:\n    - websocket: $default\n"},
+  };
+  char dir[] = "/tmp/wsgw-sls-XXXXXX", path[512], err[1024] = "", *json = NULL;
+  cJSON *cfg, *fn, *env;
+
+  (void)state;
+  setenv("WSGW_TEST_SLS_VAR", "from the environment", 1);
+  write_files(dir, files, 3);
+  snprintf(path, sizeof(path), "%s/serverless.yml", dir);
+  if (emu_serverless_to_json(path, NULL, &json, err, sizeof(err)) != 0)
+    fail_msg("%s", err);
+  remove_files(dir, files, 3);
+  cfg = cJSON_Parse(json);
+  free(json);
+  fn = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(
+          cJSON_GetObjectItemCaseSensitive(
+              cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cfg, "apis"), 0), "routes"),
+          "$default"),
+      "function");
+  assert_int_equal(cJSON_GetObjectItemCaseSensitive(fn, "timeout")->valueint, 12);
+  env = cJSON_GetObjectItemCaseSensitive(fn, "environment");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(env, "FROM_ENV")->valuestring,
+                      "from the environment");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(env, "EMPTY_DEFAULT")->valuestring, "");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(env, "STAGE")->valuestring, "dev");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(env, "TEXT")->valuestring, "v-second-12");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(env, "REGION")->valuestring, "eu-west-1");
+  /* A table without TableName: SERVICE-STAGE-LogicalId; its ARN in the region. */
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(env, "ARN")->valuestring,
+                      "arn:aws:dynamodb:eu-west-1:000000000000:table/v-dev-Table");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(cfg, "region")->valuestring, "eu-west-1");
+  cJSON_Delete(cfg);
+  unsetenv("WSGW_TEST_SLS_VAR");
+}
+
 /* ---- Errors -------------------------------------------------------------- */
 
 struct error_row {
@@ -213,28 +310,16 @@ static void unsupported_keys_are_errors_that_name_the_key_and_the_file(void **st
   (void)state;
   for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
     char dir[] = "/tmp/wsgw-sls-XXXXXX", path[512], err[1024] = "", *json = NULL;
-    FILE *f;
 
-    assert_non_null(mkdtemp(dir));
-    for (j = 0; j < 3 && rows[i].files[j][0]; j++) {
-      snprintf(path, sizeof(path), "%s/%s", dir, rows[i].files[j][0]);
-      f = fopen(path, "w");
-      assert_non_null(f);
-      fputs(rows[i].files[j][1], f);
-      fclose(f);
-    }
+    write_files(dir, rows[i].files, 3);
     snprintf(path, sizeof(path), "%s/serverless.yml", dir);
     assert_int_equal(emu_serverless_to_json(path, NULL, &json, err, sizeof(err)), -1);
+    remove_files(dir, rows[i].files, 3);
     assert_null(json);
     for (j = 0; j < 2 && rows[i].want[j]; j++)
       if (!strstr(err, rows[i].want[j]))
         fail_msg("row %zu: \"%s\" lacks \"%s\"", i, err, rows[i].want[j]);
     assert_null(strchr(err, '\n'));
-    for (j = 0; j < 3 && rows[i].files[j][0]; j++) {
-      snprintf(path, sizeof(path), "%s/%s", dir, rows[i].files[j][0]);
-      unlink(path);
-    }
-    rmdir(dir);
   }
 }
 
@@ -277,6 +362,7 @@ static void wsgw_serve_refuses_config_with_serverless_and_names_a_project_s_erro
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(the_project_read_as_wsgw_config_has_the_stage_s_values),
+      cmocka_unit_test(variables_resolve_as_the_framework_resolves_them),
       cmocka_unit_test(unsupported_keys_are_errors_that_name_the_key_and_the_file),
       cmocka_unit_test(wsgw_serve_refuses_config_with_serverless_and_names_a_project_s_error),
       cmocka_unit_test(the_serverless_chat_project_broadcasts_and_deletes_a_stale_id),
