@@ -9,7 +9,8 @@
  * value (any type), a string with variables inside becomes a string.
  * `file` and `where` name the file and the key being read, for errors and
  * for the one "ignored" log line. Bounds: EMU_SERVERLESS_MAX_DEPTH nested
- * resolutions, EMU_SERVERLESS_MAX_RESOLVES variables, each file through
+ * resolutions, EMU_SERVERLESS_MAX_RESOLVES variables, EMU_SERVERLESS_MAX_TEXT
+ * bytes of text built around variables, each file through
  * emu_yaml's bounds.
  * Ownership: struct sls owns the project tree and the loaded files' trees;
  * everything is freed before emu_serverless_to_json returns.
@@ -280,7 +281,7 @@ static cJSON *variable(struct sls *s, char *text, int depth) {
 }
 
 static int append(char **buf, size_t *len, const char *t, size_t n) {
-  char *b = realloc(*buf, *len + n + 1);
+  char *b = *len + n <= EMU_SERVERLESS_MAX_TEXT ? realloc(*buf, *len + n + 1) : NULL;
 
   if (!b)
     return -1;
@@ -349,17 +350,26 @@ static cJSON *resolve_string(struct sls *s, const char *str, int depth) {
       free(out);
       return v;
     }
-    append(&out, &len, str + start, i - start);
     if (scalar_text(v, num, sizeof(num), &piece) != 0) {
       cJSON_Delete(v);
       free(out);
       return sls_fail(s, "a variable inside a text resolves to an object or a list"), NULL;
     }
-    append(&out, &len, piece, strlen(piece));
+    if (append(&out, &len, str + start, i - start) != 0 ||
+        append(&out, &len, piece, strlen(piece)) != 0) {
+      cJSON_Delete(v);
+      free(out);
+      return sls_fail(s, "a text with variables is longer than %d bytes", EMU_SERVERLESS_MAX_TEXT),
+             NULL;
+    }
     cJSON_Delete(v);
     i = start = end + 1;
   }
-  append(&out, &len, str + start, i - start);
+  if (append(&out, &len, str + start, i - start) != 0) {
+    free(out);
+    return sls_fail(s, "a text with variables is longer than %d bytes", EMU_SERVERLESS_MAX_TEXT),
+           NULL;
+  }
   {
     cJSON *r = out ? cJSON_CreateString(out) : NULL;
     free(out);

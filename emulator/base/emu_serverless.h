@@ -29,8 +29,9 @@
 
 #include "emu_config.h"
 
-#define EMU_SERVERLESS_MAX_DEPTH 32       /* variables inside variables, files in files */
-#define EMU_SERVERLESS_MAX_RESOLVES 10000 /* variables resolved in one project */
+#define EMU_SERVERLESS_MAX_DEPTH 32           /* variables inside variables, files in files */
+#define EMU_SERVERLESS_MAX_RESOLVES 10000     /* variables resolved in one project */
+#define EMU_SERVERLESS_MAX_TEXT (1024 * 1024) /* a text with variables, resolved */
 #define EMU_SERVERLESS_DEFAULT_STAGE "dev"
 /* SPEC docs/spec/serverless.md 3: a function's timeout defaults to 6 s. */
 #define EMU_SERVERLESS_DEFAULT_TIMEOUT_S 6

@@ -323,6 +323,30 @@ static void unsupported_keys_are_errors_that_name_the_key_and_the_file(void **st
   }
 }
 
+static void a_text_doubling_through_variables_stops_at_the_text_bound(void **state) {
+  char text[4096], dir[] = "/tmp/wsgw-sls-XXXXXX", path[512], err[1024] = "", *json = NULL;
+  const char *files[1][2] = {{"serverless.yml", text}};
+  size_t n = 0;
+  int k;
+
+  (void)state;
+  /* a0 is 1,000 bytes; each level doubles it: a11 is 2 MB from 4,095 variables. */
+  n += (size_t)snprintf(text + n, sizeof(text) - n, "service: s\ncustom:\n  a0: ");
+  memset(text + n, 'x', 1000);
+  n += 1000;
+  text[n++] = '\n';
+  for (k = 1; k < 12; k++)
+    n += (size_t)snprintf(text + n, sizeof(text) - n,
+                          "  a%d: ${self:custom.a%d}${self:custom.a%d}\n", k, k - 1, k - 1);
+  snprintf(text + n, sizeof(text) - n, "provider:\n  stage: ${self:custom.a11}\n");
+  write_files(dir, (const char *const(*)[2])files, 1);
+  snprintf(path, sizeof(path), "%s/serverless.yml", dir);
+  assert_int_equal(emu_serverless_to_json(path, NULL, &json, err, sizeof(err)), -1);
+  remove_files(dir, (const char *const(*)[2])files, 1);
+  if (!strstr(err, "provider.stage: a text with variables is longer than 1048576 bytes"))
+    fail_msg("%s", err);
+}
+
 /* ---- The command line ---------------------------------------------------- */
 
 /* Runs `wsgw ARGS` (stderr into the output) and returns its exit status. */
@@ -364,6 +388,7 @@ int main(void) {
       cmocka_unit_test(the_project_read_as_wsgw_config_has_the_stage_s_values),
       cmocka_unit_test(variables_resolve_as_the_framework_resolves_them),
       cmocka_unit_test(unsupported_keys_are_errors_that_name_the_key_and_the_file),
+      cmocka_unit_test(a_text_doubling_through_variables_stops_at_the_text_bound),
       cmocka_unit_test(wsgw_serve_refuses_config_with_serverless_and_names_a_project_s_error),
       cmocka_unit_test(the_serverless_chat_project_broadcasts_and_deletes_a_stale_id),
       cmocka_unit_test(a_project_in_the_older_plugin_syntax_runs),
