@@ -2,7 +2,7 @@
  * main.c - the `wsgw` command: parse arguments, start one emulator, wait for
  * SIGINT/SIGTERM, stop it cleanly. Nothing else lives here.
  *
- *   wsgw serve [--config FILE] [--host H] [--port N] [--data-dir DIR |
+ *   wsgw serve [--config FILE | --serverless FILE [--stage S]] [--host H] [--port N] [--data-dir DIR |
  *               --in-memory] [--max-connections N] [--no-sync] [--ttl-interval S]
  *               [--log-level L]
  *   wsgw test [--junit FILE] [--fail-fast] [--jobs N] SCENARIO...  (scenario.c)
@@ -18,6 +18,7 @@
 #include "emu_config.h"
 #include "emu_health.h"
 #include "emu_log.h"
+#include "emu_serverless.h"
 #include "emu_server.h"
 #include "scenario.h"
 #include "wsgw_builtin.h"
@@ -37,6 +38,11 @@ static void usage(FILE *out) {
           "options:\n"
           "  --config FILE          APIs, routes and tables (JSON; see README); reloaded\n"
           "                         when it changes, without dropping connections\n"
+          "  --serverless FILE      a Serverless Framework project (serverless.yml): its\n"
+          "                         websocket functions and DynamoDB tables (see README;\n"
+          "                         not reloaded); excludes --config\n"
+          "  --stage NAME           the stage for --serverless (${opt:stage}; default: the\n"
+          "                         provider's stage, or dev)\n"
           "  --handlers LIB.so      load route handlers from a shared library exporting\n"
           "                         wsgw_handlers (<wsgw/handler.h>); repeatable; reloaded\n"
           "                         when the file changes (a rebuild)\n"
@@ -83,7 +89,7 @@ static int parse_int(const char *s, int lo, int hi, int *out) {
 static int serve(int argc, char **argv) {
   struct emu_options opts;
   struct emu_config config;
-  const char *config_path = NULL;
+  const char *config_path = NULL, *serverless_path = NULL, *stage = NULL;
   /* --handlers paths (they point into argv), NULL-terminated. */
   const char *libs[SERVE_MAX_HANDLER_LIBS + 1] = {NULL};
   size_t nlibs = 0;
@@ -127,6 +133,10 @@ static int serve(int argc, char **argv) {
     i++;
     if (!strcmp(a, "--config"))
       config_path = v;
+    else if (!strcmp(a, "--serverless"))
+      serverless_path = v;
+    else if (!strcmp(a, "--stage"))
+      stage = v;
     else if (!strcmp(a, "--handlers")) {
       if (nlibs == SERVE_MAX_HANDLER_LIBS) {
         fprintf(stderr, "wsgw: --handlers: at most %d libraries\n", SERVE_MAX_HANDLER_LIBS);
@@ -195,10 +205,25 @@ static int serve(int argc, char **argv) {
     fprintf(stderr, "wsgw: --in-memory and --data-dir exclude each other\n");
     return 2;
   }
+  if (config_path && serverless_path) {
+    fprintf(stderr, "wsgw: --config and --serverless exclude each other\n");
+    return 2;
+  }
+  if (stage && !serverless_path) {
+    fprintf(stderr, "wsgw: --stage goes with --serverless\n");
+    return 2;
+  }
   opts.handler_libs = nlibs ? libs : NULL;
   opts.config_file = config_path;
   opts.watch = 1;
-  if (config_path) {
+  if (serverless_path) {
+    /* The project is read once: the reload watcher does not follow
+     * serverless.yml and the files it includes (README). */
+    if (emu_serverless_load(serverless_path, stage, &config, err, sizeof(err)) != 0) {
+      fprintf(stderr, "wsgw: serverless error: %s\n", err);
+      return 1;
+    }
+  } else if (config_path) {
     if (emu_config_load_file(config_path, &config, err, sizeof(err)) != 0) {
       fprintf(stderr, "wsgw: config error: %s\n", err);
       return 1;
