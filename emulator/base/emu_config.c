@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "emu_file.h"
 #include "emu_id.h"
 #include "emu_strv.h"
 
@@ -1011,24 +1012,23 @@ int emu_config_load_string(const char *text, const char *source, struct emu_conf
 }
 
 int emu_config_load_file(const char *path, struct emu_config *out, char *err, size_t cap) {
-  FILE *f = fopen(path, "rb");
   char *text;
   size_t n;
   int rc;
 
-  if (!f) {
+  switch (emu_file_read(path, CONFIG_MAX_BYTES, &text, &n)) {
+  case EMU_FILE_OK:
+    break;
+  case EMU_FILE_CANNOT_OPEN:
     snprintf(err, cap, "%s: cannot open the config file", path);
     return -1;
-  }
-  text = malloc(CONFIG_MAX_BYTES + 1);
-  n = text ? fread(text, 1, CONFIG_MAX_BYTES + 1, f) : 0;
-  fclose(f);
-  if (!text || n > CONFIG_MAX_BYTES) {
-    free(text);
+  case EMU_FILE_TOO_LARGE:
     snprintf(err, cap, "%s: the config file is larger than %d bytes", path, CONFIG_MAX_BYTES);
     return -1;
+  default:
+    snprintf(err, cap, "%s: cannot read the config file", path);
+    return -1;
   }
-  text[n] = '\0';
   if (strlen(text) != n) {
     free(text);
     snprintf(err, cap, "%s: the config file contains a NUL byte", path);

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "emu_file.h"
+
 struct yaml_anchor {
   char *name;
   cJSON *node; /* a private copy */
@@ -392,21 +394,21 @@ out:
 }
 
 cJSON *emu_yaml_load_file(const char *path, char *err, size_t cap) {
-  FILE *f = fopen(path, "rb");
   char *text;
   size_t n;
   cJSON *root;
 
-  if (!f) {
+  switch (emu_file_read(path, EMU_YAML_MAX_BYTES, &text, &n)) {
+  case EMU_FILE_OK:
+    break;
+  case EMU_FILE_CANNOT_OPEN:
     snprintf(err, cap, "%s: cannot open the file", path);
     return NULL;
-  }
-  text = malloc(EMU_YAML_MAX_BYTES + 1);
-  n = text ? fread(text, 1, EMU_YAML_MAX_BYTES + 1, f) : 0;
-  fclose(f);
-  if (!text || n > EMU_YAML_MAX_BYTES) {
-    free(text);
+  case EMU_FILE_TOO_LARGE:
     snprintf(err, cap, "%s: larger than %d bytes", path, EMU_YAML_MAX_BYTES);
+    return NULL;
+  default:
+    snprintf(err, cap, "%s: cannot read the file", path);
     return NULL;
   }
   root = emu_yaml_parse(text, n, path, err, cap);

@@ -24,6 +24,7 @@
 
 #include "emu_base64.h"
 #include "emu_faults.h"
+#include "emu_file.h"
 #include "emu_json.h"
 #include "scenario.h"
 
@@ -860,32 +861,25 @@ static void line_col(const char *text, size_t off, int *line, int *col) {
 }
 
 cJSON *scenario_check_load(const char *file, char *err, size_t cap) {
-  FILE *f = fopen(file, "rb");
   char *text = NULL;
   size_t len = 0;
   const char *end = NULL;
   cJSON *doc = NULL;
 
-  if (!f) {
+  switch (emu_file_read(file, SCENARIO_MAX_FILE_BYTES, &text, &len)) {
+  case EMU_FILE_OK:
+    break;
+  case EMU_FILE_CANNOT_OPEN:
     snprintf(err, cap, "%s: expected a readable file (%s)", file,
              errno == ENOENT ? "no such file" : "cannot open");
     return NULL;
-  }
-  text = malloc(SCENARIO_MAX_FILE_BYTES + 1);
-  if (!text) {
-    snprintf(err, cap, "%s: out of memory", file);
-    goto out;
-  }
-  len = fread(text, 1, SCENARIO_MAX_FILE_BYTES + 1, f);
-  if (ferror(f)) {
-    snprintf(err, cap, "%s: expected a readable file (read error)", file);
-    goto out;
-  }
-  if (len > SCENARIO_MAX_FILE_BYTES) {
+  case EMU_FILE_TOO_LARGE:
     snprintf(err, cap, "%s: expected at most %d bytes", file, SCENARIO_MAX_FILE_BYTES);
-    goto out;
+    return NULL;
+  default:
+    snprintf(err, cap, "%s: expected a readable file (read error)", file);
+    return NULL;
   }
-  text[len] = '\0';
   if (strlen(text) != len) {
     snprintf(err, cap, "%s: expected JSON text, got a NUL byte", file);
     goto out;
@@ -907,6 +901,5 @@ cJSON *scenario_check_load(const char *file, char *err, size_t cap) {
   }
 out:
   free(text);
-  fclose(f);
   return doc;
 }

@@ -35,6 +35,7 @@
 #include "emu_buf.h"
 #include "emu_config.h"
 #include "emu_faults.h"
+#include "emu_file.h"
 #include "emu_invocations.h"
 #include "emu_json.h"
 #include "emu_reload.h"
@@ -927,43 +928,21 @@ cJSON *wsgw_kit_recorded_event(struct wsgw_kit_emu *emu, const char *table,
 /* ---- Helpers -------------------------------------------------------------------- */
 
 char *wsgw_kit_read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  char *data = NULL;
-  size_t n = 0, cap = 0;
+  char *data;
 
-  if (!f) {
+  switch (emu_file_read(path, READ_FILE_LIMIT, &data, len)) {
+  case EMU_FILE_OK:
+    return data;
+  case EMU_FILE_CANNOT_OPEN:
     fail("%s: expected a readable file, got none", path);
     return NULL;
-  }
-  for (;;) {
-    size_t got;
-    if (n + 4096 + 1 > cap) {
-      char *grown;
-      cap = cap ? cap * 2 : 8192;
-      if (cap > READ_FILE_LIMIT || !(grown = realloc(data, cap))) {
-        fail("%s: expected at most %d bytes", path, READ_FILE_LIMIT);
-        goto failed;
-      }
-      data = grown;
-    }
-    got = fread(data + n, 1, 4096, f);
-    n += got;
-    if (got < 4096)
-      break;
-  }
-  if (ferror(f)) {
+  case EMU_FILE_TOO_LARGE:
+    fail("%s: expected at most %d bytes", path, READ_FILE_LIMIT);
+    return NULL;
+  default:
     fail("%s: read error", path);
-    goto failed;
+    return NULL;
   }
-  fclose(f);
-  data[n] = '\0';
-  if (len)
-    *len = n;
-  return data;
-failed:
-  free(data);
-  fclose(f);
-  return NULL;
 }
 
 long long wsgw_kit_now_ms(void) {
