@@ -40,7 +40,8 @@ static void usage(FILE *out) {
           "                         when it changes, without dropping connections\n"
           "  --serverless FILE      a Serverless Framework project (serverless.yml): its\n"
           "                         websocket functions and DynamoDB tables (see README;\n"
-          "                         not reloaded); excludes --config\n"
+          "                         reloaded when it or a file it includes changes);\n"
+          "                         excludes --config\n"
           "  --stage NAME           the stage for --serverless (${opt:stage}; default: the\n"
           "                         provider's stage, or dev)\n"
           "  --handlers LIB.so      load route handlers from a shared library exporting\n"
@@ -214,11 +215,13 @@ static int serve(int argc, char **argv) {
     return 2;
   }
   opts.handler_libs = nlibs ? libs : NULL;
-  opts.config_file = config_path;
+  opts.config_file = serverless_path ? serverless_path : config_path;
+  opts.serverless = serverless_path != NULL;
+  opts.serverless_stage = stage;
   opts.watch = 1;
   if (serverless_path) {
-    /* The project is read once: the reload watcher does not follow
-     * serverless.yml and the files it includes (README). */
+    /* Reloaded as a --config file is: serverless.yml itself, and the
+     * YAML/JSON files of the project it may include (emu_reload.h). */
     if (emu_serverless_load(serverless_path, stage, &config, err, sizeof(err)) != 0) {
       fprintf(stderr, "wsgw: serverless error: %s\n", err);
       return 1;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "emu_server.h"
+#include "emu_serverless.h"
 #include "emu_time.h"
 #include "lambda_handlers.h"
 #include "lambda_lib.h"
@@ -65,6 +66,8 @@ struct emu_reload {
   pthread_t thread;
   int running;
   atomic_int ok, failed;
+  int serverless;  /* the config is a serverless.yml (emu_serverless.h) */
+  char stage[128]; /* its --stage, or "" */
 };
 
 static void tree_watch(struct emu_reload *r, const struct emu_config *cfg);
@@ -108,6 +111,8 @@ struct emu_reload *emu_reload_new(struct emu *emu, const struct emu_options *opt
   }
   lambda_handlers_set_runtimes(r->handlers, emu->runtimes);
   r->emu = emu;
+  r->serverless = opts->serverless;
+  snprintf(r->stage, sizeof(r->stage), "%s", opts->serverless_stage ? opts->serverless_stage : "");
   r->inotify_fd = r->stop_fd = -1;
   atomic_init(&r->ok, 0);
   atomic_init(&r->failed, 0);
@@ -225,7 +230,9 @@ static void reload_config(struct emu_reload *r, struct watched *w, const struct 
   size_t napis, nroutes;
 
   w->loaded = *st;
-  if (emu_config_load_file(w->path, &cfg, err, sizeof(err)) != 0) {
+  if ((r->serverless
+           ? emu_serverless_load(w->path, r->stage[0] ? r->stage : NULL, &cfg, err, sizeof(err))
+           : emu_config_load_file(w->path, &cfg, err, sizeof(err))) != 0) {
     report(r, 0, "reload of %s failed: %s; keeping the previous config", w->path, err);
     return;
   }
@@ -344,13 +351,19 @@ static void tree_event(struct emu_reload *r, const struct inotify_event *ev) {
 
   /* Not code: a watched file (the config, reloaded on its own) or a file
    * named after one (its editor's or writer's temporaries: app.json.tmp),
-   * dot-files, editors' backups and swap files, node_modules. */
+   * dot-files, editors' backups and swap files, logs, node_modules. */
   for (i = 0; i < r->nfiles; i++)
     if (r->files[i].wd == ev->wd &&
         strncmp(r->files[i].name, ev->name, strlen(r->files[i].name)) == 0)
       return;
   if (ev->name[0] == '.' || strcmp(ev->name, "node_modules") == 0 || ends_with(ev->name, "~") ||
-      ends_with(ev->name, ".swp") || ends_with(ev->name, ".swx"))
+      ends_with(ev->name, ".swp") || ends_with(ev->name, ".swx") || ends_with(ev->name, ".log"))
+    return;
+  /* Only a file written and closed, renamed, created or deleted: a write in
+   * progress (IN_MODIFY, which the config's watch of the same directory
+   * asks for) is not a new version, and a log file written by wsgw's own
+   * output would otherwise recycle the processes after every line. */
+  if (!(ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE)))
     return;
   if ((ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO))) {
     /* A new directory: watch it too. */
@@ -370,7 +383,19 @@ static void tree_event(struct emu_reload *r, const struct inotify_event *ev) {
 }
 
 static void tree_changed(struct emu_reload *r) {
-  int n = lambda_runtimes_recycle(r->emu->runtimes);
+  int n;
+
+  /* A serverless.yml includes other files (${file(...)}): a YAML or JSON
+   * file of the project changed, so the project is read again. */
+  if (r->serverless && (ends_with(r->tree.changed, ".yml") || ends_with(r->tree.changed, ".yaml") ||
+                        ends_with(r->tree.changed, ".json"))) {
+    for (size_t i = 0; i < r->nfiles; i++) {
+      struct stat st;
+      if (r->files[i].slot < 0 && stat(r->files[i].path, &st) == 0)
+        reload_config(r, &r->files[i], &st);
+    }
+  }
+  n = lambda_runtimes_recycle(r->emu->runtimes);
 
   if (n > 0)
     report(r, 1, "%s changed: %d function%s start%s in new processes", r->tree.changed, n,

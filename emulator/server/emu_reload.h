@@ -25,7 +25,9 @@
  *     New invocations run the new code; invocations in flight finish on the
  *     old one, unloaded after the last of them (lambda_lib.h). Open
  *     WebSockets stay open.
- *   - the config: loaded, resolved, its new tables created, published.
+ *   - the config: loaded, resolved, its new tables created, published. A
+ *     serverless.yml (emu_options.serverless) is read with emu_serverless,
+ *     also when a YAML or JSON file of its project changed (an include).
  * Out-of-process functions (lambda_runtimes.h): the config's directory
  * and its subdirectories (but node_modules, dot-directories and the data
  * directory), and the directory of any function's code outside it, are

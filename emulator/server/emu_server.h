@@ -72,6 +72,10 @@ struct emu_options {
   const char *const *handler_libs;
   /* The config's file, reloaded when it changes (with `watch`), or NULL. */
   const char *config_file;
+  /* config_file is a Serverless Framework project (emu_serverless.h), read
+   * (and reloaded) with serverless_stage (--stage, or NULL). */
+  int serverless;
+  const char *serverless_stage;
   /* Reload the handler libraries and config_file when they change on disk
    * (emu_reload.h). */
   int watch;

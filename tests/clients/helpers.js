@@ -95,9 +95,10 @@ async function waitUntil(fn, { timeoutMs = DEFAULT_DEADLINE_MS, intervalMs = 10,
 // instead of fixtures/chat-app.json), `tls` (also wait for the banner's TLS
 // line; the result then has tlsPort, certPath, httpsUrl and wssBase),
 // `inMemory` (default true; false when `args` names a --data-dir).
-function startServer({ args = [], config, tls = false, inMemory = true } = {}) {
+function startServer({ args = [], config, serverless, tls = false, inMemory = true } = {}) {
   const bin = wsgwBin();
-  const argv = ['serve', '--config', config || configPath(), '--port', '0',
+  const argv = ['serve', ...(serverless ? ['--serverless', serverless] : ['--config', config || configPath()]),
+                '--port', '0',
                 ...(inMemory ? ['--in-memory'] : []),
                 ...(tls && !args.includes('--tls-port') ? ['--tls-port', '0'] : []), ...args];
   const child = spawn(bin, argv, { stdio: ['ignore', 'pipe', 'pipe'] });

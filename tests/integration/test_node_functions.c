@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -408,6 +409,67 @@ static void a_changed_source_outside_the_configs_directory_runs_in_new_processes
   rmdir(dir);
 }
 
+/* Regression: the source watch counted an unfinished write (IN_MODIFY,
+ * which the config's watch of the same directory asks for) as a change, so
+ * a log file in the project (wsgw's own stderr redirected there) recycled
+ * the processes after every line it got. */
+static void a_file_being_written_or_a_log_in_the_project_does_not_restart_functions(void **state) {
+  char dir[] = "/tmp/wsgw-node-logs-XXXXXX", config[256], src[256], out[256], log[256];
+  char first[32];
+  struct wsgw_kit_emu *emu;
+  struct wsgw_kit_ws *ws;
+  FILE *open_file;
+  int ok, failed, ok2, failed2;
+
+  (void)state;
+  assert_non_null(mkdtemp(dir));
+  snprintf(config, sizeof(config), "%s/app.json", dir);
+  snprintf(src, sizeof(src), "%s/fn.js", dir);
+  snprintf(out, sizeof(out), "%s/output.txt", dir);
+  snprintf(log, sizeof(log), "%s/server.log", dir);
+  write_file(src, "exports.main = async () => ({ statusCode: 200, body: String(process.pid) });\n");
+  write_reload_config(config, "fn.main");
+  write_file(out, "");
+  emu = start(&(struct wsgw_kit_options){.config_file = config, .watch = 1});
+  ws = connect_to(emu, "/dev");
+  CHECK(wsgw_kit_send_text(ws, "{\"action\":\"v\"}"));
+  CHECK(wsgw_kit_expect_regex(ws, "^[0-9]+$", WAIT_MS));
+  snprintf(first, sizeof(first), "%s", wsgw_kit_last_message(ws));
+  wsgw_kit_reloads(emu, &ok, &failed);
+  /* A file (created before the start) kept open and written to, and a log
+   * appended to and closed. */
+  open_file = fopen(out, "a");
+  assert_non_null(open_file);
+  for (int i = 0; i < 8; i++) {
+    FILE *l = fopen(log, "a");
+    assert_non_null(l);
+    fprintf(l, "line %d\n", i);
+    fclose(l);
+    fprintf(open_file, "line %d\n", i);
+    fflush(open_file);
+    struct timespec ts = {0, 100 * 1000000L};
+    nanosleep(&ts, NULL);
+  }
+  /* Quiet for longer than EMU_RELOAD_QUIET_MS (200 ms): any reload is done. */
+  {
+    struct timespec ts = {0, 500 * 1000000L};
+    nanosleep(&ts, NULL);
+  }
+  wsgw_kit_reloads(emu, &ok2, &failed2);
+  assert_int_equal(ok2, ok);
+  assert_int_equal(failed2, failed);
+  CHECK(wsgw_kit_send_text(ws, "{\"action\":\"v\"}"));
+  CHECK(wsgw_kit_expect_text(ws, first, WAIT_MS));
+  fclose(open_file);
+  wsgw_kit_ws_free(ws);
+  wsgw_kit_stop(emu);
+  unlink(out);
+  unlink(log);
+  unlink(src);
+  unlink(config);
+  rmdir(dir);
+}
+
 /* Regression: at stop, the listeners used to close while the $disconnects
  * of the clients still connected ran, so an out-of-process $disconnect
  * could not reach DynamoDB (ECONNREFUSED). */
@@ -532,6 +594,7 @@ int main(void) {
       cmocka_unit_test(output_lines_are_prefixed_with_the_function_name_and_request_id),
       cmocka_unit_test(a_changed_source_runs_in_new_processes_and_the_connection_stays_open),
       cmocka_unit_test(a_changed_source_outside_the_configs_directory_runs_in_new_processes),
+      cmocka_unit_test(a_file_being_written_or_a_log_in_the_project_does_not_restart_functions),
       cmocka_unit_test(a_client_connected_at_stop_gets_a_disconnect_that_reaches_dynamodb),
       cmocka_unit_test(a_function_that_opens_many_connections_to_dynamodb_is_served_at_once),
       cmocka_unit_test(a_function_bound_to_a_table_finds_it_as_the_sst_client_does),
