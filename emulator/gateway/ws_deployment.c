@@ -238,10 +238,23 @@ void ws_deployment_slot_init(struct ws_deployment_slot *s, struct ws_deployment 
 }
 
 struct ws_deployment *ws_deployment_slot_acquire(struct ws_deployment_slot *s) {
-  unsigned e = atomic_load(&s->epoch) & 1u;
   struct ws_deployment *d;
+  unsigned epoch, e;
 
-  atomic_fetch_add(&s->readers[e], 1);
+  /* Counted in the epoch that is still current after the count: a reader
+   * that read the epoch, then stalled while a publisher flipped it and
+   * checked that epoch's counter, would otherwise be counted where the
+   * next publisher does not look, and could take its reference on a
+   * deployment that publisher frees (seen under ASan in
+   * readers_never_see_a_freed_deployment_while_others_are_published). */
+  for (;;) {
+    epoch = atomic_load(&s->epoch);
+    e = epoch & 1u;
+    atomic_fetch_add(&s->readers[e], 1);
+    if (atomic_load(&s->epoch) == epoch)
+      break;
+    atomic_fetch_sub(&s->readers[e], 1);
+  }
   d = atomic_load(&s->current);
   if (d)
     atomic_fetch_add(&d->refs, 1);

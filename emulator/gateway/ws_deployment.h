@@ -15,9 +15,11 @@
  * Readers (a handshake, a message, an @connections request) take a
  * reference with ws_deployment_slot_acquire: no lock. The slot's scheme is a
  * small SRCU: a reader announces itself in one of two counters (chosen by
- * the slot's epoch), loads the pointer, increments the deployment's
- * reference count and leaves the counter (three atomic additions, all
- * uncontended but for the counter line). The publisher swaps the pointer,
+ * the slot's epoch, and checked to be still current after the count, else
+ * counted again), loads the pointer, increments the deployment's
+ * reference count and leaves the counter (three atomic additions and two
+ * loads, all uncontended but for the counter line). Publishers are
+ * serialised (see Threading). The publisher swaps the pointer,
  * flips the epoch and waits until the old epoch's counter is zero: every
  * reader that could have loaded the old pointer has then taken its
  * reference, so dropping the slot's own reference cannot free it under one.
