@@ -27,15 +27,11 @@
 
 #include <wsgw/kit.h>
 
+#include "kit_checks.h"
+
 #include "reload_files.h"
 
 #define WAIT_MS 5000
-
-#define CHECK(call)                                \
-  do {                                             \
-    if ((call) != 0)                               \
-      fail_msg("%s: %s", #call, wsgw_kit_error()); \
-  } while (0)
 
 static const char CONFIG[] =
     "{\"apis\":[{\"name\":\"app\",\"stage\":\"dev\","

@@ -30,15 +30,11 @@
 
 #include <wsgw/kit.h>
 
+#include "kit_checks.h"
+
 #include "reload_files.h"
 
 #define WAIT_MS 20000
-
-#define CHECK(expr)                                \
-  do {                                             \
-    if ((expr) != 0)                               \
-      fail_msg("%s: %s", #expr, wsgw_kit_error()); \
-  } while (0)
 
 /* A runtime client that answers each event with its environment, its pid
  * and the event. */

@@ -40,34 +40,19 @@
 
 #include <wsgw/kit.h>
 
+#include "kit_checks.h"
+
 #include "reload_files.h"
 
 #define WAIT_MS 20000 /* a cold start under ASan on a busy 2-core machine */
 #define STALE_ID "AAAAAAAAAAAAAAA="
 
-#define CHECK(expr)                                \
-  do {                                             \
-    if ((expr) != 0)                               \
-      fail_msg("%s: %s", #expr, wsgw_kit_error()); \
-  } while (0)
-
 static struct wsgw_kit_emu *start(const struct wsgw_kit_options *opts) {
-  char err[1024] = "";
-  struct wsgw_kit_emu *emu = wsgw_kit_start(opts, err, sizeof(err));
-
-  if (!emu)
-    fail_msg("the emulator did not start: %s", err);
-  return emu;
+  return kit_start_or_fail(opts);
 }
 
 static struct wsgw_kit_ws *connect_to(struct wsgw_kit_emu *emu, const char *path) {
-  int status = 0;
-  struct wsgw_kit_ws *ws = wsgw_kit_connect(
-      emu, &(struct wsgw_kit_ws_options){.path = path, .timeout_ms = WAIT_MS}, &status);
-
-  if (!ws)
-    fail_msg("the handshake to %s answered %d: %s", path, status, wsgw_kit_error());
-  return ws;
+  return kit_connect_or_fail(emu, path, WAIT_MS);
 }
 
 /* The last invocation log entry of a route (a new tree), or NULL. */

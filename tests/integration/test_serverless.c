@@ -35,18 +35,14 @@
 
 #include <wsgw/kit.h>
 
+#include "kit_checks.h"
+
 #include "emu_serverless.h"
 
 #define WAIT_MS 20000 /* a cold start under ASan on a busy 2-core machine */
 #define STALE_ID "AAAAAAAAAAAAAAA="
 #define CHAT "fixtures/node/serverless-chat/serverless.yml"
 #define LEGACY "fixtures/node/serverless-chat-legacy/serverless.yml"
-
-#define CHECK(expr)                                \
-  do {                                             \
-    if ((expr) != 0)                               \
-      fail_msg("%s: %s", #expr, wsgw_kit_error()); \
-  } while (0)
 
 static char *project_json(const char *path, const char *stage) {
   char err[1024] = "", *json = NULL;
@@ -57,24 +53,15 @@ static char *project_json(const char *path, const char *stage) {
 }
 
 static struct wsgw_kit_emu *start_project(const char *path) {
-  char err[1024] = "", *json = project_json(path, NULL);
-  struct wsgw_kit_emu *emu = wsgw_kit_start(&(struct wsgw_kit_options){.config_json = json}, err,
-                                            sizeof(err));
+  char *json = project_json(path, NULL);
+  struct wsgw_kit_emu *emu = kit_start_or_fail(&(struct wsgw_kit_options){.config_json = json});
 
   free(json);
-  if (!emu)
-    fail_msg("the emulator did not start: %s", err);
   return emu;
 }
 
 static struct wsgw_kit_ws *connect_to(struct wsgw_kit_emu *emu, const char *path) {
-  int status = 0;
-  struct wsgw_kit_ws *ws = wsgw_kit_connect(
-      emu, &(struct wsgw_kit_ws_options){.path = path, .timeout_ms = WAIT_MS}, &status);
-
-  if (!ws)
-    fail_msg("the handshake to %s answered %d: %s", path, status, wsgw_kit_error());
-  return ws;
+  return kit_connect_or_fail(emu, path, WAIT_MS);
 }
 
 static void expect_connection(struct wsgw_kit_emu *emu, const char *table, const char *id,

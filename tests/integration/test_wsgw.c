@@ -23,13 +23,9 @@
 
 #include <wsgw/kit.h>
 
-#define WAIT_MS 5000
+#include "kit_checks.h"
 
-#define CHECK(call)                                \
-  do {                                             \
-    if ((call) != 0)                               \
-      fail_msg("%s: %s", #call, wsgw_kit_error()); \
-  } while (0)
+#define WAIT_MS 5000
 
 /* Answers {"requestId", "remainingMs", "connectionId"} and logs two lines. */
 static cJSON *ctx_probe(const cJSON *event, struct wsgw_ctx *ctx) {
