@@ -17,7 +17,7 @@ set -eu
 
 # `civetweb` (the server binary) is needed because Debian's civetweb CMake
 # config references /usr/bin/civetweb.
-packages="gcc make cmake pkg-config libcivetweb-dev civetweb libcjson-dev liblmdb-dev libssl-dev libyaml-dev"
+packages="gcc make cmake pkg-config libcivetweb-dev civetweb libcjson-dev liblmdb-dev libssl-dev libyaml-dev libcurl4-openssl-dev"
 # The build configures the tests too (cmocka) unless WSGW_TESTS=OFF; `make
 # run` turns them off, so cmocka is a test package.
 if [ "${1:-build}" = format ]; then
