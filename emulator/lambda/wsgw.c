@@ -11,6 +11,8 @@
  * string is the byte pair C0 80 both ways, since cJSON trees cannot hold a
  * NUL (emu_nul.h).
  *
+ * wsgw_response and wsgw_management_endpoint, which need no runtime, are
+ * in wsgw_helpers.c (shared with the bootstrap).
  * Exported: the wsgw executable exports exactly the functions of handler.h
  * (include/wsgw/handler.dynlist), so that handler libraries loaded with
  * dlopen bind to these.
@@ -124,15 +126,6 @@ cJSON *wsgw_fail(struct wsgw_ctx *ctx, const char *fmt, ...) {
   return NULL;
 }
 
-cJSON *wsgw_response(int status, const char *body) {
-  cJSON *r = cJSON_CreateObject();
-
-  cJSON_AddNumberToObject(r, "statusCode", status);
-  if (body)
-    cJSON_AddStringToObject(r, "body", body);
-  return r;
-}
-
 int wsgw_dynamodb(struct wsgw_ctx *ctx, const char *operation, const cJSON *request,
                   cJSON **response) {
   struct emu_buf out;
@@ -217,16 +210,4 @@ int wsgw_get_connection(struct wsgw_ctx *ctx, const char *endpoint, const char *
 
 const char *wsgw_last_error_type(struct wsgw_ctx *ctx) {
   return ctx->last_error_type;
-}
-
-int wsgw_management_endpoint(const cJSON *event, char *buf, size_t cap) {
-  const cJSON *rc = cJSON_GetObjectItemCaseSensitive(event, "requestContext");
-  const cJSON *domain = cJSON_GetObjectItemCaseSensitive(rc, "domainName");
-  const cJSON *stage = cJSON_GetObjectItemCaseSensitive(rc, "stage");
-  int n;
-
-  if (!cJSON_IsString(domain) || !cJSON_IsString(stage))
-    return -1;
-  n = snprintf(buf, cap, "https://%s/%s", domain->valuestring, stage->valuestring);
-  return n < 0 || (size_t)n >= cap ? -1 : 0;
 }

@@ -10,6 +10,12 @@
  * $disconnect deletes the id of a closed client.
  * SPEC docs/spec/apigw-websocket.md 4, 7 and 8.
  *
+ * Run twice (tests/CMakeLists.txt): with the handlers in process, and, when
+ * WSGW_BOOTSTRAP names the chat example built as a provided.al2023 custom
+ * runtime (build/bootstrap/bootstrap), with fixtures/chat-bootstrap.json:
+ * the same handlers out of process through wsgw's Runtime API, reaching
+ * DynamoDB and @connections over HTTP(S) with SigV4 (emulator/bootstrap/).
+ *
  * Each test starts its own emulator (fresh in-memory store, free port).
  * Threading: the test thread only; the emulator runs on its own threads.
  */
@@ -116,14 +122,44 @@ static int id_absent(void *arg) {
   return stored(a->port, a->id) == 0;
 }
 
+/* fixtures/chat-bootstrap.json with its command replaced by the given
+ * program (new text, or NULL). */
+static char *bootstrap_config(const char *program) {
+  char *text = wsgw_kit_read_file("fixtures/chat-bootstrap.json", NULL);
+  cJSON *cfg = text ? cJSON_Parse(text) : NULL;
+  cJSON *api = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cfg, "apis"), 0);
+  cJSON *fn = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(api, "defaults"),
+                                               "function");
+  char *out = NULL;
+
+  free(text);
+  if (fn) {
+    cJSON *command = cJSON_CreateArray();
+    cJSON_AddItemToArray(command, cJSON_CreateString(program));
+    cJSON_ReplaceItemInObjectCaseSensitive(fn, "command", command);
+    out = cJSON_PrintUnformatted(cfg);
+  }
+  cJSON_Delete(cfg);
+  return out;
+}
+
 static int setup(void **state) {
   struct chat *t = calloc(1, sizeof(*t));
   char known[NCLIENTS + 1][ID_LEN + 1];
+  const char *bootstrap = getenv("WSGW_BOOTSTRAP");
+  char *config = NULL;
   int i, j, k, n;
 
   assert_non_null(t);
-  t->emu = wsgw_kit_start(&(struct wsgw_kit_options){.config_file = "fixtures/chat-app.json"}, NULL,
-                          0);
+  if (bootstrap && *bootstrap) {
+    config = bootstrap_config(bootstrap);
+    assert_non_null(config);
+  }
+  t->emu = wsgw_kit_start(config
+                              ? &(struct wsgw_kit_options){.config_json = config}
+                              : &(struct wsgw_kit_options){.config_file = "fixtures/chat-app.json"},
+                          NULL, 0);
+  cJSON_free(config);
   if (!t->emu)
     fail_msg("%s", wsgw_kit_error());
   t->port = wsgw_kit_port(t->emu);
