@@ -52,3 +52,34 @@ int emu_nul_strcmp(const char *a, const char *b) {
     i--;
   return rank_at(x + i) - rank_at(y + i);
 }
+
+size_t emu_nul_encode(char *dst, const char *src, size_t len) {
+  size_t o = 0;
+
+  for (size_t i = 0; i < len; i++) {
+    if (src[i] == '\0') {
+      dst[o++] = (char)EMU_NUL_LEAD;
+      dst[o++] = (char)EMU_NUL_TRAIL;
+    } else {
+      dst[o++] = src[i];
+    }
+  }
+  dst[o] = '\0';
+  return o;
+}
+
+size_t emu_nul_decode(char *dst, const char *src, size_t len) {
+  size_t o = 0;
+
+  for (size_t i = 0; i < len; i++) {
+    if ((unsigned char)src[i] == EMU_NUL_LEAD && i + 1 < len &&
+        (unsigned char)src[i + 1] == EMU_NUL_TRAIL) {
+      dst[o++] = '\0';
+      i++;
+    } else {
+      dst[o++] = src[i];
+    }
+  }
+  dst[o] = '\0';
+  return o;
+}

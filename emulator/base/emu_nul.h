@@ -32,5 +32,13 @@ size_t emu_nul_strlen(const char *s);
  * which sorts before every other byte and after the end of the string.
  * Returns <0, 0 or >0. */
 int emu_nul_strcmp(const char *a, const char *b);
+/* Raw bytes to the C string form: copies len bytes of src to dst with each
+ * byte 0x00 written as C0 80, and NUL-terminates dst, which has room for
+ * len + (the number of 0x00 bytes) + 1 bytes. Returns the new length. */
+size_t emu_nul_encode(char *dst, const char *src, size_t len);
+/* The reverse: each C0 80 in the len bytes of src becomes the byte 0x00
+ * (dst == src is allowed; dst has room for len + 1). Returns the new
+ * length (bytes may then include 0x00). */
+size_t emu_nul_decode(char *dst, const char *src, size_t len);
 
 #endif

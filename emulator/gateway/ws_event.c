@@ -16,6 +16,7 @@
 
 #include "emu_id.h"
 #include "emu_json.h"
+#include "emu_nul.h"
 #include "emu_time.h"
 
 static cJSON *request_context(const struct ws_event_conn *c, const char *route_key,
@@ -176,13 +177,14 @@ cJSON *ws_event_connect(const struct ws_event_conn *c, const struct ws_event_hea
 cJSON *ws_event_message(const struct ws_event_conn *c, const char *route_key, const char *body,
                         size_t len, int64_t now_ms) {
   cJSON *ev = cJSON_CreateObject();
-  char *copy = malloc(len + 1);
+  /* A U+0000 of the text is C0 80 in the tree (emu_nul.h): two bytes. */
+  char *copy = malloc(2 * len + 1);
 
   add_stage_variables(ev, c);
   cJSON_AddItemToObjectCS(ev, "requestContext", request_context(c, route_key, "MESSAGE", now_ms));
-  /* SPEC docs/spec/apigw-websocket.md 2.2: body is the client's text verbatim. */
-  memcpy(copy, body, len);
-  copy[len] = '\0';
+  /* SPEC docs/spec/apigw-websocket.md 2.2: body is the client's text verbatim
+   * (a U+0000 included: cJSON would end the string there). */
+  emu_nul_encode(copy, body, len);
   emu_json_add_const(ev, "body", cJSON_CreateString(copy));
   free(copy);
   emu_json_add_const(ev, "isBase64Encoded", cJSON_CreateBool(0));

@@ -36,6 +36,7 @@
 #include "emu_guard.h"
 #include "emu_id.h"
 #include "emu_log.h"
+#include "emu_nul.h"
 #include "ws_deployment.h"
 #include "emu_time.h"
 #include "emu_utf8.h"
@@ -464,8 +465,18 @@ static void dispatch_message(struct ws_gateway *gw, struct ws_conn *c, const cha
     /* SPEC docs/spec/apigw-websocket.md 4.2: two-way routes send the returned body as
      * one text frame; nothing when the body is missing or empty [peer]. */
     const char *out = lambda_result_body(&res);
-    if (out && *out)
-      ws_registry_send(c, MG_WEBSOCKET_OPCODE_TEXT, out, strlen(out));
+    size_t n = out ? strlen(out) : 0;
+    if (n && memchr(out, (int)EMU_NUL_LEAD, n)) {
+      /* The body's C0 80 pairs are U+0000 (emu_nul.h): the byte 0x00 on the wire. */
+      char *raw = malloc(n + 1);
+      if (raw) {
+        n = emu_nul_decode(raw, out, n);
+        ws_registry_send(c, MG_WEBSOCKET_OPCODE_TEXT, raw, n);
+        free(raw);
+      }
+    } else if (n) {
+      ws_registry_send(c, MG_WEBSOCKET_OPCODE_TEXT, out, n);
+    }
   }
   lambda_result_free(&res);
   done_with(c, d);

@@ -22,6 +22,7 @@
 
 #include "emu_faults.h"
 #include "emu_invocations.h"
+#include "emu_json.h"
 #include "emu_log.h"
 #include "emu_time.h"
 #include "emu_id.h"
@@ -132,7 +133,11 @@ static void invoke_external(struct lambda_runtime *rt, const struct lambda_targe
     out->outcome = LAMBDA_ERROR;
     snprintf(out->error, sizeof(out->error), "%.100s: %.400s", res.error_type, res.error_message);
   } else {
-    cJSON *resp = cJSON_ParseWithLength(res.body, res.len);
+    /* A \u0000 in the function's JSON is C0 80 in the tree (emu_nul.h). */
+    unsigned found = emu_json_scan(res.body ? res.body : "", res.len, EMU_JSON_MAX_DEPTH);
+    cJSON *resp = found & EMU_JSON_TOO_DEEP
+                      ? NULL
+                      : emu_json_parse_nul(res.body ? res.body : "", res.len, found);
     if (!resp) {
       /* DEVIATION: output that is not JSON (a provided runtime may post any
        * bytes) is taken as a function error ([unverified]: API Gateway

@@ -21,7 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "emu_buf.h"
 #include "emu_id.h"
+#include "emu_json.h"
+#include "emu_nul.h"
 #include "emu_strv.h"
 
 /* The Node runtime client (emulator/lambda/node/runtime.cjs), embedded at
@@ -456,6 +459,7 @@ int lambda_external_invoke(struct lambda_external *x, const char *request_id, cJ
   struct lambda_procs *p;
   char err[512];
   char *json;
+  size_t len;
   int rc;
 
   memset(out, 0, sizeof(*out));
@@ -473,7 +477,25 @@ int lambda_external_invoke(struct lambda_external *x, const char *request_id, cJ
     snprintf(out->error_message, sizeof(out->error_message), "cannot serialise the event");
     return 0;
   }
-  rc = lambda_procs_invoke(p, request_id, json, strlen(json), deadline_ms, out);
+  len = strlen(json);
+  if (memchr(json, (int)EMU_NUL_LEAD, len)) {
+    /* U+0000 is C0 80 inside the tree (emu_nul.h); a function reads JSON,
+     * where it is the escape \u0000. */
+    struct emu_buf wire;
+    emu_buf_init(&wire, 4 * len + 16);
+    if (emu_json_nul_escape(&wire, json, len) != 0) {
+      free(json);
+      emu_buf_free(&wire);
+      out->outcome = LAMBDA_PROCS_ERROR;
+      snprintf(out->error_type, sizeof(out->error_type), "Runtime.OutOfMemory");
+      snprintf(out->error_message, sizeof(out->error_message), "cannot serialise the event");
+      return 0;
+    }
+    free(json);
+    len = wire.len;
+    json = emu_buf_take(&wire);
+  }
+  rc = lambda_procs_invoke(p, request_id, json, len, deadline_ms, out);
   free(json);
   return rc;
 }

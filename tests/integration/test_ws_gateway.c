@@ -48,6 +48,9 @@ static const char config[] =
     "   \"echo\":{\"function\":{\"handler\":\"diag.echo\"},\"returnResponse\":true},"
     "   \"oneway\":\"diag.echo\","
     "   \"fail\":\"diag.fail\"}},"
+    " {\"name\":\"verbatim\",\"stage\":\"verbatim\","
+    "  \"routeSelectionExpression\":\"$request.body.action\","
+    "  \"routes\":{\"$default\":{\"function\":{\"handler\":\"diag.echo\"},\"returnResponse\":true}}},"
     " {\"name\":\"status\",\"stage\":\"status\","
     "  \"routeSelectionExpression\":\"$request.body.action\","
     "  \"routes\":{\"$connect\":\"diag.status\"}},"
@@ -470,6 +473,24 @@ static void a_ping_gets_a_pong_with_the_same_payload(void **state) {
 
 /* ---- $disconnect ---------------------------------------------------------- */
 
+/* SPEC docs/spec/apigw-websocket.md 2.2: the body is the client's text
+ * verbatim, a U+0000 included (it was cut there: cJSON strings end at NUL). */
+static void a_nul_in_a_message_reaches_the_handler_and_comes_back(void **state) {
+  static const char msg[] = "ab\0cd";
+  struct wsgw_kit_emu *f = *state;
+  struct wsgw_kit_ws *c = wsgw_kit_ws_open(
+      wsgw_kit_port(f), &(struct wsgw_kit_ws_options){.path = "/verbatim", .timeout_ms = WAIT_MS});
+  struct wsgw_kit_frame fr;
+
+  assert_non_null(c);
+  assert_int_equal(wsgw_kit_send_frame(c, WSGW_KIT_TEXT, 1, msg, sizeof(msg) - 1), 0);
+  assert_int_equal(wsgw_kit_recv_message(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
+  assert_int_equal(fr.len, sizeof(msg) - 1);
+  assert_memory_equal(fr.data, msg, sizeof(msg) - 1);
+  wsgw_kit_frame_free(&fr);
+  wsgw_kit_ws_free(c);
+}
+
 static void a_close_without_code_reaches_disconnect_as_1005(void **state) {
   struct wsgw_kit_emu *f = *state;
   char id[ID_LEN + 1];
@@ -520,6 +541,7 @@ int main(void) {
       cmocka_unit_test(a_binary_frame_closes_with_1003),
       cmocka_unit_test(invalid_utf8_closes_with_1007),
       cmocka_unit_test(a_ping_gets_a_pong_with_the_same_payload),
+      cmocka_unit_test(a_nul_in_a_message_reaches_the_handler_and_comes_back),
       cmocka_unit_test(a_close_without_code_reaches_disconnect_as_1005),
       cmocka_unit_test(a_close_with_code_reaches_disconnect_with_that_code),
       cmocka_unit_test(a_dropped_connection_reaches_disconnect_as_1006),

@@ -87,10 +87,33 @@ static void strcmp_orders_a_pair_as_the_nul_byte(void **state) {
   assert_int_equal(failures, 0);
 }
 
+static void encode_and_decode_turn_nul_bytes_into_pairs_and_back(void **state) {
+  static const char raw[] = "a\0b\0";
+  char enc[16], dec[16];
+  size_t n = emu_nul_encode(enc, raw, sizeof(raw) - 1);
+
+  (void)state;
+  assert_int_equal(n, 6);
+  assert_memory_equal(enc,
+                      "a\xC0\x80"
+                      "b\xC0\x80",
+                      7);
+  assert_int_equal(emu_nul_decode(dec, enc, n), 4);
+  assert_memory_equal(dec, raw, 4);
+  /* A lone C0 (and one at the very end) is an ordinary byte. */
+  assert_int_equal(emu_nul_decode(dec, "x\xC0y\xC0", 4), 4);
+  assert_memory_equal(dec, "x\xC0y\xC0", 4);
+  /* In place. */
+  strcpy(enc, "\xC0\x80z");
+  assert_int_equal(emu_nul_decode(enc, enc, 3), 2);
+  assert_memory_equal(enc, "\0z", 2);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(strlen_counts_a_pair_as_one_byte),
       cmocka_unit_test(strcmp_orders_a_pair_as_the_nul_byte),
+      cmocka_unit_test(encode_and_decode_turn_nul_bytes_into_pairs_and_back),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
