@@ -4,11 +4,16 @@
  * A handler is a Lambda function written in C. It receives the API Gateway
  * Lambda-proxy event (the exact JSON AWS sends) and returns the proxy
  * response object ({"statusCode": 200, "headers": {...}, "body": "..."}).
- * Under `wsgw serve` it runs in process; the same source is meant to build
- * as a Lambda custom runtime, where these functions are implemented over
- * HTTPS. That is why every AWS call takes and returns the service's wire
- * JSON, and why the management endpoint is passed explicitly, built from
- * the event as on AWS: https://{requestContext.domainName}/{stage}.
+ * Under `wsgw serve` it runs in process. The same source, linked with
+ * libwsgw_bootstrap (pkg-config wsgw-bootstrap, CMake wsgw::bootstrap)
+ * instead, is a Lambda custom runtime: a `bootstrap` for provided.al2023
+ * whose main() runs the Runtime API loop around the handler that Lambda's
+ * handler setting (_HANDLER) names in `wsgw_handlers`, and where these
+ * functions are real AWS calls over HTTPS, signed with SigV4 (credentials,
+ * region and endpoints from the standard AWS_* environment variables).
+ * That is why every AWS call takes and returns the service's wire JSON,
+ * and why the management endpoint is passed explicitly, built from the
+ * event as on AWS: https://{requestContext.domainName}/{stage}.
  *
  * Handler rules:
  *   - `event` is read-only and lives for the duration of the call.
@@ -99,7 +104,8 @@ cJSON *wsgw_response(int status, const char *body);
  * trees of `request` and *response, a U+0000 inside a string (value or
  * attribute name) is the byte pair C0 80 (0xC0 0x80, as in Java's modified
  * UTF-8); write it so to store one. SDK clients see "\u0000" for the same
- * data. strlen counts C0 80 as two bytes. */
+ * data. strlen counts C0 80 as two bytes. The same holds for the event (a
+ * message's body) and the response a handler returns. */
 int wsgw_dynamodb(struct wsgw_ctx *ctx, const char *operation, const cJSON *request,
                   cJSON **response);
 
