@@ -7,7 +7,8 @@
  * The function's handler setting (_HANDLER, e.g. "chat.connect") picks one
  * handler at init; then: GET next -> call it -> POST response or error,
  * one invocation at a time, until Lambda (or wsgw) stops the process.
- * SPEC: docs/spec/lambda-runtime.md 1-2 (the lifecycle, the resources).
+ * SPEC: docs/spec/lambda-runtime.md 1-2 (the lifecycle, the resources), 8
+ * (a custom runtime's duties).
  * Invariants: every invocation that was received gets exactly one
  * response or error; a Runtime API that cannot be reached ends the
  * process (Lambda then starts a new environment), after a short retry.
@@ -90,6 +91,8 @@ static int post_error(struct runtime *rt, const char *path, const char *type, co
   return rc;
 }
 
+/* SPEC: docs/spec/lambda-runtime.md 8: an init failure is posted, then the
+ * runtime exits. */
 static int init_error(struct runtime *rt, const char *type, const char *message) {
   fprintf(stderr, "bootstrap: %s: %s\n", type, message);
   return post_error(rt, "/init/error", type, message);
@@ -151,8 +154,8 @@ static void invoke(struct runtime *rt, struct aws_http_response *next) {
   }
   if (aws_http_header(next, "Lambda-Runtime-Deadline-Ms", deadline, sizeof(deadline)) == 0)
     ctx.deadline_ms = strtoll(deadline, NULL, 10);
-  /* Lambda's runtimes hand the X-Ray header to the function's SDKs as
-   * _X_AMZN_TRACE_ID. */
+  /* SPEC: docs/spec/lambda-runtime.md 8: the trace header goes to the
+   * function's SDKs as _X_AMZN_TRACE_ID. */
   if (aws_http_header(next, "Lambda-Runtime-Trace-Id", trace, sizeof(trace)) == 0)
     setenv("_X_AMZN_TRACE_ID", trace, 1);
   else
