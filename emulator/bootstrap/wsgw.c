@@ -46,9 +46,8 @@ int bootstrap_init(struct bootstrap *b, char *err, size_t cap) {
     snprintf(err, cap, "libcurl could not start");
     return -1;
   }
-  /* Lambda always sets the role's credentials and the region; without
-   * credentials (a local endpoint that does not check them) calls go
-   * unsigned. */
+  /* DEVIATION: Lambda always sets the role's credentials; without any
+   * (a local endpoint that checks none) calls go unsigned. */
   b->have_creds = aws_env_creds(&b->creds, why, sizeof(why)) == 0;
   if (aws_env_region(b->region, sizeof(b->region)) != 0) {
     snprintf(err, cap, "no region: set AWS_REGION (Lambda sets it)");
