@@ -595,7 +595,7 @@ static int read_event(struct sls *s, const char *fprefix, int idx, const cJSON *
   const cJSON *ws, *route, *it;
   cJSON *r;
 
-  snprintf(prefix, sizeof(prefix), "%s.events[%d]", fprefix, idx);
+  snprintf(prefix, sizeof(prefix), "%.200s.events[%d]", fprefix, idx);
   if (!cJSON_IsObject(ev) || !ev->child) {
     set_where(s, prefix, "");
     return sls_fail(s, "expected an event such as {websocket: {route: $connect}}");
