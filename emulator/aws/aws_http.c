@@ -137,16 +137,12 @@ static int unreserved(unsigned char c) {
          c == '.' || c == '_' || c == '~';
 }
 
-int aws_http_canonical_uri(const char *path, char *buf, size_t cap) {
+int aws_http_uri_encode(const char *s, int keep_slash, char *buf, size_t cap) {
   static const char hex[] = "0123456789ABCDEF";
   size_t o = 0;
 
-  /* SPEC: docs/spec/aws-clients.md 4: URI-encode every byte of the path
-   * except the unreserved characters and '/'; an empty path is "/". */
-  if (!path || !*path)
-    path = "/";
-  for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
-    if (unreserved(*p) || *p == '/') {
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (unreserved(*p) || (keep_slash && *p == '/')) {
       if (o + 1 >= cap)
         return -1;
       buf[o++] = (char)*p;
@@ -162,6 +158,12 @@ int aws_http_canonical_uri(const char *path, char *buf, size_t cap) {
     return -1;
   buf[o] = '\0';
   return 0;
+}
+
+int aws_http_canonical_uri(const char *path, char *buf, size_t cap) {
+  /* SPEC: docs/spec/aws-clients.md 4: URI-encode every byte of the path
+   * except the unreserved characters and '/'; an empty path is "/". */
+  return aws_http_uri_encode(path && *path ? path : "/", 1, buf, cap);
 }
 
 static int fail(struct aws_http_response *out, const char *why, const char *what) {

@@ -73,10 +73,15 @@ int aws_http_call(struct aws_http *h, const struct aws_http_request *r,
  * buf, without surrounding blanks. 0, or -1 when absent or too long. */
 int aws_http_header(const struct aws_http_response *r, const char *name, char *buf, size_t cap);
 
-/* Writes AWS's canonical URI of a raw path: every byte but the unreserved
- * ones (A-Z a-z 0-9 - . _ ~) and '/' percent-encoded, so a '%' of the wire
- * path is encoded again (all services but S3). 0, or -1 when it does not
- * fit. Exposed for the unit test. */
+/* URI-encodes s as SigV4 and the SDKs do: every byte but the unreserved
+ * ones (A-Z a-z 0-9 - . _ ~), and '/' when keep_slash, written %XX
+ * (uppercase hex). 0, or -1 when it does not fit in cap bytes. A path
+ * label (a connection id) is encoded with keep_slash 0. */
+int aws_http_uri_encode(const char *s, int keep_slash, char *buf, size_t cap);
+
+/* AWS's canonical URI of a raw path: aws_http_uri_encode with '/' kept,
+ * so a '%' of the wire path is encoded again (all services but S3); "/"
+ * for an empty path. Exposed for the unit test. */
 int aws_http_canonical_uri(const char *path, char *buf, size_t cap);
 
 #endif

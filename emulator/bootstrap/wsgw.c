@@ -216,11 +216,10 @@ static void management_error_type(struct wsgw_ctx *ctx, const struct aws_http_re
 
 static int management_call(struct wsgw_ctx *ctx, const char *method, const char *endpoint,
                            const char *id, const char *data, size_t len, cJSON **response) {
-  static const char hex[] = "0123456789ABCDEF";
   static const char *const post_headers[] = {"Content-Type: application/octet-stream", NULL};
   struct aws_http_response resp;
   char path[1024], url[AWS_ENV_URL_MAX];
-  size_t o, n;
+  size_t n;
   int status;
 
   ctx->last_error_type[0] = '\0';
@@ -238,21 +237,9 @@ static int management_call(struct wsgw_ctx *ctx, const char *method, const char 
   url[n] = '\0';
   /* The path the SDKs send: @connections as is, the id percent-encoded
    * (connection ids end in '='). */
-  o = (size_t)snprintf(path, sizeof(path), "/@connections/");
-  for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
-    int plain = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-                *p == '-' || *p == '.' || *p == '_' || *p == '~';
-    if (o + 4 >= sizeof(path))
-      return -1;
-    if (plain) {
-      path[o++] = (char)*p;
-    } else {
-      path[o++] = '%';
-      path[o++] = hex[*p >> 4];
-      path[o++] = hex[*p & 15];
-    }
-  }
-  path[o] = '\0';
+  memcpy(path, "/@connections/", 15);
+  if (aws_http_uri_encode(id, 0, path + 14, sizeof(path) - 14) != 0)
+    return -1;
   aws_http_response_init(&resp);
   /* SPEC: docs/spec/aws-clients.md 2: the endpoint is the API's own,
    * signed for execute-api. */

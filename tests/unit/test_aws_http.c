@@ -226,6 +226,9 @@ static void the_canonical_uri_encodes_all_but_unreserved_characters_and_slashes(
   assert_int_equal(aws_http_canonical_uri("/A-z0_9.~ ", buf, sizeof(buf)), 0);
   assert_string_equal(buf, "/A-z0_9.~%20");
   assert_int_equal(aws_http_canonical_uri("/@@@@", buf, 8), -1);
+  /* A path label (a connection id) keeps no '/'. */
+  assert_int_equal(aws_http_uri_encode("a/b+c=", 0, buf, sizeof(buf)), 0);
+  assert_string_equal(buf, "a%2Fb%2Bc%3D");
 }
 
 static void an_unsigned_request_has_no_authorization_and_returns_headers(void **state) {
