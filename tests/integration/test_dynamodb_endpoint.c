@@ -170,6 +170,44 @@ static void an_item_put_through_a_over_http_is_read_from_the_endpoint(void **sta
   cJSON_Delete(resp);
 }
 
+static void a_body_over_1_mb_is_forwarded_without_waiting_for_a_100_continue(void **state) {
+  struct pair *p = *state;
+  char *text = malloc(2 * 1024 * 1024 + 4096);
+  size_t len = 0;
+  cJSON *resp = NULL;
+  long long start, took;
+  int i;
+
+  /* 25 items of 80 KB: a 2 MB BatchWriteItem, as an SDK sends it. libcurl
+   * asks for a 100 Continue above 1 MB and waits a second for it. */
+  assert_non_null(text);
+  len += (size_t)sprintf(text, "{\"RequestItems\":{\"Connections\":[");
+  for (i = 0; i < 25; i++) {
+    len += (size_t)sprintf(text + len,
+                           "%s{\"PutRequest\":{\"Item\":{\"id\":{\"S\":"
+                           "\"big%d\"},\"v\":{\"S\":\"",
+                           i ? "," : "", i);
+    memset(text + len, 'x', 80000);
+    len += 80000;
+    len += (size_t)sprintf(text + len, "\"}}}}");
+  }
+  len += (size_t)sprintf(text + len, "]}}");
+  start = wsgw_kit_now_ms();
+  assert_int_equal(http_db(p->a, "BatchWriteItem", text, &resp, NULL, 0), 200);
+  took = wsgw_kit_now_ms() - start;
+  free(text);
+  assert_non_null(cJSON_GetObjectItemCaseSensitive(resp, "UnprocessedItems"));
+  cJSON_Delete(resp);
+  if (took >= 750)
+    fail_msg("a 2 MB BatchWriteItem through A took %lld ms (a 100 Continue wait is 1000)", took);
+  assert_int_equal(http_db(p->b, "GetItem",
+                           "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"big24\"}}}",
+                           &resp, NULL, 0),
+                   200);
+  assert_non_null(cJSON_GetObjectItemCaseSensitive(resp, "Item"));
+  cJSON_Delete(resp);
+}
+
 static void u0000_in_a_string_survives_the_round_trip_through_a(void **state) {
   struct pair *p = *state;
   char raw[512];
@@ -342,6 +380,9 @@ int main(void) {
           pair_teardown),
       cmocka_unit_test_setup_teardown(an_item_put_through_a_over_http_is_read_from_the_endpoint,
                                       pair_setup, pair_teardown),
+      cmocka_unit_test_setup_teardown(
+          a_body_over_1_mb_is_forwarded_without_waiting_for_a_100_continue, pair_setup,
+          pair_teardown),
       cmocka_unit_test_setup_teardown(u0000_in_a_string_survives_the_round_trip_through_a,
                                       pair_setup, pair_teardown),
       cmocka_unit_test_setup_teardown(an_error_of_the_endpoint_arrives_unchanged_through_a,
