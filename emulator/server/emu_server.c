@@ -84,7 +84,9 @@ static int http_route(struct mg_connection *conn, void *cbdata) {
     connections_api_serve(&emu->gw, conn, uri);
   } else if (strcmp(uri, "/") == 0) {
     if (strcmp(method, "GET") == 0) {
-      /* SPEC docs/spec/dynamodb.md 2.1: GET / is the health check, "healthy: <host>". */
+      /* SPEC docs/spec/dynamodb.md 2.1: GET / is the health check, "healthy: <host>".
+       * It reads no table: with --dynamodb-endpoint it says that wsgw
+       * answers, not that the endpoint does. */
       char body[300];
       snprintf(body, sizeof(body), "healthy: dynamodb.%s.amazonaws.com", emu->region);
       send_text(conn, 200, "text/plain", body);
