@@ -4,7 +4,7 @@
  *
  *   wsgw serve [--config FILE | --serverless FILE [--stage S]] [--host H] [--port N] [--data-dir DIR |
  *               --in-memory] [--max-connections N] [--no-sync] [--ttl-interval S]
- *               [--log-level L]
+ *               [--dynamodb-endpoint URL] [--log-level L]
  *   wsgw test [--junit FILE] [--fail-fast] [--jobs N] SCENARIO...  (scenario.c)
  *   wsgw health [--timeout SECS] URL  (emu_health.c)
  *   wsgw --help | --version
@@ -70,6 +70,16 @@ static void usage(FILE *out) {
           "                         close connections older than this (default 7200, as AWS)\n"
           "  --ttl-interval SECS    delete expired TTL items every SECS seconds (default %d;\n"
           "                         0: never)\n"
+          "  --dynamodb-endpoint URL\n"
+          "                         send every DynamoDB call (the HTTP API, handlers, the\n"
+          "                         config's tables) to this DynamoDB-compatible service\n"
+          "                         instead of the local store: AWS\n"
+          "                         (https://dynamodb.REGION.amazonaws.com), a ScyllaDB\n"
+          "                         Alternator node, another wsgw. Signed with\n"
+          "                         AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY[/AWS_SESSION_TOKEN]\n"
+          "                         for AWS_REGION (else AWS_DEFAULT_REGION, else the\n"
+          "                         config's region); no TTL sweeper (the service expires\n"
+          "                         its own items)\n"
           "  --log-level LEVEL      error, warn (default), info or debug\n",
           EMU_DEFAULT_MAX_CONNECTIONS, WS_LIMIT_HTTP_RESERVE, DYNAMO_TTL_DEFAULT_INTERVAL_S);
 }
@@ -146,6 +156,8 @@ static int serve(int argc, char **argv) {
       libs[nlibs++] = v;
     } else if (!strcmp(a, "--host"))
       opts.host = v;
+    else if (!strcmp(a, "--dynamodb-endpoint"))
+      opts.dynamodb_endpoint = v;
     else if (!strcmp(a, "--data-dir"))
       opts.data_dir = v;
     else if (!strcmp(a, "--tls-cert"))

@@ -293,6 +293,11 @@ int aws_http_call(struct aws_http *h, const struct aws_http_request *r,
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, r->timeout_ms);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
                    r->connect_timeout_ms > 0 ? r->connect_timeout_ms : 10000L);
+  /* Bodies over 1 MB: libcurl sends "Expect: 100-continue" and waits up to
+   * a second for the 100 (civetweb sends none: +1 s per forwarded
+   * BatchWriteItem). The body follows at once; a server's 100 is still
+   * read. (An "Expect:" header to drop it would be signed, not sent.) */
+  curl_easy_setopt(c, CURLOPT_EXPECT_100_TIMEOUT_MS, 0L);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &out->body);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);

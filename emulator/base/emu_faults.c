@@ -392,6 +392,10 @@ int emu_faults_connections(struct emu_faults *f, const char *connection_id, int 
   return 1;
 }
 
+int emu_faults_armed(struct emu_faults *f) {
+  return f && atomic_load(&f->armed) > 0;
+}
+
 int emu_faults_dynamodb(struct emu_faults *f, const char *operation, const char *table,
                         const char **error_name) {
   struct fault ft;

@@ -59,6 +59,9 @@ int emu_faults_connections(struct emu_faults *f, const char *connection_id, int 
 /* *error_name: the DynamoDB exception to answer with (a static string:
  * "ProvisionedThroughputExceededException", "ThrottlingException" or
  * "InternalServerError"); the DynamoDB layer maps it to its error code. */
+/* Whether any fault is in force (no lock: a hint for callers that must
+ * prepare work before asking, as parsing a body). f may be NULL. */
+int emu_faults_armed(struct emu_faults *f);
 int emu_faults_dynamodb(struct emu_faults *f, const char *operation, const char *table,
                         const char **error_name);
 int emu_faults_handler(struct emu_faults *f, const char *handler, int *latency_ms,

@@ -15,6 +15,12 @@
  * the wire. In-process callers (handlers, the test kit) use
  * dynamo_api_call_internal and keep C0 80 in both directions, since their
  * cJSON trees cannot hold a NUL.
+ *
+ * A remote endpoint (dynamo_open_remote, `--dynamodb-endpoint`): the three
+ * entry points test db->remote first and hand the call to dynamo_remote.c,
+ * after the checks of the HTTP framing (content type, size, a body read
+ * whole, Authorization) and fault injection; the JSON, the target and the
+ * operation are the remote's to judge.
  */
 #include "dynamo_api.h"
 
@@ -25,6 +31,7 @@
 #include <strings.h>
 
 #include "dynamo_int.h"
+#include "dynamo_remote.h"
 #include "emu_faults.h"
 #include "emu_id.h"
 #include "emu_json.h"
@@ -81,6 +88,25 @@ struct dynamo *dynamo_open(const char *dir, const char *region, int mode, char *
   return db;
 }
 
+struct dynamo *dynamo_open_remote(const char *url, const char *region, char *err, size_t cap) {
+  struct dynamo *db = calloc(1, sizeof(*db));
+
+  if (!db) {
+    snprintf(err, cap, "out of memory");
+    return NULL;
+  }
+  if (!(db->remote = dynamo_remote_new(url, region, err, cap))) {
+    free(db);
+    return NULL;
+  }
+  snprintf(db->region, sizeof(db->region), "%s", dynamo_remote_region(db->remote));
+  return db;
+}
+
+const char *dynamo_endpoint(const struct dynamo *db) {
+  return db->remote ? dynamo_remote_url(db->remote) : NULL;
+}
+
 void dynamo_set_faults(struct dynamo *db, struct emu_faults *faults) {
   db->faults = faults;
 }
@@ -89,6 +115,11 @@ cJSON *dynamo_store_stats(struct dynamo *db) {
   struct store_stats st;
   cJSON *o = cJSON_CreateObject();
 
+  if (db->remote) {
+    /* No local store is open: nothing to count. */
+    cJSON_AddStringToObject(o, "endpoint", dynamo_remote_url(db->remote));
+    return o;
+  }
   store_get_stats(db->store, &st);
   cJSON_AddNumberToObject(o, "writes", (double)st.writes);
   cJSON_AddNumberToObject(o, "batches", (double)st.batches);
@@ -99,7 +130,9 @@ cJSON *dynamo_store_stats(struct dynamo *db) {
 void dynamo_close(struct dynamo *db) {
   if (!db)
     return;
-  store_close(db->store);
+  dynamo_remote_free(db->remote);
+  if (db->store)
+    store_close(db->store);
   dynamo_tokens_free(db->tokens);
   dynamo_table_cache_free(db->tables);
   free(db);
@@ -126,6 +159,52 @@ static int write_error(struct emu_buf *out, const struct dynamo_error *err, int 
   return dynamo_error_status(err->code);
 }
 
+/* Fault injection: chosen operations or tables fail as DynamoDB does under
+ * load (SPEC docs/spec/dynamodb.md 2.3: SDKs retry 5xx, ThrottlingException
+ * and ProvisionedThroughputExceededException). The error's status when a
+ * fault fires (the answer is written), else 0. */
+static int fault_fired(struct dynamo *db, const char *operation, const cJSON *req,
+                       struct emu_buf *out, int wire) {
+  const cJSON *tn = cJSON_GetObjectItemCaseSensitive(req, "TableName");
+  struct dynamo_error err;
+  const char *fault;
+  enum dynamo_error_code code;
+
+  if (!emu_faults_dynamodb(db->faults, operation, cJSON_IsString(tn) ? tn->valuestring : NULL,
+                           &fault))
+    return 0;
+  code = dynamo_error_from_name(fault);
+  dynamo_error_init(&err);
+  dynamo_error_set(&err, code, "%s",
+                   code == DYNAMO_ERR_PROVISIONED_THROUGHPUT_EXCEEDED
+                       ? "The level of configured provisioned throughput for the table was "
+                         "exceeded. Consider increasing your provisioning level with the "
+                         "UpdateTable API."
+                   : code == DYNAMO_ERR_THROTTLING
+                       ? "Rate of requests exceeds the allowed throughput."
+                       : "Internal server error");
+  return write_error(out, &err, wire);
+}
+
+/* With a remote: the fault injection of call_parsed, for a body not parsed
+ * otherwise. It is parsed only while some fault is in force. */
+static int remote_fault_fired(struct dynamo *db, const char *operation, const char *body,
+                              size_t len, struct emu_buf *out, int wire) {
+  unsigned found;
+  cJSON *req;
+  int status;
+
+  if (!emu_faults_armed(db->faults) || !len)
+    return 0;
+  found = emu_json_scan(body, len, EMU_JSON_MAX_DEPTH);
+  if (found & EMU_JSON_TOO_DEEP)
+    return 0;
+  req = emu_json_parse_nul(body, len, found);
+  status = fault_fired(db, operation, req, out, wire);
+  cJSON_Delete(req);
+  return status;
+}
+
 /* Runs operation on a parsed request (req is consumed). */
 static int call_parsed(struct dynamo *db, const char *operation, cJSON *req, struct emu_buf *out,
                        int wire) {
@@ -143,26 +222,9 @@ static int call_parsed(struct dynamo *db, const char *operation, cJSON *req, str
     dynamo_error_set(&err, DYNAMO_ERR_UNKNOWN_OPERATION, NULL);
     return write_error(out, &err, wire);
   }
-  {
-    /* Fault injection: chosen operations or tables fail as DynamoDB does
-     * under load (SPEC docs/spec/dynamodb.md 2.3: SDKs retry 5xx, ThrottlingException
-     * and ProvisionedThroughputExceededException). */
-    const cJSON *tn = cJSON_GetObjectItemCaseSensitive(req, "TableName");
-    const char *fault;
-    if (emu_faults_dynamodb(db->faults, operation, cJSON_IsString(tn) ? tn->valuestring : NULL,
-                            &fault)) {
-      enum dynamo_error_code code = dynamo_error_from_name(fault);
-      cJSON_Delete(req);
-      dynamo_error_set(&err, code, "%s",
-                       code == DYNAMO_ERR_PROVISIONED_THROUGHPUT_EXCEEDED
-                           ? "The level of configured provisioned throughput for the table was "
-                             "exceeded. Consider increasing your provisioning level with the "
-                             "UpdateTable API."
-                       : code == DYNAMO_ERR_THROTTLING
-                           ? "Rate of requests exceeds the allowed throughput."
-                           : "Internal server error");
-      return write_error(out, &err, wire);
-    }
+  if ((status = fault_fired(db, operation, req, out, wire)) != 0) {
+    cJSON_Delete(req);
+    return status;
   }
   if (row->fn(db, req, &resp, &err) != 0) {
     if (err.code == DYNAMO_OK)
@@ -226,10 +288,29 @@ static cJSON *parse_request(const char *body, size_t len, struct emu_buf *out, i
   return NULL;
 }
 
+/* A call for the remote endpoint: faults first, then the endpoint's
+ * answer. wire: the body is wire JSON (else in-process, emu_nul.h). */
+static int call_remote(struct dynamo *db, const char *operation, const char *body, size_t len,
+                       struct emu_buf *out, int wire) {
+  char target[128], rid[128];
+  int status = remote_fault_fired(db, operation, body, len, out, wire);
+
+  if (status)
+    return status;
+  if (!wire)
+    return dynamo_remote_call_internal(db->remote, operation, body, len, out);
+  snprintf(target, sizeof(target), "DynamoDB_20120810.%.64s", operation);
+  return dynamo_remote_call(db->remote, target, NULL, body, len, out, rid, sizeof(rid));
+}
+
 int dynamo_api_call(struct dynamo *db, const char *operation, const char *body, size_t len,
                     struct emu_buf *out) {
   int status = 400;
-  cJSON *req = parse_request(body, len, out, &status, 1);
+  cJSON *req;
+
+  if (db->remote)
+    return call_remote(db, operation, body, len, out, 1);
+  req = parse_request(body, len, out, &status, 1);
 
   return req ? call_parsed(db, operation, req, out, 1) : status;
 }
@@ -237,7 +318,11 @@ int dynamo_api_call(struct dynamo *db, const char *operation, const char *body, 
 int dynamo_api_call_internal(struct dynamo *db, const char *operation, const char *body, size_t len,
                              struct emu_buf *out) {
   int status = 400;
-  cJSON *req = parse_request(body, len, out, &status, 0);
+  cJSON *req;
+
+  if (db->remote)
+    return call_remote(db, operation, body, len, out, 0);
+  req = parse_request(body, len, out, &status, 0);
 
   return req ? call_parsed(db, operation, req, out, 0) : status;
 }
@@ -285,14 +370,18 @@ static void read_headers(const struct mg_request_info *ri, struct req_headers *h
 }
 
 /* close: answer with "Connection: close" (the request body was not read
- * whole, so the connection is out of step). */
+ * whole, so the connection is out of step). remote_rid: the request id a
+ * remote endpoint gave, or NULL/"": a new one. */
 static void send_response(struct mg_connection *conn, const struct req_headers *rh, int status,
-                          const char *body, size_t len, const char *content_type, int close) {
+                          const char *body, size_t len, const char *content_type, int close,
+                          const char *remote_rid) {
   struct http_header h[4];
   char rid[53], crc[24];
   size_t n = 0;
 
   request_id(rid);
+  if (remote_rid && *remote_rid)
+    snprintf(rid, sizeof(rid), "%s", remote_rid);
   /* SPEC docs/spec/dynamodb.md 2.2: x-amz-crc32 is the CRC-32 of the body bytes, as
    * an unsigned decimal, on errors too. */
   http_util_format_u64(crc, http_util_crc32(body, len));
@@ -335,6 +424,39 @@ static void serve_preflight(struct mg_connection *conn, const struct req_headers
   http_util_send(conn, 200, NULL, h, n, "", 0);
 }
 
+/* Whether the request carries a signature (header or presigned query). */
+static int is_signed(const struct mg_request_info *ri, const struct req_headers *rh) {
+  return rh->authorization || (ri->query_string && strstr(ri->query_string, "X-Amz-Algorithm="));
+}
+
+/* A request read whole, for the remote endpoint: the body bytes, the
+ * X-Amz-Target and the content type go as they came, signed again with
+ * wsgw's credentials. Returns the status; rid gets the remote's request
+ * id. */
+static int serve_remote(struct dynamo *db, const struct mg_request_info *ri,
+                        const struct req_headers *rh, const struct emu_buf *body,
+                        struct emu_buf *out, char *rid, size_t cap) {
+  const char *dot = rh->target ? strchr(rh->target, '.') : NULL;
+  char op[64];
+  int status;
+
+  if (!is_signed(ri, rh)) {
+    /* SPEC docs/spec/dynamodb.md 2.1: missing Authorization -> 400
+     * MissingAuthenticationTokenException, as the endpoint would answer
+     * the client's unsigned request (wsgw signs what it forwards). */
+    struct dynamo_error err;
+    dynamo_error_init(&err);
+    dynamo_error_set(&err, DYNAMO_ERR_MISSING_AUTH_TOKEN,
+                     "Request is missing Authentication Token");
+    return write_error(out, &err, 1);
+  }
+  snprintf(op, sizeof(op), "%s", dot ? dot + 1 : "");
+  if ((status = remote_fault_fired(db, op, body->data, body->len, out, 1)) != 0)
+    return status;
+  return dynamo_remote_call(db->remote, rh->target, rh->content_type, body->data ? body->data : "",
+                            body->len, out, rid, cap);
+}
+
 void dynamo_api_serve(struct dynamo *db, struct mg_connection *conn) {
   static const char not_found[] = "<UnknownOperationException/>\n";
   static const char json10[] = "application/x-amz-json-1.0";
@@ -345,6 +467,7 @@ void dynamo_api_serve(struct dynamo *db, struct mg_connection *conn) {
   struct emu_buf body, out;
   enum http_body rc;
   int status;
+  char remote_rid[128] = "";
 
   read_headers(ri, &rh);
   ctype = rh.content_type;
@@ -358,7 +481,7 @@ void dynamo_api_serve(struct dynamo *db, struct mg_connection *conn) {
   if (strcmp(ri->request_method, "POST") != 0 || !ctype ||
       (strncasecmp(ctype, json10, sizeof(json10) - 1) != 0 &&
        strncasecmp(ctype, "application/json", 16) != 0)) {
-    send_response(conn, &rh, 404, not_found, sizeof(not_found) - 1, "text/plain", 0);
+    send_response(conn, &rh, 404, not_found, sizeof(not_found) - 1, "text/plain", 0, NULL);
     return;
   }
   emu_buf_init(&body, DYNAMO_MAX_REQUEST_BYTES);
@@ -378,6 +501,8 @@ void dynamo_api_serve(struct dynamo *db, struct mg_connection *conn) {
      * document) with a message saying why, and close the connection. */
     dynamo_error_set(&err, DYNAMO_ERR_SERIALIZATION, "%s", http_util_body_message(rc));
     status = write_error(&out, &err, 1);
+  } else if (db->remote) {
+    status = serve_remote(db, ri, &rh, &body, &out, remote_rid, sizeof(remote_rid));
   } else {
     cJSON *req = parse_request(body.data, body.len, &out, &status, 1);
     dot = target ? strchr(target, '.') : NULL;
@@ -386,8 +511,7 @@ void dynamo_api_serve(struct dynamo *db, struct mg_connection *conn) {
     } else if (!dot || (strncmp(target, "DynamoDB_20120810.", 18) != 0)) {
       dynamo_error_set(&err, DYNAMO_ERR_UNKNOWN_OPERATION, NULL);
       status = write_error(&out, &err, 1);
-    } else if (!rh.authorization &&
-               !(ri->query_string && strstr(ri->query_string, "X-Amz-Algorithm="))) {
+    } else if (!is_signed(ri, &rh)) {
       /* SPEC docs/spec/dynamodb.md 2.1: missing Authorization -> 400
        * MissingAuthenticationTokenException "Request is missing
        * Authentication Token". Any signature is accepted. */
@@ -401,7 +525,7 @@ void dynamo_api_serve(struct dynamo *db, struct mg_connection *conn) {
     cJSON_Delete(req);
   }
   send_response(conn, &rh, status, out.data ? out.data : "", out.len, json10,
-                rc == HTTP_BODY_INCOMPLETE || rc == HTTP_BODY_MALFORMED);
+                rc == HTTP_BODY_INCOMPLETE || rc == HTTP_BODY_MALFORMED, remote_rid);
   emu_buf_free(&body);
   emu_buf_free(&out);
 }

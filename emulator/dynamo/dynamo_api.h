@@ -6,7 +6,8 @@
  *
  * Threading: every function is safe from any thread; LMDB transactions
  * serialize writers and give readers snapshots.
- * Ownership: struct dynamo owns its store; dynamo_close releases it.
+ * Ownership: struct dynamo owns its store, or its remote endpoint's client
+ * (dynamo_open_remote); dynamo_close releases it.
  */
 #ifndef DYNAMO_API_H
 #define DYNAMO_API_H
@@ -24,18 +25,29 @@ struct mg_connection;
 
 /* mode: enum store_mode (store.h). */
 struct dynamo *dynamo_open(const char *dir, const char *region, int mode, char *err, size_t cap);
+/* No store: every operation goes to the DynamoDB-compatible service at url
+ * (`--dynamodb-endpoint`, dynamo_remote.h), signed with the environment's
+ * credentials for the environment's region, else `region`. NULL and one
+ * line in err when url is not an http(s) endpoint or there are no
+ * credentials. */
+struct dynamo *dynamo_open_remote(const char *url, const char *region, char *err, size_t cap);
+/* The remote endpoint, or NULL when the data is in the local store. */
+const char *dynamo_endpoint(const struct dynamo *db);
 void dynamo_close(struct dynamo *db);
 /* Lets fault injection reach the operations (may be NULL). */
 struct emu_faults;
 void dynamo_set_faults(struct dynamo *db, struct emu_faults *faults);
 /* The store's group-commit counters as JSON: {"writes", "batches",
- * "commitMicros"} (GET /_wsgw/stats). */
+ * "commitMicros"} (GET /_wsgw/stats); with a remote endpoint, which has no
+ * local store, {"endpoint": URL}. */
 cJSON *dynamo_store_stats(struct dynamo *db);
 
 /* Runs one operation ("PutItem") on a JSON request body. Writes the response
  * body (success or error JSON) into out and returns the HTTP status. The
  * body and the answer are wire JSON: U+0000 is the escape \u0000, and raw
- * C0/C1 bytes are refused (SerializationException). */
+ * C0/C1 bytes are refused (SerializationException). With a remote endpoint
+ * (dynamo_open_remote) this and the two functions below forward the call
+ * and answer with the endpoint's status and body (dynamo_remote.h). */
 int dynamo_api_call(struct dynamo *db, const char *operation, const char *body, size_t len,
                     struct emu_buf *out);
 /* The same for callers inside the process whose cJSON trees cannot hold a

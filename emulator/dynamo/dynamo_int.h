@@ -20,9 +20,11 @@
 
 struct emu_faults;
 struct dynamo_tokens;
+struct dynamo_remote;
 
 struct dynamo {
-  struct store *store;
+  struct store *store;          /* NULL when remote is set */
+  struct dynamo_remote *remote; /* the external endpoint (dynamo_remote.h), or NULL: the store */
   char region[32];
   char account[13];             /* the fixed local account id */
   struct emu_faults *faults;    /* fault injection, or NULL */

@@ -489,6 +489,10 @@ int dynamo_ttl_sweep(struct dynamo *db, int64_t now_s, int max) {
   size_t n, i;
   int total = 0, failed = 0;
 
+  /* A remote endpoint deletes its own expired items (DynamoDB's TTL,
+   * Alternator's): there is no local store to sweep. */
+  if (db->remote)
+    return 0;
   if (max <= 0)
     max = DYNAMO_TTL_MAX_PER_PASS;
   if (epoch_number(now_s, &now) != 0 || epoch_number(now_s - TTL_MAX_AGE_S, &oldest) != 0)

@@ -30,7 +30,8 @@ struct dynamo_ttl_sweeper;
  * deletes at most `max` expired items (max <= 0: DYNAMO_TTL_MAX_PER_PASS),
  * with the table's ItemCount/TableSizeBytes adjusted in the same write
  * transaction. Returns the number of items deleted, or -1 on a store
- * error. */
+ * error. With a remote endpoint (dynamo_open_remote) there is no store and
+ * nothing to sweep: 0 (the endpoint runs its own TTL). */
 int dynamo_ttl_sweep(struct dynamo *db, int64_t now_s, int max);
 
 /* Starts the background thread: a pass every interval_s seconds

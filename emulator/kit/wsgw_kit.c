@@ -6,7 +6,8 @@
  * Role: a thin layer over the emulator's own API (emu_server.h,
  *   emu_faults.h, emu_invocations.h, dynamo_api.h) and the blocking client
  *   in kit_ws.c. DynamoDB calls go straight to the in-process store
- *   (dynamo_api_call_internal), not over HTTP.
+ *   (dynamo_api_call_internal), not over HTTP; with dynamodb_endpoint, that
+ *   call forwards them to the endpoint.
  * Errors: every failing call writes one readable line, "expected ... got
  *   ...", into a thread-local buffer (wsgw_kit_error); successful calls leave
  *   it alone. Texts quoted into it are cut at QUOTE_MAX bytes.
@@ -183,6 +184,7 @@ struct wsgw_kit_emu *wsgw_kit_start(const struct wsgw_kit_options *opts, char *e
   eo.handler_libs = opts->handler_libs;
   eo.config_file = opts->config_json ? NULL : opts->config_file;
   eo.watch = opts->watch;
+  eo.dynamodb_endpoint = opts->dynamodb_endpoint;
   kit->emu = emu_server_start(&eo, &cfg, msg, sizeof(msg)); /* takes cfg */
   if (!kit->emu) {
     free(kit);

@@ -84,7 +84,9 @@ static int http_route(struct mg_connection *conn, void *cbdata) {
     connections_api_serve(&emu->gw, conn, uri);
   } else if (strcmp(uri, "/") == 0) {
     if (strcmp(method, "GET") == 0) {
-      /* SPEC docs/spec/dynamodb.md 2.1: GET / is the health check, "healthy: <host>". */
+      /* SPEC docs/spec/dynamodb.md 2.1: GET / is the health check, "healthy: <host>".
+       * It reads no table: with --dynamodb-endpoint it says that wsgw
+       * answers, not that the endpoint does. */
       char body[300];
       snprintf(body, sizeof(body), "healthy: dynamodb.%s.amazonaws.com", emu->region);
       send_text(conn, 200, "text/plain", body);
@@ -525,12 +527,17 @@ struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *
     emu_config_free(config);
     goto fail;
   }
-  /* A temporary directory is removed at exit: nothing in it needs a sync. */
-  emu->dynamo = dynamo_open(emu->data_dir, emu->region,
-                            opts->in_memory ? STORE_SCRATCH
-                            : opts->no_sync ? STORE_NO_SYNC
-                                            : STORE_DURABLE,
-                            err, cap);
+  /* A temporary directory is removed at exit: nothing in it needs a sync.
+   * With an endpoint, no store is opened: nothing can read an empty local
+   * one while the data is elsewhere. */
+  if (opts->dynamodb_endpoint)
+    emu->dynamo = dynamo_open_remote(opts->dynamodb_endpoint, emu->region, err, cap);
+  else
+    emu->dynamo = dynamo_open(emu->data_dir, emu->region,
+                              opts->in_memory ? STORE_SCRATCH
+                              : opts->no_sync ? STORE_NO_SYNC
+                                              : STORE_DURABLE,
+                              err, cap);
   emu->gw.registry = ws_registry_new();
   emu->faults = emu_faults_new();
   emu->invocations = emu_invocations_new();
@@ -591,7 +598,9 @@ struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *
   }
   if (opts->watch && emu_reload_watch(emu->reload, opts->config_file, err, cap) != 0)
     goto fail;
-  if (opts->ttl_interval_s >= 0 &&
+  /* The endpoint expires its own items (DynamoDB's TTL, Alternator's):
+   * no sweeper with one. */
+  if (opts->ttl_interval_s >= 0 && !opts->dynamodb_endpoint &&
       !(emu->ttl_sweeper = dynamo_ttl_start(emu->dynamo, opts->ttl_interval_s))) {
     snprintf(err, cap, "cannot start the TTL thread");
     goto fail;
@@ -656,7 +665,11 @@ void emu_server_print_banner(struct emu *emu, FILE *out) {
     fprintf(out, "  @connections:     %s/%s/@connections/{connectionId}\n", emu->base_url,
             a->stage);
   }
-  fprintf(out, "  DynamoDB:         %s\n", emu->base_url);
+  if (dynamo_endpoint(emu->dynamo))
+    fprintf(out, "  DynamoDB:         %s, forwarded to %s (no local store)\n", emu->base_url,
+            dynamo_endpoint(emu->dynamo));
+  else
+    fprintf(out, "  DynamoDB:         %s\n", emu->base_url);
   if (emu_config_has_runtimes(cfg))
     fprintf(out,
             "  functions:        out of process (Runtime API); their https://{domainName}/{stage} "
@@ -666,8 +679,9 @@ void emu_server_print_banner(struct emu *emu, FILE *out) {
     fprintf(out, "  TLS:              wss://%s/{stage}, https://%s (certificate: %s)\n",
             emu->gw.tls_domain_name, emu->gw.tls_domain_name, emu->tls_cert_path);
   }
-  fprintf(out, "  data directory:   %s%s\n", emu->data_dir,
-          emu->remove_data_dir ? " (in memory: removed at exit)" : "");
+  fprintf(out, "  data directory:   %s%s%s\n", emu->data_dir,
+          emu->remove_data_dir ? " (in memory: removed at exit)" : "",
+          dynamo_endpoint(emu->dynamo) ? " (no tables: DynamoDB is remote)" : "");
   fprintf(out, "Environment for clients:\n");
   fprintf(out, "  export AWS_ENDPOINT_URL_DYNAMODB=%s\n", emu->base_url);
   for (i = 0; i < cfg->napis && i < 1; i++)

@@ -10,7 +10,9 @@
  * ws_deployment.h), which a reload (emu_reload.h) replaces atomically.
  * Lifecycle: emu_server_start -> serve -> emu_server_stop (closes every
  * connection with 1001 "Going away", runs $disconnect, closes LMDB, removes
- * an --in-memory directory).
+ * an --in-memory directory). With a DynamoDB endpoint (emu_options) no
+ * LMDB store is opened: the data directory holds the TLS certificate and
+ * the functions' files only.
  */
 #ifndef EMU_SERVER_H
 #define EMU_SERVER_H
@@ -64,7 +66,8 @@ struct emu_options {
   const char *tls_key;  /* PEM private key (with tls_cert) */
   int idle_timeout_ms;  /* 0: AWS's 10 minutes */
   int max_duration_ms;  /* 0: AWS's 2 hours */
-  int ttl_interval_s;   /* TTL sweeper period; 0: DYNAMO_TTL_DEFAULT_INTERVAL_S; <0: off */
+  int ttl_interval_s;   /* TTL sweeper period; 0: DYNAMO_TTL_DEFAULT_INTERVAL_S; <0: off
+                           (always off with dynamodb_endpoint) */
   /* Handlers, NULL-terminated tables; `extra_handlers` shadows `handlers`. */
   const struct wsgw_handler *handlers;
   const struct wsgw_handler *extra_handlers;
@@ -79,6 +82,11 @@ struct emu_options {
   /* Reload the handler libraries and config_file when they change on disk
    * (emu_reload.h). */
   int watch;
+  /* An external DynamoDB-compatible service (AWS, ScyllaDB Alternator,
+   * another wsgw) that gets every DynamoDB call instead of the local store,
+   * signed with the environment's credentials (dynamo_remote.h); NULL: the
+   * store in data_dir. */
+  const char *dynamodb_endpoint;
 };
 
 struct emu {

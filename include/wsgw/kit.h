@@ -56,6 +56,14 @@ struct wsgw_kit_options {
   /* Reload the handler libraries and config_file when they change on disk,
    * as `wsgw serve` does (one watcher thread). */
   int watch;
+  /* Send every DynamoDB call to this DynamoDB-compatible service instead of
+   * the emulator's own store, as `wsgw serve --dynamodb-endpoint URL`
+   * ("https://dynamodb.eu-west-1.amazonaws.com", an Alternator node, or
+   * another emulator's wsgw_kit_base_url), signed with AWS_ACCESS_KEY_ID /
+   * AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN) for AWS_REGION; the start
+   * fails without credentials. The kit's DynamoDB helpers then read and
+   * write the remote's tables. NULL: the emulator's own store. */
+  const char *dynamodb_endpoint;
 };
 
 /* An emulator on 127.0.0.1, a free port, a temporary data directory

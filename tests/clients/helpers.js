@@ -95,13 +95,17 @@ async function waitUntil(fn, { timeoutMs = DEFAULT_DEADLINE_MS, intervalMs = 10,
 // instead of fixtures/chat-app.json), `tls` (also wait for the banner's TLS
 // line; the result then has tlsPort, certPath, httpsUrl and wssBase),
 // `inMemory` (default true; false when `args` names a --data-dir).
-function startServer({ args = [], config, serverless, tls = false, inMemory = true } = {}) {
+// env: variables added to (or, when undefined, removed from) this process's environment.
+function startServer({ args = [], config, serverless, tls = false, inMemory = true, env } = {}) {
   const bin = wsgwBin();
   const argv = ['serve', ...(serverless ? ['--serverless', serverless] : ['--config', config || configPath()]),
                 '--port', '0',
                 ...(inMemory ? ['--in-memory'] : []),
                 ...(tls && !args.includes('--tls-port') ? ['--tls-port', '0'] : []), ...args];
-  const child = spawn(bin, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const childEnv = { ...process.env, ...(env || {}) };
+  for (const k of Object.keys(env || {}))
+    if (env[k] === undefined) delete childEnv[k];
+  const child = spawn(bin, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv });
   let stdout = '';
   let stderr = '';
   const exited = new Promise((resolve) => {
