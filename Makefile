@@ -2,6 +2,8 @@
 #   make run    install what is missing, build, start the chat example app
 #   make test   the same set-up, then every test (warnings as errors, ASan/UBSan)
 # and, for CI, `make docker-check`: docker/ built and run for real (after make test).
+# `make package` builds the chat example as an AWS Lambda `bootstrap` for the
+# provided.al2023 runtime and zips it (build-package/package/chat-bootstrap.zip).
 # `make format` checks the C sources against .clang-format; `make format-fix`
 # rewrites them.
 BUILD      ?= build
@@ -11,7 +13,7 @@ TLS_PORT   ?= 8443
 DATA_DIR   ?= .wsgw/data
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps test-deps build run test node-deps fixture-node-deps clean docker-check
+.PHONY: all deps test-deps build run test node-deps fixture-node-deps clean docker-check package
 
 all: build
 
@@ -52,8 +54,23 @@ test: test-deps node-deps
 	@cmake --build $(TEST_BUILD) -j$(JOBS)
 	cd $(TEST_BUILD) && ctest --output-on-failure -j$(JOBS)
 
+# The chat example (examples/chat-lib) as a Lambda deployment package for the
+# provided.al2023 runtime: a Release build of its bootstrap (no sanitizers)
+# in $(PACKAGE_BUILD), zipped by emulator/bootstrap/package.sh with
+# `bootstrap` at the zip's root and the libraries it needs under lib/ (the
+# script checks they need no glibc newer than Amazon Linux 2023's), and the
+# same tree unpacked next to it (package/chat-bootstrap/: SST's `bundle`).
+# The zip is for the architecture of this machine (x86_64 here).
+PACKAGE_BUILD ?= build-package
+package: deps
+	@cmake -S . -B $(PACKAGE_BUILD) -DCMAKE_BUILD_TYPE=Release -DWSGW_TESTS=OFF -DWSGW_SANITIZE=OFF >/dev/null
+	@cmake --build $(PACKAGE_BUILD) --target chat_bootstrap -j$(JOBS)
+	@sh emulator/bootstrap/package.sh $(PACKAGE_BUILD)/bootstrap/bootstrap $(PACKAGE_BUILD)/package/chat-bootstrap.zip
+	@rm -rf $(PACKAGE_BUILD)/package/chat-bootstrap && mkdir -p $(PACKAGE_BUILD)/package/chat-bootstrap
+	@cd $(PACKAGE_BUILD)/package/chat-bootstrap && cmake -E tar xf ../chat-bootstrap.zip
+
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD)
+	rm -rf $(BUILD) $(TEST_BUILD) $(PACKAGE_BUILD)
 
 # docker/Dockerfile and docker/compose.yaml, built and run with the chat
 # end-to-end check (.ci/docker-check.sh): a Docker engine if one answers, else

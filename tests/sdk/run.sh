@@ -7,6 +7,12 @@
 #      (find_package) and with pkg-config and plain cc (its Makefile), and
 #      checks that each .so exports wsgw_handlers and links no wsgw code;
 #      The README's handler example ("Writing handlers") is built the same way;
+#   3b. builds the example's Lambda bootstrap both ways (wsgw::bootstrap,
+#      pkg-config wsgw-bootstrap): each has the RPATH $ORIGIN/lib, exits 2
+#      without AWS_LAMBDA_RUNTIME_API, and, served by the installed wsgw as
+#      the provided.al2023 chat functions, answers a WebSocket client's
+#      $connect and sendmessage (tests/sdk/chat_once.js, with NODE); the
+#      example's bootstrap_zip target zips it with the installed package.sh;
 #   4. builds tests/sdk/kit/kit_hello.c against the installed kit with
 #      find_package and with pkg-config, and runs both;
 #   5. configures a project that pulls wsgw in with add_subdirectory: wsgw's
@@ -37,6 +43,7 @@ if [ $MODE = all ]; then
   PREFIX=$WORK/prefix
   LIB_CMAKE_BUILD=$WORK/chatlib-cmake
   LIB_PC_BUILD=$WORK/chatlib-pkgconfig
+  BOOT_CONFIG=$WORK/chat-bootstrap.json
   KIT_CMAKE_BUILD=$WORK/kit-cmake
   KIT_PC_BUILD=$WORK/kit-pkgconfig
   README_BUILD=$WORK/readme-example
@@ -68,7 +75,8 @@ install_sdk() {
   for f in bin/wsgw include/wsgw/handler.h include/wsgw/kit.h lib/libwsgw_kit.a \
            lib/libwsgw_core.a lib/libwsgw_handlers.a lib/wsgw/libssl.so \
            lib/cmake/wsgw/wsgwConfig.cmake lib/cmake/wsgw/wsgwConfigVersion.cmake \
-           lib/pkgconfig/wsgw.pc; do
+           lib/pkgconfig/wsgw.pc lib/libwsgw_bootstrap.a lib/pkgconfig/wsgw-bootstrap.pc \
+           share/wsgw/package.sh; do
     [ -e "$PREFIX/$f" ] || fail "not installed: $f"
   done
   headers=$(cd "$PREFIX/include" && find . -type f | sort | tr '\n' ' ')
@@ -102,12 +110,72 @@ check_library() {
   fi
 }
 
+# $1: a bootstrap program. It carries the handler table and the RPATH the
+# package needs, and outside Lambda says so and exits 2.
+check_bootstrap() {
+  [ -x "$1" ] || fail "no $1"
+  nm "$1" | awk '{print $NF}' | grep -qx wsgw_handlers || fail "$1 has no wsgw_handlers"
+  # shellcheck disable=SC2016 # the loader's $ORIGIN
+  readelf -d "$1" | grep '(RPATH)' | grep -qF '$ORIGIN/lib' || fail "$1 has no DT_RPATH \$ORIGIN/lib"
+  status=0
+  env -u AWS_LAMBDA_RUNTIME_API "$1" >"$LOG" 2>&1 || status=$?
+  [ $status -eq 2 ] || fail "$1 without AWS_LAMBDA_RUNTIME_API exited $status, not 2"
+  grep -q 'AWS_LAMBDA_RUNTIME_API is not set' "$LOG" || fail "$1 did not say why it stopped"
+}
+
+# Starts the installed `wsgw serve --config CONFIG [ARG...] --port 0
+# --in-memory` with its output in $SERVE_LOG; sets pid and port.
+start_wsgw() {
+  "$WSGW" serve --config "$@" --port 0 --in-memory >"$SERVE_LOG" 2>&1 &
+  pid=$!
+  port=
+  i=0
+  while [ $i -lt 100 ] && [ -z "$port" ]; do
+    port=$(sed -n 's|^wsgw [^ ]* ready on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$SERVE_LOG")
+    [ -n "$port" ] || sleep 0.1
+    i=$((i + 1))
+  done
+  if [ -z "$port" ]; then
+    kill "$pid" 2>/dev/null || true
+    cp "$SERVE_LOG" "$LOG"
+    fail "wsgw serve --config $* did not start"
+  fi
+}
+
+# $1: a bootstrap program, served as the chat functions of
+# fixtures/chat-bootstrap.json (provided.al2023) by the installed wsgw.
+serve_bootstrap() {
+  step "serve $1 as provided.al2023 functions; one chat round trip"
+  sed "s|\"command\": \[[^]]*\]|\"command\": [\"$1\"]|" "$SRC/fixtures/chat-bootstrap.json" >"$BOOT_CONFIG"
+  grep -qF "[\"$1\"]" "$BOOT_CONFIG" || fail "no command in fixtures/chat-bootstrap.json"
+  start_wsgw "$BOOT_CONFIG"
+  status=0
+  "$NODE" "$SRC/tests/sdk/chat_once.js" "ws://127.0.0.1:$port/dev" "$SERVE_LOG" >"$LOG" 2>&1 || status=$?
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" || true
+  [ $status -eq 0 ] || fail "the chat round trip through $1 (tests/sdk/chat_once.js)"
+}
+
+# The example's bootstrap_zip target: the installed package.sh on its program.
+# The SDK under test is the sanitized test build, whose bootstrap carries the
+# ASan runtime (libstdc++, libgcc_s: this machine's glibc), so the glibc
+# limit here is this machine's; tests/package checks Lambda's on a Release build.
+package_bootstrap() {
+  step "examples/chat-lib's bootstrap_zip (the installed package.sh)"
+  WSGW_GLIBC_MAX=$(getconf GNU_LIBC_VERSION | sed 's/^glibc //') \
+    quiet cmake --build "$LIB_CMAKE_BUILD" --target bootstrap_zip || fail "cmake --build --target bootstrap_zip"
+  quiet cmake -E tar tvf "$LIB_CMAKE_BUILD/chat-bootstrap.zip" || fail "read chat-bootstrap.zip"
+  awk '$NF == "bootstrap"' "$LOG" | grep -q '^-rwxr-xr-x ' || fail "no bootstrap (0755) at the zip's root"
+  awk '$NF == "lib/libcurl.so.4"' "$LOG" | grep -q . || fail "no lib/libcurl.so.4 in the zip"
+}
+
 build_library_cmake() {
   step "examples/chat-lib with find_package(wsgw)"
   quiet cmake -S "$SRC/examples/chat-lib" -B "$LIB_CMAKE_BUILD" -DCMAKE_C_COMPILER="$CC" \
     -DCMAKE_PREFIX_PATH="$PREFIX" || fail "configure examples/chat-lib"
   quiet cmake --build "$LIB_CMAKE_BUILD" || fail "build examples/chat-lib"
   check_library "$LIB_CMAKE_BUILD/libchatlib.so"
+  check_bootstrap "$LIB_CMAKE_BUILD/bootstrap"
 }
 
 build_library_pkgconfig() {
@@ -116,6 +184,9 @@ build_library_pkgconfig() {
   PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig quiet make -f "$SRC/examples/chat-lib/Makefile" \
     -C "$LIB_PC_BUILD" CC="$CC" || fail "make examples/chat-lib"
   check_library "$LIB_PC_BUILD/libchatlib.so"
+  PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig quiet make -f "$SRC/examples/chat-lib/Makefile" \
+    -C "$LIB_PC_BUILD" CC="$CC" bootstrap || fail "make bootstrap in examples/chat-lib"
+  check_bootstrap "$LIB_PC_BUILD/bootstrap"
 }
 
 # The first C block of the README's "Writing handlers", as a handler library.
@@ -213,23 +284,10 @@ serve_and_reload() {
   cp -r "$SRC/examples/chat-lib" "$APP_SRC"
   quiet cmake -S "$APP_SRC" -B "$APP_BUILD" -DCMAKE_C_COMPILER="$CC" -DCMAKE_PREFIX_PATH="$PREFIX" ||
     fail "configure the app"
-  quiet cmake --build "$APP_BUILD" || fail "build the app"
-  "$WSGW" serve --config "$APP_SRC/chat-lib.json" --handlers "$APP_BUILD/libchatlib.so" \
-    --port 0 --in-memory >"$SERVE_LOG" 2>&1 &
-  pid=$!
-  port=
-  i=0
-  while [ $i -lt 100 ] && [ -z "$port" ]; do
-    port=$(sed -n 's|^wsgw [^ ]* ready on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$SERVE_LOG")
-    [ -n "$port" ] || sleep 0.1
-    i=$((i + 1))
-  done
-  if [ -z "$port" ]; then
-    kill "$pid" 2>/dev/null || true
-    cp "$SERVE_LOG" "$LOG"
-    fail "wsgw serve --handlers did not start"
-  fi
-  build="cmake --build '$APP_BUILD' >/dev/null"
+  quiet cmake --build "$APP_BUILD" --target chatlib || fail "build the app"
+  start_wsgw "$APP_SRC/chat-lib.json" --handlers "$APP_BUILD/libchatlib.so"
+  # The library only: a broken variant would not link as the bootstrap.
+  build="cmake --build '$APP_BUILD' --target chatlib >/dev/null"
   self="sh '$SRC/tests/sdk/run.sh' variant '$APP_SRC'"
   status=0
   REBUILD_V2="$self v2 && $build" REBUILD_BROKEN="$self broken && $build" \
@@ -249,6 +307,9 @@ install_sdk
 check_exports
 build_library_cmake
 build_library_pkgconfig
+serve_bootstrap "$LIB_CMAKE_BUILD/bootstrap"
+serve_bootstrap "$LIB_PC_BUILD/bootstrap"
+package_bootstrap
 build_readme_example
 build_kit_cmake
 build_kit_pkgconfig
