@@ -7,7 +7,7 @@
  * The function's handler setting (_HANDLER, e.g. "chat.connect") picks one
  * handler at init; then: GET next -> call it -> POST response or error,
  * one invocation at a time, until Lambda (or wsgw) stops the process.
- * SPEC: docs/spec/lambda-runtime.md 1-2 (the lifecycle, the resources), 8
+ * SPEC: docs/spec/lambda-runtime.md 1-2 (the lifecycle, the resources), 8.1
  * (a custom runtime's duties).
  * Invariants: every invocation that was received gets exactly one
  * response or error; a Runtime API that cannot be reached ends the
@@ -91,7 +91,7 @@ static int post_error(struct runtime *rt, const char *path, const char *type, co
   return rc;
 }
 
-/* SPEC: docs/spec/lambda-runtime.md 8: an init failure is posted, then the
+/* SPEC: docs/spec/lambda-runtime.md 8.1: an init failure is posted, then the
  * runtime exits. */
 static int init_error(struct runtime *rt, const char *type, const char *message) {
   fprintf(stderr, "bootstrap: %s: %s\n", type, message);
@@ -154,7 +154,7 @@ static void invoke(struct runtime *rt, struct aws_http_response *next) {
   }
   if (aws_http_header(next, "Lambda-Runtime-Deadline-Ms", deadline, sizeof(deadline)) == 0)
     ctx.deadline_ms = strtoll(deadline, NULL, 10);
-  /* SPEC: docs/spec/lambda-runtime.md 8: the trace header goes to the
+  /* SPEC: docs/spec/lambda-runtime.md 8.1: the trace header goes to the
    * function's SDKs as _X_AMZN_TRACE_ID. */
   if (aws_http_header(next, "Lambda-Runtime-Trace-Id", trace, sizeof(trace)) == 0)
     setenv("_X_AMZN_TRACE_ID", trace, 1);

@@ -47,7 +47,7 @@ STAGE=$(mktemp -d "${TMPDIR:-/tmp}/wsgw-package.XXXXXX")
 trap 'rm -rf "$STAGE"' EXIT INT TERM
 
 # glibc's libraries and the loader: on every Lambda image, never packaged.
-# SPEC: docs/spec/lambda-runtime.md 8: provided.al2023 brings glibc 2.34.
+# SPEC: docs/spec/lambda-runtime.md 8.2: provided.al2023 brings glibc 2.34.
 is_glibc() {
   case $1 in
   linux-vdso.so.* | linux-gate.so.* | ld-linux*.so.* | libc.so.* | libm.so.* | libmvec.so.* | \
@@ -60,7 +60,7 @@ is_glibc() {
 check_rpath() {
   dyn=$(readelf -d "$PROGRAM") || fail "$PROGRAM is not an ELF program"
   printf '%s\n' "$dyn" | grep -q '(NEEDED)' || fail "$PROGRAM is not dynamically linked"
-  # SPEC: docs/spec/lambda-runtime.md 8: LD_LIBRARY_PATH puts /lib64 and
+  # SPEC: docs/spec/lambda-runtime.md 8.2: LD_LIBRARY_PATH puts /lib64 and
   # /usr/lib64 before /var/task/lib, so the package's lib/ comes first only
   # through the program's own DT_RPATH.
   # shellcheck disable=SC2016 # $ORIGIN is the loader's, not the shell's
@@ -74,7 +74,7 @@ check_rpath() {
 # bootstrap and lib/ from ldd's list ("name => path (address)").
 stage() {
   mkdir -p "$STAGE/lib"
-  # SPEC: docs/spec/lambda-runtime.md 8: Lambda runs `bootstrap` at the
+  # SPEC: docs/spec/lambda-runtime.md 8.2: Lambda runs `bootstrap` at the
   # zip's root; executables and directories 755, other files readable by all.
   cp "$PROGRAM" "$STAGE/bootstrap"
   chmod 0755 "$STAGE/bootstrap" "$STAGE/lib"
@@ -90,7 +90,7 @@ stage() {
   rm "$STAGE/deps"
 }
 
-# SPEC: docs/spec/lambda-runtime.md 8: a GLIBC_x.y newer than 2.34 does not load.
+# SPEC: docs/spec/lambda-runtime.md 8.2: a GLIBC_x.y newer than 2.34 does not load.
 check_glibc() {
   newest=0
   over=""
