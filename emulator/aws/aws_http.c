@@ -16,7 +16,8 @@
  */
 #include "aws_http.h"
 
-#include <curl/curl.h>
+#include "aws_curl.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,34 +33,31 @@ struct aws_http {
   int n_idle;
   int max_idle;
   int sign_raw_path; /* libcurl encodes the path itself when signing */
+  const struct aws_curl *api;
 };
 
-static pthread_once_t global_once = PTHREAD_ONCE_INIT;
-static CURLcode global_rc = CURLE_FAILED_INIT;
-
-static void global_init(void) {
-  /* libcurl's global init is not thread-safe: once, before any handle. */
-  global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-struct aws_http *aws_http_new(int max_idle) {
+struct aws_http *aws_http_new(int max_idle, char *err, size_t cap) {
+  const struct aws_curl *api = aws_curl_get(err, cap);
   struct aws_http *h;
   const curl_version_info_data *v;
 
-  pthread_once(&global_once, global_init);
-  if (global_rc != CURLE_OK)
+  if (!api)
     return NULL;
   h = calloc(1, sizeof(*h));
-  if (!h)
+  if (!h) {
+    snprintf(err, cap, "out of memory");
     return NULL;
+  }
+  h->api = api;
   h->max_idle = max_idle > 0 ? max_idle : 1;
   h->idle = calloc((size_t)h->max_idle, sizeof(*h->idle));
   if (!h->idle) {
     free(h);
+    snprintf(err, cap, "out of memory");
     return NULL;
   }
   pthread_mutex_init(&h->lock, NULL);
-  v = curl_version_info(CURLVERSION_NOW);
+  v = api->version_info(CURLVERSION_NOW);
   h->sign_raw_path = v && v->version_num >= 0x080e00;
   return h;
 }
@@ -68,7 +66,7 @@ void aws_http_free(struct aws_http *h) {
   if (!h)
     return;
   for (int i = 0; i < h->n_idle; i++)
-    curl_easy_cleanup(h->idle[i]);
+    h->api->easy_cleanup(h->idle[i]);
   pthread_mutex_destroy(&h->lock);
   free(h->idle);
   free(h);
@@ -83,10 +81,10 @@ static CURL *handle_take(struct aws_http *h) {
   pthread_mutex_unlock(&h->lock);
   if (c) {
     /* Options go back to their defaults; the open connections stay. */
-    curl_easy_reset(c);
+    h->api->easy_reset(c);
     return c;
   }
-  return curl_easy_init();
+  return h->api->easy_init();
 }
 
 static void handle_give(struct aws_http *h, CURL *c, int reusable) {
@@ -99,7 +97,7 @@ static void handle_give(struct aws_http *h, CURL *c, int reusable) {
     pthread_mutex_unlock(&h->lock);
   }
   if (c)
-    curl_easy_cleanup(c);
+    h->api->easy_cleanup(c);
 }
 
 void aws_http_response_init(struct aws_http_response *r) {
@@ -246,7 +244,7 @@ int aws_http_call(struct aws_http *h, const struct aws_http_request *r,
   }
 
   for (const char *const *l = r->headers; l && *l && ok; l++) {
-    struct curl_slist *n = curl_slist_append(headers, *l);
+    struct curl_slist *n = h->api->slist_append(headers, *l);
     ok = n != NULL;
     headers = n ? n : headers;
   }
@@ -255,68 +253,68 @@ int aws_http_call(struct aws_http *h, const struct aws_http_request *r,
      * token as X-Amz-Security-Token (signed with the other headers). */
     struct curl_slist *n;
     snprintf(s->line, sizeof(s->line), "X-Amz-Security-Token: %s", r->creds->session_token);
-    n = curl_slist_append(headers, s->line);
+    n = h->api->slist_append(headers, s->line);
     ok = n != NULL;
     headers = n ? n : headers;
   }
   if (!ok) {
-    curl_slist_free_all(headers);
+    h->api->slist_free_all(headers);
     handle_give(h, c, 1);
     free(s);
     return fail(out, "out of memory", "");
   }
 
-  curl_easy_setopt(c, CURLOPT_URL, s->url);
+  h->api->easy_setopt(c, CURLOPT_URL, s->url);
   if (s->target[0])
-    curl_easy_setopt(c, CURLOPT_REQUEST_TARGET, s->target);
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    h->api->easy_setopt(c, CURLOPT_REQUEST_TARGET, s->target);
+  h->api->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  h->api->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  h->api->easy_setopt(c, CURLOPT_HTTPHEADER, headers);
   if (strcmp(r->method, "POST") == 0) {
     /* POSTFIELDS, not a read callback: libcurl hashes this body for the
      * signature. */
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(r->body ? r->body_len : 0));
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, r->body ? r->body : "");
+    h->api->easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(r->body ? r->body_len : 0));
+    h->api->easy_setopt(c, CURLOPT_POSTFIELDS, r->body ? r->body : "");
   } else if (strcmp(r->method, "GET") == 0) {
-    curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    h->api->easy_setopt(c, CURLOPT_HTTPGET, 1L);
   } else {
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, r->method);
+    h->api->easy_setopt(c, CURLOPT_CUSTOMREQUEST, r->method);
   }
   if (r->creds) {
     snprintf(sigv4, sizeof(sigv4), "aws:amz:%s:%s", r->region, r->service);
-    curl_easy_setopt(c, CURLOPT_AWS_SIGV4, sigv4);
-    curl_easy_setopt(c, CURLOPT_USERNAME, r->creds->access_key_id);
-    curl_easy_setopt(c, CURLOPT_PASSWORD, r->creds->secret_access_key);
+    h->api->easy_setopt(c, CURLOPT_AWS_SIGV4, sigv4);
+    h->api->easy_setopt(c, CURLOPT_USERNAME, r->creds->access_key_id);
+    h->api->easy_setopt(c, CURLOPT_PASSWORD, r->creds->secret_access_key);
   }
   if (ca)
-    curl_easy_setopt(c, CURLOPT_CAINFO, ca);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, r->timeout_ms);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-                   r->connect_timeout_ms > 0 ? r->connect_timeout_ms : 10000L);
+    h->api->easy_setopt(c, CURLOPT_CAINFO, ca);
+  h->api->easy_setopt(c, CURLOPT_TIMEOUT_MS, r->timeout_ms);
+  h->api->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                      r->connect_timeout_ms > 0 ? r->connect_timeout_ms : 10000L);
   /* Bodies over 1 MB: libcurl sends "Expect: 100-continue" and waits up to
    * a second for the 100 (civetweb sends none: +1 s per forwarded
    * BatchWriteItem). The body follows at once; a server's 100 is still
    * read. (An "Expect:" header to drop it would be signed, not sent.) */
-  curl_easy_setopt(c, CURLOPT_EXPECT_100_TIMEOUT_MS, 0L);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &out->body);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &out->headers);
+  h->api->easy_setopt(c, CURLOPT_EXPECT_100_TIMEOUT_MS, 0L);
+  h->api->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  h->api->easy_setopt(c, CURLOPT_WRITEDATA, &out->body);
+  h->api->easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  h->api->easy_setopt(c, CURLOPT_HEADERDATA, &out->headers);
 
-  rc = curl_easy_perform(c);
-  curl_slist_free_all(headers);
+  rc = h->api->easy_perform(c);
+  h->api->slist_free_all(headers);
   if (rc != CURLE_OK) {
     handle_give(h, c, 0);
     if (rc == CURLE_WRITE_ERROR)
       snprintf(out->error, sizeof(out->error), "%.200s: the response is over %zu bytes", s->url,
                r->max_response);
     else
-      snprintf(out->error, sizeof(out->error), "%.200s: %s", s->url, curl_easy_strerror(rc));
+      snprintf(out->error, sizeof(out->error), "%.200s: %s", s->url, h->api->easy_strerror(rc));
     free(s);
     out->status = -1;
     return -1;
   }
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  h->api->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
   handle_give(h, c, 1);
   free(s);
   out->status = (int)status;

@@ -15,8 +15,8 @@
  * a call borrows one and gives it back, so connections are reused. The
  * response's buffers belong to the caller (aws_http_response_free).
  * Threading: aws_http_call may run on many threads at once (one handle
- * each; the free list has a mutex). aws_http_new runs libcurl's global
- * init once (pthread_once).
+ * each; the free list has a mutex). aws_http_new loads and initializes
+ * libcurl once (aws_curl_get).
  */
 #ifndef AWS_HTTP_H
 #define AWS_HTTP_H
@@ -28,9 +28,9 @@
 
 struct aws_http;
 
-/* A pool that keeps at most max_idle idle connections (handles). NULL when
- * libcurl cannot start. */
-struct aws_http *aws_http_new(int max_idle);
+/* A pool that keeps at most max_idle idle connections (handles). NULL, with
+ * one line in err, when libcurl cannot be loaded or started (aws_curl.h). */
+struct aws_http *aws_http_new(int max_idle, char *err, size_t cap);
 void aws_http_free(struct aws_http *h);
 
 struct aws_http_request {

@@ -41,11 +41,9 @@ int bootstrap_init(struct bootstrap *b, char *err, size_t cap) {
   char why[160];
 
   memset(b, 0, sizeof(*b));
-  b->http = aws_http_new(4);
-  if (!b->http) {
-    snprintf(err, cap, "libcurl could not start");
+  b->http = aws_http_new(4, err, cap);
+  if (!b->http)
     return -1;
-  }
   /* DEVIATION: Lambda always sets the role's credentials; without any
    * (a local endpoint that checks none) calls go unsigned. */
   b->have_creds = aws_env_creds(&b->creds, why, sizeof(why)) == 0;

@@ -100,9 +100,9 @@ struct dynamo_remote *dynamo_remote_new(const char *url, const char *default_reg
   n = strlen(r->url);
   while (n > 0 && r->url[n - 1] == '/' && strstr(r->url, "://") + 3 < r->url + n - 1)
     r->url[--n] = '\0';
-  r->http = aws_http_new(DYNAMO_REMOTE_MAX_IDLE);
+  r->http = aws_http_new(DYNAMO_REMOTE_MAX_IDLE, why, sizeof(why));
   if (!r->http) {
-    snprintf(err, cap, "--dynamodb-endpoint: libcurl could not start");
+    snprintf(err, cap, "--dynamodb-endpoint: %s", why);
     dynamo_remote_free(r);
     return NULL;
   }

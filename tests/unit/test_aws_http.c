@@ -33,6 +33,9 @@
   "Z0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8FD" \
   "rypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA=="
 
+/* Why aws_http_new failed (the tests run on one thread). */
+static char err[256];
+
 struct server {
   int fd;
   int port;
@@ -95,7 +98,7 @@ static void signed_request(const char *method, const char *path, const char *con
                            const char *body, const char *service, const char *token, char *auth,
                            size_t cap, char *line, size_t line_cap) {
   struct aws_creds creds = {SUITE_KEY, SUITE_SECRET, ""};
-  struct aws_http *h = aws_http_new(1);
+  struct aws_http *h = aws_http_new(1, err, sizeof(err));
   struct aws_http_response resp;
   struct server s;
   char url[64];
@@ -232,7 +235,7 @@ static void the_canonical_uri_encodes_all_but_unreserved_characters_and_slashes(
 }
 
 static void an_unsigned_request_has_no_authorization_and_returns_headers(void **state) {
-  struct aws_http *h = aws_http_new(2);
+  struct aws_http *h = aws_http_new(2, err, sizeof(err));
   struct aws_http_response resp;
   struct server s;
   char url[64], v[64];
@@ -261,7 +264,7 @@ static void an_unsigned_request_has_no_authorization_and_returns_headers(void **
 }
 
 static void a_response_over_the_cap_fails_with_a_reason(void **state) {
-  struct aws_http *h = aws_http_new(1);
+  struct aws_http *h = aws_http_new(1, err, sizeof(err));
   struct aws_http_response resp;
   struct server s;
   char url[64];
@@ -282,7 +285,7 @@ static void a_response_over_the_cap_fails_with_a_reason(void **state) {
 }
 
 static void a_refused_connection_and_a_bad_url_fail_with_a_reason(void **state) {
-  struct aws_http *h = aws_http_new(1);
+  struct aws_http *h = aws_http_new(1, err, sizeof(err));
   struct aws_http_response resp;
   struct aws_creds creds = {"k", "s", ""};
 
