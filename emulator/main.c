@@ -4,6 +4,7 @@
  *
  *   wsgw serve [--config FILE | --serverless FILE [--stage S]] [--host H] [--port N] [--data-dir DIR |
  *               --in-memory] [--max-connections N] [--no-sync] [--ttl-interval S]
+ *               [--stream-retention-hours H]
  *               [--dynamodb-endpoint URL] [--log-level L]
  *   wsgw test [--junit FILE] [--fail-fast] [--jobs N] SCENARIO...  (scenario.c)
  *   wsgw health [--timeout SECS] URL  (emu_health.c)
@@ -70,6 +71,9 @@ static void usage(FILE *out) {
           "                         close connections older than this (default 7200, as AWS)\n"
           "  --ttl-interval SECS    delete expired TTL items every SECS seconds (default %d;\n"
           "                         0: never)\n"
+          "  --stream-retention-hours H\n"
+          "                         keep DynamoDB Streams records H hours (default 24, as\n"
+          "                         AWS); trimmed on the --ttl-interval schedule\n"
           "  --dynamodb-endpoint URL\n"
           "                         send every DynamoDB call (the HTTP API, handlers, the\n"
           "                         config's tables) to this DynamoDB-compatible service\n"
@@ -197,6 +201,11 @@ static int serve(int argc, char **argv) {
         return 2;
       }
       opts.ttl_interval_s = secs > 0 ? secs : -1;
+    } else if (!strcmp(a, "--stream-retention-hours")) {
+      if (parse_int(v, 1, 24 * 365, &opts.stream_retention_hours) != 0) {
+        fprintf(stderr, "wsgw: --stream-retention-hours: expected 1..8760 hours, got \"%s\"\n", v);
+        return 2;
+      }
     } else if (!strcmp(a, "--log-level")) {
       static const char *const levels[] = {"error", "warn", "info", "debug"};
       int l;

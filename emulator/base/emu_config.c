@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "emu_event_filter.h"
 #include "emu_file.h"
 #include "emu_id.h"
 #include "emu_strv.h"
@@ -873,8 +874,203 @@ out:
   return rc;
 }
 
+/* ---- Event source mappings --------------------------------------------- */
+
+static int get_bool(struct config_ctx *c, const cJSON *obj, const char *name, int *out) {
+  const cJSON *f = cJSON_GetObjectItemCaseSensitive(obj, name);
+  int rc = 0;
+
+  if (!f)
+    return 0;
+  push_key(c, name);
+  if (!cJSON_IsBool(f))
+    rc = config_fail(c, "expected true or false");
+  else
+    *out = cJSON_IsTrue(f);
+  pop(c);
+  return rc;
+}
+
+/* SPEC: docs/spec/lambda-esm.md 6: FilterCriteria {"Filters": [{"Pattern":
+ * "<JSON text>"}]}, at most 5 filters. */
+static int parse_filters(struct config_ctx *c, const cJSON *v, struct emu_esm *m) {
+  static const char *const fields[] = {"Filters", NULL};
+  static const char *const ffields[] = {"Pattern", NULL};
+  const cJSON *filters, *it;
+  int i = 0;
+
+  if (!cJSON_IsObject(v))
+    return config_fail(c, "expected {\"Filters\": [{\"Pattern\": \"...\"}]}");
+  if (check_members(c, v, fields) != 0)
+    return -1;
+  filters = cJSON_GetObjectItemCaseSensitive(v, "Filters");
+  if (!filters)
+    return 0;
+  push_key(c, "Filters");
+  if (!cJSON_IsArray(filters) || cJSON_GetArraySize(filters) > EMU_EVENT_FILTER_MAX_FILTERS)
+    return config_fail(c, "expected an array of at most %d filters", EMU_EVENT_FILTER_MAX_FILTERS);
+  m->filters = cJSON_CreateArray();
+  cJSON_ArrayForEach(it, filters) {
+    const cJSON *pat = cJSON_GetObjectItemCaseSensitive(it, "Pattern");
+    char why[256];
+    cJSON *p;
+    push_index(c, i++);
+    if (!cJSON_IsObject(it))
+      return config_fail(c, "expected {\"Pattern\": \"<JSON text>\"}");
+    if (check_members(c, it, ffields) != 0)
+      return -1;
+    push_key(c, "Pattern");
+    if (!cJSON_IsString(pat))
+      return config_fail(c, "expected the pattern as a JSON string");
+    if (!(p = emu_event_filter_parse(pat->valuestring, why, sizeof(why))))
+      return config_fail(c, "%s", why);
+    cJSON_AddItemToArray(m->filters, p);
+    pop(c);
+    pop(c);
+  }
+  pop(c);
+  return 0;
+}
+
+static int parse_response_types(struct config_ctx *c, const cJSON *v, struct emu_esm *m) {
+  const cJSON *it;
+
+  if (!cJSON_IsArray(v))
+    return config_fail(c, "expected [\"ReportBatchItemFailures\"] or []");
+  cJSON_ArrayForEach(it, v) {
+    if (!cJSON_IsString(it) || strcmp(it->valuestring, "ReportBatchItemFailures") != 0)
+      return config_fail(c, "the only response type is \"ReportBatchItemFailures\"");
+    m->report_item_failures = 1;
+  }
+  return 0;
+}
+
+static int parse_esm(struct config_ctx *c, const cJSON *v, struct emu_esm *m) {
+  static const char *const fields[] = {"table",
+                                       "function",
+                                       "batchSize",
+                                       "maximumBatchingWindowInSeconds",
+                                       "startingPosition",
+                                       "maximumRetryAttempts",
+                                       "bisectBatchOnFunctionError",
+                                       "filterCriteria",
+                                       "functionResponseTypes",
+                                       "enabled",
+                                       NULL};
+  const cJSON *f;
+  char *start = NULL;
+  int rc;
+
+  m->fn.timeout_ms = EMU_CONFIG_DEFAULT_TIMEOUT_MS;
+  m->fn.environment = cJSON_CreateObject();
+  m->fn.memory_mb = EMU_CONFIG_DEFAULT_MEMORY_MB;
+  m->fn.concurrency = EMU_CONFIG_DEFAULT_CONCURRENCY;
+  m->batch_size = EMU_ESM_DEFAULT_BATCH;
+  m->max_retries = -1;
+  m->enabled = 1;
+  if (!cJSON_IsObject(v))
+    return config_fail(c, "expected a mapping object with \"table\" and \"function\"");
+  if (check_members(c, v, fields) != 0 || get_string(c, v, "table", NULL, &m->table) != 0)
+    return -1;
+  f = cJSON_GetObjectItemCaseSensitive(v, "function");
+  push_key(c, "function");
+  if (!f)
+    return config_fail(c, "required field is missing");
+  if (cJSON_IsObject(f) && cJSON_GetObjectItemCaseSensitive(f, "name")) {
+    /* "name" is the mapping's own: the rest are a route function's props. */
+    cJSON *copy = cJSON_Duplicate(f, 1);
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(f, "name");
+    push_key(c, "name");
+    if (!cJSON_IsString(name) || !name->valuestring[0] || strlen(name->valuestring) > 64) {
+      cJSON_Delete(copy);
+      return config_fail(c, "expected a function name of 1 to 64 characters");
+    }
+    pop(c);
+    m->name = strdup(name->valuestring);
+    cJSON_DeleteItemFromObjectCaseSensitive(copy, "name");
+    rc = parse_function(c, copy, &m->fn);
+    cJSON_Delete(copy);
+  } else {
+    rc = parse_function(c, f, &m->fn);
+  }
+  if (rc != 0)
+    return -1;
+  apply_bind(c, &m->fn);
+  if (check_function(c, &m->fn, "the mapping's function") != 0)
+    return -1;
+  pop(c);
+  if (!m->name)
+    m->name = strdup(m->fn.handler ? m->fn.handler : m->table);
+  if (parse_int_field(c, v, "batchSize", 1, EMU_ESM_MAX_BATCH, &m->batch_size) != 0 ||
+      parse_int_field(c, v, "maximumBatchingWindowInSeconds", 0, EMU_ESM_MAX_WINDOW_S,
+                      &m->window_s) != 0 ||
+      get_bool(c, v, "bisectBatchOnFunctionError", &m->bisect) != 0 ||
+      get_bool(c, v, "enabled", &m->enabled) != 0)
+    return -1;
+  if ((f = cJSON_GetObjectItemCaseSensitive(v, "maximumRetryAttempts")) != NULL) {
+    push_key(c, "maximumRetryAttempts");
+    if (!cJSON_IsNumber(f) || f->valuedouble != (double)(int)f->valuedouble ||
+        f->valuedouble < -1 || f->valuedouble > EMU_ESM_MAX_RETRIES)
+      return config_fail(c, "expected -1 (until the records expire) or an integer from 0 to %d",
+                         EMU_ESM_MAX_RETRIES);
+    m->max_retries = f->valueint;
+    pop(c);
+  }
+  /* SPEC: docs/spec/lambda-esm.md 3: StartingPosition is required for a
+   * stream, TRIM_HORIZON or LATEST (AT_TIMESTAMP is Kinesis's). */
+  if (get_string(c, v, "startingPosition", NULL, &start) != 0)
+    return -1;
+  m->trim_horizon = strcmp(start, "TRIM_HORIZON") == 0;
+  rc = m->trim_horizon || strcmp(start, "LATEST") == 0;
+  free(start);
+  if (!rc) {
+    push_key(c, "startingPosition");
+    return config_fail(c, "expected \"LATEST\" or \"TRIM_HORIZON\"");
+  }
+  if ((f = cJSON_GetObjectItemCaseSensitive(v, "filterCriteria")) != NULL) {
+    push_key(c, "filterCriteria");
+    if (parse_filters(c, f, m) != 0)
+      return -1;
+    pop(c);
+  }
+  if ((f = cJSON_GetObjectItemCaseSensitive(v, "functionResponseTypes")) != NULL) {
+    push_key(c, "functionResponseTypes");
+    if (parse_response_types(c, f, m) != 0)
+      return -1;
+    pop(c);
+  }
+  return 0;
+}
+
+static int parse_esms(struct config_ctx *c, const cJSON *v, struct emu_config *cfg) {
+  const cJSON *it;
+
+  push_key(c, "eventSourceMappings");
+  if (!cJSON_IsArray(v))
+    return config_fail(c, "expected an array of event source mappings");
+  cfg->esms = calloc((size_t)cJSON_GetArraySize(v) + 1, sizeof(*cfg->esms));
+  if (!cfg->esms)
+    return config_fail(c, "out of memory");
+  cJSON_ArrayForEach(it, v) {
+    size_t j;
+    push_index(c, (int)cfg->nesms);
+    if (parse_esm(c, it, &cfg->esms[cfg->nesms++]) != 0)
+      return -1;
+    for (j = 0; j + 1 < cfg->nesms; j++) {
+      const struct emu_esm *a = &cfg->esms[j], *b = &cfg->esms[cfg->nesms - 1];
+      if (strcmp(a->table, b->table) == 0 && strcmp(a->name, b->name) == 0)
+        return config_fail(c, "table \"%s\" is already mapped to function \"%s\" (mapping %zu)",
+                           b->table, b->name, j);
+    }
+    pop(c);
+  }
+  pop(c);
+  return 0;
+}
+
 static int config_parse(struct config_ctx *c, struct emu_config *cfg) {
-  static const char *const fields[] = {"region", "apis", "tables", "faults", NULL};
+  static const char *const fields[] = {"region", "apis", "tables", "faults", "eventSourceMappings",
+                                       NULL};
   const char *end = NULL;
   cJSON *root;
   const cJSON *apis, *tables, *it;
@@ -985,6 +1181,9 @@ static int config_parse(struct config_ctx *c, struct emu_config *cfg) {
     cfg->faults = cJSON_Duplicate(tables, 1);
     pop(c);
   }
+  if ((tables = cJSON_GetObjectItemCaseSensitive(root, "eventSourceMappings")) != NULL &&
+      parse_esms(c, tables, cfg) != 0)
+    goto out;
   rc = 0;
 out:
   cJSON_Delete(root);
@@ -1062,6 +1261,9 @@ int emu_config_runtime_processes(const struct emu_config *cfg) {
       if (a->routes[j].fn.runtime)
         n += a->routes[j].fn.concurrency;
   }
+  for (size_t i = 0; i < cfg->nesms; i++)
+    if (cfg->esms[i].fn.runtime)
+      n += cfg->esms[i].fn.concurrency;
   return n;
 }
 
@@ -1102,6 +1304,13 @@ void emu_config_free(struct emu_config *cfg) {
     free(a->route_selection_expression);
   }
   free(cfg->apis);
+  for (i = 0; i < cfg->nesms; i++) {
+    free(cfg->esms[i].table);
+    free(cfg->esms[i].name);
+    function_free(&cfg->esms[i].fn);
+    cJSON_Delete(cfg->esms[i].filters);
+  }
+  free(cfg->esms);
   free(cfg->region);
   free(cfg->source);
   free(cfg->dir);

@@ -26,6 +26,14 @@
  *   against the config file's directory), or {"runtime": "provided.al2023",
  *   "command": ["./bootstrap"]}; "memorySize" (MB) and "concurrency" (processes)
  *   apply to both. defaults.function may set the runtime for every route.
+ * "eventSourceMappings" ties a table's stream to a function (lambda_esm.h):
+ *   [{"table": "Messages", "function": "channels.broadcast" | {function props,
+ *     plus "name"}, "batchSize": 100, "maximumBatchingWindowInSeconds": 0,
+ *     "startingPosition": "LATEST" | "TRIM_HORIZON", "maximumRetryAttempts": -1,
+ *     "bisectBatchOnFunctionError": false, "filterCriteria": {"Filters":
+ *     [{"Pattern": "<JSON text>"}]}, "functionResponseTypes":
+ *     ["ReportBatchItemFailures"], "enabled": true}]
+ *   The table need not be in "tables": the mapping waits for its stream.
  *
  * Errors: one line, "FILE:LINE:COL: PATH: what was expected", e.g.
  *   fixtures/chat.json:7:18: apis[0].routes.echo.function.timeout: expected a positive number of seconds
@@ -99,6 +107,26 @@ struct emu_api {
   char *base_path;                   /* customDomain.path: the API mapping, or NULL */
 };
 
+/* SPEC: docs/spec/lambda-esm.md 2: a DynamoDB event source mapping's settings. */
+#define EMU_ESM_DEFAULT_BATCH 100
+#define EMU_ESM_MAX_BATCH 10000
+#define EMU_ESM_MAX_WINDOW_S 300
+#define EMU_ESM_MAX_RETRIES 10000
+
+struct emu_esm {
+  char *table;              /* the table whose stream feeds the function */
+  struct emu_function fn;   /* defaults: as a route's */
+  char *name;               /* the function's name: "name" in its object, else its handler */
+  int batch_size;           /* 1..10000 */
+  int window_s;             /* maximumBatchingWindowInSeconds, 0..300 */
+  int trim_horizon;         /* startingPosition TRIM_HORIZON (else LATEST) */
+  int max_retries;          /* -1: until the records expire; else 0..10000 */
+  int bisect;               /* bisectBatchOnFunctionError */
+  int report_item_failures; /* functionResponseTypes holds ReportBatchItemFailures */
+  int enabled;
+  cJSON *filters; /* array of checked patterns (emu_event_filter.h), or NULL */
+};
+
 struct emu_config {
   char *source; /* file name, or "<string>" */
   /* The absolute directory functions' handler and command paths resolve
@@ -108,8 +136,10 @@ struct emu_config {
   char *region;
   struct emu_api *apis;
   size_t napis;
-  cJSON *tables; /* array of CreateTable requests (owned), never NULL */
-  cJSON *faults; /* array of faults to inject at start (emu_faults.h), or NULL */
+  cJSON *tables;        /* array of CreateTable requests (owned), never NULL */
+  cJSON *faults;        /* array of faults to inject at start (emu_faults.h), or NULL */
+  struct emu_esm *esms; /* "eventSourceMappings", in config order */
+  size_t nesms;
 };
 
 /* Loads and validates. On failure returns -1 and writes one line into err. */

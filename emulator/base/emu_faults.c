@@ -23,11 +23,12 @@ enum fault_type {
   FAULT_HANDLER_LATENCY,
   FAULT_HANDLER_TIMEOUT,
   FAULT_HANDSHAKE_DELAY,
+  FAULT_STREAM_ERROR,
 };
 
 static const char *const type_names[] = {
     "disconnect.drop", "disconnect.delay", "connections.error", "dynamodb.error",
-    "handler.latency", "handler.timeout",  "handshake.delay",
+    "handler.latency", "handler.timeout",  "handshake.delay",   "stream.error",
 };
 
 struct fault {
@@ -118,8 +119,8 @@ static int parse_fault(const cJSON *spec, struct fault *out, char *err, size_t c
   if (t == sizeof(type_names) / sizeof(type_names[0])) {
     snprintf(err, cap,
              "fault: unknown type \"%.64s\" (expected disconnect.drop, disconnect.delay, "
-             "connections.error, dynamodb.error, handler.latency, handler.timeout or "
-             "handshake.delay)",
+             "connections.error, dynamodb.error, handler.latency, handler.timeout, "
+             "handshake.delay or stream.error)",
              type->valuestring);
     return -1;
   }
@@ -156,6 +157,10 @@ static int parse_fault(const cJSON *spec, struct fault *out, char *err, size_t c
   case FAULT_HANDLER_LATENCY:
   case FAULT_HANDLER_TIMEOUT:
     if (get_target(spec, "handler", ft.target, sizeof(ft.target), err, cap) != 0)
+      return -1;
+    break;
+  case FAULT_STREAM_ERROR:
+    if (get_target(spec, "table", ft.target, sizeof(ft.target), err, cap) != 0)
       return -1;
     break;
   }
@@ -431,4 +436,10 @@ int emu_faults_handshake(struct emu_faults *f, const char *connection_id, int *d
     return 0;
   *delay_ms = ft.ms;
   return 1;
+}
+
+int emu_faults_stream(struct emu_faults *f, const char *table) {
+  struct fault ft;
+
+  return fire(f, FAULT_STREAM_ERROR, table, NULL, &ft);
 }

@@ -16,6 +16,10 @@
  *       (the 101 leaves ms after $connect accepted the connection: it is
  *       established meanwhile, so posts are queued and a DELETE closes it
  *       right after the 101)
+ *   {"type": "stream.error",      "table": "<name>|*"}
+ *       (an event source mapping's invocation of the table's stream
+ *       function fails without running it, as a function error would:
+ *       the batch is retried; logged in the invocation log as "error")
  * plus, on any fault, "count": N (fires N times, then is spent; default
  * unlimited) and "rate": 0..1 (probability per match, default 1; drawn
  * from a generator seeded by "seed", default 1, so runs repeat).
@@ -67,5 +71,8 @@ int emu_faults_dynamodb(struct emu_faults *f, const char *operation, const char 
 int emu_faults_handler(struct emu_faults *f, const char *handler, int *latency_ms,
                        int *force_timeout);
 int emu_faults_handshake(struct emu_faults *f, const char *connection_id, int *delay_ms);
+/* An event source mapping is about to invoke the function of `table`'s
+ * stream: 1 when the invocation is to fail instead. */
+int emu_faults_stream(struct emu_faults *f, const char *table);
 
 #endif

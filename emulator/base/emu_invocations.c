@@ -7,6 +7,7 @@
 #include "emu_invocations.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +77,27 @@ static const char *context_string(const cJSON *event, const char *name) {
   return cJSON_IsString(v) ? v->valuestring : "";
 }
 
+/* A DynamoDB stream event ({"Records": [{"eventSource": "aws:dynamodb",
+ * "eventSourceARN": "arn:...:table/NAME/stream/LABEL"}]}): its table's
+ * name into out, 1; otherwise 0. */
+static int stream_table(const cJSON *event, char *out, size_t cap) {
+  const cJSON *recs = cJSON_GetObjectItemCaseSensitive(event, "Records");
+  const cJSON *first = cJSON_IsArray(recs) ? recs->child : NULL;
+  const cJSON *src = cJSON_GetObjectItemCaseSensitive(first, "eventSource");
+  const cJSON *arn = cJSON_GetObjectItemCaseSensitive(first, "eventSourceARN");
+  const char *t, *end;
+
+  if (!cJSON_IsString(src) || strcmp(src->valuestring, "aws:dynamodb") != 0 ||
+      !cJSON_IsString(arn) || !(t = strstr(arn->valuestring, ":table/")))
+    return 0;
+  t += 7;
+  end = strchr(t, '/');
+  if (!end)
+    end = t + strlen(t);
+  snprintf(out, cap, "%.*s", (int)(end - t), t);
+  return 1;
+}
+
 void emu_invocations_add(struct emu_invocations *log, const char *handler, const char *request_id,
                          cJSON *event, const char *outcome, const cJSON *response,
                          const char *error, cJSON *logs, int64_t duration_ms, int64_t init_ms) {
@@ -85,6 +107,7 @@ void emu_invocations_add(struct emu_invocations *log, const char *handler, const
   cJSON *o;
   const cJSON *status = cJSON_GetObjectItemCaseSensitive(response, "statusCode");
   const cJSON *body = cJSON_GetObjectItemCaseSensitive(event, "body");
+  char table[256];
 
   if (!log) {
     cJSON_Delete(event);
@@ -95,8 +118,15 @@ void emu_invocations_add(struct emu_invocations *log, const char *handler, const
   emu_json_add_const(o, "handler", cJSON_CreateString(handler));
   if (request_id)
     emu_json_add_const(o, "requestId", cJSON_CreateString(request_id));
-  emu_json_add_const(o, "routeKey", cJSON_CreateString(context_string(event, "routeKey")));
-  emu_json_add_const(o, "eventType", cJSON_CreateString(context_string(event, "eventType")));
+  if (stream_table(event, table, sizeof(table))) {
+    char key[300];
+    snprintf(key, sizeof(key), "stream:%s", table);
+    emu_json_add_const(o, "routeKey", cJSON_CreateString(key));
+    emu_json_add_const(o, "eventType", cJSON_CreateString("STREAM"));
+  } else {
+    emu_json_add_const(o, "routeKey", cJSON_CreateString(context_string(event, "routeKey")));
+    emu_json_add_const(o, "eventType", cJSON_CreateString(context_string(event, "eventType")));
+  }
   emu_json_add_const(o, "connectionId", cJSON_CreateString(context_string(event, "connectionId")));
   emu_json_add_const(o, "outcome", cJSON_CreateString(outcome));
   if (cJSON_IsNumber(status))

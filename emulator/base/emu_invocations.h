@@ -34,7 +34,9 @@ void emu_invocations_add(struct emu_invocations *log, const char *handler, const
 /* Entries matching every non-NULL filter, oldest first, as a new array:
  * [{"seq", "handler", "requestId", "routeKey", "eventType", "connectionId",
  *   "outcome", "statusCode", "durationMs", "initDurationMs", "error", "logs", "event",
- *   "response"}] ("logs": the wsgw_log lines, only when there were some). */
+ *   "response"}] ("logs": the wsgw_log lines, only when there were some).
+ * A DynamoDB stream event (an event source mapping's invocation) is logged
+ * with routeKey "stream:<table>" and eventType "STREAM". */
 cJSON *emu_invocations_query(struct emu_invocations *log, const char *route_key,
                              const char *connection_id, const char *handler);
 /* How many entries match (same filters), without copying them. */

@@ -83,6 +83,7 @@ struct dynamo *dynamo_open(const char *dir, const char *region, int mode, char *
     return NULL;
   }
   snprintf(db->region, sizeof(db->region), "%s", region ? region : "us-east-1");
+  db->stream_retention_ms = DYNAMO_STREAMS_DEFAULT_RETENTION_MS;
   /* DEVIATION: one fixed account id, as DynamoDB Local does. */
   snprintf(db->account, sizeof(db->account), "000000000000");
   return db;

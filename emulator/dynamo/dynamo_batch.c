@@ -354,6 +354,7 @@ struct write_table {
   int loaded;
   int64_t items, bytes; /* accounting deltas */
   double units;
+  int streamed; /* a stream record was appended */
 };
 
 struct write_req {
@@ -458,6 +459,13 @@ static int write_apply(struct store_txn *t, struct write_req *w, struct dynamo_e
   if (src == STORE_OK && (w->put_item || old) &&
       dynamo_indexes_apply(t, &w->wt->tb, old, w->put_item) != 0)
     src = STORE_ERROR;
+  /* The stream record, in the same transaction (dynamo_streams.c). */
+  if (src == STORE_OK) {
+    int appended = dynamo_streams_append(t, &w->wt->tb, old, w->put_item, 0);
+    if (appended < 0)
+      src = STORE_ERROR;
+    w->wt->streamed |= appended > 0;
+  }
   if (src != STORE_OK) {
     cJSON_Delete(old);
     return dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store write failed");
@@ -563,6 +571,9 @@ int dynamo_batch_write(struct dynamo *db, cJSON *req, cJSON **resp, struct dynam
     goto out;
   }
   t = NULL;
+  for (i = 0; i < ntables; i++)
+    if (wt[i].streamed)
+      dynamo_streams_notify(db, wt[i].tb.name);
   *resp = cJSON_CreateObject();
   cJSON_AddObjectToObject(*resp, "UnprocessedItems");
   for (i = 0; i < ntables; i++) {

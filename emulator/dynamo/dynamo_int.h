@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "dynamo_errors.h"
+#include "dynamo_streams.h"
 #include "dynamo_expr.h"
 #include "emu_buf.h"
 #include "store.h"
@@ -30,6 +31,12 @@ struct dynamo {
   struct emu_faults *faults;    /* fault injection, or NULL */
   struct dynamo_tokens *tokens; /* TransactWriteItems ClientRequestTokens (dynamo_transact.c) */
   struct dynamo_table_cache *tables; /* parsed schemas (dynamo_table_cache.c) */
+  /* DynamoDB Streams (dynamo_streams.c): the commit listener, the record
+   * retention, and a clock offset that only tests set. */
+  dynamo_streams_listener *stream_listener;
+  void *stream_listener_arg;
+  int64_t stream_retention_ms;
+  int64_t stream_clock_offset_ms;
 };
 
 /* A secondary index (dynamo_indexes.c). */
@@ -62,6 +69,11 @@ struct dynamo_table {
   const struct dynamo_index *index; /* an index view: the index */
   struct dynamo_index *indexes;     /* owned, unless shared; nindexes entries */
   int nindexes;
+  /* The enabled stream (dynamo_streams.c): its view type (enum
+   * dynamo_stream_view; 0 when the table has no enabled stream) and its
+   * number within the table (1.., 0: never had one). */
+  int stream_view;
+  uint32_t stream_no;
   /* Not NULL: desc and indexes are borrowed, read-only, from the table
    * cache; dynamo_table_free gives them back. */
   struct dynamo_table_shared *shared;
@@ -166,6 +178,7 @@ struct dynamo_item_write {
   cJSON *old;                   /* out: the item before, or NULL (owned) */
   cJSON *new_item;              /* out: the item written by PUT/UPDATE (owned) */
   size_t units_bytes;           /* out: the larger of the old and new sizes */
+  int streamed;                 /* out: a stream record was appended */
 };
 /* Loads the item at an encoded key: *item is NULL when absent. */
 int dynamo_items_load(struct store_txn *t, const struct emu_buf *key, cJSON **item,
@@ -233,6 +246,64 @@ int dynamo_indexes_fetch(struct store_txn *t, const struct dynamo_table *tb, con
                          size_t vl, struct emu_buf *out);
 /* Deletes the table's items and every index entry. */
 int dynamo_indexes_drop_all(struct store_txn *t, const struct dynamo_table *tb);
+
+/* ---- DynamoDB Streams (dynamo_streams.c) ------------------------------ */
+enum dynamo_stream_view {
+  DYNAMO_STREAM_NONE = 0,
+  DYNAMO_STREAM_KEYS_ONLY,
+  DYNAMO_STREAM_NEW_IMAGE,
+  DYNAMO_STREAM_OLD_IMAGE,
+  DYNAMO_STREAM_NEW_AND_OLD_IMAGES
+};
+/* Appends the stream record of one item change (old and/or item may be
+ * NULL) in the caller's write transaction t. ttl: a TTL deletion (the
+ * record carries the service's userIdentity). Returns 1 (appended), 0 (no
+ * enabled stream, or the write changed nothing) or -1 (store error). */
+int dynamo_streams_append(struct store_txn *t, const struct dynamo_table *tb, const cJSON *old,
+                          const cJSON *item, int ttl);
+/* Calls the listener (if any) for table: after the commit of a write
+ * that appended records, outside every lock. */
+void dynamo_streams_notify(struct dynamo *db, const char *table);
+/* Validates a request's StreamSpecification (spec may be NULL: no
+ * change). *change: 0 none, 1 enable (with *view), -1 disable. updating:
+ * UpdateTable's rules (disable allowed, no view type with it). */
+int dynamo_streams_spec(const cJSON *spec, int updating, int *change, int *view,
+                        struct dynamo_error *err);
+/* Creates stream number `no` of table (id, name) with view, in t: its
+ * catalogue record, and StreamSpecification, LatestStreamArn and
+ * LatestStreamLabel in desc. */
+int dynamo_streams_create(struct dynamo *db, struct store_txn *t, const char *table, uint32_t id,
+                          uint32_t no, int view, cJSON *desc, struct dynamo_error *err);
+/* Disables tb's enabled stream in t (it stays readable, DISABLED), and
+ * removes StreamSpecification from desc. */
+int dynamo_streams_disable(struct dynamo *db, struct store_txn *t, const struct dynamo_table *tb,
+                           cJSON *desc, struct dynamo_error *err);
+/* DeleteTable: forgets the table's streams (their records go with the
+ * table's key prefix). */
+int dynamo_streams_drop(struct dynamo *db, struct store_txn *t, const struct dynamo_table *tb);
+/* Reads the view type from a description's StreamSpecification (0: none). */
+int dynamo_streams_view_of(const cJSON *desc);
+
+/* Shared with the Streams API (dynamo_streams_api.c). */
+#define DYNAMO_STREAMS_KEY_LEN 17 /* table id, 0xFF, stream number, sequence number */
+const char *dynamo_streams_view_name(int view);
+/* The streams' clock: the wall clock plus the tests' offset. */
+int64_t dynamo_streams_now_ms(const struct dynamo *db);
+/* A decimal sequence number (0: malformed). */
+uint64_t dynamo_streams_parse_seq(const char *s);
+void dynamo_streams_key(uint32_t id, uint32_t no, uint64_t seq, unsigned char k[17]);
+/* The highest sequence number of stream `no` of table id (0: no records). */
+uint64_t dynamo_streams_last(struct store_txn *t, uint32_t id, uint32_t no);
+/* A stream's catalogue record (a new tree), or NULL when there is none. */
+cJSON *dynamo_streams_load(struct store_txn *t, const char *arn);
+/* A sequence number member of a catalogue record (0: absent). */
+uint64_t dynamo_streams_rec_seq(const cJSON *rec, const char *member);
+/* A number member of a catalogue record (0: absent or out of range). */
+uint32_t dynamo_streams_rec_u32(const cJSON *rec, const char *member);
+/* Appends up to max records of stream (id, no) after `after` to the array
+ * into. Returns the number added, or -1. */
+int dynamo_streams_range(struct store_txn *t, uint32_t id, uint32_t no, uint64_t after, int max,
+                         cJSON *into);
 
 /* ClientRequestToken memory of TransactWriteItems (dynamo_transact.c),
  * created by dynamo_open and freed by dynamo_close. NULL when out of

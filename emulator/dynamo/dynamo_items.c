@@ -134,6 +134,7 @@ int dynamo_items_apply(struct store_txn *t, const struct dynamo_table *tb,
 
   w->old = w->new_item = NULL;
   w->units_bytes = 0;
+  w->streamed = 0;
   if (dynamo_items_load(t, key, &old, err) != 0)
     return -1;
   if (old)
@@ -194,6 +195,12 @@ int dynamo_items_apply(struct store_txn *t, const struct dynamo_table *tb,
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store write failed");
     goto fail;
   }
+  /* The stream record, in the same transaction (dynamo_streams.c). */
+  if ((w->streamed = dynamo_streams_append(t, tb, old, item, 0)) < 0) {
+    w->streamed = 0;
+    dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store write failed");
+    goto fail;
+  }
   w->old = old;
   w->new_item = item;
   w->units_bytes = new_size > old_size ? new_size : old_size;
@@ -243,6 +250,8 @@ static int conditional_write(struct dynamo *db, const cJSON *req, const char *ta
   t = NULL;
   if (rc != 0)
     dynamo_item_write_clear(w);
+  else if (w->streamed)
+    dynamo_streams_notify(db, tb.name);
 out:
   if (loaded)
     dynamo_table_free(&tb);

@@ -45,10 +45,10 @@ struct dynamo_error;
 
 /* What dynamo_streams_read found. */
 struct dynamo_streams_batch {
-  cJSON *records;                           /* a new array (the caller frees it), oldest first */
-  char stream_arn[DYNAMO_STREAMS_ARN_MAX];  /* the table's current stream ("" when none) */
-  uint64_t latest;                          /* the newest sequence number in that stream (0: none yet) */
-  int trimmed;                              /* records after `after` were already trimmed */
+  cJSON *records;                          /* a new array (the caller frees it), oldest first */
+  char stream_arn[DYNAMO_STREAMS_ARN_MAX]; /* the table's current stream ("" when none) */
+  uint64_t latest; /* the newest sequence number in that stream (0: none yet) */
+  int trimmed;     /* records after `after` were already trimmed */
 };
 
 /* Up to max records of the table's current stream whose sequence numbers
@@ -68,5 +68,19 @@ uint64_t dynamo_streams_seq(const cJSON *record);
  * Set before the server serves, or under the caller's own ordering. */
 typedef void dynamo_streams_listener(void *arg, const char *table);
 void dynamo_streams_set_listener(struct dynamo *db, dynamo_streams_listener *fn, void *arg);
+
+/* The retention of records (`wsgw serve --stream-retention-hours`);
+ * ms <= 0: DYNAMO_STREAMS_DEFAULT_RETENTION_MS. Set before serving. */
+#define DYNAMO_STREAMS_DEFAULT_RETENTION_MS ((int64_t)24 * 3600 * 1000)
+void dynamo_streams_set_retention(struct dynamo *db, int64_t ms);
+
+/* One trimming pass (the TTL sweeper thread runs it): deletes at most max
+ * records per stream older than the retention, and forgets disabled
+ * streams whose retention has passed. Returns the number of records
+ * deleted, or -1 on a store error. */
+int dynamo_streams_trim(struct dynamo *db, int max);
+
+/* Tests only: moves the streams' clock (iterator expiry, trimming) by ms. */
+void dynamo_streams_set_clock_offset(struct dynamo *db, int64_t ms);
 
 #endif

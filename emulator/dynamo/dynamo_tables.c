@@ -7,6 +7,8 @@
  *   "c:<table id>"   16 bytes: item count, then size in bytes (u64 BE each)
  *   "next_table_id"  counter; ids are never reused, so a re-created table
  *                    never sees the old table's items.
+ * The "t:" record also holds "stream": the number of the table's latest
+ * DynamoDB stream (dynamo_streams.c), absent when it never had one.
  * SPEC docs/spec/dynamodb.md 2.7: DescribeTable's shape; tables are ACTIVE at once (as
  * DynamoDB Local does) so waiters return immediately.
  */
@@ -74,6 +76,8 @@ static int parse_schema(cJSON *rec, struct dynamo_table *tb) {
     }
   }
   tb->desc = cJSON_DetachItemViaPointer(rec, (cJSON *)desc);
+  tb->stream_no = dynamo_streams_rec_u32(rec, "stream");
+  tb->stream_view = tb->stream_no ? dynamo_streams_view_of(tb->desc) : 0;
   if (dynamo_indexes_parse(tb) != 0)
     return -1;
   return tb->hash_type ? 0 : -1;
@@ -322,11 +326,14 @@ int dynamo_tables_create(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
   const cJSON *gsi = cJSON_GetObjectItemCaseSensitive(req, "GlobalSecondaryIndexes");
   const cJSON *lsi = cJSON_GetObjectItemCaseSensitive(req, "LocalSecondaryIndexes");
   int has_indexes = (gsi && !cJSON_IsNull(gsi)) || (lsi && !cJSON_IsNull(lsi));
+  int stream_change, stream_view;
 
   emu_buf_init(&existing, 1 << 20);
   if (dynamo_req_table_name(req, &name, err) != 0 || check_attribute_definitions(ad, err) != 0 ||
       check_key_schema(ks, ad, has_indexes, err) != 0 ||
-      dynamo_req_string(req, "BillingMode", &billing, err) != 0)
+      dynamo_req_string(req, "BillingMode", &billing, err) != 0 ||
+      dynamo_streams_spec(cJSON_GetObjectItemCaseSensitive(req, "StreamSpecification"), 0,
+                          &stream_change, &stream_view, err) != 0)
     goto out;
   if (!billing)
     billing = "PROVISIONED";
@@ -378,8 +385,15 @@ int dynamo_tables_create(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
   cJSON_AddBoolToObject(desc, "DeletionProtectionEnabled", 0);
   while ((il = indexes->child) != NULL)
     cJSON_AddItemToObject(desc, il->string, cJSON_DetachItemViaPointer(indexes, il));
+  if (stream_change == 1 &&
+      dynamo_streams_create(db, t, name, id, 1, stream_view, desc, err) != 0) {
+    rc = -1;
+    goto out;
+  }
   rec = cJSON_CreateObject();
   cJSON_AddNumberToObject(rec, "id", id);
+  if (stream_change == 1)
+    cJSON_AddNumberToObject(rec, "stream", 1);
   cJSON_AddItemToObject(rec, "desc", cJSON_Duplicate(desc, 1));
   text = cJSON_PrintUnformatted(rec);
   cJSON_Delete(rec);
@@ -474,7 +488,8 @@ int dynamo_tables_delete(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
   cJSON_ReplaceItemInObjectCaseSensitive(desc, "TableStatus", cJSON_CreateString("DELETING"));
   meta_name(key, sizeof(key), name);
   /* The items and every index entry. */
-  if (dynamo_indexes_drop_all(t, &tb) != 0 || store_meta_del(t, key) != STORE_OK) {
+  if (dynamo_indexes_drop_all(t, &tb) != 0 || dynamo_streams_drop(db, t, &tb) != 0 ||
+      store_meta_del(t, key) != STORE_OK) {
     store_txn_abort(t);
     t = NULL;
   }
@@ -550,11 +565,13 @@ int dynamo_tables_list(struct dynamo *db, cJSON *req, cJSON **resp, struct dynam
 /* ---- UpdateTable ---------------------------------------------------------- */
 
 static void put_table(struct store_txn *t, const struct dynamo_table *tb, const cJSON *desc,
-                      int *rc) {
+                      uint32_t stream_no, int *rc) {
   cJSON *rec = cJSON_CreateObject();
   char key[300], *text;
 
   cJSON_AddNumberToObject(rec, "id", tb->id);
+  if (stream_no)
+    cJSON_AddNumberToObject(rec, "stream", stream_no);
   cJSON_AddItemToObject(rec, "desc", cJSON_Duplicate(desc, 1));
   text = cJSON_PrintUnformatted(rec);
   cJSON_Delete(rec);
@@ -563,12 +580,12 @@ static void put_table(struct store_txn *t, const struct dynamo_table *tb, const 
   cJSON_free(text);
 }
 
-/* Supports BillingMode, ProvisionedThroughput, DeletionProtectionEnabled
- * and GlobalSecondaryIndexUpdates (dynamo_indexes_update). DEVIATION: the table stays ACTIVE (DynamoDB reports UPDATING
+/* Supports BillingMode, ProvisionedThroughput, DeletionProtectionEnabled,
+ * StreamSpecification (dynamo_streams.c) and GlobalSecondaryIndexUpdates
+ * (dynamo_indexes_update). DEVIATION: the table stays ACTIVE (DynamoDB reports UPDATING
  * for a while), as DynamoDB Local does, so waiters return at once. */
 int dynamo_tables_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err) {
-  static const char *const refused[] = {"StreamSpecification", "SSESpecification", "ReplicaUpdates",
-                                        NULL};
+  static const char *const refused[] = {"SSESpecification", "ReplicaUpdates", NULL};
   const cJSON *pt = cJSON_GetObjectItemCaseSensitive(req, "ProvisionedThroughput");
   const char *name, *billing;
   struct dynamo_table tb;
@@ -576,10 +593,13 @@ int dynamo_tables_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
   char msg[400];
   cJSON *desc = NULL, *cur_pt, *new_pt = NULL, *bms;
   const char *cur_billing;
-  int i, rc = -1, store_rc = STORE_OK;
+  int i, rc = -1, store_rc = STORE_OK, stream_change, stream_view;
+  uint32_t stream_no;
 
   if (dynamo_req_table_name(req, &name, err) != 0 ||
-      dynamo_req_string(req, "BillingMode", &billing, err) != 0)
+      dynamo_req_string(req, "BillingMode", &billing, err) != 0 ||
+      dynamo_streams_spec(cJSON_GetObjectItemCaseSensitive(req, "StreamSpecification"), 1,
+                          &stream_change, &stream_view, err) != 0)
     return -1;
   for (i = 0; refused[i]; i++)
     if (cJSON_GetObjectItemCaseSensitive(req, refused[i]))
@@ -589,7 +609,7 @@ int dynamo_tables_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
   if (billing && strcmp(billing, "PROVISIONED") && strcmp(billing, "PAY_PER_REQUEST"))
     return dynamo_error_violation(err, billing, 64, BILLING_ENUM, "billingMode");
   if (!billing && !pt && !cJSON_GetObjectItemCaseSensitive(req, "DeletionProtectionEnabled") &&
-      !cJSON_GetObjectItemCaseSensitive(req, "GlobalSecondaryIndexUpdates"))
+      !cJSON_GetObjectItemCaseSensitive(req, "GlobalSecondaryIndexUpdates") && !stream_change)
     return dynamo_error_set(
         err, DYNAMO_ERR_VALIDATION,
         "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
@@ -602,6 +622,24 @@ int dynamo_tables_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
     return -1;
   }
   desc = cJSON_Duplicate(tb.desc, 1);
+  stream_no = tb.stream_no;
+  /* SPEC docs/spec/dynamodb-streams.md 2.2: enabling an enabled stream (any
+   * view type) and disabling a table without one are refused. */
+  if (stream_change == 1 && tb.stream_view) {
+    dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                     "Table already has an enabled stream: TableName: %s", name);
+    goto out;
+  }
+  if (stream_change == -1 && !tb.stream_view) {
+    dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "Table has no stream to disable: TableName: %s",
+                     name);
+    goto out;
+  }
+  if (stream_change == -1 && dynamo_streams_disable(db, t, &tb, desc, err) != 0)
+    goto out;
+  if (stream_change == 1 &&
+      dynamo_streams_create(db, t, name, tb.id, ++stream_no, stream_view, desc, err) != 0)
+    goto out;
   bms = cJSON_GetObjectItemCaseSensitive(desc, "BillingModeSummary");
   cur_billing = bms ? cJSON_GetObjectItemCaseSensitive(bms, "BillingMode")->valuestring
                     : "PROVISIONED";
@@ -659,7 +697,7 @@ int dynamo_tables_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
       cJSON_ReplaceItemInObjectCaseSensitive(desc, "DeletionProtectionEnabled",
                                              cJSON_CreateBool(cJSON_IsTrue(dp)));
   }
-  put_table(t, &tb, desc, &store_rc);
+  put_table(t, &tb, desc, stream_no, &store_rc);
   if (store_rc != STORE_OK) {
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store write failed");
     goto out;

@@ -197,6 +197,7 @@ struct tx_table {
   struct dynamo_table tb;
   int loaded;
   double units;
+  int streamed; /* a stream record was appended for this table */
 };
 
 struct tx_action {
@@ -616,6 +617,7 @@ static int tx_apply(struct store_txn *t, struct tx *tx, struct dynamo_error *err
       /* SPEC AWS capacity: a transactional write costs two write units per
        * 1 KB of the item. */
       tx->t[a->ti].units += 2 * write_units(w.units_bytes);
+      tx->t[a->ti].streamed |= w.streamed;
       cJSON_AddItemToArray(reasons, reason_none());
     } else if (rc == 0) {
       /* SPEC docs/spec/dynamodb.md 2.3: {"Code":"ConditionalCheckFailed","Message":"The
@@ -786,6 +788,10 @@ int dynamo_transact_write(struct dynamo *db, cJSON *req, cJSON **resp, struct dy
 out:
   if (locked)
     pthread_mutex_unlock(&tk->lock);
+  /* The stream listener, after the commit and outside the token lock. */
+  for (i = 0; rc == 0 && i < tx.nt; i++)
+    if (tx.t[i].streamed)
+      dynamo_streams_notify(db, tx.t[i].tb.name);
   store_txn_abort(t);
   dynamo_error_clear(&reason);
   tx_free(&tx);

@@ -431,7 +431,7 @@ static int delete_expired(struct dynamo *db, const struct ttl_target *tg,
   struct store_txn *t;
   struct emu_buf val;
   int64_t bytes = 0;
-  int deleted = 0, rc = 0;
+  int deleted = 0, rc = 0, streamed = 0;
   size_t i;
 
   if (store_txn_begin(db->store, 1, &t) != STORE_OK)
@@ -462,12 +462,17 @@ static int delete_expired(struct dynamo *db, const struct ttl_target *tg,
     /* Re-checked: the item may have been rewritten since it was read. */
     if (item && is_expired(item, tg->attr, now, oldest)) {
       /* The item and its index entries (dynamo_indexes.c). */
+      int appended = 0;
+      /* The item, its index entries (dynamo_indexes.c) and its stream
+       * record, a REMOVE by the service (dynamo_streams.c). */
       if (store_del(t, key->data, key->len) != STORE_OK ||
-          dynamo_indexes_apply(t, &tb, item, NULL) != 0) {
+          dynamo_indexes_apply(t, &tb, item, NULL) != 0 ||
+          (appended = dynamo_streams_append(t, &tb, item, NULL, 1)) < 0) {
         rc = -1;
       } else {
         bytes += (int64_t)dynamo_item_size(item);
         deleted++;
+        streamed |= appended;
       }
     }
     cJSON_Delete(item);
@@ -480,7 +485,11 @@ static int delete_expired(struct dynamo *db, const struct ttl_target *tg,
     store_txn_abort(t);
     return rc;
   }
-  return store_txn_commit(t) == STORE_OK ? deleted : -1;
+  if (store_txn_commit(t) != STORE_OK)
+    return -1;
+  if (streamed)
+    dynamo_streams_notify(db, tg->name);
+  return deleted;
 }
 
 int dynamo_ttl_sweep(struct dynamo *db, int64_t now_s, int max) {
@@ -543,6 +552,8 @@ static void *sweeper_main(void *arg) {
       break;
     pthread_mutex_unlock(&s->lock);
     dynamo_ttl_sweep(s->db, emu_time_now_ms() / 1000, DYNAMO_TTL_MAX_PER_PASS);
+    /* DynamoDB Streams' retention, on the same bounded schedule. */
+    dynamo_streams_trim(s->db, DYNAMO_TTL_MAX_PER_PASS);
     pthread_mutex_lock(&s->lock);
   }
   pthread_mutex_unlock(&s->lock);

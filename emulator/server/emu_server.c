@@ -34,6 +34,7 @@
 #include "connections_api.h"
 #include "control_api.h"
 #include "dynamo_api.h"
+#include "dynamo_streams.h"
 #include "dynamo_ttl.h"
 #include "emu_faults.h"
 #include "emu_guard.h"
@@ -538,6 +539,8 @@ struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *
                               : opts->no_sync ? STORE_NO_SYNC
                                               : STORE_DURABLE,
                               err, cap);
+  if (emu->dynamo && opts->stream_retention_hours > 0)
+    dynamo_streams_set_retention(emu->dynamo, (int64_t)opts->stream_retention_hours * 3600 * 1000);
   emu->gw.registry = ws_registry_new();
   emu->faults = emu_faults_new();
   emu->invocations = emu_invocations_new();
@@ -684,6 +687,7 @@ void emu_server_print_banner(struct emu *emu, FILE *out) {
           dynamo_endpoint(emu->dynamo) ? " (no tables: DynamoDB is remote)" : "");
   fprintf(out, "Environment for clients:\n");
   fprintf(out, "  export AWS_ENDPOINT_URL_DYNAMODB=%s\n", emu->base_url);
+  fprintf(out, "  export AWS_ENDPOINT_URL_DYNAMODB_STREAMS=%s\n", emu->base_url);
   for (i = 0; i < cfg->napis && i < 1; i++)
     fprintf(out, "  export AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI=%s/%s\n", emu->base_url,
             cfg->apis[i].stage);

@@ -68,6 +68,8 @@ struct emu_options {
   int max_duration_ms;  /* 0: AWS's 2 hours */
   int ttl_interval_s;   /* TTL sweeper period; 0: DYNAMO_TTL_DEFAULT_INTERVAL_S; <0: off
                            (always off with dynamodb_endpoint) */
+  int stream_retention_hours; /* DynamoDB Streams records kept this long; 0: 24 (AWS's).
+                                 Trimmed by the TTL sweeper's thread */
   /* Handlers, NULL-terminated tables; `extra_handlers` shadows `handlers`. */
   const struct wsgw_handler *handlers;
   const struct wsgw_handler *extra_handlers;

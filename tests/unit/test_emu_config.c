@@ -906,8 +906,113 @@ static void the_authorizer_may_be_iam_or_none(void **state) {
   assert_int_equal(check_error(other, "\"jwt\"", "apis[0].authorizer", "\"iam\"", "jwt"), 0);
 }
 
+/* ---- Event source mappings ------------------------------------------------ */
+
+static void event_source_mappings_load_with_lambdas_defaults(void **state) {
+  struct emu_config cfg;
+  const struct emu_esm *m;
+
+  (void)state;
+  load_ok("{\"eventSourceMappings\": [{\"table\": \"Messages\", \"function\": "
+          "\"channels.broadcast\", \"startingPosition\": \"LATEST\"},"
+          "{\"table\": \"Other\", \"function\": {\"handler\": \"src/s.main\", \"runtime\": "
+          "\"nodejs20.x\", \"name\": \"stream-fn\", \"timeout\": 5, \"concurrency\": 2},"
+          "\"batchSize\": 10, \"maximumBatchingWindowInSeconds\": 2, \"startingPosition\": "
+          "\"TRIM_HORIZON\", \"maximumRetryAttempts\": 3, \"bisectBatchOnFunctionError\": true,"
+          "\"filterCriteria\": {\"Filters\": [{\"Pattern\": \"{\\\"eventName\\\": "
+          "[\\\"INSERT\\\"]}\"}]}, \"functionResponseTypes\": [\"ReportBatchItemFailures\"],"
+          "\"enabled\": false}]}",
+          &cfg);
+  assert_int_equal(cfg.nesms, 2);
+  m = &cfg.esms[0];
+  assert_string_equal(m->table, "Messages");
+  assert_string_equal(m->fn.handler, "channels.broadcast");
+  assert_string_equal(m->name, "channels.broadcast");
+  assert_int_equal(m->batch_size, 100);
+  assert_int_equal(m->window_s, 0);
+  assert_int_equal(m->trim_horizon, 0);
+  assert_int_equal(m->max_retries, -1);
+  assert_int_equal(m->bisect, 0);
+  assert_int_equal(m->report_item_failures, 0);
+  assert_int_equal(m->enabled, 1);
+  assert_null(m->filters);
+  assert_int_equal(m->fn.timeout_ms, EMU_CONFIG_DEFAULT_TIMEOUT_MS);
+  m = &cfg.esms[1];
+  assert_string_equal(m->name, "stream-fn");
+  assert_string_equal(m->fn.runtime, "nodejs20.x");
+  assert_int_equal(m->fn.timeout_ms, 5000);
+  assert_int_equal(m->batch_size, 10);
+  assert_int_equal(m->window_s, 2);
+  assert_int_equal(m->trim_horizon, 1);
+  assert_int_equal(m->max_retries, 3);
+  assert_int_equal(m->bisect, 1);
+  assert_int_equal(m->report_item_failures, 1);
+  assert_int_equal(m->enabled, 0);
+  assert_int_equal(cJSON_GetArraySize(m->filters), 1);
+  /* An out-of-process stream function counts towards the processes. */
+  assert_int_equal(emu_config_runtime_processes(&cfg), 2);
+  emu_config_free(&cfg);
+}
+
+static void event_source_mapping_errors_point_at_the_field(void **state) {
+  static const struct {
+    const char *text, *at, *path, *what;
+  } cases[] = {
+      {"{\"eventSourceMappings\": {}}", "{}", "eventSourceMappings", "array"},
+      {"{\"eventSourceMappings\": [{\"table\": \"T\", \"function\": \"f\", \"batch\": 1, "
+       "\"startingPosition\": \"LATEST\"}]}",
+       "1,", "eventSourceMappings[0].batch", "unknown field"},
+      {"{\"eventSourceMappings\": [{\"function\": \"f\", \"startingPosition\": \"LATEST\"}]}",
+       "{\"function\"", "eventSourceMappings[0].table", "required"},
+      {"{\"eventSourceMappings\": [{\"table\": \"T\", \"startingPosition\": \"LATEST\"}]}",
+       "{\"table\"", "eventSourceMappings[0].function", "required"},
+      {"{\"eventSourceMappings\": [{\"table\": \"T\", \"function\": \"f\"}]}", "{\"table\"",
+       "eventSourceMappings[0].startingPosition", "required"},
+      {"{\"eventSourceMappings\": [{\"table\": \"T\", \"function\": \"f\", "
+       "\"startingPosition\": \"AT_TIMESTAMP\"}]}",
+       "\"AT_TIMESTAMP\"", "eventSourceMappings[0].startingPosition", "TRIM_HORIZON"},
+      {"{\"eventSourceMappings\": [{\"table\": \"T\", \"function\": \"f\", "
+       "\"startingPosition\": \"LATEST\", \"batchSize\": 10001}]}",
+       "10001", "eventSourceMappings[0].batchSize", "1 to 10000"},
+      {"{\"eventSourceMappings\": [{\"table\": \"T\", \"function\": \"f\", "
+       "\"startingPosition\": \"LATEST\", \"maximumBatchingWindowInSeconds\": 301}]}",
+       "301", "eventSourceMappings[0].maximumBatchingWindowInSeconds", "0 to 300"},
+      {"{\"eventSourceMappings\": [{\"table\": \"T\", \"function\": \"f\", "
+       "\"startingPosition\": \"LATEST\", \"maximumRetryAttempts\": -2}]}",
+       "-2", "eventSourceMappings[0].maximumRetryAttempts", "-1"},
+      {"{\"eventSourceMappings\": [{\"table\": \"T\", \"function\": \"f\", "
+       "\"startingPosition\": \"LATEST\", \"bisectBatchOnFunctionError\": 1}]}",
+       "1}", "eventSourceMappings[0].bisectBatchOnFunctionError", "true or false"},
+      {"{\"eventSourceMappings\": [{\"table\": \"T\", \"function\": \"f\", "
+       "\"startingPosition\": \"LATEST\", \"functionResponseTypes\": [\"X\"]}]}",
+       "[\"X\"]", "eventSourceMappings[0].functionResponseTypes", "ReportBatchItemFailures"},
+      {"{\"eventSourceMappings\": [{\"table\": \"T\", \"function\": \"f\", "
+       "\"startingPosition\": \"LATEST\", \"filterCriteria\": {\"Filters\": [{\"Pattern\": "
+       "\"{\\\"a\\\": 1}\"}]}}]}",
+       "\"{", "eventSourceMappings[0].filterCriteria.Filters[0].Pattern", "array"},
+      {"{\"eventSourceMappings\": [{\"table\": \"T\", \"function\": {\"handler\": \"f\", "
+       "\"name\": \"\"}, \"startingPosition\": \"LATEST\"}]}",
+       "\"\"}", "eventSourceMappings[0].function.name", "1 to 64"},
+      {"{\"eventSourceMappings\": [{\"table\": \"T\", \"function\": \"f\", "
+       "\"startingPosition\": \"LATEST\"}, {\"table\": \"T\", \"function\": \"f\", "
+       "\"startingPosition\": \"TRIM_HORIZON\"}]}",
+       "{\"table\": \"T\", \"function\": \"f\", \"startingPosition\": \"TRIM",
+       "eventSourceMappings[1]", "already mapped"},
+  };
+  size_t i;
+  int failures = 0;
+
+  (void)state;
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+    failures += check_error(cases[i].text, cases[i].at, cases[i].path, cases[i].what,
+                            cases[i].path);
+  assert_int_equal(failures, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(event_source_mappings_load_with_lambdas_defaults),
+      cmocka_unit_test(event_source_mapping_errors_point_at_the_field),
       cmocka_unit_test(example_config_loads),
       cmocka_unit_test(missing_file_is_reported_with_its_name),
       cmocka_unit_test(omitted_fields_take_their_defaults),
