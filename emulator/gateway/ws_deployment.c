@@ -93,8 +93,13 @@ static void targets_free(struct ws_deployment *d) {
     lambda_ref_release(&d->authorizers[i].ref);
     lambda_external_release(d->authorizers[i].ext);
   }
+  for (i = 0; d->esms && i < d->config->nesms; i++) {
+    lambda_ref_release(&d->esms[i].ref);
+    lambda_external_release(d->esms[i].ext);
+  }
   free(d->routes);
   free(d->authorizers);
+  free(d->esms);
 }
 
 /* name: the function's name when it runs out of process (Lambda's
@@ -149,7 +154,8 @@ static struct ws_deployment *deploy(struct ws_apis *a, const struct lambda_handl
   d->config = &a->config;
   d->routes = calloc(a->config.napis + 1, sizeof(*d->routes));
   d->authorizers = calloc(a->config.napis + 1, sizeof(*d->authorizers));
-  if (!d->routes || !d->authorizers)
+  d->esms = calloc(a->config.nesms + 1, sizeof(*d->esms));
+  if (!d->routes || !d->authorizers || !d->esms)
     goto oom;
   for (i = 0; i < a->config.napis; i++) {
     const struct emu_api *api = &a->config.apis[i];
@@ -168,6 +174,12 @@ static struct ws_deployment *deploy(struct ws_apis *a, const struct lambda_handl
       if (resolve(d, &api->routes[j].fn, &d->routes[i][j], h, where, name, err, cap) != 0)
         goto fail;
     }
+  }
+  for (i = 0; i < a->config.nesms; i++) {
+    const struct emu_esm *m = &a->config.esms[i];
+    snprintf(where, sizeof(where), "eventSourceMappings[%zu].function", i);
+    if (resolve(d, &m->fn, &d->esms[i], h, where, m->name, err, cap) != 0)
+      goto fail;
   }
   return d;
 oom:

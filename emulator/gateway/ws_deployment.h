@@ -2,8 +2,9 @@
  * ws_deployment.h - a deployment, as API Gateway calls it: an immutable
  * snapshot of the config (APIs, stages, routes, functions) with everything
  * compiled from it at load time: each API's route selection expression, its
- * access log, and every function's handler resolved to a struct
- * lambda_target (function pointer + library version). The hot path does no
+ * access log, and every function's handler (routes', authorizers', event
+ * source mappings') resolved to a struct lambda_target (function pointer +
+ * library version). The hot path does no
  * parsing and no name lookup.
  *
  * A config reload builds a new deployment from the new config; a handler
@@ -56,6 +57,7 @@ struct ws_deployment {
   struct ws_apis *apis;              /* shared with rebinds */
   struct lambda_target **routes;     /* routes[i][j]: config->apis[i].routes[j] */
   struct lambda_target *authorizers; /* per API; .fn NULL without an authorizer */
+  struct lambda_target *esms;        /* esms[i]: config->esms[i]'s function */
 };
 
 /* Builds a deployment from a loaded config (taken over: moved out of *cfg

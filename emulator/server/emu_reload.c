@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "emu_server.h"
+#include "lambda_esm.h"
 #include "emu_serverless.h"
 #include "emu_time.h"
 #include "lambda_handlers.h"
@@ -150,6 +151,10 @@ struct emu_reload *emu_reload_new(struct emu *emu, const struct emu_options *opt
 
 /* Publishes d, or (first deploy) installs it. */
 static void publish(struct emu_reload *r, struct ws_deployment *d) {
+  /* The mappings first: a kept one moves to d's settings and targets with
+   * its position (lambda_esm_deploy holds d for its workers). */
+  if (r->emu->esm_live)
+    lambda_esm_deploy(r->emu->esm, d->config->esms, d->esms, d->config->nesms, d);
   ws_deployment_slot_publish(&r->emu->gw.deployed, d);
 }
 

@@ -46,6 +46,7 @@
 #include "emu_tls.h"
 #include "lambda_runtimes.h"
 #include "http_util.h"
+#include "lambda_esm.h"
 #include "lambda_pool.h"
 #include "store.h"
 #include "ws_gateway.h"
@@ -561,6 +562,16 @@ struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *
   }
   dynamo_set_faults(emu->dynamo, emu->faults);
   {
+    /* Before anything can write: the listener is set once. */
+    struct lambda_esm_source src = lambda_esm_dynamo_source(emu->dynamo);
+    if (!(emu->esm = lambda_esm_new(&emu->gw.lambda, &src))) {
+      emu_config_free(config);
+      snprintf(err, cap, "out of memory");
+      goto fail;
+    }
+    dynamo_streams_set_listener(emu->dynamo, lambda_esm_notify, emu->esm);
+  }
+  {
     /* Faults listed in the config are injected at start (not at a reload). */
     const cJSON *fault;
     int i = 0;
@@ -595,6 +606,16 @@ struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *
              strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1" : host, emu->gw.tls_port);
   lambda_runtimes_set_endpoints(emu->runtimes, emu->gw.domain_name, emu->gw.tls_domain_name,
                                 emu->gw.tls_port ? emu->tls_cert_path : "");
+  {
+    /* The first deployment's mappings start now that functions can reach
+     * the server; later ones at each publish (emu_reload). */
+    struct ws_deployment *d = ws_deployment_slot_acquire(&emu->gw.deployed);
+    if (d) {
+      lambda_esm_deploy(emu->esm, d->config->esms, d->esms, d->config->nesms, d);
+      ws_deployment_release(d);
+    }
+    emu->esm_live = 1;
+  }
   if (ws_gateway_start_watchdog(&emu->gw) != 0) {
     snprintf(err, cap, "cannot start the timeout thread");
     goto fail;
@@ -621,6 +642,11 @@ void emu_server_stop(struct emu *emu) {
   /* First: no deployment is published while the server shuts down. */
   emu_reload_free(emu->reload);
   emu->reload = NULL;
+  /* The mappings stop while the server still serves (an out-of-process
+   * stream function in its last invocation reaches DynamoDB through it);
+   * the dispatcher itself stays until the store closes, for the listener. */
+  if (emu->esm)
+    lambda_esm_deploy(emu->esm, NULL, NULL, 0, NULL);
   ws_gateway_stop_watchdog(&emu->gw);
   dynamo_ttl_stop(emu->ttl_sweeper);
   emu->ttl_sweeper = NULL;
@@ -640,6 +666,9 @@ void emu_server_stop(struct emu *emu) {
   ws_registry_free(emu->gw.registry);
   ws_limit_free(emu->gw.limits);
   emu_guard_free(emu->gw.guard);
+  if (emu->dynamo)
+    dynamo_streams_set_listener(emu->dynamo, NULL, NULL);
+  lambda_esm_free(emu->esm);
   dynamo_close(emu->dynamo);
   emu_faults_free(emu->faults);
   emu_invocations_free(emu->invocations);

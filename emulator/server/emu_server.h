@@ -109,6 +109,12 @@ struct emu {
   char data_dir[PATH_MAX];
   int remove_data_dir;
   struct dynamo_ttl_sweeper *ttl_sweeper; /* expired-item deletion (dynamo_ttl.h), or NULL */
+  /* Event source mappings (lambda_esm.h): the store's stream listener
+   * wakes them; each deployment's mappings are handed over when it is
+   * published, once esm_live is set (after the first deployment, when the
+   * server listens: out-of-process stream functions need its endpoints). */
+  struct lambda_esm *esm;
+  int esm_live;
 };
 
 /* Starts an emulator. Takes ownership of *config (it is moved, and zeroed in
