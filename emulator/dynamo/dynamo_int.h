@@ -160,6 +160,7 @@ int dynamo_wants_capacity(const cJSON *req);
 #define XX(op, fn, doc) \
   int fn(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err);
 #include "dynamo_ops.def"
+#include "dynamo_streams_ops.def"
 #undef XX
 
 /* ---- One item write inside a caller's write transaction (dynamo_items.c) --
@@ -301,9 +302,10 @@ uint64_t dynamo_streams_rec_seq(const cJSON *rec, const char *member);
 /* A number member of a catalogue record (0: absent or out of range). */
 uint32_t dynamo_streams_rec_u32(const cJSON *rec, const char *member);
 /* Appends up to max records of stream (id, no) after `after` to the array
- * into. Returns the number added, or -1. */
+ * into, stopping once their JSON texts reach max_bytes (at least one
+ * record). Returns the number added, or -1. */
 int dynamo_streams_range(struct store_txn *t, uint32_t id, uint32_t no, uint64_t after, int max,
-                         cJSON *into);
+                         size_t max_bytes, cJSON *into);
 
 /* ClientRequestToken memory of TransactWriteItems (dynamo_transact.c),
  * created by dynamo_open and freed by dynamo_close. NULL when out of

@@ -53,6 +53,7 @@
 #define SEQ_PER_MS UINT64_C(1000000)
 #define RECORD_BUF_LIMIT ((size_t)1 << 22)
 #define READ_MAX 10000
+#define READ_BYTES_MAX ((size_t)16 << 20)
 
 static const char *const view_names[] = {"", "KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE",
                                          "NEW_AND_OLD_IMAGES"};
@@ -468,11 +469,11 @@ int dynamo_streams_append(struct store_txn *t, const struct dynamo_table *tb, co
 }
 
 int dynamo_streams_range(struct store_txn *t, uint32_t id, uint32_t no, uint64_t after, int max,
-                         cJSON *into) {
+                         size_t max_bytes, cJSON *into) {
   unsigned char prefix[DYNAMO_STREAMS_KEY_LEN], start[DYNAMO_STREAMS_KEY_LEN];
   struct store_cursor *c;
   const void *k, *v;
-  size_t kl, vl;
+  size_t kl, vl, bytes = 0;
   int n = 0;
 
   dynamo_streams_key(id, no, 0, prefix);
@@ -480,8 +481,9 @@ int dynamo_streams_range(struct store_txn *t, uint32_t id, uint32_t no, uint64_t
   if (store_cursor_open(t, prefix, 9, 0, after ? start : NULL, after ? sizeof(start) : 0, &c) !=
       STORE_OK)
     return -1;
-  while (n < max && store_cursor_next(c, &k, &kl, &v, &vl) == STORE_OK) {
+  while (n < max && bytes < max_bytes && store_cursor_next(c, &k, &kl, &v, &vl) == STORE_OK) {
     cJSON *r = cJSON_ParseWithLength(v, vl);
+    bytes += vl;
     if (r) {
       cJSON_AddItemToArray(into, r);
       n++;
@@ -526,7 +528,7 @@ int dynamo_streams_read(struct dynamo *db, const char *table, uint64_t after, in
     max = 1;
   if (max > READ_MAX)
     max = READ_MAX;
-  if (dynamo_streams_range(t, tb.id, tb.stream_no, after, max, out->records) < 0) {
+  if (dynamo_streams_range(t, tb.id, tb.stream_no, after, max, READ_BYTES_MAX, out->records) < 0) {
     cJSON_Delete(out->records);
     out->records = NULL;
     store_txn_abort(t);
