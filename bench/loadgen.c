@@ -17,6 +17,11 @@
  *                   [--action echo] (the route: {"action":A,"data":"e<id>"})
  *   loadgen fanout  --port P [--path /dev] --clients N [--repeats R]
  *                   [--warmup-repeats W] [--ddb-port D] [--server-pid PID]
+ *   loadgen stream  --port P [--path /dev] [--repeats R] [--warmup-count W]
+ *                   [--count N] [--conns C] [--duration S]
+ *                   (the channel chat app: commit-to-frame latency of one
+ *                   write at a time, and stream records delivered per
+ *                   second under --count writes on C connections)
  *   loadgen startup [--port P | banner] [--path /dev] [--rss-delay-ms MS]
  *                   -- COMMAND ARGS...
  *   loadgen fsync   --path DIR [--duration S]
@@ -1160,6 +1165,155 @@ static int mode_dynamo(void) {
   return 0;
 }
 
+/* ------------------------------------------------------------- mode stream */
+
+/* The channel chat app (fixtures/channels-app.json): one WebSocket client
+ * (in "General" since its $connect), PutItem calls into table Messages as a
+ * sendMessage route writes them, and the frames channels.broadcast, the
+ * table's stream function, posts to the client. Two phases:
+ *   latency: one write at a time; from the PutItem's answer (the commit)
+ *            and from its request to the frame;
+ *   rate:    --count writes on --conns connections as fast as they are
+ *            answered; stream records delivered per second, from the first
+ *            write to the last frame. */
+static struct {
+  int phase; /* 0 latency, 1 rate */
+  long next, acked, framed, errors, target;
+  uint64_t t_req, t_ack, t_frame;
+  char *seen; /* rate: frames received, by write number */
+  uint64_t t_last_ack, t_last_frame;
+  char lasterr[256];
+} sm;
+
+static void stream_put(struct conn *c) {
+  char body[1024], req[2048];
+  int n, m;
+  long k = sm.next++;
+  n = snprintf(body, sizeof body,
+               "{\"TableName\":\"Messages\",\"Item\":{\"channel\":{\"S\":\"General\"},"
+               "\"id\":{\"S\":\"%c%08ld\"},\"type\":{\"S\":\"message\"},\"connectionId\":{\"S\":"
+               "\"loadgen\"},\"content\":{\"S\":\"%c%ld\"},\"endpoint\":{\"S\":"
+               "\"https://127.0.0.1:%d/dev\"}}}",
+               sm.phase ? 'r' : 'l', k, sm.phase ? 'r' : 'l', k, opt.port);
+  m = ddb_request(req, sizeof req, opt.port, "PutItem", body, (size_t)n);
+  c->inflight = 1;
+  if (!sm.phase)
+    sm.t_req = now_ns();
+  conn_send(c, req, (size_t)m);
+}
+
+static void stream_http(struct conn *c, int status, const char *body, size_t len) {
+  c->inflight = 0;
+  if (status != 200) {
+    sm.errors++;
+    snprintf(sm.lasterr, sizeof sm.lasterr, "%d %.*s", status, (int)(len > 200 ? 200 : len), body);
+    for (char *q = sm.lasterr; *q; q++)
+      if (*q == '"' || *q == '\\' || (unsigned char)*q < 32)
+        *q = '\'';
+    return;
+  }
+  sm.acked++;
+  sm.t_ack = sm.t_last_ack = now_ns();
+  if (sm.phase && sm.next < sm.target)
+    stream_put(c);
+}
+
+static void stream_text(struct conn *c, const char *d, size_t len) {
+  const char *p = memfind(d, len, "\"content\":\"");
+  long k;
+  (void)c;
+  if (!p || (p[11] != 'l' && p[11] != 'r'))
+    return;
+  k = strtol(p + 12, NULL, 10);
+  if (p[11] == 'l' && !sm.phase) {
+    sm.t_frame = now_ns();
+    sm.framed++;
+  } else if (p[11] == 'r' && sm.phase && k >= 0 && k < sm.target && !sm.seen[k]) {
+    sm.seen[k] = 1;
+    sm.framed++;
+    sm.t_last_frame = now_ns();
+  }
+}
+
+static void stream_open(struct conn *c) { (void)c; }
+static void stream_fail(struct conn *c, const char *why) {
+  c->inflight = 0;
+  sm.errors++;
+  snprintf(sm.lasterr, sizeof sm.lasterr, "connection: %s", why);
+}
+
+static int stream_one_done(void) { return (sm.t_ack && sm.t_frame) || sm.errors; }
+static int stream_all_done(void) { return sm.framed >= sm.target || sm.errors; }
+static int stream_http_open(void) { return conns[1].state == C_OPEN || conns[1].state == C_FAILED; }
+
+static int mode_stream(void) {
+  struct samples from_ack = {0}, from_req = {0};
+  long lost = 0, warm = opt.warmup_count;
+  uint64_t t0;
+  double secs = 0;
+  int writers = opt.conns > 0 ? opt.conns : 1;
+  conns_alloc(1 + writers);
+  on_text = stream_text;
+  connect_many(1, 30); /* conns[0]: the subscriber */
+  if (conns[0].state != C_OPEN) {
+    json_head("stream");
+    printf(",\"error\":\"the WebSocket client could not connect\"}\n");
+    return 1;
+  }
+  on_http = stream_http;
+  on_open = stream_open;
+  on_fail = stream_fail;
+  on_closed = NULL;
+  for (int i = 1; i <= writers; i++)
+    conn_start(&conns[i], K_HTTP);
+  loop_until(stream_http_open, now_ns() + 5000000000ull);
+  /* latency: one write at a time (the first --warmup-count are not measured) */
+  for (long i = 0; i < warm + opt.repeats && !sm.errors; i++) {
+    sm.t_ack = sm.t_frame = 0;
+    sm.framed = 0;
+    stream_put(&conns[1]);
+    if (loop_until(stream_one_done, now_ns() + (uint64_t)(opt.repeat_timeout * 1e9)) != 0) {
+      lost += i >= warm;
+      loop_until(never, now_ns() + 200000000ull);
+      continue;
+    }
+    if (i >= warm) {
+      sample_add(&from_req, sm.t_frame - sm.t_req);
+      /* the frame may come before the answer: the stream is read at the commit */
+      sample_add(&from_ack, sm.t_frame > sm.t_ack ? sm.t_frame - sm.t_ack : 0);
+    }
+  }
+  /* rate: --count writes through the mapping */
+  sm.phase = 1;
+  sm.next = sm.acked = sm.framed = 0;
+  sm.target = opt.count;
+  sm.seen = calloc((size_t)opt.count + 1, 1);
+  if (!sm.seen)
+    die("out of memory");
+  t0 = now_ns();
+  for (int i = 1; i <= writers && sm.next < sm.target; i++)
+    if (conns[i].state == C_OPEN)
+      stream_put(&conns[i]);
+  loop_until(stream_all_done, t0 + (uint64_t)(opt.duration * 1e9));
+  if (sm.t_last_frame > t0)
+    secs = (double)(sm.t_last_frame - t0) / 1e9;
+  json_head("stream");
+  printf(",\"latency_writes\":%d,\"latency_lost\":%ld,\"ack_to_frame_p50_ms\":%.3f,"
+         "\"ack_to_frame_p99_ms\":%.3f,\"put_to_frame_p50_ms\":%.3f,\"put_to_frame_p99_ms\":%.3f,"
+         "\"writers\":%d,\"writes\":%ld,\"acked\":%ld,\"delivered\":%ld,\"errors\":%ld,"
+         "\"seconds\":%.3f,\"records_per_s\":%.1f,\"writes_per_s\":%.1f,\"lag_ms\":%.1f%s%s%s}\n",
+         opt.repeats, lost, pct_ms(&from_ack, 50), pct_ms(&from_ack, 99), pct_ms(&from_req, 50),
+         pct_ms(&from_req, 99), writers, sm.next, sm.acked, sm.framed, sm.errors, secs,
+         secs > 0 ? (double)sm.framed / secs : 0,
+         sm.t_last_ack > t0 ? (double)sm.acked / ((double)(sm.t_last_ack - t0) / 1e9) : 0,
+         sm.t_last_frame > sm.t_last_ack ? (double)(sm.t_last_frame - sm.t_last_ack) / 1e6 : 0,
+         sm.lasterr[0] ? ",\"last_error\":\"" : "", sm.lasterr, sm.lasterr[0] ? "\"" : "");
+  fflush(stdout);
+  free(sm.seen);
+  ws_close_all();
+  return 0;
+}
+
 /* ----------------------------------------------------------- mode mktable */
 
 /* Creates table --table with a string hash key "id" (the chat app's Connections) */
@@ -1337,7 +1491,7 @@ static void on_alarm(int sig) {
 
 int main(int argc, char **argv) {
   if (argc < 2)
-    die("usage: loadgen dynamo|connect|echo|fanout|startup [options] (see the source)");
+    die("usage: loadgen dynamo|connect|echo|fanout|stream|startup [options] (see the source)");
   opt.mode = argv[1];
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -1402,6 +1556,8 @@ int main(int argc, char **argv) {
     return mode_echo();
   if (!strcmp(opt.mode, "fanout"))
     return mode_fanout();
+  if (!strcmp(opt.mode, "stream"))
+    return mode_stream();
   die("unknown mode %s", opt.mode);
   return 2;
 }

@@ -252,6 +252,37 @@ p()
   }
 }
 
+// ---------------------------------------------------------- DynamoDB Streams
+{
+  const sr = find((r) => r.mode === "stream" && r.label === "wsgw")
+  p("## DynamoDB Streams: the channel chat app's broadcast")
+  p()
+  p("wsgw with `fixtures/channels-app.json` (durable writes): table `Messages` has a stream, and an")
+  p("event source mapping (batch size 100, no batching window, a filter on INSERT,")
+  p("`ReportBatchItemFailures`) runs the C stream function `channels.broadcast` in process, which")
+  p("queries the channel's subscribers in table `Channels` and posts to each. One WebSocket client")
+  p("is subscribed (to `General`, by its `$connect`); the load generator writes the items a")
+  p("`sendMessage` writes with PutItem and waits for the client's frames. **Latency:** one write at")
+  p("a time, to the frame from the PutItem's answer (the commit; a frame that comes before the")
+  p("answer counts 0, as the mapping is woken at the commit) and from its request. **Rate:** writes")
+  p("on 16 keep-alive connections, each sent when the last was answered; stream records delivered per")
+  p("second from the first write to the last frame (per record, the function queries the")
+  p("subscribers and posts; up to 100 records per invocation).")
+  p()
+  p("| measure | wsgw |")
+  p("|---|---|")
+  if (!sr) {
+    p("| commit to delivered frame | – (no result) |")
+  } else if (sr.error) {
+    p(`| commit to delivered frame | – (${sr.error}) |`)
+  } else {
+    p(`| commit (PutItem answered) to the frame, ${f(sr.latency_writes)} writes one at a time | p50 ${ms(sr.ack_to_frame_p50_ms)} ms, p99 ${ms(sr.ack_to_frame_p99_ms)} ms${sr.latency_lost ? ` (${f(sr.latency_lost)} not delivered)` : ""} |`)
+    p(`| PutItem request to the frame | p50 ${ms(sr.put_to_frame_p50_ms)} ms, p99 ${ms(sr.put_to_frame_p99_ms)} ms |`)
+    p(`| stream records delivered, ${f(sr.writes)} writes on ${f(sr.writers)} connections | **${f(sr.records_per_s)} records/s** (${f(sr.delivered)} of ${f(sr.writes)} delivered in ${f(sr.seconds, 2)} s; writes answered at ${f(sr.writes_per_s)}/s; the last frame ${ms(sr.lag_ms)} ms after the last answer${sr.errors ? `; ${f(sr.errors)} errors: ${sr.last_error || ""}` : ""}) |`)
+  }
+  p()
+}
+
 // ------------------------------------------------------------------ floor
 {
   const cg = dyn("ceiling", "GetItem"), wg = dyn("wsgw-durable", "GetItem"), lgi = dyn("dynalite", "GetItem")
@@ -372,6 +403,8 @@ p("curl http://127.0.0.1:P/_wsgw/stats; grep write_bytes /proc/PID/io   # group 
 p("cc -O2 -o build-bench/ceiling bench/ceiling.c -lcivetweb && build-bench/ceiling P 64")
 p("build-bench/loadgen dynamo --port P --op GetItem --conns 16 ...; build-bench/loadgen echo --port P --path /ws ...")
 p("build-bench/loadgen fsync --path DIR --duration 2")
+p("wsgw serve --config fixtures/channels-app.json --port 0 --data-dir DIR")
+p("build-bench/loadgen stream --port P --path /dev --warmup-count 20 --repeats 200 --count 20000 --conns 16 --duration 30")
 p("```")
 p()
 p("The load generator (`bench/loadgen.c`) is one thread on epoll with non-blocking sockets; it")

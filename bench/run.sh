@@ -131,10 +131,10 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 if [ "$QUICK" = 1 ]; then
   START_RUNS=3; SLS_START_RUNS=1; WARM=0.5; DUR=1.5; ROUNDS=1; CONNECT_N=500; BIG=2000; R100=10; R1K=5; R10K=2
-  SLS_BIG=1000; COLD_RUNS=2
+  SLS_BIG=1000; COLD_RUNS=2; STREAM_LAT=50; STREAM_N=2000
 else
   START_RUNS=7; SLS_START_RUNS=3; WARM=1; DUR=3; ROUNDS=3; CONNECT_N=2000; BIG=10000; R100=30; R1K=20; R10K=5
-  SLS_BIG=10000; COLD_RUNS=5
+  SLS_BIG=10000; COLD_RUNS=5; STREAM_LAT=200; STREAM_N=20000
 fi
 
 # --------------------------------------------------------------- start-up
@@ -239,6 +239,18 @@ start_wsgw ws-nosync --no-sync --max-connections "$((BIG + 1))"
 lg connect --label wsgw-nosync --port "$WSGW_PORT" --path /dev --clients "$CONNECT_N" \
   --connect-inflight 32 --hold 1 --server-pid "$WSGW_PID" --timeout 60
 stop "$WSGW_PID" 3
+
+# ------------------------------------------- DynamoDB Streams: the channel chat app
+# fixtures/channels-app.json: the Messages table's stream drives channels.broadcast through
+# an event source mapping; one subscriber, writes by PutItem (loadgen stream).
+log "DynamoDB Streams: the channel chat app, commit to frame and records/s"
+if WSGW_CONFIG=$ROOT/fixtures/channels-app.json start_wsgw streams; then
+  lg stream --label wsgw --port "$WSGW_PORT" --path /dev --warmup-count 20 --repeats "$STREAM_LAT" \
+    --count "$STREAM_N" --conns 16 --duration 30 --repeat-timeout 5 --timeout 60
+  stop "$WSGW_PID" 5
+else
+  echo '{"mode":"stream","label":"wsgw","error":"wsgw did not start with fixtures/channels-app.json"}' | tee -a "$RESULTS"
+fi
 
 # ------------------------------------------ WebSocket: the Node functions on wsgw
 # bench/node-chat/wsgw.json: the same Node chat functions as serverless-offline runs, out of
