@@ -291,6 +291,7 @@ static int64_t step(struct mapping *m, const struct emu_esm *cfg, const struct l
   memset(&res, 0, sizeof(res));
   if (emu_faults_stream(esm->rt->faults, m->table)) {
     log_injected(esm, cfg, event);
+    snprintf(res.error, sizeof(res.error), "stream function failure (fault injection)");
     failed = 1;
   } else {
     lambda_invoke(esm->rt, t, event, &res);
