@@ -667,8 +667,9 @@ static int wait_invocations(struct check *c, const cJSON *v, const char *path) {
       cJSON_GetObjectItemCaseSensitive(v, "routeKey")) {
     char sub[256];
     join(sub, sizeof(sub), path, "table");
-    fail(c, sub, "give table (a stream's invocations: routeKey \"stream:<table>\") or routeKey, "
-                 "not both");
+    fail(c, sub,
+         "give table (a stream's invocations: routeKey \"stream:<table>\") or routeKey, "
+         "not both");
     return -1;
   }
   return 0;
