@@ -25,6 +25,9 @@
 #include "emu_log.h"
 #include "emu_time.h"
 
+/* DEVIATION: Lambda retries with a backoff whose intervals it does not
+ * document (docs/spec/lambda-esm.md 4); wsgw pauses RETRY_FIRST_MS after
+ * a first failure, doubling up to RETRY_MAX_MS, so tests stay quick. */
 #define POLL_MS 1000       /* an idle worker looks at its stream this often */
 #define RETRY_FIRST_MS 100 /* the pause after a first failure, doubled per retry */
 #define RETRY_MAX_MS 2000  /* ... up to this */
@@ -294,6 +297,9 @@ static int64_t step(struct mapping *m, const struct emu_esm *cfg, const struct l
     snprintf(res.error, sizeof(res.error), "stream function failure (fault injection)");
     failed = 1;
   } else {
+    /* DEVIATION: an in-process handler that returns NULL without
+     * wsgw_fail is a function error here as on every route (Lambda takes a
+     * stream function returning nothing as a success): return an object. */
     lambda_invoke(esm->rt, t, event, &res);
     failed = res.outcome != LAMBDA_OK;
   }
