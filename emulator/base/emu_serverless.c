@@ -474,7 +474,6 @@ static const char *const table_dropped[] = {"TimeToLiveSpecification",
                                             "PointInTimeRecoverySpecification",
                                             "ContributorInsightsSpecification",
                                             "KinesisStreamSpecification",
-                                            "StreamSpecification",
                                             "SSESpecification",
                                             "Tags",
                                             "TableClass",
@@ -507,6 +506,20 @@ static int read_table(struct sls *s, const char *id, const cJSON *res, const cha
       ignore(s, key);
       cJSON_DeleteItemFromObjectCaseSensitive(props, table_dropped[i]);
     }
+  {
+    /* SPEC docs/spec/serverless.md 5: CloudFormation's StreamSpecification
+     * is {StreamViewType}; CreateTable's also says StreamEnabled. */
+    cJSON *ss = cJSON_GetObjectItemCaseSensitive(props, "StreamSpecification");
+    if (ss && (!cJSON_IsObject(ss) ||
+               !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(ss, "StreamViewType")))) {
+      cJSON_Delete(props);
+      set_where(s, prefix, "Properties.StreamSpecification");
+      return sls_fail(s, "expected {StreamViewType: NEW_IMAGE | OLD_IMAGE | NEW_AND_OLD_IMAGES | "
+                         "KEYS_ONLY}");
+    }
+    if (ss && !cJSON_GetObjectItemCaseSensitive(ss, "StreamEnabled"))
+      cJSON_AddTrueToObject(ss, "StreamEnabled");
+  }
   name = cJSON_GetObjectItemCaseSensitive(props, "TableName");
   if (!name) {
     /* DEVIATION: CloudFormation names an unnamed table STACK-ID-RANDOM; wsgw
@@ -588,9 +601,130 @@ struct sls_defaults {
   const cJSON *environment; /* resolved provider.environment, as text */
 };
 
-/* One websocket event into routes: returns 0 also for other events. */
-static int read_event(struct sls *s, const char *fprefix, int idx, const cJSON *ev, const cJSON *fn,
-                      cJSON *routes) {
+/* The table a stream event's arn names: Fn::GetAtt [Table, StreamArn] of a
+ * table in resources, or a DynamoDB stream ARN (…:table/NAME/stream/…). */
+static int stream_table(struct sls *s, const cJSON *arn, char *out, size_t cap) {
+  const cJSON *att = cJSON_GetObjectItemCaseSensitive(arn, "Fn::GetAtt");
+  const char *t, *end;
+
+  if (cJSON_GetArraySize(att) == 2 && cJSON_IsString(cJSON_GetArrayItem(att, 0)) &&
+      cJSON_IsString(cJSON_GetArrayItem(att, 1)) &&
+      !strcmp(cJSON_GetArrayItem(att, 1)->valuestring, "StreamArn")) {
+    const cJSON *req = cJSON_GetObjectItemCaseSensitive(s->tables,
+                                                        cJSON_GetArrayItem(att, 0)->valuestring);
+    if (!req)
+      return sls_fail(s, "Fn::GetAtt names %s, which is not a DynamoDB table in resources",
+                      cJSON_GetArrayItem(att, 0)->valuestring);
+    /* SPEC docs/spec/serverless.md 5: Fn::GetAtt Table.StreamArn is the
+     * table's stream's ARN. */
+    snprintf(out, cap, "%s", cJSON_GetObjectItemCaseSensitive(req, "TableName")->valuestring);
+    return 0;
+  }
+  if (cJSON_IsString(arn) && !strncmp(arn->valuestring, "arn:", 4) &&
+      strstr(arn->valuestring, ":dynamodb:") && (t = strstr(arn->valuestring, ":table/")) &&
+      (end = strstr(t + 7, "/stream/")) && end > t + 7) {
+    snprintf(out, cap, "%.*s", (int)(end - (t + 7)), t + 7);
+    return 0;
+  }
+  return sls_fail(s, "expected Fn::GetAtt [Table, StreamArn] of a DynamoDB table in resources, "
+                     "or a DynamoDB stream ARN (arn:aws:dynamodb:...:table/NAME/stream/...)");
+}
+
+/* One `stream` event into an eventSourceMappings entry.
+ * SPEC docs/spec/serverless.md 6. */
+static int read_stream_event(struct sls *s, const char *prefix, const char *fname, const cJSON *st,
+                             const cJSON *fn, cJSON *esms) {
+  static const char *const copied[][2] = {
+      {"batchSize", "batchSize"},
+      {"startingPosition", "startingPosition"},
+      {"enabled", "enabled"},
+      {"batchWindow", "maximumBatchingWindowInSeconds"},
+      {"maximumRetryAttempts", "maximumRetryAttempts"},
+      {"bisectBatchOnFunctionError", "bisectBatchOnFunctionError"},
+  };
+  static const char *const ignored[] = {"parallelizationFactor", "maximumRecordAgeInSeconds",
+                                        "destinations", "tumblingWindowInSeconds", NULL};
+  char table[256], key[SLS_KEY_MAX];
+  const cJSON *arn = cJSON_IsObject(st) ? cJSON_GetObjectItemCaseSensitive(st, "arn") : st;
+  const cJSON *type = cJSON_GetObjectItemCaseSensitive(st, "type"), *it;
+  cJSON *m, *f;
+  size_t i;
+
+  if (cJSON_IsObject(st)) {
+    cJSON_ArrayForEach(it, st) {
+      int known = !strcmp(it->string, "arn") || !strcmp(it->string, "type") ||
+                  !strcmp(it->string, "filterPatterns") ||
+                  !strcmp(it->string, "functionResponseType");
+      for (i = 0; !known && i < sizeof(copied) / sizeof(copied[0]); i++)
+        known = !strcmp(it->string, copied[i][0]);
+      for (i = 0; !known && ignored[i]; i++)
+        if (!strcmp(it->string, ignored[i])) {
+          snprintf(key, sizeof(key), "%s.stream.%s", prefix, it->string);
+          ignore(s, key);
+          known = 1;
+        }
+      if (!known) {
+        set_where(s, prefix, "stream");
+        set_where(s, s->where, it->string);
+        return sls_fail(s, "not supported by wsgw (a stream event reads arn, type, batchSize, "
+                           "startingPosition, enabled, batchWindow, maximumRetryAttempts, "
+                           "bisectBatchOnFunctionError, filterPatterns, functionResponseType)");
+      }
+    }
+  }
+  set_where(s, prefix, "stream.type");
+  if (type && (!cJSON_IsString(type) || strcmp(type->valuestring, "dynamodb") != 0))
+    return sls_fail(s, "only DynamoDB streams (type: dynamodb) are supported by wsgw");
+  set_where(s, prefix, cJSON_IsObject(st) ? "stream.arn" : "stream");
+  if (stream_table(s, arn, table, sizeof(table)) != 0)
+    return -1;
+  m = cJSON_CreateObject();
+  cJSON_AddItemToArray(esms, m);
+  cJSON_AddStringToObject(m, "table", table);
+  f = cJSON_Duplicate(fn, 1);
+  cJSON_AddStringToObject(f, "name", fname);
+  cJSON_AddItemToObject(m, "function", f);
+  /* SPEC docs/spec/serverless.md 6: Serverless's defaults are batchSize 10
+   * and startingPosition TRIM_HORIZON. */
+  cJSON_AddNumberToObject(m, "batchSize", 10);
+  cJSON_AddStringToObject(m, "startingPosition", "TRIM_HORIZON");
+  for (i = 0; cJSON_IsObject(st) && i < sizeof(copied) / sizeof(copied[0]); i++) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(st, copied[i][0]);
+    if (!v)
+      continue;
+    cJSON_DeleteItemFromObjectCaseSensitive(m, copied[i][1]);
+    cJSON_AddItemToObject(m, copied[i][1], cJSON_Duplicate(v, 1));
+  }
+  if ((it = cJSON_GetObjectItemCaseSensitive(st, "functionResponseType")) != NULL)
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(m, "functionResponseTypes"),
+                         cJSON_Duplicate(it, 1));
+  if ((it = cJSON_GetObjectItemCaseSensitive(st, "filterPatterns")) != NULL) {
+    /* Each pattern is an object; Lambda takes it as JSON text. */
+    cJSON *filters = cJSON_AddArrayToObject(cJSON_AddObjectToObject(m, "filterCriteria"),
+                                            "Filters");
+    const cJSON *p;
+    set_where(s, prefix, "stream.filterPatterns");
+    if (!cJSON_IsArray(it))
+      return sls_fail(s, "expected a list of filter patterns");
+    cJSON_ArrayForEach(p, it) {
+      char *text = cJSON_PrintUnformatted(p);
+      if (!cJSON_IsObject(p) || !text) {
+        free(text);
+        return sls_fail(s, "expected a filter pattern (a map, such as {eventName: [INSERT]})");
+      }
+      cJSON *one = cJSON_CreateObject();
+      cJSON_AddStringToObject(one, "Pattern", text);
+      cJSON_AddItemToArray(filters, one);
+      free(text);
+    }
+  }
+  return 0;
+}
+
+/* One websocket or stream event into routes or esms: returns 0 also for
+ * other events. */
+static int read_event(struct sls *s, const char *fprefix, const char *fname, int idx,
+                      const cJSON *ev, const cJSON *fn, cJSON *routes, cJSON *esms) {
   char prefix[SLS_WHERE_MAX], key[SLS_KEY_MAX];
   const cJSON *ws, *route, *it;
   cJSON *r;
@@ -600,6 +734,8 @@ static int read_event(struct sls *s, const char *fprefix, int idx, const cJSON *
     set_where(s, prefix, "");
     return sls_fail(s, "expected an event such as {websocket: {route: $connect}}");
   }
+  if ((it = cJSON_GetObjectItemCaseSensitive(ev, "stream")) != NULL)
+    return read_stream_event(s, prefix, fname, it, fn, esms);
   if (!(ws = cJSON_GetObjectItemCaseSensitive(ev, "websocket"))) {
     snprintf(key, sizeof(key), "%s.%s", prefix, ev->child->string);
     ignore(s, key);
@@ -640,7 +776,7 @@ static int read_event(struct sls *s, const char *fprefix, int idx, const cJSON *
 }
 
 static int read_function(struct sls *s, const char *name, const cJSON *raw,
-                         const struct sls_defaults *d, cJSON *routes) {
+                         const struct sls_defaults *d, cJSON *routes, cJSON *esms) {
   static const char *const unsupported[] = {"image", "layers", "destinations", NULL};
   char prefix[SLS_WHERE_MAX], abs[PATH_MAX + 256], fn_file[PATH_MAX];
   const char *saved_file = s->file;
@@ -757,7 +893,7 @@ static int read_function(struct sls *s, const char *name, const cJSON *raw,
   i = 0;
   rc = 0;
   cJSON_ArrayForEach(it, events) {
-    if ((rc = read_event(s, prefix, i++, it, wfn, routes)) != 0)
+    if ((rc = read_event(s, prefix, name, i++, it, wfn, routes, esms)) != 0)
       break;
   }
   cJSON_Delete(v);
@@ -771,7 +907,7 @@ out:
   return rc;
 }
 
-static int read_functions(struct sls *s, const struct sls_defaults *d, cJSON *routes) {
+static int read_functions(struct sls *s, const struct sls_defaults *d, cJSON *routes, cJSON *esms) {
   const cJSON *all = cJSON_GetObjectItemCaseSensitive(s->root, "functions"), *it, *f;
   cJSON *resolved;
   int rc = 0;
@@ -804,7 +940,7 @@ static int read_functions(struct sls *s, const struct sls_defaults *d, cJSON *ro
     return s->failed ? -1 : sls_fail(s, "expected a map of functions");
   }
   cJSON_ArrayForEach(f, resolved) {
-    if ((rc = read_function(s, f->string, f, d, routes)) != 0)
+    if ((rc = read_function(s, f->string, f, d, routes, esms)) != 0)
       break;
   }
   cJSON_Delete(resolved);
@@ -841,7 +977,7 @@ static int read_project(struct sls *s, cJSON *out) {
                                               NULL};
   struct sls_defaults d;
   cJSON *provider = NULL, *service = NULL, *stage = NULL, *rt = NULL, *region = NULL, *env = NULL,
-        *rse = NULL, *t = NULL, *mem = NULL, *name = NULL, *api, *routes;
+        *rse = NULL, *t = NULL, *mem = NULL, *name = NULL, *esms = NULL, *api, *routes;
   const cJSON *it;
   int rc = -1, k;
 
@@ -936,15 +1072,21 @@ static int read_project(struct sls *s, cJSON *out) {
   cJSON_AddStringToObject(api, "routeSelectionExpression",
                           rse ? rse->valuestring : "$request.body.action");
   routes = cJSON_AddObjectToObject(api, "routes");
-  if (read_functions(s, &d, routes) != 0)
+  esms = cJSON_CreateArray();
+  if (read_functions(s, &d, routes, esms) != 0)
     goto out;
   {
     cJSON *tables = cJSON_AddArrayToObject(out, "tables");
     cJSON_ArrayForEach(it, s->tables)
       cJSON_AddItemToArray(tables, cJSON_Duplicate(it, 1));
   }
+  if (cJSON_GetArraySize(esms) > 0) {
+    cJSON_AddItemToObject(out, "eventSourceMappings", esms);
+    esms = NULL;
+  }
   rc = 0;
 out:
+  cJSON_Delete(esms);
   cJSON_Delete(service);
   cJSON_Delete(provider);
   cJSON_Delete(stage);

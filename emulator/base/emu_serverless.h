@@ -8,9 +8,14 @@
  *   websocketApiRouteSelectionExpression); functions (an object, or a
  *   sequence of objects) with handler, runtime, environment, timeout,
  *   memorySize and `websocket` events (`route`, or the older `routeKey`;
- *   routeResponseSelectionExpression makes the route two-way); resources
- *   (an object, or a sequence of them) whose Resources of Type
- *   AWS::DynamoDB::Table become tables (Properties as a CreateTable request).
+ *   routeResponseSelectionExpression makes the route two-way) and `stream`
+ *   events of DynamoDB tables (eventSourceMappings: arn as Fn::GetAtt
+ *   [Table, StreamArn] or a stream ARN, batchSize, startingPosition,
+ *   enabled, batchWindow, maximumRetryAttempts, bisectBatchOnFunctionError,
+ *   functionResponseType, filterPatterns); resources (an object, or a
+ *   sequence of them) whose Resources of Type AWS::DynamoDB::Table become
+ *   tables (Properties as a CreateTable request, StreamSpecification with
+ *   StreamEnabled added).
  * Variables, resolved only in what is read: ${opt:stage}, ${sls:stage},
  *   ${self:a.b.c}, ${env:NAME}, ${file(./x.yml)} and ${file(./x.yml):a.b},
  *   ${aws:region}, ${aws:accountId}, a default after a comma

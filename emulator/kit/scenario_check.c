@@ -653,14 +653,25 @@ static int positive_count(struct check *c, const cJSON *v, const char *path) {
 }
 
 static int wait_invocations(struct check *c, const cJSON *v, const char *path) {
-  static const char *const allowed[] = {"routeKey", "connectionId", "handler", "count", NULL};
+  static const char *const allowed[] = {"routeKey", "connectionId", "handler",
+                                        "table",    "count",        NULL};
 
   if (want_object(c, v, path) != 0 || only_members(c, v, path, "invocations", allowed) != 0 ||
       member(c, v, path, "routeKey", 0, want_string) != 0 ||
+      member(c, v, path, "table", 0, nonempty_string) != 0 ||
       member(c, v, path, "connectionId", 0, want_string) != 0 ||
       member(c, v, path, "handler", 0, want_string) != 0 ||
       member(c, v, path, "count", 0, positive_count) != 0)
     return -1;
+  if (cJSON_GetObjectItemCaseSensitive(v, "table") &&
+      cJSON_GetObjectItemCaseSensitive(v, "routeKey")) {
+    char sub[256];
+    join(sub, sizeof(sub), path, "table");
+    fail(c, sub,
+         "give table (a stream's invocations: routeKey \"stream:<table>\") or routeKey, "
+         "not both");
+    return -1;
+  }
   return 0;
 }
 

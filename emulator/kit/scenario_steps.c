@@ -1047,10 +1047,17 @@ static int step_wait_until(struct run *r, const cJSON *step) {
     return expect_item(r, get_str(item, "table"), get(item, "key"), get(item, "item"), timeout);
   {
     const char *route = get_str(inv, "routeKey"), *conn = get_str(inv, "connectionId");
-    const char *handler = get_str(inv, "handler");
+    const char *handler = get_str(inv, "handler"), *table = get_str(inv, "table");
     int count = get_int(inv, "count", 1), have;
-    char exp[96], got[64];
+    char exp[96], got[64], stream_key[300];
     cJSON *list;
+
+    if (table) {
+      /* A table's stream function (event source mapping): the invocation
+       * log's key for it (emu_invocations.h). */
+      snprintf(stream_key, sizeof(stream_key), "stream:%s", table);
+      route = stream_key;
+    }
 
     if (wsgw_kit_wait_invocations(r->emu, route, conn, handler, count, timeout) == 0)
       return 0;

@@ -25,6 +25,9 @@
 #include "emu_log.h"
 #include "emu_time.h"
 
+/* DEVIATION: Lambda retries with a backoff whose intervals it does not
+ * document (docs/spec/lambda-esm.md 4); wsgw pauses RETRY_FIRST_MS after
+ * a first failure, doubling up to RETRY_MAX_MS, so tests stay quick. */
 #define POLL_MS 1000       /* an idle worker looks at its stream this often */
 #define RETRY_FIRST_MS 100 /* the pause after a first failure, doubled per retry */
 #define RETRY_MAX_MS 2000  /* ... up to this */
@@ -44,7 +47,6 @@ struct mapping {
   const struct lambda_target *target;
   void *owner;
   /* The worker's own: */
-  int initialised;
   char arn[DYNAMO_STREAMS_ARN_MAX]; /* the stream pos belongs to ("" none yet) */
   uint64_t pos;                     /* the checkpoint: the last record done */
   int retries;                      /* failed attempts of the batch at pos */
@@ -178,6 +180,26 @@ static void log_injected(struct lambda_esm *esm, const struct emu_esm *cfg, cJSO
                       "stream function failure (fault injection)", NULL, 0, -1);
 }
 
+/* Where a new mapping starts, read when it is deployed (before its thread
+ * runs), so that LATEST means the records committed after the deploy.
+ * SPEC: docs/spec/lambda-esm.md 3: LATEST starts after the newest record,
+ * TRIM_HORIZON at the oldest kept. A stream that appears after the mapping
+ * was deployed is read from its beginning. */
+static void mapping_start(struct mapping *m, const struct emu_esm *cfg) {
+  struct lambda_esm *esm = m->esm;
+  struct dynamo_streams_batch b;
+
+  memset(&b, 0, sizeof(b));
+  m->limit = cfg->batch_size;
+  m->arn[0] = '\0';
+  m->pos = 0;
+  if (esm->src.read(esm->src.arg, m->table, 0, 1, &b) == 0 && b.stream_arn[0]) {
+    snprintf(m->arn, sizeof(m->arn), "%s", b.stream_arn);
+    m->pos = cfg->trim_horizon ? 0 : b.latest;
+  }
+  cJSON_Delete(b.records);
+}
+
 /* One read and at most one invocation. Returns the ms to wait before the
  * next step (a wake-up may cut it short unless it is a retry's pause), 0
  * to go on at once, or -1 to wait for a wake-up (or the poll). */
@@ -193,24 +215,8 @@ static int64_t step(struct mapping *m, const struct emu_esm *cfg, const struct l
   if (!cfg->enabled)
     return -1;
   memset(&b, 0, sizeof(b));
-  if (!m->initialised) {
-    /* SPEC: docs/spec/lambda-esm.md 3: LATEST starts after the newest
-     * record, TRIM_HORIZON at the oldest kept. A stream that appears after
-     * the mapping started is read from its beginning. */
-    m->initialised = 1;
-    m->limit = cfg->batch_size;
-    if (esm->src.read(esm->src.arg, m->table, 0, 1, &b) != 0 || !b.stream_arn[0]) {
-      cJSON_Delete(b.records);
-      m->arn[0] = '\0';
-      m->pos = 0;
-      return -1;
-    }
-    snprintf(m->arn, sizeof(m->arn), "%s", b.stream_arn);
-    m->pos = cfg->trim_horizon ? 0 : b.latest;
-    cJSON_Delete(b.records);
-    memset(&b, 0, sizeof(b));
-  }
-  limit = m->limit > 0 ? m->limit : cfg->batch_size;
+  /* Bisecting: the halves' size; otherwise the (maybe reloaded) setting. */
+  limit = m->split_end && m->limit > 0 ? m->limit : cfg->batch_size;
   if (esm->src.read(esm->src.arg, m->table, m->pos, limit, &b) != 0 || !b.stream_arn[0]) {
     cJSON_Delete(b.records);
     return -1;
@@ -288,8 +294,12 @@ static int64_t step(struct mapping *m, const struct emu_esm *cfg, const struct l
   memset(&res, 0, sizeof(res));
   if (emu_faults_stream(esm->rt->faults, m->table)) {
     log_injected(esm, cfg, event);
+    snprintf(res.error, sizeof(res.error), "stream function failure (fault injection)");
     failed = 1;
   } else {
+    /* DEVIATION: an in-process handler that returns NULL without
+     * wsgw_fail is a function error here as on every route (Lambda takes a
+     * stream function returning nothing as a success): return an object. */
     lambda_invoke(esm->rt, t, event, &res);
     failed = res.outcome != LAMBDA_OK;
   }
@@ -455,6 +465,7 @@ int lambda_esm_deploy(struct lambda_esm *esm, const struct emu_esm *maps,
       m->cfg = &maps[i];
       m->target = &targets[i];
       m->owner = owner;
+      mapping_start(m, &maps[i]);
       if (pthread_create(&m->tid, NULL, worker_main, m) != 0) {
         emu_log_error("esm", "%s -> %s: cannot start a thread", maps[i].table, maps[i].name);
         mapping_free(m);

@@ -15,7 +15,9 @@
  * and warm invocations reuse the process, output lines are prefixed with
  * the function's name and request id, and a changed source runs in new
  * processes while the connection stays open. SST's `bind`: a function
- * finds its bound table from the variables SST's Node client reads.
+ * finds its bound table from the variables SST's Node client reads. A
+ * function mapped to a table's stream (eventSourceMappings) receives its
+ * records in Lambda's DynamoDB event.
  * SPEC docs/spec/lambda-runtime.md; docs/spec/apigw-websocket.md 4.
  *
  * Needs node on PATH and fixtures/node/node_modules (make test installs
@@ -567,6 +569,40 @@ static void a_function_bound_to_a_table_finds_it_as_the_sst_client_does(void **s
   wsgw_kit_stop(emu);
 }
 
+/* ---- A stream function ------------------------------------------------------ */
+
+static void a_node_function_mapped_to_a_tables_stream_receives_its_records(void **state) {
+  static const char *const config =
+      "{\"tables\": [{\"TableName\": \"Messages\", \"AttributeDefinitions\": [{\"AttributeName\": "
+      "\"id\", \"AttributeType\": \"S\"}], \"KeySchema\": [{\"AttributeName\": \"id\", "
+      "\"KeyType\": \"HASH\"}], \"BillingMode\": \"PAY_PER_REQUEST\", \"StreamSpecification\": {\"StreamEnabled\": true, "
+      "\"StreamViewType\": \"NEW_IMAGE\"}}], \"eventSourceMappings\": [{\"table\": \"Messages\", "
+      "\"function\": {\"runtime\": \"nodejs20.x\", \"handler\": \"fixtures/node/misc/stream.handler\", "
+      "\"name\": \"stream-fn\"}, \"startingPosition\": \"LATEST\", \"functionResponseTypes\": "
+      "[\"ReportBatchItemFailures\"]}]}";
+  struct wsgw_kit_emu *emu = start(&(struct wsgw_kit_options){.config_json = config});
+  cJSON *inv, *got;
+  const cJSON *rec;
+
+  (void)state;
+  assert_int_equal(wsgw_kit_db_put(emu, "Messages", "{\"id\": {\"S\": \"m1\"}}"), 0);
+  assert_int_equal(wsgw_kit_wait_invocations(emu, "stream:Messages", NULL, NULL, 1, WAIT_MS), 0);
+  inv = last_invocation(emu, "stream:Messages");
+  assert_string_equal(str(inv, "outcome"), "ok");
+  assert_string_equal(str(inv, "eventType"), "STREAM");
+  got = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(inv, "response"),
+                                         "received");
+  assert_int_equal(cJSON_GetArraySize(got), 1);
+  rec = cJSON_GetArrayItem(got, 0);
+  assert_string_equal(str(rec, "eventName"), "INSERT");
+  assert_string_equal(str(rec, "eventSource"), "aws:dynamodb");
+  assert_string_equal(str(rec, "id"), "m1");
+  assert_non_null(strstr(str(rec, "eventSourceARN"), ":table/Messages/stream/"));
+  assert_true(str(rec, "sequenceNumber")[0]);
+  cJSON_Delete(inv);
+  wsgw_kit_stop(emu);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(the_sdk_v2_chat_app_broadcasts_and_deletes_a_stale_id),
@@ -583,6 +619,7 @@ int main(void) {
       cmocka_unit_test(a_client_connected_at_stop_gets_a_disconnect_that_reaches_dynamodb),
       cmocka_unit_test(a_function_that_opens_many_connections_to_dynamodb_is_served_at_once),
       cmocka_unit_test(a_function_bound_to_a_table_finds_it_as_the_sst_client_does),
+      cmocka_unit_test(a_node_function_mapped_to_a_tables_stream_receives_its_records),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

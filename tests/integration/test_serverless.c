@@ -370,11 +370,120 @@ static void wsgw_serve_refuses_config_with_serverless_and_names_a_project_s_erro
   assert_non_null(strstr(out, "wsgw: serverless error: fixtures/node/serverless-chat/nope.yml"));
 }
 
+/* ---- Stream events ------------------------------------------------------- */
+
+static void stream_events_become_event_source_mappings(void **state) {
+  static const char *const files[][2] = {
+      {"serverless.yml",
+       "service: s\n"
+       "provider: {name: aws, runtime: nodejs20.x}\n"
+       "functions:\n"
+       "  broadcast:\n"
+       "    handler: src/broadcast.handler\n"
+       "    events:\n"
+       "      - stream:\n"
+       "          type: dynamodb\n"
+       "          arn: !GetAtt MessagesTable.StreamArn\n"
+       "          batchSize: 5\n"
+       "          startingPosition: LATEST\n"
+       "          maximumRetryAttempts: 3\n"
+       "          bisectBatchOnFunctionError: true\n"
+       "          batchWindow: 1\n"
+       "          enabled: false\n"
+       "          functionResponseType: ReportBatchItemFailures\n"
+       "          parallelizationFactor: 2\n"
+       "          filterPatterns:\n"
+       "            - eventName: [INSERT]\n"
+       "      - stream: arn:aws:dynamodb:us-east-1:000000000000:table/Other/stream/2026-01-01\n"
+       "resources:\n"
+       "  Resources:\n"
+       "    MessagesTable:\n"
+       "      Type: AWS::DynamoDB::Table\n"
+       "      Properties:\n"
+       "        TableName: messages\n"
+       "        AttributeDefinitions: [{AttributeName: id, AttributeType: S}]\n"
+       "        KeySchema: [{AttributeName: id, KeyType: HASH}]\n"
+       "        BillingMode: PAY_PER_REQUEST\n"
+       "        StreamSpecification: {StreamViewType: NEW_IMAGE}\n"},
+      {NULL, NULL},
+  };
+  char dir[] = "/tmp/wsgw-sls-XXXXXX", path[512], err[1024] = "";
+  struct emu_config cfg;
+  const struct emu_esm *m;
+  const cJSON *ss;
+
+  (void)state;
+  write_files(dir, files, 1);
+  snprintf(path, sizeof(path), "%s/serverless.yml", dir);
+  if (emu_serverless_load(path, NULL, &cfg, err, sizeof(err)) != 0)
+    fail_msg("%s", err);
+  remove_files(dir, files, 1);
+  assert_int_equal(cfg.nesms, 2);
+  m = &cfg.esms[0];
+  assert_string_equal(m->table, "messages");
+  assert_string_equal(m->name, "broadcast");
+  assert_string_equal(m->fn.runtime, "nodejs20.x");
+  assert_non_null(strstr(m->fn.handler, "/src/broadcast.handler"));
+  assert_int_equal(m->batch_size, 5);
+  assert_int_equal(m->trim_horizon, 0);
+  assert_int_equal(m->max_retries, 3);
+  assert_int_equal(m->bisect, 1);
+  assert_int_equal(m->window_s, 1);
+  assert_int_equal(m->enabled, 0);
+  assert_int_equal(m->report_item_failures, 1);
+  assert_int_equal(cJSON_GetArraySize(m->filters), 1);
+  /* A plain stream ARN names its table; Serverless's defaults apply. */
+  m = &cfg.esms[1];
+  assert_string_equal(m->table, "Other");
+  assert_int_equal(m->batch_size, 10);
+  assert_int_equal(m->trim_horizon, 1);
+  assert_int_equal(m->enabled, 1);
+  /* CloudFormation's StreamSpecification, as CreateTable takes it. */
+  ss = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(cfg.tables, 0), "StreamSpecification");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ss, "StreamEnabled")));
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(ss, "StreamViewType")->valuestring,
+                      "NEW_IMAGE");
+  emu_config_free(&cfg);
+}
+
+static void unsupported_stream_events_are_errors_that_name_the_key(void **state) {
+  static const struct {
+    const char *yml, *want;
+  } rows[] = {
+      {"service: s\nfunctions:\n  f:\n    handler: h.f\n    events:\n      - stream: {type: "
+       "kinesis, arn: 'arn:aws:kinesis:us-east-1:1:stream/x'}\n",
+       "functions.f.events[0].stream.type: only DynamoDB streams"},
+      {"service: s\nfunctions:\n  f:\n    handler: h.f\n    events:\n      - stream: {type: "
+       "dynamodb, arn: !GetAtt Nope.StreamArn}\n",
+       "functions.f.events[0].stream.arn: Fn::GetAtt names Nope"},
+      {"service: s\nfunctions:\n  f:\n    handler: h.f\n    events:\n      - stream: nonsense\n",
+       "functions.f.events[0].stream: expected Fn::GetAtt"},
+      {"service: s\nfunctions:\n  f:\n    handler: h.f\n    events:\n      - stream: {arn: "
+       "'arn:aws:dynamodb:r:1:table/T/stream/x', consumer: true}\n",
+       "functions.f.events[0].stream.consumer: not supported"},
+  };
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+    const char *const files[][2] = {{"serverless.yml", rows[i].yml}, {NULL, NULL}};
+    char dir[] = "/tmp/wsgw-sls-XXXXXX", path[512], err[1024] = "", *json = NULL;
+    write_files(dir, files, 1);
+    snprintf(path, sizeof(path), "%s/serverless.yml", dir);
+    assert_int_equal(emu_serverless_to_json(path, NULL, &json, err, sizeof(err)), -1);
+    remove_files(dir, files, 1);
+    if (!strstr(err, rows[i].want))
+      fail_msg("row %zu: \"%s\" lacks \"%s\"", i, err, rows[i].want);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(the_project_read_as_wsgw_config_has_the_stage_s_values),
       cmocka_unit_test(variables_resolve_as_the_framework_resolves_them),
       cmocka_unit_test(unsupported_keys_are_errors_that_name_the_key_and_the_file),
+      cmocka_unit_test(stream_events_become_event_source_mappings),
+      cmocka_unit_test(unsupported_stream_events_are_errors_that_name_the_key),
       cmocka_unit_test(a_text_doubling_through_variables_stops_at_the_text_bound),
       cmocka_unit_test(wsgw_serve_refuses_config_with_serverless_and_names_a_project_s_error),
       cmocka_unit_test(the_serverless_chat_project_broadcasts_and_deletes_a_stale_id),
