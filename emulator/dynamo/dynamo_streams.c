@@ -33,6 +33,10 @@
  * StreamSpecification (while enabled), LatestStreamArn and
  * LatestStreamLabel.
  *
+ * Retention: dynamo_streams_trim runs on the TTL sweeper's thread, every
+ * --ttl-interval seconds (DEVIATION: with --ttl-interval 0 nothing trims
+ * records; AWS always does).
+ *
  * Invariants: a record is written only inside its change's transaction,
  * so it is visible exactly when the change is; a table without an enabled
  * stream pays one branch per write (dynamo_streams_append).
@@ -416,6 +420,9 @@ static int append_record(struct store_txn *t, const struct dynamo_table *tb, con
    * nothing (a delete of a missing item, a put of an identical item). */
   if (!old && !item)
     return 0;
+  /* DEVIATION: "changed" compares the stored JSON, so a number rewritten in
+   * another spelling ("1" as "1.0") or a set in another order counts as a
+   * change; DynamoDB compares values. */
   if (old && item && cJSON_Compare(old, item, 1))
     return 0;
   seq = next_seq(t, tb->id);
