@@ -717,6 +717,36 @@ static void db_helpers_and_http_reach_the_streams_api(void **state) {
   wsgw_kit_stop(emu);
 }
 
+/* Issue 19: a config file's table is a CreateTable request, so its
+ * StreamSpecification gives it a stream at start. */
+static void a_config_table_with_a_stream_specification_has_a_stream(void **state) {
+  static const char config[] =
+      "{\"tables\": [{\"TableName\": \"Feed\", \"AttributeDefinitions\": [{\"AttributeName\": "
+      "\"id\", \"AttributeType\": \"S\"}], \"KeySchema\": [{\"AttributeName\": \"id\", "
+      "\"KeyType\": \"HASH\"}], \"BillingMode\": \"PAY_PER_REQUEST\", \"StreamSpecification\": "
+      "{\"StreamEnabled\": true, \"StreamViewType\": \"KEYS_ONLY\"}}]}";
+  char err[512];
+  struct wsgw_kit_emu *emu = wsgw_kit_start(&(struct wsgw_kit_options){.config_json = config}, err,
+                                            sizeof(err));
+  cJSON *resp = NULL;
+  const cJSON *table;
+
+  (void)state;
+  if (!emu)
+    fail_msg("%s", err);
+  assert_int_equal(wsgw_kit_db(emu, "DescribeTable", "{\"TableName\":\"Feed\"}", &resp), 200);
+  table = cJSON_GetObjectItemCaseSensitive(resp, "Table");
+  assert_string_equal(
+      cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+          cJSON_GetObjectItemCaseSensitive(table, "StreamSpecification"), "StreamViewType")),
+      "KEYS_ONLY");
+  assert_non_null(
+      strstr(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(table, "LatestStreamArn")),
+             ":table/Feed/stream/"));
+  cJSON_Delete(resp);
+  wsgw_kit_stop(emu);
+}
+
 /* Issue 13 item 3: a \u0000 in the kit's DynamoDB JSON is U+0000, not the end
  * of the string; result trees hold it as C0 80 (wsgw_kit.h). */
 static void db_helpers_keep_a_nul_in_keys_and_values(void **state) {
@@ -873,6 +903,7 @@ int main(void) {
       cmocka_unit_test(a_killed_connection_ends_the_client_and_disconnect_sees_1006),
       cmocka_unit_test(db_helpers_put_get_scan_and_expect),
       cmocka_unit_test(db_helpers_and_http_reach_the_streams_api),
+      cmocka_unit_test(a_config_table_with_a_stream_specification_has_a_stream),
       cmocka_unit_test(db_helpers_keep_a_nul_in_keys_and_values),
       cmocka_unit_test(raw_clients_and_http_reach_the_port_as_sent),
       cmocka_unit_test(the_docs_show_the_example_compiled_here),
