@@ -406,6 +406,21 @@ static const char *region_of(const struct dynamo_table *tb, char *buf, size_t ca
   return buf;
 }
 
+/* Whether two items hold the same attributes with equal values (numbers by
+ * value, sets in any order: dynamo_value_equal). */
+static int items_equal(const cJSON *a, const cJSON *b) {
+  const cJSON *x;
+
+  if (cJSON_GetArraySize(a) != cJSON_GetArraySize(b))
+    return 0;
+  cJSON_ArrayForEach(x, a) {
+    const cJSON *y = cJSON_GetObjectItemCaseSensitive(b, x->string);
+    if (!y || !dynamo_value_equal(x, y))
+      return 0;
+  }
+  return 1;
+}
+
 static int append_record(struct store_txn *t, const struct dynamo_table *tb, const cJSON *old,
                          const cJSON *item, int ttl) {
   unsigned char key[DYNAMO_STREAMS_KEY_LEN];
@@ -420,10 +435,7 @@ static int append_record(struct store_txn *t, const struct dynamo_table *tb, con
    * nothing (a delete of a missing item, a put of an identical item). */
   if (!old && !item)
     return 0;
-  /* DEVIATION: "changed" compares the stored JSON, so a number rewritten in
-   * another spelling ("1" as "1.0") or a set in another order counts as a
-   * change; DynamoDB compares values. */
-  if (old && item && cJSON_Compare(old, item, 1))
+  if (old && item && items_equal(old, item))
     return 0;
   seq = next_seq(t, tb->id);
   snprintf(seqs, sizeof(seqs), "%" PRIu64, seq);
