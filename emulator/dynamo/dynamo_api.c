@@ -317,7 +317,13 @@ static int call_remote(struct dynamo *db, const char *operation, const char *bod
     return status;
   if (!wire)
     return dynamo_remote_call_internal(db->remote, operation, body, len, out);
-  snprintf(target, sizeof(target), "DynamoDB_20120810.%.64s", operation);
+  /* DEVIATION: a Streams operation goes to the endpoint as it came (another
+   * wsgw serves it; AWS serves it at streams.dynamodb.REGION.amazonaws.com,
+   * not at the DynamoDB endpoint, so it answers UnknownOperationException). */
+  if (strncmp(operation, STREAMS_PREFIX, sizeof(STREAMS_PREFIX) - 1) == 0)
+    snprintf(target, sizeof(target), "%.100s", operation);
+  else
+    snprintf(target, sizeof(target), "DynamoDB_20120810.%.64s", operation);
   return dynamo_remote_call(db->remote, target, NULL, body, len, out, rid, sizeof(rid));
 }
 

@@ -33,6 +33,10 @@
  * StreamSpecification (while enabled), LatestStreamArn and
  * LatestStreamLabel.
  *
+ * Retention: dynamo_streams_trim runs on the TTL sweeper's thread, every
+ * --ttl-interval seconds (DEVIATION: with --ttl-interval 0 nothing trims
+ * records; AWS always does).
+ *
  * Invariants: a record is written only inside its change's transaction,
  * so it is visible exactly when the change is; a table without an enabled
  * stream pays one branch per write (dynamo_streams_append).
@@ -402,6 +406,21 @@ static const char *region_of(const struct dynamo_table *tb, char *buf, size_t ca
   return buf;
 }
 
+/* Whether two items hold the same attributes with equal values (numbers by
+ * value, sets in any order: dynamo_value_equal). */
+static int items_equal(const cJSON *a, const cJSON *b) {
+  const cJSON *x;
+
+  if (cJSON_GetArraySize(a) != cJSON_GetArraySize(b))
+    return 0;
+  cJSON_ArrayForEach(x, a) {
+    const cJSON *y = cJSON_GetObjectItemCaseSensitive(b, x->string);
+    if (!y || !dynamo_value_equal(x, y))
+      return 0;
+  }
+  return 1;
+}
+
 static int append_record(struct store_txn *t, const struct dynamo_table *tb, const cJSON *old,
                          const cJSON *item, int ttl) {
   unsigned char key[DYNAMO_STREAMS_KEY_LEN];
@@ -416,7 +435,7 @@ static int append_record(struct store_txn *t, const struct dynamo_table *tb, con
    * nothing (a delete of a missing item, a put of an identical item). */
   if (!old && !item)
     return 0;
-  if (old && item && cJSON_Compare(old, item, 1))
+  if (old && item && items_equal(old, item))
     return 0;
   seq = next_seq(t, tb->id);
   snprintf(seqs, sizeof(seqs), "%" PRIu64, seq);

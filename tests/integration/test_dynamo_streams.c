@@ -172,6 +172,7 @@ static void every_write_path_appends_one_record_per_change(void **state) {
   } steps[] = {
       {"PutItem", PUT("a", ",\"v\":{\"N\":\"1\"}"), 1, "\"eventName\":\"INSERT\""},
       {"PutItem", PUT("a", ",\"v\":{\"N\":\"1\"}"), 0, NULL},
+      {"PutItem", PUT("a", ",\"v\":{\"N\":\"1.0\"}"), 0, NULL},
       {"PutItem", PUT("a", ",\"v\":{\"N\":\"2\"}"), 1,
        "\"OldImage\":{\"id\":{\"S\":\"a\"},\"v\":{\"N\":\"1\"}}"},
       {"UpdateItem",
