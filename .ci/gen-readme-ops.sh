@@ -1,18 +1,21 @@
 #!/bin/sh
 # gen-readme-ops.sh - the README's table of supported DynamoDB operations,
-# generated from emulator/dynamo/dynamo_ops.def (the dispatch table).
+# generated from emulator/dynamo/dynamo_ops.def (the dispatch table), and
+# the DynamoDB Streams operations from emulator/dynamo/dynamo_streams_ops.def.
 #   .ci/gen-readme-ops.sh           print the table
 #   .ci/gen-readme-ops.sh --write   rewrite it in README.md between the markers
 #   .ci/gen-readme-ops.sh --check   fail if README.md is out of date (a ctest)
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 def="$root/emulator/dynamo/dynamo_ops.def"
+streams_def="$root/emulator/dynamo/dynamo_streams_ops.def"
 readme="$root/README.md"
 
 table() {
   echo "| operation | supported parameters and behaviour |"
   echo "|---|---|"
   sed -n 's/^XX(\([A-Za-z]*\), [a-z_]*, "\(.*\)")$/| \1 | \2 |/p' "$def"
+  sed -n 's/^XX(\([A-Za-z]*\), [a-z_]*, "\(.*\)")$/| Streams: \1 | \2 |/p' "$streams_def"
 }
 
 case "${1:-}" in

@@ -52,6 +52,16 @@ static const struct op_row op_rows[] = {
     {NULL, NULL},
 };
 
+/* The DynamoDB Streams operations (dynamo_streams_api.c), reached with
+ * their full target: DynamoDBStreams_20120810.<Operation>. */
+#define STREAMS_PREFIX "DynamoDBStreams_20120810."
+static const struct op_row stream_rows[] = {
+#define XX(op, fn, doc) {#op, fn},
+#include "dynamo_streams_ops.def"
+#undef XX
+    {NULL, NULL},
+};
+
 static const char *const op_names[] = {
 #define XX(op, fn, doc) #op,
 #include "dynamo_ops.def"
@@ -215,7 +225,14 @@ static int call_parsed(struct dynamo *db, const char *operation, cJSON *req, str
   int status;
 
   dynamo_error_init(&err);
-  for (row = op_rows; row->name; row++)
+  row = op_rows;
+  /* SPEC: docs/spec/dynamodb-streams.md 5.1: the Streams API on the same
+   * port, told apart by its target prefix. */
+  if (strncmp(operation, STREAMS_PREFIX, sizeof(STREAMS_PREFIX) - 1) == 0) {
+    row = stream_rows;
+    operation += sizeof(STREAMS_PREFIX) - 1;
+  }
+  for (; row->name; row++)
     if (strcmp(row->name, operation) == 0)
       break;
   if (!row->name) {
@@ -300,7 +317,13 @@ static int call_remote(struct dynamo *db, const char *operation, const char *bod
     return status;
   if (!wire)
     return dynamo_remote_call_internal(db->remote, operation, body, len, out);
-  snprintf(target, sizeof(target), "DynamoDB_20120810.%.64s", operation);
+  /* DEVIATION: a Streams operation goes to the endpoint as it came (another
+   * wsgw serves it; AWS serves it at streams.dynamodb.REGION.amazonaws.com,
+   * not at the DynamoDB endpoint, so it answers UnknownOperationException). */
+  if (strncmp(operation, STREAMS_PREFIX, sizeof(STREAMS_PREFIX) - 1) == 0)
+    snprintf(target, sizeof(target), "%.100s", operation);
+  else
+    snprintf(target, sizeof(target), "DynamoDB_20120810.%.64s", operation);
   return dynamo_remote_call(db->remote, target, NULL, body, len, out, rid, sizeof(rid));
 }
 
@@ -509,7 +532,8 @@ void dynamo_api_serve(struct dynamo *db, struct mg_connection *conn) {
     dot = target ? strchr(target, '.') : NULL;
     if (!req) {
       /* the SerializationException is written */
-    } else if (!dot || (strncmp(target, "DynamoDB_20120810.", 18) != 0)) {
+    } else if (!dot || (strncmp(target, "DynamoDB_20120810.", 18) != 0 &&
+                        strncmp(target, STREAMS_PREFIX, sizeof(STREAMS_PREFIX) - 1) != 0)) {
       dynamo_error_set(&err, DYNAMO_ERR_UNKNOWN_OPERATION, NULL);
       status = write_error(&out, &err, 1);
     } else if (!is_signed(ri, &rh)) {
@@ -520,7 +544,9 @@ void dynamo_api_serve(struct dynamo *db, struct mg_connection *conn) {
                        "Request is missing Authentication Token");
       status = write_error(&out, &err, 1);
     } else {
-      status = call_parsed(db, dot + 1, req, &out, 1);
+      /* A Streams operation keeps its prefix (call_parsed). */
+      int streams = strncmp(target, STREAMS_PREFIX, sizeof(STREAMS_PREFIX) - 1) == 0;
+      status = call_parsed(db, streams ? target : dot + 1, req, &out, 1);
       req = NULL;
     }
     cJSON_Delete(req);

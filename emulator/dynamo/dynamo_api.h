@@ -2,7 +2,9 @@
  * dynamo_api.h - the DynamoDB JSON API: POST / with
  * X-Amz-Target: DynamoDB_20120810.<Operation>, a JSON body, and JSON
  * responses with AWS's error shape. Operations are dispatched from
- * dynamo_ops.def, the one list of supported operations.
+ * dynamo_ops.def, the one list of supported operations; the DynamoDB
+ * Streams API (DynamoDBStreams_20120810.<Operation>) from
+ * dynamo_streams_ops.def, on the same port.
  *
  * Threading: every function is safe from any thread; LMDB transactions
  * serialize writers and give readers snapshots.
@@ -42,7 +44,9 @@ void dynamo_set_faults(struct dynamo *db, struct emu_faults *faults);
  * local store, {"endpoint": URL}. */
 cJSON *dynamo_store_stats(struct dynamo *db);
 
-/* Runs one operation ("PutItem") on a JSON request body. Writes the response
+/* Runs one operation ("PutItem"; a DynamoDB Streams operation with its
+ * target prefix: "DynamoDBStreams_20120810.GetRecords") on a JSON request
+ * body. Writes the response
  * body (success or error JSON) into out and returns the HTTP status. The
  * body and the answer are wire JSON: U+0000 is the escape \u0000, and raw
  * C0/C1 bytes are refused (SerializationException). With a remote endpoint

@@ -426,7 +426,10 @@ int wsgw_kit_http_dynamodb(int port, const char *operation, const char *json_tex
       "X-Amz-Date: 20240101T000000Z",
       NULL,
   };
-  int n = snprintf(target, sizeof(target), "X-Amz-Target: DynamoDB_20120810.%s", operation);
+  /* A DynamoDB Streams operation comes with its own target prefix. */
+  int streams = strncmp(operation, "DynamoDBStreams_20120810.", 25) == 0;
+  int n = snprintf(target, sizeof(target), "X-Amz-Target: %s%s",
+                   streams ? "" : "DynamoDB_20120810.", operation);
 
   if (n < 0 || (size_t)n >= sizeof(target)) {
     memset(resp, 0, sizeof(*resp));

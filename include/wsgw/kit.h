@@ -244,7 +244,9 @@ int wsgw_kit_http(int port, const char *method, const char *path, const char *co
 int wsgw_kit_http_raw(int port, const void *request, size_t len, int shut_write, int timeout_ms,
                       struct wsgw_kit_http_response *resp);
 /* A DynamoDB call over HTTP, as an SDK sends it (X-Amz-Target, the JSON
- * content type, a dummy SigV4 Authorization). As wsgw_kit_http. */
+ * content type, a dummy SigV4 Authorization). As wsgw_kit_http. A DynamoDB
+ * Streams operation is named with its target prefix:
+ * "DynamoDBStreams_20120810.GetRecords" (so is it for wsgw_kit_db). */
 int wsgw_kit_http_dynamodb(int port, const char *operation, const char *request_json,
                            struct wsgw_kit_http_response *resp);
 /* A header of the answer (name case-insensitive), or NULL. */

@@ -168,6 +168,7 @@ function startServer({ args = [], config, serverless, tls = false, inMemory = tr
         wssBase: `wss://127.0.0.1:${t.port}`,    // append /{stage}
       } : {}),
       stderr: () => stderr,
+      stdout: () => stdout,                      // the banner and anything after it
       stop,
     }), async (err) => {
       await stop().catch(() => {});

@@ -9,12 +9,15 @@
  * increasing sequence numbers, the commit listener, and trimming.
  * A fresh LMDB directory per test (dynamo_rows fixture).
  */
+#define _XOPEN_SOURCE 700
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -25,6 +28,7 @@
 #include "dynamo_rows.h"
 #include "dynamo_streams.h"
 #include "dynamo_ttl.h"
+#include "emu_buf.h"
 
 #define CREATE(name, spec)                                                                     \
   "{\"TableName\":\"" name "\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\","           \
@@ -170,6 +174,7 @@ static void every_write_path_appends_one_record_per_change(void **state) {
   } steps[] = {
       {"PutItem", PUT("a", ",\"v\":{\"N\":\"1\"}"), 1, "\"eventName\":\"INSERT\""},
       {"PutItem", PUT("a", ",\"v\":{\"N\":\"1\"}"), 0, NULL},
+      {"PutItem", PUT("a", ",\"v\":{\"N\":\"1.0\"}"), 0, NULL},
       {"PutItem", PUT("a", ",\"v\":{\"N\":\"2\"}"), 1,
        "\"OldImage\":{\"id\":{\"S\":\"a\"},\"v\":{\"N\":\"1\"}}"},
       {"UpdateItem",
@@ -360,6 +365,334 @@ static void reads_name_a_missing_table_and_delete_table_drops_records(void **sta
   dynamo_error_clear(&err);
 }
 
+/* ---- the Streams API ------------------------------------------------------ */
+
+#define STREAMS(op) "DynamoDBStreams_20120810." op
+
+static cJSON *streams_ok(struct dynamo *db, const char *op, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static cJSON *streams_ok(struct dynamo *db, const char *op, const char *fmt, ...) {
+  char req[4096];
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(req, sizeof(req), fmt, ap);
+  va_end(ap);
+  return dynamo_rows_call_ok(db, op, req);
+}
+
+/* Runs op and checks that it fails with the exception named `type`. */
+static void streams_fails(struct dynamo *db, const char *op, const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void streams_fails(struct dynamo *db, const char *op, const char *type, const char *fmt,
+                          ...) {
+  char req[4096];
+  struct emu_buf out;
+  va_list ap;
+  int status;
+
+  va_start(ap, fmt);
+  vsnprintf(req, sizeof(req), fmt, ap);
+  va_end(ap);
+  emu_buf_init(&out, 1 << 20);
+  status = dynamo_api_call(db, op, req, strlen(req), &out);
+  if (status != 400 || !out.data || !strstr(out.data, type))
+    fail_msg("%s %s: status %d, want 400 %s: %.*s", op, req, status, type, (int)out.len,
+             out.data ? out.data : "");
+  emu_buf_free(&out);
+}
+
+static const char *str_at(const cJSON *o, const char *a, const char *b) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, a);
+  if (b)
+    v = cJSON_GetObjectItemCaseSensitive(v, b);
+  return cJSON_GetStringValue(v);
+}
+
+/* The stream's one shard id. */
+static void first_shard(struct dynamo *db, const char *arn, char *out, size_t cap) {
+  cJSON *d = streams_ok(db, STREAMS("DescribeStream"), "{\"StreamArn\":\"%s\"}", arn);
+  const cJSON *shards = cJSON_GetObjectItem(cJSON_GetObjectItem(d, "StreamDescription"), "Shards");
+
+  assert_int_equal(cJSON_GetArraySize(shards), 1);
+  snprintf(out, cap, "%s", str_at(cJSON_GetArrayItem(shards, 0), "ShardId", NULL));
+  cJSON_Delete(d);
+}
+
+static char *iterator(struct dynamo *db, const char *arn, const char *shard, const char *type,
+                      const char *seq) {
+  cJSON *r;
+  char *it;
+
+  if (seq)
+    r = streams_ok(db, STREAMS("GetShardIterator"),
+                   "{\"StreamArn\":\"%s\",\"ShardId\":\"%s\",\"ShardIteratorType\":\"%s\","
+                   "\"SequenceNumber\":\"%s\"}",
+                   arn, shard, type, seq);
+  else
+    r = streams_ok(db, STREAMS("GetShardIterator"),
+                   "{\"StreamArn\":\"%s\",\"ShardId\":\"%s\",\"ShardIteratorType\":\"%s\"}", arn,
+                   shard, type);
+  it = strdup(str_at(r, "ShardIterator", NULL));
+  cJSON_Delete(r);
+  return it;
+}
+
+/* GetRecords; the answer (the caller deletes it). */
+static cJSON *get_records(struct dynamo *db, const char *it, int limit) {
+  return streams_ok(db, STREAMS("GetRecords"), "{\"ShardIterator\":\"%s\",\"Limit\":%d}", it,
+                    limit);
+}
+
+static void put_n(struct dynamo *db, const char *prefix, int n) {
+  char req[256];
+  int i;
+
+  for (i = 0; i < n; i++) {
+    snprintf(req, sizeof(req), "{\"TableName\":\"Tab\",\"Item\":{\"id\":{\"S\":\"%s%d\"}}}", prefix,
+             i);
+    cJSON_Delete(dynamo_rows_call_ok(db, "PutItem", req));
+  }
+}
+
+static void the_streams_api_lists_describes_and_reads_a_stream(void **state) {
+  struct dynamo_fixture *f = *state;
+  char arn[512], shard[128], seq2[32];
+  cJSON *r, *l;
+  const cJSON *d, *range;
+  char *it, *next;
+
+  cJSON_Delete(dynamo_rows_call_ok(f->db, "CreateTable", CREATE("Tab", SPEC("NEW_IMAGE"))));
+  cJSON_Delete(dynamo_rows_call_ok(f->db, "CreateTable", CREATE("Other", SPEC("KEYS_ONLY"))));
+  table_arn(f->db, "Tab", arn, sizeof(arn));
+  put_n(f->db, "a", 3);
+  /* ListStreams: a table filter, and paging by ARN. */
+  l = streams_ok(f->db, STREAMS("ListStreams"), "{\"TableName\":\"Tab\"}");
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(l, "Streams")), 1);
+  assert_string_equal(
+      str_at(cJSON_GetArrayItem(cJSON_GetObjectItem(l, "Streams"), 0), "StreamArn", NULL), arn);
+  cJSON_Delete(l);
+  l = streams_ok(f->db, STREAMS("ListStreams"), "{\"Limit\":1}");
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(l, "Streams")), 1);
+  assert_non_null(str_at(l, "LastEvaluatedStreamArn", NULL));
+  r = streams_ok(f->db, STREAMS("ListStreams"), "{\"ExclusiveStartStreamArn\":\"%s\"}",
+                 str_at(l, "LastEvaluatedStreamArn", NULL));
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "Streams")), 1);
+  assert_null(cJSON_GetObjectItem(r, "LastEvaluatedStreamArn"));
+  cJSON_Delete(r);
+  cJSON_Delete(l);
+  /* DescribeStream: an open shard has no EndingSequenceNumber. */
+  r = streams_ok(f->db, STREAMS("DescribeStream"), "{\"StreamArn\":\"%s\"}", arn);
+  d = cJSON_GetObjectItem(r, "StreamDescription");
+  assert_string_equal(str_at(d, "StreamStatus", NULL), "ENABLED");
+  assert_string_equal(str_at(d, "StreamViewType", NULL), "NEW_IMAGE");
+  assert_string_equal(str_at(d, "TableName", NULL), "Tab");
+  assert_non_null(cJSON_GetObjectItem(d, "KeySchema"));
+  range = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(d, "Shards"), 0),
+                              "SequenceNumberRange");
+  assert_non_null(str_at(range, "StartingSequenceNumber", NULL));
+  assert_null(cJSON_GetObjectItem(range, "EndingSequenceNumber"));
+  cJSON_Delete(r);
+  first_shard(f->db, arn, shard, sizeof(shard));
+  /* TRIM_HORIZON, two pages, then an empty page that still goes on. */
+  it = iterator(f->db, arn, shard, "TRIM_HORIZON", NULL);
+  r = get_records(f->db, it, 2);
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "Records")), 2);
+  snprintf(seq2, sizeof(seq2), "%s",
+           str_at(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "Records"), 1), "dynamodb",
+                  "SequenceNumber"));
+  next = strdup(str_at(r, "NextShardIterator", NULL));
+  cJSON_Delete(r);
+  free(it);
+  r = get_records(f->db, next, 1000);
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "Records")), 1);
+  free(next);
+  next = strdup(str_at(r, "NextShardIterator", NULL));
+  cJSON_Delete(r);
+  r = get_records(f->db, next, 1000);
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "Records")), 0);
+  assert_non_null(str_at(r, "NextShardIterator", NULL));
+  cJSON_Delete(r);
+  /* AT_ and AFTER_SEQUENCE_NUMBER. */
+  it = iterator(f->db, arn, shard, "AT_SEQUENCE_NUMBER", seq2);
+  r = get_records(f->db, it, 1000);
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "Records")), 2);
+  cJSON_Delete(r);
+  free(it);
+  it = iterator(f->db, arn, shard, "AFTER_SEQUENCE_NUMBER", seq2);
+  r = get_records(f->db, it, 1000);
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "Records")), 1);
+  cJSON_Delete(r);
+  free(it);
+  /* LATEST: only what comes after it. */
+  it = iterator(f->db, arn, shard, "LATEST", NULL);
+  put_n(f->db, "b", 1);
+  r = get_records(f->db, it, 1000);
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "Records")), 1);
+  assert_string_equal(str_at(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "Records"), 0), "dynamodb",
+                             "NewImage") == NULL
+                          ? "no image"
+                          : "image",
+                      "no image");
+  cJSON_Delete(r);
+  free(it);
+  /* Disabled: the shard closes, and a read to its end has no next
+   * iterator. */
+  cJSON_Delete(dynamo_rows_call_ok(f->db, "UpdateTable", UPDATE("{\"StreamEnabled\":false}")));
+  r = streams_ok(f->db, STREAMS("DescribeStream"), "{\"StreamArn\":\"%s\"}", arn);
+  d = cJSON_GetObjectItem(r, "StreamDescription");
+  assert_string_equal(str_at(d, "StreamStatus", NULL), "DISABLED");
+  range = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(d, "Shards"), 0),
+                              "SequenceNumberRange");
+  assert_non_null(str_at(range, "EndingSequenceNumber", NULL));
+  cJSON_Delete(r);
+  r = get_records(f->db, next, 1000);
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "Records")), 1);
+  assert_null(cJSON_GetObjectItem(r, "NextShardIterator"));
+  cJSON_Delete(r);
+  free(next);
+  /* DescribeStream's ExclusiveStartShardId after the one shard: none. */
+  r = streams_ok(f->db, STREAMS("DescribeStream"),
+                 "{\"StreamArn\":\"%s\",\"ExclusiveStartShardId\":\"%s\"}", arn, shard);
+  assert_int_equal(cJSON_GetArraySize(
+                       cJSON_GetObjectItem(cJSON_GetObjectItem(r, "StreamDescription"), "Shards")),
+                   0);
+  cJSON_Delete(r);
+}
+
+static void the_streams_api_gives_aws_errors(void **state) {
+  struct dynamo_fixture *f = *state;
+  char arn[512], shard[128], first[32];
+  cJSON *r;
+  char *it;
+
+  cJSON_Delete(dynamo_rows_call_ok(f->db, "CreateTable", CREATE("Tab", SPEC("KEYS_ONLY"))));
+  table_arn(f->db, "Tab", arn, sizeof(arn));
+  first_shard(f->db, arn, shard, sizeof(shard));
+  put_n(f->db, "a", 2);
+  streams_fails(f->db, STREAMS("DescribeStream"), "ResourceNotFoundException",
+                "{\"StreamArn\":\"%s0\"}", arn);
+  streams_fails(f->db, STREAMS("DescribeStream"), "ValidationException", "{}");
+  streams_fails(f->db, STREAMS("ListStreams"), "ValidationException", "{\"Limit\":0}");
+  streams_fails(f->db, STREAMS("GetShardIterator"), "ValidationException",
+                "{\"StreamArn\":\"%s\",\"ShardId\":\"%s\",\"ShardIteratorType\":\"OLDEST\"}", arn,
+                shard);
+  streams_fails(f->db, STREAMS("GetShardIterator"), "ValidationException",
+                "{\"StreamArn\":\"%s\",\"ShardId\":\"%s\",\"ShardIteratorType\":"
+                "\"AT_SEQUENCE_NUMBER\"}",
+                arn, shard);
+  streams_fails(f->db, STREAMS("GetShardIterator"), "ResourceNotFoundException",
+                "{\"StreamArn\":\"%s\",\"ShardId\":\"shardId-x\",\"ShardIteratorType\":"
+                "\"LATEST\"}",
+                arn);
+  streams_fails(f->db, STREAMS("GetRecords"), "ValidationException",
+                "{\"ShardIterator\":\"not one of ours\"}");
+  streams_fails(f->db, STREAMS("GetRecords"), "ValidationException", "{\"ShardIterator\":\"||\"}");
+  streams_fails(f->db, STREAMS("Nope"), "UnknownOperationException", "{}");
+  /* Expiry: 15 minutes on the streams' clock. */
+  it = iterator(f->db, arn, shard, "TRIM_HORIZON", NULL);
+  r = get_records(f->db, it, 1);
+  snprintf(first, sizeof(first), "%s",
+           str_at(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "Records"), 0), "dynamodb",
+                  "SequenceNumber"));
+  cJSON_Delete(r);
+  dynamo_streams_set_clock_offset(f->db, (int64_t)14 * 60 * 1000);
+  cJSON_Delete(get_records(f->db, it, 1));
+  dynamo_streams_set_clock_offset(f->db, (int64_t)16 * 60 * 1000);
+  streams_fails(f->db, STREAMS("GetRecords"), "ExpiredIteratorException",
+                "{\"ShardIterator\":\"%s\"}", it);
+  free(it);
+  /* Trimming: an iterator past the trim point, and a sequence number before
+   * it. */
+  dynamo_streams_set_clock_offset(f->db, 0);
+  it = iterator(f->db, arn, shard, "AT_SEQUENCE_NUMBER", first);
+  r = get_records(f->db, it, 1);
+  free(it);
+  it = strdup(str_at(r, "NextShardIterator", NULL));
+  cJSON_Delete(r);
+  dynamo_streams_set_clock_offset(f->db, (int64_t)25 * 3600 * 1000);
+  assert_int_equal(dynamo_streams_trim(f->db, 0), 2);
+  dynamo_streams_set_clock_offset(f->db, 0);
+  streams_fails(f->db, STREAMS("GetRecords"), "TrimmedDataAccessException",
+                "{\"ShardIterator\":\"%s\"}", it);
+  free(it);
+  streams_fails(f->db, STREAMS("GetShardIterator"), "TrimmedDataAccessException",
+                "{\"StreamArn\":\"%s\",\"ShardId\":\"%s\",\"ShardIteratorType\":"
+                "\"AT_SEQUENCE_NUMBER\",\"SequenceNumber\":\"%s\"}",
+                arn, shard, first);
+  /* TRIM_HORIZON starts at the oldest record kept: none now. */
+  it = iterator(f->db, arn, shard, "TRIM_HORIZON", NULL);
+  r = get_records(f->db, it, 10);
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "Records")), 0);
+  cJSON_Delete(r);
+  free(it);
+}
+
+static void shards_roll_over_with_parent_shard_ids(void **state) {
+  struct dynamo_fixture *f = *state;
+  struct timespec pause = {0, 250 * 1000 * 1000};
+  char arn[512], first_id[128], last_id[128], seq_b[32];
+  const cJSON *shards, *sh, *prev = NULL;
+  cJSON *d, *r;
+  char *it;
+  int n, i;
+
+  dynamo_streams_set_shard_period(f->db, 100);
+  cJSON_Delete(dynamo_rows_call_ok(f->db, "CreateTable", CREATE("Tab", SPEC("KEYS_ONLY"))));
+  table_arn(f->db, "Tab", arn, sizeof(arn));
+  put_n(f->db, "a", 1);
+  nanosleep(&pause, NULL);
+  put_n(f->db, "b", 1);
+  d = streams_ok(f->db, STREAMS("DescribeStream"), "{\"StreamArn\":\"%s\"}", arn);
+  shards = cJSON_GetObjectItem(cJSON_GetObjectItem(d, "StreamDescription"), "Shards");
+  n = cJSON_GetArraySize(shards);
+  assert_true(n >= 3);
+  for (i = 0; i < n; i++) {
+    const cJSON *range;
+    sh = cJSON_GetArrayItem(shards, i);
+    range = cJSON_GetObjectItem(sh, "SequenceNumberRange");
+    /* Each shard names the one before; all but the last are closed. */
+    if (prev)
+      assert_string_equal(str_at(sh, "ParentShardId", NULL), str_at(prev, "ShardId", NULL));
+    else
+      assert_null(cJSON_GetObjectItem(sh, "ParentShardId"));
+    assert_int_equal(cJSON_GetObjectItem(range, "EndingSequenceNumber") != NULL, i < n - 1);
+    prev = sh;
+  }
+  snprintf(first_id, sizeof(first_id), "%s",
+           str_at(cJSON_GetArrayItem(shards, 0), "ShardId", NULL));
+  snprintf(last_id, sizeof(last_id), "%s",
+           str_at(cJSON_GetArrayItem(shards, n - 1), "ShardId", NULL));
+  cJSON_Delete(d);
+  /* Paging by shard. */
+  d = streams_ok(f->db, STREAMS("DescribeStream"), "{\"StreamArn\":\"%s\",\"Limit\":1}", arn);
+  assert_string_equal(
+      str_at(cJSON_GetObjectItem(d, "StreamDescription"), "LastEvaluatedShardId", NULL), first_id);
+  cJSON_Delete(d);
+  /* The first shard holds "a" and, closed, ends its lineage's reads. */
+  it = iterator(f->db, arn, first_id, "TRIM_HORIZON", NULL);
+  r = get_records(f->db, it, 100);
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "Records")), 1);
+  assert_null(cJSON_GetObjectItem(r, "NextShardIterator"));
+  cJSON_Delete(r);
+  free(it);
+  /* The open shard holds "b". */
+  it = iterator(f->db, arn, last_id, "TRIM_HORIZON", NULL);
+  r = get_records(f->db, it, 100);
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "Records")), 1);
+  snprintf(seq_b, sizeof(seq_b), "%s",
+           str_at(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "Records"), 0), "dynamodb",
+                  "SequenceNumber"));
+  assert_non_null(cJSON_GetObjectItem(r, "NextShardIterator"));
+  cJSON_Delete(r);
+  free(it);
+  /* A sequence number of another shard. */
+  streams_fails(f->db, STREAMS("GetShardIterator"), "ValidationException",
+                "{\"StreamArn\":\"%s\",\"ShardId\":\"%s\",\"ShardIteratorType\":"
+                "\"AT_SEQUENCE_NUMBER\",\"SequenceNumber\":\"%s\"}",
+                arn, first_id, seq_b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(stream_specification_round_trip_with_aws_errors,
@@ -376,6 +709,12 @@ int main(void) {
                                       dynamo_rows_setup, dynamo_rows_teardown),
       cmocka_unit_test_setup_teardown(reads_name_a_missing_table_and_delete_table_drops_records,
                                       dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(the_streams_api_lists_describes_and_reads_a_stream,
+                                      dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(the_streams_api_gives_aws_errors, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(shards_roll_over_with_parent_shard_ids, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
   };
   return cmocka_run_group_tests_name("dynamo_streams", tests, NULL, NULL);
 }

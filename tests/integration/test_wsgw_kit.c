@@ -646,6 +646,107 @@ static void db_helpers_put_get_scan_and_expect(void **state) {
   wsgw_kit_stop(emu);
 }
 
+/* Issue 19: a table's stream through the kit, in process (wsgw_kit_db) and
+ * over HTTP with the DynamoDBStreams target (wsgw_kit_http_dynamodb). */
+static void db_helpers_and_http_reach_the_streams_api(void **state) {
+  struct wsgw_kit_emu *emu = start_chat();
+  struct wsgw_kit_http_response r;
+  cJSON *resp = NULL, *body;
+  char req[1024];
+  const char *arn, *shard;
+
+  (void)state;
+  assert_int_equal(
+      wsgw_kit_db(emu, "CreateTable",
+                  "{\"TableName\":\"Feed\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\","
+                  "\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":"
+                  "\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\",\"StreamSpecification\":{"
+                  "\"StreamEnabled\":true,\"StreamViewType\":\"NEW_IMAGE\"}}",
+                  NULL),
+      200);
+  CHECK(wsgw_kit_db_put(emu, "Feed", "{\"id\":{\"S\":\"one\"}}"));
+  assert_int_equal(
+      wsgw_kit_db(emu, "DynamoDBStreams_20120810.ListStreams", "{\"TableName\":\"Feed\"}", &resp),
+      200);
+  arn = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(resp, "Streams"), 0), "StreamArn"));
+  assert_non_null(arn);
+  snprintf(req, sizeof(req), "{\"StreamArn\":\"%s\"}", arn);
+  cJSON_Delete(resp);
+  assert_int_equal(wsgw_kit_http_dynamodb(wsgw_kit_port(emu),
+                                          "DynamoDBStreams_20120810.DescribeStream", req, &r),
+                   200);
+  assert_int_equal(r.status, 200);
+  body = cJSON_Parse(r.body);
+  wsgw_kit_http_free(&r);
+  shard = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+                             cJSON_GetObjectItemCaseSensitive(body, "StreamDescription"), "Shards"),
+                         0),
+      "ShardId"));
+  assert_non_null(shard);
+  snprintf(req, sizeof(req),
+           "{\"StreamArn\":\"%s\",\"ShardId\":\"%s\",\"ShardIteratorType\":\"TRIM_HORIZON\"}",
+           cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+               cJSON_GetObjectItemCaseSensitive(body, "StreamDescription"), "StreamArn")),
+           shard);
+  cJSON_Delete(body);
+  assert_int_equal(wsgw_kit_http_dynamodb(wsgw_kit_port(emu),
+                                          "DynamoDBStreams_20120810.GetShardIterator", req, &r),
+                   200);
+  assert_int_equal(r.status, 200);
+  body = cJSON_Parse(r.body);
+  wsgw_kit_http_free(&r);
+  snprintf(req, sizeof(req), "{\"ShardIterator\":\"%s\"}",
+           cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "ShardIterator")));
+  cJSON_Delete(body);
+  assert_int_equal(
+      wsgw_kit_http_dynamodb(wsgw_kit_port(emu), "DynamoDBStreams_20120810.GetRecords", req, &r),
+      200);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.body, "\"eventName\":\"INSERT\""));
+  assert_non_null(strstr(r.body, "\"NewImage\":{\"id\":{\"S\":\"one\"}}"));
+  wsgw_kit_http_free(&r);
+  /* An unknown Streams operation, and the Streams prefix is not DynamoDB's. */
+  assert_int_equal(
+      wsgw_kit_http_dynamodb(wsgw_kit_port(emu), "DynamoDBStreams_20120810.PutItem", "{}", &r),
+      400);
+  assert_int_equal(r.status, 400);
+  assert_non_null(strstr(r.body, "UnknownOperationException"));
+  wsgw_kit_http_free(&r);
+  wsgw_kit_stop(emu);
+}
+
+/* Issue 19: a config file's table is a CreateTable request, so its
+ * StreamSpecification gives it a stream at start. */
+static void a_config_table_with_a_stream_specification_has_a_stream(void **state) {
+  static const char config[] =
+      "{\"tables\": [{\"TableName\": \"Feed\", \"AttributeDefinitions\": [{\"AttributeName\": "
+      "\"id\", \"AttributeType\": \"S\"}], \"KeySchema\": [{\"AttributeName\": \"id\", "
+      "\"KeyType\": \"HASH\"}], \"BillingMode\": \"PAY_PER_REQUEST\", \"StreamSpecification\": "
+      "{\"StreamEnabled\": true, \"StreamViewType\": \"KEYS_ONLY\"}}]}";
+  char err[512];
+  struct wsgw_kit_emu *emu = wsgw_kit_start(&(struct wsgw_kit_options){.config_json = config}, err,
+                                            sizeof(err));
+  cJSON *resp = NULL;
+  const cJSON *table;
+
+  (void)state;
+  if (!emu)
+    fail_msg("%s", err);
+  assert_int_equal(wsgw_kit_db(emu, "DescribeTable", "{\"TableName\":\"Feed\"}", &resp), 200);
+  table = cJSON_GetObjectItemCaseSensitive(resp, "Table");
+  assert_string_equal(
+      cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+          cJSON_GetObjectItemCaseSensitive(table, "StreamSpecification"), "StreamViewType")),
+      "KEYS_ONLY");
+  assert_non_null(
+      strstr(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(table, "LatestStreamArn")),
+             ":table/Feed/stream/"));
+  cJSON_Delete(resp);
+  wsgw_kit_stop(emu);
+}
+
 /* Issue 13 item 3: a \u0000 in the kit's DynamoDB JSON is U+0000, not the end
  * of the string; result trees hold it as C0 80 (wsgw_kit.h). */
 static void db_helpers_keep_a_nul_in_keys_and_values(void **state) {
@@ -801,6 +902,8 @@ int main(void) {
       cmocka_unit_test(the_invocation_log_answers_by_route_connection_and_handler),
       cmocka_unit_test(a_killed_connection_ends_the_client_and_disconnect_sees_1006),
       cmocka_unit_test(db_helpers_put_get_scan_and_expect),
+      cmocka_unit_test(db_helpers_and_http_reach_the_streams_api),
+      cmocka_unit_test(a_config_table_with_a_stream_specification_has_a_stream),
       cmocka_unit_test(db_helpers_keep_a_nul_in_keys_and_values),
       cmocka_unit_test(raw_clients_and_http_reach_the_port_as_sent),
       cmocka_unit_test(the_docs_show_the_example_compiled_here),
