@@ -37,6 +37,7 @@ struct dynamo {
   void *stream_listener_arg;
   int64_t stream_retention_ms;
   int64_t stream_clock_offset_ms;
+  int64_t stream_shard_ms; /* a new stream's shard period (0: DYNAMO_STREAMS_SHARD_MS) */
 };
 
 /* A secondary index (dynamo_indexes.c). */
@@ -301,11 +302,17 @@ cJSON *dynamo_streams_load(struct store_txn *t, const char *arn);
 uint64_t dynamo_streams_rec_seq(const cJSON *rec, const char *member);
 /* A number member of a catalogue record (0: absent or out of range). */
 uint32_t dynamo_streams_rec_u32(const cJSON *rec, const char *member);
-/* Appends up to max records of stream (id, no) after `after` to the array
- * into, stopping once their JSON texts reach max_bytes (at least one
- * record). Returns the number added, or -1. */
-int dynamo_streams_range(struct store_txn *t, uint32_t id, uint32_t no, uint64_t after, int max,
-                         size_t max_bytes, cJSON *into);
+/* Appends up to max records of stream (id, no) after `after` (and below
+ * `below`, when not 0) to the array into, stopping once their JSON texts
+ * reach max_bytes (at least one record). Returns the number added, or -1. */
+int dynamo_streams_range(struct store_txn *t, uint32_t id, uint32_t no, uint64_t after,
+                         uint64_t below, int max, size_t max_bytes, cJSON *into);
+/* The first (last = 0) or last (last = 1) sequence number of stream (id,
+ * no) in from..below-1 (below 0: no bound); 0 when there is none. */
+uint64_t dynamo_streams_seek(struct store_txn *t, uint32_t id, uint32_t no, uint64_t from,
+                             uint64_t below, int last);
+/* A shard's period when none was set: AWS's four hours. */
+#define DYNAMO_STREAMS_SHARD_MS ((int64_t)4 * 3600 * 1000)
 
 /* ClientRequestToken memory of TransactWriteItems (dynamo_transact.c),
  * created by dynamo_open and freed by dynamo_close. NULL when out of

@@ -27,7 +27,8 @@
  *   "S:<stream ARN>"  {"TableName", "tableId", "no", "StreamViewType",
  *                      "StreamLabel", "StreamStatus", "created" (ms),
  *                      "start", "end", "trimmed" (sequence numbers as
- *                      decimal strings), "disabled" (ms), "KeySchema"}
+ *                      decimal strings), "disabled" (ms), "shardMs" (the
+ *                      shard period, dynamo_streams_api.c), "KeySchema"}
  * The table's own record carries the number of its latest stream
  * ("stream" in "t:<name>", dynamo_tables.c) and its description carries
  * StreamSpecification (while enabled), LatestStreamArn and
@@ -81,6 +82,10 @@ int64_t dynamo_streams_now_ms(const struct dynamo *db) {
 
 void dynamo_streams_set_clock_offset(struct dynamo *db, int64_t ms) {
   db->stream_clock_offset_ms = ms;
+}
+
+void dynamo_streams_set_shard_period(struct dynamo *db, int64_t ms) {
+  db->stream_shard_ms = ms > 0 ? ms : DYNAMO_STREAMS_SHARD_MS;
 }
 
 void dynamo_streams_set_retention(struct dynamo *db, int64_t ms) {
@@ -322,6 +327,9 @@ int dynamo_streams_create(struct dynamo *db, struct store_txn *t, const char *ta
   cJSON_AddStringToObject(rec, "StreamLabel", label);
   cJSON_AddStringToObject(rec, "StreamStatus", "ENABLED");
   cJSON_AddNumberToObject(rec, "created", (double)ms);
+  cJSON_AddNumberToObject(
+      rec, "shardMs",
+      (double)(db->stream_shard_ms > 0 ? db->stream_shard_ms : DYNAMO_STREAMS_SHARD_MS));
   set_seq(rec, "start", next_seq(t, id));
   cJSON_AddItemToObject(rec, "KeySchema", cJSON_Duplicate(ks, 1));
   rc = catalogue_put(t, arn, rec);
@@ -348,7 +356,7 @@ int dynamo_streams_disable(struct dynamo *db, struct store_txn *t, const struct 
 
   if (rec) {
     cJSON_ReplaceItemInObjectCaseSensitive(rec, "StreamStatus", cJSON_CreateString("DISABLED"));
-    cJSON_AddNumberToObject(rec, "disabled", (double)dynamo_streams_now_ms(db));
+    cJSON_AddNumberToObject(rec, "disabled", (double)emu_time_now_ms());
     if ((last = dynamo_streams_last(t, tb->id, tb->stream_no)) != 0)
       set_seq(rec, "end", last);
     rc = catalogue_put(t, arn->valuestring, rec);
@@ -487,8 +495,35 @@ int dynamo_streams_append(struct store_txn *t, const struct dynamo_table *tb, co
   return append_record(t, tb, old, item, ttl);
 }
 
-int dynamo_streams_range(struct store_txn *t, uint32_t id, uint32_t no, uint64_t after, int max,
-                         size_t max_bytes, cJSON *into) {
+uint64_t dynamo_streams_seek(struct store_txn *t, uint32_t id, uint32_t no, uint64_t from,
+                             uint64_t below, int last) {
+  unsigned char prefix[DYNAMO_STREAMS_KEY_LEN], start[DYNAMO_STREAMS_KEY_LEN];
+  struct store_cursor *c;
+  const void *k, *v;
+  size_t kl, vl;
+  uint64_t seq = 0;
+  int rc;
+
+  dynamo_streams_key(id, no, 0, prefix);
+  if (last)
+    dynamo_streams_key(id, no, below ? below : UINT64_MAX, start);
+  else
+    dynamo_streams_key(id, no, from ? from - 1 : 0, start);
+  rc = last
+           ? store_cursor_open(t, prefix, 9, 1, below ? start : NULL, below ? sizeof(start) : 0, &c)
+           : store_cursor_open(t, prefix, 9, 0, from ? start : NULL, from ? sizeof(start) : 0, &c);
+  if (rc != STORE_OK)
+    return 0;
+  if (store_cursor_next(c, &k, &kl, &v, &vl) == STORE_OK && kl == DYNAMO_STREAMS_KEY_LEN)
+    seq = get_u64((const unsigned char *)k + 9);
+  store_cursor_close(c);
+  if (seq && (seq < from || (below && seq >= below)))
+    seq = 0;
+  return seq;
+}
+
+int dynamo_streams_range(struct store_txn *t, uint32_t id, uint32_t no, uint64_t after,
+                         uint64_t below, int max, size_t max_bytes, cJSON *into) {
   unsigned char prefix[DYNAMO_STREAMS_KEY_LEN], start[DYNAMO_STREAMS_KEY_LEN];
   struct store_cursor *c;
   const void *k, *v;
@@ -501,7 +536,10 @@ int dynamo_streams_range(struct store_txn *t, uint32_t id, uint32_t no, uint64_t
       STORE_OK)
     return -1;
   while (n < max && bytes < max_bytes && store_cursor_next(c, &k, &kl, &v, &vl) == STORE_OK) {
-    cJSON *r = cJSON_ParseWithLength(v, vl);
+    cJSON *r;
+    if (below && kl == DYNAMO_STREAMS_KEY_LEN && get_u64((const unsigned char *)k + 9) >= below)
+      break;
+    r = cJSON_ParseWithLength(v, vl);
     bytes += vl;
     if (r) {
       cJSON_AddItemToArray(into, r);
@@ -547,7 +585,8 @@ int dynamo_streams_read(struct dynamo *db, const char *table, uint64_t after, in
     max = 1;
   if (max > READ_MAX)
     max = READ_MAX;
-  if (dynamo_streams_range(t, tb.id, tb.stream_no, after, max, READ_BYTES_MAX, out->records) < 0) {
+  if (dynamo_streams_range(t, tb.id, tb.stream_no, after, 0, max, READ_BYTES_MAX, out->records) <
+      0) {
     cJSON_Delete(out->records);
     out->records = NULL;
     store_txn_abort(t);

@@ -80,6 +80,10 @@ void dynamo_streams_set_retention(struct dynamo *db, int64_t ms);
  * deleted, or -1 on a store error. */
 int dynamo_streams_trim(struct dynamo *db, int max);
 
+/* Tests only: the shard period of streams created from now on (ms <= 0:
+ * AWS's four hours). */
+void dynamo_streams_set_shard_period(struct dynamo *db, int64_t ms);
+
 /* Tests only: moves the streams' clock (iterator expiry, trimming) by ms. */
 void dynamo_streams_set_clock_offset(struct dynamo *db, int64_t ms);
 

@@ -9,6 +9,7 @@
  * increasing sequence numbers, the commit listener, and trimming.
  * A fresh LMDB directory per test (dynamo_rows fixture).
  */
+#define _XOPEN_SOURCE 700
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -626,6 +628,71 @@ static void the_streams_api_gives_aws_errors(void **state) {
   free(it);
 }
 
+static void shards_roll_over_with_parent_shard_ids(void **state) {
+  struct dynamo_fixture *f = *state;
+  struct timespec pause = {0, 250 * 1000 * 1000};
+  char arn[512], first_id[128], last_id[128], seq_b[32];
+  const cJSON *shards, *sh, *prev = NULL;
+  cJSON *d, *r;
+  char *it;
+  int n, i;
+
+  dynamo_streams_set_shard_period(f->db, 100);
+  cJSON_Delete(dynamo_rows_call_ok(f->db, "CreateTable", CREATE("Tab", SPEC("KEYS_ONLY"))));
+  table_arn(f->db, "Tab", arn, sizeof(arn));
+  put_n(f->db, "a", 1);
+  nanosleep(&pause, NULL);
+  put_n(f->db, "b", 1);
+  d = streams_ok(f->db, STREAMS("DescribeStream"), "{\"StreamArn\":\"%s\"}", arn);
+  shards = cJSON_GetObjectItem(cJSON_GetObjectItem(d, "StreamDescription"), "Shards");
+  n = cJSON_GetArraySize(shards);
+  assert_true(n >= 3);
+  for (i = 0; i < n; i++) {
+    const cJSON *range;
+    sh = cJSON_GetArrayItem(shards, i);
+    range = cJSON_GetObjectItem(sh, "SequenceNumberRange");
+    /* Each shard names the one before; all but the last are closed. */
+    if (prev)
+      assert_string_equal(str_at(sh, "ParentShardId", NULL), str_at(prev, "ShardId", NULL));
+    else
+      assert_null(cJSON_GetObjectItem(sh, "ParentShardId"));
+    assert_int_equal(cJSON_GetObjectItem(range, "EndingSequenceNumber") != NULL, i < n - 1);
+    prev = sh;
+  }
+  snprintf(first_id, sizeof(first_id), "%s",
+           str_at(cJSON_GetArrayItem(shards, 0), "ShardId", NULL));
+  snprintf(last_id, sizeof(last_id), "%s",
+           str_at(cJSON_GetArrayItem(shards, n - 1), "ShardId", NULL));
+  cJSON_Delete(d);
+  /* Paging by shard. */
+  d = streams_ok(f->db, STREAMS("DescribeStream"), "{\"StreamArn\":\"%s\",\"Limit\":1}", arn);
+  assert_string_equal(
+      str_at(cJSON_GetObjectItem(d, "StreamDescription"), "LastEvaluatedShardId", NULL), first_id);
+  cJSON_Delete(d);
+  /* The first shard holds "a" and, closed, ends its lineage's reads. */
+  it = iterator(f->db, arn, first_id, "TRIM_HORIZON", NULL);
+  r = get_records(f->db, it, 100);
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "Records")), 1);
+  assert_null(cJSON_GetObjectItem(r, "NextShardIterator"));
+  cJSON_Delete(r);
+  free(it);
+  /* The open shard holds "b". */
+  it = iterator(f->db, arn, last_id, "TRIM_HORIZON", NULL);
+  r = get_records(f->db, it, 100);
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "Records")), 1);
+  snprintf(seq_b, sizeof(seq_b), "%s",
+           str_at(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "Records"), 0), "dynamodb",
+                  "SequenceNumber"));
+  assert_non_null(cJSON_GetObjectItem(r, "NextShardIterator"));
+  cJSON_Delete(r);
+  free(it);
+  /* A sequence number of another shard. */
+  streams_fails(f->db, STREAMS("GetShardIterator"), "ValidationException",
+                "{\"StreamArn\":\"%s\",\"ShardId\":\"%s\",\"ShardIteratorType\":"
+                "\"AT_SEQUENCE_NUMBER\",\"SequenceNumber\":\"%s\"}",
+                arn, first_id, seq_b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(stream_specification_round_trip_with_aws_errors,
@@ -645,6 +712,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(the_streams_api_lists_describes_and_reads_a_stream,
                                       dynamo_rows_setup, dynamo_rows_teardown),
       cmocka_unit_test_setup_teardown(the_streams_api_gives_aws_errors, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(shards_roll_over_with_parent_shard_ids, dynamo_rows_setup,
                                       dynamo_rows_teardown),
   };
   return cmocka_run_group_tests_name("dynamo_streams", tests, NULL, NULL);
