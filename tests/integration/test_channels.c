@@ -374,8 +374,9 @@ static cJSON *streams_call(struct channels *t, const char *operation, const char
   return resp;
 }
 
-/* Every record of the Messages stream, oldest first (all shards, from
- * TRIM_HORIZON until a page comes back empty). */
+/* Every record of the Messages stream, oldest first (all shards in
+ * DescribeStream's order, parents first; each from TRIM_HORIZON until a page
+ * comes back empty or the shard ends). */
 static cJSON *stream_records(struct channels *t) {
   cJSON *table = NULL, *desc, *shard, *all = cJSON_CreateArray();
   const cJSON *arn;
@@ -414,14 +415,17 @@ static cJSON *stream_records(struct channels *t) {
       next = cJSON_GetObjectItemCaseSensitive(page, "NextShardIterator");
       free(iterator);
       iterator = NULL;
-      if (cJSON_GetArraySize(records) == 0 || !cJSON_IsString(next)) {
+      if (cJSON_GetArraySize(records) == 0) {
         cJSON_Delete(page);
         break;
       }
       while (cJSON_GetArraySize(records) > 0)
         cJSON_AddItemToArray(all, cJSON_DetachItemFromArray(records, 0));
-      iterator = strdup(next->valuestring);
+      /* A closed shard read to its end has no next iterator. */
+      iterator = cJSON_IsString(next) ? strdup(next->valuestring) : NULL;
       cJSON_Delete(page);
+      if (!iterator)
+        break;
     }
     free(iterator);
   }
