@@ -116,6 +116,14 @@ int dynamo_req_string(const cJSON *req, const char *name, const char **out,
 /* An optional object member (may be NULL). */
 int dynamo_req_object(const cJSON *req, const char *name, cJSON **out, struct dynamo_error *err);
 int dynamo_req_bool(const cJSON *req, const char *name, int *out, struct dynamo_error *err);
+/* An optional integer member `name` (AWS calls it `member` in violation
+ * messages) in lo..hi; hi 0: no upper bound, larger values count as 2^30.
+ * Absent or null: *out unchanged, *present 0 (present may be NULL). Not a
+ * number: SerializationException. Out of range: a violation added to bad,
+ * or with bad NULL the ValidationException itself. */
+struct dynamo_violations;
+int dynamo_req_int(const cJSON *req, const char *name, const char *member, int lo, int hi, int *out,
+                   int *present, struct dynamo_violations *bad, struct dynamo_error *err);
 
 /* The expressions of one request (dynamo_request.c). e[kind] is NULL when
  * the request has no such expression. */

@@ -63,33 +63,13 @@ struct sort_range {
                            * terminator */
 };
 
-static int int_member(const cJSON *req, const char *name, const char *member, int lo, int *out,
-                      struct dynamo_error *err) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, name);
-
-  if (!v || cJSON_IsNull(v))
-    return 0;
-  if (!cJSON_IsNumber(v))
-    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION,
-                            "STRING_VALUE cannot be converted to Integer");
-  if (v->valuedouble < lo) {
-    char value[64], constraint[64];
-    snprintf(value, sizeof(value), "%.0f", v->valuedouble);
-    snprintf(constraint, sizeof(constraint), "Member must have value greater than or equal to %d",
-             lo);
-    return dynamo_error_violation(err, value, -1, constraint, "%s", member);
-  }
-  *out = v->valuedouble > (double)(1 << 30) ? 1 << 30 : (int)v->valuedouble;
-  return 0;
-}
-
 /* Request members checked before the table is read. */
 static int parse_args(cJSON *req, struct query_args *a, struct dynamo_error *err) {
   const cJSON *fwd;
   int forward = 1;
 
   memset(a, 0, sizeof(*a));
-  if (int_member(req, "Limit", "limit", 1, &a->limit, err) != 0 ||
+  if (dynamo_req_int(req, "Limit", "limit", 1, 0, &a->limit, NULL, NULL, err) != 0 ||
       dynamo_req_bool(req, "ConsistentRead", &a->consistent, err) != 0 ||
       dynamo_req_object(req, "ExclusiveStartKey", &a->start, err) != 0 ||
       dynamo_req_string(req, "Select", &a->select, err) != 0)

@@ -72,6 +72,37 @@ int dynamo_req_bool(const cJSON *req, const char *name, int *out, struct dynamo_
   return 0;
 }
 
+int dynamo_req_int(const cJSON *req, const char *name, const char *member, int lo, int hi, int *out,
+                   int *present, struct dynamo_violations *bad, struct dynamo_error *err) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, name);
+  double top = hi > 0 ? hi : (double)(1 << 30);
+  char value[64], constraint[64];
+
+  if (present)
+    *present = 0;
+  if (!v || cJSON_IsNull(v))
+    return 0;
+  if (!cJSON_IsNumber(v))
+    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION,
+                            "STRING_VALUE cannot be converted to Integer");
+  if (v->valuedouble < lo || (hi > 0 && v->valuedouble > hi)) {
+    /* SPEC docs/spec/dynamodb.md 2.4: a constraint violation names the
+     * member, its value and the bound. */
+    snprintf(value, sizeof(value), "%.0f", v->valuedouble);
+    snprintf(constraint, sizeof(constraint), "Member must have value %s %d",
+             v->valuedouble < lo ? "greater than or equal to" : "less than or equal to",
+             v->valuedouble < lo ? lo : hi);
+    if (!bad)
+      return dynamo_error_violation(err, value, -1, constraint, "%s", member);
+    dynamo_violations_add(bad, value, -1, constraint, "%s", member);
+    return 0;
+  }
+  *out = v->valuedouble > top ? (int)top : (int)v->valuedouble;
+  if (present)
+    *present = 1;
+  return 0;
+}
+
 int dynamo_req_table_name(const cJSON *req, const char **out, struct dynamo_error *err) {
   struct dynamo_violations bad;
   const char *name;

@@ -33,31 +33,6 @@ struct scan_args {
 /* An integer member within lo..hi: a violation is added to *bad (and the
  * member counts as absent); a value of another type is a serialization
  * error, returned at once. */
-static int int_member(const cJSON *req, const char *name, const char *member, int lo, int hi,
-                      int *out, int *present, struct dynamo_violations *bad,
-                      struct dynamo_error *err) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, name);
-  char value[64], constraint[64];
-
-  *present = 0;
-  if (!v || cJSON_IsNull(v))
-    return 0;
-  if (!cJSON_IsNumber(v))
-    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION,
-                            "STRING_VALUE cannot be converted to Integer");
-  if (v->valuedouble < lo || v->valuedouble > hi) {
-    snprintf(value, sizeof(value), "%.0f", v->valuedouble);
-    snprintf(constraint, sizeof(constraint), "Member must have value %s %d",
-             v->valuedouble < lo ? "greater than or equal to" : "less than or equal to",
-             v->valuedouble < lo ? lo : hi);
-    dynamo_violations_add(bad, value, -1, constraint, "%s", member);
-    return 0;
-  }
-  *out = (int)v->valuedouble;
-  *present = 1;
-  return 0;
-}
-
 static int parse_args(cJSON *req, struct scan_args *a, int has_projection,
                       struct dynamo_error *err) {
   struct dynamo_violations bad;
@@ -69,10 +44,10 @@ static int parse_args(cJSON *req, struct scan_args *a, int has_projection,
   /* SPEC docs/spec/dynamodb.md 2.4: constraint violations are collected into
    * one message. DEVIATION: the order of several is [unverified]; wsgw
    * lists Limit, Segment, TotalSegments. */
-  if (int_member(req, "Limit", "limit", 1, 1 << 30, &a->limit, &has_seg, &bad, err) != 0 ||
-      int_member(req, "Segment", "segment", 0, 999999, &a->segment, &has_seg, &bad, err) != 0 ||
-      int_member(req, "TotalSegments", "totalSegments", 1, 1000000, &a->total, &has_total, &bad,
-                 err) != 0 ||
+  if (dynamo_req_int(req, "Limit", "limit", 1, 1 << 30, &a->limit, &has_seg, &bad, err) != 0 ||
+      dynamo_req_int(req, "Segment", "segment", 0, 999999, &a->segment, &has_seg, &bad, err) != 0 ||
+      dynamo_req_int(req, "TotalSegments", "totalSegments", 1, 1000000, &a->total, &has_total, &bad,
+                     err) != 0 ||
       dynamo_violations_finish(&bad, err) != 0 ||
       dynamo_req_bool(req, "ConsistentRead", &a->consistent, err) != 0 ||
       dynamo_req_object(req, "ExclusiveStartKey", &a->start, err) != 0 ||

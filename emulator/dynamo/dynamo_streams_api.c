@@ -41,28 +41,6 @@
 #define ITERATOR_MAX 2048
 
 /* An optional integer member Limit in lo..hi (*out unchanged when absent). */
-static int req_limit(const cJSON *req, int lo, int hi, int *out, struct dynamo_error *err) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, "Limit");
-  char value[64], constraint[64];
-
-  if (!v || cJSON_IsNull(v))
-    return 0;
-  if (!cJSON_IsNumber(v))
-    return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION,
-                            "STRING_VALUE cannot be converted to Integer");
-  if (v->valuedouble >= lo && v->valuedouble <= hi) {
-    *out = (int)v->valuedouble;
-    return 0;
-  }
-  snprintf(value, sizeof(value), "%.0f", v->valuedouble);
-  if (v->valuedouble < lo)
-    snprintf(constraint, sizeof(constraint), "Member must have value greater than or equal to %d",
-             lo);
-  else
-    snprintf(constraint, sizeof(constraint), "Member must have value less than or equal to %d", hi);
-  return dynamo_error_violation(err, value, -1, constraint, "limit");
-}
-
 static int stream_missing(struct dynamo_error *err, const char *arn) {
   /* SPEC docs/spec/dynamodb-streams.md 5.3: a stream that does not exist.
    * DEVIATION: the message is [unverified]. */
@@ -232,7 +210,7 @@ int dynamo_streams_list(struct dynamo *db, cJSON *req, cJSON **resp, struct dyna
 
   if (dynamo_req_string(req, "TableName", &table, err) != 0 ||
       dynamo_req_string(req, "ExclusiveStartStreamArn", &start, err) != 0 ||
-      req_limit(req, 1, LIST_MAX, &limit, err) != 0)
+      dynamo_req_int(req, "Limit", "limit", 1, LIST_MAX, &limit, NULL, NULL, err) != 0)
     return -1;
   if (begin_read(db, &t, err) != 0)
     return -1;
@@ -282,7 +260,8 @@ int dynamo_streams_describe(struct dynamo *db, cJSON *req, cJSON **resp, struct 
   int limit = LIST_MAX, n;
 
   if (dynamo_req_string(req, "ExclusiveStartShardId", &start, err) != 0 ||
-      req_limit(req, 1, LIST_MAX, &limit, err) != 0 || begin_read(db, &t, err) != 0)
+      dynamo_req_int(req, "Limit", "limit", 1, LIST_MAX, &limit, NULL, NULL, err) != 0 ||
+      begin_read(db, &t, err) != 0)
     return -1;
   if (load_stream(t, req, &arn, &rec, err) != 0) {
     store_txn_abort(t);
@@ -466,7 +445,7 @@ int dynamo_streams_get_records(struct dynamo *db, cJSON *req, cJSON **resp,
   int limit = RECORDS_MAX, n, rc = -1;
 
   if (dynamo_req_string(req, "ShardIterator", &iterator, err) != 0 ||
-      req_limit(req, 1, RECORDS_MAX, &limit, err) != 0)
+      dynamo_req_int(req, "Limit", "limit", 1, RECORDS_MAX, &limit, NULL, NULL, err) != 0)
     return -1;
   if (!iterator)
     return dynamo_error_null(err, "shardIterator");
