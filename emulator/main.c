@@ -2,7 +2,8 @@
  * main.c - the `wsgw` command: parse arguments, start one emulator, wait for
  * SIGINT/SIGTERM, stop it cleanly. Nothing else lives here.
  *
- *   wsgw serve [--config FILE | --serverless FILE [--stage S]] [--host H] [--port N] [--data-dir DIR |
+ *   wsgw serve [--config FILE | --serverless FILE [--stage S]] [--host H] [--port N]
+ *               [--allow-host NAME]... [--data-dir DIR |
  *               --in-memory] [--max-connections N] [--no-sync] [--ttl-interval S]
  *               [--stream-retention-hours H]
  *               [--dynamodb-endpoint URL] [--log-level L]
@@ -48,7 +49,11 @@ static void usage(FILE *out) {
           "  --handlers LIB.so      load route handlers from a shared library exporting\n"
           "                         wsgw_handlers (<wsgw/handler.h>); repeatable; reloaded\n"
           "                         when the file changes (a rebuild)\n"
-          "  --host HOST            address to listen on (default 127.0.0.1)\n"
+          "  --host HOST            address to listen on (default 127.0.0.1; 0.0.0.0: every\n"
+          "                         interface)\n"
+          "  --allow-host NAME      a Host name the /_wsgw/ control endpoints accept besides\n"
+          "                         localhost and IP addresses, and a page host they accept\n"
+          "                         in Origin (\"*\": any Host); repeatable\n"
           "  --port N               port (default 8080; 0 picks a free port)\n"
           "  --data-dir DIR         LMDB data directory (default $XDG_DATA_HOME/wsgw\n"
           "                         or ~/.local/share/wsgw)\n"
@@ -109,6 +114,8 @@ static int serve(int argc, char **argv) {
   const char *libs[SERVE_MAX_HANDLER_LIBS + 1] = {NULL};
   size_t nlibs = 0;
   char err[4096] = "";
+  /* --allow-host names, comma-separated (emu_options.allow_hosts). */
+  char allow_hosts[1024] = "";
   struct emu *emu;
   sigset_t set;
   int i, sig;
@@ -160,7 +167,16 @@ static int serve(int argc, char **argv) {
       libs[nlibs++] = v;
     } else if (!strcmp(a, "--host"))
       opts.host = v;
-    else if (!strcmp(a, "--dynamodb-endpoint"))
+    else if (!strcmp(a, "--allow-host")) {
+      size_t used = strlen(allow_hosts);
+      if (!*v || strchr(v, ',') || used + strlen(v) + 2 > sizeof(allow_hosts)) {
+        fprintf(stderr, "wsgw: --allow-host: expected one host name (at most %zu bytes in all)\n",
+                sizeof(allow_hosts) - 1);
+        return 2;
+      }
+      snprintf(allow_hosts + used, sizeof(allow_hosts) - used, "%s%s", used ? "," : "", v);
+      opts.allow_hosts = allow_hosts;
+    } else if (!strcmp(a, "--dynamodb-endpoint"))
       opts.dynamodb_endpoint = v;
     else if (!strcmp(a, "--data-dir"))
       opts.data_dir = v;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "chat_page.h"
+#include "control_guard.h"
 #include "dynamo_api.h"
 #include "emu_faults.h"
 #include "emu_guard.h"
@@ -133,7 +134,24 @@ void control_api_serve(struct emu *emu, struct mg_connection *conn, const char *
   const struct mg_request_info *ri = mg_get_request_info(conn);
   const char *path = uri + strlen(CONTROL_API_PREFIX);
   const char *method = ri->request_method;
+  struct control_guard_request g = {
+      method, mg_get_header(conn, "Host"), mg_get_header(conn, "Origin"),
+      mg_get_header(conn, "Sec-Fetch-Site"), mg_get_header(conn, "Content-Type")};
+  int status;
+  const char *refusal = control_guard_refusal(&g, emu->allow_hosts, &status);
 
+  if (refusal) {
+    /* The body is left unread: the connection closes after the answer. */
+    static const struct http_header close_hdr = {"Connection", "close"};
+    cJSON *o = cJSON_CreateObject();
+    char *text;
+    cJSON_AddStringToObject(o, "message", refusal);
+    text = cJSON_PrintUnformatted(o);
+    http_util_send(conn, status, "application/json", &close_hdr, 1, text, text ? strlen(text) : 0);
+    cJSON_free(text);
+    cJSON_Delete(o);
+    return;
+  }
   if (strcmp(path, "faults") == 0) {
     if (strcmp(method, "GET") == 0)
       send_json(conn, 200, emu_faults_list(emu->faults));

@@ -21,6 +21,9 @@
  *                                      "headTimeouts", "framesRefused"}}
  *   GET    /_wsgw/chat?stage=S         a browser chat page (chat_page.c)
  *
+ * Every request passes control_guard first (loopback or --allow-host Host,
+ * no cross-site Origin, POST only with Content-Type: application/json):
+ * 403 or 415 otherwise.
  * Fault shapes: emu_faults.h. Errors: {"message": "..."} with 400 or 404.
  * Threading: any worker; the registries it touches have their own locks.
  */

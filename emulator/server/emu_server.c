@@ -520,6 +520,8 @@ struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *
   atomic_init(&emu->gw.lambda.inflight, 0);
   snprintf(emu->region, sizeof(emu->region), "%s", config->region ? config->region : "us-east-1");
   snprintf(emu->host, sizeof(emu->host), "%s", host);
+  snprintf(emu->allow_hosts, sizeof(emu->allow_hosts), "%s",
+           opts->allow_hosts ? opts->allow_hosts : "");
   emu->gw.idle_timeout_ms = opts->idle_timeout_ms > 0 ? opts->idle_timeout_ms
                                                       : EMU_DEFAULT_IDLE_TIMEOUT_MS;
   emu->gw.max_duration_ms = opts->max_duration_ms > 0 ? opts->max_duration_ms

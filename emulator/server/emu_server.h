@@ -89,6 +89,10 @@ struct emu_options {
    * signed with the environment's credentials (dynamo_remote.h); NULL: the
    * store in data_dir. */
   const char *dynamodb_endpoint;
+  /* Host names the control endpoints accept besides loopback names and
+   * address literals, comma-separated ("*": any), or NULL
+   * (control_guard.h). */
+  const char *allow_hosts;
 };
 
 struct emu {
@@ -104,6 +108,7 @@ struct emu {
   struct mg_context *mg;
   int port;
   char host[64];
+  char allow_hosts[1024];       /* emu_options.allow_hosts, or "" */
   char base_url[128];           /* "http://127.0.0.1:PORT" */
   char tls_cert_path[PATH_MAX]; /* the certificate clients should trust */
   char data_dir[PATH_MAX];

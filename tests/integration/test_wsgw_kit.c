@@ -807,7 +807,8 @@ static void raw_clients_and_http_reach_the_port_as_sent(void **state) {
   struct wsgw_kit_frame f;
   struct wsgw_kit_http_response r;
   struct recorded rec = {emu, NULL};
-  static const char raw[] = "GET /_wsgw/faults HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  static const char raw[] =
+      "GET /_wsgw/faults HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
   static const char who[] = "{\"action\":\"who\"}";
 
   (void)state;

@@ -254,7 +254,8 @@ static void a_fault_list_cut_short_is_refused(void **state) {
   struct wsgw_kit_emu *f = *state;
   struct wsgw_kit_http_response r;
   static const char req[] =
-      "POST /_wsgw/faults HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 80\r\n\r\n"
+      "POST /_wsgw/faults HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+      "Content-Length: 80\r\n\r\n"
       "[{\"type\":\"handler.timeout\"}]";
 
   wsgw_kit_http_raw(wsgw_kit_port(f), req, strlen(req), 1, QUICK_MS, &r);
@@ -355,6 +356,7 @@ static char *fault_array(int n, int bad_at) {
 }
 
 static void a_refused_fault_list_installs_none(void **state) {
+  static const char *const json[] = {"Content-Type: application/json", NULL};
   struct wsgw_kit_emu *f = *state;
   struct wsgw_kit_http_response r;
   char *body;
@@ -365,7 +367,7 @@ static void a_refused_fault_list_installs_none(void **state) {
   /* 300 faults: over the 256 limit. */
   body = fault_array(300, -1);
   assert_int_equal(
-      wsgw_kit_http(wsgw_kit_port(f), "POST", "/_wsgw/faults", NULL, body, strlen(body), &r), 400);
+      wsgw_kit_http(wsgw_kit_port(f), "POST", "/_wsgw/faults", json, body, strlen(body), &r), 400);
   assert_non_null(strstr(r.body, "at most 256"));
   wsgw_kit_http_free(&r);
   free(body);
@@ -373,7 +375,7 @@ static void a_refused_fault_list_installs_none(void **state) {
   /* 10 faults, the 6th invalid. */
   body = fault_array(10, 5);
   assert_int_equal(
-      wsgw_kit_http(wsgw_kit_port(f), "POST", "/_wsgw/faults", NULL, body, strlen(body), &r), 400);
+      wsgw_kit_http(wsgw_kit_port(f), "POST", "/_wsgw/faults", json, body, strlen(body), &r), 400);
   assert_non_null(strstr(r.body, "faults[5]"));
   wsgw_kit_http_free(&r);
   free(body);
@@ -381,17 +383,17 @@ static void a_refused_fault_list_installs_none(void **state) {
   /* 200 valid, then 100 more: the second list would pass the limit. */
   body = fault_array(200, -1);
   assert_int_equal(
-      wsgw_kit_http(wsgw_kit_port(f), "POST", "/_wsgw/faults", NULL, body, strlen(body), &r), 200);
+      wsgw_kit_http(wsgw_kit_port(f), "POST", "/_wsgw/faults", json, body, strlen(body), &r), 200);
   wsgw_kit_http_free(&r);
   free(body);
   body = fault_array(100, -1);
   assert_int_equal(
-      wsgw_kit_http(wsgw_kit_port(f), "POST", "/_wsgw/faults", NULL, body, strlen(body), &r), 400);
+      wsgw_kit_http(wsgw_kit_port(f), "POST", "/_wsgw/faults", json, body, strlen(body), &r), 400);
   wsgw_kit_http_free(&r);
   free(body);
   assert_int_equal(fault_count(wsgw_kit_port(f)), 200);
   /* Not a fault or a list of them. */
-  assert_int_equal(wsgw_kit_http(wsgw_kit_port(f), "POST", "/_wsgw/faults", NULL, "42", 2, &r),
+  assert_int_equal(wsgw_kit_http(wsgw_kit_port(f), "POST", "/_wsgw/faults", json, "42", 2, &r),
                    400);
   wsgw_kit_http_free(&r);
   assert_int_equal(wsgw_kit_http(wsgw_kit_port(f), "DELETE", "/_wsgw/faults", NULL, NULL, 0, &r),
