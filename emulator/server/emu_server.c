@@ -350,6 +350,14 @@ static int start_civetweb(struct emu *emu, const struct emu_options *opts, char 
              opts->tls_port);
     options[o++] = "ssl_certificate";
     options[o++] = server_pem;
+    /* TLS 1.2 or newer (civetweb's 4: no SSLv2, SSLv3, TLS 1.0, 1.1),
+     * whatever the system's openssl.cnf says; TLS 1.2 only with forward
+     * secret AEAD suites (Mozilla's "intermediate" list, without DHE, which
+     * would need DH parameters). TLS 1.3 keeps OpenSSL's suites, all AEAD. */
+    options[o++] = "ssl_protocol_version";
+    options[o++] = "4";
+    options[o++] = "ssl_cipher_list";
+    options[o++] = EMU_TLS_CIPHERS;
   }
   options[o] = NULL;
   memset(&callbacks, 0, sizeof(callbacks));

@@ -12,7 +12,9 @@
  *   - path traversal: ../, %2e%2e, encoded slashes and backslashes, NUL
  *     bytes and overlong paths never serve a file (wsgw has no document root)
  *     and never crash the server;
- *   - `wsgw serve` without --host listens on 127.0.0.1 only.
+ *   - `wsgw serve` without --host listens on 127.0.0.1 only;
+ *   - the TLS listener refuses TLS 1.0 and 1.1 and TLS 1.2 suites without
+ *     forward secrecy or AEAD (OpenSSL's own client, every level allowed).
  * One emulator serves the group. Threading: the test thread only.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -24,6 +26,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,7 +45,7 @@ static const char config[] =
     "  \"routes\":{\"whoami\":{\"function\":\"diag.whoami\",\"returnResponse\":true}}}]}";
 
 static int group_setup(void **state) {
-  *state = wsgw_kit_start(&(struct wsgw_kit_options){.config_json = config}, NULL, 0);
+  *state = wsgw_kit_start(&(struct wsgw_kit_options){.config_json = config, .tls = 1}, NULL, 0);
   if (!*state)
     print_error("%s\n", wsgw_kit_error());
   return *state ? 0 : -1;
@@ -288,12 +294,80 @@ static void wsgw_serve_listens_on_127_0_0_1_unless_told_otherwise(void **state) 
   assert_int_equal(waitpid(pid, &status, 0), pid);
 }
 
+/* The TLS version and suite a handshake with the listener settles on
+ * ("" when it fails), offering only versions [min, max] and, for TLS 1.2,
+ * the suites in ciphers. */
+static void handshake(int port, int min, int max, const char *ciphers, char *out, size_t cap) {
+  SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+  struct sockaddr_in a;
+  SSL *ssl;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+  assert_non_null(ctx);
+  assert_true(fd >= 0);
+  out[0] = '\0';
+  /* Security level 0: the client offers whatever it is told to. */
+  SSL_CTX_set_security_level(ctx, 0);
+  SSL_CTX_set_min_proto_version(ctx, min);
+  SSL_CTX_set_max_proto_version(ctx, max);
+  assert_int_equal(SSL_CTX_set_cipher_list(ctx, ciphers), 1);
+  memset(&a, 0, sizeof(a));
+  a.sin_family = AF_INET;
+  a.sin_port = htons((unsigned short)port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+  ssl = SSL_new(ctx);
+  assert_non_null(ssl);
+  SSL_set_fd(ssl, fd);
+  if (SSL_connect(ssl) == 1)
+    snprintf(out, cap, "%s %s", SSL_get_version(ssl), SSL_get_cipher_name(ssl));
+  SSL_free(ssl);
+  close(fd);
+  SSL_CTX_free(ctx);
+}
+
+static void the_tls_listener_speaks_tls_1_2_and_1_3_with_strong_suites_only(void **state) {
+  struct wsgw_kit_emu *emu = *state;
+  int port = wsgw_kit_tls_port(emu);
+  static const char *const weak[] = {
+      "ECDHE-ECDSA-AES128-SHA",
+      "ECDHE-ECDSA-AES256-SHA384",
+      "ECDHE-ECDSA-AES128-SHA256",
+      "AES128-GCM-SHA256",
+      "AES128-SHA",
+      "NULL-SHA256",
+      "ECDHE-ECDSA-NULL-SHA",
+  };
+  char got[128];
+  size_t i;
+
+  assert_true(port > 0);
+  handshake(port, TLS1_VERSION, TLS1_VERSION, "ALL:@SECLEVEL=0", got, sizeof(got));
+  assert_string_equal(got, "");
+  handshake(port, TLS1_1_VERSION, TLS1_1_VERSION, "ALL:@SECLEVEL=0", got, sizeof(got));
+  assert_string_equal(got, "");
+  for (i = 0; i < sizeof(weak) / sizeof(weak[0]); i++) {
+    handshake(port, TLS1_2_VERSION, TLS1_2_VERSION, weak[i], got, sizeof(got));
+    if (got[0])
+      fail_msg("TLS 1.2 with %s was accepted: %s", weak[i], got);
+  }
+  handshake(port, TLS1_2_VERSION, TLS1_2_VERSION, "ECDHE-ECDSA-AES128-GCM-SHA256", got,
+            sizeof(got));
+  assert_string_equal(got, "TLSv1.2 ECDHE-ECDSA-AES128-GCM-SHA256");
+  handshake(port, TLS1_2_VERSION, TLS1_2_VERSION, "ECDHE-ECDSA-CHACHA20-POLY1305", got,
+            sizeof(got));
+  assert_string_equal(got, "TLSv1.2 ECDHE-ECDSA-CHACHA20-POLY1305");
+  handshake(port, TLS1_2_VERSION, TLS1_3_VERSION, "ALL", got, sizeof(got));
+  assert_int_equal(strncmp(got, "TLSv1.3 ", 8), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(a_dns_rebinding_host_reaches_no_control_endpoint),
       cmocka_unit_test(a_cross_site_page_installs_no_fault_and_kills_no_connection),
       cmocka_unit_test(no_path_serves_a_file_or_breaks_the_server),
       cmocka_unit_test(wsgw_serve_listens_on_127_0_0_1_unless_told_otherwise),
+      cmocka_unit_test(the_tls_listener_speaks_tls_1_2_and_1_3_with_strong_suites_only),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
