@@ -3,7 +3,7 @@
  * SIGINT/SIGTERM, stop it cleanly. Nothing else lives here.
  *
  *   wsgw serve [--config FILE | --serverless FILE [--stage S]] [--host H] [--port N]
- *               [--allow-host NAME]... [--data-dir DIR |
+ *               [--allow-host NAME]... [--cors] [--data-dir DIR |
  *               --in-memory] [--max-connections N] [--no-sync] [--ttl-interval S]
  *               [--stream-retention-hours H]
  *               [--dynamodb-endpoint URL] [--log-level L]
@@ -51,6 +51,9 @@ static void usage(FILE *out) {
           "                         when the file changes (a rebuild)\n"
           "  --host HOST            address to listen on (default 127.0.0.1; 0.0.0.0: every\n"
           "                         interface)\n"
+          "  --cors                 answer CORS on the DynamoDB endpoint as DynamoDB does\n"
+          "                         (Access-Control-Allow-Origin: *), for a browser app\n"
+          "                         that calls DynamoDB itself; off by default\n"
           "  --allow-host NAME      a Host name the /_wsgw/ control endpoints accept besides\n"
           "                         localhost and IP addresses, and a page host they accept\n"
           "                         in Origin (\"*\": any Host); repeatable\n"
@@ -137,6 +140,10 @@ static int serve(int argc, char **argv) {
     }
     if (!strcmp(a, "--no-tls")) {
       opts.tls_port = -1;
+      continue;
+    }
+    if (!strcmp(a, "--cors")) {
+      opts.cors = 1;
       continue;
     }
     if (!strcmp(a, "--no-sync")) {

@@ -122,6 +122,10 @@ void dynamo_set_faults(struct dynamo *db, struct emu_faults *faults) {
   db->faults = faults;
 }
 
+void dynamo_set_cors(struct dynamo *db, int on) {
+  db->cors = on;
+}
+
 cJSON *dynamo_store_stats(struct dynamo *db) {
   struct store_stats st;
   cJSON *o = cJSON_CreateObject();
@@ -494,6 +498,12 @@ void dynamo_api_serve(struct dynamo *db, struct mg_connection *conn) {
   char remote_rid[128] = "";
 
   read_headers(ri, &rh);
+  /* DEVIATION: DynamoDB answers every Origin (it needs a signature made with
+   * a secret key, which a page does not have); wsgw checks no signature, so
+   * without --cors it ignores Origin: no preflight answer (an OPTIONS is a
+   * 404 like any other method) and no Access-Control-Allow-Origin. */
+  if (!db->cors)
+    rh.origin = NULL;
   ctype = rh.content_type;
   target = rh.target;
   if (strcmp(ri->request_method, "OPTIONS") == 0 && rh.origin) {

@@ -39,6 +39,11 @@ void dynamo_close(struct dynamo *db);
 /* Lets fault injection reach the operations (may be NULL). */
 struct emu_faults;
 void dynamo_set_faults(struct dynamo *db, struct emu_faults *faults);
+/* on: the endpoint answers CORS as DynamoDB does (preflights, and
+ * Access-Control-Allow-Origin: * on responses to requests with an Origin);
+ * off (the default): no Access-Control-* headers at all, so no web page
+ * can read or write the tables through the browser. Set before serving. */
+void dynamo_set_cors(struct dynamo *db, int on);
 /* The store's group-commit counters as JSON: {"writes", "batches",
  * "commitMicros"} (GET /_wsgw/stats); with a remote endpoint, which has no
  * local store, {"endpoint": URL}. */

@@ -29,6 +29,7 @@ struct dynamo {
   char region[32];
   char account[13];             /* the fixed local account id */
   struct emu_faults *faults;    /* fault injection, or NULL */
+  int cors;                     /* answer CORS as DynamoDB does (dynamo_set_cors) */
   struct dynamo_tokens *tokens; /* TransactWriteItems ClientRequestTokens (dynamo_transact.c) */
   struct dynamo_table_cache *tables; /* parsed schemas (dynamo_table_cache.c) */
   /* DynamoDB Streams (dynamo_streams.c): the commit listener, the record

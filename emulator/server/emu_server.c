@@ -571,6 +571,7 @@ struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *
     goto fail;
   }
   dynamo_set_faults(emu->dynamo, emu->faults);
+  dynamo_set_cors(emu->dynamo, opts->cors);
   {
     /* Before anything can write: the listener is set once. */
     struct lambda_esm_source src = lambda_esm_dynamo_source(emu->dynamo);

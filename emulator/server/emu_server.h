@@ -93,6 +93,9 @@ struct emu_options {
    * address literals, comma-separated ("*": any), or NULL
    * (control_guard.h). */
   const char *allow_hosts;
+  /* Answer CORS on the DynamoDB endpoint as DynamoDB does (--cors); off by
+   * default (dynamo_set_cors). */
+  int cors;
 };
 
 struct emu {

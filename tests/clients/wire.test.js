@@ -2,7 +2,7 @@
 // The DynamoDB endpoint's HTTP framing, checked with plain fetch (no SDK):
 // the headers every response carries (x-amzn-RequestId, a correct
 // x-amz-crc32, Content-Type application/x-amz-json-1.0), the 16 MB request
-// limit (413), a missing Authorization header, the CORS preflight, the
+// limit (413), a missing Authorization header, CORS (only with --cors), the
 // content-type check and the health check (spec: docs/spec/dynamodb.md 2.1-2.3); and
 // that server options reach civetweb (--max-connections sizes the pool).
 
@@ -62,16 +62,46 @@ test('another content type gets 404 <UnknownOperationException/>', async () => {
   assert.equal(await res.text(), '<UnknownOperationException/>\n');
 });
 
-test('a CORS preflight is answered', async () => {
-  const res = await fetch(server.baseUrl + '/', {
-    method: 'OPTIONS',
-    headers: { Origin: 'http://localhost:3000', 'Access-Control-Request-Method': 'POST',
-               'Access-Control-Request-Headers': 'x-amz-target,content-type' },
+const PREFLIGHT = {
+  method: 'OPTIONS',
+  headers: { Origin: 'http://localhost:3000', 'Access-Control-Request-Method': 'POST',
+             'Access-Control-Request-Headers': 'x-amz-target,content-type' },
+};
+
+test('with --cors a CORS preflight is answered and responses allow any origin', async () => {
+  const cors = await startServer({ args: ['--cors'] });
+  try {
+    const res = await fetch(cors.baseUrl + '/', PREFLIGHT);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('access-control-allow-origin'), '*');
+    assert.equal(res.headers.get('access-control-max-age'), '172800');
+    assert.match(res.headers.get('access-control-allow-headers') || '', /x-amz-target/);
+    const list = await fetch(cors.baseUrl + '/', {
+      method: 'POST', body: '{}',
+      headers: { Origin: 'http://localhost:3000', 'X-Amz-Target': 'DynamoDB_20120810.ListTables',
+                 'Content-Type': 'application/x-amz-json-1.0',
+                 Authorization: 'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00' },
+    });
+    assert.equal(list.status, 200);
+    assert.equal(list.headers.get('access-control-allow-origin'), '*');
+  } finally {
+    await cors.stop();
+  }
+});
+
+test('without --cors no page may call DynamoDB: no preflight answer, no Access-Control headers', async () => {
+  const res = await fetch(server.baseUrl + '/', PREFLIGHT);
+  assert.equal(res.status, 404);
+  assert.equal(res.headers.get('access-control-allow-origin'), null);
+  assert.equal(res.headers.get('access-control-allow-headers'), null);
+  const list = await fetch(server.baseUrl + '/', {
+    method: 'POST', body: '{}',
+    headers: { Origin: 'http://evil.example', 'X-Amz-Target': 'DynamoDB_20120810.ListTables',
+               'Content-Type': 'application/x-amz-json-1.0',
+               Authorization: 'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00' },
   });
-  assert.equal(res.status, 200);
-  assert.equal(res.headers.get('access-control-allow-origin'), '*');
-  assert.equal(res.headers.get('access-control-max-age'), '172800');
-  assert.match(res.headers.get('access-control-allow-headers') || '', /x-amz-target/);
+  assert.equal(list.status, 200);
+  assert.equal(list.headers.get('access-control-allow-origin'), null);
 });
 
 test('GET / is the health check', async () => {
