@@ -3,7 +3,8 @@
  * SIGINT/SIGTERM, stop it cleanly. Nothing else lives here.
  *
  *   wsgw serve [--config FILE | --serverless FILE [--stage S]] [--host H] [--port N]
- *               [--allow-host NAME]... [--cors] [--data-dir DIR |
+ *               [--allow-host NAME]... [--cors] [--auth sigv4 --auth-key AKID:SECRET... |
+ *               --auth-keys FILE] [--data-dir DIR |
  *               --in-memory] [--max-connections N] [--no-sync] [--ttl-interval S]
  *               [--stream-retention-hours H]
  *               [--dynamodb-endpoint URL] [--log-level L]
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws_sigv4.h"
 #include "dynamo_ttl.h"
 #include "emu_config.h"
 #include "emu_health.h"
@@ -51,6 +53,10 @@ static void usage(FILE *out) {
           "                         when the file changes (a rebuild)\n"
           "  --host HOST            address to listen on (default 127.0.0.1; 0.0.0.0: every\n"
           "                         interface)\n"
+          "  --auth sigv4           DynamoDB and @connections calls must carry a Signature\n"
+          "                         Version 4 signature made with one of the key pairs:\n"
+          "  --auth-key AKID:SECRET   (repeatable) or --auth-keys FILE (one AKID:SECRET a\n"
+          "                         line; # comments); at most 16 pairs\n"
           "  --cors                 answer CORS on the DynamoDB endpoint as DynamoDB does\n"
           "                         (Access-Control-Allow-Origin: *), for a browser app\n"
           "                         that calls DynamoDB itself; off by default\n"
@@ -119,6 +125,10 @@ static int serve(int argc, char **argv) {
   char err[4096] = "";
   /* --allow-host names, comma-separated (emu_options.allow_hosts). */
   char allow_hosts[1024] = "";
+  /* --auth sigv4 and its --auth-key / --auth-keys pairs. */
+  struct aws_sigv4_key keys[EMU_AUTH_KEYS_MAX];
+  size_t nkeys = 0;
+  int auth_sigv4 = 0;
   struct emu *emu;
   sigset_t set;
   int i, sig;
@@ -174,7 +184,42 @@ static int serve(int argc, char **argv) {
       libs[nlibs++] = v;
     } else if (!strcmp(a, "--host"))
       opts.host = v;
-    else if (!strcmp(a, "--allow-host")) {
+    else if (!strcmp(a, "--auth")) {
+      if (strcmp(v, "sigv4") != 0 && strcmp(v, "none") != 0) {
+        fprintf(stderr, "wsgw: --auth: expected sigv4 or none, got \"%s\"\n", v);
+        return 2;
+      }
+      auth_sigv4 = strcmp(v, "sigv4") == 0;
+    } else if (!strcmp(a, "--auth-key")) {
+      if (nkeys == EMU_AUTH_KEYS_MAX || aws_sigv4_key_parse(v, &keys[nkeys]) != 0) {
+        fprintf(stderr, "wsgw: --auth-key: expected ACCESS_KEY_ID:SECRET (at most %d)\n",
+                EMU_AUTH_KEYS_MAX);
+        return 2;
+      }
+      nkeys++;
+    } else if (!strcmp(a, "--auth-keys")) {
+      FILE *f = fopen(v, "r");
+      char line[300];
+      int n = 0;
+      if (!f) {
+        fprintf(stderr, "wsgw: --auth-keys: cannot open %s\n", v);
+        return 2;
+      }
+      while (fgets(line, sizeof(line), f)) {
+        n++;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (!line[0] || line[0] == '#')
+          continue;
+        if (nkeys == EMU_AUTH_KEYS_MAX || aws_sigv4_key_parse(line, &keys[nkeys]) != 0) {
+          fprintf(stderr, "wsgw: --auth-keys: %s:%d: expected ACCESS_KEY_ID:SECRET (at most %d)\n",
+                  v, n, EMU_AUTH_KEYS_MAX);
+          fclose(f);
+          return 2;
+        }
+        nkeys++;
+      }
+      fclose(f);
+    } else if (!strcmp(a, "--allow-host")) {
       size_t used = strlen(allow_hosts);
       if (!*v || strchr(v, ',') || used + strlen(v) + 2 > sizeof(allow_hosts)) {
         fprintf(stderr, "wsgw: --allow-host: expected one host name (at most %zu bytes in all)\n",
@@ -246,6 +291,14 @@ static int serve(int argc, char **argv) {
   }
   if (opts.tls_port == EMU_TLS_AUTO && (opts.tls_cert || opts.tls_key))
     opts.tls_port = opts.port == 0 ? 0 : 8443;
+  if (auth_sigv4 != (nkeys > 0)) {
+    fprintf(stderr, "wsgw: %s\n",
+            auth_sigv4 ? "--auth sigv4 needs key pairs (--auth-key AKID:SECRET or --auth-keys FILE)"
+                       : "--auth-key and --auth-keys go with --auth sigv4");
+    return 2;
+  }
+  opts.auth_keys = keys;
+  opts.nauth_keys = auth_sigv4 ? nkeys : 0;
   if (opts.in_memory && opts.data_dir) {
     fprintf(stderr, "wsgw: --in-memory and --data-dir exclude each other\n");
     return 2;

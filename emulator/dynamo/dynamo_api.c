@@ -24,6 +24,8 @@
  */
 #include "dynamo_api.h"
 
+#include "aws_sigv4.h"
+
 #include <civetweb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +122,11 @@ const char *dynamo_endpoint(const struct dynamo *db) {
 
 void dynamo_set_faults(struct dynamo *db, struct emu_faults *faults) {
   db->faults = faults;
+}
+
+void dynamo_set_auth(struct dynamo *db, const struct aws_sigv4_key *keys, size_t nkeys) {
+  db->keys = nkeys ? keys : NULL;
+  db->nkeys = nkeys;
 }
 
 void dynamo_set_cors(struct dynamo *db, int on) {
@@ -428,6 +435,34 @@ static void send_response(struct mg_connection *conn, const struct req_headers *
   http_util_send(conn, status, content_type, h, n, body, len);
 }
 
+/* --auth sigv4: the answer to a request whose signature does not verify. */
+static int write_signature_error(struct emu_buf *out, enum aws_sigv4_result r) {
+  struct dynamo_error err;
+
+  dynamo_error_init(&err);
+  /* SPEC docs/spec/dynamodb.md 2.1: no Authorization ->
+   * MissingAuthenticationTokenException; a malformed one ->
+   * IncompleteSignatureException; an unknown access key ->
+   * UnrecognizedClientException; another signature ->
+   * InvalidSignatureException; all 400. */
+  if (r == AWS_SIGV4_MISSING)
+    dynamo_error_set(&err, DYNAMO_ERR_MISSING_AUTH_TOKEN,
+                     "Request is missing Authentication Token");
+  else if (r == AWS_SIGV4_MALFORMED)
+    dynamo_error_set(&err, DYNAMO_ERR_INCOMPLETE_SIGNATURE,
+                     "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' "
+                     "parameters and an X-Amz-Date header.");
+  else if (r == AWS_SIGV4_UNKNOWN_KEY)
+    dynamo_error_set(&err, DYNAMO_ERR_UNRECOGNIZED_CLIENT,
+                     "The security token included in the request is invalid.");
+  else
+    dynamo_error_set(&err, DYNAMO_ERR_INVALID_SIGNATURE,
+                     "The request signature we calculated does not match the signature you "
+                     "provided. Check your AWS Secret Access Key and signing method. Consult the "
+                     "service documentation for details.");
+  return write_error(out, &err, 1);
+}
+
 static void serve_preflight(struct mg_connection *conn, const struct req_headers *rh) {
   const char *req_headers = rh->req_headers;
   struct http_header h[5];
@@ -496,6 +531,7 @@ void dynamo_api_serve(struct dynamo *db, struct mg_connection *conn) {
   enum http_body rc;
   int status;
   char remote_rid[128] = "";
+  enum aws_sigv4_result sig;
 
   read_headers(ri, &rh);
   /* DEVIATION: DynamoDB answers every Origin (it needs a signature made with
@@ -535,6 +571,9 @@ void dynamo_api_serve(struct dynamo *db, struct mg_connection *conn) {
      * document) with a message saying why, and close the connection. */
     dynamo_error_set(&err, DYNAMO_ERR_SERIALIZATION, "%s", http_util_body_message(rc));
     status = write_error(&out, &err, 1);
+  } else if (db->keys && (sig = aws_sigv4_verify_http(ri, body.data, body.len, "dynamodb", db->keys,
+                                                      db->nkeys)) != AWS_SIGV4_OK) {
+    status = write_signature_error(&out, sig);
   } else if (db->remote) {
     status = serve_remote(db, ri, &rh, &body, &out, remote_rid, sizeof(remote_rid));
   } else {

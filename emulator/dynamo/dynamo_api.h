@@ -44,6 +44,11 @@ void dynamo_set_faults(struct dynamo *db, struct emu_faults *faults);
  * off (the default): no Access-Control-* headers at all, so no web page
  * can read or write the tables through the browser. Set before serving. */
 void dynamo_set_cors(struct dynamo *db, int on);
+/* With keys (nkeys > 0), every call must carry a Signature Version 4
+ * signature made with one of them (aws_sigv4.h); NULL: any signature is
+ * accepted. The keys are borrowed for the dynamo's lifetime. */
+struct aws_sigv4_key;
+void dynamo_set_auth(struct dynamo *db, const struct aws_sigv4_key *keys, size_t nkeys);
 /* The store's group-commit counters as JSON: {"writes", "batches",
  * "commitMicros"} (GET /_wsgw/stats); with a remote endpoint, which has no
  * local store, {"endpoint": URL}. */

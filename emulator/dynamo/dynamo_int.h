@@ -23,13 +23,17 @@ struct emu_faults;
 struct dynamo_tokens;
 struct dynamo_remote;
 
+struct aws_sigv4_key;
+
 struct dynamo {
   struct store *store;          /* NULL when remote is set */
   struct dynamo_remote *remote; /* the external endpoint (dynamo_remote.h), or NULL: the store */
   char region[32];
-  char account[13];             /* the fixed local account id */
-  struct emu_faults *faults;    /* fault injection, or NULL */
-  int cors;                     /* answer CORS as DynamoDB does (dynamo_set_cors) */
+  char account[13];                 /* the fixed local account id */
+  struct emu_faults *faults;        /* fault injection, or NULL */
+  int cors;                         /* answer CORS as DynamoDB does (dynamo_set_cors) */
+  const struct aws_sigv4_key *keys; /* --auth sigv4 key pairs (dynamo_set_auth), or NULL */
+  size_t nkeys;
   struct dynamo_tokens *tokens; /* TransactWriteItems ClientRequestTokens (dynamo_transact.c) */
   struct dynamo_table_cache *tables; /* parsed schemas (dynamo_table_cache.c) */
   /* DynamoDB Streams (dynamo_streams.c): the commit listener, the record

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "apigw_errors.h"
+#include "aws_sigv4.h"
 #include "emu_faults.h"
 #include "emu_id.h"
 #include "emu_time.h"
@@ -222,6 +223,23 @@ void connections_api_serve(struct ws_gateway *gw, struct mg_connection *conn, co
                    msg, n > 0 && (size_t)n < sizeof(msg) ? (size_t)n : 0);
     emu_buf_free(&body);
     return;
+  }
+  if (gw->auth_keys) {
+    enum aws_sigv4_result sig = aws_sigv4_verify_http(ri, body.data, body.len, "execute-api",
+                                                      gw->auth_keys, gw->nauth_keys);
+    if (sig != AWS_SIGV4_OK) {
+      enum apigw_error e = sig == AWS_SIGV4_MISSING       ? APIGW_ERR_MISSING_AUTH_TOKEN
+                           : sig == AWS_SIGV4_MALFORMED   ? APIGW_ERR_INCOMPLETE_SIGNATURE
+                           : sig == AWS_SIGV4_UNKNOWN_KEY ? APIGW_ERR_UNRECOGNIZED_CLIENT
+                                                          : APIGW_ERR_INVALID_SIGNATURE;
+      const char *msg = apigw_error_body(e);
+      headers[nh].name = "x-amzn-ErrorType";
+      headers[nh++].value = apigw_error_type(e);
+      http_util_send(conn, apigw_error_status(e), "application/json", headers, nh, msg,
+                     strlen(msg));
+      emu_buf_free(&body);
+      return;
+    }
   }
   connections_api_handle(gw, ri->request_method, path, body.data ? body.data : "", body.len, &resp);
   if (resp.error_type) {

@@ -28,6 +28,7 @@ struct mg_connection;
 struct ws_registry;
 struct ws_limit;
 struct emu_guard;
+struct aws_sigv4_key;
 
 /* The watchdog's state (only ws_gateway.c touches it). */
 struct ws_watchdog {
@@ -42,8 +43,12 @@ struct ws_gateway {
   struct ws_deployment_slot deployed; /* the current config, compiled and resolved */
   struct lambda_runtime lambda;       /* invocations (its faults and invokers too) */
   struct ws_registry *registry;
-  struct ws_limit *limits;  /* the --max-connections cap (atomics) */
-  struct emu_guard *guard;  /* head budget and frame cap counters (atomics) */
+  struct ws_limit *limits; /* the --max-connections cap (atomics) */
+  struct emu_guard *guard; /* head budget and frame cap counters (atomics) */
+  /* --auth sigv4: the key pairs @connections requests must be signed with
+   * (aws_sigv4.h), or NULL; borrowed from struct emu. */
+  const struct aws_sigv4_key *auth_keys;
+  size_t nauth_keys;
   char domain_name[96];     /* "127.0.0.1:PORT": requestContext.domainName */
   char tls_domain_name[96]; /* "127.0.0.1:TLSPORT" */
   int tls_port;             /* 0 when there is no TLS listener */

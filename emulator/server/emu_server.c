@@ -530,6 +530,10 @@ struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *
   snprintf(emu->host, sizeof(emu->host), "%s", host);
   snprintf(emu->allow_hosts, sizeof(emu->allow_hosts), "%s",
            opts->allow_hosts ? opts->allow_hosts : "");
+  for (size_t k = 0; k < opts->nauth_keys && k < EMU_AUTH_KEYS_MAX; k++)
+    emu->auth_keys[emu->nauth_keys++] = opts->auth_keys[k];
+  emu->gw.auth_keys = emu->nauth_keys ? emu->auth_keys : NULL;
+  emu->gw.nauth_keys = emu->nauth_keys;
   emu->gw.idle_timeout_ms = opts->idle_timeout_ms > 0 ? opts->idle_timeout_ms
                                                       : EMU_DEFAULT_IDLE_TIMEOUT_MS;
   emu->gw.max_duration_ms = opts->max_duration_ms > 0 ? opts->max_duration_ms
@@ -572,6 +576,7 @@ struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *
   }
   dynamo_set_faults(emu->dynamo, emu->faults);
   dynamo_set_cors(emu->dynamo, opts->cors);
+  dynamo_set_auth(emu->dynamo, emu->auth_keys, emu->nauth_keys);
   {
     /* Before anything can write: the listener is set once. */
     struct lambda_esm_source src = lambda_esm_dynamo_source(emu->dynamo);

@@ -23,6 +23,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 
+#include "aws_sigv4.h"
 #include "emu_config.h"
 #include "lambda_invoke.h"
 #include "ws_deployment.h"
@@ -47,6 +48,7 @@ struct emu_guard;
 #define EMU_DEFAULT_MAX_DURATION_MS (2 * 60 * 60 * 1000)
 
 #define EMU_TLS_AUTO (-2)
+#define EMU_AUTH_KEYS_MAX 16
 /* civetweb workers added for each process out-of-process functions may run
  * (emu_config_runtime_processes), at most EMU_RUNTIME_WORKERS_MAX in all. */
 #define EMU_RUNTIME_WORKERS_PER_PROCESS 8
@@ -96,6 +98,11 @@ struct emu_options {
   /* Answer CORS on the DynamoDB endpoint as DynamoDB does (--cors); off by
    * default (dynamo_set_cors). */
   int cors;
+  /* --auth sigv4: DynamoDB and @connections calls must be signed with one
+   * of these key pairs (aws_sigv4.h; at most EMU_AUTH_KEYS_MAX, copied);
+   * nauth_keys 0: any signature is accepted. */
+  const struct aws_sigv4_key *auth_keys;
+  size_t nauth_keys;
 };
 
 struct emu {
@@ -111,7 +118,9 @@ struct emu {
   struct mg_context *mg;
   int port;
   char host[64];
-  char allow_hosts[1024];       /* emu_options.allow_hosts, or "" */
+  char allow_hosts[1024];                            /* emu_options.allow_hosts, or "" */
+  struct aws_sigv4_key auth_keys[EMU_AUTH_KEYS_MAX]; /* emu_options.auth_keys, copied */
+  size_t nauth_keys;
   char base_url[128];           /* "http://127.0.0.1:PORT" */
   char tls_cert_path[PATH_MAX]; /* the certificate clients should trust */
   char data_dir[PATH_MAX];

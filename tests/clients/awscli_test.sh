@@ -3,7 +3,8 @@
 # wsgw process running fixtures/chat-app.json: DynamoDB create-table,
 # put-item, get-item, query and scan, then
 # apigatewaymanagementapi post-to-connection to a live WebSocket and to an
-# unknown id (GoneException).
+# unknown id (GoneException); all signed and verified (--auth sigv4), and a
+# wrong secret or an unknown access key refused as AWS refuses them.
 #
 # Environment (set by tests/clients/CMakeLists.txt):
 #   WSGW_BIN         the wsgw executable (required)
@@ -93,7 +94,10 @@ fail() {
 
 # ---- the emulator ---------------------------------------------------------
 
+# --auth sigv4: every CLI call below is a real signed request that wsgw
+# verifies (local:local is the pair the CLI is given).
 "$WSGW_BIN" serve --config "$CONFIG" --port 0 --in-memory --no-tls \
+  --auth sigv4 --auth-key local:local --auth-key AKIDOTHER:other \
   </dev/null >"$TMP/wsgw.out" 2>"$TMP/wsgw.err" &
 WSGW_PID=$!
 
@@ -315,6 +319,27 @@ elif grep -q GoneException "$TMP/err"; then
 else
   fail "post-to-connection to an unknown id fails with GoneException" "$(cat "$TMP/err")"
 fi
+
+# --auth sigv4: another secret, another access key.
+for svc in ddb mgmt; do
+  for case in "local:wrong InvalidSignatureException" "AKIDNOBODY:local UnrecognizedClientException"; do
+    pair=${case% *}
+    want=${case#* }
+    if [ "$svc" = ddb ]; then
+      set -- list-tables
+    else
+      set -- get-connection --connection-id AAAAAAAAAAAAAAA=
+    fi
+    if AWS_ACCESS_KEY_ID=${pair%%:*} AWS_SECRET_ACCESS_KEY=${pair#*:} $svc "$@" \
+         >"$TMP/out" 2>"$TMP/err"; then
+      fail "$svc $1 signed with $pair fails with $want" "it succeeded: $(cat "$TMP/out")"
+    elif grep -q "$want" "$TMP/err"; then
+      pass "$svc $1 signed with $pair fails with $want"
+    else
+      fail "$svc $1 signed with $pair fails with $want" "$(cat "$TMP/err")"
+    fi
+  done
+done
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
