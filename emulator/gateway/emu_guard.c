@@ -25,7 +25,7 @@
 
 struct emu_guard {
   atomic_llong head_timeouts;  /* heads cut off or timed out */
-  atomic_llong frames_refused; /* WebSockets closed with 1009 by the guard */
+  atomic_llong frames_refused; /* WebSockets closed with 1009 or 1002 by the guard */
 };
 
 enum phase { PHASE_NONE = 0, PHASE_HEAD, PHASE_FRAMES };
@@ -46,6 +46,7 @@ struct guard_thread {
   uint64_t skip;         /* payload bytes of the current frame still to come */
   uint64_t undelivered;  /* bytes read since the last delivered frame */
   int refused;           /* 1: refusal pending (bytes before it delivered); 2: done */
+  enum apigw_close why;  /* the refusal's close code: TOO_BIG or PROTOCOL_ERROR */
 };
 
 static _Thread_local struct guard_thread t;
@@ -96,6 +97,10 @@ void emu_guard_http_error(int status) {
 }
 
 void emu_guard_ws_open(struct emu_guard *g, struct ws_conn *c) {
+  /* DEVIATION: RFC 6455 5.1 fails an unmasked client frame with 1002, and
+   * the guard does from here on; frame bytes a client sent together with
+   * its handshake were read (and are parsed, mask or not) by civetweb
+   * before this phase, which cannot be changed from outside civetweb. */
   memset(&t, 0, sizeof(t));
   t.phase = PHASE_FRAMES;
   t.g = g;
@@ -115,8 +120,9 @@ void emu_guard_ws_closed(void) {
 }
 
 /* Follows the frame headers through n bytes of the stream. Returns -1, or
- * the offset in p of the header of a frame longer than
- * EMU_GUARD_MAX_FRAME (0 when that header began in an earlier read). */
+ * the offset in p of the header of a frame to refuse (0 when that header
+ * began in an earlier read), with t.why set: an unmasked frame
+ * (PROTOCOL_ERROR) or one longer than EMU_GUARD_MAX_FRAME (TOO_BIG). */
 static long scan_frames(const unsigned char *p, long n) {
   long i = 0;
 
@@ -129,10 +135,19 @@ static long scan_frames(const unsigned char *p, long n) {
     }
     t.hdr[t.hlen++] = p[i++];
     /* RFC 6455 5.2: 7-bit length, or 126 + 16 bits, or 127 + 64 bits,
-     * then a 4-byte mask when the mask bit is set. */
+     * then the 4-byte mask (the mask bit is set, or the frame refused). */
     if (t.hlen == 2) {
       unsigned l7 = t.hdr[1] & 127u;
-      t.need = 2 + (l7 == 126 ? 2 : l7 == 127 ? 8 : 0) + ((t.hdr[1] & 128u) ? 4 : 0);
+      /* RFC 6455 5.1: a server closes the connection on a frame that is
+       * not masked (civetweb 1.15 reads both kinds, and its data callback
+       * is not told which this was). */
+      if (!(t.hdr[1] & 128u)) {
+        long start = i - 2;
+        t.hlen = 0;
+        t.why = APIGW_CLOSE_PROTOCOL_ERROR;
+        return start > 0 ? start : 0;
+      }
+      t.need = 2 + (l7 == 126 ? 2 : l7 == 127 ? 8 : 0) + 4;
     }
     if (t.hlen >= 2 && t.hlen == t.need) {
       unsigned l7 = t.hdr[1] & 127u;
@@ -147,24 +162,29 @@ static long scan_frames(const unsigned char *p, long n) {
       }
       t.hlen = 0;
       t.need = 2;
-      if (len > EMU_GUARD_MAX_FRAME)
+      if (len > EMU_GUARD_MAX_FRAME) {
+        t.why = APIGW_CLOSE_TOO_BIG;
         return start > 0 ? start : 0;
+      }
       t.skip = len;
     }
   }
   return -1;
 }
 
-/* The refusal: close 1009 (SPEC docs/spec/apigw-websocket.md 6: a frame over 32 KB
- * closes with 1009), counted once. */
+/* The refusal, counted once: close 1009 (SPEC docs/spec/apigw-websocket.md 6: a
+ * frame over 32 KB closes with 1009) or 1002 (RFC 6455 5.1: an unmasked
+ * client frame fails the connection; 7.4.1: 1002 is a protocol error). */
 static void refuse_frame(void) {
   t.refused = 2;
   atomic_fetch_add(&t.g->frames_refused, 1);
   if (t.c) {
-    emu_log_info("ws", "%s: a frame over %d bytes: closed with 1009 before it was read", t.c->id,
-                 EMU_GUARD_MAX_FRAME);
-    ws_registry_close(t.c, apigw_close_code(APIGW_CLOSE_TOO_BIG),
-                      apigw_close_reason(APIGW_CLOSE_TOO_BIG));
+    if (t.why == APIGW_CLOSE_PROTOCOL_ERROR)
+      emu_log_info("ws", "%s: an unmasked frame: closed with 1002 before it was read", t.c->id);
+    else
+      emu_log_info("ws", "%s: a frame over %d bytes: closed with 1009 before it was read", t.c->id,
+                   EMU_GUARD_MAX_FRAME);
+    ws_registry_close(t.c, apigw_close_code(t.why), apigw_close_reason(t.why));
   }
 }
 
@@ -183,8 +203,10 @@ static long after_frames_read(int fd, const unsigned char *p, long n) {
   /* Whatever the headers seemed to say (bytes civetweb buffered with the
    * handshake are not seen here), civetweb never reads this much between
    * two frames of legal size. */
-  if (cut < 0 && t.undelivered > EMU_GUARD_MAX_UNDELIVERED)
+  if (cut < 0 && t.undelivered > EMU_GUARD_MAX_UNDELIVERED) {
+    t.why = APIGW_CLOSE_TOO_BIG;
     cut = 0;
+  }
   if (cut < 0)
     return n;
   if (cut == 0) {
