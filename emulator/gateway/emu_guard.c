@@ -39,12 +39,15 @@ struct guard_thread {
   int64_t head_first_ms; /* monotonic ms of the head's first byte; 0: none yet */
   int requests;          /* heads read on this connection */
   int head_cut;          /* the guard cut this head (already counted) */
+  int head_end;          /* bytes of the blank line ending the head matched so far */
+  int head_extra;        /* bytes followed the head's end in the same read */
   /* PHASE_FRAMES */
   struct ws_conn *c;
   unsigned char hdr[14]; /* the frame header being read */
   unsigned hlen, need;   /* its bytes so far, and its full length once known */
   uint64_t skip;         /* payload bytes of the current frame still to come */
   uint64_t undelivered;  /* bytes read since the last delivered frame */
+  int unaligned;         /* frame bytes came with the handshake: no mask check */
   int refused;           /* 1: refusal pending (bytes before it delivered); 2: done */
   enum apigw_close why;  /* the refusal's close code: TOO_BIG or PROTOCOL_ERROR */
 };
@@ -70,6 +73,26 @@ void emu_guard_head_start(struct emu_guard *g) {
   t.head_start_ms = emu_time_mono_ms();
   t.head_first_ms = 0;
   t.head_cut = 0;
+  t.head_end = 0;
+  t.head_extra = 0;
+}
+
+/* Follows a head's bytes to its end (CR LF CR LF) and notes whether more
+ * bytes came in the same read: civetweb keeps those, and for a WebSocket
+ * they are frames the guard never sees. */
+static void head_bytes(const unsigned char *p, long n) {
+  static const char end[] = "\r\n\r\n";
+
+  for (long i = 0; i < n; i++) {
+    if (p[i] == (unsigned char)end[t.head_end])
+      t.head_end++;
+    else
+      t.head_end = p[i] == '\r' ? 1 : 0;
+    if (t.head_end == 4) {
+      t.head_end = 0;
+      t.head_extra = i + 1 < n;
+    }
+  }
 }
 
 void emu_guard_head_done(void) {
@@ -98,10 +121,15 @@ void emu_guard_http_error(int status) {
 
 void emu_guard_ws_open(struct emu_guard *g, struct ws_conn *c) {
   /* DEVIATION: RFC 6455 5.1 fails an unmasked client frame with 1002, and
-   * the guard does from here on; frame bytes a client sent together with
-   * its handshake were read (and are parsed, mask or not) by civetweb
-   * before this phase, which cannot be changed from outside civetweb. */
+   * the guard does from its header; but frame bytes a client sent in the
+   * same read as its handshake were taken by civetweb before this phase
+   * (which cannot be changed from outside civetweb), so the guard cannot
+   * tell where the next header starts, and checks no mask bits on that
+   * connection (lengths are still bounded by EMU_GUARD_MAX_UNDELIVERED). */
+  int unaligned = t.head_extra;
+
   memset(&t, 0, sizeof(t));
+  t.unaligned = unaligned;
   t.phase = PHASE_FRAMES;
   t.g = g;
   t.c = c;
@@ -135,19 +163,19 @@ static long scan_frames(const unsigned char *p, long n) {
     }
     t.hdr[t.hlen++] = p[i++];
     /* RFC 6455 5.2: 7-bit length, or 126 + 16 bits, or 127 + 64 bits,
-     * then the 4-byte mask (the mask bit is set, or the frame refused). */
+     * then a 4-byte mask when the mask bit is set. */
     if (t.hlen == 2) {
       unsigned l7 = t.hdr[1] & 127u;
       /* RFC 6455 5.1: a server closes the connection on a frame that is
        * not masked (civetweb 1.15 reads both kinds, and its data callback
        * is not told which this was). */
-      if (!(t.hdr[1] & 128u)) {
+      if (!(t.hdr[1] & 128u) && !t.unaligned) {
         long start = i - 2;
         t.hlen = 0;
         t.why = APIGW_CLOSE_PROTOCOL_ERROR;
         return start > 0 ? start : 0;
       }
-      t.need = 2 + (l7 == 126 ? 2 : l7 == 127 ? 8 : 0) + 4;
+      t.need = 2 + (l7 == 126 ? 2 : l7 == 127 ? 8 : 0) + ((t.hdr[1] & 128u) ? 4 : 0);
     }
     if (t.hlen >= 2 && t.hlen == t.need) {
       unsigned l7 = t.hdr[1] & 127u;
@@ -236,6 +264,7 @@ long emu_guard_after_read(int fd, const void *buf, long n) {
                      EMU_GUARD_HEAD_BUDGET_MS);
         return 0;
       }
+      head_bytes(buf, n);
     }
     return n;
   case PHASE_FRAMES:

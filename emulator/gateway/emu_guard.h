@@ -22,6 +22,8 @@
  *           EMU_GUARD_HEAD_BUDGET_MS of its first byte; a read after that
  *           ends the connection (civetweb answers 400) and counts as a head
  *           timeout. Silence is bounded by civetweb's request_timeout_ms.
+ *           The guard also notes whether bytes followed the head's end in
+ *           its last read (see FRAMES).
  *   FRAMES  the gateway's ready callback until its close callback: the
  *           guard follows the frame headers in the byte stream and refuses
  *           a frame declaring more than EMU_GUARD_MAX_FRAME bytes (close
@@ -35,8 +37,9 @@
  *           of the stream, so it frees its buffer and closes.
  *           The headers are followed from the first byte read after the
  *           101: bytes civetweb read together with the handshake are not
- *           seen, so a client that sends part of a frame in the same
- *           packet as its handshake (no browser or SDK does) is misread.
+ *           seen. So when the head's last read held more bytes (no browser
+ *           or SDK sends frames before the 101), mask bits are not checked
+ *           on that connection, since a header may then be misread.
  *   (none)  request bodies, responses, other threads: recv is passed
  *           through after one thread-local test.
  * Ownership: struct emu_guard (the counters) belongs to struct emu. The
