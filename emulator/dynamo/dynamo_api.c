@@ -36,6 +36,7 @@
 #include "emu_id.h"
 #include "emu_json.h"
 #include "emu_log.h"
+#include "emu_nul.h"
 #include "emu_utf8.h"
 #include "http_util.h"
 
@@ -283,11 +284,14 @@ static cJSON *parse_request(const char *body, size_t len, struct emu_buf *out, i
     *status = write_error(out, &err, wire);
     return NULL;
   }
-  if (wire && ((found & EMU_JSON_RAW_C0C1) || !emu_utf8_valid(body, len))) {
+  if (wire ? (found & EMU_JSON_RAW_C0C1) || !emu_utf8_valid(body, len)
+           : !emu_nul_utf8_valid(body, len)) {
     /* SPEC docs/spec/dynamodb.md 2.1: a body that is not parseable JSON ->
      * SerializationException; JSON text is UTF-8, so a body that is not
      * (a Latin-1 string, a raw C0/C1 byte, which would also read as U+0000
-     * here: emu_nul.h) is one of those [unverified]. */
+     * here: emu_nul.h) is one of those [unverified]. From inside the
+     * process C0 80 is U+0000 and the rest must be UTF-8 all the same: a
+     * handler's SDK in AWS would send it on the wire. */
     dynamo_error_set(&err, DYNAMO_ERR_SERIALIZATION, NULL);
     *status = write_error(out, &err, wire);
     return NULL;
