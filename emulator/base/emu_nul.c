@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "emu_utf8.h"
+
 size_t emu_nul_count(const char *s, size_t len) {
   const char *p = s, *end = s + len, *c0;
   size_t n = 0;
@@ -82,4 +84,21 @@ size_t emu_nul_decode(char *dst, const char *src, size_t len) {
   }
   dst[o] = '\0';
   return o;
+}
+
+int emu_nul_utf8_valid(const char *s, size_t len) {
+  const char *p = s, *end = s + len;
+
+  while (p < end) {
+    const char *lead = memchr(p, (int)EMU_NUL_LEAD, (size_t)(end - p));
+    /* The bytes before a C0 end on a sequence boundary when they are
+     * valid, since C0 is no continuation byte. */
+    if (!lead)
+      return emu_utf8_valid(p, (size_t)(end - p));
+    if (!emu_utf8_valid(p, (size_t)(lead - p)) || end - lead < 2 ||
+        (unsigned char)lead[1] != EMU_NUL_TRAIL)
+      return 0;
+    p = lead + 2;
+  }
+  return 1;
 }

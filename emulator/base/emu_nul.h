@@ -40,5 +40,9 @@ size_t emu_nul_encode(char *dst, const char *src, size_t len);
  * (dst == src is allowed; dst has room for len + 1). Returns the new
  * length (bytes may then include 0x00). */
 size_t emu_nul_decode(char *dst, const char *src, size_t len);
+/* 1 when the len bytes of s are well-formed UTF-8 (emu_utf8.h) once each
+ * C0 80 pair stands for U+0000, else 0: the check for text that is in
+ * this form. */
+int emu_nul_utf8_valid(const char *s, size_t len);
 
 #endif

@@ -38,6 +38,8 @@
 #include "emu_id.h"
 #include "emu_json.h"
 #include "emu_log.h"
+#include "emu_nul.h"
+#include "emu_utf8.h"
 #include "http_util.h"
 
 typedef int op_fn(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err);
@@ -293,12 +295,14 @@ static cJSON *parse_request(const char *body, size_t len, struct emu_buf *out, i
     *status = write_error(out, &err, wire);
     return NULL;
   }
-  if (wire && (found & EMU_JSON_RAW_C0C1)) {
+  if (wire ? (found & EMU_JSON_RAW_C0C1) || !emu_utf8_valid(body, len)
+           : !emu_nul_utf8_valid(body, len)) {
     /* SPEC docs/spec/dynamodb.md 2.1: a body that is not parseable JSON ->
-     * SerializationException. DEVIATION: a raw C0/C1 byte is never valid
-     * UTF-8 and would be read as U+0000 (emu_nul.h), so it is refused as
-     * unparseable; which error DynamoDB gives for invalid UTF-8 is
-     * [unverified], and other invalid UTF-8 is stored as sent. */
+     * SerializationException; JSON text is UTF-8, so a body that is not
+     * (a Latin-1 string, a raw C0/C1 byte, which would also read as U+0000
+     * here: emu_nul.h) is one of those [unverified]. From inside the
+     * process C0 80 is U+0000 and the rest must be UTF-8 all the same: a
+     * handler's SDK in AWS would send it on the wire. */
     dynamo_error_set(&err, DYNAMO_ERR_SERIALIZATION, NULL);
     *status = write_error(out, &err, wire);
     return NULL;

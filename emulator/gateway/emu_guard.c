@@ -25,7 +25,7 @@
 
 struct emu_guard {
   atomic_llong head_timeouts;  /* heads cut off or timed out */
-  atomic_llong frames_refused; /* WebSockets closed with 1009 by the guard */
+  atomic_llong frames_refused; /* WebSockets closed with 1009 or 1002 by the guard */
 };
 
 enum phase { PHASE_NONE = 0, PHASE_HEAD, PHASE_FRAMES };
@@ -39,13 +39,17 @@ struct guard_thread {
   int64_t head_first_ms; /* monotonic ms of the head's first byte; 0: none yet */
   int requests;          /* heads read on this connection */
   int head_cut;          /* the guard cut this head (already counted) */
+  int head_end;          /* bytes of the blank line ending the head matched so far */
+  int head_extra;        /* bytes followed the head's end in the same read */
   /* PHASE_FRAMES */
   struct ws_conn *c;
   unsigned char hdr[14]; /* the frame header being read */
   unsigned hlen, need;   /* its bytes so far, and its full length once known */
   uint64_t skip;         /* payload bytes of the current frame still to come */
   uint64_t undelivered;  /* bytes read since the last delivered frame */
+  int unaligned;         /* frame bytes came with the handshake: no mask check */
   int refused;           /* 1: refusal pending (bytes before it delivered); 2: done */
+  enum apigw_close why;  /* the refusal's close code: TOO_BIG or PROTOCOL_ERROR */
 };
 
 static _Thread_local struct guard_thread t;
@@ -69,6 +73,26 @@ void emu_guard_head_start(struct emu_guard *g) {
   t.head_start_ms = emu_time_mono_ms();
   t.head_first_ms = 0;
   t.head_cut = 0;
+  t.head_end = 0;
+  t.head_extra = 0;
+}
+
+/* Follows a head's bytes to its end (CR LF CR LF) and notes whether more
+ * bytes came in the same read: civetweb keeps those, and for a WebSocket
+ * they are frames the guard never sees. */
+static void head_bytes(const unsigned char *p, long n) {
+  static const char end[] = "\r\n\r\n";
+
+  for (long i = 0; i < n; i++) {
+    if (p[i] == (unsigned char)end[t.head_end])
+      t.head_end++;
+    else
+      t.head_end = p[i] == '\r' ? 1 : 0;
+    if (t.head_end == 4) {
+      t.head_end = 0;
+      t.head_extra = i + 1 < n;
+    }
+  }
 }
 
 void emu_guard_head_done(void) {
@@ -96,7 +120,16 @@ void emu_guard_http_error(int status) {
 }
 
 void emu_guard_ws_open(struct emu_guard *g, struct ws_conn *c) {
+  /* DEVIATION: RFC 6455 5.1 fails an unmasked client frame with 1002, and
+   * the guard does from its header; but frame bytes a client sent in the
+   * same read as its handshake were taken by civetweb before this phase
+   * (which cannot be changed from outside civetweb), so the guard cannot
+   * tell where the next header starts, and checks no mask bits on that
+   * connection (lengths are still bounded by EMU_GUARD_MAX_UNDELIVERED). */
+  int unaligned = t.head_extra;
+
   memset(&t, 0, sizeof(t));
+  t.unaligned = unaligned;
   t.phase = PHASE_FRAMES;
   t.g = g;
   t.c = c;
@@ -115,8 +148,9 @@ void emu_guard_ws_closed(void) {
 }
 
 /* Follows the frame headers through n bytes of the stream. Returns -1, or
- * the offset in p of the header of a frame longer than
- * EMU_GUARD_MAX_FRAME (0 when that header began in an earlier read). */
+ * the offset in p of the header of a frame to refuse (0 when that header
+ * began in an earlier read), with t.why set: an unmasked frame
+ * (PROTOCOL_ERROR) or one longer than EMU_GUARD_MAX_FRAME (TOO_BIG). */
 static long scan_frames(const unsigned char *p, long n) {
   long i = 0;
 
@@ -132,6 +166,15 @@ static long scan_frames(const unsigned char *p, long n) {
      * then a 4-byte mask when the mask bit is set. */
     if (t.hlen == 2) {
       unsigned l7 = t.hdr[1] & 127u;
+      /* RFC 6455 5.1: a server closes the connection on a frame that is
+       * not masked (civetweb 1.15 reads both kinds, and its data callback
+       * is not told which this was). */
+      if (!(t.hdr[1] & 128u) && !t.unaligned) {
+        long start = i - 2;
+        t.hlen = 0;
+        t.why = APIGW_CLOSE_PROTOCOL_ERROR;
+        return start > 0 ? start : 0;
+      }
       t.need = 2 + (l7 == 126 ? 2 : l7 == 127 ? 8 : 0) + ((t.hdr[1] & 128u) ? 4 : 0);
     }
     if (t.hlen >= 2 && t.hlen == t.need) {
@@ -147,24 +190,29 @@ static long scan_frames(const unsigned char *p, long n) {
       }
       t.hlen = 0;
       t.need = 2;
-      if (len > EMU_GUARD_MAX_FRAME)
+      if (len > EMU_GUARD_MAX_FRAME) {
+        t.why = APIGW_CLOSE_TOO_BIG;
         return start > 0 ? start : 0;
+      }
       t.skip = len;
     }
   }
   return -1;
 }
 
-/* The refusal: close 1009 (SPEC docs/spec/apigw-websocket.md 6: a frame over 32 KB
- * closes with 1009), counted once. */
+/* The refusal, counted once: close 1009 (SPEC docs/spec/apigw-websocket.md 6: a
+ * frame over 32 KB closes with 1009) or 1002 (RFC 6455 5.1: an unmasked
+ * client frame fails the connection; 7.4.1: 1002 is a protocol error). */
 static void refuse_frame(void) {
   t.refused = 2;
   atomic_fetch_add(&t.g->frames_refused, 1);
   if (t.c) {
-    emu_log_info("ws", "%s: a frame over %d bytes: closed with 1009 before it was read", t.c->id,
-                 EMU_GUARD_MAX_FRAME);
-    ws_registry_close(t.c, apigw_close_code(APIGW_CLOSE_TOO_BIG),
-                      apigw_close_reason(APIGW_CLOSE_TOO_BIG));
+    if (t.why == APIGW_CLOSE_PROTOCOL_ERROR)
+      emu_log_info("ws", "%s: an unmasked frame: closed with 1002 before it was read", t.c->id);
+    else
+      emu_log_info("ws", "%s: a frame over %d bytes: closed with 1009 before it was read", t.c->id,
+                   EMU_GUARD_MAX_FRAME);
+    ws_registry_close(t.c, apigw_close_code(t.why), apigw_close_reason(t.why));
   }
 }
 
@@ -183,8 +231,10 @@ static long after_frames_read(int fd, const unsigned char *p, long n) {
   /* Whatever the headers seemed to say (bytes civetweb buffered with the
    * handshake are not seen here), civetweb never reads this much between
    * two frames of legal size. */
-  if (cut < 0 && t.undelivered > EMU_GUARD_MAX_UNDELIVERED)
+  if (cut < 0 && t.undelivered > EMU_GUARD_MAX_UNDELIVERED) {
+    t.why = APIGW_CLOSE_TOO_BIG;
     cut = 0;
+  }
   if (cut < 0)
     return n;
   if (cut == 0) {
@@ -214,6 +264,7 @@ long emu_guard_after_read(int fd, const void *buf, long n) {
                      EMU_GUARD_HEAD_BUDGET_MS);
         return 0;
       }
+      head_bytes(buf, n);
     }
     return n;
   case PHASE_FRAMES:

@@ -22,15 +22,24 @@
  *           EMU_GUARD_HEAD_BUDGET_MS of its first byte; a read after that
  *           ends the connection (civetweb answers 400) and counts as a head
  *           timeout. Silence is bounded by civetweb's request_timeout_ms.
+ *           The guard also notes whether bytes followed the head's end in
+ *           its last read (see FRAMES).
  *   FRAMES  the gateway's ready callback until its close callback: the
  *           guard follows the frame headers in the byte stream and refuses
- *           a frame declaring more than EMU_GUARD_MAX_FRAME bytes before
- *           civetweb sees its header; and, whatever the headers say, more
+ *           a frame declaring more than EMU_GUARD_MAX_FRAME bytes (close
+ *           1009), or one without the mask bit (close 1002, RFC 6455 5.1:
+ *           civetweb accepts it and does not tell the data callback),
+ *           before civetweb sees its header; and, whatever the headers say, more
  *           than EMU_GUARD_MAX_UNDELIVERED bytes read without a frame
  *           delivered (the gateway's data callback calls
- *           emu_guard_ws_frame) is refused too. A refusal sends close 1009
- *           (ws_registry_close) and makes civetweb's next read see the end
+ *           emu_guard_ws_frame) is refused too (1009). A refusal sends its
+ *           close frame (ws_registry_close) and makes civetweb's next read see the end
  *           of the stream, so it frees its buffer and closes.
+ *           The headers are followed from the first byte read after the
+ *           101: bytes civetweb read together with the handshake are not
+ *           seen. So when the head's last read held more bytes (no browser
+ *           or SDK sends frames before the 101), mask bits are not checked
+ *           on that connection, since a header may then be misread.
  *   (none)  request bodies, responses, other threads: recv is passed
  *           through after one thread-local test.
  * Ownership: struct emu_guard (the counters) belongs to struct emu. The

@@ -8,8 +8,10 @@
  *          accepted connection is registered at once: it is established,
  *          and posts and DELETEs from then on are queued until the 101 is out.
  * ready    (after the 101): write what was queued meanwhile, in order.
- * data     (per frame): control frames handled here, never passed to
- *          handlers; text messages reassembled, routed, invoked.
+ * data     (per frame): frames that break RFC 6455 fail the connection
+ *          (1002, 1007; unmasked ones never get here: emu_guard); control
+ *          frames handled here, never passed to handlers; text messages
+ *          reassembled, routed, invoked.
  * close    (socket gone): unregister, then run $disconnect with the code
  *          and reason of how it ended. civetweb can still fail a handshake
  *          after connect accepted it (then neither ready nor close runs):
@@ -482,6 +484,16 @@ static void dispatch_message(struct ws_gateway *gw, struct ws_conn *c, const cha
   done_with(c, d);
 }
 
+int ws_gateway_close_code_valid(int code) {
+  /* SPEC docs/spec/apigw-websocket.md 5: the close codes a client may send.
+   * RFC 6455 7.4.1 and IANA's registry: 1000-1003 and 1007-1014 are
+   * defined and may be sent; 1004 is reserved; 1005, 1006 and 1015 are
+   * never sent in a close frame; 1016-2999 are unassigned; 3000-4999 are
+   * for libraries and applications. */
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
+         (code >= 3000 && code <= 4999);
+}
+
 static int close_with(struct ws_conn *c, enum apigw_close why) {
   ws_registry_close(c, apigw_close_code(why), apigw_close_reason(why));
   return 0; /* civetweb closes the socket */
@@ -495,6 +507,14 @@ static int on_data(struct mg_connection *conn, int bits, char *data, size_t len,
   if (!c)
     return 0;
   emu_guard_ws_frame();
+  /* SPEC docs/spec/apigw-websocket.md 5: a frame that breaks RFC 6455 fails
+   * the connection with 1002 (the RFC's rule; AWS's answer [unverified]).
+   * RFC 6455 5.2: a reserved bit set without an extension that defines it
+   * (wsgw negotiates none) fails the connection; 5.5: control frames
+   * (opcodes 8-15) are never fragmented and carry at most 125 bytes. The
+   * guard (emu_guard.c) already refused unmasked frames. */
+  if ((bits & 0x70) || ((opcode & 0x8) && (!fin || len > 125)))
+    return close_with(c, APIGW_CLOSE_PROTOCOL_ERROR);
   switch (opcode) {
   case MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE: {
     int code = apigw_close_code(APIGW_CLOSE_NO_STATUS);
@@ -504,10 +524,20 @@ static int on_data(struct mg_connection *conn, int bits, char *data, size_t len,
      * 1005 "Client-side close frame status not set"; with a code -> that
      * code and the client's reason [unverified]. */
     if (len >= 2) {
-      size_t rlen = len - 2 < sizeof(reason) - 1 ? len - 2 : sizeof(reason) - 1;
+      size_t rlen = len - 2; /* at most 123: the frame's 125 less the code */
       code = ((unsigned char)data[0] << 8) | (unsigned char)data[1];
+      /* RFC 6455 5.5.1: a body is a 2-byte code and UTF-8 text; 7.4: a
+       * code that may not be sent (1005, 1006, 1015, unassigned ones)
+       * fails the connection with 1002, a reason that is not UTF-8 with
+       * 1007. */
+      if (!ws_gateway_close_code_valid(code))
+        return close_with(c, APIGW_CLOSE_PROTOCOL_ERROR);
+      if (!emu_utf8_valid(data + 2, rlen))
+        return close_with(c, APIGW_CLOSE_INVALID_UTF8);
       memcpy(reason, data + 2, rlen);
       reason[rlen] = '\0';
+    } else if (len == 1) {
+      return close_with(c, APIGW_CLOSE_PROTOCOL_ERROR);
     }
     /* Answer the close (RFC 6455 5.5.1) unless we started it. */
     ws_registry_close(c, code, reason);

@@ -72,6 +72,9 @@ void ws_gateway_close_all(struct ws_gateway *gw);
  * handshake civetweb then failed is unregistered and gets its $disconnect
  * (1006). Does nothing for any other connection. */
 void ws_gateway_connection_close(struct ws_gateway *gw, const struct mg_connection *conn);
+/* 1 when a client may send `code` in a close frame (RFC 6455 7.4), else 0:
+ * the connection then fails with 1002. */
+int ws_gateway_close_code_valid(int code);
 
 /* The thread that enforces the idle and maximum-duration timeouts and ends
  * connections whose clients ignore a close. */

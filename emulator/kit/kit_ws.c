@@ -348,6 +348,17 @@ int kit_ws_send_frame(struct kit_ws *c, int opcode, int fin, const void *data, s
   return rc;
 }
 
+int kit_ws_send_raw(struct kit_ws *c, const void *bytes, size_t len) {
+  int rc;
+
+  if (c->fd < 0 || c->broken)
+    return -1;
+  rc = send_all(c, bytes, len, now_ms() + KIT_WS_DEFAULT_TIMEOUT_MS);
+  if (rc != 0)
+    c->broken = 1;
+  return rc;
+}
+
 int kit_ws_send_text(struct kit_ws *c, const char *text) {
   return kit_ws_send_frame(c, KIT_WS_TEXT, 1, text, strlen(text));
 }

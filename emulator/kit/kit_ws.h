@@ -104,6 +104,9 @@ int kit_ws_send_ping(struct kit_ws *c, const void *data, size_t len);
 int kit_ws_send_close(struct kit_ws *c, int code, const char *reason);
 /* One text message split into frames of at most fragment_size bytes
  * (TEXT, CONTINUATION..., the last with FIN). fragment_size must be > 0. */
+/* len bytes as they are (no framing, no mask): for frames a conforming
+ * client never sends (unmasked, reserved bits). */
+int kit_ws_send_raw(struct kit_ws *c, const void *bytes, size_t len);
 int kit_ws_send_fragmented_text(struct kit_ws *c, const char *text, size_t len,
                                 size_t fragment_size);
 

@@ -440,6 +440,14 @@ int wsgw_kit_send_frame(struct wsgw_kit_ws *ws, int opcode, int fin, const void 
   return 0;
 }
 
+int wsgw_kit_send_raw(struct wsgw_kit_ws *ws, const void *bytes, size_t len) {
+  if (kit_ws_send_raw(ws->client, bytes, len) != 0) {
+    fail("wsgw_kit_send_raw %s: the bytes could not be sent", ws->id);
+    return -1;
+  }
+  return 0;
+}
+
 int wsgw_kit_send_fragmented(struct wsgw_kit_ws *ws, const char *text, size_t len,
                              size_t fragment_size) {
   if (fragment_size == 0 ||

@@ -198,6 +198,9 @@ const char *wsgw_kit_ws_header(const struct wsgw_kit_ws *ws, const char *name);
 /* One masked frame: any opcode, FIN as given (0 starts or continues a
  * fragmented message). 0, or -1 when it could not be sent. */
 int wsgw_kit_send_frame(struct wsgw_kit_ws *ws, int opcode, int fin, const void *data, size_t len);
+/* len bytes as they are, no framing and no mask: for what a conforming
+ * client never sends (unmasked frames, reserved bits). 0, or -1. */
+int wsgw_kit_send_raw(struct wsgw_kit_ws *ws, const void *bytes, size_t len);
 /* One text message as TEXT, CONTINUATION..., each of at most
  * fragment_size (> 0) bytes, the last with FIN. */
 int wsgw_kit_send_fragmented(struct wsgw_kit_ws *ws, const char *text, size_t len,

@@ -372,6 +372,39 @@ static void a_post_over_131072_bytes_is_payload_too_large(void **state) {
   wsgw_kit_ws_free(c);
 }
 
+/* A text frame must be UTF-8 (RFC 6455 8.1): data that is not is refused
+ * (DEVIATION: AWS's answer is unverified), nothing reaches the client, and
+ * the connection stays usable. */
+static void a_post_that_is_not_utf8_is_refused_and_nothing_is_sent(void **state) {
+  static const char *const bad[] = {"caf\xe9", "r\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+                                    "ab\xe2\x82"};
+  static const char good[] = "nul \0 and \xf0\x9f\x98\x80 are fine";
+  struct wsgw_kit_emu *f = *state;
+  struct wsgw_kit_http_response r;
+  struct wsgw_kit_frame fr;
+  char id[ID_LEN + 1], path[128];
+  struct wsgw_kit_ws *c = connect_dev(f, id);
+  const char *type;
+
+  conn_path(path, sizeof(path), "/dev", id, 0);
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    assert_int_equal(http(f, "POST", path, bad[i], strlen(bad[i]), &r), 400);
+    type = wsgw_kit_http_header(&r, "x-amzn-ErrorType");
+    assert_non_null(type);
+    assert_string_equal(type, "BadRequestException");
+    assert_non_null(strstr(r.body, "Invalid UTF-8"));
+    wsgw_kit_http_free(&r);
+  }
+  assert_int_equal(wsgw_kit_recv_frame(c, 100, &fr), WSGW_KIT_RECV_TIMEOUT);
+  assert_int_equal(http(f, "POST", path, good, sizeof(good) - 1, &r), 200);
+  wsgw_kit_http_free(&r);
+  assert_int_equal(wsgw_kit_recv_frame(c, WAIT_MS, &fr), WSGW_KIT_RECV_OK);
+  assert_int_equal(fr.len, sizeof(good) - 1);
+  assert_memory_equal(fr.data, good, fr.len);
+  wsgw_kit_frame_free(&fr);
+  wsgw_kit_ws_free(c);
+}
+
 static void a_post_from_inside_connect_to_its_own_id_is_gone(void **state) {
   struct wsgw_kit_emu *f = *state;
   struct wsgw_kit_ws *c;
@@ -402,6 +435,7 @@ int main(void) {
       cmocka_unit_test(the_root_form_without_a_stage_works),
       cmocka_unit_test(a_wrong_stage_is_forbidden),
       cmocka_unit_test(a_post_over_131072_bytes_is_payload_too_large),
+      cmocka_unit_test(a_post_that_is_not_utf8_is_refused_and_nothing_is_sent),
       cmocka_unit_test(a_post_from_inside_connect_to_its_own_id_is_gone),
   };
 

@@ -5,7 +5,8 @@
  * the NUL as \u0000, an attribute name with a NUL is not its prefix,
  * ExpressionAttributeNames/Values keep their NULs in UpdateItem, conditions,
  * size(), begins_with, contains and comparisons (0x00 sorts first), the key
- * size limits count a NUL as one byte, and a raw C0 byte is refused. Then
+ * size limits count a NUL as one byte, and a raw C0 byte, like any body
+ * that is not UTF-8, is refused. Then
  * the in-process side: a handler's wsgw_dynamodb sees U+0000 as C0 80 both
  * ways, and @connections payloads (HTTP and wsgw_post_to_connection) keep
  * their NUL bytes.
@@ -409,6 +410,31 @@ static void a_raw_c0_byte_is_refused_and_an_escaped_backslash_is_no_nul(void **s
               "{\"Item\":{\"id\":{\"S\":\"bs\"},\"v\":{\"S\":\"x\\\\u0000y\"}}}");
 }
 
+/* JSON text is UTF-8: a body that is not is a SerializationException
+ * wherever the bad bytes are, and nothing is stored. */
+static void a_string_that_is_not_utf8_is_a_serialization_exception(void **state) {
+  static const char *const bad[] = {"caf\xe9", "\xed\xa0\x80", "\xf4\x90\x80\x80", "ab\xe2\x82",
+                                    "\xff"};
+  struct wsgw_kit_emu *f = *state;
+  char json[256], *body;
+
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    snprintf(json, sizeof(json),
+             "{\"TableName\":\"Tnul\",\"Item\":{\"id\":{\"S\":\"u8\"},\"v\":{\"S\":\"%s\"}}}",
+             bad[i]);
+    body = call(f, "PutItem", json, 400);
+    assert_non_null(strstr(body, "SerializationException"));
+    free(body);
+  }
+  expect_body(f, "GetItem", "{\"TableName\":\"Tnul\",\"Key\":{\"id\":{\"S\":\"u8\"}}}", "{}");
+  /* Valid multi-byte UTF-8, U+10FFFF included, is stored as sent. */
+  call_ok(f, "PutItem",
+          "{\"TableName\":\"Tnul\",\"Item\":{\"id\":{\"S\":\"u8\"},\"v\":{\"S\":\"caf\xc3\xa9 "
+          "\xf4\x8f\xbf\xbf\"}}}");
+  expect_body(f, "GetItem", "{\"TableName\":\"Tnul\",\"Key\":{\"id\":{\"S\":\"u8\"}}}",
+              "{\"Item\":{\"id\":{\"S\":\"u8\"},\"v\":{\"S\":\"caf\xc3\xa9 \xf4\x8f\xbf\xbf\"}}}");
+}
+
 /* A connected client on /dev and its connectionId. */
 static struct wsgw_kit_ws *connect_dev(struct wsgw_kit_emu *f, char id[ID_LEN + 1]) {
   struct wsgw_kit_ws *c = wsgw_kit_ws_open(
@@ -471,6 +497,7 @@ int main(void) {
       cmocka_unit_test(a_nul_sorts_before_every_other_byte_in_sort_keys),
       cmocka_unit_test(sizes_count_a_nul_as_one_byte),
       cmocka_unit_test(a_raw_c0_byte_is_refused_and_an_escaped_backslash_is_no_nul),
+      cmocka_unit_test(a_string_that_is_not_utf8_is_a_serialization_exception),
       cmocka_unit_test(a_posted_payload_with_a_nul_byte_is_delivered_whole),
       cmocka_unit_test(a_handler_sees_a_nul_as_c0_80_and_posts_nul_bytes_whole),
   };

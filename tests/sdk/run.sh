@@ -126,6 +126,9 @@ check_bootstrap() {
 # Starts the installed `wsgw serve --config CONFIG [ARG...] --port 0
 # --in-memory` with its output in $SERVE_LOG; sets pid and port.
 start_wsgw() {
+  # Emptied here, not only by the child's redirection: the loop below could
+  # otherwise read the previous server's port before the child truncates.
+  : >"$SERVE_LOG"
   "$WSGW" serve --config "$@" --port 0 --in-memory >"$SERVE_LOG" 2>&1 &
   pid=$!
   port=

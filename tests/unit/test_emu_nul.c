@@ -109,11 +109,27 @@ static void encode_and_decode_turn_nul_bytes_into_pairs_and_back(void **state) {
   assert_memory_equal(enc, "\0z", 2);
 }
 
+static void utf8_is_valid_with_pairs_as_nul_and_nothing_else_malformed(void **state) {
+  (void)state;
+  assert_true(emu_nul_utf8_valid("", 0));
+  assert_true(emu_nul_utf8_valid("a\xC0\x80"
+                                 "b\xC3\xA9\xC0\x80",
+                                 8));
+  assert_true(emu_nul_utf8_valid("\xF4\x8F\xBF\xBF\xC0\x80", 6));
+  assert_false(emu_nul_utf8_valid("a\xC0", 2));                /* a lone lead at the end */
+  assert_false(emu_nul_utf8_valid("a\xC0\x81", 3));            /* another C0 pair */
+  assert_false(emu_nul_utf8_valid("\xC1\xBF", 2));             /* overlong */
+  assert_false(emu_nul_utf8_valid("\xE2\x82\xC0\x80", 4));     /* cut off by a pair */
+  assert_false(emu_nul_utf8_valid("\xC0\x80\xED\xA0\x80", 5)); /* a surrogate after one */
+  assert_false(emu_nul_utf8_valid("caf\xE9", 4));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(strlen_counts_a_pair_as_one_byte),
       cmocka_unit_test(strcmp_orders_a_pair_as_the_nul_byte),
       cmocka_unit_test(encode_and_decode_turn_nul_bytes_into_pairs_and_back),
+      cmocka_unit_test(utf8_is_valid_with_pairs_as_nul_and_nothing_else_malformed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
