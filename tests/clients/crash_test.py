@@ -81,7 +81,12 @@ class Server:
         self.err_path = os.path.join(log_dir, "stderr.%d" % cycle)
         with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
             self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
-        match = wait_until(self._banner, "the wsgw banner", START_DEADLINE_S)
+        try:
+            match = wait_until(self._banner, "the wsgw banner", START_DEADLINE_S)
+        except BaseException:
+            if self.proc.poll() is None:
+                self.kill()
+            raise
         self.port = int(match.group(2))
 
     def _read(self, path):
@@ -341,6 +346,7 @@ def main():
     data = os.path.join(tmp, "data")
     os.mkdir(data)
     model = Model()
+    srv = None
     try:
         srv = Server(data, tmp, 0)
         Client(srv.port).ok("CreateTable", {
@@ -376,10 +382,13 @@ def main():
             print("cycle %d: %d acknowledged writes so far, %d in flight at the kill, "
                   "%d items verified" % (cycle, model.acked, in_flight, total), flush=True)
         srv.stop()
+        srv = None
         print("crash_test: %d cycles, %d acknowledged writes verified (seed %d%s)"
               % (CYCLES, model.acked, SEED, ", --no-sync" if NO_SYNC else ""))
         return 0
     finally:
+        if srv is not None and srv.proc.poll() is None:
+            srv.kill()  # a failed check: no server left behind
         shutil.rmtree(tmp, ignore_errors=True)
 
 
