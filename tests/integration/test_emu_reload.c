@@ -7,13 +7,18 @@
  * rebuild (it does not load; it lacks a handler the config names) keeps the
  * old code and logs one line; an invocation in flight during a reload
  * finishes on the old code; a config reload changes a route without
- * dropping the client, and an invalid one keeps the old config.
+ * dropping the client, and an invalid one keeps the old config; under load
+ * (clients sending without pause through ten reloads) every message gets
+ * its answer, from one version or the other (ASan: no call into freed code).
  *
  * The libraries are built from reload_lib.c (tests/CMakeLists.txt); each
  * test copies them into a scratch directory. Waits poll with deadlines
- * (wsgw_kit_wait_reloads). Threading: the test thread and the emulator's.
+ * (wsgw_kit_wait_reloads). Threading: the test thread and the emulator's;
+ * the load test adds LOAD_CLIENTS client threads (struct load, its counts
+ * guarded by mu).
  */
 #define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -275,6 +280,75 @@ static void test_a_stage_gone_from_the_config_closes_its_clients_at_their_next_m
   CHECK(wsgw_kit_expect_close(f->ws, 1001, WAIT_MS));
 }
 
+#define LOAD_CLIENTS 4
+#define LOAD_RELOADS 10
+
+struct load {
+  struct fixture *f;
+  pthread_mutex_t mu;
+  int stop;     /* set by the test thread after the last reload */
+  int sent;     /* messages sent, all clients */
+  int answered; /* of those, answered "v1" or "v2" */
+  int failures; /* sends or answers that failed */
+  char failure[256];
+};
+
+/* One client: its own connection, a message at a time without pause until
+ * told to stop; each must be answered "v1" or "v2" (an error frame or a
+ * close fails). */
+static void *load_client(void *arg) {
+  struct load *l = arg;
+  struct wsgw_kit_ws *ws = wsgw_kit_connect(l->f->emu, NULL, NULL);
+  int stop = 0;
+
+  while (ws && !stop) {
+    int sent = wsgw_kit_send_text(ws, "{\"action\":\"version\"}") == 0;
+    int ok = sent && wsgw_kit_expect_regex(ws, "^v[12]$", WAIT_MS) == 0;
+    pthread_mutex_lock(&l->mu);
+    l->sent += sent;
+    l->answered += ok;
+    if (!ok && l->failures++ == 0)
+      snprintf(l->failure, sizeof(l->failure), "%s (last message: %s)", wsgw_kit_error(),
+               wsgw_kit_last_message(ws) ? wsgw_kit_last_message(ws) : "none");
+    stop = l->stop || !ok;
+    pthread_mutex_unlock(&l->mu);
+  }
+  if (!ws) {
+    pthread_mutex_lock(&l->mu);
+    if (l->failures++ == 0)
+      snprintf(l->failure, sizeof(l->failure), "connect: %s", wsgw_kit_error());
+    pthread_mutex_unlock(&l->mu);
+  }
+  wsgw_kit_ws_free(ws);
+  return NULL;
+}
+
+static void test_reloads_under_load_lose_no_invocation(void **state) {
+  struct fixture *f = *state;
+  struct load l = {.f = f};
+  pthread_t threads[LOAD_CLIENTS];
+
+  pthread_mutex_init(&l.mu, NULL);
+  for (int i = 0; i < LOAD_CLIENTS; i++)
+    assert_int_equal(pthread_create(&threads[i], NULL, load_client, &l), 0);
+  for (int i = 1; i <= LOAD_RELOADS; i++) {
+    assert_int_equal(reload_replace_by_rename(reload_lib(i % 2 ? "V2" : "V1"), f->lib), 0);
+    CHECK(wsgw_kit_wait_reloads(f->emu, i, 0, WAIT_MS));
+  }
+  pthread_mutex_lock(&l.mu);
+  l.stop = 1;
+  pthread_mutex_unlock(&l.mu);
+  for (int i = 0; i < LOAD_CLIENTS; i++)
+    pthread_join(threads[i], NULL);
+  pthread_mutex_destroy(&l.mu);
+  if (l.failures)
+    fail_msg("%d of %d messages failed; the first: %s", l.failures, l.sent, l.failure);
+  assert_int_equal(l.answered, l.sent);
+  print_message("    %d clients, %d reloads: %d messages, %d answered\n", LOAD_CLIENTS,
+                LOAD_RELOADS, l.sent, l.answered);
+  expect_version(f->ws, "v1");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(
@@ -295,6 +369,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(
           test_a_stage_gone_from_the_config_closes_its_clients_at_their_next_message, setup,
           teardown),
+      cmocka_unit_test_setup_teardown(test_reloads_under_load_lose_no_invocation, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
