@@ -4,6 +4,8 @@
 # and, for CI, `make docker-check`: docker/ built and run for real (after make test).
 # `make package` builds the chat example as an AWS Lambda `bootstrap` for the
 # provided.al2023 runtime and zips it (build-package/package/chat-bootstrap.zip).
+# `make fuzz` runs every libFuzzer target (tests/fuzz/) for FUZZ_SECONDS
+# each in build-fuzz (clang, ASan, UBSan); make test runs each for 5 s.
 # `make format` checks the C sources against .clang-format; `make format-fix`
 # rewrites them.
 BUILD      ?= build
@@ -12,8 +14,10 @@ PORT       ?= 8080
 TLS_PORT   ?= 8443
 DATA_DIR   ?= .wsgw/data
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 
-.PHONY: all deps test-deps build run test node-deps fixture-node-deps clean docker-check package
+.PHONY: all deps test-deps fuzz-deps build run test fuzz fuzz-build node-deps fixture-node-deps clean docker-check package
 
 all: build
 
@@ -22,6 +26,9 @@ deps:
 
 test-deps:
 	@sh .ci/install-deps.sh test
+
+fuzz-deps:
+	@sh .ci/install-deps.sh fuzz
 
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWSGW_TESTS=OFF >/dev/null
@@ -53,6 +60,19 @@ test: test-deps node-deps
 	@cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DWSGW_WERROR=ON -DWSGW_SANITIZE=ON >/dev/null
 	@cmake --build $(TEST_BUILD) -j$(JOBS)
 	cd $(TEST_BUILD) && ctest --output-on-failure -j$(JOBS)
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
+
+# The libFuzzer targets in their own tree (clang; see docs/reliability.md,
+# Fuzzing). Inputs that add coverage collect in $(FUZZ_BUILD)/corpus, so
+# one long run continues the last; a crash, leak or timeout leaves its
+# input in $(FUZZ_BUILD)/artifacts. A long run: make fuzz FUZZ_SECONDS=3600
+fuzz-build: deps fuzz-deps
+	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DWSGW_FUZZ=ON -DWSGW_TESTS=OFF \
+	  -DWSGW_INSTALL=OFF -DFUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j$(JOBS)
+
+fuzz: fuzz-build
+	cd $(FUZZ_BUILD) && ctest --output-on-failure -L fuzz -j$(JOBS)
 
 # The chat example (examples/chat-lib) as a Lambda deployment package for the
 # provided.al2023 runtime: a Release build of its bootstrap (no sanitizers)
@@ -70,7 +90,7 @@ package: deps
 	@cd $(PACKAGE_BUILD)/package/chat-bootstrap && cmake -E tar xf ../chat-bootstrap.zip
 
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD) $(PACKAGE_BUILD)
+	rm -rf $(BUILD) $(TEST_BUILD) $(PACKAGE_BUILD) $(FUZZ_BUILD)
 
 # docker/Dockerfile and docker/compose.yaml, built and run with the chat
 # end-to-end check (.ci/docker-check.sh): a Docker engine if one answers, else

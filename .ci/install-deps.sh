@@ -1,5 +1,5 @@
 #!/bin/sh
-# install-deps.sh [build|test|bench|profile|format|node] - installs the Debian packages wsgw needs, if
+# install-deps.sh [build|test|bench|profile|format|node|fuzz] - installs the Debian packages wsgw needs, if
 # any are missing. Uses sudo when not run as root. Idempotent and quiet when
 # everything is present.
 #   build (default)  what `make run` needs: compiler, CMake, the libraries
@@ -10,6 +10,8 @@
 #                    npm for the peers, curl
 #   profile          what `make profile` needs besides the build: valgrind
 #                    (callgrind) and python3; perf is used if present
+#   fuzz             also clang and libFuzzer, for `make fuzz` (part of
+#                    `make test`)
 #   format           only clang-format, for `make format` and `make format-fix`
 #   node             only Node.js and npm (Node.js functions: fixtures/node for
 #                    `make run`)
@@ -31,6 +33,9 @@ if [ "${1:-build}" = node ]; then
 fi
 if [ "${1:-build}" = profile ]; then
   packages="$packages valgrind python3"
+fi
+if [ "${1:-build}" = fuzz ]; then
+  packages="$packages clang libfuzzer-14-dev"
 fi
 if [ "${1:-build}" = test ]; then
   packages="$packages libcmocka-dev python3-boto3 awscli chromium"

@@ -362,8 +362,9 @@ static int parse_int_field(struct config_ctx *c, const cJSON *obj, const char *n
   if (!f)
     return 0;
   push_key(c, name);
-  if (!cJSON_IsNumber(f) || f->valuedouble != (double)(int)f->valuedouble || f->valuedouble < lo ||
-      f->valuedouble > hi)
+  /* The range first: converting a double out of int's range is undefined. */
+  if (!cJSON_IsNumber(f) || !(f->valuedouble >= lo && f->valuedouble <= hi) ||
+      f->valuedouble != (double)(int)f->valuedouble)
     rc = config_fail(c, "expected an integer from %d to %d", lo, hi);
   else
     *out = f->valueint;
@@ -1009,8 +1010,8 @@ static int parse_esm(struct config_ctx *c, const cJSON *v, struct emu_esm *m) {
     return -1;
   if ((f = cJSON_GetObjectItemCaseSensitive(v, "maximumRetryAttempts")) != NULL) {
     push_key(c, "maximumRetryAttempts");
-    if (!cJSON_IsNumber(f) || f->valuedouble != (double)(int)f->valuedouble ||
-        f->valuedouble < -1 || f->valuedouble > EMU_ESM_MAX_RETRIES)
+    if (!cJSON_IsNumber(f) || !(f->valuedouble >= -1 && f->valuedouble <= EMU_ESM_MAX_RETRIES) ||
+        f->valuedouble != (double)(int)f->valuedouble)
       return config_fail(c, "expected -1 (until the records expire) or an integer from 0 to %d",
                          EMU_ESM_MAX_RETRIES);
     m->max_retries = f->valueint;

@@ -105,6 +105,7 @@ static int parse_fault(const cJSON *spec, struct fault *out, char *err, size_t c
   const cJSON *count = cJSON_GetObjectItemCaseSensitive(spec, "count");
   const cJSON *rate = cJSON_GetObjectItemCaseSensitive(spec, "rate");
   const cJSON *ms = cJSON_GetObjectItemCaseSensitive(spec, "ms");
+  const cJSON *seed = cJSON_GetObjectItemCaseSensitive(spec, "seed");
   struct fault ft;
   size_t t;
 
@@ -128,8 +129,12 @@ static int parse_fault(const cJSON *spec, struct fault *out, char *err, size_t c
   ft.remaining = -1;
   ft.rate = 1.0;
   if (count) {
-    if (!cJSON_IsNumber(count) || count->valuedouble < 1) {
-      snprintf(err, cap, "fault: \"count\" must be a positive number");
+    /* Checked before the conversion: a double out of long's range (1e300)
+     * is undefined behaviour when converted. */
+    if (!cJSON_IsNumber(count) || !(count->valuedouble >= 1) ||
+        count->valuedouble > EMU_FAULTS_MAX_COUNT) {
+      snprintf(err, cap, "fault: \"count\" must be a positive number up to %d",
+               EMU_FAULTS_MAX_COUNT);
       return -1;
     }
     ft.remaining = (long)count->valuedouble;
@@ -140,6 +145,12 @@ static int parse_fault(const cJSON *spec, struct fault *out, char *err, size_t c
       return -1;
     }
     ft.rate = rate->valuedouble;
+  }
+  /* Used when the fault is added (the generator's seed): checked here. */
+  if (seed && (!cJSON_IsNumber(seed) || !(seed->valuedouble >= 0) ||
+               seed->valuedouble > EMU_FAULTS_MAX_SEED)) {
+    snprintf(err, cap, "fault: \"seed\" must be a number from 0 to %.0f", EMU_FAULTS_MAX_SEED);
+    return -1;
   }
   switch (ft.type) {
   case FAULT_DISCONNECT_DROP:

@@ -21,8 +21,9 @@
  *       function fails without running it, as a function error would:
  *       the batch is retried; logged in the invocation log as "error")
  * plus, on any fault, "count": N (fires N times, then is spent; default
- * unlimited) and "rate": 0..1 (probability per match, default 1; drawn
- * from a generator seeded by "seed", default 1, so runs repeat).
+ * unlimited; at most EMU_FAULTS_MAX_COUNT) and "rate": 0..1 (probability
+ * per match, default 1; drawn from a generator seeded by "seed", default 1,
+ * a number from 0 to 2^53, so runs repeat).
  *
  * Every fault that fires is logged ("[fault] ...") and counted in its
  * "hits"; emu_faults_list shows them. emu_faults_reset removes all.
@@ -36,7 +37,9 @@
 
 struct emu_faults;
 
-#define EMU_FAULTS_MAX 256 /* faults in force at once */
+#define EMU_FAULTS_MAX 256                     /* faults in force at once */
+#define EMU_FAULTS_MAX_COUNT 1000000000        /* largest "count" */
+#define EMU_FAULTS_MAX_SEED 9007199254740992.0 /* largest "seed": 2^53, exact in a double */
 
 struct emu_faults *emu_faults_new(void);
 void emu_faults_free(struct emu_faults *f);

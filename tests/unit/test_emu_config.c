@@ -714,6 +714,9 @@ static void runtime_settings_that_cannot_run_are_rejected_saying_why(void **stat
        "apis[0].routes.r.function.concurrency", "1 to 1000", "no concurrency"},
       {FN("{ \"handler\": \"h\", \"concurrency\": 2.5 }"), "2.5",
        "apis[0].routes.r.function.concurrency", "integer", "a fraction of a process"},
+      /* fuzz_config: checked before any conversion to int (out of range: UB). */
+      {FN("{ \"handler\": \"h\", \"memorySize\": 2.5e86 }"), "2.5e86",
+       "apis[0].routes.r.function.memorySize", "128 to 10240", "memory beyond an int"},
   };
 #undef FN
   size_t i;
