@@ -5,7 +5,8 @@
 # `make package` builds the chat example as an AWS Lambda `bootstrap` for the
 # provided.al2023 runtime and zips it (build-package/package/chat-bootstrap.zip).
 # `make fuzz` runs every libFuzzer target (tests/fuzz/) for FUZZ_SECONDS
-# each in build-fuzz (clang, ASan, UBSan); make test runs each for 5 s.
+# each in build-fuzz (clang, ASan, UBSan), with a random seed unless
+# FUZZ_SEED is set; make test runs each for 5 s with seed 1.
 # `make format` checks the C sources against .clang-format; `make format-fix`
 # rewrites them.
 BUILD      ?= build
@@ -16,6 +17,7 @@ DATA_DIR   ?= .wsgw/data
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
+FUZZ_SEED ?= 0
 
 .PHONY: all deps test-deps fuzz-deps build run test fuzz fuzz-build node-deps fixture-node-deps clean docker-check package
 
@@ -60,7 +62,7 @@ test: test-deps node-deps
 	@cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DWSGW_WERROR=ON -DWSGW_SANITIZE=ON >/dev/null
 	@cmake --build $(TEST_BUILD) -j$(JOBS)
 	cd $(TEST_BUILD) && ctest --output-on-failure -j$(JOBS)
-	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5 FUZZ_SEED=1
 
 # The libFuzzer targets in their own tree (clang; see docs/reliability.md,
 # Fuzzing). Inputs that add coverage collect in $(FUZZ_BUILD)/corpus, so
@@ -68,7 +70,7 @@ test: test-deps node-deps
 # input in $(FUZZ_BUILD)/artifacts. A long run: make fuzz FUZZ_SECONDS=3600
 fuzz-build: deps fuzz-deps
 	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DWSGW_FUZZ=ON -DWSGW_TESTS=OFF \
-	  -DWSGW_INSTALL=OFF -DFUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	  -DWSGW_INSTALL=OFF -DFUZZ_SECONDS=$(FUZZ_SECONDS) -DFUZZ_SEED=$(FUZZ_SEED) >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j$(JOBS)
 
 fuzz: fuzz-build

@@ -19,6 +19,7 @@
  * Threading: no global state.
  */
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -53,9 +54,11 @@ cJSON *diag_whoami(const cJSON *event, struct wsgw_ctx *ctx) {
 
 cJSON *diag_status(const cJSON *event, struct wsgw_ctx *ctx) {
   const char *s = query_param(event, "status");
+  long status = s ? strtol(s, NULL, 10) : 200;
 
   (void)ctx;
-  return wsgw_response(s ? atoi(s) : 200, NULL);
+  /* atoi is undefined past int's range; any int passes through. */
+  return wsgw_response(status >= INT_MIN && status <= INT_MAX ? (int)status : 500, NULL);
 }
 
 cJSON *diag_fail(const cJSON *event, struct wsgw_ctx *ctx) {
@@ -68,16 +71,16 @@ cJSON *diag_sleep(const cJSON *event, struct wsgw_ctx *ctx) {
   cJSON *body = cJSON_IsString(body_text) ? cJSON_Parse(body_text->valuestring) : NULL;
   const cJSON *ms_json = cJSON_GetObjectItemCaseSensitive(body, "ms");
   const char *ms_query = query_param(event, "ms");
-  long ms = cJSON_IsNumber(ms_json) ? (long)ms_json->valuedouble : ms_query ? atol(ms_query) : 0;
+  /* Clamped as a double first: converting 1e300 to long is undefined. */
+  double want = cJSON_IsNumber(ms_json) ? ms_json->valuedouble
+                : ms_query              ? strtod(ms_query, NULL)
+                                        : 0;
+  long ms = want > 0 ? (long)(want < 60000 ? want : 60000) : 0;
   struct timespec ts;
   char text[64];
 
   (void)ctx;
   cJSON_Delete(body);
-  if (ms < 0)
-    ms = 0;
-  if (ms > 60000)
-    ms = 60000;
   ts.tv_sec = ms / 1000;
   ts.tv_nsec = (ms % 1000) * 1000000L;
   while (nanosleep(&ts, &ts) != 0)

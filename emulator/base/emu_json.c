@@ -1,6 +1,7 @@
 /*
  * emu_json.c - the nesting-depth and U+0000 pre-scan, the \u0000 <-> C0 80
- * rewrites and the literal-key adder (see emu_json.h).
+ * rewrites, the literal-key adder and the range-checked integer read (see
+ * emu_json.h).
  */
 #include "emu_json.h"
 
@@ -140,4 +141,21 @@ cJSON *emu_json_add_const(cJSON *o, const char *key, cJSON *v) {
   if (v)
     cJSON_AddItemToObjectCS(o, key, v);
   return v;
+}
+
+int emu_json_int(const cJSON *v, int64_t lo, int64_t hi, int64_t *out) {
+  /* 2^63: the first double above every int64_t. (double)hi may round up to
+   * it, so the result is clamped to [lo, hi] after the conversion. */
+  const double limit = 9223372036854775808.0;
+  double d;
+  int64_t n;
+
+  if (!cJSON_IsNumber(v))
+    return 0;
+  d = v->valuedouble;
+  if (!(d >= (double)lo && d <= (double)hi && d > -limit && d < limit))
+    return 0; /* also NaN */
+  n = (int64_t)d;
+  *out = n < lo ? lo : n > hi ? hi : n;
+  return 1;
 }

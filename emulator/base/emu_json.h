@@ -17,6 +17,8 @@
  * pass as the depth check, whether a text needs the rewrite and whether it
  * holds raw C0/C1 bytes (never valid UTF-8), which would make the encoding
  * ambiguous.
+ * emu_json_int converts a JSON number to an integer only after checking its
+ * range.
  * Threading: pure.
  */
 #ifndef EMU_JSON_H
@@ -24,6 +26,7 @@
 
 #include <cjson/cJSON.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "emu_buf.h"
 
@@ -66,5 +69,12 @@ int emu_json_nul_escape(struct emu_buf *out, const char *text, size_t len);
  * copies were half of an event's allocations (make profile). Returns v;
  * nothing is added when v is NULL. */
 cJSON *emu_json_add_const(cJSON *o, const char *key, cJSON *v);
+
+/* 1 when v is a JSON number from lo to hi, with *out its value truncated
+ * toward zero; else 0 and *out untouched. The range is checked on the
+ * double first: converting a double outside the integer type's range is
+ * undefined (UBSan's float-cast-overflow), and a JSON number may be 1e300.
+ * Every conversion of a JSON number to an integer goes through here. */
+int emu_json_int(const cJSON *v, int64_t lo, int64_t hi, int64_t *out);
 
 #endif

@@ -181,3 +181,11 @@ int dynamo_error_null(struct dynamo_error *err, const char *member_fmt, ...) {
   va_end(ap);
   return dynamo_violations_finish(&v, err);
 }
+
+int dynamo_error_long(struct dynamo_error *err) {
+  /* DEVIATION: AWS's answer to a Long member beyond 64 bits is not
+   * recorded; wsgw answers as its JSON reader does for a value the member's
+   * type cannot hold. */
+  return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION,
+                          "DECIMAL_VALUE cannot be converted to Long");
+}

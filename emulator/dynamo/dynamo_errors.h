@@ -86,5 +86,8 @@ int dynamo_error_violation(struct dynamo_error *err, const char *value, int valu
  * null": always returns -1. */
 int dynamo_error_null(struct dynamo_error *err, const char *member_fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* A number too large for a Long member (a capacity of 1e40): a
+ * SerializationException; always returns -1. */
+int dynamo_error_long(struct dynamo_error *err);
 
 #endif

@@ -415,6 +415,7 @@ static int gsi_throughput(const cJSON *d, const char *billing, cJSON **out,
   const char *name = cJSON_GetObjectItemCaseSensitive(d, "IndexName")->valuestring;
   const cJSON *pt = cJSON_GetObjectItemCaseSensitive(d, "ProvisionedThroughput");
   const cJSON *r = cJSON_GetObjectItemCaseSensitive(pt, "ReadCapacityUnits");
+  int64_t rv, wv;
   const cJSON *w = cJSON_GetObjectItemCaseSensitive(pt, "WriteCapacityUnits");
 
   *out = NULL;
@@ -439,9 +440,11 @@ static int gsi_throughput(const cJSON *d, const char *billing, cJSON **out,
                   "One or more parameter values were invalid: ProvisionedThroughput is invalid "
                   "for index: %s%s",
                   name, "");
+    if (!emu_json_int(r, 1, INT64_MAX, &rv) || !emu_json_int(w, 1, INT64_MAX, &wv))
+      return dynamo_error_long(err);
     *out = cJSON_CreateObject();
-    cJSON_AddNumberToObject(*out, "ReadCapacityUnits", (double)(long long)r->valuedouble);
-    cJSON_AddNumberToObject(*out, "WriteCapacityUnits", (double)(long long)w->valuedouble);
+    cJSON_AddNumberToObject(*out, "ReadCapacityUnits", (double)rv);
+    cJSON_AddNumberToObject(*out, "WriteCapacityUnits", (double)wv);
   }
   cJSON_AddNumberToObject(*out, "NumberOfDecreasesToday", 0);
   return 0;

@@ -17,6 +17,7 @@
 #include "dynamo_streams.h"
 #include "dynamo_expr.h"
 #include "emu_buf.h"
+#include "emu_json.h"
 #include "store.h"
 
 struct emu_faults;

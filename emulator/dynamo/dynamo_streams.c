@@ -231,10 +231,10 @@ uint64_t dynamo_streams_rec_seq(const cJSON *rec, const char *member) {
 }
 
 uint32_t dynamo_streams_rec_u32(const cJSON *rec, const char *member) {
-  const cJSON *n = cJSON_GetObjectItemCaseSensitive(rec, member);
+  int64_t n;
 
-  return cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble <= UINT32_MAX
-             ? (uint32_t)n->valuedouble
+  return emu_json_int(cJSON_GetObjectItemCaseSensitive(rec, member), 0, UINT32_MAX, &n)
+             ? (uint32_t)n
              : 0;
 }
 
@@ -386,11 +386,12 @@ int dynamo_streams_drop(struct dynamo *db, struct store_txn *t, const struct dyn
   while (rc == 0 && (src = store_meta_next(t, prefix, after, &name)) == STORE_OK) {
     cJSON *rec = dynamo_streams_load(t, name.data + 2);
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, "tableId");
+    int64_t table_id;
     free(after);
     after = strdup(name.data);
     if (!after)
       rc = -1;
-    else if (cJSON_IsNumber(id) && (uint32_t)id->valuedouble == tb->id &&
+    else if (emu_json_int(id, 0, UINT32_MAX, &table_id) && table_id == tb->id &&
              store_meta_del(t, name.data) != STORE_OK)
       rc = -1;
     cJSON_Delete(rec);
@@ -614,6 +615,7 @@ static int trim_stream(struct dynamo *db, const char *arn, uint64_t cutoff, int6
   int n = 0, i, rc = 0;
   cJSON *rec;
   const cJSON *dis;
+  int64_t dis_ms;
 
   if (store_txn_begin(db->store, 1, &t) != STORE_OK)
     return -1;
@@ -645,7 +647,7 @@ static int trim_stream(struct dynamo *db, const char *arn, uint64_t cutoff, int6
     if (store_del(t, keys + (size_t)i * DYNAMO_STREAMS_KEY_LEN, DYNAMO_STREAMS_KEY_LEN) != STORE_OK)
       rc = -1;
   dis = cJSON_GetObjectItemCaseSensitive(rec, "disabled");
-  if (rc == 0 && cJSON_IsNumber(dis) && (int64_t)dis->valuedouble < forget_before &&
+  if (rc == 0 && emu_json_int(dis, 0, INT64_MAX, &dis_ms) && dis_ms < forget_before &&
       dynamo_streams_last(t, id, no) == 0) {
     char name[DYNAMO_STREAMS_ARN_MAX + 8];
     /* SPEC docs/spec/dynamodb-streams.md 4: a disabled stream goes when its

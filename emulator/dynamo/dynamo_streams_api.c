@@ -94,19 +94,21 @@ static void shards_of(struct dynamo *db, struct store_txn *t, const cJSON *rec, 
   int64_t retention = db->stream_retention_ms > 0 ? db->stream_retention_ms
                                                   : DYNAMO_STREAMS_DEFAULT_RETENTION_MS;
   uint64_t oldest, newest;
+  int64_t disabled_ms;
 
   memset(s, 0, sizeof(*s));
   s->id = dynamo_streams_rec_u32(rec, "tableId");
   s->no = dynamo_streams_rec_u32(rec, "no");
-  s->created = cJSON_IsNumber(created) ? (int64_t)created->valuedouble : 0;
-  s->period = cJSON_IsNumber(period) && period->valuedouble >= 1 ? (int64_t)period->valuedouble
-                                                                 : DYNAMO_STREAMS_SHARD_MS;
+  if (!emu_json_int(created, 0, INT64_MAX, &s->created))
+    s->created = 0;
+  if (!emu_json_int(period, 1, INT64_MAX, &s->period))
+    s->period = DYNAMO_STREAMS_SHARD_MS;
   s->start = dynamo_streams_rec_seq(rec, "start");
   s->trimmed = dynamo_streams_rec_seq(rec, "trimmed");
   s->enabled = is_enabled(rec);
-  s->last = index_of_ms(s, s->enabled || !cJSON_IsNumber(disabled)
-                               ? emu_time_now_ms()
-                               : (int64_t)disabled->valuedouble);
+  if (s->enabled || !emu_json_int(disabled, 0, INT64_MAX, &disabled_ms))
+    disabled_ms = emu_time_now_ms();
+  s->last = index_of_ms(s, disabled_ms);
   if ((newest = dynamo_streams_last(t, s->id, s->no)) != 0 && index_of_seq(s, newest) > s->last)
     s->last = index_of_seq(s, newest);
   oldest = dynamo_streams_seek(t, s->id, s->no, 0, 0, 0);

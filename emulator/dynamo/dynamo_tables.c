@@ -51,9 +51,11 @@ static int parse_schema(cJSON *rec, struct dynamo_table *tb) {
   const cJSON *ad = cJSON_GetObjectItemCaseSensitive(desc, "AttributeDefinitions");
   const cJSON *el, *a;
 
-  if (!cJSON_IsNumber(id) || !cJSON_IsArray(ks) || !cJSON_IsArray(ad))
+  int64_t n;
+
+  if (!emu_json_int(id, 0, UINT32_MAX, &n) || !cJSON_IsArray(ks) || !cJSON_IsArray(ad))
     return -1;
-  tb->id = (uint32_t)id->valuedouble;
+  tb->id = (uint32_t)n;
   cJSON_ArrayForEach(el, ks) {
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(el, "AttributeName");
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(el, "KeyType");
@@ -273,6 +275,7 @@ static int check_throughput(const cJSON *req, const char *billing, cJSON **out,
   const cJSON *pt = cJSON_GetObjectItemCaseSensitive(req, "ProvisionedThroughput");
   const char *names[2] = {"ReadCapacityUnits", "WriteCapacityUnits"};
   const char *members[2] = {"readCapacityUnits", "writeCapacityUnits"};
+  int64_t units;
   int i;
 
   *out = cJSON_CreateObject();
@@ -307,7 +310,9 @@ static int check_throughput(const cJSON *req, const char *billing, cJSON **out,
                                     "Member must have value greater than or equal to 1",
                                     "provisionedThroughput.%s", members[i]);
     }
-    cJSON_AddNumberToObject(*out, names[i], (double)(long long)v->valuedouble);
+    if (!emu_json_int(v, 1, INT64_MAX, &units))
+      return dynamo_error_long(err);
+    cJSON_AddNumberToObject(*out, names[i], (double)units);
   }
   return 0;
 }

@@ -85,6 +85,12 @@ static void table_operations_follow_aws(void **state) {
        "\"KeyType\":\"HASH\"},{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}],"
        "\"ProvisionedThroughput\":{\"ReadCapacityUnits\":5,\"WriteCapacityUnits\":7}}",
        200, NULL, "\"WriteCapacityUnits\":7", "provisioned table with a sort key"},
+      {"CreateTable",
+       "{\"TableName\":\"Huge\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"}],"
+       "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],"
+       "\"ProvisionedThroughput\":{\"ReadCapacityUnits\":7.44e44,\"WriteCapacityUnits\":1}}",
+       400, DYNAMO_ROWS_SERIALIZATION, "DECIMAL_VALUE cannot be converted to Long",
+       "a capacity beyond 64 bits is refused, not converted (fuzz_dynamo_request, CI)"},
       {"ListTables", "{\"Limit\":1}", 200, NULL, "\"LastEvaluatedTableName\":\"Connections\"",
        "paging: first page of one"},
       {"ListTables", "{\"ExclusiveStartTableName\":\"Connections\"}", 200, NULL,

@@ -207,6 +207,16 @@ static void create_table_validates_indexes(void **state) {
            "b", "RANGE") "]," ADS "\"GlobalSecondaryIndexes\":[" GSI("ix1", "c", ALL) "]}",
        400, DYNAMO_ROWS_VALIDATION, "ProvisionedThroughput must be specified for index: ix1",
        "provisioned GSI needs throughput"},
+      {"CreateTable",
+       "{\"TableName\":\"Tbl\",\"ProvisionedThroughput\":{\"ReadCapacityUnits\":1,\"WriteCapacityUnits\":1},"
+       "\"KeySchema\":[" KS("a", "HASH") "," KS(
+           "b", "RANGE") "]," ADS
+                         "\"GlobalSecondaryIndexes\":[{\"IndexName\":\"ix1\",\"KeySchema\":[" KS(
+                             "c",
+                             "HASH") "],\"Projection\":" ALL ",\"ProvisionedThroughput\":"
+                                     "{\"ReadCapacityUnits\":1,\"WriteCapacityUnits\":1e40}}]}",
+       400, DYNAMO_ROWS_SERIALIZATION, "DECIMAL_VALUE cannot be converted to Long",
+       "a GSI capacity beyond 64 bits is refused, not converted"},
       {"CreateTable", "{" T2 ADS "\"GlobalSecondaryIndexes\":[" GSI("ix1", "b", ALL) "]}", 400,
        DYNAMO_ROWS_VALIDATION,
        "One or more parameter values were invalid: Some AttributeDefinitions are not used. "

@@ -203,6 +203,41 @@ static void add_const_of_null_adds_nothing(void **state) {
   cJSON_Delete(o);
 }
 
+/* Reads text as JSON and converts it with emu_json_int. */
+static int int_of(const char *text, int64_t lo, int64_t hi, int64_t *out) {
+  cJSON *v = cJSON_Parse(text);
+  int ok = emu_json_int(v, lo, hi, out);
+
+  cJSON_Delete(v);
+  return ok;
+}
+
+static void int_converts_numbers_in_range_and_refuses_the_rest_unconverted(void **state) {
+  int64_t n = 42;
+
+  (void)state;
+  assert_true(int_of("7", 0, 10, &n));
+  assert_int_equal(n, 7);
+  assert_true(int_of("2.9", 0, 10, &n)); /* truncated toward zero */
+  assert_int_equal(n, 2);
+  assert_true(int_of("-5", -10, 10, &n));
+  assert_int_equal(n, -5);
+  n = 42;
+  assert_false(int_of("11", 0, 10, &n));
+  assert_false(int_of("-1", 0, 10, &n));
+  assert_false(int_of("\"7\"", 0, 10, &n));
+  assert_false(int_of("null", 0, 10, &n));
+  /* Beyond every int64_t: refused before any conversion (UBSan's
+   * float-cast-overflow would stop the sanitized build otherwise). */
+  assert_false(int_of("7.44e44", 1, INT64_MAX, &n));
+  assert_false(int_of("-1e300", INT64_MIN, INT64_MAX, &n));
+  assert_false(int_of("9223372036854775808", 0, INT64_MAX, &n));
+  assert_int_equal(n, 42);
+  assert_true(int_of("4294967295", 0, UINT32_MAX, &n));
+  assert_int_equal(n, 4294967295LL);
+  assert_false(int_of("4294967296", 0, UINT32_MAX, &n));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(depth_at_the_limit_passes_and_one_more_level_fails),
@@ -215,6 +250,7 @@ int main(void) {
       cmocka_unit_test(escape_fails_at_the_buffer_limit),
       cmocka_unit_test(add_const_keeps_the_key_pointer_and_survives_duplicate_and_delete),
       cmocka_unit_test(add_const_of_null_adds_nothing),
+      cmocka_unit_test(int_converts_numbers_in_range_and_refuses_the_rest_unconverted),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
