@@ -524,6 +524,21 @@ static int serve_remote(struct dynamo *db, const struct mg_request_info *ri,
                             body->len, out, rid, cap);
 }
 
+void dynamo_api_deny(struct mg_connection *conn, const char *message) {
+  struct req_headers none;
+  struct dynamo_error err;
+  struct emu_buf out;
+  int status;
+
+  memset(&none, 0, sizeof(none));
+  emu_buf_init(&out, 64 * 1024);
+  dynamo_error_init(&err);
+  dynamo_error_set(&err, DYNAMO_ERR_ACCESS_DENIED, "%s", message);
+  status = write_error(&out, &err, 1);
+  send_response(conn, &none, status, out.data, out.len, "application/x-amz-json-1.0", 1, NULL);
+  emu_buf_free(&out);
+}
+
 void dynamo_api_serve(struct dynamo *db, struct mg_connection *conn) {
   static const char not_found[] = "<UnknownOperationException/>\n";
   static const char json10[] = "application/x-amz-json-1.0";

@@ -71,6 +71,9 @@ int dynamo_api_call_internal(struct dynamo *db, const char *operation, const cha
                              struct emu_buf *out);
 /* The HTTP endpoint for POST / (and OPTIONS preflights). */
 void dynamo_api_serve(struct dynamo *db, struct mg_connection *conn);
+/* Answers a request that the server's guard refused, unread, with 400
+ * AccessDeniedException and message, and closes the connection. */
+void dynamo_api_deny(struct mg_connection *conn, const char *message);
 /* Names of the supported operations, in dispatch-table order (NULL-ended). */
 const char *const *dynamo_api_operations(void);
 

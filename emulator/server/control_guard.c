@@ -159,3 +159,11 @@ const char *control_guard_refusal(const struct control_guard_request *req, const
   }
   return NULL;
 }
+
+const char *control_guard_browser_refusal(const char *host, const char *origin,
+                                          const char *sec_fetch_site, const char *allow_hosts) {
+  if ((!origin && !sec_fetch_site) || control_guard_host_ok(host, allow_hosts))
+    return NULL;
+  return "a browser request reached wsgw under a Host that is no loopback name or address, as a "
+         "DNS-rebinding page would (allow a name with wsgw serve --allow-host NAME)";
+}

@@ -20,6 +20,9 @@
  *             (preflight-free) cross-site request cannot send; DELETE,
  *             PUT and PATCH are never simple. 415.
  *
+ * The DynamoDB and @connections endpoints apply only the Host rule, and
+ * only to browser requests (control_guard_browser_refusal).
+ *
  * Invariants: pure string checks; header values are read as they came
  * (civetweb's); no allocation. Threading: pure functions.
  */
@@ -46,5 +49,14 @@ const char *control_guard_refusal(const struct control_guard_request *req, const
 /* Whether the Host header value (name or address, optional :port) passes
  * the Host rule above. */
 int control_guard_host_ok(const char *host, const char *allow_hosts);
+
+/* The AWS endpoints (DynamoDB, @connections) take any Host: SDKs in a
+ * container call wsgw by its service name. A browser, though, marks its
+ * requests with Origin or Sec-Fetch-Site, and a DNS-rebinding page reaches
+ * wsgw under the page's own name. So a request that carries either header
+ * must pass the Host rule above. NULL when the request may go on, else a
+ * one-sentence reason (the answer is 403). */
+const char *control_guard_browser_refusal(const char *host, const char *origin,
+                                          const char *sec_fetch_site, const char *allow_hosts);
 
 #endif

@@ -31,8 +31,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "apigw_errors.h"
 #include "connections_api.h"
 #include "control_api.h"
+#include "control_guard.h"
 #include "dynamo_api.h"
 #include "dynamo_streams.h"
 #include "dynamo_ttl.h"
@@ -66,6 +68,40 @@ static int is_stage(struct emu *emu, const char *path) {
   return found;
 }
 
+/* A browser request to an AWS endpoint under a Host that fails the control
+ * guard's Host rule (a DNS-rebinding page): answered here, unread, in the
+ * endpoint's error shape. Returns 1 when it was refused.
+ * DEVIATION: AWS's endpoints take such requests (each needs a signature
+ * made with a secret key, which a page has not); wsgw checks signatures
+ * only with --auth sigv4, so it refuses them. */
+static int browser_refused(struct emu *emu, struct mg_connection *conn, int dynamodb) {
+  const char *origin = mg_get_header(conn, "Origin");
+  const char *fetch_site = mg_get_header(conn, "Sec-Fetch-Site");
+  const char *why;
+
+  if (!origin && !fetch_site)
+    return 0; /* not a browser: SDKs and the CLI send neither */
+  why = control_guard_browser_refusal(mg_get_header(conn, "Host"), origin, fetch_site,
+                                      emu->allow_hosts);
+  if (!why)
+    return 0;
+  if (dynamodb) {
+    dynamo_api_deny(conn, why);
+  } else {
+    struct http_header h[2] = {{"x-amzn-ErrorType", apigw_error_type(APIGW_ERR_FORBIDDEN)},
+                               {"Connection", "close"}};
+    cJSON *o = cJSON_CreateObject();
+    char *text;
+    cJSON_AddStringToObject(o, "message", why);
+    text = cJSON_PrintUnformatted(o);
+    http_util_send(conn, apigw_error_status(APIGW_ERR_FORBIDDEN), "application/json", h, 2, text,
+                   text ? strlen(text) : 0);
+    cJSON_free(text);
+    cJSON_Delete(o);
+  }
+  return 1;
+}
+
 static int http_route(struct mg_connection *conn, void *cbdata) {
   struct emu *emu = cbdata;
   const struct mg_request_info *ri = mg_get_request_info(conn);
@@ -83,7 +119,8 @@ static int http_route(struct mg_connection *conn, void *cbdata) {
   } else if (strncmp(uri, CONTROL_API_PREFIX, sizeof(CONTROL_API_PREFIX) - 1) == 0) {
     control_api_serve(emu, conn, uri);
   } else if (connections_api_matches(uri)) {
-    connections_api_serve(&emu->gw, conn, uri);
+    if (!browser_refused(emu, conn, 0))
+      connections_api_serve(&emu->gw, conn, uri);
   } else if (strcmp(uri, "/") == 0) {
     if (strcmp(method, "GET") == 0) {
       /* SPEC docs/spec/dynamodb.md 2.1: GET / is the health check, "healthy: <host>".
@@ -92,7 +129,7 @@ static int http_route(struct mg_connection *conn, void *cbdata) {
       char body[300];
       snprintf(body, sizeof(body), "healthy: dynamodb.%s.amazonaws.com", emu->region);
       send_text(conn, 200, "text/plain", body);
-    } else {
+    } else if (!browser_refused(emu, conn, 1)) {
       dynamo_api_serve(emu->dynamo, conn);
     }
   } else if (uri[0] == '/' && strcmp(method, "GET") == 0 && is_stage(emu, uri + 1)) {

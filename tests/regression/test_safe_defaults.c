@@ -5,6 +5,9 @@
  *   - DNS rebinding (a page's own name resolving to 127.0.0.1): its Host
  *     names no loopback host, so every /_wsgw/ endpoint refuses it and
  *     nothing changes;
+ *   - the same page calling DynamoDB or @connections: a browser's request
+ *     (Origin or Sec-Fetch-Site) under such a Host is refused, while SDKs,
+ *     which send neither, may use any Host (a container's service name);
  *   - cross-site requests: a text/plain POST (a "simple" request, which needs
  *     no CORS preflight) installs no fault; an Origin or Sec-Fetch-Site of
  *     another site is refused, also for the chat page and connection kills;
@@ -113,6 +116,65 @@ static void a_dns_rebinding_host_reaches_no_control_endpoint(void **state) {
   assert_int_equal(raw(emu, "GET", "/_wsgw/stats", "Host: localhost:1\r\n", "", &r), 200);
   wsgw_kit_http_free(&r);
   assert_int_equal(raw(emu, "GET", "/_wsgw/chat?stage=dev", "Host: [::1]:1\r\n", "", &r), 200);
+  wsgw_kit_http_free(&r);
+}
+
+/* A DynamoDB call as raw HTTP: target, extra header lines, body. */
+static int dynamo(struct wsgw_kit_emu *emu, const char *target, const char *headers,
+                  const char *body, struct wsgw_kit_http_response *r) {
+  char h[1024];
+
+  snprintf(h, sizeof(h),
+           "%sX-Amz-Target: DynamoDB_20120810.%s\r\nContent-Type: application/x-amz-json-1.0\r\n"
+           "Authorization: AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/dynamodb/aws4_request, "
+           "SignedHeaders=host, Signature=0\r\n",
+           headers, target);
+  return raw(emu, "POST", "/", h, body, r);
+}
+
+static void a_dns_rebinding_page_reaches_neither_dynamodb_nor_connections(void **state) {
+  struct wsgw_kit_emu *emu = *state;
+  struct wsgw_kit_http_response r;
+  static const char table[] =
+      "{\"TableName\":\"Stolen\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\","
+      "\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],"
+      "\"BillingMode\":\"PAY_PER_REQUEST\"}";
+  /* What a browser adds to a page's fetch (Origin on a POST, Sec-Fetch-*
+   * on everything) when the page's own name resolves to 127.0.0.1. */
+  static const char *const browser[] = {
+      "Host: rebind.example:8080\r\nOrigin: http://rebind.example:8080\r\n",
+      "Host: rebind.example:8080\r\nSec-Fetch-Site: same-origin\r\n",
+      "Host: 127.0.0.1.rebind.example\r\nOrigin: http://127.0.0.1.rebind.example\r\n"};
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof(browser) / sizeof(browser[0]); i++) {
+    assert_int_equal(dynamo(emu, "CreateTable", browser[i], table, &r), 400);
+    assert_non_null(strstr(r.body, "AccessDeniedException"));
+    assert_non_null(strstr(r.body, "DNS-rebinding"));
+    wsgw_kit_http_free(&r);
+    assert_int_equal(raw(emu, "OPTIONS", "/", browser[i], "", &r), 400);
+    wsgw_kit_http_free(&r);
+    assert_int_equal(raw(emu, "GET", "/@connections/AAAAAAAAAAAAAAAA", browser[i], "", &r), 403);
+    assert_non_null(strstr(r.body, "DNS-rebinding"));
+    assert_non_null(wsgw_kit_http_header(&r, "x-amzn-ErrorType"));
+    assert_string_equal(wsgw_kit_http_header(&r, "x-amzn-ErrorType"), "ForbiddenException");
+    wsgw_kit_http_free(&r);
+  }
+  /* Nothing was created: the table list is empty. */
+  assert_int_equal(dynamo(emu, "ListTables", "Host: localhost\r\n", "{}", &r), 200);
+  assert_non_null(strstr(r.body, "\"TableNames\":[]"));
+  wsgw_kit_http_free(&r);
+  /* An SDK in a container calls wsgw by its service name, without Origin:
+   * any Host passes. A page on localhost passes with Origin. */
+  assert_int_equal(dynamo(emu, "ListTables", "Host: wsgw:8000\r\n", "{}", &r), 200);
+  wsgw_kit_http_free(&r);
+  assert_int_equal(dynamo(emu, "ListTables",
+                          "Host: localhost:8000\r\nOrigin: http://localhost:3000\r\n", "{}", &r),
+                   200);
+  wsgw_kit_http_free(&r);
+  assert_int_equal(raw(emu, "GET", "/@connections/AAAAAAAAAAAAAAAA", "Host: wsgw:8000\r\n", "", &r),
+                   410);
   wsgw_kit_http_free(&r);
 }
 
@@ -364,6 +426,7 @@ static void the_tls_listener_speaks_tls_1_2_and_1_3_with_strong_suites_only(void
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(a_dns_rebinding_host_reaches_no_control_endpoint),
+      cmocka_unit_test(a_dns_rebinding_page_reaches_neither_dynamodb_nor_connections),
       cmocka_unit_test(a_cross_site_page_installs_no_fault_and_kills_no_connection),
       cmocka_unit_test(no_path_serves_a_file_or_breaks_the_server),
       cmocka_unit_test(wsgw_serve_listens_on_127_0_0_1_unless_told_otherwise),

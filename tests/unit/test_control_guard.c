@@ -143,9 +143,27 @@ static void a_post_needs_a_json_content_type(void **state) {
   assert_int_equal(status_of("GET", "127.0.0.1", NULL, NULL, NULL, NULL), 200);
 }
 
+static void aws_endpoints_refuse_only_browser_requests_under_a_rebinding_host(void **state) {
+  (void)state;
+  /* SDKs send neither Origin nor Sec-Fetch-Site: any Host. */
+  assert_null(control_guard_browser_refusal("wsgw:8000", NULL, NULL, NULL));
+  assert_null(control_guard_browser_refusal(NULL, NULL, NULL, NULL));
+  /* A browser under a loopback or allowed Host. */
+  assert_null(control_guard_browser_refusal("localhost:8000", "http://localhost:3000", NULL, NULL));
+  assert_null(control_guard_browser_refusal("127.0.0.1:8000", NULL, "same-origin", NULL));
+  assert_null(
+      control_guard_browser_refusal("dev.test:8000", "http://dev.test:8000", NULL, "dev.test"));
+  /* A browser under the rebinding page's own name. */
+  assert_non_null(control_guard_browser_refusal("rebind.example:8000", "http://rebind.example:8000",
+                                                NULL, NULL));
+  assert_non_null(control_guard_browser_refusal("rebind.example", NULL, "same-origin", NULL));
+  assert_non_null(control_guard_browser_refusal(NULL, "http://rebind.example", NULL, NULL));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(loopback_names_and_address_literals_are_accepted_hosts),
+      cmocka_unit_test(aws_endpoints_refuse_only_browser_requests_under_a_rebinding_host),
       cmocka_unit_test(rebinding_names_and_malformed_hosts_are_refused),
       cmocka_unit_test(allow_host_names_are_accepted_case_insensitively_and_star_accepts_any),
       cmocka_unit_test(loopback_and_same_origin_pages_may_drive_wsgw),
