@@ -61,6 +61,7 @@ struct frame {
   unsigned char b0; /* FIN | RSVn | opcode */
   int unmasked;     /* 1: sent without the mask bit */
   struct payload p;
+  int wide; /* 1: the length in the 64-bit form, whatever it is (not minimal) */
 };
 
 struct reply {
@@ -80,11 +81,15 @@ struct rfc_case {
 #define FILL(n) \
   { NULL, 0, n }
 #define F(b0, s) \
-  { b0, 0, P(s) }
+  { b0, 0, P(s), 0 }
 #define FN(b0, n) \
-  { b0, 0, FILL(n) }
+  { b0, 0, FILL(n), 0 }
 #define UNMASKED(b0, s) \
-  { b0, 1, P(s) }
+  { b0, 1, P(s), 0 }
+#define WIDE(b0, s) \
+  { b0, 0, P(s), 1 }
+#define WIDEN(b0, n) \
+  { b0, 0, FILL(n), 1 }
 #define R(op, s) \
   { op, P(s) }
 #define RN(op, n) \
@@ -113,6 +118,17 @@ static const struct rfc_case cases[] = {
      {FN(FIN | TEXT, 65537)},
      {{0}},
      1009},
+    /* RFC 6455 5.2 says a sender MUST use the minimal length form, and
+     * gives the receiver no duty to check it; wsgw (civetweb) reads any
+     * form, as most servers do. */
+    {"1.1.7 a 5-byte text message with a 64-bit length (not minimal) comes back",
+     {WIDE(FIN | TEXT, "hello")},
+     {R(TEXT, "hello")},
+     0},
+    {"1.1.8 a 126-byte text message with a 64-bit length (not minimal) comes back",
+     {WIDEN(FIN | TEXT, 126)},
+     {RN(TEXT, 126)},
+     0},
     {"1.2.1 a binary message closes with 1003 as API Gateway does",
      {F(FIN | BIN, "\x01\x02")},
      {{0}},
@@ -306,7 +322,8 @@ static const struct rfc_case cases[] = {
         "123456789012345678901234567890123456789012345678901234567890"
         "123456789012345678901234567890123456789012345678901234567890"
         "123",
-        125, 0}}},
+        125, 0},
+       0}},
      {{0}},
      1000},
     {"7.3.3 a close of 126 bytes fails the connection with 1002",
@@ -398,9 +415,9 @@ static void send_frame(struct wsgw_kit_ws *c, const struct frame *f) {
 
   assert_non_null(out);
   out[h++] = f->b0;
-  if (len < 126) {
+  if (len < 126 && !f->wide) {
     out[h++] = (unsigned char)(mask_bit | len);
-  } else if (len <= 0xFFFF) {
+  } else if (len <= 0xFFFF && !f->wide) {
     out[h++] = mask_bit | 126;
     out[h++] = (unsigned char)(len >> 8);
     out[h++] = (unsigned char)len;
@@ -491,6 +508,30 @@ static void run_case(void **state) {
   wsgw_kit_ws_free(c);
 }
 
+/* SPEC docs/spec/apigw-websocket.md 5 (Extensions): clients offer
+ * permessage-deflate; not negotiating it is the safe choice. Offered, it is
+ * declined (no Sec-WebSocket-Extensions in the 101), messages travel
+ * uncompressed, and a frame marked compressed (RSV1) is a protocol error. */
+static void a_permessage_deflate_offer_is_declined_and_compressed_frames_fail_with_1002(
+    void **state) {
+  static const char *const headers[] = {
+      "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits", NULL};
+  static const struct frame compressed = F(FIN | RSV1 | TEXT, "\xf2\x48\xcd\xc9\xc9\x07\x00");
+  struct wsgw_kit_ws *c = wsgw_kit_ws_open(
+      wsgw_kit_port(emu),
+      &(struct wsgw_kit_ws_options){.path = "/rfc", .headers = headers, .timeout_ms = WAIT_MS});
+
+  (void)state;
+  assert_non_null(c);
+  assert_int_equal(wsgw_kit_ws_status(c), 101);
+  assert_null(wsgw_kit_ws_header(c, "Sec-WebSocket-Extensions"));
+  assert_int_equal(wsgw_kit_send_text(c, "plain text"), 0);
+  assert_int_equal(wsgw_kit_expect_text(c, "plain text", WAIT_MS), 0);
+  send_frame(c, &compressed);
+  expect_close(c, 1002);
+  wsgw_kit_ws_free(c);
+}
+
 static int group_setup(void **state) {
   static const char config[] = "{\"apis\":[{\"name\":\"rfc\",\"stage\":\"rfc\","
                                "\"routeSelectionExpression\":\"$request.body.action\","
@@ -510,12 +551,14 @@ static int group_teardown(void **state) {
 }
 
 int main(void) {
-  static struct CMUnitTest tests[NCASES];
+  static struct CMUnitTest tests[NCASES + 1];
 
   for (size_t i = 0; i < NCASES; i++) {
     tests[i].name = cases[i].name;
     tests[i].test_func = run_case;
     tests[i].initial_state = (void *)&cases[i];
   }
+  tests[NCASES] = (struct CMUnitTest)cmocka_unit_test(
+      a_permessage_deflate_offer_is_declined_and_compressed_frames_fail_with_1002);
   return cmocka_run_group_tests_name("RFC 6455 conformance", tests, group_setup, group_teardown);
 }
