@@ -172,6 +172,31 @@ cJSON *dynamo_consumed_capacity(const cJSON *req, const char *table, double unit
 /* Whether the request asks for ConsumedCapacity (not absent, not NONE). */
 int dynamo_wants_capacity(const cJSON *req);
 
+/* Tags (dynamo_tags.c). check: a list of {Key, Value} as TagResource
+ * checks it (every key, value and duplicate, at most 50). create: stores a
+ * new table's checked tags in t; 0 or -1. */
+int dynamo_tags_check(const cJSON *list, struct dynamo_error *err);
+int dynamo_tags_create(struct store_txn *t, uint32_t id, const cJSON *list);
+
+/* A table's optional settings (dynamo_table_options.c): Tags,
+ * SSESpecification, TableClass, OnDemandThroughput, WarmThroughput,
+ * ResourcePolicy. check: CreateTable's validation, before anything is
+ * written (pt: the ProvisionedThroughput description). create: applies
+ * them to the new table id's description and writes its tags and policy in
+ * t. requested: whether an UpdateTable request names one of TableClass,
+ * SSESpecification, OnDemandThroughput, WarmThroughput; update: applies
+ * those to desc (billing: the table's mode after the update). drop:
+ * DeleteTable's part (the policy). */
+int dynamo_table_options_check(const cJSON *req, const char *billing, const cJSON *pt,
+                               struct dynamo_error *err);
+int dynamo_table_options_create(struct dynamo *db, struct store_txn *t, const cJSON *req,
+                                const char *billing, uint32_t id, cJSON *desc,
+                                struct dynamo_error *err);
+int dynamo_table_options_requested(const cJSON *req);
+int dynamo_table_options_update(struct dynamo *db, struct store_txn *t, const cJSON *req,
+                                const char *billing, cJSON *desc, struct dynamo_error *err);
+int dynamo_table_options_drop(struct store_txn *t, uint32_t id);
+
 #define XX(op, fn, doc) \
   int fn(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err);
 #include "dynamo_ops.def"
