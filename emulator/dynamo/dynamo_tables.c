@@ -496,6 +496,18 @@ int dynamo_tables_delete(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
   }
   desc = live_description(t, &tb);
   cJSON_ReplaceItemInObjectCaseSensitive(desc, "TableStatus", cJSON_CreateString("DELETING"));
+  {
+    /* SPEC docs/spec/dynamodb.md 2.35: DeleteTable's description leaves out
+     * these members, which DescribeTable has. DEVIATION: the members whose
+     * presence is unverified (StreamSpecification, SSEDescription, ...) are
+     * kept. */
+    static const char *const left_out[] = {"CreationDateTime",      "KeySchema",
+                                           "AttributeDefinitions",  "GlobalSecondaryIndexes",
+                                           "LocalSecondaryIndexes", NULL};
+    int i;
+    for (i = 0; left_out[i]; i++)
+      cJSON_DeleteItemFromObjectCaseSensitive(desc, left_out[i]);
+  }
   meta_name(key, sizeof(key), name);
   /* The items and every index entry. */
   if (dynamo_indexes_drop_all(t, &tb) != 0 || dynamo_streams_drop(db, t, &tb) != 0 ||

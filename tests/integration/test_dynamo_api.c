@@ -576,6 +576,52 @@ static void concurrent_conditional_writes_succeed_exactly_once(void **state) {
   cJSON_Delete(resp);
 }
 
+/* SPEC docs/spec/dynamodb.md 2.35 (ALT-tests test_delete_table_description_with_si): "whereas
+ * DescribeTable returns a description of the indexes ..., DeleteTable doesn't"; nor KeySchema,
+ * AttributeDefinitions or CreationDateTime. TableId, TableArn, BillingModeSummary,
+ * ProvisionedThroughput, TableSizeBytes and ItemCount are there. */
+static void delete_table_returns_what_dynamodb_returns(void **state) {
+  struct dynamo_fixture *f = *state;
+  static const char *const absent[] = {"KeySchema",
+                                       "AttributeDefinitions",
+                                       "CreationDateTime",
+                                       "GlobalSecondaryIndexes",
+                                       "LocalSecondaryIndexes",
+                                       NULL};
+  static const char *const present[] = {"TableName",      "TableId",        "TableArn",
+                                        "TableSizeBytes", "ItemCount",      "ProvisionedThroughput",
+                                        "TableStatus",    "WarmThroughput", NULL};
+  const cJSON *d, *bms;
+  cJSON *resp;
+  int i;
+
+  cJSON_Delete(dynamo_rows_call_ok(
+      f->db, "CreateTable",
+      "{\"TableName\":\"WithSi\",\"BillingMode\":\"PAY_PER_REQUEST\",\"AttributeDefinitions\":["
+      "{\"AttributeName\":\"p\",\"AttributeType\":\"S\"},{\"AttributeName\":\"c\","
+      "\"AttributeType\":\"S\"},{\"AttributeName\":\"x\",\"AttributeType\":\"S\"}],"
+      "\"KeySchema\":[{\"AttributeName\":\"p\",\"KeyType\":\"HASH\"},{\"AttributeName\":"
+      "\"c\",\"KeyType\":\"RANGE\"}],\"GlobalSecondaryIndexes\":[{\"IndexName\":\"hello\","
+      "\"KeySchema\":[{\"AttributeName\":\"x\",\"KeyType\":\"HASH\"}],\"Projection\":{"
+      "\"ProjectionType\":\"ALL\"}}],\"LocalSecondaryIndexes\":[{\"IndexName\":\"hithere\","
+      "\"KeySchema\":[{\"AttributeName\":\"p\",\"KeyType\":\"HASH\"},{\"AttributeName\":"
+      "\"x\",\"KeyType\":\"RANGE\"}],\"Projection\":{\"ProjectionType\":\"ALL\"}}]}"));
+  resp = dynamo_rows_call_ok(f->db, "DeleteTable", "{\"TableName\":\"WithSi\"}");
+  d = cJSON_GetObjectItemCaseSensitive(resp, "TableDescription");
+  for (i = 0; absent[i]; i++)
+    if (cJSON_GetObjectItemCaseSensitive(d, absent[i]))
+      fail_msg("DeleteTable returned %s", absent[i]);
+  for (i = 0; present[i]; i++)
+    if (!cJSON_GetObjectItemCaseSensitive(d, present[i]))
+      fail_msg("DeleteTable left out %s", present[i]);
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(d, "TableStatus")->valuestring, "DELETING");
+  bms = cJSON_GetObjectItemCaseSensitive(d, "BillingModeSummary");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(bms, "BillingMode")->valuestring,
+                      "PAY_PER_REQUEST");
+  assert_non_null(cJSON_GetObjectItemCaseSensitive(bms, "LastUpdateToPayPerRequestDateTime"));
+  cJSON_Delete(resp);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(table_operations_follow_aws, dynamo_rows_setup,
@@ -598,6 +644,8 @@ int main(void) {
                                       dynamo_rows_setup, dynamo_rows_teardown),
       cmocka_unit_test_setup_teardown(concurrent_conditional_writes_succeed_exactly_once,
                                       dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(delete_table_returns_what_dynamodb_returns, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
   };
   return cmocka_run_group_tests_name("dynamo_api", tests, NULL, NULL);
 }
