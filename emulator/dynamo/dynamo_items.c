@@ -406,22 +406,6 @@ static int update_return_values(const cJSON *req, int *rv, struct dynamo_error *
   return dynamo_error_violation(err, v, 64, RETURN_VALUES_ENUM, "returnValues");
 }
 
-/* The updated top-level attributes of an item. DEVIATION: DynamoDB returns
- * only the updated nested paths for UPDATED_OLD/UPDATED_NEW; we return the
- * whole top-level attributes that the update touched. */
-static cJSON *updated_attributes(const struct dynamo_expr *e, const cJSON *item) {
-  const char *names[256];
-  size_t n = e ? dynamo_expr_update_targets(e, names, 256) : 0, i;
-  cJSON *out = cJSON_CreateObject();
-
-  for (i = 0; i < n && i < 256 && item; i++) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, names[i]);
-    if (v)
-      cJSON_AddItemToObject(out, names[i], cJSON_Duplicate(v, 1));
-  }
-  return out;
-}
-
 int dynamo_items_update_key_check(const struct dynamo_table *tb, const struct dynamo_exprs *x,
                                   struct dynamo_error *err) {
   const char *targets[256];
@@ -487,12 +471,15 @@ int dynamo_items_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dyna
   if (rc == 0) {
     if (rv == 1 && w.old)
       attrs = cJSON_Duplicate(w.old, 1);
+    /* SPEC docs/spec/dynamodb.md 2.36: UPDATED_OLD and UPDATED_NEW return
+     * the updated paths only, nested ones within their enclosing maps and
+     * lists. */
     else if (rv == 2 && w.old)
-      attrs = updated_attributes(x.e[DYNAMO_EXPR_UPDATE], w.old);
+      attrs = dynamo_expr_project_targets(x.e[DYNAMO_EXPR_UPDATE], w.old);
     else if (rv == 3)
       attrs = cJSON_Duplicate(w.new_item, 1);
     else if (rv == 4)
-      attrs = updated_attributes(x.e[DYNAMO_EXPR_UPDATE], w.new_item);
+      attrs = dynamo_expr_project_targets(x.e[DYNAMO_EXPR_UPDATE], w.new_item);
   }
   dynamo_exprs_free(&x);
   cc = rc == 0 ? dynamo_consumed_capacity(req, table, write_units(w.units_bytes)) : NULL;
