@@ -197,6 +197,15 @@ int dynamo_table_options_update(struct dynamo *db, struct store_txn *t, const cJ
                                 const char *billing, cJSON *desc, struct dynamo_error *err);
 int dynamo_table_options_drop(struct store_txn *t, uint32_t id);
 
+/* ItemCollectionMetrics (dynamo_item_collections.c). wanted: the request's
+ * ReturnItemCollectionMetrics is SIZE. metrics: the metrics of the
+ * collection of item (an item or a key map) in tb, or NULL when tb has no
+ * local secondary index. add: appends entry (taken; NULL is nothing) to
+ * by_table[table], once per collection. */
+int dynamo_item_collections_wanted(const cJSON *req);
+cJSON *dynamo_item_collections_metrics(const struct dynamo_table *tb, const cJSON *item);
+void dynamo_item_collections_add(cJSON *by_table, const char *table, cJSON *entry);
+
 #define XX(op, fn, doc) \
   int fn(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err);
 #include "dynamo_ops.def"
