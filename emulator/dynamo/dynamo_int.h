@@ -185,8 +185,7 @@ int dynamo_tags_create(struct store_txn *t, uint32_t id, const cJSON *list);
  * them to the new table id's description and writes its tags and policy in
  * t. requested: whether an UpdateTable request names one of TableClass,
  * SSESpecification, OnDemandThroughput, WarmThroughput; update: applies
- * those to desc (billing: the table's mode after the update). drop:
- * DeleteTable's part (the policy). */
+ * those to desc (billing: the table's mode after the update). */
 int dynamo_table_options_check(const cJSON *req, const char *billing, const cJSON *pt,
                                struct dynamo_error *err);
 int dynamo_table_options_create(struct dynamo *db, struct store_txn *t, const cJSON *req,
@@ -195,7 +194,15 @@ int dynamo_table_options_create(struct dynamo *db, struct store_txn *t, const cJ
 int dynamo_table_options_requested(const cJSON *req);
 int dynamo_table_options_update(struct dynamo *db, struct store_txn *t, const cJSON *req,
                                 const char *billing, cJSON *desc, struct dynamo_error *err);
-int dynamo_table_options_drop(struct store_txn *t, uint32_t id);
+
+/* Resource policies (dynamo_policy.c). check: a policy document (member:
+ * the request member, named in errors): a JSON object of at most 20 KB.
+ * store: writes table id's policy in t with a new RevisionId (into rev).
+ * drop: removes it (DeleteTable). 0 or -1. */
+int dynamo_policy_check(const char *member, const char *policy, struct dynamo_error *err);
+int dynamo_policy_store(struct store_txn *t, uint32_t id, const char *policy, char *rev,
+                        size_t rev_cap);
+int dynamo_policy_drop(struct store_txn *t, uint32_t id);
 
 /* ItemCollectionMetrics (dynamo_item_collections.c). wanted: the request's
  * ReturnItemCollectionMetrics is SIZE. metrics: the metrics of the

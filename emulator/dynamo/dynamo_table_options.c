@@ -2,7 +2,7 @@
  * dynamo_table_options.c - a table's optional settings, as CreateTable and
  * UpdateTable take them and DescribeTable shows them: Tags,
  * SSESpecification, TableClass, OnDemandThroughput, WarmThroughput,
- * ResourcePolicy and DeletionProtectionEnabled; and GetResourcePolicy.
+ * ResourcePolicy and DeletionProtectionEnabled.
  *
  * Every setting is either honoured or refused with an error naming it:
  * none is dropped (SPEC docs/spec/dynamodb.md 2.30).
@@ -11,9 +11,8 @@
  *   - SSESpecification, TableClass, OnDemandThroughput, WarmThroughput:
  *     members of the stored TableDescription (SSEDescription,
  *     TableClassSummary, OnDemandThroughput, WarmThroughput);
- *   - ResourcePolicy: the record "policy:<table id>" (store meta),
- *     {"Policy": text, "RevisionId": text}, read back by GetResourcePolicy;
- *     DeleteTable removes it.
+ *   - ResourcePolicy: checked and stored by dynamo_policy.c, where
+ *     GetResourcePolicy reads it back.
  * The AWS managed key of SSE (alias/aws/dynamodb) is one per emulator: its
  * id is drawn once and kept in the record "kms:aws/dynamodb".
  *
@@ -28,8 +27,6 @@
 #include "emu_id.h"
 #include "emu_time.h"
 
-/* SPEC docs/spec/dynamodb.md 2.34: 20 KB, white space counted. */
-#define POLICY_MAX (20 * 1024)
 /* SPEC docs/spec/dynamodb.md 2.33: a new on-demand table's warm throughput. */
 #define WARM_READ_ON_DEMAND 12000
 #define WARM_WRITE_ON_DEMAND 4000
@@ -272,38 +269,13 @@ static void set_warm(cJSON *desc, int64_t read, int64_t write) {
   cJSON_AddItemToObject(desc, "WarmThroughput", o);
 }
 
-/* ---- ResourcePolicy -------------------------------------------------------- */
+/* ---- ResourcePolicy (dynamo_policy.c) ------------------------------------- */
 
 static int check_policy(const cJSON *req, const char **out, struct dynamo_error *err) {
-  cJSON *doc;
-
   if (dynamo_req_string(req, "ResourcePolicy", out, err) != 0)
     return -1;
-  if (!*out)
-    return 0;
-  /* SPEC docs/spec/dynamodb.md 2.34: at most 20 KB, white space counted. */
-  if (strlen(*out) > POLICY_MAX)
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "One or more parameter values were invalid: ResourcePolicy: the "
-                            "policy document exceeds the maximum size of 20 KB");
-  /* DEVIATION: IAM checks the policy's grammar; wsgw only that it is a JSON
-   * object (the wording is wsgw's). */
-  doc = cJSON_Parse(*out);
-  if (!cJSON_IsObject(doc)) {
-    cJSON_Delete(doc);
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "One or more parameter values were invalid: ResourcePolicy: the "
-                            "policy document is not a JSON object");
-  }
-  cJSON_Delete(doc);
-  return 0;
+  return *out ? dynamo_policy_check("ResourcePolicy", *out, err) : 0;
 }
-
-static void policy_record_name(char *buf, size_t cap, uint32_t id) {
-  snprintf(buf, cap, "policy:%u", id);
-}
-
-/* ---- the interface --------------------------------------------------------- */
 
 /* ---- a GSI's OnDemandThroughput and WarmThroughput ------------------------ */
 
@@ -449,26 +421,11 @@ int dynamo_table_options_check(const cJSON *req, const char *billing, const cJSO
   return parse_create(req, billing, pt, &o, err);
 }
 
-static int put_policy(struct store_txn *t, uint32_t id, const char *policy) {
-  char key[32], rev[32], *text;
-  cJSON *rec = cJSON_CreateObject();
-  int rc;
-
-  snprintf(rev, sizeof(rev), "%lld", (long long)emu_time_now_ms());
-  cJSON_AddStringToObject(rec, "Policy", policy);
-  cJSON_AddStringToObject(rec, "RevisionId", rev);
-  text = cJSON_PrintUnformatted(rec);
-  cJSON_Delete(rec);
-  policy_record_name(key, sizeof(key), id);
-  rc = text ? store_meta_put(t, key, text, strlen(text)) : STORE_ERROR;
-  cJSON_free(text);
-  return rc == STORE_OK ? 0 : -1;
-}
-
 int dynamo_table_options_create(struct dynamo *db, struct store_txn *t, const cJSON *req,
                                 const char *billing, uint32_t id, cJSON *desc,
                                 struct dynamo_error *err) {
   struct options o;
+  char rev[32];
 
   if (parse_create(req, billing, cJSON_GetObjectItemCaseSensitive(desc, "ProvisionedThroughput"),
                    &o, err) != 0)
@@ -489,7 +446,7 @@ int dynamo_table_options_create(struct dynamo *db, struct store_txn *t, const cJ
   describe_gsis(req, billing, desc);
   if (cJSON_GetArraySize(o.tags) > 0 && dynamo_tags_create(t, id, o.tags) != 0)
     return dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store write failed");
-  if (o.policy && put_policy(t, id, o.policy) != 0)
+  if (o.policy && dynamo_policy_store(t, id, o.policy, rev, sizeof(rev)) != 0)
     return dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store write failed");
   return 0;
 }
@@ -566,69 +523,11 @@ int dynamo_table_options_update(struct dynamo *db, struct store_txn *t, const cJ
     return -1;
   if (od.given)
     set_on_demand(desc, &od);
+  /* On-demand maxima belong to on-demand tables (2.33): a switch to
+   * PROVISIONED drops them. */
+  if (strcmp(billing, "PROVISIONED") == 0)
+    cJSON_DeleteItemFromObjectCaseSensitive(desc, "OnDemandThroughput");
   if (warm.given)
     set_warm(desc, warm.has_read ? warm.read : read, warm.has_write ? warm.write : write);
-  return 0;
-}
-
-int dynamo_table_options_drop(struct store_txn *t, uint32_t id) {
-  char key[32];
-  int rc;
-
-  policy_record_name(key, sizeof(key), id);
-  rc = store_meta_del(t, key);
-  return rc == STORE_OK || rc == STORE_NOT_FOUND ? 0 : -1;
-}
-
-/* ---- GetResourcePolicy ----------------------------------------------------- */
-
-int dynamo_table_options_get_policy(struct dynamo *db, cJSON *req, cJSON **resp,
-                                    struct dynamo_error *err) {
-  const char *arn, *name;
-  char prefix[128], key[32], msg[1400];
-  struct dynamo_table tb;
-  struct store_txn *t;
-  struct emu_buf val;
-  cJSON *rec = NULL;
-  int rc;
-
-  if (dynamo_req_string(req, "ResourceArn", &arn, err) != 0)
-    return -1;
-  if (!arn)
-    return dynamo_error_null(err, "resourceArn");
-  snprintf(prefix, sizeof(prefix), "arn:aws:dynamodb:%s:%s:table/", db->region, db->account);
-  snprintf(msg, sizeof(msg), "Requested resource not found: ResourceArn: %.1300s not found", arn);
-  /* DEVIATION: a table's ARN only (AWS also takes a stream's); the wording
-   * of the not-found message is unverified. */
-  if (strncmp(arn, prefix, strlen(prefix)) != 0)
-    return dynamo_error_set(err, DYNAMO_ERR_RESOURCE_NOT_FOUND, "%s", msg);
-  name = arn + strlen(prefix);
-  if (strlen(name) > 255 || strchr(name, '/'))
-    return dynamo_error_set(err, DYNAMO_ERR_RESOURCE_NOT_FOUND, "%s", msg);
-  if (store_txn_begin(db->store, 0, &t) != STORE_OK)
-    return dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store busy");
-  if (dynamo_tables_load(db, t, name, &tb, msg, err) != 0) {
-    store_txn_abort(t);
-    return -1;
-  }
-  policy_record_name(key, sizeof(key), tb.id);
-  dynamo_table_free(&tb);
-  emu_buf_init(&val, 64 * 1024);
-  rc = store_meta_get(t, key, &val);
-  if (rc == STORE_OK)
-    rec = cJSON_ParseWithLength(val.data, val.len);
-  emu_buf_free(&val);
-  store_txn_abort(t);
-  if (rc != STORE_OK && rc != STORE_NOT_FOUND)
-    return dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store read failed");
-  /* SPEC docs/spec/dynamodb.md 2.34: a table without a policy:
-   * PolicyNotFoundException. */
-  if (!cJSON_IsObject(rec)) {
-    cJSON_Delete(rec);
-    return dynamo_error_set(err, DYNAMO_ERR_POLICY_NOT_FOUND,
-                            "Resource-based policy not found for the provided ResourceArn: %.1300s",
-                            arn);
-  }
-  *resp = rec;
   return 0;
 }

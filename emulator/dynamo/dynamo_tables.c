@@ -525,9 +525,9 @@ int dynamo_tables_delete(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
   snprintf(key, sizeof(key), "tags:%u", tb.id);
   if (t)
     store_meta_del(t, key);
-  /* Its resource policy (dynamo_table_options.c). */
+  /* Its resource policy (dynamo_policy.c). */
   if (t)
-    dynamo_table_options_drop(t, tb.id);
+    dynamo_policy_drop(t, tb.id);
   dynamo_table_free(&tb);
   if (!t || store_txn_commit(t) != STORE_OK) {
     cJSON_Delete(desc);

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -273,6 +274,88 @@ static void global_indexes_have_their_settings(void **state) {
   dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
+#define POLICY_B \
+  "{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{\\\"Effect\\\":\\\"Deny\\\"}]}"
+#define PUT_POLICY(policy, extra) "{\"ResourceArn\":\"" ARN "\",\"Policy\":\"" policy "\"" extra "}"
+#define POLICY_NOT_FOUND "com.amazonaws.dynamodb.v20120810#PolicyNotFoundException"
+
+static char *revision_of(cJSON *resp) {
+  char *rev = strdup(cJSON_GetObjectItemCaseSensitive(resp, "RevisionId")->valuestring);
+  cJSON_Delete(resp);
+  return rev;
+}
+
+/* SPEC docs/spec/dynamodb.md 2.34: PutResourcePolicy is idempotent ("the same policy document
+ * will return the same revision ID"), ExpectedRevisionId guards it (NO_POLICY: none may exist),
+ * DeleteResourcePolicy is idempotent unless ExpectedRevisionId is given, a mismatch is
+ * PolicyNotFoundException. */
+static void resource_policies_are_put_read_and_deleted(void **state) {
+  struct dynamo_fixture *f = *state;
+  static const struct dynamo_row before[] = {
+      {"CreateTable", ON_DEMAND "}", 200, NULL, NULL, "set-up"},
+      {"DeleteResourcePolicy", "{\"ResourceArn\":\"" ARN "\"}", 200, NULL, "{}",
+       "2.34: deleting no policy is fine, and no RevisionId"},
+      {"DeleteResourcePolicy", "{\"ResourceArn\":\"" ARN "\",\"ExpectedRevisionId\":\"1\"}", 400,
+       POLICY_NOT_FOUND, NULL, "2.34: unless a revision is expected"},
+      {"PutResourcePolicy", PUT_POLICY(POLICY, ",\"ExpectedRevisionId\":\"5\""), 400,
+       POLICY_NOT_FOUND, NULL, "2.34: an expected revision of no policy"},
+      {"PutResourcePolicy", "{\"ResourceArn\":\"" ARN "\"}", 400, DYNAMO_ROWS_VALIDATION,
+       "Value null at 'policy' failed to satisfy constraint: Member must not be null",
+       "Policy is required"},
+      {"PutResourcePolicy", PUT_POLICY("[]", ""), 400, DYNAMO_ROWS_VALIDATION,
+       "Policy: the policy document is not a JSON object", "2.34: a JSON policy document"},
+      {"PutResourcePolicy",
+       "{\"ResourceArn\":\"arn:aws:dynamodb:us-east-1:000000000000:table/Nope\",\"Policy\":\"" POLICY
+       "\"}",
+       400, DYNAMO_ROWS_NOT_FOUND, NULL, "the ARN of no table"},
+  };
+  cJSON *resp;
+  char *rev1, *rev2;
+  char req[512];
+
+  dynamo_rows_run(f->db, before, sizeof(before) / sizeof(before[0]));
+  rev1 = revision_of(dynamo_rows_call_ok(
+      f->db, "PutResourcePolicy", PUT_POLICY(POLICY, ",\"ExpectedRevisionId\":\"NO_POLICY\"")));
+  rev2 = revision_of(dynamo_rows_call_ok(f->db, "PutResourcePolicy", PUT_POLICY(POLICY, "")));
+  assert_string_equal(rev1, rev2); /* the same document, the same revision */
+  free(rev2);
+  {
+    static const struct dynamo_row rows[] = {
+        {"PutResourcePolicy", PUT_POLICY(POLICY_B, ",\"ExpectedRevisionId\":\"NO_POLICY\""), 400,
+         POLICY_NOT_FOUND, NULL, "2.34: NO_POLICY while a policy exists"},
+    };
+    dynamo_rows_run(f->db, rows, 1);
+  }
+  snprintf(req, sizeof(req), PUT_POLICY(POLICY_B, ",\"ExpectedRevisionId\":\"%s\""), rev1);
+  rev2 = revision_of(dynamo_rows_call_ok(f->db, "PutResourcePolicy", req));
+  assert_string_not_equal(rev1, rev2);
+  resp = dynamo_rows_call_ok(f->db, "GetResourcePolicy", "{\"ResourceArn\":\"" ARN "\"}");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(resp, "RevisionId")->valuestring, rev2);
+  assert_non_null(strstr(cJSON_GetObjectItemCaseSensitive(resp, "Policy")->valuestring, "Deny"));
+  cJSON_Delete(resp);
+  snprintf(req, sizeof(req), "{\"ResourceArn\":\"" ARN "\",\"ExpectedRevisionId\":\"%s\"}", rev1);
+  {
+    struct dynamo_row rows[] = {
+        {"DeleteResourcePolicy", req, 400, POLICY_NOT_FOUND, NULL,
+         "2.34: a stale ExpectedRevisionId"},
+    };
+    dynamo_rows_run(f->db, rows, 1);
+  }
+  snprintf(req, sizeof(req), "{\"ResourceArn\":\"" ARN "\",\"ExpectedRevisionId\":\"%s\"}", rev2);
+  resp = dynamo_rows_call_ok(f->db, "DeleteResourcePolicy", req);
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(resp, "RevisionId")->valuestring, rev2);
+  cJSON_Delete(resp);
+  {
+    static const struct dynamo_row rows[] = {
+        {"GetResourcePolicy", "{\"ResourceArn\":\"" ARN "\"}", 400, POLICY_NOT_FOUND, NULL,
+         "2.34: deleted"},
+    };
+    dynamo_rows_run(f->db, rows, 1);
+  }
+  free(rev1);
+  free(rev2);
+}
+
 static void update_table_changes_the_settings(void **state) {
   struct dynamo_fixture *f = *state;
   cJSON *resp;
@@ -309,6 +392,14 @@ static void update_table_changes_the_settings(void **state) {
        "2.30: refused, not dropped"},
   };
   dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
+  /* 2.33: a switch to PROVISIONED drops the on-demand maxima. */
+  cJSON_Delete(dynamo_rows_call_ok(
+      f->db, "UpdateTable",
+      "{\"TableName\":\"Opts\",\"BillingMode\":\"PROVISIONED\",\"ProvisionedThroughput\":{"
+      "\"ReadCapacityUnits\":1,\"WriteCapacityUnits\":1}}"));
+  resp = dynamo_rows_call_ok(f->db, "DescribeTable", DESCRIBE);
+  assert_null(cJSON_GetObjectItemCaseSensitive(table_of(resp), "OnDemandThroughput"));
+  cJSON_Delete(resp);
   /* 2.31: Enabled false goes back to the AWS owned key: no SSEDescription. */
   cJSON_Delete(dynamo_rows_call_ok(
       f->db, "UpdateTable", "{\"TableName\":\"Opts\",\"SSESpecification\":{\"Enabled\":false}}"));
@@ -328,6 +419,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(invalid_settings_are_refused, dynamo_rows_setup,
                                       dynamo_rows_teardown),
       cmocka_unit_test_setup_teardown(global_indexes_have_their_settings, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(resource_policies_are_put_read_and_deleted, dynamo_rows_setup,
                                       dynamo_rows_teardown),
       cmocka_unit_test_setup_teardown(update_table_changes_the_settings, dynamo_rows_setup,
                                       dynamo_rows_teardown),
