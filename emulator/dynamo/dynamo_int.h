@@ -194,6 +194,8 @@ int dynamo_table_options_create(struct dynamo *db, struct store_txn *t, const cJ
 int dynamo_table_options_requested(const cJSON *req);
 int dynamo_table_options_update(struct dynamo *db, struct store_txn *t, const cJSON *req,
                                 const char *billing, cJSON *desc, struct dynamo_error *err);
+/* A GSI added by UpdateTable gets the default WarmThroughput. */
+void dynamo_table_options_gsi_defaults(const char *billing, cJSON *desc);
 
 /* Resource policies (dynamo_policy.c). check: a policy document (member:
  * the request member, named in errors): a JSON object of at most 20 KB.

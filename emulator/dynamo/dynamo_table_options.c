@@ -313,7 +313,8 @@ static int check_gsis(const cJSON *req, const char *billing, struct dynamo_error
 
 /* Each GSI description gets its WarmThroughput (requested, or the default
  * of the table's billing mode and the index's capacity) and its
- * OnDemandThroughput when requested. */
+ * OnDemandThroughput when requested (req: CreateTable's request, or NULL
+ * for the GSIs that have no WarmThroughput yet). */
 static void describe_gsis(const cJSON *req, const char *billing, cJSON *desc) {
   cJSON *d;
 
@@ -326,11 +327,14 @@ static void describe_gsis(const cJSON *req, const char *billing, cJSON *desc) {
     cJSON *w;
 
     dynamo_error_init(&ignored);
-    if (!g ||
-        check_units(g, "OnDemandThroughput", "MaxReadRequestUnits", "MaxWriteRequestUnits", 1, &od,
-                    &ignored) != 0 ||
-        check_units(g, "WarmThroughput", "ReadUnitsPerSecond", "WriteUnitsPerSecond", 0, &warm,
-                    &ignored) != 0)
+    memset(&od, 0, sizeof(od));
+    memset(&warm, 0, sizeof(warm));
+    if (!g && cJSON_GetObjectItemCaseSensitive(d, "WarmThroughput"))
+      continue; /* described before */
+    if (g && (check_units(g, "OnDemandThroughput", "MaxReadRequestUnits", "MaxWriteRequestUnits", 1,
+                          &od, &ignored) != 0 ||
+              check_units(g, "WarmThroughput", "ReadUnitsPerSecond", "WriteUnitsPerSecond", 0,
+                          &warm, &ignored) != 0))
       continue;
     default_warm(billing, cJSON_GetObjectItemCaseSensitive(d, "ProvisionedThroughput"), &read,
                  &write);
@@ -530,4 +534,8 @@ int dynamo_table_options_update(struct dynamo *db, struct store_txn *t, const cJ
   if (warm.given)
     set_warm(desc, warm.has_read ? warm.read : read, warm.has_write ? warm.write : write);
   return 0;
+}
+
+void dynamo_table_options_gsi_defaults(const char *billing, cJSON *desc) {
+  describe_gsis(NULL, billing, desc);
 }

@@ -719,6 +719,7 @@ int dynamo_tables_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
   if (cJSON_GetObjectItemCaseSensitive(req, "GlobalSecondaryIndexUpdates") &&
       dynamo_indexes_update(t, &tb, req, desc, err) != 0)
     goto out;
+  dynamo_table_options_gsi_defaults(billing, desc);
   {
     const cJSON *dp = cJSON_GetObjectItemCaseSensitive(req, "DeletionProtectionEnabled");
     if (cJSON_IsBool(dp))

@@ -270,6 +270,16 @@ static void global_indexes_have_their_settings(void **state) {
        400, DYNAMO_ROWS_VALIDATION,
        "WarmThroughput requires ReadUnitsPerSecond, WriteUnitsPerSecond, or both",
        "2.33: a GSI's settings are checked as the table's"},
+      {"CreateTable", ON_DEMAND "}", 200, NULL, NULL, "a table without GSIs"},
+      {"UpdateTable",
+       "{\"TableName\":\"Opts\",\"AttributeDefinitions\":[{\"AttributeName\":\"g\","
+       "\"AttributeType\":\"S\"}],\"GlobalSecondaryIndexUpdates\":[{\"Create\":{"
+       "\"IndexName\":\"byG\",\"KeySchema\":[{\"AttributeName\":\"g\",\"KeyType\":\"HASH\"}],"
+       "\"Projection\":{\"ProjectionType\":\"ALL\"}}}]}",
+       200, NULL,
+       "\"WarmThroughput\":{\"ReadUnitsPerSecond\":12000,\"WriteUnitsPerSecond\":4000,"
+       "\"Status\":\"ACTIVE\"}}]",
+       "2.33: a GSI added by UpdateTable has the default warm throughput too"},
   };
   dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
 }
