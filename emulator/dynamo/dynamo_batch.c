@@ -482,9 +482,8 @@ static int write_apply(struct store_txn *t, struct write_req *w, struct dynamo_e
  * {DeleteRequest: {Key}}]), ReturnConsumedCapacity (one entry per table).
  * Every request is validated as PutItem/DeleteItem validate theirs, then
  * all are written in one transaction. UnprocessedItems is always {};
- * ReturnItemCollectionMetrics is accepted and ItemCollectionMetrics never
- * returned (DEVIATION: not reported for tables with local secondary
- * indexes either).
+ * ReturnItemCollectionMetrics SIZE returns ItemCollectionMetrics, per table
+ * with a local secondary index (dynamo_item_collections.c).
  */
 int dynamo_batch_write(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err) {
   struct write_table *wt = NULL;
@@ -583,6 +582,19 @@ int dynamo_batch_write(struct dynamo *db, cJSON *req, cJSON **resp, struct dynam
     if (!capacity)
       capacity = cJSON_AddArrayToObject(*resp, "ConsumedCapacity");
     cJSON_AddItemToArray(capacity, cc);
+  }
+  /* SPEC docs/spec/dynamodb.md 2.37: per table, a list; only tables with an
+   * LSI have one. */
+  if (dynamo_item_collections_wanted(req)) {
+    cJSON *icm = cJSON_CreateObject();
+    for (j = 0; j < nreq; j++)
+      dynamo_item_collections_add(icm, w[j].wt->name,
+                                  dynamo_item_collections_metrics(
+                                      &w[j].wt->tb, w[j].put_item ? w[j].put_item : w[j].del_key));
+    if (icm->child)
+      cJSON_AddItemToObject(*resp, "ItemCollectionMetrics", icm);
+    else
+      cJSON_Delete(icm);
   }
   rc = 0;
 out:

@@ -172,6 +172,49 @@ cJSON *dynamo_consumed_capacity(const cJSON *req, const char *table, double unit
 /* Whether the request asks for ConsumedCapacity (not absent, not NONE). */
 int dynamo_wants_capacity(const cJSON *req);
 
+/* Tags (dynamo_tags.c). check: a list of {Key, Value} as TagResource
+ * checks it (every key, value and duplicate, at most 50). create: stores a
+ * new table's checked tags in t; 0 or -1. */
+int dynamo_tags_check(const cJSON *list, struct dynamo_error *err);
+int dynamo_tags_create(struct store_txn *t, uint32_t id, const cJSON *list);
+
+/* A table's optional settings (dynamo_table_options.c): Tags,
+ * SSESpecification, TableClass, OnDemandThroughput, WarmThroughput,
+ * ResourcePolicy. check: CreateTable's validation, before anything is
+ * written (pt: the ProvisionedThroughput description). create: applies
+ * them to the new table id's description and writes its tags and policy in
+ * t. requested: whether an UpdateTable request names one of TableClass,
+ * SSESpecification, OnDemandThroughput, WarmThroughput; update: applies
+ * those to desc (billing: the table's mode after the update). */
+int dynamo_table_options_check(const cJSON *req, const char *billing, const cJSON *pt,
+                               struct dynamo_error *err);
+int dynamo_table_options_create(struct dynamo *db, struct store_txn *t, const cJSON *req,
+                                const char *billing, uint32_t id, cJSON *desc,
+                                struct dynamo_error *err);
+int dynamo_table_options_requested(const cJSON *req);
+int dynamo_table_options_update(struct dynamo *db, struct store_txn *t, const cJSON *req,
+                                const char *billing, cJSON *desc, struct dynamo_error *err);
+/* A GSI added by UpdateTable gets the default WarmThroughput. */
+void dynamo_table_options_gsi_defaults(const char *billing, cJSON *desc);
+
+/* Resource policies (dynamo_policy.c). check: a policy document (member:
+ * the request member, named in errors): a JSON object of at most 20 KB.
+ * store: writes table id's policy in t with a new RevisionId (into rev).
+ * drop: removes it (DeleteTable). 0 or -1. */
+int dynamo_policy_check(const char *member, const char *policy, struct dynamo_error *err);
+int dynamo_policy_store(struct store_txn *t, uint32_t id, const char *policy, char *rev,
+                        size_t rev_cap);
+int dynamo_policy_drop(struct store_txn *t, uint32_t id);
+
+/* ItemCollectionMetrics (dynamo_item_collections.c). wanted: the request's
+ * ReturnItemCollectionMetrics is SIZE. metrics: the metrics of the
+ * collection of item (an item or a key map) in tb, or NULL when tb has no
+ * local secondary index. add: appends entry (taken; NULL is nothing) to
+ * by_table[table], once per collection. */
+int dynamo_item_collections_wanted(const cJSON *req);
+cJSON *dynamo_item_collections_metrics(const struct dynamo_table *tb, const cJSON *item);
+void dynamo_item_collections_add(cJSON *by_table, const char *table, cJSON *entry);
+
 #define XX(op, fn, doc) \
   int fn(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err);
 #include "dynamo_ops.def"

@@ -214,9 +214,11 @@ fail:
 /* PutItem, UpdateItem and DeleteItem: in one write transaction, reads the
  * old item, checks the condition against it, computes the new item and
  * writes (or deletes) it (dynamo_items_apply). The key comes from
- * key_source (the item for a put, the Key map otherwise). */
+ * key_source (the item for a put, the Key map otherwise). *metrics: the
+ * ItemCollectionMetrics when the request asks for them and the table has
+ * any (else NULL). */
 static int conditional_write(struct dynamo *db, const cJSON *req, const char *table,
-                             const cJSON *key_source, struct dynamo_item_write *w,
+                             const cJSON *key_source, struct dynamo_item_write *w, cJSON **metrics,
                              struct dynamo_error *err) {
   struct dynamo_table tb;
   struct store_txn *t = NULL;
@@ -252,6 +254,9 @@ static int conditional_write(struct dynamo *db, const cJSON *req, const char *ta
     dynamo_item_write_clear(w);
   else if (w->streamed)
     dynamo_streams_notify(db, tb.name);
+  /* SPEC docs/spec/dynamodb.md 2.37: ReturnItemCollectionMetrics SIZE. */
+  if (rc == 0 && dynamo_item_collections_wanted(req))
+    *metrics = dynamo_item_collections_metrics(&tb, key_source);
 out:
   if (loaded)
     dynamo_table_free(&tb);
@@ -267,7 +272,7 @@ static int put_or_delete(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
   struct dynamo_item_write w = {0};
   struct dynamo_exprs x;
   const char *table;
-  cJSON *target, *cc;
+  cJSON *target, *cc, *metrics = NULL;
   int all_old, rc;
 
   /* Request shape first, then the table (as DynamoDB validates). */
@@ -285,7 +290,7 @@ static int put_or_delete(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
   if (is_put)
     w.item = target;
   w.x = &x;
-  rc = conditional_write(db, req, table, target, &w, err);
+  rc = conditional_write(db, req, table, target, &w, &metrics, err);
   dynamo_exprs_free(&x);
   if (rc != 0)
     return -1;
@@ -298,6 +303,8 @@ static int put_or_delete(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
   dynamo_item_write_clear(&w);
   if (cc)
     cJSON_AddItemToObject(*resp, "ConsumedCapacity", cc);
+  if (metrics)
+    cJSON_AddItemToObject(*resp, "ItemCollectionMetrics", metrics);
   return 0;
 }
 
@@ -406,22 +413,6 @@ static int update_return_values(const cJSON *req, int *rv, struct dynamo_error *
   return dynamo_error_violation(err, v, 64, RETURN_VALUES_ENUM, "returnValues");
 }
 
-/* The updated top-level attributes of an item. DEVIATION: DynamoDB returns
- * only the updated nested paths for UPDATED_OLD/UPDATED_NEW; we return the
- * whole top-level attributes that the update touched. */
-static cJSON *updated_attributes(const struct dynamo_expr *e, const cJSON *item) {
-  const char *names[256];
-  size_t n = e ? dynamo_expr_update_targets(e, names, 256) : 0, i;
-  cJSON *out = cJSON_CreateObject();
-
-  for (i = 0; i < n && i < 256 && item; i++) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, names[i]);
-    if (v)
-      cJSON_AddItemToObject(out, names[i], cJSON_Duplicate(v, 1));
-  }
-  return out;
-}
-
 int dynamo_items_update_key_check(const struct dynamo_table *tb, const struct dynamo_exprs *x,
                                   struct dynamo_error *err) {
   const char *targets[256];
@@ -446,7 +437,7 @@ int dynamo_items_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dyna
   struct dynamo_table tb;
   struct store_txn *t;
   const char *table;
-  cJSON *key, *cc, *attrs = NULL;
+  cJSON *key, *cc, *attrs = NULL, *metrics = NULL;
   int rv, rc;
 
   if (dynamo_req_table_name(req, &table, err) != 0 || dynamo_req_object(req, "Key", &key, err) != 0)
@@ -483,16 +474,19 @@ int dynamo_items_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dyna
   w.action = DYNAMO_ITEM_UPDATE;
   w.key = key;
   w.x = &x;
-  rc = conditional_write(db, req, table, key, &w, err);
+  rc = conditional_write(db, req, table, key, &w, &metrics, err);
   if (rc == 0) {
     if (rv == 1 && w.old)
       attrs = cJSON_Duplicate(w.old, 1);
+    /* SPEC docs/spec/dynamodb.md 2.36: UPDATED_OLD and UPDATED_NEW return
+     * the updated paths only, nested ones within their enclosing maps and
+     * lists. */
     else if (rv == 2 && w.old)
-      attrs = updated_attributes(x.e[DYNAMO_EXPR_UPDATE], w.old);
+      attrs = dynamo_expr_project_targets(x.e[DYNAMO_EXPR_UPDATE], w.old);
     else if (rv == 3)
       attrs = cJSON_Duplicate(w.new_item, 1);
     else if (rv == 4)
-      attrs = updated_attributes(x.e[DYNAMO_EXPR_UPDATE], w.new_item);
+      attrs = dynamo_expr_project_targets(x.e[DYNAMO_EXPR_UPDATE], w.new_item);
   }
   dynamo_exprs_free(&x);
   cc = rc == 0 ? dynamo_consumed_capacity(req, table, write_units(w.units_bytes)) : NULL;
@@ -506,5 +500,7 @@ int dynamo_items_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dyna
     cJSON_Delete(attrs);
   if (cc)
     cJSON_AddItemToObject(*resp, "ConsumedCapacity", cc);
+  if (metrics)
+    cJSON_AddItemToObject(*resp, "ItemCollectionMetrics", metrics);
   return 0;
 }

@@ -256,24 +256,11 @@ static int commit(struct store_txn *t, struct dynamo_error *err) {
   return 0;
 }
 
-/* ---- operations ----------------------------------------------------------- */
+/* ---- a list of tags ------------------------------------------------------- */
 
-int dynamo_tags_tag(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err) {
-  const char *arn;
-  const cJSON *list, *tag, *prev;
-  char name[256];
-  struct store_txn *t;
-  cJSON *tags = NULL;
-  uint32_t id = 0;
-  int ours, rc = -1;
+int dynamo_tags_check(const cJSON *list, struct dynamo_error *err) {
+  const cJSON *tag, *prev;
 
-  (void)resp; /* SPEC AWS API reference: an empty body on success ("{}"). */
-  if (required_arn(req, &arn, err) != 0 || null_list(req, "Tags", "tags", &list, err) != 0 ||
-      parse_arn(db, arn, name, sizeof(name), &ours, err) != 0)
-    return -1;
-  if (cJSON_GetArraySize(list) == 0)
-    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                            "Atleast one Tag needs to be provided as Input.");
   cJSON_ArrayForEach(tag, list) {
     const cJSON *k = cJSON_GetObjectItemCaseSensitive(tag, "Key");
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(tag, "Value");
@@ -299,6 +286,29 @@ int dynamo_tags_tag(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_e
   if (cJSON_GetArraySize(list) > TAGS_MAX)
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
                             "Number of Tags exceed the current limit for the provided ResourceArn");
+  return 0;
+}
+
+/* ---- operations ----------------------------------------------------------- */
+
+int dynamo_tags_tag(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err) {
+  const char *arn;
+  const cJSON *list, *tag;
+  char name[256];
+  struct store_txn *t;
+  cJSON *tags = NULL;
+  uint32_t id = 0;
+  int ours, rc = -1;
+
+  (void)resp; /* SPEC AWS API reference: an empty body on success ("{}"). */
+  if (required_arn(req, &arn, err) != 0 || null_list(req, "Tags", "tags", &list, err) != 0 ||
+      parse_arn(db, arn, name, sizeof(name), &ours, err) != 0)
+    return -1;
+  if (cJSON_GetArraySize(list) == 0)
+    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                            "Atleast one Tag needs to be provided as Input.");
+  if (dynamo_tags_check(list, err) != 0)
+    return -1;
   if (store_txn_begin(db->store, 1, &t) != STORE_OK)
     return dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store busy");
   if (load_tags(db, t, arn, name, ours, &id, &tags, err) != 0)
@@ -406,4 +416,17 @@ int dynamo_tags_list(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_
   }
   cJSON_Delete(tags);
   return 0;
+}
+
+int dynamo_tags_create(struct store_txn *t, uint32_t id, const cJSON *list) {
+  const cJSON *tag;
+  cJSON *tags = cJSON_CreateObject();
+  int rc;
+
+  cJSON_ArrayForEach(tag, list)
+    cJSON_AddStringToObject(tags, cJSON_GetObjectItemCaseSensitive(tag, "Key")->valuestring,
+                            cJSON_GetObjectItemCaseSensitive(tag, "Value")->valuestring);
+  rc = store_tags(t, id, tags);
+  cJSON_Delete(tags);
+  return rc;
 }

@@ -691,8 +691,8 @@ static int request_token(const cJSON *req, const char **token, struct dynamo_err
  * Delete, ConditionCheck, each with TableName, Item/Key,
  * ConditionExpression, UpdateExpression, ExpressionAttributeNames/Values
  * and ReturnValuesOnConditionCheckFailure), ClientRequestToken,
- * ReturnConsumedCapacity (one entry per table). ReturnItemCollectionMetrics
- * is accepted; ItemCollectionMetrics is never returned.
+ * ReturnConsumedCapacity (one entry per table), ReturnItemCollectionMetrics
+ * (per table with a local secondary index: dynamo_item_collections.c).
  */
 int dynamo_transact_write(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err) {
   struct tx tx;
@@ -784,6 +784,21 @@ int dynamo_transact_write(struct dynamo *db, cJSON *req, cJSON **resp, struct dy
   *resp = cJSON_CreateObject();
   if ((cc = tx_capacity(req, &tx)) != NULL)
     cJSON_AddItemToObject(*resp, "ConsumedCapacity", cc);
+  /* SPEC docs/spec/dynamodb.md 2.37: per table, the collections of the Put,
+   * Update and Delete actions (a ConditionCheck writes nothing). */
+  if (dynamo_item_collections_wanted(req)) {
+    cJSON *icm = cJSON_CreateObject();
+    for (i = 0; i < tx.n; i++)
+      if (tx.a[i].kind != DYNAMO_ITEM_CHECK)
+        dynamo_item_collections_add(
+            icm, tx.t[tx.a[i].ti].tb.name,
+            dynamo_item_collections_metrics(&tx.t[tx.a[i].ti].tb,
+                                            tx.a[i].item ? tx.a[i].item : tx.a[i].key));
+    if (icm->child)
+      cJSON_AddItemToObject(*resp, "ItemCollectionMetrics", icm);
+    else
+      cJSON_Delete(icm);
+  }
   rc = 0;
 out:
   if (locked)

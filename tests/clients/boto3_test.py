@@ -208,6 +208,60 @@ class DynamoDBClientTest(Boto3Case):
         self.assertIn("Connections", names)
         self.assertEqual(names, sorted(names), "ListTables returns names in order")
 
+    def test_create_table_settings_are_honoured(self):
+        """docs/spec/dynamodb.md 2.30-2.35: CreateTable's Tags, SSESpecification and TableClass
+        come back through the SDK (Debian's botocore has no WarmThroughput, OnDemandThroughput
+        or ResourcePolicy yet); DeleteTable leaves out KeySchema."""
+        out = self.ddb.create_table(
+            TableName="Boto3Settings",
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST", Tags=[{"Key": "team", "Value": "red"}],
+            SSESpecification={"Enabled": True, "SSEType": "KMS"},
+            TableClass="STANDARD_INFREQUENT_ACCESS")
+        desc = out["TableDescription"]
+        self.assertEqual(desc["TableClassSummary"]["TableClass"], "STANDARD_INFREQUENT_ACCESS")
+        self.assertEqual(desc["SSEDescription"]["Status"], "ENABLED")
+        self.assertTrue(desc["SSEDescription"]["KMSMasterKeyArn"].startswith("arn:aws:kms:"))
+        arn = desc["TableArn"]
+        self.assertEqual(self.ddb.list_tags_of_resource(ResourceArn=arn)["Tags"],
+                         [{"Key": "team", "Value": "red"}])
+        updated = self.ddb.update_table(TableName="Boto3Settings", TableClass="STANDARD")
+        self.assertEqual(updated["TableDescription"]["TableClassSummary"]["TableClass"],
+                         "STANDARD")
+        gone = self.ddb.delete_table(TableName="Boto3Settings")["TableDescription"]
+        self.assertEqual(gone["TableStatus"], "DELETING")
+        self.assertNotIn("KeySchema", gone)
+
+    def test_lsi_item_collection_metrics_and_nested_updated_values(self):
+        """docs/spec/dynamodb.md 2.36-2.37: ItemCollectionMetrics on a table with an LSI;
+        UPDATED_NEW of a nested path returns that path only."""
+        self.ddb.create_table(
+            TableName="Boto3Lsi",
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                  {"AttributeName": "sk", "AttributeType": "S"},
+                                  {"AttributeName": "at", "AttributeType": "N"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                       {"AttributeName": "sk", "KeyType": "RANGE"}],
+            LocalSecondaryIndexes=[{
+                "IndexName": "ByAt",
+                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                              {"AttributeName": "at", "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"}}],
+            BillingMode="PAY_PER_REQUEST")
+        out = self.ddb.put_item(
+            TableName="Boto3Lsi", ReturnItemCollectionMetrics="SIZE",
+            Item={"pk": {"S": "p"}, "sk": {"S": "s"}, "at": {"N": "1"},
+                  "m": {"M": {"b": {"S": "dog"}, "c": {"L": [{"N": "1"}, {"N": "2"}]}}}})
+        metrics = out["ItemCollectionMetrics"]
+        self.assertEqual(metrics["ItemCollectionKey"], {"pk": {"S": "p"}})
+        self.assertEqual(metrics["SizeEstimateRangeGB"], [0.0, 1.0])
+        out = self.ddb.update_item(
+            TableName="Boto3Lsi", Key={"pk": {"S": "p"}, "sk": {"S": "s"}},
+            UpdateExpression="SET m.c[1] = :v", ExpressionAttributeValues={":v": {"N": "9"}},
+            ReturnValues="UPDATED_OLD")
+        self.assertEqual(out["Attributes"], {"m": {"M": {"c": {"L": [{"N": "2"}]}}}})
+
     def test_put_get_update_and_delete_item_round_trip(self):
         self.create_table("Boto3Items")
         item = {"pk": {"S": "a"}, "n": {"N": "41"}, "tags": {"SS": ["x", "y"]},

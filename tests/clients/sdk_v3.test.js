@@ -241,4 +241,46 @@ describe('wsgw with the AWS SDK for JavaScript v3', { concurrency: true }, () =>
     assert.equal(a.data, 'hello, chat');
     assert.equal(b.data, 'hello, chat');
   });
+
+  // docs/spec/dynamodb.md 2.30-2.34: CreateTable's optional settings are kept and described,
+  // and the resource policy operations answer through the SDK's own shapes.
+  test('CreateTable settings: tags, SSE, table class, throughput, resource policy', TIMEOUT,
+       async (t) => {
+    const {
+      CreateTableCommand, ListTagsOfResourceCommand, GetResourcePolicyCommand,
+      PutResourcePolicyCommand, DeleteResourcePolicyCommand, PolicyNotFoundException,
+    } = require('@aws-sdk/client-dynamodb');
+    const { ddb } = await h.setup(t);
+    const policy = '{"Version":"2012-10-17","Statement":[]}';
+    const out = await ddb.send(new CreateTableCommand({
+      TableName: 'SdkSettings', BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      Tags: [{ Key: 'team', Value: 'red' }],
+      SSESpecification: { Enabled: true, SSEType: 'KMS', KMSMasterKeyId: 'alias/mine' },
+      TableClass: 'STANDARD_INFREQUENT_ACCESS',
+      OnDemandThroughput: { MaxReadRequestUnits: 10, MaxWriteRequestUnits: 5 },
+      WarmThroughput: { ReadUnitsPerSecond: 12500 },
+      ResourcePolicy: policy,
+    }));
+    const d = out.TableDescription;
+    assert.equal(d.TableClassSummary.TableClass, 'STANDARD_INFREQUENT_ACCESS');
+    assert.equal(d.SSEDescription.Status, 'ENABLED');
+    assert.equal(d.SSEDescription.KMSMasterKeyArn,
+                 'arn:aws:kms:us-east-1:000000000000:alias/mine');
+    assert.deepEqual(d.OnDemandThroughput, { MaxReadRequestUnits: 10, MaxWriteRequestUnits: 5 });
+    assert.deepEqual(d.WarmThroughput,
+                     { ReadUnitsPerSecond: 12500, WriteUnitsPerSecond: 4000, Status: 'ACTIVE' });
+    const tags = await ddb.send(new ListTagsOfResourceCommand({ ResourceArn: d.TableArn }));
+    assert.deepEqual(tags.Tags, [{ Key: 'team', Value: 'red' }]);
+    const got = await ddb.send(new GetResourcePolicyCommand({ ResourceArn: d.TableArn }));
+    assert.equal(got.Policy, policy);
+    const put = await ddb.send(new PutResourcePolicyCommand({
+      ResourceArn: d.TableArn, Policy: policy, ExpectedRevisionId: got.RevisionId }));
+    assert.equal(put.RevisionId, got.RevisionId, 'the same document keeps its revision');
+    await ddb.send(new DeleteResourcePolicyCommand({ ResourceArn: d.TableArn }));
+    const err = await rejection(() => ddb.send(
+      new GetResourcePolicyCommand({ ResourceArn: d.TableArn })));
+    assert.ok(err instanceof PolicyNotFoundException, `${err.name}: ${err.message}`);
+  });
 });

@@ -268,6 +268,69 @@ static void update_item_follows_aws(void **state) {
 
 /* SPEC docs/spec/dynamodb.md 2.6: partition key 1..2048 bytes, sort key 1..1024 bytes,
  * both far over LMDB's 511-byte key cap (store_lmdb.c's buckets). */
+#define NESTED_UPDATE(expr, values, rv)                                                        \
+  "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"n\"}},\"UpdateExpression\":\"" expr \
+  "\"" values ",\"ReturnValues\":\"" rv "\"}"
+#define V1(v) ",\"ExpressionAttributeValues\":{\":v\":" v "}"
+#define V2(v, w) ",\"ExpressionAttributeValues\":{\":v\":" v ",\":w\":" w "}"
+
+/* SPEC docs/spec/dynamodb.md 2.36 (ALT-tests test_returnvalues.py,
+ * test_update_item_returnvalues_nested): "UPDATED_OLD and UPDATED_NEW return *only* the nested
+ * attribute, not the entire top-level attribute", within its enclosing maps and lists. */
+static void updated_return_values_hold_only_the_updated_nested_paths(void **state) {
+  struct dynamo_fixture *f = *state;
+  static const struct dynamo_row rows[] = {
+      {"CreateTable", create_conn, 200, NULL, NULL, "set-up"},
+      {"PutItem",
+       "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"n\"},\"a\":{\"M\":{\"b\":{\"S\":"
+       "\"dog\"},\"c\":{\"L\":[{\"N\":\"1\"},{\"N\":\"2\"},{\"N\":\"3\"}]}}},\"d\":{\"S\":\"cat\"}}}",
+       200, NULL, NULL, "the item {a: {b: dog, c: [1, 2, 3]}, d: cat}"},
+      {"UpdateItem", NESTED_UPDATE("SET a.b = :v", V1("{\"S\":\"yo\"}"), "UPDATED_OLD"), 200, NULL,
+       "{\"Attributes\":{\"a\":{\"M\":{\"b\":{\"S\":\"dog\"}}}}}",
+       "UPDATED_OLD of a.b: {a: {b: old}}, not the whole of a"},
+      {"UpdateItem", NESTED_UPDATE("SET a.c[1] = :v", V1("{\"N\":\"7\"}"), "UPDATED_OLD"), 200,
+       NULL, "{\"Attributes\":{\"a\":{\"M\":{\"c\":{\"L\":[{\"N\":\"2\"}]}}}}}",
+       "UPDATED_OLD of a list element: the list holds that element only"},
+      {"UpdateItem",
+       NESTED_UPDATE("SET a.c[1] = :v, a.b = :w", V2("{\"N\":\"8\"}", "{\"S\":\"dog\"}"),
+                     "UPDATED_OLD"),
+       200, NULL,
+       "{\"Attributes\":{\"a\":{\"M\":{\"c\":{\"L\":[{\"N\":\"7\"}]},\"b\":{\"S\":\"yo\"}}}}}",
+       "two nested paths of one attribute, merged (members in the update's order)"},
+      {"UpdateItem", NESTED_UPDATE("SET a.b = :v", V1("{\"S\":\"hello\"}"), "UPDATED_NEW"), 200,
+       NULL, "{\"Attributes\":{\"a\":{\"M\":{\"b\":{\"S\":\"hello\"}}}}}", "UPDATED_NEW of a.b"},
+      {"UpdateItem", NESTED_UPDATE("SET a.c[1] = :v", V1("{\"N\":\"4\"}"), "UPDATED_NEW"), 200,
+       NULL, "{\"Attributes\":{\"a\":{\"M\":{\"c\":{\"L\":[{\"N\":\"4\"}]}}}}}",
+       "UPDATED_NEW of a list element"},
+      {"UpdateItem", NESTED_UPDATE("SET a.b = :v", V1("{\"S\":\"hi\"}"), "ALL_NEW"), 200, NULL,
+       "\"a\":{\"M\":{\"b\":{\"S\":\"hi\"},\"c\":{\"L\":[{\"N\":\"1\"},{\"N\":\"4\"},{\"N\":\"3\"}]}}}",
+       "ALL_NEW: the whole item after the nested update"},
+      {"UpdateItem", NESTED_UPDATE("REMOVE a.c[1], a.c[3]", "", "UPDATED_OLD"), 200, NULL,
+       "{\"Attributes\":{\"a\":{\"M\":{\"c\":{\"L\":[{\"N\":\"4\"}]}}}}}",
+       "REMOVE: the removed element; a.c[3] did not exist"},
+      {"UpdateItem", NESTED_UPDATE("SET a.x2 = :v", V1("{\"N\":\"8\"}"), "UPDATED_NEW"), 200, NULL,
+       "{\"Attributes\":{\"a\":{\"M\":{\"x2\":{\"N\":\"8\"}}}}}",
+       "a new nested attribute is in UPDATED_NEW"},
+      {"UpdateItem", NESTED_UPDATE("SET a.c[100] = :v", V1("{\"N\":\"70\"}"), "UPDATED_NEW"), 200,
+       NULL, "{}", "SET past a list's end appends, and a.c[100] is not returned"},
+      {"UpdateItem", NESTED_UPDATE("REMOVE a.c[1]", "", "UPDATED_NEW"), 200, NULL,
+       "{\"Attributes\":{\"a\":{\"M\":{\"c\":{\"L\":[{\"N\":\"70\"}]}}}}}",
+       "REMOVE a.c[1] with UPDATED_NEW: the element shifted into a.c[1]"},
+  };
+  cJSON *resp;
+
+  dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
+  /* "When adding a new sub-attribute, UPDATED_OLD does not return anything". */
+  resp = dynamo_rows_call_ok(f->db, "UpdateItem",
+                             NESTED_UPDATE("SET a.x1 = :v", V1("{\"N\":\"8\"}"), "UPDATED_OLD"));
+  assert_null(cJSON_GetObjectItemCaseSensitive(resp, "Attributes"));
+  cJSON_Delete(resp);
+  resp = dynamo_rows_call_ok(
+      f->db, "UpdateItem", NESTED_UPDATE("SET a.c[100] = :v", V1("{\"N\":\"71\"}"), "UPDATED_NEW"));
+  assert_null(cJSON_GetObjectItemCaseSensitive(resp, "Attributes"));
+  cJSON_Delete(resp);
+}
+
 static void largest_keys_are_stored_read_and_scanned_in_order(void **state) {
   struct dynamo_fixture *f = *state;
   static const char create[] =
@@ -576,6 +639,52 @@ static void concurrent_conditional_writes_succeed_exactly_once(void **state) {
   cJSON_Delete(resp);
 }
 
+/* SPEC docs/spec/dynamodb.md 2.35 (ALT-tests test_delete_table_description_with_si): "whereas
+ * DescribeTable returns a description of the indexes ..., DeleteTable doesn't"; nor KeySchema,
+ * AttributeDefinitions or CreationDateTime. TableId, TableArn, BillingModeSummary,
+ * ProvisionedThroughput, TableSizeBytes and ItemCount are there. */
+static void delete_table_returns_what_dynamodb_returns(void **state) {
+  struct dynamo_fixture *f = *state;
+  static const char *const absent[] = {"KeySchema",
+                                       "AttributeDefinitions",
+                                       "CreationDateTime",
+                                       "GlobalSecondaryIndexes",
+                                       "LocalSecondaryIndexes",
+                                       NULL};
+  static const char *const present[] = {"TableName",      "TableId",        "TableArn",
+                                        "TableSizeBytes", "ItemCount",      "ProvisionedThroughput",
+                                        "TableStatus",    "WarmThroughput", NULL};
+  const cJSON *d, *bms;
+  cJSON *resp;
+  int i;
+
+  cJSON_Delete(dynamo_rows_call_ok(
+      f->db, "CreateTable",
+      "{\"TableName\":\"WithSi\",\"BillingMode\":\"PAY_PER_REQUEST\",\"AttributeDefinitions\":["
+      "{\"AttributeName\":\"p\",\"AttributeType\":\"S\"},{\"AttributeName\":\"c\","
+      "\"AttributeType\":\"S\"},{\"AttributeName\":\"x\",\"AttributeType\":\"S\"}],"
+      "\"KeySchema\":[{\"AttributeName\":\"p\",\"KeyType\":\"HASH\"},{\"AttributeName\":"
+      "\"c\",\"KeyType\":\"RANGE\"}],\"GlobalSecondaryIndexes\":[{\"IndexName\":\"hello\","
+      "\"KeySchema\":[{\"AttributeName\":\"x\",\"KeyType\":\"HASH\"}],\"Projection\":{"
+      "\"ProjectionType\":\"ALL\"}}],\"LocalSecondaryIndexes\":[{\"IndexName\":\"hithere\","
+      "\"KeySchema\":[{\"AttributeName\":\"p\",\"KeyType\":\"HASH\"},{\"AttributeName\":"
+      "\"x\",\"KeyType\":\"RANGE\"}],\"Projection\":{\"ProjectionType\":\"ALL\"}}]}"));
+  resp = dynamo_rows_call_ok(f->db, "DeleteTable", "{\"TableName\":\"WithSi\"}");
+  d = cJSON_GetObjectItemCaseSensitive(resp, "TableDescription");
+  for (i = 0; absent[i]; i++)
+    if (cJSON_GetObjectItemCaseSensitive(d, absent[i]))
+      fail_msg("DeleteTable returned %s", absent[i]);
+  for (i = 0; present[i]; i++)
+    if (!cJSON_GetObjectItemCaseSensitive(d, present[i]))
+      fail_msg("DeleteTable left out %s", present[i]);
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(d, "TableStatus")->valuestring, "DELETING");
+  bms = cJSON_GetObjectItemCaseSensitive(d, "BillingModeSummary");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(bms, "BillingMode")->valuestring,
+                      "PAY_PER_REQUEST");
+  assert_non_null(cJSON_GetObjectItemCaseSensitive(bms, "LastUpdateToPayPerRequestDateTime"));
+  cJSON_Delete(resp);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(table_operations_follow_aws, dynamo_rows_setup,
@@ -584,6 +693,8 @@ int main(void) {
                                       dynamo_rows_teardown),
       cmocka_unit_test_setup_teardown(update_item_follows_aws, dynamo_rows_setup,
                                       dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(updated_return_values_hold_only_the_updated_nested_paths,
+                                      dynamo_rows_setup, dynamo_rows_teardown),
       cmocka_unit_test_setup_teardown(largest_keys_are_stored_read_and_scanned_in_order,
                                       dynamo_rows_setup, dynamo_rows_teardown),
       cmocka_unit_test_setup_teardown(number_keys_in_any_spelling_address_one_item,
@@ -598,6 +709,8 @@ int main(void) {
                                       dynamo_rows_setup, dynamo_rows_teardown),
       cmocka_unit_test_setup_teardown(concurrent_conditional_writes_succeed_exactly_once,
                                       dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(delete_table_returns_what_dynamodb_returns, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
   };
   return cmocka_run_group_tests_name("dynamo_api", tests, NULL, NULL);
 }

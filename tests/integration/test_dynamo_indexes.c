@@ -686,6 +686,80 @@ static void lsi_fetch_and_reverse_edges(void **state) {
                "b");
 }
 
+#define ICM_TABLE(name, lsi)                                                                       \
+  "{\"TableName\":\"" name                                                                         \
+  "\",\"BillingMode\":\"PAY_PER_REQUEST\",\"AttributeDefinitions\":[" AD("c", "S") "," AD(         \
+      "o", "S") "," AD("t", "N") "],\"KeySchema\":[" KS("c", "HASH") "," KS("o", "RANGE") "]," lsi \
+                                                                                          "}"
+#define ICM_LSI                                                                               \
+  "\"LocalSecondaryIndexes\":[{\"IndexName\":\"ByT\",\"KeySchema\":[" KS("c", "HASH") "," KS( \
+      "t", "RANGE") "],\"Projection\":{\"ProjectionType\":\"KEYS_ONLY\"}}]"
+#define ICM_GSI                                                            \
+  "\"GlobalSecondaryIndexes\":[{\"IndexName\":\"ByT\",\"KeySchema\":[" KS( \
+      "t", "HASH") "],\"Projection\":{\"ProjectionType\":\"KEYS_ONLY\"}}]"
+#define ICM_ITEM(c, o) "{\"c\":{\"S\":\"" c "\"},\"o\":{\"S\":\"" o "\"},\"t\":{\"N\":\"1\"}}"
+#define ICM_KEY(c, o) "{\"c\":{\"S\":\"" c "\"},\"o\":{\"S\":\"" o "\"}}"
+#define ICM(c) "{\"ItemCollectionKey\":{\"c\":{\"S\":\"" c "\"}},\"SizeEstimateRangeGB\":[0,1]}"
+
+/* SPEC docs/spec/dynamodb.md 2.37: ReturnItemCollectionMetrics SIZE returns
+ * ItemCollectionMetrics {ItemCollectionKey (the partition key), SizeEstimateRangeGB [low, high]}
+ * on tables with a local secondary index; "If the table does not have any local secondary
+ * indexes, this information is not returned in the response." */
+static void item_collection_metrics_on_tables_with_an_lsi(void **state) {
+  struct dynamo_fixture *f = *state;
+  static const struct dynamo_row rows[] = {
+      {"CreateTable", ICM_TABLE("Orders", ICM_LSI), 200, NULL, NULL, "a table with an LSI"},
+      {"CreateTable", ICM_TABLE("Plain", ICM_GSI), 200, NULL, NULL, "a table with a GSI only"},
+      {"PutItem",
+       "{\"TableName\":\"Orders\",\"Item\":" ICM_ITEM(
+           "c1", "o1") ",\"ReturnItemCollectionMetrics\":\"SIZE\"}",
+       200, NULL, "{\"ItemCollectionMetrics\":" ICM("c1") "}",
+       "PutItem: the collection's partition key and its size range in GB"},
+      {"UpdateItem",
+       "{\"TableName\":\"Orders\",\"Key\":" ICM_KEY(
+           "c1",
+           "o2") ",\"UpdateExpression\":\"SET t = :t\",\"ExpressionAttributeValues\":{\":t\":{\"N\":\"2\"}},"
+                 "\"ReturnItemCollectionMetrics\":\"SIZE\",\"ReturnValues\":\"UPDATED_NEW\"}",
+       200, NULL, "{\"Attributes\":{\"t\":{\"N\":\"2\"}},\"ItemCollectionMetrics\":" ICM("c1") "}",
+       "UpdateItem"},
+      {"DeleteItem",
+       "{\"TableName\":\"Orders\",\"Key\":" ICM_KEY(
+           "c1", "o2") ",\"ReturnItemCollectionMetrics\":\"SIZE\"}",
+       200, NULL, "{\"ItemCollectionMetrics\":" ICM("c1") "}", "DeleteItem"},
+      {"PutItem",
+       "{\"TableName\":\"Orders\",\"Item\":" ICM_ITEM(
+           "c1", "o3") ",\"ReturnItemCollectionMetrics\":\"NONE\"}",
+       200, NULL, "{}", "NONE (the default): nothing"},
+      {"PutItem",
+       "{\"TableName\":\"Plain\",\"Item\":" ICM_ITEM(
+           "c1", "o1") ",\"ReturnItemCollectionMetrics\":\"SIZE\"}",
+       200, NULL, "{}", "no LSI: nothing, even when asked"},
+      {"BatchWriteItem",
+       "{\"RequestItems\":{\"Orders\":[{\"PutRequest\":{\"Item\":" ICM_ITEM("c2", "o1") "}},{\"PutRequest\":{\"Item\":" ICM_ITEM(
+           "c2",
+           "o2") "}},{\"DeleteRequest\":{\"Key\":" ICM_KEY("c3",
+                                                           "o1") "}}],\"Plain\":[{\"PutRequest\":{\"Item\":" ICM_ITEM("c2",
+                                                                                                                      "o1") "}}]},\"ReturnItemCollectionMetrics\":\"SIZE\"}",
+       200, NULL, "\"ItemCollectionMetrics\":{\"Orders\":[" ICM("c2") "," ICM("c3") "]}",
+       "BatchWriteItem: a list per table with an LSI, one entry per collection"},
+      {"TransactWriteItems",
+       "{\"TransactItems\":[{\"Put\":{\"TableName\":\"Orders\",\"Item\":" ICM_ITEM("c4", "o1") "}},{\"Delete\":{\"TableName\":\"Orders\",\"Key\":" ICM_KEY(
+           "c5",
+           "o1") "}},{\"ConditionCheck\":{\"TableName\":\"Orders\",\"Key\":" ICM_KEY("c1",
+                                                                                     "o1") ",\"ConditionExpression\":\"attribute_exists(c)\"}},{\"Put\":{\"TableName\":\"Plain\","
+                                                                                           "\"Item\":" ICM_ITEM(
+                                                                                               "c6",
+                                                                                               "o1") "}}],\"ReturnItemCollectionMetrics\":\"SIZE\"}",
+       200, NULL, "{\"ItemCollectionMetrics\":{\"Orders\":[" ICM("c4") "," ICM("c5") "]}}",
+       "TransactWriteItems: per table, the collections written (not the ConditionCheck's)"},
+      {"BatchWriteItem",
+       "{\"RequestItems\":{\"Plain\":[{\"PutRequest\":{\"Item\":" ICM_ITEM(
+           "c7", "o1") "}}]},\"ReturnItemCollectionMetrics\":\"SIZE\"}",
+       200, NULL, "{\"UnprocessedItems\":{}}", "only tables without an LSI: no member"},
+  };
+  dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(create_table_validates_indexes, dynamo_rows_setup,
@@ -702,6 +776,8 @@ int main(void) {
                                       dynamo_rows_teardown),
       cmocka_unit_test_setup_teardown(lsi_fetch_and_reverse_edges, dynamo_rows_setup,
                                       dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(item_collection_metrics_on_tables_with_an_lsi,
+                                      dynamo_rows_setup, dynamo_rows_teardown),
   };
   return cmocka_run_group_tests_name("dynamo_indexes", tests, NULL, NULL);
 }

@@ -68,6 +68,11 @@ int dynamo_expr_eval_condition(const struct dynamo_expr *e, const cJSON *item,
 /* Projection: a new item holding only the projected paths (nested paths
  * keep their enclosing maps/lists, as DynamoDB returns them). */
 cJSON *dynamo_expr_project(const struct dynamo_expr *e, const cJSON *item);
+/* An update's target paths (SET, REMOVE, ADD and DELETE alike) projected
+ * from item, as a ProjectionExpression of those paths: what UPDATED_OLD
+ * (item: the old item) and UPDATED_NEW (the new one) return. A new tree
+ * (NULL when e is not an UpdateExpression or memory ran out). */
+cJSON *dynamo_expr_project_targets(const struct dynamo_expr *e, const cJSON *item);
 
 /* Update: applies SET/REMOVE/ADD/DELETE actions to item in place (item is an
  * object, possibly empty for a new item). Returns 0, or -1 with err (for

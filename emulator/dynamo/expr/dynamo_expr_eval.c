@@ -577,6 +577,28 @@ cJSON *dynamo_expr_project(const struct dynamo_expr *e, const cJSON *item) {
   return out;
 }
 
+cJSON *dynamo_expr_project_targets(const struct dynamo_expr *e, const cJSON *item) {
+  const struct expr_path_elem **els;
+  const struct expr_action *a;
+  size_t n = 0;
+  cJSON *out;
+
+  if (!e || e->kind != DYNAMO_EXPR_UPDATE)
+    return NULL;
+  if (!item)
+    return cJSON_CreateObject();
+  els = malloc(sizeof(*els) * (e->nactions ? e->nactions : 1));
+  if (!els)
+    return NULL;
+  /* SPEC docs/spec/dynamodb.md 2.36: the update's target paths, projected
+   * as a ProjectionExpression of those paths would be. */
+  for (a = e->actions; a; a = a->next)
+    els[n++] = a->path.head;
+  out = project_map(item, els, n);
+  free(els);
+  return out;
+}
+
 /* -------------------------------------------------------------- update */
 
 /* The value of a SET right-hand side, computed from the item as it was
