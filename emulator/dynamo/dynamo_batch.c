@@ -548,6 +548,8 @@ int dynamo_batch_write(struct dynamo *db, cJSON *req, cJSON **resp, struct dynam
     if ((w[j].put_item ? dynamo_keys_of_item(&w[j].wt->tb, w[j].put_item, &w[j].key, err)
                        : dynamo_keys_of_key(&w[j].wt->tb, w[j].del_key, &w[j].key, err)) != 0)
       goto out;
+    if (w[j].put_item && dynamo_index_keys_check_item(&w[j].wt->tb, w[j].put_item, err) != 0)
+      goto out;
     for (k = 0; k < j; k++)
       if (w[k].wt == w[j].wt && w[k].key.len == w[j].key.len &&
           memcmp(w[k].key.data, w[j].key.data, w[j].key.len) == 0) {

@@ -167,6 +167,16 @@ cJSON *dynamo_keys_extract(const struct dynamo_table *tb, const cJSON *item);
 int dynamo_keys_index_entry(const struct dynamo_table *tb, const struct dynamo_index *ix,
                             const cJSON *item, struct emu_buf *key);
 
+/* Secondary index key attributes of a written item (dynamo_index_keys.c):
+ * of the declared type and not empty, with DynamoDB's messages. check_item:
+ * every index key attribute of item (PutItem, BatchWriteItem, a
+ * transaction's Put). check_update: the attributes update writes, in the
+ * updated item. */
+int dynamo_index_keys_check_item(const struct dynamo_table *tb, const cJSON *item,
+                                 struct dynamo_error *err);
+int dynamo_index_keys_check_update(const struct dynamo_table *tb, const struct dynamo_expr *update,
+                                   const cJSON *item, struct dynamo_error *err);
+
 /* Capacity units consumed, in AWS's shape (NULL unless asked for). */
 cJSON *dynamo_consumed_capacity(const cJSON *req, const char *table, double units);
 /* Whether the request asks for ConsumedCapacity (not absent, not NONE). */

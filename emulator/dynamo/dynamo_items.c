@@ -157,7 +157,8 @@ int dynamo_items_apply(struct store_txn *t, const struct dynamo_table *tb,
   if (w->action == DYNAMO_ITEM_PUT) {
     item = cJSON_Duplicate(w->item, 1);
   } else if (w->action == DYNAMO_ITEM_UPDATE) {
-    if ((item = updated_item(w, old, err)) == NULL)
+    if ((item = updated_item(w, old, err)) == NULL ||
+        dynamo_index_keys_check_update(tb, w->x->e[DYNAMO_EXPR_UPDATE], item, err) != 0)
       goto fail;
   }
   if (item) {
@@ -235,6 +236,8 @@ static int conditional_write(struct dynamo *db, const cJSON *req, const char *ta
   loaded = 1;
   if ((w->action == DYNAMO_ITEM_PUT ? dynamo_keys_of_item(&tb, key_source, &key, err)
                                     : dynamo_keys_of_key(&tb, key_source, &key, err)) != 0)
+    goto out;
+  if (w->action == DYNAMO_ITEM_PUT && dynamo_index_keys_check_item(&tb, key_source, err) != 0)
     goto out;
   applied = dynamo_items_apply(t, &tb, &key, w, err);
   if (applied < 0)

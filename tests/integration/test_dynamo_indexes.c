@@ -686,6 +686,91 @@ static void lsi_fetch_and_reverse_edges(void **state) {
                "b");
 }
 
+/* SPEC docs/spec/dynamodb.md 2.20: every write checks the item's index key
+ * attributes against the index's declared type and refuses an empty one;
+ * "Type mismatch for Index Key <attr> Expected: <T> Actual: <T> IndexName:
+ * <index>" names the index that sorts first; in a transaction a wrong type
+ * cancels with a ValidationError reason and an empty value is a top-level
+ * ValidationException. */
+static void writes_check_index_key_types_and_emptiness(void **state) {
+  struct dynamo_fixture *f = *state;
+#define ITEM(extra) "{\"pk\":{\"S\":\"c1\"},\"sk\":{\"S\":\"o1\"}" extra "}"
+#define PUT(extra) "{\"TableName\":\"Orders\",\"Item\":" ITEM(extra) "}"
+#define UPD(expr, values)                                                            \
+  "{\"TableName\":\"Orders\",\"Key\":{\"pk\":{\"S\":\"c1\"},\"sk\":{\"S\":\"o1\"}}," \
+  "\"UpdateExpression\":\"" expr                                                     \
+  "\",\"ExpressionAttributeNames\":{\"#s\":\"status\",\"#t\":\"total\"},"            \
+  "\"ExpressionAttributeValues\":" values                                            \
+  ",\"ConditionExpression\":\"attribute_not_exists(#t) OR #s <> :z\"}"
+#define TX(action) "{\"TransactItems\":[{" action "}]}"
+#define MISMATCH "One or more parameter values were invalid: Type mismatch for Index Key "
+#define CANCELED "com.amazonaws.dynamodb.v20120810#TransactionCanceledException"
+  static const struct dynamo_row rows[] = {
+      {"CreateTable", create_orders, 200, NULL, NULL, "the table"},
+      {"PutItem", PUT(",\"total\":{\"S\":\"ten\"}"), 400, DYNAMO_ROWS_VALIDATION,
+       MISMATCH "total Expected: N Actual: S IndexName: ByStatus",
+       "PutItem: 'total' keys ByStatus and ByTotal; the first name in order is reported"},
+      {"PutItem", PUT(",\"status\":{\"NULL\":true}"), 400, DYNAMO_ROWS_VALIDATION,
+       MISMATCH "status Expected: S Actual: NULL IndexName: ByStatus",
+       "a NULL is a type mismatch, not an absent key"},
+      {"PutItem", PUT(",\"note\":{\"S\":\"\"}"), 400, DYNAMO_ROWS_VALIDATION,
+       "One or more parameter values are not valid. A value specified for a secondary index key is "
+       "not supported. The AttributeValue for a key attribute cannot contain an empty string value. "
+       "IndexName: ByNote, IndexKey: note",
+       "an empty string as an index key"},
+      {"PutItem", PUT(",\"extra\":{\"S\":\"\"}"), 200, NULL, NULL,
+       "no index key at all: the item is written (indexes are sparse)"},
+      {"UpdateItem", UPD("SET note = :e", "{\":e\":{\"S\":\"\"},\":z\":{\"S\":\"z\"}}"), 400,
+       DYNAMO_ROWS_VALIDATION,
+       "One or more parameter values are not valid. The update expression attempted to update a "
+       "secondary index key to a value that is not supported. The AttributeValue for a key "
+       "attribute cannot contain an empty string value.",
+       "UpdateItem SET an index key to an empty string"},
+      {"UpdateItem", UPD("SET #s = :n", "{\":n\":{\"N\":\"1\"},\":z\":{\"S\":\"z\"}}"), 400,
+       DYNAMO_ROWS_VALIDATION, MISMATCH "status Expected: S Actual: N IndexName: ByStatus",
+       "UpdateItem SET a wrong type"},
+      {"UpdateItem", UPD("ADD #s :n", "{\":n\":{\"N\":\"1\"},\":z\":{\"S\":\"z\"}}"), 400,
+       DYNAMO_ROWS_VALIDATION, MISMATCH "status Expected: S Actual: N IndexName: ByStatus",
+       "UpdateItem ADD a number to a string index key"},
+      {"UpdateItem",
+       UPD("ADD #t :n SET #s = :s",
+           "{\":n\":{\"N\":\"5\"},\":s\":{\"S\":\"open\"},\":z\":{\"S\":\"z\"}}"),
+       200, NULL, NULL, "ADD on a number index key is fine"},
+      {"Query", Q_STATUS("open"), 200, NULL, "\"Count\":1", "and the item is in the index"},
+      {"BatchWriteItem",
+       "{\"RequestItems\":{\"Orders\":[{\"PutRequest\":{\"Item\":" ITEM(
+           ",\"note\":{\"N\":\"1\"}") "}}]}}",
+       400, DYNAMO_ROWS_VALIDATION, MISMATCH "note Expected: S Actual: N IndexName: ByNote",
+       "BatchWriteItem checks a put's index keys"},
+      {"TransactWriteItems",
+       TX("\"Put\":{\"TableName\":\"Orders\",\"Item\":" ITEM(",\"total\":{\"SS\":[\"a\"]}") "}"),
+       400, CANCELED,
+       "\"Code\":\"ValidationError\",\"Message\":\"" MISMATCH
+       "total Expected: N Actual: SS IndexName: ByStatus\"",
+       "a transaction's Put of a wrong type cancels with a ValidationError reason"},
+      {"TransactWriteItems",
+       TX("\"Put\":{\"TableName\":\"Orders\",\"Item\":" ITEM(",\"note\":{\"S\":\"\"}") "}"), 400,
+       DYNAMO_ROWS_VALIDATION, "IndexName: ByNote, IndexKey: note",
+       "a transaction's Put of an empty index key is a top-level ValidationException"},
+      {"TransactWriteItems",
+       TX("\"Update\":" UPD("SET note = :e", "{\":e\":{\"S\":\"\"},\":z\":{\"S\":\"z\"}}")), 400,
+       DYNAMO_ROWS_VALIDATION, "The update expression attempted to update a secondary index key",
+       "a transaction's Update emptying an index key: top-level"},
+      {"TransactWriteItems",
+       TX("\"Update\":" UPD("SET #s = :n", "{\":n\":{\"N\":\"1\"},\":z\":{\"S\":\"z\"}}")), 400,
+       CANCELED, "\"Code\":\"ValidationError\"",
+       "a transaction's Update of a wrong type: a cancellation reason"},
+      {"Query", Q_STATUS("open"), 200, NULL, "\"Count\":1", "nothing refused was written"},
+  };
+  dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
+#undef ITEM
+#undef PUT
+#undef UPD
+#undef TX
+#undef MISMATCH
+#undef CANCELED
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(create_table_validates_indexes, dynamo_rows_setup,
@@ -701,6 +786,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(describe_and_delete_table, dynamo_rows_setup,
                                       dynamo_rows_teardown),
       cmocka_unit_test_setup_teardown(lsi_fetch_and_reverse_edges, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(writes_check_index_key_types_and_emptiness, dynamo_rows_setup,
                                       dynamo_rows_teardown),
   };
   return cmocka_run_group_tests_name("dynamo_indexes", tests, NULL, NULL);
