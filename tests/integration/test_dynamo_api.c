@@ -79,6 +79,44 @@ static void table_operations_follow_aws(void **state) {
        "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}",
        400, DYNAMO_ROWS_VALIDATION, "Number of attributes in KeySchema does not exactly match",
        "unused definition"},
+      /* SPEC docs/spec/dynamodb.md 2.21: one name defined twice, with one
+       * type or two; the KeySchema's checks in DynamoDB's order. */
+      {"CreateTable",
+       "{\"TableName\":\"Tab2\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"},"
+       "{\"AttributeName\":\"id\",\"AttributeType\":\"N\"}],"
+       "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}",
+       400, DYNAMO_ROWS_VALIDATION, "\"Attribute Name is duplicated: id\"",
+       "an attribute defined twice with conflicting types"},
+      {"CreateTable",
+       "{\"TableName\":\"Tab2\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"},"
+       "{\"AttributeName\":\"x\",\"AttributeType\":\"S\"},{\"AttributeName\":\"x\",\"AttributeType\":\"S\"}],"
+       "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}",
+       400, DYNAMO_ROWS_VALIDATION, "\"Attribute Name is duplicated: x\"",
+       "an attribute defined twice with one type"},
+      {"CreateTable",
+       "{\"TableName\":\"Tab2\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"},"
+       "{\"AttributeName\":\"x\",\"AttributeType\":\"S\"}],"
+       "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"id\","
+       "\"KeyType\":\"RANGE\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"Both the Hash Key and the Range Key element in the KeySchema have the same name\"",
+       "a KeySchema naming one attribute twice"},
+      {"CreateTable",
+       "{\"TableName\":\"Tab2\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"}],"
+       "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"id\","
+       "\"KeyType\":\"RANGE\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"Invalid KeySchema: Some index key attribute have no definition\"",
+       "more keys than definitions comes first"},
+      {"CreateTable",
+       "{\"TableName\":\"Tab2\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"},"
+       "{\"AttributeName\":\"x\",\"AttributeType\":\"S\"}],"
+       "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"RANGE\"},{\"AttributeName\":\"zz\","
+       "\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"One or more parameter values were invalid: Some index key attributes are not defined in "
+       "AttributeDefinitions. Keys: [id, zz], AttributeDefinitions: [id, x]\"",
+       "an undefined key names both lists, before the key types"},
       {"CreateTable",
        "{\"TableName\":\"Prov\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"N\"},"
        "{\"AttributeName\":\"sk\",\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"pk\","

@@ -771,6 +771,29 @@ static void writes_check_index_key_types_and_emptiness(void **state) {
 #undef CANCELED
 }
 
+/* SPEC docs/spec/dynamodb.md 2.21: UpdateTable accepts a redefinition of
+ * an attribute with another type and keeps the type it has. */
+static void update_table_keeps_an_attribute_type(void **state) {
+  struct dynamo_fixture *f = *state;
+  static const struct dynamo_row rows[] = {
+      {"CreateTable",
+       "{\"TableName\":\"Plain\",\"BillingMode\":\"PAY_PER_REQUEST\",\"AttributeDefinitions\":[" AD(
+           "pk", "S") "],\"KeySchema\":[" KS("pk", "HASH") "]}",
+       200, NULL, NULL, "the table"},
+      {"UpdateTable",
+       "{\"TableName\":\"Plain\",\"AttributeDefinitions\":[" AD("pk", "N") "," AD(
+           "g", "S") "],\"GlobalSecondaryIndexUpdates\":[{\"Create\":{\"IndexName\":\"ByG\","
+                     "\"KeySchema\":[" KS(
+                         "g", "HASH") "],\"Projection\":{\"ProjectionType\":\"ALL\"}}}]}",
+       200, NULL, "\"IndexName\":\"ByG\"", "pk redefined as N: accepted"},
+      {"DescribeTable", "{\"TableName\":\"Plain\"}", 200, NULL,
+       "{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"}", "pk is still S"},
+      {"PutItem", "{\"TableName\":\"Plain\",\"Item\":{\"pk\":{\"S\":\"a\"},\"g\":{\"S\":\"x\"}}}",
+       200, NULL, NULL, "a string key still works"},
+  };
+  dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(create_table_validates_indexes, dynamo_rows_setup,
@@ -788,6 +811,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(lsi_fetch_and_reverse_edges, dynamo_rows_setup,
                                       dynamo_rows_teardown),
       cmocka_unit_test_setup_teardown(writes_check_index_key_types_and_emptiness, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(update_table_keeps_an_attribute_type, dynamo_rows_setup,
                                       dynamo_rows_teardown),
   };
   return cmocka_run_group_tests_name("dynamo_indexes", tests, NULL, NULL);
