@@ -338,6 +338,25 @@ static int check_start_key(const struct dynamo_table *tb, const cJSON *start,
   return 0;
 }
 
+/* SPEC docs/spec/dynamodb.md 2.22: a Query's filter may not name a key
+ * attribute of the table or index it reads, the partition key checked
+ * first; "QueryFilter" or "Filter Expression" as the request spelled it. */
+static int filter_key_check(const struct dynamo_table *q, const struct dynamo_expr *filter,
+                            int legacy, struct dynamo_error *err) {
+  const char *key = NULL;
+
+  if (dynamo_expr_names_attribute(filter, q->hash_name))
+    key = q->hash_name;
+  else if (q->range_type && dynamo_expr_names_attribute(filter, q->range_name))
+    key = q->range_name;
+  if (!key)
+    return 0;
+  return dynamo_error_set(
+      err, DYNAMO_ERR_VALIDATION,
+      "%s can only contain non-primary key attributes: Primary key attribute: %s",
+      legacy ? "QueryFilter" : "Filter Expression", key);
+}
+
 static int legacy_and_index(cJSON *req, const char **index, struct dynamo_error *err) {
   if (dynamo_req_string(req, "IndexName", index, err) != 0)
     return -1;
@@ -371,10 +390,11 @@ int dynamo_query(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_erro
   struct emu_buf full;
   const void *k, *v;
   size_t kl, vl;
-  int rc = -1, src, loaded = 0, more = 0, fetch = 0;
+  int rc = -1, src, loaded = 0, more = 0, fetch = 0, legacy_filter;
 
   memset(&x, 0, sizeof(x));
   memset(&r, 0, sizeof(r));
+  legacy_filter = cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(req, "QueryFilter"));
   if (dynamo_req_table_name(req, &table, err) != 0 || parse_args(req, &a, err) != 0 ||
       legacy_and_index(req, &index, err) != 0)
     return -1;
@@ -427,11 +447,6 @@ int dynamo_query(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_erro
       (kc.has_range && (check_operand(kc.range_lo, q->range_type, q->range_name, err) != 0 ||
                         check_operand(kc.range_hi, q->range_type, q->range_name, err) != 0)))
     goto out;
-  /* DEVIATION: DynamoDB refuses a FilterExpression naming a key attribute
-   * ("Filter Expression can only contain non-primary key attributes:
-   * Primary key attribute: <attr>", DYN-act query.js); dynamo_expr.h has no
-   * way yet to list a filter's top-level names, so the filter is applied
-   * as written. */
   if (encode_operand(q->hash_type, kc.hash_value, 1, &pk) != 0 ||
       store_keycodec_header(&prefix, q->id, q->space, pk.data, pk.len) != 0 ||
       emu_buf_append(&prefix, pk.data, pk.len) != 0) {
@@ -465,6 +480,8 @@ int dynamo_query(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_erro
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "key too long");
     goto out;
   }
+  if (filter_key_check(q, x.e[DYNAMO_EXPR_FILTER], legacy_filter, err) != 0)
+    goto out;
   if (store_cursor_open(t, prefix.data, prefix.len, a.reverse, start.len ? start.data : NULL,
                         start.len, &cur) != STORE_OK) {
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store read failed");

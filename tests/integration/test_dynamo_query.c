@@ -383,6 +383,28 @@ static void filters_count_and_projection_follow_aws(void **state) {
        "\"AttributeValueList\":[{\"S\":\"p\"}]}},\"QueryFilter\":{\"v\":{\"ComparisonOperator\":\"EQ\","
        "\"AttributeValueList\":[{\"N\":\"0\"}]}},\"Select\":\"COUNT\"}",
        200, NULL, "{\"Count\":3,\"ScannedCount\":6}", "legacy QueryFilter"},
+      /* SPEC docs/spec/dynamodb.md 2.22: "Filter Expression can only contain
+       * non-primary key attributes: Primary key attribute: <attr>". */
+      {"Query",
+       "{\"TableName\":\"Nums\",\"KeyConditionExpression\":\"pk = :p\",\"FilterExpression\":"
+       "\"attribute_exists(v) AND sk[1] = :one\",\"ExpressionAttributeValues\":{" P
+       ",\":one\":{\"N\":\"1\"}}}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"Filter Expression can only contain non-primary key attributes: Primary key attribute: sk\"",
+       "a filter may not name the sort key, even by a nested path"},
+      {"Query",
+       "{\"TableName\":\"Nums\",\"KeyConditionExpression\":\"pk = :p\",\"FilterExpression\":"
+       "\"sk > :one AND #k = :p\",\"ExpressionAttributeNames\":{\"#k\":\"pk\"},"
+       "\"ExpressionAttributeValues\":{" P ",\":one\":{\"N\":\"1\"}}}",
+       400, DYNAMO_ROWS_VALIDATION, "Primary key attribute: pk\"",
+       "the partition key is reported first, through a #name too"},
+      {"Query",
+       "{\"TableName\":\"Nums\",\"KeyConditions\":{\"pk\":{\"ComparisonOperator\":\"EQ\","
+       "\"AttributeValueList\":[{\"S\":\"p\"}]}},\"QueryFilter\":{\"sk\":{\"ComparisonOperator\":\"GT\","
+       "\"AttributeValueList\":[{\"N\":\"0\"}]}}}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"QueryFilter can only contain non-primary key attributes: Primary key attribute: sk\"",
+       "QueryFilter is named as such"},
       {"Query",
        "{\"TableName\":\"Nums\",\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{" P
        "},"

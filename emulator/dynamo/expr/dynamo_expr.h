@@ -81,6 +81,10 @@ int dynamo_expr_apply_update(const struct dynamo_expr *e, cJSON *item, struct dy
  * exist; fills at most cap entries. Pointers live as long as e. */
 size_t dynamo_expr_update_targets(const struct dynamo_expr *e, const char **names, size_t cap);
 
+/* Whether a condition or filter expression has a document path whose first
+ * element is the attribute `name` (after #name substitution): 1 or 0. */
+int dynamo_expr_names_attribute(const struct dynamo_expr *e, const char *name);
+
 /* Key conditions, as a Query needs them. */
 enum dynamo_key_op {
   DYNAMO_KEY_EQ,

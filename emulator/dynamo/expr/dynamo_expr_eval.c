@@ -948,6 +948,24 @@ size_t dynamo_expr_update_targets(const struct dynamo_expr *e, const char **name
   return e->ntargets;
 }
 
+static int node_names(const struct expr_node *n, const char *name) {
+  const struct expr_node *k;
+
+  /* The parser bounds the tree's depth, so this recursion is bounded. */
+  if (n->kind == EXPR_N_PATH)
+    return strcmp(n->path.head->name, name) == 0;
+  for (k = n->kids; k; k = k->next)
+    if (node_names(k, name))
+      return 1;
+  return 0;
+}
+
+int dynamo_expr_names_attribute(const struct dynamo_expr *e, const char *name) {
+  if (!e || !e->cond)
+    return 0;
+  return node_names(e->cond, name);
+}
+
 /* ------------------------------------------------------ key conditions */
 
 #define KEY_MAX_LEAVES 8
