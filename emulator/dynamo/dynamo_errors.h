@@ -59,7 +59,6 @@ cJSON *dynamo_error_to_json(const struct dynamo_error *err);
 #define DYNAMO_SELECT_ENUM                                                            \
   "Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, " \
   "ALL_PROJECTED_ATTRIBUTES]"
-#define DYNAMO_SELECT_NEEDS_PROJECTION "Must specify the ProjectionExpression or AttributesToGet"
 
 struct dynamo_violations {
   int count;

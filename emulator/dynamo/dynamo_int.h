@@ -177,6 +177,17 @@ int dynamo_index_keys_check_item(const struct dynamo_table *tb, const cJSON *ite
 int dynamo_index_keys_check_update(const struct dynamo_table *tb, const struct dynamo_expr *update,
                                    const cJSON *item, struct dynamo_error *err);
 
+/* Select against the projection and IndexName (dynamo_select.c), Query's
+ * (is_query) or Scan's messages; an unknown value is the enum violation.
+ * *count_only: Select COUNT. */
+enum dynamo_select_source {
+  DYNAMO_SELECT_NO_PROJECTION,
+  DYNAMO_SELECT_PROJECTION_EXPRESSION,
+  DYNAMO_SELECT_ATTRIBUTES_TO_GET
+};
+int dynamo_select_check(const char *select, enum dynamo_select_source projection, int has_index,
+                        int is_query, int *count_only, struct dynamo_error *err);
+
 /* Capacity units consumed, in AWS's shape (NULL unless asked for). */
 cJSON *dynamo_consumed_capacity(const cJSON *req, const char *table, double units);
 /* Whether the request asks for ConsumedCapacity (not absent, not NONE). */

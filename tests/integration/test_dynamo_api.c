@@ -512,6 +512,41 @@ static void parallel_scan_segments_partition_the_table(void **state) {
   snprintf(req, sizeof(req), "{\"TableName\":\"Connections\",\"Segment\":4,\"TotalSegments\":4}");
   assert_int_equal(dynamo_api_call(f->db, "Scan", req, strlen(req), &out), 400);
   assert_non_null(strstr(out.data, "Segment: 4 is not less than TotalSegments: 4"));
+  /* SPEC docs/spec/dynamodb.md 2.23: a start key from segment 1 is refused
+   * by segment 0 and accepted by segment 1 ("The provided starting key is
+   * invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with
+   * correct Segment. TotalSegments: 4 Segment: 0"). */
+  {
+    cJSON *resp, *first;
+    char *key;
+    emu_buf_reset(&out);
+    snprintf(req, sizeof(req),
+             "{\"TableName\":\"Connections\",\"Segment\":1,\"TotalSegments\":4,\"Limit\":1}");
+    assert_int_equal(dynamo_api_call(f->db, "Scan", req, strlen(req), &out), 200);
+    resp = cJSON_Parse(out.data);
+    first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(resp, "Items"), 0);
+    assert_non_null(first);
+    key = cJSON_PrintUnformatted(first);
+    for (seg = 0; seg < 2; seg++) {
+      snprintf(req, sizeof(req),
+               "{\"TableName\":\"Connections\",\"Segment\":%d,\"TotalSegments\":4,"
+               "\"ExclusiveStartKey\":%s}",
+               seg, key);
+      emu_buf_reset(&out);
+      assert_int_equal(dynamo_api_call(f->db, "Scan", req, strlen(req), &out), seg ? 200 : 400);
+      if (!seg)
+        assert_non_null(strstr(out.data, "The provided starting key is invalid: Invalid "
+                                         "ExclusiveStartKey. Please use ExclusiveStartKey with "
+                                         "correct Segment. TotalSegments: 4 Segment: 0\""));
+    }
+    cJSON_free(key);
+    cJSON_Delete(resp);
+    emu_buf_reset(&out);
+    snprintf(req, sizeof(req),
+             "{\"TableName\":\"Connections\",\"Segment\":0,\"TotalSegments\":1,"
+             "\"ExclusiveStartKey\":{\"id\":{\"S\":\"k1\"}}}");
+    assert_int_equal(dynamo_api_call(f->db, "Scan", req, strlen(req), &out), 200);
+  }
   emu_buf_free(&out);
 }
 
