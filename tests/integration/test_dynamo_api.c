@@ -268,6 +268,30 @@ static void update_item_follows_aws(void **state) {
        "\"ExpressionAttributeValues\":{\":one\":{\"N\":\"0.1\"}}}",
        400, DYNAMO_ROWS_VALIDATION, "Number overflow",
        "39 significant digits are refused (reported as overflow)"},
+      /* SPEC docs/spec/dynamodb.md 2.5 and 2.4: magnitudes 1E-130 ..
+       * 9.9999999999999999999999999999999999999E+125, 38 significant digits,
+       * through the whole API. */
+      {"PutItem",
+       "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"n\"},\"hi\":{\"N\":"
+       "\"9.9999999999999999999999999999999999999E+125\"},\"lo\":{\"N\":\"-1E-130\"}}}",
+       200, NULL, NULL, "the largest and smallest magnitudes are stored"},
+      {"PutItem",
+       "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"n\"},\"x\":{\"N\":\"1e126\"}}}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"Number overflow. Attempting to store a number with magnitude larger than supported range\"",
+       "an exponent past +125"},
+      {"PutItem",
+       "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"n\"},\"x\":{\"NS\":[\"1\",\"-1e-131\"]}}}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"Number underflow. Attempting to store a number with magnitude smaller than supported "
+       "range\"",
+       "an exponent past -130, inside a set"},
+      {"PutItem",
+       "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"n\"},\"x\":{\"N\":"
+       "\"1.23456789012345678901234567890123456789\"}}}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"Attempting to store more than 38 significant digits in a Number\"",
+       "39 significant digits written out"},
       {"UpdateItem",
        "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}},\"UpdateExpression\":\"SET l = list_append(l, :l) REMOVE n\","
        "\"ExpressionAttributeValues\":{\":l\":{\"L\":[{\"S\":\"b\"}]}},\"ReturnValues\":\"UPDATED_OLD\"}",
