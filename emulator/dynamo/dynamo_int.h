@@ -177,6 +177,14 @@ int dynamo_index_keys_check_item(const struct dynamo_table *tb, const cJSON *ite
 int dynamo_index_keys_check_update(const struct dynamo_table *tb, const struct dynamo_expr *update,
                                    const cJSON *item, struct dynamo_error *err);
 
+/* The member constraints of an item operation (dynamo_members.c), all
+ * violations in one ValidationException in DynamoDB's order; 0 for an
+ * operation without rules. */
+int dynamo_members_check(const char *op, const cJSON *req, struct dynamo_error *err);
+/* Adds the violations of a table or index name (pattern, 3..255) as
+ * `member`. */
+void dynamo_members_name(const char *name, const char *member, struct dynamo_violations *bad);
+
 /* Select against the projection and IndexName (dynamo_select.c), Query's
  * (is_query) or Scan's messages; an unknown value is the enum violation.
  * *count_only: Select COUNT. */

@@ -672,24 +672,31 @@ static void query_errors_carry_aws_messages(void **state) {
 
 /* SPEC docs/spec/dynamodb.md 2.4: the constraint violations of one request are
  * collected into one message, "N validation errors detected: A; B". */
+/* SPEC docs/spec/dynamodb.md 2.25: every violation of one request in one
+ * message, in DynamoDB's order for the operation, members named as the
+ * service model names them; a missing required member is "Value null". */
 static void several_constraint_violations_are_reported_in_one_message(void **state) {
   struct dynamo_fixture *f = *state;
+#define ENUM_RCC "Member must satisfy enum value set: [INDEXES, TOTAL, NONE]"
+#define ENUM_RV \
+  "Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]"
+#define PATTERN "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
   static const struct dynamo_row rows[] = {
       {"Scan", "{\"TableName\":\"Nums\",\"Limit\":0,\"Segment\":-1,\"TotalSegments\":0}", 400,
        DYNAMO_ROWS_VALIDATION,
        "\"message\":\"3 validation errors detected: "
-       "Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1; "
-       "Value '-1' at 'segment' failed to satisfy constraint: Member must have value greater than or equal to 0; "
        "Value '0' at 'totalSegments' failed to satisfy constraint: Member must have value greater than or equal "
-       "to 1\"",
-       "Limit, Segment and TotalSegments together"},
+       "to 1; "
+       "Value '-1' at 'segment' failed to satisfy constraint: Member must have value greater than or equal to 0; "
+       "Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1\"",
+       "Scan: totalSegments, segment, limit"},
       {"Scan", "{\"TableName\":\"Nums\",\"Segment\":1000000,\"TotalSegments\":1000001}", 400,
        DYNAMO_ROWS_VALIDATION,
        "\"message\":\"2 validation errors detected: "
-       "Value '1000000' at 'segment' failed to satisfy constraint: Member must have value less than or equal to "
-       "999999; "
        "Value '1000001' at 'totalSegments' failed to satisfy constraint: Member must have value less than or equal "
-       "to 1000000\"",
+       "to 1000000; "
+       "Value '1000000' at 'segment' failed to satisfy constraint: Member must have value less than or equal to "
+       "999999\"",
        "both above their maximum"},
       {"Scan", "{\"TableName\":\"Nums\",\"Limit\":0}", 400, DYNAMO_ROWS_VALIDATION,
        "\"message\":\"1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must "
@@ -703,7 +710,87 @@ static void several_constraint_violations_are_reported_in_one_message(void **sta
        "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; Value 'a!' at 'tableName' failed to "
        "satisfy constraint: Member must have length greater than or equal to 3\"",
        "table name: pattern and length"},
+      {"Scan",
+       "{\"TableName\":\"abc;\",\"ReturnConsumedCapacity\":\"hi\",\"IndexName\":\"abc;\",\"Segment\":-1,"
+       "\"TotalSegments\":-1,\"Select\":\"hi\",\"Limit\":-1,\"ConditionalOperator\":\"AN\"}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"message\":\"8 validation errors detected: "
+       "Value 'hi' at 'select' failed to satisfy constraint: Member must satisfy enum value set: "
+       "[SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]; "
+       "Value 'abc;' at 'indexName' failed to satisfy constraint: " PATTERN "; "
+       "Value '-1' at 'totalSegments' failed to satisfy constraint: Member must have value greater than or "
+       "equal to 1; "
+       "Value 'hi' at 'returnConsumedCapacity' failed to satisfy constraint: " ENUM_RCC "; "
+       "Value 'abc;' at 'tableName' failed to satisfy constraint: " PATTERN "; "
+       "Value 'AN' at 'conditionalOperator' failed to satisfy constraint: Member must satisfy enum value "
+       "set: [OR, AND]; "
+       "Value '-1' at 'segment' failed to satisfy constraint: Member must have value greater than or equal "
+       "to 0; "
+       "Value '-1' at 'limit' failed to satisfy constraint: Member must have value greater than or equal "
+       "to 1\"",
+       "Scan: DynamoDB's order"},
+      {"PutItem",
+       "{\"TableName\":\"abc;\",\"ReturnConsumedCapacity\":\"hi\",\"ReturnItemCollectionMetrics\":\"hi\","
+       "\"ReturnValues\":\"hi\"}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"message\":\"5 validation errors detected: "
+       "Value 'hi' at 'returnConsumedCapacity' failed to satisfy constraint: " ENUM_RCC "; "
+       "Value 'abc;' at 'tableName' failed to satisfy constraint: " PATTERN "; "
+       "Value null at 'item' failed to satisfy constraint: Member must not be null; "
+       "Value 'hi' at 'returnValues' failed to satisfy constraint: " ENUM_RV "; "
+       "Value 'hi' at 'returnItemCollectionMetrics' failed to satisfy constraint: Member must satisfy enum "
+       "value set: [SIZE, NONE]\"",
+       "PutItem: DynamoDB's order, a missing Item as Value null"},
+      {"PutItem",
+       "{\"Item\":{\"pk\":{\"S\":\"p\"}},\"ReturnValues\":\"X\",\"ReturnConsumedCapacity\":\"Y\"}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"message\":\"3 validation errors detected: "
+       "Value 'Y' at 'returnConsumedCapacity' failed to satisfy constraint: " ENUM_RCC "; "
+       "Value null at 'tableName' failed to satisfy constraint: Member must not be null; "
+       "Value 'X' at 'returnValues' failed to satisfy constraint: " ENUM_RV "\"",
+       "a missing TableName of an item operation is Value null"},
+      {"UpdateItem",
+       "{\"TableName\":\"Nums\",\"ReturnValues\":\"hi\",\"ReturnItemCollectionMetrics\":\"hi\"}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"message\":\"3 validation errors detected: Value 'hi' at 'returnItemCollectionMetrics' failed to "
+       "satisfy constraint: Member must satisfy enum value set: [SIZE, NONE]; Value 'hi' at 'returnValues'",
+       "UpdateItem: returnItemCollectionMetrics before returnValues, then key"},
+      {"DeleteItem",
+       "{\"TableName\":\"Nums\",\"ReturnValues\":\"hi\",\"ReturnItemCollectionMetrics\":\"hi\"}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"message\":\"3 validation errors detected: Value 'hi' at 'returnValues' failed to satisfy constraint: "
+       "" ENUM_RV "; Value 'hi' at 'returnItemCollectionMetrics'",
+       "DeleteItem: returnValues before returnItemCollectionMetrics"},
+      {"GetItem",
+       "{\"TableName\":\"abc;\",\"ReturnConsumedCapacity\":\"hi\",\"AttributesToGet\":[]}", 400,
+       DYNAMO_ROWS_VALIDATION,
+       "\"message\":\"4 validation errors detected: "
+       "Value '[]' at 'attributesToGet' failed to satisfy constraint: Member must have length greater than or "
+       "equal to 1; "
+       "Value 'hi' at 'returnConsumedCapacity' failed to satisfy constraint: " ENUM_RCC "; "
+       "Value null at 'key' failed to satisfy constraint: Member must not be null; "
+       "Value 'abc;' at 'tableName' failed to satisfy constraint: " PATTERN "\"",
+       "GetItem: DynamoDB's order"},
+      {"Query",
+       "{\"TableName\":\"Nums\",\"Select\":\"hi\",\"Limit\":0,\"KeyConditionExpression\":\"pk = :p\","
+       "\"ExpressionAttributeValues\":{" P "}}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"message\":\"2 validation errors detected: Value 'hi' at 'select' failed to satisfy constraint: "
+       "Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, "
+       "ALL_PROJECTED_ATTRIBUTES]; Value '0' at 'limit'",
+       "Query: select before limit"},
+      {"BatchWriteItem",
+       "{\"ReturnConsumedCapacity\":\"hi\",\"ReturnItemCollectionMetrics\":\"hi\"}", 400,
+       DYNAMO_ROWS_VALIDATION,
+       "\"message\":\"3 validation errors detected: Value 'hi' at 'returnConsumedCapacity'",
+       "BatchWriteItem: its enums and a missing RequestItems together"},
+      {"BatchGetItem", "{\"ReturnConsumedCapacity\":\"hi\"}", 400, DYNAMO_ROWS_VALIDATION,
+       "; Value null at 'requestItems' failed to satisfy constraint: Member must not be null\"",
+       "BatchGetItem: requestItems last"},
   };
+#undef ENUM_RCC
+#undef ENUM_RV
+#undef PATTERN
 
   fill_numbers(f->db);
   dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
