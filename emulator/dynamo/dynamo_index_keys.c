@@ -110,6 +110,24 @@ int dynamo_index_keys_check_item(const struct dynamo_table *tb, const cJSON *ite
   return 0;
 }
 
+int dynamo_index_keys_check_paths(const struct dynamo_table *tb, const struct dynamo_expr *update,
+                                  struct dynamo_error *err) {
+  int i, k;
+
+  for (i = 0; i < tb->nindexes; i++)
+    for (k = 0; k < 2; k++) {
+      const char *attr = k == 0 ? tb->indexes[i].hash_name : tb->indexes[i].range_name;
+      if ((k == 0 || tb->indexes[i].range_type) && dynamo_expr_update_nested(update, attr))
+        /* SPEC docs/spec/dynamodb.md 2.20: an index key is a scalar; an
+         * update may not write inside it. */
+        return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                                "Key attributes must be scalars; list random access '[]' and map "
+                                "lookup '.' are not allowed: IndexKey: %s",
+                                attr);
+    }
+  return 0;
+}
+
 int dynamo_index_keys_check_update(const struct dynamo_table *tb, const struct dynamo_expr *update,
                                    const cJSON *item, struct dynamo_error *err) {
   const char *targets[256];

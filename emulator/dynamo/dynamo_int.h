@@ -176,6 +176,10 @@ int dynamo_index_keys_check_item(const struct dynamo_table *tb, const cJSON *ite
                                  struct dynamo_error *err);
 int dynamo_index_keys_check_update(const struct dynamo_table *tb, const struct dynamo_expr *update,
                                    const cJSON *item, struct dynamo_error *err);
+/* Before the update runs: update may not write a nested path inside an
+ * index key attribute. */
+int dynamo_index_keys_check_paths(const struct dynamo_table *tb, const struct dynamo_expr *update,
+                                  struct dynamo_error *err);
 
 /* The member constraints of an item operation (dynamo_members.c), all
  * violations in one ValidationException in DynamoDB's order; 0 for an

@@ -440,7 +440,7 @@ int dynamo_items_update_key_check(const struct dynamo_table *tb, const struct dy
                               "One or more parameter values were invalid: Cannot update attribute "
                               "%s. This attribute is part of the key",
                               targets[i]);
-  return 0;
+  return dynamo_index_keys_check_paths(tb, x->e[DYNAMO_EXPR_UPDATE], err);
 }
 
 int dynamo_items_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err) {

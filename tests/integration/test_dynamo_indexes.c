@@ -760,6 +760,11 @@ static void writes_check_index_key_types_and_emptiness(void **state) {
        TX("\"Update\":" UPD("SET #s = :n", "{\":n\":{\"N\":\"1\"},\":z\":{\"S\":\"z\"}}")), 400,
        CANCELED, "\"Code\":\"ValidationError\"",
        "a transaction's Update of a wrong type: a cancellation reason"},
+      {"UpdateItem", UPD("SET note.a = :e", "{\":e\":{\"S\":\"x\"},\":z\":{\"S\":\"z\"}}"), 400,
+       DYNAMO_ROWS_VALIDATION,
+       "\"Key attributes must be scalars; list random access '[]' and map lookup '.' are not "
+       "allowed: IndexKey: note\"",
+       "an update may not write inside an index key"},
       {"Query", Q_STATUS("open"), 200, NULL, "\"Count\":1", "nothing refused was written"},
   };
   dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));

@@ -966,6 +966,17 @@ int dynamo_expr_names_attribute(const struct dynamo_expr *e, const char *name) {
   return node_names(e->cond, name);
 }
 
+int dynamo_expr_update_nested(const struct dynamo_expr *e, const char *name) {
+  const struct expr_action *a;
+
+  if (!e || e->kind != DYNAMO_EXPR_UPDATE)
+    return 0;
+  for (a = e->actions; a; a = a->next)
+    if (a->path.n > 1 && strcmp(a->path.head->name, name) == 0)
+      return 1;
+  return 0;
+}
+
 /* ------------------------------------------------------ key conditions */
 
 #define KEY_MAX_LEAVES 8
