@@ -128,6 +128,29 @@ int dynamo_index_keys_check_paths(const struct dynamo_table *tb, const struct dy
   return 0;
 }
 
+int dynamo_index_keys_check_read_paths(const struct dynamo_table *tb, const struct dynamo_expr *e,
+                                       struct dynamo_error *err) {
+  static const char scalars[] =
+      "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed";
+  int i, k;
+
+  if (!e)
+    return 0;
+  /* SPEC docs/spec/dynamodb.md 2.20: the table's keys ("Key: a") first,
+   * then the indexes' ("IndexKey: d"). */
+  if (dynamo_expr_nests(e, tb->hash_name) ||
+      (tb->range_type && dynamo_expr_nests(e, tb->range_name)))
+    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "%s: Key: %s", scalars,
+                            dynamo_expr_nests(e, tb->hash_name) ? tb->hash_name : tb->range_name);
+  for (i = 0; i < tb->nindexes; i++)
+    for (k = 0; k < 2; k++) {
+      const char *attr = k == 0 ? tb->indexes[i].hash_name : tb->indexes[i].range_name;
+      if ((k == 0 || tb->indexes[i].range_type) && dynamo_expr_nests(e, attr))
+        return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "%s: IndexKey: %s", scalars, attr);
+    }
+  return 0;
+}
+
 int dynamo_index_keys_check_update(const struct dynamo_table *tb, const struct dynamo_expr *update,
                                    const cJSON *item, struct dynamo_error *err) {
   const char *targets[256];

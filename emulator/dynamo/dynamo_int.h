@@ -176,6 +176,11 @@ int dynamo_index_keys_check_item(const struct dynamo_table *tb, const cJSON *ite
                                  struct dynamo_error *err);
 int dynamo_index_keys_check_update(const struct dynamo_table *tb, const struct dynamo_expr *update,
                                    const cJSON *item, struct dynamo_error *err);
+/* A projection or filter may not read a nested path inside a key
+ * attribute of the table or of an index ("Key attributes must be
+ * scalars"). */
+int dynamo_index_keys_check_read_paths(const struct dynamo_table *tb, const struct dynamo_expr *e,
+                                       struct dynamo_error *err);
 /* Before the update runs: update may not write a nested path inside an
  * index key attribute. */
 int dynamo_index_keys_check_paths(const struct dynamo_table *tb, const struct dynamo_expr *update,

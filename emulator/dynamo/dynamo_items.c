@@ -340,8 +340,9 @@ int dynamo_items_get(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_
   }
   if (dynamo_tables_load(db, t, table, &tb, "Requested resource not found", err) != 0)
     goto out;
-  if (dynamo_keys_of_key(&tb, keymap, &key, err) != 0) {
-    /* the key's error is set */
+  if (dynamo_keys_of_key(&tb, keymap, &key, err) != 0 ||
+      dynamo_index_keys_check_read_paths(&tb, x.e[DYNAMO_EXPR_PROJECTION], err) != 0) {
+    /* the error is set */
   } else if (!x.e[DYNAMO_EXPR_PROJECTION] && !dynamo_wants_capacity(req)) {
     /* The whole item, and no size needed: its stored JSON text goes into
      * the answer as it is, without a parse and a print. */

@@ -463,7 +463,9 @@ int dynamo_query(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_erro
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "key too long");
     goto out;
   }
-  if (filter_key_check(q, x.e[DYNAMO_EXPR_FILTER], legacy_filter, err) != 0)
+  if (dynamo_index_keys_check_read_paths(&tb, x.e[DYNAMO_EXPR_PROJECTION], err) != 0 ||
+      filter_key_check(q, x.e[DYNAMO_EXPR_FILTER], legacy_filter, err) != 0 ||
+      dynamo_index_keys_check_read_paths(&tb, x.e[DYNAMO_EXPR_FILTER], err) != 0)
     goto out;
   if (store_cursor_open(t, prefix.data, prefix.len, a.reverse, start.len ? start.data : NULL,
                         start.len, &cur) != STORE_OK) {

@@ -134,6 +134,9 @@ int dynamo_scan(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error
   loaded = 1;
   if (dynamo_indexes_target(&tb, a.index, a.consistent, a.select, &view, &q, &fetch, err) != 0)
     goto out;
+  if (dynamo_index_keys_check_read_paths(&tb, x.e[DYNAMO_EXPR_PROJECTION], err) != 0 ||
+      dynamo_index_keys_check_read_paths(&tb, x.e[DYNAMO_EXPR_FILTER], err) != 0)
+    goto out;
   dynamo_keys_table_prefix(q, &prefix);
   if (a.start) {
     if (dynamo_keys_of_key(q, a.start, &start, err) != 0) {

@@ -766,6 +766,27 @@ static void writes_check_index_key_types_and_emptiness(void **state) {
        "allowed: IndexKey: note\"",
        "an update may not write inside an index key"},
       {"Query", Q_STATUS("open"), 200, NULL, "\"Count\":1", "nothing refused was written"},
+      {"GetItem",
+       "{\"TableName\":\"Orders\",\"Key\":{\"pk\":{\"S\":\"c1\"},\"sk\":{\"S\":\"o1\"}},"
+       "\"ProjectionExpression\":\"extra, sk[0]\"}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"Key attributes must be scalars; list random access '[]' and map lookup '.' are not "
+       "allowed: Key: sk\"",
+       "a projection may not read inside a table key"},
+      {"GetItem",
+       "{\"TableName\":\"Orders\",\"Key\":{\"pk\":{\"S\":\"c1\"},\"sk\":{\"S\":\"o1\"}},"
+       "\"ProjectionExpression\":\"note.a.b\"}",
+       400, DYNAMO_ROWS_VALIDATION, "are not allowed: IndexKey: note\"", "nor inside an index key"},
+      {"Scan",
+       "{\"TableName\":\"Orders\",\"FilterExpression\":\"attribute_exists(#s.c)\","
+       "\"ExpressionAttributeNames\":{\"#s\":\"status\"}}",
+       400, DYNAMO_ROWS_VALIDATION, "are not allowed: IndexKey: status\"",
+       "a Scan filter may not read inside an index key"},
+      {"Query",
+       "{\"TableName\":\"Orders\",\"KeyConditionExpression\":\"pk = :p\",\"FilterExpression\":"
+       "\"note[1] = :p\",\"ExpressionAttributeValues\":{\":p\":{\"S\":\"c1\"}}}",
+       400, DYNAMO_ROWS_VALIDATION, "are not allowed: IndexKey: note\"",
+       "a Query filter may not read inside an index key"},
   };
   dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
 #undef ITEM

@@ -85,6 +85,10 @@ size_t dynamo_expr_update_targets(const struct dynamo_expr *e, const char **name
  * element is the attribute `name` (after #name substitution): 1 or 0. */
 int dynamo_expr_names_attribute(const struct dynamo_expr *e, const char *name);
 
+/* Whether a condition, filter or projection expression has a nested path
+ * (a.b, a[1]) under the top-level attribute `name`: 1 or 0. */
+int dynamo_expr_nests(const struct dynamo_expr *e, const char *name);
+
 /* Whether an update expression has an action on a nested path (a.b, a[1])
  * under the top-level attribute `name`: 1 or 0. */
 int dynamo_expr_update_nested(const struct dynamo_expr *e, const char *name);

@@ -966,6 +966,31 @@ int dynamo_expr_names_attribute(const struct dynamo_expr *e, const char *name) {
   return node_names(e->cond, name);
 }
 
+static int node_nests(const struct expr_node *n, const char *name) {
+  const struct expr_node *k;
+
+  /* Bounded recursion, as node_names. */
+  if (n->kind == EXPR_N_PATH)
+    return n->path.n > 1 && strcmp(n->path.head->name, name) == 0;
+  for (k = n->kids; k; k = k->next)
+    if (node_nests(k, name))
+      return 1;
+  return 0;
+}
+
+int dynamo_expr_nests(const struct dynamo_expr *e, const char *name) {
+  const struct expr_proj *p;
+
+  if (!e)
+    return 0;
+  if (e->cond)
+    return node_nests(e->cond, name);
+  for (p = e->proj; p; p = p->next)
+    if (p->path.n > 1 && strcmp(p->path.head->name, name) == 0)
+      return 1;
+  return 0;
+}
+
 int dynamo_expr_update_nested(const struct dynamo_expr *e, const char *name) {
   const struct expr_action *a;
 
