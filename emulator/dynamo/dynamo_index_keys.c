@@ -162,12 +162,13 @@ int dynamo_index_keys_check_update(const struct dynamo_table *tb, const struct d
   n = dynamo_expr_update_targets(update, targets, 256);
   if (n > 256)
     n = 256;
-  /* DEVIATION: DynamoDB words a wrong type that the update copied from
-   * another attribute of the item ("SET c = e") "The update expression
-   * attempted to update the secondary index key to unsupported type"; wsgw
-   * checks the updated item and reports every wrong type as a Type mismatch,
-   * the words DynamoDB uses when the type shows in the expression. */
   find(tb, item, FAULT_TYPE, targets, n, &f);
+  if (f.ix && dynamo_expr_update_reads_item(update, f.attr))
+    /* SPEC docs/spec/dynamodb.md 2.20: a wrong type copied from the item
+     * ("SET c = e") is found as the update runs, in other words. */
+    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                            "The update expression attempted to update the secondary index key to "
+                            "unsupported type");
   if (f.ix)
     return type_mismatch(&f, err);
   find(tb, item, FAULT_EMPTY, targets, n, &f);

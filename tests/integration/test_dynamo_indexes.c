@@ -760,6 +760,9 @@ static void writes_check_index_key_types_and_emptiness(void **state) {
        TX("\"Update\":" UPD("SET #s = :n", "{\":n\":{\"N\":\"1\"},\":z\":{\"S\":\"z\"}}")), 400,
        CANCELED, "\"Code\":\"ValidationError\"",
        "a transaction's Update of a wrong type: a cancellation reason"},
+      {"UpdateItem", UPD("SET #s = #t", "{\":z\":{\"S\":\"z\"}}"), 400, DYNAMO_ROWS_VALIDATION,
+       "\"The update expression attempted to update the secondary index key to unsupported type\"",
+       "a wrong type copied from another attribute of the item"},
       {"UpdateItem", UPD("SET note.a = :e", "{\":e\":{\"S\":\"x\"},\":z\":{\"S\":\"z\"}}"), 400,
        DYNAMO_ROWS_VALIDATION,
        "\"Key attributes must be scalars; list random access '[]' and map lookup '.' are not "

@@ -89,6 +89,11 @@ int dynamo_expr_names_attribute(const struct dynamo_expr *e, const char *name);
  * (a.b, a[1]) under the top-level attribute `name`: 1 or 0. */
 int dynamo_expr_nests(const struct dynamo_expr *e, const char *name);
 
+/* Whether the value an update expression SETs the top-level attribute
+ * `name` to is read from the item (a path operand, if_not_exists,
+ * list_append) rather than given by placeholders and arithmetic: 1 or 0. */
+int dynamo_expr_update_reads_item(const struct dynamo_expr *e, const char *name);
+
 /* Whether an update expression has an action on a nested path (a.b, a[1])
  * under the top-level attribute `name`: 1 or 0. */
 int dynamo_expr_update_nested(const struct dynamo_expr *e, const char *name);

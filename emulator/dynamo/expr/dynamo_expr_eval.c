@@ -991,6 +991,29 @@ int dynamo_expr_nests(const struct dynamo_expr *e, const char *name) {
   return 0;
 }
 
+static int node_reads_item(const struct expr_node *n) {
+  const struct expr_node *k;
+
+  if (n->kind == EXPR_N_PATH)
+    return 1;
+  for (k = n->kids; k; k = k->next)
+    if (node_reads_item(k))
+      return 1;
+  return 0;
+}
+
+int dynamo_expr_update_reads_item(const struct dynamo_expr *e, const char *name) {
+  const struct expr_action *a;
+  int reads = 0;
+
+  if (!e || e->kind != DYNAMO_EXPR_UPDATE)
+    return 0;
+  for (a = e->actions; a; a = a->next)
+    if (a->kind == EXPR_ACT_SET && a->path.n == 1 && strcmp(a->path.head->name, name) == 0)
+      reads = a->value && node_reads_item(a->value);
+  return reads;
+}
+
 int dynamo_expr_update_nested(const struct dynamo_expr *e, const char *name) {
   const struct expr_action *a;
 
