@@ -138,12 +138,11 @@ void dynamo_members_name(const char *name, const char *member, struct dynamo_vio
   if (len < 3)
     dynamo_violations_add(bad, name, -1, "Member must have length greater than or equal to 3", "%s",
                           member);
-  if (len > 255) {
-    char shown[260];
-    snprintf(shown, sizeof(shown), "%.255s...", name);
-    dynamo_violations_add(bad, shown, -1, "Member must have length less than or equal to 255", "%s",
+  if (len > 255)
+    /* SPEC docs/spec/dynamodb.md 2.25: the whole value is echoed (as far
+     * as the message's size allows). */
+    dynamo_violations_add(bad, name, -1, "Member must have length less than or equal to 255", "%s",
                           member);
-  }
 }
 
 /* The JSON type of one member: a SerializationException when wrong. */
@@ -187,6 +186,14 @@ static void check(const cJSON *req, const struct rule *r, struct dynamo_violatio
   case R_TABLE_NAME:
     if (!present) {
       dynamo_violations_add(bad, NULL, -1, DYNAMO_NOT_NULL, "%s", r->member);
+      return;
+    }
+    if (!v->valuestring[0]) {
+      /* SPEC docs/spec/dynamodb.md 2.25: the item operations' TableName
+       * (shape TableArn) is at least 1 character; an empty one gets only
+       * that violation. */
+      dynamo_violations_add(bad, "", -1, "Member must have length greater than or equal to 1", "%s",
+                            r->member);
       return;
     }
     dynamo_members_name(v->valuestring, r->member, bad);

@@ -681,6 +681,8 @@ static void several_constraint_violations_are_reported_in_one_message(void **sta
 #define ENUM_RV \
   "Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]"
 #define PATTERN "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
+#define A16 "aaaaaaaaaaaaaaaa"
+#define A256 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16
   static const struct dynamo_row rows[] = {
       {"Scan", "{\"TableName\":\"Nums\",\"Limit\":0,\"Segment\":-1,\"TotalSegments\":0}", 400,
        DYNAMO_ROWS_VALIDATION,
@@ -749,6 +751,24 @@ static void several_constraint_violations_are_reported_in_one_message(void **sta
        "Value null at 'tableName' failed to satisfy constraint: Member must not be null; "
        "Value 'X' at 'returnValues' failed to satisfy constraint: " ENUM_RV "\"",
        "a missing TableName of an item operation is Value null"},
+      /* CONF putItem.test.ts (live, 2026): an empty TableName, and one of
+       * 256 characters echoed whole. */
+      {"PutItem", "{\"TableName\":\"\",\"Item\":{\"pk\":{\"S\":\"p\"}}}", 400,
+       DYNAMO_ROWS_VALIDATION,
+       "\"message\":\"1 validation error detected: Value '' at 'tableName' failed to satisfy "
+       "constraint: Member must have length greater than or equal to 1\"",
+       "an empty TableName of an item operation: length >= 1 only"},
+      {"PutItem", "{\"TableName\":\"" A256 "\",\"Item\":{\"pk\":{\"S\":\"p\"}}}", 400,
+       DYNAMO_ROWS_VALIDATION,
+       "\"message\":\"1 validation error detected: Value '" A256
+       "' at 'tableName' failed to satisfy "
+       "constraint: Member must have length less than or equal to 255\"",
+       "a 256-character TableName, echoed whole"},
+      {"PutItem", "{\"TableName\":\"bad table!@#\",\"Item\":{\"pk\":{\"S\":\"p\"}}}", 400,
+       DYNAMO_ROWS_VALIDATION,
+       "\"message\":\"1 validation error detected: Value 'bad table!@#' at 'tableName' failed to "
+       "satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+\"",
+       "a TableName with other characters"},
       {"UpdateItem",
        "{\"TableName\":\"Nums\",\"ReturnValues\":\"hi\",\"ReturnItemCollectionMetrics\":\"hi\"}",
        400, DYNAMO_ROWS_VALIDATION,
@@ -791,6 +811,8 @@ static void several_constraint_violations_are_reported_in_one_message(void **sta
 #undef ENUM_RCC
 #undef ENUM_RV
 #undef PATTERN
+#undef A16
+#undef A256
 
   fill_numbers(f->db);
   dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
