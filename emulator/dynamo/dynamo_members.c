@@ -8,7 +8,8 @@
  * TotalSegments, a non-empty AttributesToGet, required members as "Value
  * null at '<member>' ... Member must not be null"), members named as the
  * service model names them with a lower-case first letter, at most 10
- * listed, in each operation's order (dynamo_members_rules).
+ * listed, in each operation's order (the rule tables below); a bad
+ * TableName is reported first and alone.
  * A member of the wrong JSON type is a SerializationException, found before
  * any constraint.
  *
@@ -241,8 +242,15 @@ int dynamo_members_check(const char *op, const cJSON *req, struct dynamo_error *
   for (i = 0; i < rs->n; i++)
     if (type_of(req, &rs->rules[i], err) != 0)
       return -1;
+  /* SPEC docs/spec/dynamodb.md 2.25: TableName first, reported alone. */
   dynamo_violations_init(&bad);
+  for (i = 0; i < rs->n; i++)
+    if (rs->rules[i].kind == R_TABLE_NAME)
+      check(req, &rs->rules[i], &bad);
+  if (bad.count)
+    return dynamo_violations_finish(&bad, err);
   for (i = 0; i < rs->n && bad.count < MAX_LISTED; i++)
-    check(req, &rs->rules[i], &bad);
+    if (rs->rules[i].kind != R_TABLE_NAME)
+      check(req, &rs->rules[i], &bad);
   return dynamo_violations_finish(&bad, err);
 }
