@@ -188,10 +188,15 @@ static int get_entry_shape(struct get_table *g, struct dynamo_error *err) {
     }
     emu_buf_putc(&b, ']');
     echo = echo_finish(&b);
-    dynamo_error_violation(err, echo, -1,
-                           g->nkeys < 1 ? "Member must have length greater than or equal to 1"
-                                        : "Member must have length less than or equal to 100",
-                           "%s", path);
+    if (g->nkeys > BATCH_GET_MAX)
+      /* SPEC docs/spec/dynamodb.md 2.25: over 100 keys in one table, the
+       * value left out and the member path capitalised. */
+      dynamo_error_violation(err, dynamo_value_omitted, -1,
+                             "Member must have length less than or equal to 100",
+                             "RequestItems.%s.member.Keys", g->name);
+    else
+      dynamo_error_violation(err, echo, -1, "Member must have length greater than or equal to 1",
+                             "%s", path);
     free(echo);
     emu_buf_free(&b);
     return -1;

@@ -23,12 +23,13 @@
 #define MAX_LISTED 10
 
 enum rule_kind {
-  R_ENUM,       /* a string in `set` */
-  R_NAME,       /* a table or index name: pattern, 3..255 */
-  R_NOT_NULL,   /* an object that must be present */
-  R_INT,        /* an integer in lo..hi */
-  R_LIST_MIN1,  /* a list of at least one member */
-  R_TABLE_NAME, /* R_NAME, and present */
+  R_ENUM,         /* a string in `set` */
+  R_NAME,         /* a table or index name: pattern, 3..255 */
+  R_NOT_NULL,     /* an object that must be present */
+  R_INT,          /* an integer in lo..hi */
+  R_LIST_MIN1,    /* a list of at least one member */
+  R_TABLE_NAME,   /* R_NAME, and present */
+  R_INT_UNECHOED, /* R_INT, reported without the value */
 };
 
 struct rule {
@@ -73,7 +74,10 @@ static const struct rule update_rules[] = {
 static const struct rule delete_rules[] = {
     RCC, TABLE, RV, RICM, {"Key", "key", R_NOT_NULL, NULL, 0, 0}, COP};
 static const struct rule get_rules[] = {ATG, RCC, {"Key", "key", R_NOT_NULL, NULL, 0, 0}, TABLE};
-static const struct rule query_rules[] = {SELECT, INDEX, RCC, TABLE, COP, ATG, LIMIT};
+/* SPEC docs/spec/dynamodb.md 2.25: Query's Limit reads "Value at 'Limit'",
+ * without the value. */
+static const struct rule query_rules[] = {
+    SELECT, INDEX, RCC, TABLE, COP, ATG, {"Limit", "Limit", R_INT_UNECHOED, NULL, 1, 0}};
 static const struct rule scan_rules[] = {
     SELECT,
     INDEX,
@@ -160,6 +164,7 @@ static int type_of(const cJSON *req, const struct rule *r, struct dynamo_error *
   case R_NOT_NULL:
     return dynamo_req_object(req, r->name, &o, err);
   case R_INT:
+  case R_INT_UNECHOED:
     if (v && !cJSON_IsNull(v) && !cJSON_IsNumber(v))
       return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION,
                               "STRING_VALUE cannot be converted to Integer");
@@ -208,17 +213,20 @@ static void check(const cJSON *req, const struct rule *r, struct dynamo_violatio
       dynamo_violations_add(bad, NULL, -1, DYNAMO_NOT_NULL, "%s", r->member);
     return;
   case R_INT:
+  case R_INT_UNECHOED:
     if (!present)
       return;
     snprintf(text, sizeof(text), "%.0f", v->valuedouble);
     if (v->valuedouble < (double)r->lo) {
       snprintf(constraint, sizeof(constraint),
                "Member must have value greater than or equal to %ld", r->lo);
-      dynamo_violations_add(bad, text, -1, constraint, "%s", r->member);
+      dynamo_violations_add(bad, r->kind == R_INT ? text : dynamo_value_omitted, -1, constraint,
+                            "%s", r->member);
     } else if (r->hi > 0 && v->valuedouble > (double)r->hi) {
       snprintf(constraint, sizeof(constraint), "Member must have value less than or equal to %ld",
                r->hi);
-      dynamo_violations_add(bad, text, -1, constraint, "%s", r->member);
+      dynamo_violations_add(bad, r->kind == R_INT ? text : dynamo_value_omitted, -1, constraint,
+                            "%s", r->member);
     }
     return;
   case R_LIST_MIN1:

@@ -625,8 +625,11 @@ static void query_errors_carry_aws_messages(void **state) {
       {"Query", Q(KP ",\"Select\":\"SOME\""), 400, DYNAMO_ROWS_VALIDATION,
        "Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]",
        "Select enum"},
+      /* SPEC docs/spec/dynamodb.md 2.25 (CONF query.test.ts, live 2026):
+       * Query's Limit is named 'Limit' and its value left out. */
       {"Query", Q(KP ",\"Limit\":0"), 400, DYNAMO_ROWS_VALIDATION,
-       "Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1",
+       "\"1 validation error detected: Value at 'Limit' failed to satisfy constraint: Member must have "
+       "value greater than or equal to 1\"",
        "Limit >= 1"},
       {"Query", Q(KP ",\"Limit\":\"3\""), 400, DYNAMO_ROWS_SERIALIZATION,
        "STRING_VALUE cannot be converted to Integer", "Limit type"},
@@ -798,7 +801,7 @@ static void several_constraint_violations_are_reported_in_one_message(void **sta
        400, DYNAMO_ROWS_VALIDATION,
        "\"message\":\"2 validation errors detected: Value 'hi' at 'select' failed to satisfy constraint: "
        "Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, "
-       "ALL_PROJECTED_ATTRIBUTES]; Value '0' at 'limit'",
+       "ALL_PROJECTED_ATTRIBUTES]; Value at 'Limit'",
        "Query: select before limit"},
       {"BatchWriteItem",
        "{\"ReturnConsumedCapacity\":\"hi\",\"ReturnItemCollectionMetrics\":\"hi\"}", 400,
