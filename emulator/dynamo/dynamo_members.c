@@ -92,6 +92,11 @@ static const struct rule scan_rules[] = {
   { "RequestItems", "requestItems", R_NOT_NULL, NULL, 0, 0 }
 static const struct rule batch_get_rules[] = {RCC, REQUEST_ITEMS};
 static const struct rule batch_write_rules[] = {RCC, RICM, REQUEST_ITEMS};
+/* DEVIATION: the transactions' order is not captured; the service model's
+ * member order is used, and TransactItems' own constraints are checked
+ * after these (dynamo_transact.c). */
+static const struct rule transact_write_rules[] = {RCC, RICM};
+static const struct rule transact_get_rules[] = {RCC};
 
 struct rule_set {
   const char *op;
@@ -110,6 +115,8 @@ static const struct rule_set sets[] = {
     SET("Scan", scan_rules),
     SET("BatchGetItem", batch_get_rules),
     SET("BatchWriteItem", batch_write_rules),
+    SET("TransactWriteItems", transact_write_rules),
+    SET("TransactGetItems", transact_get_rules),
 };
 
 /* Whether value is one of the ", "-separated words of set. */
