@@ -190,6 +190,10 @@ int dynamo_index_keys_check_paths(const struct dynamo_table *tb, const struct dy
  * violations in one ValidationException in DynamoDB's order; 0 for an
  * operation without rules. */
 int dynamo_members_check(const char *op, const cJSON *req, struct dynamo_error *err);
+/* The table name inside a table ARN given as TableName
+ * (arn:<partition>:dynamodb:<region>:<account>:table/<name>), or NULL when
+ * value is not one. */
+const char *dynamo_members_arn_name(const char *value);
 /* Adds the violations of a table or index name (pattern, 3..255) as
  * `member`. */
 void dynamo_members_name(const char *name, const char *member, struct dynamo_violations *bad);

@@ -136,6 +136,26 @@ static int in_set(const char *set, const char *value) {
   return 0;
 }
 
+const char *dynamo_members_arn_name(const char *value) {
+  static const char service[] = "dynamodb";
+  const char *p = value, *field[5];
+  int i;
+
+  if (strncmp(value, "arn:", 4) != 0)
+    return NULL;
+  /* arn:<partition>:dynamodb:<region>:<account>:table/<name> */
+  for (i = 0; i < 5; i++) {
+    if (!(p = strchr(p, ':')))
+      return NULL;
+    field[i] = ++p;
+  }
+  if (strncmp(field[1], service, sizeof(service) - 1) != 0 ||
+      field[1][sizeof(service) - 1] != ':' || strncmp(field[4], "table/", 6) != 0 || !field[4][6] ||
+      strchr(field[4] + 6, '/'))
+    return NULL;
+  return field[4] + 6;
+}
+
 void dynamo_members_name(const char *name, const char *member, struct dynamo_violations *bad) {
   size_t len = strlen(name), i;
 
@@ -209,7 +229,11 @@ static void check(const cJSON *req, const struct rule *r, struct dynamo_violatio
                             r->member);
       return;
     }
-    dynamo_members_name(v->valuestring, r->member, bad);
+    /* SPEC docs/spec/dynamodb.md 2.25: a table ARN stands for its name. */
+    dynamo_members_name(dynamo_members_arn_name(v->valuestring)
+                            ? dynamo_members_arn_name(v->valuestring)
+                            : v->valuestring,
+                        r->member, bad);
     return;
   case R_NAME:
     if (present)

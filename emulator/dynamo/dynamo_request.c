@@ -115,6 +115,11 @@ int dynamo_req_table_name(const cJSON *req, const char **out, struct dynamo_erro
     return dynamo_error_set(
         err, DYNAMO_ERR_VALIDATION,
         "The parameter 'TableName' is required but was not present in the request");
+  /* SPEC docs/spec/dynamodb.md 2.25: a table's ARN may stand for its name.
+   * DEVIATION: the ARN's region and account are not compared with the
+   * emulator's; the name inside names a local table. */
+  if (dynamo_members_arn_name(name))
+    name = dynamo_members_arn_name(name);
   /* SPEC docs/spec/dynamodb.md 2.6: table names 3..255 chars [a-zA-Z0-9_.-]+; the
    * aggregated constraint message of 2.4. */
   dynamo_violations_init(&bad);

@@ -49,6 +49,27 @@ static void table_operations_follow_aws(void **state) {
        "\"BillingModeSummary\":{\"BillingMode\":\"PAY_PER_REQUEST\"", "on-demand summary"},
       {"DescribeTable", "{\"TableName\":\"Nope\"}", 400, DYNAMO_ROWS_NOT_FOUND,
        "Requested resource not found: Table: Nope not found", "DescribeTable names the table"},
+      /* SPEC docs/spec/dynamodb.md 2.25: a table's ARN may be given as
+       * TableName ("You can also provide the Amazon Resource Name (ARN) of the
+       * table in this parameter"). */
+      {"DescribeTable",
+       "{\"TableName\":\"arn:aws:dynamodb:us-east-1:000000000000:table/Connections\"}", 200, NULL,
+       "\"TableName\":\"Connections\"", "DescribeTable by ARN"},
+      {"PutItem",
+       "{\"TableName\":\"arn:aws:dynamodb:us-east-1:000000000000:table/Connections\","
+       "\"Item\":{\"id\":{\"S\":\"by-arn\"}}}",
+       200, NULL, NULL, "PutItem by ARN"},
+      {"GetItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"by-arn\"}}}", 200, NULL,
+       "\"Item\":{\"id\":{\"S\":\"by-arn\"}}", "the item is in the table the ARN names"},
+      {"DeleteItem",
+       "{\"TableName\":\"arn:aws:dynamodb:us-east-1:000000000000:table/Connections\","
+       "\"Key\":{\"id\":{\"S\":\"by-arn\"}}}",
+       200, NULL, NULL, "DeleteItem by ARN"},
+      {"GetItem",
+       "{\"TableName\":\"arn:aws:dynamodb:us-east-1:000000000000:table/Connections/index/x\","
+       "\"Key\":{\"id\":{\"S\":\"by-arn\"}}}",
+       400, DYNAMO_ROWS_VALIDATION, "Member must satisfy regular expression pattern",
+       "an index ARN is not a table name"},
       {"DescribeTable", "{}", 400, DYNAMO_ROWS_VALIDATION,
        "The parameter 'TableName' is required but was not present in the request", "missing name"},
       {"DescribeTable", "{\"TableName\":\"ab\"}", 400, DYNAMO_ROWS_VALIDATION,
