@@ -128,6 +128,44 @@ int dynamo_index_keys_check_paths(const struct dynamo_table *tb, const struct dy
   return 0;
 }
 
+int dynamo_index_keys_check_static(const struct dynamo_table *tb, const struct dynamo_expr *update,
+                                   struct dynamo_error *err) {
+  struct finding f = {NULL, NULL, 0, NULL}, empty = {NULL, NULL, 0, NULL};
+  int i, k;
+
+  for (i = 0; i < tb->nindexes; i++)
+    for (k = 0; k < 2; k++) {
+      const struct dynamo_index *ix = &tb->indexes[i];
+      const char *attr = k == 0 ? ix->hash_name : ix->range_name;
+      char want = k == 0 ? ix->hash_type : ix->range_type;
+      const cJSON *v, *inner = NULL;
+      const char *tag;
+      int kind;
+      if (!want || (kind = dynamo_expr_update_static_value(update, attr, &v)) == 0)
+        continue;
+      tag = kind == 2 ? "N" : dynamo_type_tag(dynamo_value_type(v, &inner));
+      if (tag[0] != want || tag[1] != '\0') {
+        if (!f.ix || strcmp(ix->name, f.ix->name) < 0)
+          f = (struct finding){ix, attr, want, tag};
+      } else if (kind == 1 && cJSON_IsString(inner) && !inner->valuestring[0]) {
+        if (!empty.ix || strcmp(ix->name, empty.ix->name) < 0)
+          empty = (struct finding){ix, attr, want, tag};
+      }
+    }
+  /* SPEC docs/spec/dynamodb.md 2.20: what the expression alone shows is
+   * refused before the update runs (and before its condition). */
+  if (f.ix)
+    return type_mismatch(&f, err);
+  if (empty.ix)
+    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                            "One or more parameter values are not valid. The update expression "
+                            "attempted to update a secondary index key to a value that is not "
+                            "supported. The AttributeValue for a key attribute cannot contain an "
+                            "empty %s value.",
+                            empty.want == 'B' ? "binary" : "string");
+  return 0;
+}
+
 int dynamo_index_keys_check_read_paths(const struct dynamo_table *tb, const struct dynamo_expr *e,
                                        struct dynamo_error *err) {
   static const char scalars[] =

@@ -181,6 +181,10 @@ int dynamo_index_keys_check_update(const struct dynamo_table *tb, const struct d
  * scalars"). */
 int dynamo_index_keys_check_read_paths(const struct dynamo_table *tb, const struct dynamo_expr *e,
                                        struct dynamo_error *err);
+/* UpdateItem, before the update runs: an index key attribute that the
+ * expression alone shows to get a wrong type or an empty value. */
+int dynamo_index_keys_check_static(const struct dynamo_table *tb, const struct dynamo_expr *update,
+                                   struct dynamo_error *err);
 /* Before the update runs: update may not write a nested path inside an
  * index key attribute. */
 int dynamo_index_keys_check_paths(const struct dynamo_table *tb, const struct dynamo_expr *update,

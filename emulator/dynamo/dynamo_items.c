@@ -478,6 +478,10 @@ int dynamo_items_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dyna
       return -1;
     }
     rc = dynamo_items_update_key_check(&tb, &x, err);
+    /* A transaction reports these as cancellation reasons (at apply time);
+     * UpdateItem refuses them before the write. */
+    if (rc == 0)
+      rc = dynamo_index_keys_check_static(&tb, x.e[DYNAMO_EXPR_UPDATE], err);
     dynamo_table_free(&tb);
     if (rc != 0) {
       dynamo_exprs_free(&x);

@@ -737,6 +737,12 @@ static void writes_check_index_key_types_and_emptiness(void **state) {
            "{\":n\":{\"N\":\"5\"},\":s\":{\"S\":\"open\"},\":z\":{\"S\":\"z\"}}"),
        200, NULL, NULL, "ADD on a number index key is fine"},
       {"Query", Q_STATUS("open"), 200, NULL, "\"Count\":1", "and the item is in the index"},
+      {"UpdateItem",
+       "{\"TableName\":\"Orders\",\"Key\":{\"pk\":{\"S\":\"c1\"},\"sk\":{\"S\":\"o1\"}},"
+       "\"UpdateExpression\":\"SET note = :n\",\"ConditionExpression\":\"attribute_exists(nope)\","
+       "\"ExpressionAttributeValues\":{\":n\":{\"N\":\"1\"}}}",
+       400, DYNAMO_ROWS_VALIDATION, MISMATCH "note Expected: S Actual: N IndexName: ByNote",
+       "UpdateItem: a wrong type the expression shows is refused before the condition is evaluated"},
       {"BatchWriteItem",
        "{\"RequestItems\":{\"Orders\":[{\"PutRequest\":{\"Item\":" ITEM(
            ",\"note\":{\"N\":\"1\"}") "}}]}}",

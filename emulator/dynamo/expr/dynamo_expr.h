@@ -94,6 +94,14 @@ int dynamo_expr_nests(const struct dynamo_expr *e, const char *name);
  * list_append) rather than given by placeholders and arithmetic: 1 or 0. */
 int dynamo_expr_update_reads_item(const struct dynamo_expr *e, const char *name);
 
+/* What the update expression's last action on the top-level attribute
+ * `name` writes, when the expression alone tells: 1 with *value set (SET
+ * name = :v, ADD name :v), 2 for a number computed by + or - (*value
+ * NULL), 0 otherwise (REMOVE, DELETE, a value read from the item, no
+ * action). */
+int dynamo_expr_update_static_value(const struct dynamo_expr *e, const char *name,
+                                    const cJSON **value);
+
 /* Whether an update expression has an action on a nested path (a.b, a[1])
  * under the top-level attribute `name`: 1 or 0. */
 int dynamo_expr_update_nested(const struct dynamo_expr *e, const char *name);

@@ -1014,6 +1014,31 @@ int dynamo_expr_update_reads_item(const struct dynamo_expr *e, const char *name)
   return reads;
 }
 
+int dynamo_expr_update_static_value(const struct dynamo_expr *e, const char *name,
+                                    const cJSON **value) {
+  const struct expr_action *a;
+  int kind = 0;
+
+  *value = NULL;
+  if (!e || e->kind != DYNAMO_EXPR_UPDATE)
+    return 0;
+  for (a = e->actions; a; a = a->next) {
+    if (a->path.n != 1 || strcmp(a->path.head->name, name) != 0)
+      continue;
+    kind = 0;
+    *value = NULL;
+    if ((a->kind == EXPR_ACT_SET || a->kind == EXPR_ACT_ADD) && a->value &&
+        a->value->kind == EXPR_N_VALUE) {
+      *value = a->value->value;
+      kind = 1;
+    } else if (a->kind == EXPR_ACT_SET && a->value &&
+               (a->value->kind == EXPR_N_PLUS || a->value->kind == EXPR_N_MINUS)) {
+      kind = 2;
+    }
+  }
+  return kind;
+}
+
 int dynamo_expr_update_nested(const struct dynamo_expr *e, const char *name) {
   const struct expr_action *a;
 
