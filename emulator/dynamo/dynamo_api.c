@@ -257,7 +257,9 @@ static int call_parsed(struct dynamo *db, const char *operation, cJSON *req, str
     cJSON_Delete(req);
     return status;
   }
-  if (row->fn(db, req, &resp, &err) != 0) {
+  /* SPEC docs/spec/dynamodb.md 2.25: an item operation's member constraints,
+   * all violations at once, before the operation looks further. */
+  if (dynamo_members_check(operation, req, &err) != 0 || row->fn(db, req, &resp, &err) != 0) {
     if (err.code == DYNAMO_OK)
       dynamo_error_set(&err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "Internal server error");
     status = write_error(out, &err, wire);

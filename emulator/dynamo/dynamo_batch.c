@@ -188,10 +188,15 @@ static int get_entry_shape(struct get_table *g, struct dynamo_error *err) {
     }
     emu_buf_putc(&b, ']');
     echo = echo_finish(&b);
-    dynamo_error_violation(err, echo, -1,
-                           g->nkeys < 1 ? "Member must have length greater than or equal to 1"
-                                        : "Member must have length less than or equal to 100",
-                           "%s", path);
+    if (g->nkeys > BATCH_GET_MAX)
+      /* SPEC docs/spec/dynamodb.md 2.25: over 100 keys in one table, the
+       * value left out and the member path capitalised. */
+      dynamo_error_violation(err, dynamo_value_omitted, -1,
+                             "Member must have length less than or equal to 100",
+                             "RequestItems.%s.member.Keys", g->name);
+    else
+      dynamo_error_violation(err, echo, -1, "Member must have length greater than or equal to 1",
+                             "%s", path);
     free(echo);
     emu_buf_free(&b);
     return -1;
@@ -546,6 +551,8 @@ int dynamo_batch_write(struct dynamo *db, cJSON *req, cJSON **resp, struct dynam
     int k;
     if ((w[j].put_item ? dynamo_keys_of_item(&w[j].wt->tb, w[j].put_item, &w[j].key, err)
                        : dynamo_keys_of_key(&w[j].wt->tb, w[j].del_key, &w[j].key, err)) != 0)
+      goto out;
+    if (w[j].put_item && dynamo_index_keys_check_item(&w[j].wt->tb, w[j].put_item, err) != 0)
       goto out;
     for (k = 0; k < j; k++)
       if (w[k].wt == w[j].wt && w[k].key.len == w[j].key.len &&

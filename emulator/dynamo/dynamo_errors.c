@@ -100,6 +100,8 @@ cJSON *dynamo_error_to_json(const struct dynamo_error *err) {
 
 /* ---- Constraint violations ---------------------------------------------- */
 
+const char dynamo_value_omitted[] = "";
+
 void dynamo_violations_init(struct dynamo_violations *v) {
   v->count = 0;
   v->len = 0;
@@ -134,7 +136,9 @@ static void vadd(struct dynamo_violations *v, const char *value, int value_max,
   vsnprintf(member, sizeof(member), member_fmt, ap);
   if (v->count++ > 0)
     put(v, "; ");
-  if (value)
+  if (value == dynamo_value_omitted)
+    put(v, "Value at '%s' failed to satisfy constraint: %s", member, constraint);
+  else if (value)
     put(v, "Value '%.*s' at '%s' failed to satisfy constraint: %s", value_max, value, member,
         constraint);
   else

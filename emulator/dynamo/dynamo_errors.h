@@ -59,7 +59,6 @@ cJSON *dynamo_error_to_json(const struct dynamo_error *err);
 #define DYNAMO_SELECT_ENUM                                                            \
   "Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, " \
   "ALL_PROJECTED_ATTRIBUTES]"
-#define DYNAMO_SELECT_NEEDS_PROJECTION "Must specify the ProjectionExpression or AttributesToGet"
 
 struct dynamo_violations {
   int count;
@@ -68,9 +67,13 @@ struct dynamo_violations {
 };
 
 void dynamo_violations_init(struct dynamo_violations *v);
+/* Pass as a violation's value to leave the value out ("Value at 'Limit'
+ * failed to satisfy ...", as DynamoDB writes some). */
+extern const char dynamo_value_omitted[];
 /* Adds one violation. value: the value as DynamoDB echoes it, quoted in the
  * message, at most value_max bytes of it (-1: all of it); NULL writes
- * `Value null` unquoted. constraint: the text after "constraint: ".
+ * `Value null` unquoted; dynamo_value_omitted, `Value at`. constraint: the
+ * text after "constraint: ".
  * member_fmt: the member's path (printf-style), e.g. "keySchema.%d.member.keyType". */
 void dynamo_violations_add(struct dynamo_violations *v, const char *value, int value_max,
                            const char *constraint, const char *member_fmt, ...)

@@ -167,6 +167,52 @@ cJSON *dynamo_keys_extract(const struct dynamo_table *tb, const cJSON *item);
 int dynamo_keys_index_entry(const struct dynamo_table *tb, const struct dynamo_index *ix,
                             const cJSON *item, struct emu_buf *key);
 
+/* Secondary index key attributes of a written item (dynamo_index_keys.c):
+ * of the declared type and not empty, with DynamoDB's messages. check_item:
+ * every index key attribute of item (PutItem, BatchWriteItem, a
+ * transaction's Put). check_update: the attributes update writes, in the
+ * updated item. */
+int dynamo_index_keys_check_item(const struct dynamo_table *tb, const cJSON *item,
+                                 struct dynamo_error *err);
+int dynamo_index_keys_check_update(const struct dynamo_table *tb, const struct dynamo_expr *update,
+                                   const cJSON *item, struct dynamo_error *err);
+/* A projection or filter may not read a nested path inside a key
+ * attribute of the table or of an index ("Key attributes must be
+ * scalars"). */
+int dynamo_index_keys_check_read_paths(const struct dynamo_table *tb, const struct dynamo_expr *e,
+                                       struct dynamo_error *err);
+/* UpdateItem, before the update runs: an index key attribute that the
+ * expression alone shows to get a wrong type or an empty value. */
+int dynamo_index_keys_check_static(const struct dynamo_table *tb, const struct dynamo_expr *update,
+                                   struct dynamo_error *err);
+/* Before the update runs: update may not write a nested path inside an
+ * index key attribute. */
+int dynamo_index_keys_check_paths(const struct dynamo_table *tb, const struct dynamo_expr *update,
+                                  struct dynamo_error *err);
+
+/* The member constraints of an item operation (dynamo_members.c), all
+ * violations in one ValidationException in DynamoDB's order; 0 for an
+ * operation without rules. */
+int dynamo_members_check(const char *op, const cJSON *req, struct dynamo_error *err);
+/* The table name inside a table ARN given as TableName
+ * (arn:<partition>:dynamodb:<region>:<account>:table/<name>), or NULL when
+ * value is not one. */
+const char *dynamo_members_arn_name(const char *value);
+/* Adds the violations of a table or index name (pattern, 3..255) as
+ * `member`. */
+void dynamo_members_name(const char *name, const char *member, struct dynamo_violations *bad);
+
+/* Select against the projection and IndexName (dynamo_select.c), Query's
+ * (is_query) or Scan's messages; an unknown value is the enum violation.
+ * *count_only: Select COUNT. */
+enum dynamo_select_source {
+  DYNAMO_SELECT_NO_PROJECTION,
+  DYNAMO_SELECT_PROJECTION_EXPRESSION,
+  DYNAMO_SELECT_ATTRIBUTES_TO_GET
+};
+int dynamo_select_check(const char *select, enum dynamo_select_source projection, int has_index,
+                        int is_query, int *count_only, struct dynamo_error *err);
+
 /* Capacity units consumed, in AWS's shape (NULL unless asked for). */
 cJSON *dynamo_consumed_capacity(const cJSON *req, const char *table, double units);
 /* Whether the request asks for ConsumedCapacity (not absent, not NONE). */

@@ -157,7 +157,8 @@ int dynamo_items_apply(struct store_txn *t, const struct dynamo_table *tb,
   if (w->action == DYNAMO_ITEM_PUT) {
     item = cJSON_Duplicate(w->item, 1);
   } else if (w->action == DYNAMO_ITEM_UPDATE) {
-    if ((item = updated_item(w, old, err)) == NULL)
+    if ((item = updated_item(w, old, err)) == NULL ||
+        dynamo_index_keys_check_update(tb, w->x->e[DYNAMO_EXPR_UPDATE], item, err) != 0)
       goto fail;
   }
   if (item) {
@@ -237,6 +238,8 @@ static int conditional_write(struct dynamo *db, const cJSON *req, const char *ta
   loaded = 1;
   if ((w->action == DYNAMO_ITEM_PUT ? dynamo_keys_of_item(&tb, key_source, &key, err)
                                     : dynamo_keys_of_key(&tb, key_source, &key, err)) != 0)
+    goto out;
+  if (w->action == DYNAMO_ITEM_PUT && dynamo_index_keys_check_item(&tb, key_source, err) != 0)
     goto out;
   applied = dynamo_items_apply(t, &tb, &key, w, err);
   if (applied < 0)
@@ -344,8 +347,9 @@ int dynamo_items_get(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_
   }
   if (dynamo_tables_load(db, t, table, &tb, "Requested resource not found", err) != 0)
     goto out;
-  if (dynamo_keys_of_key(&tb, keymap, &key, err) != 0) {
-    /* the key's error is set */
+  if (dynamo_keys_of_key(&tb, keymap, &key, err) != 0 ||
+      dynamo_index_keys_check_read_paths(&tb, x.e[DYNAMO_EXPR_PROJECTION], err) != 0) {
+    /* the error is set */
   } else if (!x.e[DYNAMO_EXPR_PROJECTION] && !dynamo_wants_capacity(req)) {
     /* The whole item, and no size needed: its stored JSON text goes into
      * the answer as it is, without a parse and a print. */
@@ -428,7 +432,7 @@ int dynamo_items_update_key_check(const struct dynamo_table *tb, const struct dy
                               "One or more parameter values were invalid: Cannot update attribute "
                               "%s. This attribute is part of the key",
                               targets[i]);
-  return 0;
+  return dynamo_index_keys_check_paths(tb, x->e[DYNAMO_EXPR_UPDATE], err);
 }
 
 int dynamo_items_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err) {
@@ -465,6 +469,10 @@ int dynamo_items_update(struct dynamo *db, cJSON *req, cJSON **resp, struct dyna
       return -1;
     }
     rc = dynamo_items_update_key_check(&tb, &x, err);
+    /* A transaction reports these as cancellation reasons (at apply time);
+     * UpdateItem refuses them before the write. */
+    if (rc == 0)
+      rc = dynamo_index_keys_check_static(&tb, x.e[DYNAMO_EXPR_UPDATE], err);
     dynamo_table_free(&tb);
     if (rc != 0) {
       dynamo_exprs_free(&x);

@@ -87,28 +87,6 @@ static int parse_args(cJSON *req, struct query_args *a, struct dynamo_error *err
   return 0;
 }
 
-/* Select against the projection (after legacy AttributesToGet became a
- * ProjectionExpression); the messages Scan uses (DYN-val). */
-static int check_select(struct query_args *a, int has_projection, int has_index,
-                        struct dynamo_error *err) {
-  if (!a->select)
-    return 0;
-  if (strcmp(a->select, "COUNT") == 0)
-    a->count_only = 1;
-  else if (strcmp(a->select, "ALL_PROJECTED_ATTRIBUTES") == 0 && !has_index)
-    return dynamo_error_set(
-        err, DYNAMO_ERR_VALIDATION,
-        "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
-  else if (strcmp(a->select, "SPECIFIC_ATTRIBUTES") == 0 && !has_projection)
-    return dynamo_error_violation(err, "SPECIFIC_ATTRIBUTES", -1, DYNAMO_SELECT_NEEDS_PROJECTION,
-                                  "select");
-  else if (strcmp(a->select, "ALL_ATTRIBUTES") == 0 && has_projection)
-    return dynamo_error_set(
-        err, DYNAMO_ERR_VALIDATION,
-        "Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES");
-  return 0;
-}
-
 /* Appends enc(av) for a key of type `type`; av must already be of that
  * type. with_terminator 0 drops the S/B terminator (begins_with prefixes). */
 static int encode_operand(char type, const cJSON *av, int with_terminator, struct emu_buf *out) {
@@ -338,6 +316,25 @@ static int check_start_key(const struct dynamo_table *tb, const cJSON *start,
   return 0;
 }
 
+/* SPEC docs/spec/dynamodb.md 2.22: a Query's filter may not name a key
+ * attribute of the table or index it reads, the partition key checked
+ * first; "QueryFilter" or "Filter Expression" as the request spelled it. */
+static int filter_key_check(const struct dynamo_table *q, const struct dynamo_expr *filter,
+                            int legacy, struct dynamo_error *err) {
+  const char *key = NULL;
+
+  if (dynamo_expr_names_attribute(filter, q->hash_name))
+    key = q->hash_name;
+  else if (q->range_type && dynamo_expr_names_attribute(filter, q->range_name))
+    key = q->range_name;
+  if (!key)
+    return 0;
+  return dynamo_error_set(
+      err, DYNAMO_ERR_VALIDATION,
+      "%s can only contain non-primary key attributes: Primary key attribute: %s",
+      legacy ? "QueryFilter" : "Filter Expression", key);
+}
+
 static int legacy_and_index(cJSON *req, const char **index, struct dynamo_error *err) {
   if (dynamo_req_string(req, "IndexName", index, err) != 0)
     return -1;
@@ -371,10 +368,12 @@ int dynamo_query(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_erro
   struct emu_buf full;
   const void *k, *v;
   size_t kl, vl;
-  int rc = -1, src, loaded = 0, more = 0, fetch = 0;
+  int rc = -1, src, loaded = 0, more = 0, fetch = 0, legacy_filter, legacy_projection;
 
   memset(&x, 0, sizeof(x));
   memset(&r, 0, sizeof(r));
+  legacy_filter = cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(req, "QueryFilter"));
+  legacy_projection = cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(req, "AttributesToGet"));
   if (dynamo_req_table_name(req, &table, err) != 0 || parse_args(req, &a, err) != 0 ||
       legacy_and_index(req, &index, err) != 0)
     return -1;
@@ -407,7 +406,11 @@ int dynamo_query(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_erro
   emu_buf_init(&r.lo, KEY_MAX);
   emu_buf_init(&r.hi, KEY_MAX);
   emu_buf_init(&full, (size_t)1 << 24);
-  if (check_select(&a, x.e[DYNAMO_EXPR_PROJECTION] != NULL, index != NULL, err) != 0)
+  if (dynamo_select_check(a.select,
+                          !x.e[DYNAMO_EXPR_PROJECTION] ? DYNAMO_SELECT_NO_PROJECTION
+                          : legacy_projection          ? DYNAMO_SELECT_ATTRIBUTES_TO_GET
+                                                       : DYNAMO_SELECT_PROJECTION_EXPRESSION,
+                          index != NULL, 1, &a.count_only, err) != 0)
     goto out;
   if (store_txn_begin(db->store, 0, &t) != STORE_OK) {
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store busy");
@@ -427,11 +430,6 @@ int dynamo_query(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_erro
       (kc.has_range && (check_operand(kc.range_lo, q->range_type, q->range_name, err) != 0 ||
                         check_operand(kc.range_hi, q->range_type, q->range_name, err) != 0)))
     goto out;
-  /* DEVIATION: DynamoDB refuses a FilterExpression naming a key attribute
-   * ("Filter Expression can only contain non-primary key attributes:
-   * Primary key attribute: <attr>", DYN-act query.js); dynamo_expr.h has no
-   * way yet to list a filter's top-level names, so the filter is applied
-   * as written. */
   if (encode_operand(q->hash_type, kc.hash_value, 1, &pk) != 0 ||
       store_keycodec_header(&prefix, q->id, q->space, pk.data, pk.len) != 0 ||
       emu_buf_append(&prefix, pk.data, pk.len) != 0) {
@@ -465,6 +463,10 @@ int dynamo_query(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_erro
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "key too long");
     goto out;
   }
+  if (dynamo_index_keys_check_read_paths(&tb, x.e[DYNAMO_EXPR_PROJECTION], err) != 0 ||
+      filter_key_check(q, x.e[DYNAMO_EXPR_FILTER], legacy_filter, err) != 0 ||
+      dynamo_index_keys_check_read_paths(&tb, x.e[DYNAMO_EXPR_FILTER], err) != 0)
+    goto out;
   if (store_cursor_open(t, prefix.data, prefix.len, a.reverse, start.len ? start.data : NULL,
                         start.len, &cur) != STORE_OK) {
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store read failed");

@@ -106,7 +106,6 @@ int dynamo_req_int(const cJSON *req, const char *name, const char *member, int l
 int dynamo_req_table_name(const cJSON *req, const char **out, struct dynamo_error *err) {
   struct dynamo_violations bad;
   const char *name;
-  size_t len, i;
 
   if (dynamo_req_string(req, "TableName", &name, err) != 0)
     return -1;
@@ -116,27 +115,15 @@ int dynamo_req_table_name(const cJSON *req, const char **out, struct dynamo_erro
     return dynamo_error_set(
         err, DYNAMO_ERR_VALIDATION,
         "The parameter 'TableName' is required but was not present in the request");
-  len = strlen(name);
+  /* SPEC docs/spec/dynamodb.md 2.25: a table's ARN may stand for its name.
+   * DEVIATION: the ARN's region and account are not compared with the
+   * emulator's; the name inside names a local table. */
+  if (dynamo_members_arn_name(name))
+    name = dynamo_members_arn_name(name);
   /* SPEC docs/spec/dynamodb.md 2.6: table names 3..255 chars [a-zA-Z0-9_.-]+; the
    * aggregated constraint message of 2.4. */
-  for (i = 0; i < len; i++) {
-    char ch = name[i];
-    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-          ch == '_' || ch == '.' || ch == '-'))
-      break;
-  }
   dynamo_violations_init(&bad);
-  if (i < len)
-    dynamo_violations_add(&bad, name, 255, DYNAMO_NAME_PATTERN, "tableName");
-  if (len < 3)
-    dynamo_violations_add(&bad, name, -1, "Member must have length greater than or equal to 3",
-                          "tableName");
-  if (len > 255) {
-    char shown[260];
-    snprintf(shown, sizeof(shown), "%.255s...", name);
-    dynamo_violations_add(&bad, shown, -1, "Member must have length less than or equal to 255",
-                          "tableName");
-  }
+  dynamo_members_name(name, "tableName", &bad);
   if (dynamo_violations_finish(&bad, err) != 0)
     return -1;
   *out = name;

@@ -33,7 +33,7 @@ struct scan_args {
 /* An integer member within lo..hi: a violation is added to *bad (and the
  * member counts as absent); a value of another type is a serialization
  * error, returned at once. */
-static int parse_args(cJSON *req, struct scan_args *a, int has_projection,
+static int parse_args(cJSON *req, struct scan_args *a, enum dynamo_select_source projection,
                       struct dynamo_error *err) {
   struct dynamo_violations bad;
   const char *select;
@@ -69,25 +69,7 @@ static int parse_args(cJSON *req, struct scan_args *a, int has_projection,
                             "The Segment parameter is zero-based and must be less than parameter "
                             "TotalSegments: Segment: %d is not less than TotalSegments: %d",
                             a->segment, a->total);
-  if (select) {
-    if (strcmp(select, "COUNT") == 0)
-      a->count_only = 1;
-    else if (strcmp(select, "ALL_PROJECTED_ATTRIBUTES") == 0 && !a->index)
-      return dynamo_error_set(
-          err, DYNAMO_ERR_VALIDATION,
-          "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
-    else if (strcmp(select, "SPECIFIC_ATTRIBUTES") == 0 && !has_projection)
-      return dynamo_error_violation(err, "SPECIFIC_ATTRIBUTES", -1, DYNAMO_SELECT_NEEDS_PROJECTION,
-                                    "select");
-    else if (strcmp(select, "ALL_ATTRIBUTES") == 0 && has_projection)
-      return dynamo_error_set(
-          err, DYNAMO_ERR_VALIDATION,
-          "Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES");
-    else if (strcmp(select, "ALL_ATTRIBUTES") && strcmp(select, "SPECIFIC_ATTRIBUTES") &&
-             strcmp(select, "ALL_PROJECTED_ATTRIBUTES"))
-      return dynamo_error_violation(err, select, 64, DYNAMO_SELECT_ENUM, "select");
-  }
-  return 0;
+  return dynamo_select_check(select, projection, a->index != NULL, 0, &a->count_only, err);
 }
 
 static uint64_t segment_bound(int segment, int total) {
@@ -122,8 +104,10 @@ int dynamo_scan(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error
   size_t kl, vl;
   uint64_t hi = 0;
   struct emu_buf full;
-  int rc = -1, src = STORE_NOT_FOUND, has_hi = 0, loaded = 0, more = 0, fetch = 0;
+  int rc = -1, src = STORE_NOT_FOUND, has_hi = 0, loaded = 0, more = 0, fetch = 0,
+      legacy_projection;
 
+  legacy_projection = cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(req, "AttributesToGet"));
   if (dynamo_req_table_name(req, &table, err) != 0 ||
       dynamo_legacy_translate(req, DYNAMO_LEGACY_SCAN, err) != 0)
     return -1;
@@ -133,7 +117,11 @@ int dynamo_scan(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error
   emu_buf_init(&prefix, 64);
   emu_buf_init(&start, 16384);
   emu_buf_init(&full, (size_t)1 << 24);
-  if (parse_args(req, &a, x.e[DYNAMO_EXPR_PROJECTION] != NULL, err) != 0)
+  if (parse_args(req, &a,
+                 !x.e[DYNAMO_EXPR_PROJECTION] ? DYNAMO_SELECT_NO_PROJECTION
+                 : legacy_projection          ? DYNAMO_SELECT_ATTRIBUTES_TO_GET
+                                              : DYNAMO_SELECT_PROJECTION_EXPRESSION,
+                 err) != 0)
     goto out;
   if (a.start && dynamo_value_validate_map(a.start, err) != 0)
     goto out;
@@ -146,6 +134,9 @@ int dynamo_scan(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error
   loaded = 1;
   if (dynamo_indexes_target(&tb, a.index, a.consistent, a.select, &view, &q, &fetch, err) != 0)
     goto out;
+  if (dynamo_index_keys_check_read_paths(&tb, x.e[DYNAMO_EXPR_PROJECTION], err) != 0 ||
+      dynamo_index_keys_check_read_paths(&tb, x.e[DYNAMO_EXPR_FILTER], err) != 0)
+    goto out;
   dynamo_keys_table_prefix(q, &prefix);
   if (a.start) {
     if (dynamo_keys_of_key(q, a.start, &start, err) != 0) {
@@ -153,6 +144,20 @@ int dynamo_scan(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error
           err->message, sizeof(err->message),
           "The provided starting key is invalid: The provided key element does not match the schema");
       goto out;
+    }
+    if (a.total > 1) {
+      /* SPEC docs/spec/dynamodb.md 2.23: a parallel Scan's start key must
+       * lie in its segment. */
+      uint64_t h = key_hash(start.data, start.len);
+      if (h < segment_bound(a.segment, a.total) ||
+          (a.segment + 1 < a.total && h >= segment_bound(a.segment + 1, a.total))) {
+        dynamo_error_set(
+            err, DYNAMO_ERR_VALIDATION,
+            "The provided starting key is invalid: Invalid ExclusiveStartKey. Please "
+            "use ExclusiveStartKey with correct Segment. TotalSegments: %d Segment: %d",
+            a.total, a.segment);
+        goto out;
+      }
     }
   } else if (a.total > 0 && a.segment > 0) {
     /* Start just before the segment's first hash: a 13-byte header sorts

@@ -190,8 +190,10 @@ static int check_attribute_definitions(const cJSON *ad, struct dynamo_error *err
     for (b = ad->child; b != a; b = b->next) {
       const cJSON *bn = cJSON_GetObjectItemCaseSensitive(b, "AttributeName");
       if (strcmp(bn->valuestring, name->valuestring) == 0)
-        return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                                "Cannot have two attributes with the same name");
+        /* SPEC docs/spec/dynamodb.md 2.21: one name defined twice (with
+         * one type or two) is "Attribute Name is duplicated: <name>". */
+        return dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "Attribute Name is duplicated: %.255s",
+                                name->valuestring);
     }
     i++;
   }
@@ -206,6 +208,21 @@ static const cJSON *definition_of(const cJSON *ad, const char *name) {
       return a;
   }
   return NULL;
+}
+
+/* The AttributeName members of a list, ", "-separated (cut to cap). */
+static void names_of(const cJSON *arr, char *out, size_t cap) {
+  const cJSON *el;
+  size_t n = 0;
+
+  out[0] = '\0';
+  cJSON_ArrayForEach(el, arr) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(el, "AttributeName");
+    n += (size_t)snprintf(out + n, n < cap ? cap - n : 0, "%s%.255s", n ? ", " : "",
+                          cJSON_IsString(v) ? v->valuestring : "");
+    if (n >= cap)
+      break;
+  }
 }
 
 static int check_key_schema(const cJSON *ks, const cJSON *ad, int has_indexes,
@@ -234,15 +251,27 @@ static int check_key_schema(const cJSON *ks, const cJSON *ad, int has_indexes,
       return dynamo_error_violation(err, cJSON_IsString(type) ? type->valuestring : "null", -1,
                                     "Member must satisfy enum value set: [HASH, RANGE]",
                                     "keySchema.%d.member.keyType", i);
-    if (i == 1 && strcmp(type->valuestring, "HASH") != 0)
-      return dynamo_error_set(
-          err, DYNAMO_ERR_VALIDATION,
-          "Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
-    if (i == 2 && strcmp(type->valuestring, "RANGE") != 0)
-      return dynamo_error_set(
-          err, DYNAMO_ERR_VALIDATION,
-          "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
     i++;
+  }
+  /* SPEC docs/spec/dynamodb.md 2.21: after the members' constraints, in this
+   * order: more keys than definitions, a key without a definition (both
+   * lists named), one attribute as both keys, then the key types. */
+  if (n > cJSON_GetArraySize(ad))
+    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                            "Invalid KeySchema: Some index key attribute have no definition");
+  cJSON_ArrayForEach(el, ks) {
+    const char *name = cJSON_GetObjectItemCaseSensitive(el, "AttributeName")->valuestring;
+    if (!definition_of(ad, name)) {
+      char keys[600], defs[2400];
+      names_of(ks, keys, sizeof(keys));
+      names_of(ad, defs, sizeof(defs));
+      return dynamo_error_set(
+          err, DYNAMO_ERR_VALIDATION,
+          "One or more parameter values were invalid: Some index key attributes "
+          "are not defined in AttributeDefinitions. Keys: [%s], "
+          "AttributeDefinitions: [%s]",
+          keys, defs);
+    }
   }
   if (n == 2 &&
       strcmp(cJSON_GetObjectItemCaseSensitive(ks->child, "AttributeName")->valuestring,
@@ -250,16 +279,14 @@ static int check_key_schema(const cJSON *ks, const cJSON *ad, int has_indexes,
     return dynamo_error_set(
         err, DYNAMO_ERR_VALIDATION,
         "Both the Hash Key and the Range Key element in the KeySchema have the same name");
-  cJSON_ArrayForEach(el, ks) {
-    const char *name = cJSON_GetObjectItemCaseSensitive(el, "AttributeName")->valuestring;
-    if (!definition_of(ad, name))
-      return dynamo_error_set(
-          err, DYNAMO_ERR_VALIDATION,
-          "One or more parameter values were invalid: Some index key attributes "
-          "are not defined in AttributeDefinitions. Keys: [%.255s], "
-          "AttributeDefinitions: [...]",
-          name);
-  }
+  if (strcmp(cJSON_GetObjectItemCaseSensitive(ks->child, "KeyType")->valuestring, "HASH") != 0)
+    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                            "Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+  if (n == 2 &&
+      strcmp(cJSON_GetObjectItemCaseSensitive(ks->child->next, "KeyType")->valuestring, "RANGE"))
+    return dynamo_error_set(
+        err, DYNAMO_ERR_VALIDATION,
+        "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
   /* With indexes, dynamo_indexes_create checks that every definition is
    * used. */
   if (!has_indexes && cJSON_GetArraySize(ad) != n)

@@ -27,10 +27,12 @@
  *   - a well-formed ARN of no table: ResourceNotFoundException "Requested
  *     resource not found: ResourcArn: <arn> not found" (sic);
  *   - requests are all-or-nothing; removing absent keys is fine.
- * DEVIATION: DynamoDB answers an ARN that is not an ARN at all ("abcd") with
- * AccessDeniedException (older) or "ARNs must start with 'arn:'" (newer);
- * wsgw gives the Invalid TableArn message for every malformed ARN. Tag
- * changes are visible at once (DynamoDB applies them within seconds and
+ * SPEC docs/spec/dynamodb.md 2.24: a ResourceArn that does not even split
+ * into six ':'-separated fields with a '/' in the last ("", "abcd",
+ * "a:b:c:d:e:f"), and a well-formed ARN of another account, are
+ * AccessDeniedException "User: <principal> is not authorized to perform:
+ * dynamodb:<Operation> on resource: <arn>" ("*" for an empty ARN).
+ * Tag changes are visible at once (DynamoDB applies them within seconds and
  * meanwhile refuses further changes with LimitExceededException).
  * Characters: AWS allows Unicode letters, digits, white space and
  * + - = . _ : / @ (letters of any script, NBSP and ideographic space
@@ -132,16 +134,41 @@ static int valid_table_name(const char *s, size_t len) {
   return 1;
 }
 
-/* Splits arn:aws:dynamodb:<region>:<account>:table/<name>. Malformed:
- * ValidationException. Well-formed but not this emulator's region and
- * account: *ours = 0 (the caller reports ResourceNotFoundException). */
-static int parse_arn(const struct dynamo *db, const char *arn, char *name, size_t cap, int *ours,
-                     struct dynamo_error *err) {
+/* AccessDeniedException for op on the resource arn (SPEC
+ * docs/spec/dynamodb.md 2.24); the caller is the emulator's account root. */
+static int access_denied(const struct dynamo *db, const char *op, const char *arn,
+                         struct dynamo_error *err) {
+  return dynamo_error_set(err, DYNAMO_ERR_ACCESS_DENIED,
+                          "User: arn:aws:iam::%s:root is not authorized to perform: dynamodb:%s on "
+                          "resource: %.1300s",
+                          db->account, op, arn[0] ? arn : "*");
+}
+
+/* Whether arn has the shape of an ARN: five ':' and then a '/'. */
+static int arn_shaped(const char *arn) {
+  const char *p = arn;
+  int colons = 0;
+
+  while (colons < 5 && (p = strchr(p, ':')) != NULL) {
+    p++;
+    colons++;
+  }
+  return colons == 5 && strchr(p, '/') != NULL;
+}
+
+/* Splits arn:aws:dynamodb:<region>:<account>:table/<name>. Not shaped like
+ * an ARN, or another account's: AccessDeniedException for op. Malformed
+ * otherwise: ValidationException. Well-formed but of another region:
+ * *ours = 0 (the caller reports ResourceNotFoundException). */
+static int parse_arn(const struct dynamo *db, const char *arn, const char *op, char *name,
+                     size_t cap, int *ours, struct dynamo_error *err) {
   static const char head[] = "arn:aws:dynamodb:";
   const char *region, *account, *res, *p;
   size_t rlen, alen, i;
 
   *ours = 0;
+  if (!arn_shaped(arn))
+    return access_denied(db, op, arn, err);
   if (strncmp(arn, head, sizeof(head) - 1) != 0)
     goto invalid;
   region = arn + sizeof(head) - 1;
@@ -160,8 +187,9 @@ static int parse_arn(const struct dynamo *db, const char *arn, char *name, size_
       !valid_table_name(res + 6, strlen(res + 6)))
     goto invalid;
   snprintf(name, cap, "%s", res + 6);
-  *ours = rlen == strlen(db->region) && memcmp(region, db->region, rlen) == 0 &&
-          alen == strlen(db->account) && memcmp(account, db->account, alen) == 0;
+  if (alen != strlen(db->account) || memcmp(account, db->account, alen) != 0)
+    return access_denied(db, op, arn, err);
+  *ours = rlen == strlen(db->region) && memcmp(region, db->region, rlen) == 0;
   return 0;
 invalid:
   return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
@@ -302,7 +330,7 @@ int dynamo_tags_tag(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_e
 
   (void)resp; /* SPEC AWS API reference: an empty body on success ("{}"). */
   if (required_arn(req, &arn, err) != 0 || null_list(req, "Tags", "tags", &list, err) != 0 ||
-      parse_arn(db, arn, name, sizeof(name), &ours, err) != 0)
+      parse_arn(db, arn, "TagResource", name, sizeof(name), &ours, err) != 0)
     return -1;
   if (cJSON_GetArraySize(list) == 0)
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
@@ -349,7 +377,7 @@ int dynamo_tags_untag(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo
 
   (void)resp;
   if (required_arn(req, &arn, err) != 0 || null_list(req, "TagKeys", "tagKeys", &list, err) != 0 ||
-      parse_arn(db, arn, name, sizeof(name), &ours, err) != 0)
+      parse_arn(db, arn, "UntagResource", name, sizeof(name), &ours, err) != 0)
     return -1;
   if (cJSON_GetArraySize(list) == 0)
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
@@ -388,7 +416,7 @@ int dynamo_tags_list(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_
   int ours, n = 0, rc;
 
   if (required_arn(req, &arn, err) != 0 || dynamo_req_string(req, "NextToken", &token, err) != 0 ||
-      parse_arn(db, arn, name, sizeof(name), &ours, err) != 0)
+      parse_arn(db, arn, "ListTagsOfResource", name, sizeof(name), &ours, err) != 0)
     return -1;
   if (store_txn_begin(db->store, 0, &t) != STORE_OK)
     return dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "store busy");

@@ -49,6 +49,27 @@ static void table_operations_follow_aws(void **state) {
        "\"BillingModeSummary\":{\"BillingMode\":\"PAY_PER_REQUEST\"", "on-demand summary"},
       {"DescribeTable", "{\"TableName\":\"Nope\"}", 400, DYNAMO_ROWS_NOT_FOUND,
        "Requested resource not found: Table: Nope not found", "DescribeTable names the table"},
+      /* SPEC docs/spec/dynamodb.md 2.25: a table's ARN may be given as
+       * TableName ("You can also provide the Amazon Resource Name (ARN) of the
+       * table in this parameter"). */
+      {"DescribeTable",
+       "{\"TableName\":\"arn:aws:dynamodb:us-east-1:000000000000:table/Connections\"}", 200, NULL,
+       "\"TableName\":\"Connections\"", "DescribeTable by ARN"},
+      {"PutItem",
+       "{\"TableName\":\"arn:aws:dynamodb:us-east-1:000000000000:table/Connections\","
+       "\"Item\":{\"id\":{\"S\":\"by-arn\"}}}",
+       200, NULL, NULL, "PutItem by ARN"},
+      {"GetItem", "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"by-arn\"}}}", 200, NULL,
+       "\"Item\":{\"id\":{\"S\":\"by-arn\"}}", "the item is in the table the ARN names"},
+      {"DeleteItem",
+       "{\"TableName\":\"arn:aws:dynamodb:us-east-1:000000000000:table/Connections\","
+       "\"Key\":{\"id\":{\"S\":\"by-arn\"}}}",
+       200, NULL, NULL, "DeleteItem by ARN"},
+      {"GetItem",
+       "{\"TableName\":\"arn:aws:dynamodb:us-east-1:000000000000:table/Connections/index/x\","
+       "\"Key\":{\"id\":{\"S\":\"by-arn\"}}}",
+       400, DYNAMO_ROWS_VALIDATION, "Member must satisfy regular expression pattern",
+       "an index ARN is not a table name"},
       {"DescribeTable", "{}", 400, DYNAMO_ROWS_VALIDATION,
        "The parameter 'TableName' is required but was not present in the request", "missing name"},
       {"DescribeTable", "{\"TableName\":\"ab\"}", 400, DYNAMO_ROWS_VALIDATION,
@@ -79,6 +100,44 @@ static void table_operations_follow_aws(void **state) {
        "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}",
        400, DYNAMO_ROWS_VALIDATION, "Number of attributes in KeySchema does not exactly match",
        "unused definition"},
+      /* SPEC docs/spec/dynamodb.md 2.21: one name defined twice, with one
+       * type or two; the KeySchema's checks in DynamoDB's order. */
+      {"CreateTable",
+       "{\"TableName\":\"Tab2\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"},"
+       "{\"AttributeName\":\"id\",\"AttributeType\":\"N\"}],"
+       "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}",
+       400, DYNAMO_ROWS_VALIDATION, "\"Attribute Name is duplicated: id\"",
+       "an attribute defined twice with conflicting types"},
+      {"CreateTable",
+       "{\"TableName\":\"Tab2\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"},"
+       "{\"AttributeName\":\"x\",\"AttributeType\":\"S\"},{\"AttributeName\":\"x\",\"AttributeType\":\"S\"}],"
+       "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}",
+       400, DYNAMO_ROWS_VALIDATION, "\"Attribute Name is duplicated: x\"",
+       "an attribute defined twice with one type"},
+      {"CreateTable",
+       "{\"TableName\":\"Tab2\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"},"
+       "{\"AttributeName\":\"x\",\"AttributeType\":\"S\"}],"
+       "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"id\","
+       "\"KeyType\":\"RANGE\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"Both the Hash Key and the Range Key element in the KeySchema have the same name\"",
+       "a KeySchema naming one attribute twice"},
+      {"CreateTable",
+       "{\"TableName\":\"Tab2\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"}],"
+       "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"id\","
+       "\"KeyType\":\"RANGE\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"Invalid KeySchema: Some index key attribute have no definition\"",
+       "more keys than definitions comes first"},
+      {"CreateTable",
+       "{\"TableName\":\"Tab2\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"},"
+       "{\"AttributeName\":\"x\",\"AttributeType\":\"S\"}],"
+       "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"RANGE\"},{\"AttributeName\":\"zz\","
+       "\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"One or more parameter values were invalid: Some index key attributes are not defined in "
+       "AttributeDefinitions. Keys: [id, zz], AttributeDefinitions: [id, x]\"",
+       "an undefined key names both lists, before the key types"},
       {"CreateTable",
        "{\"TableName\":\"Prov\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"N\"},"
        "{\"AttributeName\":\"sk\",\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"pk\","
@@ -230,6 +289,30 @@ static void update_item_follows_aws(void **state) {
        "\"ExpressionAttributeValues\":{\":one\":{\"N\":\"0.1\"}}}",
        400, DYNAMO_ROWS_VALIDATION, "Number overflow",
        "39 significant digits are refused (reported as overflow)"},
+      /* SPEC docs/spec/dynamodb.md 2.5 and 2.4: magnitudes 1E-130 ..
+       * 9.9999999999999999999999999999999999999E+125, 38 significant digits,
+       * through the whole API. */
+      {"PutItem",
+       "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"n\"},\"hi\":{\"N\":"
+       "\"9.9999999999999999999999999999999999999E+125\"},\"lo\":{\"N\":\"-1E-130\"}}}",
+       200, NULL, NULL, "the largest and smallest magnitudes are stored"},
+      {"PutItem",
+       "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"n\"},\"x\":{\"N\":\"1e126\"}}}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"Number overflow. Attempting to store a number with magnitude larger than supported range\"",
+       "an exponent past +125"},
+      {"PutItem",
+       "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"n\"},\"x\":{\"NS\":[\"1\",\"-1e-131\"]}}}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"Number underflow. Attempting to store a number with magnitude smaller than supported "
+       "range\"",
+       "an exponent past -130, inside a set"},
+      {"PutItem",
+       "{\"TableName\":\"Connections\",\"Item\":{\"id\":{\"S\":\"n\"},\"x\":{\"N\":"
+       "\"1.23456789012345678901234567890123456789\"}}}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"Attempting to store more than 38 significant digits in a Number\"",
+       "39 significant digits written out"},
       {"UpdateItem",
        "{\"TableName\":\"Connections\",\"Key\":{\"id\":{\"S\":\"u\"}},\"UpdateExpression\":\"SET l = list_append(l, :l) REMOVE n\","
        "\"ExpressionAttributeValues\":{\":l\":{\"L\":[{\"S\":\"b\"}]}},\"ReturnValues\":\"UPDATED_OLD\"}",
@@ -537,6 +620,41 @@ static void parallel_scan_segments_partition_the_table(void **state) {
   snprintf(req, sizeof(req), "{\"TableName\":\"Connections\",\"Segment\":4,\"TotalSegments\":4}");
   assert_int_equal(dynamo_api_call(f->db, "Scan", req, strlen(req), &out), 400);
   assert_non_null(strstr(out.data, "Segment: 4 is not less than TotalSegments: 4"));
+  /* SPEC docs/spec/dynamodb.md 2.23: a start key from segment 1 is refused
+   * by segment 0 and accepted by segment 1 ("The provided starting key is
+   * invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with
+   * correct Segment. TotalSegments: 4 Segment: 0"). */
+  {
+    cJSON *resp, *first;
+    char *key;
+    emu_buf_reset(&out);
+    snprintf(req, sizeof(req),
+             "{\"TableName\":\"Connections\",\"Segment\":1,\"TotalSegments\":4,\"Limit\":1}");
+    assert_int_equal(dynamo_api_call(f->db, "Scan", req, strlen(req), &out), 200);
+    resp = cJSON_Parse(out.data);
+    first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(resp, "Items"), 0);
+    assert_non_null(first);
+    key = cJSON_PrintUnformatted(first);
+    for (seg = 0; seg < 2; seg++) {
+      snprintf(req, sizeof(req),
+               "{\"TableName\":\"Connections\",\"Segment\":%d,\"TotalSegments\":4,"
+               "\"ExclusiveStartKey\":%s}",
+               seg, key);
+      emu_buf_reset(&out);
+      assert_int_equal(dynamo_api_call(f->db, "Scan", req, strlen(req), &out), seg ? 200 : 400);
+      if (!seg)
+        assert_non_null(strstr(out.data, "The provided starting key is invalid: Invalid "
+                                         "ExclusiveStartKey. Please use ExclusiveStartKey with "
+                                         "correct Segment. TotalSegments: 4 Segment: 0\""));
+    }
+    cJSON_free(key);
+    cJSON_Delete(resp);
+    emu_buf_reset(&out);
+    snprintf(req, sizeof(req),
+             "{\"TableName\":\"Connections\",\"Segment\":0,\"TotalSegments\":1,"
+             "\"ExclusiveStartKey\":{\"id\":{\"S\":\"k1\"}}}");
+    assert_int_equal(dynamo_api_call(f->db, "Scan", req, strlen(req), &out), 200);
+  }
   emu_buf_free(&out);
 }
 

@@ -333,13 +333,16 @@ static void batch_get_key_limits_follow_aws(void **state) {
   assert_non_null(
       strstr(out.data, "\"message\":\"Too many items requested for the BatchGetItem call\""));
   free(req);
-  /* 101 in one table: the member constraint (moto's capture). */
+  /* 101 in one table: the member constraint. SPEC docs/spec/dynamodb.md
+   * 2.25 (CONF batchGetItem.test.ts, live 2026): "1 validation error
+   * detected: Value at 'RequestItems.<table>.member.Keys' failed to satisfy
+   * constraint: Member must have length less than or equal to 100". */
   req = keys_request(101, 0);
   emu_buf_reset(&out);
   assert_int_equal(dynamo_api_call(f->db, "BatchGetItem", req, strlen(req), &out), 400);
-  assert_non_null(strstr(
-      out.data, "at 'requestItems.Users.member.keys' failed to satisfy constraint: Member must "
-                "have length less than or equal to 100"));
+  assert_non_null(strstr(out.data, "\"1 validation error detected: Value at "
+                                   "'RequestItems.Users.member.Keys' failed to satisfy constraint: "
+                                   "Member must have length less than or equal to 100\""));
   free(req);
   emu_buf_free(&out);
 }

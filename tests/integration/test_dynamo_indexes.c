@@ -760,6 +760,149 @@ static void item_collection_metrics_on_tables_with_an_lsi(void **state) {
   dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
+/* SPEC docs/spec/dynamodb.md 2.20: every write checks the item's index key
+ * attributes against the index's declared type and refuses an empty one;
+ * "Type mismatch for Index Key <attr> Expected: <T> Actual: <T> IndexName:
+ * <index>" names the index that sorts first; in a transaction a wrong type
+ * cancels with a ValidationError reason and an empty value is a top-level
+ * ValidationException. */
+static void writes_check_index_key_types_and_emptiness(void **state) {
+  struct dynamo_fixture *f = *state;
+#define ITEM(extra) "{\"pk\":{\"S\":\"c1\"},\"sk\":{\"S\":\"o1\"}" extra "}"
+#define PUT(extra) "{\"TableName\":\"Orders\",\"Item\":" ITEM(extra) "}"
+#define UPD(expr, values)                                                            \
+  "{\"TableName\":\"Orders\",\"Key\":{\"pk\":{\"S\":\"c1\"},\"sk\":{\"S\":\"o1\"}}," \
+  "\"UpdateExpression\":\"" expr                                                     \
+  "\",\"ExpressionAttributeNames\":{\"#s\":\"status\",\"#t\":\"total\"},"            \
+  "\"ExpressionAttributeValues\":" values                                            \
+  ",\"ConditionExpression\":\"attribute_not_exists(#t) OR #s <> :z\"}"
+#define TX(action) "{\"TransactItems\":[{" action "}]}"
+#define MISMATCH "One or more parameter values were invalid: Type mismatch for Index Key "
+#define CANCELED "com.amazonaws.dynamodb.v20120810#TransactionCanceledException"
+  static const struct dynamo_row rows[] = {
+      {"CreateTable", create_orders, 200, NULL, NULL, "the table"},
+      {"PutItem", PUT(",\"total\":{\"S\":\"ten\"}"), 400, DYNAMO_ROWS_VALIDATION,
+       MISMATCH "total Expected: N Actual: S IndexName: ByStatus",
+       "PutItem: 'total' keys ByStatus and ByTotal; the first name in order is reported"},
+      {"PutItem", PUT(",\"status\":{\"NULL\":true}"), 400, DYNAMO_ROWS_VALIDATION,
+       MISMATCH "status Expected: S Actual: NULL IndexName: ByStatus",
+       "a NULL is a type mismatch, not an absent key"},
+      {"PutItem", PUT(",\"note\":{\"S\":\"\"}"), 400, DYNAMO_ROWS_VALIDATION,
+       "One or more parameter values are not valid. A value specified for a secondary index key is "
+       "not supported. The AttributeValue for a key attribute cannot contain an empty string value. "
+       "IndexName: ByNote, IndexKey: note",
+       "an empty string as an index key"},
+      {"PutItem", PUT(",\"extra\":{\"S\":\"\"}"), 200, NULL, NULL,
+       "no index key at all: the item is written (indexes are sparse)"},
+      {"UpdateItem", UPD("SET note = :e", "{\":e\":{\"S\":\"\"},\":z\":{\"S\":\"z\"}}"), 400,
+       DYNAMO_ROWS_VALIDATION,
+       "One or more parameter values are not valid. The update expression attempted to update a "
+       "secondary index key to a value that is not supported. The AttributeValue for a key "
+       "attribute cannot contain an empty string value.",
+       "UpdateItem SET an index key to an empty string"},
+      {"UpdateItem", UPD("SET #s = :n", "{\":n\":{\"N\":\"1\"},\":z\":{\"S\":\"z\"}}"), 400,
+       DYNAMO_ROWS_VALIDATION, MISMATCH "status Expected: S Actual: N IndexName: ByStatus",
+       "UpdateItem SET a wrong type"},
+      {"UpdateItem", UPD("ADD #s :n", "{\":n\":{\"N\":\"1\"},\":z\":{\"S\":\"z\"}}"), 400,
+       DYNAMO_ROWS_VALIDATION, MISMATCH "status Expected: S Actual: N IndexName: ByStatus",
+       "UpdateItem ADD a number to a string index key"},
+      {"UpdateItem",
+       UPD("ADD #t :n SET #s = :s",
+           "{\":n\":{\"N\":\"5\"},\":s\":{\"S\":\"open\"},\":z\":{\"S\":\"z\"}}"),
+       200, NULL, NULL, "ADD on a number index key is fine"},
+      {"Query", Q_STATUS("open"), 200, NULL, "\"Count\":1", "and the item is in the index"},
+      {"UpdateItem",
+       "{\"TableName\":\"Orders\",\"Key\":{\"pk\":{\"S\":\"c1\"},\"sk\":{\"S\":\"o1\"}},"
+       "\"UpdateExpression\":\"SET note = :n\",\"ConditionExpression\":\"attribute_exists(nope)\","
+       "\"ExpressionAttributeValues\":{\":n\":{\"N\":\"1\"}}}",
+       400, DYNAMO_ROWS_VALIDATION, MISMATCH "note Expected: S Actual: N IndexName: ByNote",
+       "UpdateItem: a wrong type the expression shows is refused before the condition is evaluated"},
+      {"BatchWriteItem",
+       "{\"RequestItems\":{\"Orders\":[{\"PutRequest\":{\"Item\":" ITEM(
+           ",\"note\":{\"N\":\"1\"}") "}}]}}",
+       400, DYNAMO_ROWS_VALIDATION, MISMATCH "note Expected: S Actual: N IndexName: ByNote",
+       "BatchWriteItem checks a put's index keys"},
+      {"TransactWriteItems",
+       TX("\"Put\":{\"TableName\":\"Orders\",\"Item\":" ITEM(",\"total\":{\"SS\":[\"a\"]}") "}"),
+       400, CANCELED,
+       "\"Code\":\"ValidationError\",\"Message\":\"" MISMATCH
+       "total Expected: N Actual: SS IndexName: ByStatus\"",
+       "a transaction's Put of a wrong type cancels with a ValidationError reason"},
+      {"TransactWriteItems",
+       TX("\"Put\":{\"TableName\":\"Orders\",\"Item\":" ITEM(",\"note\":{\"S\":\"\"}") "}"), 400,
+       DYNAMO_ROWS_VALIDATION, "IndexName: ByNote, IndexKey: note",
+       "a transaction's Put of an empty index key is a top-level ValidationException"},
+      {"TransactWriteItems",
+       TX("\"Update\":" UPD("SET note = :e", "{\":e\":{\"S\":\"\"},\":z\":{\"S\":\"z\"}}")), 400,
+       DYNAMO_ROWS_VALIDATION, "The update expression attempted to update a secondary index key",
+       "a transaction's Update emptying an index key: top-level"},
+      {"TransactWriteItems",
+       TX("\"Update\":" UPD("SET #s = :n", "{\":n\":{\"N\":\"1\"},\":z\":{\"S\":\"z\"}}")), 400,
+       CANCELED, "\"Code\":\"ValidationError\"",
+       "a transaction's Update of a wrong type: a cancellation reason"},
+      {"UpdateItem", UPD("SET #s = #t", "{\":z\":{\"S\":\"z\"}}"), 400, DYNAMO_ROWS_VALIDATION,
+       "\"The update expression attempted to update the secondary index key to unsupported type\"",
+       "a wrong type copied from another attribute of the item"},
+      {"UpdateItem", UPD("SET note.a = :e", "{\":e\":{\"S\":\"x\"},\":z\":{\"S\":\"z\"}}"), 400,
+       DYNAMO_ROWS_VALIDATION,
+       "\"Key attributes must be scalars; list random access '[]' and map lookup '.' are not "
+       "allowed: IndexKey: note\"",
+       "an update may not write inside an index key"},
+      {"Query", Q_STATUS("open"), 200, NULL, "\"Count\":1", "nothing refused was written"},
+      {"GetItem",
+       "{\"TableName\":\"Orders\",\"Key\":{\"pk\":{\"S\":\"c1\"},\"sk\":{\"S\":\"o1\"}},"
+       "\"ProjectionExpression\":\"extra, sk[0]\"}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"Key attributes must be scalars; list random access '[]' and map lookup '.' are not "
+       "allowed: Key: sk\"",
+       "a projection may not read inside a table key"},
+      {"GetItem",
+       "{\"TableName\":\"Orders\",\"Key\":{\"pk\":{\"S\":\"c1\"},\"sk\":{\"S\":\"o1\"}},"
+       "\"ProjectionExpression\":\"note.a.b\"}",
+       400, DYNAMO_ROWS_VALIDATION, "are not allowed: IndexKey: note\"", "nor inside an index key"},
+      {"Scan",
+       "{\"TableName\":\"Orders\",\"FilterExpression\":\"attribute_exists(#s.c)\","
+       "\"ExpressionAttributeNames\":{\"#s\":\"status\"}}",
+       400, DYNAMO_ROWS_VALIDATION, "are not allowed: IndexKey: status\"",
+       "a Scan filter may not read inside an index key"},
+      {"Query",
+       "{\"TableName\":\"Orders\",\"KeyConditionExpression\":\"pk = :p\",\"FilterExpression\":"
+       "\"note[1] = :p\",\"ExpressionAttributeValues\":{\":p\":{\"S\":\"c1\"}}}",
+       400, DYNAMO_ROWS_VALIDATION, "are not allowed: IndexKey: note\"",
+       "a Query filter may not read inside an index key"},
+  };
+  dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
+#undef ITEM
+#undef PUT
+#undef UPD
+#undef TX
+#undef MISMATCH
+#undef CANCELED
+}
+
+/* SPEC docs/spec/dynamodb.md 2.21: UpdateTable accepts a redefinition of
+ * an attribute with another type and keeps the type it has. */
+static void update_table_keeps_an_attribute_type(void **state) {
+  struct dynamo_fixture *f = *state;
+  static const struct dynamo_row rows[] = {
+      {"CreateTable",
+       "{\"TableName\":\"Plain\",\"BillingMode\":\"PAY_PER_REQUEST\",\"AttributeDefinitions\":[" AD(
+           "pk", "S") "],\"KeySchema\":[" KS("pk", "HASH") "]}",
+       200, NULL, NULL, "the table"},
+      {"UpdateTable",
+       "{\"TableName\":\"Plain\",\"AttributeDefinitions\":[" AD("pk", "N") "," AD(
+           "g", "S") "],\"GlobalSecondaryIndexUpdates\":[{\"Create\":{\"IndexName\":\"ByG\","
+                     "\"KeySchema\":[" KS(
+                         "g", "HASH") "],\"Projection\":{\"ProjectionType\":\"ALL\"}}}]}",
+       200, NULL, "\"IndexName\":\"ByG\"", "pk redefined as N: accepted"},
+      {"DescribeTable", "{\"TableName\":\"Plain\"}", 200, NULL,
+       "{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"}", "pk is still S"},
+      {"PutItem", "{\"TableName\":\"Plain\",\"Item\":{\"pk\":{\"S\":\"a\"},\"g\":{\"S\":\"x\"}}}",
+       200, NULL, NULL, "a string key still works"},
+  };
+  dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(create_table_validates_indexes, dynamo_rows_setup,
@@ -778,6 +921,10 @@ int main(void) {
                                       dynamo_rows_teardown),
       cmocka_unit_test_setup_teardown(item_collection_metrics_on_tables_with_an_lsi,
                                       dynamo_rows_setup, dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(writes_check_index_key_types_and_emptiness, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
+      cmocka_unit_test_setup_teardown(update_table_keeps_an_attribute_type, dynamo_rows_setup,
+                                      dynamo_rows_teardown),
   };
   return cmocka_run_group_tests_name("dynamo_indexes", tests, NULL, NULL);
 }

@@ -383,6 +383,28 @@ static void filters_count_and_projection_follow_aws(void **state) {
        "\"AttributeValueList\":[{\"S\":\"p\"}]}},\"QueryFilter\":{\"v\":{\"ComparisonOperator\":\"EQ\","
        "\"AttributeValueList\":[{\"N\":\"0\"}]}},\"Select\":\"COUNT\"}",
        200, NULL, "{\"Count\":3,\"ScannedCount\":6}", "legacy QueryFilter"},
+      /* SPEC docs/spec/dynamodb.md 2.22: "Filter Expression can only contain
+       * non-primary key attributes: Primary key attribute: <attr>". */
+      {"Query",
+       "{\"TableName\":\"Nums\",\"KeyConditionExpression\":\"pk = :p\",\"FilterExpression\":"
+       "\"attribute_exists(v) AND sk[1] = :one\",\"ExpressionAttributeValues\":{" P
+       ",\":one\":{\"N\":\"1\"}}}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"Filter Expression can only contain non-primary key attributes: Primary key attribute: sk\"",
+       "a filter may not name the sort key, even by a nested path"},
+      {"Query",
+       "{\"TableName\":\"Nums\",\"KeyConditionExpression\":\"pk = :p\",\"FilterExpression\":"
+       "\"sk > :one AND #k = :p\",\"ExpressionAttributeNames\":{\"#k\":\"pk\"},"
+       "\"ExpressionAttributeValues\":{" P ",\":one\":{\"N\":\"1\"}}}",
+       400, DYNAMO_ROWS_VALIDATION, "Primary key attribute: pk\"",
+       "the partition key is reported first, through a #name too"},
+      {"Query",
+       "{\"TableName\":\"Nums\",\"KeyConditions\":{\"pk\":{\"ComparisonOperator\":\"EQ\","
+       "\"AttributeValueList\":[{\"S\":\"p\"}]}},\"QueryFilter\":{\"sk\":{\"ComparisonOperator\":\"GT\","
+       "\"AttributeValueList\":[{\"N\":\"0\"}]}}}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"QueryFilter can only contain non-primary key attributes: Primary key attribute: sk\"",
+       "QueryFilter is named as such"},
       {"Query",
        "{\"TableName\":\"Nums\",\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":{" P
        "},"
@@ -557,21 +579,57 @@ static void query_errors_carry_aws_messages(void **state) {
        400, DYNAMO_ROWS_VALIDATION, "Invalid KeyConditionExpression: Syntax error", "syntax"},
       {"Query", Q(KP ",\"IndexName\":\"byV\""), 400, DYNAMO_ROWS_VALIDATION,
        "The table does not have the specified index: byV", "unknown index"},
+      /* SPEC docs/spec/dynamodb.md 2.23: Select against the projection and
+       * IndexName; Query's messages have the "1 validation error detected: "
+       * prefix, Scan's do not. */
       {"Query", Q(KP ",\"Select\":\"ALL_PROJECTED_ATTRIBUTES\""), 400, DYNAMO_ROWS_VALIDATION,
-       "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
-       "needs an index"},
+       "\"1 validation error detected: ALL_PROJECTED_ATTRIBUTES can be used only when Querying "
+       "using an IndexName\"",
+       "ALL_PROJECTED_ATTRIBUTES needs an index"},
       {"Query", Q(KP ",\"Select\":\"SPECIFIC_ATTRIBUTES\""), 400, DYNAMO_ROWS_VALIDATION,
-       "Must specify the ProjectionExpression or AttributesToGet",
+       "\"1 validation error detected: Must specify the AttributesToGet or ProjectionExpression "
+       "when choosing to get SPECIFIC_ATTRIBUTES\"",
        "SPECIFIC_ATTRIBUTES needs a projection"},
       {"Query", Q(KP ",\"Select\":\"ALL_ATTRIBUTES\",\"ProjectionExpression\":\"v\""), 400,
        DYNAMO_ROWS_VALIDATION,
-       "Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES",
-       "ALL_ATTRIBUTES with a projection"},
+       "\"1 validation error detected: Cannot specify the ProjectionExpression when choosing to get "
+       "ALL_ATTRIBUTES\"",
+       "ALL_ATTRIBUTES with a ProjectionExpression"},
+      {"Query", Q(KP ",\"Select\":\"COUNT\",\"ProjectionExpression\":\"v\""), 400,
+       DYNAMO_ROWS_VALIDATION,
+       "Cannot specify the ProjectionExpression when choosing to get only the Count\"",
+       "COUNT with a ProjectionExpression"},
+      {"Query",
+       Q("\"KeyConditions\":{\"pk\":{\"ComparisonOperator\":\"EQ\",\"AttributeValueList\":[{\"S\":"
+         "\"p\"}]}},\"Select\":\"ALL_PROJECTED_ATTRIBUTES\",\"AttributesToGet\":[\"v\"]"),
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"1 validation error detected: Cannot specify the AttributesToGet when choosing to get "
+       "ALL_PROJECTED_ATTRIBUTES\"",
+       "AttributesToGet is named as such, and the projection is checked before the index"},
+      {"Scan", "{\"TableName\":\"Nums\",\"Select\":\"COUNT\",\"AttributesToGet\":[\"v\"]}", 400,
+       DYNAMO_ROWS_VALIDATION,
+       "\"Cannot specify the AttributesToGet when choosing to get only the Count\"",
+       "Scan: the same words without the prefix"},
+      {"Scan", "{\"TableName\":\"Nums\",\"Select\":\"SPECIFIC_ATTRIBUTES\"}", 400,
+       DYNAMO_ROWS_VALIDATION,
+       "\"Must specify the AttributesToGet or ProjectionExpression when choosing to get "
+       "SPECIFIC_ATTRIBUTES\"",
+       "Scan: SPECIFIC_ATTRIBUTES needs a projection"},
+      {"Scan", "{\"TableName\":\"Nums\",\"Select\":\"ALL_PROJECTED_ATTRIBUTES\"}", 400,
+       DYNAMO_ROWS_VALIDATION,
+       "\"ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName\"",
+       "Scan: ALL_PROJECTED_ATTRIBUTES needs an index"},
+      {"Scan",
+       "{\"TableName\":\"Nums\",\"Select\":\"SPECIFIC_ATTRIBUTES\",\"ProjectionExpression\":\"v\"}",
+       200, NULL, "\"Count\":", "SPECIFIC_ATTRIBUTES with a projection is fine"},
       {"Query", Q(KP ",\"Select\":\"SOME\""), 400, DYNAMO_ROWS_VALIDATION,
        "Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]",
        "Select enum"},
+      /* SPEC docs/spec/dynamodb.md 2.25 (CONF query.test.ts, live 2026):
+       * Query's Limit is named 'Limit' and its value left out. */
       {"Query", Q(KP ",\"Limit\":0"), 400, DYNAMO_ROWS_VALIDATION,
-       "Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1",
+       "\"1 validation error detected: Value at 'Limit' failed to satisfy constraint: Member must have "
+       "value greater than or equal to 1\"",
        "Limit >= 1"},
       {"Query", Q(KP ",\"Limit\":\"3\""), 400, DYNAMO_ROWS_SERIALIZATION,
        "STRING_VALUE cannot be converted to Integer", "Limit type"},
@@ -617,24 +675,33 @@ static void query_errors_carry_aws_messages(void **state) {
 
 /* SPEC docs/spec/dynamodb.md 2.4: the constraint violations of one request are
  * collected into one message, "N validation errors detected: A; B". */
+/* SPEC docs/spec/dynamodb.md 2.25: every violation of one request in one
+ * message, in DynamoDB's order for the operation, members named as the
+ * service model names them; a missing required member is "Value null". */
 static void several_constraint_violations_are_reported_in_one_message(void **state) {
   struct dynamo_fixture *f = *state;
+#define ENUM_RCC "Member must satisfy enum value set: [INDEXES, TOTAL, NONE]"
+#define ENUM_RV \
+  "Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]"
+#define PATTERN "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
+#define A16 "aaaaaaaaaaaaaaaa"
+#define A256 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16
   static const struct dynamo_row rows[] = {
       {"Scan", "{\"TableName\":\"Nums\",\"Limit\":0,\"Segment\":-1,\"TotalSegments\":0}", 400,
        DYNAMO_ROWS_VALIDATION,
        "\"message\":\"3 validation errors detected: "
-       "Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1; "
-       "Value '-1' at 'segment' failed to satisfy constraint: Member must have value greater than or equal to 0; "
        "Value '0' at 'totalSegments' failed to satisfy constraint: Member must have value greater than or equal "
-       "to 1\"",
-       "Limit, Segment and TotalSegments together"},
+       "to 1; "
+       "Value '-1' at 'segment' failed to satisfy constraint: Member must have value greater than or equal to 0; "
+       "Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1\"",
+       "Scan: totalSegments, segment, limit"},
       {"Scan", "{\"TableName\":\"Nums\",\"Segment\":1000000,\"TotalSegments\":1000001}", 400,
        DYNAMO_ROWS_VALIDATION,
        "\"message\":\"2 validation errors detected: "
-       "Value '1000000' at 'segment' failed to satisfy constraint: Member must have value less than or equal to "
-       "999999; "
        "Value '1000001' at 'totalSegments' failed to satisfy constraint: Member must have value less than or equal "
-       "to 1000000\"",
+       "to 1000000; "
+       "Value '1000000' at 'segment' failed to satisfy constraint: Member must have value less than or equal to "
+       "999999\"",
        "both above their maximum"},
       {"Scan", "{\"TableName\":\"Nums\",\"Limit\":0}", 400, DYNAMO_ROWS_VALIDATION,
        "\"message\":\"1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must "
@@ -648,7 +715,108 @@ static void several_constraint_violations_are_reported_in_one_message(void **sta
        "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; Value 'a!' at 'tableName' failed to "
        "satisfy constraint: Member must have length greater than or equal to 3\"",
        "table name: pattern and length"},
+      {"Scan",
+       "{\"TableName\":\"Nums\",\"ReturnConsumedCapacity\":\"hi\",\"IndexName\":\"abc;\",\"Segment\":-1,"
+       "\"TotalSegments\":-1,\"Select\":\"hi\",\"Limit\":-1,\"ConditionalOperator\":\"AN\"}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"message\":\"7 validation errors detected: "
+       "Value 'hi' at 'select' failed to satisfy constraint: Member must satisfy enum value set: "
+       "[SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]; "
+       "Value 'abc;' at 'indexName' failed to satisfy constraint: " PATTERN "; "
+       "Value '-1' at 'totalSegments' failed to satisfy constraint: Member must have value greater than or "
+       "equal to 1; "
+       "Value 'hi' at 'returnConsumedCapacity' failed to satisfy constraint: " ENUM_RCC "; "
+       "Value 'AN' at 'conditionalOperator' failed to satisfy constraint: Member must satisfy enum value "
+       "set: [OR, AND]; "
+       "Value '-1' at 'segment' failed to satisfy constraint: Member must have value greater than or equal "
+       "to 0; "
+       "Value '-1' at 'limit' failed to satisfy constraint: Member must have value greater than or equal "
+       "to 1\"",
+       "Scan: DynamoDB's order"},
+      {"PutItem",
+       "{\"TableName\":\"Nums\",\"ReturnConsumedCapacity\":\"hi\",\"ReturnItemCollectionMetrics\":\"hi\","
+       "\"ReturnValues\":\"hi\"}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"message\":\"4 validation errors detected: "
+       "Value 'hi' at 'returnConsumedCapacity' failed to satisfy constraint: " ENUM_RCC "; "
+       "Value null at 'item' failed to satisfy constraint: Member must not be null; "
+       "Value 'hi' at 'returnValues' failed to satisfy constraint: " ENUM_RV "; "
+       "Value 'hi' at 'returnItemCollectionMetrics' failed to satisfy constraint: Member must satisfy enum "
+       "value set: [SIZE, NONE]\"",
+       "PutItem: DynamoDB's order, a missing Item as Value null"},
+      {"PutItem",
+       "{\"Item\":{\"pk\":{\"S\":\"p\"}},\"ReturnValues\":\"X\",\"ReturnConsumedCapacity\":\"Y\"}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"message\":\"1 validation error detected: "
+       "Value null at 'tableName' failed to satisfy constraint: Member must not be null\"",
+       "a missing TableName of an item operation is Value null, reported first and alone"},
+      {"UpdateItem", "{\"TableName\":\"x!\",\"ReturnValues\":\"hi\"}", 400, DYNAMO_ROWS_VALIDATION,
+       "\"message\":\"2 validation errors detected: Value 'x!' at 'tableName' failed to satisfy "
+       "constraint: " PATTERN
+       "; Value 'x!' at 'tableName' failed to satisfy constraint: Member must "
+       "have length greater than or equal to 3\"",
+       "a bad TableName is reported without the other members' violations"},
+      /* CONF putItem.test.ts (live, 2026): an empty TableName, and one of
+       * 256 characters echoed whole. */
+      {"PutItem", "{\"TableName\":\"\",\"Item\":{\"pk\":{\"S\":\"p\"}}}", 400,
+       DYNAMO_ROWS_VALIDATION,
+       "\"message\":\"1 validation error detected: Value '' at 'tableName' failed to satisfy "
+       "constraint: Member must have length greater than or equal to 1\"",
+       "an empty TableName of an item operation: length >= 1 only"},
+      {"PutItem", "{\"TableName\":\"" A256 "\",\"Item\":{\"pk\":{\"S\":\"p\"}}}", 400,
+       DYNAMO_ROWS_VALIDATION,
+       "\"message\":\"1 validation error detected: Value '" A256
+       "' at 'tableName' failed to satisfy "
+       "constraint: Member must have length less than or equal to 255\"",
+       "a 256-character TableName, echoed whole"},
+      {"PutItem", "{\"TableName\":\"bad table!@#\",\"Item\":{\"pk\":{\"S\":\"p\"}}}", 400,
+       DYNAMO_ROWS_VALIDATION,
+       "\"message\":\"1 validation error detected: Value 'bad table!@#' at 'tableName' failed to "
+       "satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+\"",
+       "a TableName with other characters"},
+      {"UpdateItem",
+       "{\"TableName\":\"Nums\",\"ReturnValues\":\"hi\",\"ReturnItemCollectionMetrics\":\"hi\"}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"message\":\"3 validation errors detected: Value 'hi' at 'returnItemCollectionMetrics' failed to "
+       "satisfy constraint: Member must satisfy enum value set: [SIZE, NONE]; Value 'hi' at 'returnValues'",
+       "UpdateItem: returnItemCollectionMetrics before returnValues, then key"},
+      {"DeleteItem",
+       "{\"TableName\":\"Nums\",\"ReturnValues\":\"hi\",\"ReturnItemCollectionMetrics\":\"hi\"}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"message\":\"3 validation errors detected: Value 'hi' at 'returnValues' failed to satisfy constraint: "
+       "" ENUM_RV "; Value 'hi' at 'returnItemCollectionMetrics'",
+       "DeleteItem: returnValues before returnItemCollectionMetrics"},
+      {"GetItem",
+       "{\"TableName\":\"Nums\",\"ReturnConsumedCapacity\":\"hi\",\"AttributesToGet\":[]}", 400,
+       DYNAMO_ROWS_VALIDATION,
+       "\"message\":\"3 validation errors detected: "
+       "Value '[]' at 'attributesToGet' failed to satisfy constraint: Member must have length greater than or "
+       "equal to 1; "
+       "Value 'hi' at 'returnConsumedCapacity' failed to satisfy constraint: " ENUM_RCC "; "
+       "Value null at 'key' failed to satisfy constraint: Member must not be null\"",
+       "GetItem: DynamoDB's order"},
+      {"Query",
+       "{\"TableName\":\"Nums\",\"Select\":\"hi\",\"Limit\":0,\"KeyConditionExpression\":\"pk = :p\","
+       "\"ExpressionAttributeValues\":{" P "}}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"message\":\"2 validation errors detected: Value 'hi' at 'select' failed to satisfy constraint: "
+       "Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, "
+       "ALL_PROJECTED_ATTRIBUTES]; Value at 'Limit'",
+       "Query: select before limit"},
+      {"BatchWriteItem",
+       "{\"ReturnConsumedCapacity\":\"hi\",\"ReturnItemCollectionMetrics\":\"hi\"}", 400,
+       DYNAMO_ROWS_VALIDATION,
+       "\"message\":\"3 validation errors detected: Value 'hi' at 'returnConsumedCapacity'",
+       "BatchWriteItem: its enums and a missing RequestItems together"},
+      {"BatchGetItem", "{\"ReturnConsumedCapacity\":\"hi\"}", 400, DYNAMO_ROWS_VALIDATION,
+       "; Value null at 'requestItems' failed to satisfy constraint: Member must not be null\"",
+       "BatchGetItem: requestItems last"},
   };
+#undef ENUM_RCC
+#undef ENUM_RV
+#undef PATTERN
+#undef A16
+#undef A256
 
   fill_numbers(f->db);
   dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));

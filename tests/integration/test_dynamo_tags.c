@@ -64,6 +64,8 @@ static void tag_untag_list_round_trip(void **state) {
   dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
+#define DENIED "com.amazon.coral.service#AccessDeniedException"
+
 static void arns_and_requests_are_validated(void **state) {
   struct dynamo_fixture *f = *state;
   static const struct dynamo_row rows[] = {
@@ -103,9 +105,23 @@ static void arns_and_requests_are_validated(void **state) {
        "{\"ResourceArn\":\"arn:aws:dynamodb:eu-west-1:000000000000:table/Users\"}", 400,
        DYNAMO_ROWS_NOT_FOUND,
        "Requested resource not found: ResourcArn: arn:aws:dynamodb:eu-west-1:", "another region"},
+      /* SPEC docs/spec/dynamodb.md 2.24: another account's table, and a
+       * ResourceArn not shaped like an ARN, are AccessDeniedException. */
       {"UntagResource",
        "{\"ResourceArn\":\"arn:aws:dynamodb:us-east-1:123456789012:table/Users\",\"TagKeys\":[\"a\"]}",
-       400, DYNAMO_ROWS_NOT_FOUND, "Requested resource not found: ResourcArn:", "another account"},
+       400, DENIED,
+       "\"User: arn:aws:iam::000000000000:root is not authorized to perform: dynamodb:UntagResource "
+       "on resource: arn:aws:dynamodb:us-east-1:123456789012:table/Users\"",
+       "another account"},
+      {"ListTagsOfResource", "{\"ResourceArn\":\"\"}", 400, DENIED,
+       "is not authorized to perform: dynamodb:ListTagsOfResource on resource: *\"",
+       "an empty ARN names the resource *"},
+      {"ListTagsOfResource", "{\"ResourceArn\":\"abcd\"}", 400, DENIED,
+       "dynamodb:ListTagsOfResource on resource: abcd\"", "not an ARN"},
+      {"TagResource", "{\"ResourceArn\":\"a:b:c:d:e:f\",\"Tags\":[" TAG("a", "b") "]}", 400, DENIED,
+       "dynamodb:TagResource on resource: a:b:c:d:e:f\"", "six fields but no '/'"},
+      {"TagResource", "{\"ResourceArn\":\"a:b:c:d:e/f\",\"Tags\":[" TAG("a", "b") "]}", 400, DENIED,
+       "dynamodb:TagResource on resource: a:b:c:d:e/f\"", "five fields"},
       {"TagResource", TAGS("{\"Value\":\"v\"}"), 400, DYNAMO_ROWS_VALIDATION,
        "\"The Tag Key provided is invalid, Key: null\"", "no Key"},
       {"TagResource", TAGS("{\"Key\":\"k\"}"), 400, DYNAMO_ROWS_VALIDATION,

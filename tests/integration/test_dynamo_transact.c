@@ -332,6 +332,19 @@ static void action_counts_are_limited_to_one_hundred(void **state) {
       {"TransactWriteItems", "{}", 400, DYNAMO_ROWS_VALIDATION,
        "Value null at 'transactItems' failed to satisfy constraint: Member must not be null",
        "no TransactItems"},
+      /* SPEC docs/spec/dynamodb.md 2.25: the enums of a transaction,
+       * together. */
+      {"TransactWriteItems",
+       "{\"TransactItems\":[],\"ReturnConsumedCapacity\":\"x\",\"ReturnItemCollectionMetrics\":\"y\"}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"message\":\"2 validation errors detected: Value 'x' at 'returnConsumedCapacity' failed to "
+       "satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]; Value 'y' at "
+       "'returnItemCollectionMetrics' failed to satisfy constraint: Member must satisfy enum value set: "
+       "[SIZE, NONE]\"",
+       "ReturnConsumedCapacity and ReturnItemCollectionMetrics are checked"},
+      {"TransactGetItems", "{\"TransactItems\":[],\"ReturnConsumedCapacity\":\"x\"}", 400,
+       DYNAMO_ROWS_VALIDATION, "Value 'x' at 'returnConsumedCapacity'",
+       "TransactGetItems' ReturnConsumedCapacity"},
   };
   struct emu_buf out;
   char *req;

@@ -86,6 +86,31 @@ int dynamo_expr_apply_update(const struct dynamo_expr *e, cJSON *item, struct dy
  * exist; fills at most cap entries. Pointers live as long as e. */
 size_t dynamo_expr_update_targets(const struct dynamo_expr *e, const char **names, size_t cap);
 
+/* Whether a condition or filter expression has a document path whose first
+ * element is the attribute `name` (after #name substitution): 1 or 0. */
+int dynamo_expr_names_attribute(const struct dynamo_expr *e, const char *name);
+
+/* Whether a condition, filter or projection expression has a nested path
+ * (a.b, a[1]) under the top-level attribute `name`: 1 or 0. */
+int dynamo_expr_nests(const struct dynamo_expr *e, const char *name);
+
+/* Whether the value an update expression SETs the top-level attribute
+ * `name` to is read from the item (a path operand, if_not_exists,
+ * list_append) rather than given by placeholders and arithmetic: 1 or 0. */
+int dynamo_expr_update_reads_item(const struct dynamo_expr *e, const char *name);
+
+/* What the update expression's last action on the top-level attribute
+ * `name` writes, when the expression alone tells: 1 with *value set (SET
+ * name = :v, ADD name :v), 2 for a number computed by + or - (*value
+ * NULL), 0 otherwise (REMOVE, DELETE, a value read from the item, no
+ * action). */
+int dynamo_expr_update_static_value(const struct dynamo_expr *e, const char *name,
+                                    const cJSON **value);
+
+/* Whether an update expression has an action on a nested path (a.b, a[1])
+ * under the top-level attribute `name`: 1 or 0. */
+int dynamo_expr_update_nested(const struct dynamo_expr *e, const char *name);
+
 /* Key conditions, as a Query needs them. */
 enum dynamo_key_op {
   DYNAMO_KEY_EQ,

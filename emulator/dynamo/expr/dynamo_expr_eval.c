@@ -970,6 +970,108 @@ size_t dynamo_expr_update_targets(const struct dynamo_expr *e, const char **name
   return e->ntargets;
 }
 
+static int node_names(const struct expr_node *n, const char *name) {
+  const struct expr_node *k;
+
+  /* The parser bounds the tree's depth, so this recursion is bounded. */
+  if (n->kind == EXPR_N_PATH)
+    return strcmp(n->path.head->name, name) == 0;
+  for (k = n->kids; k; k = k->next)
+    if (node_names(k, name))
+      return 1;
+  return 0;
+}
+
+int dynamo_expr_names_attribute(const struct dynamo_expr *e, const char *name) {
+  if (!e || !e->cond)
+    return 0;
+  return node_names(e->cond, name);
+}
+
+static int node_nests(const struct expr_node *n, const char *name) {
+  const struct expr_node *k;
+
+  /* Bounded recursion, as node_names. */
+  if (n->kind == EXPR_N_PATH)
+    return n->path.n > 1 && strcmp(n->path.head->name, name) == 0;
+  for (k = n->kids; k; k = k->next)
+    if (node_nests(k, name))
+      return 1;
+  return 0;
+}
+
+int dynamo_expr_nests(const struct dynamo_expr *e, const char *name) {
+  const struct expr_proj *p;
+
+  if (!e)
+    return 0;
+  if (e->cond)
+    return node_nests(e->cond, name);
+  for (p = e->proj; p; p = p->next)
+    if (p->path.n > 1 && strcmp(p->path.head->name, name) == 0)
+      return 1;
+  return 0;
+}
+
+static int node_reads_item(const struct expr_node *n) {
+  const struct expr_node *k;
+
+  if (n->kind == EXPR_N_PATH)
+    return 1;
+  for (k = n->kids; k; k = k->next)
+    if (node_reads_item(k))
+      return 1;
+  return 0;
+}
+
+int dynamo_expr_update_reads_item(const struct dynamo_expr *e, const char *name) {
+  const struct expr_action *a;
+  int reads = 0;
+
+  if (!e || e->kind != DYNAMO_EXPR_UPDATE)
+    return 0;
+  for (a = e->actions; a; a = a->next)
+    if (a->kind == EXPR_ACT_SET && a->path.n == 1 && strcmp(a->path.head->name, name) == 0)
+      reads = a->value && node_reads_item(a->value);
+  return reads;
+}
+
+int dynamo_expr_update_static_value(const struct dynamo_expr *e, const char *name,
+                                    const cJSON **value) {
+  const struct expr_action *a;
+  int kind = 0;
+
+  *value = NULL;
+  if (!e || e->kind != DYNAMO_EXPR_UPDATE)
+    return 0;
+  for (a = e->actions; a; a = a->next) {
+    if (a->path.n != 1 || strcmp(a->path.head->name, name) != 0)
+      continue;
+    kind = 0;
+    *value = NULL;
+    if ((a->kind == EXPR_ACT_SET || a->kind == EXPR_ACT_ADD) && a->value &&
+        a->value->kind == EXPR_N_VALUE) {
+      *value = a->value->value;
+      kind = 1;
+    } else if (a->kind == EXPR_ACT_SET && a->value &&
+               (a->value->kind == EXPR_N_PLUS || a->value->kind == EXPR_N_MINUS)) {
+      kind = 2;
+    }
+  }
+  return kind;
+}
+
+int dynamo_expr_update_nested(const struct dynamo_expr *e, const char *name) {
+  const struct expr_action *a;
+
+  if (!e || e->kind != DYNAMO_EXPR_UPDATE)
+    return 0;
+  for (a = e->actions; a; a = a->next)
+    if (a->path.n > 1 && strcmp(a->path.head->name, name) == 0)
+      return 1;
+  return 0;
+}
+
 /* ------------------------------------------------------ key conditions */
 
 #define KEY_MAX_LEAVES 8
