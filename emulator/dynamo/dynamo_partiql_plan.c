@@ -574,44 +574,50 @@ static cJSON *key_map(struct tr *t, struct conjuncts *cj, const struct schema *s
   return key;
 }
 
-/* A sort key condition a Query can use: key op value, value op key,
- * key BETWEEN v AND v, begins_with(key, v). Appends it and marks it used. */
-static int take_range_cond(struct tr *t, struct emu_buf *b, struct conjuncts *cj, const char *key) {
-  static const char *const cmp[] = {"=", "<>", "<", "<=", ">", ">="};
-  static const int flip[] = {PQ_EQ, PQ_NE, PQ_GT, PQ_GE, PQ_LT, PQ_LE};
+/* The index of the first unused sort key condition a Query can use (key op
+ * value, value op key, key BETWEEN v AND v, begins_with(key, v)), or -1. */
+static int find_range_cond(const struct conjuncts *cj, const char *key) {
   size_t i;
 
   for (i = 0; i < cj->n; i++) {
     const struct partiql_node *c = cj->c[i];
     if (cj->used[i])
       continue;
-    if (c->kind == PQ_CMP && c->op != PQ_NE) {
-      const struct partiql_node *l = c->kids, *r = l->next;
-      int op = c->op;
-      if (is_value(l) && is_key_path(r, key)) {
-        const struct partiql_node *s = l;
-        l = r;
-        r = s;
-        op = flip[op];
-      }
-      if (!is_key_path(l, key) || !is_value(r))
-        continue;
-      put_path(t, b, l);
-      emu_buf_printf(b, " %s ", cmp[op]);
-      cj->used[i] = 1;
-      return put_value(t, b, r);
-    }
+    if (c->kind == PQ_CMP && c->op != PQ_NE &&
+        ((is_key_path(c->kids, key) && is_value(c->kids->next)) ||
+         (is_value(c->kids) && is_key_path(c->kids->next, key))))
+      return (int)i;
     if (c->kind == PQ_BETWEEN && is_key_path(c->kids, key) && is_value(c->kids->next) &&
-        is_value(c->kids->next->next)) {
-      cj->used[i] = 1;
-      return put_cond(t, b, c);
-    }
+        is_value(c->kids->next->next))
+      return (int)i;
     if (c->kind == PQ_CALL && strcmp(c->name, "begins_with") == 0 && c->nkids == 2 &&
-        is_key_path(c->kids, key) && is_value(c->kids->next)) {
-      cj->used[i] = 1;
-      return put_cond(t, b, c);
-    }
+        is_key_path(c->kids, key) && is_value(c->kids->next))
+      return (int)i;
   }
+  return -1;
+}
+
+/* Appends a condition find_range_cond chose, the key on the left. */
+static int put_range_cond(struct tr *t, struct emu_buf *b, const struct partiql_node *c) {
+  static const char *const cmp[] = {"=", "<>", "<", "<=", ">", ">="};
+  static const int flip[] = {PQ_EQ, PQ_NE, PQ_GT, PQ_GE, PQ_LT, PQ_LE};
+
+  if (c->kind == PQ_CMP && c->kids->kind != PQ_PATH) {
+    put_path(t, b, c->kids->next);
+    emu_buf_printf(b, " %s ", cmp[flip[c->op]]);
+    return put_value(t, b, c->kids);
+  }
+  return put_cond(t, b, c);
+}
+
+/* Whether a condition names attribute `name` at the top of a path. */
+static int mentions(const struct partiql_node *nd, const char *name) {
+  const struct partiql_node *k;
+  if (nd->kind == PQ_PATH)
+    return strcmp(nd->elems[0].name, name) == 0;
+  for (k = nd->kids; k; k = k->next)
+    if (mentions(k, name))
+      return 1;
   return 0;
 }
 
@@ -741,30 +747,45 @@ static int plan_select(struct tr *t, const struct dynamo_partiql *st, const stru
       goto out;
     }
   }
+  if (hv) {
+    /* A Query's filter may not name a key attribute: a WHERE that
+     * constrains a key beyond the key condition is scanned instead (unless
+     * it is ordered, which needs the Query). */
+    int ri = sc->range[0] ? find_range_cond(&cj, sc->range) : -1;
+    size_t i;
+    if (ri >= 0)
+      cj.used[ri] = 1;
+    for (i = 0; i < cj.n && hv && !st->order_key; i++)
+      if (!cj.used[i] &&
+          (mentions(cj.c[i], sc->hash) || (sc->range[0] && mentions(cj.c[i], sc->range))))
+        hv = NULL;
+    if (hv) {
+      put_name(t, keycond, sc->hash);
+      emu_buf_puts(keycond, " = ");
+      if (put_value(t, keycond, hv) != 0)
+        goto out;
+      if (ri >= 0) {
+        emu_buf_puts(keycond, " AND ");
+        if (put_range_cond(t, keycond, cj.c[ri]) != 0)
+          goto out;
+      }
+      if (put_rest(t, filter, &cj) != 0)
+        goto out;
+      pl->op = PQ_OP_QUERY;
+    }
+  }
   if (!hv) {
     /* SPEC docs/spec/dynamodb.md PartiQL.4: without an equality on the
      * partition key a SELECT is a full scan. */
+    if (st->order_key) {
+      dynamo_error_set(t->err, DYNAMO_ERR_VALIDATION,
+                       "Must have at least one non-optional hash key condition in WHERE clause "
+                       "when using ORDER BY clause.");
+      goto out;
+    }
     pl->op = PQ_OP_SCAN;
     if (st->where && put_cond(t, filter, st->where) != 0)
       goto out;
-  } else {
-    put_name(t, keycond, sc->hash);
-    emu_buf_puts(keycond, " = ");
-    if (put_value(t, keycond, hv) != 0)
-      goto out;
-    if (sc->range[0]) {
-      size_t before = keycond->len;
-      emu_buf_puts(keycond, " AND ");
-      if (take_range_cond(t, keycond, &cj, sc->range) != 0)
-        goto out;
-      if (keycond->len == before + 5) {
-        keycond->len = before;
-        keycond->data[before] = '\0';
-      }
-    }
-    if (put_rest(t, filter, &cj) != 0)
-      goto out;
-    pl->op = PQ_OP_QUERY;
   }
   if (pl->op != PQ_OP_GET && st->index)
     cJSON_AddStringToObject(pl->req, "IndexName", st->index);

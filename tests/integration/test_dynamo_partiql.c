@@ -89,6 +89,16 @@ static void select_reads_items_by_key_partition_or_scan(void **state) {
        ES("SELECT SongTitle FROM Music WHERE Artist='Acme' AND begins_with(SongTitle, 'Part')"),
        200, NULL, "\"Items\":[{\"SongTitle\":{\"S\":\"PartiQL Rocks\"}}]",
        "begins_with is one of PartiQL's functions for DynamoDB"},
+      {"ExecuteStatement",
+       ES("SELECT SongTitle FROM Music WHERE Artist='Acme' AND SongTitle > 'A' AND SongTitle < "
+          "'Q'"),
+       200, NULL, "{\"Items\":[{\"SongTitle\":{\"S\":\"PartiQL Rocks\"}}]}",
+       "two conditions on the sort key both apply"},
+      {"ExecuteStatement",
+       ES("SELECT SongTitle FROM Music WHERE Artist='Acme' AND SongTitle <> "
+          "'Second' AND Artist <> 'x'"),
+       200, NULL, "{\"Items\":[{\"SongTitle\":{\"S\":\"PartiQL Rocks\"}}]}",
+       "<> on key attributes filters"},
       {"ExecuteStatement", ES("SELECT Artist FROM Music WHERE AlbumTitle='A2'"), 200, NULL,
        "\"Items\":[{\"Artist\":{\"S\":\"Other\"}}]",
        "without an equality on the partition key a SELECT is a full table scan"},
