@@ -465,7 +465,9 @@ int dynamo_partiql_transaction(struct dynamo *db, cJSON *req, cJSON **resp,
     cJSON_AddItemToArray(actions, a);
     i++;
   }
-  copy_member(treq, req, "ClientRequestToken");
+  /* ClientRequestToken makes writes idempotent; a read has nothing to repeat. */
+  if (!reads)
+    copy_member(treq, req, "ClientRequestToken");
   copy_member(treq, req, "ReturnConsumedCapacity");
   if (reads) {
     rc = dynamo_transact_get(db, treq, resp, err);

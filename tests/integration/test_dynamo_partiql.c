@@ -316,6 +316,14 @@ static void batches_answer_each_statement_on_its_own(void **state) {
            "DELETE FROM Users WHERE id='x1'") "]}",
        400, DYNAMO_ROWS_VALIDATION, "either read statements or write statements",
        "The entire batch must consist of either read statements or write statements"},
+      {"BatchExecuteStatement",
+       "{\"Statements\":[{\"Statement\":\"UPDATE Users SET n = 2 WHERE id='x1' AND n = 5\","
+       "\"ReturnValuesOnConditionCheckFailure\":\"ALL_OLD\"}]}",
+       200, NULL,
+       "{\"Error\":{\"Code\":\"ConditionalCheckFailed\",\"Message\":\"The conditional request "
+       "failed\",\"Item\":{\"id\":{\"S\":\"x1\"},\"n\":{\"N\":\"1\"}}}",
+       "Item: the item which caused the condition check to fail, set if "
+       "ReturnValuesOnConditionCheckFailure is specified as ALL_OLD"},
       {"BatchExecuteStatement", "{\"Statements\":[]}", 400, DYNAMO_ROWS_VALIDATION,
        "at 'statements' failed to satisfy constraint: Member must have length greater than or "
        "equal to 1",
@@ -364,6 +372,22 @@ static void transactions_apply_all_statements_or_none(void **state) {
        200, NULL,
        "{\"Responses\":[{\"Item\":{\"id\":{\"S\":\"t1\"}}},{\"Item\":{\"Awards\":{\"N\":\"4\"}}}]}",
        "a read transaction returns the SELECTs' items in order"},
+      {"ExecuteTransaction",
+       "{\"TransactStatements\":[" ES(
+           "INSERT INTO Users VALUE {'id':'t9'}") "],"
+                                                  "\"ClientRequestToken\":\"tok-1\"}",
+       200, NULL, NULL, "ClientRequestToken: a write transaction with a token"},
+      {"ExecuteTransaction",
+       "{\"TransactStatements\":[" ES(
+           "INSERT INTO Users VALUE {'id':'t9'}") "],"
+                                                  "\"ClientRequestToken\":\"tok-1\"}",
+       200, NULL, NULL,
+       "the same ClientRequestToken repeats the call's success instead of running it again"},
+      {"ExecuteTransaction",
+       "{\"TransactStatements\":[" ES(
+           "SELECT id FROM Users WHERE id='t9'") "],"
+                                                 "\"ClientRequestToken\":\"tok-2\"}",
+       200, NULL, "\"id\":{\"S\":\"t9\"}", "a read transaction with a token"},
       {"ExecuteTransaction",
        "{\"TransactStatements\":[" ES("SELECT id FROM Users WHERE id='t1'") "," ES(
            "DELETE FROM Users WHERE id='t1'") "]}",
