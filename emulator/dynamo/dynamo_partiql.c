@@ -96,6 +96,20 @@ static int run_plan(struct dynamo *db, struct dynamo_partiql_plan *pl, cJSON **r
   *resp = NULL;
   if (handler_of(pl->op)(db, pl->req, resp, err) == 0)
     return 0;
+  if (err->code == DYNAMO_ERR_VALIDATION && strncmp(err->message, "Invalid ", 8) == 0) {
+    /* A statement has no expressions of its own: "Invalid FilterExpression:
+     * Incorrect operand type ..." reads "Incorrect operand type ..."
+     * (SPEC docs/spec/dynamodb.md PartiQL.4). */
+    const char *rest = strstr(err->message, "Expression: ");
+    static const char boolean[] = "operand type: BOOLEAN";
+    size_t n;
+    if (rest && !memchr(err->message + 8, ' ', (size_t)(rest - (err->message + 8))))
+      memmove(err->message, rest + 12, strlen(rest + 12) + 1);
+    /* PartiQL names the boolean type BOOL. */
+    n = strlen(err->message);
+    if (n >= sizeof(boolean) - 1 && strcmp(err->message + n - (sizeof(boolean) - 1), boolean) == 0)
+      err->message[n - 3] = '\0';
+  }
   if (pl->insert && err->code == DYNAMO_ERR_CONDITIONAL_CHECK_FAILED) {
     dynamo_error_clear(err);
     /* SPEC docs/spec/dynamodb.md PartiQL.5: "Duplicate primary key exists in table". */
@@ -358,8 +372,10 @@ int dynamo_partiql_batch(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
                run_plan(db, &pl, &answer, &one) != 0) {
       r = batch_error(&one, st[i]->table);
     } else if ((r = cJSON_CreateObject())) {
-      cJSON *item = pl.op == PQ_OP_GET ? cJSON_DetachItemFromObjectCaseSensitive(answer, "Item")
-                                       : NULL;
+      /* SPEC docs/spec/dynamodb.md PartiQL.2: a read's item, or what a
+       * write's RETURNING asked for. */
+      cJSON *item = cJSON_DetachItemFromObjectCaseSensitive(
+          answer, pl.op == PQ_OP_GET ? "Item" : "Attributes");
       cJSON_AddStringToObject(r, "TableName", st[i]->table);
       if (item)
         cJSON_AddItemToObject(r, "Item", item);
@@ -384,6 +400,17 @@ out:
 }
 
 /* ------------------------------------------------------- transactions */
+
+/* SPEC docs/spec/dynamodb.md PartiQL.3: a statement's validation error
+ * names it: "Validation failed in TransactStatements[0]: ...". */
+static int statement_failed(int i, struct dynamo_error *err) {
+  char msg[DYNAMO_ERROR_MESSAGE_MAX];
+  if (err->code != DYNAMO_ERR_VALIDATION)
+    return -1;
+  snprintf(msg, sizeof(msg), "%s", err->message);
+  return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                          "Validation failed in TransactStatements[%d]: %s", i, msg);
+}
 
 /* The cancellation reasons of an INSERT's failed condition read
  * DuplicateItem; the message lists the codes again. */
@@ -439,8 +466,10 @@ int dynamo_partiql_transaction(struct dynamo *db, cJSON *req, cJSON **resp,
     return -1;
   cJSON_ArrayForEach(e, list) {
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(e, "Statement");
-    if (dynamo_partiql_parse(s->valuestring, strlen(s->valuestring), &st[n], err) != 0)
+    if (dynamo_partiql_parse(s->valuestring, strlen(s->valuestring), &st[n], err) != 0) {
+      statement_failed(n, err);
       goto out;
+    }
     reads += st[n]->kind == PARTIQL_SELECT;
     n++;
   }
@@ -455,8 +484,10 @@ int dynamo_partiql_transaction(struct dynamo *db, cJSON *req, cJSON **resp,
   i = 0;
   cJSON_ArrayForEach(e, list) {
     cJSON *a;
-    if (dynamo_partiql_plan(db, st[i], e, PQ_MODE_TRANSACTION, &pl[i], err) != 0)
+    if (dynamo_partiql_plan(db, st[i], e, PQ_MODE_TRANSACTION, &pl[i], err) != 0) {
+      statement_failed(i, err);
       goto out;
+    }
     cJSON_DeleteItemFromObjectCaseSensitive(pl[i].req, "ReturnValues");
     if (!(a = cJSON_CreateObject()))
       goto oom;

@@ -751,7 +751,11 @@ static char *parse_name(struct parser *p) {
   char *name;
   if (p->cur.kind != T_QIDENT && (p->cur.kind != T_IDENT || is_clause_word(p)))
     return fail(p, "Expected a table name");
-  if ((name = tok_text(p)))
+  if ((name = tok_text(p)) && !name[0]) {
+    free(name);
+    return fail_with(p, "Path component cannot be an empty string");
+  }
+  if (name)
     advance(p);
   return name;
 }

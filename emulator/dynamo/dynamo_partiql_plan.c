@@ -642,8 +642,9 @@ static int load_schema(struct dynamo *db, const struct dynamo_partiql *st, struc
   if (st->index) {
     const struct dynamo_index *ix = dynamo_indexes_find(&tb, st->index);
     if (!ix) {
-      dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
-                       "The table does not have the specified index: %s", st->index);
+      /* SPEC docs/spec/dynamodb.md PartiQL.4: PartiQL's message names no
+       * index (Query's appends it). */
+      dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "The table does not have the specified index");
       goto out;
     }
     snprintf(target->hash, sizeof(target->hash), "%s", ix->hash_name);
@@ -915,6 +916,16 @@ int dynamo_partiql_plan(struct dynamo *db, const struct dynamo_partiql *st, cons
                             "EXISTS can only be used in ExecuteTransaction write requests.");
   if (load_schema(db, st, &table, &target, &global, err) != 0)
     return -1;
+  if (st->kind == PARTIQL_SELECT && global && mode == PQ_MODE_SINGLE &&
+      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(entry, "ConsistentRead")))
+    /* SPEC docs/spec/dynamodb.md PartiQL.1: PartiQL's wording, not Query's. */
+    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                            "Strongly consistent read is not supported on Global Secondary "
+                            "Indexes");
+  if (mode == PQ_MODE_TRANSACTION && st->returning != PQ_RET_NONE)
+    /* SPEC docs/spec/dynamodb.md PartiQL.3: no RETURNING in a transaction. */
+    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                            "RETURNING clause is not supported in ExecuteTransaction.");
   memset(&t, 0, sizeof(t));
   t.params = params;
   t.err = err;

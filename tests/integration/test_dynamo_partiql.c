@@ -150,8 +150,20 @@ static void select_reads_items_by_key_partition_or_scan(void **state) {
       {"ExecuteStatement",
        "{\"Statement\":\"SELECT * FROM \\\"Music\\\".\\\"ByAlbum\\\" WHERE AlbumTitle='A1'\","
        "\"ConsistentRead\":true}",
-       400, DYNAMO_ROWS_VALIDATION, "Consistent reads are not supported on global secondary",
-       "ConsistentRead is not supported on a global secondary index"},
+       400, DYNAMO_ROWS_VALIDATION,
+       "\"Strongly consistent read is not supported on Global Secondary Indexes\"",
+       "ConsistentRead is not supported on a global secondary index, in PartiQL's words"},
+      {"ExecuteStatement", ES("SELECT * FROM \\\"Music\\\".\\\"Nope\\\" WHERE x = 1"), 400,
+       DYNAMO_ROWS_VALIDATION, "\"The table does not have the specified index\"",
+       "an unknown index; the message names no index"},
+      {"ExecuteStatement", ES("SELECT * FROM \\\"\\\" WHERE pk = 'p'"), 400, DYNAMO_ROWS_VALIDATION,
+       "Path component cannot be an empty string", "an empty table name"},
+      {"ExecuteStatement",
+       ESP("SELECT Artist FROM Music WHERE Artist = 'Acme' AND Awards < ?", "{\"BOOL\":true}"), 400,
+       DYNAMO_ROWS_VALIDATION,
+       "\"Incorrect operand type for operator or function; operator or function: <, operand "
+       "type: BOOL\"",
+       "a comparison the operand's type does not support, without an expression's prefix"},
       {"ExecuteStatement", "{\"Statement\":\"\"}", 400, DYNAMO_ROWS_VALIDATION,
        "at 'statement' failed to satisfy constraint: Member must have length greater than or "
        "equal to 1",
@@ -324,6 +336,10 @@ static void batches_answer_each_statement_on_its_own(void **state) {
        "failed\",\"Item\":{\"id\":{\"S\":\"x1\"},\"n\":{\"N\":\"1\"}}}",
        "Item: the item which caused the condition check to fail, set if "
        "ReturnValuesOnConditionCheckFailure is specified as ALL_OLD"},
+      {"BatchExecuteStatement",
+       "{\"Statements\":[" ES("UPDATE Users SET n = 3 WHERE id='x1' RETURNING MODIFIED NEW *") "]}",
+       200, NULL, "{\"Responses\":[{\"TableName\":\"Users\",\"Item\":{\"n\":{\"N\":\"3\"}}}]}",
+       "BatchExecuteStatement honours RETURNING: the response's Item"},
       {"BatchExecuteStatement", "{\"Statements\":[]}", 400, DYNAMO_ROWS_VALIDATION,
        "at 'statements' failed to satisfy constraint: Member must have length greater than or "
        "equal to 1",
@@ -396,9 +412,16 @@ static void transactions_apply_all_statements_or_none(void **state) {
       {"ExecuteTransaction",
        "{\"TransactStatements\":[" ES("SELECT * FROM Music WHERE Artist='Other'") "]}", 400,
        DYNAMO_ROWS_VALIDATION,
-       "Select statements within ExecuteTransaction must specify the primary key in the where "
-       "clause.",
+       "Validation failed in TransactStatements[0]: Select statements within ExecuteTransaction "
+       "must specify the primary key in the where clause.",
        "a transaction reads single items by key"},
+      {"ExecuteTransaction",
+       "{\"TransactStatements\":[" ES(
+           "UPDATE Users SET n = 1 WHERE id='t1' RETURNING ALL NEW *") "]}",
+       400, DYNAMO_ROWS_VALIDATION,
+       "Validation failed in TransactStatements[0]: RETURNING clause is not supported in "
+       "ExecuteTransaction.",
+       "a transaction's statements return nothing; the error names the statement"},
       {"ExecuteTransaction", "{\"TransactStatements\":[]}", 400, DYNAMO_ROWS_VALIDATION,
        "at 'transactStatements' failed to satisfy constraint: Member must have length greater "
        "than or equal to 1",
