@@ -118,6 +118,57 @@ static int run_plan(struct dynamo *db, struct dynamo_partiql_plan *pl, cJSON **r
   return -1;
 }
 
+/* The value at a projected path of an item in wire form, or NULL. */
+static const cJSON *at_path(const cJSON *item, const struct partiql_node *path) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, path->elems[0].name);
+  size_t i;
+  for (i = 1; v && i < path->nelems; i++) {
+    const struct partiql_elem *e = &path->elems[i];
+    v = e->name
+            ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(v, "M"), e->name)
+            : cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(v, "L"), (int)e->index);
+  }
+  return v;
+}
+
+/* SPEC docs/spec/dynamodb.md PartiQL.4: a projected path that ends in a
+ * name comes back as an attribute of that name (SELECT mymap.nested gives
+ * "nested"), not inside its maps as a ProjectionExpression returns it.
+ * item (consumed) is the ProjectionExpression's result; returns the
+ * statement's. A path ending in a list index keeps the nested form. */
+static cJSON *flatten(const struct dynamo_partiql *st, cJSON *item) {
+  const struct partiql_node *p;
+  cJSON *out;
+  int nested = 0;
+
+  for (p = st->proj; p; p = p->next)
+    nested |= p->nelems > 1 && p->elems[p->nelems - 1].name != NULL;
+  if (!nested || !item || !(out = cJSON_CreateObject()))
+    return item;
+  for (p = st->proj; p; p = p->next) {
+    int leaf = p->elems[p->nelems - 1].name != NULL;
+    const char *name = leaf ? p->elems[p->nelems - 1].name : p->elems[0].name;
+    const cJSON *v = leaf ? at_path(item, p) : cJSON_GetObjectItemCaseSensitive(item, name);
+    if (v && !cJSON_GetObjectItemCaseSensitive(out, name))
+      cJSON_AddItemToObject(out, name, cJSON_Duplicate(v, 1));
+  }
+  cJSON_Delete(item);
+  return out;
+}
+
+/* flatten over an array of items (consumed); returns the new array. */
+static cJSON *flatten_items(const struct dynamo_partiql *st, cJSON *items) {
+  cJSON *out, *item;
+  if (!items || !(out = cJSON_CreateArray()))
+    return items;
+  while (items->child) {
+    item = cJSON_DetachItemViaPointer(items, items->child);
+    cJSON_AddItemToArray(out, flatten(st, item));
+  }
+  cJSON_Delete(items);
+  return out;
+}
+
 /* The items a statement returns, taken out of the operation's answer. */
 static cJSON *items_of(const struct dynamo_partiql_plan *pl, cJSON *resp) {
   cJSON *items, *one = NULL;
@@ -211,7 +262,10 @@ int dynamo_partiql_execute(struct dynamo *db, cJSON *req, cJSON **resp, struct d
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "out of memory");
     goto out;
   }
-  cJSON_AddItemToObject(out, "Items", items);
+  cJSON_AddItemToObject(out, "Items",
+                        pl.op == PQ_OP_GET || pl.op == PQ_OP_QUERY || pl.op == PQ_OP_SCAN
+                            ? flatten_items(st, items)
+                            : items);
   if ((last = cJSON_GetObjectItemCaseSensitive(answer, "LastEvaluatedKey"))) {
     char *next = token_of(last);
     if (next)
@@ -378,7 +432,7 @@ int dynamo_partiql_batch(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
           answer, pl.op == PQ_OP_GET ? "Item" : "Attributes");
       cJSON_AddStringToObject(r, "TableName", st[i]->table);
       if (item)
-        cJSON_AddItemToObject(r, "Item", item);
+        cJSON_AddItemToObject(r, "Item", pl.op == PQ_OP_GET ? flatten(st[i], item) : item);
     }
     dynamo_error_clear(&one);
     cJSON_Delete(answer);
@@ -502,6 +556,18 @@ int dynamo_partiql_transaction(struct dynamo *db, cJSON *req, cJSON **resp,
   copy_member(treq, req, "ReturnConsumedCapacity");
   if (reads) {
     rc = dynamo_transact_get(db, treq, resp, err);
+    if (rc == 0) {
+      cJSON *r;
+      i = 0;
+      cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(*resp, "Responses")) {
+        cJSON *item = cJSON_DetachItemFromObjectCaseSensitive(r, "Item");
+        if (item && i < n)
+          cJSON_AddItemToObject(r, "Item", flatten(st[i], item));
+        else if (item)
+          cJSON_AddItemToObject(r, "Item", item);
+        i++;
+      }
+    }
   } else {
     rc = dynamo_transact_write(db, treq, resp, err);
     if (rc != 0 && err->code == DYNAMO_ERR_TRANSACTION_CANCELED)
