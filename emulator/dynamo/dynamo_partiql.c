@@ -182,7 +182,11 @@ static cJSON *items_of(const struct dynamo_partiql_plan *pl, cJSON *resp) {
   if (resp)
     one = cJSON_DetachItemFromObjectCaseSensitive(resp,
                                                   pl->op == PQ_OP_GET ? "Item" : "Attributes");
-  if (one)
+  /* SPEC docs/spec/dynamodb.md PartiQL.2: an empty MODIFIED projection is
+   * no item. */
+  if (one && cJSON_IsObject(one) && !one->child)
+    cJSON_Delete(one);
+  else if (one)
     cJSON_AddItemToArray(items, one);
   return items;
 }
@@ -383,11 +387,35 @@ static int statement_list(const cJSON *req, const char *name, const char *member
  * writes; the wording of this message is ours. */
 #define MIXED "Unsupported operation: %s must consist of either read statements or write statements"
 
+/* Adds an operation's ConsumedCapacity to the batch's, one entry per
+ * table. */
+static void add_capacity(cJSON *list, const cJSON *cc) {
+  const cJSON *table = cJSON_GetObjectItemCaseSensitive(cc, "TableName");
+  const cJSON *units = cJSON_GetObjectItemCaseSensitive(cc, "CapacityUnits");
+  cJSON *e;
+
+  if (!cJSON_IsString(table) || !cJSON_IsNumber(units))
+    return;
+  cJSON_ArrayForEach(e, list) {
+    cJSON *u = cJSON_GetObjectItemCaseSensitive(e, "CapacityUnits");
+    if (strcmp(cJSON_GetObjectItemCaseSensitive(e, "TableName")->valuestring, table->valuestring) ==
+        0) {
+      cJSON_SetNumberValue(u, u->valuedouble + units->valuedouble);
+      return;
+    }
+  }
+  if ((e = cJSON_CreateObject())) {
+    cJSON_AddStringToObject(e, "TableName", table->valuestring);
+    cJSON_AddNumberToObject(e, "CapacityUnits", units->valuedouble);
+    cJSON_AddItemToArray(list, e);
+  }
+}
+
 int dynamo_partiql_batch(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err) {
   struct dynamo_partiql *st[BATCH_MAX];
   struct dynamo_error perr[BATCH_MAX];
   const cJSON *list, *e;
-  cJSON *out = NULL, *responses;
+  cJSON *out = NULL, *responses, *capacity = NULL;
   int n = 0, i, reads = 0, writes = 0, rc = -1;
 
   if (statement_list(req, "Statements", "statements", BATCH_MAX, &list, err) != 0)
@@ -412,6 +440,10 @@ int dynamo_partiql_batch(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
     dynamo_error_set(err, DYNAMO_ERR_INTERNAL_SERVER_ERROR, "out of memory");
     goto out;
   }
+  /* SPEC docs/spec/dynamodb.md PartiQL.2: ReturnConsumedCapacity sums the
+   * members per table, each read rated by its own ConsistentRead. */
+  if (dynamo_wants_capacity(req))
+    capacity = cJSON_AddArrayToObject(out, "ConsumedCapacity");
   i = 0;
   cJSON_ArrayForEach(e, list) {
     struct dynamo_partiql_plan pl;
@@ -423,16 +455,20 @@ int dynamo_partiql_batch(struct dynamo *db, cJSON *req, cJSON **resp, struct dyn
     if (!st[i]) {
       r = batch_error(&perr[i], NULL);
     } else if (dynamo_partiql_plan(db, st[i], e, PQ_MODE_BATCH, &pl, &one) != 0 ||
+               (capacity && !cJSON_AddStringToObject(pl.req, "ReturnConsumedCapacity", "TOTAL")) ||
                run_plan(db, &pl, &answer, &one) != 0) {
       r = batch_error(&one, st[i]->table);
     } else if ((r = cJSON_CreateObject())) {
       /* SPEC docs/spec/dynamodb.md PartiQL.2: a read's item, or what a
-       * write's RETURNING asked for. */
-      cJSON *item = cJSON_DetachItemFromObjectCaseSensitive(
-          answer, pl.op == PQ_OP_GET ? "Item" : "Attributes");
+       * write's RETURNING asked for (no Item for an empty one). */
+      cJSON *items = items_of(&pl, answer);
+      cJSON *item = items && items->child ? cJSON_DetachItemViaPointer(items, items->child) : NULL;
+      cJSON_Delete(items);
       cJSON_AddStringToObject(r, "TableName", st[i]->table);
       if (item)
         cJSON_AddItemToObject(r, "Item", pl.op == PQ_OP_GET ? flatten(st[i], item) : item);
+      if (capacity)
+        add_capacity(capacity, cJSON_GetObjectItemCaseSensitive(answer, "ConsumedCapacity"));
     }
     dynamo_error_clear(&one);
     cJSON_Delete(answer);

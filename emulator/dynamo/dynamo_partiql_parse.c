@@ -167,18 +167,15 @@ static struct tok peek(const struct parser *p) {
 
 /* -------------------------------------------------------------- failures */
 
-/* DEVIATION: the prefix of a syntax error is DynamoDB's; the detail after
- * it is wsgw's own (DynamoDB's parser words its details differently). */
-
+/* SPEC docs/spec/dynamodb.md PartiQL.4: "Statement wasn't well formed,
+ * can't be processed: <detail>", the detail without a position
+ * ("Expected data manipulation", "Unexpected token after expression").
+ * DEVIATION: other details are wsgw's own words (DynamoDB's parser words
+ * its details differently). */
 static void *fail(struct parser *p, const char *detail) {
   if (!p->failed) {
-    int shown = p->cur.len > 64 ? 64 : (int)p->cur.len;
     p->failed = 1;
-    if (p->cur.kind == T_EOF)
-      dynamo_error_set(p->err, DYNAMO_ERR_VALIDATION, MALFORMED "%s at end of statement", detail);
-    else
-      dynamo_error_set(p->err, DYNAMO_ERR_VALIDATION, MALFORMED "%s at '%.*s'", detail, shown,
-                       p->s + p->cur.start);
+    dynamo_error_set(p->err, DYNAMO_ERR_VALIDATION, MALFORMED "%s", detail);
   }
   return NULL;
 }
@@ -994,7 +991,7 @@ int dynamo_partiql_parse(const char *text, size_t len, struct dynamo_partiql **o
     if (p.cur.kind == T_SEMI)
       advance(&p);
     if (p.cur.kind != T_EOF)
-      fail(&p, "Unexpected token after statement");
+      fail(&p, "Unexpected token after expression");
   } else if (!p.failed) {
     fail(&p, "Unexpected token");
   }

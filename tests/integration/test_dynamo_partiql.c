@@ -347,6 +347,17 @@ static void batches_answer_each_statement_on_its_own(void **state) {
        "{\"Statements\":[" ES("UPDATE Users SET n = 3 WHERE id='x1' RETURNING MODIFIED NEW *") "]}",
        200, NULL, "{\"Responses\":[{\"TableName\":\"Users\",\"Item\":{\"n\":{\"N\":\"3\"}}}]}",
        "BatchExecuteStatement honours RETURNING: the response's Item"},
+      {"BatchExecuteStatement",
+       "{\"Statements\":[" ES("UPDATE Users REMOVE n WHERE id='x1' RETURNING MODIFIED NEW "
+                              "*") "]}",
+       200, NULL, "{\"Responses\":[{\"TableName\":\"Users\"}]}",
+       "an empty MODIFIED projection leaves Item out"},
+      {"BatchExecuteStatement",
+       "{\"Statements\":[{\"Statement\":\"SELECT * FROM Users WHERE id='x1'\","
+       "\"ConsistentRead\":true},{\"Statement\":\"SELECT * FROM Users WHERE id='u1'\"}],"
+       "\"ReturnConsumedCapacity\":\"TOTAL\"}",
+       200, NULL, "\"ConsumedCapacity\":[{\"TableName\":\"Users\",\"CapacityUnits\":1.5}]",
+       "ReturnConsumedCapacity sums the members, each rated by its own ConsistentRead"},
       {"BatchExecuteStatement", "{\"Statements\":[]}", 400, DYNAMO_ROWS_VALIDATION,
        "at 'statements' failed to satisfy constraint: Member must have length greater than or "
        "equal to 1",
