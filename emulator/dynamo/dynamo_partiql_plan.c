@@ -35,6 +35,12 @@
 struct schema {
   char hash[256];
   char range[256]; /* "" when there is no sort key */
+  /* A SELECT FROM "T"."I": what the index projects besides the keys. */
+  char index[256]; /* "" for the table */
+  int global;
+  int projection;          /* enum dynamo_projection */
+  cJSON *non_key;          /* INCLUDE: a copy of NonKeyAttributes (owned), or NULL */
+  char table_keys[2][256]; /* the table's keys, always projected */
 };
 
 /* The translation state of one statement. */
@@ -649,7 +655,12 @@ static int load_schema(struct dynamo *db, const struct dynamo_partiql *st, struc
     }
     snprintf(target->hash, sizeof(target->hash), "%s", ix->hash_name);
     snprintf(target->range, sizeof(target->range), "%s", ix->range_type ? ix->range_name : "");
-    *global = ix->global;
+    snprintf(target->index, sizeof(target->index), "%s", ix->name);
+    snprintf(target->table_keys[0], sizeof(target->table_keys[0]), "%s", table->hash);
+    snprintf(target->table_keys[1], sizeof(target->table_keys[1]), "%s", table->range);
+    target->global = *global = ix->global;
+    target->projection = (int)ix->projection;
+    target->non_key = ix->non_key ? cJSON_Duplicate(ix->non_key, 1) : NULL;
   }
   rc = 0;
 out:
@@ -663,6 +674,76 @@ out:
 static void add_text(cJSON *req, const char *member, struct emu_buf *b) {
   if (b->len)
     cJSON_AddStringToObject(req, member, b->data);
+}
+
+/* Whether the index a SELECT reads projects top-level attribute name. */
+static int projected(const struct schema *sc, const char *name) {
+  const cJSON *n;
+  if (!sc->index[0] || sc->projection == DYNAMO_PROJ_ALL || strcmp(name, sc->hash) == 0 ||
+      strcmp(name, sc->range) == 0 || strcmp(name, sc->table_keys[0]) == 0 ||
+      strcmp(name, sc->table_keys[1]) == 0)
+    return 1;
+  if (sc->projection == DYNAMO_PROJ_INCLUDE)
+    cJSON_ArrayForEach(n, sc->non_key) {
+      if (cJSON_IsString(n) && strcmp(n->valuestring, name) == 0)
+        return 1;
+    }
+  return 0;
+}
+
+/* Appends to b the attributes nd names that the index does not project
+ * (each once, comma-separated). */
+static void unprojected(const struct schema *sc, const struct partiql_node *nd, struct emu_buf *b) {
+  const struct partiql_node *k;
+  if (nd->kind == PQ_PATH && !projected(sc, nd->elems[0].name)) {
+    const char *seen = b->data;
+    size_t l = strlen(nd->elems[0].name);
+    while (seen && (seen = strstr(seen, nd->elems[0].name)) &&
+           !((seen == b->data || seen[-1] == ' ') && (seen[l] == ',' || seen[l] == '\0')))
+      seen += l;
+    if (!seen) {
+      if (b->len)
+        emu_buf_puts(b, ", ");
+      emu_buf_puts(b, nd->elems[0].name);
+    }
+  }
+  for (k = nd->kids; k; k = k->next)
+    unprojected(sc, k, b);
+}
+
+/* SPEC docs/spec/dynamodb.md PartiQL.4: what a SELECT on an index may name.
+ * filter: the conditions left for the filter (all of them for a scan). */
+static int check_projected(struct tr *t, const struct dynamo_partiql *st, const struct schema *sc,
+                           const struct conjuncts *cj, int scan) {
+  struct emu_buf miss;
+  const struct partiql_node *p;
+  size_t i;
+  int rc = 0;
+
+  if (!sc->index[0] || sc->projection == DYNAMO_PROJ_ALL)
+    return 0;
+  emu_buf_init(&miss, DYNAMO_PARTIQL_MAX_TEXT * 2);
+  if (sc->global)
+    for (p = st->proj; p; p = p->next)
+      unprojected(sc, p, &miss);
+  if (miss.len) {
+    rc = dynamo_error_set(t->err, DYNAMO_ERR_VALIDATION,
+                          "One or more parameter values were invalid: Global secondary index %s "
+                          "does not project [%s]",
+                          sc->index, miss.data);
+    goto out;
+  }
+  for (i = 0; i < cj->n; i++)
+    if (scan || !cj->used[i])
+      unprojected(sc, cj->c[i], &miss);
+  if (miss.len)
+    rc = dynamo_error_set(t->err, DYNAMO_ERR_VALIDATION,
+                          "One or more parameter values were invalid: Secondary index %s does not "
+                          "project one or more filter attributes: [%s]",
+                          sc->index, miss.data);
+out:
+  emu_buf_free(&miss);
+  return rc;
 }
 
 /* Whether the WHERE is exactly the equalities on the whole key. */
@@ -770,7 +851,7 @@ static int plan_select(struct tr *t, const struct dynamo_partiql *st, const stru
         if (put_range_cond(t, keycond, cj.c[ri]) != 0)
           goto out;
       }
-      if (put_rest(t, filter, &cj) != 0)
+      if (check_projected(t, st, sc, &cj, 0) != 0 || put_rest(t, filter, &cj) != 0)
         goto out;
       pl->op = PQ_OP_QUERY;
     }
@@ -785,7 +866,8 @@ static int plan_select(struct tr *t, const struct dynamo_partiql *st, const stru
       goto out;
     }
     pl->op = PQ_OP_SCAN;
-    if (st->where && put_cond(t, filter, st->where) != 0)
+    if (check_projected(t, st, sc, &cj, 1) != 0 ||
+        (st->where && put_cond(t, filter, st->where) != 0))
       goto out;
   }
   if (pl->op != PQ_OP_GET && st->index)
@@ -907,6 +989,8 @@ int dynamo_partiql_plan(struct dynamo *db, const struct dynamo_partiql *st, cons
   int global, i, rc = -1;
 
   memset(pl, 0, sizeof(*pl));
+  memset(&table, 0, sizeof(table));
+  memset(&target, 0, sizeof(target));
   /* SPEC docs/spec/dynamodb.md PartiQL.1: as many Parameters as '?'. */
   if (st->nparams != cJSON_GetArraySize(params))
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
@@ -917,15 +1001,19 @@ int dynamo_partiql_plan(struct dynamo *db, const struct dynamo_partiql *st, cons
   if (load_schema(db, st, &table, &target, &global, err) != 0)
     return -1;
   if (st->kind == PARTIQL_SELECT && global && mode == PQ_MODE_SINGLE &&
-      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(entry, "ConsistentRead")))
+      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(entry, "ConsistentRead"))) {
     /* SPEC docs/spec/dynamodb.md PartiQL.1: PartiQL's wording, not Query's. */
+    cJSON_Delete(target.non_key);
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
                             "Strongly consistent read is not supported on Global Secondary "
                             "Indexes");
-  if (mode == PQ_MODE_TRANSACTION && st->returning != PQ_RET_NONE)
+  }
+  if (mode == PQ_MODE_TRANSACTION && st->returning != PQ_RET_NONE) {
     /* SPEC docs/spec/dynamodb.md PartiQL.3: no RETURNING in a transaction. */
+    cJSON_Delete(target.non_key);
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
                             "RETURNING clause is not supported in ExecuteTransaction.");
+  }
   memset(&t, 0, sizeof(t));
   t.params = params;
   t.err = err;
@@ -966,6 +1054,7 @@ int dynamo_partiql_plan(struct dynamo *db, const struct dynamo_partiql *st, cons
 out:
   for (i = 0; i < 3; i++)
     emu_buf_free(&bufs[i]);
+  cJSON_Delete(target.non_key);
   cJSON_Delete(t.names);
   cJSON_Delete(t.values);
   if (rc != 0) {

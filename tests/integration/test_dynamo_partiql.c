@@ -38,7 +38,9 @@ static const char create_music[] =
     "\"KeySchema\":[{\"AttributeName\":\"Artist\",\"KeyType\":\"HASH\"},"
     "{\"AttributeName\":\"SongTitle\",\"KeyType\":\"RANGE\"}],"
     "\"GlobalSecondaryIndexes\":[{\"IndexName\":\"ByAlbum\",\"KeySchema\":[{\"AttributeName\":"
-    "\"AlbumTitle\",\"KeyType\":\"HASH\"}],\"Projection\":{\"ProjectionType\":\"ALL\"}}],"
+    "\"AlbumTitle\",\"KeyType\":\"HASH\"}],\"Projection\":{\"ProjectionType\":\"ALL\"}},"
+    "{\"IndexName\":\"AlbumKeys\",\"KeySchema\":[{\"AttributeName\":\"AlbumTitle\",\"KeyType\":"
+    "\"HASH\"}],\"Projection\":{\"ProjectionType\":\"KEYS_ONLY\"}}],"
     "\"BillingMode\":\"PAY_PER_REQUEST\"}";
 static const char create_users[] =
     "{\"TableName\":\"Users\",\"AttributeDefinitions\":[{\"AttributeName\":\"id\","
@@ -112,6 +114,22 @@ static void select_reads_items_by_key_partition_or_scan(void **state) {
        ES("SELECT SongTitle FROM \\\"Music\\\".\\\"ByAlbum\\\" WHERE AlbumTitle='A1'"), 200, NULL,
        "\"SongTitle\":{\"S\":\"Second\"}",
        "SELECT * FROM \\\"TableName\\\".\\\"IndexName\\\" reads an index"},
+      {"ExecuteStatement",
+       ES("SELECT Awards, Genre FROM \\\"Music\\\".\\\"AlbumKeys\\\" WHERE AlbumTitle='A1'"), 400,
+       DYNAMO_ROWS_VALIDATION,
+       "One or more parameter values were invalid: Global secondary index AlbumKeys does not "
+       "project [Awards, Genre]",
+       "a SELECT on a global secondary index names only what it projects"},
+      {"ExecuteStatement",
+       ES("SELECT SongTitle FROM \\\"Music\\\".\\\"AlbumKeys\\\" WHERE AlbumTitle='A1' AND Awards > "
+          "1"),
+       400, DYNAMO_ROWS_VALIDATION,
+       "One or more parameter values were invalid: Secondary index AlbumKeys does not project one "
+       "or more filter attributes: [Awards]",
+       "a filter on an index names only what it projects"},
+      {"ExecuteStatement",
+       ES("SELECT Artist FROM \\\"Music\\\".\\\"AlbumKeys\\\" WHERE AlbumTitle='A2'"), 200, NULL,
+       "{\"Items\":[{\"Artist\":{\"S\":\"Other\"}}]}", "the table's keys are always projected"},
       {"ExecuteStatement",
        ES("SELECT SongTitle FROM Music WHERE Artist='Acme' ORDER BY SongTitle DESC"), 200, NULL,
        "\"Items\":[{\"SongTitle\":{\"S\":\"Second\"}},{\"SongTitle\":{\"S\":\"PartiQL Rocks\"}}]",
