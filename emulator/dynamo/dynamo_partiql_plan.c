@@ -711,8 +711,10 @@ static void unprojected(const struct schema *sc, const struct partiql_node *nd, 
     unprojected(sc, k, b);
 }
 
-/* SPEC docs/spec/dynamodb.md PartiQL.4: what a SELECT on an index may name.
- * filter: the conditions left for the filter (all of them for a scan). */
+/* SPEC docs/spec/dynamodb.md PartiQL.4: what a SELECT on an index may name:
+ * a global index refuses to project what it lacks; a keyed read (not a
+ * scan) refuses a filter on what the index lacks, the conditions left after
+ * the key condition. */
 static int check_projected(struct tr *t, const struct dynamo_partiql *st, const struct schema *sc,
                            const struct conjuncts *cj, int scan) {
   struct emu_buf miss;
@@ -733,8 +735,8 @@ static int check_projected(struct tr *t, const struct dynamo_partiql *st, const 
                           sc->index, miss.data);
     goto out;
   }
-  for (i = 0; i < cj->n; i++)
-    if (scan || !cj->used[i])
+  for (i = 0; i < cj->n && !scan; i++)
+    if (!cj->used[i])
       unprojected(sc, cj->c[i], &miss);
   if (miss.len)
     rc = dynamo_error_set(t->err, DYNAMO_ERR_VALIDATION,

@@ -126,7 +126,11 @@ static void select_reads_items_by_key_partition_or_scan(void **state) {
        400, DYNAMO_ROWS_VALIDATION,
        "One or more parameter values were invalid: Secondary index AlbumKeys does not project one "
        "or more filter attributes: [Awards]",
-       "a filter on an index names only what it projects"},
+       "a keyed read's filter on an index names only what it projects"},
+      {"ExecuteStatement",
+       ES("SELECT SongTitle FROM \\\"Music\\\".\\\"AlbumKeys\\\" WHERE Awards > 1"), 200, NULL,
+       "{\"Items\":[]}",
+       "unkeyed, the read scans the index, where the attribute is absent: nothing matches"},
       {"ExecuteStatement",
        ES("SELECT Artist FROM \\\"Music\\\".\\\"AlbumKeys\\\" WHERE AlbumTitle='A2'"), 200, NULL,
        "{\"Items\":[{\"Artist\":{\"S\":\"Other\"}}]}", "the table's keys are always projected"},
