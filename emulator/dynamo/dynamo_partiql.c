@@ -9,6 +9,8 @@
  * Ownership: requests and answers built here are freed here.
  * Threading: as every operation.
  */
+#include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,8 +195,27 @@ static cJSON *items_of(const struct dynamo_partiql_plan *pl, cJSON *resp) {
 
 /* SPEC docs/spec/dynamodb.md PartiQL.1: NextToken continues a SELECT; here it
  * is the base64 text of the operation's LastEvaluatedKey. */
-static char *token_of(const cJSON *last) {
-  char *text = cJSON_PrintUnformatted(last), *tok;
+/* The statement a token belongs to: FNV-1a over its text, in hex. */
+static void statement_hash(const char *text, char out[17]) {
+  uint64_t h = 14695981039346656037ull;
+  for (; *text; text++)
+    h = (h ^ (unsigned char)*text) * 1099511628211ull;
+  snprintf(out, 17, "%016" PRIx64, h);
+}
+
+/* {"s": the statement's hash, "k": the LastEvaluatedKey}, in base64. */
+static char *token_of(const char *statement, const cJSON *last) {
+  char hash[17], *text, *tok;
+  cJSON *o = cJSON_CreateObject();
+
+  statement_hash(statement, hash);
+  if (!o || !cJSON_AddStringToObject(o, "s", hash)) {
+    cJSON_Delete(o);
+    return NULL;
+  }
+  cJSON_AddItemToObject(o, "k", cJSON_Duplicate(last, 1));
+  text = cJSON_PrintUnformatted(o);
+  cJSON_Delete(o);
   if (!text)
     return NULL;
   tok = emu_base64_encode((const unsigned char *)text, strlen(text), 0);
@@ -202,20 +223,42 @@ static char *token_of(const cJSON *last) {
   return tok;
 }
 
-static cJSON *start_key_of(const char *token, struct dynamo_error *err) {
+/* The ExclusiveStartKey of a token. SPEC docs/spec/dynamodb.md PartiQL.1:
+ * "Invalid NextToken"; a token of another statement: "NextToken does not
+ * match request". */
+static cJSON *start_key_of(const char *statement, const char *token, struct dynamo_error *err) {
   unsigned char *raw = NULL;
   size_t n = 0;
-  cJSON *key = NULL;
+  char hash[17];
+  cJSON *o = NULL, *key;
+  const cJSON *s;
 
   if (emu_base64_decode(token, strlen(token), &raw, &n) == 0)
-    key = cJSON_ParseWithLength((const char *)raw, n);
+    o = cJSON_ParseWithLength((const char *)raw, n);
   free(raw);
-  if (!cJSON_IsObject(key)) {
+  s = cJSON_GetObjectItemCaseSensitive(o, "s");
+  key = cJSON_DetachItemFromObjectCaseSensitive(o, "k");
+  if (!cJSON_IsString(s) || !cJSON_IsObject(key)) {
+    cJSON_Delete(o);
     cJSON_Delete(key);
     dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "Invalid NextToken");
     return NULL;
   }
+  statement_hash(statement, hash);
+  if (strcmp(s->valuestring, hash) != 0) {
+    cJSON_Delete(o);
+    cJSON_Delete(key);
+    dynamo_error_set(err, DYNAMO_ERR_VALIDATION, "NextToken does not match request");
+    return NULL;
+  }
+  cJSON_Delete(o);
   return key;
+}
+
+/* The Statement of a request (checked to be a string by then). */
+static const char *statement_text(const cJSON *req) {
+  const cJSON *s = cJSON_GetObjectItemCaseSensitive(req, "Statement");
+  return cJSON_IsString(s) ? s->valuestring : "";
 }
 
 static void copy_member(cJSON *to, const cJSON *from, const char *name) {
@@ -253,7 +296,7 @@ int dynamo_partiql_execute(struct dynamo *db, cJSON *req, cJSON **resp, struct d
     if (has_limit)
       cJSON_AddNumberToObject(pl.req, "Limit", limit);
     if (token) {
-      cJSON *start = start_key_of(token, err);
+      cJSON *start = start_key_of(statement_text(req), token, err);
       if (!start)
         goto out;
       cJSON_AddItemToObject(pl.req, "ExclusiveStartKey", start);
@@ -271,7 +314,7 @@ int dynamo_partiql_execute(struct dynamo *db, cJSON *req, cJSON **resp, struct d
                             ? flatten_items(st, items)
                             : items);
   if ((last = cJSON_GetObjectItemCaseSensitive(answer, "LastEvaluatedKey"))) {
-    char *next = token_of(last);
+    char *next = token_of(statement_text(req), last);
     if (next)
       cJSON_AddStringToObject(out, "NextToken", next);
     free(next);

@@ -837,13 +837,9 @@ static int parse_select(struct parser *p, struct dynamo_partiql *st) {
 static int parse_update(struct parser *p, struct dynamo_partiql *st) {
   struct partiql_action **tail = &st->actions;
 
-  if (!(st->table = parse_name(p)))
+  /* An index is grammatical here; the plan refuses it. */
+  if (parse_from(p, st, 1) != 0)
     return -1;
-  if (p->cur.kind == T_DOT) {
-    fail_with(p, "FROM clause may only contain a single table name in data manipulation "
-                 "statements");
-    return -1;
-  }
   while (is_kw(p, "SET") || is_kw(p, "REMOVE")) {
     int remove = is_kw(p, "REMOVE");
     advance(p);
@@ -901,7 +897,7 @@ static int parse_update(struct parser *p, struct dynamo_partiql *st) {
 }
 
 static int parse_delete(struct parser *p, struct dynamo_partiql *st) {
-  if (expect_kw(p, "FROM") != 0 || parse_from(p, st, 0) != 0 || parse_where(p, st, 1) != 0)
+  if (expect_kw(p, "FROM") != 0 || parse_from(p, st, 1) != 0 || parse_where(p, st, 1) != 0)
     return -1;
   if (accept_kw(p, "RETURNING")) {
     size_t from = p->cur.start, to = p->n;
@@ -931,6 +927,11 @@ static int parse_statement(struct parser *p, struct dynamo_partiql *st) {
     st->kind = PARTIQL_INSERT;
     if (expect_kw(p, "INTO") != 0 || !(st->table = parse_name(p)))
       return -1;
+    if (p->cur.kind == T_DOT) {
+      fail_with(p, "FROM clause may only contain a single table name in data manipulation "
+                   "statements");
+      return -1;
+    }
     if (is_kw(p, "VALUES")) {
       fail_with(p, "Unsupported operation: Inserting multiple items in a single statement is not "
                    "supported, use \"INSERT INTO tableName VALUE item\" instead");

@@ -1000,6 +1000,10 @@ int dynamo_partiql_plan(struct dynamo *db, const struct dynamo_partiql *st, cons
   if (st->kind == PARTIQL_EXISTS && mode != PQ_MODE_TRANSACTION)
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
                             "EXISTS can only be used in ExecuteTransaction write requests.");
+  if (st->index && st->kind != PARTIQL_SELECT)
+    /* SPEC docs/spec/dynamodb.md PartiQL.5: writes go to the table. */
+    return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
+                            "This operation is not supported on an index");
   if (load_schema(db, st, &table, &target, &global, err) != 0)
     return -1;
   if (st->kind == PARTIQL_SELECT && global && mode == PQ_MODE_SINGLE &&

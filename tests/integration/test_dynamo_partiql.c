@@ -205,6 +205,15 @@ static void select_reads_items_by_key_partition_or_scan(void **state) {
        "Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than "
        "or equal to 1",
        "Limit: Valid Range: Minimum value of 1"},
+      {"ExecuteStatement",
+       "{\"Statement\":\"SELECT * FROM Music WHERE Artist='Acme'\",\"NextToken\":"
+       "\"eyJzIjoiMDAwMDAwMDAwMDAwMDAwMCIsImsiOnt9fQ==\"}",
+       400, DYNAMO_ROWS_VALIDATION, "NextToken does not match request",
+       "a NextToken continues the statement that returned it"},
+      {"ExecuteStatement",
+       ES("UPDATE \\\"Music\\\".\\\"ByAlbum\\\" SET x = 1 WHERE Artist='Acme' AND SongTitle='Second'"),
+       400, DYNAMO_ROWS_VALIDATION, "This operation is not supported on an index",
+       "UPDATE and DELETE name a table, not an index"},
       {"ExecuteStatement", "{\"Statement\":\"SELECT * FROM Music\",\"NextToken\":\"!!\"}", 400,
        DYNAMO_ROWS_VALIDATION, "Invalid NextToken", "a NextToken must come from a response"},
   };

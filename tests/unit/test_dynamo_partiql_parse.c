@@ -116,8 +116,10 @@ static void statements_parse_as_dynamodb_documents_them(void **state) {
       {"UPDATE t WHERE k = 1", MALFORMED "Expected SET or REMOVE", "an UPDATE without actions"},
       {"UPDATE t SET a = 1", "Where clause does not contain a mandatory equality",
        "an UPDATE without WHERE"},
-      {"UPDATE t.i SET a = 1 WHERE k = 1", "FROM clause may only contain a single table name",
-       "an UPDATE of an index"},
+      {"UPDATE t.i SET a = 1 WHERE k = 1", OK,
+       "an UPDATE of an index parses (the plan refuses it)"},
+      {"INSERT INTO t.i VALUE {'a': 1}", "FROM clause may only contain a single table name",
+       "an INSERT into an index does not parse"},
       {"UPDATE t SET a = 1 WHERE k = 1 RETURNING ALL OLD", "Expected '*' after", "no *"},
       {"DELETE FROM t WHERE k = 1 RETURNING MODIFIED OLD *",
        "Invalid returning clause: RETURNING MODIFIED OLD *. Only RETURNING ALL OLD * is allowed "
