@@ -382,9 +382,10 @@ static cJSON *batch_error(const struct dynamo_error *e, const char *table) {
 
 /* The statement list of a batch or transaction: an array of lo..hi
  * objects, each with a Statement of 1..8192 characters. */
-static int statement_list(const cJSON *req, const char *name, const char *member, int hi,
-                          const cJSON **list, struct dynamo_error *err) {
-  const cJSON *l = cJSON_GetObjectItemCaseSensitive(req, name), *e;
+static int statement_list(cJSON *req, const char *name, const char *member, int hi, cJSON **list,
+                          struct dynamo_error *err) {
+  cJSON *l = cJSON_GetObjectItemCaseSensitive(req, name);
+  const cJSON *e;
   char constraint[64];
   int i = 0;
 
@@ -457,7 +458,7 @@ static void add_capacity(cJSON *list, const cJSON *cc) {
 int dynamo_partiql_batch(struct dynamo *db, cJSON *req, cJSON **resp, struct dynamo_error *err) {
   struct dynamo_partiql *st[BATCH_MAX];
   struct dynamo_error perr[BATCH_MAX];
-  const cJSON *list, *e;
+  cJSON *list, *e;
   cJSON *out = NULL, *responses, *capacity = NULL;
   int n = 0, i, reads = 0, writes = 0, rc = -1;
 
@@ -589,7 +590,7 @@ int dynamo_partiql_transaction(struct dynamo *db, cJSON *req, cJSON **resp,
   static const char *const wrap[] = {"Get", "", "", "Put", "Update", "Delete", "ConditionCheck"};
   struct dynamo_partiql *st[TRANSACTION_MAX];
   struct dynamo_partiql_plan pl[TRANSACTION_MAX];
-  const cJSON *list, *e;
+  cJSON *list, *e;
   cJSON *treq = NULL, *actions;
   int n = 0, i, reads = 0, rc = -1;
 

@@ -156,12 +156,13 @@ struct dynamo_partiql_plan {
   cJSON *req; /* the operation's request (owned by the caller) */
   int insert; /* an INSERT: a failed condition means the key exists */
 };
-/* Translates st, with the Parameters, ConsistentRead and
+/* Translates st, with the Parameters (validated and normalised in place),
+ * ConsistentRead and
  * ReturnValuesOnConditionCheckFailure of entry (an ExecuteStatement request
  * or one member of a batch or transaction), reading the table's schema from
  * db. mode: the rules of ExecuteStatement, a batch or a transaction.
  * Returns 0 (pl->req set) or -1 with err. */
-int dynamo_partiql_plan(struct dynamo *db, const struct dynamo_partiql *st, const cJSON *entry,
+int dynamo_partiql_plan(struct dynamo *db, const struct dynamo_partiql *st, cJSON *entry,
                         enum partiql_mode mode, struct dynamo_partiql_plan *pl,
                         struct dynamo_error *err);
 

@@ -980,13 +980,14 @@ out:
 
 /* Translates one statement (entry: its Statement, Parameters,
  * ConsistentRead, ReturnValuesOnConditionCheckFailure) into *pl. */
-int dynamo_partiql_plan(struct dynamo *db, const struct dynamo_partiql *st, const cJSON *entry,
+int dynamo_partiql_plan(struct dynamo *db, const struct dynamo_partiql *st, cJSON *entry,
                         enum partiql_mode mode, struct dynamo_partiql_plan *pl,
                         struct dynamo_error *err) {
   struct schema table, target;
   struct tr t;
+  cJSON *pv;
   struct emu_buf bufs[3];
-  const cJSON *params = cJSON_GetObjectItemCaseSensitive(entry, "Parameters");
+  cJSON *params = cJSON_GetObjectItemCaseSensitive(entry, "Parameters");
   const cJSON *v;
   int global, i, rc = -1;
 
@@ -997,6 +998,12 @@ int dynamo_partiql_plan(struct dynamo *db, const struct dynamo_partiql *st, cons
   if (st->nparams != cJSON_GetArraySize(params))
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
                             "Number of parameters in request and statement don't match.");
+  /* SPEC docs/spec/dynamodb.md PartiQL.1: each Parameter is an
+   * AttributeValue, checked (and its numbers normalised) as such. */
+  cJSON_ArrayForEach(pv, params) {
+    if (dynamo_value_validate(pv, 1, err) != 0)
+      return -1;
+  }
   if (st->kind == PARTIQL_EXISTS && mode != PQ_MODE_TRANSACTION)
     return dynamo_error_set(err, DYNAMO_ERR_VALIDATION,
                             "EXISTS can only be used in ExecuteTransaction write requests.");
