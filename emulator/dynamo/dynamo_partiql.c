@@ -18,6 +18,7 @@
 #include "dynamo_int.h"
 #include "dynamo_partiql.h"
 #include "emu_base64.h"
+#include "emu_utf8.h"
 
 /* SPEC docs/spec/dynamodb.md PartiQL.1: NextToken is 1..32768 characters. */
 #define NEXT_TOKEN_MAX 32768
@@ -48,7 +49,7 @@ static int statement_of(const cJSON *entry, const char *member, struct dynamo_pa
     return dynamo_error_violation(err, s->valuestring, 256,
                                   "Member must have length greater than or equal to 1", "%s",
                                   member);
-  if (len > DYNAMO_PARTIQL_MAX_TEXT)
+  if (emu_utf8_count(s->valuestring) > DYNAMO_PARTIQL_MAX_TEXT)
     return dynamo_error_violation(err, s->valuestring, 256,
                                   "Member must have length less than or equal to 8192", "%s",
                                   member);
@@ -414,7 +415,7 @@ static int statement_list(cJSON *req, const char *name, const char *member, int 
     if (!cJSON_IsString(s))
       return dynamo_error_set(err, DYNAMO_ERR_SERIALIZATION,
                               "NUMBER_VALUE cannot be converted to String");
-    if (!s->valuestring[0] || strlen(s->valuestring) > DYNAMO_PARTIQL_MAX_TEXT)
+    if (!s->valuestring[0] || emu_utf8_count(s->valuestring) > DYNAMO_PARTIQL_MAX_TEXT)
       return dynamo_error_violation(err, s->valuestring, 256,
                                     s->valuestring[0]
                                         ? "Member must have length less than or equal to 8192"

@@ -43,7 +43,8 @@
 
 #include "dynamo_errors.h"
 
-/* SPEC docs/spec/dynamodb.md PartiQL.1: Statement is 1..8192 characters. */
+/* SPEC docs/spec/dynamodb.md PartiQL.1: Statement is 1..8192 characters
+ * (code points; the parser takes any length). */
 #define DYNAMO_PARTIQL_MAX_TEXT 8192
 #define DYNAMO_PARTIQL_MAX_DEPTH 64
 #define DYNAMO_PARTIQL_MAX_PATH 32
