@@ -1,14 +1,16 @@
 /*
  * test_dynamo_partiql.c - ExecuteStatement, BatchExecuteStatement and
  * ExecuteTransaction through dynamo_api_call: SELECT as GetItem, Query or
- * Scan (projections, nested paths, an index, ORDER BY, parameters, Limit
- * and NextToken), INSERT with DuplicateItemException, UPDATE with SET,
- * REMOVE, list_append, set_add and set_delete, DELETE, conditions, RETURNING,
- * batches with per-statement errors, transactions with CancellationReasons,
- * and DynamoDB's validation messages. A fresh LMDB directory per test.
+ * Scan (projections, nested paths, indexes and what they project, ORDER BY,
+ * parameters, Limit and NextToken), INSERT with DuplicateItemException,
+ * UPDATE with SET, REMOVE, list_append, set_add and set_delete, DELETE,
+ * conditions, RETURNING, batches with per-statement errors and capacity,
+ * transactions with CancellationReasons and ClientRequestToken, and
+ * DynamoDB's validation messages. A fresh LMDB directory per test.
  *
  * Cases are rows (tests/integration/dynamo_rows.h); each row's reason
- * quotes the AWS documentation fact it checks (docs/spec/dynamodb.md 12).
+ * quotes the fact it checks, as docs/spec/dynamodb.md's PartiQL sections
+ * record it (AWS documentation, or DynamoDB's observed messages).
  */
 #define _XOPEN_SOURCE 700
 #include <setjmp.h>
