@@ -893,6 +893,7 @@ static int plan_write(struct tr *t, const struct dynamo_partiql *st, const struc
   struct emu_buf *cond = &bufs[0], *upd = &bufs[1], *rest = &bufs[2];
   struct conjuncts cj;
   cJSON *key;
+  size_t i;
   int rc = -1;
 
   if (st->kind == PARTIQL_INSERT) {
@@ -931,6 +932,23 @@ static int plan_write(struct tr *t, const struct dynamo_partiql *st, const struc
                           : INCOMPLETE_KEY)))
     goto out;
   cJSON_AddItemToObject(pl->req, "Key", key);
+  for (i = 0; i < cj.n; i++) {
+    const char *again = NULL;
+    if (cj.used[i])
+      continue;
+    if (mentions(cj.c[i], sc->hash))
+      again = sc->hash;
+    else if (sc->range[0] && mentions(cj.c[i], sc->range))
+      again = sc->range;
+    if (again) {
+      /* SPEC docs/spec/dynamodb.md PartiQL.5: the key once, by equality. */
+      dynamo_error_set(t->err, DYNAMO_ERR_VALIDATION,
+                       "Multiple conditions on same key %s. Only single item Update/Insert/Delete "
+                       "are supported",
+                       again);
+      goto out;
+    }
+  }
   if (put_rest(t, rest, &cj) != 0)
     goto out;
   if (st->kind == PARTIQL_UPDATE) {
