@@ -169,6 +169,12 @@ static int put_value(struct tr *t, struct emu_buf *b, const struct partiql_node 
   cJSON *v = value_of(t, nd);
   if (!v)
     return -1;
+  /* A literal is checked as the AttributeValue it is, in those words (not
+   * as an ExpressionAttributeValues member, which the statement has none of). */
+  if (dynamo_value_validate(v, 1, t->err) != 0) {
+    cJSON_Delete(v);
+    return -1;
+  }
   snprintf(ph, sizeof(ph), ":v%d", t->nvalues++);
   cJSON_AddItemToObject(t->values, ph, v);
   emu_buf_puts(b, ph);

@@ -170,6 +170,11 @@ static void select_reads_items_by_key_partition_or_scan(void **state) {
        DYNAMO_ROWS_VALIDATION,
        "\"Supplied AttributeValue is empty, must contain exactly one of the supported datatypes\"",
        "a Parameter holds exactly one type"},
+      {"ExecuteStatement", ES("SELECT * FROM Music WHERE Awards = 1e500"), 400,
+       DYNAMO_ROWS_VALIDATION,
+       "\"Number overflow. Attempting to store a number with magnitude larger than supported "
+       "range\"",
+       "a number literal follows DynamoDB's number rules, in their words"},
       {"ExecuteStatement", ES("SELEC * FROM Music"), 400, DYNAMO_ROWS_VALIDATION, MALFORMED,
        "a statement that is not PartiQL is refused"},
       {"ExecuteStatement", ES("SELECT * FROM Music WHERE Artist = 'a' garbage"), 400,
