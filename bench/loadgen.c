@@ -8,7 +8,7 @@
  * before, and separately from, the measurement. Results are JSON lines on
  * stdout, one per measurement.
  *
- *   loadgen dynamo  --port P --op PutItem|GetItem|Query|Scan|UpdateItem
+ *   loadgen dynamo  --port P --op PutItem|GetItem|Query|Scan|UpdateItem|ExecuteStatement
  *                   [--conns 16] [--warmup S] [--duration S] [--count N]
  *   loadgen connect --port P [--path /dev] --clients N [--inflight K]
  *                   [--hold S] [--server-pid PID]
@@ -992,13 +992,15 @@ static int mode_fanout(void) {
 #define PARTS 100
 #define PER_PART 10
 static struct {
-  int op; /* 0 Put 1 Get 2 Query 3 Scan 4 Update */
+  int op; /* 0 Put 1 Get 2 Query 3 Scan 4 Update 5 PartiQL SELECT by key */
   long done, errors, target;
   int measuring;
   struct samples lat;
   char lasterr[256];
 } dm;
-static const char *OPS[] = {"PutItem", "GetItem", "Query", "Scan", "UpdateItem"};
+static const char *OPS[] = {"PutItem",    "GetItem",   "Query",
+                             "Scan",       "UpdateItem", "ExecuteStatement"};
+#define NOPS ((int)(sizeof(OPS) / sizeof(OPS[0])))
 static const char PAD[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 static void dyn_send(struct conn *c) {
@@ -1032,6 +1034,11 @@ static void dyn_send(struct conn *c) {
                  "\"UpdateExpression\":\"SET n = n + :one\","
                  "\"ConditionExpression\":\"attribute_exists(pk) AND n >= :zero\","
                  "\"ExpressionAttributeValues\":{\":one\":{\"N\":\"1\"},\":zero\":{\"N\":\"0\"}}}",
+                 opt.table, p, s);
+    break;
+  case 5: /* the same read as GetItem, as a PartiQL statement */
+    n = snprintf(body, sizeof body,
+                 "{\"Statement\":\"SELECT * FROM \\\"%s\\\" WHERE pk = 'p%03lu' AND sk = %lu\"}",
                  opt.table, p, s);
     break;
   }
@@ -1113,11 +1120,11 @@ static int mode_dynamo(void) {
   double secs;
   long errs_warm;
   dm.op = -1;
-  for (int i = 0; i < 5; i++)
+  for (int i = 0; i < NOPS; i++)
     if (!strcmp(opt.op, OPS[i]))
       dm.op = i;
   if (dm.op < 0)
-    die("--op: one of PutItem GetItem Query Scan UpdateItem");
+    die("--op: one of PutItem GetItem Query Scan UpdateItem ExecuteStatement");
   dyn_setup();
   conns_alloc(opt.conns);
   on_open = dyn_open;

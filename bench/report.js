@@ -66,7 +66,8 @@ p("Same requests for every server: a table with a hash key `pk` (S) and a range 
 p("(N), preloaded with 100 partitions × 10 items of ~100 bytes. PutItem writes new keys; GetItem")
 p("reads a random item; Query reads a whole partition (10 items); Scan reads the first page with")
 p("`Limit: 100`; UpdateItem runs `SET n = n + :one` with the condition")
-p("`attribute_exists(pk) AND n >= :zero`. Warm-up, then the measurement; latency per request.")
+p("`attribute_exists(pk) AND n >= :zero`; PartiQL SELECT by key is GetItem's read as ExecuteStatement")
+p("(`SELECT * FROM \"bench\" WHERE pk = ... AND sk = ...`). Warm-up, then the measurement; latency per request.")
 p(`The four servers run side by side and are measured in ${rounds} interleaved round${rounds === 1 ? "" : "s"} (each`)
 p("operation on each server in turn, seeds 42, 43, ...); each cell is the median round.")
 p()
@@ -78,6 +79,15 @@ p()
 p("| operation | wsgw durable ops/s (p50 / p99 ms) | wsgw `--no-sync` | wsgw `--in-memory` | dynalite | durable ÷ dynalite | no-sync ÷ dynalite | in-memory ÷ dynalite | target (≥ 5× dynalite) |")
 p("|---|---|---|---|---|---|---|---|---|")
 const cell = (r) => (!r ? "– (no result)" : `${f(r.ops_per_s)} (${ms(r.p50_ms)} / ${ms(r.p99_ms)})${r.errors ? `, ${f(r.errors)} errors` : ""}`)
+// PartiQL: the GetItem read as ExecuteStatement (SELECT * ... WHERE pk = .. AND sk = ..), wsgw only
+const partiqlRow = () => {
+  const op = "ExecuteStatement"
+  const d = dyn("wsgw-durable", op), n = dyn("wsgw-nosync", op), m = dyn("wsgw-inmem", op)
+  const gd = dyn("wsgw-durable", "GetItem"), gn = dyn("wsgw-nosync", "GetItem"), gm = dyn("wsgw-inmem", "GetItem")
+  const of = (a, b) => (a && b ? `${f((100 * a.ops_per_s) / b.ops_per_s)} %` : "–")
+  if (d || n || m)
+    p(`| PartiQL SELECT by key (ExecuteStatement) | ${cell(d)} | ${cell(n)} | ${cell(m)} | – (dynalite has no PartiQL) | – | – | – | of GetItem: durable ${of(d, gd)}, no-sync ${of(n, gn)}, in-memory ${of(m, gm)} |`)
+}
 for (const op of ["PutItem", "GetItem", "Query", "Scan", "UpdateItem"]) {
   const d = dyn("wsgw-durable", op), n = dyn("wsgw-nosync", op), m = dyn("wsgw-inmem", op), l = dyn("dynalite", op)
   const tgt = ["PutItem", "GetItem", "Query"].includes(op)
@@ -85,6 +95,7 @@ for (const op of ["PutItem", "GetItem", "Query", "Scan", "UpdateItem"]) {
   const rn = n && l ? n.ops_per_s / l.ops_per_s : null
   const rm = m && l ? m.ops_per_s / l.ops_per_s : null
   p(`| ${op}${op === "Query" ? " (10 items)" : op === "Scan" ? " (100 items)" : op === "UpdateItem" ? " (condition)" : ""} | ${cell(d)} | ${cell(n)} | ${cell(m)} | ${cell(l)} | ${ratio(d && d.ops_per_s, l && l.ops_per_s)} | ${ratio(n && n.ops_per_s, l && l.ops_per_s)} | ${ratio(m && m.ops_per_s, l && l.ops_per_s)} | ${tgt ? `durable: ${met(rd === null ? null : rd >= 5)}; no-sync: ${met(rn === null ? null : rn >= 5)}; in-memory: ${met(rm === null ? null : rm >= 5)}` : "–"} |`)
+  if (op === "GetItem") partiqlRow()
 }
 p()
 
@@ -386,7 +397,7 @@ p("build-bench/loadgen startup -- build-bench/wsgw serve --config fixtures/chat-
 p("build-bench/loadgen startup --port WS --path / -- node node_modules/serverless/bin/serverless.js offline")
 p("wsgw serve --config fixtures/chat-app.json --port 0 --data-dir DIR [--no-sync]   # or --in-memory instead of --data-dir")
 p("dynalite --port P --createTableMs 0 --deleteTableMs 0 --updateTableMs 0")
-p("build-bench/loadgen dynamo --port P --op PutItem|GetItem|Query|Scan|UpdateItem --conns 16 --warmup 1 --duration 3 --seed 42|43|44")
+p("build-bench/loadgen dynamo --port P --op PutItem|GetItem|ExecuteStatement|Query|Scan|UpdateItem --conns 16 --warmup 1 --duration 3 --seed 42|43|44")
 p("wsgw serve --config fixtures/chat-app.json --port 0 --data-dir DIR --max-connections 10000")
 p("build-bench/loadgen echo --port P --path /dev --clients 1 --inflight 1 --warmup-count 500 --count 5000 --duration 5")
 p("build-bench/loadgen echo --port P --path /dev --clients 16 --inflight 4 --warmup-count 2000 --count 50000 --duration 5")
