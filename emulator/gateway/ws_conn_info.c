@@ -13,8 +13,9 @@ cJSON *ws_conn_info_json(struct ws_conn *c) {
   char iso[40];
 
   cJSON_AddStringToObject(o, "connectionId", c->id);
-  cJSON_AddStringToObject(o, "api", c->api->name ? c->api->name : "");
-  cJSON_AddStringToObject(o, "stage", c->api->stage);
+  /* api is NULL only for the registry's unit tests' connections. */
+  cJSON_AddStringToObject(o, "api", c->api && c->api->name ? c->api->name : "");
+  cJSON_AddStringToObject(o, "stage", c->api ? c->api->stage : "");
   cJSON_AddStringToObject(o, "sourceIp", c->source_ip);
   if (c->user_agent)
     cJSON_AddStringToObject(o, "userAgent", c->user_agent);
