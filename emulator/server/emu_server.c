@@ -5,6 +5,7 @@
  *   .../@connections/...    -> connections_api
  *   POST / , OPTIONS /      -> dynamo_api
  *   GET /                   -> health check
+ *   /_wsgw/...              -> control_api (GET /_wsgw: 302 to /_wsgw/)
  *   GET /{stage}            -> 426 Upgrade Required
  *   anything else           -> 403 {"message":"Forbidden"}
  *
@@ -83,6 +84,11 @@ static int http_route(struct mg_connection *conn, void *cbdata) {
         "{\"message\":\"Bad Request: the request path is too long or decodes to a NUL byte\"}");
   } else if (strncmp(uri, CONTROL_API_PREFIX, sizeof(CONTROL_API_PREFIX) - 1) == 0) {
     control_api_serve(emu, conn, uri);
+  } else if (strcmp(uri, "/_wsgw") == 0 && strcmp(method, "GET") == 0) {
+    /* The console's address typed without its slash: its relative links
+     * need the slash. */
+    static const struct http_header location = {"Location", CONTROL_API_PREFIX};
+    http_util_send(conn, 302, "text/plain", &location, 1, "", 0);
   } else if (connections_api_matches(uri)) {
     connections_api_serve(&emu->gw, conn, uri);
   } else if (strcmp(uri, "/") == 0) {

@@ -130,6 +130,9 @@ describe('the web console', TIMEOUT, () => {
       assert.match(r.headers.get('content-type'), type);
       assert.match(r.headers.get('content-security-policy'), /script-src 'self'/);
     }
+    const bare = await fetch(`${server.baseUrl}/_wsgw`, { redirect: 'manual' });
+    assert.equal(bare.status, 302);
+    assert.equal(bare.headers.get('location'), '/_wsgw/');
     const info = await (await fetch(`${server.baseUrl}/_wsgw/info`)).json();
     assert.equal(info.apis[0].name, 'chat');
     assert.equal(info.apis[0].url, `ws://127.0.0.1:${server.port}/dev`);
@@ -187,6 +190,23 @@ describe('the web console', TIMEOUT, () => {
     assert.match(await page.textContent('#inv-title'), /\$disconnect → chat\.disconnect/);
     assert.match(await page.textContent('#inv-response'), /statusCode/);
     await shot(page, 'console-invocations.png');
+  });
+
+  test('kills a connection silently: the client sees 1006, $disconnect still runs', TIMEOUT, async () => {
+    await page.click('a[data-tab=connections]');
+    const victim = await h.connectWs(server.wsUrl);
+    await waitInPage(page, 'a row for the new client',
+                     () => document.querySelectorAll('#connections tbody tr').length === 1);
+    const vid = await page.getAttribute('#connections tbody tr', 'data-connection-id');
+    await page.click(`tr[data-connection-id="${vid}"] button[data-action=kill]`);
+    const closed = await victim.waitForClose({ timeoutMs: WAIT_MS });
+    assert.equal(closed.code, 1006, 'no close frame: the TCP connection was dropped');
+    await waitInPage(page, 'the row to go', () => document.querySelectorAll('#connections tbody tr').length === 0);
+    await page.click('a[data-tab=invocations]');
+    await page.fill('#filter-route', '$disconnect');
+    await page.fill('#filter-connection', vid);
+    await waitInPage(page, 'its $disconnect', () => document.querySelectorAll('#invocations tbody tr').length === 1);
+    await page.click('#inv-clear-filters');
   });
 
   test('edits an item, and the SDK reads the edit back', TIMEOUT, async () => {
