@@ -2,8 +2,9 @@
  * test_emu_events.c - unit tests for emulator/base/emu_events.c: events
  * reach every subscriber in order as server-sent events, nothing is built
  * without subscribers, a subscriber that falls behind is dropped (and the
- * others keep theirs), the subscriber cap, timeouts, and close waking a
- * waiting reader on another thread.
+ * others keep theirs), the subscriber cap, timeouts, close waking a
+ * waiting reader on another thread, and publishers on several threads
+ * (none lost, each one's order kept).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -143,6 +144,66 @@ static void close_wakes_a_waiting_reader_and_refuses_new_subscribers(void **stat
   emu_events_free(bus);
 }
 
+#define PUBLISHERS 4
+#define PER_PUBLISHER 200
+
+struct publisher {
+  struct emu_events *bus;
+  int id;
+};
+
+static void *publish_many(void *arg) {
+  struct publisher *p = arg;
+  int i;
+
+  for (i = 0; i < PER_PUBLISHER; i++) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "p", p->id);
+    cJSON_AddNumberToObject(o, "i", i);
+    emu_events_publish(p->bus, "test", o);
+    cJSON_Delete(o);
+  }
+  return NULL;
+}
+
+static void publishers_on_several_threads_lose_nothing_and_keep_their_order(void **state) {
+  struct emu_events *bus = emu_events_new();
+  struct emu_events_sub *sub = emu_events_subscribe(bus);
+  struct publisher pubs[PUBLISHERS];
+  pthread_t tids[PUBLISHERS];
+  int next[PUBLISHERS] = {0}, seen = 0, i;
+  struct emu_buf out;
+
+  (void)state;
+  /* PUBLISHERS * PER_PUBLISHER fits one queue: nothing may be dropped. */
+  assert_true(PUBLISHERS * PER_PUBLISHER <= EMU_EVENTS_QUEUE_MAX);
+  for (i = 0; i < PUBLISHERS; i++) {
+    pubs[i].bus = bus;
+    pubs[i].id = i;
+    assert_int_equal(pthread_create(&tids[i], NULL, publish_many, &pubs[i]), 0);
+  }
+  emu_buf_init(&out, EMU_EVENTS_QUEUE_MAX_BYTES);
+  while (seen < PUBLISHERS * PER_PUBLISHER) {
+    const char *at;
+    int p, n;
+    assert_int_equal(emu_events_next(sub, 5000, &out), EMU_EVENTS_DATA);
+    for (at = out.data; (at = strstr(at, "data: ")) != NULL; at++) {
+      assert_int_equal(sscanf(at, "data: {\"p\":%d,\"i\":%d}", &p, &n), 2);
+      assert_true(p >= 0 && p < PUBLISHERS);
+      assert_int_equal(n, next[p]); /* each publisher's events in its order */
+      next[p]++;
+      seen++;
+    }
+    emu_buf_reset(&out);
+  }
+  for (i = 0; i < PUBLISHERS; i++)
+    assert_int_equal(pthread_join(tids[i], NULL), 0);
+  assert_int_equal(emu_events_next(sub, 10, &out), EMU_EVENTS_TIMEOUT);
+  emu_buf_free(&out);
+  emu_events_unsubscribe(sub);
+  emu_events_free(bus);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(events_reach_every_subscriber_in_order),
@@ -150,6 +211,7 @@ int main(void) {
       cmocka_unit_test(a_subscriber_that_falls_behind_is_dropped_and_others_keep_theirs),
       cmocka_unit_test(at_most_max_subscribers_listen_at_once),
       cmocka_unit_test(close_wakes_a_waiting_reader_and_refuses_new_subscribers),
+      cmocka_unit_test(publishers_on_several_threads_lose_nothing_and_keep_their_order),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
