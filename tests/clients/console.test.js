@@ -5,7 +5,8 @@
 // the console, is disconnected from it ($disconnect shows in the invocations),
 // and an item is edited (read back through the SDK) and edited badly
 // (DynamoDB's ValidationException shown inline). Also: the stream records, the
-// faults form, --console/--no-console and the event stream's subscriber cap.
+// faults form, https:// on the TLS listener, --console/--no-console and the event
+// stream's subscriber cap.
 // Screenshots go to $WSGW_ARTIFACTS_DIR (the build tree's artifacts/, set by
 // CMake) or tests/artifacts. Every wait is a DOM condition with a deadline.
 // Run: WSGW_BIN=/path/to/wsgw node --test console.test.js  (or ctest -R clients.console)
@@ -80,8 +81,9 @@ before(async () => {
   ddb = h.dynamoClient(server);
   browser = await chromium.launch({
     executablePath: CHROMIUM, headless: true, timeout: 30000,
+    // --ignore-certificate-errors: the https:// test trusts wsgw's self-signed certificate.
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-           '--disable-component-update', '--disable-sync'],
+           '--disable-component-update', '--disable-sync', '--ignore-certificate-errors'],
   });
   fs.mkdirSync(ARTIFACTS, { recursive: true });
 });
@@ -303,6 +305,27 @@ describe('the console\'s switches and limits', TIMEOUT, () => {
       assert.equal((await fetch(`${on.baseUrl}/_wsgw/`)).status, 200);
     } finally {
       await on.stop();
+    }
+  });
+
+  test('works over https:// on the TLS listener, live updates included', TIMEOUT, async () => {
+    const tls = await h.startServer({ tls: true });
+    const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+    try {
+      const p = await context.newPage();
+      const res = await p.goto(`${tls.httpsUrl}/_wsgw/`, { timeout: WAIT_MS });
+      assert.equal(res.status(), 200);
+      await p.waitForFunction(() => document.getElementById('live').dataset.state === 'live', null,
+                              { timeout: WAIT_MS });
+      const ws = await h.connectWs(tls.wsUrl);
+      await p.waitForFunction(() => document.querySelectorAll('#connections tbody tr').length === 1, null,
+                              { timeout: WAIT_MS });
+      await h.closeWs(ws);
+      await p.waitForFunction(() => document.querySelectorAll('#connections tbody tr').length === 0, null,
+                              { timeout: WAIT_MS });
+    } finally {
+      await context.close();
+      await tls.stop();
     }
   });
 
