@@ -44,7 +44,8 @@ const CONFIG = {
   apis: [{
     name: 'chat', stage: 'dev',
     defaults: { function: { environment: { TABLE_NAME: 'Connections' } } },
-    routes: { $connect: 'chat.connect', $disconnect: 'chat.disconnect', sendmessage: 'chat.sendmessage' },
+    routes: { $connect: 'chat.connect', $disconnect: 'chat.disconnect', sendmessage: 'chat.sendmessage',
+              fail: 'diag.fail' },
   }],
   tables: [
     {
@@ -209,6 +210,23 @@ describe('the web console', TIMEOUT, () => {
     await page.fill('#filter-connection', vid);
     await waitInPage(page, 'its $disconnect', () => document.querySelectorAll('#invocations tbody tr').length === 1);
     await page.click('#inv-clear-filters');
+  });
+
+  test('a function error shows in the invocation log as it happens', TIMEOUT, async () => {
+    const client = await h.connectWs(server.wsUrl);
+    try {
+      client.send(JSON.stringify({ action: 'fail' }));
+      await waitInPage(page, 'the fail route\'s error in its row',
+                       () => [...document.querySelectorAll('#invocations tbody tr[data-route=fail] td[data-field=error]')]
+                         .some((td) => td.textContent.includes('failing on purpose')));
+      await page.click('a[data-tab=invocations]');
+      await page.click('#invocations tbody tr[data-route=fail]');
+      await waitInPage(page, 'the error in the detail', () => !document.getElementById('inv-error').hidden);
+      assert.match(await page.textContent('#inv-error'), /^error: diag\.fail: failing on purpose/);
+      await shot(page, 'console-invocation-error.png');
+    } finally {
+      await h.closeWs(client);
+    }
   });
 
   test('edits an item, and the SDK reads the edit back', TIMEOUT, async () => {

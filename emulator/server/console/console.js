@@ -213,6 +213,17 @@ function invocationMatches(inv) {
          (!fn || inv.handler === fn);
 }
 
+// The error, else the last log line (with how many there were), shortened.
+function invocationNote(inv) {
+  const short = (t) => (t.length > 120 ? `${t.slice(0, 117)}...` : t);
+  if (inv.error) return el('td', { class: 'status-bad', 'data-field': 'error', text: short(inv.error), title: inv.error });
+  const logs = inv.logs || [];
+  if (!logs.length) return el('td', { 'data-field': 'log' });
+  const last = logs[logs.length - 1];
+  return el('td', { class: 'muted', 'data-field': 'log', title: logs.join('\n'),
+                    text: short(logs.length > 1 ? `${last} (${logs.length} lines)` : last) });
+}
+
 function invocationRow(inv) {
   const ok = inv.outcome === 'ok' && !(inv.statusCode >= 400);
   const status = inv.outcome === 'ok' ? String(inv.statusCode ?? 'ok') : inv.outcome;
@@ -220,11 +231,12 @@ function invocationRow(inv) {
                         'aria-selected': String(state.selectedInvocation === inv.seq) },
     el('td', { text: String(inv.seq) }),
     el('td', { class: 'mono', text: inv.routeKey || inv.eventType || '' }),
-    el('td', { text: inv.handler || '' }),
+    el('td', { class: 'nowrap', text: inv.handler || '' }),
     el('td', { class: 'mono', text: inv.connectionId || '' }),
     el('td', { class: ok ? 'status-ok' : 'status-bad', text: status, title: inv.error || '' }),
-    el('td', { text: `${inv.durationMs ?? ''} ms` }),
-    el('td', { text: inv.initDurationMs !== undefined ? `${inv.initDurationMs} ms` : '' }));
+    el('td', { class: 'nowrap', text: `${inv.durationMs ?? ''} ms` }),
+    el('td', { class: 'nowrap', text: inv.initDurationMs !== undefined ? `${inv.initDurationMs} ms` : '' }),
+    invocationNote(inv));
   return tr;
 }
 
