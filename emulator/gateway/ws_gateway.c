@@ -557,8 +557,9 @@ static int on_data(struct mg_connection *conn, int bits, char *data, size_t len,
     return close_with(c, APIGW_CLOSE_BINARY);
   case MG_WEBSOCKET_OPCODE_TEXT:
   case MG_WEBSOCKET_OPCODE_CONTINUATION:
-    atomic_fetch_add(&c->frames_in, 1);
-    atomic_store(&c->dirty, 1);
+    /* The count, then the flag with release (see ws_registry_send). */
+    atomic_fetch_add_explicit(&c->frames_in, 1, memory_order_relaxed);
+    atomic_store_explicit(&c->dirty, 1, memory_order_release);
     break;
   default:
     return close_with(c, APIGW_CLOSE_PROTOCOL_ERROR);

@@ -417,8 +417,10 @@ int ws_registry_send(struct ws_conn *c, int opcode, const void *data, size_t len
     rc = write_as_writer(c, 1, opcode, data, len);
   pthread_mutex_unlock(&c->lock);
   if (rc == 0 && (opcode == MG_WEBSOCKET_OPCODE_TEXT || opcode == MG_WEBSOCKET_OPCODE_BINARY)) {
-    atomic_fetch_add(&c->frames_out, 1);
-    atomic_store(&c->dirty, 1);
+    /* The count, then the flag with release: the watchdog's exchange of
+     * the flag (ws_gateway.c) then sees this count or a later one. */
+    atomic_fetch_add_explicit(&c->frames_out, 1, memory_order_relaxed);
+    atomic_store_explicit(&c->dirty, 1, memory_order_release);
   }
   return rc;
 }
