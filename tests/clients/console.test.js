@@ -249,6 +249,27 @@ describe('the web console', TIMEOUT, () => {
     await page.fill('#read-pk', 'ana');
     await page.click('#read-run');
     await waitInPage(page, 'one item from the index', () => document.getElementById('read-status').textContent.startsWith('1 item '));
+    // Paging: a Scan of two items one per page, forward and back.
+    await ddb.send(new PutItemCommand({ TableName: 'Notes', Item: { id: { S: 'n2' }, owner: { S: 'bo' } } }));
+    await page.selectOption('#read-op', 'Scan');
+    await page.selectOption('#read-index', '');
+    await page.fill('#read-limit', '1');
+    await page.click('#read-run');
+    await waitInPage(page, 'page 1 of a Scan',
+                     () => document.getElementById('read-status').textContent.includes('page 1 · more pages'));
+    const first = await page.textContent('#items tbody td');
+    await page.click('#read-next');
+    await waitInPage(page, 'page 2', () => document.getElementById('read-status').textContent.includes('page 2'));
+    const second = await page.textContent('#items tbody td');
+    assert.notEqual(first, second);
+    assert.deepEqual([first, second].sort(), ['n1', 'n2']);
+    await page.click('#read-prev');
+    await waitInPage(page, 'page 1 again', () => document.getElementById('read-status').textContent.includes('page 1'));
+    assert.equal(await page.textContent('#items tbody td'), first);
+    assert.equal(await page.isDisabled('#read-prev'), true);
+    await page.fill('#read-limit', '25');
+    await page.click('#read-run');
+    await waitInPage(page, 'both items', () => document.querySelectorAll('#items tbody tr').length === 2);
   });
 
   test('an invalid edit shows DynamoDB\'s error inline', TIMEOUT, async () => {

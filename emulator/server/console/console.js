@@ -20,6 +20,8 @@ const state = {
   selectedInvocation: null,
   table: null,                  // DescribeTable's Table
   lastKey: null,                // the read's LastEvaluatedKey
+  pageStarts: [null],           // ExclusiveStartKey of each page read so far (page 1: none)
+  page: 0,                      // the page shown (an index into pageStarts)
   sendTo: null,                 // the connection the send form posts to
   itemKey: null,                // the key of the item in the editor (null: a new item)
 };
@@ -422,13 +424,23 @@ function keyValue(name, text) {
   return { [type ? type.AttributeType : 'S']: text };
 }
 
-async function runRead(ev, next = false) {
+// move: 'first' (a new read), 'next', 'previous' or 'same' (reload the page shown).
+async function runRead(ev, move = 'first') {
   if (ev) ev.preventDefault();
   const t = state.table;
   if (!t) return;
+  if (move === 'first') {
+    state.pageStarts = [null];
+    state.page = 0;
+  } else if (move === 'next' && state.lastKey) {
+    state.pageStarts[state.page + 1] = state.lastKey;
+    state.page++;
+  } else if (move === 'previous' && state.page > 0) {
+    state.page--;
+  }
   const req = { TableName: t.TableName, Limit: Number($('read-limit').value) || 25 };
   if ($('read-index').value) req.IndexName = $('read-index').value;
-  if (next && state.lastKey) req.ExclusiveStartKey = state.lastKey;
+  if (state.pageStarts[state.page]) req.ExclusiveStartKey = state.pageStarts[state.page];
   if ($('read-op').value === 'Query') {
     const k = keyOf(currentKeySchema());
     req.ExpressionAttributeNames = { '#pk': k.hash };
@@ -445,7 +457,9 @@ async function runRead(ev, next = false) {
     const r = await dynamo($('read-op').value, req);
     state.lastKey = r.LastEvaluatedKey || null;
     $('read-next').disabled = !state.lastKey;
-    $('read-status').textContent = `${r.Count} ${r.Count === 1 ? 'item' : 'items'} (scanned ${r.ScannedCount})` + (state.lastKey ? ' · more pages' : '');
+    $('read-prev').disabled = state.page === 0;
+    $('read-status').textContent = `${r.Count} ${r.Count === 1 ? 'item' : 'items'} (scanned ${r.ScannedCount})` +
+      ` · page ${state.page + 1}` + (state.lastKey ? ' · more pages' : '');
     renderItems(r.Items || []);
     showError('read-error', null);
   } catch (err) {
@@ -497,7 +511,7 @@ async function saveItem(ev) {
     const k = keyOf(state.table.KeySchema);
     state.itemKey = Object.fromEntries([k.hash, k.range].filter(Boolean).map((n) => [n, item[n]]));
     $('item-delete').disabled = false;
-    await runRead();
+    await runRead(null, 'same');
   } catch (err) {
     $('item-status').textContent = '';
     showError('item-error', err);
@@ -509,7 +523,7 @@ async function deleteItem() {
   try {
     await dynamo('DeleteItem', { TableName: state.table.TableName, Key: state.itemKey });
     $('item-form').hidden = true;
-    await runRead();
+    await runRead(null, 'same');
   } catch (err) {
     showError('item-error', err);
   }
@@ -672,7 +686,8 @@ function wire() {
   $('read-op').addEventListener('change', updateReadForm);
   $('read-index').addEventListener('change', updateReadForm);
   $('read-form').addEventListener('submit', (e) => runRead(e));
-  $('read-next').addEventListener('click', () => runRead(null, true));
+  $('read-next').addEventListener('click', () => runRead(null, 'next'));
+  $('read-prev').addEventListener('click', () => runRead(null, 'previous'));
   $('item-new').addEventListener('click', () => openItem(null));
   $('items').tBodies[0].addEventListener('click', (e) => {
     const tr = e.target.closest('tr');
