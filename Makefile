@@ -112,16 +112,17 @@ test-crash: test-deps
 	cd tests/clients && WSGW_BIN=$(CURDIR)/$(TEST_BUILD)/wsgw WSGW_SOURCE_DIR=$(CURDIR) CRASH_CYCLES=$(CRASH_CYCLES) CRASH_NO_SYNC=1 /usr/bin/python3 crash_test.py
 
 # The concurrency tests under ThreadSanitizer (CMake option WSGW_TSAN) in
-# $(TSAN_BUILD): the racing connections, hot reload under load, and the
+# $(TSAN_BUILD): the racing connections, hot reload under load, the console's
+# event bus (publishers on several threads), and the
 # contended increments and transactions against a TSan-built wsgw;
 # tests/tsan.supp says why races inside liblmdb are suppressed.
 TSAN_BUILD ?= build-tsan
 .PHONY: test-tsan
 test-tsan: test-deps
 	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DWSGW_WERROR=ON -DWSGW_TSAN=ON >/dev/null
-	@cmake --build $(TSAN_BUILD) --target wsgw integration_connection_races integration_emu_reload -j$(JOBS)
+	@cmake --build $(TSAN_BUILD) --target wsgw integration_connection_races integration_emu_reload unit_emu_events -j$(JOBS)
 	cd $(TSAN_BUILD) && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" ctest --output-on-failure \
-	  -R '^(integration[.]connection_races|integration[.]emu_reload|clients[.]concurrent_conditional_increments_and_transactions_give_exact_results)$$'
+	  -R '^(integration[.]connection_races|integration[.]emu_reload|unit[.]emu_events|clients[.]concurrent_conditional_increments_and_transactions_give_exact_results)$$'
 
 # Benchmarks side by side with dynalite and serverless-offline (npm); rewrites docs/benchmarks.md.
 # Not part of `make test`; about 8 to 10 minutes.

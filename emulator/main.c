@@ -7,7 +7,7 @@
  *               --auth-keys FILE] [--data-dir DIR |
  *               --in-memory] [--max-connections N] [--no-sync] [--ttl-interval S]
  *               [--stream-retention-hours H]
- *               [--dynamodb-endpoint URL] [--log-level L]
+ *               [--dynamodb-endpoint URL] [--console | --no-console] [--log-level L]
  *   wsgw test [--junit FILE] [--fail-fast] [--jobs N] SCENARIO...  (scenario.c)
  *   wsgw health [--timeout SECS] URL  (emu_health.c)
  *   wsgw --help | --version
@@ -98,6 +98,10 @@ static void usage(FILE *out) {
           "                         for AWS_REGION (else AWS_DEFAULT_REGION, else the\n"
           "                         config's region); no TTL sweeper (the service expires\n"
           "                         its own items)\n"
+          "  --console              serve the web console at http://HOST:PORT/_wsgw/\n"
+          "                         (connections, invocations, tables, faults); on by\n"
+          "                         default when HOST is a loopback address\n"
+          "  --no-console           no web console, whatever HOST is\n"
           "  --log-level LEVEL      error, warn (default), info or debug\n",
           EMU_DEFAULT_MAX_CONNECTIONS, WS_LIMIT_HTTP_RESERVE, DYNAMO_TTL_DEFAULT_INTERVAL_S);
 }
@@ -154,6 +158,10 @@ static int serve(int argc, char **argv) {
     }
     if (!strcmp(a, "--cors")) {
       opts.cors = 1;
+      continue;
+    }
+    if (!strcmp(a, "--console") || !strcmp(a, "--no-console")) {
+      opts.console = !strcmp(a, "--console") ? EMU_CONSOLE_ON : EMU_CONSOLE_OFF;
       continue;
     }
     if (!strcmp(a, "--no-sync")) {

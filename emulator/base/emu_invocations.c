@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emu_events.h"
 #include "emu_json.h"
 
 struct entry {
@@ -25,6 +26,7 @@ struct emu_invocations {
   int count;
   size_t bytes;
   long seq;
+  struct emu_events *events; /* read-only after start; may be NULL */
 };
 
 struct emu_invocations *emu_invocations_new(void) {
@@ -33,6 +35,11 @@ struct emu_invocations *emu_invocations_new(void) {
   if (log)
     pthread_mutex_init(&log->lock, NULL);
   return log;
+}
+
+void emu_invocations_set_events(struct emu_invocations *log, struct emu_events *events) {
+  if (log)
+    log->events = events;
 }
 
 /* Takes the oldest entry off the list (the caller frees it). */
@@ -104,7 +111,8 @@ void emu_invocations_add(struct emu_invocations *log, const char *handler, const
   struct entry *e, *dropped = NULL;
   const cJSON *line;
   size_t log_bytes = 0;
-  cJSON *o;
+  cJSON *o, *summary;
+  long seq;
   const cJSON *status = cJSON_GetObjectItemCaseSensitive(response, "statusCode");
   const cJSON *body = cJSON_GetObjectItemCaseSensitive(event, "body");
   char table[256];
@@ -142,6 +150,10 @@ void emu_invocations_add(struct emu_invocations *log, const char *handler, const
     }
     emu_json_add_const(o, "logs", logs);
   }
+  /* The console's copy: everything but the event and the response (a
+   * click fetches those: emu_invocations_get). Built only when somebody
+   * listens. */
+  summary = emu_events_active(log->events) ? cJSON_Duplicate(o, 1) : NULL;
   e = calloc(1, sizeof(*e));
   /* An estimate (printing the entry would cost more than storing it): the
    * message body and log lines plus about 2 KB of context, headers and
@@ -153,7 +165,8 @@ void emu_invocations_add(struct emu_invocations *log, const char *handler, const
     emu_json_add_const(o, "response", cJSON_Duplicate(response, 1));
   e->obj = o;
   pthread_mutex_lock(&log->lock);
-  emu_json_add_const(o, "seq", cJSON_CreateNumber((double)++log->seq));
+  seq = ++log->seq;
+  emu_json_add_const(o, "seq", cJSON_CreateNumber((double)seq));
   if (log->tail)
     log->tail->next = e;
   else
@@ -168,6 +181,11 @@ void emu_invocations_add(struct emu_invocations *log, const char *handler, const
     dropped = old;
   }
   pthread_mutex_unlock(&log->lock);
+  if (summary) {
+    emu_json_add_const(summary, "seq", cJSON_CreateNumber((double)seq));
+    emu_events_publish(log->events, "invocation", summary);
+    cJSON_Delete(summary);
+  }
   /* Freeing a dropped entry's JSON is most of an add's work: not under
    * the lock. */
   while (dropped) {
@@ -204,6 +222,45 @@ cJSON *emu_invocations_query(struct emu_invocations *log, const char *route_key,
       cJSON_AddItemToArray(arr, cJSON_Duplicate(e->obj, 1));
   pthread_mutex_unlock(&log->lock);
   return arr;
+}
+
+cJSON *emu_invocations_summaries(struct emu_invocations *log, int last) {
+  cJSON *arr = cJSON_CreateArray();
+  struct entry *e;
+  int skip;
+
+  pthread_mutex_lock(&log->lock);
+  skip = last > 0 && log->count > last ? log->count - last : 0;
+  for (e = log->head; e; e = e->next) {
+    cJSON *copy, *v;
+    if (skip > 0) {
+      skip--;
+      continue;
+    }
+    /* A shallow walk: the event and the response are never copied. */
+    copy = cJSON_CreateObject();
+    cJSON_ArrayForEach(v, e->obj) {
+      if (strcmp(v->string, "event") != 0 && strcmp(v->string, "response") != 0)
+        cJSON_AddItemToObject(copy, v->string, cJSON_Duplicate(v, 1));
+    }
+    cJSON_AddItemToArray(arr, copy);
+  }
+  pthread_mutex_unlock(&log->lock);
+  return arr;
+}
+
+cJSON *emu_invocations_get(struct emu_invocations *log, long seq) {
+  cJSON *found = NULL;
+  struct entry *e;
+
+  pthread_mutex_lock(&log->lock);
+  for (e = log->head; e && !found; e = e->next) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(e->obj, "seq");
+    if (cJSON_IsNumber(v) && (long)v->valuedouble == seq)
+      found = cJSON_Duplicate(e->obj, 1);
+  }
+  pthread_mutex_unlock(&log->lock);
+  return found;
 }
 
 int emu_invocations_count(struct emu_invocations *log, const char *route_key,

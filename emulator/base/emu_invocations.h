@@ -18,9 +18,15 @@
 #define EMU_INVOCATIONS_MAX_BYTES (32 * 1024 * 1024)
 
 struct emu_invocations;
+struct emu_events;
 
 struct emu_invocations *emu_invocations_new(void);
 void emu_invocations_free(struct emu_invocations *log);
+/* The console's event stream (not owned, may be NULL; set before the first
+ * add): each add publishes an "invocation" event, the entry without its
+ * "event" and "response" (emu_invocations_get has them). Events can arrive
+ * out of seq order when invocations end at once. */
+void emu_invocations_set_events(struct emu_invocations *log, struct emu_events *events);
 
 /* Records one invocation. request_id: Lambda's awsRequestId (may be NULL).
  * outcome: "ok", "error" or "timeout"; response may be NULL. The log takes
@@ -39,6 +45,12 @@ void emu_invocations_add(struct emu_invocations *log, const char *handler, const
  * with routeKey "stream:<table>" and eventType "STREAM". */
 cJSON *emu_invocations_query(struct emu_invocations *log, const char *route_key,
                              const char *connection_id, const char *handler);
+/* The last `last` entries (at most; every entry when last <= 0), oldest
+ * first, without "event" and "response": what the console lists. */
+cJSON *emu_invocations_summaries(struct emu_invocations *log, int last);
+/* A copy of the entry with that seq, or NULL when it is not (or no
+ * longer) in the log. */
+cJSON *emu_invocations_get(struct emu_invocations *log, long seq);
 /* How many entries match (same filters), without copying them. */
 int emu_invocations_count(struct emu_invocations *log, const char *route_key,
                           const char *connection_id, const char *handler);

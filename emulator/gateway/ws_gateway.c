@@ -47,6 +47,7 @@
 #include "lambda_pool.h"
 #include "ws_access_log.h"
 #include "ws_authorizer.h"
+#include "ws_conn_info.h"
 #include "ws_sigv4.h"
 #include "ws_event.h"
 #include "ws_limit.h"
@@ -556,6 +557,9 @@ static int on_data(struct mg_connection *conn, int bits, char *data, size_t len,
     return close_with(c, APIGW_CLOSE_BINARY);
   case MG_WEBSOCKET_OPCODE_TEXT:
   case MG_WEBSOCKET_OPCODE_CONTINUATION:
+    /* The count, then the flag with release (see ws_registry_send). */
+    atomic_fetch_add_explicit(&c->frames_in, 1, memory_order_relaxed);
+    atomic_store_explicit(&c->dirty, 1, memory_order_release);
     break;
   default:
     return close_with(c, APIGW_CLOSE_PROTOCOL_ERROR);
@@ -721,6 +725,10 @@ static void watchdog_pass(struct ws_gateway *gw) {
     int state, ready;
     int64_t closing_since;
     /* A slow reader: its write ends the connection as 1006. */
+    /* The console's live counters (ws_conn_info): at most one update per
+     * connection per pass. */
+    if (atomic_exchange(&c->dirty, 0))
+      ws_conn_info_publish(ws_registry_events(gw->registry), c);
     if (ws_registry_write_overdue(c, mono, WS_WRITE_DEADLINE_MS)) {
       ws_registry_conn_unref(c);
       continue;

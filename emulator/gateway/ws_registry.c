@@ -24,6 +24,7 @@
 
 #include "emu_sock.h"
 #include "emu_time.h"
+#include "ws_conn_info.h"
 #include "ws_deployment.h"
 
 #define REGISTRY_BUCKETS 4096
@@ -35,6 +36,7 @@ struct ws_registry {
   pthread_rwlock_t lock;
   struct ws_conn *buckets[REGISTRY_BUCKETS];
   size_t count;
+  struct emu_events *events; /* read-only after start; may be NULL */
 };
 
 static size_t bucket_of(const char *id, size_t len) {
@@ -54,6 +56,15 @@ struct ws_registry *ws_registry_new(void) {
   if (reg)
     pthread_rwlock_init(&reg->lock, NULL);
   return reg;
+}
+
+void ws_registry_set_events(struct ws_registry *reg, struct emu_events *events) {
+  if (reg)
+    reg->events = events;
+}
+
+struct emu_events *ws_registry_events(struct ws_registry *reg) {
+  return reg->events;
 }
 
 void ws_registry_free(struct ws_registry *reg) {
@@ -85,6 +96,9 @@ struct ws_conn *ws_registry_conn_new(struct ws_deployment *d, const struct emu_a
   c->deployment = d;
   c->connected_at_ms = emu_time_now_ms();
   atomic_store(&c->last_active_ms, c->connected_at_ms);
+  atomic_init(&c->frames_in, 0);
+  atomic_init(&c->frames_out, 0);
+  atomic_init(&c->dirty, 0);
   snprintf(c->source_ip, sizeof(c->source_ip), "%s", source_ip ? source_ip : "127.0.0.1");
   c->user_agent = user_agent ? strdup(user_agent) : NULL;
   pthread_mutex_init(&c->lock, NULL);
@@ -142,12 +156,14 @@ void ws_registry_add(struct ws_registry *reg, struct ws_conn *c, struct mg_conne
   reg->buckets[b] = c;
   reg->count++;
   pthread_rwlock_unlock(&reg->lock);
+  ws_conn_info_publish(reg->events, c);
 }
 
 void ws_registry_remove(struct ws_registry *reg, struct ws_conn *c, int code, const char *reason) {
   size_t b = bucket_of(c->id, EMU_ID_LEN);
   struct ws_conn **pp;
-  int found = 0;
+  int found = 0, closed_code;
+  char closed_reason[sizeof(c->close_reason)];
 
   pthread_mutex_lock(&c->lock);
   if (c->close_code == 0) {
@@ -177,6 +193,8 @@ void ws_registry_remove(struct ws_registry *reg, struct ws_conn *c, int code, co
     pthread_cond_wait(&c->writer_done, &c->lock);
   drop_queue_locked(c);
   c->mg = NULL;
+  closed_code = c->close_code;
+  snprintf(closed_reason, sizeof(closed_reason), "%s", c->close_reason);
   pthread_mutex_unlock(&c->lock);
   pthread_rwlock_wrlock(&reg->lock);
   for (pp = &reg->buckets[b]; *pp; pp = &(*pp)->next) {
@@ -188,6 +206,8 @@ void ws_registry_remove(struct ws_registry *reg, struct ws_conn *c, int code, co
     }
   }
   pthread_rwlock_unlock(&reg->lock);
+  if (found)
+    ws_conn_info_publish_gone(reg->events, c, closed_code, closed_reason);
   if (found)
     ws_registry_conn_unref(c);
 }
@@ -396,6 +416,12 @@ int ws_registry_send(struct ws_conn *c, int opcode, const void *data, size_t len
   else
     rc = write_as_writer(c, 1, opcode, data, len);
   pthread_mutex_unlock(&c->lock);
+  if (rc == 0 && (opcode == MG_WEBSOCKET_OPCODE_TEXT || opcode == MG_WEBSOCKET_OPCODE_BINARY)) {
+    /* The count, then the flag with release: the watchdog's exchange of
+     * the flag (ws_gateway.c) then sees this count or a later one. */
+    atomic_fetch_add_explicit(&c->frames_out, 1, memory_order_relaxed);
+    atomic_store_explicit(&c->dirty, 1, memory_order_release);
+  }
   return rc;
 }
 

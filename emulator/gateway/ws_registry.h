@@ -53,6 +53,7 @@
 
 struct mg_connection;
 struct ws_deployment;
+struct emu_events;
 
 /* Bytes of frames a connection may have waiting behind its writer (at
  * least one frame is always accepted): four maximum-size messages. */
@@ -87,6 +88,10 @@ struct ws_conn {
   char *user_agent;                 /* read-only, may be NULL */
   cJSON *authorizer;                /* read-only after $connect, may be NULL */
   atomic_llong last_active_ms;
+  atomic_llong frames_in;  /* data frames received (text and continuation) */
+  atomic_llong frames_out; /* data frames written or queued (ws_registry_send) */
+  atomic_int dirty;        /* a counter changed since the last "connection"
+                              event (the watchdog publishes it: ws_conn_info) */
 
   pthread_mutex_t lock;
   pthread_cond_t writer_done;         /* signalled (under lock) when the writer leaves */
@@ -118,6 +123,11 @@ struct ws_registry;
 
 struct ws_registry *ws_registry_new(void);
 void ws_registry_free(struct ws_registry *reg);
+/* The console's event stream (emu_events.h; not owned, may be NULL): a
+ * "connection" event when a connection is registered, "disconnect" when it
+ * is removed. Set before the first connection. */
+void ws_registry_set_events(struct ws_registry *reg, struct emu_events *events);
+struct emu_events *ws_registry_events(struct ws_registry *reg);
 
 /* A new connection (state CONNECTING, one reference held by the caller) of
  * api, an API of deployment d; takes over the caller's reference to d

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "chat_page.h"
+#include "console.h"
 #include "control_guard.h"
 #include "dynamo_api.h"
 #include "emu_faults.h"
@@ -16,8 +17,8 @@
 #include "emu_invocations.h"
 #include "emu_json.h"
 #include "emu_server.h"
-#include "emu_time.h"
 #include "http_util.h"
+#include "ws_conn_info.h"
 #include "ws_limit.h"
 #include "ws_registry.h"
 
@@ -114,16 +115,9 @@ static void connections_list(struct emu *emu, struct mg_connection *conn) {
   struct ws_conn **all = NULL;
   size_t i, n = ws_registry_snapshot(emu->gw.registry, &all);
   cJSON *arr = cJSON_CreateArray();
-  char iso[40];
 
   for (i = 0; i < n; i++) {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "connectionId", all[i]->id);
-    cJSON_AddStringToObject(o, "stage", all[i]->api->stage);
-    cJSON_AddStringToObject(o, "sourceIp", all[i]->source_ip);
-    emu_time_iso8601(all[i]->connected_at_ms, iso, sizeof(iso));
-    cJSON_AddStringToObject(o, "connectedAt", iso);
-    cJSON_AddItemToArray(arr, o);
+    cJSON_AddItemToArray(arr, ws_conn_info_json(all[i]));
     ws_registry_conn_unref(all[i]);
   }
   free(all);
@@ -170,7 +164,13 @@ void control_api_serve(struct emu *emu, struct mg_connection *conn, const char *
     else
       http_util_send(conn, 204, NULL, NULL, 0, "", 0);
   } else if (strcmp(path, "invocations") == 0) {
-    if (strcmp(method, "GET") == 0) {
+    char last[16];
+    if (strcmp(method, "GET") == 0 && query_param(ri, "summary", last, sizeof(last))) {
+      /* The console's list: ?summary=1&last=N, without events and
+       * responses. */
+      const char *n = query_param(ri, "last", last, sizeof(last));
+      send_json(conn, 200, emu_invocations_summaries(emu->invocations, n ? atoi(n) : 0));
+    } else if (strcmp(method, "GET") == 0) {
       char route[256], id[64], handler[256];
       send_json(conn, 200,
                 emu_invocations_query(emu->invocations,
@@ -182,6 +182,14 @@ void control_api_serve(struct emu *emu, struct mg_connection *conn, const char *
       http_util_send(conn, 204, NULL, NULL, 0, "", 0);
     } else
       send_message(conn, 404, "use GET or DELETE on /_wsgw/invocations");
+  } else if (strncmp(path, "invocations/", 12) == 0 && strcmp(method, "GET") == 0) {
+    char *end;
+    long seq = strtol(path + 12, &end, 10);
+    cJSON *entry = *end || seq < 1 ? NULL : emu_invocations_get(emu->invocations, seq);
+    if (entry)
+      send_json(conn, 200, entry);
+    else
+      send_message(conn, 404, "no invocation with that seq in the log");
   } else if (strcmp(path, "stats") == 0 && strcmp(method, "GET") == 0) {
     /* Counters for benchmarks and tuning: the store's group commit; the
      * connection limits (WebSockets held and refused, request heads cut
@@ -191,6 +199,8 @@ void control_api_serve(struct emu *emu, struct mg_connection *conn, const char *
     emu_guard_stats(emu->gw.guard, limits);
     cJSON_AddItemToObject(o, "connections", limits);
     send_json(conn, 200, o);
+  } else if (console_owns(path)) {
+    console_serve(emu, conn, path);
   } else if (strcmp(path, CHAT_PAGE_PATH) == 0) {
     chat_page_serve(emu, conn);
   } else if (strcmp(path, "connections") == 0 && strcmp(method, "GET") == 0) {

@@ -5,6 +5,7 @@
  *   .../@connections/...    -> connections_api
  *   POST / , OPTIONS /      -> dynamo_api
  *   GET /                   -> health check
+ *   /_wsgw/...              -> control_api (GET /_wsgw: 302 to /_wsgw/)
  *   GET /{stage}            -> 426 Upgrade Required
  *   anything else           -> 403 {"message":"Forbidden"}
  *
@@ -38,6 +39,7 @@
 #include "dynamo_api.h"
 #include "dynamo_streams.h"
 #include "dynamo_ttl.h"
+#include "emu_events.h"
 #include "emu_faults.h"
 #include "emu_guard.h"
 #include "emu_invocations.h"
@@ -118,6 +120,11 @@ static int http_route(struct mg_connection *conn, void *cbdata) {
         "{\"message\":\"Bad Request: the request path is too long or decodes to a NUL byte\"}");
   } else if (strncmp(uri, CONTROL_API_PREFIX, sizeof(CONTROL_API_PREFIX) - 1) == 0) {
     control_api_serve(emu, conn, uri);
+  } else if (strcmp(uri, "/_wsgw") == 0 && strcmp(method, "GET") == 0) {
+    /* The console's address typed without its slash: its relative links
+     * need the slash. */
+    static const struct http_header location = {"Location", CONTROL_API_PREFIX};
+    http_util_send(conn, 302, "text/plain", &location, 1, "", 0);
   } else if (connections_api_matches(uri)) {
     if (!browser_refused(emu, conn, 0))
       connections_api_serve(&emu->gw, conn, uri);
@@ -537,6 +544,13 @@ static void stop_civetweb(struct emu *emu) {
   pthread_join(tid, NULL);
 }
 
+/* Whether the listening address is a loopback one (127.0.0.0/8, ::1,
+ * localhost): only then is the console on by default. */
+static int host_is_loopback(const char *host) {
+  return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 || strcmp(host, "[::1]") == 0 ||
+         strcmp(host, "localhost") == 0;
+}
+
 static void deployment_retain(void *d) {
   ws_deployment_retain(d);
 }
@@ -596,6 +610,12 @@ struct emu *emu_server_start(const struct emu_options *opts, struct emu_config *
   emu->gw.registry = ws_registry_new();
   emu->faults = emu_faults_new();
   emu->invocations = emu_invocations_new();
+  /* NULL (no memory) only turns the console's live updates off. */
+  emu->events = emu_events_new();
+  ws_registry_set_events(emu->gw.registry, emu->events);
+  emu_invocations_set_events(emu->invocations, emu->events);
+  emu->console = opts->console == EMU_CONSOLE_ON ||
+                 (opts->console == EMU_CONSOLE_AUTO && host_is_loopback(host));
   /* Parked invoker threads kept for reuse; more run when needed. */
   emu->invokers = lambda_pool_new(64);
   emu->gw.lambda.dynamo = emu->dynamo;
@@ -701,6 +721,8 @@ void emu_server_stop(struct emu *emu) {
   if (emu->esm)
     lambda_esm_deploy(emu->esm, NULL, NULL, 0, NULL);
   ws_gateway_stop_watchdog(&emu->gw);
+  /* The console's event streams end now: they hold civetweb workers. */
+  emu_events_close(emu->events);
   dynamo_ttl_stop(emu->ttl_sweeper);
   emu->ttl_sweeper = NULL;
   if (emu->mg) {
@@ -725,6 +747,9 @@ void emu_server_stop(struct emu *emu) {
   dynamo_close(emu->dynamo);
   emu_faults_free(emu->faults);
   emu_invocations_free(emu->invocations);
+  /* After the registry and the log (its publishers) and civetweb (its
+   * subscribers). */
+  emu_events_free(emu->events);
   /* The connections (freed with the registry) held their deployments; this
    * drops the last one. */
   ws_deployment_slot_publish(&emu->gw.deployed, NULL);
@@ -735,12 +760,27 @@ void emu_server_stop(struct emu *emu) {
   free(emu);
 }
 
+/* The file name of a path (the config's, for the banner's app line). */
+static const char *base_name(const char *path) {
+  const char *slash = strrchr(path, '/');
+
+  return slash ? slash + 1 : path;
+}
+
 void emu_server_print_banner(struct emu *emu, FILE *out) {
   struct ws_deployment *d = ws_deployment_slot_acquire(&emu->gw.deployed);
   const struct emu_config *cfg = d->config;
+  const char *mgmt_stage = cfg->napis ? cfg->apis[0].stage : "{stage}";
   size_t i;
 
   fprintf(out, "wsgw %s ready on %s\n", WSGW_VERSION, emu->base_url);
+  if (cfg->napis) {
+    fprintf(out, "  app:              ");
+    for (i = 0; i < cfg->napis; i++)
+      fprintf(out, "%s%s", i ? ", " : "",
+              cfg->apis[i].name ? cfg->apis[i].name : cfg->apis[i].stage);
+    fprintf(out, " (%s)\n", base_name(cfg->source ? cfg->source : ""));
+  }
   for (i = 0; i < cfg->napis; i++) {
     const struct emu_api *a = &cfg->apis[i];
     fprintf(out, "  WebSocket (%s):   ws://%s/%s\n", a->name, emu->gw.domain_name, a->stage);
@@ -767,16 +807,33 @@ void emu_server_print_banner(struct emu *emu, FILE *out) {
   fprintf(out, "  data directory:   %s%s%s\n", emu->data_dir,
           emu->remove_data_dir ? " (in memory: removed at exit)" : "",
           dynamo_endpoint(emu->dynamo) ? " (no tables: DynamoDB is remote)" : "");
-  fprintf(out, "Environment for clients:\n");
+  if (emu->console)
+    fprintf(out, "  console:          %s/_wsgw/\n", emu->base_url);
+  else
+    fprintf(out, "  console:          off (--console turns it on)\n");
+  /* SDK JS v3, botocore >= 1.31 (boto3 >= 1.28) and AWS CLI >= 2.13 read
+   * AWS_ENDPOINT_URL_*; older ones need the endpoint given explicitly, and
+   * old botocore reads AWS_DEFAULT_REGION only (README "Connecting
+   * clients"). */
+  fprintf(out, "Environment for clients (AWS SDK for JavaScript v3, boto3 >= 1.28, AWS CLI >= "
+               "2.13):\n");
   fprintf(out, "  export AWS_ENDPOINT_URL_DYNAMODB=%s\n", emu->base_url);
   fprintf(out, "  export AWS_ENDPOINT_URL_DYNAMODB_STREAMS=%s\n", emu->base_url);
   for (i = 0; i < cfg->napis && i < 1; i++)
     fprintf(out, "  export AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI=%s/%s\n", emu->base_url,
             cfg->apis[i].stage);
   fprintf(out, "  export AWS_REGION=%s\n", cfg->region);
+  fprintf(out, "  export AWS_DEFAULT_REGION=%s\n", cfg->region);
   fprintf(out, "  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local\n");
   if (emu->gw.tls_port)
     fprintf(out, "  export NODE_EXTRA_CA_CERTS=%s\n", emu->tls_cert_path);
+  fprintf(out, "Older clients ignore AWS_ENDPOINT_URL_*: give the endpoint explicitly\n");
+  fprintf(out, "  AWS SDK for JavaScript v2: new AWS.DynamoDB({ endpoint: '%s' })\n",
+          emu->base_url);
+  fprintf(out, "  boto3 < 1.28:     boto3.client('dynamodb', endpoint_url='%s')\n", emu->base_url);
+  fprintf(out, "  AWS CLI < 2.13:   aws dynamodb list-tables --endpoint-url %s\n", emu->base_url);
+  fprintf(out, "                    (@connections: --endpoint-url %s/%s)\n", emu->base_url,
+          mgmt_stage);
   fflush(out);
   ws_deployment_release(d);
 }

@@ -40,6 +40,14 @@ struct dynamo_ttl_sweeper;
 struct mg_context;
 struct ws_limit;
 struct emu_guard;
+struct emu_events;
+
+/* emu_options.console: the web console at /_wsgw/ (console.h). */
+enum emu_console {
+  EMU_CONSOLE_AUTO = 0, /* on when the server listens on a loopback address */
+  EMU_CONSOLE_ON = 1,   /* --console */
+  EMU_CONSOLE_OFF = 2,  /* --no-console */
+};
 
 #define EMU_DEFAULT_MAX_CONNECTIONS 200
 /* SPEC docs/spec/apigw-websocket.md 6: idle connection timeout 10 min; connection
@@ -103,6 +111,8 @@ struct emu_options {
    * nauth_keys 0: any signature is accepted. */
   const struct aws_sigv4_key *auth_keys;
   size_t nauth_keys;
+  /* The web console at /_wsgw/ (--console / --no-console). */
+  enum emu_console console;
 };
 
 struct emu {
@@ -112,6 +122,9 @@ struct emu {
   char region[64];                     /* the config's region at start (DynamoDB's) */
   struct emu_faults *faults;           /* fault injection (own lock) */
   struct emu_invocations *invocations; /* the invocation log (own lock) */
+  struct emu_events *events;           /* the console's event stream (own lock):
+                                          the registry and the log publish to it */
+  int console;                         /* the web console answers (console.h) */
   struct lambda_pool *invokers;        /* threads for handler invocations (own lock) */
   struct lambda_runtimes *runtimes;    /* out-of-process functions' pools (own lock) */
   struct dynamo *dynamo;

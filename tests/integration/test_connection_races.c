@@ -10,20 +10,32 @@
  * table agree: the table is empty (each $disconnect ran, including after a
  * DELETE) and every id ever seen answers 410 to GET. Run under ASan (make
  * test), a use-after-free of a connection in a race fails the test.
+ * Meanwhile a console watcher reads GET /_wsgw/events (the web console's
+ * stream), so every connection, frame count and invocation is published
+ * to a subscriber during the race (under TSan in make test-tsan too); it
+ * must see connection and disconnect events, unless the stream dropped it
+ * for falling behind (allowed: it says so with "event: dropped").
  *
- * Threading: CHURN + MGMT test threads, each with its own kit clients; the
+ * Threading: CHURN + MGMT test threads, each with its own kit clients, and
+ * the watcher thread (its own socket; its counts are read after the join); the
  * shared id list is guarded by ids_mu; cmocka asserts only on the main
  * thread (workers count failures).
  */
 #define _POSIX_C_SOURCE 200809L
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -141,6 +153,63 @@ static void *mgmt(void *p) {
   }
 }
 
+/* The console's event stream, read by a plain socket until told to stop. */
+struct watcher {
+  int port;
+  atomic_int stop;
+  int connects, disconnects, dropped, ok; /* read after the join */
+};
+
+/* How often `what` occurs in the stream, counted across reads: the tail of
+ * each read is kept so that a name split between two reads is found. */
+static int count_in(const char *buf, const char *what) {
+  int n = 0;
+
+  for (const char *at = buf; (at = strstr(at, what)) != NULL; at++)
+    n++;
+  return n;
+}
+
+static void *watch(void *p) {
+  struct watcher *w = p;
+  struct sockaddr_in a;
+  struct timeval tv = {0, 200000};
+  char req[128], buf[8192 + 32], tail[32] = "";
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+  memset(&a, 0, sizeof(a));
+  a.sin_family = AF_INET;
+  a.sin_port = htons((unsigned short)w->port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+    if (fd >= 0)
+      close(fd);
+    return NULL;
+  }
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  snprintf(req, sizeof(req), "GET /_wsgw/events HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n", w->port);
+  w->ok = send(fd, req, strlen(req), 0) == (ssize_t)strlen(req);
+  while (w->ok && !atomic_load(&w->stop)) {
+    size_t keep = strlen(tail);
+    ssize_t n;
+    memcpy(buf, tail, keep);
+    n = recv(fd, buf + keep, sizeof(buf) - keep - 1, 0);
+    if (n == 0)
+      break; /* the stream ended (dropped, or the server stops) */
+    if (n < 0)
+      continue; /* the receive timeout: look at the stop flag */
+    buf[keep + (size_t)n] = '\0';
+    /* Counted on the new bytes plus the kept tail, which holds no whole name. */
+    w->connects += count_in(buf, "event: connection\n");
+    w->disconnects += count_in(buf, "event: disconnect\n");
+    w->dropped += count_in(buf, "event: dropped\n");
+    keep = keep + (size_t)n;
+    snprintf(tail, sizeof(tail), "%s", buf + (keep > 17 ? keep - 17 : 0));
+  }
+  close(fd);
+  return NULL;
+}
+
 static int table_count(struct race *r) {
   cJSON *items = wsgw_kit_db_scan(r->emu, "Connections");
   int n = items ? cJSON_GetArraySize(items) : -1;
@@ -159,6 +228,8 @@ static void racing_clients_leave_the_registry_and_the_connections_table_in_agree
   pthread_t threads[CHURN + MGMT];
   char err[256];
   int gone_after = 0;
+  struct watcher w = {0};
+  pthread_t watcher;
 
   (void)state;
   assert_non_null(r);
@@ -167,6 +238,9 @@ static void racing_clients_leave_the_registry_and_the_connections_table_in_agree
   if (!r->emu)
     fail_msg("start: %s", err);
   r->port = wsgw_kit_port(r->emu);
+  w.port = r->port;
+  atomic_init(&w.stop, 0);
+  assert_int_equal(pthread_create(&watcher, NULL, watch, &w), 0);
   for (int i = 0; i < CHURN + MGMT; i++) {
     args[i].r = r;
     args[i].seed = 20261202u + (unsigned)i;
@@ -194,6 +268,14 @@ static void racing_clients_leave_the_registry_and_the_connections_table_in_agree
   printf("%d connections, %d @connections POSTs and %d DELETEs (%d answered 410); "
          "afterwards the table is empty and all %d ids are gone\n",
          r->nids, r->posts, r->deletes, r->gone, gone_after);
+  atomic_store(&w.stop, 1);
+  pthread_join(watcher, NULL);
+  printf("the console's stream: %d connection and %d disconnect events%s\n", w.connects,
+         w.disconnects, w.dropped ? " before it was dropped" : "");
+  assert_true(w.ok);
+  if (!w.dropped && (w.connects == 0 || w.disconnects == 0))
+    fail_msg("the console's stream saw %d connection and %d disconnect events", w.connects,
+             w.disconnects);
   wsgw_kit_stop(r->emu);
   pthread_mutex_destroy(&r->ids_mu);
   free(r);

@@ -3,8 +3,9 @@
  * id table with its reference counts, the outbound queue and its cap
  * (WS_OUT_QUEUE_MAX), the single-writer rule, the write deadline
  * (ws_registry_write_overdue), close frames, ids that share a hash chain,
- * get/remove racing on several threads, and the reference a connection
- * holds to the deployment it connected under.
+ * get/remove racing on several threads, the reference a connection
+ * holds to the deployment it connected under, and the console's events
+ * (ws_conn_info: registered, removed, frames counted).
  *
  * The socket is the one seam: this file defines mg_websocket_write, which
  * the linker takes before civetweb's, and every "mg_connection" handed to
@@ -30,9 +31,11 @@
 #include <time.h>
 
 #include "emu_config.h"
+#include "emu_events.h"
 #include "emu_id.h"
 #include "emu_time.h"
 #include "lambda_handlers.h"
+#include "ws_conn_info.h"
 #include "ws_deployment.h"
 #include "ws_registry.h"
 
@@ -740,6 +743,51 @@ static void a_connection_holds_its_deployment_until_its_last_reference_goes(void
   fake_destroy(&sock);
 }
 
+static void the_console_sees_a_connection_registered_counted_and_removed(void **state) {
+  struct ws_registry *reg = ws_registry_new();
+  struct emu_events *bus = emu_events_new();
+  struct emu_events_sub *sub = emu_events_subscribe(bus);
+  struct fake_sock sock;
+  struct ws_conn *c;
+  struct emu_buf out;
+  char want[128];
+  cJSON *info;
+
+  (void)state;
+  fake_init(&sock);
+  emu_buf_init(&out, EMU_EVENTS_QUEUE_MAX_BYTES);
+  ws_registry_set_events(reg, bus);
+  c = open_conn(reg, &sock, 1);
+  assert_int_equal(emu_events_next(sub, 1000, &out), EMU_EVENTS_DATA);
+  snprintf(want, sizeof(want), "event: connection\ndata: {\"connectionId\":\"%s\"", c->id);
+  assert_memory_equal(out.data, want, strlen(want));
+  assert_non_null(strstr(out.data, "\"userAgent\":\"test-agent\""));
+  emu_buf_reset(&out);
+  /* Data frames count (a pong does not) and mark the connection changed. */
+  assert_false(atomic_load(&c->dirty));
+  assert_int_equal(ws_registry_send(c, MG_WEBSOCKET_OPCODE_TEXT, "a", 1), 0);
+  assert_int_equal(ws_registry_send(c, MG_WEBSOCKET_OPCODE_PONG, "", 0), 0);
+  assert_true(atomic_load(&c->dirty));
+  info = ws_conn_info_json(c);
+  assert_int_equal(cJSON_GetObjectItem(info, "framesOut")->valueint, 1);
+  assert_int_equal(cJSON_GetObjectItem(info, "framesIn")->valueint, 0);
+  assert_string_equal(cJSON_GetObjectItem(info, "sourceIp")->valuestring, "127.0.0.1");
+  cJSON_Delete(info);
+  ws_registry_remove(reg, c, 1000, "Connection Closed Normally");
+  assert_int_equal(emu_events_next(sub, 1000, &out), EMU_EVENTS_DATA);
+  snprintf(want, sizeof(want),
+           "event: disconnect\ndata: {\"connectionId\":\"%s\",\"closeCode\":1000,"
+           "\"closeReason\":\"Connection Closed Normally\"}\n\n",
+           c->id);
+  assert_string_equal(out.data, want);
+  emu_buf_free(&out);
+  ws_registry_conn_unref(c);
+  ws_registry_free(reg);
+  emu_events_unsubscribe(sub);
+  emu_events_free(bus);
+  fake_destroy(&sock);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(a_new_connection_is_connecting_and_cannot_be_found_or_sent_to),
@@ -759,6 +807,7 @@ int main(void) {
       cmocka_unit_test(find_port_returns_the_connection_of_that_client_port),
       cmocka_unit_test(get_and_remove_on_several_threads_keep_every_reference_valid),
       cmocka_unit_test(a_connection_holds_its_deployment_until_its_last_reference_goes),
+      cmocka_unit_test(the_console_sees_a_connection_registered_counted_and_removed),
   };
 
   return cmocka_run_group_tests_name("ws_registry", tests, NULL, NULL);
