@@ -423,4 +423,9 @@ uint64_t dynamo_streams_seek(struct store_txn *t, uint32_t id, uint32_t no, uint
 struct dynamo_tokens *dynamo_tokens_new(void);
 void dynamo_tokens_free(struct dynamo_tokens *tk);
 
+/* (Re)writes a TransactionCanceledException's "Message" in err->extra from
+ * its CancellationReasons' codes ("... [ConditionalCheckFailed, None]"),
+ * after a caller changed them (PartiQL's DuplicateItem). */
+void dynamo_transact_message(struct dynamo_error *err);
+
 #endif

@@ -552,7 +552,6 @@ static int statement_failed(int i, struct dynamo_error *err) {
 static void duplicate_reasons(const struct dynamo_partiql_plan *pl, int n,
                               struct dynamo_error *err) {
   cJSON *reasons = cJSON_GetObjectItemCaseSensitive(err->extra, "CancellationReasons"), *r;
-  struct emu_buf b;
   int i = 0, changed = 0;
 
   cJSON_ArrayForEach(r, reasons) {
@@ -567,23 +566,8 @@ static void duplicate_reasons(const struct dynamo_partiql_plan *pl, int n,
     }
     i++;
   }
-  if (!changed)
-    return;
-  emu_buf_init(&b, 1 << 16);
-  emu_buf_puts(&b,
-               "Transaction cancelled, please refer cancellation reasons for specific reasons [");
-  cJSON_ArrayForEach(r, reasons) {
-    const cJSON *code = cJSON_GetObjectItemCaseSensitive(r, "Code");
-    if (r != reasons->child)
-      emu_buf_puts(&b, ", ");
-    emu_buf_puts(&b, cJSON_IsString(code) ? code->valuestring : "None");
-  }
-  emu_buf_putc(&b, ']');
-  if (b.data) {
-    cJSON_DeleteItemFromObjectCaseSensitive(err->extra, "Message");
-    cJSON_AddStringToObject(err->extra, "Message", b.data);
-  }
-  emu_buf_free(&b);
+  if (changed)
+    dynamo_transact_message(err);
 }
 
 int dynamo_partiql_transaction(struct dynamo *db, cJSON *req, cJSON **resp,

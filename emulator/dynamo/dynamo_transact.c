@@ -547,8 +547,18 @@ static cJSON *reason_of(const char *code, const char *message) {
  * "Message", as moto and dynoxide (tested against DynamoDB) send it; SPEC
  * 2.3: botocore reads `message` or `Message`. */
 static int cancelled(cJSON *reasons, struct dynamo_error *err) {
-  struct emu_buf b;
+  dynamo_error_set(err, DYNAMO_ERR_TRANSACTION_CANCELED, NULL);
+  err->extra = cJSON_CreateObject();
+  cJSON_AddStringToObject(err->extra, "Message", ""); /* first, as DynamoDB sends it */
+  cJSON_AddItemToObject(err->extra, "CancellationReasons", reasons);
+  dynamo_transact_message(err);
+  return -1;
+}
+
+void dynamo_transact_message(struct dynamo_error *err) {
+  const cJSON *reasons = cJSON_GetObjectItemCaseSensitive(err->extra, "CancellationReasons");
   const cJSON *r;
+  struct emu_buf b;
 
   emu_buf_init(&b, 1 << 16);
   emu_buf_puts(&b,
@@ -560,12 +570,10 @@ static int cancelled(cJSON *reasons, struct dynamo_error *err) {
     emu_buf_puts(&b, cJSON_IsString(code) ? code->valuestring : "None");
   }
   emu_buf_putc(&b, ']');
-  dynamo_error_set(err, DYNAMO_ERR_TRANSACTION_CANCELED, NULL);
-  err->extra = cJSON_CreateObject();
-  cJSON_AddStringToObject(err->extra, "Message", b.data ? b.data : "Transaction cancelled");
-  cJSON_AddItemToObject(err->extra, "CancellationReasons", reasons);
+  /* Replaced where it stands: the answer's member order does not change. */
+  cJSON_ReplaceItemInObjectCaseSensitive(
+      err->extra, "Message", cJSON_CreateString(b.data ? b.data : "Transaction cancelled"));
   emu_buf_free(&b);
-  return -1;
 }
 
 /* Cancels with a ValidationError at action bad and None elsewhere. */

@@ -237,7 +237,7 @@ static void invalid_settings_are_refused(void **state) {
        "2.30: a member wsgw does not implement is refused, not dropped"},
       {"CreateTable", ON_DEMAND ",\"GlobalTableSourceArn\":\"" ARN "\"}", 400,
        DYNAMO_ROWS_VALIDATION, "wsgw does not support GlobalTableSourceArn in CreateTable",
-       "2.30: global tables are not implemented"},
+       "2.30: wsgw has no global tables: refused"},
       NOT_CREATED,
   };
   dynamo_rows_run(f->db, rows, sizeof(rows) / sizeof(rows[0]));
