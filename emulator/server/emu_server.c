@@ -456,16 +456,24 @@ struct stopper {
  * its connection's $disconnect). */
 /* How long the listeners stay open at stop for the $disconnects the 1001
  * closes start: an out-of-process function reaches DynamoDB and
- * @connections through them (in-process handlers do not need them). */
+ * @connections through them (in-process handlers do not need them).
+ * Clients get STOP_DISCONNECT_MS to end their connections; a $disconnect
+ * already running gets up to STOP_DISCONNECT_RUN_MS in all, since a Node
+ * function's cold start alone can take over a second on a loaded machine. */
 #define STOP_DISCONNECT_MS 1000
+#define STOP_DISCONNECT_RUN_MS 3000
 
 static void *stopper_main(void *arg) {
   struct stopper *s = arg;
-  int64_t until = emu_time_mono_ms() + STOP_DISCONNECT_MS;
+  int64_t start = emu_time_mono_ms();
 
   ws_gateway_close_all(&s->emu->gw);
-  while ((ws_registry_count(s->emu->gw.registry) > 0 || atomic_load(&s->emu->gw.ending) > 0) &&
-         emu_time_mono_ms() < until) {
+  for (;;) {
+    int64_t waited = emu_time_mono_ms() - start;
+    int open = ws_registry_count(s->emu->gw.registry) > 0;
+    int running = atomic_load(&s->emu->gw.ending) > 0;
+    if (!(open && waited < STOP_DISCONNECT_MS) && !(running && waited < STOP_DISCONNECT_RUN_MS))
+      break;
     struct timespec ms = {0, 5000000L};
     nanosleep(&ms, NULL);
   }
@@ -491,25 +499,43 @@ static void poke_listener(int port) {
   close(fd);
 }
 
+/* Which sockets shutdown_client_sockets takes. */
+struct shutdown_scope {
+  const struct emu *emu;
+  int websockets_only; /* 1: only a registered WebSocket client's */
+};
+
 /* Shuts down every connected socket this server accepted (local port: its
  * HTTP or TLS port), found among the process's descriptors (civetweb does
  * not expose them). A blocked write or read on one fails at once, where
  * civetweb itself would notice its stop flag only after its 2 s poll
  * quantum, or after a client that does not read let the write time out.
- * Clients in the same process are untouched: their local port is another. */
+ * Clients in the same process are untouched: their local port is another.
+ * While the $disconnects run, only WebSocket clients' sockets go: an
+ * out-of-process $disconnect's own HTTP call to DynamoDB or @connections
+ * is a connection of this server too, and must be served. */
 static int shutdown_if_ours(int fd, const struct sockaddr_storage *self,
                             const struct sockaddr_storage *peer, void *arg) {
-  const struct emu *emu = arg;
+  const struct shutdown_scope *scope = arg;
+  const struct emu *emu = scope->emu;
   int port = emu_sock_port(self);
 
-  (void)peer;
-  if (port > 0 && (port == emu->port || port == emu->gw.tls_port))
-    shutdown(fd, SHUT_RDWR);
+  if (port <= 0 || (port != emu->port && port != emu->gw.tls_port))
+    return 0;
+  if (scope->websockets_only) {
+    struct ws_conn *c = ws_registry_find_port(emu->gw.registry, emu_sock_port(peer));
+    if (!c)
+      return 0;
+    ws_registry_conn_unref(c);
+  }
+  shutdown(fd, SHUT_RDWR);
   return 0;
 }
 
-static void shutdown_client_sockets(const struct emu *emu) {
-  emu_sock_each(shutdown_if_ours, (void *)emu);
+static void shutdown_client_sockets(const struct emu *emu, int websockets_only) {
+  struct shutdown_scope scope = {emu, websockets_only};
+
+  emu_sock_each(shutdown_if_ours, &scope);
 }
 
 /* ws_gateway_close_all and mg_stop, bounded: after STOP_GRACE_MS the
@@ -536,7 +562,7 @@ static void stop_civetweb(struct emu *emu) {
          strcmp(emu->host, "localhost") == 0))
       poke_listener(emu->port);
     if (now - start >= STOP_GRACE_MS && now - last_kill >= 250) {
-      shutdown_client_sockets(emu);
+      shutdown_client_sockets(emu, !atomic_load(&s.stopping_civetweb));
       last_kill = now;
     }
     nanosleep(&ms, NULL);

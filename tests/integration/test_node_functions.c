@@ -460,19 +460,24 @@ static void a_file_being_written_or_a_log_in_the_project_does_not_restart_functi
 /* Regression: at stop, the listeners used to close while the $disconnects
  * of the clients still connected ran, so an out-of-process $disconnect
  * could not reach DynamoDB (ECONNREFUSED). */
-static void a_client_connected_at_stop_gets_a_disconnect_that_reaches_dynamodb(void **state) {
-  char dir[] = "/tmp/wsgw-node-stop-XXXXXX", config[256], src[256], marker[256];
+/* A client is connected when the emulator stops; its $disconnect function
+ * waits delay_ms, then calls DynamoDB through the stopping server, and
+ * writes the status it got to a marker file. */
+static void stop_with_a_disconnect_that_calls_dynamodb_after(int delay_ms) {
+  char dir[] = "/tmp/wsgw-node-stop-XXXXXX", config[256], src[256], marker[256], code[1024];
   struct wsgw_kit_emu *emu;
   struct wsgw_kit_ws *ws;
   char *text;
 
-  (void)state;
   assert_non_null(mkdtemp(dir));
   snprintf(config, sizeof(config), "%s/app.json", dir);
   snprintf(src, sizeof(src), "%s/fn.js", dir);
   snprintf(marker, sizeof(marker), "%s/disconnected", dir);
-  write_file(
-      src, "exports.main = async () => {\n"
+  snprintf(code, sizeof(code),
+           "exports.main = async () => {\n"
+           "  await new Promise((done) => setTimeout(done, %d));\n"
+           "%s",
+           delay_ms,
            "  const r = await fetch(process.env.AWS_ENDPOINT_URL_DYNAMODB, {\n"
            "    method: 'POST', body: '{}', headers: {\n"
            "      'X-Amz-Target': 'DynamoDB_20120810.ListTables',\n"
@@ -483,6 +488,7 @@ static void a_client_connected_at_stop_gets_a_disconnect_that_reaches_dynamodb(v
            "  require('fs').writeFileSync(__dirname + '/disconnected', String(r.status));\n"
            "  return { statusCode: 200 };\n"
            "};\n");
+  write_file(src, code);
   write_file(config, "{ \"apis\": [{ \"name\": \"app\", \"stage\": \"dev\", \"routes\": {"
                      "  \"$disconnect\": { \"function\": { \"runtime\": \"nodejs20.x\","
                      "                                  \"handler\": \"fn.main\" } } } }] }");
@@ -499,6 +505,21 @@ static void a_client_connected_at_stop_gets_a_disconnect_that_reaches_dynamodb(v
   unlink(src);
   unlink(config);
   rmdir(dir);
+}
+
+static void a_client_connected_at_stop_gets_a_disconnect_that_reaches_dynamodb(void **state) {
+  (void)state;
+  stop_with_a_disconnect_that_calls_dynamodb_after(0);
+}
+
+/* Regression: the listeners closed 1 s into the stop whether or not a
+ * $disconnect was still running, and from 0.5 s every connection to the
+ * server was shut down, the function's own DynamoDB call included: on a
+ * loaded machine a Node function's cold start alone passed those marks and
+ * its call failed ("fetch failed"). Here the function takes 1.5 s. */
+static void a_disconnect_still_running_at_stop_is_served_for_up_to_3_s(void **state) {
+  (void)state;
+  stop_with_a_disconnect_that_calls_dynamodb_after(1500);
 }
 
 /* Regression: the HTTP workers were a fixed reserve of 32, and every
@@ -617,6 +638,7 @@ int main(void) {
       cmocka_unit_test(a_changed_source_outside_the_configs_directory_runs_in_new_processes),
       cmocka_unit_test(a_file_being_written_or_a_log_in_the_project_does_not_restart_functions),
       cmocka_unit_test(a_client_connected_at_stop_gets_a_disconnect_that_reaches_dynamodb),
+      cmocka_unit_test(a_disconnect_still_running_at_stop_is_served_for_up_to_3_s),
       cmocka_unit_test(a_function_that_opens_many_connections_to_dynamodb_is_served_at_once),
       cmocka_unit_test(a_function_bound_to_a_table_finds_it_as_the_sst_client_does),
       cmocka_unit_test(a_node_function_mapped_to_a_tables_stream_receives_its_records),
