@@ -630,14 +630,18 @@ static void the_streams_api_gives_aws_errors(void **state) {
 
 static void shards_roll_over_with_parent_shard_ids(void **state) {
   struct dynamo_fixture *f = *state;
-  struct timespec pause = {0, 250 * 1000 * 1000};
+  /* Shards of 1 s: "a" goes in the first, "b" 2.2 s later in the third,
+   * which must still be open when DescribeStream reads it. With 100 ms
+   * shards and a 250 ms pause this failed on a loaded machine, where a call
+   * took longer than a shard's life. */
+  struct timespec pause = {2, 200 * 1000 * 1000};
   char arn[512], first_id[128], last_id[128], seq_b[32];
   const cJSON *shards, *sh, *prev = NULL;
   cJSON *d, *r;
   char *it;
   int n, i;
 
-  dynamo_streams_set_shard_period(f->db, 100);
+  dynamo_streams_set_shard_period(f->db, 1000);
   cJSON_Delete(dynamo_rows_call_ok(f->db, "CreateTable", CREATE("Tab", SPEC("KEYS_ONLY"))));
   table_arn(f->db, "Tab", arn, sizeof(arn));
   put_n(f->db, "a", 1);
