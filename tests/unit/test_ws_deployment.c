@@ -9,6 +9,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
+#include <time.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -138,6 +139,13 @@ static void readers_never_see_a_freed_deployment_while_others_are_published(void
   atomic_store(&r.reads, 0);
   for (i = 0; i < 4; i++)
     assert_int_equal(pthread_create(&t[i], NULL, reader_main, &r), 0);
+  /* The readers are reading before the publishes start (on a loaded
+   * machine they once got no turn until all 400 were done): up to 10 s. */
+  for (i = 0; i < 10000 && atomic_load(&r.reads) == 0; i++) {
+    struct timespec ms = {0, 1000000L};
+    nanosleep(&ms, NULL);
+  }
+  assert_true(atomic_load(&r.reads) > 0);
   for (i = 0; i < 400; i++) {
     /* Every other one a new config, every other one a rebind. */
     struct ws_deployment *cur = ws_deployment_slot_acquire(&r.slot), *next;
