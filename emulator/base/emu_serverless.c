@@ -470,17 +470,46 @@ static int add_environment(struct sls *s, const cJSON *env, cJSON *dst, const ch
   return 0;
 }
 
-static const char *const table_dropped[] = {"TimeToLiveSpecification",
-                                            "PointInTimeRecoverySpecification",
+/* CloudFormation-only table properties that change nothing wsgw emulates
+ * (dropped with one warning). Tags, TableClass, WarmThroughput,
+ * OnDemandThroughput, DeletionProtectionEnabled and TimeToLiveSpecification
+ * go through as CreateTable (and the config's tables) take them;
+ * SSESpecification and ResourcePolicy are translated (map_table_props). */
+static const char *const table_dropped[] = {"PointInTimeRecoverySpecification",
                                             "ContributorInsightsSpecification",
-                                            "KinesisStreamSpecification",
-                                            "SSESpecification",
-                                            "Tags",
-                                            "TableClass",
-                                            "ResourcePolicy",
-                                            "WarmThroughput",
-                                            "OnDemandThroughput",
-                                            NULL};
+                                            "KinesisStreamSpecification", NULL};
+
+/* SPEC docs/spec/serverless.md 5: CloudFormation's SSESpecification says
+ * SSEEnabled where CreateTable says Enabled, and its ResourcePolicy is
+ * {PolicyDocument: a JSON object} where CreateTable takes the document as
+ * text. 0, or -1 with the error set. */
+static int map_table_props(struct sls *s, const char *prefix, cJSON *props) {
+  cJSON *sse = cJSON_GetObjectItemCaseSensitive(props, "SSESpecification");
+  cJSON *policy = cJSON_GetObjectItemCaseSensitive(props, "ResourcePolicy");
+
+  if (sse) {
+    cJSON *on = cJSON_DetachItemFromObjectCaseSensitive(sse, "SSEEnabled");
+    if (!cJSON_IsObject(sse) || !cJSON_IsBool(on)) {
+      cJSON_Delete(on);
+      set_where(s, prefix, "Properties.SSESpecification");
+      return sls_fail(s, "expected {SSEEnabled: true | false, SSEType: KMS, KMSMasterKeyId: ...}");
+    }
+    cJSON_AddItemToObject(sse, "Enabled", on);
+  }
+  if (policy) {
+    const cJSON *doc = cJSON_GetObjectItemCaseSensitive(policy, "PolicyDocument");
+    char *text = cJSON_IsObject(doc)   ? cJSON_PrintUnformatted(doc)
+                 : cJSON_IsString(doc) ? strdup(doc->valuestring)
+                                       : NULL;
+    if (!text) {
+      set_where(s, prefix, "Properties.ResourcePolicy");
+      return sls_fail(s, "expected {PolicyDocument: a policy as a map}");
+    }
+    cJSON_ReplaceItemInObjectCaseSensitive(props, "ResourcePolicy", cJSON_CreateString(text));
+    free(text);
+  }
+  return 0;
+}
 
 static int read_table(struct sls *s, const char *id, const cJSON *res, const char *service) {
   char prefix[SLS_WHERE_MAX];
@@ -506,6 +535,10 @@ static int read_table(struct sls *s, const char *id, const cJSON *res, const cha
       ignore(s, key);
       cJSON_DeleteItemFromObjectCaseSensitive(props, table_dropped[i]);
     }
+  if (map_table_props(s, prefix, props) != 0) {
+    cJSON_Delete(props);
+    return -1;
+  }
   {
     /* SPEC docs/spec/serverless.md 5: CloudFormation's StreamSpecification
      * is {StreamViewType}; CreateTable's also says StreamEnabled. */

@@ -257,27 +257,58 @@ static int choose_data_dir(struct emu *emu, const struct emu_options *opts, char
   return 0;
 }
 
+/* One call for a config table: 0 when it answered 200 (or, for
+ * CreateTable, the table was there already: *existed = 1), else -1 with
+ * DynamoDB's message in err. */
+static int table_call(struct emu *emu, const struct emu_config *cfg, int i, const char *op,
+                      const cJSON *req, int *existed, char *err, size_t cap) {
+  struct emu_buf out;
+  char *body = cJSON_PrintUnformatted(req);
+  int status, rc = 0;
+
+  emu_buf_init(&out, 1 << 20);
+  status = body ? dynamo_api_call(emu->dynamo, op, body, strlen(body), &out) : 500;
+  cJSON_free(body);
+  if (existed)
+    *existed = status != 200 && out.data && strstr(out.data, "ResourceInUseException");
+  if (status != 200 && !(existed && *existed)) {
+    cJSON *e = cJSON_ParseWithLength(out.data ? out.data : "", out.len);
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
+    snprintf(err, cap, "%s: tables[%d]: %s failed: %s", cfg->source, i, op,
+             cJSON_IsString(m) ? m->valuestring : (out.data ? out.data : "unknown error"));
+    cJSON_Delete(e);
+    rc = -1;
+  }
+  emu_buf_free(&out);
+  return rc;
+}
+
 int emu_server_create_tables(struct emu *emu, const struct emu_config *cfg, char *err, size_t cap) {
   const cJSON *t;
   int i = 0;
 
   cJSON_ArrayForEach(t, cfg->tables) {
-    struct emu_buf out;
-    char *body = cJSON_PrintUnformatted(t);
-    int status;
-    emu_buf_init(&out, 1 << 20);
-    status = dynamo_api_call(emu->dynamo, "CreateTable", body, strlen(body), &out);
-    cJSON_free(body);
-    if (status != 200 && !(out.data && strstr(out.data, "ResourceInUseException"))) {
-      cJSON *e = cJSON_ParseWithLength(out.data ? out.data : "", out.len);
-      const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
-      snprintf(err, cap, "%s: tables[%d]: CreateTable failed: %s", cfg->source, i,
-               cJSON_IsString(m) ? m->valuestring : (out.data ? out.data : "unknown error"));
-      cJSON_Delete(e);
-      emu_buf_free(&out);
-      return -1;
+    /* A table may carry TimeToLiveSpecification (CloudFormation's, and the
+     * config's): not a CreateTable member, so it is applied with
+     * UpdateTimeToLive once the table is created. A table that was there
+     * already keeps the TTL setting it has. */
+    cJSON *create = cJSON_Duplicate(t, 1);
+    cJSON *ttl = cJSON_DetachItemFromObjectCaseSensitive(create, "TimeToLiveSpecification");
+    int existed = 0, rc;
+    rc = table_call(emu, cfg, i, "CreateTable", create, &existed, err, cap);
+    if (rc == 0 && ttl && !existed &&
+        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ttl, "Enabled"))) {
+      cJSON *update = cJSON_CreateObject();
+      cJSON_AddItemReferenceToObject(update, "TableName",
+                                     cJSON_GetObjectItemCaseSensitive(create, "TableName"));
+      cJSON_AddItemReferenceToObject(update, "TimeToLiveSpecification", ttl);
+      rc = table_call(emu, cfg, i, "UpdateTimeToLive", update, NULL, err, cap);
+      cJSON_Delete(update);
     }
-    emu_buf_free(&out);
+    cJSON_Delete(ttl);
+    cJSON_Delete(create);
+    if (rc != 0)
+      return -1;
     i++;
   }
   return 0;

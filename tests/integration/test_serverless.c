@@ -60,6 +60,29 @@ static struct wsgw_kit_emu *start_project(const char *path) {
   return emu;
 }
 
+/* A DynamoDB call through the emulator's HTTP endpoint; the answer's body
+ * (status 200 expected). */
+static char *dynamo_call(struct wsgw_kit_emu *emu, const char *operation, const char *request) {
+  char target[128];
+  const char *headers[] = {"Content-Type: application/x-amz-json-1.0", target,
+                           "Authorization: AWS4-HMAC-SHA256 "
+                           "Credential=local/20240101/us-east-1/dynamodb/aws4_request, "
+                           "SignedHeaders=host;x-amz-target, Signature=0",
+                           NULL};
+  struct wsgw_kit_http_response http;
+  char *body;
+  int status;
+
+  snprintf(target, sizeof(target), "X-Amz-Target: DynamoDB_20120810.%s", operation);
+  status = wsgw_kit_http(wsgw_kit_port(emu), "POST", "/", headers, request, strlen(request), &http);
+  if (status != 200)
+    fail_msg("%s: %d %s", operation, status, http.body ? http.body : "");
+  body = strndup(http.body, http.body_len);
+  wsgw_kit_http_free(&http);
+  assert_non_null(body);
+  return body;
+}
+
 static struct wsgw_kit_ws *connect_to(struct wsgw_kit_emu *emu, const char *path) {
   return kit_connect_or_fail(emu, path, WAIT_MS);
 }
@@ -96,7 +119,15 @@ static void the_serverless_chat_project_broadcasts_and_deletes_a_stale_id(void *
   struct wsgw_kit_emu *emu = start_project(CHAT);
   struct wsgw_kit_ws *ws;
 
+  char *ttl;
+
   (void)state;
+  /* The project's TimeToLiveSpecification is the table's TTL setting. */
+  ttl = dynamo_call(emu, "DescribeTimeToLive",
+                    "{\"TableName\":\"serverless-chat-connections-dev\"}");
+  assert_non_null(strstr(ttl, "\"TimeToLiveStatus\":\"ENABLED\""));
+  assert_non_null(strstr(ttl, "\"AttributeName\":\"ttl\""));
+  free(ttl);
   chat_end_to_end(emu, "serverless-chat-connections-dev");
   /* routeResponseSelectionExpression: a two-way route; LOG_LEVEL came from
    * config/dev.yaml. */
@@ -136,12 +167,17 @@ static void the_project_read_as_wsgw_config_has_the_stage_s_values(void **state)
   assert_int_equal(cJSON_GetObjectItemCaseSensitive(fn, "timeout")->valueint, 6);
   assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
       cJSON_GetObjectItemCaseSensitive(routes, "echo"), "returnResponse")));
-  /* The table: CloudFormation-only keys dropped, the SNS topic not a table. */
+  /* The table: TimeToLiveSpecification kept (wsgw applies it), keys that
+   * change nothing wsgw emulates dropped, the SNS topic not a table. */
   table = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cfg, "tables"), 0);
   assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cfg, "tables")), 1);
   assert_string_equal(cJSON_GetObjectItemCaseSensitive(table, "TableName")->valuestring,
                       "serverless-chat-connections-prod");
-  assert_null(cJSON_GetObjectItemCaseSensitive(table, "TimeToLiveSpecification"));
+  assert_string_equal(
+      cJSON_GetObjectItemCaseSensitive(
+          cJSON_GetObjectItemCaseSensitive(table, "TimeToLiveSpecification"), "AttributeName")
+          ->valuestring,
+      "ttl");
   assert_null(cJSON_GetObjectItemCaseSensitive(table, "PointInTimeRecoverySpecification"));
   cJSON_Delete(cfg);
 }
@@ -446,6 +482,65 @@ static void stream_events_become_event_source_mappings(void **state) {
   emu_config_free(&cfg);
 }
 
+/* SPEC docs/spec/serverless.md 5: a table's CloudFormation settings reach
+ * CreateTable: Tags, TableClass, SSESpecification (SSEEnabled -> Enabled),
+ * ResourcePolicy ({PolicyDocument} -> the document as text); nothing the
+ * table shows is dropped. */
+static void a_tables_cloudformation_settings_reach_the_table(void **state) {
+  static const char *const files[][2] = {
+      {"serverless.yml",
+       "service: s\n"
+       "provider: {name: aws, runtime: nodejs20.x}\n"
+       "resources:\n"
+       "  Resources:\n"
+       "    Orders:\n"
+       "      Type: AWS::DynamoDB::Table\n"
+       "      Properties:\n"
+       "        TableName: orders\n"
+       "        AttributeDefinitions: [{AttributeName: id, AttributeType: S}]\n"
+       "        KeySchema: [{AttributeName: id, KeyType: HASH}]\n"
+       "        BillingMode: PAY_PER_REQUEST\n"
+       "        TableClass: STANDARD_INFREQUENT_ACCESS\n"
+       "        SSESpecification: {SSEEnabled: true}\n"
+       "        Tags: [{Key: team, Value: chat}]\n"
+       "        TimeToLiveSpecification: {AttributeName: expires, Enabled: true}\n"
+       "        PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true}\n"
+       "        ResourcePolicy:\n"
+       "          PolicyDocument:\n"
+       "            Version: '2012-10-17'\n"
+       "            Statement: [{Effect: Allow, Principal: {AWS: '*'}, Action: 'dynamodb:GetItem',"
+       " Resource: '*'}]\n"},
+      {NULL, NULL},
+  };
+  char dir[] = "/tmp/wsgw-sls-XXXXXX", path[512], *json, *text;
+  struct wsgw_kit_emu *emu;
+  char arn[256], request[512];
+
+  (void)state;
+  write_files(dir, files, 1);
+  snprintf(path, sizeof(path), "%s/serverless.yml", dir);
+  json = project_json(path, NULL);
+  remove_files(dir, files, 1);
+  emu = kit_start_or_fail(&(struct wsgw_kit_options){.config_json = json});
+  free(json);
+  text = dynamo_call(emu, "DescribeTable", "{\"TableName\":\"orders\"}");
+  assert_non_null(strstr(text, "\"TableClass\":\"STANDARD_INFREQUENT_ACCESS\""));
+  assert_non_null(strstr(text, "\"SSEDescription\":{\"Status\":\"ENABLED\""));
+  free(text);
+  text = dynamo_call(emu, "DescribeTimeToLive", "{\"TableName\":\"orders\"}");
+  assert_non_null(strstr(text, "\"AttributeName\":\"expires\""));
+  free(text);
+  snprintf(arn, sizeof(arn), "arn:aws:dynamodb:us-east-1:000000000000:table/orders");
+  snprintf(request, sizeof(request), "{\"ResourceArn\":\"%s\"}", arn);
+  text = dynamo_call(emu, "ListTagsOfResource", request);
+  assert_non_null(strstr(text, "{\"Key\":\"team\",\"Value\":\"chat\"}"));
+  free(text);
+  text = dynamo_call(emu, "GetResourcePolicy", request);
+  assert_non_null(strstr(text, "dynamodb:GetItem"));
+  free(text);
+  wsgw_kit_stop(emu);
+}
+
 static void unsupported_stream_events_are_errors_that_name_the_key(void **state) {
   static const struct {
     const char *yml, *want;
@@ -483,6 +578,7 @@ int main(void) {
       cmocka_unit_test(variables_resolve_as_the_framework_resolves_them),
       cmocka_unit_test(unsupported_keys_are_errors_that_name_the_key_and_the_file),
       cmocka_unit_test(stream_events_become_event_source_mappings),
+      cmocka_unit_test(a_tables_cloudformation_settings_reach_the_table),
       cmocka_unit_test(unsupported_stream_events_are_errors_that_name_the_key),
       cmocka_unit_test(a_text_doubling_through_variables_stops_at_the_text_bound),
       cmocka_unit_test(wsgw_serve_refuses_config_with_serverless_and_names_a_project_s_error),
