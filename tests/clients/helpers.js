@@ -10,6 +10,7 @@
 // Nothing here sleeps for a fixed time: every wait is either an event with a
 // deadline or waitUntil() polling a condition with a deadline.
 
+const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
@@ -315,8 +316,18 @@ async function setup(t) {
   };
 }
 
+// The error fn's promise rejects with; fails the test when it resolves.
+async function rejection(fn) {
+  try {
+    await fn();
+  } catch (err) {
+    return err;
+  }
+  assert.fail('expected the call to throw');
+}
+
 module.exports = {
   REGION, CREDENTIALS, DEFAULT_DEADLINE_MS,
   startServer, dynamoClient, documentClient, managementClient,
-  connectWs, closeWs, connectionIds, connectAndIdentify, waitUntil, withDeadline, setup,
+  connectWs, closeWs, connectionIds, connectAndIdentify, waitUntil, withDeadline, setup, rejection,
 };

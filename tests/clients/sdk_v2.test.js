@@ -36,15 +36,6 @@ function v2Common() {
 }
 
 // Runs fn, which must reject; returns the error.
-async function rejection(fn) {
-  try {
-    await fn();
-  } catch (err) {
-    return err;
-  }
-  assert.fail('expected the call to throw');
-}
-
 // All ids in table Connections, read with the v2 client (consistent, all pages).
 async function connectionIds(ddb) {
   const ids = [];
@@ -226,13 +217,13 @@ describe('wsgw with the AWS SDK for JavaScript v2 (aws-sdk)', { concurrency: tru
   test('errors by err.code: ResourceNotFound, ConditionalCheckFailed, Validation', TIMEOUT, async (t) => {
     const { ddb, doc } = await setup(t);
 
-    const notFound = await rejection(() => ddb.getItem({
+    const notFound = await h.rejection(() => ddb.getItem({
       TableName: 'NoSuchTable', Key: { id: { S: 'x' } } }).promise());
     assert.equal(notFound.code, 'ResourceNotFoundException', String(notFound));
     assert.equal(notFound.statusCode, 400);
     assert.equal(notFound.retryable, false);
 
-    const invalid = await rejection(() => ddb.putItem({
+    const invalid = await h.rejection(() => ddb.putItem({
       TableName: 'Connections', Item: { notTheKey: { S: 'x' } } }).promise());
     assert.equal(invalid.code, 'ValidationException', String(invalid));
     assert.equal(invalid.message,
@@ -240,7 +231,7 @@ describe('wsgw with the AWS SDK for JavaScript v2 (aws-sdk)', { concurrency: tru
     assert.equal(invalid.statusCode, 400);
 
     await doc.put({ TableName: 'Connections', Item: { id: 'exists', v: 1 } }).promise();
-    const failed = await rejection(() => doc.put({
+    const failed = await h.rejection(() => doc.put({
       TableName: 'Connections',
       Item: { id: 'exists', v: 2 },
       ConditionExpression: 'attribute_not_exists(id)',
@@ -267,7 +258,7 @@ describe('wsgw with the AWS SDK for JavaScript v2 (aws-sdk)', { concurrency: tru
 
   test('postToConnection to an unknown id: err.code GoneException, err.statusCode 410', TIMEOUT, async (t) => {
     const { mgmt } = await setup(t);
-    const err = await rejection(() => mgmt.postToConnection({
+    const err = await h.rejection(() => mgmt.postToConnection({
       ConnectionId: 'Zm9vYmFyYmF6cXV1eA=', Data: 'nobody home' }).promise());
     assert.equal(err.code, 'GoneException', `${err.code}: ${err.message}`);
     // What the classic chat handlers test: `if (e.statusCode === 410)`.
@@ -293,7 +284,7 @@ describe('wsgw with the AWS SDK for JavaScript v2 (aws-sdk)', { concurrency: tru
     await h.waitUntil(async () => !(await connectionIds(ddb)).includes(id),
                       { what: `${id} to disappear from Connections ($disconnect)` });
 
-    const gone = await rejection(() => mgmt.getConnection({ ConnectionId: id }).promise());
+    const gone = await h.rejection(() => mgmt.getConnection({ ConnectionId: id }).promise());
     assert.equal(gone.code, 'GoneException', `${gone.code}: ${gone.message}`);
     assert.equal(gone.statusCode, 410);
   });

@@ -21,15 +21,6 @@ const {
 const TIMEOUT = { timeout: 30000 };
 
 // Runs fn, which must reject; returns the error.
-async function rejection(fn) {
-  try {
-    await fn();
-  } catch (err) {
-    return err;
-  }
-  assert.fail('expected the call to throw');
-}
-
 // Each test has its own server and port, so they run concurrently (stopping
 // a server takes about 2 s: civetweb's mg_stop).
 describe('wsgw with the AWS SDK for JavaScript v3', { concurrency: true }, () => {
@@ -118,20 +109,20 @@ describe('wsgw with the AWS SDK for JavaScript v3', { concurrency: true }, () =>
   test('errors: missing table, missing key attribute, failed condition', TIMEOUT, async (t) => {
     const { ddb } = await h.setup(t);
 
-    const notFound = await rejection(() => ddb.send(new GetItemCommand({
+    const notFound = await h.rejection(() => ddb.send(new GetItemCommand({
       TableName: 'NoSuchTable', Key: { id: { S: 'x' } } })));
     assert.equal(notFound.name, 'ResourceNotFoundException', String(notFound));
     assert.ok(notFound instanceof ResourceNotFoundException, 'instanceof ResourceNotFoundException');
     assert.equal(notFound.$metadata.httpStatusCode, 400);
 
-    const invalid = await rejection(() => ddb.send(new PutItemCommand({
+    const invalid = await h.rejection(() => ddb.send(new PutItemCommand({
       TableName: 'Connections', Item: { notTheKey: { S: 'x' } } })));
     assert.equal(invalid.name, 'ValidationException', String(invalid));
     assert.equal(invalid.message, 'One or more parameter values were invalid: Missing the key id in the item');
     assert.equal(invalid.$metadata.httpStatusCode, 400);
 
     await ddb.send(new PutItemCommand({ TableName: 'Connections', Item: { id: { S: 'exists' } } }));
-    const failed = await rejection(() => ddb.send(new PutItemCommand({
+    const failed = await h.rejection(() => ddb.send(new PutItemCommand({
       TableName: 'Connections',
       Item: { id: { S: 'exists' }, v: { N: '2' } },
       ConditionExpression: 'attribute_not_exists(id)',
@@ -187,7 +178,7 @@ describe('wsgw with the AWS SDK for JavaScript v3', { concurrency: true }, () =>
 
   test('PostToConnection to an unknown id throws GoneException', TIMEOUT, async (t) => {
     const { mgmt } = await h.setup(t);
-    const err = await rejection(() => mgmt.send(new PostToConnectionCommand({
+    const err = await h.rejection(() => mgmt.send(new PostToConnectionCommand({
       ConnectionId: 'Zm9vYmFyYmF6cXV1eA=', Data: 'nobody home' })));
     assert.equal(err.name, 'GoneException', `${err.name}: ${err.message}`);
     assert.ok(err instanceof GoneException, 'instanceof GoneException');
@@ -222,7 +213,7 @@ describe('wsgw with the AWS SDK for JavaScript v3', { concurrency: true }, () =>
     await h.waitUntil(async () => !(await h.connectionIds(ddb)).includes(id),
                       { what: `${id} to disappear from Connections ($disconnect)` });
     // The id is gone for the management API too.
-    const err = await rejection(() => mgmt.send(new GetConnectionCommand({ ConnectionId: id })));
+    const err = await h.rejection(() => mgmt.send(new GetConnectionCommand({ ConnectionId: id })));
     assert.equal(err.name, 'GoneException', `${err.name}: ${err.message}`);
   });
 
@@ -279,7 +270,7 @@ describe('wsgw with the AWS SDK for JavaScript v3', { concurrency: true }, () =>
       ResourceArn: d.TableArn, Policy: policy, ExpectedRevisionId: got.RevisionId }));
     assert.equal(put.RevisionId, got.RevisionId, 'the same document keeps its revision');
     await ddb.send(new DeleteResourcePolicyCommand({ ResourceArn: d.TableArn }));
-    const err = await rejection(() => ddb.send(
+    const err = await h.rejection(() => ddb.send(
       new GetResourcePolicyCommand({ ResourceArn: d.TableArn })));
     assert.ok(err instanceof PolicyNotFoundException, `${err.name}: ${err.message}`);
   });

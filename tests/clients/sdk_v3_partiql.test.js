@@ -18,15 +18,6 @@ const { ExecuteStatementCommand } = require('@aws-sdk/lib-dynamodb');
 
 const TIMEOUT = { timeout: 30000 };
 
-async function rejection(fn) {
-  try {
-    await fn();
-  } catch (err) {
-    return err;
-  }
-  assert.fail('expected the call to throw');
-}
-
 let server;
 let ddb;
 let doc;
@@ -84,7 +75,7 @@ describe('PartiQL with the AWS SDK for JavaScript v3', () => {
 
     // "If the DynamoDB table already has an item with the same primary key ...
     // DuplicateItemException is returned"
-    const dup = await rejection(() => doc.send(new ExecuteStatementCommand({
+    const dup = await h.rejection(() => doc.send(new ExecuteStatementCommand({
       Statement: 'INSERT INTO "JsMusic" VALUE {\'Artist\': \'Acme Band\', ' +
                  '\'SongTitle\': \'PartiQL Rocks\'}',
     })));
@@ -93,7 +84,7 @@ describe('PartiQL with the AWS SDK for JavaScript v3', () => {
 
     // "If the WHERE clause of the UPDATE statement does not evaluate to true
     // for any item ... ConditionalCheckFailedException is returned"
-    const ccf = await rejection(() => doc.send(new ExecuteStatementCommand({
+    const ccf = await h.rejection(() => doc.send(new ExecuteStatementCommand({
       Statement: 'UPDATE "JsMusic" SET Awards = 0 WHERE Artist = \'Nobody\' AND SongTitle = \'x\'',
     })));
     assert.ok(ccf instanceof ConditionalCheckFailedException, ccf.name);
@@ -134,7 +125,7 @@ describe('PartiQL with the AWS SDK for JavaScript v3', () => {
     assert.equal(batch.Responses[0].Error, undefined);
     assert.equal(batch.Responses[1].Error.Code, 'DuplicateItem');
 
-    const err = await rejection(() => ddb.send(new ExecuteTransactionCommand({
+    const err = await h.rejection(() => ddb.send(new ExecuteTransactionCommand({
       TransactStatements: [
         { Statement: 'INSERT INTO "JsMusic" VALUE {\'Artist\': \'Tx\', \'SongTitle\': \'1\'}' },
         { Statement: 'INSERT INTO "JsMusic" VALUE {\'Artist\': \'Batch\', \'SongTitle\': \'1\'}' },

@@ -27,15 +27,6 @@ const {
 const TIMEOUT = { timeout: 30000 };
 
 // Runs fn, which must reject; returns the error.
-async function rejection(fn) {
-  try {
-    await fn();
-  } catch (err) {
-    return err;
-  }
-  assert.fail('expected the call to throw');
-}
-
 let server;
 let ddb;
 let doc;
@@ -157,7 +148,7 @@ describe('DynamoDB reads, batches, transactions, TTL and tags with the AWS SDK f
 
   test('Query without the partition key condition is a ValidationException', TIMEOUT, async () => {
     await createTable('JsQueryBad');
-    const err = await rejection(() => ddb.send(new QueryCommand({
+    const err = await h.rejection(() => ddb.send(new QueryCommand({
       TableName: 'JsQueryBad', KeyConditionExpression: 'sk = :s',
       ExpressionAttributeValues: { ':s': { N: '1' } } })));
     assert.equal(err.name, 'ValidationException', `${err.name}: ${err.message}`);
@@ -293,7 +284,7 @@ describe('DynamoDB reads, batches, transactions, TTL and tags with the AWS SDK f
     assert.ok(perSegment.filter((s) => s.length > 0).length >= 2,
               `items spread over segments: ${perSegment.map((s) => s.length)}`);
 
-    const bad = await rejection(() => ddb.send(new ScanCommand({
+    const bad = await h.rejection(() => ddb.send(new ScanCommand({
       TableName: 'JsSegments', Segment: 4, TotalSegments: 4 })));
     assert.equal(bad.name, 'ValidationException', `${bad.name}: ${bad.message}`);
   });
@@ -336,7 +327,7 @@ describe('DynamoDB reads, batches, transactions, TTL and tags with the AWS SDK f
                      'the deleted key is absent; the projection keeps sk and v');
     assert.deepEqual(g.Responses.JsBatchB, [{ pk: { S: 'b' }, sk: { S: 'one' }, v: { N: '1' } }]);
 
-    const dup = await rejection(() => ddb.send(new BatchWriteItemCommand({ RequestItems: {
+    const dup = await h.rejection(() => ddb.send(new BatchWriteItemCommand({ RequestItems: {
       JsBatchA: [{ PutRequest: { Item: { pk: { S: 'a' }, sk: { N: '7' } } } },
                  { DeleteRequest: { Key: { pk: { S: 'a' }, sk: { N: '7' } } } }],
     } })));
@@ -365,7 +356,7 @@ describe('DynamoDB reads, batches, transactions, TTL and tags with the AWS SDK f
     assert.deepEqual(sks(after1.Items), ['1', '2', '3']);
     assert.deepEqual(after1.Items[2].n, { N: '2' });
 
-    const err = await rejection(() => ddb.send(new TransactWriteItemsCommand({ TransactItems: [
+    const err = await h.rejection(() => ddb.send(new TransactWriteItemsCommand({ TransactItems: [
       { Put: { TableName: 'JsTx', Item: { ...key(5), v: { S: 'five' } } } },
       { ConditionCheck: { TableName: 'JsTx', Key: key(1), ConditionExpression: 'v = :x',
                           ExpressionAttributeValues: { ':x': { S: 'not-one' } } } },
@@ -391,7 +382,7 @@ describe('DynamoDB reads, batches, transactions, TTL and tags with the AWS SDK f
     assert.deepEqual(sks(unchanged.Items), ['1', '2', '3'], 'nothing of the cancelled transaction');
     assert.deepEqual(unchanged.Items[2].n, { N: '2' });
 
-    const twice = await rejection(() => ddb.send(new TransactWriteItemsCommand({ TransactItems: [
+    const twice = await h.rejection(() => ddb.send(new TransactWriteItemsCommand({ TransactItems: [
       { Put: { TableName: 'JsTx', Item: { ...key(9) } } },
       { Delete: { TableName: 'JsTx', Key: key(9) } },
     ] })));
@@ -427,7 +418,7 @@ describe('DynamoDB reads, batches, transactions, TTL and tags with the AWS SDK f
     assert.equal(on.TimeToLiveDescription.TimeToLiveStatus, 'ENABLED');
     assert.equal(on.TimeToLiveDescription.AttributeName, 'expiresAt');
 
-    const again = await rejection(() => ddb.send(new UpdateTimeToLiveCommand({ TableName: 'JsTtl',
+    const again = await h.rejection(() => ddb.send(new UpdateTimeToLiveCommand({ TableName: 'JsTtl',
       TimeToLiveSpecification: { Enabled: true, AttributeName: 'expiresAt' } })));
     assert.equal(again.name, 'ValidationException', `${again.name}: ${again.message}`);
 
@@ -457,7 +448,7 @@ describe('DynamoDB reads, batches, transactions, TTL and tags with the AWS SDK f
     const after2 = await ddb.send(new ListTagsOfResourceCommand({ ResourceArn: arn }));
     assert.deepEqual(after2.Tags, [{ Key: 'env', Value: 'prod' }, { Key: 'team', Value: 'chat' }]);
 
-    const missing = await rejection(() => ddb.send(new ListTagsOfResourceCommand({
+    const missing = await h.rejection(() => ddb.send(new ListTagsOfResourceCommand({
       ResourceArn: arn.replace(/JsTags$/, 'JsNoSuchTable') })));
     assert.equal(missing.name, 'ResourceNotFoundException', `${missing.name}: ${missing.message}`);
   });
@@ -497,7 +488,7 @@ describe('DynamoDB reads, batches, transactions, TTL and tags with the AWS SDK f
     const three = await doc.send(new GetCommand({ TableName: 'JsDoc', Key: { pk: 'user#3', sk: 1 } }));
     assert.deepEqual(three.Item, { pk: 'user#3', sk: 1, name: 'new' });
 
-    const err = await rejection(() => doc.send(new TransactWriteCommand({ TransactItems: [
+    const err = await h.rejection(() => doc.send(new TransactWriteCommand({ TransactItems: [
       { Put: { TableName: 'JsDoc', Item: { pk: 'user#3', sk: 1, name: 'again' },
                ConditionExpression: 'attribute_not_exists(pk)' } },
       { Delete: { TableName: 'JsDoc', Key: { pk: 'user#2', sk: 1 } } },
