@@ -216,8 +216,9 @@ static int missing_error(struct tr *t) {
 
 static int put_args(struct tr *t, struct emu_buf *b, const struct partiql_node *call);
 
-/* An operand of a comparison or function: a path, a value or a call. */
-static int put_operand(struct tr *t, struct emu_buf *b, const struct partiql_node *nd) {
+/* A path, MISSING (an error) or a value: 0 when written, -1 on error, 1
+ * when nd is none of these. */
+static int put_leaf(struct tr *t, struct emu_buf *b, const struct partiql_node *nd) {
   if (nd->kind == PQ_PATH) {
     put_path(t, b, nd);
     return 0;
@@ -226,6 +227,15 @@ static int put_operand(struct tr *t, struct emu_buf *b, const struct partiql_nod
     return missing_error(t);
   if (is_value(nd))
     return put_value(t, b, nd);
+  return 1;
+}
+
+/* An operand of a comparison or function: a path, a value or a call. */
+static int put_operand(struct tr *t, struct emu_buf *b, const struct partiql_node *nd) {
+  int rc = put_leaf(t, b, nd);
+
+  if (rc != 1)
+    return rc;
   if (nd->kind == PQ_CALL)
     return put_args(t, b, nd);
   return dynamo_error_set(t->err, DYNAMO_ERR_VALIDATION,
@@ -350,15 +360,10 @@ static int put_cond(struct tr *t, struct emu_buf *b, const struct partiql_node *
 static int put_update_value(struct tr *t, struct emu_buf *b, const struct partiql_node *nd,
                             int depth) {
   const struct partiql_node *k;
+  int rc = put_leaf(t, b, nd);
 
-  if (nd->kind == PQ_PATH) {
-    put_path(t, b, nd);
-    return 0;
-  }
-  if (nd->kind == PQ_MISSING)
-    return missing_error(t);
-  if (is_value(nd))
-    return put_value(t, b, nd);
+  if (rc != 1)
+    return rc;
   if ((nd->kind == PQ_PLUS || nd->kind == PQ_MINUS) && depth == 0) {
     if (put_update_value(t, b, nd->kids, 1) != 0)
       return -1;
